@@ -1,1 +1,20 @@
-//! ferrostack-api
+//! The HTTP building blocks every ferrostack API shares: one generic server
+//! ([`serve`]), the failure type rendered in each service's upstream error envelope,
+//! request ids, a JSON extractor whose failures are upstream 400s, version documents,
+//! microversion negotiation and marker/limit pagination.
+
+mod envelope;
+mod failure;
+mod json;
+pub mod microversion;
+pub mod pagination;
+mod request_id;
+mod server;
+mod urls;
+
+pub use envelope::Envelope;
+pub use failure::Failure;
+pub use json::Json;
+pub use request_id::RequestId;
+pub use server::{serve, shutdown_signal, ApiService};
+pub use urls::base_url;

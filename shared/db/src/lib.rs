@@ -1,1 +1,11 @@
-//! ferrostack-db
+//! Database access every service shares: connect by URL (`sqlite://`, `mysql://`,
+//! `postgres://`) with pooling, run a service's migrations, and classify errors so
+//! unique and foreign-key violations become conflicts instead of 500s.
+
+mod connect;
+mod error;
+
+pub use connect::{connect, migrate, DbOptions, DATABASE_OPTS};
+pub use error::{DbError, DbResult};
+pub use sea_orm;
+pub use sea_orm_migration;

@@ -1,0 +1,283 @@
+use std::time::Instant;
+
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+
+use crate::{Envelope, Failure, RequestId};
+
+/// Largest body a rejected-by-axum error text may have to be rendered as a message.
+const REJECTION_TEXT_LIMIT: usize = 4096;
+
+/// What a service gives the generic server: its name, routes and error envelope.
+pub struct ApiService {
+    /// Short service name (`identity`), used in logs and metrics.
+    pub name: &'static str,
+    /// The service's routes, state already applied.
+    pub router: Router,
+    /// How failures are rendered.
+    pub envelope: Envelope,
+    /// Largest accepted request body in bytes (streamed uploads opt out per route).
+    pub body_limit: usize,
+    /// The OpenAPI document served at `/openapi.json`.
+    pub openapi: Option<utoipa::openapi::OpenApi>,
+}
+
+#[derive(Clone, Copy)]
+struct Observe {
+    name: &'static str,
+    envelope: Envelope,
+}
+
+impl ApiService {
+    /// The complete application: the service's routes plus health, metrics, the
+    /// OpenAPI document, request ids, tracing, access log, body limit and envelope.
+    pub fn into_router(self) -> Router {
+        let observe = Observe {
+            name: self.name,
+            envelope: self.envelope,
+        };
+        let mut router = self
+            .router
+            .route("/healthcheck", get(|| async { "OK" }))
+            .route(
+                "/metrics",
+                get(|| async { ferrostack_telemetry::render_metrics() }),
+            );
+        if let Some(doc) = self.openapi {
+            let doc = std::sync::Arc::new(doc);
+            router = router.route(
+                "/openapi.json",
+                get(move || {
+                    let doc = doc.clone();
+                    async move { axum::Json(doc.as_ref().clone()) }
+                }),
+            );
+        }
+        router
+            .fallback(|| async { Failure::not_found("The resource could not be found.") })
+            .layer(DefaultBodyLimit::max(self.body_limit))
+            .layer(middleware::from_fn_with_state(observe, observe_request))
+    }
+}
+
+/// Serves `service` on `listener` until `shutdown` fires, then drains in-flight
+/// requests.
+pub async fn serve(
+    service: ApiService,
+    listener: TcpListener,
+    shutdown: CancellationToken,
+) -> std::io::Result<()> {
+    let name = service.name;
+    let addr = listener.local_addr()?;
+    tracing::info!(service = name, %addr, "api listening");
+    axum::serve(listener, service.into_router())
+        .with_graceful_shutdown(shutdown.cancelled_owned())
+        .await?;
+    tracing::info!(service = name, "api stopped");
+    Ok(())
+}
+
+/// A token cancelled on SIGTERM or Ctrl-C.
+pub fn shutdown_signal() -> CancellationToken {
+    let token = CancellationToken::new();
+    let trigger = token.clone();
+    tokio::spawn(async move {
+        let ctrl_c = tokio::signal::ctrl_c();
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = ctrl_c => {},
+                    _ = term.recv() => {},
+                }
+            }
+            Err(_) => {
+                let _ = ctrl_c.await;
+            }
+        }
+        trigger.cancel();
+    });
+    token
+}
+
+/// Request id, span, envelope rendering, metrics and access log for every request.
+async fn observe_request(State(observe): State<Observe>, mut req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let request_id = RequestId::from_headers(req.headers());
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".to_string());
+    let span = tracing::info_span!(
+        "request",
+        service = observe.name,
+        request_id = %request_id.local,
+        global_request_id = request_id.global.as_deref().unwrap_or("-"),
+    );
+    let local_id = request_id.local.clone();
+    req.extensions_mut().insert(request_id);
+
+    let mut response = next.run(req).instrument(span.clone()).await;
+    if response.status().is_client_error() || response.status().is_server_error() {
+        response = render_failure(observe.envelope, response).await;
+    }
+    if let Ok(value) = HeaderValue::from_str(&local_id) {
+        response
+            .headers_mut()
+            .insert("x-openstack-request-id", value);
+    }
+    let status = response.status().as_u16();
+    let elapsed = started.elapsed();
+    ferrostack_telemetry::record_request(observe.name, method.as_str(), &route, status, elapsed);
+    span.in_scope(|| {
+        tracing::info!(
+            method = %method,
+            path,
+            status,
+            elapsed_ms = elapsed.as_secs_f64() * 1000.0,
+            "request"
+        )
+    });
+    response
+}
+
+/// Renders an error response in the service's envelope. Failures carry their own
+/// message; other errors (axum's own rejections, 405s) use their text or reason.
+async fn render_failure(envelope: Envelope, response: Response) -> Response {
+    if let Some(failure) = response.extensions().get::<Failure>().cloned() {
+        let mut response = response;
+        envelope.render(&failure, &mut response);
+        return response;
+    }
+    let is_text = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|v| v.starts_with("text/plain"));
+    if !is_text {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, REJECTION_TEXT_LIMIT)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .unwrap_or_default();
+    let status = if parts.status == StatusCode::UNPROCESSABLE_ENTITY {
+        StatusCode::BAD_REQUEST
+    } else {
+        parts.status
+    };
+    let message = if text.is_empty() {
+        status.canonical_reason().unwrap_or("Error").to_string()
+    } else {
+        text
+    };
+    let failure = Failure::new(status, message);
+    let mut response = Response::from_parts(parts, axum::body::Body::empty());
+    *response.status_mut() = status;
+    envelope.render(&failure, &mut response);
+    response.into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt;
+
+    fn app() -> Router {
+        let router =
+            Router::new()
+                .route(
+                    "/items/{id}",
+                    get(
+                        |axum::extract::Path(id): axum::extract::Path<u32>| async move {
+                            id.to_string()
+                        },
+                    ),
+                )
+                .route(
+                    "/boom",
+                    get(|| async { Failure::conflict("already there") }),
+                );
+        ApiService {
+            name: "test",
+            router,
+            envelope: Envelope::Keystone,
+            body_limit: 1024,
+            openapi: None,
+        }
+        .into_router()
+    }
+
+    async fn call(
+        uri: &str,
+        method: &str,
+    ) -> (StatusCode, axum::http::HeaderMap, serde_json::Value) {
+        let response = app()
+            .oneshot(
+                Request::builder()
+                    .uri(uri)
+                    .method(method)
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        let body = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
+        (status, headers, body)
+    }
+
+    #[tokio::test]
+    async fn every_error_uses_the_envelope_and_has_a_request_id() {
+        let (status, headers, body) = call("/boom", "GET").await;
+        assert_eq!(status, 409);
+        assert_eq!(body["error"]["message"], "already there");
+        assert!(headers["x-openstack-request-id"]
+            .to_str()
+            .unwrap()
+            .starts_with("req-"));
+
+        let (status, _, body) = call("/nowhere", "GET").await;
+        assert_eq!(status, 404);
+        assert_eq!(body["error"]["code"], 404);
+
+        let (status, _, body) = call("/items/abc", "GET").await;
+        assert_eq!(status, 400);
+        assert_eq!(body["error"]["title"], "Bad Request");
+
+        let (status, _, body) = call("/items/1", "DELETE").await;
+        assert_eq!(status, 405);
+        assert_eq!(body["error"]["code"], 405);
+    }
+
+    #[tokio::test]
+    async fn health_answers() {
+        let response = app()
+            .oneshot(
+                Request::builder()
+                    .uri("/healthcheck")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        assert!(response.headers().contains_key("x-openstack-request-id"));
+    }
+}

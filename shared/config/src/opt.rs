@@ -1,0 +1,40 @@
+/// A declared option: where it lives, its default and whether it is a secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Opt {
+    pub section: &'static str,
+    pub name: &'static str,
+    /// Textual default; empty means "unset".
+    pub default: &'static str,
+    pub help: &'static str,
+    /// Secrets are never printed; [`crate::Config::describe`] shows `***`.
+    pub secret: bool,
+}
+
+impl Opt {
+    /// A plain option.
+    pub const fn new(
+        section: &'static str,
+        name: &'static str,
+        default: &'static str,
+        help: &'static str,
+    ) -> Self {
+        Opt {
+            section,
+            name,
+            default,
+            help,
+            secret: false,
+        }
+    }
+
+    /// An option whose value must never be logged (passwords, keys).
+    pub const fn secret(section: &'static str, name: &'static str, help: &'static str) -> Self {
+        Opt {
+            section,
+            name,
+            default: "",
+            help,
+            secret: true,
+        }
+    }
+}
