@@ -1,1 +1,132 @@
-fn main() {}
+//! `ferrostack-identity`: serve the identity API, migrate its database, bootstrap
+//! the cloud and manage Fernet keys.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use ferrostack_config::Config;
+use ferrostack_identity::config::IdentityConfig;
+use ferrostack_identity::domain::Bootstrap;
+use ferrostack_identity::fernet::KeyRepository;
+use ferrostack_telemetry::LogFormat;
+
+#[derive(Parser)]
+#[command(name = "ferrostack-identity", version, about = "OpenStack identity (Keystone v3) in Rust")]
+struct Cli {
+    /// Configuration file; repeat to layer several (later wins).
+    #[arg(long = "config-file", global = true)]
+    config_file: Vec<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API.
+    Serve,
+    /// Database maintenance.
+    Db {
+        #[command(subcommand)]
+        action: DbAction,
+    },
+    /// Create the admin user, project, roles and identity endpoints (idempotent).
+    Bootstrap(BootstrapArgs),
+    /// Fernet key repository maintenance.
+    Fernet {
+        #[command(subcommand)]
+        action: FernetAction,
+    },
+    /// Policy tools.
+    Policy {
+        #[command(subcommand)]
+        action: PolicyAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum DbAction {
+    /// Apply pending migrations.
+    Sync,
+}
+
+#[derive(Subcommand)]
+enum FernetAction {
+    /// Create the key repository with a staged and a primary key.
+    Setup,
+    /// Promote the staged key and stage a new one.
+    Rotate,
+}
+
+#[derive(Subcommand)]
+enum PolicyAction {
+    /// Print the default policies as YAML.
+    Defaults,
+}
+
+#[derive(clap::Args)]
+struct BootstrapArgs {
+    #[arg(long, env = "OS_BOOTSTRAP_PASSWORD", hide_env_values = true)]
+    bootstrap_password: String,
+    #[arg(long, env = "OS_BOOTSTRAP_USERNAME", default_value = "admin")]
+    bootstrap_username: String,
+    #[arg(long, env = "OS_BOOTSTRAP_PROJECT_NAME", default_value = "admin")]
+    bootstrap_project_name: String,
+    #[arg(long, env = "OS_BOOTSTRAP_ROLE_NAME", default_value = "admin")]
+    bootstrap_role_name: String,
+    #[arg(long, env = "OS_BOOTSTRAP_SERVICE_NAME", default_value = "keystone")]
+    bootstrap_service_name: String,
+    #[arg(long, env = "OS_BOOTSTRAP_REGION_ID", default_value = "RegionOne")]
+    bootstrap_region_id: String,
+    #[arg(long, env = "OS_BOOTSTRAP_PUBLIC_URL")]
+    bootstrap_public_url: Option<String>,
+    #[arg(long, env = "OS_BOOTSTRAP_INTERNAL_URL")]
+    bootstrap_internal_url: Option<String>,
+    #[arg(long, env = "OS_BOOTSTRAP_ADMIN_URL")]
+    bootstrap_admin_url: Option<String>,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let config = Config::load(&cli.config_file)?;
+    let cfg = IdentityConfig::from_config(&config)?;
+    let format = if cfg.use_json { LogFormat::Json } else { LogFormat::Text };
+    ferrostack_telemetry::init_logging(format, cfg.debug);
+    let keys = KeyRepository::new(&cfg.key_repository, cfg.max_active_keys);
+    match cli.command {
+        Command::Serve => {
+            keys.setup()?;
+            let identity = ferrostack_identity::build(&config).await?;
+            ferrostack_identity::serve(identity, ferrostack_api::shutdown_signal()).await
+        }
+        Command::Db { action: DbAction::Sync } => {
+            let db = ferrostack_db::connect(&cfg.database).await?;
+            ferrostack_db::migrate::<ferrostack_identity::db::Migrator>(&db).await?;
+            Ok(())
+        }
+        Command::Bootstrap(args) => {
+            keys.setup()?;
+            let identity = ferrostack_identity::build(&config).await?;
+            identity
+                .bootstrap(&Bootstrap {
+                    username: args.bootstrap_username,
+                    password: args.bootstrap_password,
+                    project_name: args.bootstrap_project_name,
+                    role_name: args.bootstrap_role_name,
+                    service_name: args.bootstrap_service_name,
+                    region_id: args.bootstrap_region_id,
+                    public_url: args.bootstrap_public_url,
+                    internal_url: args.bootstrap_internal_url,
+                    admin_url: args.bootstrap_admin_url,
+                })
+                .await?;
+            Ok(())
+        }
+        Command::Fernet { action: FernetAction::Setup } => Ok(keys.setup()?),
+        Command::Fernet { action: FernetAction::Rotate } => Ok(keys.rotate()?),
+        Command::Policy { action: PolicyAction::Defaults } => {
+            print!("{}", ferrostack_policy::defaults_yaml(ferrostack_identity::policies::DEFAULTS));
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,38 @@
+# ferrostack — the commands the README names.
+#   make run    build release binaries and start the whole cloud in ./data
+#   make test   install and start what the tests need, then run every suite
+SHELL := /bin/bash
+CARGO ?= cargo
+DATA_DIR ?= ./data
+RELEASE_BINS := -p ferrostack -p ferrostack-identity
+
+.PHONY: run build test lint fmt bench deps backends venv test-unit test-mysql test-postgres test-e2e
+
+run: build
+	./target/release/ferrostack up --data-dir $(DATA_DIR) --admin-password "$${OS_PASSWORD:-admin}"
+
+build:
+	$(CARGO) build --release $(RELEASE_BINS)
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+fmt:
+	$(CARGO) fmt --all
+
+
+deps:
+	bash scripts/deps.sh
+
+venv:
+	bash scripts/venv.sh
+
+test-unit:
+	$(CARGO) nextest run --workspace --no-fail-fast
+
+test-e2e: venv
+	$(CARGO) build -p ferrostack -p ferrostack-identity
+	FERRO_BIN_DIR=$(CURDIR)/target/debug .venv/bin/python -m pytest -q tests/e2e
+
+test: deps test-unit test-e2e

@@ -1,0 +1,180 @@
+//! Resource bodies as Keystone renders them: columns, extras flattened to the top
+//! level, and `links.self`.
+
+use serde_json::{json, Map, Value};
+
+use crate::db::entity::{application_credential, credential, domain, endpoint, group, region, role, service, user};
+use crate::domain::{Extra, ProjectView};
+
+/// `{"self": url, "previous": null, "next": null}` for a collection.
+pub fn collection_links(self_url: &str) -> Value {
+    json!({"self": self_url, "previous": Value::Null, "next": Value::Null})
+}
+
+fn with_extra(mut body: Map<String, Value>, extra: &Option<String>) -> Value {
+    for (k, v) in Extra::parse(extra).0 {
+        body.entry(k).or_insert(v);
+    }
+    Value::Object(body)
+}
+
+fn object(value: Value) -> Map<String, Value> {
+    match value {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    }
+}
+
+pub fn domain(base: &str, d: &domain::Model) -> Value {
+    with_extra(
+        object(json!({
+            "id": d.id,
+            "name": d.name,
+            "description": d.description.clone().unwrap_or_default(),
+            "enabled": d.enabled,
+            "tags": [],
+            "options": {},
+            "links": {"self": format!("{base}/domains/{}", d.id)},
+        })),
+        &d.extra,
+    )
+}
+
+pub fn project(base: &str, p: &ProjectView) -> Value {
+    let row = &p.row;
+    with_extra(
+        object(json!({
+            "id": row.id,
+            "name": row.name,
+            "domain_id": row.domain_id,
+            "parent_id": row.parent_id.clone().unwrap_or_else(|| row.domain_id.clone()),
+            "description": row.description.clone().unwrap_or_default(),
+            "enabled": row.enabled,
+            "is_domain": false,
+            "tags": p.tags,
+            "options": {},
+            "links": {"self": format!("{base}/projects/{}", row.id)},
+        })),
+        &row.extra,
+    )
+}
+
+pub fn user(base: &str, u: &user::Model) -> Value {
+    let mut body = object(json!({
+        "id": u.id,
+        "name": u.name,
+        "domain_id": u.domain_id,
+        "enabled": u.enabled,
+        "password_expires_at": Value::Null,
+        "options": {},
+        "links": {"self": format!("{base}/users/{}", u.id)},
+    }));
+    if let Some(project) = &u.default_project_id {
+        body.insert("default_project_id".into(), json!(project));
+    }
+    with_extra(body, &u.extra)
+}
+
+pub fn group(base: &str, g: &group::Model) -> Value {
+    with_extra(
+        object(json!({
+            "id": g.id,
+            "name": g.name,
+            "domain_id": g.domain_id,
+            "description": g.description.clone().unwrap_or_default(),
+            "links": {"self": format!("{base}/groups/{}", g.id)},
+        })),
+        &g.extra,
+    )
+}
+
+pub fn role(base: &str, r: &role::Model) -> Value {
+    let domain_id = (r.domain_id != crate::domain::NULL_DOMAIN).then(|| r.domain_id.clone());
+    let mut body = object(json!({
+        "id": r.id,
+        "name": r.name,
+        "domain_id": domain_id,
+        "options": {},
+        "links": {"self": format!("{base}/roles/{}", r.id)},
+    }));
+    if let Some(description) = &r.description {
+        body.insert("description".into(), json!(description));
+    }
+    with_extra(body, &r.extra)
+}
+
+/// A role as listed inside an implied-role body.
+pub fn role_ref(base: &str, r: &role::Model) -> Value {
+    json!({"id": r.id, "name": r.name, "links": {"self": format!("{base}/roles/{}", r.id)}})
+}
+
+pub fn region(base: &str, r: &region::Model) -> Value {
+    with_extra(
+        object(json!({
+            "id": r.id,
+            "description": r.description.clone().unwrap_or_default(),
+            "parent_region_id": r.parent_region_id,
+            "links": {"self": format!("{base}/regions/{}", r.id)},
+        })),
+        &r.extra,
+    )
+}
+
+pub fn service(base: &str, s: &service::Model) -> Value {
+    with_extra(
+        object(json!({
+            "id": s.id,
+            "type": s.kind,
+            "enabled": s.enabled,
+            "links": {"self": format!("{base}/services/{}", s.id)},
+        })),
+        &s.extra,
+    )
+}
+
+pub fn endpoint(base: &str, e: &endpoint::Model) -> Value {
+    with_extra(
+        object(json!({
+            "id": e.id,
+            "service_id": e.service_id,
+            "interface": e.interface,
+            "url": e.url,
+            "region_id": e.region_id,
+            "region": e.region_id,
+            "enabled": e.enabled,
+            "links": {"self": format!("{base}/endpoints/{}", e.id)},
+        })),
+        &e.extra,
+    )
+}
+
+pub fn credential(base: &str, c: &credential::Model) -> Value {
+    with_extra(
+        object(json!({
+            "id": c.id,
+            "user_id": c.user_id,
+            "project_id": c.project_id,
+            "type": c.kind,
+            "blob": c.blob,
+            "links": {"self": format!("{base}/credentials/{}", c.id)},
+        })),
+        &c.extra,
+    )
+}
+
+/// An application credential; `roles` are (id, name) of the delegated roles.
+pub fn app_cred(base: &str, c: &application_credential::Model, roles: &[(String, String)]) -> Value {
+    json!({
+        "id": c.id,
+        "name": c.name,
+        "description": c.description,
+        "user_id": c.user_id,
+        "project_id": c.project_id,
+        "system": c.system,
+        "expires_at": c.expires_at.map(|t| crate::domain::isotime(&t.and_utc())),
+        "unrestricted": c.unrestricted,
+        "roles": roles.iter().map(|(id, name)| json!({"id": id, "name": name, "domain_id": Value::Null})).collect::<Vec<_>>(),
+        "access_rules": [],
+        "links": {"self": format!("{base}/users/{}/application_credentials/{}", c.user_id, c.id)},
+    })
+}

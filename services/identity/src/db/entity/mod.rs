@@ -1,0 +1,18 @@
+//! sea-orm entities, one file per table.
+
+pub mod application_credential;
+pub mod assignment;
+pub mod credential;
+pub mod domain;
+pub mod endpoint;
+pub mod group;
+pub mod group_member;
+pub mod implied_role;
+pub mod project;
+pub mod project_tag;
+pub mod region;
+pub mod revision;
+pub mod revocation_event;
+pub mod role;
+pub mod service;
+pub mod user;

@@ -1,0 +1,23 @@
+//! The `users` table.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "users")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: String,
+    pub name: String,
+    pub domain_id: String,
+    pub enabled: bool,
+    pub password_hash: Option<String>,
+    pub password_created_at: Option<DateTime>,
+    pub default_project_id: Option<String>,
+    pub extra: Option<String>,
+    pub created_at: Option<DateTime>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,309 @@
+//! The identity schema. Column types are chosen to be right on SQLite, MariaDB and
+//! PostgreSQL alike: bounded VARCHARs for anything indexed, TEXT for free-form JSON.
+
+use ferrostack_db::sea_orm_migration::prelude::*;
+
+/// Runs every identity migration in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(Initial)]
+    }
+
+    fn migration_table_name() -> DynIden {
+        Alias::new("identity_migrations").into_iden()
+    }
+}
+
+struct Initial;
+
+impl MigrationName for Initial {
+    fn name(&self) -> &str {
+        "m0001_initial"
+    }
+}
+
+fn id(name: &str) -> ColumnDef {
+    ColumnDef::new(Alias::new(name)).string_len(64).not_null().to_owned()
+}
+
+fn opt_id(name: &str) -> ColumnDef {
+    ColumnDef::new(Alias::new(name)).string_len(64).null().to_owned()
+}
+
+fn name(len: u32) -> ColumnDef {
+    ColumnDef::new(Alias::new("name")).string_len(len).not_null().to_owned()
+}
+
+fn text(name: &str) -> ColumnDef {
+    ColumnDef::new(Alias::new(name)).text().null().to_owned()
+}
+
+fn flag(name: &str) -> ColumnDef {
+    ColumnDef::new(Alias::new(name)).boolean().not_null().to_owned()
+}
+
+fn time(name: &str) -> ColumnDef {
+    ColumnDef::new(Alias::new(name)).date_time().null().to_owned()
+}
+
+fn table(name: &str) -> TableCreateStatement {
+    Table::create().table(Alias::new(name)).if_not_exists().to_owned()
+}
+
+fn fk(from: &str, column: &str, to: &str) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .name(format!("fk_{from}_{column}"))
+        .from(Alias::new(from), Alias::new(column))
+        .to(Alias::new(to), Alias::new("id"))
+        .on_delete(ForeignKeyAction::Cascade)
+        .to_owned()
+}
+
+fn unique(table: &str, columns: &[&str]) -> IndexCreateStatement {
+    let mut index = Index::create()
+        .name(format!("uq_{table}_{}", columns.join("_")))
+        .table(Alias::new(table))
+        .unique()
+        .to_owned();
+    for column in columns {
+        index.col(Alias::new(*column));
+    }
+    index
+}
+
+fn index(table: &str, columns: &[&str]) -> IndexCreateStatement {
+    let mut index = Index::create()
+        .name(format!("ix_{table}_{}", columns.join("_")))
+        .table(Alias::new(table))
+        .to_owned();
+    for column in columns {
+        index.col(Alias::new(*column));
+    }
+    index
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Initial {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            table("domains")
+                .col(id("id").primary_key())
+                .col(name(255).unique_key())
+                .col(text("description"))
+                .col(flag("enabled"))
+                .col(text("extra"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            table("projects")
+                .col(id("id").primary_key())
+                .col(name(64))
+                .col(id("domain_id"))
+                .col(opt_id("parent_id"))
+                .col(text("description"))
+                .col(flag("enabled"))
+                .col(text("extra"))
+                .foreign_key(&mut fk("projects", "domain_id", "domains"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(unique("projects", &["domain_id", "name"])).await?;
+        m.create_index(index("projects", &["parent_id"])).await?;
+        m.create_table(
+            table("project_tags")
+                .col(id("project_id"))
+                .col(name(255))
+                .primary_key(Index::create().col(Alias::new("project_id")).col(Alias::new("name")))
+                .foreign_key(&mut fk("project_tags", "project_id", "projects"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            table("users")
+                .col(id("id").primary_key())
+                .col(name(255))
+                .col(id("domain_id"))
+                .col(flag("enabled"))
+                .col(ColumnDef::new(Alias::new("password_hash")).string_len(255).null())
+                .col(time("password_created_at"))
+                .col(opt_id("default_project_id"))
+                .col(text("extra"))
+                .col(time("created_at"))
+                .foreign_key(&mut fk("users", "domain_id", "domains"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(unique("users", &["domain_id", "name"])).await?;
+        m.create_table(
+            table("groups")
+                .col(id("id").primary_key())
+                .col(name(64))
+                .col(id("domain_id"))
+                .col(text("description"))
+                .col(text("extra"))
+                .foreign_key(&mut fk("groups", "domain_id", "domains"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(unique("groups", &["domain_id", "name"])).await?;
+        m.create_table(
+            table("group_members")
+                .col(id("group_id"))
+                .col(id("user_id"))
+                .primary_key(Index::create().col(Alias::new("group_id")).col(Alias::new("user_id")))
+                .foreign_key(&mut fk("group_members", "group_id", "groups"))
+                .foreign_key(&mut fk("group_members", "user_id", "users"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index("group_members", &["user_id"])).await?;
+        m.create_table(
+            table("roles")
+                .col(id("id").primary_key())
+                .col(name(255))
+                .col(id("domain_id"))
+                .col(text("description"))
+                .col(text("extra"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(unique("roles", &["name", "domain_id"])).await?;
+        m.create_table(
+            table("implied_roles")
+                .col(id("prior_role_id"))
+                .col(id("implied_role_id"))
+                .primary_key(
+                    Index::create()
+                        .col(Alias::new("prior_role_id"))
+                        .col(Alias::new("implied_role_id")),
+                )
+                .foreign_key(&mut fk("implied_roles", "prior_role_id", "roles"))
+                .foreign_key(&mut fk("implied_roles", "implied_role_id", "roles"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            table("assignments")
+                .col(ColumnDef::new(Alias::new("actor_type")).string_len(16).not_null())
+                .col(id("actor_id"))
+                .col(ColumnDef::new(Alias::new("target_type")).string_len(16).not_null())
+                .col(id("target_id"))
+                .col(id("role_id"))
+                .col(flag("inherited"))
+                .primary_key(
+                    Index::create()
+                        .col(Alias::new("actor_type"))
+                        .col(Alias::new("actor_id"))
+                        .col(Alias::new("target_type"))
+                        .col(Alias::new("target_id"))
+                        .col(Alias::new("role_id"))
+                        .col(Alias::new("inherited")),
+                )
+                .foreign_key(&mut fk("assignments", "role_id", "roles"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index("assignments", &["target_type", "target_id"])).await?;
+        m.create_index(index("assignments", &["role_id"])).await?;
+        m.create_table(
+            table("application_credentials")
+                .col(id("id").primary_key())
+                .col(name(255))
+                .col(ColumnDef::new(Alias::new("secret_hash")).string_len(255).not_null())
+                .col(text("description"))
+                .col(id("user_id"))
+                .col(opt_id("project_id"))
+                .col(ColumnDef::new(Alias::new("system")).string_len(16).null())
+                .col(time("expires_at"))
+                .col(flag("unrestricted"))
+                .col(text("roles"))
+                .col(time("created_at"))
+                .foreign_key(&mut fk("application_credentials", "user_id", "users"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(unique("application_credentials", &["user_id", "name"])).await?;
+        m.create_table(
+            table("credentials")
+                .col(id("id").primary_key())
+                .col(id("user_id"))
+                .col(opt_id("project_id"))
+                .col(ColumnDef::new(Alias::new("type")).string_len(255).not_null())
+                .col(text("blob"))
+                .col(text("extra"))
+                .foreign_key(&mut fk("credentials", "user_id", "users"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            table("regions")
+                .col(ColumnDef::new(Alias::new("id")).string_len(255).not_null().primary_key())
+                .col(text("description"))
+                .col(ColumnDef::new(Alias::new("parent_region_id")).string_len(255).null())
+                .col(text("extra"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            table("services")
+                .col(id("id").primary_key())
+                .col(ColumnDef::new(Alias::new("type")).string_len(255).not_null())
+                .col(flag("enabled"))
+                .col(text("extra"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            table("endpoints")
+                .col(id("id").primary_key())
+                .col(id("service_id"))
+                .col(ColumnDef::new(Alias::new("interface")).string_len(8).not_null())
+                .col(ColumnDef::new(Alias::new("url")).text().not_null())
+                .col(ColumnDef::new(Alias::new("region_id")).string_len(255).null())
+                .col(flag("enabled"))
+                .col(text("extra"))
+                .foreign_key(&mut fk("endpoints", "service_id", "services"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            table("revocation_events")
+                .col(
+                    ColumnDef::new(Alias::new("id"))
+                        .big_integer()
+                        .not_null()
+                        .auto_increment()
+                        .primary_key(),
+                )
+                .col(opt_id("user_id"))
+                .col(opt_id("project_id"))
+                .col(opt_id("domain_id"))
+                .col(ColumnDef::new(Alias::new("audit_id")).string_len(32).null())
+                .col(ColumnDef::new(Alias::new("issued_before")).date_time().not_null())
+                .col(ColumnDef::new(Alias::new("revoked_at")).date_time().not_null())
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index("revocation_events", &["audit_id"])).await?;
+        m.create_table(
+            table("revision")
+                .col(ColumnDef::new(Alias::new("id")).integer().not_null().primary_key())
+                .col(ColumnDef::new(Alias::new("value")).big_integer().not_null())
+                .to_owned(),
+        )
+        .await?;
+        m.exec_stmt(
+            Query::insert()
+                .into_table(Alias::new("revision"))
+                .columns([Alias::new("id"), Alias::new("value")])
+                .values_panic([1.into(), 0.into()])
+                .to_owned(),
+        )
+        .await?;
+        Ok(())
+    }
+}

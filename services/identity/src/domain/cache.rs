@@ -1,0 +1,98 @@
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use super::tokens::TokenInfo;
+
+/// Validated tokens and derived read models, all dropped at once whenever anything
+/// is written here or by another identity process (see `Identity::changed`), so a
+/// cached answer is never staler than the revision poll interval.
+pub struct Cache {
+    generation: AtomicU64,
+    tokens: moka::sync::Cache<String, Arc<TokenInfo>>,
+    derived: RwLock<Derived>,
+}
+
+#[derive(Default)]
+struct Derived {
+    generation: u64,
+    catalog: Option<Arc<serde_json::Value>>,
+    revocations: Option<Arc<Vec<crate::db::entity::revocation_event::Model>>>,
+    implied: Option<Arc<Vec<(String, String)>>>,
+}
+
+impl Cache {
+    pub fn new(max_age: Duration) -> Self {
+        Cache {
+            generation: AtomicU64::new(0),
+            tokens: moka::sync::Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(max_age)
+                .build(),
+            derived: RwLock::new(Derived::default()),
+        }
+    }
+
+    /// Drops everything cached.
+    pub fn invalidate(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        self.tokens.invalidate_all();
+    }
+
+    pub fn token(&self, token: &str) -> Option<Arc<TokenInfo>> {
+        self.tokens.get(token)
+    }
+
+    /// Caches a validation made at `generation` unless a write happened since.
+    pub fn put_token(&self, generation: u64, token: &str, info: Arc<TokenInfo>) {
+        if self.generation() == generation {
+            self.tokens.insert(token.to_string(), info);
+        }
+    }
+
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    fn read<T: Clone>(&self, pick: impl Fn(&Derived) -> Option<T>) -> Option<T> {
+        let derived = self.derived.read().expect("cache lock");
+        (derived.generation == self.generation()).then(|| pick(&derived)).flatten()
+    }
+
+    fn write(&self, generation: u64, store: impl FnOnce(&mut Derived)) {
+        let mut derived = self.derived.write().expect("cache lock");
+        if derived.generation != generation {
+            *derived = Derived {
+                generation,
+                ..Derived::default()
+            };
+        }
+        if generation == self.generation() {
+            store(&mut derived);
+        }
+    }
+
+    pub fn catalog(&self) -> Option<Arc<serde_json::Value>> {
+        self.read(|d| d.catalog.clone())
+    }
+
+    pub fn put_catalog(&self, generation: u64, catalog: Arc<serde_json::Value>) {
+        self.write(generation, |d| d.catalog = Some(catalog));
+    }
+
+    pub fn revocations(&self) -> Option<Arc<Vec<crate::db::entity::revocation_event::Model>>> {
+        self.read(|d| d.revocations.clone())
+    }
+
+    pub fn put_revocations(&self, generation: u64, events: Arc<Vec<crate::db::entity::revocation_event::Model>>) {
+        self.write(generation, |d| d.revocations = Some(events));
+    }
+
+    pub fn implied(&self) -> Option<Arc<Vec<(String, String)>>> {
+        self.read(|d| d.implied.clone())
+    }
+
+    pub fn put_implied(&self, generation: u64, rules: Arc<Vec<(String, String)>>) {
+        self.write(generation, |d| d.implied = Some(rules));
+    }
+}

@@ -1,0 +1,138 @@
+//! The identity rules: authentication, tokens, resources and assignments. No HTTP
+//! here; persistence goes through sea-orm entities in `crate::db`.
+
+mod app_creds;
+mod assignments;
+mod auth;
+mod bootstrap;
+mod cache;
+mod catalog;
+mod credentials;
+mod domains;
+mod error;
+mod extra;
+mod groups;
+mod passwords;
+mod projects;
+mod roles;
+mod tokens;
+mod users;
+mod validate;
+
+use std::sync::{Arc, RwLock};
+
+use tokio_util::sync::CancellationToken;
+
+pub use app_creds::{role_ids as app_cred_role_ids, AppCredRequest, NewAppCred};
+pub use assignments::{Actor, AssignmentFilter, AssignmentRow, Target};
+pub use auth::{AuthRequest, ScopeRequest};
+pub use bootstrap::Bootstrap;
+pub use catalog::{EndpointInput, RegionInput, ServiceInput};
+pub use credentials::CredentialInput;
+pub use error::{Error, Result};
+pub use extra::Extra;
+pub use groups::GroupInput;
+pub use projects::{ProjectFilter, ProjectInput, ProjectView};
+pub use roles::RoleInput;
+pub use roles::NULL_DOMAIN;
+pub use tokens::{isotime, ScopeInfo, TokenInfo};
+pub use users::{UserFilter, UserInput};
+pub use domains::DomainInput;
+pub use validate::tag as validate_tag;
+
+use crate::config::IdentityConfig;
+use crate::db::Store;
+use crate::fernet::{KeyRepository, KeySet};
+use crate::notify::Notifier;
+use cache::Cache;
+
+/// The identity service's state and operations.
+pub struct Identity {
+    pub cfg: IdentityConfig,
+    pub store: Store,
+    pub policy: ferrostack_policy::Enforcer,
+    key_repository: KeyRepository,
+    keys: RwLock<Arc<KeySet>>,
+    cache: Cache,
+    notifier: Notifier,
+}
+
+impl Identity {
+    /// Assembles the service from an open database, loaded keys and a notifier.
+    pub fn new(
+        cfg: IdentityConfig,
+        store: Store,
+        policy: ferrostack_policy::Enforcer,
+        notifier: Notifier,
+    ) -> anyhow::Result<Arc<Self>> {
+        let key_repository = KeyRepository::new(&cfg.key_repository, cfg.max_active_keys);
+        let keys = key_repository.load()?;
+        Ok(Arc::new(Identity {
+            cache: Cache::new(cfg.cache_expiration),
+            cfg,
+            store,
+            policy,
+            key_repository,
+            keys: RwLock::new(Arc::new(keys)),
+            notifier,
+        }))
+    }
+
+    fn keys(&self) -> Arc<KeySet> {
+        self.keys.read().expect("keys lock").clone()
+    }
+
+    /// Records a write: drops local caches and tells other identity processes.
+    pub(crate) async fn changed(&self) -> Result<()> {
+        self.cache.invalidate();
+        self.store.bump_revision().await?;
+        Ok(())
+    }
+
+    /// Emits a CADF notification for a create/update/delete of `resource_type`.
+    pub(crate) fn notify(&self, operation: &str, resource_type: &str, resource_id: &str) {
+        self.notifier.resource_event(operation, resource_type, resource_id);
+    }
+
+    /// Background work: watch the shared revision for writes by other processes and
+    /// reload the Fernet keys after a rotation, until `shutdown`.
+    pub fn spawn_background(self: &Arc<Self>, shutdown: CancellationToken) {
+        let identity = self.clone();
+        tokio::spawn(async move {
+            let mut seen = identity.store.revision().await.unwrap_or_default();
+            let mut ticks: u64 = 0;
+            let mut interval = tokio::time::interval(identity.cfg.revision_poll_interval);
+            loop {
+                tokio::select! {
+                    _ = shutdown.cancelled() => return,
+                    _ = interval.tick() => {}
+                }
+                ticks += 1;
+                match identity.store.revision().await {
+                    Ok(current) if current != seen => {
+                        seen = current;
+                        identity.cache.invalidate();
+                    }
+                    Ok(_) => {}
+                    Err(err) => tracing::warn!(%err, "cannot read identity revision"),
+                }
+                if ticks % 30 == 0 {
+                    identity.reload_keys();
+                }
+            }
+        });
+    }
+
+    /// Re-reads the key repository (after `fernet rotate`).
+    pub fn reload_keys(&self) {
+        match self.key_repository.load() {
+            Ok(keys) => *self.keys.write().expect("keys lock") = Arc::new(keys),
+            Err(err) => tracing::warn!(%err, "cannot reload fernet keys"),
+        }
+    }
+}
+
+/// A fresh Keystone-style id: a UUID as 32 hex digits.
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}

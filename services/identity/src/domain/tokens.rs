@@ -1,0 +1,268 @@
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeZone, Utc};
+use sea_orm::EntityTrait;
+use serde_json::{json, Value};
+
+use super::{Error, Identity, Result, Target};
+use crate::db::entity::{application_credential, revocation_event};
+use crate::fernet::{TokenPayload, TokenScope};
+
+/// A reference rendered as `{"id", "name", "domain": {...}}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedRef {
+    pub id: String,
+    pub name: String,
+    pub domain_id: String,
+    pub domain_name: String,
+}
+
+/// What a token is scoped to, resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScopeInfo {
+    Unscoped,
+    Project(NamedRef),
+    Domain { id: String, name: String },
+    System,
+}
+
+/// A validated token with everything its body shows and policy needs.
+#[derive(Debug, Clone)]
+pub struct TokenInfo {
+    pub payload: TokenPayload,
+    pub issued_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub user: NamedRef,
+    pub scope: ScopeInfo,
+    /// (id, name), implied roles included.
+    pub roles: Vec<(String, String)>,
+    /// (id, name, restricted) for application-credential tokens.
+    pub app_cred: Option<(String, String, bool)>,
+}
+
+impl TokenInfo {
+    pub fn project_id(&self) -> Option<&str> {
+        match &self.scope {
+            ScopeInfo::Project(p) => Some(&p.id),
+            _ => None,
+        }
+    }
+
+    pub fn domain_id(&self) -> Option<&str> {
+        match &self.scope {
+            ScopeInfo::Domain { id, .. } => Some(id),
+            _ => None,
+        }
+    }
+
+    pub fn is_system(&self) -> bool {
+        self.scope == ScopeInfo::System
+    }
+
+    pub fn role_names(&self) -> impl Iterator<Item = &str> {
+        self.roles.iter().map(|(_, name)| name.as_str())
+    }
+
+    pub fn is_expired(&self) -> bool {
+        Utc::now() >= self.expires_at
+    }
+}
+
+/// Keystone's timestamp format (`2015-11-09T01:42:57.000000Z`).
+pub fn isotime(t: &DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+impl Identity {
+    /// Validates a token: decrypts it, then checks expiry, revocation and that its
+    /// user, scope and roles are still valid. Cached until the next write.
+    pub async fn validate_token(&self, token: &str, allow_expired: bool) -> Result<Arc<TokenInfo>> {
+        let not_found = || Error::not_found("token", token);
+        let info = match self.cache.token(token) {
+            Some(info) => info,
+            None => {
+                let generation = self.cache.generation();
+                let (payload, issued_at) = self.keys().open(token).ok_or_else(not_found)?;
+                let info = Arc::new(self.resolve_token(payload, issued_at).await?);
+                self.cache.put_token(generation, token, info.clone());
+                info
+            }
+        };
+        if info.is_expired() {
+            let window = chrono::Duration::from_std(self.cfg.allow_expired_window).unwrap_or_default();
+            if !allow_expired || Utc::now() >= info.expires_at + window {
+                return Err(not_found());
+            }
+        }
+        Ok(info)
+    }
+
+    /// Issues a token for `payload` after resolving it exactly as validation would.
+    pub(crate) async fn issue(&self, payload: TokenPayload) -> Result<(String, Arc<TokenInfo>)> {
+        let token = self.keys().seal(&payload);
+        let info = self.validate_token(&token, false).await?;
+        Ok((token, info))
+    }
+
+    /// `DELETE /v3/auth/tokens`: revokes the token (and its re-scoped children, which
+    /// share its audit chain).
+    pub async fn revoke_token(&self, token: &str) -> Result<()> {
+        let info = self.validate_token(token, false).await?;
+        let audit_id = info.payload.audit_ids.first().cloned().ok_or_else(|| Error::not_found("token", token))?;
+        self.add_revocation(None, Some(&audit_id)).await?;
+        self.changed().await?;
+        self.notify("deleted", "token", &audit_id);
+        Ok(())
+    }
+
+    async fn revocations(&self) -> Result<Arc<Vec<revocation_event::Model>>> {
+        if let Some(events) = self.cache.revocations() {
+            return Ok(events);
+        }
+        let generation = self.cache.generation();
+        let events = Arc::new(revocation_event::Entity::find().all(&self.store.db).await?);
+        self.cache.put_revocations(generation, events.clone());
+        Ok(events)
+    }
+
+    async fn resolve_token(&self, payload: TokenPayload, issued_at_secs: i64) -> Result<TokenInfo> {
+        let invalid = || Error::not_found("token", "(token)");
+        let issued_at = Utc.timestamp_opt(issued_at_secs, 0).single().ok_or_else(invalid)?;
+        let expires_at = DateTime::from_timestamp_micros((payload.expires_at * 1e6) as i64).ok_or_else(invalid)?;
+        let issued_naive = issued_at.naive_utc();
+        let revoked = self.revocations().await?.iter().any(|event| {
+            let by_audit = event
+                .audit_id
+                .as_ref()
+                .is_some_and(|a| payload.audit_ids.contains(a));
+            let by_user = event.user_id.as_deref() == Some(payload.user_id.as_str()) && issued_naive <= event.issued_before;
+            by_audit || by_user
+        });
+        if revoked {
+            return Err(Error::not_found("token", "(revoked)"));
+        }
+        let user = self.get_user(&payload.user_id).await.map_err(|_| invalid())?;
+        let user_domain = self.get_domain(&user.domain_id).await.map_err(|_| invalid())?;
+        if !user.enabled || !user_domain.enabled {
+            return Err(invalid());
+        }
+        let user_ref = NamedRef {
+            id: user.id.clone(),
+            name: user.name.clone(),
+            domain_id: user_domain.id.clone(),
+            domain_name: user_domain.name.clone(),
+        };
+        let (scope, target, app_cred) = match &payload.scope {
+            TokenScope::Unscoped => (ScopeInfo::Unscoped, None, None),
+            TokenScope::System => (ScopeInfo::System, Some(Target::System), None),
+            TokenScope::Domain(id) => {
+                let domain = self.get_domain(id).await.map_err(|_| invalid())?;
+                if !domain.enabled {
+                    return Err(invalid());
+                }
+                (
+                    ScopeInfo::Domain { id: domain.id.clone(), name: domain.name },
+                    Some(Target::Domain(domain.id)),
+                    None,
+                )
+            }
+            TokenScope::Project(id) => {
+                let project = self.scoped_project(id).await?;
+                let target = Target::Project(project.id.clone());
+                (ScopeInfo::Project(project), Some(target), None)
+            }
+            TokenScope::ApplicationCredential { project_id, app_cred_id } => {
+                let cred = application_credential::Entity::find_by_id(app_cred_id.as_str())
+                    .one(&self.store.db)
+                    .await?
+                    .ok_or_else(invalid)?;
+                if cred.expires_at.is_some_and(|e| e <= Utc::now().naive_utc()) {
+                    return Err(invalid());
+                }
+                let project = self.scoped_project(project_id).await?;
+                let target = Target::Project(project.id.clone());
+                (ScopeInfo::Project(project), Some(target), Some(cred))
+            }
+        };
+        let mut role_ids = match &target {
+            Some(target) => self.effective_role_ids(&user.id, target).await?,
+            None => Default::default(),
+        };
+        if let Some(cred) = &app_cred {
+            let allowed = self.expand_implied(super::app_creds::role_ids(cred)).await?;
+            role_ids.retain(|r| allowed.contains(r));
+        }
+        if target.is_some() && role_ids.is_empty() {
+            return Err(invalid());
+        }
+        let roles_by_id = self.roles_by_ids(&role_ids).await?;
+        let mut roles: Vec<(String, String)> = roles_by_id.into_values().map(|r| (r.id, r.name)).collect();
+        roles.sort_by(|a, b| a.1.cmp(&b.1));
+        Ok(TokenInfo {
+            payload,
+            issued_at,
+            expires_at,
+            user: user_ref,
+            scope,
+            roles,
+            app_cred: app_cred.map(|c| (c.id, c.name, !c.unrestricted)),
+        })
+    }
+
+    /// An enabled project in an enabled domain, as a token scope.
+    async fn scoped_project(&self, id: &str) -> Result<NamedRef> {
+        let invalid = || Error::not_found("token", "(token)");
+        let project = self.get_project_row(id).await.map_err(|_| invalid())?;
+        let domain = self.get_domain(&project.domain_id).await.map_err(|_| invalid())?;
+        if !project.enabled || !domain.enabled {
+            return Err(invalid());
+        }
+        Ok(NamedRef {
+            id: project.id,
+            name: project.name,
+            domain_id: domain.id,
+            domain_name: domain.name,
+        })
+    }
+
+    /// The `{"token": {...}}` body of issue and validate responses.
+    pub async fn token_body(&self, info: &TokenInfo, with_catalog: bool) -> Result<Value> {
+        let user_extra = json!({
+            "domain": {"id": info.user.domain_id, "name": info.user.domain_name},
+            "id": info.user.id,
+            "name": info.user.name,
+            "password_expires_at": Value::Null,
+        });
+        let mut token = json!({
+            "methods": info.payload.methods.iter().map(|m| m.name()).collect::<Vec<_>>(),
+            "user": user_extra,
+            "audit_ids": info.payload.audit_ids,
+            "expires_at": isotime(&info.expires_at),
+            "issued_at": isotime(&info.issued_at),
+        });
+        let roles: Vec<Value> = info.roles.iter().map(|(id, name)| json!({"id": id, "name": name})).collect();
+        match &info.scope {
+            ScopeInfo::Unscoped => {}
+            ScopeInfo::Project(p) => {
+                token["project"] = json!({"domain": {"id": p.domain_id, "name": p.domain_name}, "id": p.id, "name": p.name});
+                token["is_domain"] = json!(false);
+                token["roles"] = json!(roles);
+            }
+            ScopeInfo::Domain { id, name } => {
+                token["domain"] = json!({"id": id, "name": name});
+                token["roles"] = json!(roles);
+            }
+            ScopeInfo::System => {
+                token["system"] = json!({"all": true});
+                token["roles"] = json!(roles);
+            }
+        }
+        if let Some((id, name, restricted)) = &info.app_cred {
+            token["application_credential"] = json!({"id": id, "name": name, "restricted": restricted});
+        }
+        if with_catalog && !matches!(info.scope, ScopeInfo::Unscoped) {
+            token["catalog"] = self.catalog_for(info.project_id()).await?;
+        }
+        Ok(json!({ "token": token }))
+    }
+}

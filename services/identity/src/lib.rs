@@ -1,0 +1,65 @@
+//! ferrostack identity: Keystone v3 in Rust.
+
+pub mod api;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod fernet;
+pub mod notify;
+pub mod policies;
+
+use std::sync::Arc;
+
+use ferrostack_api::{ApiService, Envelope};
+use ferrostack_config::Config;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::IdentityConfig;
+use crate::domain::Identity;
+
+/// Opens the database (migrating when configured), loads keys and policy, and
+/// assembles the service. Notifications start publishing in the background.
+pub async fn build(config: &Config) -> anyhow::Result<Arc<Identity>> {
+    let cfg = IdentityConfig::from_config(config)?;
+    let db = ferrostack_db::connect(&cfg.database).await?;
+    if cfg.database.auto_migrate {
+        ferrostack_db::migrate::<db::Migrator>(&db).await?;
+    }
+    let policy = ferrostack_policy::Enforcer::new(policies::DEFAULTS, cfg.policy_file.as_deref())?;
+    let notifier = if cfg.notifications {
+        let (notifier, rx) = notify::Notifier::channel(&cfg.host);
+        notify::spawn_log_publisher(notifier.publisher_id().to_string(), rx);
+        notifier
+    } else {
+        notify::Notifier::disabled()
+    };
+    Identity::new(cfg, db::Store::new(db), policy, notifier)
+}
+
+/// The HTTP application for `identity`.
+pub fn api_service(identity: Arc<Identity>) -> ApiService {
+    ApiService {
+        name: "identity",
+        body_limit: identity.cfg.body_limit,
+        router: api::router(identity),
+        envelope: Envelope::Keystone,
+        openapi: None,
+    }
+}
+
+/// Serves the API (and grpc health when configured) until `shutdown`.
+pub async fn serve(identity: Arc<Identity>, shutdown: CancellationToken) -> anyhow::Result<()> {
+    identity.spawn_background(shutdown.clone());
+    let listener = tokio::net::TcpListener::bind(identity.cfg.bind).await?;
+    if let Some(port) = identity.cfg.grpc_health_port {
+        let addr = std::net::SocketAddr::new(identity.cfg.bind.ip(), port);
+        let token = shutdown.clone();
+        tokio::spawn(async move {
+            if let Err(err) = ferrostack_telemetry::serve_grpc_health(addr, "identity", token).await {
+                tracing::error!(%err, "grpc health server failed");
+            }
+        });
+    }
+    ferrostack_api::serve(api_service(identity), listener, shutdown).await?;
+    Ok(())
+}

@@ -1,0 +1,201 @@
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::check::target_value;
+use crate::{parse, Check, Credentials};
+
+/// A service's default rule, as upstream declares it in code.
+#[derive(Debug, Clone, Copy)]
+pub struct RuleDefault {
+    pub name: &'static str,
+    pub check_str: &'static str,
+    pub description: &'static str,
+    /// Token scopes the rule accepts; empty means any.
+    pub scope_types: &'static [&'static str],
+}
+
+/// Why a rule refused, or could not be loaded.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum PolicyError {
+    #[error("policy does not allow {0} to be performed")]
+    Forbidden(String),
+    #[error("the token's scope is not allowed for {0}")]
+    InvalidScope(String),
+    #[error("invalid policy rule {name}: {reason}")]
+    Invalid { name: String, reason: String },
+    #[error("cannot read policy file: {0}")]
+    File(String),
+}
+
+/// Evaluates rules: the service's defaults with the operator's YAML overrides.
+#[derive(Debug)]
+pub struct Enforcer {
+    rules: HashMap<String, Check>,
+    scopes: HashMap<String, &'static [&'static str]>,
+}
+
+impl Enforcer {
+    /// Parses `defaults`, then the override file if any (`"name": "check"` YAML).
+    pub fn new(defaults: &[RuleDefault], override_file: Option<&Path>) -> Result<Self, PolicyError> {
+        let mut rules = HashMap::new();
+        let mut scopes = HashMap::new();
+        for default in defaults {
+            let check = parse(default.check_str).map_err(|reason| PolicyError::Invalid { name: default.name.into(), reason })?;
+            rules.insert(default.name.to_string(), check);
+            scopes.insert(default.name.to_string(), default.scope_types);
+        }
+        if let Some(path) = override_file {
+            let text = std::fs::read_to_string(path).map_err(|e| PolicyError::File(format!("{}: {e}", path.display())))?;
+            let overrides: HashMap<String, String> = serde_norway::from_str::<Option<HashMap<String, String>>>(&text)
+                .map_err(|e| PolicyError::File(format!("{}: {e}", path.display())))?
+                .unwrap_or_default();
+            for (name, check_str) in overrides {
+                let check = parse(&check_str).map_err(|reason| PolicyError::Invalid { name: name.clone(), reason })?;
+                rules.insert(name, check);
+            }
+        }
+        Ok(Enforcer { rules, scopes })
+    }
+
+    /// Allows or refuses `rule` for `creds` on `target`. An unknown rule refuses.
+    pub fn enforce(&self, rule: &str, target: &Value, creds: &Credentials) -> Result<(), PolicyError> {
+        if let Some(scope_types) = self.scopes.get(rule) {
+            if !scope_types.is_empty() && !creds.scope().is_some_and(|s| scope_types.contains(&s)) {
+                return Err(PolicyError::InvalidScope(rule.into()));
+            }
+        }
+        let check = self.rules.get(rule).ok_or_else(|| PolicyError::Forbidden(rule.into()))?;
+        if self.evaluate(check, target, creds, 0) {
+            Ok(())
+        } else {
+            Err(PolicyError::Forbidden(rule.into()))
+        }
+    }
+
+    fn evaluate(&self, check: &Check, target: &Value, creds: &Credentials, depth: usize) -> bool {
+        if depth > 32 {
+            return false;
+        }
+        match check {
+            Check::Always => true,
+            Check::Never => false,
+            Check::Role(role) => {
+                let wanted = substitute(role, target).unwrap_or_default().to_ascii_lowercase();
+                creds.roles.iter().any(|r| r.to_ascii_lowercase() == wanted)
+            }
+            Check::Rule(name) => self
+                .rules
+                .get(name)
+                .is_some_and(|inner| self.evaluate(inner, target, creds, depth + 1)),
+            Check::Generic { key, value } => {
+                let Some(expected) = substitute(value, target) else { return false };
+                let actual = if key.starts_with('\'') || key.starts_with('"') {
+                    Some(key.trim_matches(|c| c == '\'' || c == '"').to_string())
+                } else {
+                    creds.attribute(key)
+                };
+                actual.is_some_and(|a| a == expected)
+            }
+            Check::Not(inner) => !self.evaluate(inner, target, creds, depth + 1),
+            Check::And(items) => items.iter().all(|c| self.evaluate(c, target, creds, depth + 1)),
+            Check::Or(items) => items.iter().any(|c| self.evaluate(c, target, creds, depth + 1)),
+        }
+    }
+}
+
+/// `%(path)s` → the target's value (None when missing); literals as they are.
+fn substitute(value: &str, target: &Value) -> Option<String> {
+    match value.strip_prefix("%(").and_then(|v| v.strip_suffix(")s")) {
+        Some(path) => target_value(target, path),
+        None => Some(value.to_string()),
+    }
+}
+
+/// The defaults as a commented sample file, like `oslopolicy-sample-generator`.
+pub fn defaults_yaml(defaults: &[RuleDefault]) -> String {
+    let mut out = String::new();
+    for default in defaults {
+        for line in default.description.lines() {
+            out.push_str(&format!("# {line}\n"));
+        }
+        if !default.scope_types.is_empty() {
+            out.push_str(&format!("# Intended scope(s): {}\n", default.scope_types.join(", ")));
+        }
+        out.push_str(&format!("#\"{}\": \"{}\"\n\n", default.name, default.check_str));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const DEFAULTS: &[RuleDefault] = &[
+        RuleDefault { name: "admin_required", check_str: "role:admin or is_admin:1", description: "", scope_types: &[] },
+        RuleDefault {
+            name: "identity:get_project",
+            check_str: "(role:reader and system_scope:all) or (role:reader and domain_id:%(target.project.domain_id)s) or project_id:%(target.project.id)s",
+            description: "Show project details.",
+            scope_types: &["system", "domain", "project"],
+        },
+        RuleDefault { name: "identity:create_project", check_str: "rule:admin_required", description: "", scope_types: &["system", "domain", "project"] },
+        RuleDefault { name: "identity:system_only", check_str: "role:reader", description: "", scope_types: &["system"] },
+    ];
+
+    fn project_creds(project: &str, roles: &[&str]) -> Credentials {
+        Credentials {
+            user_id: Some("u".into()),
+            project_id: Some(project.into()),
+            roles: roles.iter().map(|r| r.to_string()).collect(),
+            ..Credentials::default()
+        }
+    }
+
+    #[test]
+    fn targets_roles_and_rules() {
+        let enforcer = Enforcer::new(DEFAULTS, None).unwrap();
+        let target = json!({"target": {"project": {"id": "p1", "domain_id": "d"}}});
+        assert!(enforcer.enforce("identity:get_project", &target, &project_creds("p1", &["member"])).is_ok());
+        assert_eq!(
+            enforcer.enforce("identity:get_project", &target, &project_creds("p2", &["member"])),
+            Err(PolicyError::Forbidden("identity:get_project".into()))
+        );
+        assert!(enforcer.enforce("identity:create_project", &target, &project_creds("p2", &["Admin"])).is_ok());
+        assert!(enforcer.enforce("identity:create_project", &target, &project_creds("p2", &["reader"])).is_err());
+        let system = Credentials { system_scope: Some("all".into()), roles: vec!["reader".into()], ..Credentials::default() };
+        assert!(enforcer.enforce("identity:get_project", &target, &system).is_ok());
+        let missing = json!({});
+        assert!(enforcer.enforce("identity:get_project", &missing, &project_creds("p1", &["member"])).is_err());
+    }
+
+    #[test]
+    fn scope_types_are_enforced() {
+        let enforcer = Enforcer::new(DEFAULTS, None).unwrap();
+        assert_eq!(
+            enforcer.enforce("identity:system_only", &json!({}), &project_creds("p", &["reader"])),
+            Err(PolicyError::InvalidScope("identity:system_only".into()))
+        );
+        assert!(enforcer.enforce("identity:get_project", &json!({}), &Credentials::default()).is_err());
+    }
+
+    #[test]
+    fn overrides_replace_defaults() {
+        let path = std::env::temp_dir().join(format!("ferro-policy-{}.yaml", std::process::id()));
+        std::fs::write(&path, "\"identity:create_project\": \"@\"\n").unwrap();
+        let enforcer = Enforcer::new(DEFAULTS, Some(&path)).unwrap();
+        assert!(enforcer.enforce("identity:create_project", &json!({}), &project_creds("p", &[])).is_ok());
+        std::fs::write(&path, "\"identity:create_project\": \"role:a or\"\n").unwrap();
+        assert!(matches!(Enforcer::new(DEFAULTS, Some(&path)), Err(PolicyError::Invalid { .. })));
+        std::fs::remove_file(&path).unwrap();
+    }
+
+    #[test]
+    fn sample_lists_every_default() {
+        let yaml = defaults_yaml(DEFAULTS);
+        assert!(yaml.contains("#\"identity:create_project\": \"rule:admin_required\""));
+        assert!(yaml.contains("# Show project details."));
+    }
+}
