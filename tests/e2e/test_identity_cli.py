@@ -79,6 +79,7 @@ def test_domain_group_role_user_and_login(cloud):
 def test_application_credential_login(cloud):
     name = unique("appcred")
     cred = cloud.os("application", "credential", "create", name)
+    cred = {k.lower(): v for k, v in cred.items()}
     assert cred["secret"] and cred["id"]
     cloud.add_cloud(name, auth_type="v3applicationcredential",
                     application_credential_id=cred["id"], application_credential_secret=cred["secret"])

@@ -55,7 +55,8 @@ pub async fn serve(identity: Arc<Identity>, shutdown: CancellationToken) -> anyh
         let addr = std::net::SocketAddr::new(identity.cfg.bind.ip(), port);
         let token = shutdown.clone();
         tokio::spawn(async move {
-            if let Err(err) = ferrostack_telemetry::serve_grpc_health(addr, "identity", token).await {
+            if let Err(err) = ferrostack_telemetry::serve_grpc_health(addr, "identity", token).await
+            {
                 tracing::error!(%err, "grpc health server failed");
             }
         });

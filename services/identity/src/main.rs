@@ -11,7 +11,11 @@ use ferrostack_identity::fernet::KeyRepository;
 use ferrostack_telemetry::LogFormat;
 
 #[derive(Parser)]
-#[command(name = "ferrostack-identity", version, about = "OpenStack identity (Keystone v3) in Rust")]
+#[command(
+    name = "ferrostack-identity",
+    version,
+    about = "OpenStack identity (Keystone v3) in Rust"
+)]
 struct Cli {
     /// Configuration file; repeat to layer several (later wins).
     #[arg(long = "config-file", global = true)]
@@ -90,7 +94,11 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let config = Config::load(&cli.config_file)?;
     let cfg = IdentityConfig::from_config(&config)?;
-    let format = if cfg.use_json { LogFormat::Json } else { LogFormat::Text };
+    let format = if cfg.use_json {
+        LogFormat::Json
+    } else {
+        LogFormat::Text
+    };
     ferrostack_telemetry::init_logging(format, cfg.debug);
     let keys = KeyRepository::new(&cfg.key_repository, cfg.max_active_keys);
     match cli.command {
@@ -99,7 +107,9 @@ async fn main() -> anyhow::Result<()> {
             let identity = ferrostack_identity::build(&config).await?;
             ferrostack_identity::serve(identity, ferrostack_api::shutdown_signal()).await
         }
-        Command::Db { action: DbAction::Sync } => {
+        Command::Db {
+            action: DbAction::Sync,
+        } => {
             let db = ferrostack_db::connect(&cfg.database).await?;
             ferrostack_db::migrate::<ferrostack_identity::db::Migrator>(&db).await?;
             Ok(())
@@ -122,10 +132,19 @@ async fn main() -> anyhow::Result<()> {
                 .await?;
             Ok(())
         }
-        Command::Fernet { action: FernetAction::Setup } => Ok(keys.setup()?),
-        Command::Fernet { action: FernetAction::Rotate } => Ok(keys.rotate()?),
-        Command::Policy { action: PolicyAction::Defaults } => {
-            print!("{}", ferrostack_policy::defaults_yaml(ferrostack_identity::policies::DEFAULTS));
+        Command::Fernet {
+            action: FernetAction::Setup,
+        } => Ok(keys.setup()?),
+        Command::Fernet {
+            action: FernetAction::Rotate,
+        } => Ok(keys.rotate()?),
+        Command::Policy {
+            action: PolicyAction::Defaults,
+        } => {
+            print!(
+                "{}",
+                ferrostack_policy::defaults_yaml(ferrostack_identity::policies::DEFAULTS)
+            );
             Ok(())
         }
     }

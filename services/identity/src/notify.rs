@@ -57,7 +57,11 @@ impl Notifier {
             payload: cadf_payload(operation, resource_type, resource_id),
         };
         if tx.try_send(notification).is_err() {
-            tracing::warn!(resource_type, operation, "notification queue full, event dropped");
+            tracing::warn!(
+                resource_type,
+                operation,
+                "notification queue full, event dropped"
+            );
         }
     }
 }

@@ -19,7 +19,8 @@ pub async fn wait_healthy(addr: SocketAddr, timeout: Duration) -> anyhow::Result
 }
 
 async fn probe(addr: SocketAddr) -> std::io::Result<bool> {
-    let mut stream = tokio::time::timeout(Duration::from_secs(1), TcpStream::connect(addr)).await??;
+    let mut stream =
+        tokio::time::timeout(Duration::from_secs(1), TcpStream::connect(addr)).await??;
     stream
         .write_all(b"GET /healthcheck HTTP/1.0\r\nHost: localhost\r\n\r\n")
         .await?;

@@ -12,7 +12,11 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "ferrostack", version, about = "OpenStack core in Rust, all-in-one")]
+#[command(
+    name = "ferrostack",
+    version,
+    about = "OpenStack core in Rust, all-in-one"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -34,7 +38,12 @@ pub struct UpArgs {
     #[arg(long, default_value = "127.0.0.1")]
     pub bind: IpAddr,
     /// Password of the `admin` user.
-    #[arg(long, env = "OS_PASSWORD", default_value = "admin", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "OS_PASSWORD",
+        default_value = "admin",
+        hide_env_values = true
+    )]
     pub admin_password: String,
     /// Added to every upstream port (identity 5000 + N, ...), to run beside another cloud.
     #[arg(long, default_value_t = 0)]

@@ -33,8 +33,18 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."));
-    let url_host = if args.bind.is_unspecified() { IpAddr::V4(Ipv4Addr::LOCALHOST) } else { args.bind };
-    let url = |spec: &ServiceSpec| format!("http://{}{}", SocketAddr::new(url_host, spec.port + args.port_offset), spec.url_path);
+    let url_host = if args.bind.is_unspecified() {
+        IpAddr::V4(Ipv4Addr::LOCALHOST)
+    } else {
+        args.bind
+    };
+    let url = |spec: &ServiceSpec| {
+        format!(
+            "http://{}{}",
+            SocketAddr::new(url_host, spec.port + args.port_offset),
+            spec.url_path
+        )
+    };
 
     let mut running: Vec<Running> = Vec::new();
     let outcome = async {
@@ -74,7 +84,10 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
 /// Environment overrides that place a service on our port and data directory.
 fn service_env(data_dir: &Path, bind: IpAddr, port: u16) -> Vec<(String, String)> {
     vec![
-        ("OS_DEFAULT__STATE_PATH".into(), data_dir.display().to_string()),
+        (
+            "OS_DEFAULT__STATE_PATH".into(),
+            data_dir.display().to_string(),
+        ),
         ("OS_DEFAULT__BIND_HOST".into(), bind.to_string()),
         ("OS_DEFAULT__BIND_PORT".into(), port.to_string()),
     ]
@@ -85,11 +98,20 @@ fn command(bin_dir: &Path, spec: &ServiceSpec, args: &UpArgs, env: &[(String, St
     for file in &args.config_file {
         command.arg("--config-file").arg(file);
     }
-    command.envs(env.iter().cloned()).kill_on_drop(true).stdin(Stdio::null());
+    command
+        .envs(env.iter().cloned())
+        .kill_on_drop(true)
+        .stdin(Stdio::null());
     command
 }
 
-async fn bootstrap_identity(bin_dir: &Path, spec: &ServiceSpec, args: &UpArgs, env: &[(String, String)], url: &str) -> anyhow::Result<()> {
+async fn bootstrap_identity(
+    bin_dir: &Path,
+    spec: &ServiceSpec,
+    args: &UpArgs,
+    env: &[(String, String)],
+    url: &str,
+) -> anyhow::Result<()> {
     let mut command = command(bin_dir, spec, args, env);
     command
         .arg("bootstrap")
@@ -163,7 +185,10 @@ async fn stop_all(running: &mut Vec<Running>) {
         }
     }
     for service in running.iter_mut().rev() {
-        if tokio::time::timeout(STOP_TIMEOUT, service.child.wait()).await.is_err() {
+        if tokio::time::timeout(STOP_TIMEOUT, service.child.wait())
+            .await
+            .is_err()
+        {
             let _ = service.child.kill().await;
         }
     }

@@ -27,7 +27,10 @@ pub fn openrc(access: &AdminAccess) -> String {
 /// Writes both files into `dir` with mode 0600 (they hold the password).
 pub fn write_all(dir: &Path, access: &AdminAccess) -> std::io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
-    for (name, content) in [("clouds.yaml", clouds_yaml(access)), ("openrc", openrc(access))] {
+    for (name, content) in [
+        ("clouds.yaml", clouds_yaml(access)),
+        ("openrc", openrc(access)),
+    ] {
         let path = dir.join(name);
         std::fs::write(&path, content)?;
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
@@ -41,7 +44,10 @@ mod tests {
 
     #[test]
     fn quoting_survives_odd_passwords() {
-        let access = AdminAccess { auth_url: "http://127.0.0.1:5000/v3", password: "it's" };
+        let access = AdminAccess {
+            auth_url: "http://127.0.0.1:5000/v3",
+            password: "it's",
+        };
         assert!(clouds_yaml(&access).contains("password: 'it''s'"));
         assert!(openrc(&access).contains("OS_PASSWORD='it'\\''s'"));
     }

@@ -8,7 +8,10 @@ pub enum Check {
     Role(String),
     Rule(String),
     /// `key:value`: a credential attribute against a literal or `%(target)s`.
-    Generic { key: String, value: String },
+    Generic {
+        key: String,
+        value: String,
+    },
     Not(Box<Check>),
     And(Vec<Check>),
     Or(Vec<Check>),
@@ -39,7 +42,14 @@ impl Credentials {
             "project_domain_id" => self.project_domain_id.clone(),
             "domain_id" => self.domain_id.clone(),
             "system_scope" => self.system_scope.clone(),
-            "is_admin_project" => Some(if self.is_admin_project { "True" } else { "False" }.to_string()),
+            "is_admin_project" => Some(
+                if self.is_admin_project {
+                    "True"
+                } else {
+                    "False"
+                }
+                .to_string(),
+            ),
             _ => None,
         }
     }

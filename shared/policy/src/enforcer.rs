@@ -38,21 +38,32 @@ pub struct Enforcer {
 
 impl Enforcer {
     /// Parses `defaults`, then the override file if any (`"name": "check"` YAML).
-    pub fn new(defaults: &[RuleDefault], override_file: Option<&Path>) -> Result<Self, PolicyError> {
+    pub fn new(
+        defaults: &[RuleDefault],
+        override_file: Option<&Path>,
+    ) -> Result<Self, PolicyError> {
         let mut rules = HashMap::new();
         let mut scopes = HashMap::new();
         for default in defaults {
-            let check = parse(default.check_str).map_err(|reason| PolicyError::Invalid { name: default.name.into(), reason })?;
+            let check = parse(default.check_str).map_err(|reason| PolicyError::Invalid {
+                name: default.name.into(),
+                reason,
+            })?;
             rules.insert(default.name.to_string(), check);
             scopes.insert(default.name.to_string(), default.scope_types);
         }
         if let Some(path) = override_file {
-            let text = std::fs::read_to_string(path).map_err(|e| PolicyError::File(format!("{}: {e}", path.display())))?;
-            let overrides: HashMap<String, String> = serde_norway::from_str::<Option<HashMap<String, String>>>(&text)
-                .map_err(|e| PolicyError::File(format!("{}: {e}", path.display())))?
-                .unwrap_or_default();
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| PolicyError::File(format!("{}: {e}", path.display())))?;
+            let overrides: HashMap<String, String> =
+                serde_norway::from_str::<Option<HashMap<String, String>>>(&text)
+                    .map_err(|e| PolicyError::File(format!("{}: {e}", path.display())))?
+                    .unwrap_or_default();
             for (name, check_str) in overrides {
-                let check = parse(&check_str).map_err(|reason| PolicyError::Invalid { name: name.clone(), reason })?;
+                let check = parse(&check_str).map_err(|reason| PolicyError::Invalid {
+                    name: name.clone(),
+                    reason,
+                })?;
                 rules.insert(name, check);
             }
         }
@@ -60,13 +71,21 @@ impl Enforcer {
     }
 
     /// Allows or refuses `rule` for `creds` on `target`. An unknown rule refuses.
-    pub fn enforce(&self, rule: &str, target: &Value, creds: &Credentials) -> Result<(), PolicyError> {
+    pub fn enforce(
+        &self,
+        rule: &str,
+        target: &Value,
+        creds: &Credentials,
+    ) -> Result<(), PolicyError> {
         if let Some(scope_types) = self.scopes.get(rule) {
             if !scope_types.is_empty() && !creds.scope().is_some_and(|s| scope_types.contains(&s)) {
                 return Err(PolicyError::InvalidScope(rule.into()));
             }
         }
-        let check = self.rules.get(rule).ok_or_else(|| PolicyError::Forbidden(rule.into()))?;
+        let check = self
+            .rules
+            .get(rule)
+            .ok_or_else(|| PolicyError::Forbidden(rule.into()))?;
         if self.evaluate(check, target, creds, 0) {
             Ok(())
         } else {
@@ -82,7 +101,9 @@ impl Enforcer {
             Check::Always => true,
             Check::Never => false,
             Check::Role(role) => {
-                let wanted = substitute(role, target).unwrap_or_default().to_ascii_lowercase();
+                let wanted = substitute(role, target)
+                    .unwrap_or_default()
+                    .to_ascii_lowercase();
                 creds.roles.iter().any(|r| r.to_ascii_lowercase() == wanted)
             }
             Check::Rule(name) => self
@@ -90,7 +111,9 @@ impl Enforcer {
                 .get(name)
                 .is_some_and(|inner| self.evaluate(inner, target, creds, depth + 1)),
             Check::Generic { key, value } => {
-                let Some(expected) = substitute(value, target) else { return false };
+                let Some(expected) = substitute(value, target) else {
+                    return false;
+                };
                 let actual = if key.starts_with('\'') || key.starts_with('"') {
                     Some(key.trim_matches(|c| c == '\'' || c == '"').to_string())
                 } else {
@@ -99,8 +122,12 @@ impl Enforcer {
                 actual.is_some_and(|a| a == expected)
             }
             Check::Not(inner) => !self.evaluate(inner, target, creds, depth + 1),
-            Check::And(items) => items.iter().all(|c| self.evaluate(c, target, creds, depth + 1)),
-            Check::Or(items) => items.iter().any(|c| self.evaluate(c, target, creds, depth + 1)),
+            Check::And(items) => items
+                .iter()
+                .all(|c| self.evaluate(c, target, creds, depth + 1)),
+            Check::Or(items) => items
+                .iter()
+                .any(|c| self.evaluate(c, target, creds, depth + 1)),
         }
     }
 }
@@ -121,9 +148,15 @@ pub fn defaults_yaml(defaults: &[RuleDefault]) -> String {
             out.push_str(&format!("# {line}\n"));
         }
         if !default.scope_types.is_empty() {
-            out.push_str(&format!("# Intended scope(s): {}\n", default.scope_types.join(", ")));
+            out.push_str(&format!(
+                "# Intended scope(s): {}\n",
+                default.scope_types.join(", ")
+            ));
         }
-        out.push_str(&format!("#\"{}\": \"{}\"\n\n", default.name, default.check_str));
+        out.push_str(&format!(
+            "#\"{}\": \"{}\"\n\n",
+            default.name, default.check_str
+        ));
     }
     out
 }
@@ -158,27 +191,67 @@ mod tests {
     fn targets_roles_and_rules() {
         let enforcer = Enforcer::new(DEFAULTS, None).unwrap();
         let target = json!({"target": {"project": {"id": "p1", "domain_id": "d"}}});
-        assert!(enforcer.enforce("identity:get_project", &target, &project_creds("p1", &["member"])).is_ok());
+        assert!(enforcer
+            .enforce(
+                "identity:get_project",
+                &target,
+                &project_creds("p1", &["member"])
+            )
+            .is_ok());
         assert_eq!(
-            enforcer.enforce("identity:get_project", &target, &project_creds("p2", &["member"])),
+            enforcer.enforce(
+                "identity:get_project",
+                &target,
+                &project_creds("p2", &["member"])
+            ),
             Err(PolicyError::Forbidden("identity:get_project".into()))
         );
-        assert!(enforcer.enforce("identity:create_project", &target, &project_creds("p2", &["Admin"])).is_ok());
-        assert!(enforcer.enforce("identity:create_project", &target, &project_creds("p2", &["reader"])).is_err());
-        let system = Credentials { system_scope: Some("all".into()), roles: vec!["reader".into()], ..Credentials::default() };
-        assert!(enforcer.enforce("identity:get_project", &target, &system).is_ok());
+        assert!(enforcer
+            .enforce(
+                "identity:create_project",
+                &target,
+                &project_creds("p2", &["Admin"])
+            )
+            .is_ok());
+        assert!(enforcer
+            .enforce(
+                "identity:create_project",
+                &target,
+                &project_creds("p2", &["reader"])
+            )
+            .is_err());
+        let system = Credentials {
+            system_scope: Some("all".into()),
+            roles: vec!["reader".into()],
+            ..Credentials::default()
+        };
+        assert!(enforcer
+            .enforce("identity:get_project", &target, &system)
+            .is_ok());
         let missing = json!({});
-        assert!(enforcer.enforce("identity:get_project", &missing, &project_creds("p1", &["member"])).is_err());
+        assert!(enforcer
+            .enforce(
+                "identity:get_project",
+                &missing,
+                &project_creds("p1", &["member"])
+            )
+            .is_err());
     }
 
     #[test]
     fn scope_types_are_enforced() {
         let enforcer = Enforcer::new(DEFAULTS, None).unwrap();
         assert_eq!(
-            enforcer.enforce("identity:system_only", &json!({}), &project_creds("p", &["reader"])),
+            enforcer.enforce(
+                "identity:system_only",
+                &json!({}),
+                &project_creds("p", &["reader"])
+            ),
             Err(PolicyError::InvalidScope("identity:system_only".into()))
         );
-        assert!(enforcer.enforce("identity:get_project", &json!({}), &Credentials::default()).is_err());
+        assert!(enforcer
+            .enforce("identity:get_project", &json!({}), &Credentials::default())
+            .is_err());
     }
 
     #[test]
@@ -186,9 +259,18 @@ mod tests {
         let path = std::env::temp_dir().join(format!("ferro-policy-{}.yaml", std::process::id()));
         std::fs::write(&path, "\"identity:create_project\": \"@\"\n").unwrap();
         let enforcer = Enforcer::new(DEFAULTS, Some(&path)).unwrap();
-        assert!(enforcer.enforce("identity:create_project", &json!({}), &project_creds("p", &[])).is_ok());
+        assert!(enforcer
+            .enforce(
+                "identity:create_project",
+                &json!({}),
+                &project_creds("p", &[])
+            )
+            .is_ok());
         std::fs::write(&path, "\"identity:create_project\": \"role:a or\"\n").unwrap();
-        assert!(matches!(Enforcer::new(DEFAULTS, Some(&path)), Err(PolicyError::Invalid { .. })));
+        assert!(matches!(
+            Enforcer::new(DEFAULTS, Some(&path)),
+            Err(PolicyError::Invalid { .. })
+        ));
         std::fs::remove_file(&path).unwrap();
     }
 

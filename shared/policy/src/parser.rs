@@ -52,7 +52,9 @@ pub fn parse(text: &str) -> Result<Check, String> {
     let mut position = 0;
     let check = parse_or(&tokens, &mut position)?;
     if position != tokens.len() {
-        return Err(format!("unexpected token at position {position} in '{text}'"));
+        return Err(format!(
+            "unexpected token at position {position} in '{text}'"
+        ));
     }
     Ok(check)
 }
@@ -63,7 +65,11 @@ fn parse_or(tokens: &[Token], pos: &mut usize) -> Result<Check, String> {
         *pos += 1;
         items.push(parse_and(tokens, pos)?);
     }
-    Ok(if items.len() == 1 { items.remove(0) } else { Check::Or(items) })
+    Ok(if items.len() == 1 {
+        items.remove(0)
+    } else {
+        Check::Or(items)
+    })
 }
 
 fn parse_and(tokens: &[Token], pos: &mut usize) -> Result<Check, String> {
@@ -72,7 +78,11 @@ fn parse_and(tokens: &[Token], pos: &mut usize) -> Result<Check, String> {
         *pos += 1;
         items.push(parse_not(tokens, pos)?);
     }
-    Ok(if items.len() == 1 { items.remove(0) } else { Check::And(items) })
+    Ok(if items.len() == 1 {
+        items.remove(0)
+    } else {
+        Check::And(items)
+    })
 }
 
 fn parse_not(tokens: &[Token], pos: &mut usize) -> Result<Check, String> {
@@ -116,7 +126,10 @@ fn atom_check(atom: &str) -> Result<Check, String> {
         "role" => Ok(Check::Role(value)),
         "rule" => Ok(Check::Rule(value)),
         "http" | "https" => Err(format!("'{atom}': http checks are not supported")),
-        _ => Ok(Check::Generic { key: kind.to_string(), value }),
+        _ => Ok(Check::Generic {
+            key: kind.to_string(),
+            value,
+        }),
     }
 }
 
@@ -131,10 +144,14 @@ mod tests {
             check,
             Check::Or(vec![
                 Check::Role("a".into()),
-                Check::And(vec![Check::Role("b".into()), Check::Not(Box::new(Check::Role("c".into())))]),
+                Check::And(vec![
+                    Check::Role("b".into()),
+                    Check::Not(Box::new(Check::Role("c".into())))
+                ]),
             ])
         );
-        let check = parse("(role:reader and system_scope:all) or project_id:%(target.project.id)s").unwrap();
+        let check = parse("(role:reader and system_scope:all) or project_id:%(target.project.id)s")
+            .unwrap();
         assert!(matches!(check, Check::Or(ref items) if items.len() == 2));
         assert_eq!(parse("").unwrap(), Check::Always);
         assert_eq!(parse("!").unwrap(), Check::Never);

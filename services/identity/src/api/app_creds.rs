@@ -19,44 +19,109 @@ struct Body {
 
 type Reply = Result<(StatusCode, axum::Json<Value>), Error>;
 
-async fn rendered(identity: &AppState, base: &str, cred: &application_credential::Model) -> Result<Value, Error> {
+async fn rendered(
+    identity: &AppState,
+    base: &str,
+    cred: &application_credential::Model,
+) -> Result<Value, Error> {
     let ids = crate::domain::app_cred_role_ids(cred);
-    let roles: Vec<(String, String)> = identity.roles_by_ids(&ids).await?.into_values().map(|r| (r.id, r.name)).collect();
+    let roles: Vec<(String, String)> = identity
+        .roles_by_ids(&ids)
+        .await?
+        .into_values()
+        .map(|r| (r.id, r.name))
+        .collect();
     Ok(render::app_cred(base, cred, &roles))
 }
 
-async fn list(State(identity): State<AppState>, caller: Caller, V3Url(base): V3Url, Path(user_id): Path<String>, query: QueryPairs) -> Reply {
-    caller.authorize(&identity, "identity:list_application_credentials", &json!({"user_id": user_id}))?;
+async fn list(
+    State(identity): State<AppState>,
+    caller: Caller,
+    V3Url(base): V3Url,
+    Path(user_id): Path<String>,
+    query: QueryPairs,
+) -> Reply {
+    caller.authorize(
+        &identity,
+        "identity:list_application_credentials",
+        &json!({"user_id": user_id}),
+    )?;
     let mut creds = Vec::new();
     for cred in identity.list_app_creds(&user_id, query.get("name")).await? {
         creds.push(rendered(&identity, &base, &cred).await?);
     }
     let self_url = format!("{base}/users/{user_id}/application_credentials");
-    Ok((StatusCode::OK, axum::Json(json!({"application_credentials": creds, "links": render::collection_links(&self_url)}))))
+    Ok((
+        StatusCode::OK,
+        axum::Json(
+            json!({"application_credentials": creds, "links": render::collection_links(&self_url)}),
+        ),
+    ))
 }
 
-async fn create(State(identity): State<AppState>, caller: Caller, V3Url(base): V3Url, Path(user_id): Path<String>, Json(body): Json<Body>) -> Reply {
-    caller.authorize(&identity, "identity:create_application_credential", &json!({"user_id": user_id}))?;
-    let created = identity.create_app_cred(&user_id, &caller.token, body.application_credential).await?;
+async fn create(
+    State(identity): State<AppState>,
+    caller: Caller,
+    V3Url(base): V3Url,
+    Path(user_id): Path<String>,
+    Json(body): Json<Body>,
+) -> Reply {
+    caller.authorize(
+        &identity,
+        "identity:create_application_credential",
+        &json!({"user_id": user_id}),
+    )?;
+    let created = identity
+        .create_app_cred(&user_id, &caller.token, body.application_credential)
+        .await?;
     let mut cred = rendered(&identity, &base, &created.row).await?;
     cred["secret"] = json!(created.secret);
-    Ok((StatusCode::CREATED, axum::Json(json!({"application_credential": cred}))))
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(json!({"application_credential": cred})),
+    ))
 }
 
-async fn get_one(State(identity): State<AppState>, caller: Caller, V3Url(base): V3Url, Path((user_id, id)): Path<(String, String)>) -> Reply {
-    caller.authorize(&identity, "identity:get_application_credential", &json!({"user_id": user_id}))?;
+async fn get_one(
+    State(identity): State<AppState>,
+    caller: Caller,
+    V3Url(base): V3Url,
+    Path((user_id, id)): Path<(String, String)>,
+) -> Reply {
+    caller.authorize(
+        &identity,
+        "identity:get_application_credential",
+        &json!({"user_id": user_id}),
+    )?;
     let cred = identity.get_app_cred(&user_id, &id).await?;
-    Ok((StatusCode::OK, axum::Json(json!({"application_credential": rendered(&identity, &base, &cred).await?}))))
+    Ok((
+        StatusCode::OK,
+        axum::Json(json!({"application_credential": rendered(&identity, &base, &cred).await?})),
+    ))
 }
 
-async fn delete(State(identity): State<AppState>, caller: Caller, Path((user_id, id)): Path<(String, String)>) -> Result<StatusCode, Error> {
-    caller.authorize(&identity, "identity:delete_application_credential", &json!({"user_id": user_id}))?;
+async fn delete(
+    State(identity): State<AppState>,
+    caller: Caller,
+    Path((user_id, id)): Path<(String, String)>,
+) -> Result<StatusCode, Error> {
+    caller.authorize(
+        &identity,
+        "identity:delete_application_credential",
+        &json!({"user_id": user_id}),
+    )?;
     identity.delete_app_cred(&user_id, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/v3/users/{user_id}/application_credentials", get(list).post(create))
-        .route("/v3/users/{user_id}/application_credentials/{id}", get(get_one).delete(delete))
+        .route(
+            "/v3/users/{user_id}/application_credentials",
+            get(list).post(create),
+        )
+        .route(
+            "/v3/users/{user_id}/application_credentials/{id}",
+            get(get_one).delete(delete),
+        )
 }

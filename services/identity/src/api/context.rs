@@ -18,7 +18,10 @@ pub struct Caller {
 impl FromRequestParts<AppState> for Caller {
     type Rejection = Error;
 
-    async fn from_request_parts(parts: &mut Parts, identity: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        identity: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let token_id = parts
             .headers
             .get("x-auth-token")
@@ -62,7 +65,11 @@ impl Caller {
         identity
             .policy
             .enforce(rule, target, &self.credentials())
-            .map_err(|_| Error::Forbidden(format!("You are not authorized to perform the requested action: {rule}.")))
+            .map_err(|_| {
+                Error::Forbidden(format!(
+                    "You are not authorized to perform the requested action: {rule}."
+                ))
+            })
     }
 
     pub fn user_id(&self) -> &str {
@@ -76,8 +83,12 @@ pub struct V3Url(pub String);
 impl FromRequestParts<AppState> for V3Url {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, identity: &AppState) -> Result<Self, Self::Rejection> {
-        let base = ferrostack_api::base_url(&parts.headers, identity.cfg.public_endpoint.as_deref());
+    async fn from_request_parts(
+        parts: &mut Parts,
+        identity: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let base =
+            ferrostack_api::base_url(&parts.headers, identity.cfg.public_endpoint.as_deref());
         Ok(V3Url(format!("{base}/v3")))
     }
 }

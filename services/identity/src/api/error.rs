@@ -28,7 +28,11 @@ impl IntoResponse for Error {
 }
 
 /// Adds `WWW-Authenticate: Keystone uri="<public endpoint>"` to every 401.
-pub async fn www_authenticate(State(identity): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn www_authenticate(
+    State(identity): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
     let base = ferrostack_api::base_url(req.headers(), identity.cfg.public_endpoint.as_deref());
     let mut response = next.run(req).await;
     if response.status() == StatusCode::UNAUTHORIZED {

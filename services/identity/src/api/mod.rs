@@ -44,6 +44,9 @@ pub fn router(identity: AppState) -> Router {
         .merge(app_creds::routes())
         .merge(credentials::routes())
         .merge(catalog::routes())
-        .layer(axum::middleware::from_fn_with_state(identity.clone(), error::www_authenticate))
+        .layer(axum::middleware::from_fn_with_state(
+            identity.clone(),
+            error::www_authenticate,
+        ))
         .with_state(identity)
 }

@@ -3,7 +3,9 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::db::entity::{application_credential, credential, domain, endpoint, group, region, role, service, user};
+use crate::db::entity::{
+    application_credential, credential, domain, endpoint, group, region, role, service, user,
+};
 use crate::domain::{Extra, ProjectView};
 
 /// `{"self": url, "previous": null, "next": null}` for a collection.
@@ -163,7 +165,11 @@ pub fn credential(base: &str, c: &credential::Model) -> Value {
 }
 
 /// An application credential; `roles` are (id, name) of the delegated roles.
-pub fn app_cred(base: &str, c: &application_credential::Model, roles: &[(String, String)]) -> Value {
+pub fn app_cred(
+    base: &str,
+    c: &application_credential::Model,
+    roles: &[(String, String)],
+) -> Value {
     json!({
         "id": c.id,
         "name": c.name,

@@ -29,13 +29,23 @@ fn assignment_link(base: &str, row: &AssignmentRow) -> String {
         None => (&row.target, row.inherited),
     };
     match target {
-        Target::System => format!("{base}/system/{actor_kind}/{actor_id}/roles/{}", row.role_id),
+        Target::System => format!(
+            "{base}/system/{actor_kind}/{actor_id}/roles/{}",
+            row.role_id
+        ),
         Target::Project(id) | Target::Domain(id) => {
-            let kind = if matches!(target, Target::Project(_)) { "projects" } else { "domains" };
+            let kind = if matches!(target, Target::Project(_)) {
+                "projects"
+            } else {
+                "domains"
+            };
             if inherited {
                 format!("{base}/OS-INHERIT/{kind}/{id}/{actor_kind}/{actor_id}/roles/{}/inherited_to_projects", row.role_id)
             } else {
-                format!("{base}/{kind}/{id}/{actor_kind}/{actor_id}/roles/{}", row.role_id)
+                format!(
+                    "{base}/{kind}/{id}/{actor_kind}/{actor_id}/roles/{}",
+                    row.role_id
+                )
             }
         }
     }
@@ -128,7 +138,10 @@ async fn render_row(base: &str, row: &AssignmentRow, names: Option<&Names>) -> V
     let mut links = Map::new();
     links.insert("assignment".into(), json!(assignment_link(base, row)));
     if let (Some(group), Actor::User(user)) = (&row.via_group, &row.actor) {
-        links.insert("membership".into(), json!(format!("{base}/groups/{group}/users/{user}")));
+        links.insert(
+            "membership".into(),
+            json!(format!("{base}/groups/{group}/users/{user}")),
+        );
     }
     if let Some(prior) = &row.prior_role {
         links.insert("prior_role".into(), json!(format!("{base}/roles/{prior}")));
@@ -138,7 +151,12 @@ async fn render_row(base: &str, row: &AssignmentRow, names: Option<&Names>) -> V
     Value::Object(body)
 }
 
-async fn list(State(identity): State<AppState>, caller: Caller, V3Url(base): V3Url, query: QueryPairs) -> Result<axum::Json<Value>, Error> {
+async fn list(
+    State(identity): State<AppState>,
+    caller: Caller,
+    V3Url(base): V3Url,
+    query: QueryPairs,
+) -> Result<axum::Json<Value>, Error> {
     let filter = AssignmentFilter {
         user_id: query.string("user.id"),
         group_id: query.string("group.id"),
@@ -156,7 +174,9 @@ async fn list(State(identity): State<AppState>, caller: Caller, V3Url(base): V3U
     };
     let rule = if filter.include_subtree {
         if filter.project_id.is_none() {
-            return Err(Error::invalid("scope.project.id needs to be specified if include_subtree is also specified"));
+            return Err(Error::invalid(
+                "scope.project.id needs to be specified if include_subtree is also specified",
+            ));
         }
         "identity:list_role_assignments_for_tree"
     } else {
@@ -164,7 +184,9 @@ async fn list(State(identity): State<AppState>, caller: Caller, V3Url(base): V3U
     };
     caller.authorize(&identity, rule, &json!({"target": {"domain_id": domain_scope, "project": {"id": filter.project_id, "domain_id": domain_scope}}}))?;
     let rows = identity.list_role_assignments(&filter).await?;
-    let names = query.flag("include_names").then(|| Names { identity: identity.clone() });
+    let names = query.flag("include_names").then(|| Names {
+        identity: identity.clone(),
+    });
     let mut rendered = Vec::with_capacity(rows.len());
     let mut seen = BTreeSet::new();
     for row in &rows {
@@ -174,7 +196,9 @@ async fn list(State(identity): State<AppState>, caller: Caller, V3Url(base): V3U
         }
     }
     let self_url = format!("{base}/role_assignments");
-    Ok(axum::Json(json!({"role_assignments": rendered, "links": render::collection_links(&self_url)})))
+    Ok(axum::Json(
+        json!({"role_assignments": rendered, "links": render::collection_links(&self_url)}),
+    ))
 }
 
 pub fn routes() -> Router<AppState> {

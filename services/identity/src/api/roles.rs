@@ -23,7 +23,12 @@ fn target(role: &role::Model) -> Value {
     json!({"target": {"role": {"id": role.id, "name": role.name}}})
 }
 
-async fn list(State(identity): State<AppState>, caller: Caller, V3Url(base): V3Url, query: QueryPairs) -> Reply {
+async fn list(
+    State(identity): State<AppState>,
+    caller: Caller,
+    V3Url(base): V3Url,
+    query: QueryPairs,
+) -> Reply {
     caller.authorize(&identity, "identity:list_roles", &json!({}))?;
     let roles: Vec<Value> = identity
         .list_roles(query.get("name"), query.get("domain_id"))
@@ -31,29 +36,67 @@ async fn list(State(identity): State<AppState>, caller: Caller, V3Url(base): V3U
         .iter()
         .map(|r| render::role(&base, r))
         .collect();
-    Ok((StatusCode::OK, axum::Json(json!({"roles": roles, "links": render::collection_links(&format!("{base}/roles"))}))))
+    Ok((
+        StatusCode::OK,
+        axum::Json(
+            json!({"roles": roles, "links": render::collection_links(&format!("{base}/roles"))}),
+        ),
+    ))
 }
 
-async fn create(State(identity): State<AppState>, caller: Caller, V3Url(base): V3Url, Json(body): Json<Body>) -> Reply {
-    caller.authorize(&identity, "identity:create_role", &json!({"target": {"role": {"name": body.role.name}}}))?;
+async fn create(
+    State(identity): State<AppState>,
+    caller: Caller,
+    V3Url(base): V3Url,
+    Json(body): Json<Body>,
+) -> Reply {
+    caller.authorize(
+        &identity,
+        "identity:create_role",
+        &json!({"target": {"role": {"name": body.role.name}}}),
+    )?;
     let role = identity.create_role(body.role).await?;
-    Ok((StatusCode::CREATED, axum::Json(json!({"role": render::role(&base, &role)}))))
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(json!({"role": render::role(&base, &role)})),
+    ))
 }
 
-async fn get_one(State(identity): State<AppState>, caller: Caller, V3Url(base): V3Url, Path(id): Path<String>) -> Reply {
+async fn get_one(
+    State(identity): State<AppState>,
+    caller: Caller,
+    V3Url(base): V3Url,
+    Path(id): Path<String>,
+) -> Reply {
     let role = identity.get_role(&id).await?;
     caller.authorize(&identity, "identity:get_role", &target(&role))?;
-    Ok((StatusCode::OK, axum::Json(json!({"role": render::role(&base, &role)}))))
+    Ok((
+        StatusCode::OK,
+        axum::Json(json!({"role": render::role(&base, &role)})),
+    ))
 }
 
-async fn update(State(identity): State<AppState>, caller: Caller, V3Url(base): V3Url, Path(id): Path<String>, Json(body): Json<Body>) -> Reply {
+async fn update(
+    State(identity): State<AppState>,
+    caller: Caller,
+    V3Url(base): V3Url,
+    Path(id): Path<String>,
+    Json(body): Json<Body>,
+) -> Reply {
     let role = identity.get_role(&id).await?;
     caller.authorize(&identity, "identity:update_role", &target(&role))?;
     let role = identity.update_role(&id, body.role).await?;
-    Ok((StatusCode::OK, axum::Json(json!({"role": render::role(&base, &role)}))))
+    Ok((
+        StatusCode::OK,
+        axum::Json(json!({"role": render::role(&base, &role)})),
+    ))
 }
 
-async fn delete(State(identity): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<StatusCode, Error> {
+async fn delete(
+    State(identity): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<StatusCode, Error> {
     let role = identity.get_role(&id).await?;
     caller.authorize(&identity, "identity:delete_role", &target(&role))?;
     identity.delete_role(&id).await?;
@@ -65,7 +108,12 @@ fn inference(base: &str, prior: &role::Model, implied: &role::Model) -> Value {
            "links": {"self": format!("{base}/roles/{}/implies/{}", prior.id, implied.id)}})
 }
 
-async fn implies_list(State(identity): State<AppState>, caller: Caller, V3Url(base): V3Url, Path(prior): Path<String>) -> Reply {
+async fn implies_list(
+    State(identity): State<AppState>,
+    caller: Caller,
+    V3Url(base): V3Url,
+    Path(prior): Path<String>,
+) -> Reply {
     caller.authorize(&identity, "identity:list_implied_roles", &json!({}))?;
     let prior_role = identity.get_role(&prior).await?;
     let implied_ids = identity
@@ -75,26 +123,48 @@ async fn implies_list(State(identity): State<AppState>, caller: Caller, V3Url(ba
         .filter(|(p, _)| *p == prior)
         .map(|(_, i)| i.clone())
         .collect();
-    let implies: Vec<Value> = identity.roles_by_ids(&implied_ids).await?.values().map(|r| render::role_ref(&base, r)).collect();
-    Ok((StatusCode::OK, axum::Json(json!({
-        "role_inference": {"prior_role": render::role_ref(&base, &prior_role), "implies": implies},
-        "links": {"self": format!("{base}/roles/{prior}/implies")},
-    }))))
+    let implies: Vec<Value> = identity
+        .roles_by_ids(&implied_ids)
+        .await?
+        .values()
+        .map(|r| render::role_ref(&base, r))
+        .collect();
+    Ok((
+        StatusCode::OK,
+        axum::Json(json!({
+            "role_inference": {"prior_role": render::role_ref(&base, &prior_role), "implies": implies},
+            "links": {"self": format!("{base}/roles/{prior}/implies")},
+        })),
+    ))
 }
 
-async fn implies_create(State(identity): State<AppState>, caller: Caller, V3Url(base): V3Url, Path((prior, implied)): Path<(String, String)>) -> Reply {
+async fn implies_create(
+    State(identity): State<AppState>,
+    caller: Caller,
+    V3Url(base): V3Url,
+    Path((prior, implied)): Path<(String, String)>,
+) -> Reply {
     caller.authorize(&identity, "identity:create_implied_role", &json!({}))?;
     let (p, i) = identity.create_implied_role(&prior, &implied).await?;
     Ok((StatusCode::CREATED, axum::Json(inference(&base, &p, &i))))
 }
 
-async fn implies_get(State(identity): State<AppState>, caller: Caller, V3Url(base): V3Url, Path((prior, implied)): Path<(String, String)>) -> Reply {
+async fn implies_get(
+    State(identity): State<AppState>,
+    caller: Caller,
+    V3Url(base): V3Url,
+    Path((prior, implied)): Path<(String, String)>,
+) -> Reply {
     caller.authorize(&identity, "identity:get_implied_role", &json!({}))?;
     let (p, i) = identity.get_implied_role(&prior, &implied).await?;
     Ok((StatusCode::OK, axum::Json(inference(&base, &p, &i))))
 }
 
-async fn implies_delete(State(identity): State<AppState>, caller: Caller, Path((prior, implied)): Path<(String, String)>) -> Result<StatusCode, Error> {
+async fn implies_delete(
+    State(identity): State<AppState>,
+    caller: Caller,
+    Path((prior, implied)): Path<(String, String)>,
+) -> Result<StatusCode, Error> {
     caller.authorize(&identity, "identity:delete_implied_role", &json!({}))?;
     identity.delete_implied_role(&prior, &implied).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -103,19 +173,34 @@ async fn implies_delete(State(identity): State<AppState>, caller: Caller, Path((
 async fn inferences(State(identity): State<AppState>, caller: Caller, V3Url(base): V3Url) -> Reply {
     caller.authorize(&identity, "identity:list_role_inference_rules", &json!({}))?;
     let rules = identity.implied_rules().await?;
-    let ids = rules.iter().flat_map(|(p, i)| [p.clone(), i.clone()]).collect();
+    let ids = rules
+        .iter()
+        .flat_map(|(p, i)| [p.clone(), i.clone()])
+        .collect();
     let roles = identity.roles_by_ids(&ids).await?;
     let mut grouped: std::collections::BTreeMap<&str, Vec<Value>> = Default::default();
     for (prior, implied) in rules.iter() {
         if let Some(role) = roles.get(implied) {
-            grouped.entry(prior.as_str()).or_default().push(render::role_ref(&base, role));
+            grouped
+                .entry(prior.as_str())
+                .or_default()
+                .push(render::role_ref(&base, role));
         }
     }
     let inferences: Vec<Value> = grouped
         .into_iter()
-        .filter_map(|(prior, implies)| roles.get(prior).map(|p| json!({"prior_role": render::role_ref(&base, p), "implies": implies})))
+        .filter_map(|(prior, implies)| {
+            roles
+                .get(prior)
+                .map(|p| json!({"prior_role": render::role_ref(&base, p), "implies": implies}))
+        })
         .collect();
-    Ok((StatusCode::OK, axum::Json(json!({"role_inferences": inferences, "links": render::collection_links(&format!("{base}/role_inferences"))}))))
+    Ok((
+        StatusCode::OK,
+        axum::Json(
+            json!({"role_inferences": inferences, "links": render::collection_links(&format!("{base}/role_inferences"))}),
+        ),
+    ))
 }
 
 pub fn routes() -> Router<AppState> {
@@ -125,7 +210,10 @@ pub fn routes() -> Router<AppState> {
         .route("/v3/roles/{id}/implies", get(implies_list))
         .route(
             "/v3/roles/{id}/implies/{implied}",
-            get(implies_get).head(implies_get).put(implies_create).delete(implies_delete),
+            get(implies_get)
+                .head(implies_get)
+                .put(implies_create)
+                .delete(implies_delete),
         )
         .route("/v3/role_inferences", get(inferences))
 }

@@ -34,38 +34,94 @@ fn target(user: &user::Model) -> Value {
     json!({"target": {"user": {"id": user.id, "domain_id": user.domain_id}}})
 }
 
-async fn list(State(identity): State<AppState>, caller: Caller, V3Url(base): V3Url, query: QueryPairs) -> Reply {
+async fn list(
+    State(identity): State<AppState>,
+    caller: Caller,
+    V3Url(base): V3Url,
+    query: QueryPairs,
+) -> Reply {
     let filter = UserFilter {
         name: query.string("name"),
         domain_id: query.string("domain_id"),
         enabled: query.boolean("enabled"),
     };
-    caller.authorize(&identity, "identity:list_users", &json!({"target": {"domain_id": filter.domain_id}}))?;
-    let users: Vec<Value> = identity.list_users(&filter).await?.iter().map(|u| render::user(&base, u)).collect();
-    Ok((StatusCode::OK, axum::Json(json!({"users": users, "links": render::collection_links(&format!("{base}/users"))}))))
+    caller.authorize(
+        &identity,
+        "identity:list_users",
+        &json!({"target": {"domain_id": filter.domain_id}}),
+    )?;
+    let users: Vec<Value> = identity
+        .list_users(&filter)
+        .await?
+        .iter()
+        .map(|u| render::user(&base, u))
+        .collect();
+    Ok((
+        StatusCode::OK,
+        axum::Json(
+            json!({"users": users, "links": render::collection_links(&format!("{base}/users"))}),
+        ),
+    ))
 }
 
-async fn create(State(identity): State<AppState>, caller: Caller, V3Url(base): V3Url, Json(body): Json<Body>) -> Reply {
-    let domain_id = body.user.domain_id.clone().unwrap_or_else(|| identity.cfg.default_domain_id.clone());
-    caller.authorize(&identity, "identity:create_user", &json!({"target": {"user": {"domain_id": domain_id}}}))?;
+async fn create(
+    State(identity): State<AppState>,
+    caller: Caller,
+    V3Url(base): V3Url,
+    Json(body): Json<Body>,
+) -> Reply {
+    let domain_id = body
+        .user
+        .domain_id
+        .clone()
+        .unwrap_or_else(|| identity.cfg.default_domain_id.clone());
+    caller.authorize(
+        &identity,
+        "identity:create_user",
+        &json!({"target": {"user": {"domain_id": domain_id}}}),
+    )?;
     let user = identity.create_user(body.user).await?;
-    Ok((StatusCode::CREATED, axum::Json(json!({"user": render::user(&base, &user)}))))
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(json!({"user": render::user(&base, &user)})),
+    ))
 }
 
-async fn get_one(State(identity): State<AppState>, caller: Caller, V3Url(base): V3Url, Path(id): Path<String>) -> Reply {
+async fn get_one(
+    State(identity): State<AppState>,
+    caller: Caller,
+    V3Url(base): V3Url,
+    Path(id): Path<String>,
+) -> Reply {
     let user = identity.get_user(&id).await?;
     caller.authorize(&identity, "identity:get_user", &target(&user))?;
-    Ok((StatusCode::OK, axum::Json(json!({"user": render::user(&base, &user)}))))
+    Ok((
+        StatusCode::OK,
+        axum::Json(json!({"user": render::user(&base, &user)})),
+    ))
 }
 
-async fn update(State(identity): State<AppState>, caller: Caller, V3Url(base): V3Url, Path(id): Path<String>, Json(body): Json<Body>) -> Reply {
+async fn update(
+    State(identity): State<AppState>,
+    caller: Caller,
+    V3Url(base): V3Url,
+    Path(id): Path<String>,
+    Json(body): Json<Body>,
+) -> Reply {
     let user = identity.get_user(&id).await?;
     caller.authorize(&identity, "identity:update_user", &target(&user))?;
     let user = identity.update_user(&id, body.user).await?;
-    Ok((StatusCode::OK, axum::Json(json!({"user": render::user(&base, &user)}))))
+    Ok((
+        StatusCode::OK,
+        axum::Json(json!({"user": render::user(&base, &user)})),
+    ))
 }
 
-async fn delete(State(identity): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<StatusCode, Error> {
+async fn delete(
+    State(identity): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<StatusCode, Error> {
     let user = identity.get_user(&id).await?;
     caller.authorize(&identity, "identity:delete_user", &target(&user))?;
     identity.delete_user(&id).await?;
@@ -73,12 +129,24 @@ async fn delete(State(identity): State<AppState>, caller: Caller, Path(id): Path
 }
 
 /// `POST /v3/users/{id}/password`: the user changes their own password.
-async fn change_password(State(identity): State<AppState>, Path(id): Path<String>, Json(body): Json<PasswordBody>) -> Result<StatusCode, Error> {
-    identity.change_password(&id, body.user.original_password, body.user.password).await?;
+async fn change_password(
+    State(identity): State<AppState>,
+    Path(id): Path<String>,
+    Json(body): Json<PasswordBody>,
+) -> Result<StatusCode, Error> {
+    identity
+        .change_password(&id, body.user.original_password, body.user.password)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn projects(State(identity): State<AppState>, caller: Caller, V3Url(base): V3Url, Path(id): Path<String>, query: QueryPairs) -> Reply {
+async fn projects(
+    State(identity): State<AppState>,
+    caller: Caller,
+    V3Url(base): V3Url,
+    Path(id): Path<String>,
+    query: QueryPairs,
+) -> Reply {
     let user = identity.get_user(&id).await?;
     caller.authorize(&identity, "identity:list_user_projects", &target(&user))?;
     let filter = ProjectFilter {
@@ -88,15 +156,40 @@ async fn projects(State(identity): State<AppState>, caller: Caller, V3Url(base):
         enabled: query.boolean("enabled"),
         ..ProjectFilter::default()
     };
-    let projects: Vec<Value> = identity.list_projects(&filter).await?.iter().map(|p| render::project(&base, p)).collect();
-    Ok((StatusCode::OK, axum::Json(json!({"projects": projects, "links": render::collection_links(&format!("{base}/users/{id}/projects"))}))))
+    let projects: Vec<Value> = identity
+        .list_projects(&filter)
+        .await?
+        .iter()
+        .map(|p| render::project(&base, p))
+        .collect();
+    Ok((
+        StatusCode::OK,
+        axum::Json(
+            json!({"projects": projects, "links": render::collection_links(&format!("{base}/users/{id}/projects"))}),
+        ),
+    ))
 }
 
-async fn groups(State(identity): State<AppState>, caller: Caller, V3Url(base): V3Url, Path(id): Path<String>) -> Reply {
+async fn groups(
+    State(identity): State<AppState>,
+    caller: Caller,
+    V3Url(base): V3Url,
+    Path(id): Path<String>,
+) -> Reply {
     let user = identity.get_user(&id).await?;
     caller.authorize(&identity, "identity:list_groups_for_user", &target(&user))?;
-    let groups: Vec<Value> = identity.list_groups_for_user(&id).await?.iter().map(|g| render::group(&base, g)).collect();
-    Ok((StatusCode::OK, axum::Json(json!({"groups": groups, "links": render::collection_links(&format!("{base}/users/{id}/groups"))}))))
+    let groups: Vec<Value> = identity
+        .list_groups_for_user(&id)
+        .await?
+        .iter()
+        .map(|g| render::group(&base, g))
+        .collect();
+    Ok((
+        StatusCode::OK,
+        axum::Json(
+            json!({"groups": groups, "links": render::collection_links(&format!("{base}/users/{id}/groups"))}),
+        ),
+    ))
 }
 
 pub fn routes() -> Router<AppState> {

@@ -26,15 +26,24 @@ impl MigrationName for Initial {
 }
 
 fn id(name: &str) -> ColumnDef {
-    ColumnDef::new(Alias::new(name)).string_len(64).not_null().to_owned()
+    ColumnDef::new(Alias::new(name))
+        .string_len(64)
+        .not_null()
+        .to_owned()
 }
 
 fn opt_id(name: &str) -> ColumnDef {
-    ColumnDef::new(Alias::new(name)).string_len(64).null().to_owned()
+    ColumnDef::new(Alias::new(name))
+        .string_len(64)
+        .null()
+        .to_owned()
 }
 
 fn name(len: u32) -> ColumnDef {
-    ColumnDef::new(Alias::new("name")).string_len(len).not_null().to_owned()
+    ColumnDef::new(Alias::new("name"))
+        .string_len(len)
+        .not_null()
+        .to_owned()
 }
 
 fn text(name: &str) -> ColumnDef {
@@ -42,15 +51,24 @@ fn text(name: &str) -> ColumnDef {
 }
 
 fn flag(name: &str) -> ColumnDef {
-    ColumnDef::new(Alias::new(name)).boolean().not_null().to_owned()
+    ColumnDef::new(Alias::new(name))
+        .boolean()
+        .not_null()
+        .to_owned()
 }
 
 fn time(name: &str) -> ColumnDef {
-    ColumnDef::new(Alias::new(name)).date_time().null().to_owned()
+    ColumnDef::new(Alias::new(name))
+        .date_time()
+        .null()
+        .to_owned()
 }
 
 fn table(name: &str) -> TableCreateStatement {
-    Table::create().table(Alias::new(name)).if_not_exists().to_owned()
+    Table::create()
+        .table(Alias::new(name))
+        .if_not_exists()
+        .to_owned()
 }
 
 fn fk(from: &str, column: &str, to: &str) -> ForeignKeyCreateStatement {
@@ -111,13 +129,18 @@ impl MigrationTrait for Initial {
                 .to_owned(),
         )
         .await?;
-        m.create_index(unique("projects", &["domain_id", "name"])).await?;
+        m.create_index(unique("projects", &["domain_id", "name"]))
+            .await?;
         m.create_index(index("projects", &["parent_id"])).await?;
         m.create_table(
             table("project_tags")
                 .col(id("project_id"))
                 .col(name(255))
-                .primary_key(Index::create().col(Alias::new("project_id")).col(Alias::new("name")))
+                .primary_key(
+                    Index::create()
+                        .col(Alias::new("project_id"))
+                        .col(Alias::new("name")),
+                )
                 .foreign_key(&mut fk("project_tags", "project_id", "projects"))
                 .to_owned(),
         )
@@ -128,7 +151,11 @@ impl MigrationTrait for Initial {
                 .col(name(255))
                 .col(id("domain_id"))
                 .col(flag("enabled"))
-                .col(ColumnDef::new(Alias::new("password_hash")).string_len(255).null())
+                .col(
+                    ColumnDef::new(Alias::new("password_hash"))
+                        .string_len(255)
+                        .null(),
+                )
                 .col(time("password_created_at"))
                 .col(opt_id("default_project_id"))
                 .col(text("extra"))
@@ -137,7 +164,8 @@ impl MigrationTrait for Initial {
                 .to_owned(),
         )
         .await?;
-        m.create_index(unique("users", &["domain_id", "name"])).await?;
+        m.create_index(unique("users", &["domain_id", "name"]))
+            .await?;
         m.create_table(
             table("groups")
                 .col(id("id").primary_key())
@@ -149,12 +177,17 @@ impl MigrationTrait for Initial {
                 .to_owned(),
         )
         .await?;
-        m.create_index(unique("groups", &["domain_id", "name"])).await?;
+        m.create_index(unique("groups", &["domain_id", "name"]))
+            .await?;
         m.create_table(
             table("group_members")
                 .col(id("group_id"))
                 .col(id("user_id"))
-                .primary_key(Index::create().col(Alias::new("group_id")).col(Alias::new("user_id")))
+                .primary_key(
+                    Index::create()
+                        .col(Alias::new("group_id"))
+                        .col(Alias::new("user_id")),
+                )
                 .foreign_key(&mut fk("group_members", "group_id", "groups"))
                 .foreign_key(&mut fk("group_members", "user_id", "users"))
                 .to_owned(),
@@ -171,7 +204,8 @@ impl MigrationTrait for Initial {
                 .to_owned(),
         )
         .await?;
-        m.create_index(unique("roles", &["name", "domain_id"])).await?;
+        m.create_index(unique("roles", &["name", "domain_id"]))
+            .await?;
         m.create_table(
             table("implied_roles")
                 .col(id("prior_role_id"))
@@ -188,9 +222,17 @@ impl MigrationTrait for Initial {
         .await?;
         m.create_table(
             table("assignments")
-                .col(ColumnDef::new(Alias::new("actor_type")).string_len(16).not_null())
+                .col(
+                    ColumnDef::new(Alias::new("actor_type"))
+                        .string_len(16)
+                        .not_null(),
+                )
                 .col(id("actor_id"))
-                .col(ColumnDef::new(Alias::new("target_type")).string_len(16).not_null())
+                .col(
+                    ColumnDef::new(Alias::new("target_type"))
+                        .string_len(16)
+                        .not_null(),
+                )
                 .col(id("target_id"))
                 .col(id("role_id"))
                 .col(flag("inherited"))
@@ -207,13 +249,18 @@ impl MigrationTrait for Initial {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("assignments", &["target_type", "target_id"])).await?;
+        m.create_index(index("assignments", &["target_type", "target_id"]))
+            .await?;
         m.create_index(index("assignments", &["role_id"])).await?;
         m.create_table(
             table("application_credentials")
                 .col(id("id").primary_key())
                 .col(name(255))
-                .col(ColumnDef::new(Alias::new("secret_hash")).string_len(255).not_null())
+                .col(
+                    ColumnDef::new(Alias::new("secret_hash"))
+                        .string_len(255)
+                        .not_null(),
+                )
                 .col(text("description"))
                 .col(id("user_id"))
                 .col(opt_id("project_id"))
@@ -226,13 +273,18 @@ impl MigrationTrait for Initial {
                 .to_owned(),
         )
         .await?;
-        m.create_index(unique("application_credentials", &["user_id", "name"])).await?;
+        m.create_index(unique("application_credentials", &["user_id", "name"]))
+            .await?;
         m.create_table(
             table("credentials")
                 .col(id("id").primary_key())
                 .col(id("user_id"))
                 .col(opt_id("project_id"))
-                .col(ColumnDef::new(Alias::new("type")).string_len(255).not_null())
+                .col(
+                    ColumnDef::new(Alias::new("type"))
+                        .string_len(255)
+                        .not_null(),
+                )
                 .col(text("blob"))
                 .col(text("extra"))
                 .foreign_key(&mut fk("credentials", "user_id", "users"))
@@ -241,9 +293,18 @@ impl MigrationTrait for Initial {
         .await?;
         m.create_table(
             table("regions")
-                .col(ColumnDef::new(Alias::new("id")).string_len(255).not_null().primary_key())
+                .col(
+                    ColumnDef::new(Alias::new("id"))
+                        .string_len(255)
+                        .not_null()
+                        .primary_key(),
+                )
                 .col(text("description"))
-                .col(ColumnDef::new(Alias::new("parent_region_id")).string_len(255).null())
+                .col(
+                    ColumnDef::new(Alias::new("parent_region_id"))
+                        .string_len(255)
+                        .null(),
+                )
                 .col(text("extra"))
                 .to_owned(),
         )
@@ -251,7 +312,11 @@ impl MigrationTrait for Initial {
         m.create_table(
             table("services")
                 .col(id("id").primary_key())
-                .col(ColumnDef::new(Alias::new("type")).string_len(255).not_null())
+                .col(
+                    ColumnDef::new(Alias::new("type"))
+                        .string_len(255)
+                        .not_null(),
+                )
                 .col(flag("enabled"))
                 .col(text("extra"))
                 .to_owned(),
@@ -261,9 +326,17 @@ impl MigrationTrait for Initial {
             table("endpoints")
                 .col(id("id").primary_key())
                 .col(id("service_id"))
-                .col(ColumnDef::new(Alias::new("interface")).string_len(8).not_null())
+                .col(
+                    ColumnDef::new(Alias::new("interface"))
+                        .string_len(8)
+                        .not_null(),
+                )
                 .col(ColumnDef::new(Alias::new("url")).text().not_null())
-                .col(ColumnDef::new(Alias::new("region_id")).string_len(255).null())
+                .col(
+                    ColumnDef::new(Alias::new("region_id"))
+                        .string_len(255)
+                        .null(),
+                )
                 .col(flag("enabled"))
                 .col(text("extra"))
                 .foreign_key(&mut fk("endpoints", "service_id", "services"))
@@ -283,15 +356,29 @@ impl MigrationTrait for Initial {
                 .col(opt_id("project_id"))
                 .col(opt_id("domain_id"))
                 .col(ColumnDef::new(Alias::new("audit_id")).string_len(32).null())
-                .col(ColumnDef::new(Alias::new("issued_before")).date_time().not_null())
-                .col(ColumnDef::new(Alias::new("revoked_at")).date_time().not_null())
+                .col(
+                    ColumnDef::new(Alias::new("issued_before"))
+                        .date_time()
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(Alias::new("revoked_at"))
+                        .date_time()
+                        .not_null(),
+                )
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("revocation_events", &["audit_id"])).await?;
+        m.create_index(index("revocation_events", &["audit_id"]))
+            .await?;
         m.create_table(
             table("revision")
-                .col(ColumnDef::new(Alias::new("id")).integer().not_null().primary_key())
+                .col(
+                    ColumnDef::new(Alias::new("id"))
+                        .integer()
+                        .not_null()
+                        .primary_key(),
+                )
                 .col(ColumnDef::new(Alias::new("value")).big_integer().not_null())
                 .to_owned(),
         )

@@ -43,7 +43,12 @@ pub fn role_ids(cred: &application_credential::Model) -> BTreeSet<String> {
 impl Identity {
     /// Creates an application credential for the token's user on its project, with a
     /// subset of the token's roles.
-    pub async fn create_app_cred(&self, user_id: &str, token: &TokenInfo, request: AppCredRequest) -> Result<NewAppCred> {
+    pub async fn create_app_cred(
+        &self,
+        user_id: &str,
+        token: &TokenInfo,
+        request: AppCredRequest,
+    ) -> Result<NewAppCred> {
         self.get_user(user_id).await?;
         let name = request.name.ok_or_else(|| validate::required("name"))?;
         validate::name("name", &name, 255)?;
@@ -57,22 +62,31 @@ impl Identity {
         }
         let project_id = token
             .project_id()
-            .ok_or_else(|| Error::invalid("Application credentials must be created with a project-scoped token."))?
+            .ok_or_else(|| {
+                Error::invalid(
+                    "Application credentials must be created with a project-scoped token.",
+                )
+            })?
             .to_string();
         let token_roles: Vec<(String, String)> = token.roles.clone();
-        let roles: BTreeSet<String> = match request.roles {
+        // No roles, or an empty list, delegates every role of the token (as Keystone).
+        let roles: BTreeSet<String> = match request.roles.filter(|r| !r.is_empty()) {
             None => token_roles.iter().map(|(id, _)| id.clone()).collect(),
             Some(requested) => {
                 let mut ids = BTreeSet::new();
                 for role in requested {
                     let found = token_roles.iter().find(|(id, name)| {
-                        role.id.as_deref() == Some(id.as_str()) || (role.id.is_none() && role.name.as_deref() == Some(name.as_str()))
+                        role.id.as_deref() == Some(id.as_str())
+                            || (role.id.is_none() && role.name.as_deref() == Some(name.as_str()))
                     });
                     match found {
                         Some((id, _)) => ids.insert(id.clone()),
                         None => {
                             let wanted = role.id.or(role.name).unwrap_or_default();
-                            return Err(Error::not_found("role assignment", format!("{wanted} for user {user_id} on project {project_id}")));
+                            return Err(Error::not_found(
+                                "role assignment",
+                                format!("{wanted} for user {user_id} on project {project_id}"),
+                            ));
                         }
                     };
                 }
@@ -100,13 +114,21 @@ impl Identity {
         }
         .insert(&self.store.db)
         .await
-        .map_err(|e| Error::from_write("application_credential", || format!("Duplicate entry found with name {name}."))(e.into()))?;
+        .map_err(|e| {
+            Error::from_write("application_credential", || {
+                format!("Duplicate entry found with name {name}.")
+            })(e.into())
+        })?;
         self.changed().await?;
         self.notify("created", "application_credential", &row.id);
         Ok(NewAppCred { row, secret })
     }
 
-    pub async fn get_app_cred(&self, user_id: &str, id: &str) -> Result<application_credential::Model> {
+    pub async fn get_app_cred(
+        &self,
+        user_id: &str,
+        id: &str,
+    ) -> Result<application_credential::Model> {
         application_credential::Entity::find_by_id(id)
             .one(&self.store.db)
             .await?
@@ -114,7 +136,11 @@ impl Identity {
             .ok_or_else(|| Error::not_found("application credential", id))
     }
 
-    pub async fn list_app_creds(&self, user_id: &str, name: Option<&str>) -> Result<Vec<application_credential::Model>> {
+    pub async fn list_app_creds(
+        &self,
+        user_id: &str,
+        name: Option<&str>,
+    ) -> Result<Vec<application_credential::Model>> {
         self.get_user(user_id).await?;
         let mut query = application_credential::Entity::find()
             .filter(application_credential::Column::UserId.eq(user_id))
@@ -127,25 +153,42 @@ impl Identity {
 
     pub async fn delete_app_cred(&self, user_id: &str, id: &str) -> Result<()> {
         self.get_app_cred(user_id, id).await?;
-        application_credential::Entity::delete_by_id(id).exec(&self.store.db).await?;
+        application_credential::Entity::delete_by_id(id)
+            .exec(&self.store.db)
+            .await?;
         self.changed().await?;
         self.notify("deleted", "application_credential", id);
         Ok(())
     }
 
     /// Checks an application credential's secret; any failure is a plain 401.
-    pub(crate) async fn authenticate_app_cred(&self, body: AppCredMethod) -> Result<application_credential::Model> {
+    pub(crate) async fn authenticate_app_cred(
+        &self,
+        body: AppCredMethod,
+    ) -> Result<application_credential::Model> {
         let refused = Error::unauthenticated;
         let cred = match (&body.id, &body.name) {
-            (Some(id), _) => application_credential::Entity::find_by_id(id.as_str()).one(&self.store.db).await?,
+            (Some(id), _) => {
+                application_credential::Entity::find_by_id(id.as_str())
+                    .one(&self.store.db)
+                    .await?
+            }
             (None, Some(name)) => {
-                let user = body.user.as_ref().ok_or_else(|| Error::invalid("Expecting to find user in application_credential."))?;
+                let user = body.user.as_ref().ok_or_else(|| {
+                    Error::invalid("Expecting to find user in application_credential.")
+                })?;
                 let user_id = match (&user.id, &user.name) {
                     (Some(id), _) => id.clone(),
                     (None, Some(user_name)) => {
-                        let domain = user.domain.as_ref().unwrap_or(&DomainRef { id: None, name: None });
+                        let domain = user.domain.as_ref().unwrap_or(&DomainRef {
+                            id: None,
+                            name: None,
+                        });
                         let domain_id = self.domain_ref_id(domain).await.map_err(|_| refused())?;
-                        self.find_user_by_name(user_name, &domain_id).await.map_err(|_| refused())?.id
+                        self.find_user_by_name(user_name, &domain_id)
+                            .await
+                            .map_err(|_| refused())?
+                            .id
                     }
                     _ => return Err(refused()),
                 };
@@ -155,10 +198,17 @@ impl Identity {
                     .one(&self.store.db)
                     .await?
             }
-            (None, None) => return Err(Error::invalid("Expecting to find id or name in application_credential.")),
+            (None, None) => {
+                return Err(Error::invalid(
+                    "Expecting to find id or name in application_credential.",
+                ))
+            }
         };
         let cred = cred.ok_or_else(refused)?;
-        if cred.expires_at.is_some_and(|e| e <= chrono::Utc::now().naive_utc()) {
+        if cred
+            .expires_at
+            .is_some_and(|e| e <= chrono::Utc::now().naive_utc())
+        {
             return Err(refused());
         }
         if !passwords::verify(body.secret, cred.secret_hash.clone()).await? {
@@ -178,10 +228,16 @@ fn parse_time(text: &str) -> Result<chrono::NaiveDateTime> {
     if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
         return Ok(t.naive_utc());
     }
-    for format in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S%.fZ"] {
+    for format in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S%.fZ",
+    ] {
         if let Ok(t) = chrono::NaiveDateTime::parse_from_str(text, format) {
             return Ok(t);
         }
     }
-    Err(Error::invalid(format!("Invalid input for field 'expires_at': '{text}' is not a valid date-time")))
+    Err(Error::invalid(format!(
+        "Invalid input for field 'expires_at': '{text}' is not a valid date-time"
+    )))
 }

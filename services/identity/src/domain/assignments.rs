@@ -96,10 +96,20 @@ impl Identity {
     }
 
     /// `PUT .../roles/{role}`: idempotent.
-    pub async fn create_grant(&self, actor: &Actor, target: &Target, role_id: &str, inherited: bool) -> Result<()> {
+    pub async fn create_grant(
+        &self,
+        actor: &Actor,
+        target: &Target,
+        role_id: &str,
+        inherited: bool,
+    ) -> Result<()> {
         self.check_actor_and_target(actor, target).await?;
         self.get_role(role_id).await?;
-        if self.find_grant(actor, target, role_id, inherited).await?.is_some() {
+        if self
+            .find_grant(actor, target, role_id, inherited)
+            .await?
+            .is_some()
+        {
             return Ok(());
         }
         let (actor_type, actor_id) = actor.columns();
@@ -119,7 +129,13 @@ impl Identity {
         Ok(())
     }
 
-    async fn find_grant(&self, actor: &Actor, target: &Target, role_id: &str, inherited: bool) -> Result<Option<assignment::Model>> {
+    async fn find_grant(
+        &self,
+        actor: &Actor,
+        target: &Target,
+        role_id: &str,
+        inherited: bool,
+    ) -> Result<Option<assignment::Model>> {
         let (actor_type, actor_id) = actor.columns();
         let (target_type, target_id) = target.columns();
         Ok(assignment::Entity::find_by_id((
@@ -135,7 +151,13 @@ impl Identity {
     }
 
     /// `HEAD/GET .../roles/{role}`: 404 unless the exact grant exists.
-    pub async fn check_grant(&self, actor: &Actor, target: &Target, role_id: &str, inherited: bool) -> Result<()> {
+    pub async fn check_grant(
+        &self,
+        actor: &Actor,
+        target: &Target,
+        role_id: &str,
+        inherited: bool,
+    ) -> Result<()> {
         self.check_actor_and_target(actor, target).await?;
         self.get_role(role_id).await?;
         match self.find_grant(actor, target, role_id, inherited).await? {
@@ -144,7 +166,13 @@ impl Identity {
         }
     }
 
-    pub async fn revoke_grant(&self, actor: &Actor, target: &Target, role_id: &str, inherited: bool) -> Result<()> {
+    pub async fn revoke_grant(
+        &self,
+        actor: &Actor,
+        target: &Target,
+        role_id: &str,
+        inherited: bool,
+    ) -> Result<()> {
         self.check_grant(actor, target, role_id, inherited).await?;
         let (actor_type, actor_id) = actor.columns();
         let (target_type, target_id) = target.columns();
@@ -164,7 +192,12 @@ impl Identity {
     }
 
     /// The role ids granted directly to `actor` on `target`.
-    pub async fn list_grants(&self, actor: &Actor, target: &Target, inherited: bool) -> Result<BTreeSet<String>> {
+    pub async fn list_grants(
+        &self,
+        actor: &Actor,
+        target: &Target,
+        inherited: bool,
+    ) -> Result<BTreeSet<String>> {
         self.check_actor_and_target(actor, target).await?;
         let (actor_type, actor_id) = actor.columns();
         let (target_type, target_id) = target.columns();
@@ -183,7 +216,11 @@ impl Identity {
 
     /// The roles `user_id` effectively has on `target`: direct, through groups,
     /// inherited from the domain or parent projects, and implied.
-    pub async fn effective_role_ids(&self, user_id: &str, target: &Target) -> Result<BTreeSet<String>> {
+    pub async fn effective_role_ids(
+        &self,
+        user_id: &str,
+        target: &Target,
+    ) -> Result<BTreeSet<String>> {
         let groups = self.group_ids_of_user(user_id).await?;
         let actors = Condition::any()
             .add(
@@ -226,16 +263,25 @@ impl Identity {
     }
 
     /// `GET /v3/role_assignments`.
-    pub async fn list_role_assignments(&self, filter: &AssignmentFilter) -> Result<Vec<AssignmentRow>> {
+    pub async fn list_role_assignments(
+        &self,
+        filter: &AssignmentFilter,
+    ) -> Result<Vec<AssignmentRow>> {
         if filter.effective && filter.group_id.is_some() {
-            return Err(Error::invalid("Combining effective and group filter will always result in an empty list."));
+            return Err(Error::invalid(
+                "Combining effective and group filter will always result in an empty list.",
+            ));
         }
         let mut rows: Vec<AssignmentRow> = assignment::Entity::find()
             .all(&self.store.db)
             .await?
             .into_iter()
             .map(|a| AssignmentRow {
-                actor: if a.actor_type == "group" { Actor::Group(a.actor_id) } else { Actor::User(a.actor_id) },
+                actor: if a.actor_type == "group" {
+                    Actor::Group(a.actor_id)
+                } else {
+                    Actor::User(a.actor_id)
+                },
                 target: Target::from_columns(&a.target_type, a.target_id),
                 role_id: a.role_id,
                 inherited: a.inherited,
@@ -256,8 +302,14 @@ impl Identity {
             scope_projects = Some(ids);
         }
         rows.retain(|row| {
-            let user_ok = filter.user_id.as_ref().is_none_or(|u| row.actor == Actor::User(u.clone()));
-            let group_ok = filter.group_id.as_ref().is_none_or(|g| row.actor == Actor::Group(g.clone()));
+            let user_ok = filter
+                .user_id
+                .as_ref()
+                .is_none_or(|u| row.actor == Actor::User(u.clone()));
+            let group_ok = filter
+                .group_id
+                .as_ref()
+                .is_none_or(|g| row.actor == Actor::Group(g.clone()));
             let role_ok = filter.role_id.as_ref().is_none_or(|r| row.role_id == *r);
             let project_ok = scope_projects
                 .as_ref()
@@ -334,7 +386,11 @@ impl Identity {
                         prior_role: Some(prior.clone()),
                         ..row.clone()
                     };
-                    if !with_implied.iter().any(|r| r.role_id == derived.role_id && r.actor == derived.actor && r.target == derived.target) {
+                    if !with_implied.iter().any(|r| {
+                        r.role_id == derived.role_id
+                            && r.actor == derived.actor
+                            && r.target == derived.target
+                    }) {
                         with_implied.push(derived.clone());
                         frontier.push(derived);
                     }
@@ -363,8 +419,16 @@ impl Identity {
         let rows = assignment::Entity::find()
             .filter(
                 Condition::any()
-                    .add(assignment::Column::ActorType.eq("user").and(assignment::Column::ActorId.eq(user_id)))
-                    .add(assignment::Column::ActorType.eq("group").and(assignment::Column::ActorId.is_in(groups))),
+                    .add(
+                        assignment::Column::ActorType
+                            .eq("user")
+                            .and(assignment::Column::ActorId.eq(user_id)),
+                    )
+                    .add(
+                        assignment::Column::ActorType
+                            .eq("group")
+                            .and(assignment::Column::ActorId.is_in(groups)),
+                    ),
             )
             .all(&self.store.db)
             .await?;

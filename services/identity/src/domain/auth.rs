@@ -99,22 +99,31 @@ impl Identity {
                 "password" => Ok(AuthMethod::Password),
                 "token" => Ok(AuthMethod::Token),
                 "application_credential" => Ok(AuthMethod::ApplicationCredential),
-                other => Err(Error::Unauthorized(format!("Attempted to authenticate with an unsupported method: {other}"))),
+                other => Err(Error::Unauthorized(format!(
+                    "Attempted to authenticate with an unsupported method: {other}"
+                ))),
             })
             .collect::<Result<_>>()?;
         if methods.is_empty() {
-            return Err(Error::invalid("Invalid input for field 'identity/methods': [] is too short"));
+            return Err(Error::invalid(
+                "Invalid input for field 'identity/methods': [] is too short",
+            ));
         }
-        let expiry = chrono::Utc::now() + chrono::Duration::from_std(self.cfg.token_expiration).unwrap_or_default();
+        let expiry = chrono::Utc::now()
+            + chrono::Duration::from_std(self.cfg.token_expiration).unwrap_or_default();
         let mut expires_at = expiry.timestamp() as f64;
         let mut audit_ids = vec![new_audit_id()];
         let mut user_id: Option<String> = None;
 
         if methods.contains(&AuthMethod::ApplicationCredential) {
             if scope.is_some() {
-                return Err(Error::Unauthorized("Application credentials cannot request a scope.".into()));
+                return Err(Error::Unauthorized(
+                    "Application credentials cannot request a scope.".into(),
+                ));
             }
-            let body = identity.application_credential.ok_or_else(|| missing("application_credential"))?;
+            let body = identity
+                .application_credential
+                .ok_or_else(|| missing("application_credential"))?;
             let cred = self.authenticate_app_cred(body).await?;
             if let Some(cred_expiry) = cred.expires_at {
                 expires_at = expires_at.min(cred_expiry.and_utc().timestamp() as f64);
@@ -123,7 +132,10 @@ impl Identity {
             let payload = TokenPayload {
                 user_id: cred.user_id.clone(),
                 methods: vec![AuthMethod::ApplicationCredential],
-                scope: TokenScope::ApplicationCredential { project_id, app_cred_id: cred.id.clone() },
+                scope: TokenScope::ApplicationCredential {
+                    project_id,
+                    app_cred_id: cred.id.clone(),
+                },
                 expires_at,
                 audit_ids,
             };
@@ -136,9 +148,14 @@ impl Identity {
         }
         if methods.contains(&AuthMethod::Token) {
             let body = identity.token.ok_or_else(|| missing("token"))?;
-            let parent = self.validate_token(&body.id, false).await.map_err(|_| refused())?;
+            let parent = self
+                .validate_token(&body.id, false)
+                .await
+                .map_err(|_| refused())?;
             if parent.app_cred.is_some() {
-                return Err(Error::Forbidden("A token created with an application credential cannot be rescoped.".into()));
+                return Err(Error::Forbidden(
+                    "A token created with an application credential cannot be rescoped.".into(),
+                ));
             }
             if user_id.as_ref().is_some_and(|u| *u != parent.user.id) {
                 return Err(refused());
@@ -160,13 +177,15 @@ impl Identity {
         };
         self.issue(payload).await.map_err(|err| match (err, scope) {
             (Error::Internal(msg), _) => Error::Internal(msg),
-            (_, TokenScope::Project(project_id)) => {
-                Error::Unauthorized(format!("User {user_id} has no access to project {project_id}"))
+            (_, TokenScope::Project(project_id)) => Error::Unauthorized(format!(
+                "User {user_id} has no access to project {project_id}"
+            )),
+            (_, TokenScope::Domain(domain_id)) => Error::Unauthorized(format!(
+                "User {user_id} has no access to domain {domain_id}"
+            )),
+            (_, TokenScope::System) => {
+                Error::Unauthorized(format!("User {user_id} has no access to the system"))
             }
-            (_, TokenScope::Domain(domain_id)) => {
-                Error::Unauthorized(format!("User {user_id} has no access to domain {domain_id}"))
-            }
-            (_, TokenScope::System) => Error::Unauthorized(format!("User {user_id} has no access to the system")),
             _ => refused(),
         })
     }
@@ -195,7 +214,10 @@ impl Identity {
         }
         let domain = self.get_domain(&user.domain_id).await?;
         if !user.enabled || !domain.enabled {
-            return Err(Error::Unauthorized(format!("The account is disabled for user: {}", user.id)));
+            return Err(Error::Unauthorized(format!(
+                "The account is disabled for user: {}",
+                user.id
+            )));
         }
         Ok(user)
     }
@@ -208,21 +230,36 @@ impl Identity {
         }
     }
 
-    async fn resolve_scope(&self, user_id: &str, scope: Option<ScopeRequest>) -> Result<TokenScope> {
+    async fn resolve_scope(
+        &self,
+        user_id: &str,
+        scope: Option<ScopeRequest>,
+    ) -> Result<TokenScope> {
         let body = match scope {
             None => return self.default_project_scope(user_id).await,
-            Some(ScopeRequest::Named(name)) if name == "unscoped" => return Ok(TokenScope::Unscoped),
+            Some(ScopeRequest::Named(name)) if name == "unscoped" => {
+                return Ok(TokenScope::Unscoped)
+            }
             Some(ScopeRequest::Named(other)) => {
-                return Err(Error::invalid(format!("Invalid input for field 'scope': '{other}' is not valid")))
+                return Err(Error::invalid(format!(
+                    "Invalid input for field 'scope': '{other}' is not valid"
+                )))
             }
             Some(ScopeRequest::Scope(body)) => body,
         };
-        let given = [body.project.is_some(), body.domain.is_some(), body.system.is_some(), body.trust.is_some()]
-            .iter()
-            .filter(|x| **x)
-            .count();
+        let given = [
+            body.project.is_some(),
+            body.domain.is_some(),
+            body.system.is_some(),
+            body.trust.is_some(),
+        ]
+        .iter()
+        .filter(|x| **x)
+        .count();
         if given > 1 {
-            return Err(Error::invalid("Specify either a project, a domain or the system as scope, not several."));
+            return Err(Error::invalid(
+                "Specify either a project, a domain or the system as scope, not several.",
+            ));
         }
         if body.trust.is_some() {
             return Err(Error::Forbidden("Trusts are not supported.".into()));
@@ -231,11 +268,18 @@ impl Identity {
             let id = match (project.id, project.name) {
                 (Some(id), _) => id,
                 (None, Some(name)) => {
-                    let domain = project.domain.ok_or_else(|| Error::invalid("Expecting to find domain in project."))?;
+                    let domain = project
+                        .domain
+                        .ok_or_else(|| Error::invalid("Expecting to find domain in project."))?;
                     let domain_id = self.domain_ref_id(&domain).await.map_err(|_| refused())?;
-                    self.find_project_by_name(&name, &domain_id).await.map_err(|_| refused())?.id
+                    self.find_project_by_name(&name, &domain_id)
+                        .await
+                        .map_err(|_| refused())?
+                        .id
                 }
-                (None, None) => return Err(Error::invalid("Expecting to find id or name in project.")),
+                (None, None) => {
+                    return Err(Error::invalid("Expecting to find id or name in project."))
+                }
             };
             let project = self.get_project_row(&id).await.map_err(|_| refused())?;
             if !project.enabled {
@@ -251,7 +295,9 @@ impl Identity {
             if system.get("all").and_then(serde_json::Value::as_bool) == Some(true) {
                 return Ok(TokenScope::System);
             }
-            return Err(Error::invalid("Invalid input for field 'scope/system': only {\"all\": true} is supported"));
+            return Err(Error::invalid(
+                "Invalid input for field 'scope/system': only {\"all\": true} is supported",
+            ));
         }
         Ok(TokenScope::Unscoped)
     }
@@ -264,10 +310,20 @@ impl Identity {
             return Ok(TokenScope::Unscoped);
         };
         let usable = match self.get_project_row(&project_id).await {
-            Ok(project) => project.enabled && !self.effective_role_ids(user_id, &super::Target::Project(project_id.clone())).await?.is_empty(),
+            Ok(project) => {
+                project.enabled
+                    && !self
+                        .effective_role_ids(user_id, &super::Target::Project(project_id.clone()))
+                        .await?
+                        .is_empty()
+            }
             Err(_) => false,
         };
-        Ok(if usable { TokenScope::Project(project_id) } else { TokenScope::Unscoped })
+        Ok(if usable {
+            TokenScope::Project(project_id)
+        } else {
+            TokenScope::Unscoped
+        })
     }
 }
 

@@ -1,8 +1,8 @@
 use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
 
 use super::{
-    passwords, Actor, DomainInput, EndpointInput, Error, Identity, ProjectInput, RegionInput, Result, RoleInput, ServiceInput, Target,
-    UserInput,
+    passwords, Actor, DomainInput, EndpointInput, Error, Identity, ProjectInput, RegionInput,
+    Result, RoleInput, ServiceInput, Target, UserInput,
 };
 
 /// What `ferrostack-identity bootstrap` sets up (`keystone-manage bootstrap` options).
@@ -68,7 +68,8 @@ impl Identity {
             Ok(user) => {
                 let current = user.password_hash.clone().unwrap_or_default();
                 if !passwords::verify(b.password.clone(), current).await? {
-                    let hash = passwords::hash(b.password.clone(), self.cfg.password_hash_rounds).await?;
+                    let hash =
+                        passwords::hash(b.password.clone(), self.cfg.password_hash_rounds).await?;
                     let mut row = user.clone().into_active_model();
                     row.password_hash = Set(Some(hash));
                     row.password_created_at = Set(Some(chrono::Utc::now().naive_utc()));
@@ -90,9 +91,17 @@ impl Identity {
         };
         let admin = self.find_global_role_by_name(&b.role_name).await?;
         let actor = Actor::User(user.id.clone());
-        self.create_grant(&actor, &Target::Project(project.id.clone()), &admin.id, false).await?;
-        self.create_grant(&actor, &Target::System, &admin.id, false).await?;
-        self.create_grant(&actor, &Target::Domain(domain_id), &admin.id, false).await?;
+        self.create_grant(
+            &actor,
+            &Target::Project(project.id.clone()),
+            &admin.id,
+            false,
+        )
+        .await?;
+        self.create_grant(&actor, &Target::System, &admin.id, false)
+            .await?;
+        self.create_grant(&actor, &Target::Domain(domain_id), &admin.id, false)
+            .await?;
         if self.get_region(&b.region_id).await.is_err() {
             self.create_region(RegionInput {
                 id: Some(b.region_id.clone()),
@@ -100,9 +109,14 @@ impl Identity {
             })
             .await?;
         }
-        let urls = [("public", &b.public_url), ("internal", &b.internal_url), ("admin", &b.admin_url)];
+        let urls = [
+            ("public", &b.public_url),
+            ("internal", &b.internal_url),
+            ("admin", &b.admin_url),
+        ];
         if urls.iter().any(|(_, url)| url.is_some()) {
-            self.ensure_catalog_entry("identity", &b.service_name, &b.region_id, &urls).await?;
+            self.ensure_catalog_entry("identity", &b.service_name, &b.region_id, &urls)
+                .await?;
         }
         Ok(())
     }
@@ -130,7 +144,12 @@ impl Identity {
         region_id: &str,
         urls: &[(&str, &Option<String>)],
     ) -> Result<()> {
-        let service = match self.list_services(Some(kind), Some(name)).await?.into_iter().next() {
+        let service = match self
+            .list_services(Some(kind), Some(name))
+            .await?
+            .into_iter()
+            .next()
+        {
             Some(service) => service,
             None => {
                 let mut extra = serde_json::Map::new();
@@ -143,7 +162,9 @@ impl Identity {
                 .await?
             }
         };
-        let existing = self.list_endpoints(Some(&service.id), None, Some(region_id)).await?;
+        let existing = self
+            .list_endpoints(Some(&service.id), None, Some(region_id))
+            .await?;
         for (interface, url) in urls {
             let Some(url) = url else { continue };
             match existing.iter().find(|e| e.interface == *interface) {

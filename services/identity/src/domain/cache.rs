@@ -56,7 +56,9 @@ impl Cache {
 
     fn read<T: Clone>(&self, pick: impl Fn(&Derived) -> Option<T>) -> Option<T> {
         let derived = self.derived.read().expect("cache lock");
-        (derived.generation == self.generation()).then(|| pick(&derived)).flatten()
+        (derived.generation == self.generation())
+            .then(|| pick(&derived))
+            .flatten()
     }
 
     fn write(&self, generation: u64, store: impl FnOnce(&mut Derived)) {
@@ -84,7 +86,11 @@ impl Cache {
         self.read(|d| d.revocations.clone())
     }
 
-    pub fn put_revocations(&self, generation: u64, events: Arc<Vec<crate::db::entity::revocation_event::Model>>) {
+    pub fn put_revocations(
+        &self,
+        generation: u64,
+        events: Arc<Vec<crate::db::entity::revocation_event::Model>>,
+    ) {
         self.write(generation, |d| d.revocations = Some(events));
     }
 

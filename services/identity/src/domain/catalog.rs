@@ -1,6 +1,8 @@
 use std::sync::Arc;
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
+};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
@@ -90,7 +92,9 @@ impl Identity {
         }
         if let Some(parent) = input.parent_region_id {
             if parent == id {
-                return Err(Error::invalid(format!("Circular reference or a repeated entry found in region tree - {id}.")));
+                return Err(Error::invalid(format!(
+                    "Circular reference or a repeated entry found in region tree - {id}."
+                )));
             }
             self.get_region(&parent).await?;
             row.parent_region_id = Set(Some(parent));
@@ -120,14 +124,18 @@ impl Identity {
                 "Unable to delete region {id} because it or its child regions have associated endpoints."
             )));
         }
-        region::Entity::delete_by_id(id).exec(&self.store.db).await?;
+        region::Entity::delete_by_id(id)
+            .exec(&self.store.db)
+            .await?;
         self.changed().await?;
         self.notify("deleted", "region", id);
         Ok(())
     }
 
     pub async fn create_service(&self, input: ServiceInput) -> Result<service::Model> {
-        let kind = input.kind.ok_or_else(|| super::validate::required("type"))?;
+        let kind = input
+            .kind
+            .ok_or_else(|| super::validate::required("type"))?;
         super::validate::name("type", &kind, 255)?;
         let mut extra = Extra::default();
         extra.merge(input.extra);
@@ -151,7 +159,11 @@ impl Identity {
             .ok_or_else(|| Error::not_found("service", id))
     }
 
-    pub async fn list_services(&self, kind: Option<&str>, name: Option<&str>) -> Result<Vec<service::Model>> {
+    pub async fn list_services(
+        &self,
+        kind: Option<&str>,
+        name: Option<&str>,
+    ) -> Result<Vec<service::Model>> {
         let mut query = service::Entity::find().order_by_asc(service::Column::Kind);
         if let Some(kind) = kind {
             query = query.filter(service::Column::Kind.eq(kind));
@@ -185,15 +197,21 @@ impl Identity {
     /// Deletes a service and its endpoints.
     pub async fn delete_service(&self, id: &str) -> Result<()> {
         self.get_service(id).await?;
-        service::Entity::delete_by_id(id).exec(&self.store.db).await?;
+        service::Entity::delete_by_id(id)
+            .exec(&self.store.db)
+            .await?;
         self.changed().await?;
         self.notify("deleted", "service", id);
         Ok(())
     }
 
     pub async fn create_endpoint(&self, input: EndpointInput) -> Result<endpoint::Model> {
-        let service_id = input.service_id.ok_or_else(|| super::validate::required("service_id"))?;
-        let interface = input.interface.ok_or_else(|| super::validate::required("interface"))?;
+        let service_id = input
+            .service_id
+            .ok_or_else(|| super::validate::required("service_id"))?;
+        let interface = input
+            .interface
+            .ok_or_else(|| super::validate::required("interface"))?;
         let url = input.url.ok_or_else(|| super::validate::required("url"))?;
         check_interface(&interface)?;
         check_url(&url)?;
@@ -279,7 +297,9 @@ impl Identity {
 
     pub async fn delete_endpoint(&self, id: &str) -> Result<()> {
         self.get_endpoint(id).await?;
-        endpoint::Entity::delete_by_id(id).exec(&self.store.db).await?;
+        endpoint::Entity::delete_by_id(id)
+            .exec(&self.store.db)
+            .await?;
         self.changed().await?;
         self.notify("deleted", "endpoint", id);
         Ok(())
@@ -372,19 +392,29 @@ fn check_url(url: &str) -> Result<()> {
     if url.starts_with("http://") || url.starts_with("https://") {
         Ok(())
     } else {
-        Err(Error::invalid(format!("Invalid input for field 'url': '{url}' is not a valid URL")))
+        Err(Error::invalid(format!(
+            "Invalid input for field 'url': '{url}' is not a valid URL"
+        )))
     }
 }
 
 /// Fills `%(project_id)s`, `$(project_id)s` and their `tenant_id` twins; `None` when
 /// the URL needs a project and there is none.
 fn substitute(url: &str, project_id: Option<&str>) -> Option<String> {
-    const KEYS: [&str; 4] = ["%(project_id)s", "$(project_id)s", "%(tenant_id)s", "$(tenant_id)s"];
+    const KEYS: [&str; 4] = [
+        "%(project_id)s",
+        "$(project_id)s",
+        "%(tenant_id)s",
+        "$(tenant_id)s",
+    ];
     if !KEYS.iter().any(|k| url.contains(k)) {
         return Some(url.to_string());
     }
     let project_id = project_id?;
-    Some(KEYS.iter().fold(url.to_string(), |acc, k| acc.replace(k, project_id)))
+    Some(
+        KEYS.iter()
+            .fold(url.to_string(), |acc, k| acc.replace(k, project_id)),
+    )
 }
 
 #[cfg(test)]
@@ -393,9 +423,18 @@ mod tests {
 
     #[test]
     fn project_templates() {
-        assert_eq!(substitute("http://h/v3/%(project_id)s", Some("p")).unwrap(), "http://h/v3/p");
-        assert_eq!(substitute("http://h/v1/AUTH_$(tenant_id)s", Some("p")).unwrap(), "http://h/v1/AUTH_p");
+        assert_eq!(
+            substitute("http://h/v3/%(project_id)s", Some("p")).unwrap(),
+            "http://h/v3/p"
+        );
+        assert_eq!(
+            substitute("http://h/v1/AUTH_$(tenant_id)s", Some("p")).unwrap(),
+            "http://h/v1/AUTH_p"
+        );
         assert_eq!(substitute("http://h/v3/%(project_id)s", None), None);
-        assert_eq!(substitute("http://h:5000/v3", None).unwrap(), "http://h:5000/v3");
+        assert_eq!(
+            substitute("http://h:5000/v3", None).unwrap(),
+            "http://h:5000/v3"
+        );
     }
 }

@@ -1,4 +1,6 @@
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
+};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -24,13 +26,18 @@ impl Identity {
         let blob = input.blob.ok_or_else(|| validate::required("blob"))?;
         self.get_user(&user_id).await?;
         if kind == "ec2" {
-            let parsed: Value = serde_json::from_str(&blob)
-                .map_err(|_| Error::invalid("Invalid blob in credential: an ec2 blob must be JSON with 'access'"))?;
+            let parsed: Value = serde_json::from_str(&blob).map_err(|_| {
+                Error::invalid("Invalid blob in credential: an ec2 blob must be JSON with 'access'")
+            })?;
             if parsed.get("access").and_then(Value::as_str).is_none() {
-                return Err(Error::invalid("Invalid blob in credential: an ec2 blob must be JSON with 'access'"));
+                return Err(Error::invalid(
+                    "Invalid blob in credential: an ec2 blob must be JSON with 'access'",
+                ));
             }
             if input.project_id.is_none() {
-                return Err(Error::invalid("Invalid input for field 'project_id': ec2 credentials need a project"));
+                return Err(Error::invalid(
+                    "Invalid input for field 'project_id': ec2 credentials need a project",
+                ));
             }
         }
         let mut extra = Extra::default();
@@ -57,7 +64,11 @@ impl Identity {
             .ok_or_else(|| Error::not_found("credential", id))
     }
 
-    pub async fn list_credentials(&self, user_id: Option<&str>, kind: Option<&str>) -> Result<Vec<credential::Model>> {
+    pub async fn list_credentials(
+        &self,
+        user_id: Option<&str>,
+        kind: Option<&str>,
+    ) -> Result<Vec<credential::Model>> {
         let mut query = credential::Entity::find().order_by_asc(credential::Column::Id);
         if let Some(user_id) = user_id {
             query = query.filter(credential::Column::UserId.eq(user_id));
@@ -68,7 +79,11 @@ impl Identity {
         Ok(query.all(&self.store.db).await?)
     }
 
-    pub async fn update_credential(&self, id: &str, input: CredentialInput) -> Result<credential::Model> {
+    pub async fn update_credential(
+        &self,
+        id: &str,
+        input: CredentialInput,
+    ) -> Result<credential::Model> {
         let current = self.get_credential(id).await?;
         let mut extra = Extra::parse(&current.extra);
         let mut row = current.into_active_model();
@@ -95,7 +110,9 @@ impl Identity {
 
     pub async fn delete_credential(&self, id: &str) -> Result<()> {
         self.get_credential(id).await?;
-        credential::Entity::delete_by_id(id).exec(&self.store.db).await?;
+        credential::Entity::delete_by_id(id)
+            .exec(&self.store.db)
+            .await?;
         self.changed().await?;
         self.notify("deleted", "credential", id);
         Ok(())

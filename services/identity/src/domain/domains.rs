@@ -1,4 +1,6 @@
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
+};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -31,7 +33,11 @@ impl Identity {
         }
         .insert(&self.store.db)
         .await
-        .map_err(|e| Error::from_write("domain", || format!("Duplicate entry found with name {name}."))(e.into()))?;
+        .map_err(|e| {
+            Error::from_write("domain", || {
+                format!("Duplicate entry found with name {name}.")
+            })(e.into())
+        })?;
         self.changed().await?;
         self.notify("created", "domain", &row.id);
         Ok(row)
@@ -52,7 +58,11 @@ impl Identity {
             .ok_or_else(|| Error::not_found("domain", name))
     }
 
-    pub async fn list_domains(&self, name: Option<&str>, enabled: Option<bool>) -> Result<Vec<domain::Model>> {
+    pub async fn list_domains(
+        &self,
+        name: Option<&str>,
+        enabled: Option<bool>,
+    ) -> Result<Vec<domain::Model>> {
         let mut query = domain::Entity::find().order_by_asc(domain::Column::Name);
         if let Some(name) = name {
             query = query.filter(domain::Column::Name.eq(name));
@@ -83,10 +93,11 @@ impl Identity {
         extra.merge(input.extra);
         row.extra = Set(extra.to_column());
         let name = row.name.clone().unwrap();
-        let row = row
-            .update(&self.store.db)
-            .await
-            .map_err(|e| Error::from_write("domain", || format!("Duplicate entry found with name {name}."))(e.into()))?;
+        let row = row.update(&self.store.db).await.map_err(|e| {
+            Error::from_write("domain", || {
+                format!("Duplicate entry found with name {name}.")
+            })(e.into())
+        })?;
         self.changed().await?;
         self.notify("updated", "domain", id);
         Ok(row)

@@ -23,7 +23,10 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub fn not_found(kind: &'static str, id: impl Into<String>) -> Self {
-        Error::NotFound { kind, id: id.into() }
+        Error::NotFound {
+            kind,
+            id: id.into(),
+        }
     }
 
     pub fn invalid(message: impl Into<String>) -> Self {
@@ -36,10 +39,19 @@ impl Error {
     }
 
     /// Maps a write's database failure, naming the resource on a duplicate.
-    pub fn from_write(kind: &'static str, detail: impl FnOnce() -> String) -> impl FnOnce(DbError) -> Error {
+    pub fn from_write(
+        kind: &'static str,
+        detail: impl FnOnce() -> String,
+    ) -> impl FnOnce(DbError) -> Error {
         move |err| match err {
-            DbError::Duplicate(_) => Error::Conflict { kind, detail: detail() },
-            DbError::Reference(msg) => Error::Conflict { kind, detail: format!("referenced entity problem: {msg}") },
+            DbError::Duplicate(_) => Error::Conflict {
+                kind,
+                detail: detail(),
+            },
+            DbError::Reference(msg) => Error::Conflict {
+                kind,
+                detail: format!("referenced entity problem: {msg}"),
+            },
             DbError::Other(msg) => Error::Internal(msg),
         }
     }
@@ -48,7 +60,10 @@ impl Error {
 impl From<DbError> for Error {
     fn from(err: DbError) -> Self {
         match err {
-            DbError::Duplicate(msg) | DbError::Reference(msg) => Error::Conflict { kind: "entity", detail: msg },
+            DbError::Duplicate(msg) | DbError::Reference(msg) => Error::Conflict {
+                kind: "entity",
+                detail: msg,
+            },
             DbError::Other(msg) => Error::Internal(msg),
         }
     }

@@ -1,4 +1,7 @@
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
+};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -20,7 +23,9 @@ impl Identity {
     pub async fn create_group(&self, input: GroupInput) -> Result<group::Model> {
         let name = input.name.ok_or_else(|| validate::required("name"))?;
         validate::name("name", &name, 64)?;
-        let domain_id = input.domain_id.unwrap_or_else(|| self.cfg.default_domain_id.clone());
+        let domain_id = input
+            .domain_id
+            .unwrap_or_else(|| self.cfg.default_domain_id.clone());
         self.get_domain(&domain_id)
             .await
             .map_err(|_| Error::invalid(format!("Could not find domain: {domain_id}.")))?;
@@ -36,7 +41,9 @@ impl Identity {
         .insert(&self.store.db)
         .await
         .map_err(|e| {
-            Error::from_write("group", || format!("Duplicate entry found with name {name} at domain ID {domain_id}."))(e.into())
+            Error::from_write("group", || {
+                format!("Duplicate entry found with name {name} at domain ID {domain_id}.")
+            })(e.into())
         })?;
         self.changed().await?;
         self.notify("created", "group", &row.id);
@@ -50,7 +57,11 @@ impl Identity {
             .ok_or_else(|| Error::not_found("group", id))
     }
 
-    pub async fn list_groups(&self, name: Option<&str>, domain_id: Option<&str>) -> Result<Vec<group::Model>> {
+    pub async fn list_groups(
+        &self,
+        name: Option<&str>,
+        domain_id: Option<&str>,
+    ) -> Result<Vec<group::Model>> {
         let mut query = group::Entity::find().order_by_asc(group::Column::Name);
         if let Some(name) = name {
             query = query.filter(group::Column::Name.eq(name));
@@ -63,7 +74,11 @@ impl Identity {
 
     pub async fn update_group(&self, id: &str, input: GroupInput) -> Result<group::Model> {
         let current = self.get_group(id).await?;
-        if input.domain_id.as_deref().is_some_and(|d| d != current.domain_id) {
+        if input
+            .domain_id
+            .as_deref()
+            .is_some_and(|d| d != current.domain_id)
+        {
             return Err(Error::invalid("Update of `domain_id` is not allowed."));
         }
         let domain_id = current.domain_id.clone();
@@ -80,7 +95,9 @@ impl Identity {
         row.extra = Set(extra.to_column());
         let name = row.name.clone().unwrap();
         let row = row.update(&self.store.db).await.map_err(|e| {
-            Error::from_write("group", || format!("Duplicate entry found with name {name} at domain ID {domain_id}."))(e.into())
+            Error::from_write("group", || {
+                format!("Duplicate entry found with name {name} at domain ID {domain_id}.")
+            })(e.into())
         })?;
         self.changed().await?;
         self.notify("updated", "group", id);
@@ -150,10 +167,12 @@ impl Identity {
     }
 
     async fn is_member(&self, group_id: &str, user_id: &str) -> Result<bool> {
-        Ok(group_member::Entity::find_by_id((group_id.to_string(), user_id.to_string()))
-            .one(&self.store.db)
-            .await?
-            .is_some())
+        Ok(
+            group_member::Entity::find_by_id((group_id.to_string(), user_id.to_string()))
+                .one(&self.store.db)
+                .await?
+                .is_some(),
+        )
     }
 
     pub async fn list_users_in_group(&self, group_id: &str) -> Result<Vec<user::Model>> {

@@ -29,6 +29,7 @@ pub use auth::{AuthRequest, ScopeRequest};
 pub use bootstrap::Bootstrap;
 pub use catalog::{EndpointInput, RegionInput, ServiceInput};
 pub use credentials::CredentialInput;
+pub use domains::DomainInput;
 pub use error::{Error, Result};
 pub use extra::Extra;
 pub use groups::GroupInput;
@@ -37,7 +38,6 @@ pub use roles::RoleInput;
 pub use roles::NULL_DOMAIN;
 pub use tokens::{isotime, ScopeInfo, TokenInfo};
 pub use users::{UserFilter, UserInput};
-pub use domains::DomainInput;
 pub use validate::tag as validate_tag;
 
 use crate::config::IdentityConfig;
@@ -91,7 +91,8 @@ impl Identity {
 
     /// Emits a CADF notification for a create/update/delete of `resource_type`.
     pub(crate) fn notify(&self, operation: &str, resource_type: &str, resource_id: &str) {
-        self.notifier.resource_event(operation, resource_type, resource_id);
+        self.notifier
+            .resource_event(operation, resource_type, resource_id);
     }
 
     /// Background work: watch the shared revision for writes by other processes and

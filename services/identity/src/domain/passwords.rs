@@ -23,8 +23,12 @@ mod tests {
     async fn round_trip_and_mismatch() {
         let stored = super::hash("secret".into(), 4).await.unwrap();
         assert!(stored.starts_with("$2"));
-        assert!(super::verify("secret".into(), stored.clone()).await.unwrap());
+        assert!(super::verify("secret".into(), stored.clone())
+            .await
+            .unwrap());
         assert!(!super::verify("wrong".into(), stored).await.unwrap());
-        assert!(!super::verify("secret".into(), "garbage".into()).await.unwrap());
+        assert!(!super::verify("secret".into(), "garbage".into())
+            .await
+            .unwrap());
     }
 }

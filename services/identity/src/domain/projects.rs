@@ -1,7 +1,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
 };
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -55,11 +56,15 @@ impl Identity {
         let name = input.name.ok_or_else(|| validate::required("name"))?;
         validate::name("name", &name, 64)?;
         if input.is_domain == Some(true) {
-            return Err(Error::invalid("Projects acting as domains are not supported; create a domain instead."));
+            return Err(Error::invalid(
+                "Projects acting as domains are not supported; create a domain instead.",
+            ));
         }
         let tags = input.tags.unwrap_or_default();
         check_tags(&tags)?;
-        let mut domain_id = input.domain_id.unwrap_or_else(|| self.cfg.default_domain_id.clone());
+        let mut domain_id = input
+            .domain_id
+            .unwrap_or_else(|| self.cfg.default_domain_id.clone());
         let mut parent_id = input.parent_id.filter(|p| *p != domain_id);
         if let Some(parent) = &parent_id {
             match self.get_project_row(parent).await {
@@ -119,7 +124,11 @@ impl Identity {
         Ok(ProjectView { row, tags })
     }
 
-    pub async fn find_project_by_name(&self, name: &str, domain_id: &str) -> Result<project::Model> {
+    pub async fn find_project_by_name(
+        &self,
+        name: &str,
+        domain_id: &str,
+    ) -> Result<project::Model> {
         project::Entity::find()
             .filter(project::Column::Name.eq(name))
             .filter(project::Column::DomainId.eq(domain_id))
@@ -154,7 +163,9 @@ impl Identity {
             query = query.filter(
                 project::Column::ParentId
                     .eq(parent_id)
-                    .or(project::Column::ParentId.is_null().and(project::Column::DomainId.eq(parent_id))),
+                    .or(project::Column::ParentId
+                        .is_null()
+                        .and(project::Column::DomainId.eq(parent_id))),
             );
         }
         if let Some(enabled) = filter.enabled {
@@ -173,7 +184,10 @@ impl Identity {
                 .all(&self.store.db)
                 .await?
             {
-                tags_by_project.entry(tag.project_id).or_default().push(tag.name);
+                tags_by_project
+                    .entry(tag.project_id)
+                    .or_default()
+                    .push(tag.name);
             }
         }
         Ok(rows
@@ -188,11 +202,17 @@ impl Identity {
 
     pub async fn update_project(&self, id: &str, input: ProjectInput) -> Result<ProjectView> {
         let current = self.get_project_row(id).await?;
-        if input.domain_id.as_deref().is_some_and(|d| d != current.domain_id) {
+        if input
+            .domain_id
+            .as_deref()
+            .is_some_and(|d| d != current.domain_id)
+        {
             return Err(Error::invalid("Update of `domain_id` is not allowed."));
         }
         if input.parent_id.is_some() {
-            return Err(Error::Forbidden("Update of `parent_id` is not allowed.".into()));
+            return Err(Error::Forbidden(
+                "Update of `parent_id` is not allowed.".into(),
+            ));
         }
         if input.is_domain == Some(true) {
             return Err(Error::invalid("Update of `is_domain` is not allowed."));
@@ -234,7 +254,11 @@ impl Identity {
         txn.commit().await?;
         self.changed().await?;
         self.notify("updated", "project", id);
-        let tags = if tags.is_empty() { self.project_tags(id).await? } else { tags };
+        let tags = if tags.is_empty() {
+            self.project_tags(id).await?
+        } else {
+            tags
+        };
         Ok(ProjectView { row, tags })
     }
 
@@ -295,7 +319,8 @@ impl Identity {
         if !tags.iter().any(|t| t == tag) {
             return Err(Error::not_found("project tag", tag));
         }
-        self.set_project_tags(id, tags.into_iter().filter(|t| t != tag).collect()).await?;
+        self.set_project_tags(id, tags.into_iter().filter(|t| t != tag).collect())
+            .await?;
         Ok(())
     }
 
@@ -342,7 +367,11 @@ fn check_tags(tags: &[String]) -> Result<()> {
     tags.iter().try_for_each(|t| validate::tag(t))
 }
 
-async fn insert_tags(db: &impl sea_orm::ConnectionTrait, project_id: &str, tags: &[String]) -> Result<()> {
+async fn insert_tags(
+    db: &impl sea_orm::ConnectionTrait,
+    project_id: &str,
+    tags: &[String],
+) -> Result<()> {
     let unique: BTreeSet<&String> = tags.iter().collect();
     if unique.is_empty() {
         return Ok(());

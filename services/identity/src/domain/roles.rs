@@ -1,7 +1,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
+};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -44,7 +47,11 @@ impl Identity {
         }
         .insert(&self.store.db)
         .await
-        .map_err(|e| Error::from_write("role", || format!("Duplicate entry found with name {name}."))(e.into()))?;
+        .map_err(|e| {
+            Error::from_write("role", || {
+                format!("Duplicate entry found with name {name}.")
+            })(e.into())
+        })?;
         self.changed().await?;
         self.notify("created", "role", &row.id);
         Ok(row)
@@ -66,7 +73,11 @@ impl Identity {
             .ok_or_else(|| Error::not_found("role", name))
     }
 
-    pub async fn list_roles(&self, name: Option<&str>, domain_id: Option<&str>) -> Result<Vec<role::Model>> {
+    pub async fn list_roles(
+        &self,
+        name: Option<&str>,
+        domain_id: Option<&str>,
+    ) -> Result<Vec<role::Model>> {
         let mut query = role::Entity::find()
             .order_by_asc(role::Column::Name)
             .filter(role::Column::DomainId.eq(domain_id.unwrap_or(NULL_DOMAIN)));
@@ -76,7 +87,10 @@ impl Identity {
         Ok(query.all(&self.store.db).await?)
     }
 
-    pub async fn roles_by_ids(&self, ids: &BTreeSet<String>) -> Result<BTreeMap<String, role::Model>> {
+    pub async fn roles_by_ids(
+        &self,
+        ids: &BTreeSet<String>,
+    ) -> Result<BTreeMap<String, role::Model>> {
         Ok(role::Entity::find()
             .filter(role::Column::Id.is_in(ids.iter().cloned()))
             .all(&self.store.db)
@@ -88,7 +102,11 @@ impl Identity {
 
     pub async fn update_role(&self, id: &str, input: RoleInput) -> Result<role::Model> {
         let current = self.get_role(id).await?;
-        if input.domain_id.as_deref().is_some_and(|d| d != current.domain_id) {
+        if input
+            .domain_id
+            .as_deref()
+            .is_some_and(|d| d != current.domain_id)
+        {
             return Err(Error::invalid("Update of `domain_id` is not allowed."));
         }
         let mut extra = Extra::parse(&current.extra);
@@ -103,10 +121,11 @@ impl Identity {
         extra.merge(input.extra);
         row.extra = Set(extra.to_column());
         let name = row.name.clone().unwrap();
-        let row = row
-            .update(&self.store.db)
-            .await
-            .map_err(|e| Error::from_write("role", || format!("Duplicate entry found with name {name}."))(e.into()))?;
+        let row = row.update(&self.store.db).await.map_err(|e| {
+            Error::from_write("role", || {
+                format!("Duplicate entry found with name {name}.")
+            })(e.into())
+        })?;
         self.changed().await?;
         self.notify("updated", "role", id);
         Ok(row)
@@ -136,10 +155,19 @@ impl Identity {
     }
 
     /// `PUT /v3/roles/{prior}/implies/{implied}`.
-    pub async fn create_implied_role(&self, prior: &str, implied: &str) -> Result<(role::Model, role::Model)> {
+    pub async fn create_implied_role(
+        &self,
+        prior: &str,
+        implied: &str,
+    ) -> Result<(role::Model, role::Model)> {
         let prior_role = self.get_role(prior).await?;
         let implied_role_row = self.get_role(implied).await?;
-        if prior == implied || self.expand_implied([implied.to_string()].into()).await?.contains(prior) {
+        if prior == implied
+            || self
+                .expand_implied([implied.to_string()].into())
+                .await?
+                .contains(prior)
+        {
             return Err(Error::invalid(format!("Role {prior} would imply itself.")));
         }
         let exists = implied_role::Entity::find_by_id((prior.to_string(), implied.to_string()))
@@ -158,13 +186,19 @@ impl Identity {
         Ok((prior_role, implied_role_row))
     }
 
-    pub async fn get_implied_role(&self, prior: &str, implied: &str) -> Result<(role::Model, role::Model)> {
+    pub async fn get_implied_role(
+        &self,
+        prior: &str,
+        implied: &str,
+    ) -> Result<(role::Model, role::Model)> {
         let prior_role = self.get_role(prior).await?;
         let implied_role_row = self.get_role(implied).await?;
         implied_role::Entity::find_by_id((prior.to_string(), implied.to_string()))
             .one(&self.store.db)
             .await?
-            .ok_or_else(|| Error::not_found("implied role", format!("{prior} implies {implied}")))?;
+            .ok_or_else(|| {
+                Error::not_found("implied role", format!("{prior} implies {implied}"))
+            })?;
         Ok((prior_role, implied_role_row))
     }
 

@@ -89,7 +89,8 @@ impl Identity {
             }
         };
         if info.is_expired() {
-            let window = chrono::Duration::from_std(self.cfg.allow_expired_window).unwrap_or_default();
+            let window =
+                chrono::Duration::from_std(self.cfg.allow_expired_window).unwrap_or_default();
             if !allow_expired || Utc::now() >= info.expires_at + window {
                 return Err(not_found());
             }
@@ -108,7 +109,12 @@ impl Identity {
     /// share its audit chain).
     pub async fn revoke_token(&self, token: &str) -> Result<()> {
         let info = self.validate_token(token, false).await?;
-        let audit_id = info.payload.audit_ids.first().cloned().ok_or_else(|| Error::not_found("token", token))?;
+        let audit_id = info
+            .payload
+            .audit_ids
+            .first()
+            .cloned()
+            .ok_or_else(|| Error::not_found("token", token))?;
         self.add_revocation(None, Some(&audit_id)).await?;
         self.changed().await?;
         self.notify("deleted", "token", &audit_id);
@@ -127,22 +133,33 @@ impl Identity {
 
     async fn resolve_token(&self, payload: TokenPayload, issued_at_secs: i64) -> Result<TokenInfo> {
         let invalid = || Error::not_found("token", "(token)");
-        let issued_at = Utc.timestamp_opt(issued_at_secs, 0).single().ok_or_else(invalid)?;
-        let expires_at = DateTime::from_timestamp_micros((payload.expires_at * 1e6) as i64).ok_or_else(invalid)?;
+        let issued_at = Utc
+            .timestamp_opt(issued_at_secs, 0)
+            .single()
+            .ok_or_else(invalid)?;
+        let expires_at = DateTime::from_timestamp_micros((payload.expires_at * 1e6) as i64)
+            .ok_or_else(invalid)?;
         let issued_naive = issued_at.naive_utc();
         let revoked = self.revocations().await?.iter().any(|event| {
             let by_audit = event
                 .audit_id
                 .as_ref()
                 .is_some_and(|a| payload.audit_ids.contains(a));
-            let by_user = event.user_id.as_deref() == Some(payload.user_id.as_str()) && issued_naive <= event.issued_before;
+            let by_user = event.user_id.as_deref() == Some(payload.user_id.as_str())
+                && issued_naive <= event.issued_before;
             by_audit || by_user
         });
         if revoked {
             return Err(Error::not_found("token", "(revoked)"));
         }
-        let user = self.get_user(&payload.user_id).await.map_err(|_| invalid())?;
-        let user_domain = self.get_domain(&user.domain_id).await.map_err(|_| invalid())?;
+        let user = self
+            .get_user(&payload.user_id)
+            .await
+            .map_err(|_| invalid())?;
+        let user_domain = self
+            .get_domain(&user.domain_id)
+            .await
+            .map_err(|_| invalid())?;
         if !user.enabled || !user_domain.enabled {
             return Err(invalid());
         }
@@ -161,7 +178,10 @@ impl Identity {
                     return Err(invalid());
                 }
                 (
-                    ScopeInfo::Domain { id: domain.id.clone(), name: domain.name },
+                    ScopeInfo::Domain {
+                        id: domain.id.clone(),
+                        name: domain.name,
+                    },
                     Some(Target::Domain(domain.id)),
                     None,
                 )
@@ -171,7 +191,10 @@ impl Identity {
                 let target = Target::Project(project.id.clone());
                 (ScopeInfo::Project(project), Some(target), None)
             }
-            TokenScope::ApplicationCredential { project_id, app_cred_id } => {
+            TokenScope::ApplicationCredential {
+                project_id,
+                app_cred_id,
+            } => {
                 let cred = application_credential::Entity::find_by_id(app_cred_id.as_str())
                     .one(&self.store.db)
                     .await?
@@ -189,14 +212,17 @@ impl Identity {
             None => Default::default(),
         };
         if let Some(cred) = &app_cred {
-            let allowed = self.expand_implied(super::app_creds::role_ids(cred)).await?;
+            let allowed = self
+                .expand_implied(super::app_creds::role_ids(cred))
+                .await?;
             role_ids.retain(|r| allowed.contains(r));
         }
         if target.is_some() && role_ids.is_empty() {
             return Err(invalid());
         }
         let roles_by_id = self.roles_by_ids(&role_ids).await?;
-        let mut roles: Vec<(String, String)> = roles_by_id.into_values().map(|r| (r.id, r.name)).collect();
+        let mut roles: Vec<(String, String)> =
+            roles_by_id.into_values().map(|r| (r.id, r.name)).collect();
         roles.sort_by(|a, b| a.1.cmp(&b.1));
         Ok(TokenInfo {
             payload,
@@ -213,7 +239,10 @@ impl Identity {
     async fn scoped_project(&self, id: &str) -> Result<NamedRef> {
         let invalid = || Error::not_found("token", "(token)");
         let project = self.get_project_row(id).await.map_err(|_| invalid())?;
-        let domain = self.get_domain(&project.domain_id).await.map_err(|_| invalid())?;
+        let domain = self
+            .get_domain(&project.domain_id)
+            .await
+            .map_err(|_| invalid())?;
         if !project.enabled || !domain.enabled {
             return Err(invalid());
         }
@@ -240,7 +269,11 @@ impl Identity {
             "expires_at": isotime(&info.expires_at),
             "issued_at": isotime(&info.issued_at),
         });
-        let roles: Vec<Value> = info.roles.iter().map(|(id, name)| json!({"id": id, "name": name})).collect();
+        let roles: Vec<Value> = info
+            .roles
+            .iter()
+            .map(|(id, name)| json!({"id": id, "name": name}))
+            .collect();
         match &info.scope {
             ScopeInfo::Unscoped => {}
             ScopeInfo::Project(p) => {
@@ -258,7 +291,8 @@ impl Identity {
             }
         }
         if let Some((id, name, restricted)) = &info.app_cred {
-            token["application_credential"] = json!({"id": id, "name": name, "restricted": restricted});
+            token["application_credential"] =
+                json!({"id": id, "name": name, "restricted": restricted});
         }
         if with_catalog && !matches!(info.scope, ScopeInfo::Unscoped) {
             token["catalog"] = self.catalog_for(info.project_id()).await?;

@@ -1,4 +1,7 @@
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
+};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -52,7 +55,9 @@ impl Identity {
     pub async fn create_user(&self, input: UserInput) -> Result<user::Model> {
         let name = input.name.ok_or_else(|| validate::required("name"))?;
         validate::name("name", &name, 255)?;
-        let domain_id = input.domain_id.unwrap_or_else(|| self.cfg.default_domain_id.clone());
+        let domain_id = input
+            .domain_id
+            .unwrap_or_else(|| self.cfg.default_domain_id.clone());
         self.get_domain(&domain_id)
             .await
             .map_err(|_| Error::invalid(format!("Could not find domain: {domain_id}.")))?;
@@ -77,7 +82,9 @@ impl Identity {
         .insert(&self.store.db)
         .await
         .map_err(|e| {
-            Error::from_write("user", || format!("Duplicate entry found with name {name} at domain ID {domain_id}."))(e.into())
+            Error::from_write("user", || {
+                format!("Duplicate entry found with name {name} at domain ID {domain_id}.")
+            })(e.into())
         })?;
         self.changed().await?;
         self.notify("created", "user", &row.id);
@@ -116,7 +123,11 @@ impl Identity {
 
     pub async fn update_user(&self, id: &str, input: UserInput) -> Result<user::Model> {
         let current = self.get_user(id).await?;
-        if input.domain_id.as_deref().is_some_and(|d| d != current.domain_id) {
+        if input
+            .domain_id
+            .as_deref()
+            .is_some_and(|d| d != current.domain_id)
+        {
             return Err(Error::invalid("Update of `domain_id` is not allowed."));
         }
         let domain_id = current.domain_id.clone();
@@ -145,7 +156,9 @@ impl Identity {
         row.extra = Set(extra.to_column());
         let name = row.name.clone().unwrap();
         let row = row.update(&self.store.db).await.map_err(|e| {
-            Error::from_write("user", || format!("Duplicate entry found with name {name} at domain ID {domain_id}."))(e.into())
+            Error::from_write("user", || {
+                format!("Duplicate entry found with name {name} at domain ID {domain_id}.")
+            })(e.into())
         })?;
         if password_changed {
             self.revoke_user_tokens(id).await?;
@@ -199,7 +212,11 @@ impl Identity {
         self.add_revocation(Some(user_id), None).await
     }
 
-    pub(crate) async fn add_revocation(&self, user_id: Option<&str>, audit_id: Option<&str>) -> Result<()> {
+    pub(crate) async fn add_revocation(
+        &self,
+        user_id: Option<&str>,
+        audit_id: Option<&str>,
+    ) -> Result<()> {
         let now = chrono::Utc::now();
         let second = chrono::DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now);
         revocation_event::ActiveModel {

@@ -30,7 +30,9 @@ pub fn tag(value: &str) -> Result<()> {
 
 /// A required field that was absent.
 pub fn required(field: &str) -> Error {
-    Error::invalid(format!("Invalid input for field '{field}': '{field}' is a required property"))
+    Error::invalid(format!(
+        "Invalid input for field '{field}': '{field}' is a required property"
+    ))
 }
 
 #[cfg(test)]

@@ -81,7 +81,8 @@ impl KeyRepository {
             .collect();
         let mut fernets = Vec::with_capacity(ordered.len());
         for (index, key) in &ordered {
-            let fernet = Fernet::new(key).ok_or_else(|| KeyError::Invalid(self.dir.join(index.to_string())))?;
+            let fernet = Fernet::new(key)
+                .ok_or_else(|| KeyError::Invalid(self.dir.join(index.to_string())))?;
             fernets.push(fernet);
         }
         if fernets.is_empty() {
@@ -103,7 +104,11 @@ impl KeyRepository {
         };
         for entry in entries {
             let entry = entry.map_err(|e| self.io(e))?;
-            let Some(index) = entry.file_name().to_str().and_then(|n| n.parse::<u64>().ok()) else {
+            let Some(index) = entry
+                .file_name()
+                .to_str()
+                .and_then(|n| n.parse::<u64>().ok())
+            else {
                 continue;
             };
             let text = std::fs::read_to_string(entry.path()).map_err(|e| self.io(e))?;
@@ -218,7 +223,10 @@ mod tests {
         assert!(issued_at > 1_600_000_000);
         repo.rotate().unwrap();
         assert_eq!(indexes(&repo), vec![0, 2, 3]);
-        assert!(repo.load().unwrap().open(&token).is_none(), "key 1 was pruned");
+        assert!(
+            repo.load().unwrap().open(&token).is_none(),
+            "key 1 was pruned"
+        );
         std::fs::remove_dir_all(repo.dir()).unwrap();
     }
 
@@ -227,7 +235,9 @@ mod tests {
         let repo = temp_repo("staged", 3);
         repo.setup().unwrap();
         let staged = std::fs::read_to_string(repo.dir.join("0")).unwrap();
-        let token = Fernet::new(&staged).unwrap().encrypt(&payload().to_msgpack());
+        let token = Fernet::new(&staged)
+            .unwrap()
+            .encrypt(&payload().to_msgpack());
         assert!(repo.load().unwrap().open(&token).is_some());
         std::fs::remove_dir_all(repo.dir()).unwrap();
     }

@@ -36,7 +36,10 @@ impl AuthMethod {
     ];
 
     fn bit(self) -> u64 {
-        1 << AuthMethod::ALL.iter().position(|m| *m == self).expect("listed")
+        1 << AuthMethod::ALL
+            .iter()
+            .position(|m| *m == self)
+            .expect("listed")
     }
 
     /// The name used in requests and token bodies.
@@ -60,7 +63,10 @@ pub enum TokenScope {
     Project(String),
     System,
     /// Application-credential tokens are project scoped and name their credential.
-    ApplicationCredential { project_id: String, app_cred_id: String },
+    ApplicationCredential {
+        project_id: String,
+        app_cred_id: String,
+    },
 }
 
 /// The decrypted content of a token.
@@ -81,7 +87,12 @@ impl TokenPayload {
         let methods = Value::from(self.methods.iter().map(|m| m.bit()).sum::<u64>());
         let user = pack_id(&self.user_id);
         let expires = Value::F64(self.expires_at);
-        let audit = Value::Array(self.audit_ids.iter().map(|a| Value::Binary(audit_bytes(a))).collect());
+        let audit = Value::Array(
+            self.audit_ids
+                .iter()
+                .map(|a| Value::Binary(audit_bytes(a)))
+                .collect(),
+        );
         let fields = match &self.scope {
             TokenScope::Unscoped => vec![UNSCOPED.into(), user, methods, expires, audit],
             TokenScope::Domain(domain_id) => {
@@ -96,10 +107,27 @@ impl TokenPayload {
                 vec![DOMAIN_SCOPED.into(), user, methods, domain, expires, audit]
             }
             TokenScope::Project(project_id) => {
-                vec![PROJECT_SCOPED.into(), user, methods, pack_id(project_id), expires, audit]
+                vec![
+                    PROJECT_SCOPED.into(),
+                    user,
+                    methods,
+                    pack_id(project_id),
+                    expires,
+                    audit,
+                ]
             }
-            TokenScope::System => vec![SYSTEM_SCOPED.into(), user, methods, "all".into(), expires, audit],
-            TokenScope::ApplicationCredential { project_id, app_cred_id } => vec![
+            TokenScope::System => vec![
+                SYSTEM_SCOPED.into(),
+                user,
+                methods,
+                "all".into(),
+                expires,
+                audit,
+            ],
+            TokenScope::ApplicationCredential {
+                project_id,
+                app_cred_id,
+            } => vec![
                 APP_CRED_SCOPED.into(),
                 user,
                 methods,
@@ -121,7 +149,10 @@ impl TokenPayload {
         let version = fields.first()?.as_u64()?;
         let user_id = unpack_id(fields.get(1)?)?;
         let bits = fields.get(2)?.as_u64()?;
-        let methods = AuthMethod::ALL.into_iter().filter(|m| bits & m.bit() != 0).collect();
+        let methods = AuthMethod::ALL
+            .into_iter()
+            .filter(|m| bits & m.bit() != 0)
+            .collect();
         let (scope, rest) = match version {
             UNSCOPED => (TokenScope::Unscoped, &fields[3..]),
             DOMAIN_SCOPED => {
@@ -132,7 +163,10 @@ impl TokenPayload {
                 };
                 (TokenScope::Domain(domain_id), &fields[4..])
             }
-            PROJECT_SCOPED => (TokenScope::Project(unpack_id(fields.get(3)?)?), &fields[4..]),
+            PROJECT_SCOPED => (
+                TokenScope::Project(unpack_id(fields.get(3)?)?),
+                &fields[4..],
+            ),
             SYSTEM_SCOPED => (TokenScope::System, &fields[4..]),
             APP_CRED_SCOPED => (
                 TokenScope::ApplicationCredential {
@@ -153,7 +187,9 @@ impl TokenPayload {
             .as_array()?
             .iter()
             .map(|v| match v {
-                Value::Binary(bytes) => Some(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)),
+                Value::Binary(bytes) => {
+                    Some(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+                }
                 Value::String(text) => text.as_str().map(str::to_string),
                 _ => None,
             })
@@ -175,14 +211,22 @@ pub fn new_audit_id() -> String {
 }
 
 fn uuid_bytes(id: &str) -> Option<Vec<u8>> {
-    if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+    if id.len() != 32
+        || !id
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
         return None;
     }
-    uuid::Uuid::parse_str(id).ok().map(|u| u.as_bytes().to_vec())
+    uuid::Uuid::parse_str(id)
+        .ok()
+        .map(|u| u.as_bytes().to_vec())
 }
 
 fn hex_from_bytes(bytes: &[u8]) -> Option<String> {
-    uuid::Uuid::from_slice(bytes).ok().map(|u| u.simple().to_string())
+    uuid::Uuid::from_slice(bytes)
+        .ok()
+        .map(|u| u.simple().to_string())
 }
 
 fn pack_id(id: &str) -> Value {
@@ -220,7 +264,10 @@ mod tests {
             expires_at: 1_700_000_000.5,
             audit_ids: vec![new_audit_id(), new_audit_id()],
         };
-        assert_eq!(TokenPayload::from_msgpack(&payload.to_msgpack()).unwrap(), payload);
+        assert_eq!(
+            TokenPayload::from_msgpack(&payload.to_msgpack()).unwrap(),
+            payload
+        );
     }
 
     #[test]
@@ -255,7 +302,10 @@ mod tests {
         let fields = value.as_array().unwrap();
         assert_eq!(fields[0], Value::from(2u64));
         assert_eq!(fields[1].as_array().unwrap()[0], Value::Boolean(true));
-        assert_eq!(fields[1].as_array().unwrap()[1].as_slice().unwrap().len(), 16);
+        assert_eq!(
+            fields[1].as_array().unwrap()[1].as_slice().unwrap().len(),
+            16
+        );
         assert_eq!(fields[2], Value::from(2u64));
         assert_eq!(fields[4], Value::F64(1.0));
         assert_eq!(fields[5].as_array().unwrap()[0], Value::Binary(vec![0; 16]));
