@@ -35,4 +35,4 @@ test-e2e: venv
 	$(CARGO) build -p ferrostack -p ferrostack-identity
 	FERRO_BIN_DIR=$(CURDIR)/target/debug .venv/bin/python -m pytest -q tests/e2e
 
-test: deps test-unit test-e2e
+test: deps lint test-unit test-e2e

@@ -34,7 +34,7 @@ enum Command {
         action: DbAction,
     },
     /// Create the admin user, project, roles and identity endpoints (idempotent).
-    Bootstrap(BootstrapArgs),
+    Bootstrap(Box<BootstrapArgs>),
     /// Fernet key repository maintenance.
     Fernet {
         #[command(subcommand)]
@@ -119,7 +119,7 @@ async fn main() -> anyhow::Result<()> {
             let identity = ferrostack_identity::build(&config).await?;
             identity
                 .bootstrap(&Bootstrap {
-                    username: args.bootstrap_username,
+                    username: args.bootstrap_username.clone(),
                     password: args.bootstrap_password,
                     project_name: args.bootstrap_project_name,
                     role_name: args.bootstrap_role_name,

@@ -81,6 +81,16 @@ fn cadf_payload(operation: &str, resource_type: &str, resource_id: &str) -> Valu
     })
 }
 
+/// Drains queued notifications into the log, as oslo.messaging's `log` driver does.
+/// Publishing on the message bus (`messagingv2`) arrives with the RPC transports.
+pub fn spawn_log_publisher(publisher_id: String, mut rx: mpsc::Receiver<Notification>) {
+    tokio::spawn(async move {
+        while let Some(event) = rx.recv().await {
+            tracing::info!(target: "notifications", publisher_id, event_type = event.event_type, payload = %event.payload, "notification");
+        }
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,14 +107,4 @@ mod tests {
         assert_eq!(notifier.publisher_id(), "identity.host1");
         Notifier::disabled().resource_event("created", "project", "p2");
     }
-}
-
-/// Drains queued notifications into the log, as oslo.messaging's `log` driver does.
-/// Publishing on the message bus (`messagingv2`) arrives with the RPC transports.
-pub fn spawn_log_publisher(publisher_id: String, mut rx: mpsc::Receiver<Notification>) {
-    tokio::spawn(async move {
-        while let Some(event) = rx.recv().await {
-            tracing::info!(target: "notifications", publisher_id, event_type = event.event_type, payload = %event.payload, "notification");
-        }
-    });
 }

@@ -203,7 +203,7 @@ mod tests {
             "precedence",
             "[database]\nconnection = mysql://a\n[DEFAULT]\ndebug = yes\n",
         );
-        let cfg = Config::from_sources(&[first.0.clone()], Vec::new()).unwrap();
+        let cfg = Config::from_sources(std::slice::from_ref(&first.0), Vec::new()).unwrap();
         assert_eq!(cfg.get(&CONNECTION), Some("mysql://a"));
         assert!(cfg.get_bool(&DEBUG).unwrap());
 
@@ -214,7 +214,7 @@ mod tests {
             ),
             ("OS_PASSWORD".to_string(), "ignored".to_string()),
         ];
-        let cfg = Config::from_sources(&[first.0.clone()], env).unwrap();
+        let cfg = Config::from_sources(std::slice::from_ref(&first.0), env).unwrap();
         assert_eq!(cfg.get(&CONNECTION), Some("postgres://b"));
     }
 

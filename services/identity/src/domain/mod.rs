@@ -117,7 +117,7 @@ impl Identity {
                     Ok(_) => {}
                     Err(err) => tracing::warn!(%err, "cannot read identity revision"),
                 }
-                if ticks % 30 == 0 {
+                if ticks.is_multiple_of(30) {
                     identity.reload_keys();
                 }
             }
