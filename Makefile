@@ -6,7 +6,7 @@ CARGO ?= cargo
 DATA_DIR ?= ./data
 RELEASE_BINS := -p ferrostack -p ferrostack-identity
 
-.PHONY: run build test lint fmt bench deps backends venv test-unit test-mysql test-postgres test-e2e
+.PHONY: run build test lint fmt bench deps backends backends-stop venv test-unit test-e2e
 
 run: build
 	./target/release/ferrostack up --data-dir $(DATA_DIR) --admin-password "$${OS_PASSWORD:-admin}"
@@ -28,8 +28,15 @@ deps:
 venv:
 	bash scripts/venv.sh
 
+# RabbitMQ, MariaDB, PostgreSQL and memcached on loopback for the test suites.
+backends:
+	bash scripts/backends.sh start
+
+backends-stop:
+	bash scripts/backends.sh stop
+
 test-unit:
-	$(CARGO) nextest run --workspace --no-fail-fast
+	bash scripts/with-backends.sh $(CARGO) nextest run --workspace --no-fail-fast
 
 test-e2e: venv
 	$(CARGO) build -p ferrostack -p ferrostack-identity

@@ -1,1 +1,23 @@
-//! ferrostack-rpc
+//! Messaging between a service's own roles (DESIGN.md §7).
+//!
+//! One [`Transport`] abstraction, two implementations chosen by URL:
+//! `memory://[name]` (in-process, for the all-in-one cloud and tests) and
+//! `rabbit://user:pass@host:port/vhost` (RabbitMQ through amqprs). Both give the same
+//! semantics: `call` with a timeout, `cast` (at-least-once), fanout cast, `notify`;
+//! a server consumes `<topic>` (competing consumers), `<topic>.<host>` (directed) and
+//! its own fanout queue. Payloads are prost messages in the [`Request`] envelope.
+
+mod client;
+mod error;
+mod handler;
+mod memory;
+mod notification;
+mod rabbit;
+mod transport;
+
+pub use client::RpcClient;
+pub use error::RpcError;
+pub use ferrostack_proto::rpc::{reply, Context, RemoteError, Reply, Request};
+pub use handler::{Handler, ServerHandle};
+pub use notification::{Notification, NotificationStream, Priority};
+pub use transport::{connect, Target, Transport, TransportOptions};
