@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use ferrostack_config::{Config, ConfigError, Opt};
 use ferrostack_db::{DbOptions, DATABASE_OPTS};
+use ferrostack_rpc::{MessagingConfig, MESSAGING_OPTS};
 
 pub const BIND_HOST: Opt = Opt::new(
     "DEFAULT",
@@ -34,11 +35,6 @@ pub const STATE_PATH: Opt = Opt::new(
 );
 pub const DEBUG: Opt = Opt::new("DEFAULT", "debug", "false", "Log at debug level.");
 pub const USE_JSON: Opt = Opt::new("DEFAULT", "use_json", "false", "Log as JSON lines.");
-pub const TRANSPORT_URL: Opt = Opt::secret(
-    "DEFAULT",
-    "transport_url",
-    "Message bus URL (memory:// or rabbit://).",
-);
 pub const HOST: Opt = Opt::new(
     "DEFAULT",
     "host",
@@ -97,17 +93,6 @@ pub const POLICY_FILE: Opt = Opt::new(
     "",
     "YAML file overriding default policies.",
 );
-pub const NOTIFICATION_DRIVER: Opt = Opt::new(
-    "oslo_messaging_notifications",
-    "driver",
-    "noop",
-    "log writes notifications to the log; noop disables them.",
-);
-pub const NOTIFICATION_TRANSPORT_URL: Opt = Opt::secret(
-    "oslo_messaging_notifications",
-    "transport_url",
-    "Bus for notifications; [DEFAULT] transport_url when unset.",
-);
 pub const CACHE_EXPIRATION: Opt = Opt::new(
     "cache",
     "expiration_time",
@@ -130,7 +115,6 @@ pub const OPTS: &[Opt] = &[
     STATE_PATH,
     DEBUG,
     USE_JSON,
-    TRANSPORT_URL,
     HOST,
     MAX_REQUEST_BODY_SIZE,
     TOKEN_EXPIRATION,
@@ -142,8 +126,6 @@ pub const OPTS: &[Opt] = &[
     MAX_PASSWORD_LENGTH,
     LIST_LIMIT,
     POLICY_FILE,
-    NOTIFICATION_DRIVER,
-    NOTIFICATION_TRANSPORT_URL,
     CACHE_EXPIRATION,
     CACHE_REVISION_POLL,
 ];
@@ -157,9 +139,7 @@ pub struct IdentityConfig {
     pub debug: bool,
     pub use_json: bool,
     pub database: DbOptions,
-    pub transport_url: String,
-    pub notifications: bool,
-    pub notification_transport_url: String,
+    pub messaging: MessagingConfig,
     pub host: String,
     pub body_limit: usize,
     pub token_expiration: Duration,
@@ -178,23 +158,12 @@ pub struct IdentityConfig {
 impl IdentityConfig {
     /// Resolves every option, failing with the option's name on a bad value.
     pub fn from_config(config: &Config) -> Result<Self, ConfigError> {
-        config.check(&[OPTS, DATABASE_OPTS]);
+        config.check(&[OPTS, DATABASE_OPTS, MESSAGING_OPTS]);
         let state_path = PathBuf::from(config.get_string(&STATE_PATH));
         let host_ip: std::net::IpAddr = config.get_parsed(&BIND_HOST)?;
         let port: u16 = config.get_parsed(&BIND_PORT)?;
         let default_db = format!("sqlite://{}/identity.db", state_path.display());
-        let transport_url = config
-            .get(&TRANSPORT_URL)
-            .unwrap_or("memory://")
-            .to_string();
-        let driver = config.get_string(&NOTIFICATION_DRIVER);
-        if !matches!(driver.as_str(), "log" | "noop" | "") {
-            return Err(ConfigError::Invalid {
-                section: NOTIFICATION_DRIVER.section.into(),
-                option: NOTIFICATION_DRIVER.name.into(),
-                reason: format!("unsupported driver '{driver}' (valid: log, noop; messagingv2 needs the bus transport, not built yet)"),
-            });
-        }
+        let messaging = MessagingConfig::from_config(config, "keystone")?;
         let rounds: u32 = config.get_parsed(&PASSWORD_HASH_ROUNDS)?;
         if !(4..=31).contains(&rounds) {
             return Err(ConfigError::Invalid {
@@ -213,12 +182,7 @@ impl IdentityConfig {
             debug: config.get_bool(&DEBUG)?,
             use_json: config.get_bool(&USE_JSON)?,
             database: DbOptions::from_config(config, &default_db)?,
-            notification_transport_url: config
-                .get(&NOTIFICATION_TRANSPORT_URL)
-                .unwrap_or(&transport_url)
-                .to_string(),
-            transport_url,
-            notifications: driver != "noop" && !driver.is_empty(),
+            messaging,
             host: config
                 .get(&HOST)
                 .map(str::to_string)

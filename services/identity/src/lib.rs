@@ -26,13 +26,11 @@ pub async fn build(config: &Config) -> anyhow::Result<Arc<Identity>> {
         ferrostack_db::migrate::<db::Migrator>(&db).await?;
     }
     let policy = ferrostack_policy::Enforcer::new(policies::DEFAULTS, cfg.policy_file.as_deref())?;
-    let notifier = if cfg.notifications {
-        let (notifier, rx) = notify::Notifier::channel(&cfg.host);
-        notify::spawn_log_publisher(notifier.publisher_id().to_string(), rx);
-        notifier
-    } else {
-        notify::Notifier::disabled()
-    };
+    let notifier = notify::Notifier::new(
+        cfg.messaging
+            .notifier(&format!("identity.{}", cfg.host))
+            .await?,
+    );
     Identity::new(cfg, db::Store::new(db), policy, notifier)
 }
 

@@ -12,6 +12,8 @@ mod error;
 mod handler;
 mod memory;
 mod notification;
+mod notifier;
+mod options;
 mod rabbit;
 mod transport;
 
@@ -20,4 +22,9 @@ pub use error::RpcError;
 pub use ferrostack_proto::rpc::{reply, Context, RemoteError, Reply, Request};
 pub use handler::{Handler, ServerHandle};
 pub use notification::{Notification, NotificationStream, Priority};
+pub use notifier::{Notifier, NotifyDriver};
+pub use options::{
+    MessagingConfig, CONTROL_EXCHANGE, MESSAGING_OPTS, NOTIFICATION_DRIVER,
+    NOTIFICATION_TRANSPORT_URL, RPC_RESPONSE_TIMEOUT, TRANSPORT_URL,
+};
 pub use transport::{connect, Target, Transport, TransportOptions};
