@@ -6,7 +6,7 @@ CARGO ?= cargo
 DATA_DIR ?= ./data
 RELEASE_BINS := -p ferrostack -p ferrostack-identity
 
-.PHONY: run build test lint fmt bench deps backends backends-stop venv test-unit test-e2e
+.PHONY: run build test lint fmt bench deps backends backends-stop venv test-unit test-backends test-e2e
 
 run: build
 	./target/release/ferrostack up --data-dir $(DATA_DIR) --admin-password "$${OS_PASSWORD:-admin}"
@@ -38,8 +38,16 @@ backends-stop:
 test-unit:
 	bash scripts/with-backends.sh $(CARGO) nextest run --workspace --no-fail-fast
 
+# The identity suite again on the production backends.
+IDENTITY_SUITE := -p ferrostack-identity --test tokens --test resources --test policy
+test-backends:
+	FERRO_TEST_DB=mysql FERRO_TEST_TRANSPORT=rabbit bash scripts/with-backends.sh \
+		$(CARGO) nextest run --no-fail-fast $(IDENTITY_SUITE)
+	FERRO_TEST_DB=postgres FERRO_TEST_TRANSPORT=rabbit FERRO_TEST_CACHE=memcached \
+		bash scripts/with-backends.sh $(CARGO) nextest run --no-fail-fast $(IDENTITY_SUITE)
+
 test-e2e: venv
 	$(CARGO) build -p ferrostack -p ferrostack-identity
 	FERRO_BIN_DIR=$(CURDIR)/target/debug .venv/bin/python -m pytest -q tests/e2e
 
-test: deps lint test-unit test-e2e
+test: deps lint test-unit test-backends test-e2e

@@ -3,7 +3,8 @@
 # memcached — each on its own loopback port with its own data directory, and only
 # when it is not already running. Stops them by PID with `stop`.
 #
-#   scripts/backends.sh start      start what is not running; print the env file path
+#   scripts/backends.sh start      start what is not running, drop old test databases,
+#                                  print the env file path
 #   scripts/backends.sh stop       stop what this script started
 #   scripts/backends.sh env        print the env file path
 #
@@ -100,6 +101,16 @@ start_memcached() {
   wait_port "$MEMCACHED_PORT" memcached
 }
 
+# Drops the per-test databases (ferro_t_*) earlier runs left behind.
+cleanup() {
+  local my=(mariadb --no-defaults --socket="$DIR/mariadb/sock" -uroot -N)
+  "${my[@]}" -e "SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE 'ferro\\_t\\_%'" |
+    while read -r db; do "${my[@]}" -e "DROP DATABASE \`$db\`"; done
+  local pg=(psql -h "$DIR/postgres" -p "$PG_PORT" -U postgres -At -d postgres)
+  "${pg[@]}" -c "SELECT datname FROM pg_database WHERE datname LIKE 'ferro\\_t\\_%'" |
+    while read -r db; do "${pg[@]}" -q -c "DROP DATABASE \"$db\"" > /dev/null; done
+}
+
 write_env() {
   cat > "$DIR/env" <<ENV
 export FERRO_TEST_RABBIT_URL=rabbit://guest:guest@127.0.0.1:$RABBIT_PORT/
@@ -126,6 +137,7 @@ case ${1:-start} in
     start_mariadb
     start_postgres
     start_memcached
+    cleanup
     write_env
     ;;
   env) write_env ;;

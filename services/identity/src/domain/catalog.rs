@@ -215,10 +215,10 @@ impl Identity {
         let url = input.url.ok_or_else(|| super::validate::required("url"))?;
         check_interface(&interface)?;
         check_url(&url)?;
-        self.get_service(&service_id).await?;
+        referenced("service_id", "service", self.get_service(&service_id).await)?;
         let region_id = input.region_id.or(input.region);
         if let Some(region_id) = &region_id {
-            self.get_region(region_id).await?;
+            referenced("region_id", "region", self.get_region(region_id).await)?;
         }
         let mut extra = Extra::default();
         extra.merge(input.extra);
@@ -269,7 +269,7 @@ impl Identity {
         let mut extra = Extra::parse(&current.extra);
         let mut row = current.into_active_model();
         if let Some(service_id) = input.service_id {
-            self.get_service(&service_id).await?;
+            referenced("service_id", "service", self.get_service(&service_id).await)?;
             row.service_id = Set(service_id);
         }
         if let Some(interface) = input.interface {
@@ -281,7 +281,7 @@ impl Identity {
             row.url = Set(url);
         }
         if let Some(region_id) = input.region_id.or(input.region) {
-            self.get_region(&region_id).await?;
+            referenced("region_id", "region", self.get_region(&region_id).await)?;
             row.region_id = Set(Some(region_id));
         }
         if let Some(enabled) = input.enabled {
@@ -415,6 +415,18 @@ fn substitute(url: &str, project_id: Option<&str>) -> Option<String> {
         KEYS.iter()
             .fold(url.to_string(), |acc, k| acc.replace(k, project_id)),
     )
+}
+
+/// An endpoint naming a missing service or region is a bad request upstream (400),
+/// not a missing resource.
+fn referenced<T>(field: &str, table: &str, found: Result<T>) -> Result<()> {
+    match found {
+        Ok(_) => Ok(()),
+        Err(Error::NotFound { .. }) => Err(Error::invalid(format!(
+            "Expecting to find endpoint {field} in {table} table."
+        ))),
+        Err(e) => Err(e),
+    }
 }
 
 #[cfg(test)]

@@ -75,7 +75,7 @@ impl Identity {
                         domain_id = parent.clone();
                         parent_id = None;
                     } else {
-                        return Err(Error::invalid(format!("Could not find project: {parent}.")));
+                        return Err(Error::not_found("project", parent.clone()));
                     }
                 }
                 Err(e) => return Err(e),

@@ -1,0 +1,530 @@
+//! Resource CRUD over HTTP: happy paths and the bad ones (400, 401, 404, 409).
+
+mod common;
+
+use common::Keystone;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+fn names(list: &Value) -> Vec<String> {
+    let mut names: Vec<_> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["name"].as_str().unwrap().to_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[tokio::test]
+async fn projects_crud_filters_and_errors() {
+    let ks = Keystone::start().await;
+    let parent = ks
+        .create(
+            "projects",
+            "project",
+            json!({"name": "parent", "tags": ["blue", "big"], "description": "d"}),
+        )
+        .await;
+    let child = ks
+        .create(
+            "projects",
+            "project",
+            json!({"name": "child", "parent_id": parent, "enabled": false}),
+        )
+        .await;
+    let got = ks
+        .admin(Method::GET, &format!("/v3/projects/{parent}"), None)
+        .await
+        .expect(200);
+    assert_eq!(
+        got.body["project"]["tags"],
+        json!(["big", "blue"])
+            .as_array()
+            .map(|_| got.body["project"]["tags"].clone())
+            .unwrap()
+    );
+    assert_eq!(got.body["project"]["domain_id"], "default");
+    assert!(got.body["project"]["links"]["self"]
+        .as_str()
+        .unwrap()
+        .ends_with(&format!("/v3/projects/{parent}")));
+    // Lookup by name is not by id: 404, so the CLI falls back to ?name=.
+    ks.admin(Method::GET, "/v3/projects/parent", None)
+        .await
+        .expect(404);
+
+    let list = |query: &'static str| ks.admin(Method::GET, query, None);
+    assert_eq!(
+        names(&list("/v3/projects?name=child").await.expect(200).body["projects"]),
+        ["child"]
+    );
+    assert_eq!(
+        names(&list("/v3/projects?tags=blue").await.expect(200).body["projects"]),
+        ["parent"]
+    );
+    assert_eq!(
+        names(&list("/v3/projects?enabled=false").await.expect(200).body["projects"]),
+        ["child"]
+    );
+    let by_parent = ks
+        .admin(
+            Method::GET,
+            &format!("/v3/projects?parent_id={parent}"),
+            None,
+        )
+        .await
+        .expect(200);
+    assert_eq!(names(&by_parent.body["projects"]), ["child"]);
+
+    let updated = ks
+        .admin(
+            Method::PATCH,
+            &format!("/v3/projects/{child}"),
+            Some(json!({"project": {"description": "changed", "enabled": true}})),
+        )
+        .await
+        .expect(200);
+    assert_eq!(updated.body["project"]["description"], "changed");
+    assert_eq!(updated.body["project"]["enabled"], true);
+
+    ks.admin(
+        Method::POST,
+        "/v3/projects",
+        Some(json!({"project": {"name": "parent"}})),
+    )
+    .await
+    .expect(409);
+    let missing = ks
+        .admin(Method::POST, "/v3/projects", Some(json!({"project": {}})))
+        .await
+        .expect(400);
+    assert!(missing.body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("name"));
+    let wrong_type = ks
+        .admin(
+            Method::POST,
+            "/v3/projects",
+            Some(json!({"project": {"name": "x", "enabled": "yes"}})),
+        )
+        .await
+        .expect(400);
+    assert!(wrong_type.body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("enabled"));
+    ks.send_raw(
+        Method::POST,
+        "/v3/projects",
+        Some(&ks.admin_token),
+        "{\"project\":",
+    )
+    .await
+    .expect(400);
+    ks.admin(
+        Method::POST,
+        "/v3/projects",
+        Some(json!({"project": {"name": "orphan", "parent_id": "nope"}})),
+    )
+    .await
+    .expect(404);
+
+    // A parent with children cannot go first.
+    ks.admin(Method::DELETE, &format!("/v3/projects/{parent}"), None)
+        .await
+        .expect(403);
+    ks.admin(Method::DELETE, &format!("/v3/projects/{child}"), None)
+        .await
+        .expect(204);
+    ks.admin(Method::DELETE, &format!("/v3/projects/{child}"), None)
+        .await
+        .expect(404);
+    ks.admin(
+        Method::PATCH,
+        "/v3/projects/nope",
+        Some(json!({"project": {}})),
+    )
+    .await
+    .expect(404);
+}
+
+#[tokio::test]
+async fn missing_or_bad_tokens_are_401() {
+    let ks = Keystone::start().await;
+    let none = ks
+        .send(Method::GET, "/v3/projects", None, None)
+        .await
+        .expect(401);
+    assert_eq!(none.body["error"]["title"], "Unauthorized");
+    assert!(none.header("www-authenticate").is_some());
+    ks.send(Method::GET, "/v3/users", Some("not-a-token"), None)
+        .await
+        .expect(401);
+    ks.send(Method::GET, "/v3/nothing-here", Some(&ks.admin_token), None)
+        .await
+        .expect(404);
+}
+
+#[tokio::test]
+async fn users_groups_and_membership() {
+    let ks = Keystone::start().await;
+    let project = ks
+        .create("projects", "project", json!({"name": "home"}))
+        .await;
+    let user = ks
+        .create(
+            "users",
+            "user",
+            json!({"name": "alice", "password": "pw", "default_project_id": project,
+                   "email": "alice@example.com"}),
+        )
+        .await;
+    let got = ks
+        .admin(Method::GET, &format!("/v3/users/{user}"), None)
+        .await
+        .expect(200);
+    assert!(got.body["user"].get("password").is_none());
+    assert_eq!(got.body["user"]["default_project_id"], project.as_str());
+    assert_eq!(got.body["user"]["email"], "alice@example.com");
+    ks.admin(
+        Method::POST,
+        "/v3/users",
+        Some(json!({"user": {"name": "alice"}})),
+    )
+    .await
+    .expect(409);
+
+    let group = ks.create("groups", "group", json!({"name": "devs"})).await;
+    let member_path = format!("/v3/groups/{group}/users/{user}");
+    ks.admin(Method::HEAD, &member_path, None).await.expect(404);
+    ks.admin(Method::PUT, &member_path, None).await.expect(204);
+    ks.admin(Method::HEAD, &member_path, None).await.expect(204);
+    let members = ks
+        .admin(Method::GET, &format!("/v3/groups/{group}/users"), None)
+        .await
+        .expect(200);
+    assert_eq!(names(&members.body["users"]), ["alice"]);
+    let groups = ks
+        .admin(Method::GET, &format!("/v3/users/{user}/groups"), None)
+        .await
+        .expect(200);
+    assert_eq!(names(&groups.body["groups"]), ["devs"]);
+    ks.admin(Method::PUT, &format!("/v3/groups/{group}/users/nope"), None)
+        .await
+        .expect(404);
+
+    let member = ks.role_id("member").await;
+    ks.admin(
+        Method::PUT,
+        &format!("/v3/projects/{project}/groups/{group}/roles/{member}"),
+        None,
+    )
+    .await
+    .expect(204);
+    let projects = ks
+        .admin(Method::GET, &format!("/v3/users/{user}/projects"), None)
+        .await
+        .expect(200);
+    assert_eq!(names(&projects.body["projects"]), ["home"]);
+
+    ks.admin(Method::DELETE, &member_path, None)
+        .await
+        .expect(204);
+    ks.admin(Method::DELETE, &format!("/v3/groups/{group}"), None)
+        .await
+        .expect(204);
+    ks.admin(Method::DELETE, &format!("/v3/users/{user}"), None)
+        .await
+        .expect(204);
+    ks.admin(Method::GET, &format!("/v3/users/{user}"), None)
+        .await
+        .expect(404);
+}
+
+#[tokio::test]
+async fn roles_implications_and_effective_assignments() {
+    let ks = Keystone::start().await;
+    let inferences = ks
+        .admin(Method::GET, "/v3/role_inferences", None)
+        .await
+        .expect(200);
+    assert_eq!(
+        inferences.body["role_inferences"].as_array().unwrap().len(),
+        2
+    );
+    let custom = ks.create("roles", "role", json!({"name": "auditor"})).await;
+    ks.admin(
+        Method::POST,
+        "/v3/roles",
+        Some(json!({"role": {"name": "auditor"}})),
+    )
+    .await
+    .expect(409);
+
+    let project = ks
+        .create("projects", "project", json!({"name": "proj"}))
+        .await;
+    let user = ks
+        .create("users", "user", json!({"name": "bob", "password": "pw"}))
+        .await;
+    let group = ks.create("groups", "group", json!({"name": "ops"})).await;
+    ks.admin(
+        Method::PUT,
+        &format!("/v3/groups/{group}/users/{user}"),
+        None,
+    )
+    .await
+    .expect(204);
+    let member = ks.role_id("member").await;
+    ks.admin(
+        Method::PUT,
+        &format!("/v3/projects/{project}/groups/{group}/roles/{member}"),
+        None,
+    )
+    .await
+    .expect(204);
+    ks.admin(
+        Method::PUT,
+        &format!("/v3/projects/{project}/users/{user}/roles/{custom}"),
+        None,
+    )
+    .await
+    .expect(204);
+    ks.admin(
+        Method::HEAD,
+        &format!("/v3/projects/{project}/users/{user}/roles/{custom}"),
+        None,
+    )
+    .await
+    .expect(204);
+    ks.admin(
+        Method::PUT,
+        &format!("/v3/projects/{project}/users/{user}/roles/nope"),
+        None,
+    )
+    .await
+    .expect(404);
+
+    let direct = ks
+        .admin(
+            Method::GET,
+            &format!("/v3/role_assignments?user.id={user}"),
+            None,
+        )
+        .await
+        .expect(200);
+    assert_eq!(direct.body["role_assignments"].as_array().unwrap().len(), 1);
+
+    let effective = ks
+        .admin(
+            Method::GET,
+            &format!("/v3/role_assignments?user.id={user}&effective&include_names"),
+            None,
+        )
+        .await
+        .expect(200);
+    let mut roles: Vec<_> = effective.body["role_assignments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            assert_eq!(a["user"]["name"], "bob");
+            assert_eq!(a["scope"]["project"]["name"], "proj");
+            a["role"]["name"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    roles.sort();
+    assert_eq!(roles, ["auditor", "member", "reader"]);
+    let via_group = effective.body["role_assignments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["role"]["name"] == "member")
+        .unwrap();
+    assert!(via_group["links"]["membership"]
+        .as_str()
+        .unwrap()
+        .contains(&group));
+
+    ks.admin(
+        Method::GET,
+        "/v3/role_assignments?effective&group.id=x",
+        None,
+    )
+    .await
+    .expect(400);
+}
+
+#[tokio::test]
+async fn catalog_crud_and_validation() {
+    let ks = Keystone::start().await;
+    let region = ks
+        .admin(
+            Method::POST,
+            "/v3/regions",
+            Some(json!({"region": {"id": "RegionTwo", "description": "second"}})),
+        )
+        .await
+        .expect(201);
+    assert_eq!(region.body["region"]["id"], "RegionTwo");
+    ks.admin(
+        Method::POST,
+        "/v3/regions",
+        Some(json!({"region": {"id": "RegionTwo"}})),
+    )
+    .await
+    .expect(409);
+    let service = ks
+        .create(
+            "services",
+            "service",
+            json!({"name": "glance", "type": "image"}),
+        )
+        .await;
+    let endpoint = ks
+        .create(
+            "endpoints",
+            "endpoint",
+            json!({"service_id": service, "interface": "public", "region_id": "RegionTwo",
+                   "url": "http://127.0.0.1:9292"}),
+        )
+        .await;
+    ks.admin(
+        Method::POST,
+        "/v3/endpoints",
+        Some(
+            json!({"endpoint": {"service_id": service, "interface": "sideways",
+                                  "url": "http://x"}}),
+        ),
+    )
+    .await
+    .expect(400);
+    ks.admin(
+        Method::POST,
+        "/v3/endpoints",
+        Some(json!({"endpoint": {"service_id": "nope", "interface": "public", "url": "http://x"}})),
+    )
+    .await
+    .expect(400);
+    let listed = ks
+        .admin(
+            Method::GET,
+            &format!("/v3/endpoints?service_id={service}"),
+            None,
+        )
+        .await
+        .expect(200);
+    assert_eq!(listed.body["endpoints"].as_array().unwrap().len(), 1);
+    ks.admin(
+        Method::PATCH,
+        &format!("/v3/endpoints/{endpoint}"),
+        Some(json!({"endpoint": {"url": "http://127.0.0.1:9393"}})),
+    )
+    .await
+    .expect(200);
+    let catalog = ks
+        .get("/v3/auth/catalog", &ks.admin_token)
+        .await
+        .expect(200);
+    let image = catalog.body["catalog"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["type"] == "image")
+        .expect("image in the catalog")
+        .clone();
+    assert_eq!(image["endpoints"][0]["url"], "http://127.0.0.1:9393");
+    ks.admin(Method::DELETE, &format!("/v3/endpoints/{endpoint}"), None)
+        .await
+        .expect(204);
+    ks.admin(Method::DELETE, &format!("/v3/services/{service}"), None)
+        .await
+        .expect(204);
+    ks.admin(Method::DELETE, "/v3/regions/RegionTwo", None)
+        .await
+        .expect(204);
+    ks.admin(Method::GET, "/v3/regions/RegionTwo", None)
+        .await
+        .expect(404);
+}
+
+#[tokio::test]
+async fn domains_and_credentials() {
+    let ks = Keystone::start().await;
+    let domain = ks
+        .create("domains", "domain", json!({"name": "acme"}))
+        .await;
+    ks.admin(
+        Method::POST,
+        "/v3/domains",
+        Some(json!({"domain": {"name": "acme"}})),
+    )
+    .await
+    .expect(409);
+    // An enabled domain cannot be deleted.
+    ks.admin(Method::DELETE, &format!("/v3/domains/{domain}"), None)
+        .await
+        .expect(403);
+    ks.admin(
+        Method::PATCH,
+        &format!("/v3/domains/{domain}"),
+        Some(json!({"domain": {"enabled": false}})),
+    )
+    .await
+    .expect(200);
+    ks.admin(Method::DELETE, &format!("/v3/domains/{domain}"), None)
+        .await
+        .expect(204);
+
+    let persona = ks.user_with_role("member").await;
+    let created = ks
+        .send(
+            Method::POST,
+            "/v3/credentials",
+            Some(&persona.token),
+            Some(
+                json!({"credential": {"type": "ec2", "user_id": persona.user_id,
+                "project_id": persona.project_id,
+                "blob": "{\"access\": \"a\", \"secret\": \"s\"}"}}),
+            ),
+        )
+        .await
+        .expect(201);
+    let id = created.body["credential"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mine = ks.get("/v3/credentials", &persona.token).await.expect(200);
+    assert_eq!(mine.body["credentials"].as_array().unwrap().len(), 1);
+    ks.send(
+        Method::PATCH,
+        &format!("/v3/credentials/{id}"),
+        Some(&persona.token),
+        Some(json!({"credential": {"blob": "{\"access\": \"b\", \"secret\": \"s\"}"}})),
+    )
+    .await
+    .expect(200);
+    let other = ks.user_with_role("member").await;
+    ks.get(&format!("/v3/credentials/{id}"), &other.token)
+        .await
+        .expect(403);
+    assert!(ks
+        .get("/v3/credentials", &other.token)
+        .await
+        .expect(200)
+        .body["credentials"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    ks.send(
+        Method::DELETE,
+        &format!("/v3/credentials/{id}"),
+        Some(&persona.token),
+        None,
+    )
+    .await
+    .expect(204);
+}
