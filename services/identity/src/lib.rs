@@ -34,6 +34,22 @@ pub async fn build(config: &Config) -> anyhow::Result<Arc<Identity>> {
     Identity::new(cfg, db::Store::new(db), policy, notifier)
 }
 
+/// An identity ready to serve: keys set up when missing, the service built and
+/// bootstrapped. What tests of identity and of the services that rely on it start.
+pub async fn standalone(
+    config: &Config,
+    bootstrap: &domain::Bootstrap,
+) -> anyhow::Result<Arc<Identity>> {
+    let cfg = IdentityConfig::from_config(config)?;
+    let keys = fernet::KeyRepository::new(&cfg.key_repository, cfg.max_active_keys);
+    if keys.load().is_err() {
+        keys.setup()?;
+    }
+    let identity = build(config).await?;
+    identity.bootstrap(bootstrap).await?;
+    Ok(identity)
+}
+
 /// The HTTP application for `identity`.
 pub fn api_service(identity: Arc<Identity>) -> ApiService {
     ApiService {

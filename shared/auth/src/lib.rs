@@ -1,1 +1,17 @@
-//! ferrostack-auth
+//! Token authentication for every service but identity, with keystonemiddleware's
+//! semantics: the `X-Auth-Token` of each request is validated against identity
+//! (`GET /v3/auth/tokens` with the service's own token), validations are cached
+//! in-process and, when configured, in memcached — never past the token's expiry —
+//! and the request carries an [`AuthContext`]. `X-Service-Token` is honoured: with a
+//! valid service token the user's token may be expired. Failures are 401 with
+//! `WWW-Authenticate: Keystone uri="..."`.
+
+mod cache;
+mod context;
+mod identity_client;
+mod middleware;
+mod options;
+
+pub use context::AuthContext;
+pub use middleware::{authenticate, Authenticator};
+pub use options::{AuthOptions, AUTHTOKEN_OPTS};

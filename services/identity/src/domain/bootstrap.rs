@@ -19,6 +19,23 @@ pub struct Bootstrap {
     pub admin_url: Option<String>,
 }
 
+impl Bootstrap {
+    /// `keystone-manage bootstrap`'s defaults with `password` for user `admin`.
+    pub fn admin(password: &str, public_url: Option<String>) -> Self {
+        Bootstrap {
+            username: "admin".into(),
+            password: password.into(),
+            project_name: "admin".into(),
+            role_name: "admin".into(),
+            service_name: "keystone".into(),
+            region_id: "RegionOne".into(),
+            public_url,
+            internal_url: None,
+            admin_url: None,
+        }
+    }
+}
+
 /// The default roles and what each implies (admin ⊃ member ⊃ reader).
 const DEFAULT_ROLES: [&str; 4] = ["admin", "member", "reader", "service"];
 const IMPLICATIONS: [(&str, &str); 2] = [("admin", "member"), ("member", "reader")];

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use ferrostack_identity::{domain::Bootstrap, domain::Identity, fernet::KeyRepository};
+use ferrostack_identity::domain::{Bootstrap, Identity};
 use ferrostack_testkit::{Served, TestEnv};
 use reqwest::{header::HeaderMap, Method, StatusCode};
 use serde_json::{json, Value};
@@ -52,24 +52,12 @@ impl Keystone {
             .set("oslo_messaging_notifications", "driver", "messagingv2");
         env.config.set("database", "auto_migrate", "true");
         configure(&mut env.config);
-        KeyRepository::new(env.dir.join("fernet-keys"), 3)
-            .setup()
-            .unwrap();
-        let identity = ferrostack_identity::build(&env.config).await.unwrap();
-        identity
-            .bootstrap(&Bootstrap {
-                username: "admin".into(),
-                password: ADMIN_PASSWORD.into(),
-                project_name: "admin".into(),
-                role_name: "admin".into(),
-                service_name: "keystone".into(),
-                region_id: "RegionOne".into(),
-                public_url: Some("http://localhost:5000/v3".into()),
-                internal_url: None,
-                admin_url: None,
-            })
-            .await
-            .unwrap();
+        let identity = ferrostack_identity::standalone(
+            &env.config,
+            &Bootstrap::admin(ADMIN_PASSWORD, Some("http://localhost:5000/v3".into())),
+        )
+        .await
+        .unwrap();
         let served =
             ferrostack_testkit::serve(ferrostack_identity::api_service(identity.clone())).await;
         let mut ks = Keystone {

@@ -1,0 +1,170 @@
+//! `[keystone_authtoken]` with keystonemiddleware's option names.
+
+use std::time::Duration;
+
+use ferrostack_config::{Config, ConfigError, Opt};
+
+const S: &str = "keystone_authtoken";
+
+pub const WWW_AUTHENTICATE_URI: Opt = Opt::new(
+    S,
+    "www_authenticate_uri",
+    "",
+    "Identity endpoint named to clients in WWW-Authenticate; auth_url when unset.",
+);
+pub const AUTH_URL: Opt = Opt::new(
+    S,
+    "auth_url",
+    "",
+    "Identity endpoint used to validate tokens.",
+);
+pub const USERNAME: Opt = Opt::new(S, "username", "", "The service's user.");
+pub const PASSWORD: Opt = Opt::secret(S, "password", "The service user's password.");
+pub const PROJECT_NAME: Opt = Opt::new(S, "project_name", "service", "The service user's project.");
+pub const USER_DOMAIN_NAME: Opt = Opt::new(
+    S,
+    "user_domain_name",
+    "Default",
+    "The service user's domain.",
+);
+pub const PROJECT_DOMAIN_NAME: Opt = Opt::new(
+    S,
+    "project_domain_name",
+    "Default",
+    "The service project's domain.",
+);
+pub const TOKEN_CACHE_TIME: Opt = Opt::new(
+    S,
+    "token_cache_time",
+    "300",
+    "Seconds a validation is cached (never past the token's expiry); -1 disables caching.",
+);
+pub const MEMCACHED_SERVERS: Opt = Opt::new(
+    S,
+    "memcached_servers",
+    "",
+    "host:port list for the shared validation cache; [cache] memcache_servers when unset.",
+);
+pub const SERVICE_TOKEN_ROLES: Opt = Opt::new(
+    S,
+    "service_token_roles",
+    "service",
+    "Roles, any of which makes an X-Service-Token a service token.",
+);
+pub const SERVICE_TOKEN_ROLES_REQUIRED: Opt = Opt::new(
+    S,
+    "service_token_roles_required",
+    "false",
+    "Refuse service tokens without one of service_token_roles.",
+);
+pub const HTTP_CONNECT_TIMEOUT: Opt = Opt::new(
+    S,
+    "http_connect_timeout",
+    "5",
+    "Seconds to wait for identity to answer.",
+);
+const CACHE_ENABLED: Opt = Opt::new("cache", "enabled", "false", "Use the [cache] backend.");
+const CACHE_SERVERS: Opt = Opt::new("cache", "memcache_servers", "", "memcached host:port list.");
+
+/// Every `[keystone_authtoken]` option, for [`Config::check`].
+pub const AUTHTOKEN_OPTS: &[Opt] = &[
+    WWW_AUTHENTICATE_URI,
+    AUTH_URL,
+    USERNAME,
+    PASSWORD,
+    PROJECT_NAME,
+    USER_DOMAIN_NAME,
+    PROJECT_DOMAIN_NAME,
+    TOKEN_CACHE_TIME,
+    MEMCACHED_SERVERS,
+    SERVICE_TOKEN_ROLES,
+    SERVICE_TOKEN_ROLES_REQUIRED,
+    HTTP_CONNECT_TIMEOUT,
+];
+
+/// Resolved authentication settings.
+#[derive(Debug, Clone)]
+pub struct AuthOptions {
+    pub auth_url: String,
+    pub www_authenticate_uri: String,
+    pub username: String,
+    pub password: String,
+    pub project_name: String,
+    pub user_domain_name: String,
+    pub project_domain_name: String,
+    /// `None` when caching is disabled.
+    pub token_cache_time: Option<Duration>,
+    pub memcached_servers: Vec<String>,
+    pub service_token_roles: Vec<String>,
+    pub service_token_roles_required: bool,
+    pub timeout: Duration,
+}
+
+impl AuthOptions {
+    /// Reads and checks the options; `auth_url`, `username` and `password` are required.
+    pub fn from_config(config: &Config) -> Result<Self, ConfigError> {
+        let auth_url = config.require(&AUTH_URL)?.trim_end_matches('/').to_owned();
+        let cache_time: i64 = config.get_parsed(&TOKEN_CACHE_TIME)?;
+        let mut memcached_servers = config.get_list(&MEMCACHED_SERVERS);
+        if memcached_servers.is_empty() && config.get_bool(&CACHE_ENABLED)? {
+            memcached_servers = config.get_list(&CACHE_SERVERS);
+        }
+        Ok(AuthOptions {
+            www_authenticate_uri: config
+                .get(&WWW_AUTHENTICATE_URI)
+                .map_or_else(|| auth_url.clone(), str::to_owned),
+            auth_url,
+            username: config.require(&USERNAME)?.to_owned(),
+            password: config.require(&PASSWORD)?.to_owned(),
+            project_name: config.get_string(&PROJECT_NAME),
+            user_domain_name: config.get_string(&USER_DOMAIN_NAME),
+            project_domain_name: config.get_string(&PROJECT_DOMAIN_NAME),
+            token_cache_time: u64::try_from(cache_time).ok().map(Duration::from_secs),
+            memcached_servers,
+            service_token_roles: config.get_list(&SERVICE_TOKEN_ROLES),
+            service_token_roles_required: config.get_bool(&SERVICE_TOKEN_ROLES_REQUIRED)?,
+            timeout: Duration::from_secs(config.get_parsed(&HTTP_CONNECT_TIMEOUT)?),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(pairs: &[(&str, &str, &str)]) -> Config {
+        let mut c = Config::default();
+        for (s, o, v) in pairs {
+            c.set(s, o, *v);
+        }
+        c
+    }
+
+    #[test]
+    fn required_options_are_named() {
+        let err = AuthOptions::from_config(&config(&[])).unwrap_err();
+        assert!(err.to_string().contains("auth_url"), "{err}");
+    }
+
+    #[test]
+    fn cache_servers_fall_back_to_the_cache_section() {
+        let base = [
+            (S, "auth_url", "http://id:5000/"),
+            (S, "username", "glance"),
+            (S, "password", "pw"),
+            ("cache", "enabled", "true"),
+            ("cache", "memcache_servers", "127.0.0.1:11211"),
+        ];
+        let o = AuthOptions::from_config(&config(&base)).unwrap();
+        assert_eq!(o.auth_url, "http://id:5000");
+        assert_eq!(o.www_authenticate_uri, "http://id:5000");
+        assert_eq!(o.memcached_servers, ["127.0.0.1:11211"]);
+        assert_eq!(o.token_cache_time, Some(Duration::from_secs(300)));
+        let mut off = config(&base);
+        off.set(S, "token_cache_time", "-1");
+        assert_eq!(
+            AuthOptions::from_config(&off).unwrap().token_cache_time,
+            None
+        );
+    }
+}
