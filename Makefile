@@ -22,6 +22,10 @@ fmt:
 	$(CARGO) fmt --all
 
 
+# Load figures for the README (wrk, pinned cores); see bench/.
+bench:
+	bash bench/identity.sh
+
 deps:
 	bash scripts/deps.sh
 

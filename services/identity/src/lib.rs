@@ -52,12 +52,14 @@ pub async fn standalone(
 
 /// The HTTP application for `identity`.
 pub fn api_service(identity: Arc<Identity>) -> ApiService {
+    let body_limit = identity.cfg.body_limit;
+    let (router, openapi) = api::router_and_openapi(identity);
     ApiService {
         name: "identity",
-        body_limit: identity.cfg.body_limit,
-        router: api::router(identity),
+        body_limit,
+        router,
         envelope: Envelope::Keystone,
-        openapi: None,
+        openapi: Some(openapi),
     }
 }
 

@@ -103,6 +103,87 @@ async fn tenants_are_isolated() {
     .expect(403);
 }
 
+/// The manager persona administers users and projects of its own domain only.
+#[tokio::test]
+async fn domain_manager_is_confined_to_its_domain() {
+    let ks = Keystone::start().await;
+    let domain = ks
+        .create("domains", "domain", json!({"name": "acme"}))
+        .await;
+    let other = ks
+        .create("domains", "domain", json!({"name": "other"}))
+        .await;
+    let manager = ks
+        .create(
+            "users",
+            "user",
+            json!({"name": "boss", "password": "pw", "domain_id": domain}),
+        )
+        .await;
+    let role = ks.role_id("manager").await;
+    ks.admin(
+        Method::PUT,
+        &format!("/v3/domains/{domain}/users/{manager}/roles/{role}"),
+        None,
+    )
+    .await
+    .expect(204);
+    let token = ks
+        .send(
+            Method::POST,
+            "/v3/auth/tokens",
+            None,
+            Some(
+                json!({"auth": {"identity": {"methods": ["password"], "password": {"user": {
+                "name": "boss", "domain": {"id": domain}, "password": "pw"}}},
+                "scope": {"domain": {"id": domain}}}}),
+            ),
+        )
+        .await
+        .expect(201)
+        .header("x-subject-token")
+        .unwrap()
+        .to_owned();
+    let create = |domain_id: String, name: &'static str| {
+        let (ks, token) = (&ks, token.clone());
+        async move {
+            ks.send(
+                Method::POST,
+                "/v3/users",
+                Some(&token),
+                Some(json!({"user": {"name": name, "domain_id": domain_id}})),
+            )
+            .await
+        }
+    };
+    create(domain.clone(), "hire").await.expect(201);
+    create(other.clone(), "poach").await.expect(403);
+    ks.send(
+        Method::POST,
+        "/v3/projects",
+        Some(&token),
+        Some(json!({"project": {"name": "acme-proj", "domain_id": domain}})),
+    )
+    .await
+    .expect(201);
+    // Listing is confined to the token's domain.
+    let users = ks.get("/v3/users", &token).await.expect(200);
+    assert!(users.body["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|u| u["domain_id"] == domain.as_str()));
+    // Global roles stay an admin's business.
+    ks.send(
+        Method::POST,
+        "/v3/roles",
+        Some(&token),
+        Some(json!({"role": {"name": "nope"}})),
+    )
+    .await
+    .expect(403);
+}
+
 #[tokio::test]
 async fn system_admin_and_reader() {
     let ks = Keystone::start().await;

@@ -253,7 +253,7 @@ async fn roles_implications_and_effective_assignments() {
         .expect(200);
     assert_eq!(
         inferences.body["role_inferences"].as_array().unwrap().len(),
-        2
+        3 // admin ⊃ manager ⊃ member ⊃ reader
     );
     let custom = ks.create("roles", "role", json!({"name": "auditor"})).await;
     ks.admin(

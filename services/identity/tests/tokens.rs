@@ -61,7 +61,7 @@ async fn password_token_is_scoped_with_implied_roles_and_catalog() {
         .map(|r| r["name"].as_str().unwrap().to_owned())
         .collect();
     roles.sort();
-    assert_eq!(roles, ["admin", "member", "reader"]);
+    assert_eq!(roles, ["admin", "manager", "member", "reader"]);
     assert!(token["catalog"]
         .as_array()
         .unwrap()

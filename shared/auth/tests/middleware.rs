@@ -208,7 +208,7 @@ async fn valid_token_gives_the_request_context() {
         .map(|r| r.as_str().unwrap())
         .collect();
     roles.sort();
-    assert_eq!(roles, ["admin", "member", "reader"]);
+    assert_eq!(roles, ["admin", "manager", "member", "reader"]);
 }
 
 #[tokio::test]

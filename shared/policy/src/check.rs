@@ -33,15 +33,18 @@ pub struct Credentials {
 }
 
 impl Credentials {
-    /// A credential attribute as text, as oslo's generic check sees it.
+    /// A credential attribute as text, as oslo's generic check sees it: the keys of
+    /// `RequestContext.to_policy_values()` always exist (`"None"` when unset); the
+    /// `token.*` paths Keystone adds exist only for the parts the token has.
     pub fn attribute(&self, key: &str) -> Option<String> {
+        let or_none = |v: &Option<String>| Some(v.clone().unwrap_or_else(|| "None".into()));
         match key {
-            "user_id" => self.user_id.clone(),
-            "user_domain_id" => self.user_domain_id.clone(),
-            "project_id" | "tenant_id" | "tenant" => self.project_id.clone(),
-            "project_domain_id" => self.project_domain_id.clone(),
-            "domain_id" => self.domain_id.clone(),
-            "system_scope" => self.system_scope.clone(),
+            "user_id" => or_none(&self.user_id),
+            "user_domain_id" => or_none(&self.user_domain_id),
+            "project_id" | "tenant_id" | "tenant" => or_none(&self.project_id),
+            "project_domain_id" => or_none(&self.project_domain_id),
+            "domain_id" => or_none(&self.domain_id),
+            "system_scope" => or_none(&self.system_scope),
             "is_admin_project" => Some(
                 if self.is_admin_project {
                     "True"
@@ -50,6 +53,11 @@ impl Credentials {
                 }
                 .to_string(),
             ),
+            "token.user.id" => self.user_id.clone(),
+            "token.user.domain.id" => self.user_domain_id.clone(),
+            "token.project.id" => self.project_id.clone(),
+            "token.project.domain.id" => self.project_domain_id.clone(),
+            "token.domain.id" => self.domain_id.clone(),
             _ => None,
         }
     }
@@ -69,7 +77,8 @@ impl Credentials {
 }
 
 /// Looks up `a.b.c` in a JSON target: first as a flat key (oslo flattens), then as
-/// a nested path. Strings, numbers and booleans compare as text.
+/// a nested path. Strings, numbers and booleans compare as text, and `null` as
+/// `"None"` (Python's `%` formatting); a missing key is `None`.
 pub fn target_value(target: &Value, path: &str) -> Option<String> {
     let found = target.get(path).or_else(|| {
         path.split('.')
@@ -79,6 +88,7 @@ pub fn target_value(target: &Value, path: &str) -> Option<String> {
         Value::String(s) => Some(s.clone()),
         Value::Bool(b) => Some(if *b { "True".into() } else { "False".into() }),
         Value::Number(n) => Some(n.to_string()),
+        Value::Null => Some("None".into()),
         _ => None,
     }
 }

@@ -114,11 +114,7 @@ impl Enforcer {
                 let Some(expected) = substitute(value, target) else {
                     return false;
                 };
-                let actual = if key.starts_with('\'') || key.starts_with('"') {
-                    Some(key.trim_matches(|c| c == '\'' || c == '"').to_string())
-                } else {
-                    creds.attribute(key)
-                };
+                let actual = literal(key).or_else(|| creds.attribute(key));
                 actual.is_some_and(|a| a == expected)
             }
             Check::Not(inner) => !self.evaluate(inner, target, creds, depth + 1),
@@ -129,6 +125,20 @@ impl Enforcer {
                 .iter()
                 .any(|c| self.evaluate(c, target, creds, depth + 1)),
         }
+    }
+}
+
+/// The left side of a generic check as a Python literal, as oslo tries first:
+/// quoted strings, `None`, `True`, `False` and numbers.
+fn literal(key: &str) -> Option<String> {
+    let quoted = |q: char| key.len() >= 2 && key.starts_with(q) && key.ends_with(q);
+    if quoted('\'') || quoted('"') {
+        return Some(key[1..key.len() - 1].to_string());
+    }
+    match key {
+        "None" | "True" | "False" => Some(key.to_string()),
+        _ if key.parse::<f64>().is_ok() => Some(key.to_string()),
+        _ => None,
     }
 }
 
@@ -236,6 +246,76 @@ mod tests {
                 &project_creds("p1", &["member"])
             )
             .is_err());
+    }
+
+    /// Keystone's current rules lean on oslo's literal and `None` semantics.
+    #[test]
+    fn literals_none_and_token_paths_behave_as_oslo() {
+        const RULES: &[RuleDefault] = &[
+            RuleDefault { name: "managed", check_str: "'manager':%(target.role.name)s or 'member':%(target.role.name)s", description: "", scope_types: &[] },
+            RuleDefault { name: "global_role", check_str: "None:%(target.role.domain_id)s", description: "", scope_types: &[] },
+            RuleDefault { name: "domain_scoped", check_str: "role:manager and not domain_id:None", description: "", scope_types: &[] },
+            RuleDefault { name: "same_domain", check_str: "role:reader and domain_id:%(target.domain_id)s and not None:%(target.domain_id)s", description: "", scope_types: &[] },
+            RuleDefault { name: "user_domain", check_str: "token.domain.id:%(target.user.domain_id)s", description: "", scope_types: &[] },
+        ];
+        let enforcer = Enforcer::new(RULES, None).unwrap();
+        let project = project_creds("p1", &["manager", "reader"]);
+        let domain = Credentials {
+            user_id: Some("u".into()),
+            domain_id: Some("d1".into()),
+            roles: vec!["manager".into(), "reader".into()],
+            ..Credentials::default()
+        };
+        let allowed = |rule: &str, target: Value, creds: &Credentials| {
+            enforcer
+                .enforce(rule, &json!({ "target": target }), creds)
+                .is_ok()
+        };
+        assert!(allowed(
+            "managed",
+            json!({"role": {"name": "member"}}),
+            &project
+        ));
+        assert!(!allowed(
+            "managed",
+            json!({"role": {"name": "admin"}}),
+            &project
+        ));
+        assert!(allowed(
+            "global_role",
+            json!({"role": {"domain_id": null}}),
+            &project
+        ));
+        assert!(!allowed(
+            "global_role",
+            json!({"role": {"domain_id": "d1"}}),
+            &project
+        ));
+        assert!(
+            !allowed("global_role", json!({"role": {}}), &project),
+            "a missing key fails"
+        );
+        assert!(!allowed("domain_scoped", json!({}), &project));
+        assert!(allowed("domain_scoped", json!({}), &domain));
+        assert!(allowed("same_domain", json!({"domain_id": "d1"}), &domain));
+        assert!(
+            !allowed("same_domain", json!({"domain_id": null}), &project),
+            "None == None is guarded"
+        );
+        assert!(!allowed("same_domain", json!({}), &project));
+        assert!(allowed(
+            "user_domain",
+            json!({"user": {"domain_id": "d1"}}),
+            &domain
+        ));
+        assert!(
+            !allowed(
+                "user_domain",
+                json!({"user": {"domain_id": "None"}}),
+                &project
+            ),
+            "no token.domain on a project token"
+        );
     }
 
     #[test]

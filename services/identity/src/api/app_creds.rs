@@ -1,10 +1,10 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::get;
-use axum::Router;
 use ferrostack_api::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::context::V3Url;
 use super::query::QueryPairs;
@@ -34,6 +34,23 @@ async fn rendered(
     Ok(render::app_cred(base, cred, &roles))
 }
 
+/// List a user's application credentials.
+#[utoipa::path(
+    get,
+    path = "/v3/users/{user_id}/application_credentials",
+    tag = "application_credentials",
+    operation_id = "list_application_credentials",
+    params(
+        ("user_id" = String, Path, description = "User id"),
+        ("name" = Option<String>, Query, description = "Only the credential with this name"),
+    ),
+    responses(
+        (status = 200, description = "The application credentials"),
+        (status = 400, description = "Invalid query string"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+    ),
+)]
 async fn list(
     State(identity): State<AppState>,
     caller: Caller,
@@ -59,6 +76,29 @@ async fn list(
     ))
 }
 
+/// Create an application credential.
+///
+/// The secret is shown once, in this response.
+#[utoipa::path(
+    post,
+    path = "/v3/users/{user_id}/application_credentials",
+    tag = "application_credentials",
+    operation_id = "create_application_credential",
+    params(("user_id" = String, Path, description = "User id")),
+    request_body(
+        content = Object,
+        content_type = "application/json",
+        description = "`{\"application_credential\": {...}}`"
+    ),
+    responses(
+        (status = 201, description = "The created credential, with its secret"),
+        (status = 400, description = "Invalid request body"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+        (status = 404, description = "A role asked for is unknown"),
+        (status = 409, description = "A credential with this name exists"),
+    ),
+)]
 async fn create(
     State(identity): State<AppState>,
     caller: Caller,
@@ -82,6 +122,23 @@ async fn create(
     ))
 }
 
+/// Show an application credential.
+#[utoipa::path(
+    get,
+    path = "/v3/users/{user_id}/application_credentials/{id}",
+    tag = "application_credentials",
+    operation_id = "get_application_credential",
+    params(
+        ("user_id" = String, Path, description = "User id"),
+        ("id" = String, Path, description = "Application credential id"),
+    ),
+    responses(
+        (status = 200, description = "The application credential"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+        (status = 404, description = "No such application credential"),
+    ),
+)]
 async fn get_one(
     State(identity): State<AppState>,
     caller: Caller,
@@ -100,6 +157,23 @@ async fn get_one(
     ))
 }
 
+/// Delete an application credential.
+#[utoipa::path(
+    delete,
+    path = "/v3/users/{user_id}/application_credentials/{id}",
+    tag = "application_credentials",
+    operation_id = "delete_application_credential",
+    params(
+        ("user_id" = String, Path, description = "User id"),
+        ("id" = String, Path, description = "Application credential id"),
+    ),
+    responses(
+        (status = 204, description = "The application credential is deleted"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+        (status = 404, description = "No such application credential"),
+    ),
+)]
 async fn delete(
     State(identity): State<AppState>,
     caller: Caller,
@@ -114,14 +188,8 @@ async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/v3/users/{user_id}/application_credentials",
-            get(list).post(create),
-        )
-        .route(
-            "/v3/users/{user_id}/application_credentials/{id}",
-            get(get_one).delete(delete),
-        )
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(get_one, delete))
 }

@@ -1,10 +1,10 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::Router;
 use ferrostack_api::Json;
 use serde_json::json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::context::V3Url;
 use super::query::QueryPairs;
@@ -31,7 +31,30 @@ fn with_subject(status: StatusCode, token: &str, body: Option<serde_json::Value>
     response
 }
 
-/// `POST /v3/auth/tokens`.
+/// Authenticate and issue a token.
+///
+/// The token is returned in the `X-Subject-Token` header.
+#[utoipa::path(
+    post,
+    path = "/v3/auth/tokens",
+    tag = "auth",
+    operation_id = "issue_token",
+    params(
+        ("nocatalog" = Option<String>, Query, description = "Leave the service catalog out of the token body"),
+    ),
+    request_body(
+        content = Object,
+        content_type = "application/json",
+        description = "`{\"auth\": {\"identity\": {...}, \"scope\": {...}}}`"
+    ),
+    responses(
+        (status = 201, description = "The token", headers(("X-Subject-Token" = String, description = "The issued token"))),
+        (status = 400, description = "Invalid request body or query string"),
+        (status = 401, description = "Authentication failed"),
+        (status = 403, description = "The user may not get this scope"),
+    ),
+    security(()),
+)]
 async fn issue(
     State(identity): State<AppState>,
     query: QueryPairs,
@@ -62,7 +85,25 @@ async fn subject(
     Ok((token, info?))
 }
 
-/// `GET /v3/auth/tokens`: validate `X-Subject-Token`.
+/// Validate a token and show its body.
+#[utoipa::path(
+    get,
+    path = "/v3/auth/tokens",
+    tag = "auth",
+    operation_id = "validate_token",
+    params(
+        ("X-Subject-Token" = String, Header, description = "The token to act on"),
+        ("nocatalog" = Option<String>, Query, description = "Leave the service catalog out of the token body"),
+        ("allow_expired" = Option<String>, Query, description = "Accept a recently expired token"),
+    ),
+    responses(
+        (status = 200, description = "The token", headers(("X-Subject-Token" = String, description = "The validated token"))),
+        (status = 400, description = "Missing X-Subject-Token or invalid query string"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+        (status = 404, description = "The subject token is not valid"),
+    ),
+)]
 async fn validate(
     State(identity): State<AppState>,
     caller: Caller,
@@ -81,7 +122,24 @@ async fn validate(
     Ok(with_subject(StatusCode::OK, &token, Some(body)))
 }
 
-/// `HEAD /v3/auth/tokens`.
+/// Check that a token is valid.
+#[utoipa::path(
+    head,
+    path = "/v3/auth/tokens",
+    tag = "auth",
+    operation_id = "check_token",
+    params(
+        ("X-Subject-Token" = String, Header, description = "The token to act on"),
+        ("allow_expired" = Option<String>, Query, description = "Accept a recently expired token"),
+    ),
+    responses(
+        (status = 200, description = "The token is valid"),
+        (status = 400, description = "Missing X-Subject-Token or invalid query string"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+        (status = 404, description = "The subject token is not valid"),
+    ),
+)]
 async fn check(
     State(identity): State<AppState>,
     caller: Caller,
@@ -92,7 +150,21 @@ async fn check(
     Ok(with_subject(StatusCode::OK, &token, None))
 }
 
-/// `DELETE /v3/auth/tokens`.
+/// Revoke a token.
+#[utoipa::path(
+    delete,
+    path = "/v3/auth/tokens",
+    tag = "auth",
+    operation_id = "revoke_token",
+    params(("X-Subject-Token" = String, Header, description = "The token to act on")),
+    responses(
+        (status = 204, description = "The token is revoked"),
+        (status = 400, description = "Missing X-Subject-Token"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+        (status = 404, description = "The subject token is not valid"),
+    ),
+)]
 async fn revoke(
     State(identity): State<AppState>,
     caller: Caller,
@@ -110,7 +182,18 @@ async fn revoke(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `GET /v3/auth/catalog`.
+/// Show the service catalog of the token in use.
+#[utoipa::path(
+    get,
+    path = "/v3/auth/catalog",
+    tag = "auth",
+    operation_id = "get_auth_catalog",
+    responses(
+        (status = 200, description = "The service catalog"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "The token is unscoped"),
+    ),
+)]
 async fn catalog(
     State(identity): State<AppState>,
     caller: Caller,
@@ -127,7 +210,17 @@ async fn catalog(
     ))
 }
 
-/// `GET /v3/auth/projects`: projects the caller has a role on.
+/// List the projects the caller has a role on.
+#[utoipa::path(
+    get,
+    path = "/v3/auth/projects",
+    tag = "auth",
+    operation_id = "get_auth_projects",
+    responses(
+        (status = 200, description = "The enabled projects with a role assignment"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+    ),
+)]
 async fn projects(
     State(identity): State<AppState>,
     caller: Caller,
@@ -150,7 +243,17 @@ async fn projects(
     ))
 }
 
-/// `GET /v3/auth/domains`: domains the caller has a role on.
+/// List the domains the caller has a role on.
+#[utoipa::path(
+    get,
+    path = "/v3/auth/domains",
+    tag = "auth",
+    operation_id = "get_auth_domains",
+    responses(
+        (status = 200, description = "The enabled domains with a role assignment"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+    ),
+)]
 async fn domains(
     State(identity): State<AppState>,
     caller: Caller,
@@ -171,7 +274,17 @@ async fn domains(
     ))
 }
 
-/// `GET /v3/auth/system`.
+/// Show whether the caller has a role on the system.
+#[utoipa::path(
+    get,
+    path = "/v3/auth/system",
+    tag = "auth",
+    operation_id = "get_auth_system",
+    responses(
+        (status = 200, description = "The system scopes available"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+    ),
+)]
 async fn system(
     State(identity): State<AppState>,
     caller: Caller,
@@ -191,14 +304,11 @@ async fn system(
     ))
 }
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/v3/auth/tokens",
-            get(validate).head(check).post(issue).delete(revoke),
-        )
-        .route("/v3/auth/catalog", get(catalog))
-        .route("/v3/auth/projects", get(projects))
-        .route("/v3/auth/domains", get(domains))
-        .route("/v3/auth/system", get(system))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(validate, check, issue, revoke))
+        .routes(routes!(catalog))
+        .routes(routes!(projects))
+        .routes(routes!(domains))
+        .routes(routes!(system))
 }

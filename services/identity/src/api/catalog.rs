@@ -2,11 +2,11 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::get;
-use axum::Router;
 use ferrostack_api::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::context::V3Url;
 use super::query::QueryPairs;
@@ -34,6 +34,22 @@ fn ok(status: StatusCode, body: Value) -> Reply {
     Ok((status, axum::Json(body)))
 }
 
+/// List regions.
+#[utoipa::path(
+    get,
+    path = "/v3/regions",
+    tag = "regions",
+    operation_id = "list_regions",
+    params(
+        ("parent_region_id" = Option<String>, Query, description = "Only children of this region"),
+    ),
+    responses(
+        (status = 200, description = "The regions"),
+        (status = 400, description = "Invalid query string"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+    ),
+)]
 async fn list_regions(
     State(identity): State<AppState>,
     caller: Caller,
@@ -53,6 +69,25 @@ async fn list_regions(
     )
 }
 
+/// Create a region.
+#[utoipa::path(
+    post,
+    path = "/v3/regions",
+    tag = "regions",
+    operation_id = "create_region",
+    request_body(
+        content = Object,
+        content_type = "application/json",
+        description = "`{\"region\": {...}}`"
+    ),
+    responses(
+        (status = 201, description = "The created region"),
+        (status = 400, description = "Invalid request body"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+        (status = 409, description = "Conflicts with existing data"),
+    ),
+)]
 async fn create_region(
     State(identity): State<AppState>,
     caller: Caller,
@@ -67,7 +102,26 @@ async fn create_region(
     )
 }
 
-/// `PUT /v3/regions/{id}`: create with a chosen id.
+/// Create a region with a chosen id.
+#[utoipa::path(
+    put,
+    path = "/v3/regions/{id}",
+    tag = "regions",
+    operation_id = "create_region_with_id",
+    params(("id" = String, Path, description = "Region id")),
+    request_body(
+        content = Object,
+        content_type = "application/json",
+        description = "`{\"region\": {...}}`"
+    ),
+    responses(
+        (status = 201, description = "The created region"),
+        (status = 400, description = "Invalid request body, or its id differs from the URL"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+        (status = 409, description = "A region with this id exists"),
+    ),
+)]
 async fn put_region(
     State(identity): State<AppState>,
     caller: Caller,
@@ -89,6 +143,20 @@ async fn put_region(
     )
 }
 
+/// Show a region.
+#[utoipa::path(
+    get,
+    path = "/v3/regions/{id}",
+    tag = "regions",
+    operation_id = "get_region",
+    params(("id" = String, Path, description = "A region id")),
+    responses(
+        (status = 200, description = "The region"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+        (status = 404, description = "No such region"),
+    ),
+)]
 async fn get_region(
     State(identity): State<AppState>,
     caller: Caller,
@@ -103,6 +171,27 @@ async fn get_region(
     )
 }
 
+/// Update a region.
+#[utoipa::path(
+    patch,
+    path = "/v3/regions/{id}",
+    tag = "regions",
+    operation_id = "update_region",
+    params(("id" = String, Path, description = "A region id")),
+    request_body(
+        content = Object,
+        content_type = "application/json",
+        description = "`{\"region\": {...}}`"
+    ),
+    responses(
+        (status = 200, description = "The updated region"),
+        (status = 400, description = "Invalid request body"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+        (status = 404, description = "No such region"),
+        (status = 409, description = "Conflicts with existing data"),
+    ),
+)]
 async fn update_region(
     State(identity): State<AppState>,
     caller: Caller,
@@ -118,6 +207,21 @@ async fn update_region(
     )
 }
 
+/// Delete a region.
+#[utoipa::path(
+    delete,
+    path = "/v3/regions/{id}",
+    tag = "regions",
+    operation_id = "delete_region",
+    params(("id" = String, Path, description = "A region id")),
+    responses(
+        (status = 204, description = "The region is deleted"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+        (status = 404, description = "No such region"),
+        (status = 409, description = "The region is still referenced"),
+    ),
+)]
 async fn delete_region(
     State(identity): State<AppState>,
     caller: Caller,
@@ -128,6 +232,23 @@ async fn delete_region(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// List services.
+#[utoipa::path(
+    get,
+    path = "/v3/services",
+    tag = "services",
+    operation_id = "list_services",
+    params(
+        ("type" = Option<String>, Query, description = "Only services of this type"),
+        ("name" = Option<String>, Query, description = "Only services with this name"),
+    ),
+    responses(
+        (status = 200, description = "The services"),
+        (status = 400, description = "Invalid query string"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+    ),
+)]
 async fn list_services(
     State(identity): State<AppState>,
     caller: Caller,
@@ -147,6 +268,25 @@ async fn list_services(
     )
 }
 
+/// Create a service.
+#[utoipa::path(
+    post,
+    path = "/v3/services",
+    tag = "services",
+    operation_id = "create_service",
+    request_body(
+        content = Object,
+        content_type = "application/json",
+        description = "`{\"service\": {...}}`"
+    ),
+    responses(
+        (status = 201, description = "The created service"),
+        (status = 400, description = "Invalid request body"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+        (status = 409, description = "Conflicts with existing data"),
+    ),
+)]
 async fn create_service(
     State(identity): State<AppState>,
     caller: Caller,
@@ -161,6 +301,20 @@ async fn create_service(
     )
 }
 
+/// Show a service.
+#[utoipa::path(
+    get,
+    path = "/v3/services/{id}",
+    tag = "services",
+    operation_id = "get_service",
+    params(("id" = String, Path, description = "A service id")),
+    responses(
+        (status = 200, description = "The service"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+        (status = 404, description = "No such service"),
+    ),
+)]
 async fn get_service(
     State(identity): State<AppState>,
     caller: Caller,
@@ -175,6 +329,27 @@ async fn get_service(
     )
 }
 
+/// Update a service.
+#[utoipa::path(
+    patch,
+    path = "/v3/services/{id}",
+    tag = "services",
+    operation_id = "update_service",
+    params(("id" = String, Path, description = "A service id")),
+    request_body(
+        content = Object,
+        content_type = "application/json",
+        description = "`{\"service\": {...}}`"
+    ),
+    responses(
+        (status = 200, description = "The updated service"),
+        (status = 400, description = "Invalid request body"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+        (status = 404, description = "No such service"),
+        (status = 409, description = "Conflicts with existing data"),
+    ),
+)]
 async fn update_service(
     State(identity): State<AppState>,
     caller: Caller,
@@ -190,6 +365,21 @@ async fn update_service(
     )
 }
 
+/// Delete a service.
+#[utoipa::path(
+    delete,
+    path = "/v3/services/{id}",
+    tag = "services",
+    operation_id = "delete_service",
+    params(("id" = String, Path, description = "A service id")),
+    responses(
+        (status = 204, description = "The service is deleted"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+        (status = 404, description = "No such service"),
+        (status = 409, description = "The service is still referenced"),
+    ),
+)]
 async fn delete_service(
     State(identity): State<AppState>,
     caller: Caller,
@@ -200,6 +390,24 @@ async fn delete_service(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// List endpoints.
+#[utoipa::path(
+    get,
+    path = "/v3/endpoints",
+    tag = "endpoints",
+    operation_id = "list_endpoints",
+    params(
+        ("service_id" = Option<String>, Query, description = "Only endpoints of this service"),
+        ("interface" = Option<String>, Query, description = "Only endpoints of this interface (public, internal, admin)"),
+        ("region_id" = Option<String>, Query, description = "Only endpoints in this region"),
+    ),
+    responses(
+        (status = 200, description = "The endpoints"),
+        (status = 400, description = "Invalid query string"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+    ),
+)]
 async fn list_endpoints(
     State(identity): State<AppState>,
     caller: Caller,
@@ -223,6 +431,25 @@ async fn list_endpoints(
     )
 }
 
+/// Create an endpoint.
+#[utoipa::path(
+    post,
+    path = "/v3/endpoints",
+    tag = "endpoints",
+    operation_id = "create_endpoint",
+    request_body(
+        content = Object,
+        content_type = "application/json",
+        description = "`{\"endpoint\": {...}}`"
+    ),
+    responses(
+        (status = 201, description = "The created endpoint"),
+        (status = 400, description = "Invalid request body"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+        (status = 409, description = "Conflicts with existing data"),
+    ),
+)]
 async fn create_endpoint(
     State(identity): State<AppState>,
     caller: Caller,
@@ -237,6 +464,20 @@ async fn create_endpoint(
     )
 }
 
+/// Show an endpoint.
+#[utoipa::path(
+    get,
+    path = "/v3/endpoints/{id}",
+    tag = "endpoints",
+    operation_id = "get_endpoint",
+    params(("id" = String, Path, description = "An endpoint id")),
+    responses(
+        (status = 200, description = "The endpoint"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+        (status = 404, description = "No such endpoint"),
+    ),
+)]
 async fn get_endpoint(
     State(identity): State<AppState>,
     caller: Caller,
@@ -251,6 +492,27 @@ async fn get_endpoint(
     )
 }
 
+/// Update an endpoint.
+#[utoipa::path(
+    patch,
+    path = "/v3/endpoints/{id}",
+    tag = "endpoints",
+    operation_id = "update_endpoint",
+    params(("id" = String, Path, description = "An endpoint id")),
+    request_body(
+        content = Object,
+        content_type = "application/json",
+        description = "`{\"endpoint\": {...}}`"
+    ),
+    responses(
+        (status = 200, description = "The updated endpoint"),
+        (status = 400, description = "Invalid request body"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+        (status = 404, description = "No such endpoint"),
+        (status = 409, description = "Conflicts with existing data"),
+    ),
+)]
 async fn update_endpoint(
     State(identity): State<AppState>,
     caller: Caller,
@@ -266,6 +528,21 @@ async fn update_endpoint(
     )
 }
 
+/// Delete an endpoint.
+#[utoipa::path(
+    delete,
+    path = "/v3/endpoints/{id}",
+    tag = "endpoints",
+    operation_id = "delete_endpoint",
+    params(("id" = String, Path, description = "An endpoint id")),
+    responses(
+        (status = 204, description = "The endpoint is deleted"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+        (status = 404, description = "No such endpoint"),
+        (status = 409, description = "The endpoint is still referenced"),
+    ),
+)]
 async fn delete_endpoint(
     State(identity): State<AppState>,
     caller: Caller,
@@ -276,28 +553,17 @@ async fn delete_endpoint(
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v3/regions", get(list_regions).post(create_region))
-        .route(
-            "/v3/regions/{id}",
-            get(get_region)
-                .put(put_region)
-                .patch(update_region)
-                .delete(delete_region),
-        )
-        .route("/v3/services", get(list_services).post(create_service))
-        .route(
-            "/v3/services/{id}",
-            get(get_service)
-                .patch(update_service)
-                .delete(delete_service),
-        )
-        .route("/v3/endpoints", get(list_endpoints).post(create_endpoint))
-        .route(
-            "/v3/endpoints/{id}",
-            get(get_endpoint)
-                .patch(update_endpoint)
-                .delete(delete_endpoint),
-        )
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_regions, create_region))
+        .routes(routes!(
+            get_region,
+            put_region,
+            update_region,
+            delete_region
+        ))
+        .routes(routes!(list_services, create_service))
+        .routes(routes!(get_service, update_service, delete_service))
+        .routes(routes!(list_endpoints, create_endpoint))
+        .routes(routes!(get_endpoint, update_endpoint, delete_endpoint))
 }

@@ -61,6 +61,16 @@ impl Caller {
     }
 
     /// Enforces `rule` against `target`; refusals are Keystone's 403.
+    /// The target Keystone builds for list calls: `{"target": <inner>}` with the
+    /// token's domain, when the token is domain-scoped; empty otherwise, so that
+    /// `domain_id:%(target.domain_id)s` cannot match a missing domain.
+    pub fn domain_list_target(&self, inner: impl FnOnce(&str) -> Value) -> Value {
+        match self.token.domain_id() {
+            Some(domain_id) => serde_json::json!({ "target": inner(domain_id) }),
+            None => serde_json::json!({}),
+        }
+    }
+
     pub fn authorize(&self, identity: &AppState, rule: &str, target: &Value) -> Result<(), Error> {
         identity
             .policy

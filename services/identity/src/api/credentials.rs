@@ -1,10 +1,10 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::get;
-use axum::Router;
 use ferrostack_api::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::context::V3Url;
 use super::query::QueryPairs;
@@ -23,13 +23,37 @@ fn target(c: &credential::Model) -> Value {
     json!({"target": {"credential": {"id": c.id, "user_id": c.user_id}}})
 }
 
+/// List credentials.
+///
+/// Callers see only the credentials policy lets them read.
+#[utoipa::path(
+    get,
+    path = "/v3/credentials",
+    tag = "credentials",
+    operation_id = "list_credentials",
+    params(
+        ("user_id" = Option<String>, Query, description = "Only credentials of this user"),
+        ("type" = Option<String>, Query, description = "Only credentials of this type"),
+    ),
+    responses(
+        (status = 200, description = "The credentials"),
+        (status = 400, description = "Invalid query string"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+    ),
+)]
 async fn list(
     State(identity): State<AppState>,
     caller: Caller,
     V3Url(base): V3Url,
     query: QueryPairs,
 ) -> Reply {
-    caller.authorize(&identity, "identity:list_credentials", &json!({}))?;
+    let list_target = if caller.token.is_system() {
+        json!({})
+    } else {
+        json!({"target": {"credential": {"user_id": caller.token.user.id}}})
+    };
+    caller.authorize(&identity, "identity:list_credentials", &list_target)?;
     let mut creds = identity
         .list_credentials(query.get("user_id"), query.get("type"))
         .await?;
@@ -50,6 +74,25 @@ async fn list(
     ))
 }
 
+/// Create a credential.
+#[utoipa::path(
+    post,
+    path = "/v3/credentials",
+    tag = "credentials",
+    operation_id = "create_credential",
+    request_body(
+        content = Object,
+        content_type = "application/json",
+        description = "`{\"credential\": {...}}`"
+    ),
+    responses(
+        (status = 201, description = "The created credential"),
+        (status = 400, description = "Invalid request body"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+        (status = 409, description = "Conflicts with existing data"),
+    ),
+)]
 async fn create(
     State(identity): State<AppState>,
     caller: Caller,
@@ -69,6 +112,20 @@ async fn create(
     ))
 }
 
+/// Show a credential.
+#[utoipa::path(
+    get,
+    path = "/v3/credentials/{id}",
+    tag = "credentials",
+    operation_id = "get_credential",
+    params(("id" = String, Path, description = "Credential id")),
+    responses(
+        (status = 200, description = "The credential"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+        (status = 404, description = "No such credential"),
+    ),
+)]
 async fn get_one(
     State(identity): State<AppState>,
     caller: Caller,
@@ -83,6 +140,26 @@ async fn get_one(
     ))
 }
 
+/// Update a credential.
+#[utoipa::path(
+    patch,
+    path = "/v3/credentials/{id}",
+    tag = "credentials",
+    operation_id = "update_credential",
+    params(("id" = String, Path, description = "Credential id")),
+    request_body(
+        content = Object,
+        content_type = "application/json",
+        description = "`{\"credential\": {...}}`"
+    ),
+    responses(
+        (status = 200, description = "The updated credential"),
+        (status = 400, description = "Invalid request body"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+        (status = 404, description = "No such credential"),
+    ),
+)]
 async fn update(
     State(identity): State<AppState>,
     caller: Caller,
@@ -99,6 +176,20 @@ async fn update(
     ))
 }
 
+/// Delete a credential.
+#[utoipa::path(
+    delete,
+    path = "/v3/credentials/{id}",
+    tag = "credentials",
+    operation_id = "delete_credential",
+    params(("id" = String, Path, description = "Credential id")),
+    responses(
+        (status = 204, description = "The credential is deleted"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+        (status = 404, description = "No such credential"),
+    ),
+)]
 async fn delete(
     State(identity): State<AppState>,
     caller: Caller,
@@ -110,11 +201,8 @@ async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v3/credentials", get(list).post(create))
-        .route(
-            "/v3/credentials/{id}",
-            get(get_one).patch(update).delete(delete),
-        )
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(get_one, update, delete))
 }

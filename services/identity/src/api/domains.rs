@@ -1,10 +1,10 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::get;
-use axum::Router;
 use ferrostack_api::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::context::V3Url;
 use super::query::QueryPairs;
@@ -18,6 +18,23 @@ struct Body {
 
 type Reply = Result<(StatusCode, axum::Json<Value>), Error>;
 
+/// List domains.
+#[utoipa::path(
+    get,
+    path = "/v3/domains",
+    tag = "domains",
+    operation_id = "list_domains",
+    params(
+        ("name" = Option<String>, Query, description = "Only the domain with this name"),
+        ("enabled" = Option<bool>, Query, description = "Only enabled (or disabled) domains"),
+    ),
+    responses(
+        (status = 200, description = "The domains"),
+        (status = 400, description = "Invalid query string"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+    ),
+)]
 async fn list(
     State(identity): State<AppState>,
     caller: Caller,
@@ -39,6 +56,25 @@ async fn list(
     ))
 }
 
+/// Create a domain.
+#[utoipa::path(
+    post,
+    path = "/v3/domains",
+    tag = "domains",
+    operation_id = "create_domain",
+    request_body(
+        content = Object,
+        content_type = "application/json",
+        description = "`{\"domain\": {...}}`"
+    ),
+    responses(
+        (status = 201, description = "The created domain"),
+        (status = 400, description = "Invalid request body"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+        (status = 409, description = "A domain with this name exists"),
+    ),
+)]
 async fn create(
     State(identity): State<AppState>,
     caller: Caller,
@@ -57,7 +93,22 @@ async fn create(
     ))
 }
 
-/// `GET /v3/domains/{id}`: unknown ids (the CLI tries names here first) are 404.
+/// Show a domain.
+///
+/// Unknown ids (the CLI tries names here first) are 404.
+#[utoipa::path(
+    get,
+    path = "/v3/domains/{id}",
+    tag = "domains",
+    operation_id = "get_domain",
+    params(("id" = String, Path, description = "Domain id")),
+    responses(
+        (status = 200, description = "The domain"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+        (status = 404, description = "No such domain"),
+    ),
+)]
 async fn get_one(
     State(identity): State<AppState>,
     caller: Caller,
@@ -76,6 +127,27 @@ async fn get_one(
     ))
 }
 
+/// Update a domain.
+#[utoipa::path(
+    patch,
+    path = "/v3/domains/{id}",
+    tag = "domains",
+    operation_id = "update_domain",
+    params(("id" = String, Path, description = "Domain id")),
+    request_body(
+        content = Object,
+        content_type = "application/json",
+        description = "`{\"domain\": {...}}`"
+    ),
+    responses(
+        (status = 200, description = "The updated domain"),
+        (status = 400, description = "Invalid request body"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+        (status = 404, description = "No such domain"),
+        (status = 409, description = "A domain with this name exists"),
+    ),
+)]
 async fn update(
     State(identity): State<AppState>,
     caller: Caller,
@@ -95,6 +167,21 @@ async fn update(
     ))
 }
 
+/// Delete a disabled domain.
+#[utoipa::path(
+    delete,
+    path = "/v3/domains/{id}",
+    tag = "domains",
+    operation_id = "delete_domain",
+    params(("id" = String, Path, description = "Domain id")),
+    responses(
+        (status = 204, description = "The domain is deleted"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized, or the domain is enabled"),
+        (status = 404, description = "No such domain"),
+        (status = 409, description = "Conflicts with existing data"),
+    ),
+)]
 async fn delete(
     State(identity): State<AppState>,
     caller: Caller,
@@ -109,11 +196,8 @@ async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v3/domains", get(list).post(create))
-        .route(
-            "/v3/domains/{id}",
-            get(get_one).patch(update).delete(delete),
-        )
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(get_one, update, delete))
 }

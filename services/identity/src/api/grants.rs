@@ -2,10 +2,16 @@
 //! `/v3/system/{users|groups}/{id}/roles[/{role}]` and the OS-INHERIT variants.
 
 use axum::extract::{Path, State};
+use axum::handler::Handler;
 use axum::http::StatusCode;
-use axum::routing::{get, put};
-use axum::Router;
+use axum::routing::MethodRouter;
 use serde_json::{json, Value};
+use utoipa::openapi::path::{
+    HttpMethod, Operation, OperationBuilder, ParameterBuilder, ParameterIn, Paths,
+};
+use utoipa::openapi::{ObjectBuilder, Required, Response, Type};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::PathItemExt;
 
 use super::context::V3Url;
 use super::{render, AppState, Caller};
@@ -21,6 +27,24 @@ enum TargetKind {
 enum ActorKind {
     User,
     Group,
+}
+
+impl TargetKind {
+    fn noun(self) -> &'static str {
+        match self {
+            TargetKind::Project => "project",
+            TargetKind::Domain => "domain",
+        }
+    }
+}
+
+impl ActorKind {
+    fn noun(self) -> &'static str {
+        match self {
+            ActorKind::User => "user",
+            ActorKind::Group => "group",
+        }
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -162,7 +186,7 @@ async fn grant_list(
     ))
 }
 
-fn scoped_routes(prefix: &'static str, kinds: Kinds) -> Router<AppState> {
+fn scoped_routes(prefix: &'static str, kinds: Kinds) -> OpenApiRouter<AppState> {
     let target_of = move |id: String| match kinds.target {
         TargetKind::Project => Target::Project(id),
         TargetKind::Domain => Target::Domain(id),
@@ -209,18 +233,33 @@ fn scoped_routes(prefix: &'static str, kinds: Kinds) -> Router<AppState> {
         )
         .await
     };
-    Router::new()
-        .route(&format!("/v3/{prefix}{suffix}"), get(list))
-        .route(
-            &format!("/v3/{prefix}/{{role_id}}{suffix}"),
-            put(one("create"))
-                .head(one("check"))
-                .get(one("check"))
-                .delete(one("revoke")),
-        )
+    let (target, actor) = (kinds.target.noun(), kinds.actor.noun());
+    let inherited = if kinds.inherited { "inherited_" } else { "" };
+    let doc = GrantDoc {
+        tag: if kinds.inherited {
+            "OS-INHERIT"
+        } else {
+            "grants"
+        },
+        id: format!("{inherited}grant_for_{actor}_on_{target}"),
+        what: if kinds.inherited {
+            format!("a {actor} on a {target}, inherited to projects")
+        } else {
+            format!("a {actor} on a {target}")
+        },
+        target: Some(target),
+        actor,
+    };
+    grant_routes(
+        &doc,
+        format!("/v3/{prefix}{suffix}"),
+        format!("/v3/{prefix}/{{role_id}}{suffix}"),
+        list,
+        one,
+    )
 }
 
-fn system_routes(prefix: &'static str, actor: ActorKind) -> Router<AppState> {
+fn system_routes(prefix: &'static str, actor: ActorKind) -> OpenApiRouter<AppState> {
     let one = move |op: &'static str| {
         move |State(identity): State<AppState>,
               caller: Caller,
@@ -253,19 +292,153 @@ fn system_routes(prefix: &'static str, actor: ActorKind) -> Router<AppState> {
         )
         .await
     };
-    Router::new()
-        .route(&format!("/v3/{prefix}"), get(list))
-        .route(
-            &format!("/v3/{prefix}/{{role_id}}"),
-            put(one("create"))
-                .head(one("check"))
-                .get(one("check"))
-                .delete(one("revoke")),
-        )
+    let doc = GrantDoc {
+        tag: "grants",
+        id: format!("system_grant_for_{}", actor.noun()),
+        what: format!("a {} on the system", actor.noun()),
+        target: None,
+        actor: actor.noun(),
+    };
+    grant_routes(
+        &doc,
+        format!("/v3/{prefix}"),
+        format!("/v3/{prefix}/{{role_id}}"),
+        list,
+        one,
+    )
 }
 
-pub fn routes() -> Router<AppState> {
-    let mut router = Router::new()
+/// The operations on one grant (`…/roles/{role_id}`): method, grant op, summary.
+const GRANT_OPS: [(HttpMethod, &str, &str); 4] = [
+    (HttpMethod::Put, "create", "Assign a role to"),
+    (HttpMethod::Head, "check", "Check a role assignment of"),
+    (HttpMethod::Get, "check", "Check a role assignment of"),
+    (HttpMethod::Delete, "revoke", "Unassign a role from"),
+];
+
+/// How the OpenAPI document names one family of grant routes.
+struct GrantDoc {
+    tag: &'static str,
+    /// Operation id stem: `grant_for_user_on_project`, `system_grant_for_group`, ...
+    id: String,
+    /// Who on what: `a user on a project`, `a group on the system`, ...
+    what: String,
+    /// `project`/`domain`; `None` for the system.
+    target: Option<&'static str>,
+    /// `user`/`group`.
+    actor: &'static str,
+}
+
+impl GrantDoc {
+    fn operation(&self, path: &str, id: String, summary: String) -> OperationBuilder {
+        let mut op = OperationBuilder::new()
+            .tag(self.tag)
+            .operation_id(Some(id))
+            .summary(Some(summary));
+        for name in path
+            .split('/')
+            .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
+        {
+            let description = match name {
+                "target_id" => format!("{} id", capitalized(self.target.unwrap_or_default())),
+                "actor_id" => format!("{} id", capitalized(self.actor)),
+                _ => "Role id".to_string(),
+            };
+            op = op.parameter(
+                ParameterBuilder::new()
+                    .name(name)
+                    .parameter_in(ParameterIn::Path)
+                    .required(Required::True)
+                    .description(Some(description))
+                    .schema(Some(ObjectBuilder::new().schema_type(Type::String))),
+            );
+        }
+        op.response("401", Response::new("Missing or invalid X-Auth-Token"))
+            .response("403", Response::new("Not authorized by policy"))
+    }
+
+    fn not_found(&self, role: bool) -> String {
+        let target = self.target.map(|t| format!("{t}, ")).unwrap_or_default();
+        if role {
+            format!("No such {target}{} or role", self.actor)
+        } else {
+            format!("No such {target}{}", self.actor)
+        }
+    }
+
+    fn list(&self, path: &str) -> Operation {
+        let id = format!("list_{}", self.id.replacen("grant", "grants", 1));
+        self.operation(path, id, format!("List the roles of {}.", self.what))
+            .response("200", Response::new("The roles"))
+            .response("404", Response::new(self.not_found(false)))
+            .build()
+    }
+
+    fn one(&self, path: &str, method: &HttpMethod, op: &str, summary: &str) -> Operation {
+        let mut id = format!("{op}_{}", self.id);
+        if *method == HttpMethod::Head {
+            id.push_str("_head");
+        }
+        let (success, not_found) = match op {
+            "create" => ("The role is assigned", self.not_found(true)),
+            "check" => (
+                "The role is assigned",
+                format!("{}, or no such assignment", self.not_found(true)),
+            ),
+            _ => (
+                "The role is unassigned",
+                format!("{}, or no such assignment", self.not_found(true)),
+            ),
+        };
+        self.operation(path, id, format!("{summary} {}.", self.what))
+            .response("204", Response::new(success))
+            .response("404", Response::new(not_found))
+            .build()
+    }
+}
+
+fn capitalized(word: &str) -> String {
+    let mut chars = word.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// Registers a grant family's routes together with their OpenAPI operations: `GET
+/// list_path` lists, and [`GRANT_OPS`] on `one_path` assign, check and unassign.
+fn grant_routes<L, LT, O, OT>(
+    doc: &GrantDoc,
+    list_path: String,
+    one_path: String,
+    list: L,
+    one: impl Fn(&'static str) -> O,
+) -> OpenApiRouter<AppState>
+where
+    L: Handler<LT, AppState>,
+    LT: 'static,
+    O: Handler<OT, AppState>,
+    OT: 'static,
+{
+    let mut list_doc = Paths::new();
+    list_doc.add_path_operation(&list_path, vec![HttpMethod::Get], doc.list(&list_path));
+    let list_router = MethodRouter::new().on(HttpMethod::Get.to_method_filter(), list);
+
+    let mut one_doc = Paths::new();
+    let mut one_router = MethodRouter::new();
+    for (method, op, summary) in GRANT_OPS {
+        let operation = doc.one(&one_path, &method, op, summary);
+        one_router = one_router.on(method.to_method_filter(), one(op));
+        one_doc.add_path_operation(&one_path, vec![method], operation);
+    }
+
+    OpenApiRouter::new()
+        .routes((Vec::new(), list_doc, list_router))
+        .routes((Vec::new(), one_doc, one_router))
+}
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    let mut router = OpenApiRouter::new()
         .merge(system_routes(
             "system/users/{actor_id}/roles",
             ActorKind::User,

@@ -1,10 +1,10 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, put};
-use axum::Router;
 use ferrostack_api::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::context::V3Url;
 use super::query::QueryPairs;
@@ -23,17 +23,36 @@ fn target(group: &group::Model) -> Value {
     json!({"target": {"group": {"id": group.id, "domain_id": group.domain_id}}})
 }
 
+/// List groups.
+#[utoipa::path(
+    get,
+    path = "/v3/groups",
+    tag = "groups",
+    operation_id = "list_groups",
+    params(
+        ("name" = Option<String>, Query, description = "Only groups with this name"),
+        ("domain_id" = Option<String>, Query, description = "Only groups of this domain"),
+    ),
+    responses(
+        (status = 200, description = "The groups"),
+        (status = 400, description = "Invalid query string"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+    ),
+)]
 async fn list(
     State(identity): State<AppState>,
     caller: Caller,
     V3Url(base): V3Url,
     query: QueryPairs,
 ) -> Reply {
-    let domain_id = query.string("domain_id");
+    let domain_id = query
+        .string("domain_id")
+        .or_else(|| caller.token.domain_id().map(str::to_owned));
     caller.authorize(
         &identity,
         "identity:list_groups",
-        &json!({"target": {"group": {"domain_id": domain_id}}}),
+        &caller.domain_list_target(|d| json!({ "group": {"domain_id": d} })),
     )?;
     let groups: Vec<Value> = identity
         .list_groups(query.get("name"), domain_id.as_deref())
@@ -49,6 +68,25 @@ async fn list(
     ))
 }
 
+/// Create a group.
+#[utoipa::path(
+    post,
+    path = "/v3/groups",
+    tag = "groups",
+    operation_id = "create_group",
+    request_body(
+        content = Object,
+        content_type = "application/json",
+        description = "`{\"group\": {...}}`"
+    ),
+    responses(
+        (status = 201, description = "The created group"),
+        (status = 400, description = "Invalid request body"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+        (status = 409, description = "A group with this name exists in the domain"),
+    ),
+)]
 async fn create(
     State(identity): State<AppState>,
     caller: Caller,
@@ -72,6 +110,20 @@ async fn create(
     ))
 }
 
+/// Show a group.
+#[utoipa::path(
+    get,
+    path = "/v3/groups/{id}",
+    tag = "groups",
+    operation_id = "get_group",
+    params(("id" = String, Path, description = "Group id")),
+    responses(
+        (status = 200, description = "The group"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+        (status = 404, description = "No such group"),
+    ),
+)]
 async fn get_one(
     State(identity): State<AppState>,
     caller: Caller,
@@ -86,6 +138,27 @@ async fn get_one(
     ))
 }
 
+/// Update a group.
+#[utoipa::path(
+    patch,
+    path = "/v3/groups/{id}",
+    tag = "groups",
+    operation_id = "update_group",
+    params(("id" = String, Path, description = "Group id")),
+    request_body(
+        content = Object,
+        content_type = "application/json",
+        description = "`{\"group\": {...}}`"
+    ),
+    responses(
+        (status = 200, description = "The updated group"),
+        (status = 400, description = "Invalid request body"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+        (status = 404, description = "No such group"),
+        (status = 409, description = "A group with this name exists in the domain"),
+    ),
+)]
 async fn update(
     State(identity): State<AppState>,
     caller: Caller,
@@ -102,6 +175,20 @@ async fn update(
     ))
 }
 
+/// Delete a group.
+#[utoipa::path(
+    delete,
+    path = "/v3/groups/{id}",
+    tag = "groups",
+    operation_id = "delete_group",
+    params(("id" = String, Path, description = "Group id")),
+    responses(
+        (status = 204, description = "The group is deleted"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+        (status = 404, description = "No such group"),
+    ),
+)]
 async fn delete(
     State(identity): State<AppState>,
     caller: Caller,
@@ -113,6 +200,20 @@ async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// List the members of a group.
+#[utoipa::path(
+    get,
+    path = "/v3/groups/{id}/users",
+    tag = "groups",
+    operation_id = "list_users_in_group",
+    params(("id" = String, Path, description = "Group id")),
+    responses(
+        (status = 200, description = "The users"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+        (status = 404, description = "No such group"),
+    ),
+)]
 async fn members(
     State(identity): State<AppState>,
     caller: Caller,
@@ -148,6 +249,23 @@ async fn membership_target(
     }}))
 }
 
+/// Add a user to a group.
+#[utoipa::path(
+    put,
+    path = "/v3/groups/{id}/users/{user_id}",
+    tag = "groups",
+    operation_id = "add_user_to_group",
+    params(
+        ("id" = String, Path, description = "Group id"),
+        ("user_id" = String, Path, description = "User id"),
+    ),
+    responses(
+        (status = 204, description = "The user is a member"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+        (status = 404, description = "No such group or user"),
+    ),
+)]
 async fn add_member(
     State(identity): State<AppState>,
     caller: Caller,
@@ -159,6 +277,23 @@ async fn add_member(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Check that a user is a member of a group.
+#[utoipa::path(
+    get,
+    path = "/v3/groups/{id}/users/{user_id}",
+    tag = "groups",
+    operation_id = "check_user_in_group",
+    params(
+        ("id" = String, Path, description = "Group id"),
+        ("user_id" = String, Path, description = "User id"),
+    ),
+    responses(
+        (status = 204, description = "The user is a member"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+        (status = 404, description = "No such group or user, or not a member"),
+    ),
+)]
 async fn check_member(
     State(identity): State<AppState>,
     caller: Caller,
@@ -170,6 +305,48 @@ async fn check_member(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Check that a user is a member of a group (HEAD).
+#[utoipa::path(
+    head,
+    path = "/v3/groups/{id}/users/{user_id}",
+    tag = "groups",
+    operation_id = "check_user_in_group_head",
+    params(
+        ("id" = String, Path, description = "Group id"),
+        ("user_id" = String, Path, description = "User id"),
+    ),
+    responses(
+        (status = 204, description = "The user is a member"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+        (status = 404, description = "No such group or user, or not a member"),
+    ),
+)]
+async fn check_member_head(
+    state: State<AppState>,
+    caller: Caller,
+    path: Path<(String, String)>,
+) -> Result<StatusCode, Error> {
+    check_member(state, caller, path).await
+}
+
+/// Remove a user from a group.
+#[utoipa::path(
+    delete,
+    path = "/v3/groups/{id}/users/{user_id}",
+    tag = "groups",
+    operation_id = "remove_user_from_group",
+    params(
+        ("id" = String, Path, description = "Group id"),
+        ("user_id" = String, Path, description = "User id"),
+    ),
+    responses(
+        (status = 204, description = "The user is no longer a member"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+        (status = 404, description = "No such group or user, or not a member"),
+    ),
+)]
 async fn remove_member(
     State(identity): State<AppState>,
     caller: Caller,
@@ -181,16 +358,15 @@ async fn remove_member(
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v3/groups", get(list).post(create))
-        .route("/v3/groups/{id}", get(get_one).patch(update).delete(delete))
-        .route("/v3/groups/{id}/users", get(members))
-        .route(
-            "/v3/groups/{id}/users/{user_id}",
-            put(add_member)
-                .head(check_member)
-                .get(check_member)
-                .delete(remove_member),
-        )
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(get_one, update, delete))
+        .routes(routes!(members))
+        .routes(routes!(
+            add_member,
+            check_member_head,
+            check_member,
+            remove_member
+        ))
 }

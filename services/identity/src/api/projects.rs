@@ -1,11 +1,11 @@
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::Router;
 use ferrostack_api::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::context::V3Url;
 use super::query::QueryPairs;
@@ -28,6 +28,30 @@ fn target(project: &crate::domain::ProjectView) -> Value {
     json!({"target": {"project": {"id": project.row.id, "domain_id": project.row.domain_id, "parent_id": project.row.parent_id}}})
 }
 
+/// List projects.
+#[utoipa::path(
+    get,
+    path = "/v3/projects",
+    tag = "projects",
+    operation_id = "list_projects",
+    params(
+        ("name" = Option<String>, Query, description = "Only projects with this name"),
+        ("domain_id" = Option<String>, Query, description = "Only projects of this domain"),
+        ("parent_id" = Option<String>, Query, description = "Only children of this project"),
+        ("enabled" = Option<bool>, Query, description = "Only enabled (or disabled) projects"),
+        ("is_domain" = Option<bool>, Query, description = "Only projects acting as domains (or not)"),
+        ("tags" = Option<String>, Query, description = "Only projects with all these tags (comma-separated)"),
+        ("tags-any" = Option<String>, Query, description = "Only projects with any of these tags (comma-separated)"),
+        ("not-tags" = Option<String>, Query, description = "Leave out projects with all these tags (comma-separated)"),
+        ("not-tags-any" = Option<String>, Query, description = "Leave out projects with any of these tags (comma-separated)"),
+    ),
+    responses(
+        (status = 200, description = "The projects (`truncated` when over the list limit)"),
+        (status = 400, description = "Invalid query string"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+    ),
+)]
 async fn list(
     State(identity): State<AppState>,
     caller: Caller,
@@ -36,7 +60,9 @@ async fn list(
 ) -> Reply {
     let filter = ProjectFilter {
         name: query.string("name"),
-        domain_id: query.string("domain_id"),
+        domain_id: query
+            .string("domain_id")
+            .or_else(|| caller.token.domain_id().map(str::to_owned)),
         parent_id: query.string("parent_id"),
         enabled: query.boolean("enabled"),
         is_domain: query.boolean("is_domain"),
@@ -49,7 +75,7 @@ async fn list(
     caller.authorize(
         &identity,
         "identity:list_projects",
-        &json!({"target": {"domain_id": filter.domain_id}}),
+        &caller.domain_list_target(|d| json!({ "domain_id": d })),
     )?;
     let mut projects = identity.list_projects(&filter).await?;
     let truncated = identity
@@ -67,6 +93,26 @@ async fn list(
     Ok((StatusCode::OK, axum::Json(body)))
 }
 
+/// Create a project.
+#[utoipa::path(
+    post,
+    path = "/v3/projects",
+    tag = "projects",
+    operation_id = "create_project",
+    request_body(
+        content = Object,
+        content_type = "application/json",
+        description = "`{\"project\": {...}}`"
+    ),
+    responses(
+        (status = 201, description = "The created project"),
+        (status = 400, description = "Invalid request body"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+        (status = 404, description = "No such parent project"),
+        (status = 409, description = "A project with this name exists in the domain"),
+    ),
+)]
 async fn create(
     State(identity): State<AppState>,
     caller: Caller,
@@ -90,6 +136,20 @@ async fn create(
     ))
 }
 
+/// Show a project.
+#[utoipa::path(
+    get,
+    path = "/v3/projects/{id}",
+    tag = "projects",
+    operation_id = "get_project",
+    params(("id" = String, Path, description = "Project id")),
+    responses(
+        (status = 200, description = "The project"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+        (status = 404, description = "No such project"),
+    ),
+)]
 async fn get_one(
     State(identity): State<AppState>,
     caller: Caller,
@@ -104,6 +164,27 @@ async fn get_one(
     ))
 }
 
+/// Update a project.
+#[utoipa::path(
+    patch,
+    path = "/v3/projects/{id}",
+    tag = "projects",
+    operation_id = "update_project",
+    params(("id" = String, Path, description = "Project id")),
+    request_body(
+        content = Object,
+        content_type = "application/json",
+        description = "`{\"project\": {...}}`"
+    ),
+    responses(
+        (status = 200, description = "The updated project"),
+        (status = 400, description = "Invalid request body"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+        (status = 404, description = "No such project"),
+        (status = 409, description = "A project with this name exists in the domain"),
+    ),
+)]
 async fn update(
     State(identity): State<AppState>,
     caller: Caller,
@@ -120,6 +201,21 @@ async fn update(
     ))
 }
 
+/// Delete a project.
+#[utoipa::path(
+    delete,
+    path = "/v3/projects/{id}",
+    tag = "projects",
+    operation_id = "delete_project",
+    params(("id" = String, Path, description = "Project id")),
+    responses(
+        (status = 204, description = "The project is deleted"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+        (status = 404, description = "No such project"),
+        (status = 409, description = "Conflicts with existing data"),
+    ),
+)]
 async fn delete(
     State(identity): State<AppState>,
     caller: Caller,
@@ -131,6 +227,20 @@ async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// List a project's tags.
+#[utoipa::path(
+    get,
+    path = "/v3/projects/{id}/tags",
+    tag = "projects",
+    operation_id = "list_project_tags",
+    params(("id" = String, Path, description = "Project id")),
+    responses(
+        (status = 200, description = "The tags"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+        (status = 404, description = "No such project"),
+    ),
+)]
 async fn list_tags(
     State(identity): State<AppState>,
     caller: Caller,
@@ -141,6 +251,26 @@ async fn list_tags(
     Ok((StatusCode::OK, axum::Json(json!({"tags": project.tags}))))
 }
 
+/// Replace a project's tags.
+#[utoipa::path(
+    put,
+    path = "/v3/projects/{id}/tags",
+    tag = "projects",
+    operation_id = "update_project_tags",
+    params(("id" = String, Path, description = "Project id")),
+    request_body(
+        content = Object,
+        content_type = "application/json",
+        description = "`{\"tags\": [...]}`"
+    ),
+    responses(
+        (status = 200, description = "The new tags"),
+        (status = 400, description = "Invalid request body"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+        (status = 404, description = "No such project"),
+    ),
+)]
 async fn replace_tags(
     State(identity): State<AppState>,
     caller: Caller,
@@ -153,6 +283,20 @@ async fn replace_tags(
     Ok((StatusCode::OK, axum::Json(json!({"tags": tags}))))
 }
 
+/// Remove all of a project's tags.
+#[utoipa::path(
+    delete,
+    path = "/v3/projects/{id}/tags",
+    tag = "projects",
+    operation_id = "delete_project_tags",
+    params(("id" = String, Path, description = "Project id")),
+    responses(
+        (status = 204, description = "The tags are removed"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+        (status = 404, description = "No such project"),
+    ),
+)]
 async fn clear_tags(
     State(identity): State<AppState>,
     caller: Caller,
@@ -164,6 +308,23 @@ async fn clear_tags(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Check that a project has a tag.
+#[utoipa::path(
+    get,
+    path = "/v3/projects/{id}/tags/{tag}",
+    tag = "projects",
+    operation_id = "get_project_tag",
+    params(
+        ("id" = String, Path, description = "Project id"),
+        ("tag" = String, Path, description = "The tag"),
+    ),
+    responses(
+        (status = 204, description = "The project has the tag"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+        (status = 404, description = "No such project or tag"),
+    ),
+)]
 async fn check_tag(
     State(identity): State<AppState>,
     caller: Caller,
@@ -178,6 +339,24 @@ async fn check_tag(
     }
 }
 
+/// Add a tag to a project.
+#[utoipa::path(
+    put,
+    path = "/v3/projects/{id}/tags/{tag}",
+    tag = "projects",
+    operation_id = "create_project_tag",
+    params(
+        ("id" = String, Path, description = "Project id"),
+        ("tag" = String, Path, description = "The tag"),
+    ),
+    responses(
+        (status = 201, description = "The tag is added", headers(("Location" = String, description = "The URL of the tag"))),
+        (status = 400, description = "Invalid tag"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+        (status = 404, description = "No such project"),
+    ),
+)]
 async fn add_tag(
     State(identity): State<AppState>,
     caller: Caller,
@@ -192,6 +371,23 @@ async fn add_tag(
     Ok((StatusCode::CREATED, [(header::LOCATION, location)]).into_response())
 }
 
+/// Remove a tag from a project.
+#[utoipa::path(
+    delete,
+    path = "/v3/projects/{id}/tags/{tag}",
+    tag = "projects",
+    operation_id = "delete_project_tag",
+    params(
+        ("id" = String, Path, description = "Project id"),
+        ("tag" = String, Path, description = "The tag"),
+    ),
+    responses(
+        (status = 204, description = "The tag is removed"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+        (status = 404, description = "No such project or tag"),
+    ),
+)]
 async fn remove_tag(
     State(identity): State<AppState>,
     caller: Caller,
@@ -203,19 +399,10 @@ async fn remove_tag(
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v3/projects", get(list).post(create))
-        .route(
-            "/v3/projects/{id}",
-            get(get_one).patch(update).delete(delete),
-        )
-        .route(
-            "/v3/projects/{id}/tags",
-            get(list_tags).put(replace_tags).delete(clear_tags),
-        )
-        .route(
-            "/v3/projects/{id}/tags/{tag}",
-            get(check_tag).put(add_tag).delete(remove_tag),
-        )
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(get_one, update, delete))
+        .routes(routes!(list_tags, replace_tags, clear_tags))
+        .routes(routes!(check_tag, add_tag, remove_tag))
 }

@@ -1,9 +1,9 @@
 use std::collections::BTreeSet;
 
 use axum::extract::State;
-use axum::routing::get;
-use axum::Router;
 use serde_json::{json, Map, Value};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::context::V3Url;
 use super::query::QueryPairs;
@@ -151,6 +151,32 @@ async fn render_row(base: &str, row: &AssignmentRow, names: Option<&Names>) -> V
     Value::Object(body)
 }
 
+/// List role assignments.
+#[utoipa::path(
+    get,
+    path = "/v3/role_assignments",
+    tag = "role_assignments",
+    operation_id = "list_role_assignments",
+    params(
+        ("user.id" = Option<String>, Query, description = "Only assignments of this user"),
+        ("group.id" = Option<String>, Query, description = "Only assignments of this group"),
+        ("scope.project.id" = Option<String>, Query, description = "Only assignments on this project"),
+        ("scope.domain.id" = Option<String>, Query, description = "Only assignments on this domain"),
+        ("scope.system" = Option<String>, Query, description = "Only assignments on the system"),
+        ("role.id" = Option<String>, Query, description = "Only assignments of this role"),
+        ("scope.OS-INHERIT:inherited_to" = Option<String>, Query, description = "Only inherited assignments"),
+        ("effective" = Option<String>, Query, description = "Expand groups, inheritance and implied roles"),
+        ("include_subtree" = Option<String>, Query, description = "Include the projects below scope.project.id"),
+        ("include_names" = Option<String>, Query, description = "Add the names of users, groups, scopes and roles"),
+    ),
+    responses(
+        (status = 200, description = "The role assignments"),
+        (status = 400, description = "Invalid query string or filter combination"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+        (status = 404, description = "No such project (scope.project.id)"),
+    ),
+)]
 async fn list(
     State(identity): State<AppState>,
     caller: Caller,
@@ -168,21 +194,27 @@ async fn list(
         effective: query.flag("effective"),
         include_subtree: query.flag("include_subtree"),
     };
-    let domain_scope = match &filter.project_id {
-        Some(project_id) => Some(identity.get_project_row(project_id).await?.domain_id),
-        None => filter.domain_id.clone(),
-    };
-    let rule = if filter.include_subtree {
-        if filter.project_id.is_none() {
+    if filter.include_subtree {
+        // Keystone's target for a tree: the project, and its domain as target.domain_id.
+        let Some(project_id) = &filter.project_id else {
             return Err(Error::invalid(
                 "scope.project.id needs to be specified if include_subtree is also specified",
             ));
-        }
-        "identity:list_role_assignments_for_tree"
+        };
+        let project = identity.get_project_row(project_id).await?;
+        let target = json!({"target": {
+            "project": {"id": project.id, "domain_id": project.domain_id},
+            "domain_id": project.domain_id,
+        }});
+        caller.authorize(
+            &identity,
+            "identity:list_role_assignments_for_tree",
+            &target,
+        )?;
     } else {
-        "identity:list_role_assignments"
-    };
-    caller.authorize(&identity, rule, &json!({"target": {"domain_id": domain_scope, "project": {"id": filter.project_id, "domain_id": domain_scope}}}))?;
+        let target = caller.domain_list_target(|d| json!({ "domain_id": d }));
+        caller.authorize(&identity, "identity:list_role_assignments", &target)?;
+    }
     let rows = identity.list_role_assignments(&filter).await?;
     let names = query.flag("include_names").then(|| Names {
         identity: identity.clone(),
@@ -201,6 +233,6 @@ async fn list(
     ))
 }
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/v3/role_assignments", get(list))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list))
 }

@@ -1,10 +1,10 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::get;
-use axum::Router;
 use ferrostack_api::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::context::V3Url;
 use super::query::QueryPairs;
@@ -23,6 +23,23 @@ fn target(role: &role::Model) -> Value {
     json!({"target": {"role": {"id": role.id, "name": role.name}}})
 }
 
+/// List roles.
+#[utoipa::path(
+    get,
+    path = "/v3/roles",
+    tag = "roles",
+    operation_id = "list_roles",
+    params(
+        ("name" = Option<String>, Query, description = "Only roles with this name"),
+        ("domain_id" = Option<String>, Query, description = "Only roles of this domain"),
+    ),
+    responses(
+        (status = 200, description = "The roles"),
+        (status = 400, description = "Invalid query string"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+    ),
+)]
 async fn list(
     State(identity): State<AppState>,
     caller: Caller,
@@ -44,6 +61,25 @@ async fn list(
     ))
 }
 
+/// Create a role.
+#[utoipa::path(
+    post,
+    path = "/v3/roles",
+    tag = "roles",
+    operation_id = "create_role",
+    request_body(
+        content = Object,
+        content_type = "application/json",
+        description = "`{\"role\": {...}}`"
+    ),
+    responses(
+        (status = 201, description = "The created role"),
+        (status = 400, description = "Invalid request body"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+        (status = 409, description = "A role with this name exists"),
+    ),
+)]
 async fn create(
     State(identity): State<AppState>,
     caller: Caller,
@@ -62,6 +98,20 @@ async fn create(
     ))
 }
 
+/// Show a role.
+#[utoipa::path(
+    get,
+    path = "/v3/roles/{id}",
+    tag = "roles",
+    operation_id = "get_role",
+    params(("id" = String, Path, description = "Role id")),
+    responses(
+        (status = 200, description = "The role"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+        (status = 404, description = "No such role"),
+    ),
+)]
 async fn get_one(
     State(identity): State<AppState>,
     caller: Caller,
@@ -76,6 +126,27 @@ async fn get_one(
     ))
 }
 
+/// Update a role.
+#[utoipa::path(
+    patch,
+    path = "/v3/roles/{id}",
+    tag = "roles",
+    operation_id = "update_role",
+    params(("id" = String, Path, description = "Role id")),
+    request_body(
+        content = Object,
+        content_type = "application/json",
+        description = "`{\"role\": {...}}`"
+    ),
+    responses(
+        (status = 200, description = "The updated role"),
+        (status = 400, description = "Invalid request body"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+        (status = 404, description = "No such role"),
+        (status = 409, description = "A role with this name exists"),
+    ),
+)]
 async fn update(
     State(identity): State<AppState>,
     caller: Caller,
@@ -92,6 +163,20 @@ async fn update(
     ))
 }
 
+/// Delete a role.
+#[utoipa::path(
+    delete,
+    path = "/v3/roles/{id}",
+    tag = "roles",
+    operation_id = "delete_role",
+    params(("id" = String, Path, description = "Role id")),
+    responses(
+        (status = 204, description = "The role is deleted"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+        (status = 404, description = "No such role"),
+    ),
+)]
 async fn delete(
     State(identity): State<AppState>,
     caller: Caller,
@@ -108,6 +193,20 @@ fn inference(base: &str, prior: &role::Model, implied: &role::Model) -> Value {
            "links": {"self": format!("{base}/roles/{}/implies/{}", prior.id, implied.id)}})
 }
 
+/// List the roles a role implies.
+#[utoipa::path(
+    get,
+    path = "/v3/roles/{id}/implies",
+    tag = "roles",
+    operation_id = "list_implied_roles",
+    params(("id" = String, Path, description = "Role id")),
+    responses(
+        (status = 200, description = "The implied roles"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+        (status = 404, description = "No such role"),
+    ),
+)]
 async fn implies_list(
     State(identity): State<AppState>,
     caller: Caller,
@@ -138,6 +237,25 @@ async fn implies_list(
     ))
 }
 
+/// Create a role inference rule.
+#[utoipa::path(
+    put,
+    path = "/v3/roles/{id}/implies/{implied}",
+    tag = "roles",
+    operation_id = "create_implied_role",
+    params(
+        ("id" = String, Path, description = "Prior role id"),
+        ("implied" = String, Path, description = "Implied role id"),
+    ),
+    responses(
+        (status = 201, description = "The created rule"),
+        (status = 400, description = "Invalid rule"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+        (status = 404, description = "No such role"),
+        (status = 409, description = "The rule exists"),
+    ),
+)]
 async fn implies_create(
     State(identity): State<AppState>,
     caller: Caller,
@@ -149,6 +267,23 @@ async fn implies_create(
     Ok((StatusCode::CREATED, axum::Json(inference(&base, &p, &i))))
 }
 
+/// Show a role inference rule.
+#[utoipa::path(
+    get,
+    path = "/v3/roles/{id}/implies/{implied}",
+    tag = "roles",
+    operation_id = "get_implied_role",
+    params(
+        ("id" = String, Path, description = "Prior role id"),
+        ("implied" = String, Path, description = "Implied role id"),
+    ),
+    responses(
+        (status = 200, description = "The rule"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+        (status = 404, description = "No such rule"),
+    ),
+)]
 async fn implies_get(
     State(identity): State<AppState>,
     caller: Caller,
@@ -160,6 +295,49 @@ async fn implies_get(
     Ok((StatusCode::OK, axum::Json(inference(&base, &p, &i))))
 }
 
+/// Check that a role inference rule exists.
+#[utoipa::path(
+    head,
+    path = "/v3/roles/{id}/implies/{implied}",
+    tag = "roles",
+    operation_id = "check_implied_role",
+    params(
+        ("id" = String, Path, description = "Prior role id"),
+        ("implied" = String, Path, description = "Implied role id"),
+    ),
+    responses(
+        (status = 200, description = "The rule"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+        (status = 404, description = "No such rule"),
+    ),
+)]
+async fn implies_head(
+    state: State<AppState>,
+    caller: Caller,
+    base: V3Url,
+    path: Path<(String, String)>,
+) -> Reply {
+    implies_get(state, caller, base, path).await
+}
+
+/// Delete a role inference rule.
+#[utoipa::path(
+    delete,
+    path = "/v3/roles/{id}/implies/{implied}",
+    tag = "roles",
+    operation_id = "delete_implied_role",
+    params(
+        ("id" = String, Path, description = "Prior role id"),
+        ("implied" = String, Path, description = "Implied role id"),
+    ),
+    responses(
+        (status = 204, description = "The rule is deleted"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+        (status = 404, description = "No such rule"),
+    ),
+)]
 async fn implies_delete(
     State(identity): State<AppState>,
     caller: Caller,
@@ -170,6 +348,18 @@ async fn implies_delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// List all role inference rules.
+#[utoipa::path(
+    get,
+    path = "/v3/role_inferences",
+    tag = "roles",
+    operation_id = "list_role_inference_rules",
+    responses(
+        (status = 200, description = "The rules, by prior role"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+    ),
+)]
 async fn inferences(State(identity): State<AppState>, caller: Caller, V3Url(base): V3Url) -> Reply {
     caller.authorize(&identity, "identity:list_role_inference_rules", &json!({}))?;
     let rules = identity.implied_rules().await?;
@@ -203,17 +393,16 @@ async fn inferences(State(identity): State<AppState>, caller: Caller, V3Url(base
     ))
 }
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v3/roles", get(list).post(create))
-        .route("/v3/roles/{id}", get(get_one).patch(update).delete(delete))
-        .route("/v3/roles/{id}/implies", get(implies_list))
-        .route(
-            "/v3/roles/{id}/implies/{implied}",
-            get(implies_get)
-                .head(implies_get)
-                .put(implies_create)
-                .delete(implies_delete),
-        )
-        .route("/v3/role_inferences", get(inferences))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(get_one, update, delete))
+        .routes(routes!(implies_list))
+        .routes(routes!(
+            implies_get,
+            implies_head,
+            implies_create,
+            implies_delete
+        ))
+        .routes(routes!(inferences))
 }

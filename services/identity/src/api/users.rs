@@ -1,10 +1,10 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::Router;
 use ferrostack_api::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::context::V3Url;
 use super::query::QueryPairs;
@@ -34,6 +34,24 @@ fn target(user: &user::Model) -> Value {
     json!({"target": {"user": {"id": user.id, "domain_id": user.domain_id}}})
 }
 
+/// List users.
+#[utoipa::path(
+    get,
+    path = "/v3/users",
+    tag = "users",
+    operation_id = "list_users",
+    params(
+        ("name" = Option<String>, Query, description = "Only users with this name"),
+        ("domain_id" = Option<String>, Query, description = "Only users of this domain"),
+        ("enabled" = Option<bool>, Query, description = "Only enabled (or disabled) users"),
+    ),
+    responses(
+        (status = 200, description = "The users"),
+        (status = 400, description = "Invalid query string"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+    ),
+)]
 async fn list(
     State(identity): State<AppState>,
     caller: Caller,
@@ -42,13 +60,15 @@ async fn list(
 ) -> Reply {
     let filter = UserFilter {
         name: query.string("name"),
-        domain_id: query.string("domain_id"),
+        domain_id: query
+            .string("domain_id")
+            .or_else(|| caller.token.domain_id().map(str::to_owned)),
         enabled: query.boolean("enabled"),
     };
     caller.authorize(
         &identity,
         "identity:list_users",
-        &json!({"target": {"domain_id": filter.domain_id}}),
+        &caller.domain_list_target(|d| json!({ "domain_id": d })),
     )?;
     let users: Vec<Value> = identity
         .list_users(&filter)
@@ -64,6 +84,25 @@ async fn list(
     ))
 }
 
+/// Create a user.
+#[utoipa::path(
+    post,
+    path = "/v3/users",
+    tag = "users",
+    operation_id = "create_user",
+    request_body(
+        content = Object,
+        content_type = "application/json",
+        description = "`{\"user\": {...}}`"
+    ),
+    responses(
+        (status = 201, description = "The created user"),
+        (status = 400, description = "Invalid request body"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+        (status = 409, description = "A user with this name exists in the domain"),
+    ),
+)]
 async fn create(
     State(identity): State<AppState>,
     caller: Caller,
@@ -87,6 +126,20 @@ async fn create(
     ))
 }
 
+/// Show a user.
+#[utoipa::path(
+    get,
+    path = "/v3/users/{id}",
+    tag = "users",
+    operation_id = "get_user",
+    params(("id" = String, Path, description = "User id")),
+    responses(
+        (status = 200, description = "The user"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+        (status = 404, description = "No such user"),
+    ),
+)]
 async fn get_one(
     State(identity): State<AppState>,
     caller: Caller,
@@ -101,6 +154,27 @@ async fn get_one(
     ))
 }
 
+/// Update a user.
+#[utoipa::path(
+    patch,
+    path = "/v3/users/{id}",
+    tag = "users",
+    operation_id = "update_user",
+    params(("id" = String, Path, description = "User id")),
+    request_body(
+        content = Object,
+        content_type = "application/json",
+        description = "`{\"user\": {...}}`"
+    ),
+    responses(
+        (status = 200, description = "The updated user"),
+        (status = 400, description = "Invalid request body"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+        (status = 404, description = "No such user"),
+        (status = 409, description = "A user with this name exists in the domain"),
+    ),
+)]
 async fn update(
     State(identity): State<AppState>,
     caller: Caller,
@@ -117,6 +191,20 @@ async fn update(
     ))
 }
 
+/// Delete a user.
+#[utoipa::path(
+    delete,
+    path = "/v3/users/{id}",
+    tag = "users",
+    operation_id = "delete_user",
+    params(("id" = String, Path, description = "User id")),
+    responses(
+        (status = 204, description = "The user is deleted"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+        (status = 404, description = "No such user"),
+    ),
+)]
 async fn delete(
     State(identity): State<AppState>,
     caller: Caller,
@@ -128,7 +216,28 @@ async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `POST /v3/users/{id}/password`: the user changes their own password.
+/// Change your own password.
+///
+/// Authenticated by the original password in the body, not by a token.
+#[utoipa::path(
+    post,
+    path = "/v3/users/{id}/password",
+    tag = "users",
+    operation_id = "change_password",
+    params(("id" = String, Path, description = "User id")),
+    request_body(
+        content = Object,
+        content_type = "application/json",
+        description = "`{\"user\": {\"password\": \"...\", \"original_password\": \"...\"}}`"
+    ),
+    responses(
+        (status = 204, description = "The password is changed"),
+        (status = 400, description = "Invalid request body or new password"),
+        (status = 401, description = "Wrong original password"),
+        (status = 404, description = "No such user"),
+    ),
+    security(()),
+)]
 async fn change_password(
     State(identity): State<AppState>,
     Path(id): Path<String>,
@@ -140,6 +249,26 @@ async fn change_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// List the projects a user has a role on.
+#[utoipa::path(
+    get,
+    path = "/v3/users/{id}/projects",
+    tag = "users",
+    operation_id = "list_user_projects",
+    params(
+        ("id" = String, Path, description = "User id"),
+        ("name" = Option<String>, Query, description = "Only projects with this name"),
+        ("domain_id" = Option<String>, Query, description = "Only projects of this domain"),
+        ("enabled" = Option<bool>, Query, description = "Only enabled (or disabled) projects"),
+    ),
+    responses(
+        (status = 200, description = "The projects"),
+        (status = 400, description = "Invalid query string"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+        (status = 404, description = "No such user"),
+    ),
+)]
 async fn projects(
     State(identity): State<AppState>,
     caller: Caller,
@@ -170,6 +299,20 @@ async fn projects(
     ))
 }
 
+/// List the groups a user is a member of.
+#[utoipa::path(
+    get,
+    path = "/v3/users/{id}/groups",
+    tag = "users",
+    operation_id = "list_groups_for_user",
+    params(("id" = String, Path, description = "User id")),
+    responses(
+        (status = 200, description = "The groups"),
+        (status = 401, description = "Missing or invalid X-Auth-Token"),
+        (status = 403, description = "Not authorized by policy"),
+        (status = 404, description = "No such user"),
+    ),
+)]
 async fn groups(
     State(identity): State<AppState>,
     caller: Caller,
@@ -192,11 +335,11 @@ async fn groups(
     ))
 }
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v3/users", get(list).post(create))
-        .route("/v3/users/{id}", get(get_one).patch(update).delete(delete))
-        .route("/v3/users/{id}/password", post(change_password))
-        .route("/v3/users/{id}/projects", get(projects))
-        .route("/v3/users/{id}/groups", get(groups))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(get_one, update, delete))
+        .routes(routes!(change_password))
+        .routes(routes!(projects))
+        .routes(routes!(groups))
 }

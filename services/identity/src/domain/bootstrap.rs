@@ -36,9 +36,14 @@ impl Bootstrap {
     }
 }
 
-/// The default roles and what each implies (admin ⊃ member ⊃ reader).
-const DEFAULT_ROLES: [&str; 4] = ["admin", "member", "reader", "service"];
-const IMPLICATIONS: [(&str, &str); 2] = [("admin", "member"), ("member", "reader")];
+/// The default roles and what each implies (admin ⊃ manager ⊃ member ⊃ reader), as
+/// `keystone-manage bootstrap` creates them since 2023.2.
+const DEFAULT_ROLES: [&str; 5] = ["admin", "manager", "member", "reader", "service"];
+const IMPLICATIONS: [(&str, &str); 3] = [
+    ("admin", "manager"),
+    ("manager", "member"),
+    ("member", "reader"),
+];
 
 impl Identity {
     /// Idempotently creates the default domain, default roles, the admin project and
@@ -67,6 +72,13 @@ impl Identity {
             let prior = self.find_global_role_by_name(prior).await?;
             let implied = self.find_global_role_by_name(implied).await?;
             self.create_implied_role(&prior.id, &implied.id).await?;
+        }
+        // Clouds bootstrapped before the manager persona had admin ⊃ member directly.
+        let admin = self.find_global_role_by_name("admin").await?;
+        let member = self.find_global_role_by_name("member").await?;
+        match self.delete_implied_role(&admin.id, &member.id).await {
+            Ok(()) | Err(Error::NotFound { .. }) => {}
+            Err(e) => return Err(e),
         }
         let project = match self.find_project_by_name(&b.project_name, &domain_id).await {
             Ok(project) => project,
