@@ -2,7 +2,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use super::tokens::TokenInfo;
+use super::tokens::{ResolvedScope, TokenInfo};
 
 /// Validated tokens and derived read models, all dropped at once whenever anything
 /// is written here or by another identity process (see `Identity::changed`), so a
@@ -10,6 +10,9 @@ use super::tokens::TokenInfo;
 pub struct Cache {
     generation: AtomicU64,
     tokens: moka::sync::Cache<String, Arc<TokenInfo>>,
+    /// Who a user is on a scope (roles included), shared by all their tokens on it,
+    /// so re-scoping and new tokens skip the database.
+    scopes: moka::sync::Cache<String, Arc<ResolvedScope>>,
     derived: RwLock<Derived>,
 }
 
@@ -19,6 +22,7 @@ struct Derived {
     catalog: Option<Arc<serde_json::Value>>,
     revocations: Option<Arc<Vec<crate::db::entity::revocation_event::Model>>>,
     implied: Option<Arc<Vec<(String, String)>>>,
+    directory: Option<Arc<super::directory::Directory>>,
 }
 
 impl Cache {
@@ -26,6 +30,10 @@ impl Cache {
         Cache {
             generation: AtomicU64::new(0),
             tokens: moka::sync::Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(max_age)
+                .build(),
+            scopes: moka::sync::Cache::builder()
                 .max_capacity(100_000)
                 .time_to_live(max_age)
                 .build(),
@@ -37,6 +45,7 @@ impl Cache {
     pub fn invalidate(&self) {
         self.generation.fetch_add(1, Ordering::SeqCst);
         self.tokens.invalidate_all();
+        self.scopes.invalidate_all();
     }
 
     pub fn token(&self, token: &str) -> Option<Arc<TokenInfo>> {
@@ -47,6 +56,17 @@ impl Cache {
     pub fn put_token(&self, generation: u64, token: &str, info: Arc<TokenInfo>) {
         if self.generation() == generation {
             self.tokens.insert(token.to_string(), info);
+        }
+    }
+
+    pub fn scope(&self, key: &str) -> Option<Arc<ResolvedScope>> {
+        self.scopes.get(key)
+    }
+
+    /// Caches a resolution made at `generation` unless a write happened since.
+    pub fn put_scope(&self, generation: u64, key: String, resolved: Arc<ResolvedScope>) {
+        if self.generation() == generation {
+            self.scopes.insert(key, resolved);
         }
     }
 
@@ -92,6 +112,14 @@ impl Cache {
         events: Arc<Vec<crate::db::entity::revocation_event::Model>>,
     ) {
         self.write(generation, |d| d.revocations = Some(events));
+    }
+
+    pub fn directory(&self) -> Option<Arc<super::directory::Directory>> {
+        self.read(|d| d.directory.clone())
+    }
+
+    pub fn put_directory(&self, generation: u64, directory: Arc<super::directory::Directory>) {
+        self.write(generation, |d| d.directory = Some(directory));
     }
 
     pub fn implied(&self) -> Option<Arc<Vec<(String, String)>>> {

@@ -44,18 +44,11 @@ impl Identity {
     }
 
     pub async fn get_domain(&self, id: &str) -> Result<domain::Model> {
-        domain::Entity::find_by_id(id)
-            .one(&self.store.db)
-            .await?
-            .ok_or_else(|| Error::not_found("domain", id))
+        Ok(self.directory().await?.domain(id)?.clone())
     }
 
     pub async fn find_domain_by_name(&self, name: &str) -> Result<domain::Model> {
-        domain::Entity::find()
-            .filter(domain::Column::Name.eq(name))
-            .one(&self.store.db)
-            .await?
-            .ok_or_else(|| Error::not_found("domain", name))
+        Ok(self.directory().await?.domain_by_name(name)?.clone())
     }
 
     pub async fn list_domains(

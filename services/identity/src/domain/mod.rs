@@ -8,6 +8,7 @@ mod bootstrap;
 mod cache;
 mod catalog;
 mod credentials;
+mod directory;
 mod domains;
 mod error;
 mod extra;

@@ -1,8 +1,7 @@
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set, TransactionTrait,
 };
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -112,16 +111,11 @@ impl Identity {
     }
 
     pub(crate) async fn get_project_row(&self, id: &str) -> Result<project::Model> {
-        project::Entity::find_by_id(id)
-            .one(&self.store.db)
-            .await?
-            .ok_or_else(|| Error::not_found("project", id))
+        Ok(self.directory().await?.project(id)?.row.clone())
     }
 
     pub async fn get_project(&self, id: &str) -> Result<ProjectView> {
-        let row = self.get_project_row(id).await?;
-        let tags = self.project_tags(id).await?;
-        Ok(ProjectView { row, tags })
+        Ok(self.directory().await?.project(id)?.clone())
     }
 
     pub async fn find_project_by_name(
@@ -129,74 +123,52 @@ impl Identity {
         name: &str,
         domain_id: &str,
     ) -> Result<project::Model> {
-        project::Entity::find()
-            .filter(project::Column::Name.eq(name))
-            .filter(project::Column::DomainId.eq(domain_id))
-            .one(&self.store.db)
+        Ok(self
+            .directory()
             .await?
-            .ok_or_else(|| Error::not_found("project", name))
+            .project_by_name(name, domain_id)?
+            .row
+            .clone())
     }
 
     pub async fn project_tags(&self, id: &str) -> Result<Vec<String>> {
-        Ok(project_tag::Entity::find()
-            .filter(project_tag::Column::ProjectId.eq(id))
-            .order_by_asc(project_tag::Column::Name)
-            .all(&self.store.db)
-            .await?
-            .into_iter()
-            .map(|t| t.name)
-            .collect())
+        Ok(self.directory().await?.project(id)?.tags.clone())
     }
 
     pub async fn list_projects(&self, filter: &ProjectFilter) -> Result<Vec<ProjectView>> {
         if filter.is_domain == Some(true) {
             return Ok(Vec::new());
         }
-        let mut query = project::Entity::find().order_by_asc(project::Column::Name);
-        if let Some(name) = &filter.name {
-            query = query.filter(project::Column::Name.eq(name));
-        }
-        if let Some(domain_id) = &filter.domain_id {
-            query = query.filter(project::Column::DomainId.eq(domain_id));
-        }
-        if let Some(parent_id) = &filter.parent_id {
-            query = query.filter(
-                project::Column::ParentId
-                    .eq(parent_id)
-                    .or(project::Column::ParentId
-                        .is_null()
-                        .and(project::Column::DomainId.eq(parent_id))),
-            );
-        }
-        if let Some(enabled) = filter.enabled {
-            query = query.filter(project::Column::Enabled.eq(enabled));
-        }
-        if let Some(ids) = &filter.ids {
-            query = query.filter(project::Column::Id.is_in(ids.iter().cloned()));
-        }
-        let rows = query.all(&self.store.db).await?;
-        let mut tags_by_project: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        let ids: Vec<String> = rows.iter().map(|p| p.id.clone()).collect();
-        for chunk in ids.chunks(500) {
-            for tag in project_tag::Entity::find()
-                .filter(project_tag::Column::ProjectId.is_in(chunk.iter().cloned()))
-                .order_by_asc(project_tag::Column::Name)
-                .all(&self.store.db)
-                .await?
-            {
-                tags_by_project
-                    .entry(tag.project_id)
-                    .or_default()
-                    .push(tag.name);
-            }
-        }
-        Ok(rows
-            .into_iter()
-            .map(|row| {
-                let tags = tags_by_project.remove(&row.id).unwrap_or_default();
-                ProjectView { row, tags }
+        let directory = self.directory().await?;
+        let parent_matches = |row: &project::Model, parent: &str| {
+            row.parent_id.as_deref() == Some(parent)
+                || (row.parent_id.is_none() && row.domain_id == parent)
+        };
+        Ok(directory
+            .projects()
+            .iter()
+            .filter(|p| filter.name.as_ref().is_none_or(|n| *n == p.row.name))
+            .filter(|p| {
+                filter
+                    .domain_id
+                    .as_ref()
+                    .is_none_or(|d| *d == p.row.domain_id)
+            })
+            .filter(|p| {
+                filter
+                    .parent_id
+                    .as_ref()
+                    .is_none_or(|id| parent_matches(&p.row, id))
+            })
+            .filter(|p| filter.enabled.is_none_or(|e| e == p.row.enabled))
+            .filter(|p| {
+                filter
+                    .ids
+                    .as_ref()
+                    .is_none_or(|ids| ids.contains(&p.row.id))
             })
             .filter(|p| tag_filter_matches(filter, &p.tags))
+            .cloned()
             .collect())
     }
 

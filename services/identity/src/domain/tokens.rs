@@ -26,6 +26,18 @@ pub enum ScopeInfo {
     System,
 }
 
+/// What a user is on a scope, whatever the token: shared by all their tokens on it.
+#[derive(Debug)]
+pub struct ResolvedScope {
+    pub user: NamedRef,
+    pub scope: ScopeInfo,
+    /// (id, name), implied roles included.
+    pub roles: Vec<(String, String)>,
+    /// (id, name, restricted) for application-credential tokens.
+    pub app_cred: Option<(String, String, bool)>,
+    pub app_cred_expires_at: Option<chrono::NaiveDateTime>,
+}
+
 /// A validated token with everything its body shows and policy needs.
 #[derive(Debug, Clone)]
 pub struct TokenInfo {
@@ -152,10 +164,34 @@ impl Identity {
         if revoked {
             return Err(Error::not_found("token", "(revoked)"));
         }
-        let user = self
-            .get_user(&payload.user_id)
-            .await
-            .map_err(|_| invalid())?;
+        let resolved = self.scope_grants(&payload.user_id, &payload.scope).await?;
+        if resolved
+            .app_cred_expires_at
+            .is_some_and(|e| e <= Utc::now().naive_utc())
+        {
+            return Err(invalid());
+        }
+        Ok(TokenInfo {
+            payload,
+            issued_at,
+            expires_at,
+            user: resolved.user.clone(),
+            scope: resolved.scope.clone(),
+            roles: resolved.roles.clone(),
+            app_cred: resolved.app_cred.clone(),
+        })
+    }
+
+    /// The user, scope and effective roles behind `user_id` on `scope`, from the
+    /// cache when nothing was written since it was resolved.
+    async fn scope_grants(&self, user_id: &str, scope: &TokenScope) -> Result<Arc<ResolvedScope>> {
+        let key = format!("{user_id}|{scope:?}");
+        if let Some(resolved) = self.cache.scope(&key) {
+            return Ok(resolved);
+        }
+        let generation = self.cache.generation();
+        let invalid = || Error::not_found("token", "(token)");
+        let user = self.get_user(user_id).await.map_err(|_| invalid())?;
         let user_domain = self
             .get_domain(&user.domain_id)
             .await
@@ -169,7 +205,7 @@ impl Identity {
             domain_id: user_domain.id.clone(),
             domain_name: user_domain.name.clone(),
         };
-        let (scope, target, app_cred) = match &payload.scope {
+        let (scope, target, app_cred) = match scope {
             TokenScope::Unscoped => (ScopeInfo::Unscoped, None, None),
             TokenScope::System => (ScopeInfo::System, Some(Target::System), None),
             TokenScope::Domain(id) => {
@@ -199,9 +235,6 @@ impl Identity {
                     .one(&self.store.db)
                     .await?
                     .ok_or_else(invalid)?;
-                if cred.expires_at.is_some_and(|e| e <= Utc::now().naive_utc()) {
-                    return Err(invalid());
-                }
                 let project = self.scoped_project(project_id).await?;
                 let target = Target::Project(project.id.clone());
                 (ScopeInfo::Project(project), Some(target), Some(cred))
@@ -224,15 +257,15 @@ impl Identity {
         let mut roles: Vec<(String, String)> =
             roles_by_id.into_values().map(|r| (r.id, r.name)).collect();
         roles.sort_by(|a, b| a.1.cmp(&b.1));
-        Ok(TokenInfo {
-            payload,
-            issued_at,
-            expires_at,
+        let resolved = Arc::new(ResolvedScope {
             user: user_ref,
             scope,
             roles,
+            app_cred_expires_at: app_cred.as_ref().and_then(|c| c.expires_at),
             app_cred: app_cred.map(|c| (c.id, c.name, !c.unrestricted)),
-        })
+        });
+        self.cache.put_scope(generation, key, resolved.clone());
+        Ok(resolved)
     }
 
     /// An enabled project in an enabled domain, as a token scope.
