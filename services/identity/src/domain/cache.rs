@@ -4,6 +4,10 @@ use std::time::Duration;
 
 use super::tokens::{ResolvedScope, TokenInfo};
 
+/// Validations kept (least recently and frequently used go first): enough for every
+/// active token of a busy region, at a few hundred bytes each.
+const TOKEN_CAPACITY: u64 = 10_000;
+
 /// Validated tokens and derived read models, all dropped at once whenever anything
 /// is written here or by another identity process (see `Identity::changed`), so a
 /// cached answer is never staler than the revision poll interval.
@@ -30,11 +34,11 @@ impl Cache {
         Cache {
             generation: AtomicU64::new(0),
             tokens: moka::sync::Cache::builder()
-                .max_capacity(100_000)
+                .max_capacity(TOKEN_CAPACITY)
                 .time_to_live(max_age)
                 .build(),
             scopes: moka::sync::Cache::builder()
-                .max_capacity(100_000)
+                .max_capacity(TOKEN_CAPACITY)
                 .time_to_live(max_age)
                 .build(),
             derived: RwLock::new(Derived::default()),

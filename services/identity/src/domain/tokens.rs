@@ -38,18 +38,22 @@ pub struct ResolvedScope {
     pub app_cred_expires_at: Option<chrono::NaiveDateTime>,
 }
 
-/// A validated token with everything its body shows and policy needs.
+/// A validated token: its own payload and times, and the grants it shares with
+/// every token of its user on its scope (reached through `Deref`).
 #[derive(Debug, Clone)]
 pub struct TokenInfo {
     pub payload: TokenPayload,
     pub issued_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
-    pub user: NamedRef,
-    pub scope: ScopeInfo,
-    /// (id, name), implied roles included.
-    pub roles: Vec<(String, String)>,
-    /// (id, name, restricted) for application-credential tokens.
-    pub app_cred: Option<(String, String, bool)>,
+    pub grants: Arc<ResolvedScope>,
+}
+
+impl std::ops::Deref for TokenInfo {
+    type Target = ResolvedScope;
+
+    fn deref(&self) -> &ResolvedScope {
+        &self.grants
+    }
 }
 
 impl TokenInfo {
@@ -175,10 +179,7 @@ impl Identity {
             payload,
             issued_at,
             expires_at,
-            user: resolved.user.clone(),
-            scope: resolved.scope.clone(),
-            roles: resolved.roles.clone(),
-            app_cred: resolved.app_cred.clone(),
+            grants: resolved,
         })
     }
 
