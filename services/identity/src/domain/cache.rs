@@ -4,9 +4,11 @@ use std::time::Duration;
 
 use super::tokens::{ResolvedScope, TokenInfo};
 
-/// Validations kept (least recently and frequently used go first): enough for every
-/// active token of a busy region, at a few hundred bytes each.
-const TOKEN_CAPACITY: u64 = 10_000;
+/// Validations kept (least recently and frequently used go first). A miss costs a
+/// decryption and cached lookups, no database, so this stays small.
+const TOKEN_CAPACITY: u64 = 4_096;
+/// Resolved (user, scope) grants kept; shared by all tokens of a user on a scope.
+const SCOPE_CAPACITY: u64 = 10_000;
 
 /// Validated tokens and derived read models, all dropped at once whenever anything
 /// is written here or by another identity process (see `Identity::changed`), so a
@@ -38,7 +40,7 @@ impl Cache {
                 .time_to_live(max_age)
                 .build(),
             scopes: moka::sync::Cache::builder()
-                .max_capacity(TOKEN_CAPACITY)
+                .max_capacity(SCOPE_CAPACITY)
                 .time_to_live(max_age)
                 .build(),
             derived: RwLock::new(Derived::default()),
