@@ -43,7 +43,11 @@ async fn notifications_reach_a_listener() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn casts_are_all_handled() {
-    assert!(conformance::confirmed_casts_survive(&url(), 1000, async {}).await <= 1000);
+    assert!(
+        conformance::confirmed_casts_survive(&url(), 1000, std::time::Duration::ZERO, async {})
+            .await
+            <= 1000
+    );
 }
 
 #[tokio::test]

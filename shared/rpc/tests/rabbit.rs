@@ -63,7 +63,10 @@ async fn notifications_reach_a_listener() {
 /// every confirmed cast is handled, and the same clients and servers carry on.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn broker_restart_during_casts() {
-    let confirmed_during_outage = conformance::confirmed_casts_survive(&url(), 1000, async {
+    // Paced (10 ms apart, >= 10 s in all) so that the restart, which takes a few
+    // seconds of rabbitmqctl, lands in the middle of the casts.
+    let pace = Duration::from_millis(10);
+    let confirmed_during_outage = conformance::confirmed_casts_survive(&url(), 1000, pace, async {
         tokio::time::sleep(Duration::from_millis(300)).await;
         rabbitmqctl(&["stop_app"]).await;
         tokio::time::sleep(Duration::from_secs(1)).await;

@@ -308,11 +308,12 @@ pub async fn notifications_reach_a_listener(url: &str) {
     assert_eq!(got, sent);
 }
 
-/// Casts `count` messages while `disrupt` runs; every confirmed cast must be handled.
-/// Returns how many casts were confirmed when `disrupt` finished.
+/// Casts `count` messages, one every `pace`, while `disrupt` runs; every confirmed
+/// cast must be handled. Returns how many casts were confirmed when `disrupt` finished.
 pub async fn confirmed_casts_survive(
     url: &str,
     count: usize,
+    pace: Duration,
     disrupt: impl std::future::Future<Output = ()>,
 ) -> usize {
     let world = World::new(url);
@@ -327,6 +328,7 @@ pub async fn confirmed_casts_survive(
             let mut failures = HashMap::new();
             for request in requests {
                 let id = request.message_id.clone();
+                tokio::time::sleep(pace).await;
                 match client.cast(&target, request).await {
                     Ok(()) => {
                         confirmed.lock().unwrap().insert(id);
