@@ -386,3 +386,27 @@ async fn application_credentials_log_in_with_a_subset_of_roles() {
     .await
     .expect(404); // upstream: RoleAssignmentNotFound
 }
+
+/// Regression: expiry was truncated to the second, so a 1 s token could be expired
+/// before it was returned (and failed to issue on a slow database).
+#[tokio::test]
+async fn short_lived_tokens_keep_their_full_lifetime() {
+    let ks = Keystone::start_with(|c| c.set("token", "expiration", "2")).await;
+    for _ in 0..5 {
+        let issued = ks
+            .password_token("admin", ADMIN_PASSWORD, project_scope("admin"))
+            .await
+            .expect(201);
+        let expires: chrono::DateTime<chrono::Utc> = issued.body["token"]["expires_at"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let left = expires - chrono::Utc::now();
+        assert!(
+            left > chrono::Duration::milliseconds(1500),
+            "only {left} of a 2 s lifetime left"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(230)).await;
+    }
+}

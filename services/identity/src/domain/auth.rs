@@ -111,7 +111,9 @@ impl Identity {
         }
         let expiry = chrono::Utc::now()
             + chrono::Duration::from_std(self.cfg.token_expiration).unwrap_or_default();
-        let mut expires_at = expiry.timestamp() as f64;
+        // Microseconds, as Keystone keeps them: truncating to the second could leave a
+        // short-lived token expired before it is returned.
+        let mut expires_at = expiry.timestamp_micros() as f64 / 1e6;
         let mut audit_ids = vec![new_audit_id()];
         let mut user_id: Option<String> = None;
 
