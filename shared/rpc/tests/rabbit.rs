@@ -11,6 +11,8 @@ fn url() -> String {
         .expect("FERRO_TEST_RABBIT_URL is not set: run `make backends` (or `make test`)")
 }
 
+conformance_tests!(url());
+
 async fn rabbitmqctl(args: &[&str]) {
     let command = std::env::var("FERRO_TEST_RABBITMQCTL")
         .expect("FERRO_TEST_RABBITMQCTL is not set: run `make backends` (or `make test`)");
@@ -22,41 +24,6 @@ async fn rabbitmqctl(args: &[&str]) {
         .await
         .unwrap();
     assert!(status.success(), "rabbitmqctl {args:?} failed");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn competing_consumers_each_message_once() {
-    conformance::competing_consumers_each_message_once(&url()).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn directed_message_reaches_only_its_host() {
-    conformance::directed_message_reaches_only_its_host(&url()).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn fanout_reaches_every_server() {
-    conformance::fanout_reaches_every_server(&url()).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn call_to_nobody_times_out() {
-    conformance::call_to_nobody_times_out(&url()).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn handler_error_reaches_the_caller() {
-    conformance::handler_error_reaches_the_caller(&url()).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn typed_call_round_trips() {
-    conformance::typed_call_round_trips(&url()).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn notifications_reach_a_listener() {
-    conformance::notifications_reach_a_listener(&url()).await;
 }
 
 /// The broker's application stops and starts again while 1,000 casts are sent:

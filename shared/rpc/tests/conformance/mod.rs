@@ -12,6 +12,31 @@ use ferrostack_rpc::{
     ServerHandle, Target, Transport, TransportOptions,
 };
 
+/// Declares one `#[tokio::test]` per shared conformance check, each run against the
+/// transport URL `$url` yields.
+#[macro_export]
+macro_rules! conformance_tests {
+    ($url:expr) => {
+        $crate::conformance_tests!(@each $url;
+            competing_consumers_each_message_once,
+            directed_message_reaches_only_its_host,
+            fanout_reaches_every_server,
+            call_to_nobody_times_out,
+            handler_error_reaches_the_caller,
+            typed_call_round_trips,
+            notifications_reach_a_listener,
+        );
+    };
+    (@each $url:expr; $($check:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $check() {
+                conformance::$check(&$url).await;
+            }
+        )*
+    };
+}
+
 /// Everything the servers of one test handled: (host, method, message id).
 #[derive(Default, Clone)]
 pub struct Log(Arc<Mutex<Vec<(String, String, String)>>>);
