@@ -25,10 +25,10 @@ pub async fn build(config: &Config) -> anyhow::Result<Arc<Identity>> {
     if cfg.database.auto_migrate {
         ferrostack_db::migrate::<db::Migrator>(&db).await?;
     }
-    let policy = ferrostack_policy::Enforcer::new(policies::DEFAULTS, cfg.policy_file.as_deref())?;
+    let policy = ferrostack_policy::Enforcer::new(policies::DEFAULTS, cfg.service.policy_file.as_deref())?;
     let notifier = notify::Notifier::new(
         cfg.messaging
-            .notifier(&format!("identity.{}", cfg.host))
+            .notifier(&format!("identity.{}", cfg.service.host))
             .await?,
     );
     Identity::new(cfg, db::Store::new(db), policy, notifier)
@@ -52,7 +52,7 @@ pub async fn standalone(
 
 /// The HTTP application for `identity`.
 pub fn api_service(identity: Arc<Identity>) -> ApiService {
-    let body_limit = identity.cfg.body_limit;
+    let body_limit = identity.cfg.service.body_limit;
     let (router, openapi) = api::router_and_openapi(identity);
     ApiService {
         name: "identity",
@@ -66,17 +66,7 @@ pub fn api_service(identity: Arc<Identity>) -> ApiService {
 /// Serves the API (and grpc health when configured) until `shutdown`.
 pub async fn serve(identity: Arc<Identity>, shutdown: CancellationToken) -> anyhow::Result<()> {
     identity.spawn_background(shutdown.clone());
-    let listener = tokio::net::TcpListener::bind(identity.cfg.bind).await?;
-    if let Some(port) = identity.cfg.grpc_health_port {
-        let addr = std::net::SocketAddr::new(identity.cfg.bind.ip(), port);
-        let token = shutdown.clone();
-        tokio::spawn(async move {
-            if let Err(err) = ferrostack_telemetry::serve_grpc_health(addr, "identity", token).await
-            {
-                tracing::error!(%err, "grpc health server failed");
-            }
-        });
-    }
-    ferrostack_api::serve(api_service(identity), listener, shutdown).await?;
+    let options = identity.cfg.service.clone();
+    ferrostack_api::run(api_service(identity), &options, shutdown).await?;
     Ok(())
 }

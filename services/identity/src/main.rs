@@ -8,7 +8,6 @@ use ferrostack_config::Config;
 use ferrostack_identity::config::IdentityConfig;
 use ferrostack_identity::domain::Bootstrap;
 use ferrostack_identity::fernet::KeyRepository;
-use ferrostack_telemetry::LogFormat;
 
 #[derive(Parser)]
 #[command(
@@ -94,12 +93,7 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let config = Config::load(&cli.config_file)?;
     let cfg = IdentityConfig::from_config(&config)?;
-    let format = if cfg.use_json {
-        LogFormat::Json
-    } else {
-        LogFormat::Text
-    };
-    ferrostack_telemetry::init_logging(format, cfg.debug);
+    cfg.service.init_logging();
     let keys = KeyRepository::new(&cfg.key_repository, cfg.max_active_keys);
     match cli.command {
         Command::Serve => {

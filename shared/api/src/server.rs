@@ -84,6 +84,26 @@ pub async fn serve(
     Ok(())
 }
 
+/// Binds the configured address, serves grpc health when configured, and serves
+/// `service` until `shutdown` fires.
+pub async fn run(
+    service: ApiService,
+    options: &crate::ServiceOptions,
+    shutdown: CancellationToken,
+) -> std::io::Result<()> {
+    let listener = TcpListener::bind(options.bind).await?;
+    if let Some(port) = options.grpc_health_port {
+        let addr = std::net::SocketAddr::new(options.bind.ip(), port);
+        let (name, token) = (service.name, shutdown.clone());
+        tokio::spawn(async move {
+            if let Err(err) = ferrostack_telemetry::serve_grpc_health(addr, name, token).await {
+                tracing::error!(%err, "grpc health server failed");
+            }
+        });
+    }
+    serve(service, listener, shutdown).await
+}
+
 /// A token cancelled on SIGTERM or Ctrl-C.
 pub fn shutdown_signal() -> CancellationToken {
     let token = CancellationToken::new();

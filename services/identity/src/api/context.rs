@@ -98,7 +98,7 @@ impl FromRequestParts<AppState> for V3Url {
         identity: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let base =
-            ferrostack_api::base_url(&parts.headers, identity.cfg.public_endpoint.as_deref());
+            ferrostack_api::base_url(&parts.headers, identity.cfg.service.public_endpoint.as_deref());
         Ok(V3Url(format!("{base}/v3")))
     }
 }

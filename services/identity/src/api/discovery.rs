@@ -12,7 +12,7 @@ const VERSION: &str = "v3.14";
 const UPDATED: &str = "2020-04-07T00:00:00Z";
 
 fn version(identity: &AppState, headers: &HeaderMap) -> Value {
-    let base = ferrostack_api::base_url(headers, identity.cfg.public_endpoint.as_deref());
+    let base = ferrostack_api::base_url(headers, identity.cfg.service.public_endpoint.as_deref());
     json!({
         "id": VERSION,
         "status": "stable",

@@ -1,6 +1,7 @@
 //! The identity schema. Column types are chosen to be right on SQLite, MariaDB and
 //! PostgreSQL alike: bounded VARCHARs for anything indexed, TEXT for free-form JSON.
 
+use ferrostack_db::schema::{fk, flag, id, index, name, opt_id, table, text, time, unique};
 use ferrostack_db::sea_orm_migration::prelude::*;
 
 /// Runs every identity migration in order.
@@ -23,84 +24,6 @@ impl MigrationName for Initial {
     fn name(&self) -> &str {
         "m0001_initial"
     }
-}
-
-fn id(name: &str) -> ColumnDef {
-    ColumnDef::new(Alias::new(name))
-        .string_len(64)
-        .not_null()
-        .to_owned()
-}
-
-fn opt_id(name: &str) -> ColumnDef {
-    ColumnDef::new(Alias::new(name))
-        .string_len(64)
-        .null()
-        .to_owned()
-}
-
-fn name(len: u32) -> ColumnDef {
-    ColumnDef::new(Alias::new("name"))
-        .string_len(len)
-        .not_null()
-        .to_owned()
-}
-
-fn text(name: &str) -> ColumnDef {
-    ColumnDef::new(Alias::new(name)).text().null().to_owned()
-}
-
-fn flag(name: &str) -> ColumnDef {
-    ColumnDef::new(Alias::new(name))
-        .boolean()
-        .not_null()
-        .to_owned()
-}
-
-fn time(name: &str) -> ColumnDef {
-    ColumnDef::new(Alias::new(name))
-        .date_time()
-        .null()
-        .to_owned()
-}
-
-fn table(name: &str) -> TableCreateStatement {
-    Table::create()
-        .table(Alias::new(name))
-        .if_not_exists()
-        .to_owned()
-}
-
-fn fk(from: &str, column: &str, to: &str) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(format!("fk_{from}_{column}"))
-        .from(Alias::new(from), Alias::new(column))
-        .to(Alias::new(to), Alias::new("id"))
-        .on_delete(ForeignKeyAction::Cascade)
-        .to_owned()
-}
-
-fn unique(table: &str, columns: &[&str]) -> IndexCreateStatement {
-    let mut index = Index::create()
-        .name(format!("uq_{table}_{}", columns.join("_")))
-        .table(Alias::new(table))
-        .unique()
-        .to_owned();
-    for column in columns {
-        index.col(Alias::new(*column));
-    }
-    index
-}
-
-fn index(table: &str, columns: &[&str]) -> IndexCreateStatement {
-    let mut index = Index::create()
-        .name(format!("ix_{table}_{}", columns.join("_")))
-        .table(Alias::new(table))
-        .to_owned();
-    for column in columns {
-        index.col(Alias::new(*column));
-    }
-    index
 }
 
 #[async_trait::async_trait]

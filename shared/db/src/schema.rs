@@ -1,0 +1,93 @@
+//! Column and index helpers for service migrations, with types that are right on
+//! SQLite, MariaDB and PostgreSQL alike: bounded VARCHARs for anything indexed, TEXT
+//! for free-form JSON.
+
+use sea_orm_migration::prelude::*;
+
+/// A required identifier column (VARCHAR(64)).
+pub fn id(name: &str) -> ColumnDef {
+    ColumnDef::new(Alias::new(name))
+        .string_len(64)
+        .not_null()
+        .to_owned()
+}
+
+/// An optional identifier column (VARCHAR(64)).
+pub fn opt_id(name: &str) -> ColumnDef {
+    ColumnDef::new(Alias::new(name))
+        .string_len(64)
+        .null()
+        .to_owned()
+}
+
+/// The required `name` column of `len` characters.
+pub fn name(len: u32) -> ColumnDef {
+    ColumnDef::new(Alias::new("name"))
+        .string_len(len)
+        .not_null()
+        .to_owned()
+}
+
+/// An optional TEXT column (free-form, JSON).
+pub fn text(name: &str) -> ColumnDef {
+    ColumnDef::new(Alias::new(name)).text().null().to_owned()
+}
+
+/// A required boolean column.
+pub fn flag(name: &str) -> ColumnDef {
+    ColumnDef::new(Alias::new(name))
+        .boolean()
+        .not_null()
+        .to_owned()
+}
+
+/// An optional timestamp column.
+pub fn time(name: &str) -> ColumnDef {
+    ColumnDef::new(Alias::new(name))
+        .date_time()
+        .null()
+        .to_owned()
+}
+
+/// `CREATE TABLE IF NOT EXISTS name`.
+pub fn table(name: &str) -> TableCreateStatement {
+    Table::create()
+        .table(Alias::new(name))
+        .if_not_exists()
+        .to_owned()
+}
+
+/// A cascading foreign key `from.column -> to.id`.
+pub fn fk(from: &str, column: &str, to: &str) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .name(format!("fk_{from}_{column}"))
+        .from(Alias::new(from), Alias::new(column))
+        .to(Alias::new(to), Alias::new("id"))
+        .on_delete(ForeignKeyAction::Cascade)
+        .to_owned()
+}
+
+/// A unique index over `columns`.
+pub fn unique(table: &str, columns: &[&str]) -> IndexCreateStatement {
+    let mut index = Index::create()
+        .name(format!("uq_{table}_{}", columns.join("_")))
+        .table(Alias::new(table))
+        .unique()
+        .to_owned();
+    for column in columns {
+        index.col(Alias::new(*column));
+    }
+    index
+}
+
+/// A plain index over `columns`.
+pub fn index(table: &str, columns: &[&str]) -> IndexCreateStatement {
+    let mut index = Index::create()
+        .name(format!("ix_{table}_{}", columns.join("_")))
+        .table(Alias::new(table))
+        .to_owned();
+    for column in columns {
+        index.col(Alias::new(*column));
+    }
+    index
+}
