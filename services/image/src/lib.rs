@@ -1,0 +1,3 @@
+//! ferrostack image: Glance v2 in Rust.
+
+pub mod inspect;
