@@ -25,7 +25,8 @@ pub async fn build(config: &Config) -> anyhow::Result<Arc<Identity>> {
     if cfg.database.auto_migrate {
         ferrostack_db::migrate::<db::Migrator>(&db).await?;
     }
-    let policy = ferrostack_policy::Enforcer::new(policies::DEFAULTS, cfg.service.policy_file.as_deref())?;
+    let policy =
+        ferrostack_policy::Enforcer::new(policies::DEFAULTS, cfg.service.policy_file.as_deref())?;
     let notifier = notify::Notifier::new(
         cfg.messaging
             .notifier(&format!("identity.{}", cfg.service.host))

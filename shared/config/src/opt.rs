@@ -37,4 +37,10 @@ impl Opt {
             secret: true,
         }
     }
+
+    /// The same option in another section: options of sections named at run time,
+    /// such as one per configured store (`[fast] filesystem_store_datadir`).
+    pub fn in_section(self, section: &'static str) -> Self {
+        Opt { section, ..self }
+    }
 }

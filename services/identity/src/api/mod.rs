@@ -21,8 +21,7 @@ mod users;
 use std::sync::Arc;
 
 use axum::Router;
-use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityRequirement, SecurityScheme};
-use utoipa::openapi::{ComponentsBuilder, InfoBuilder, OpenApi, OpenApiBuilder};
+use utoipa::openapi::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::domain::Identity;
@@ -31,9 +30,6 @@ pub use context::Caller;
 
 /// Handler state.
 pub type AppState = Arc<Identity>;
-
-/// The security scheme of operations that need an `X-Auth-Token`.
-const TOKEN_SCHEME: &str = "X-Auth-Token";
 
 /// Every identity route.
 pub fn router(identity: AppState) -> Router {
@@ -71,91 +67,20 @@ fn documented_routes() -> OpenApiRouter<AppState> {
 }
 
 /// The document's frame: info, and the token every operation needs unless it says
-/// otherwise (`security: [{}]`).
+/// otherwise.
 fn document() -> OpenApi {
-    OpenApiBuilder::new()
-        .info(
-            InfoBuilder::new()
-                .title("ferrostack identity (Keystone v3)")
-                .version(env!("CARGO_PKG_VERSION"))
-                .description(Some(
-                    "The OpenStack Identity API v3, as served by ferrostack.",
-                ))
-                .build(),
-        )
-        .components(Some(
-            ComponentsBuilder::new()
-                .security_scheme(
-                    TOKEN_SCHEME,
-                    SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
-                        "X-Auth-Token",
-                        "A token issued by POST /v3/auth/tokens",
-                    ))),
-                )
-                .build(),
-        ))
-        .security(Some([SecurityRequirement::new(
-            TOKEN_SCHEME,
-            Vec::<String>::new(),
-        )]))
-        .build()
+    ferrostack_api::openapi::frame(
+        "ferrostack identity (Keystone v3)",
+        "The OpenStack Identity API v3, as served by ferrostack.",
+    )
 }
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeSet;
-
-    use utoipa::openapi::path::{Operation, ParameterIn, PathItem};
-
-    fn operations(item: &PathItem) -> Vec<(&'static str, &Operation)> {
-        [
-            ("get", &item.get),
-            ("put", &item.put),
-            ("post", &item.post),
-            ("delete", &item.delete),
-            ("options", &item.options),
-            ("head", &item.head),
-            ("patch", &item.patch),
-            ("trace", &item.trace),
-        ]
-        .into_iter()
-        .filter_map(|(method, op)| op.as_ref().map(|op| (method, op)))
-        .collect()
-    }
-
-    /// Operation ids are unique, every path parameter is declared (and only those),
-    /// and every operation has a tag, a summary and responses.
+    /// The document is consistent and lists every operation.
     #[test]
     fn document_is_consistent() {
         let doc = super::documented_routes().split_for_parts().1;
-        let mut ids = BTreeSet::new();
-        let mut count = 0;
-        for (path, item) in &doc.paths.paths {
-            let in_path: BTreeSet<&str> = path
-                .split('/')
-                .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
-                .collect();
-            for (method, op) in operations(item) {
-                count += 1;
-                let id = op.operation_id.clone().unwrap_or_default();
-                assert!(!id.is_empty(), "{method} {path}: no operation id");
-                assert!(ids.insert(id.clone()), "{method} {path}: duplicate id {id}");
-                assert!(
-                    op.tags.as_ref().is_some_and(|t| !t.is_empty()),
-                    "{id}: no tag"
-                );
-                assert!(op.summary.is_some(), "{id}: no summary");
-                assert!(!op.responses.responses.is_empty(), "{id}: no responses");
-                let declared: BTreeSet<&str> = op
-                    .parameters
-                    .iter()
-                    .flatten()
-                    .filter(|p| p.parameter_in == ParameterIn::Path)
-                    .map(|p| p.name.as_str())
-                    .collect();
-                assert_eq!(declared, in_path, "{id}: path parameters");
-            }
-        }
-        assert_eq!(count, 132, "operations in the document");
+        assert_eq!(ferrostack_api::openapi::check(&doc), Ok(132));
     }
 }

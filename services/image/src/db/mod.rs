@@ -1,0 +1,11 @@
+//! Persistence: sea-orm entities, migrations and the queries of the image domain.
+
+pub mod entity;
+pub mod list;
+pub mod members;
+pub mod migration;
+mod repo;
+pub mod usage;
+
+pub use migration::Migrator;
+pub use repo::Repo;

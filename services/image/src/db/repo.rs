@@ -1,0 +1,316 @@
+//! Loading and saving image aggregates.
+
+use std::collections::HashMap;
+
+use ferrostack_db::DbResult;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    TransactionTrait,
+};
+
+use super::entity::{image, location, member, property, tag};
+use crate::domain::model::{now, Image, Location, Status, Visibility};
+
+/// The image database.
+#[derive(Clone)]
+pub struct Repo {
+    pub db: DatabaseConnection,
+}
+
+impl Repo {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Repo { db }
+    }
+
+    /// The image with `id`, with its properties, tags and locations.
+    pub async fn get(&self, id: &str) -> DbResult<Option<Image>> {
+        let Some(row) = image::Entity::find_by_id(id).one(&self.db).await? else {
+            return Ok(None);
+        };
+        Ok(self.assemble(vec![row]).await?.pop())
+    }
+
+    /// Joins rows with their properties, tags and locations (three queries).
+    pub async fn assemble(&self, rows: Vec<image::Model>) -> DbResult<Vec<Image>> {
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+        let mut images: Vec<Image> = rows.into_iter().map(from_row).collect();
+        let index: HashMap<String, usize> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (id.clone(), i))
+            .collect();
+        for p in property::Entity::find()
+            .filter(property::Column::ImageId.is_in(ids.clone()))
+            .all(&self.db)
+            .await?
+        {
+            if let Some(&i) = index.get(&p.image_id) {
+                images[i].properties.insert(p.name, p.value);
+            }
+        }
+        for t in tag::Entity::find()
+            .filter(tag::Column::ImageId.is_in(ids.clone()))
+            .all(&self.db)
+            .await?
+        {
+            if let Some(&i) = index.get(&t.image_id) {
+                images[i].tags.insert(t.value);
+            }
+        }
+        let mut locations = location::Entity::find()
+            .filter(location::Column::ImageId.is_in(ids))
+            .all(&self.db)
+            .await?;
+        locations.sort_by_key(|l| l.created_at);
+        for l in locations {
+            if let Some(&i) = index.get(&l.image_id) {
+                images[i].locations.push(Location {
+                    store: l.store,
+                    url: l.url,
+                });
+            }
+        }
+        Ok(images)
+    }
+
+    /// Stores a new image.
+    pub async fn insert(&self, image: &Image) -> DbResult<()> {
+        let txn = self.db.begin().await?;
+        image::Entity::insert(to_active(image)).exec(&txn).await?;
+        write_properties(&txn, image).await?;
+        write_tags(&txn, image).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Saves what users edit: core metadata, properties and tags. Data fields (status,
+    /// size, checksums, locations) are left as they are in the database.
+    pub async fn save_metadata(&self, image: &Image) -> DbResult<()> {
+        let txn = self.db.begin().await?;
+        image::Entity::update_many()
+            .col_expr(image::Column::Name, Expr::value(image.name.clone()))
+            .col_expr(image::Column::Owner, Expr::value(image.owner.clone()))
+            .col_expr(
+                image::Column::Visibility,
+                Expr::value(image.visibility.as_str()),
+            )
+            .col_expr(image::Column::Protected, Expr::value(image.protected))
+            .col_expr(image::Column::OsHidden, Expr::value(image.os_hidden))
+            .col_expr(
+                image::Column::DiskFormat,
+                Expr::value(image.disk_format.clone()),
+            )
+            .col_expr(
+                image::Column::ContainerFormat,
+                Expr::value(image.container_format.clone()),
+            )
+            .col_expr(image::Column::MinDisk, Expr::value(image.min_disk))
+            .col_expr(image::Column::MinRam, Expr::value(image.min_ram))
+            .col_expr(image::Column::UpdatedAt, Expr::value(image.updated_at))
+            .filter(image::Column::Id.eq(&image.id))
+            .exec(&txn)
+            .await?;
+        property::Entity::delete_many()
+            .filter(property::Column::ImageId.eq(&image.id))
+            .exec(&txn)
+            .await?;
+        write_properties(&txn, image).await?;
+        tag::Entity::delete_many()
+            .filter(tag::Column::ImageId.eq(&image.id))
+            .exec(&txn)
+            .await?;
+        write_tags(&txn, image).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Moves the image from one of `from` to `to`; false when it was in none of them
+    /// (another request won the race).
+    pub async fn transition(&self, id: &str, from: &[Status], to: Status) -> DbResult<bool> {
+        let result = image::Entity::update_many()
+            .col_expr(image::Column::Status, Expr::value(to.as_str()))
+            .col_expr(image::Column::UpdatedAt, Expr::value(now()))
+            .filter(image::Column::Id.eq(id))
+            .filter(image::Column::Status.is_in(from.iter().map(|s| s.as_str())))
+            .exec(&self.db)
+            .await?;
+        Ok(result.rows_affected == 1)
+    }
+
+    /// Records the data's size and hashes and sets `status`, when the image is still
+    /// in `from` (false otherwise: it was deleted or changed meanwhile).
+    pub async fn save_data(&self, image: &Image, from: Status) -> DbResult<bool> {
+        let result = image::Entity::update_many()
+            .col_expr(image::Column::Status, Expr::value(image.status.as_str()))
+            .col_expr(image::Column::Size, Expr::value(image.size))
+            .col_expr(image::Column::VirtualSize, Expr::value(image.virtual_size))
+            .col_expr(image::Column::Checksum, Expr::value(image.checksum.clone()))
+            .col_expr(
+                image::Column::OsHashAlgo,
+                Expr::value(image.os_hash_algo.clone()),
+            )
+            .col_expr(
+                image::Column::OsHashValue,
+                Expr::value(image.os_hash_value.clone()),
+            )
+            .col_expr(image::Column::UpdatedAt, Expr::value(now()))
+            .filter(image::Column::Id.eq(&image.id))
+            .filter(image::Column::Status.eq(from.as_str()))
+            .exec(&self.db)
+            .await?;
+        Ok(result.rows_affected == 1)
+    }
+
+    /// Records a copy of the data in `store`.
+    pub async fn add_location(&self, id: &str, location: &Location) -> DbResult<()> {
+        location::Entity::insert(location::ActiveModel {
+            image_id: Set(id.to_string()),
+            store: Set(location.store.clone()),
+            url: Set(location.url.clone()),
+            created_at: Set(now()),
+        })
+        .exec(&self.db)
+        .await?;
+        Ok(())
+    }
+
+    /// Forgets the copy of the data in `store`.
+    pub async fn remove_location(&self, id: &str, store: &str) -> DbResult<()> {
+        location::Entity::delete_many()
+            .filter(location::Column::ImageId.eq(id))
+            .filter(location::Column::Store.eq(store))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// Sets (or with `None` removes) one extra property, outside any user edit:
+    /// the import flow's `os_glance_*` bookkeeping.
+    pub async fn set_property(&self, id: &str, name: &str, value: Option<&str>) -> DbResult<()> {
+        let txn = self.db.begin().await?;
+        property::Entity::delete_many()
+            .filter(property::Column::ImageId.eq(id))
+            .filter(property::Column::Name.eq(name))
+            .exec(&txn)
+            .await?;
+        if let Some(value) = value {
+            property::Entity::insert(property::ActiveModel {
+                image_id: Set(id.to_string()),
+                name: Set(name.to_string()),
+                value: Set(value.to_string()),
+            })
+            .exec(&txn)
+            .await?;
+        }
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Removes the image and everything attached to it.
+    pub async fn delete(&self, id: &str) -> DbResult<()> {
+        let txn = self.db.begin().await?;
+        for statement in [
+            property::Entity::delete_many()
+                .filter(property::Column::ImageId.eq(id))
+                .exec(&txn)
+                .await,
+            tag::Entity::delete_many()
+                .filter(tag::Column::ImageId.eq(id))
+                .exec(&txn)
+                .await,
+            member::Entity::delete_many()
+                .filter(member::Column::ImageId.eq(id))
+                .exec(&txn)
+                .await,
+            location::Entity::delete_many()
+                .filter(location::Column::ImageId.eq(id))
+                .exec(&txn)
+                .await,
+        ] {
+            statement?;
+        }
+        image::Entity::delete_by_id(id).exec(&txn).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+}
+
+async fn write_properties(db: &impl ConnectionTrait, image: &Image) -> DbResult<()> {
+    if image.properties.is_empty() {
+        return Ok(());
+    }
+    property::Entity::insert_many(image.properties.iter().map(|(k, v)| property::ActiveModel {
+        image_id: Set(image.id.clone()),
+        name: Set(k.clone()),
+        value: Set(v.clone()),
+    }))
+    .exec(db)
+    .await?;
+    Ok(())
+}
+
+async fn write_tags(db: &impl ConnectionTrait, image: &Image) -> DbResult<()> {
+    if image.tags.is_empty() {
+        return Ok(());
+    }
+    tag::Entity::insert_many(image.tags.iter().map(|t| tag::ActiveModel {
+        image_id: Set(image.id.clone()),
+        value: Set(t.clone()),
+    }))
+    .exec(db)
+    .await?;
+    Ok(())
+}
+
+fn to_active(image: &Image) -> image::ActiveModel {
+    image::ActiveModel {
+        id: Set(image.id.clone()),
+        name: Set(image.name.clone()),
+        owner: Set(image.owner.clone()),
+        status: Set(image.status.as_str().to_string()),
+        visibility: Set(image.visibility.as_str().to_string()),
+        protected: Set(image.protected),
+        os_hidden: Set(image.os_hidden),
+        disk_format: Set(image.disk_format.clone()),
+        container_format: Set(image.container_format.clone()),
+        size: Set(image.size),
+        virtual_size: Set(image.virtual_size),
+        checksum: Set(image.checksum.clone()),
+        os_hash_algo: Set(image.os_hash_algo.clone()),
+        os_hash_value: Set(image.os_hash_value.clone()),
+        min_disk: Set(image.min_disk),
+        min_ram: Set(image.min_ram),
+        created_at: Set(image.created_at),
+        updated_at: Set(image.updated_at),
+    }
+}
+
+fn from_row(row: image::Model) -> Image {
+    Image {
+        status: Status::parse(&row.status).unwrap_or(Status::Killed),
+        visibility: Visibility::parse(&row.visibility).unwrap_or(Visibility::Private),
+        id: row.id,
+        name: row.name,
+        owner: row.owner,
+        protected: row.protected,
+        os_hidden: row.os_hidden,
+        disk_format: row.disk_format,
+        container_format: row.container_format,
+        size: row.size,
+        virtual_size: row.virtual_size,
+        checksum: row.checksum,
+        os_hash_algo: row.os_hash_algo,
+        os_hash_value: row.os_hash_value,
+        min_disk: row.min_disk,
+        min_ram: row.min_ram,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+        properties: Default::default(),
+        tags: Default::default(),
+        locations: Vec::new(),
+    }
+}

@@ -1,0 +1,143 @@
+//! The file store: one file per image under a directory. Data is written to a
+//! temporary file, fsynced and renamed into place on commit, so a crash never leaves
+//! partial data under an image's name.
+
+use std::io::SeekFrom;
+use std::path::{Path, PathBuf};
+
+use bytes::Bytes;
+use futures::StreamExt;
+use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
+use tokio_util::io::ReaderStream;
+
+use super::{ByteStream, Store, StoreError, StoreWriter};
+
+/// Read buffer size for downloads.
+const READ_CHUNK: usize = 256 * 1024;
+/// Suffix of data being written.
+const PARTIAL: &str = ".partial";
+
+/// A directory of image files.
+pub struct FileStore {
+    id: String,
+    description: String,
+    dir: PathBuf,
+}
+
+impl FileStore {
+    /// Opens (creating) `dir` and removes partial files an earlier crash left.
+    pub async fn open(id: &str, description: &str, dir: PathBuf) -> Result<Self, StoreError> {
+        tokio::fs::create_dir_all(&dir).await?;
+        let mut entries = tokio::fs::read_dir(&dir).await?;
+        while let Some(entry) = entries.next_entry().await? {
+            if entry.file_name().to_string_lossy().ends_with(PARTIAL) {
+                let _ = tokio::fs::remove_file(entry.path()).await;
+            }
+        }
+        Ok(FileStore {
+            id: id.to_string(),
+            description: description.to_string(),
+            dir,
+        })
+    }
+
+    fn path_of(&self, url: &str) -> Result<PathBuf, StoreError> {
+        let path = PathBuf::from(
+            url.strip_prefix("file://")
+                .ok_or_else(|| StoreError::Backend(format!("{url} is not a file:// URL")))?,
+        );
+        if path.parent() != Some(self.dir.as_path()) {
+            return Err(StoreError::Backend(format!(
+                "{url} is outside store {}",
+                self.id
+            )));
+        }
+        Ok(path)
+    }
+}
+
+struct FileWriter {
+    file: tokio::fs::File,
+    partial: PathBuf,
+    target: PathBuf,
+}
+
+#[async_trait::async_trait]
+impl Store for FileStore {
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn description(&self) -> &str {
+        &self.description
+    }
+
+    fn kind(&self) -> &'static str {
+        "file"
+    }
+
+    async fn begin(&self, image_id: &str) -> Result<Box<dyn StoreWriter>, StoreError> {
+        let name = format!("{image_id}.{}", uuid::Uuid::new_v4().simple());
+        let partial = self.dir.join(format!("{name}{PARTIAL}"));
+        let file = tokio::fs::File::create(&partial).await?;
+        Ok(Box::new(FileWriter {
+            file,
+            partial,
+            target: self.dir.join(name),
+        }))
+    }
+
+    async fn read(&self, url: &str, range: Option<(u64, u64)>) -> Result<ByteStream, StoreError> {
+        let path = self.path_of(url)?;
+        let mut file = match tokio::fs::File::open(&path).await {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(StoreError::NotFound(url.to_string()))
+            }
+            Err(e) => return Err(e.into()),
+        };
+        Ok(match range {
+            Some((offset, len)) => {
+                file.seek(SeekFrom::Start(offset)).await?;
+                ReaderStream::with_capacity(file.take(len), READ_CHUNK).boxed()
+            }
+            None => ReaderStream::with_capacity(file, READ_CHUNK).boxed(),
+        })
+    }
+
+    async fn delete(&self, url: &str) -> Result<(), StoreError> {
+        match tokio::fs::remove_file(self.path_of(url)?).await {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl StoreWriter for FileWriter {
+    async fn write(&mut self, chunk: Bytes) -> Result<(), StoreError> {
+        Ok(self.file.write_all(&chunk).await?)
+    }
+
+    async fn commit(mut self: Box<Self>) -> Result<String, StoreError> {
+        self.file.flush().await?;
+        self.file.sync_all().await?;
+        tokio::fs::rename(&self.partial, &self.target).await?;
+        sync_dir(self.target.parent()).await?;
+        Ok(format!("file://{}", self.target.display()))
+    }
+
+    async fn abort(self: Box<Self>) {
+        drop(self.file);
+        let _ = tokio::fs::remove_file(&self.partial).await;
+    }
+}
+
+/// Makes a rename durable.
+async fn sync_dir(dir: Option<&Path>) -> std::io::Result<()> {
+    if let Some(dir) = dir {
+        tokio::fs::File::open(dir).await?.sync_all().await?;
+    }
+    Ok(())
+}
