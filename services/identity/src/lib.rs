@@ -7,6 +7,8 @@ pub mod domain;
 pub mod fernet;
 pub mod notify;
 pub mod policies;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 use std::sync::Arc;
 

@@ -30,7 +30,7 @@ async fn stores(State(glance): State<AppState>) -> impl IntoResponse {
         .map(|s| {
             let mut store = json!({"id": s.id(), "description": s.description()});
             if s.id() == glance.stores.default_id() {
-                store["default"] = Value::Bool(true);
+                store["default"] = Value::String("true".into());
             }
             store
         })
@@ -62,7 +62,7 @@ async fn stores_detail(
                 "properties": {},
             });
             if s.id() == glance.stores.default_id() {
-                store["default"] = Value::Bool(true);
+                store["default"] = Value::String("true".into());
             }
             store
         })
