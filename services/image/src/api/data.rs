@@ -1,9 +1,6 @@
 //! `/v2/images/{id}/file`: upload (streamed, sized or chunked) and download (with
 //! a single byte range).
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
-
 use axum::body::Body;
 use axum::extract::{Path, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -68,33 +65,29 @@ async fn download(
         return Ok(StatusCode::NO_CONTENT.into_response());
     };
     let size = download.image.size.unwrap_or_default().max(0) as u64;
-    let sent = Arc::new(AtomicU64::new(0));
-    let counter = sent.clone();
-    let notify = glance.clone();
-    let image = download.image.clone();
-    let user = caller.ctx.user_id.clone();
-    let project = caller.ctx.project_id.clone();
-    let stream = download
-        .stream
-        .inspect(move |chunk| {
-            if let Ok(chunk) = chunk {
-                counter.fetch_add(chunk.len() as u64, Ordering::Relaxed);
-            }
-        })
-        .chain(
-            futures::stream::once(async move {
-                let bytes = sent.load(Ordering::Relaxed);
-                notify
-                    .notifier
-                    .image_sent(&image, &user, project.as_deref(), bytes);
-                None
-            })
-            .filter_map(|end: Option<std::io::Result<bytes::Bytes>>| async move { end }),
-        );
     let (status, length) = match download.range {
         Some((first, last)) => (StatusCode::PARTIAL_CONTENT, last - first + 1),
         None => (StatusCode::OK, size),
     };
+    // hyper stops reading the stream once Content-Length bytes went out, so
+    // `image.send` is emitted when the last byte is handed over.
+    let mut sent = 0u64;
+    let mut pending = Some((glance.clone(), download.image.clone(), caller));
+    let stream = download.stream.inspect(move |chunk| {
+        if let Ok(chunk) = chunk {
+            sent += chunk.len() as u64;
+            if sent >= length {
+                if let Some((glance, image, caller)) = pending.take() {
+                    glance.notifier.image_sent(
+                        &image,
+                        &caller.ctx.user_id,
+                        caller.ctx.project_id.as_deref(),
+                        sent,
+                    );
+                }
+            }
+        }
+    });
     let mut response = Response::new(Body::from_stream(stream));
     *response.status_mut() = status;
     let h = response.headers_mut();

@@ -140,6 +140,7 @@ impl MigrationTrait for Initial {
                 .col(required("image_id", 36))
                 .col(required("store", 255))
                 .col(text("url").not_null())
+                .col(int("position"))
                 .col(stamp("created_at"))
                 .primary_key(&mut key(&["image_id", "store"]))
                 .foreign_key(&mut fk("image_locations", "image_id", "images"))

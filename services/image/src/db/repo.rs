@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use ferrostack_db::DbResult;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, TransactionTrait,
 };
 
 use super::entity::{image, location, member, property, tag};
@@ -65,7 +65,7 @@ impl Repo {
             .filter(location::Column::ImageId.is_in(ids))
             .all(&self.db)
             .await?;
-        locations.sort_by_key(|l| l.created_at);
+        locations.sort_by_key(|l| l.position);
         for l in locations {
             if let Some(&i) = index.get(&l.image_id) {
                 images[i].locations.push(Location {
@@ -167,10 +167,15 @@ impl Repo {
 
     /// Records a copy of the data in `store`.
     pub async fn add_location(&self, id: &str, location: &Location) -> DbResult<()> {
+        let position = location::Entity::find()
+            .filter(location::Column::ImageId.eq(id))
+            .count(&self.db)
+            .await?;
         location::Entity::insert(location::ActiveModel {
             image_id: Set(id.to_string()),
             store: Set(location.store.clone()),
             url: Set(location.url.clone()),
+            position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
             created_at: Set(now()),
         })
         .exec(&self.db)

@@ -10,6 +10,8 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub store: String,
     pub url: String,
+    /// Order of arrival among the image's locations.
+    pub position: i32,
     pub created_at: DateTime,
 }
 

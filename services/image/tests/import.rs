@@ -1,0 +1,223 @@
+//! Interoperable import: staging, glance-direct into one or all stores, copy-image,
+//! the stores API, and notifications.
+
+mod common;
+
+use common::{hashes, Cloud};
+use ferrostack_rpc::Priority;
+use reqwest::Method;
+use serde_json::json;
+
+async fn stage(
+    cloud: &Cloud,
+    id: &str,
+    who: &ferrostack_identity::testing::Persona,
+    data: &[u8],
+) -> common::Resp {
+    cloud
+        .send(
+            cloud
+                .request(Method::PUT, &format!("/v2/images/{id}/stage"), Some(who))
+                .header("content-type", "application/octet-stream")
+                .body(data.to_vec()),
+        )
+        .await
+}
+
+#[tokio::test]
+async fn glance_direct_into_all_stores() {
+    let cloud = Cloud::start().await;
+    let alice = cloud.member().await;
+    let info = cloud.get("/v2/info/import", &alice).await.expect(200).body;
+    assert_eq!(
+        info["import-methods"]["value"],
+        json!(["glance-direct", "copy-image"])
+    );
+    let stores = cloud.get("/v2/info/stores", &alice).await.expect(200).body;
+    assert_eq!(
+        stores["stores"][0],
+        json!({"id": "fast", "description": "Fast store", "default": "true"})
+    );
+    assert_eq!(stores["stores"][1]["id"], "cheap");
+    cloud
+        .get("/v2/info/stores/detail", &alice)
+        .await
+        .expect(403);
+    let admin = cloud.admin().await;
+    let detail = cloud
+        .get("/v2/info/stores/detail", &admin)
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(detail["stores"][0]["type"], "file");
+
+    let image = cloud
+        .create(
+            &alice,
+            json!({"name": "imp", "disk_format": "raw", "container_format": "bare"}),
+        )
+        .await;
+    let id = image["id"].as_str().unwrap();
+    let import = format!("/v2/images/{id}/import");
+    let resp = cloud
+        .post(
+            &import,
+            &alice,
+            json!({"method": {"name": "glance-direct"}}),
+        )
+        .await
+        .expect(409);
+    assert!(resp.text().contains("needs to be staged"));
+    let data = vec![42u8; 100_000];
+    stage(&cloud, id, &alice, &data).await.expect(204);
+    let staged = cloud.get(&format!("/v2/images/{id}"), &alice).await.body;
+    assert_eq!(staged["status"], "uploading");
+    assert_eq!(staged["size"], 100_000);
+    let resp = stage(&cloud, id, &alice, &data).await.expect(409);
+    assert!(resp.text().contains("from uploading to uploading"));
+    for (body, text) in [
+        (json!({}), "requires a 'method' field"),
+        (json!({"method": {}}), "requires a 'name' field"),
+        (
+            json!({"method": {"name": "foo"}}),
+            "Unknown import method name 'foo'.",
+        ),
+        (
+            json!({"method": {"name": "glance-direct"}, "all_stores_must_succeed": "x"}),
+            "must be boolean",
+        ),
+        (
+            json!({"method": {"name": "glance-direct"}, "stores": ["nowhere"]}),
+            "nowhere",
+        ),
+    ] {
+        let resp = cloud.post(&import, &alice, body).await.expect(400);
+        assert!(resp.text().contains(text), "{}", resp.text());
+    }
+    cloud
+        .post(
+            &import,
+            &alice,
+            json!({"method": {"name": "glance-direct"}, "all_stores": true}),
+        )
+        .await
+        .expect(202);
+    let image = cloud.wait_status(id, &alice, "active").await;
+    let (md5, sha) = hashes(&data);
+    assert_eq!(image["checksum"], md5.as_str());
+    assert_eq!(image["os_hash_value"], sha.as_str());
+    assert_eq!(image["stores"], "fast,cheap");
+    assert_eq!(image["os_glance_importing_to_stores"], "");
+    assert_eq!(image["os_glance_failed_import"], "");
+    assert_eq!(
+        cloud
+            .get(&format!("/v2/images/{id}/file"), &alice)
+            .await
+            .bytes,
+        data
+    );
+    let staging = cloud.env.dir.join("staging");
+    assert_eq!(
+        std::fs::read_dir(&staging).unwrap().count(),
+        0,
+        "staged data removed"
+    );
+    let resp = cloud
+        .post(
+            &import,
+            &alice,
+            json!({"method": {"name": "glance-direct"}}),
+        )
+        .await
+        .expect(409);
+    assert!(resp
+        .text()
+        .contains("Image with status active cannot be target for import"));
+}
+
+#[tokio::test]
+async fn copy_image_to_another_store_is_for_admins() {
+    let cloud = Cloud::start().await;
+    let alice = cloud.member().await;
+    let admin = cloud.admin().await;
+    let id = cloud.image_with(&alice, b"copy me").await;
+    let import = format!("/v2/images/{id}/import");
+    let body = json!({"method": {"name": "copy-image"}, "stores": ["cheap"]});
+    let resp = cloud.post(&import, &alice, body.clone()).await.expect(403);
+    assert!(resp.text().contains("copy_image"));
+    cloud.post(&import, &admin, body).await.expect(202);
+    for _ in 0..200 {
+        let image = cloud.get(&format!("/v2/images/{id}"), &alice).await.body;
+        if image["stores"] == "fast,cheap" {
+            assert_eq!(image["os_glance_failed_import"], "");
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let image = cloud.get(&format!("/v2/images/{id}"), &alice).await.body;
+    panic!("copy never finished: {image}");
+}
+
+#[tokio::test]
+async fn bad_staged_content_fails_the_import() {
+    let cloud = Cloud::start().await;
+    let alice = cloud.member().await;
+    let image = cloud
+        .create(
+            &alice,
+            json!({"name": "bad", "disk_format": "qcow2", "container_format": "bare"}),
+        )
+        .await;
+    let id = image["id"].as_str().unwrap();
+    stage(&cloud, id, &alice, &[0u8; 2048]).await.expect(204);
+    cloud
+        .post(
+            &format!("/v2/images/{id}/import"),
+            &alice,
+            json!({"method": {"name": "glance-direct"}}),
+        )
+        .await
+        .expect(202);
+    let image = cloud.wait_status(id, &alice, "queued").await;
+    assert_eq!(image["os_glance_failed_import"], "fast");
+    assert!(image.get("stores").is_none());
+}
+
+#[tokio::test]
+async fn events_on_the_bus() {
+    let cloud = Cloud::start().await;
+    let transport = cloud.glance.cfg.messaging.transport().await.unwrap();
+    let mut events = transport.listen(Priority::Info).await.unwrap();
+    let alice = cloud.member().await;
+    let id = cloud.image_with(&alice, b"evented").await;
+    cloud
+        .get(&format!("/v2/images/{id}/file"), &alice)
+        .await
+        .expect(200);
+    cloud
+        .delete(&format!("/v2/images/{id}"), &alice)
+        .await
+        .expect(204);
+    let mut seen = Vec::new();
+    while seen.last().map(String::as_str) != Some("image.delete") {
+        let event = tokio::time::timeout(std::time::Duration::from_secs(10), events.next())
+            .await
+            .expect("an event")
+            .unwrap();
+        if event.payload["id"] == id.as_str() || event.payload["image_id"] == id.as_str() {
+            assert!(event.publisher_id.starts_with("image."));
+            seen.push(event.event_type);
+        }
+    }
+    assert_eq!(
+        seen,
+        [
+            "image.create",
+            "image.prepare",
+            "image.upload",
+            "image.activate",
+            "image.send",
+            "image.delete"
+        ]
+    );
+}
