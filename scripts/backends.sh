@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Starts the production backends the tests exercise — RabbitMQ, MariaDB, PostgreSQL,
-# memcached — each on its own loopback port with its own data directory, and only
+# memcached, and an S3 server (moto, from the test venv) — each on its own loopback port with its own data directory, and only
 # when it is not already running. Stops them by PID with `stop`.
 #
 #   scripts/backends.sh start      start what is not running, drop old test databases,
@@ -19,6 +19,8 @@ RABBIT_NODE=ferro@localhost
 MYSQL_PORT=${FERRO_MYSQL_PORT:-3316}
 PG_PORT=${FERRO_PG_PORT:-5442}
 MEMCACHED_PORT=${FERRO_MEMCACHED_PORT:-11222}
+S3_PORT=${FERRO_S3_PORT:-5011}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 
 log() { echo "backends: $*" >&2; }
@@ -101,6 +103,17 @@ start_memcached() {
   wait_port "$MEMCACHED_PORT" memcached
 }
 
+start_s3() {
+  local d=$DIR/s3
+  mkdir -p "$d"
+  if alive "$d/pid" && port_open "$S3_PORT"; then return; fi
+  bash "$ROOT/scripts/venv.sh"
+  log "starting the moto S3 server on 127.0.0.1:$S3_PORT"
+  setsid "$ROOT/.venv/bin/moto_server" -H 127.0.0.1 -p "$S3_PORT" > "$d/log" 2>&1 < /dev/null &
+  echo $! > "$d/pid"
+  wait_port "$S3_PORT" s3
+}
+
 # Drops the per-test databases (ferro_t_*) earlier runs left behind.
 cleanup() {
   local my=(mariadb --no-defaults --socket="$DIR/mariadb/sock" -uroot -N)
@@ -118,6 +131,7 @@ export FERRO_TEST_RABBITMQCTL="env HOME=$DIR/rabbitmq /usr/lib/rabbitmq/bin/rabb
 export FERRO_TEST_MYSQL_URL=mysql://ferro:ferro@127.0.0.1:$MYSQL_PORT
 export FERRO_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:$PG_PORT
 export FERRO_TEST_MEMCACHED=127.0.0.1:$MEMCACHED_PORT
+export FERRO_TEST_S3_URL=http://127.0.0.1:$S3_PORT
 ENV
   echo "$DIR/env"
 }
@@ -137,6 +151,7 @@ case ${1:-start} in
     start_mariadb
     start_postgres
     start_memcached
+    start_s3
     cleanup
     write_env
     ;;
@@ -146,6 +161,7 @@ case ${1:-start} in
     stop_pid mariadb "$DIR/mariadb/pid"
     [ -f "$DIR/postgres/data/postmaster.pid" ] && runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$DIR/postgres/data" -m fast stop > /dev/null || true
     stop_pid memcached "$DIR/memcached/pid"
+    stop_pid s3 "$DIR/s3/pid"
     ;;
   *) die "usage: $0 start|stop|env" ;;
 esac

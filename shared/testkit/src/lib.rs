@@ -5,6 +5,7 @@
 //!   from `FERRO_TEST_MYSQL_URL` / `FERRO_TEST_POSTGRES_URL` (`make backends` sets them).
 //! - `FERRO_TEST_TRANSPORT` = `memory` (default) | `rabbit` (`FERRO_TEST_RABBIT_URL`).
 //! - `FERRO_TEST_CACHE` = `local` (default) | `memcached` (`FERRO_TEST_MEMCACHED`).
+//! - [`s3_url`]: the S3-compatible server of the object-store tests (`FERRO_TEST_S3_URL`).
 //!
 //! A backend that is asked for but not configured fails the test; nothing is skipped.
 
@@ -102,6 +103,11 @@ fn transport_url(id: &str) -> String {
         "rabbit" => required("FERRO_TEST_RABBIT_URL"),
         other => panic!("FERRO_TEST_TRANSPORT={other}: expected memory or rabbit"),
     }
+}
+
+/// The S3-compatible server the tests of S3 stores use (moto on loopback).
+pub fn s3_url() -> String {
+    required("FERRO_TEST_S3_URL")
 }
 
 /// A service serving on a loopback port until dropped.
