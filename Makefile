@@ -42,13 +42,13 @@ backends-stop:
 test-unit:
 	bash scripts/with-backends.sh $(CARGO) nextest run --workspace --no-fail-fast
 
-# The identity suite again on the production backends.
-IDENTITY_SUITE := -p ferrostack-identity --test tokens --test resources --test policy
+# The identity and image suites again on the production backends.
+BACKEND_SUITES := -p ferrostack-identity --test tokens --test resources --test policy -p ferrostack-image
 test-backends:
 	FERRO_TEST_DB=mysql FERRO_TEST_TRANSPORT=rabbit bash scripts/with-backends.sh \
-		$(CARGO) nextest run --no-fail-fast $(IDENTITY_SUITE)
+		$(CARGO) nextest run --no-fail-fast $(BACKEND_SUITES)
 	FERRO_TEST_DB=postgres FERRO_TEST_TRANSPORT=rabbit FERRO_TEST_CACHE=memcached \
-		bash scripts/with-backends.sh $(CARGO) nextest run --no-fail-fast $(IDENTITY_SUITE)
+		bash scripts/with-backends.sh $(CARGO) nextest run --no-fail-fast $(BACKEND_SUITES)
 
 test-e2e: venv
 	$(CARGO) build -p ferrostack -p ferrostack-identity

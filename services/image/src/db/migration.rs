@@ -1,6 +1,6 @@
 //! The image schema.
 
-use ferrostack_db::schema::{fk, flag, id, index, table, text};
+use ferrostack_db::schema::{fk, flag, id, index, table};
 use ferrostack_db::sea_orm_migration::prelude::*;
 
 /// Runs every image migration in order.
@@ -37,6 +37,10 @@ fn required(name: &str, len: u32) -> ColumnDef {
         .string_len(len)
         .not_null()
         .to_owned()
+}
+
+fn required_text(name: &str) -> ColumnDef {
+    ColumnDef::new(Alias::new(name)).text().not_null().to_owned()
 }
 
 fn big(name: &str) -> ColumnDef {
@@ -107,7 +111,7 @@ impl MigrationTrait for Initial {
             table("image_properties")
                 .col(required("image_id", 36))
                 .col(required("name", 255))
-                .col(text("value").not_null())
+                .col(required_text("value"))
                 .primary_key(&mut key(&["image_id", "name"]))
                 .foreign_key(&mut fk("image_properties", "image_id", "images"))
                 .to_owned(),
@@ -139,7 +143,7 @@ impl MigrationTrait for Initial {
             table("image_locations")
                 .col(required("image_id", 36))
                 .col(required("store", 255))
-                .col(text("url").not_null())
+                .col(required_text("url"))
                 .col(int("position"))
                 .col(stamp("created_at"))
                 .primary_key(&mut key(&["image_id", "store"]))
