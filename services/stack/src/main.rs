@@ -2,6 +2,7 @@
 //! with embedded backends, bootstrapped and ready for the `openstack` CLI.
 
 mod health;
+mod register;
 mod services;
 mod supervisor;
 mod written;

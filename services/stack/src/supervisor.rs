@@ -10,6 +10,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 use crate::health::wait_healthy;
+use crate::register::Registrar;
 use crate::services::{ServiceSpec, SERVICES};
 use crate::written::{write_all, AdminAccess};
 use crate::UpArgs;
@@ -48,13 +49,26 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
 
     let mut running: Vec<Running> = Vec::new();
     let outcome = async {
+        let identity_url = url(&SERVICES[0]);
+        let mut registrar = None;
         for spec in SERVICES {
             let port = spec.port + args.port_offset;
             let env = service_env(&data_dir, args.bind, port);
+            let mut own_config = None;
             if spec.name == "identity" {
                 bootstrap_identity(&bin_dir, spec, &args, &env, &url(spec)).await?;
             }
-            let mut command = command(&bin_dir, spec, &args, &env);
+            if let Some(entry) = &spec.catalog {
+                if registrar.is_none() {
+                    registrar = Some(Registrar::login(&identity_url, &args.admin_password).await?);
+                }
+                let registrar = registrar.as_ref().expect("logged in above");
+                let password = secret(&data_dir, entry.name)?;
+                registrar.service(entry, &url(spec)).await?;
+                registrar.service_user(entry.name, &password).await?;
+                own_config = Some(write_config(&data_dir, spec, entry.name, &password, &identity_url)?);
+            }
+            let mut command = command(&bin_dir, spec, &args, &env, own_config.as_deref());
             command.arg("serve");
             running.push(Running { name: spec.name, child: spawn_prefixed(command, spec.name)? });
             let ready_in = wait_healthy(SocketAddr::new(url_host, port), START_TIMEOUT).await?;
@@ -93,8 +107,19 @@ fn service_env(data_dir: &Path, bind: IpAddr, port: u16) -> Vec<(String, String)
     ]
 }
 
-fn command(bin_dir: &Path, spec: &ServiceSpec, args: &UpArgs, env: &[(String, String)]) -> Command {
+/// A command for `spec`: our generated file first (when any), then the operator's
+/// files, which win.
+fn command(
+    bin_dir: &Path,
+    spec: &ServiceSpec,
+    args: &UpArgs,
+    env: &[(String, String)],
+    own_config: Option<&Path>,
+) -> Command {
     let mut command = Command::new(bin_dir.join(spec.binary));
+    if let Some(file) = own_config {
+        command.arg("--config-file").arg(file);
+    }
     for file in &args.config_file {
         command.arg("--config-file").arg(file);
     }
@@ -112,7 +137,7 @@ async fn bootstrap_identity(
     env: &[(String, String)],
     url: &str,
 ) -> anyhow::Result<()> {
-    let mut command = command(bin_dir, spec, args, env);
+    let mut command = command(bin_dir, spec, args, env, None);
     command
         .arg("bootstrap")
         .env("OS_BOOTSTRAP_PASSWORD", &args.admin_password)
@@ -124,6 +149,47 @@ async fn bootstrap_identity(
         anyhow::bail!("{} bootstrap failed ({status})", spec.name);
     }
     Ok(())
+}
+
+/// The password of service user `name`, made once and kept in `<data>/secrets/`.
+fn secret(data_dir: &Path, name: &str) -> anyhow::Result<String> {
+    use std::io::Read;
+    use std::os::unix::fs::PermissionsExt;
+    let dir = data_dir.join("secrets");
+    std::fs::create_dir_all(&dir)?;
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))?;
+    let path = dir.join(name);
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        if !existing.trim().is_empty() {
+            return Ok(existing.trim().to_string());
+        }
+    }
+    let mut bytes = [0u8; 16];
+    std::fs::File::open("/dev/urandom")?.read_exact(&mut bytes)?;
+    let password: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    std::fs::write(&path, &password)?;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+    Ok(password)
+}
+
+/// Writes `<data>/<service>.conf` (mode 0600): the service's own settings and its
+/// `[keystone_authtoken]` credentials.
+fn write_config(
+    data_dir: &Path,
+    spec: &ServiceSpec,
+    user: &str,
+    password: &str,
+    identity_url: &str,
+) -> anyhow::Result<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    let path = data_dir.join(format!("{}.conf", spec.name));
+    let text = format!(
+        "# Written by `ferrostack up`; rewritten at every start.\n{}\n[keystone_authtoken]\nauth_url = {identity_url}\nusername = {user}\npassword = {password}\nproject_name = service\nuser_domain_name = Default\nproject_domain_name = Default\n",
+        spec.config
+    );
+    std::fs::write(&path, text)?;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+    Ok(path)
 }
 
 /// Spawns `command` with its stdout and stderr copied line by line, prefixed.

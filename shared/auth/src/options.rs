@@ -103,7 +103,9 @@ pub struct AuthOptions {
 impl AuthOptions {
     /// Reads and checks the options; `auth_url`, `username` and `password` are required.
     pub fn from_config(config: &Config) -> Result<Self, ConfigError> {
-        let auth_url = config.require(&AUTH_URL)?.trim_end_matches('/').to_owned();
+        // keystoneauth accepts the versioned URL too; requests add `/v3` themselves.
+        let auth_url = config.require(&AUTH_URL)?.trim_end_matches('/');
+        let auth_url = auth_url.strip_suffix("/v3").unwrap_or(auth_url).to_owned();
         let cache_time: i64 = config.get_parsed(&TOKEN_CACHE_TIME)?;
         let mut memcached_servers = config.get_list(&MEMCACHED_SERVERS);
         if memcached_servers.is_empty() && config.get_bool(&CACHE_ENABLED)? {
@@ -149,7 +151,7 @@ mod tests {
     #[test]
     fn cache_servers_fall_back_to_the_cache_section() {
         let base = [
-            (S, "auth_url", "http://id:5000/"),
+            (S, "auth_url", "http://id:5000/v3/"),
             (S, "username", "glance"),
             (S, "password", "pw"),
             ("cache", "enabled", "true"),

@@ -40,7 +40,10 @@ fn required(name: &str, len: u32) -> ColumnDef {
 }
 
 fn required_text(name: &str) -> ColumnDef {
-    ColumnDef::new(Alias::new(name)).text().not_null().to_owned()
+    ColumnDef::new(Alias::new(name))
+        .text()
+        .not_null()
+        .to_owned()
 }
 
 fn big(name: &str) -> ColumnDef {
