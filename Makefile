@@ -25,6 +25,7 @@ fmt:
 # Load figures for the README (wrk, pinned cores); see bench/.
 bench:
 	bash bench/identity.sh
+	bash bench/image.sh
 
 deps:
 	bash scripts/deps.sh

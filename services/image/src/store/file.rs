@@ -1,5 +1,6 @@
 //! The file store: one file per image under a directory. Data is written to a
-//! temporary file, fsynced and renamed into place on commit, so a crash never leaves
+//! temporary file by a blocking writer thread (so the network and the disk work at
+//! the same time), fsynced and renamed into place on commit, so a crash never leaves
 //! partial data under an image's name.
 
 use std::io::SeekFrom;
@@ -7,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
 use futures::StreamExt;
-use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use tokio_util::io::ReaderStream;
 
 use super::{ByteStream, Store, StoreError, StoreWriter};
@@ -56,10 +57,44 @@ impl FileStore {
     }
 }
 
+/// Chunks queued for the writer thread.
+const WRITE_QUEUE: usize = 64;
+/// The writer thread's buffer.
+const WRITE_BUFFER: usize = 4 * 1024 * 1024;
+
 struct FileWriter {
-    file: tokio::fs::File,
+    tx: Option<tokio::sync::mpsc::Sender<Bytes>>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
     partial: PathBuf,
     target: PathBuf,
+}
+
+impl FileWriter {
+    fn start(file: std::fs::File, partial: PathBuf, target: PathBuf) -> Self {
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(WRITE_QUEUE);
+        let task = tokio::task::spawn_blocking(move || {
+            use std::io::Write;
+            let mut out = std::io::BufWriter::with_capacity(WRITE_BUFFER, file);
+            while let Some(chunk) = rx.blocking_recv() {
+                out.write_all(&chunk)?;
+            }
+            out.into_inner().map_err(|e| e.into_error())?.sync_all()
+        });
+        FileWriter {
+            tx: Some(tx),
+            task,
+            partial,
+            target,
+        }
+    }
+
+    /// Ends the writer thread, returning its outcome.
+    async fn finish(&mut self) -> std::io::Result<()> {
+        self.tx = None;
+        (&mut self.task)
+            .await
+            .map_err(|e| std::io::Error::other(e.to_string()))?
+    }
 }
 
 #[async_trait::async_trait]
@@ -79,12 +114,12 @@ impl Store for FileStore {
     async fn begin(&self, image_id: &str) -> Result<Box<dyn StoreWriter>, StoreError> {
         let name = format!("{image_id}.{}", uuid::Uuid::new_v4().simple());
         let partial = self.dir.join(format!("{name}{PARTIAL}"));
-        let file = tokio::fs::File::create(&partial).await?;
-        Ok(Box::new(FileWriter {
+        let file = tokio::fs::File::create(&partial).await?.into_std().await;
+        Ok(Box::new(FileWriter::start(
             file,
             partial,
-            target: self.dir.join(name),
-        }))
+            self.dir.join(name),
+        )))
     }
 
     async fn read(&self, url: &str, range: Option<(u64, u64)>) -> Result<ByteStream, StoreError> {
@@ -117,19 +152,32 @@ impl Store for FileStore {
 #[async_trait::async_trait]
 impl StoreWriter for FileWriter {
     async fn write(&mut self, chunk: Bytes) -> Result<(), StoreError> {
-        Ok(self.file.write_all(&chunk).await?)
+        let sent = match &self.tx {
+            Some(tx) => tx.send(chunk).await.is_ok(),
+            None => false,
+        };
+        if sent {
+            return Ok(());
+        }
+        // The writer thread stopped: its error says why.
+        Err(match self.finish().await {
+            Err(e) => e.into(),
+            Ok(()) => StoreError::Backend("the writer stopped".into()),
+        })
     }
 
     async fn commit(mut self: Box<Self>) -> Result<String, StoreError> {
-        self.file.flush().await?;
-        self.file.sync_all().await?;
+        if let Err(e) = self.finish().await {
+            let _ = tokio::fs::remove_file(&self.partial).await;
+            return Err(e.into());
+        }
         tokio::fs::rename(&self.partial, &self.target).await?;
         sync_dir(self.target.parent()).await?;
         Ok(format!("file://{}", self.target.display()))
     }
 
-    async fn abort(self: Box<Self>) {
-        drop(self.file);
+    async fn abort(mut self: Box<Self>) {
+        let _ = self.finish().await;
         let _ = tokio::fs::remove_file(&self.partial).await;
     }
 }
