@@ -146,16 +146,49 @@ async fn copy_image_to_another_store_is_for_admins() {
     let resp = cloud.post(&import, &alice, body.clone()).await.expect(403);
     assert!(resp.text().contains("copy_image"));
     cloud.post(&import, &admin, body).await.expect(202);
+    let mut copied = false;
     for _ in 0..200 {
         let image = cloud.get(&format!("/v2/images/{id}"), &alice).await.body;
         if image["stores"] == "fast,cheap" {
             assert_eq!(image["os_glance_failed_import"], "");
-            return;
+            copied = true;
+            break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
+    assert!(copied, "copy never finished");
+    // Removing one copy: admins only, never the last one.
+    let resp = cloud
+        .delete(&format!("/v2/stores/fast/{id}"), &alice)
+        .await
+        .expect(403);
+    assert!(resp.text().contains("delete_image_location"));
+    cloud
+        .delete(&format!("/v2/stores/nowhere/{id}"), &admin)
+        .await
+        .expect(409);
+    cloud
+        .delete(&format!("/v2/stores/fast/{id}"), &admin)
+        .await
+        .expect(204);
+    cloud
+        .delete(&format!("/v2/stores/fast/{id}"), &admin)
+        .await
+        .expect(404);
+    let resp = cloud
+        .delete(&format!("/v2/stores/cheap/{id}"), &admin)
+        .await
+        .expect(403);
+    assert!(resp.text().contains("only store containing it"));
     let image = cloud.get(&format!("/v2/images/{id}"), &alice).await.body;
-    panic!("copy never finished: {image}");
+    assert_eq!(image["stores"], "cheap");
+    assert_eq!(
+        cloud
+            .get(&format!("/v2/images/{id}/file"), &alice)
+            .await
+            .bytes,
+        b"copy me"
+    );
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
-//! `/v2/info/*`: import methods, stores and quota usage.
+//! `/v2/info/*` (import methods, stores, quota usage) and `/v2/stores/*`.
 
-use axum::extract::State;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde_json::{json, Value};
 use utoipa_axum::router::OpenApiRouter;
@@ -91,10 +92,26 @@ async fn usage(State(glance): State<AppState>, caller: Caller) -> Result<impl In
     }})))
 }
 
+/// Remove an image's data from one store (admin only).
+#[utoipa::path(delete, path = "/v2/stores/{store_id}/{image_id}", tag = "info", operation_id = "delete_image_from_store",
+    params(("store_id" = String, Path, description = "Store id"), ("image_id" = String, Path, description = "Image id")),
+    responses((status = 204, description = "Removed from the store"), (status = 403), (status = 404), (status = 409)))]
+async fn delete_from_store(
+    State(glance): State<AppState>,
+    caller: Caller,
+    Path((store_id, image_id)): Path<(String, String)>,
+) -> Result<StatusCode> {
+    glance
+        .delete_from_store(&caller, &store_id, &image_id)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(import))
         .routes(routes!(stores))
         .routes(routes!(stores_detail))
         .routes(routes!(usage))
+        .routes(routes!(delete_from_store))
 }

@@ -243,6 +243,48 @@ impl Glance {
         Ok(())
     }
 
+    /// `DELETE /v2/stores/{store}/{id}`: removes one copy of an active image's data.
+    pub async fn delete_from_store(&self, caller: &Caller, store_id: &str, id: &str) -> Result<()> {
+        let (image, target) = self
+            .visible(caller, id, &format!("No image found with ID {id}"))
+            .await?;
+        self.enforce(caller, "get_image_location", &target)?;
+        self.enforce(caller, "delete_image_location", &target)?;
+        let store = self.stores.get(store_id).cloned().ok_or_else(|| {
+            ImageError::Conflict(format!(
+                "The selected store {store_id} is not available on this node."
+            ))
+        })?;
+        if image.status != Status::Active {
+            return Err(ImageError::Conflict(
+                "It's not allowed to remove image data from store if image status is not 'active'"
+                    .into(),
+            ));
+        }
+        let stored: Vec<&Location> = image
+            .locations
+            .iter()
+            .filter(|l| l.store != STAGING_STORE)
+            .collect();
+        let location = stored.iter().find(|l| l.store == store_id).ok_or_else(|| {
+            ImageError::NotFound(format!("Image {id} is not stored in store {store_id}."))
+        })?;
+        if stored.len() == 1 {
+            return Err(ImageError::Forbidden(
+                "Cannot delete image data from the only store containing it. Consider deleting the image instead."
+                    .into(),
+            ));
+        }
+        self.repo.remove_location(id, store_id).await?;
+        if let Err(e) = store.delete(&location.url).await {
+            tracing::warn!(image = id, url = location.url, "data left behind: {e}");
+        }
+        if let Some(image) = self.repo.get(id).await? {
+            self.notifier.image_event("image.update", &image);
+        }
+        Ok(())
+    }
+
     /// `GET /v2/images/{id}/file`: the data (or `None` for an image without data).
     pub async fn download(
         &self,
