@@ -44,7 +44,8 @@ test-unit:
 	bash scripts/with-backends.sh $(CARGO) nextest run --workspace --no-fail-fast
 
 # The identity and image suites again on the production backends.
-BACKEND_SUITES := -p ferrostack-identity --test tokens --test resources --test policy -p ferrostack-image
+BACKEND_SUITES := -p ferrostack-identity -p ferrostack-image \
+	-E 'package(ferrostack-image) | (package(ferrostack-identity) & (binary(tokens) | binary(resources) | binary(policy)))'
 test-backends:
 	FERRO_TEST_DB=mysql FERRO_TEST_TRANSPORT=rabbit bash scripts/with-backends.sh \
 		$(CARGO) nextest run --no-fail-fast $(BACKEND_SUITES)
