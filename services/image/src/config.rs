@@ -12,6 +12,7 @@ use ferrostack_config::{Config, ConfigError, Opt};
 use ferrostack_db::{DbOptions, DATABASE_OPTS};
 use ferrostack_rpc::{MessagingConfig, MESSAGING_OPTS};
 
+use crate::import_filter::{UriFilter, FILTER_OPTS};
 use crate::quota::{QuotaLimits, QUOTA_OPTS};
 
 /// Glance's port.
@@ -69,7 +70,7 @@ pub const ENABLED_IMPORT_METHODS: Opt = Opt::new(
     "DEFAULT",
     "enabled_import_methods",
     "glance-direct,copy-image",
-    "Import methods offered by /v2/info/import.",
+    "Import methods offered by /v2/info/import (glance-direct, copy-image, web-download).",
 );
 pub const NODE_STAGING_URI: Opt = Opt::new(
     "DEFAULT",
@@ -199,6 +200,8 @@ pub struct ImageConfig {
     pub container_formats: Vec<String>,
     pub require_format_match: bool,
     pub quotas: QuotaLimits,
+    /// What web-download may fetch.
+    pub uri_filter: UriFilter,
 }
 
 impl ImageConfig {
@@ -221,6 +224,7 @@ impl ImageConfig {
             MESSAGING_OPTS,
             AUTHTOKEN_OPTS,
             QUOTA_OPTS,
+            FILTER_OPTS,
         ];
         known.extend(store_opts.iter().map(Vec::as_slice));
         config.check(&known);
@@ -235,6 +239,17 @@ impl ImageConfig {
             })?),
             None => state.join("staging"),
         };
+        let import_methods = config.get_list(&ENABLED_IMPORT_METHODS);
+        for method in &import_methods {
+            if !["glance-direct", "copy-image", "web-download"].contains(&method.as_str()) {
+                return Err(invalid(
+                    &ENABLED_IMPORT_METHODS,
+                    format!("'{method}' is not one of glance-direct, copy-image, web-download"),
+                ));
+            }
+        }
+        let uri_filter =
+            UriFilter::from_config(config, import_methods.iter().any(|m| m == "web-download"))?;
         let auth = if config.get(&AUTHTOKEN_OPTS[1]).is_some() {
             Some(AuthOptions::from_config(config)?)
         } else {
@@ -255,12 +270,13 @@ impl ImageConfig {
             tag_quota: quota(config, &IMAGE_TAG_QUOTA)?,
             property_quota: quota(config, &IMAGE_PROPERTY_QUOTA)?,
             member_quota: quota(config, &IMAGE_MEMBER_QUOTA)?,
-            import_methods: config.get_list(&ENABLED_IMPORT_METHODS),
+            import_methods,
             staging_dir,
             disk_formats: config.get_list(&DISK_FORMATS),
             container_formats: config.get_list(&CONTAINER_FORMATS),
             require_format_match: config.get_bool(&REQUIRE_IMAGE_FORMAT_MATCH)?,
             quotas: QuotaLimits::from_config(config)?,
+            uri_filter,
             service,
         })
     }

@@ -4,6 +4,7 @@ pub mod api;
 pub mod config;
 pub mod db;
 pub mod domain;
+pub mod import_filter;
 pub mod inspect;
 pub mod notify;
 pub mod policies;

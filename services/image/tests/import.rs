@@ -87,13 +87,24 @@ async fn glance_direct_into_all_stores() {
             "must be boolean",
         ),
         (
-            json!({"method": {"name": "glance-direct"}, "stores": ["nowhere"]}),
-            "nowhere",
+            json!({"method": {"name": "web-download", "uri": "http://x/"}}),
+            "not enabled",
         ),
     ] {
         let resp = cloud.post(&import, &alice, body).await.expect(400);
         assert!(resp.text().contains(text), "{}", resp.text());
     }
+    let resp = cloud
+        .post(
+            &import,
+            &alice,
+            json!({"method": {"name": "glance-direct"}, "stores": ["nowhere"]}),
+        )
+        .await
+        .expect(409);
+    assert!(resp
+        .text()
+        .contains("Store for identifier nowhere not found"));
     cloud
         .post(
             &import,
@@ -145,6 +156,17 @@ async fn copy_image_to_another_store_is_for_admins() {
     let body = json!({"method": {"name": "copy-image"}, "stores": ["cheap"]});
     let resp = cloud.post(&import, &alice, body.clone()).await.expect(403);
     assert!(resp.text().contains("copy_image"));
+    let resp = cloud
+        .post(
+            &import,
+            &admin,
+            json!({"method": {"name": "copy-image"}, "stores": ["fast"]}),
+        )
+        .await
+        .expect(400);
+    assert!(resp
+        .text()
+        .contains("Image is already present at store 'fast'"));
     cloud.post(&import, &admin, body).await.expect(202);
     let mut copied = false;
     for _ in 0..200 {
@@ -253,4 +275,122 @@ async fn events_on_the_bus() {
             "image.delete"
         ]
     );
+}
+
+/// A one-route HTTP server on loopback: `/image` answers `data`, `/moved` redirects.
+async fn web_server(data: Vec<u8>) -> (u16, tokio_util::sync::CancellationToken) {
+    use axum::routing::get;
+    let router = axum::Router::new()
+        .route("/image", get(move || async move { data.clone() }))
+        .route(
+            "/moved",
+            get(|| async { axum::response::Redirect::temporary("http://127.0.0.1:1/image") }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let stop = tokio_util::sync::CancellationToken::new();
+    let token = stop.clone();
+    tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(token.cancelled_owned())
+            .await
+            .unwrap();
+    });
+    (port, stop)
+}
+
+#[tokio::test]
+async fn web_download_within_the_allow_list() {
+    let data: Vec<u8> = (0..300_000u32).map(|i| (i % 241) as u8).collect();
+    let (port, _stop) = web_server(data.clone()).await;
+    let cloud = Cloud::start_with(|c| {
+        c.set(
+            "DEFAULT",
+            "enabled_import_methods",
+            "glance-direct,web-download,copy-image",
+        );
+        c.set("import_filtering_opts", "allowed_hosts", "127.0.0.1");
+        c.set("import_filtering_opts", "allowed_ports", port.to_string());
+    })
+    .await;
+    let alice = cloud.member().await;
+    let new_image = || {
+        cloud.create(
+            &alice,
+            json!({"name": "web", "disk_format": "raw", "container_format": "bare"}),
+        )
+    };
+    let image = new_image().await;
+    let id = image["id"].as_str().unwrap();
+    let import = format!("/v2/images/{id}/import");
+    for uri in [
+        "http://127.0.0.1:9/image".to_string(),
+        "http://localhost:{port}/image".replace("{port}", &port.to_string()),
+        "file:///etc/passwd".to_string(),
+    ] {
+        let resp = cloud
+            .post(
+                &import,
+                &alice,
+                json!({"method": {"name": "web-download", "uri": uri}}),
+            )
+            .await
+            .expect(400);
+        assert!(
+            resp.text().contains("does not pass filtering"),
+            "{}",
+            resp.text()
+        );
+    }
+    let uri = format!("http://127.0.0.1:{port}/image");
+    cloud
+        .post(
+            &import,
+            &alice,
+            json!({"method": {"name": "web-download", "uri": uri}}),
+        )
+        .await
+        .expect(202);
+    let image = cloud.wait_status(id, &alice, "active").await;
+    assert_eq!(image["checksum"], hashes(&data).0.as_str());
+    assert_eq!(
+        cloud
+            .get(&format!("/v2/images/{id}/file"), &alice)
+            .await
+            .bytes,
+        data
+    );
+    // Only queued images take a web-download.
+    let resp = cloud
+        .post(
+            &import,
+            &alice,
+            json!({"method": {"name": "web-download", "uri": uri}}),
+        )
+        .await
+        .expect(409);
+    assert!(resp.text().contains("cannot be target for import"));
+    // Redirects are not followed: the import fails and the image is queued again.
+    let moved = new_image().await;
+    let moved_id = moved["id"].as_str().unwrap();
+    cloud
+        .post(
+            &format!("/v2/images/{moved_id}/import"),
+            &alice,
+            json!({"method": {"name": "web-download", "uri": format!("http://127.0.0.1:{port}/moved")}}),
+        )
+        .await
+        .expect(202);
+    for _ in 0..200 {
+        let image = cloud
+            .get(&format!("/v2/images/{moved_id}"), &alice)
+            .await
+            .body;
+        if image["os_glance_failed_import"] == "fast" {
+            assert_eq!(image["status"], "queued");
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the redirected import never failed");
 }

@@ -2,7 +2,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, Request, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -29,7 +29,7 @@ async fn stage(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Import image data (`glance-direct` or `copy-image`).
+/// Import image data (`glance-direct`, `web-download` or `copy-image`).
 #[utoipa::path(post, path = "/v2/images/{image_id}/import", tag = "import", operation_id = "import_image",
     request_body(content = Object, content_type = "application/json", description = "The import method and target stores"),
     params(("image_id" = String, Path, description = "Image id")),
@@ -38,10 +38,14 @@ async fn import(
     State(glance): State<AppState>,
     caller: Caller,
     Path(image_id): Path<String>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Result<StatusCode> {
     let body = json_body(&body)?;
-    glance.import(&caller, &image_id, &body).await?;
+    let store = headers
+        .get("x-image-meta-store")
+        .and_then(|v| v.to_str().ok());
+    glance.import(&caller, &image_id, &body, store).await?;
     Ok(StatusCode::ACCEPTED)
 }
 

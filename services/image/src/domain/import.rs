@@ -1,29 +1,27 @@
-//! Interoperable image import: staging (`PUT .../stage`), then `POST .../import`
-//! with `glance-direct` (staged data → stores) or `copy-image` (an active image's
-//! data → more stores). Imports run in the background; progress is visible in the
+//! Interoperable image import: `POST /v2/images/{id}/import` with `glance-direct`
+//! (staged data → stores), `web-download` (a URI → stores; off unless enabled with
+//! an allow-list of hosts) or `copy-image` (an active image's data → more stores).
+//! Imports run in the background (`import_run`); progress is visible in the
 //! `os_glance_*` properties as upstream.
 
 use std::sync::Arc;
 
-use bytes::Bytes;
-use futures::Stream;
 use serde_json::Value;
 
-use super::data::STAGING_STORE;
 use super::error::{ImageError, Result};
-use super::model::{Image, Location, Status};
-use super::transfer::receive;
+use super::model::{Image, Status};
 use super::{Caller, Glance};
 
-const IMPORT_TASK: &str = "os_glance_import_task";
-const IMPORTING_TO: &str = "os_glance_importing_to_stores";
-const FAILED_IMPORT: &str = "os_glance_failed_import";
+pub(crate) const IMPORT_TASK: &str = "os_glance_import_task";
+pub(crate) const IMPORTING_TO: &str = "os_glance_importing_to_stores";
+pub(crate) const FAILED_IMPORT: &str = "os_glance_failed_import";
 
 /// An import method.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Method {
     GlanceDirect,
     CopyImage,
+    WebDownload { uri: String },
 }
 
 /// A parsed import request.
@@ -39,9 +37,14 @@ fn bad(message: impl Into<String>) -> ImageError {
     ImageError::BadRequest(message.into())
 }
 
+fn conflict(message: impl Into<String>) -> ImageError {
+    ImageError::Conflict(message.into())
+}
+
 impl ImportRequest {
-    /// Parses the body of `POST /v2/images/{id}/import` with upstream's messages.
-    pub fn parse(body: &Value, enabled: &[String]) -> Result<Self> {
+    /// Parses the body of `POST /v2/images/{id}/import` with upstream's messages;
+    /// `header_store` is the `X-Image-Meta-Store` header.
+    pub fn parse(body: &Value, enabled: &[String], header_store: Option<&str>) -> Result<Self> {
         let method = body
             .get("method")
             .filter(|m| m.is_object())
@@ -53,11 +56,13 @@ impl ImportRequest {
         let parsed = match name {
             "glance-direct" => Method::GlanceDirect,
             "copy-image" => Method::CopyImage,
-            "web-download" | "glance-download" => {
-                return Err(bad(format!(
-                    "Import method {name} is not supported by this cloud."
-                )))
-            }
+            "web-download" => Method::WebDownload {
+                uri: method
+                    .get("uri")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| bad("Import request requires a 'uri' field."))?
+                    .to_string(),
+            },
             other => return Err(bad(format!("Unknown import method name '{other}'."))),
         };
         if !enabled.iter().any(|m| m == name) {
@@ -68,7 +73,7 @@ impl ImportRequest {
             Some(Value::Bool(b)) => Ok(*b),
             Some(_) => Err(bad(format!("'{key}' must be boolean value only"))),
         };
-        let stores = match body.get("stores") {
+        let mut stores = match body.get("stores") {
             None | Some(Value::Null) => None,
             Some(Value::Array(items)) => Some(
                 items
@@ -79,128 +84,62 @@ impl ImportRequest {
             ),
             Some(_) => return Err(bad("'stores' must be a list of store identifiers")),
         };
+        let all_stores = flag("all_stores", false)?;
+        if stores.is_none() {
+            stores = header_store.map(|s| vec![s.to_string()]);
+        }
+        if all_stores && stores.is_some() {
+            return Err(bad(
+                "All_stores parameter can't be used with x-image-meta-store header or stores parameter",
+            ));
+        }
         Ok(ImportRequest {
             method: parsed,
             stores,
-            all_stores: flag("all_stores", false)?,
+            all_stores,
             all_stores_must_succeed: flag("all_stores_must_succeed", true)?,
         })
     }
 }
 
 impl Glance {
-    /// `PUT /v2/images/{id}/stage`: data to the staging area; queued → uploading.
-    pub async fn stage<S, E>(&self, caller: &Caller, id: &str, body: S) -> Result<()>
-    where
-        S: Stream<Item = std::result::Result<Bytes, E>> + Send,
-        E: std::fmt::Display,
-    {
-        let (mut image, target) = self
-            .visible(caller, id, &format!("No image found with ID {id}"))
-            .await?;
-        self.enforce(caller, "upload_image", &target)?;
-        let mut checks = self.data_checks(&image, true).await?;
-        checks.format = None;
-        if !self
-            .repo
-            .transition(id, &[Status::Queued], Status::Uploading)
-            .await?
-        {
-            return Err(ImageError::Conflict(format!(
-                "Image status transition from {} to uploading is not allowed",
-                image.status.as_str()
-            )));
-        }
-        let writer = match self.staging.begin(id).await {
-            Ok(w) => w,
-            Err(e) => {
-                self.repo
-                    .transition(id, &[Status::Uploading], Status::Queued)
-                    .await?;
-                return Err(ImageError::Internal(e.to_string()));
-            }
-        };
-        match receive(body, writer, &checks).await {
-            Ok((url, received)) => {
-                let location = Location {
-                    store: STAGING_STORE.into(),
-                    url,
-                };
-                self.repo.add_location(id, &location).await?;
-                image.status = Status::Uploading;
-                image.size = Some(received.size as i64);
-                self.repo.save_data(&image, Status::Uploading).await?;
-                Ok(())
-            }
-            Err(e) => {
-                self.repo
-                    .transition(id, &[Status::Uploading], Status::Queued)
-                    .await?;
-                Err(e)
-            }
-        }
-    }
-
-    /// Removes staged data of `id`, if any.
-    pub async fn discard_staged(&self, id: &str) {
-        let Ok(Some(image)) = self.repo.get(id).await else {
-            return;
-        };
-        for location in image.locations.iter().filter(|l| l.store == STAGING_STORE) {
-            let _ = self.staging.delete(&location.url).await;
-            let _ = self.repo.remove_location(id, STAGING_STORE).await;
-        }
-    }
-
-    /// `POST /v2/images/{id}/import`: validates and starts the import (202).
-    pub async fn import(self: &Arc<Self>, caller: &Caller, id: &str, body: &Value) -> Result<()> {
-        let request = ImportRequest::parse(body, &self.cfg.import_methods)?;
+    /// `POST /v2/images/{id}/import`: checks the request, claims the image and
+    /// starts the import in the background (202).
+    pub async fn import(
+        self: &Arc<Self>,
+        caller: &Caller,
+        id: &str,
+        body: &Value,
+        header_store: Option<&str>,
+    ) -> Result<()> {
+        let request = ImportRequest::parse(body, &self.cfg.import_methods, header_store)?;
         let (image, target) = self
             .visible(caller, id, &format!("No image found with ID {id}"))
             .await?;
+        let rule = match request.method {
+            Method::CopyImage => "copy_image",
+            _ => "modify_image",
+        };
+        self.enforce(caller, rule, &target)?;
+        if let Method::WebDownload { uri } = &request.method {
+            if !self.cfg.uri_filter.allows(uri) {
+                return Err(bad(format!(
+                    "URI for web-download does not pass filtering: {uri}"
+                )));
+            }
+        }
+        self.check_state(&request.method, &image)?;
         let stores = self.target_stores(&request, &image)?;
-        match request.method {
-            Method::GlanceDirect => {
-                self.enforce(caller, "modify_image", &target)?;
-                match image.status {
-                    Status::Uploading => {}
-                    Status::Queued => {
-                        return Err(ImageError::Conflict(
-                            "Image needs to be staged before 'glance-direct' method can be used"
-                                .into(),
-                        ))
-                    }
-                    Status::Importing => {
-                        return Err(ImageError::Conflict("Image has active task".into()))
-                    }
-                    other => {
-                        return Err(ImageError::Conflict(format!(
-                            "Image with status {} cannot be target for import",
-                            other.as_str()
-                        )))
-                    }
-                }
-                if !self
-                    .repo
-                    .transition(id, &[Status::Uploading], Status::Importing)
-                    .await?
-                {
-                    return Err(ImageError::Conflict("Image has active task".into()));
-                }
-            }
-            Method::CopyImage => {
-                self.enforce(caller, "copy_image", &target)?;
-                if image.status != Status::Active {
-                    return Err(ImageError::Conflict(format!(
-                        "Image {id} is not in active state; copy-image needs an active image."
-                    )));
-                }
-                if image.properties.contains_key(IMPORTING_TO)
-                    && !image.properties[IMPORTING_TO].is_empty()
-                {
-                    return Err(ImageError::Conflict("Image has active task".into()));
-                }
-            }
+        if stores.is_empty() {
+            return Ok(());
+        }
+        let claimed = match request.method {
+            Method::GlanceDirect => (Status::Uploading, Status::Importing),
+            Method::WebDownload { .. } => (Status::Queued, Status::Importing),
+            Method::CopyImage => (Status::Active, Status::Active),
+        };
+        if claimed.0 != claimed.1 && !self.repo.transition(id, &[claimed.0], claimed.1).await? {
+            return Err(conflict("Image has active task"));
         }
         let task = uuid::Uuid::new_v4().to_string();
         self.repo.set_property(id, IMPORT_TASK, Some(&task)).await?;
@@ -210,192 +149,74 @@ impl Glance {
         let glance = self.clone();
         let id = id.to_string();
         tokio::spawn(async move {
-            let outcome = match request.method {
-                Method::GlanceDirect => glance.run_direct(&id, &stores, &request).await,
-                Method::CopyImage => glance.run_copy(&id, &stores).await,
-            };
-            if let Err(e) = outcome {
+            if let Err(e) = glance.run_import(&id, &stores, &request).await {
                 tracing::warn!(image = id, "import failed: {e}");
             }
         });
         Ok(())
     }
 
-    /// The stores an import writes to.
+    /// Glance's state rules for each method.
+    fn check_state(&self, method: &Method, image: &Image) -> Result<()> {
+        let importing = image
+            .properties
+            .get(IMPORTING_TO)
+            .is_some_and(|s| !s.is_empty());
+        if image.status == Status::Importing || importing {
+            return Err(conflict("Image has active task"));
+        }
+        match method {
+            Method::CopyImage if image.status != Status::Active => Err(conflict(
+                "Only images with status active can be targeted for copying",
+            )),
+            Method::CopyImage => Ok(()),
+            _ if image.status == Status::Active => Err(conflict(format!(
+                "Image with status {} cannot be target for import",
+                image.status.as_str()
+            ))),
+            Method::GlanceDirect if image.status != Status::Uploading => Err(conflict(
+                "Image needs to be staged before 'glance-direct' method can be used",
+            )),
+            Method::WebDownload { .. } if image.status != Status::Queued => Err(conflict(
+                "Image needs to be in 'queued' state to use 'web-download' method",
+            )),
+            _ if image.container_format.is_none() => {
+                Err(conflict("'container_format' needs to be set before import"))
+            }
+            _ if image.disk_format.is_none() => {
+                Err(conflict("'disk_format' needs to be set before import"))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The stores an import writes to (empty: nothing to do).
     fn target_stores(&self, request: &ImportRequest, image: &Image) -> Result<Vec<String>> {
         let held: Vec<&str> = image.locations.iter().map(|l| l.store.as_str()).collect();
-        let stores: Vec<String> = if request.all_stores {
-            self.stores
+        if request.all_stores {
+            return Ok(self
+                .stores
                 .all()
                 .map(|s| s.id().to_string())
                 .filter(|s| !held.contains(&s.as_str()))
-                .collect()
-        } else if let Some(stores) = &request.stores {
-            for id in stores {
-                if self.stores.get(id).is_none() {
-                    return Err(bad(format!("Store for identifier {id} not found")));
-                }
+                .collect());
+        }
+        let stores = match &request.stores {
+            Some(stores) => stores.clone(),
+            None if request.method == Method::CopyImage => {
+                return Err(bad("'stores' or 'all_stores' is required for copy-image"))
             }
-            stores.clone()
-        } else if request.method == Method::CopyImage {
-            return Err(bad("'stores' or 'all_stores' is required for copy-image"));
-        } else {
-            vec![self.stores.default_id().to_string()]
+            None => vec![self.stores.default_id().to_string()],
         };
-        if stores.is_empty() {
-            return Err(bad("There are no stores to import the image to."));
+        for id in &stores {
+            if self.stores.get(id).is_none() {
+                return Err(conflict(format!("Store for identifier {id} not found")));
+            }
+            if request.method == Method::CopyImage && held.contains(&id.as_str()) {
+                return Err(bad(format!("Image is already present at store '{id}'")));
+            }
         }
         Ok(stores)
-    }
-
-    /// glance-direct: staged data into each store (inspected and hashed on the way
-    /// into the first), then active.
-    async fn run_direct(&self, id: &str, stores: &[String], request: &ImportRequest) -> Result<()> {
-        let image = self
-            .repo
-            .get(id)
-            .await?
-            .ok_or_else(|| ImageError::NotFound(id.into()))?;
-        let staged = image
-            .locations
-            .iter()
-            .find(|l| l.store == STAGING_STORE)
-            .cloned()
-            .ok_or_else(|| ImageError::Conflict("no staged data".into()))?;
-        let mut done: Vec<(Location, super::transfer::Received)> = Vec::new();
-        let mut failed: Vec<String> = Vec::new();
-        for store_id in stores {
-            let result = self
-                .copy_into(&image, &staged, store_id, done.is_empty())
-                .await;
-            match result {
-                Ok(copy) => done.push(copy),
-                Err(e) => {
-                    tracing::warn!(
-                        image = id,
-                        store = store_id,
-                        "import into store failed: {e}"
-                    );
-                    failed.push(store_id.clone());
-                }
-            }
-        }
-        let all_ok = failed.is_empty() || !request.all_stores_must_succeed;
-        let _ = self.staging.delete(&staged.url).await;
-        self.repo.remove_location(id, STAGING_STORE).await?;
-        self.repo.set_property(id, IMPORTING_TO, Some("")).await?;
-        self.repo
-            .set_property(id, FAILED_IMPORT, Some(&failed.join(",")))
-            .await?;
-        if done.is_empty() || !all_ok {
-            for (location, _) in &done {
-                if let Some(store) = self.stores.get(&location.store) {
-                    let _ = store.delete(&location.url).await;
-                }
-            }
-            let mut image = image;
-            image.status = Status::Queued;
-            image.clear_data();
-            self.repo.save_data(&image, Status::Importing).await?;
-            return Err(ImageError::Conflict("import failed".into()));
-        }
-        let mut copies = done.into_iter();
-        let Some((first, received)) = copies.next() else {
-            return Ok(());
-        };
-        let image = self
-            .repo
-            .get(id)
-            .await?
-            .ok_or_else(|| ImageError::NotFound(id.into()))?;
-        self.activate(image, Status::Importing, first, &received)
-            .await?;
-        for (location, _) in copies {
-            self.repo.add_location(id, &location).await?;
-        }
-        Ok(())
-    }
-
-    /// copy-image: the data of an active image into more stores.
-    async fn run_copy(&self, id: &str, stores: &[String]) -> Result<()> {
-        let image = self
-            .repo
-            .get(id)
-            .await?
-            .ok_or_else(|| ImageError::NotFound(id.into()))?;
-        let source = image
-            .locations
-            .iter()
-            .find(|l| l.store != STAGING_STORE)
-            .cloned()
-            .ok_or_else(|| ImageError::Conflict("image has no data".into()))?;
-        let mut failed = Vec::new();
-        let mut remaining: Vec<String> = stores.to_vec();
-        for store_id in stores {
-            match self.copy_into(&image, &source, store_id, false).await {
-                Ok((location, _)) => self.repo.add_location(id, &location).await?,
-                Err(e) => {
-                    tracing::warn!(image = id, store = store_id, "copy failed: {e}");
-                    failed.push(store_id.clone());
-                }
-            }
-            remaining.retain(|s| s != store_id);
-            self.repo
-                .set_property(id, IMPORTING_TO, Some(&remaining.join(",")))
-                .await?;
-        }
-        self.repo
-            .set_property(id, FAILED_IMPORT, Some(&failed.join(",")))
-            .await?;
-        if let Some(image) = self.repo.get(id).await? {
-            self.notifier.image_event("image.update", &image);
-        }
-        Ok(())
-    }
-
-    /// Streams the data at `source` into store `store_id`; `inspect` checks the
-    /// content against the image's disk format on the way.
-    async fn copy_into(
-        &self,
-        image: &Image,
-        source: &Location,
-        store_id: &str,
-        inspect: bool,
-    ) -> Result<(Location, super::transfer::Received)> {
-        let from = if source.store == STAGING_STORE {
-            self.staging.clone()
-        } else {
-            self.stores
-                .get(&source.store)
-                .cloned()
-                .ok_or_else(|| ImageError::Internal(format!("store {} is gone", source.store)))?
-        };
-        let to = self
-            .stores
-            .get(store_id)
-            .cloned()
-            .ok_or_else(|| bad(format!("Store for identifier {store_id} not found")))?;
-        let mut checks = self.data_checks(image, false).await?;
-        if !inspect {
-            checks.format = None;
-            checks.limit = u64::MAX;
-        }
-        let stream = from
-            .read(&source.url, None)
-            .await
-            .map_err(|e| ImageError::Internal(e.to_string()))?;
-        let writer = to
-            .begin(&image.id)
-            .await
-            .map_err(|e| ImageError::Internal(e.to_string()))?;
-        let (url, received) = receive(stream, writer, &checks).await?;
-        Ok((
-            Location {
-                store: store_id.to_string(),
-                url,
-            },
-            received,
-        ))
     }
 }
 
@@ -406,9 +227,11 @@ mod tests {
 
     #[test]
     fn parses_like_upstream() {
-        let enabled = vec!["glance-direct".to_string(), "copy-image".to_string()];
+        let enabled: Vec<String> = ["glance-direct", "copy-image", "web-download"]
+            .map(String::from)
+            .to_vec();
         let err = |body: Value| {
-            ImportRequest::parse(&body, &enabled)
+            ImportRequest::parse(&body, &enabled, None)
                 .unwrap_err()
                 .to_string()
         };
@@ -425,13 +248,28 @@ mod tests {
             err(json!({"method": {"name": "glance-direct"}, "all_stores_must_succeed": "x"})),
             "'all_stores_must_succeed' must be boolean value only"
         );
+        assert!(err(json!({"method": {"name": "web-download"}})).contains("'uri'"));
+        assert!(err(
+            json!({"method": {"name": "copy-image"}, "stores": ["a"], "all_stores": true})
+        )
+        .starts_with("All_stores parameter can't be used"));
         let request = ImportRequest::parse(
             &json!({"method": {"name": "copy-image"}, "stores": ["a", "b"]}),
             &enabled,
+            None,
         )
         .unwrap();
         assert_eq!(request.method, Method::CopyImage);
         assert_eq!(request.stores.unwrap(), ["a", "b"]);
-        assert!(ImportRequest::parse(&json!({"method": {"name": "glance-direct"}}), &[]).is_err());
+        let request = ImportRequest::parse(
+            &json!({"method": {"name": "glance-direct"}}),
+            &enabled,
+            Some("b"),
+        )
+        .unwrap();
+        assert_eq!(request.stores.unwrap(), ["b"]);
+        assert!(
+            ImportRequest::parse(&json!({"method": {"name": "glance-direct"}}), &[], None).is_err()
+        );
     }
 }

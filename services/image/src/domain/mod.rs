@@ -6,10 +6,12 @@ mod digest;
 pub mod error;
 pub mod images;
 pub mod import;
+mod import_run;
 pub mod members;
 pub mod model;
 pub mod patch;
 pub mod query;
+mod stage;
 mod transfer;
 
 use std::sync::Arc;
