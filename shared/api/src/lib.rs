@@ -16,7 +16,7 @@ mod urls;
 
 pub use envelope::Envelope;
 pub use failure::Failure;
-pub use json::Json;
+pub use json::{parse as parse_json, Json};
 pub use options::{ServiceOptions, SERVICE_OPTS};
 pub use request_id::RequestId;
 pub use server::{run, serve, shutdown_signal, ApiService};

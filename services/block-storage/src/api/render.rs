@@ -1,0 +1,88 @@
+//! Volume bodies as Cinder's views build them, version-gated fields included.
+
+use ferrostack_api::microversion::ApiVersion;
+use serde_json::{json, Map, Value};
+
+use crate::db::entity::volume;
+
+fn time(t: &chrono::NaiveDateTime) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.6f").to_string()
+}
+
+fn links(base: &str, v: &volume::Model) -> Value {
+    json!([
+        {"rel": "self", "href": format!("{base}/v3/{}/volumes/{}", v.project_id, v.id)},
+        {"rel": "bookmark", "href": format!("{base}/{}/volumes/{}", v.project_id, v.id)},
+    ])
+}
+
+/// The summary view (`GET /volumes`).
+pub fn summary(base: &str, v: &volume::Model) -> Value {
+    json!({"id": v.id, "name": v.name, "links": links(base, v)})
+}
+
+/// The detailed view (`GET /volumes/detail`, show, create); `type_name` is the
+/// volume type's name, admin-only fields only for admins.
+pub fn detail(
+    base: &str,
+    v: &volume::Model,
+    type_name: &str,
+    version: ApiVersion,
+    admin: bool,
+) -> Value {
+    let metadata: Value = serde_json::from_str(&v.metadata).unwrap_or_else(|_| json!({}));
+    let mut body = Map::new();
+    let mut put = |k: &str, value: Value| {
+        body.insert(k.to_string(), value);
+    };
+    put("id", json!(v.id));
+    put("name", json!(v.name));
+    put("description", json!(v.description));
+    put("status", json!(v.status));
+    put("size", json!(v.size));
+    put("availability_zone", json!(v.availability_zone));
+    put("created_at", json!(time(&v.created_at)));
+    put("updated_at", json!(time(&v.updated_at)));
+    put("volume_type", json!(type_name));
+    put("snapshot_id", Value::Null);
+    put("source_volid", Value::Null);
+    put("metadata", metadata);
+    put("links", links(base, v));
+    put("user_id", json!(v.user_id));
+    put("bootable", json!(if v.bootable { "true" } else { "false" }));
+    put("encrypted", json!(false));
+    put("replication_status", Value::Null);
+    put("consistencygroup_id", Value::Null);
+    put("multiattach", json!(v.multiattach));
+    put("attachments", json!([]));
+    put("migration_status", Value::Null);
+    put("os-vol-tenant-attr:tenant_id", json!(v.project_id));
+    if admin {
+        put("os-vol-host-attr:host", json!(v.host));
+        put("os-vol-mig-status-attr:migstat", Value::Null);
+        put("os-vol-mig-status-attr:name_id", Value::Null);
+    }
+    if version >= ApiVersion::new(3, 13) {
+        put("group_id", Value::Null);
+    }
+    if version >= ApiVersion::new(3, 21) && admin {
+        put("provider_id", Value::Null);
+    }
+    if version >= ApiVersion::new(3, 48) {
+        put("shared_targets", json!(false));
+        put("service_uuid", Value::Null);
+    }
+    if version >= ApiVersion::new(3, 61) && admin {
+        put("cluster_name", Value::Null);
+    }
+    if version >= ApiVersion::new(3, 63) {
+        put("volume_type_id", json!(v.volume_type_id));
+    }
+    if version >= ApiVersion::new(3, 64) {
+        put("encryption_key_id", Value::Null);
+    }
+    if version >= ApiVersion::new(3, 65) {
+        put("consumes_quota", json!(true));
+    }
+    Value::Object(body)
+}

@@ -1,0 +1,225 @@
+//! `/v3/{project_id}/volumes`: create, list, detail, show, update, delete.
+
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Extension;
+use ferrostack_api::microversion::ApiVersion;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::render;
+use super::AppState;
+use crate::db::entity::{volume, volume_type};
+use crate::domain::volumes::{CreateRequest, UpdateRequest};
+use crate::domain::{Caller, CinderError, Result};
+
+#[derive(Deserialize)]
+struct CreateBody {
+    volume: CreateRequest,
+}
+
+#[derive(Deserialize)]
+struct UpdateBody {
+    volume: UpdateRequest,
+}
+
+fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T> {
+    ferrostack_api::parse_json(body).map_err(|f| CinderError::BadRequest(f.message))
+}
+
+fn base(cinder: &AppState, headers: &HeaderMap) -> String {
+    ferrostack_api::base_url(headers, cinder.cfg.service.public_endpoint.as_deref())
+}
+
+/// Volume type names by id, for rendering.
+async fn type_names(cinder: &AppState) -> Result<HashMap<String, String>> {
+    use sea_orm::EntityTrait;
+    Ok(volume_type::Entity::find()
+        .all(&cinder.db)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t.name))
+        .collect())
+}
+
+async fn detail_of(
+    cinder: &AppState,
+    headers: &HeaderMap,
+    v: &volume::Model,
+    version: ApiVersion,
+    admin: bool,
+) -> Result<Value> {
+    let names = type_names(cinder).await?;
+    let name = names
+        .get(&v.volume_type_id)
+        .map(String::as_str)
+        .unwrap_or_default();
+    Ok(render::detail(
+        &base(cinder, headers),
+        v,
+        name,
+        version,
+        admin,
+    ))
+}
+
+/// Create a volume.
+#[utoipa::path(post, path = "/v3/{project_id}/volumes", tag = "volumes", operation_id = "create_volume",
+    params(("project_id" = String, Path, description = "Project id")),
+    request_body(content = Object, content_type = "application/json", description = "{\"volume\": {\"size\": GiB, ...}}"),
+    responses((status = 202, description = "The volume, creating"), (status = 400), (status = 404)))]
+async fn create(
+    State(cinder): State<AppState>,
+    caller: Caller,
+    Extension(version): Extension<ApiVersion>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response> {
+    let request: CreateBody = parse(&body)?;
+    let created = cinder.create_volume(&caller, request.volume).await?;
+    let body = detail_of(&cinder, &headers, &created, version, caller.is_admin).await?;
+    Ok((StatusCode::ACCEPTED, axum::Json(json!({"volume": body}))).into_response())
+}
+
+async fn listing(
+    cinder: &AppState,
+    caller: &Caller,
+    headers: &HeaderMap,
+    raw: Option<String>,
+    detailed: bool,
+    version: ApiVersion,
+) -> Result<Response> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
+        .map_err(|_| CinderError::BadRequest("Invalid query string.".into()))?;
+    let page = cinder.list_volumes(caller, &pairs).await?;
+    let base = base(cinder, headers);
+    let names = if detailed {
+        type_names(cinder).await?
+    } else {
+        HashMap::new()
+    };
+    let volumes: Vec<Value> = page
+        .volumes
+        .iter()
+        .map(|v| {
+            if detailed {
+                let name = names
+                    .get(&v.volume_type_id)
+                    .map(String::as_str)
+                    .unwrap_or_default();
+                render::detail(&base, v, name, version, caller.is_admin)
+            } else {
+                render::summary(&base, v)
+            }
+        })
+        .collect();
+    let mut body = json!({"volumes": volumes});
+    if let Some(marker) = page.next_marker {
+        let path = if detailed {
+            "volumes/detail"
+        } else {
+            "volumes"
+        };
+        let query: Vec<(String, String)> =
+            pairs.into_iter().filter(|(k, _)| k != "marker").collect();
+        let href = ferrostack_api::pagination::next_link(
+            &base,
+            &format!("/v3/{}/{path}", caller.project()),
+            &query,
+            &marker,
+        );
+        body["volumes_links"] = json!([{"rel": "next", "href": href}]);
+    }
+    Ok(axum::Json(body).into_response())
+}
+
+/// List volumes (id, name, links).
+#[utoipa::path(get, path = "/v3/{project_id}/volumes", tag = "volumes", operation_id = "list_volumes",
+    params(("project_id" = String, Path, description = "Project id")),
+    responses((status = 200, description = "Volumes")))]
+async fn list(
+    State(cinder): State<AppState>,
+    caller: Caller,
+    Extension(version): Extension<ApiVersion>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Result<Response> {
+    listing(&cinder, &caller, &headers, raw, false, version).await
+}
+
+/// List volumes with details.
+#[utoipa::path(get, path = "/v3/{project_id}/volumes/detail", tag = "volumes", operation_id = "list_volumes_detail",
+    params(("project_id" = String, Path, description = "Project id")),
+    responses((status = 200, description = "Volumes with details")))]
+async fn detail(
+    State(cinder): State<AppState>,
+    caller: Caller,
+    Extension(version): Extension<ApiVersion>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Result<Response> {
+    listing(&cinder, &caller, &headers, raw, true, version).await
+}
+
+/// Show a volume.
+#[utoipa::path(get, path = "/v3/{project_id}/volumes/{volume_id}", tag = "volumes", operation_id = "show_volume",
+    params(("project_id" = String, Path, description = "Project id"), ("volume_id" = String, Path, description = "Volume id")),
+    responses((status = 200, description = "The volume"), (status = 404)))]
+async fn show(
+    State(cinder): State<AppState>,
+    caller: Caller,
+    Extension(version): Extension<ApiVersion>,
+    headers: HeaderMap,
+    Path((_project_id, volume_id)): Path<(String, String)>,
+) -> Result<Response> {
+    let v = cinder.show_volume(&caller, &volume_id).await?;
+    let body = detail_of(&cinder, &headers, &v, version, caller.is_admin).await?;
+    Ok(axum::Json(json!({"volume": body})).into_response())
+}
+
+/// Update a volume's name, description or metadata.
+#[utoipa::path(put, path = "/v3/{project_id}/volumes/{volume_id}", tag = "volumes", operation_id = "update_volume",
+    params(("project_id" = String, Path, description = "Project id"), ("volume_id" = String, Path, description = "Volume id")),
+    request_body(content = Object, content_type = "application/json", description = "{\"volume\": {\"name\", \"description\", \"metadata\"}}"),
+    responses((status = 200, description = "The volume"), (status = 400), (status = 404)))]
+async fn update(
+    State(cinder): State<AppState>,
+    caller: Caller,
+    Extension(version): Extension<ApiVersion>,
+    headers: HeaderMap,
+    Path((_project_id, volume_id)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response> {
+    let request: UpdateBody = parse(&body)?;
+    let v = cinder
+        .update_volume(&caller, &volume_id, request.volume)
+        .await?;
+    let body = detail_of(&cinder, &headers, &v, version, caller.is_admin).await?;
+    Ok(axum::Json(json!({"volume": body})).into_response())
+}
+
+/// Delete a volume.
+#[utoipa::path(delete, path = "/v3/{project_id}/volumes/{volume_id}", tag = "volumes", operation_id = "delete_volume",
+    params(("project_id" = String, Path, description = "Project id"), ("volume_id" = String, Path, description = "Volume id")),
+    responses((status = 202, description = "Deleting"), (status = 400), (status = 404)))]
+async fn delete(
+    State(cinder): State<AppState>,
+    caller: Caller,
+    Path((_project_id, volume_id)): Path<(String, String)>,
+) -> Result<StatusCode> {
+    cinder.delete_volume(&caller, &volume_id).await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create, list))
+        .routes(routes!(detail))
+        .routes(routes!(show, update, delete))
+}

@@ -1,0 +1,230 @@
+//! The block-storage service's options, with Cinder's section and option names:
+//! `[DEFAULT] enabled_backends = file-1, file-2`, then one section per backend
+//! (`[file-1] volume_driver = file`, `volume_backend_name = ...`).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use ferrostack_api::{ServiceOptions, SERVICE_OPTS};
+use ferrostack_auth::{AuthOptions, AUTHTOKEN_OPTS};
+use ferrostack_config::{Config, ConfigError, Opt};
+use ferrostack_db::{DbOptions, DATABASE_OPTS};
+use ferrostack_rpc::{MessagingConfig, MESSAGING_OPTS};
+
+/// Cinder's port.
+pub const DEFAULT_PORT: u16 = 8776;
+
+pub const ENABLED_BACKENDS: Opt = Opt::new(
+    "DEFAULT",
+    "enabled_backends",
+    "file",
+    "Backend sections this volume role serves.",
+);
+pub const STORAGE_AVAILABILITY_ZONE: Opt = Opt::new(
+    "DEFAULT",
+    "storage_availability_zone",
+    "nova",
+    "Availability zone of this volume role's backends.",
+);
+pub const DEFAULT_AVAILABILITY_ZONE: Opt = Opt::new(
+    "DEFAULT",
+    "default_availability_zone",
+    "",
+    "Zone of volumes created without one; storage_availability_zone when unset.",
+);
+pub const REPORT_INTERVAL: Opt = Opt::new(
+    "DEFAULT",
+    "report_interval",
+    "10",
+    "Seconds between a role's heartbeats and capability reports.",
+);
+pub const SERVICE_DOWN_TIME: Opt = Opt::new(
+    "DEFAULT",
+    "service_down_time",
+    "60",
+    "Seconds without a heartbeat after which a service is down.",
+);
+pub const OSAPI_MAX_LIMIT: Opt = Opt::new(
+    "DEFAULT",
+    "osapi_max_limit",
+    "1000",
+    "Most items a list returns.",
+);
+
+/// Options of one backend's section.
+pub const VOLUME_DRIVER: Opt = Opt::new("", "volume_driver", "file", "Driver: file.");
+pub const VOLUME_BACKEND_NAME: Opt = Opt::new(
+    "",
+    "volume_backend_name",
+    "",
+    "Name volume types select with the volume_backend_name extra spec; the section name when unset.",
+);
+pub const FILE_VOLUME_DIR: Opt = Opt::new(
+    "",
+    "file_volume_dir",
+    "",
+    "Directory of a file backend's volumes; <state_path>/volumes/<backend> when unset.",
+);
+pub const VOLUME_FORMAT: Opt = Opt::new("", "volume_format", "raw", "raw or qcow2 files.");
+const BACKEND_OPTS: &[Opt] = &[
+    VOLUME_DRIVER,
+    VOLUME_BACKEND_NAME,
+    FILE_VOLUME_DIR,
+    VOLUME_FORMAT,
+];
+
+/// Every fixed-section option.
+pub const OPTS: &[Opt] = &[
+    ENABLED_BACKENDS,
+    STORAGE_AVAILABILITY_ZONE,
+    DEFAULT_AVAILABILITY_ZONE,
+    REPORT_INTERVAL,
+    SERVICE_DOWN_TIME,
+    OSAPI_MAX_LIMIT,
+];
+
+/// One configured backend.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackendConfig {
+    /// The section name: the `backend` of `host@backend`.
+    pub name: String,
+    pub backend_name: String,
+    pub driver: String,
+    pub dir: PathBuf,
+    pub format: String,
+}
+
+/// Settings resolved and validated at start.
+#[derive(Debug, Clone)]
+pub struct BlockStorageConfig {
+    pub service: ServiceOptions,
+    pub database: DbOptions,
+    pub messaging: MessagingConfig,
+    pub auth: Option<AuthOptions>,
+    pub backends: Vec<BackendConfig>,
+    pub storage_zone: String,
+    pub default_zone: String,
+    pub report_interval: Duration,
+    pub service_down_time: Duration,
+    pub max_limit: usize,
+}
+
+fn invalid(opt: &Opt, reason: String) -> ConfigError {
+    ConfigError::Invalid {
+        section: opt.section.into(),
+        option: opt.name.into(),
+        reason,
+    }
+}
+
+/// Backend sections are named at run time; their names live as long as the process.
+fn leak(id: &str) -> &'static str {
+    Box::leak(id.to_string().into_boxed_str())
+}
+
+impl BlockStorageConfig {
+    /// Resolves every option, failing with the option's name on a bad value.
+    pub fn from_config(config: &Config) -> Result<Self, ConfigError> {
+        let service = ServiceOptions::from_config(config, DEFAULT_PORT)?;
+        let state = service.state_path.clone();
+        let mut backends = Vec::new();
+        let mut known_backend_opts = Vec::new();
+        for name in config.get_list(&ENABLED_BACKENDS) {
+            let section = leak(&name);
+            let opt = |o: &Opt| o.in_section(section);
+            known_backend_opts.push(
+                BACKEND_OPTS
+                    .iter()
+                    .map(|o| o.in_section(section))
+                    .collect::<Vec<_>>(),
+            );
+            let driver = config.get_string(&opt(&VOLUME_DRIVER));
+            if driver != "file" {
+                return Err(invalid(
+                    &opt(&VOLUME_DRIVER),
+                    format!("'{driver}' is not one of: file"),
+                ));
+            }
+            let format = config.get_string(&opt(&VOLUME_FORMAT));
+            if format != "raw" && format != "qcow2" {
+                return Err(invalid(
+                    &opt(&VOLUME_FORMAT),
+                    format!("'{format}' is not raw or qcow2"),
+                ));
+            }
+            backends.push(BackendConfig {
+                backend_name: config
+                    .get(&opt(&VOLUME_BACKEND_NAME))
+                    .map(str::to_string)
+                    .unwrap_or_else(|| name.clone()),
+                driver,
+                dir: config
+                    .get(&opt(&FILE_VOLUME_DIR))
+                    .map(PathBuf::from)
+                    .unwrap_or_else(|| state.join("volumes").join(&name)),
+                format,
+                name,
+            });
+        }
+        let mut known: Vec<&[Opt]> = vec![
+            SERVICE_OPTS,
+            OPTS,
+            DATABASE_OPTS,
+            MESSAGING_OPTS,
+            AUTHTOKEN_OPTS,
+        ];
+        known.extend(known_backend_opts.iter().map(Vec::as_slice));
+        config.check(&known);
+        let storage_zone = config.get_string(&STORAGE_AVAILABILITY_ZONE);
+        Ok(BlockStorageConfig {
+            database: DbOptions::from_config(
+                config,
+                &format!("sqlite://{}/block-storage.db", state.display()),
+            )?,
+            messaging: MessagingConfig::from_config(config, "cinder")?,
+            auth: if config.get(&AUTHTOKEN_OPTS[1]).is_some() {
+                Some(AuthOptions::from_config(config)?)
+            } else {
+                None
+            },
+            backends,
+            default_zone: config
+                .get(&DEFAULT_AVAILABILITY_ZONE)
+                .map(str::to_string)
+                .unwrap_or_else(|| storage_zone.clone()),
+            storage_zone,
+            report_interval: Duration::from_secs(
+                config.get_parsed::<u64>(&REPORT_INTERVAL)?.max(1),
+            ),
+            service_down_time: Duration::from_secs(config.get_parsed(&SERVICE_DOWN_TIME)?),
+            max_limit: config.get_parsed(&OSAPI_MAX_LIMIT)?,
+            service,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backends_from_sections() {
+        let mut config = Config::default();
+        config.set("DEFAULT", "state_path", "/srv/ferro");
+        config.set("DEFAULT", "enabled_backends", "gold, silver");
+        config.set("gold", "volume_backend_name", "fast");
+        config.set("silver", "volume_format", "qcow2");
+        let cfg = BlockStorageConfig::from_config(&config).unwrap();
+        assert_eq!(cfg.service.bind.port(), 8776);
+        assert_eq!(cfg.backends[0].backend_name, "fast");
+        assert_eq!(cfg.backends[1].backend_name, "silver");
+        assert_eq!(
+            cfg.backends[1].dir,
+            PathBuf::from("/srv/ferro/volumes/silver")
+        );
+        assert_eq!(cfg.default_zone, "nova");
+        config.set("gold", "volume_driver", "lvm");
+        let err = BlockStorageConfig::from_config(&config).unwrap_err();
+        assert!(err.to_string().contains("volume_driver"), "{err}");
+    }
+}

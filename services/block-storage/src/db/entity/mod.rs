@@ -1,0 +1,5 @@
+//! sea-orm entities, one file per table.
+
+pub mod service;
+pub mod volume;
+pub mod volume_type;

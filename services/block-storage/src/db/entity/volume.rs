@@ -1,0 +1,32 @@
+//! The `volumes` table.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "volumes")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: String,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub project_id: String,
+    pub user_id: String,
+    pub status: String,
+    pub size: i64,
+    pub availability_zone: String,
+    /// `host@backend` once scheduled.
+    pub host: Option<String>,
+    pub volume_type_id: String,
+    pub provider_location: Option<String>,
+    pub bootable: bool,
+    pub multiattach: bool,
+    /// JSON object of user metadata.
+    pub metadata: String,
+    pub created_at: DateTime,
+    pub updated_at: DateTime,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

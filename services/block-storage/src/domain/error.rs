@@ -1,0 +1,58 @@
+//! Failures of the block-storage API, mapped once to statuses (rendered in the
+//! compute/volume fault envelope by the shared server).
+
+use axum::http::StatusCode;
+use ferrostack_api::Failure;
+use ferrostack_db::DbError;
+
+/// A block-storage failure; each variant is one upstream HTTP status.
+#[derive(Debug, thiserror::Error)]
+pub enum CinderError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Internal(String),
+}
+
+/// Result alias for the block-storage domain.
+pub type Result<T, E = CinderError> = std::result::Result<T, E>;
+
+impl From<DbError> for CinderError {
+    fn from(err: DbError) -> Self {
+        match err {
+            DbError::Duplicate(m) | DbError::Reference(m) => CinderError::Conflict(m),
+            DbError::Other(m) => CinderError::Internal(m),
+        }
+    }
+}
+
+impl From<sea_orm::DbErr> for CinderError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        DbError::from(err).into()
+    }
+}
+
+impl From<CinderError> for Failure {
+    fn from(err: CinderError) -> Failure {
+        let status = match &err {
+            CinderError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            CinderError::Forbidden(_) => StatusCode::FORBIDDEN,
+            CinderError::NotFound(_) => StatusCode::NOT_FOUND,
+            CinderError::Conflict(_) => StatusCode::CONFLICT,
+            CinderError::Internal(cause) => return Failure::internal(cause),
+        };
+        Failure::new(status, err.to_string())
+    }
+}
+
+impl axum::response::IntoResponse for CinderError {
+    fn into_response(self) -> axum::response::Response {
+        Failure::from(self).into_response()
+    }
+}

@@ -1,0 +1,70 @@
+//! The api role's domain: volumes in the database, requests to the other roles
+//! over RPC, and the state updates they send back.
+
+mod error;
+mod updates;
+pub mod volumes;
+
+use std::sync::Arc;
+
+use ferrostack_auth::AuthContext;
+use ferrostack_rpc::{RpcClient, Transport};
+use sea_orm::DatabaseConnection;
+
+use crate::config::BlockStorageConfig;
+use crate::rpc;
+pub use error::{CinderError, Result};
+pub use updates::ApiRpc;
+
+/// The api role: configuration, database and clients of the other roles.
+pub struct Cinder {
+    pub cfg: BlockStorageConfig,
+    pub db: DatabaseConnection,
+    pub scheduler: RpcClient,
+    pub volume: RpcClient,
+}
+
+/// The caller of one request.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub ctx: AuthContext,
+    pub is_admin: bool,
+}
+
+impl Caller {
+    pub fn new(ctx: AuthContext) -> Self {
+        let is_admin = ctx.has_role("admin");
+        Caller { ctx, is_admin }
+    }
+
+    /// The caller's project.
+    pub fn project(&self) -> &str {
+        self.ctx.project_id.as_deref().unwrap_or_default()
+    }
+
+    /// The RPC context of the caller's requests.
+    pub fn rpc_context(&self) -> ferrostack_rpc::Context {
+        ferrostack_rpc::Context {
+            user_id: self.ctx.user_id.clone(),
+            project_id: self.project().to_string(),
+            roles: self.ctx.roles.clone(),
+            ..rpc::internal_context()
+        }
+    }
+}
+
+impl Cinder {
+    pub fn new(
+        cfg: BlockStorageConfig,
+        db: DatabaseConnection,
+        transport: Arc<dyn Transport>,
+    ) -> Arc<Self> {
+        let timeout = cfg.messaging.rpc_response_timeout;
+        Arc::new(Cinder {
+            scheduler: RpcClient::new(transport.clone(), rpc::SCHEDULER_TOPIC, timeout),
+            volume: RpcClient::new(transport, rpc::VOLUME_TOPIC, timeout),
+            cfg,
+            db,
+        })
+    }
+}

@@ -1,0 +1,95 @@
+//! The api role's RPC server: volume state from the volume managers and the
+//! scheduler, heartbeats from every role. Only this role writes the database.
+
+use std::sync::Arc;
+
+use ferrostack_proto::block_storage::{Empty, Heartbeat, VolumeUpdate};
+use ferrostack_rpc::{Handler, RemoteError, Request};
+use prost::Message;
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+
+use super::Cinder;
+use crate::db::entity::{service, volume};
+use crate::rpc::{self, decode, remote};
+
+/// Serves `block-storage-api` for the other roles.
+pub struct ApiRpc(pub Arc<Cinder>);
+
+fn db_error(e: sea_orm::DbErr) -> RemoteError {
+    remote("InternalError", e.to_string())
+}
+
+impl ApiRpc {
+    async fn volume_update(&self, update: VolumeUpdate) -> Result<(), RemoteError> {
+        let db = &self.0.db;
+        if update.status == "deleted" {
+            volume::Entity::delete_by_id(update.id.as_str())
+                .exec(db)
+                .await
+                .map_err(db_error)?;
+            return Ok(());
+        }
+        let mut change = volume::Entity::update_many()
+            .col_expr(volume::Column::Status, Expr::value(update.status.as_str()))
+            .col_expr(
+                volume::Column::UpdatedAt,
+                Expr::value(chrono::Utc::now().naive_utc()),
+            );
+        if !update.host.is_empty() {
+            change = change.col_expr(volume::Column::Host, Expr::value(update.host.as_str()));
+        }
+        if !update.provider_location.is_empty() {
+            change = change.col_expr(
+                volume::Column::ProviderLocation,
+                Expr::value(update.provider_location.as_str()),
+            );
+        }
+        if !update.error.is_empty() {
+            tracing::warn!(
+                volume = update.id,
+                status = update.status,
+                "{}",
+                update.error
+            );
+        }
+        change
+            .filter(volume::Column::Id.eq(update.id.as_str()))
+            .exec(db)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn heartbeat(&self, beat: Heartbeat) -> Result<(), RemoteError> {
+        let row = service::ActiveModel {
+            host: Set(beat.host),
+            binary: Set(beat.binary),
+            zone: Set(beat.availability_zone),
+            disabled: Set(false),
+            updated_at: Set(chrono::Utc::now().naive_utc()),
+        };
+        service::Entity::insert(row)
+            .on_conflict(
+                OnConflict::columns([service::Column::Host, service::Column::Binary])
+                    .update_columns([service::Column::Zone, service::Column::UpdatedAt])
+                    .to_owned(),
+            )
+            .exec(&self.0.db)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl Handler for ApiRpc {
+    async fn handle(&self, request: Request) -> Result<bytes::Bytes, RemoteError> {
+        match request.method.as_str() {
+            rpc::VOLUME_UPDATE => self.volume_update(decode(&request.payload)?).await?,
+            rpc::HEARTBEAT => self.heartbeat(decode(&request.payload)?).await?,
+            other => return Err(remote("NotFound", format!("no method {other}"))),
+        }
+        Ok(Empty::default().encode_to_vec().into())
+    }
+}

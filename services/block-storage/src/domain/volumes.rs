@@ -1,0 +1,368 @@
+//! Volumes: create (scheduled over RPC), list, show, update, delete.
+
+use std::collections::BTreeMap;
+
+use ferrostack_proto::block_storage::{CreateVolume, DeleteVolume, VolumeSpec};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use serde::Deserialize;
+
+use super::{Caller, Cinder, CinderError, Result};
+use crate::db::entity::{volume, volume_type};
+use crate::rpc;
+
+/// The name of the volume type volumes get when they ask for none.
+pub const DEFAULT_TYPE: &str = "__DEFAULT__";
+
+/// Statuses a volume may be deleted from (without `force`).
+const DELETABLE: &[&str] = &[
+    "available",
+    "error",
+    "error_restoring",
+    "error_extending",
+    "error_managing",
+];
+
+/// The `volume` object of a create request.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateRequest {
+    pub size: Option<serde_json::Value>,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub volume_type: Option<String>,
+    pub availability_zone: Option<String>,
+    pub metadata: Option<BTreeMap<String, String>>,
+    pub multiattach: Option<bool>,
+    pub snapshot_id: Option<String>,
+    pub source_volid: Option<String>,
+    #[serde(rename = "imageRef")]
+    pub image_ref: Option<String>,
+    pub consistencygroup_id: Option<String>,
+    pub backup_id: Option<String>,
+    pub group_id: Option<String>,
+}
+
+/// The `volume` object of an update request.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateRequest {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub metadata: Option<BTreeMap<String, String>>,
+    pub display_name: Option<String>,
+    pub display_description: Option<String>,
+}
+
+/// A page of volumes.
+pub struct Listing {
+    pub volumes: Vec<volume::Model>,
+    pub next_marker: Option<String>,
+}
+
+fn not_found(id: &str) -> CinderError {
+    CinderError::NotFound(format!("Volume {id} could not be found."))
+}
+
+fn now() -> chrono::NaiveDateTime {
+    use chrono::Timelike;
+    let now = chrono::Utc::now().naive_utc();
+    now.with_nanosecond(0).unwrap_or(now)
+}
+
+fn size_of(value: Option<&serde_json::Value>) -> Result<i64> {
+    let invalid = |v: &str| {
+        CinderError::BadRequest(format!(
+            "Invalid input for field/attribute size. Value: {v}. {v} is not a positive integer."
+        ))
+    };
+    match value {
+        None | Some(serde_json::Value::Null) => Err(CinderError::BadRequest(
+            "Invalid input for field/attribute size. Value: None. None is not of type 'integer', 'string'".into(),
+        )),
+        Some(serde_json::Value::Number(n)) => n
+            .as_i64()
+            .filter(|s| *s > 0)
+            .ok_or_else(|| invalid(&n.to_string())),
+        Some(serde_json::Value::String(s)) => s
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|s| *s > 0)
+            .ok_or_else(|| invalid(s)),
+        Some(other) => Err(invalid(&other.to_string())),
+    }
+}
+
+impl Cinder {
+    /// The volume type `wanted` (name or id), or the default type.
+    async fn volume_type(&self, wanted: Option<&str>) -> Result<volume_type::Model> {
+        let name = wanted.unwrap_or(DEFAULT_TYPE);
+        let found = volume_type::Entity::find()
+            .filter(
+                Condition::any()
+                    .add(volume_type::Column::Id.eq(name))
+                    .add(volume_type::Column::Name.eq(name)),
+            )
+            .one(&self.db)
+            .await?;
+        found
+            .ok_or_else(|| CinderError::NotFound(format!("Volume type {name} could not be found.")))
+    }
+
+    /// Makes sure the default volume type exists.
+    pub async fn ensure_default_type(&self) -> Result<()> {
+        if self.volume_type(None).await.is_ok() {
+            return Ok(());
+        }
+        let row = volume_type::ActiveModel {
+            id: Set(uuid::Uuid::new_v4().to_string()),
+            name: Set(DEFAULT_TYPE.into()),
+            description: Set(Some("Default Volume Type".into())),
+            is_public: Set(true),
+            extra_specs: Set("{}".into()),
+        };
+        match volume_type::Entity::insert(row)
+            .exec(&self.db)
+            .await
+            .map_err(ferrostack_db::DbError::from)
+        {
+            // A duplicate: another api process made it first.
+            Ok(_) | Err(ferrostack_db::DbError::Duplicate(_)) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Creates a volume (status `creating`) and asks the scheduler to place it.
+    pub async fn create_volume(
+        &self,
+        caller: &Caller,
+        request: CreateRequest,
+    ) -> Result<volume::Model> {
+        let size = size_of(request.size.as_ref())?;
+        for (field, given) in [
+            ("snapshot_id", &request.snapshot_id),
+            ("source_volid", &request.source_volid),
+            ("imageRef", &request.image_ref),
+            ("backup_id", &request.backup_id),
+            ("consistencygroup_id", &request.consistencygroup_id),
+            ("group_id", &request.group_id),
+        ] {
+            if given.is_some() {
+                return Err(CinderError::BadRequest(format!(
+                    "Creating a volume from {field} is not supported yet by this cloud."
+                )));
+            }
+        }
+        let kind = self.volume_type(request.volume_type.as_deref()).await?;
+        let zone = request
+            .availability_zone
+            .clone()
+            .unwrap_or_else(|| self.cfg.default_zone.clone());
+        let now = now();
+        let row = volume::Model {
+            id: uuid::Uuid::new_v4().to_string(),
+            name: request.name,
+            description: request.description,
+            project_id: caller.project().to_string(),
+            user_id: caller.ctx.user_id.clone(),
+            status: "creating".into(),
+            size,
+            availability_zone: zone.clone(),
+            host: None,
+            volume_type_id: kind.id.clone(),
+            provider_location: None,
+            bootable: false,
+            multiattach: request.multiattach.unwrap_or(false),
+            metadata: serde_json::to_string(&request.metadata.unwrap_or_default())
+                .unwrap_or_default(),
+            created_at: now,
+            updated_at: now,
+        };
+        volume::Entity::insert(volume::ActiveModel::from(row.clone()))
+            .exec(&self.db)
+            .await?;
+        let extra_specs: BTreeMap<String, String> =
+            serde_json::from_str(&kind.extra_specs).unwrap_or_default();
+        let spec = VolumeSpec {
+            id: row.id.clone(),
+            size_gb: size,
+            volume_type_id: kind.id,
+            extra_specs: extra_specs.into_iter().collect(),
+            availability_zone: zone,
+            host: String::new(),
+        };
+        let create = CreateVolume { volume: Some(spec) };
+        if let Err(e) = self
+            .scheduler
+            .cast(&caller.rpc_context(), None, rpc::CREATE_VOLUME, &create)
+            .await
+        {
+            tracing::error!(volume = row.id, "scheduler unreachable: {e}");
+            self.set_status(&row.id, "error").await?;
+            return Ok(volume::Model {
+                status: "error".into(),
+                ..row
+            });
+        }
+        Ok(row)
+    }
+
+    async fn set_status(&self, id: &str, status: &str) -> Result<()> {
+        volume::Entity::update_many()
+            .col_expr(volume::Column::Status, Expr::value(status))
+            .col_expr(volume::Column::UpdatedAt, Expr::value(now()))
+            .filter(volume::Column::Id.eq(id))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// The volume `id` as `caller` may see it.
+    pub async fn show_volume(&self, caller: &Caller, id: &str) -> Result<volume::Model> {
+        let row = volume::Entity::find_by_id(id)
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| not_found(id))?;
+        if !caller.is_admin && row.project_id != caller.project() {
+            return Err(not_found(id));
+        }
+        Ok(row)
+    }
+
+    /// A page of the caller's volumes (every project's with `all_tenants` as admin).
+    pub async fn list_volumes(
+        &self,
+        caller: &Caller,
+        pairs: &[(String, String)],
+    ) -> Result<Listing> {
+        let get = |key: &str| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.as_str())
+        };
+        let mut query = volume::Entity::find();
+        let all = caller.is_admin
+            && get("all_tenants").is_some_and(|v| !matches!(v, "0" | "false" | "False"));
+        if !all {
+            query = query.filter(volume::Column::ProjectId.eq(caller.project()));
+        }
+        if let Some(name) = get("name") {
+            query = query.filter(volume::Column::Name.eq(name));
+        }
+        if let Some(status) = get("status") {
+            query = query.filter(volume::Column::Status.eq(status));
+        }
+        let limit = match get("limit") {
+            Some(raw) => raw
+                .parse::<usize>()
+                .map_err(|_| {
+                    CinderError::BadRequest(format!("limit param must be an integer: {raw}"))
+                })?
+                .min(self.cfg.max_limit),
+            None => self.cfg.max_limit,
+        };
+        if let Some(marker) = get("marker") {
+            let marker_row = volume::Entity::find_by_id(marker)
+                .one(&self.db)
+                .await?
+                .ok_or_else(|| {
+                    CinderError::NotFound(format!("Marker {marker} could not be found."))
+                })?;
+            query = query.filter(
+                Condition::any()
+                    .add(volume::Column::CreatedAt.lt(marker_row.created_at))
+                    .add(
+                        Condition::all()
+                            .add(volume::Column::CreatedAt.eq(marker_row.created_at))
+                            .add(volume::Column::Id.lt(marker_row.id)),
+                    ),
+            );
+        }
+        let volumes = query
+            .order_by_desc(volume::Column::CreatedAt)
+            .order_by_desc(volume::Column::Id)
+            .limit(limit as u64)
+            .all(&self.db)
+            .await?;
+        let next_marker = (get("limit").is_some() && volumes.len() == limit)
+            .then(|| volumes.last().map(|v| v.id.clone()))
+            .flatten();
+        Ok(Listing {
+            volumes,
+            next_marker,
+        })
+    }
+
+    /// Updates name, description or metadata.
+    pub async fn update_volume(
+        &self,
+        caller: &Caller,
+        id: &str,
+        request: UpdateRequest,
+    ) -> Result<volume::Model> {
+        let mut row = self.show_volume(caller, id).await?;
+        if let Some(name) = request.name.or(request.display_name) {
+            row.name = Some(name);
+        }
+        if let Some(description) = request.description.or(request.display_description) {
+            row.description = Some(description);
+        }
+        if let Some(metadata) = request.metadata {
+            row.metadata = serde_json::to_string(&metadata).unwrap_or_default();
+        }
+        row.updated_at = now();
+        volume::Entity::update(volume::ActiveModel::from(row.clone()))
+            .exec(&self.db)
+            .await?;
+        Ok(row)
+    }
+
+    /// Starts deleting a volume (status `deleting`); its manager reports the end.
+    pub async fn delete_volume(&self, caller: &Caller, id: &str) -> Result<()> {
+        let row = self.show_volume(caller, id).await?;
+        if !DELETABLE.contains(&row.status.as_str()) {
+            return Err(CinderError::BadRequest(
+                "Invalid volume: Volume status must be available or error or error_restoring or error_extending or error_managing and must not be migrating, attached, belong to a group, have snapshots or be disassociated from snapshots after volume transfer.".into(),
+            ));
+        }
+        let claimed = volume::Entity::update_many()
+            .col_expr(volume::Column::Status, Expr::value("deleting"))
+            .col_expr(volume::Column::UpdatedAt, Expr::value(now()))
+            .filter(volume::Column::Id.eq(id))
+            .filter(volume::Column::Status.eq(row.status.as_str()))
+            .exec(&self.db)
+            .await?;
+        if claimed.rows_affected != 1 {
+            return Err(CinderError::BadRequest(format!(
+                "Invalid volume: Volume {id} changed state during the request."
+            )));
+        }
+        let Some(host) = row.host.clone() else {
+            volume::Entity::delete_by_id(id).exec(&self.db).await?;
+            return Ok(());
+        };
+        let request = DeleteVolume {
+            id: id.to_string(),
+            host: host.clone(),
+            provider_location: row.provider_location.clone().unwrap_or_default(),
+        };
+        if let Err(e) = self
+            .volume
+            .cast(
+                &caller.rpc_context(),
+                Some(&host),
+                rpc::DELETE_VOLUME,
+                &request,
+            )
+            .await
+        {
+            tracing::error!(volume = id, "volume host unreachable: {e}");
+            self.set_status(id, "error_deleting").await?;
+        }
+        Ok(())
+    }
+}

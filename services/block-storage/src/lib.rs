@@ -1,0 +1,120 @@
+//! ferrostack block storage: Cinder v3 in Rust, as three roles — `api` (HTTP and
+//! the database), `scheduler` and `volume` — that talk over the shared RPC
+//! transport, in one process by default or each alone.
+
+pub mod api;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod rpc;
+pub mod scheduler;
+pub mod volume;
+
+use std::sync::Arc;
+
+use ferrostack_api::{ApiService, Envelope};
+use ferrostack_config::Config;
+use ferrostack_rpc::{ServerHandle, Transport};
+use tokio_util::sync::CancellationToken;
+
+use crate::config::BlockStorageConfig;
+use crate::domain::{ApiRpc, Cinder};
+
+/// A role this process plays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Role {
+    Api,
+    Scheduler,
+    Volume,
+}
+
+/// The roles running in this process.
+pub struct Running {
+    /// The api role, when it runs here.
+    pub api: Option<Arc<Cinder>>,
+    _api_rpc: Option<ServerHandle>,
+    _scheduler: Option<scheduler::SchedulerRole>,
+    _volume: Option<volume::VolumeRole>,
+}
+
+/// Starts `roles` on one transport; the api role also opens (and migrates) the
+/// database and serves the other roles' updates.
+pub async fn start(
+    config: &Config,
+    roles: &[Role],
+    shutdown: CancellationToken,
+) -> anyhow::Result<Running> {
+    let cfg = BlockStorageConfig::from_config(config)?;
+    let transport: Arc<dyn Transport> = cfg.messaging.transport().await?;
+    let (api, api_rpc) = if roles.contains(&Role::Api) {
+        let db = ferrostack_db::connect(&cfg.database).await?;
+        if cfg.database.auto_migrate {
+            ferrostack_db::migrate::<db::Migrator>(&db).await?;
+        }
+        let cinder = Cinder::new(cfg.clone(), db, transport.clone());
+        cinder.ensure_default_type().await?;
+        let server = transport
+            .serve(
+                rpc::API_TOPIC,
+                &cfg.service.host,
+                Arc::new(ApiRpc(cinder.clone())),
+            )
+            .await?;
+        (Some(cinder), Some(server))
+    } else {
+        (None, None)
+    };
+    let scheduler = if roles.contains(&Role::Scheduler) {
+        Some(scheduler::start(&cfg, transport.clone(), shutdown.clone()).await?)
+    } else {
+        None
+    };
+    let volume = if roles.contains(&Role::Volume) {
+        Some(volume::start(&cfg, transport, shutdown).await?)
+    } else {
+        None
+    };
+    Ok(Running {
+        api,
+        _api_rpc: api_rpc,
+        _scheduler: scheduler,
+        _volume: volume,
+    })
+}
+
+/// The HTTP application of the api role.
+pub fn api_service(cinder: Arc<Cinder>) -> anyhow::Result<ApiService> {
+    let auth = match &cinder.cfg.auth {
+        Some(options) => Some(ferrostack_auth::Authenticator::new(options.clone())),
+        None => anyhow::bail!(
+            "[keystone_authtoken] auth_url is required to serve the block-storage API"
+        ),
+    };
+    let body_limit = cinder.cfg.service.body_limit;
+    let (router, openapi) = api::router_and_openapi(cinder, auth);
+    Ok(ApiService {
+        name: "block-storage",
+        body_limit,
+        router,
+        envelope: Envelope::Fault,
+        openapi: Some(openapi),
+    })
+}
+
+/// Runs `roles` until `shutdown`, serving HTTP when the api role is among them.
+pub async fn serve(
+    config: &Config,
+    roles: &[Role],
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    let running = start(config, roles, shutdown.clone()).await?;
+    match running.api.clone() {
+        Some(cinder) => {
+            let options = cinder.cfg.service.clone();
+            ferrostack_api::run(api_service(cinder)?, &options, shutdown).await?;
+        }
+        None => shutdown.cancelled().await,
+    }
+    drop(running);
+    Ok(())
+}

@@ -1,0 +1,41 @@
+//! The topics and methods the roles talk on, and small helpers around the shared
+//! RPC client.
+
+use ferrostack_rpc::{Context, RemoteError};
+
+/// The api role's topic: volume state and heartbeats from the other roles.
+pub const API_TOPIC: &str = "block-storage-api";
+/// The scheduler's topic: create requests, and capabilities on its fanout.
+pub const SCHEDULER_TOPIC: &str = "block-storage-scheduler";
+/// Volume managers' topic, always addressed to one `host@backend`.
+pub const VOLUME_TOPIC: &str = "block-storage-volume";
+
+pub const CREATE_VOLUME: &str = "create_volume";
+pub const DELETE_VOLUME: &str = "delete_volume";
+pub const VOLUME_UPDATE: &str = "volume_update";
+pub const UPDATE_CAPABILITIES: &str = "update_capabilities";
+pub const HEARTBEAT: &str = "service_heartbeat";
+
+/// The context of messages a role sends on its own behalf.
+pub fn internal_context() -> Context {
+    Context {
+        request_id: format!("req-{}", uuid::Uuid::new_v4()),
+        ..Context::default()
+    }
+}
+
+/// Decodes a request payload, or the error the caller sees.
+pub fn decode<M: prost::Message + Default>(payload: &[u8]) -> Result<M, RemoteError> {
+    M::decode(payload).map_err(|e| RemoteError {
+        kind: "Invalid".into(),
+        message: format!("undecodable payload: {e}"),
+    })
+}
+
+/// An error reply.
+pub fn remote(kind: &str, message: impl Into<String>) -> RemoteError {
+    RemoteError {
+        kind: kind.into(),
+        message: message.into(),
+    }
+}

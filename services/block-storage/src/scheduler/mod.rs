@@ -1,0 +1,135 @@
+//! The scheduler role: keeps the capabilities volume managers publish on its
+//! fanout, and places each new volume on a backend (`select`), casting the create
+//! to that backend's manager.
+
+mod select;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use ferrostack_proto::block_storage::{Capabilities, CreateVolume, Empty, Heartbeat, VolumeUpdate};
+use ferrostack_rpc::{Handler, RemoteError, Request, RpcClient, ServerHandle, Transport};
+use prost::Message;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::BlockStorageConfig;
+use crate::rpc::{self, decode, remote};
+pub use select::select;
+
+/// The binary name `os-services` shows for schedulers.
+pub const BINARY: &str = "cinder-scheduler";
+
+struct Scheduler {
+    backends: Mutex<HashMap<String, Capabilities>>,
+    volume: RpcClient,
+    api: RpcClient,
+    down_after: i64,
+}
+
+impl Scheduler {
+    async fn create(&self, request: Request) -> Result<(), RemoteError> {
+        let create: CreateVolume = decode(&request.payload)?;
+        let Some(mut spec) = create.volume else {
+            return Err(remote("Invalid", "create_volume without a volume"));
+        };
+        let chosen = {
+            let backends = self.backends.lock().expect("capabilities lock");
+            select(
+                backends.values(),
+                &spec,
+                chrono::Utc::now().timestamp(),
+                self.down_after,
+            )
+            .map(|c| c.host.clone())
+        };
+        let context = request.context.unwrap_or_default();
+        match chosen {
+            Some(host) => {
+                spec.host = host.clone();
+                let create = CreateVolume { volume: Some(spec) };
+                self.volume
+                    .cast(&context, Some(&host), rpc::CREATE_VOLUME, &create)
+                    .await
+                    .map_err(|e| remote("Unavailable", e.to_string()))
+            }
+            None => {
+                tracing::warn!(volume = spec.id, "no valid backend");
+                let update = VolumeUpdate {
+                    id: spec.id.clone(),
+                    status: "error".into(),
+                    error: "No valid backend was found.".into(),
+                    ..VolumeUpdate::default()
+                };
+                let _: Empty = self
+                    .api
+                    .call(&context, None, rpc::VOLUME_UPDATE, &update)
+                    .await
+                    .map_err(|e| remote("Unavailable", e.to_string()))?;
+                Ok(())
+            }
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl Handler for Scheduler {
+    async fn handle(&self, request: Request) -> Result<bytes::Bytes, RemoteError> {
+        match request.method.as_str() {
+            rpc::UPDATE_CAPABILITIES => {
+                let capabilities: Capabilities = decode(&request.payload)?;
+                self.backends
+                    .lock()
+                    .expect("capabilities lock")
+                    .insert(capabilities.host.clone(), capabilities);
+            }
+            rpc::CREATE_VOLUME => self.create(request).await?,
+            other => return Err(remote("NotFound", format!("no method {other}"))),
+        }
+        Ok(Empty::default().encode_to_vec().into())
+    }
+}
+
+/// The running scheduler role.
+pub struct SchedulerRole {
+    _server: ServerHandle,
+}
+
+/// Serves the scheduler topic and sends heartbeats until `shutdown`.
+pub async fn start(
+    cfg: &BlockStorageConfig,
+    transport: Arc<dyn Transport>,
+    shutdown: CancellationToken,
+) -> anyhow::Result<SchedulerRole> {
+    let timeout = cfg.messaging.rpc_response_timeout;
+    let api = RpcClient::new(transport.clone(), rpc::API_TOPIC, timeout);
+    let scheduler = Arc::new(Scheduler {
+        backends: Mutex::new(HashMap::new()),
+        volume: RpcClient::new(transport.clone(), rpc::VOLUME_TOPIC, timeout),
+        api: api.clone(),
+        down_after: cfg.service_down_time.as_secs() as i64,
+    });
+    let server = transport
+        .serve(rpc::SCHEDULER_TOPIC, &cfg.service.host, scheduler)
+        .await?;
+    let beat = Heartbeat {
+        host: cfg.service.host.clone(),
+        binary: BINARY.into(),
+        availability_zone: cfg.storage_zone.clone(),
+    };
+    let interval = cfg.report_interval;
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = api
+                .cast(&rpc::internal_context(), None, rpc::HEARTBEAT, &beat)
+                .await
+            {
+                tracing::warn!("scheduler heartbeat not sent: {e}");
+            }
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = tokio::time::sleep(interval) => {}
+            }
+        }
+    });
+    Ok(SchedulerRole { _server: server })
+}

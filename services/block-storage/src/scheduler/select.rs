@@ -1,0 +1,72 @@
+//! Cinder's filter scheduler, reduced to what the backends report: drop backends
+//! whose report is stale, in another availability zone, of another
+//! `volume_backend_name`, or without room; then take the one with the most free
+//! capacity.
+
+use ferrostack_proto::block_storage::{Capabilities, VolumeSpec};
+
+/// The backend for `spec` among `backends`, reports older than `down_after`
+/// seconds at `now` excluded.
+pub fn select<'a>(
+    backends: impl Iterator<Item = &'a Capabilities>,
+    spec: &VolumeSpec,
+    now: i64,
+    down_after: i64,
+) -> Option<&'a Capabilities> {
+    let wanted_backend = spec.extra_specs.get("volume_backend_name");
+    backends
+        .filter(|c| now - c.reported_at <= down_after)
+        .filter(|c| {
+            spec.availability_zone.is_empty() || c.availability_zone == spec.availability_zone
+        })
+        .filter(|c| wanted_backend.is_none_or(|name| &c.volume_backend_name == name))
+        .filter(|c| c.free_capacity_gb >= spec.size_gb as f64)
+        .max_by(|a, b| {
+            a.free_capacity_gb
+                .total_cmp(&b.free_capacity_gb)
+                .then_with(|| b.host.cmp(&a.host))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn backend(host: &str, name: &str, zone: &str, free: f64, at: i64) -> Capabilities {
+        Capabilities {
+            host: host.into(),
+            volume_backend_name: name.into(),
+            availability_zone: zone.into(),
+            free_capacity_gb: free,
+            total_capacity_gb: 100.0,
+            reported_at: at,
+            ..Capabilities::default()
+        }
+    }
+
+    #[test]
+    fn filters_then_weighs_by_free_capacity() {
+        let backends = [
+            backend("h@a", "gold", "nova", 50.0, 100),
+            backend("h@b", "silver", "nova", 80.0, 100),
+            backend("h@c", "silver", "other", 90.0, 100),
+            backend("h@d", "silver", "nova", 95.0, 10),
+        ];
+        let mut spec = VolumeSpec {
+            size_gb: 10,
+            availability_zone: "nova".into(),
+            ..VolumeSpec::default()
+        };
+        let pick =
+            |spec: &VolumeSpec| select(backends.iter(), spec, 120, 60).map(|c| c.host.as_str());
+        assert_eq!(pick(&spec), Some("h@b"));
+        spec.extra_specs
+            .insert("volume_backend_name".into(), "gold".into());
+        assert_eq!(pick(&spec), Some("h@a"));
+        spec.size_gb = 60;
+        assert_eq!(pick(&spec), None);
+        spec.extra_specs.clear();
+        spec.availability_zone.clear();
+        assert_eq!(pick(&spec), Some("h@c"));
+    }
+}

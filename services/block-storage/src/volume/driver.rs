@@ -1,0 +1,40 @@
+//! What a volume backend can do.
+
+use std::path::PathBuf;
+
+/// A driver failure, reported as the volume's error.
+#[derive(Debug, thiserror::Error)]
+pub enum DriverError {
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl From<std::io::Error> for DriverError {
+    fn from(err: std::io::Error) -> Self {
+        DriverError::Failed(err.to_string())
+    }
+}
+
+/// Capacity in GiB.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Capacity {
+    pub total_gb: f64,
+    pub free_gb: f64,
+}
+
+/// One backend's driver.
+#[async_trait::async_trait]
+pub trait Driver: Send + Sync {
+    /// `file`, ...
+    fn name(&self) -> &'static str;
+    /// `file`, `iSCSI`, as Cinder's `storage_protocol`.
+    fn storage_protocol(&self) -> &'static str;
+    /// Creates an empty volume of `size_gb`; returns its provider location.
+    async fn create(&self, volume_id: &str, size_gb: u64) -> Result<String, DriverError>;
+    /// Removes the volume at `provider_location`; already gone is not an error.
+    async fn delete(&self, volume_id: &str, provider_location: &str) -> Result<(), DriverError>;
+    /// What the backend holds and has left.
+    async fn capacity(&self) -> Result<Capacity, DriverError>;
+    /// The path of a volume's data on this host.
+    fn path(&self, volume_id: &str) -> PathBuf;
+}

@@ -1,0 +1,187 @@
+//! One manager per backend: RPC handler, periodic reports.
+
+use std::sync::Arc;
+
+use ferrostack_proto::block_storage::{
+    Capabilities, CreateVolume, DeleteVolume, Empty, Heartbeat, VolumeUpdate,
+};
+use ferrostack_rpc::{Handler, RemoteError, Request, RpcClient, ServerHandle, Transport};
+use prost::Message;
+use tokio_util::sync::CancellationToken;
+
+use super::driver::Driver;
+use super::file::FileDriver;
+use crate::config::BlockStorageConfig;
+use crate::rpc::{self, decode, remote};
+
+/// The binary name `os-services` shows for volume managers.
+pub const BINARY: &str = "cinder-volume";
+
+struct BackendManager {
+    host: String,
+    backend_name: String,
+    zone: String,
+    driver: Box<dyn Driver>,
+    api: RpcClient,
+}
+
+impl BackendManager {
+    async fn report(&self, update: VolumeUpdate) {
+        let result: Result<Empty, _> = self
+            .api
+            .call(&rpc::internal_context(), None, rpc::VOLUME_UPDATE, &update)
+            .await;
+        if let Err(e) = result {
+            tracing::error!(volume = update.id, "cannot report the volume's state: {e}");
+        }
+    }
+
+    async fn create(&self, request: CreateVolume) {
+        let Some(spec) = request.volume else { return };
+        let size = u64::try_from(spec.size_gb).unwrap_or(0);
+        let update = match self.driver.create(&spec.id, size).await {
+            Ok(location) => VolumeUpdate {
+                id: spec.id.clone(),
+                status: "available".into(),
+                host: self.host.clone(),
+                provider_location: location,
+                error: String::new(),
+            },
+            Err(e) => {
+                tracing::warn!(volume = spec.id, "create failed: {e}");
+                VolumeUpdate {
+                    id: spec.id.clone(),
+                    status: "error".into(),
+                    host: self.host.clone(),
+                    provider_location: String::new(),
+                    error: e.to_string(),
+                }
+            }
+        };
+        self.report(update).await;
+    }
+
+    async fn delete(&self, request: DeleteVolume) {
+        let update = match self
+            .driver
+            .delete(&request.id, &request.provider_location)
+            .await
+        {
+            Ok(()) => VolumeUpdate {
+                id: request.id.clone(),
+                status: "deleted".into(),
+                host: self.host.clone(),
+                ..VolumeUpdate::default()
+            },
+            Err(e) => VolumeUpdate {
+                id: request.id.clone(),
+                status: "error_deleting".into(),
+                host: self.host.clone(),
+                error: e.to_string(),
+                ..VolumeUpdate::default()
+            },
+        };
+        self.report(update).await;
+    }
+
+    async fn capabilities(&self) -> Option<Capabilities> {
+        let capacity = match self.driver.capacity().await {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(host = self.host, "capacity unknown: {e}");
+                return None;
+            }
+        };
+        Some(Capabilities {
+            host: self.host.clone(),
+            volume_backend_name: self.backend_name.clone(),
+            storage_protocol: self.driver.storage_protocol().into(),
+            total_capacity_gb: capacity.total_gb,
+            free_capacity_gb: capacity.free_gb,
+            availability_zone: self.zone.clone(),
+            driver: self.driver.name().into(),
+            reported_at: chrono::Utc::now().timestamp(),
+        })
+    }
+}
+
+#[async_trait::async_trait]
+impl Handler for BackendManager {
+    async fn handle(&self, request: Request) -> Result<bytes::Bytes, RemoteError> {
+        match request.method.as_str() {
+            rpc::CREATE_VOLUME => self.create(decode(&request.payload)?).await,
+            rpc::DELETE_VOLUME => self.delete(decode(&request.payload)?).await,
+            other => return Err(remote("NotFound", format!("no method {other}"))),
+        }
+        Ok(Empty::default().encode_to_vec().into())
+    }
+}
+
+/// The running volume role.
+pub struct VolumeRole {
+    _servers: Vec<ServerHandle>,
+}
+
+/// Starts a manager per configured backend and their periodic reports.
+pub async fn start(
+    cfg: &BlockStorageConfig,
+    transport: Arc<dyn Transport>,
+    shutdown: CancellationToken,
+) -> anyhow::Result<VolumeRole> {
+    let api = RpcClient::new(
+        transport.clone(),
+        rpc::API_TOPIC,
+        cfg.messaging.rpc_response_timeout,
+    );
+    let scheduler = RpcClient::new(
+        transport.clone(),
+        rpc::SCHEDULER_TOPIC,
+        cfg.messaging.rpc_response_timeout,
+    );
+    let mut servers = Vec::new();
+    let mut managers = Vec::new();
+    for backend in &cfg.backends {
+        let manager = Arc::new(BackendManager {
+            host: format!("{}@{}", cfg.service.host, backend.name),
+            backend_name: backend.backend_name.clone(),
+            zone: cfg.storage_zone.clone(),
+            driver: Box::new(FileDriver::open(backend.dir.clone(), &backend.format)?),
+            api: api.clone(),
+        });
+        servers.push(
+            transport
+                .serve(rpc::VOLUME_TOPIC, &manager.host, manager.clone())
+                .await?,
+        );
+        managers.push(manager);
+    }
+    let interval = cfg.report_interval;
+    tokio::spawn(async move {
+        loop {
+            for manager in &managers {
+                let context = rpc::internal_context();
+                if let Some(capabilities) = manager.capabilities().await {
+                    if let Err(e) = scheduler
+                        .fanout(&context, rpc::UPDATE_CAPABILITIES, &capabilities)
+                        .await
+                    {
+                        tracing::warn!(host = manager.host, "capabilities not sent: {e}");
+                    }
+                }
+                let beat = Heartbeat {
+                    host: manager.host.clone(),
+                    binary: BINARY.into(),
+                    availability_zone: manager.zone.clone(),
+                };
+                if let Err(e) = api.cast(&context, None, rpc::HEARTBEAT, &beat).await {
+                    tracing::warn!(host = manager.host, "heartbeat not sent: {e}");
+                }
+            }
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = tokio::time::sleep(interval) => {}
+            }
+        }
+    });
+    Ok(VolumeRole { _servers: servers })
+}

@@ -1,0 +1,12 @@
+//! The volume role: one manager per configured backend, serving
+//! `block-storage-volume.<host>@<backend>`. It builds and removes volumes with its
+//! driver, reports results and heartbeats to the api role and capabilities to the
+//! schedulers. It holds no database credentials.
+
+mod driver;
+mod file;
+mod manager;
+
+pub use driver::{Driver, DriverError};
+pub use file::FileDriver;
+pub use manager::{start, VolumeRole};

@@ -1,0 +1,382 @@
+//! Volumes over HTTP with the api, scheduler and volume roles running together on
+//! the transport the testkit chose, two file backends, and a real identity.
+
+use std::time::Duration;
+
+use ferrostack_identity::testing::{Persona, TestCloud};
+use ferrostack_testkit::{Served, TestEnv};
+use reqwest::Method;
+use serde_json::{json, Value};
+use tokio_util::sync::CancellationToken;
+
+struct Cloud {
+    identity: TestCloud,
+    served: Served,
+    env: TestEnv,
+    _running: ferrostack_block_storage::Running,
+    stop: CancellationToken,
+    http: reqwest::Client,
+}
+
+impl Drop for Cloud {
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
+}
+
+struct Resp {
+    status: u16,
+    headers: reqwest::header::HeaderMap,
+    body: Value,
+}
+
+impl Resp {
+    fn expect(self, want: u16) -> Self {
+        assert_eq!(self.status, want, "body: {}", self.body);
+        self
+    }
+}
+
+impl Cloud {
+    async fn start() -> Cloud {
+        let identity = TestCloud::start("block_storage").await;
+        let mut env = TestEnv::new("block_storage").await;
+        env.config.set("DEFAULT", "enabled_backends", "gold,silver");
+        env.config.set("DEFAULT", "report_interval", "1");
+        env.config.set("DEFAULT", "host", "node1");
+        env.config.set("silver", "volume_format", "qcow2");
+        identity.configure_service("cinder", &mut env.config).await;
+        let stop = CancellationToken::new();
+        let roles = [
+            ferrostack_block_storage::Role::Api,
+            ferrostack_block_storage::Role::Scheduler,
+            ferrostack_block_storage::Role::Volume,
+        ];
+        let running = ferrostack_block_storage::start(&env.config, &roles, stop.clone())
+            .await
+            .expect("roles start");
+        let cinder = running.api.clone().unwrap();
+        let served =
+            ferrostack_testkit::serve(ferrostack_block_storage::api_service(cinder).unwrap()).await;
+        let cloud = Cloud {
+            identity,
+            served,
+            env,
+            _running: running,
+            stop,
+            http: reqwest::Client::new(),
+        };
+        // Both volume managers reported in.
+        let admin = cloud.identity.admin_persona().await;
+        for _ in 0..100 {
+            let services = cloud
+                .send(
+                    Method::GET,
+                    &format!("/v3/{}/os-services", admin.project_id),
+                    &admin,
+                    None,
+                    None,
+                )
+                .await
+                .body;
+            if services["services"].as_array().map(Vec::len) == Some(3) {
+                return cloud;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the roles never reported");
+    }
+
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        who: &Persona,
+        body: Option<Value>,
+        version: Option<&str>,
+    ) -> Resp {
+        let mut req = self
+            .http
+            .request(method, self.served.url(path))
+            .header("X-Auth-Token", &who.token);
+        if let Some(version) = version {
+            req = req.header("OpenStack-API-Version", version);
+        }
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let text = resp.text().await.unwrap();
+        Resp {
+            status,
+            headers,
+            body: serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        }
+    }
+
+    async fn wait_status(&self, who: &Persona, id: &str, status: &str) -> Value {
+        for _ in 0..200 {
+            let resp = self
+                .send(
+                    Method::GET,
+                    &format!("/v3/{}/volumes/{id}", who.project_id),
+                    who,
+                    None,
+                    None,
+                )
+                .await;
+            if status == "gone" && resp.status == 404 {
+                return Value::Null;
+            }
+            if resp.status == 200 && resp.body["volume"]["status"] == status {
+                return resp.body["volume"].clone();
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("volume {id} never reached {status}");
+    }
+}
+
+#[tokio::test]
+async fn versions_and_microversions() {
+    let cloud = Cloud::start().await;
+    let resp = cloud.http.get(cloud.served.url("/")).send().await.unwrap();
+    assert_eq!(resp.status(), 300);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["versions"][0]["id"], "v3.0");
+    assert_eq!(body["versions"][0]["version"], "3.71");
+    assert_eq!(body["versions"][0]["min_version"], "3.0");
+    let alice = cloud.identity.persona(&["member"]).await;
+    let path = format!("/v3/{}/volumes", alice.project_id);
+    let resp = cloud
+        .send(Method::GET, &path, &alice, None, None)
+        .await
+        .expect(200);
+    assert_eq!(resp.headers["openstack-api-version"], "volume 3.0");
+    let resp = cloud
+        .send(Method::GET, &path, &alice, None, Some("volume latest"))
+        .await
+        .expect(200);
+    assert_eq!(resp.headers["openstack-api-version"], "volume 3.71");
+    let resp = cloud
+        .send(Method::GET, &path, &alice, None, Some("volume 3.72"))
+        .await
+        .expect(406);
+    assert!(resp.body["computeFault"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("maximum is 3.71"));
+    let resp = cloud
+        .send(Method::GET, &path, &alice, None, Some("volume 3.x"))
+        .await
+        .expect(400);
+    assert!(resp.body["badRequest"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("invalid format"));
+    // The project in the URL must be the token's.
+    let resp = cloud
+        .send(Method::GET, "/v3/someone-else/volumes", &alice, None, None)
+        .await
+        .expect(400);
+    assert_eq!(resp.body["badRequest"]["message"], "Malformed request url");
+}
+
+#[tokio::test]
+async fn create_show_list_update_delete() {
+    let cloud = Cloud::start().await;
+    let alice = cloud.identity.persona(&["member"]).await;
+    let base = format!("/v3/{}/volumes", alice.project_id);
+    let created = cloud
+        .send(
+            Method::POST,
+            &base,
+            &alice,
+            Some(json!({"volume": {"size": 1, "name": "data", "metadata": {"k": "v"}}})),
+            None,
+        )
+        .await
+        .expect(202)
+        .body["volume"]
+        .clone();
+    assert_eq!(created["status"], "creating");
+    assert_eq!(created["volume_type"], "__DEFAULT__");
+    assert_eq!(created["availability_zone"], "nova");
+    assert_eq!(created["metadata"], json!({"k": "v"}));
+    assert!(
+        created.get("os-vol-host-attr:host").is_none(),
+        "admin-only field shown"
+    );
+    let id = created["id"].as_str().unwrap().to_string();
+    let volume = cloud.wait_status(&alice, &id, "available").await;
+    assert_eq!(volume["size"], 1);
+    assert_eq!(volume["bootable"], "false");
+    // The data is a real file of the asked size on one of the backends.
+    let files: Vec<_> = ["gold", "silver"]
+        .iter()
+        .map(|b| {
+            cloud
+                .env
+                .dir
+                .join("volumes")
+                .join(b)
+                .join(format!("volume-{id}"))
+        })
+        .filter(|p| p.exists())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let admin = cloud.identity.admin_persona().await;
+    let as_admin = cloud
+        .send(
+            Method::GET,
+            &format!("/v3/{}/volumes/{id}", admin.project_id),
+            &admin,
+            None,
+            None,
+        )
+        .await;
+    // Admins see any volume by id, with the admin-only fields.
+    let as_admin = as_admin.expect(200);
+    assert!(as_admin.body["volume"]["os-vol-host-attr:host"]
+        .as_str()
+        .unwrap()
+        .starts_with("node1@"));
+    let bob = cloud.identity.persona(&["member"]).await;
+    cloud
+        .send(
+            Method::GET,
+            &format!("/v3/{}/volumes/{id}", bob.project_id),
+            &bob,
+            None,
+            None,
+        )
+        .await
+        .expect(404);
+
+    let listed = cloud
+        .send(Method::GET, &base, &alice, None, None)
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(
+        listed["volumes"][0],
+        json!({"id": id, "name": "data", "links": listed["volumes"][0]["links"]})
+    );
+    let detailed = cloud
+        .send(
+            Method::GET,
+            &format!("{base}/detail"),
+            &alice,
+            None,
+            Some("volume 3.63"),
+        )
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(detailed["volumes"][0]["status"], "available");
+    assert!(detailed["volumes"][0]["volume_type_id"].is_string());
+    let all = cloud
+        .send(
+            Method::GET,
+            &format!("/v3/{}/volumes/detail?all_tenants=1", admin.project_id),
+            &admin,
+            None,
+            None,
+        )
+        .await
+        .expect(200)
+        .body;
+    assert!(all["volumes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|v| v["id"] == id.as_str()));
+    assert!(all["volumes"][0].get("os-vol-host-attr:host").is_some());
+
+    let updated = cloud
+        .send(
+            Method::PUT,
+            &format!("{base}/{id}"),
+            &alice,
+            Some(json!({"volume": {"name": "renamed"}})),
+            None,
+        )
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(updated["volume"]["name"], "renamed");
+
+    cloud
+        .send(Method::DELETE, &format!("{base}/{id}"), &alice, None, None)
+        .await
+        .expect(202);
+    cloud.wait_status(&alice, &id, "gone").await;
+    assert!(files.iter().all(|f| !f.exists()), "data removed");
+    let resp = cloud
+        .send(Method::GET, &format!("{base}/{id}"), &alice, None, None)
+        .await
+        .expect(404);
+    assert_eq!(
+        resp.body["itemNotFound"]["message"],
+        format!("Volume {id} could not be found.")
+    );
+}
+
+#[tokio::test]
+async fn bad_input_gets_cinder_errors() {
+    let cloud = Cloud::start().await;
+    let alice = cloud.identity.persona(&["member"]).await;
+    let base = format!("/v3/{}/volumes", alice.project_id);
+    for body in [
+        json!({"volume": {}}),
+        json!({"volume": {"size": 0}}),
+        json!({"volume": {"size": "abc"}}),
+        json!({"volume": {"size": 1, "bogus": true}}),
+        json!({"nothing": {}}),
+    ] {
+        let resp = cloud
+            .send(Method::POST, &base, &alice, Some(body.clone()), None)
+            .await
+            .expect(400);
+        assert!(
+            resp.body["badRequest"]["code"] == 400,
+            "{body}: {}",
+            resp.body
+        );
+    }
+    let resp = cloud
+        .send(
+            Method::POST,
+            &base,
+            &alice,
+            Some(json!({"volume": {"size": 1, "volume_type": "nope"}})),
+            None,
+        )
+        .await
+        .expect(404);
+    assert!(resp.body["itemNotFound"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("nope"));
+    cloud
+        .send(Method::GET, &format!("{base}/nope"), &alice, None, None)
+        .await
+        .expect(404);
+    cloud
+        .send(Method::DELETE, &format!("{base}/nope"), &alice, None, None)
+        .await
+        .expect(404);
+    let member = cloud.identity.persona(&["member"]).await;
+    cloud
+        .send(
+            Method::GET,
+            &format!("/v3/{}/os-services", member.project_id),
+            &member,
+            None,
+            None,
+        )
+        .await
+        .expect(403);
+}
