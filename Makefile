@@ -43,9 +43,9 @@ backends-stop:
 test-unit:
 	bash scripts/with-backends.sh $(CARGO) nextest run --workspace --no-fail-fast
 
-# The identity and image suites again on the production backends.
-BACKEND_SUITES := -p ferrostack-identity -p ferrostack-image \
-	-E 'package(ferrostack-image) | (package(ferrostack-identity) & (binary(tokens) | binary(resources) | binary(policy)))'
+# The identity, image and block-storage suites again on the production backends.
+BACKEND_SUITES := -p ferrostack-identity -p ferrostack-image -p ferrostack-block-storage \
+	-E 'package(ferrostack-image) | package(ferrostack-block-storage) | (package(ferrostack-identity) & (binary(tokens) | binary(resources) | binary(policy)))'
 test-backends:
 	FERRO_TEST_DB=mysql FERRO_TEST_TRANSPORT=rabbit bash scripts/with-backends.sh \
 		$(CARGO) nextest run --no-fail-fast $(BACKEND_SUITES)

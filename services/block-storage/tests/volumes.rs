@@ -13,7 +13,7 @@ struct Cloud {
     identity: TestCloud,
     served: Served,
     env: TestEnv,
-    _running: ferrostack_block_storage::Running,
+    _running: Vec<ferrostack_block_storage::Running>,
     stop: CancellationToken,
     http: reqwest::Client,
 }
@@ -39,23 +39,34 @@ impl Resp {
 
 impl Cloud {
     async fn start() -> Cloud {
+        Self::start_split(false).await
+    }
+
+    /// With `split`, the three roles start separately and meet only on the bus.
+    async fn start_split(split: bool) -> Cloud {
         let identity = TestCloud::start("block_storage").await;
-        let mut env = TestEnv::new("block_storage").await;
+        let mut env = TestEnv::with_own_bus("block_storage").await;
         env.config.set("DEFAULT", "enabled_backends", "gold,silver");
         env.config.set("DEFAULT", "report_interval", "1");
         env.config.set("DEFAULT", "host", "node1");
         env.config.set("silver", "volume_format", "qcow2");
         identity.configure_service("cinder", &mut env.config).await;
         let stop = CancellationToken::new();
-        let roles = [
-            ferrostack_block_storage::Role::Api,
-            ferrostack_block_storage::Role::Scheduler,
-            ferrostack_block_storage::Role::Volume,
-        ];
-        let running = ferrostack_block_storage::start(&env.config, &roles, stop.clone())
-            .await
-            .expect("roles start");
-        let cinder = running.api.clone().unwrap();
+        use ferrostack_block_storage::Role;
+        let groups: Vec<Vec<Role>> = if split {
+            vec![vec![Role::Api], vec![Role::Scheduler], vec![Role::Volume]]
+        } else {
+            vec![vec![Role::Api, Role::Scheduler, Role::Volume]]
+        };
+        let mut running = Vec::new();
+        for roles in groups {
+            running.push(
+                ferrostack_block_storage::start(&env.config, &roles, stop.clone())
+                    .await
+                    .expect("roles start"),
+            );
+        }
+        let cinder = running[0].api.clone().unwrap();
         let served =
             ferrostack_testkit::serve(ferrostack_block_storage::api_service(cinder).unwrap()).await;
         let cloud = Cloud {
@@ -186,7 +197,15 @@ async fn versions_and_microversions() {
 
 #[tokio::test]
 async fn create_show_list_update_delete() {
-    let cloud = Cloud::start().await;
+    lifecycle(Cloud::start().await).await;
+}
+
+#[tokio::test]
+async fn roles_apart_meet_on_the_bus() {
+    lifecycle(Cloud::start_split(true).await).await;
+}
+
+async fn lifecycle(cloud: Cloud) {
     let alice = cloud.identity.persona(&["member"]).await;
     let base = format!("/v3/{}/volumes", alice.project_id);
     let created = cloud

@@ -35,6 +35,8 @@ fn required(name: &str) -> String {
 pub struct TestEnv {
     pub dir: PathBuf,
     pub config: Config,
+    /// A RabbitMQ virtual host of this environment alone, deleted on drop.
+    own_vhost: Option<String>,
 }
 
 impl TestEnv {
@@ -57,13 +59,50 @@ impl TestEnv {
                 required("FERRO_TEST_MEMCACHED"),
             );
         }
-        TestEnv { dir, config }
+        TestEnv {
+            dir,
+            config,
+            own_vhost: None,
+        }
     }
+
+    /// Like [`TestEnv::new`], with a message bus no other test shares: services
+    /// whose roles talk over RPC topics need it, as each deployment has its own
+    /// RabbitMQ virtual host. On the memory transport every environment already has
+    /// its own bus.
+    pub async fn with_own_bus(service: &str) -> TestEnv {
+        let mut env = TestEnv::new(service).await;
+        if env_or("FERRO_TEST_TRANSPORT", "memory") == "rabbit" {
+            let vhost = format!("ferro-t-{}", uuid::Uuid::new_v4().simple());
+            rabbitmqctl(&format!("add_vhost {vhost}"));
+            rabbitmqctl(&format!("set_permissions -p {vhost} guest '.*' '.*' '.*'"));
+            let url = required("FERRO_TEST_RABBIT_URL");
+            let server = url.rsplit_once('/').map_or(url.as_str(), |(s, _)| s);
+            env.config
+                .set("DEFAULT", "transport_url", format!("{server}/{vhost}"));
+            env.own_vhost = Some(vhost);
+        }
+        env
+    }
+}
+
+/// Runs `rabbitmqctl <args>` as `FERRO_TEST_RABBITMQCTL` says; panics on failure.
+fn rabbitmqctl(args: &str) {
+    let ctl = required("FERRO_TEST_RABBITMQCTL");
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("{ctl} {args} > /dev/null"))
+        .status()
+        .expect("run rabbitmqctl");
+    assert!(status.success(), "rabbitmqctl {args} failed");
 }
 
 impl Drop for TestEnv {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
+        if let Some(vhost) = &self.own_vhost {
+            rabbitmqctl(&format!("delete_vhost {vhost}"));
+        }
     }
 }
 
