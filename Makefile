@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 DATA_DIR ?= ./data
-RELEASE_BINS := -p ferrostack -p ferrostack-identity -p ferrostack-image
+RELEASE_BINS := -p ferrostack -p ferrostack-identity -p ferrostack-image -p ferrostack-block-storage
 
 .PHONY: run build test lint fmt bench deps backends backends-stop venv test-unit test-backends test-e2e
 
@@ -53,7 +53,7 @@ test-backends:
 		bash scripts/with-backends.sh $(CARGO) nextest run --no-fail-fast $(BACKEND_SUITES)
 
 test-e2e: venv
-	$(CARGO) build -p ferrostack -p ferrostack-identity -p ferrostack-image
+	$(CARGO) build -p ferrostack -p ferrostack-identity -p ferrostack-image -p ferrostack-block-storage
 	FERRO_BIN_DIR=$(CURDIR)/target/debug .venv/bin/python -m pytest -q tests/e2e
 
 test: deps lint test-unit test-backends test-e2e

@@ -326,6 +326,12 @@ async fn lifecycle(cloud: Cloud) {
         .expect(200)
         .body;
     assert_eq!(updated["volume"]["name"], "renamed");
+    let shown = cloud
+        .send(Method::GET, &format!("{base}/{id}"), &alice, None, None)
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(shown["volume"]["name"], "renamed", "the update was stored");
 
     cloud
         .send(Method::DELETE, &format!("{base}/{id}"), &alice, None, None)

@@ -18,8 +18,10 @@ pub struct ServiceSpec {
     pub port: u16,
     /// Path appended to the base URL in the catalog.
     pub url_path: &'static str,
-    /// Registered in identity by `ferrostack up` (identity registers itself).
-    pub catalog: Option<CatalogEntry>,
+    /// Catalog entries registered by `ferrostack up` (identity registers itself).
+    pub catalog: &'static [CatalogEntry],
+    /// The service user's name, when the service validates tokens.
+    pub user: Option<&'static str>,
     /// Extra configuration written to `<data>/<name>.conf` before the service starts.
     pub config: &'static str,
 }
@@ -31,7 +33,8 @@ pub const SERVICES: &[ServiceSpec] = &[
         binary: "ferrostack-identity",
         port: 5000,
         url_path: "/v3",
-        catalog: None,
+        catalog: &[],
+        user: None,
         config: "",
     },
     ServiceSpec {
@@ -39,10 +42,29 @@ pub const SERVICES: &[ServiceSpec] = &[
         binary: "ferrostack-image",
         port: 9292,
         url_path: "",
-        catalog: Some(CatalogEntry {
+        catalog: &[CatalogEntry {
             kind: "image",
             name: "glance",
-        }),
+        }],
+        user: Some("glance"),
         config: "[DEFAULT]\nenabled_backends = local:file, backup:file\n\n[glance_store]\ndefault_backend = local\n\n[local]\nstore_description = Image data under the data directory\n\n[backup]\nstore_description = A second file store, for copy-image\n",
+    },
+    ServiceSpec {
+        name: "block-storage",
+        binary: "ferrostack-block-storage",
+        port: 8776,
+        url_path: "/v3/%(project_id)s",
+        catalog: &[
+            CatalogEntry {
+                kind: "volumev3",
+                name: "cinderv3",
+            },
+            CatalogEntry {
+                kind: "block-storage",
+                name: "cinder",
+            },
+        ],
+        user: Some("cinder"),
+        config: "[DEFAULT]\nenabled_backends = file\n\n[file]\nvolume_driver = file\nvolume_backend_name = file\n",
     },
 ];

@@ -58,15 +58,17 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
             if spec.name == "identity" {
                 bootstrap_identity(&bin_dir, spec, &args, &env, &url(spec)).await?;
             }
-            if let Some(entry) = &spec.catalog {
+            if let Some(user) = spec.user {
                 if registrar.is_none() {
                     registrar = Some(Registrar::login(&identity_url, &args.admin_password).await?);
                 }
                 let registrar = registrar.as_ref().expect("logged in above");
-                let password = secret(&data_dir, entry.name)?;
-                registrar.service(entry, &url(spec)).await?;
-                registrar.service_user(entry.name, &password).await?;
-                own_config = Some(write_config(&data_dir, spec, entry.name, &password, &identity_url)?);
+                for entry in spec.catalog {
+                    registrar.service(entry, &url(spec)).await?;
+                }
+                let password = secret(&data_dir, user)?;
+                registrar.service_user(user, &password).await?;
+                own_config = Some(write_config(&data_dir, spec, user, &password, &identity_url)?);
             }
             let mut command = command(&bin_dir, spec, &args, &env, own_config.as_deref());
             command.arg("serve");

@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use ferrostack_proto::block_storage::{CreateVolume, DeleteVolume, VolumeSpec};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use serde::Deserialize;
 
@@ -315,7 +316,8 @@ impl Cinder {
             row.metadata = serde_json::to_string(&metadata).unwrap_or_default();
         }
         row.updated_at = now();
-        volume::Entity::update(volume::ActiveModel::from(row.clone()))
+        // Every column marked as set: `From<Model>` alone marks none, and writes nothing.
+        volume::Entity::update(volume::ActiveModel::from(row.clone()).reset_all())
             .exec(&self.db)
             .await?;
         Ok(row)
