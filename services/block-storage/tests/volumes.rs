@@ -1,154 +1,11 @@
 //! Volumes over HTTP with the api, scheduler and volume roles running together on
 //! the transport the testkit chose, two file backends, and a real identity.
 
-use std::time::Duration;
+mod common;
 
-use ferrostack_identity::testing::{Persona, TestCloud};
-use ferrostack_testkit::{Served, TestEnv};
+use common::Cloud;
 use reqwest::Method;
 use serde_json::{json, Value};
-use tokio_util::sync::CancellationToken;
-
-struct Cloud {
-    identity: TestCloud,
-    served: Served,
-    env: TestEnv,
-    _running: Vec<ferrostack_block_storage::Running>,
-    stop: CancellationToken,
-    http: reqwest::Client,
-}
-
-impl Drop for Cloud {
-    fn drop(&mut self) {
-        self.stop.cancel();
-    }
-}
-
-struct Resp {
-    status: u16,
-    headers: reqwest::header::HeaderMap,
-    body: Value,
-}
-
-impl Resp {
-    fn expect(self, want: u16) -> Self {
-        assert_eq!(self.status, want, "body: {}", self.body);
-        self
-    }
-}
-
-impl Cloud {
-    async fn start() -> Cloud {
-        Self::start_split(false).await
-    }
-
-    /// With `split`, the three roles start separately and meet only on the bus.
-    async fn start_split(split: bool) -> Cloud {
-        let identity = TestCloud::start("block_storage").await;
-        let mut env = TestEnv::with_own_bus("block_storage").await;
-        env.config.set("DEFAULT", "enabled_backends", "gold,silver");
-        env.config.set("DEFAULT", "report_interval", "1");
-        env.config.set("DEFAULT", "host", "node1");
-        env.config.set("silver", "volume_format", "qcow2");
-        identity.configure_service("cinder", &mut env.config).await;
-        let stop = CancellationToken::new();
-        use ferrostack_block_storage::Role;
-        let groups: Vec<Vec<Role>> = if split {
-            vec![vec![Role::Api], vec![Role::Scheduler], vec![Role::Volume]]
-        } else {
-            vec![vec![Role::Api, Role::Scheduler, Role::Volume]]
-        };
-        let mut running = Vec::new();
-        for roles in groups {
-            running.push(
-                ferrostack_block_storage::start(&env.config, &roles, stop.clone())
-                    .await
-                    .expect("roles start"),
-            );
-        }
-        let cinder = running[0].api.clone().unwrap();
-        let served =
-            ferrostack_testkit::serve(ferrostack_block_storage::api_service(cinder).unwrap()).await;
-        let cloud = Cloud {
-            identity,
-            served,
-            env,
-            _running: running,
-            stop,
-            http: reqwest::Client::new(),
-        };
-        // Both volume managers reported in.
-        let admin = cloud.identity.admin_persona().await;
-        for _ in 0..100 {
-            let services = cloud
-                .send(
-                    Method::GET,
-                    &format!("/v3/{}/os-services", admin.project_id),
-                    &admin,
-                    None,
-                    None,
-                )
-                .await
-                .body;
-            if services["services"].as_array().map(Vec::len) == Some(3) {
-                return cloud;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("the roles never reported");
-    }
-
-    async fn send(
-        &self,
-        method: Method,
-        path: &str,
-        who: &Persona,
-        body: Option<Value>,
-        version: Option<&str>,
-    ) -> Resp {
-        let mut req = self
-            .http
-            .request(method, self.served.url(path))
-            .header("X-Auth-Token", &who.token);
-        if let Some(version) = version {
-            req = req.header("OpenStack-API-Version", version);
-        }
-        if let Some(body) = body {
-            req = req.json(&body);
-        }
-        let resp = req.send().await.unwrap();
-        let status = resp.status().as_u16();
-        let headers = resp.headers().clone();
-        let text = resp.text().await.unwrap();
-        Resp {
-            status,
-            headers,
-            body: serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        }
-    }
-
-    async fn wait_status(&self, who: &Persona, id: &str, status: &str) -> Value {
-        for _ in 0..200 {
-            let resp = self
-                .send(
-                    Method::GET,
-                    &format!("/v3/{}/volumes/{id}", who.project_id),
-                    who,
-                    None,
-                    None,
-                )
-                .await;
-            if status == "gone" && resp.status == 404 {
-                return Value::Null;
-            }
-            if resp.status == 200 && resp.body["volume"]["status"] == status {
-                return resp.body["volume"].clone();
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("volume {id} never reached {status}");
-    }
-}
 
 #[tokio::test]
 async fn versions_and_microversions() {
@@ -358,7 +215,7 @@ async fn bad_input_gets_cinder_errors() {
         json!({"volume": {}}),
         json!({"volume": {"size": 0}}),
         json!({"volume": {"size": "abc"}}),
-        json!({"volume": {"size": 1, "bogus": true}}),
+        json!({"volume": {"size": 1, "multiattach": true}}),
         json!({"nothing": {}}),
     ] {
         let resp = cloud

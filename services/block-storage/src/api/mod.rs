@@ -5,6 +5,7 @@ mod caller;
 mod microversion;
 mod render;
 mod services;
+mod types;
 mod versions;
 mod volumes;
 
@@ -27,6 +28,7 @@ fn v3_routes() -> OpenApiRouter<AppState> {
         .merge(versions::v3_routes())
         .merge(volumes::routes())
         .merge(services::routes())
+        .merge(types::routes())
 }
 
 /// Every route and the OpenAPI document describing them.

@@ -9,7 +9,7 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(Initial)]
+        vec![Box::new(Initial), Box::new(TypeAccess)]
     }
 
     fn migration_table_name() -> DynIden {
@@ -106,5 +106,31 @@ impl MigrationTrait for Initial {
         )
         .await?;
         Ok(())
+    }
+}
+
+struct TypeAccess;
+
+impl MigrationName for TypeAccess {
+    fn name(&self) -> &str {
+        "m0002_type_access"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for TypeAccess {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            table("volume_type_projects")
+                .col(required("volume_type_id", 36))
+                .col(required("project_id", 64))
+                .primary_key(
+                    Index::create()
+                        .col(Alias::new("volume_type_id"))
+                        .col(Alias::new("project_id")),
+                )
+                .to_owned(),
+        )
+        .await
     }
 }

@@ -2,6 +2,7 @@
 //! over RPC, and the state updates they send back.
 
 mod error;
+pub mod types;
 mod updates;
 pub mod volumes;
 

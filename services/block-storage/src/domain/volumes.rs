@@ -5,17 +5,13 @@ use std::collections::BTreeMap;
 use ferrostack_proto::block_storage::{CreateVolume, DeleteVolume, VolumeSpec};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::Deserialize;
 
 use super::{Caller, Cinder, CinderError, Result};
-use crate::db::entity::{volume, volume_type};
+use crate::db::entity::volume;
 use crate::rpc;
-
-/// The name of the volume type volumes get when they ask for none.
-pub const DEFAULT_TYPE: &str = "__DEFAULT__";
 
 /// Statuses a volume may be deleted from (without `force`).
 const DELETABLE: &[&str] = &[
@@ -26,9 +22,9 @@ const DELETABLE: &[&str] = &[
     "error_managing",
 ];
 
-/// The `volume` object of a create request.
+/// The `volume` object of a create request (unknown keys are ignored, as
+/// Cinder's schema allows).
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct CreateRequest {
     pub size: Option<serde_json::Value>,
     pub name: Option<String>,
@@ -36,7 +32,7 @@ pub struct CreateRequest {
     pub volume_type: Option<String>,
     pub availability_zone: Option<String>,
     pub metadata: Option<BTreeMap<String, String>>,
-    pub multiattach: Option<bool>,
+    pub multiattach: Option<serde_json::Value>,
     pub snapshot_id: Option<String>,
     pub source_volid: Option<String>,
     #[serde(rename = "imageRef")]
@@ -48,7 +44,6 @@ pub struct CreateRequest {
 
 /// The `volume` object of an update request.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct UpdateRequest {
     pub name: Option<String>,
     pub description: Option<String>,
@@ -73,76 +68,68 @@ fn now() -> chrono::NaiveDateTime {
     now.with_nanosecond(0).unwrap_or(now)
 }
 
-fn size_of(value: Option<&serde_json::Value>) -> Result<i64> {
-    let invalid = |v: &str| {
+/// A size as Cinder's schema takes it: an integer or a string of digits, 1 or more.
+pub fn size_of(field: &str, value: Option<&serde_json::Value>) -> Result<i64> {
+    let invalid = |detail: String| {
         CinderError::BadRequest(format!(
-            "Invalid input for field/attribute size. Value: {v}. {v} is not a positive integer."
+            "Invalid input for field/attribute {field}. {detail}"
         ))
     };
-    match value {
-        None | Some(serde_json::Value::Null) => Err(CinderError::BadRequest(
-            "Invalid input for field/attribute size. Value: None. None is not of type 'integer', 'string'".into(),
-        )),
-        Some(serde_json::Value::Number(n)) => n
-            .as_i64()
-            .filter(|s| *s > 0)
-            .ok_or_else(|| invalid(&n.to_string())),
-        Some(serde_json::Value::String(s)) => s
-            .trim()
-            .parse::<i64>()
-            .ok()
-            .filter(|s| *s > 0)
-            .ok_or_else(|| invalid(s)),
-        Some(other) => Err(invalid(&other.to_string())),
+    let number = match value {
+        None | Some(serde_json::Value::Null) => return Err(CinderError::BadRequest(format!(
+            "Invalid input received: Volume {field} 'None' must be an integer and greater than 0"
+        ))),
+        Some(serde_json::Value::Number(n)) => n.as_i64().ok_or_else(|| {
+            invalid(format!(
+                "Value: {n}. {n} is not of type 'integer', 'string', 'null'"
+            ))
+        })?,
+        Some(serde_json::Value::String(text)) => {
+            if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(invalid(format!(
+                    "Value: {text}. '{text}' does not match '^[0-9]+$'"
+                )));
+            }
+            text.parse::<i64>().map_err(|_| {
+                invalid(format!(
+                    "Value: {text}. {text} is greater than the maximum of 2147483647"
+                ))
+            })?
+        }
+        Some(other) => {
+            return Err(invalid(format!(
+                "Value: {other}. {other} is not of type 'integer', 'string', 'null'"
+            )))
+        }
+    };
+    if number < 1 {
+        return Err(invalid(format!(
+            "Value: {number}. {number} is less than the minimum of 1"
+        )));
     }
+    if number > 2147483647 {
+        return Err(invalid(format!(
+            "Value: {number}. {number} is greater than the maximum of 2147483647"
+        )));
+    }
+    Ok(number)
 }
 
 impl Cinder {
-    /// The volume type `wanted` (name or id), or the default type.
-    async fn volume_type(&self, wanted: Option<&str>) -> Result<volume_type::Model> {
-        let name = wanted.unwrap_or(DEFAULT_TYPE);
-        let found = volume_type::Entity::find()
-            .filter(
-                Condition::any()
-                    .add(volume_type::Column::Id.eq(name))
-                    .add(volume_type::Column::Name.eq(name)),
-            )
-            .one(&self.db)
-            .await?;
-        found
-            .ok_or_else(|| CinderError::NotFound(format!("Volume type {name} could not be found.")))
-    }
-
-    /// Makes sure the default volume type exists.
-    pub async fn ensure_default_type(&self) -> Result<()> {
-        if self.volume_type(None).await.is_ok() {
-            return Ok(());
-        }
-        let row = volume_type::ActiveModel {
-            id: Set(uuid::Uuid::new_v4().to_string()),
-            name: Set(DEFAULT_TYPE.into()),
-            description: Set(Some("Default Volume Type".into())),
-            is_public: Set(true),
-            extra_specs: Set("{}".into()),
-        };
-        match volume_type::Entity::insert(row)
-            .exec(&self.db)
-            .await
-            .map_err(ferrostack_db::DbError::from)
-        {
-            // A duplicate: another api process made it first.
-            Ok(_) | Err(ferrostack_db::DbError::Duplicate(_)) => Ok(()),
-            Err(e) => Err(e.into()),
-        }
-    }
-
     /// Creates a volume (status `creating`) and asks the scheduler to place it.
     pub async fn create_volume(
         &self,
         caller: &Caller,
         request: CreateRequest,
     ) -> Result<volume::Model> {
-        let size = size_of(request.size.as_ref())?;
+        if request
+            .multiattach
+            .as_ref()
+            .is_some_and(|m| m == &serde_json::Value::Bool(true) || m == "true")
+        {
+            return Err(CinderError::BadRequest("multiattach parameter has been removed. The default behavior is to use multiattach enabled volume types. Contact your administrator to create a multiattach enabled volume type and use it to create multiattach volumes.".into()));
+        }
+        let size = size_of("size", request.size.as_ref())?;
         for (field, given) in [
             ("snapshot_id", &request.snapshot_id),
             ("source_volid", &request.source_volid),
@@ -157,7 +144,9 @@ impl Cinder {
                 )));
             }
         }
-        let kind = self.volume_type(request.volume_type.as_deref()).await?;
+        let kind = self
+            .volume_type(caller, request.volume_type.as_deref())
+            .await?;
         let zone = request
             .availability_zone
             .clone()
@@ -176,7 +165,7 @@ impl Cinder {
             volume_type_id: kind.id.clone(),
             provider_location: None,
             bootable: false,
-            multiattach: request.multiattach.unwrap_or(false),
+            multiattach: false,
             metadata: serde_json::to_string(&request.metadata.unwrap_or_default())
                 .unwrap_or_default(),
             created_at: now,
@@ -185,8 +174,7 @@ impl Cinder {
         volume::Entity::insert(volume::ActiveModel::from(row.clone()))
             .exec(&self.db)
             .await?;
-        let extra_specs: BTreeMap<String, String> =
-            serde_json::from_str(&kind.extra_specs).unwrap_or_default();
+        let extra_specs = super::types::extra_specs(&kind);
         let spec = VolumeSpec {
             id: row.id.clone(),
             size_gb: size,
@@ -328,7 +316,7 @@ impl Cinder {
         let row = self.show_volume(caller, id).await?;
         if !DELETABLE.contains(&row.status.as_str()) {
             return Err(CinderError::BadRequest(
-                "Invalid volume: Volume status must be available or error or error_restoring or error_extending or error_managing and must not be migrating, attached, belong to a group, have snapshots or be disassociated from snapshots after volume transfer.".into(),
+                "Invalid volume: Volume status must be available or error or error_restoring or error_extending or error_managing and must not be migrating, attached, belong to a group, have snapshots, awaiting a transfer, or be disassociated from snapshots after volume transfer.".into(),
             ));
         }
         let claimed = volume::Entity::update_many()

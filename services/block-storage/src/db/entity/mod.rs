@@ -3,3 +3,4 @@
 pub mod service;
 pub mod volume;
 pub mod volume_type;
+pub mod volume_type_project;

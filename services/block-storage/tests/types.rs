@@ -1,0 +1,347 @@
+//! Volume types: admin CRUD, extra specs steering the scheduler, the default type,
+//! private types with project access.
+
+mod common;
+
+use common::Cloud;
+use reqwest::Method;
+use serde_json::json;
+
+#[tokio::test]
+async fn types_steer_volumes_to_their_backend() {
+    let cloud = Cloud::start().await;
+    let admin = cloud.identity.admin_persona().await;
+    let alice = cloud.identity.persona(&["member"]).await;
+    let types = format!("/v3/{}/types", admin.project_id);
+    let default = cloud
+        .send(
+            Method::GET,
+            &format!("/v3/{}/types/default", alice.project_id),
+            &alice,
+            None,
+            None,
+        )
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(default["volume_type"]["name"], "__DEFAULT__");
+    // Only admins manage types.
+    cloud
+        .send(
+            Method::POST,
+            &format!("/v3/{}/types", alice.project_id),
+            &alice,
+            Some(json!({"volume_type": {"name": "x"}})),
+            None,
+        )
+        .await
+        .expect(403);
+    for backend in ["gold", "silver"] {
+        let created = cloud
+            .send(
+                Method::POST,
+                &types,
+                &admin,
+                Some(json!({"volume_type": {"name": backend, "extra_specs": {"volume_backend_name": backend}}})),
+                None,
+            )
+            .await
+            .expect(200)
+            .body;
+        assert_eq!(
+            created["volume_type"]["extra_specs"]["volume_backend_name"],
+            backend
+        );
+    }
+    cloud
+        .send(
+            Method::POST,
+            &types,
+            &admin,
+            Some(json!({"volume_type": {"name": "gold"}})),
+            None,
+        )
+        .await
+        .expect(409);
+    let listed = cloud
+        .send(
+            Method::GET,
+            &format!("/v3/{}/types", alice.project_id),
+            &alice,
+            None,
+            None,
+        )
+        .await
+        .expect(200)
+        .body;
+    let names: Vec<&str> = listed["volume_types"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["__DEFAULT__", "gold", "silver"]);
+    assert_eq!(
+        listed["volume_types"][1]["extra_specs"],
+        json!({}),
+        "specs hidden from users"
+    );
+
+    // Each volume lands on the backend its type names.
+    let volumes = format!("/v3/{}/volumes", alice.project_id);
+    for backend in ["gold", "silver", "gold"] {
+        let created = cloud
+            .send(
+                Method::POST,
+                &volumes,
+                &alice,
+                Some(json!({"volume": {"size": 1, "volume_type": backend}})),
+                None,
+            )
+            .await
+            .expect(202)
+            .body;
+        assert_eq!(created["volume"]["volume_type"], backend);
+        let id = created["volume"]["id"].as_str().unwrap();
+        cloud.wait_status(&alice, id, "available").await;
+        let path = cloud
+            .env
+            .dir
+            .join("volumes")
+            .join(backend)
+            .join(format!("volume-{id}"));
+        assert!(path.exists(), "{backend}: {path:?}");
+    }
+    // A type naming no backend leaves the volume in error.
+    let nowhere = cloud
+        .send(Method::POST, &types, &admin, Some(json!({"volume_type": {"name": "nowhere", "extra_specs": {"volume_backend_name": "bronze"}}})), None)
+        .await
+        .expect(200)
+        .body["volume_type"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let created = cloud
+        .send(
+            Method::POST,
+            &volumes,
+            &alice,
+            Some(json!({"volume": {"size": 1, "volume_type": nowhere}})),
+            None,
+        )
+        .await
+        .expect(202)
+        .body;
+    cloud
+        .wait_status(&alice, created["volume"]["id"].as_str().unwrap(), "error")
+        .await;
+    // A type in use cannot be deleted; an unused one can.
+    let gold_id = listed["volume_types"][1]["id"].as_str().unwrap();
+    cloud
+        .send(
+            Method::DELETE,
+            &format!("{types}/{gold_id}"),
+            &admin,
+            None,
+            None,
+        )
+        .await
+        .expect(400);
+    let spare = cloud
+        .send(
+            Method::POST,
+            &types,
+            &admin,
+            Some(json!({"volume_type": {"name": "spare"}})),
+            None,
+        )
+        .await
+        .expect(200)
+        .body["volume_type"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    cloud
+        .send(
+            Method::DELETE,
+            &format!("{types}/{spare}"),
+            &admin,
+            None,
+            None,
+        )
+        .await
+        .expect(202);
+    cloud
+        .send(Method::GET, &format!("{types}/{spare}"), &admin, None, None)
+        .await
+        .expect(404);
+    let resp = cloud
+        .send(Method::GET, &format!("{types}/nope"), &admin, None, None)
+        .await
+        .expect(404);
+    assert_eq!(
+        resp.body["itemNotFound"]["message"],
+        "Volume type with name nope could not be found."
+    );
+}
+
+#[tokio::test]
+async fn extra_specs_and_private_types() {
+    let cloud = Cloud::start().await;
+    let admin = cloud.identity.admin_persona().await;
+    let alice = cloud.identity.persona(&["member"]).await;
+    let types = format!("/v3/{}/types", admin.project_id);
+    let id = cloud
+        .send(Method::POST, &types, &admin, Some(json!({"volume_type": {"name": "secret", "os-volume-type-access:is_public": false}})), None)
+        .await
+        .expect(200)
+        .body["volume_type"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let specs = format!("{types}/{id}/extra_specs");
+    cloud
+        .send(
+            Method::POST,
+            &specs,
+            &admin,
+            Some(json!({"extra_specs": {"a": "1", "b": "2"}})),
+            None,
+        )
+        .await
+        .expect(200);
+    cloud
+        .send(
+            Method::PUT,
+            &format!("{specs}/a"),
+            &admin,
+            Some(json!({"a": "3"})),
+            None,
+        )
+        .await
+        .expect(200);
+    cloud
+        .send(
+            Method::PUT,
+            &format!("{specs}/a"),
+            &admin,
+            Some(json!({"b": "3"})),
+            None,
+        )
+        .await
+        .expect(400);
+    cloud
+        .send(Method::DELETE, &format!("{specs}/b"), &admin, None, None)
+        .await
+        .expect(202);
+    cloud
+        .send(Method::DELETE, &format!("{specs}/b"), &admin, None, None)
+        .await
+        .expect(404);
+    let shown = cloud
+        .send(Method::GET, &specs, &admin, None, None)
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(shown["extra_specs"], json!({"a": "3"}));
+
+    // Private: invisible to alice until shared with her project.
+    let alice_types = format!("/v3/{}/types", alice.project_id);
+    cloud
+        .send(
+            Method::GET,
+            &format!("{alice_types}/{id}"),
+            &alice,
+            None,
+            None,
+        )
+        .await
+        .expect(404);
+    let volumes = format!("/v3/{}/volumes", alice.project_id);
+    cloud
+        .send(
+            Method::POST,
+            &volumes,
+            &alice,
+            Some(json!({"volume": {"size": 1, "volume_type": "secret"}})),
+            None,
+        )
+        .await
+        .expect(404);
+    let action = format!("{types}/{id}/action");
+    cloud
+        .send(
+            Method::POST,
+            &action,
+            &admin,
+            Some(json!({"addProjectAccess": {"project": alice.project_id}})),
+            None,
+        )
+        .await
+        .expect(202);
+    cloud
+        .send(
+            Method::POST,
+            &action,
+            &admin,
+            Some(json!({"addProjectAccess": {"project": alice.project_id}})),
+            None,
+        )
+        .await
+        .expect(409);
+    let access = cloud
+        .send(
+            Method::GET,
+            &format!("{types}/{id}/os-volume-type-access"),
+            &admin,
+            None,
+            None,
+        )
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(
+        access["volume_type_access"][0]["project_id"],
+        alice.project_id.as_str()
+    );
+    cloud
+        .send(
+            Method::GET,
+            &format!("{alice_types}/{id}"),
+            &alice,
+            None,
+            None,
+        )
+        .await
+        .expect(200);
+    cloud
+        .send(
+            Method::POST,
+            &volumes,
+            &alice,
+            Some(json!({"volume": {"size": 1, "volume_type": "secret"}})),
+            None,
+        )
+        .await
+        .expect(202);
+    cloud
+        .send(
+            Method::POST,
+            &action,
+            &admin,
+            Some(json!({"removeProjectAccess": {"project": alice.project_id}})),
+            None,
+        )
+        .await
+        .expect(202);
+    cloud
+        .send(
+            Method::GET,
+            &format!("{alice_types}/{id}"),
+            &alice,
+            None,
+            None,
+        )
+        .await
+        .expect(404);
+}
