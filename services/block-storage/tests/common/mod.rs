@@ -7,7 +7,7 @@ use std::time::Duration;
 use ferrostack_identity::testing::{Persona, TestCloud};
 use ferrostack_testkit::{Served, TestEnv};
 use reqwest::Method;
-use serde_json::{json, Value};
+use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
 pub struct Cloud {
