@@ -12,6 +12,7 @@ pub const VOLUME_TOPIC: &str = "block-storage-volume";
 
 pub const CREATE_VOLUME: &str = "create_volume";
 pub const DELETE_VOLUME: &str = "delete_volume";
+pub const EXTEND_VOLUME: &str = "extend_volume";
 pub const VOLUME_UPDATE: &str = "volume_update";
 pub const UPDATE_CAPABILITIES: &str = "update_capabilities";
 pub const HEARTBEAT: &str = "service_heartbeat";

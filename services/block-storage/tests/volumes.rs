@@ -262,3 +262,158 @@ async fn bad_input_gets_cinder_errors() {
         .await
         .expect(403);
 }
+
+#[tokio::test]
+async fn actions_extend_reset_force_delete_bootable() {
+    let cloud = Cloud::start().await;
+    let alice = cloud.identity.persona(&["member"]).await;
+    let admin = cloud.identity.admin_persona().await;
+    let base = format!("/v3/{}/volumes", alice.project_id);
+    let created = cloud
+        .send(
+            Method::POST,
+            &base,
+            &alice,
+            Some(json!({"volume": {"size": 1}})),
+            None,
+        )
+        .await
+        .expect(202)
+        .body;
+    let id = created["volume"]["id"].as_str().unwrap().to_string();
+    cloud.wait_status(&alice, &id, "available").await;
+    let action = format!("{base}/{id}/action");
+    let resp = cloud
+        .send(
+            Method::POST,
+            &action,
+            &alice,
+            Some(json!({"os-extend": {"new_size": 1}})),
+            None,
+        )
+        .await
+        .expect(400);
+    assert!(resp.body["badRequest"]["message"]
+        .as_str()
+        .unwrap()
+        .contains(
+            "New size for extend must be greater than current size. (current: 1, extended: 1)."
+        ));
+    cloud
+        .send(
+            Method::POST,
+            &action,
+            &alice,
+            Some(json!({"os-extend": {"new_size": 2}})),
+            None,
+        )
+        .await
+        .expect(202);
+    let mut grown = Value::Null;
+    for _ in 0..200 {
+        grown = cloud.wait_status(&alice, &id, "available").await;
+        if grown["size"] == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(grown["size"], 2);
+    let file = ["gold", "silver"]
+        .iter()
+        .map(|b| {
+            cloud
+                .env
+                .dir
+                .join("volumes")
+                .join(b)
+                .join(format!("volume-{id}"))
+        })
+        .find(|p| p.exists())
+        .unwrap();
+    let virtual_size = std::process::Command::new("qemu-img")
+        .args(["info", "--output=json", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let info: Value = serde_json::from_slice(&virtual_size.stdout).unwrap();
+    assert_eq!(info["virtual-size"], 2u64 << 30);
+
+    cloud
+        .send(
+            Method::POST,
+            &action,
+            &alice,
+            Some(json!({"os-set_bootable": {"bootable": true}})),
+            None,
+        )
+        .await
+        .expect(200);
+    let shown = cloud
+        .send(Method::GET, &format!("{base}/{id}"), &alice, None, None)
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(shown["volume"]["bootable"], "true");
+    cloud
+        .send(
+            Method::POST,
+            &action,
+            &alice,
+            Some(json!({"os-frobnicate": {}})),
+            None,
+        )
+        .await
+        .expect(400);
+
+    // Admin-only actions.
+    let admin_action = format!("/v3/{}/volumes/{id}/action", admin.project_id);
+    cloud
+        .send(
+            Method::POST,
+            &action,
+            &alice,
+            Some(json!({"os-reset_status": {"status": "error"}})),
+            None,
+        )
+        .await
+        .expect(403);
+    cloud
+        .send(
+            Method::POST,
+            &admin_action,
+            &admin,
+            Some(json!({"os-reset_status": {"status": "bogus"}})),
+            None,
+        )
+        .await
+        .expect(400);
+    cloud
+        .send(
+            Method::POST,
+            &admin_action,
+            &admin,
+            Some(json!({"os-reset_status": {"status": "in-use"}})),
+            None,
+        )
+        .await
+        .expect(202);
+    let resp = cloud
+        .send(Method::DELETE, &format!("{base}/{id}"), &alice, None, None)
+        .await
+        .expect(400);
+    assert!(resp.body["badRequest"]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("Invalid volume: Volume status must be available"));
+    cloud
+        .send(
+            Method::POST,
+            &admin_action,
+            &admin,
+            Some(json!({"os-force_delete": {}})),
+            None,
+        )
+        .await
+        .expect(202);
+    cloud.wait_status(&alice, &id, "gone").await;
+    assert!(!file.exists());
+}

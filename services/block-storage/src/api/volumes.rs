@@ -217,9 +217,27 @@ async fn delete(
     Ok(StatusCode::ACCEPTED)
 }
 
+/// Run a volume action (`os-extend`, `os-reset_status`, `os-force_delete`,
+/// `os-set_bootable`).
+#[utoipa::path(post, path = "/v3/{project_id}/volumes/{volume_id}/action", tag = "volumes", operation_id = "volume_action",
+    params(("project_id" = String, Path, description = "Project id"), ("volume_id" = String, Path, description = "Volume id")),
+    request_body(content = Object, content_type = "application/json", description = "{\"os-extend\": {\"new_size\": GiB}}, ..."),
+    responses((status = 202, description = "Accepted"), (status = 200, description = "Done"), (status = 400), (status = 403), (status = 404)))]
+async fn action(
+    State(cinder): State<AppState>,
+    caller: Caller,
+    Path((_project_id, volume_id)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<StatusCode> {
+    let request: Value = parse(&body)?;
+    let code = cinder.volume_action(&caller, &volume_id, &request).await?;
+    Ok(StatusCode::from_u16(code).unwrap_or(StatusCode::ACCEPTED))
+}
+
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create, list))
         .routes(routes!(detail))
         .routes(routes!(show, update, delete))
+        .routes(routes!(action))
 }

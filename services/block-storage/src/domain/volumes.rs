@@ -76,9 +76,11 @@ pub fn size_of(field: &str, value: Option<&serde_json::Value>) -> Result<i64> {
         ))
     };
     let number = match value {
-        None | Some(serde_json::Value::Null) => return Err(CinderError::BadRequest(format!(
+        None | Some(serde_json::Value::Null) => {
+            return Err(CinderError::BadRequest(format!(
             "Invalid input received: Volume {field} 'None' must be an integer and greater than 0"
-        ))),
+        )))
+        }
         Some(serde_json::Value::Number(n)) => n.as_i64().ok_or_else(|| {
             invalid(format!(
                 "Value: {n}. {n} is not of type 'integer', 'string', 'null'"
@@ -331,6 +333,13 @@ impl Cinder {
                 "Invalid volume: Volume {id} changed state during the request."
             )));
         }
+        self.finish_delete(caller, &row).await
+    }
+
+    /// Asks the volume's manager to remove its data, or drops a volume that was
+    /// never placed on a backend.
+    pub(crate) async fn finish_delete(&self, caller: &Caller, row: &volume::Model) -> Result<()> {
+        let id = row.id.as_str();
         let Some(host) = row.host.clone() else {
             volume::Entity::delete_by_id(id).exec(&self.db).await?;
             return Ok(());

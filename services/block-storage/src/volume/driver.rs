@@ -31,6 +31,8 @@ pub trait Driver: Send + Sync {
     fn storage_protocol(&self) -> &'static str;
     /// Creates an empty volume of `size_gb`; returns its provider location.
     async fn create(&self, volume_id: &str, size_gb: u64) -> Result<String, DriverError>;
+    /// Grows the volume to `new_size_gb`.
+    async fn extend(&self, volume_id: &str, new_size_gb: u64) -> Result<(), DriverError>;
     /// Removes the volume at `provider_location`; already gone is not an error.
     async fn delete(&self, volume_id: &str, provider_location: &str) -> Result<(), DriverError>;
     /// What the backend holds and has left.

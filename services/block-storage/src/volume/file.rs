@@ -61,6 +61,12 @@ impl Driver for FileDriver {
         Ok(path_text)
     }
 
+    async fn extend(&self, volume_id: &str, new_size_gb: u64) -> Result<(), DriverError> {
+        let path = self.path(volume_id).display().to_string();
+        let size = format!("{new_size_gb}G");
+        qemu_img(&["resize", "-q", "-f", &self.format, &path, &size]).await
+    }
+
     async fn delete(&self, volume_id: &str, _provider_location: &str) -> Result<(), DriverError> {
         match tokio::fs::remove_file(self.path(volume_id)).await {
             Ok(()) => Ok(()),
@@ -100,6 +106,11 @@ mod tests {
         let location = driver.create("v1", 2).await.unwrap();
         let meta = std::fs::metadata(&location).unwrap();
         assert_eq!(meta.len(), 2 * 1024 * 1024 * 1024);
+        driver.extend("v1", 3).await.unwrap();
+        assert_eq!(
+            std::fs::metadata(&location).unwrap().len(),
+            3 * 1024 * 1024 * 1024
+        );
         let capacity = driver.capacity().await.unwrap();
         assert!(capacity.total_gb > 0.0 && capacity.free_gb <= capacity.total_gb);
         driver.delete("v1", &location).await.unwrap();
@@ -109,6 +120,12 @@ mod tests {
         let location = qcow.create("v2", 1).await.unwrap();
         let head = std::fs::read(&location).unwrap();
         assert_eq!(&head[..4], b"QFI\xfb");
+        qcow.extend("v2", 2).await.unwrap();
+        let head = std::fs::read(&location).unwrap();
+        assert_eq!(
+            u64::from_be_bytes(head[24..32].try_into().unwrap()),
+            2 << 30
+        );
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use ferrostack_proto::block_storage::{
-    Capabilities, CreateVolume, DeleteVolume, Empty, Heartbeat, VolumeUpdate,
+    Capabilities, CreateVolume, DeleteVolume, Empty, ExtendVolume, Heartbeat, VolumeUpdate,
 };
 use ferrostack_rpc::{Handler, RemoteError, Request, RpcClient, ServerHandle, Transport};
 use prost::Message;
@@ -45,7 +45,7 @@ impl BackendManager {
                 status: "available".into(),
                 host: self.host.clone(),
                 provider_location: location,
-                error: String::new(),
+                ..VolumeUpdate::default()
             },
             Err(e) => {
                 tracing::warn!(volume = spec.id, "create failed: {e}");
@@ -53,10 +53,29 @@ impl BackendManager {
                     id: spec.id.clone(),
                     status: "error".into(),
                     host: self.host.clone(),
-                    provider_location: String::new(),
                     error: e.to_string(),
+                    ..VolumeUpdate::default()
                 }
             }
+        };
+        self.report(update).await;
+    }
+
+    async fn extend(&self, request: ExtendVolume) {
+        let size = u64::try_from(request.new_size_gb).unwrap_or(0);
+        let update = match self.driver.extend(&request.id, size).await {
+            Ok(()) => VolumeUpdate {
+                id: request.id.clone(),
+                status: "available".into(),
+                size_gb: request.new_size_gb,
+                ..VolumeUpdate::default()
+            },
+            Err(e) => VolumeUpdate {
+                id: request.id.clone(),
+                status: "error_extending".into(),
+                error: e.to_string(),
+                ..VolumeUpdate::default()
+            },
         };
         self.report(update).await;
     }
@@ -111,6 +130,7 @@ impl Handler for BackendManager {
         match request.method.as_str() {
             rpc::CREATE_VOLUME => self.create(decode(&request.payload)?).await,
             rpc::DELETE_VOLUME => self.delete(decode(&request.payload)?).await,
+            rpc::EXTEND_VOLUME => self.extend(decode(&request.payload)?).await,
             other => return Err(remote("NotFound", format!("no method {other}"))),
         }
         Ok(Empty::default().encode_to_vec().into())

@@ -1,0 +1,184 @@
+//! `POST /volumes/{id}/action`: os-extend, os-reset_status, os-force_delete,
+//! os-set_bootable.
+
+use ferrostack_proto::block_storage::ExtendVolume;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::Value;
+
+use super::volumes::size_of;
+use super::{Caller, Cinder, CinderError, Result};
+use crate::db::entity::volume;
+use crate::rpc;
+
+/// Statuses `os-reset_status` accepts.
+const STATUSES: &[&str] = &[
+    "creating",
+    "available",
+    "deleting",
+    "error",
+    "error_deleting",
+    "error_managing",
+    "managing",
+    "attaching",
+    "in-use",
+    "detaching",
+    "maintenance",
+    "reserved",
+    "extending",
+    "error_extending",
+    "downloading",
+    "uploading",
+    "retyping",
+    "backing-up",
+    "restoring-backup",
+    "error_restoring",
+];
+
+fn forbidden(action: &str) -> CinderError {
+    CinderError::Forbidden(format!("Policy doesn't allow {action} to be performed."))
+}
+
+fn bool_like(value: &Value) -> Option<bool> {
+    match value {
+        Value::Bool(b) => Some(*b),
+        Value::String(s) => match s.to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" | "y" | "on" | "t" => Some(true),
+            "false" | "0" | "no" | "n" | "off" | "f" => Some(false),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+impl Cinder {
+    /// Runs one volume action; the status code is the action's.
+    pub async fn volume_action(&self, caller: &Caller, id: &str, body: &Value) -> Result<u16> {
+        let Some((name, args)) = body.as_object().and_then(|o| o.iter().next()) else {
+            return Err(CinderError::BadRequest("Malformed request body".into()));
+        };
+        match name.as_str() {
+            "os-extend" => self.extend(caller, id, args).await.map(|()| 202),
+            "os-reset_status" => self.reset_status(caller, id, args).await.map(|()| 202),
+            "os-force_delete" => {
+                if !caller.is_admin {
+                    return Err(forbidden("volume_extension:volume_admin_actions:force_delete"));
+                }
+                self.force_delete(caller, id).await.map(|()| 202)
+            }
+            "os-set_bootable" => {
+                let bootable = args
+                    .get("bootable")
+                    .and_then(bool_like)
+                    .ok_or_else(|| {
+                        CinderError::BadRequest(format!(
+                            "Invalid value for 'bootable': '{}'",
+                            args.get("bootable").cloned().unwrap_or(Value::Null)
+                        ))
+                    })?;
+                self.show_volume(caller, id).await?;
+                self.write(id, volume::Column::Bootable, bootable).await?;
+                Ok(200)
+            }
+            other => Err(CinderError::BadRequest(format!(
+                "There is no such action: {other}. Verify the request body and Content-Type header and try again."
+            ))),
+        }
+    }
+
+    async fn write(
+        &self,
+        id: &str,
+        column: volume::Column,
+        value: impl Into<sea_orm::Value>,
+    ) -> Result<()> {
+        volume::Entity::update_many()
+            .col_expr(column, Expr::value(value.into()))
+            .col_expr(
+                volume::Column::UpdatedAt,
+                Expr::value(chrono::Utc::now().naive_utc()),
+            )
+            .filter(volume::Column::Id.eq(id))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    async fn extend(&self, caller: &Caller, id: &str, args: &Value) -> Result<()> {
+        let new_size = size_of("new_size", args.get("new_size"))?;
+        let row = self.show_volume(caller, id).await?;
+        if row.status != "available" {
+            return Err(CinderError::BadRequest(format!(
+                "Invalid volume: Volume {id} status must be '{{'status': 'available'}}' to extend, currently {}.",
+                row.status
+            )));
+        }
+        if new_size <= row.size {
+            return Err(CinderError::BadRequest(format!(
+                "Invalid input received: New size for extend must be greater than current size. (current: {}, extended: {new_size}).",
+                row.size
+            )));
+        }
+        let claimed = volume::Entity::update_many()
+            .col_expr(volume::Column::Status, Expr::value("extending"))
+            .filter(volume::Column::Id.eq(id))
+            .filter(volume::Column::Status.eq("available"))
+            .exec(&self.db)
+            .await?;
+        if claimed.rows_affected != 1 {
+            return Err(CinderError::BadRequest(format!(
+                "Invalid volume: Volume {id} changed state during the request."
+            )));
+        }
+        let host = row.host.clone().unwrap_or_default();
+        let request = ExtendVolume {
+            id: id.to_string(),
+            host: host.clone(),
+            new_size_gb: new_size,
+            provider_location: row.provider_location.unwrap_or_default(),
+        };
+        if let Err(e) = self
+            .volume
+            .cast(
+                &caller.rpc_context(),
+                Some(&host),
+                rpc::EXTEND_VOLUME,
+                &request,
+            )
+            .await
+        {
+            tracing::error!(volume = id, "volume host unreachable: {e}");
+            self.write(id, volume::Column::Status, "error_extending")
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn reset_status(&self, caller: &Caller, id: &str, args: &Value) -> Result<()> {
+        if !caller.is_admin {
+            return Err(forbidden(
+                "volume_extension:volume_admin_actions:reset_status",
+            ));
+        }
+        self.show_volume(caller, id).await?;
+        if let Some(status) = args.get("status") {
+            let status = status
+                .as_str()
+                .filter(|s| STATUSES.contains(s))
+                .ok_or_else(|| {
+                    CinderError::BadRequest(format!(
+                        "Invalid input received: Must specify a valid status: {status}"
+                    ))
+                })?;
+            self.write(id, volume::Column::Status, status).await?;
+        }
+        Ok(())
+    }
+
+    /// Deletes whatever the status (admin).
+    async fn force_delete(&self, caller: &Caller, id: &str) -> Result<()> {
+        let row = self.show_volume(caller, id).await?;
+        self.write(id, volume::Column::Status, "deleting").await?;
+        self.finish_delete(caller, &row).await
+    }
+}
