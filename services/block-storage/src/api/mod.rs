@@ -5,6 +5,7 @@ mod caller;
 mod microversion;
 mod render;
 mod services;
+mod snapshots;
 mod types;
 mod versions;
 mod volumes;
@@ -29,6 +30,7 @@ fn v3_routes() -> OpenApiRouter<AppState> {
         .merge(volumes::routes())
         .merge(services::routes())
         .merge(types::routes())
+        .merge(snapshots::routes())
 }
 
 /// Every route and the OpenAPI document describing them.

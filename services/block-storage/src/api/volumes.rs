@@ -212,8 +212,14 @@ async fn delete(
     State(cinder): State<AppState>,
     caller: Caller,
     Path((_project_id, volume_id)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
 ) -> Result<StatusCode> {
-    cinder.delete_volume(&caller, &volume_id).await?;
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(raw.as_deref().unwrap_or("")).unwrap_or_default();
+    let cascade = pairs.iter().any(|(k, v)| {
+        k == "cascade" && matches!(v.to_ascii_lowercase().as_str(), "true" | "1" | "yes")
+    });
+    cinder.delete_volume(&caller, &volume_id, cascade).await?;
     Ok(StatusCode::ACCEPTED)
 }
 

@@ -9,7 +9,7 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(Initial), Box::new(TypeAccess)]
+        vec![Box::new(Initial), Box::new(TypeAccess), Box::new(Snapshots)]
     }
 
     fn migration_table_name() -> DynIden {
@@ -132,5 +132,36 @@ impl MigrationTrait for TypeAccess {
                 .to_owned(),
         )
         .await
+    }
+}
+
+struct Snapshots;
+
+impl MigrationName for Snapshots {
+    fn name(&self) -> &str {
+        "m0003_snapshots"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Snapshots {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            table("snapshots")
+                .col(required("id", 36).primary_key())
+                .col(required("volume_id", 36))
+                .col(required("project_id", 64))
+                .col(required("user_id", 64))
+                .col(string("name", 255))
+                .col(string("description", 255))
+                .col(required("status", 32))
+                .col(ColumnDef::new(Alias::new("size")).big_integer().not_null())
+                .col(text("metadata"))
+                .col(stamp("created_at"))
+                .col(stamp("updated_at"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index("snapshots", &["volume_id"])).await
     }
 }

@@ -3,6 +3,7 @@
 
 mod actions;
 mod error;
+pub mod snapshots;
 pub mod types;
 mod updates;
 pub mod volumes;

@@ -3,14 +3,14 @@
 
 use std::sync::Arc;
 
-use ferrostack_proto::block_storage::{Empty, Heartbeat, VolumeUpdate};
+use ferrostack_proto::block_storage::{Empty, Heartbeat, SnapshotUpdate, VolumeUpdate};
 use ferrostack_rpc::{Handler, RemoteError, Request};
 use prost::Message;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 
 use super::Cinder;
-use crate::db::entity::{service, volume};
+use crate::db::entity::{service, snapshot, volume};
 use crate::rpc::{self, decode, remote};
 
 /// Serves `block-storage-api` for the other roles.
@@ -64,6 +64,39 @@ impl ApiRpc {
         Ok(())
     }
 
+    async fn snapshot_update(&self, update: SnapshotUpdate) -> Result<(), RemoteError> {
+        let db = &self.0.db;
+        if update.status == "deleted" {
+            snapshot::Entity::delete_by_id(update.id.as_str())
+                .exec(db)
+                .await
+                .map_err(db_error)?;
+            return Ok(());
+        }
+        if !update.error.is_empty() {
+            tracing::warn!(
+                snapshot = update.id,
+                status = update.status,
+                "{}",
+                update.error
+            );
+        }
+        snapshot::Entity::update_many()
+            .col_expr(
+                snapshot::Column::Status,
+                Expr::value(update.status.as_str()),
+            )
+            .col_expr(
+                snapshot::Column::UpdatedAt,
+                Expr::value(chrono::Utc::now().naive_utc()),
+            )
+            .filter(snapshot::Column::Id.eq(update.id.as_str()))
+            .exec(db)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
     async fn heartbeat(&self, beat: Heartbeat) -> Result<(), RemoteError> {
         let row = service::ActiveModel {
             host: Set(beat.host),
@@ -91,6 +124,7 @@ impl Handler for ApiRpc {
         match request.method.as_str() {
             rpc::VOLUME_UPDATE => self.volume_update(decode(&request.payload)?).await?,
             rpc::HEARTBEAT => self.heartbeat(decode(&request.payload)?).await?,
+            rpc::SNAPSHOT_UPDATE => self.snapshot_update(decode(&request.payload)?).await?,
             other => return Err(remote("NotFound", format!("no method {other}"))),
         }
         Ok(Empty::default().encode_to_vec().into())

@@ -52,6 +52,23 @@ pub struct UpdateRequest {
     pub display_description: Option<String>,
 }
 
+/// What a new volume copies.
+struct Source {
+    kind: &'static str,
+    size: i64,
+    host: String,
+    volume_type_id: String,
+}
+
+impl Source {
+    fn too_small(&self, size: i64) -> String {
+        match self.kind {
+            "snapshot" => format!("Invalid input received: Volume size '{size}'GB cannot be smaller than the snapshot size {}GB. They must be >= original snapshot size.", self.size),
+            _ => format!("Invalid input received: Volume size '{size}'GB cannot be smaller than original volume size  {}GB. They must be >= original volume size.", self.size),
+        }
+    }
+}
+
 /// A page of volumes.
 pub struct Listing {
     pub volumes: Vec<volume::Model>,
@@ -131,10 +148,12 @@ impl Cinder {
         {
             return Err(CinderError::BadRequest("multiattach parameter has been removed. The default behavior is to use multiattach enabled volume types. Contact your administrator to create a multiattach enabled volume type and use it to create multiattach volumes.".into()));
         }
-        let size = size_of("size", request.size.as_ref())?;
+        let has_source = request.snapshot_id.is_some() || request.source_volid.is_some();
+        let size = match request.size.as_ref() {
+            None | Some(serde_json::Value::Null) if has_source => 0,
+            given => size_of("size", given)?,
+        };
         for (field, given) in [
-            ("snapshot_id", &request.snapshot_id),
-            ("source_volid", &request.source_volid),
             ("imageRef", &request.image_ref),
             ("backup_id", &request.backup_id),
             ("consistencygroup_id", &request.consistencygroup_id),
@@ -146,9 +165,21 @@ impl Cinder {
                 )));
             }
         }
-        let kind = self
-            .volume_type(caller, request.volume_type.as_deref())
-            .await?;
+        let source = self.source_of(caller, &request).await?;
+        let size = match &source {
+            Some(source) if size == 0 => source.size,
+            _ => size,
+        };
+        if let Some(source) = &source {
+            if size < source.size {
+                return Err(CinderError::BadRequest(source.too_small(size)));
+            }
+        }
+        let wanted_type = request
+            .volume_type
+            .clone()
+            .or_else(|| source.as_ref().map(|s| s.volume_type_id.clone()));
+        let kind = self.volume_type(caller, wanted_type.as_deref()).await?;
         let zone = request
             .availability_zone
             .clone()
@@ -183,7 +214,9 @@ impl Cinder {
             volume_type_id: kind.id,
             extra_specs: extra_specs.into_iter().collect(),
             availability_zone: zone,
-            host: String::new(),
+            host: source.as_ref().map(|s| s.host.clone()).unwrap_or_default(),
+            snapshot_id: request.snapshot_id.clone().unwrap_or_default(),
+            source_volume_id: request.source_volid.clone().unwrap_or_default(),
         };
         let create = CreateVolume { volume: Some(spec) };
         if let Err(e) = self
@@ -199,6 +232,43 @@ impl Cinder {
             });
         }
         Ok(row)
+    }
+
+    /// The snapshot or volume a new volume copies, checked usable.
+    async fn source_of(&self, caller: &Caller, request: &CreateRequest) -> Result<Option<Source>> {
+        if let Some(id) = &request.snapshot_id {
+            let snap = self.show_snapshot(caller, id).await?;
+            if snap.status != "available" {
+                return Err(CinderError::BadRequest(
+                    "Invalid snapshot: Originating snapshot status must be one of 'available' values".into(),
+                ));
+            }
+            let parent = volume::Entity::find_by_id(snap.volume_id.as_str())
+                .one(&self.db)
+                .await?
+                .ok_or_else(|| not_found(&snap.volume_id))?;
+            return Ok(Some(Source {
+                kind: "snapshot",
+                size: snap.size,
+                host: parent.host.unwrap_or_default(),
+                volume_type_id: parent.volume_type_id,
+            }));
+        }
+        if let Some(id) = &request.source_volid {
+            let parent = self.show_volume(caller, id).await?;
+            if !matches!(parent.status.as_str(), "available" | "in-use") {
+                return Err(CinderError::BadRequest(
+                    "Invalid volume: Unable to clone volumes that are in an error state".into(),
+                ));
+            }
+            return Ok(Some(Source {
+                kind: "volume",
+                size: parent.size,
+                host: parent.host.unwrap_or_default(),
+                volume_type_id: parent.volume_type_id,
+            }));
+        }
+        Ok(None)
     }
 
     async fn set_status(&self, id: &str, status: &str) -> Result<()> {
@@ -314,9 +384,16 @@ impl Cinder {
     }
 
     /// Starts deleting a volume (status `deleting`); its manager reports the end.
-    pub async fn delete_volume(&self, caller: &Caller, id: &str) -> Result<()> {
+    /// With `cascade` its snapshots go first.
+    pub async fn delete_volume(&self, caller: &Caller, id: &str, cascade: bool) -> Result<()> {
         let row = self.show_volume(caller, id).await?;
-        if !DELETABLE.contains(&row.status.as_str()) {
+        let snapshots = self.snapshots_of(id).await?;
+        let blocked_by_snapshots = !snapshots.is_empty()
+            && (!cascade
+                || snapshots.iter().any(|s| {
+                    !matches!(s.status.as_str(), "available" | "error" | "error_deleting")
+                }));
+        if !DELETABLE.contains(&row.status.as_str()) || blocked_by_snapshots {
             return Err(CinderError::BadRequest(
                 "Invalid volume: Volume status must be available or error or error_restoring or error_extending or error_managing and must not be migrating, attached, belong to a group, have snapshots, awaiting a transfer, or be disassociated from snapshots after volume transfer.".into(),
             ));
@@ -332,6 +409,9 @@ impl Cinder {
             return Err(CinderError::BadRequest(format!(
                 "Invalid volume: Volume {id} changed state during the request."
             )));
+        }
+        for snap in &snapshots {
+            self.remove_snapshot(caller, snap).await?;
         }
         self.finish_delete(caller, &row).await
     }

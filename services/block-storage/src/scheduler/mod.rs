@@ -32,7 +32,10 @@ impl Scheduler {
         let Some(mut spec) = create.volume else {
             return Err(remote("Invalid", "create_volume without a volume"));
         };
-        let chosen = {
+        // Copies of a snapshot or volume go to the source's backend.
+        let chosen = if !spec.host.is_empty() {
+            Some(spec.host.clone())
+        } else {
             let backends = self.backends.lock().expect("capabilities lock");
             select(
                 backends.values(),

@@ -31,6 +31,24 @@ pub trait Driver: Send + Sync {
     fn storage_protocol(&self) -> &'static str;
     /// Creates an empty volume of `size_gb`; returns its provider location.
     async fn create(&self, volume_id: &str, size_gb: u64) -> Result<String, DriverError>;
+    /// Creates a volume of `size_gb` holding a copy of snapshot `snapshot_id`.
+    async fn create_from_snapshot(
+        &self,
+        volume_id: &str,
+        snapshot_id: &str,
+        size_gb: u64,
+    ) -> Result<String, DriverError>;
+    /// Creates a volume of `size_gb` holding a copy of volume `source_id`.
+    async fn clone_volume(
+        &self,
+        volume_id: &str,
+        source_id: &str,
+        size_gb: u64,
+    ) -> Result<String, DriverError>;
+    /// Snapshots volume `volume_id` as `snapshot_id`.
+    async fn create_snapshot(&self, volume_id: &str, snapshot_id: &str) -> Result<(), DriverError>;
+    /// Removes a snapshot; already gone is not an error.
+    async fn delete_snapshot(&self, snapshot_id: &str) -> Result<(), DriverError>;
     /// Grows the volume to `new_size_gb`.
     async fn extend(&self, volume_id: &str, new_size_gb: u64) -> Result<(), DriverError>;
     /// Removes the volume at `provider_location`; already gone is not an error.

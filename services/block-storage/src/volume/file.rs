@@ -43,6 +43,48 @@ async fn qemu_img(args: &[&str]) -> Result<(), DriverError> {
     }
 }
 
+/// A sparse copy of `from` at `to`, in `format`.
+async fn convert(
+    format: &str,
+    from: &std::path::Path,
+    to: &std::path::Path,
+) -> Result<(), DriverError> {
+    let (from, to) = (from.display().to_string(), to.display().to_string());
+    qemu_img(&["convert", "-q", "-f", format, "-O", format, &from, &to]).await
+}
+
+async fn remove(path: &std::path::Path) -> Result<(), DriverError> {
+    match tokio::fs::remove_file(path).await {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+impl FileDriver {
+    fn snapshot_path(&self, snapshot_id: &str) -> PathBuf {
+        self.dir.join(format!("snapshot-{snapshot_id}"))
+    }
+
+    /// A new volume from the data at `source`, grown to `size_gb`.
+    async fn copy(
+        &self,
+        source: &std::path::Path,
+        volume_id: &str,
+        size_gb: u64,
+    ) -> Result<String, DriverError> {
+        let target = self.path(volume_id);
+        convert(&self.format, source, &target).await?;
+        let text = target.display().to_string();
+        let size = format!("{size_gb}G");
+        if let Err(e) = qemu_img(&["resize", "-q", "-f", &self.format, &text, &size]).await {
+            let _ = remove(&target).await;
+            return Err(e);
+        }
+        Ok(text)
+    }
+}
+
 #[async_trait::async_trait]
 impl Driver for FileDriver {
     fn name(&self) -> &'static str {
@@ -61,6 +103,38 @@ impl Driver for FileDriver {
         Ok(path_text)
     }
 
+    async fn create_from_snapshot(
+        &self,
+        volume_id: &str,
+        snapshot_id: &str,
+        size_gb: u64,
+    ) -> Result<String, DriverError> {
+        self.copy(&self.snapshot_path(snapshot_id), volume_id, size_gb)
+            .await
+    }
+
+    async fn clone_volume(
+        &self,
+        volume_id: &str,
+        source_id: &str,
+        size_gb: u64,
+    ) -> Result<String, DriverError> {
+        self.copy(&self.path(source_id), volume_id, size_gb).await
+    }
+
+    async fn create_snapshot(&self, volume_id: &str, snapshot_id: &str) -> Result<(), DriverError> {
+        convert(
+            &self.format,
+            &self.path(volume_id),
+            &self.snapshot_path(snapshot_id),
+        )
+        .await
+    }
+
+    async fn delete_snapshot(&self, snapshot_id: &str) -> Result<(), DriverError> {
+        remove(&self.snapshot_path(snapshot_id)).await
+    }
+
     async fn extend(&self, volume_id: &str, new_size_gb: u64) -> Result<(), DriverError> {
         let path = self.path(volume_id).display().to_string();
         let size = format!("{new_size_gb}G");
@@ -68,11 +142,7 @@ impl Driver for FileDriver {
     }
 
     async fn delete(&self, volume_id: &str, _provider_location: &str) -> Result<(), DriverError> {
-        match tokio::fs::remove_file(self.path(volume_id)).await {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(e.into()),
-        }
+        remove(&self.path(volume_id)).await
     }
 
     async fn capacity(&self) -> Result<Capacity, DriverError> {
@@ -106,6 +176,29 @@ mod tests {
         let location = driver.create("v1", 2).await.unwrap();
         let meta = std::fs::metadata(&location).unwrap();
         assert_eq!(meta.len(), 2 * 1024 * 1024 * 1024);
+        assert!(
+            std::os::unix::fs::MetadataExt::blocks(&meta) < 1024,
+            "sparse"
+        );
+        {
+            use std::os::unix::fs::FileExt;
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&location)
+                .unwrap();
+            file.write_at(b"data at the start", 0).unwrap();
+        }
+        driver.create_snapshot("v1", "s1").await.unwrap();
+        let copy = driver.create_from_snapshot("v3", "s1", 3).await.unwrap();
+        assert_eq!(&std::fs::read(&copy).unwrap()[..17], b"data at the start");
+        assert_eq!(
+            std::fs::metadata(&copy).unwrap().len(),
+            3 * 1024 * 1024 * 1024
+        );
+        let clone = driver.clone_volume("v4", "v1", 2).await.unwrap();
+        assert_eq!(&std::fs::read(&clone).unwrap()[..17], b"data at the start");
+        driver.delete_snapshot("s1").await.unwrap();
+        driver.delete_snapshot("s1").await.unwrap();
         driver.extend("v1", 3).await.unwrap();
         assert_eq!(
             std::fs::metadata(&location).unwrap().len(),

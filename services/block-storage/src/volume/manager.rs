@@ -3,7 +3,8 @@
 use std::sync::Arc;
 
 use ferrostack_proto::block_storage::{
-    Capabilities, CreateVolume, DeleteVolume, Empty, ExtendVolume, Heartbeat, VolumeUpdate,
+    Capabilities, CreateVolume, DeleteVolume, Empty, ExtendVolume, Heartbeat, SnapshotRequest,
+    SnapshotUpdate, VolumeUpdate,
 };
 use ferrostack_rpc::{Handler, RemoteError, Request, RpcClient, ServerHandle, Transport};
 use prost::Message;
@@ -39,7 +40,18 @@ impl BackendManager {
     async fn create(&self, request: CreateVolume) {
         let Some(spec) = request.volume else { return };
         let size = u64::try_from(spec.size_gb).unwrap_or(0);
-        let update = match self.driver.create(&spec.id, size).await {
+        let made = if !spec.snapshot_id.is_empty() {
+            self.driver
+                .create_from_snapshot(&spec.id, &spec.snapshot_id, size)
+                .await
+        } else if !spec.source_volume_id.is_empty() {
+            self.driver
+                .clone_volume(&spec.id, &spec.source_volume_id, size)
+                .await
+        } else {
+            self.driver.create(&spec.id, size).await
+        };
+        let update = match made {
             Ok(location) => VolumeUpdate {
                 id: spec.id.clone(),
                 status: "available".into(),
@@ -78,6 +90,42 @@ impl BackendManager {
             },
         };
         self.report(update).await;
+    }
+
+    async fn snapshot(&self, request: SnapshotRequest, create: bool) {
+        let outcome = if create {
+            self.driver
+                .create_snapshot(&request.volume_id, &request.id)
+                .await
+        } else {
+            self.driver.delete_snapshot(&request.id).await
+        };
+        let (status, error) = match (outcome, create) {
+            (Ok(()), true) => ("available", String::new()),
+            (Ok(()), false) => ("deleted", String::new()),
+            (Err(e), true) => ("error", e.to_string()),
+            (Err(e), false) => ("error_deleting", e.to_string()),
+        };
+        let update = SnapshotUpdate {
+            id: request.id.clone(),
+            status: status.into(),
+            error,
+        };
+        let result: Result<Empty, _> = self
+            .api
+            .call(
+                &rpc::internal_context(),
+                None,
+                rpc::SNAPSHOT_UPDATE,
+                &update,
+            )
+            .await;
+        if let Err(e) = result {
+            tracing::error!(
+                snapshot = request.id,
+                "cannot report the snapshot's state: {e}"
+            );
+        }
     }
 
     async fn delete(&self, request: DeleteVolume) {
@@ -131,6 +179,8 @@ impl Handler for BackendManager {
             rpc::CREATE_VOLUME => self.create(decode(&request.payload)?).await,
             rpc::DELETE_VOLUME => self.delete(decode(&request.payload)?).await,
             rpc::EXTEND_VOLUME => self.extend(decode(&request.payload)?).await,
+            rpc::CREATE_SNAPSHOT => self.snapshot(decode(&request.payload)?, true).await,
+            rpc::DELETE_SNAPSHOT => self.snapshot(decode(&request.payload)?, false).await,
             other => return Err(remote("NotFound", format!("no method {other}"))),
         }
         Ok(Empty::default().encode_to_vec().into())

@@ -1,6 +1,7 @@
 //! sea-orm entities, one file per table.
 
 pub mod service;
+pub mod snapshot;
 pub mod volume;
 pub mod volume_type;
 pub mod volume_type_project;

@@ -1,0 +1,182 @@
+//! `/v3/{project_id}/snapshots`: create, list, detail, show, update, delete.
+
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Extension;
+use ferrostack_api::microversion::ApiVersion;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::AppState;
+use crate::db::entity::snapshot;
+use crate::domain::snapshots::{SnapshotChange, SnapshotCreate};
+use crate::domain::{Caller, CinderError, Result};
+
+#[derive(Deserialize)]
+struct CreateBody {
+    snapshot: SnapshotCreate,
+}
+
+#[derive(Deserialize)]
+struct UpdateBody {
+    snapshot: SnapshotChange,
+}
+
+fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T> {
+    ferrostack_api::parse_json(body).map_err(|f| CinderError::BadRequest(f.message))
+}
+
+fn view(s: &snapshot::Model, version: ApiVersion) -> Value {
+    let time = |t: &chrono::NaiveDateTime| t.format("%Y-%m-%dT%H:%M:%S%.6f").to_string();
+    let mut body = json!({
+        "id": s.id,
+        "name": s.name,
+        "description": s.description,
+        "status": s.status,
+        "size": s.size,
+        "volume_id": s.volume_id,
+        "metadata": serde_json::from_str::<Value>(&s.metadata).unwrap_or_else(|_| json!({})),
+        "created_at": time(&s.created_at),
+        "updated_at": time(&s.updated_at),
+        "os-extended-snapshot-attributes:progress": if s.status == "available" { "100%" } else { "0%" },
+        "os-extended-snapshot-attributes:project_id": s.project_id,
+    });
+    if version >= ApiVersion::new(3, 14) {
+        body["group_snapshot_id"] = Value::Null;
+    }
+    if version >= ApiVersion::new(3, 41) {
+        body["user_id"] = json!(s.user_id);
+    }
+    if version >= ApiVersion::new(3, 65) {
+        body["consumes_quota"] = json!(true);
+    }
+    body
+}
+
+/// Snapshot a volume.
+#[utoipa::path(post, path = "/v3/{project_id}/snapshots", tag = "snapshots", operation_id = "create_snapshot",
+    params(("project_id" = String, Path, description = "Project id")),
+    request_body(content = Object, content_type = "application/json", description = "{\"snapshot\": {\"volume_id\", ...}}"),
+    responses((status = 202, description = "The snapshot, creating"), (status = 400), (status = 404)))]
+async fn create(
+    State(cinder): State<AppState>,
+    caller: Caller,
+    Extension(version): Extension<ApiVersion>,
+    body: Bytes,
+) -> Result<Response> {
+    let request: CreateBody = parse(&body)?;
+    let made = cinder.create_snapshot(&caller, request.snapshot).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        axum::Json(json!({"snapshot": view(&made, version)})),
+    )
+        .into_response())
+}
+
+async fn listing(
+    cinder: &AppState,
+    caller: &Caller,
+    raw: Option<String>,
+    detailed: bool,
+    version: ApiVersion,
+) -> Result<Response> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
+        .map_err(|_| CinderError::BadRequest("Invalid query string.".into()))?;
+    let snapshots = cinder.list_snapshots(caller, &pairs).await?;
+    let body: Vec<Value> = snapshots
+        .iter()
+        .map(|s| {
+            let mut v = view(s, version);
+            if !detailed {
+                if let Some(o) = v.as_object_mut() {
+                    o.retain(|k, _| !k.starts_with("os-extended-snapshot-attributes"));
+                }
+            }
+            v
+        })
+        .collect();
+    Ok(axum::Json(json!({"snapshots": body})).into_response())
+}
+
+/// List snapshots.
+#[utoipa::path(get, path = "/v3/{project_id}/snapshots", tag = "snapshots", operation_id = "list_snapshots",
+    params(("project_id" = String, Path, description = "Project id")),
+    responses((status = 200, description = "Snapshots")))]
+async fn list(
+    State(cinder): State<AppState>,
+    caller: Caller,
+    Extension(version): Extension<ApiVersion>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response> {
+    listing(&cinder, &caller, raw, false, version).await
+}
+
+/// List snapshots with details.
+#[utoipa::path(get, path = "/v3/{project_id}/snapshots/detail", tag = "snapshots", operation_id = "list_snapshots_detail",
+    params(("project_id" = String, Path, description = "Project id")),
+    responses((status = 200, description = "Snapshots with details")))]
+async fn detail(
+    State(cinder): State<AppState>,
+    caller: Caller,
+    Extension(version): Extension<ApiVersion>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response> {
+    listing(&cinder, &caller, raw, true, version).await
+}
+
+/// Show a snapshot.
+#[utoipa::path(get, path = "/v3/{project_id}/snapshots/{snapshot_id}", tag = "snapshots", operation_id = "show_snapshot",
+    params(("project_id" = String, Path, description = "Project id"), ("snapshot_id" = String, Path, description = "Snapshot id")),
+    responses((status = 200, description = "The snapshot"), (status = 404)))]
+async fn show(
+    State(cinder): State<AppState>,
+    caller: Caller,
+    Extension(version): Extension<ApiVersion>,
+    Path((_project_id, snapshot_id)): Path<(String, String)>,
+) -> Result<Response> {
+    let s = cinder.show_snapshot(&caller, &snapshot_id).await?;
+    Ok(axum::Json(json!({"snapshot": view(&s, version)})).into_response())
+}
+
+/// Rename or describe a snapshot.
+#[utoipa::path(put, path = "/v3/{project_id}/snapshots/{snapshot_id}", tag = "snapshots", operation_id = "update_snapshot",
+    params(("project_id" = String, Path, description = "Project id"), ("snapshot_id" = String, Path, description = "Snapshot id")),
+    request_body(content = Object, content_type = "application/json", description = "{\"snapshot\": {\"name\", \"description\"}}"),
+    responses((status = 200, description = "The snapshot"), (status = 404)))]
+async fn update(
+    State(cinder): State<AppState>,
+    caller: Caller,
+    Extension(version): Extension<ApiVersion>,
+    Path((_project_id, snapshot_id)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response> {
+    let request: UpdateBody = parse(&body)?;
+    let s = cinder
+        .update_snapshot(&caller, &snapshot_id, request.snapshot)
+        .await?;
+    Ok(axum::Json(json!({"snapshot": view(&s, version)})).into_response())
+}
+
+/// Delete a snapshot.
+#[utoipa::path(delete, path = "/v3/{project_id}/snapshots/{snapshot_id}", tag = "snapshots", operation_id = "delete_snapshot",
+    params(("project_id" = String, Path, description = "Project id"), ("snapshot_id" = String, Path, description = "Snapshot id")),
+    responses((status = 202, description = "Deleting"), (status = 400), (status = 404)))]
+async fn delete(
+    State(cinder): State<AppState>,
+    caller: Caller,
+    Path((_project_id, snapshot_id)): Path<(String, String)>,
+) -> Result<StatusCode> {
+    cinder.delete_snapshot(&caller, &snapshot_id).await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create, list))
+        .routes(routes!(detail))
+        .routes(routes!(show, update, delete))
+}

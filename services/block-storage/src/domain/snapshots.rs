@@ -1,0 +1,238 @@
+//! Snapshots: taken by the volume's manager over RPC; list, show, update, delete.
+
+use std::collections::BTreeMap;
+
+use ferrostack_proto::block_storage::SnapshotRequest;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde::Deserialize;
+
+use super::{Caller, Cinder, CinderError, Result};
+use crate::db::entity::{snapshot, volume};
+use crate::rpc;
+
+/// The `snapshot` object of a create request.
+#[derive(Debug, Deserialize)]
+pub struct SnapshotCreate {
+    pub volume_id: String,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub force: Option<serde_json::Value>,
+    pub metadata: Option<BTreeMap<String, String>>,
+}
+
+/// The `snapshot` object of an update request.
+#[derive(Debug, Deserialize)]
+pub struct SnapshotChange {
+    pub name: Option<String>,
+    pub description: Option<String>,
+}
+
+fn not_found(id: &str) -> CinderError {
+    CinderError::NotFound(format!("Snapshot {id} could not be found."))
+}
+
+fn now() -> chrono::NaiveDateTime {
+    use chrono::Timelike;
+    let now = chrono::Utc::now().naive_utc();
+    now.with_nanosecond(0).unwrap_or(now)
+}
+
+impl Cinder {
+    /// Snapshots an available volume (status `creating` until its manager reports).
+    pub async fn create_snapshot(
+        &self,
+        caller: &Caller,
+        request: SnapshotCreate,
+    ) -> Result<snapshot::Model> {
+        let source = self.show_volume(caller, &request.volume_id).await?;
+        if source.status != "available" {
+            return Err(CinderError::BadRequest(format!(
+                "Invalid volume: Volume {} status must be available, but current status is: {}.",
+                source.id, source.status
+            )));
+        }
+        let host = source.host.clone().ok_or_else(|| {
+            CinderError::BadRequest(format!(
+                "Invalid volume: Volume {} has no backend.",
+                source.id
+            ))
+        })?;
+        let now = now();
+        let row = snapshot::Model {
+            id: uuid::Uuid::new_v4().to_string(),
+            volume_id: source.id.clone(),
+            project_id: caller.project().to_string(),
+            user_id: caller.ctx.user_id.clone(),
+            name: request.name,
+            description: request.description,
+            status: "creating".into(),
+            size: source.size,
+            metadata: serde_json::to_string(&request.metadata.unwrap_or_default())
+                .unwrap_or_default(),
+            created_at: now,
+            updated_at: now,
+        };
+        snapshot::Entity::insert(snapshot::ActiveModel::from(row.clone()))
+            .exec(&self.db)
+            .await?;
+        let message = SnapshotRequest {
+            id: row.id.clone(),
+            volume_id: source.id,
+            host: host.clone(),
+        };
+        if let Err(e) = self
+            .volume
+            .cast(
+                &caller.rpc_context(),
+                Some(&host),
+                rpc::CREATE_SNAPSHOT,
+                &message,
+            )
+            .await
+        {
+            tracing::error!(snapshot = row.id, "volume host unreachable: {e}");
+            self.set_snapshot_status(&row.id, "error").await?;
+        }
+        Ok(row)
+    }
+
+    async fn set_snapshot_status(&self, id: &str, status: &str) -> Result<()> {
+        snapshot::Entity::update_many()
+            .col_expr(snapshot::Column::Status, Expr::value(status))
+            .col_expr(snapshot::Column::UpdatedAt, Expr::value(now()))
+            .filter(snapshot::Column::Id.eq(id))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// The snapshot `id` as `caller` may see it.
+    pub async fn show_snapshot(&self, caller: &Caller, id: &str) -> Result<snapshot::Model> {
+        let row = snapshot::Entity::find_by_id(id)
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| not_found(id))?;
+        if !caller.is_admin && row.project_id != caller.project() {
+            return Err(not_found(id));
+        }
+        Ok(row)
+    }
+
+    /// The caller's snapshots (every project's with `all_tenants` as admin).
+    pub async fn list_snapshots(
+        &self,
+        caller: &Caller,
+        pairs: &[(String, String)],
+    ) -> Result<Vec<snapshot::Model>> {
+        let get = |key: &str| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.as_str())
+        };
+        let mut query = snapshot::Entity::find();
+        let all =
+            caller.is_admin && get("all_tenants").is_some_and(|v| !matches!(v, "0" | "false"));
+        if !all {
+            query = query.filter(snapshot::Column::ProjectId.eq(caller.project()));
+        }
+        if let Some(volume_id) = get("volume_id") {
+            query = query.filter(snapshot::Column::VolumeId.eq(volume_id));
+        }
+        if let Some(status) = get("status") {
+            query = query.filter(snapshot::Column::Status.eq(status));
+        }
+        if let Some(name) = get("name") {
+            query = query.filter(snapshot::Column::Name.eq(name));
+        }
+        Ok(query
+            .order_by_desc(snapshot::Column::CreatedAt)
+            .order_by_desc(snapshot::Column::Id)
+            .all(&self.db)
+            .await?)
+    }
+
+    /// Renames or describes a snapshot.
+    pub async fn update_snapshot(
+        &self,
+        caller: &Caller,
+        id: &str,
+        change: SnapshotChange,
+    ) -> Result<snapshot::Model> {
+        let mut row = self.show_snapshot(caller, id).await?;
+        if let Some(name) = change.name {
+            row.name = Some(name);
+        }
+        if let Some(description) = change.description {
+            row.description = Some(description);
+        }
+        row.updated_at = now();
+        snapshot::ActiveModel::from(row.clone())
+            .reset_all()
+            .update(&self.db)
+            .await?;
+        Ok(row)
+    }
+
+    /// Starts deleting a snapshot (status `deleting`).
+    pub async fn delete_snapshot(&self, caller: &Caller, id: &str) -> Result<()> {
+        let row = self.show_snapshot(caller, id).await?;
+        if !matches!(
+            row.status.as_str(),
+            "available" | "error" | "error_deleting"
+        ) {
+            return Err(CinderError::BadRequest(format!(
+                "Invalid snapshot: Snapshot status must be available or error and must not be part of a group, currently {}.",
+                row.status
+            )));
+        }
+        self.remove_snapshot(caller, &row).await
+    }
+
+    /// Marks `row` deleting and asks its volume's manager to remove it.
+    pub(crate) async fn remove_snapshot(
+        &self,
+        caller: &Caller,
+        row: &snapshot::Model,
+    ) -> Result<()> {
+        self.set_snapshot_status(&row.id, "deleting").await?;
+        let host = volume::Entity::find_by_id(row.volume_id.as_str())
+            .one(&self.db)
+            .await?
+            .and_then(|v| v.host);
+        let Some(host) = host else {
+            snapshot::Entity::delete_by_id(row.id.as_str())
+                .exec(&self.db)
+                .await?;
+            return Ok(());
+        };
+        let message = SnapshotRequest {
+            id: row.id.clone(),
+            volume_id: row.volume_id.clone(),
+            host: host.clone(),
+        };
+        if let Err(e) = self
+            .volume
+            .cast(
+                &caller.rpc_context(),
+                Some(&host),
+                rpc::DELETE_SNAPSHOT,
+                &message,
+            )
+            .await
+        {
+            tracing::error!(snapshot = row.id, "volume host unreachable: {e}");
+            self.set_snapshot_status(&row.id, "error_deleting").await?;
+        }
+        Ok(())
+    }
+
+    /// The snapshots of volume `volume_id`.
+    pub(crate) async fn snapshots_of(&self, volume_id: &str) -> Result<Vec<snapshot::Model>> {
+        Ok(snapshot::Entity::find()
+            .filter(snapshot::Column::VolumeId.eq(volume_id))
+            .all(&self.db)
+            .await?)
+    }
+}
