@@ -1,6 +1,7 @@
 //! Cinder v3 over HTTP: one file per resource. Handlers parse, call the domain and
 //! render; microversions are negotiated once for every `/v3` request.
 
+mod attachments;
 mod caller;
 mod microversion;
 mod render;
@@ -31,6 +32,7 @@ fn v3_routes() -> OpenApiRouter<AppState> {
         .merge(services::routes())
         .merge(types::routes())
         .merge(snapshots::routes())
+        .merge(attachments::routes())
 }
 
 /// Every route and the OpenAPI document describing them.

@@ -3,7 +3,7 @@
 use ferrostack_api::microversion::ApiVersion;
 use serde_json::{json, Map, Value};
 
-use crate::db::entity::volume;
+use crate::db::entity::{attachment, volume};
 
 fn time(t: &chrono::NaiveDateTime) -> String {
     t.format("%Y-%m-%dT%H:%M:%S%.6f").to_string()
@@ -23,10 +23,12 @@ pub fn summary(base: &str, v: &volume::Model) -> Value {
 
 /// The detailed view (`GET /volumes/detail`, show, create); `type_name` is the
 /// volume type's name, admin-only fields only for admins.
+/// `attached` are the volume's attached attachments.
 pub fn detail(
     base: &str,
     v: &volume::Model,
     type_name: &str,
+    attached: &[&attachment::Model],
     version: ApiVersion,
     admin: bool,
 ) -> Value {
@@ -54,7 +56,21 @@ pub fn detail(
     put("replication_status", Value::Null);
     put("consistencygroup_id", Value::Null);
     put("multiattach", json!(v.multiattach));
-    put("attachments", json!([]));
+    let attachments: Vec<Value> = attached
+        .iter()
+        .map(|a| {
+            json!({
+                "id": v.id,
+                "attachment_id": a.id,
+                "volume_id": v.id,
+                "server_id": a.instance_uuid,
+                "host_name": null,
+                "device": null,
+                "attached_at": a.attached_at.map(|t| time(&t)),
+            })
+        })
+        .collect();
+    put("attachments", json!(attachments));
     put("migration_status", Value::Null);
     put("os-vol-tenant-attr:tenant_id", json!(v.project_id));
     if admin {

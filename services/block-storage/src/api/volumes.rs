@@ -15,7 +15,7 @@ use utoipa_axum::routes;
 
 use super::render;
 use super::AppState;
-use crate::db::entity::{volume, volume_type};
+use crate::db::entity::{attachment, volume, volume_type};
 use crate::domain::volumes::{CreateRequest, UpdateRequest};
 use crate::domain::{Caller, CinderError, Result};
 
@@ -60,10 +60,13 @@ async fn detail_of(
         .get(&v.volume_type_id)
         .map(String::as_str)
         .unwrap_or_default();
+    let attached = cinder.attached(vec![v.id.clone()]).await?;
+    let attached: Vec<&attachment::Model> = attached.iter().collect();
     Ok(render::detail(
         &base(cinder, headers),
         v,
         name,
+        &attached,
         version,
         admin,
     ))
@@ -104,6 +107,13 @@ async fn listing(
     } else {
         HashMap::new()
     };
+    let attached = if detailed {
+        cinder
+            .attached(page.volumes.iter().map(|v| v.id.clone()).collect())
+            .await?
+    } else {
+        Vec::new()
+    };
     let volumes: Vec<Value> = page
         .volumes
         .iter()
@@ -113,7 +123,9 @@ async fn listing(
                     .get(&v.volume_type_id)
                     .map(String::as_str)
                     .unwrap_or_default();
-                render::detail(&base, v, name, version, caller.is_admin)
+                let mine: Vec<&attachment::Model> =
+                    attached.iter().filter(|a| a.volume_id == v.id).collect();
+                render::detail(&base, v, name, &mine, version, caller.is_admin)
             } else {
                 render::summary(&base, v)
             }

@@ -9,7 +9,12 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(Initial), Box::new(TypeAccess), Box::new(Snapshots)]
+        vec![
+            Box::new(Initial),
+            Box::new(TypeAccess),
+            Box::new(Snapshots),
+            Box::new(Attachments),
+        ]
     }
 
     fn migration_table_name() -> DynIden {
@@ -163,5 +168,43 @@ impl MigrationTrait for Snapshots {
         )
         .await?;
         m.create_index(index("snapshots", &["volume_id"])).await
+    }
+}
+
+struct Attachments;
+
+impl MigrationName for Attachments {
+    fn name(&self) -> &str {
+        "m0004_attachments"
+    }
+}
+
+fn optional_stamp(name: &str) -> ColumnDef {
+    ColumnDef::new(Alias::new(name))
+        .date_time()
+        .null()
+        .to_owned()
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Attachments {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            table("attachments")
+                .col(required("id", 36).primary_key())
+                .col(required("volume_id", 36))
+                .col(required("project_id", 64))
+                .col(string("instance_uuid", 36))
+                .col(required("status", 32))
+                .col(required("attach_mode", 8))
+                .col(ColumnDef::new(Alias::new("connector")).text().null())
+                .col(ColumnDef::new(Alias::new("connection_info")).text().null())
+                .col(optional_stamp("attached_at"))
+                .col(optional_stamp("detached_at"))
+                .col(stamp("created_at"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index("attachments", &["volume_id"])).await
     }
 }

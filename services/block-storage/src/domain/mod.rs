@@ -2,6 +2,7 @@
 //! over RPC, and the state updates they send back.
 
 mod actions;
+pub mod attachments;
 mod error;
 pub mod snapshots;
 pub mod types;

@@ -49,6 +49,18 @@ pub trait Driver: Send + Sync {
     async fn create_snapshot(&self, volume_id: &str, snapshot_id: &str) -> Result<(), DriverError>;
     /// Removes a snapshot; already gone is not an error.
     async fn delete_snapshot(&self, snapshot_id: &str) -> Result<(), DriverError>;
+    /// Exports the volume to `connector`; returns Cinder's connection_info.
+    async fn initialize_connection(
+        &self,
+        volume_id: &str,
+        connector: &serde_json::Value,
+    ) -> Result<serde_json::Value, DriverError>;
+    /// Ends the export to `connector`.
+    async fn terminate_connection(
+        &self,
+        volume_id: &str,
+        connector: &serde_json::Value,
+    ) -> Result<(), DriverError>;
     /// Grows the volume to `new_size_gb`.
     async fn extend(&self, volume_id: &str, new_size_gb: u64) -> Result<(), DriverError>;
     /// Removes the volume at `provider_location`; already gone is not an error.

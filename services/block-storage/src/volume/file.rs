@@ -135,6 +135,35 @@ impl Driver for FileDriver {
         remove(&self.snapshot_path(snapshot_id)).await
     }
 
+    async fn initialize_connection(
+        &self,
+        volume_id: &str,
+        _connector: &serde_json::Value,
+    ) -> Result<serde_json::Value, DriverError> {
+        let path = self.path(volume_id);
+        if !path.exists() {
+            return Err(DriverError::Failed(format!(
+                "volume {volume_id} has no data"
+            )));
+        }
+        Ok(serde_json::json!({
+            "driver_volume_type": "file",
+            "data": {
+                "device_path": path.display().to_string(),
+                "format": self.format,
+                "access_mode": "rw",
+            },
+        }))
+    }
+
+    async fn terminate_connection(
+        &self,
+        _volume_id: &str,
+        _connector: &serde_json::Value,
+    ) -> Result<(), DriverError> {
+        Ok(())
+    }
+
     async fn extend(&self, volume_id: &str, new_size_gb: u64) -> Result<(), DriverError> {
         let path = self.path(volume_id).display().to_string();
         let size = format!("{new_size_gb}G");

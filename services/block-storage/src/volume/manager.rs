@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use ferrostack_proto::block_storage::{
-    Capabilities, CreateVolume, DeleteVolume, Empty, ExtendVolume, Heartbeat, SnapshotRequest,
-    SnapshotUpdate, VolumeUpdate,
+    Capabilities, ConnectionInfo, ConnectionRequest, CreateVolume, DeleteVolume, Empty,
+    ExtendVolume, Heartbeat, SnapshotRequest, SnapshotUpdate, VolumeUpdate,
 };
 use ferrostack_rpc::{Handler, RemoteError, Request, RpcClient, ServerHandle, Transport};
 use prost::Message;
@@ -175,6 +175,30 @@ impl BackendManager {
 #[async_trait::async_trait]
 impl Handler for BackendManager {
     async fn handle(&self, request: Request) -> Result<bytes::Bytes, RemoteError> {
+        if matches!(
+            request.method.as_str(),
+            rpc::INITIALIZE_CONNECTION | rpc::TERMINATE_CONNECTION
+        ) {
+            let ask: ConnectionRequest = decode(&request.payload)?;
+            let connector: serde_json::Value =
+                serde_json::from_str(&ask.connector_json).unwrap_or_default();
+            let info = if request.method == rpc::INITIALIZE_CONNECTION {
+                self.driver
+                    .initialize_connection(&ask.volume_id, &connector)
+                    .await
+                    .map_err(|e| remote("VolumeBackendAPIException", e.to_string()))?
+            } else {
+                self.driver
+                    .terminate_connection(&ask.volume_id, &connector)
+                    .await
+                    .map_err(|e| remote("VolumeBackendAPIException", e.to_string()))?;
+                serde_json::Value::Null
+            };
+            let reply = ConnectionInfo {
+                connection_info_json: info.to_string(),
+            };
+            return Ok(reply.encode_to_vec().into());
+        }
         match request.method.as_str() {
             rpc::CREATE_VOLUME => self.create(decode(&request.payload)?).await,
             rpc::DELETE_VOLUME => self.delete(decode(&request.payload)?).await,

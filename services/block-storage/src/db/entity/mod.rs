@@ -1,5 +1,6 @@
 //! sea-orm entities, one file per table.
 
+pub mod attachment;
 pub mod service;
 pub mod snapshot;
 pub mod volume;

@@ -1,0 +1,187 @@
+//! The attachments API: reserve → attaching (connection_info from the volume's
+//! manager) → in-use → available, and its microversion gates.
+
+mod common;
+
+use common::Cloud;
+use reqwest::Method;
+use serde_json::json;
+
+#[tokio::test]
+async fn attach_and_detach() {
+    let cloud = Cloud::start().await;
+    let alice = cloud.identity.persona(&["member"]).await;
+    let volumes = format!("/v3/{}/volumes", alice.project_id);
+    let attachments = format!("/v3/{}/attachments", alice.project_id);
+    let id = cloud
+        .send(
+            Method::POST,
+            &volumes,
+            &alice,
+            Some(json!({"volume": {"size": 1}})),
+            None,
+        )
+        .await
+        .expect(202)
+        .body["volume"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    cloud.wait_status(&alice, &id, "available").await;
+    let v = Some("volume 3.44");
+    // Before 3.27 the API does not exist.
+    cloud
+        .send(Method::GET, &attachments, &alice, None, Some("volume 3.26"))
+        .await
+        .expect(404);
+
+    let instance = "9e2b1bd0-0a2a-4d8b-8f5e-1b2c3d4e5f60";
+    let reserved = cloud
+        .send(
+            Method::POST,
+            &attachments,
+            &alice,
+            Some(json!({"attachment": {"volume_uuid": id, "instance_uuid": instance}})),
+            v,
+        )
+        .await
+        .expect(200)
+        .body["attachment"]
+        .clone();
+    assert_eq!(reserved["status"], "reserved");
+    let attachment = reserved["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        cloud.wait_status(&alice, &id, "reserved").await["status"],
+        "reserved"
+    );
+    // A reserved volume is neither deletable nor reservable again.
+    cloud
+        .send(
+            Method::DELETE,
+            &format!("{volumes}/{id}"),
+            &alice,
+            None,
+            None,
+        )
+        .await
+        .expect(400);
+    cloud
+        .send(
+            Method::POST,
+            &attachments,
+            &alice,
+            Some(json!({"attachment": {"volume_uuid": id, "instance_uuid": instance}})),
+            v,
+        )
+        .await
+        .expect(400);
+
+    let connector = json!({"host": "compute-1", "initiator": "iqn.1993-08.org.debian:01:abc", "ip": "127.0.0.1", "platform": "x86_64", "os_type": "linux", "multipath": false});
+    let updated = cloud
+        .send(
+            Method::PUT,
+            &format!("{attachments}/{attachment}"),
+            &alice,
+            Some(json!({"attachment": {"connector": connector}})),
+            v,
+        )
+        .await
+        .expect(200)
+        .body["attachment"]
+        .clone();
+    assert_eq!(updated["status"], "attaching");
+    let info = &updated["connection_info"];
+    assert_eq!(info["driver_volume_type"], "file");
+    let device = info["data"]["device_path"].as_str().unwrap();
+    assert!(std::path::Path::new(device).exists(), "{device}");
+    assert_eq!(info["data"]["access_mode"], "rw");
+
+    cloud
+        .send(
+            Method::POST,
+            &format!("{attachments}/{attachment}/action"),
+            &alice,
+            Some(json!({"os-complete": null})),
+            Some("volume 3.43"),
+        )
+        .await
+        .expect(404);
+    cloud
+        .send(
+            Method::POST,
+            &format!("{attachments}/{attachment}/action"),
+            &alice,
+            Some(json!({"os-complete": null})),
+            v,
+        )
+        .await
+        .expect(204);
+    let in_use = cloud.wait_status(&alice, &id, "in-use").await;
+    assert_eq!(
+        in_use["attachments"][0]["attachment_id"],
+        attachment.as_str()
+    );
+    assert_eq!(in_use["attachments"][0]["server_id"], instance);
+    // Extending an attached volume before 3.42 is refused.
+    let resp = cloud
+        .send(
+            Method::POST,
+            &format!("{volumes}/{id}/action"),
+            &alice,
+            Some(json!({"os-extend": {"new_size": 2}})),
+            None,
+        )
+        .await
+        .expect(400);
+    assert!(resp.body["badRequest"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("currently in-use"));
+    let listed = cloud
+        .send(
+            Method::GET,
+            &format!("{attachments}/detail?volume_id={id}"),
+            &alice,
+            None,
+            v,
+        )
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(listed["attachments"][0]["status"], "attached");
+    let bob = cloud.identity.persona(&["member"]).await;
+    cloud
+        .send(
+            Method::GET,
+            &format!("/v3/{}/attachments/{attachment}", bob.project_id),
+            &bob,
+            None,
+            v,
+        )
+        .await
+        .expect(404);
+
+    cloud
+        .send(
+            Method::DELETE,
+            &format!("{attachments}/{attachment}"),
+            &alice,
+            None,
+            v,
+        )
+        .await
+        .expect(200);
+    let freed = cloud.wait_status(&alice, &id, "available").await;
+    assert_eq!(freed["attachments"], json!([]));
+    cloud
+        .send(
+            Method::DELETE,
+            &format!("{volumes}/{id}"),
+            &alice,
+            None,
+            None,
+        )
+        .await
+        .expect(202);
+    cloud.wait_status(&alice, &id, "gone").await;
+}
