@@ -51,6 +51,31 @@ pub const OSAPI_MAX_LIMIT: Opt = Opt::new(
     "Most items a list returns.",
 );
 
+pub const QUOTA_VOLUMES: Opt = Opt::new(
+    "DEFAULT",
+    "quota_volumes",
+    "10",
+    "Volumes a project may have.",
+);
+pub const QUOTA_SNAPSHOTS: Opt = Opt::new(
+    "DEFAULT",
+    "quota_snapshots",
+    "10",
+    "Snapshots a project may have.",
+);
+pub const QUOTA_GIGABYTES: Opt = Opt::new(
+    "DEFAULT",
+    "quota_gigabytes",
+    "1000",
+    "GiB of volumes and snapshots a project may have.",
+);
+pub const PER_VOLUME_SIZE_LIMIT: Opt = Opt::new(
+    "DEFAULT",
+    "per_volume_size_limit",
+    "-1",
+    "Largest volume in GiB; -1 is unlimited.",
+);
+
 /// Options of one backend's section.
 pub const VOLUME_DRIVER: Opt = Opt::new("", "volume_driver", "file", "Driver: file.");
 pub const VOLUME_BACKEND_NAME: Opt = Opt::new(
@@ -81,6 +106,10 @@ pub const OPTS: &[Opt] = &[
     REPORT_INTERVAL,
     SERVICE_DOWN_TIME,
     OSAPI_MAX_LIMIT,
+    QUOTA_VOLUMES,
+    QUOTA_SNAPSHOTS,
+    QUOTA_GIGABYTES,
+    PER_VOLUME_SIZE_LIMIT,
 ];
 
 /// One configured backend.
@@ -107,6 +136,8 @@ pub struct BlockStorageConfig {
     pub report_interval: Duration,
     pub service_down_time: Duration,
     pub max_limit: usize,
+    /// Default quotas: volumes, snapshots, gigabytes, per_volume_gigabytes.
+    pub quota_defaults: [(&'static str, i64); 4],
 }
 
 fn invalid(opt: &Opt, reason: String) -> ConfigError {
@@ -198,6 +229,15 @@ impl BlockStorageConfig {
             ),
             service_down_time: Duration::from_secs(config.get_parsed(&SERVICE_DOWN_TIME)?),
             max_limit: config.get_parsed(&OSAPI_MAX_LIMIT)?,
+            quota_defaults: [
+                ("volumes", config.get_parsed(&QUOTA_VOLUMES)?),
+                ("snapshots", config.get_parsed(&QUOTA_SNAPSHOTS)?),
+                ("gigabytes", config.get_parsed(&QUOTA_GIGABYTES)?),
+                (
+                    "per_volume_gigabytes",
+                    config.get_parsed(&PER_VOLUME_SIZE_LIMIT)?,
+                ),
+            ],
             service,
         })
     }

@@ -4,6 +4,7 @@
 mod attachments;
 mod caller;
 mod microversion;
+mod quotas;
 mod render;
 mod services;
 mod snapshots;
@@ -33,6 +34,7 @@ fn v3_routes() -> OpenApiRouter<AppState> {
         .merge(types::routes())
         .merge(snapshots::routes())
         .merge(attachments::routes())
+        .merge(quotas::routes())
 }
 
 /// Every route and the OpenAPI document describing them.

@@ -14,6 +14,7 @@ impl MigratorTrait for Migrator {
             Box::new(TypeAccess),
             Box::new(Snapshots),
             Box::new(Attachments),
+            Box::new(Quotas),
         ]
     }
 
@@ -206,5 +207,36 @@ impl MigrationTrait for Attachments {
         )
         .await?;
         m.create_index(index("attachments", &["volume_id"])).await
+    }
+}
+
+struct Quotas;
+
+impl MigrationName for Quotas {
+    fn name(&self) -> &str {
+        "m0005_quotas"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Quotas {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            table("quotas")
+                .col(required("project_id", 64))
+                .col(required("resource", 255))
+                .col(
+                    ColumnDef::new(Alias::new("hard_limit"))
+                        .big_integer()
+                        .not_null(),
+                )
+                .primary_key(
+                    Index::create()
+                        .col(Alias::new("project_id"))
+                        .col(Alias::new("resource")),
+                )
+                .to_owned(),
+        )
+        .await
     }
 }

@@ -16,6 +16,9 @@ pub enum CinderError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// A quota exceeded: 413 overLimit.
+    #[error("{0}")]
+    OverLimit(String),
     #[error("{0}")]
     Internal(String),
 }
@@ -45,6 +48,7 @@ impl From<CinderError> for Failure {
             CinderError::Forbidden(_) => StatusCode::FORBIDDEN,
             CinderError::NotFound(_) => StatusCode::NOT_FOUND,
             CinderError::Conflict(_) => StatusCode::CONFLICT,
+            CinderError::OverLimit(_) => StatusCode::PAYLOAD_TOO_LARGE,
             CinderError::Internal(cause) => return Failure::internal(cause),
         };
         Failure::new(status, err.to_string())

@@ -4,6 +4,7 @@
 mod actions;
 pub mod attachments;
 mod error;
+pub mod quotas;
 pub mod snapshots;
 pub mod types;
 mod updates;

@@ -52,6 +52,7 @@ impl Cinder {
                 source.id, source.status
             )));
         }
+        self.check_quota(caller, false, source.size).await?;
         let host = source.host.clone().ok_or_else(|| {
             CinderError::BadRequest(format!(
                 "Invalid volume: Volume {} has no backend.",

@@ -175,6 +175,7 @@ impl Cinder {
                 return Err(CinderError::BadRequest(source.too_small(size)));
             }
         }
+        self.check_quota(caller, true, size).await?;
         let wanted_type = request
             .volume_type
             .clone()

@@ -9,4 +9,4 @@ mod manager;
 
 pub use driver::{Driver, DriverError};
 pub use file::FileDriver;
-pub use manager::{start, VolumeRole};
+pub use manager::{start, VolumeRole, BINARY};
