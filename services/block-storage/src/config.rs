@@ -76,6 +76,13 @@ pub const PER_VOLUME_SIZE_LIMIT: Opt = Opt::new(
     "Largest volume in GiB; -1 is unlimited.",
 );
 
+pub const STUCK_TIMEOUT: Opt = Opt::new(
+    "DEFAULT",
+    "stuck_operation_timeout",
+    "300",
+    "Seconds after which a volume or snapshot still creating, deleting or extending is marked failed.",
+);
+
 /// Options of one backend's section.
 pub const VOLUME_DRIVER: Opt = Opt::new("", "volume_driver", "file", "Driver: file.");
 pub const VOLUME_BACKEND_NAME: Opt = Opt::new(
@@ -110,6 +117,7 @@ pub const OPTS: &[Opt] = &[
     QUOTA_SNAPSHOTS,
     QUOTA_GIGABYTES,
     PER_VOLUME_SIZE_LIMIT,
+    STUCK_TIMEOUT,
 ];
 
 /// One configured backend.
@@ -138,6 +146,7 @@ pub struct BlockStorageConfig {
     pub max_limit: usize,
     /// Default quotas: volumes, snapshots, gigabytes, per_volume_gigabytes.
     pub quota_defaults: [(&'static str, i64); 4],
+    pub stuck_timeout: Duration,
 }
 
 fn invalid(opt: &Opt, reason: String) -> ConfigError {
@@ -229,6 +238,7 @@ impl BlockStorageConfig {
             ),
             service_down_time: Duration::from_secs(config.get_parsed(&SERVICE_DOWN_TIME)?),
             max_limit: config.get_parsed(&OSAPI_MAX_LIMIT)?,
+            stuck_timeout: Duration::from_secs(config.get_parsed(&STUCK_TIMEOUT)?),
             quota_defaults: [
                 ("volumes", config.get_parsed(&QUOTA_VOLUMES)?),
                 ("snapshots", config.get_parsed(&QUOTA_SNAPSHOTS)?),

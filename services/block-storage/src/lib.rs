@@ -53,6 +53,7 @@ pub async fn start(
         }
         let cinder = Cinder::new(cfg.clone(), db, transport.clone());
         cinder.ensure_default_type().await?;
+        cinder.spawn_sweeper(shutdown.clone());
         let server = transport
             .serve(
                 rpc::API_TOPIC,

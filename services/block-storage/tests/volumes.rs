@@ -417,3 +417,30 @@ async fn actions_extend_reset_force_delete_bootable() {
     cloud.wait_status(&alice, &id, "gone").await;
     assert!(!file.exists());
 }
+
+#[tokio::test]
+async fn operations_nobody_finishes_are_marked_failed() {
+    let cloud = Cloud::api_alone().await;
+    let alice = cloud.identity.persona(&["member"]).await;
+    let base = format!("/v3/{}/volumes", alice.project_id);
+    let created = cloud
+        .send(
+            Method::POST,
+            &base,
+            &alice,
+            Some(json!({"volume": {"size": 1}})),
+            None,
+        )
+        .await
+        .expect(202)
+        .body;
+    let id = created["volume"]["id"].as_str().unwrap();
+    // No scheduler and no volume manager: the volume ends in error, not creating.
+    cloud.wait_status(&alice, id, "error").await;
+    // An errored volume that was never placed is deleted at once.
+    cloud
+        .send(Method::DELETE, &format!("{base}/{id}"), &alice, None, None)
+        .await
+        .expect(202);
+    cloud.wait_status(&alice, id, "gone").await;
+}

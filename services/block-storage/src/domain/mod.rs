@@ -6,6 +6,7 @@ pub mod attachments;
 mod error;
 pub mod quotas;
 pub mod snapshots;
+mod sweeper;
 pub mod types;
 mod updates;
 pub mod volumes;
