@@ -26,6 +26,7 @@ fmt:
 bench:
 	bash bench/identity.sh
 	bash bench/image.sh
+	bash bench/block-storage.sh
 
 deps:
 	bash scripts/deps.sh
