@@ -38,3 +38,57 @@ def test_volume_lifecycle_and_services(cloud):
     assert not any(v["Name"] == renamed for v in cloud.os("volume", "list"))
     stderr = cloud.os("volume", "create", "--size", "0", unique("bad"), expect_fail=True)
     assert "size" in stderr.lower()
+
+
+def test_types_snapshots_copies_extend_and_quota(cloud):
+    kind = unique("type")
+    created = cloud.os("volume", "type", "create", "--property", "volume_backend_name=file", kind)
+    assert created["properties"] == {"volume_backend_name": "file"}
+    source = unique("src")
+    cloud.os("volume", "create", "--size", "1", "--type", kind, source)
+    wait_status(cloud, source, "available")
+    snap = unique("snap")
+    cloud.os("volume", "snapshot", "create", "--volume", source, snap)
+    deadline = time.time() + 60
+    while cloud.os("volume", "snapshot", "show", snap)["status"] != "available":
+        assert time.time() < deadline
+        time.sleep(0.5)
+    assert any(s["Name"] == snap for s in cloud.os("volume", "snapshot", "list"))
+    from_snap, clone = unique("fromsnap"), unique("clone")
+    cloud.os("volume", "create", "--snapshot", snap, "--size", "2", from_snap)
+    cloud.os("volume", "create", "--source", source, clone)
+    assert wait_status(cloud, from_snap, "available")["size"] == 2
+    assert wait_status(cloud, clone, "available")["type"] == kind
+    cloud.os("volume", "set", "--size", "3", clone, json_out=False)
+    deadline = time.time() + 60
+    while cloud.os("volume", "show", clone)["size"] != 3:
+        assert time.time() < deadline
+        time.sleep(0.5)
+    quota = cloud.os("quota", "show")
+    assert quota["volumes"] == 10
+    cloud.os("volume", "snapshot", "delete", snap, json_out=False)
+    for name in (from_snap, clone):
+        cloud.os("volume", "delete", name, json_out=False)
+    deadline = time.time() + 60
+    while any(s["Name"] == snap for s in cloud.os("volume", "snapshot", "list")):
+        assert time.time() < deadline
+        time.sleep(0.5)
+    cloud.os("volume", "delete", source, json_out=False)
+
+
+def test_attachment_flow(cloud):
+    name = unique("att")
+    volume = cloud.os("volume", "create", "--size", "1", name)
+    wait_status(cloud, name, "available")
+    v = ["--os-volume-api-version", "3.44"]
+    server = str(uuid.uuid4())
+    attachment = cloud.os(*v, "volume", "attachment", "create", volume["id"], server)
+    assert attachment["status"] == "reserved"
+    updated = cloud.os(*v, "volume", "attachment", "set", "--initiator", "iqn.2004-10.com.ubuntu:01:e2e",
+                       "--ip", "127.0.0.1", "--host", "compute-e2e", attachment["id"])
+    assert "file" in str(updated["properties"]) or updated["status"] == "attaching"
+    cloud.os(*v, "volume", "attachment", "complete", attachment["id"], json_out=False)
+    assert wait_status(cloud, name, "in-use")
+    cloud.os(*v, "volume", "attachment", "delete", attachment["id"], json_out=False)
+    wait_status(cloud, name, "available")
+    cloud.os("volume", "delete", name, json_out=False)
