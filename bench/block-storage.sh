@@ -37,21 +37,12 @@ count_all() {
 now() { date +%s.%N; }
 
 started=$(now)
-for i in $(seq "$COUNT"); do
-  curl -sf -o /dev/null -H "X-Auth-Token: $token" -H 'Content-Type: application/json' \
-    -d "{\"volume\":{\"size\":1,\"name\":\"bench-$i\"}}" "$url/volumes" &
-  (( i % 16 == 0 )) && wait
-done
-wait
+seq "$COUNT" | xargs -P 16 -I{} curl -sf -o /dev/null -H "X-Auth-Token: $token" \
+  -H 'Content-Type: application/json' -d '{"volume":{"size":1,"name":"bench-{}"}}' "$url/volumes"
 until [ "$(count_status available)" -ge "$COUNT" ]; do sleep 0.1; done
 created=$(now)
 ids=$(curl -sf -H "X-Auth-Token: $token" "$url/volumes" | python3 -c 'import json,sys; print(" ".join(v["id"] for v in json.load(sys.stdin)["volumes"]))')
-i=0
-for id in $ids; do
-  curl -sf -o /dev/null -X DELETE -H "X-Auth-Token: $token" "$url/volumes/$id" &
-  i=$((i + 1)); (( i % 16 == 0 )) && wait
-done
-wait
+tr ' ' '\n' <<< "$ids" | xargs -P 16 -I{} curl -sf -o /dev/null -X DELETE -H "X-Auth-Token: $token" "$url/volumes/{}"
 until [ "$(count_all)" -eq 0 ]; do sleep 0.1; done
 deleted=$(now)
 awk -v n="$COUNT" -v s="$started" -v c="$created" -v d="$deleted" 'BEGIN {
