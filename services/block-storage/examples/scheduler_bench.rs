@@ -11,7 +11,11 @@ fn main() {
         .map(|i| Capabilities {
             host: format!("node{}@backend{}", i / 4, i % 4),
             volume_backend_name: format!("pool{}", i % 10),
-            availability_zone: if i % 3 == 0 { "az2".into() } else { "nova".into() },
+            availability_zone: if i % 3 == 0 {
+                "az2".into()
+            } else {
+                "nova".into()
+            },
             total_capacity_gb: 10_000.0,
             free_capacity_gb: ((i * 7919) % 10_000) as f64,
             reported_at: 1_000,

@@ -46,6 +46,15 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(root))
 }
 
+/// Show the v3 API version (without the trailing slash, as clients discover it).
+#[utoipa::path(get, path = "/v3", tag = "versions", operation_id = "show_version_v3_bare",
+    responses((status = 200, description = "The v3 version document")))]
+async fn v3_bare(State(cinder): State<AppState>, headers: HeaderMap) -> impl IntoResponse {
+    axum::Json(body(&cinder, &headers))
+}
+
 pub fn v3_routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(v3))
+    OpenApiRouter::new()
+        .routes(routes!(v3))
+        .routes(routes!(v3_bare))
 }
