@@ -25,6 +25,10 @@ def test_volume_lifecycle_and_services(cloud):
     assert shown["properties"] == {"tier": "gold"}
     assert shown["type"] == "__DEFAULT__"
     assert any(v["Name"] == name for v in cloud.os("volume", "list"))
+    cloud.os("volume", "set", "--property", "zone=a", name, json_out=False)
+    assert cloud.os("volume", "show", name)["properties"] == {"tier": "gold", "zone": "a"}
+    cloud.os("volume", "unset", "--property", "tier", name, json_out=False)
+    assert cloud.os("volume", "show", name)["properties"] == {"zone": "a"}
     renamed = unique("renamed")
     cloud.os("volume", "set", "--name", renamed, name, json_out=False)
     assert cloud.os("volume", "show", renamed)["name"] == renamed

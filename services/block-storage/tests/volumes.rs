@@ -444,3 +444,101 @@ async fn operations_nobody_finishes_are_marked_failed() {
         .expect(202);
     cloud.wait_status(&alice, id, "gone").await;
 }
+
+#[tokio::test]
+async fn metadata_like_filter_and_count() {
+    let cloud = Cloud::start().await;
+    let alice = cloud.identity.persona(&["member"]).await;
+    let base = format!("/v3/{}/volumes", alice.project_id);
+    let mut ids = Vec::new();
+    for name in ["alpha-one", "alpha-two", "beta"] {
+        let created = cloud
+            .send(
+                Method::POST,
+                &base,
+                &alice,
+                Some(json!({"volume": {"size": 1, "name": name}})),
+                None,
+            )
+            .await
+            .expect(202)
+            .body;
+        ids.push(created["volume"]["id"].as_str().unwrap().to_string());
+    }
+    let meta = format!("{base}/{}/metadata", ids[0]);
+    let merged = cloud
+        .send(
+            Method::POST,
+            &meta,
+            &alice,
+            Some(json!({"metadata": {"a": "1", "b": "2"}})),
+            None,
+        )
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(merged["metadata"], json!({"a": "1", "b": "2"}));
+    cloud
+        .send(
+            Method::PUT,
+            &format!("{meta}/a"),
+            &alice,
+            Some(json!({"meta": {"a": "3"}})),
+            None,
+        )
+        .await
+        .expect(200);
+    cloud
+        .send(Method::DELETE, &format!("{meta}/b"), &alice, None, None)
+        .await
+        .expect(200);
+    cloud
+        .send(Method::DELETE, &format!("{meta}/b"), &alice, None, None)
+        .await
+        .expect(404);
+    cloud
+        .send(
+            Method::POST,
+            &meta,
+            &alice,
+            Some(json!({"metadata": {"bad key!": "x"}})),
+            None,
+        )
+        .await
+        .expect(400);
+    let shown = cloud
+        .send(Method::GET, &meta, &alice, None, None)
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(shown["metadata"], json!({"a": "3"}));
+    let replaced = cloud
+        .send(
+            Method::PUT,
+            &meta,
+            &alice,
+            Some(json!({"metadata": {"z": "9"}})),
+            None,
+        )
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(replaced["metadata"], json!({"z": "9"}));
+
+    let like = format!("{base}?name~=alpha&with_count=true");
+    let listed = cloud
+        .send(Method::GET, &like, &alice, None, Some("volume 3.45"))
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(listed["volumes"].as_array().unwrap().len(), 2);
+    assert_eq!(listed["count"], 2);
+    // Before 3.34 `name~` is not a filter, before 3.45 there is no count.
+    let old = cloud
+        .send(Method::GET, &like, &alice, None, Some("volume 3.33"))
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(old["volumes"].as_array().unwrap().len(), 3);
+    assert!(old.get("count").is_none());
+}

@@ -3,6 +3,7 @@
 
 mod attachments;
 mod caller;
+mod metadata;
 mod microversion;
 mod quotas;
 mod render;
@@ -35,6 +36,7 @@ fn v3_routes() -> OpenApiRouter<AppState> {
         .merge(snapshots::routes())
         .merge(attachments::routes())
         .merge(quotas::routes())
+        .merge(metadata::routes())
 }
 
 /// Every route and the OpenAPI document describing them.

@@ -100,7 +100,7 @@ async fn listing(
 ) -> Result<Response> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
         .map_err(|_| CinderError::BadRequest("Invalid query string.".into()))?;
-    let page = cinder.list_volumes(caller, &pairs).await?;
+    let page = cinder.list_volumes(caller, &pairs, version).await?;
     let base = base(cinder, headers);
     let names = if detailed {
         type_names(cinder).await?
@@ -132,6 +132,9 @@ async fn listing(
         })
         .collect();
     let mut body = json!({"volumes": volumes});
+    if let Some(count) = page.count {
+        body["count"] = json!(count);
+    }
     if let Some(marker) = page.next_marker {
         let path = if detailed {
             "volumes/detail"

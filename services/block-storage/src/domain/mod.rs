@@ -4,6 +4,7 @@
 mod actions;
 pub mod attachments;
 mod error;
+mod metadata;
 pub mod quotas;
 pub mod snapshots;
 mod sweeper;

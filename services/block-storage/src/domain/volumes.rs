@@ -73,6 +73,8 @@ impl Source {
 pub struct Listing {
     pub volumes: Vec<volume::Model>,
     pub next_marker: Option<String>,
+    /// Matching volumes before paging, when `with_count` asked (3.45).
+    pub count: Option<u64>,
 }
 
 fn not_found(id: &str) -> CinderError {
@@ -295,11 +297,14 @@ impl Cinder {
     }
 
     /// A page of the caller's volumes (every project's with `all_tenants` as admin).
+    /// `name~` (3.34) matches part of the name; `with_count` (3.45) adds the total.
     pub async fn list_volumes(
         &self,
         caller: &Caller,
         pairs: &[(String, String)],
+        version: ferrostack_api::microversion::ApiVersion,
     ) -> Result<Listing> {
+        use ferrostack_api::microversion::ApiVersion;
         let get = |key: &str| {
             pairs
                 .iter()
@@ -315,9 +320,27 @@ impl Cinder {
         if let Some(name) = get("name") {
             query = query.filter(volume::Column::Name.eq(name));
         }
+        if version >= ApiVersion::new(3, 34) {
+            if let Some(part) = get("name~") {
+                let escaped = part
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_");
+                query = query.filter(volume::Column::Name.like(format!("%{escaped}%")));
+            }
+        }
         if let Some(status) = get("status") {
             query = query.filter(volume::Column::Status.eq(status));
         }
+        let with_count = version >= ApiVersion::new(3, 45)
+            && get("with_count")
+                .is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "true" | "1" | "yes"));
+        let count = if with_count {
+            use sea_orm::PaginatorTrait;
+            Some(query.clone().count(&self.db).await?)
+        } else {
+            None
+        };
         let limit = match get("limit") {
             Some(raw) => raw
                 .parse::<usize>()
@@ -356,6 +379,7 @@ impl Cinder {
         Ok(Listing {
             volumes,
             next_marker,
+            count,
         })
     }
 
