@@ -185,3 +185,62 @@ async fn attach_and_detach() {
         .expect(202);
     cloud.wait_status(&alice, &id, "gone").await;
 }
+
+#[tokio::test]
+async fn legacy_attach_actions() {
+    let cloud = Cloud::start().await;
+    let alice = cloud.identity.persona(&["member"]).await;
+    let volumes = format!("/v3/{}/volumes", alice.project_id);
+    let id = cloud
+        .send(
+            Method::POST,
+            &volumes,
+            &alice,
+            Some(json!({"volume": {"size": 1}})),
+            None,
+        )
+        .await
+        .expect(202)
+        .body["volume"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    cloud.wait_status(&alice, &id, "available").await;
+    let action = format!("{volumes}/{id}/action");
+    let act = |body: serde_json::Value| cloud.send(Method::POST, &action, &alice, Some(body), None);
+    act(json!({"os-begin_detaching": {}})).await.expect(400);
+    act(json!({"os-reserve": {}})).await.expect(202);
+    assert_eq!(
+        cloud.wait_status(&alice, &id, "attaching").await["status"],
+        "attaching"
+    );
+    act(json!({"os-unreserve": {}})).await.expect(202);
+    act(json!({"os-reserve": {}})).await.expect(202);
+    act(json!({"os-initialize_connection": {}}))
+        .await
+        .expect(400);
+    let info = act(
+        json!({"os-initialize_connection": {"connector": {"host": "c1", "initiator": "iqn.x"}}}),
+    )
+    .await
+    .expect(200)
+    .body;
+    assert_eq!(info["connection_info"]["driver_volume_type"], "file");
+    act(json!({"os-attach": {"instance_uuid": "0b6f1d9e-2c7a-4d1b-9a8e-3f5c6d7e8f90", "mountpoint": "/dev/vdb", "mode": "rw"}}))
+        .await
+        .expect(202);
+    let in_use = cloud.wait_status(&alice, &id, "in-use").await;
+    assert_eq!(
+        in_use["attachments"][0]["server_id"],
+        "0b6f1d9e-2c7a-4d1b-9a8e-3f5c6d7e8f90"
+    );
+    act(json!({"os-begin_detaching": {}})).await.expect(202);
+    act(json!({"os-roll_detaching": {}})).await.expect(202);
+    act(json!({"os-begin_detaching": {}})).await.expect(202);
+    act(json!({"os-terminate_connection": {"connector": {"host": "c1", "initiator": "iqn.x"}}}))
+        .await
+        .expect(202);
+    act(json!({"os-detach": {}})).await.expect(202);
+    let freed = cloud.wait_status(&alice, &id, "available").await;
+    assert_eq!(freed["attachments"], json!([]));
+}

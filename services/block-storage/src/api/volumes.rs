@@ -249,10 +249,14 @@ async fn action(
     caller: Caller,
     Path((_project_id, volume_id)): Path<(String, String)>,
     body: Bytes,
-) -> Result<StatusCode> {
+) -> Result<Response> {
     let request: Value = parse(&body)?;
-    let code = cinder.volume_action(&caller, &volume_id, &request).await?;
-    Ok(StatusCode::from_u16(code).unwrap_or(StatusCode::ACCEPTED))
+    let (code, body) = cinder.volume_action(&caller, &volume_id, &request).await?;
+    let status = StatusCode::from_u16(code).unwrap_or(StatusCode::ACCEPTED);
+    Ok(match body {
+        Some(body) => (status, axum::Json(body)).into_response(),
+        None => status.into_response(),
+    })
 }
 
 pub fn routes() -> OpenApiRouter<AppState> {

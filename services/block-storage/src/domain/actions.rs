@@ -52,12 +52,31 @@ fn bool_like(value: &Value) -> Option<bool> {
 }
 
 impl Cinder {
-    /// Runs one volume action; the status code is the action's.
-    pub async fn volume_action(&self, caller: &Caller, id: &str, body: &Value) -> Result<u16> {
+    /// Runs one volume action: its status code and body, if it has one.
+    pub async fn volume_action(
+        &self,
+        caller: &Caller,
+        id: &str,
+        body: &Value,
+    ) -> Result<(u16, Option<Value>)> {
         let Some((name, args)) = body.as_object().and_then(|o| o.iter().next()) else {
             return Err(CinderError::BadRequest("Malformed request body".into()));
         };
-        match name.as_str() {
+        if let Some(answer) = self.legacy_attach(caller, id, name, args).await? {
+            return Ok(answer);
+        }
+        let code = self.simple_action(caller, id, name, args).await?;
+        Ok((code, None))
+    }
+
+    async fn simple_action(
+        &self,
+        caller: &Caller,
+        id: &str,
+        name: &str,
+        args: &Value,
+    ) -> Result<u16> {
+        match name {
             "os-extend" => self.extend(caller, id, args).await.map(|()| 202),
             "os-reset_status" => self.reset_status(caller, id, args).await.map(|()| 202),
             "os-force_delete" => {

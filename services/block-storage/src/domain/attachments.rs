@@ -33,7 +33,12 @@ fn now() -> chrono::NaiveDateTime {
 }
 
 impl Cinder {
-    async fn set_volume_status(&self, id: &str, from: &[&str], to: &str) -> Result<bool> {
+    pub(crate) async fn set_volume_status(
+        &self,
+        id: &str,
+        from: &[&str],
+        to: &str,
+    ) -> Result<bool> {
         let result = volume::Entity::update_many()
             .col_expr(volume::Column::Status, Expr::value(to))
             .col_expr(volume::Column::UpdatedAt, Expr::value(now()))

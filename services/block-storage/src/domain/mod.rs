@@ -4,6 +4,7 @@
 mod actions;
 pub mod attachments;
 mod error;
+mod legacy_attach;
 mod metadata;
 pub mod quotas;
 pub mod snapshots;
