@@ -16,6 +16,7 @@ pub const EXTEND_VOLUME: &str = "extend_volume";
 pub const CREATE_SNAPSHOT: &str = "create_snapshot";
 pub const DELETE_SNAPSHOT: &str = "delete_snapshot";
 pub const SNAPSHOT_UPDATE: &str = "snapshot_update";
+pub const REVERT_TO_SNAPSHOT: &str = "revert_to_snapshot";
 pub const INITIALIZE_CONNECTION: &str = "initialize_connection";
 pub const TERMINATE_CONNECTION: &str = "terminate_connection";
 pub const VOLUME_UPDATE: &str = "volume_update";

@@ -200,3 +200,115 @@ async fn snapshot_then_copy_and_clone() {
         .await
         .expect(404);
 }
+
+#[tokio::test]
+async fn revert_to_the_latest_snapshot() {
+    let cloud = Cloud::start().await;
+    let alice = cloud.identity.persona(&["member"]).await;
+    let volumes = format!("/v3/{}/volumes", alice.project_id);
+    let snapshots = format!("/v3/{}/snapshots", alice.project_id);
+    // The gold backend keeps raw files, which the test can write into.
+    let admin = cloud.identity.admin_persona().await;
+    cloud
+        .send(Method::POST, &format!("/v3/{}/types", admin.project_id), &admin,
+            Some(json!({"volume_type": {"name": "raw", "extra_specs": {"volume_backend_name": "gold"}}})), None)
+        .await
+        .expect(200);
+    let id = cloud
+        .send(
+            Method::POST,
+            &volumes,
+            &alice,
+            Some(json!({"volume": {"size": 1, "volume_type": "raw"}})),
+            None,
+        )
+        .await
+        .expect(202)
+        .body["volume"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    cloud.wait_status(&alice, &id, "available").await;
+    let path = cloud
+        .env
+        .dir
+        .join("volumes")
+        .join("gold")
+        .join(format!("volume-{id}"));
+    let write = |bytes: &[u8]| {
+        use std::os::unix::fs::FileExt;
+        let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+        file.write_at(bytes, 0).unwrap();
+    };
+    write(b"first");
+    let mut snaps = Vec::new();
+    for _ in 0..2 {
+        let snap = cloud
+            .send(
+                Method::POST,
+                &snapshots,
+                &alice,
+                Some(json!({"snapshot": {"volume_id": id}})),
+                None,
+            )
+            .await
+            .expect(202)
+            .body["snapshot"]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        wait_snapshot(&cloud, &alice, &snap, "available").await;
+        snaps.push(snap);
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    }
+    write(b"later");
+    let action = format!("{volumes}/{id}/action");
+    let body = |snap: &str| Some(json!({"revert": {"snapshot_id": snap}}));
+    // Not an action before 3.40; only the latest snapshot.
+    cloud
+        .send(
+            Method::POST,
+            &action,
+            &alice,
+            body(&snaps[1]),
+            Some("volume 3.39"),
+        )
+        .await
+        .expect(400);
+    let resp = cloud
+        .send(
+            Method::POST,
+            &action,
+            &alice,
+            body(&snaps[0]),
+            Some("volume 3.40"),
+        )
+        .await
+        .expect(400);
+    assert!(resp.body["badRequest"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("not the latest"));
+    cloud
+        .send(
+            Method::POST,
+            &action,
+            &alice,
+            body(&snaps[1]),
+            Some("volume 3.40"),
+        )
+        .await
+        .expect(202);
+    for _ in 0..200 {
+        let v = cloud.wait_status(&alice, &id, "available").await;
+        if v["status"] == "available"
+            && std::fs::read(&path)
+                .map(|d| d.starts_with(b"first"))
+                .unwrap_or(false)
+        {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the volume was not reverted");
+}

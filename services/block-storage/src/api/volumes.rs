@@ -247,11 +247,14 @@ async fn delete(
 async fn action(
     State(cinder): State<AppState>,
     caller: Caller,
+    Extension(version): Extension<ApiVersion>,
     Path((_project_id, volume_id)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<Response> {
     let request: Value = parse(&body)?;
-    let (code, body) = cinder.volume_action(&caller, &volume_id, &request).await?;
+    let (code, body) = cinder
+        .volume_action(&caller, &volume_id, &request, version)
+        .await?;
     let status = StatusCode::from_u16(code).unwrap_or(StatusCode::ACCEPTED);
     Ok(match body {
         Some(body) => (status, axum::Json(body)).into_response(),

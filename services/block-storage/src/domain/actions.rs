@@ -1,6 +1,7 @@
 //! `POST /volumes/{id}/action`: os-extend, os-reset_status, os-force_delete,
 //! os-set_bootable.
 
+use ferrostack_api::microversion::ApiVersion;
 use ferrostack_proto::block_storage::ExtendVolume;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -52,16 +53,21 @@ fn bool_like(value: &Value) -> Option<bool> {
 }
 
 impl Cinder {
-    /// Runs one volume action: its status code and body, if it has one.
+    /// Runs one volume action at `version`: its status code and body, if any.
     pub async fn volume_action(
         &self,
         caller: &Caller,
         id: &str,
         body: &Value,
+        version: ApiVersion,
     ) -> Result<(u16, Option<Value>)> {
         let Some((name, args)) = body.as_object().and_then(|o| o.iter().next()) else {
             return Err(CinderError::BadRequest("Malformed request body".into()));
         };
+        if name == "revert" && version >= ApiVersion::new(3, 40) {
+            self.revert(caller, id, args).await?;
+            return Ok((202, None));
+        }
         if let Some(answer) = self.legacy_attach(caller, id, name, args).await? {
             return Ok(answer);
         }

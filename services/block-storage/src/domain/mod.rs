@@ -7,6 +7,7 @@ mod error;
 mod legacy_attach;
 mod metadata;
 pub mod quotas;
+mod revert;
 pub mod snapshots;
 mod sweeper;
 pub mod types;

@@ -47,6 +47,12 @@ pub trait Driver: Send + Sync {
     ) -> Result<String, DriverError>;
     /// Snapshots volume `volume_id` as `snapshot_id`.
     async fn create_snapshot(&self, volume_id: &str, snapshot_id: &str) -> Result<(), DriverError>;
+    /// Puts the volume's data back as it was in `snapshot_id`.
+    async fn revert_to_snapshot(
+        &self,
+        volume_id: &str,
+        snapshot_id: &str,
+    ) -> Result<(), DriverError>;
     /// Removes a snapshot; already gone is not an error.
     async fn delete_snapshot(&self, snapshot_id: &str) -> Result<(), DriverError>;
     /// Exports the volume to `connector`; returns Cinder's connection_info.

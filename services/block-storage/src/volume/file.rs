@@ -131,6 +131,21 @@ impl Driver for FileDriver {
         .await
     }
 
+    async fn revert_to_snapshot(
+        &self,
+        volume_id: &str,
+        snapshot_id: &str,
+    ) -> Result<(), DriverError> {
+        let target = self.path(volume_id);
+        let staged = self.dir.join(format!("volume-{volume_id}.reverting"));
+        convert(&self.format, &self.snapshot_path(snapshot_id), &staged).await?;
+        if let Err(e) = tokio::fs::rename(&staged, &target).await {
+            let _ = remove(&staged).await;
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
     async fn delete_snapshot(&self, snapshot_id: &str) -> Result<(), DriverError> {
         remove(&self.snapshot_path(snapshot_id)).await
     }
@@ -226,6 +241,19 @@ mod tests {
         );
         let clone = driver.clone_volume("v4", "v1", 2).await.unwrap();
         assert_eq!(&std::fs::read(&clone).unwrap()[..17], b"data at the start");
+        {
+            use std::os::unix::fs::FileExt;
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&location)
+                .unwrap();
+            file.write_at(b"overwritten later", 0).unwrap();
+        }
+        driver.revert_to_snapshot("v1", "s1").await.unwrap();
+        assert_eq!(
+            &std::fs::read(&location).unwrap()[..17],
+            b"data at the start"
+        );
         driver.delete_snapshot("s1").await.unwrap();
         driver.delete_snapshot("s1").await.unwrap();
         driver.extend("v1", 3).await.unwrap();

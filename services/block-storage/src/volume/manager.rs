@@ -128,6 +128,40 @@ impl BackendManager {
         }
     }
 
+    async fn revert(&self, request: SnapshotRequest) {
+        let (volume_status, snapshot_status, error) = match self
+            .driver
+            .revert_to_snapshot(&request.volume_id, &request.id)
+            .await
+        {
+            Ok(()) => ("available", "available", String::new()),
+            Err(e) => ("error", "available", e.to_string()),
+        };
+        let context = rpc::internal_context();
+        let snapshot = SnapshotUpdate {
+            id: request.id.clone(),
+            status: snapshot_status.into(),
+            error: String::new(),
+        };
+        let done: Result<Empty, _> = self
+            .api
+            .call(&context, None, rpc::SNAPSHOT_UPDATE, &snapshot)
+            .await;
+        if let Err(e) = done {
+            tracing::error!(
+                snapshot = request.id,
+                "cannot report the snapshot's state: {e}"
+            );
+        }
+        self.report(VolumeUpdate {
+            id: request.volume_id.clone(),
+            status: volume_status.into(),
+            error,
+            ..VolumeUpdate::default()
+        })
+        .await;
+    }
+
     async fn delete(&self, request: DeleteVolume) {
         let update = match self
             .driver
@@ -205,6 +239,7 @@ impl Handler for BackendManager {
             rpc::EXTEND_VOLUME => self.extend(decode(&request.payload)?).await,
             rpc::CREATE_SNAPSHOT => self.snapshot(decode(&request.payload)?, true).await,
             rpc::DELETE_SNAPSHOT => self.snapshot(decode(&request.payload)?, false).await,
+            rpc::REVERT_TO_SNAPSHOT => self.revert(decode(&request.payload)?).await,
             other => return Err(remote("NotFound", format!("no method {other}"))),
         }
         Ok(Empty::default().encode_to_vec().into())
