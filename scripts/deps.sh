@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the build and tests need, only when missing.
 set -euo pipefail
-packages=(python3-venv protobuf-compiler rabbitmq-server mariadb-server postgresql memcached wrk qemu-utils)
+packages=(python3-venv protobuf-compiler rabbitmq-server mariadb-server postgresql memcached wrk qemu-utils qemu-block-extra tgt)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

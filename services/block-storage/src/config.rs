@@ -84,7 +84,7 @@ pub const STUCK_TIMEOUT: Opt = Opt::new(
 );
 
 /// Options of one backend's section.
-pub const VOLUME_DRIVER: Opt = Opt::new("", "volume_driver", "file", "Driver: file.");
+pub const VOLUME_DRIVER: Opt = Opt::new("", "volume_driver", "file", "Driver: file or iscsi.");
 pub const VOLUME_BACKEND_NAME: Opt = Opt::new(
     "",
     "volume_backend_name",
@@ -98,11 +98,34 @@ pub const FILE_VOLUME_DIR: Opt = Opt::new(
     "Directory of a file backend's volumes; <state_path>/volumes/<backend> when unset.",
 );
 pub const VOLUME_FORMAT: Opt = Opt::new("", "volume_format", "raw", "raw or qcow2 files.");
+pub const TARGET_IP_ADDRESS: Opt = Opt::new(
+    "",
+    "target_ip_address",
+    "127.0.0.1",
+    "iSCSI portal address.",
+);
+pub const TARGET_PORT: Opt = Opt::new("", "target_port", "3260", "iSCSI portal port.");
+pub const TARGET_PREFIX: Opt = Opt::new(
+    "",
+    "target_prefix",
+    "iqn.2010-10.org.openstack:",
+    "Prefix of the IQN of iSCSI targets.",
+);
+pub const TGTD_CONTROL_PORT: Opt = Opt::new(
+    "",
+    "tgtd_control_port",
+    "0",
+    "Control port of this backend's own tgtd (tgtd -C), so several can run on a host.",
+);
 const BACKEND_OPTS: &[Opt] = &[
     VOLUME_DRIVER,
     VOLUME_BACKEND_NAME,
     FILE_VOLUME_DIR,
     VOLUME_FORMAT,
+    TARGET_IP_ADDRESS,
+    TARGET_PORT,
+    TARGET_PREFIX,
+    TGTD_CONTROL_PORT,
 ];
 
 /// Every fixed-section option.
@@ -129,6 +152,8 @@ pub struct BackendConfig {
     pub driver: String,
     pub dir: PathBuf,
     pub format: String,
+    /// For `iscsi`: portal, IQN prefix and tgtd control port.
+    pub iscsi: Option<crate::volume::IscsiOptions>,
 }
 
 /// Settings resolved and validated at start.
@@ -179,12 +204,24 @@ impl BlockStorageConfig {
                     .collect::<Vec<_>>(),
             );
             let driver = config.get_string(&opt(&VOLUME_DRIVER));
-            if driver != "file" {
-                return Err(invalid(
-                    &opt(&VOLUME_DRIVER),
-                    format!("'{driver}' is not one of: file"),
-                ));
-            }
+            let iscsi = match driver.as_str() {
+                "file" => None,
+                "iscsi" => {
+                    let ip: std::net::IpAddr = config.get_parsed(&opt(&TARGET_IP_ADDRESS))?;
+                    let port: u16 = config.get_parsed(&opt(&TARGET_PORT))?;
+                    Some(crate::volume::IscsiOptions {
+                        portal: std::net::SocketAddr::new(ip, port),
+                        target_prefix: config.get_string(&opt(&TARGET_PREFIX)),
+                        control_port: config.get_parsed(&opt(&TGTD_CONTROL_PORT))?,
+                    })
+                }
+                other => {
+                    return Err(invalid(
+                        &opt(&VOLUME_DRIVER),
+                        format!("'{other}' is not one of: file, iscsi"),
+                    ))
+                }
+            };
             let format = config.get_string(&opt(&VOLUME_FORMAT));
             if format != "raw" && format != "qcow2" {
                 return Err(invalid(
@@ -202,7 +239,12 @@ impl BlockStorageConfig {
                     .get(&opt(&FILE_VOLUME_DIR))
                     .map(PathBuf::from)
                     .unwrap_or_else(|| state.join("volumes").join(&name)),
-                format,
+                format: if iscsi.is_some() {
+                    "raw".into()
+                } else {
+                    format
+                },
+                iscsi,
                 name,
             });
         }

@@ -244,3 +244,90 @@ async fn legacy_attach_actions() {
     let freed = cloud.wait_status(&alice, &id, "available").await;
     assert_eq!(freed["attachments"], json!([]));
 }
+
+#[tokio::test]
+async fn iscsi_backend_exports_attached_volumes() {
+    let port = |_: ()| {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    };
+    let (portal, control) = (port(()), 1000 + port(()) % 20000);
+    let cloud = Cloud::with_config(|c| {
+        c.set("silver", "volume_driver", "iscsi");
+        c.set("silver", "target_port", portal.to_string());
+        c.set("silver", "tgtd_control_port", control.to_string());
+    })
+    .await;
+    let admin = cloud.identity.admin_persona().await;
+    cloud
+        .send(Method::POST, &format!("/v3/{}/types", admin.project_id), &admin,
+            Some(json!({"volume_type": {"name": "iscsi", "extra_specs": {"volume_backend_name": "silver"}}})), None)
+        .await
+        .expect(200);
+    let alice = cloud.identity.persona(&["member"]).await;
+    let id = cloud
+        .send(
+            Method::POST,
+            &format!("/v3/{}/volumes", alice.project_id),
+            &alice,
+            Some(json!({"volume": {"size": 1, "volume_type": "iscsi"}})),
+            None,
+        )
+        .await
+        .expect(202)
+        .body["volume"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    cloud.wait_status(&alice, &id, "available").await;
+    let v = Some("volume 3.44");
+    let attachments = format!("/v3/{}/attachments", alice.project_id);
+    let connector = json!({"host": "compute-1", "initiator": "iqn.1993-08.org.debian:01:abc", "ip": "127.0.0.1"});
+    let att = cloud
+        .send(Method::POST, &attachments, &alice, Some(json!({"attachment": {"volume_uuid": id, "instance_uuid": "5f0c2b6e-1a2b-4c3d-8e9f-0a1b2c3d4e5f", "connector": connector}})), v)
+        .await
+        .expect(200)
+        .body["attachment"]
+        .clone();
+    let data = &att["connection_info"]["data"];
+    assert_eq!(att["connection_info"]["driver_volume_type"], "iscsi");
+    assert_eq!(data["target_portal"], format!("127.0.0.1:{portal}"));
+    let url = format!(
+        "iscsi://{}%{}@{}/{}/{}",
+        data["auth_username"].as_str().unwrap(),
+        data["auth_password"].as_str().unwrap(),
+        data["target_portal"].as_str().unwrap(),
+        data["target_iqn"].as_str().unwrap(),
+        data["target_lun"]
+    );
+    let info = std::process::Command::new("qemu-img")
+        .args(["info", &url])
+        .output()
+        .unwrap();
+    assert!(
+        info.status.success(),
+        "{}",
+        String::from_utf8_lossy(&info.stderr)
+    );
+    cloud
+        .send(
+            Method::DELETE,
+            &format!("{attachments}/{}", att["id"].as_str().unwrap()),
+            &alice,
+            None,
+            v,
+        )
+        .await
+        .expect(200);
+    let gone = std::process::Command::new("qemu-img")
+        .args(["info", &url])
+        .output()
+        .unwrap();
+    assert!(
+        !gone.status.success(),
+        "the export ended with the attachment"
+    );
+}

@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::driver::Driver;
 use super::file::FileDriver;
+use super::iscsi::IscsiDriver;
 use crate::config::BlockStorageConfig;
 use crate::rpc::{self, decode, remote};
 
@@ -274,7 +275,12 @@ pub async fn start(
             host: format!("{}@{}", cfg.service.host, backend.name),
             backend_name: backend.backend_name.clone(),
             zone: cfg.storage_zone.clone(),
-            driver: Box::new(FileDriver::open(backend.dir.clone(), &backend.format)?),
+            driver: match &backend.iscsi {
+                Some(options) => {
+                    Box::new(IscsiDriver::open(backend.dir.clone(), options.clone()).await?)
+                }
+                None => Box::new(FileDriver::open(backend.dir.clone(), &backend.format)?),
+            },
             api: api.clone(),
         });
         servers.push(

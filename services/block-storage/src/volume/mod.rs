@@ -5,8 +5,10 @@
 
 mod driver;
 mod file;
+mod iscsi;
 mod manager;
 
 pub use driver::{Driver, DriverError};
 pub use file::FileDriver;
+pub use iscsi::{IscsiDriver, IscsiOptions};
 pub use manager::{start, VolumeRole, BINARY};

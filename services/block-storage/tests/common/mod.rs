@@ -43,6 +43,12 @@ impl Cloud {
         Self::start_split(false).await
     }
 
+    /// All three roles with extra configuration.
+    pub async fn with_config(configure: impl FnOnce(&mut ferrostack_config::Config)) -> Cloud {
+        use ferrostack_block_storage::Role;
+        Self::start_groups(&[&[Role::Api, Role::Scheduler, Role::Volume]], configure).await
+    }
+
     /// Only the api role (nothing will ever build a volume), stuck operations
     /// timing out after a second.
     pub async fn api_alone() -> Cloud {
