@@ -137,6 +137,26 @@ async fn attach_and_detach() {
         .as_str()
         .unwrap()
         .contains("currently in-use"));
+    // From 3.42 it is extended and stays in use.
+    cloud
+        .send(
+            Method::POST,
+            &format!("{volumes}/{id}/action"),
+            &alice,
+            Some(json!({"os-extend": {"new_size": 2}})),
+            Some("volume 3.42"),
+        )
+        .await
+        .expect(202);
+    let mut grown = serde_json::Value::Null;
+    for _ in 0..200 {
+        grown = cloud.wait_status(&alice, &id, "in-use").await;
+        if grown["size"] == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(grown["size"], 2);
     let listed = cloud
         .send(
             Method::GET,

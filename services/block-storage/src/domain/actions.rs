@@ -68,6 +68,11 @@ impl Cinder {
             self.revert(caller, id, args).await?;
             return Ok((202, None));
         }
+        if name == "os-extend" {
+            let attached_ok = version >= ApiVersion::new(3, 42);
+            self.extend(caller, id, args, attached_ok).await?;
+            return Ok((202, None));
+        }
         if let Some(answer) = self.legacy_attach(caller, id, name, args).await? {
             return Ok(answer);
         }
@@ -83,7 +88,6 @@ impl Cinder {
         args: &Value,
     ) -> Result<u16> {
         match name {
-            "os-extend" => self.extend(caller, id, args).await.map(|()| 202),
             "os-reset_status" => self.reset_status(caller, id, args).await.map(|()| 202),
             "os-force_delete" => {
                 if !caller.is_admin {
@@ -129,12 +133,24 @@ impl Cinder {
         Ok(())
     }
 
-    async fn extend(&self, caller: &Caller, id: &str, args: &Value) -> Result<()> {
+    /// os-extend; attached (in-use) volumes too from 3.42.
+    async fn extend(
+        &self,
+        caller: &Caller,
+        id: &str,
+        args: &Value,
+        attached_ok: bool,
+    ) -> Result<()> {
         let new_size = size_of("new_size", args.get("new_size"))?;
         let row = self.show_volume(caller, id).await?;
-        if row.status != "available" {
+        let expected = if attached_ok && row.status == "in-use" {
+            "in-use"
+        } else {
+            "available"
+        };
+        if row.status != expected {
             return Err(CinderError::BadRequest(format!(
-                "Invalid volume: Volume {id} status must be '{{'status': 'available'}}' to extend, currently {}.",
+                "Invalid volume: Volume {id} status must be '{{'status': '{expected}'}}' to extend, currently {}.",
                 row.status
             )));
         }
@@ -147,7 +163,7 @@ impl Cinder {
         let claimed = volume::Entity::update_many()
             .col_expr(volume::Column::Status, Expr::value("extending"))
             .filter(volume::Column::Id.eq(id))
-            .filter(volume::Column::Status.eq("available"))
+            .filter(volume::Column::Status.eq(expected))
             .exec(&self.db)
             .await?;
         if claimed.rows_affected != 1 {
@@ -161,6 +177,7 @@ impl Cinder {
             host: host.clone(),
             new_size_gb: new_size,
             provider_location: row.provider_location.unwrap_or_default(),
+            done_status: expected.to_string(),
         };
         if let Err(e) = self
             .volume

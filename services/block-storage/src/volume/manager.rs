@@ -79,7 +79,11 @@ impl BackendManager {
         let update = match self.driver.extend(&request.id, size).await {
             Ok(()) => VolumeUpdate {
                 id: request.id.clone(),
-                status: "available".into(),
+                status: if request.done_status.is_empty() {
+                    "available".into()
+                } else {
+                    request.done_status.clone()
+                },
                 size_gb: request.new_size_gb,
                 ..VolumeUpdate::default()
             },
