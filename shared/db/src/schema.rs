@@ -91,3 +91,68 @@ pub fn index(table: &str, columns: &[&str]) -> IndexCreateStatement {
     }
     index
 }
+
+/// An optional VARCHAR(`len`) column.
+pub fn string(name: &str, len: u32) -> ColumnDef {
+    ColumnDef::new(Alias::new(name))
+        .string_len(len)
+        .null()
+        .to_owned()
+}
+
+/// A required VARCHAR(`len`) column.
+pub fn required_string(name: &str, len: u32) -> ColumnDef {
+    ColumnDef::new(Alias::new(name))
+        .string_len(len)
+        .not_null()
+        .to_owned()
+}
+
+/// A required TEXT column.
+pub fn required_text(name: &str) -> ColumnDef {
+    ColumnDef::new(Alias::new(name))
+        .text()
+        .not_null()
+        .to_owned()
+}
+
+/// An optional BIGINT column.
+pub fn opt_big_integer(name: &str) -> ColumnDef {
+    ColumnDef::new(Alias::new(name))
+        .big_integer()
+        .null()
+        .to_owned()
+}
+
+/// A required BIGINT column.
+pub fn big_integer(name: &str) -> ColumnDef {
+    ColumnDef::new(Alias::new(name))
+        .big_integer()
+        .not_null()
+        .to_owned()
+}
+
+/// A required INTEGER column.
+pub fn integer(name: &str) -> ColumnDef {
+    ColumnDef::new(Alias::new(name))
+        .integer()
+        .not_null()
+        .to_owned()
+}
+
+/// A required timestamp column.
+pub fn timestamp(name: &str) -> ColumnDef {
+    ColumnDef::new(Alias::new(name))
+        .date_time()
+        .not_null()
+        .to_owned()
+}
+
+/// A composite primary key over `columns`.
+pub fn primary_key(columns: &[&str]) -> IndexCreateStatement {
+    let mut index = Index::create();
+    for column in columns {
+        index.col(Alias::new(*column));
+    }
+    index
+}

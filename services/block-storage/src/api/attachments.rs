@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::AppState;
+use super::{parse, AppState};
 use crate::db::entity::attachment;
 use crate::domain::attachments::AttachmentCreate;
 use crate::domain::{Caller, CinderError, Result};
@@ -20,10 +20,6 @@ use crate::domain::{Caller, CinderError, Result};
 #[derive(Deserialize)]
 struct CreateBody {
     attachment: AttachmentCreate,
-}
-
-fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T> {
-    ferrostack_api::parse_json(body).map_err(|f| CinderError::BadRequest(f.message))
 }
 
 /// Below `min`, the method does not exist: Cinder answers 404.

@@ -11,7 +11,7 @@ use serde_json::json;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::AppState;
+use super::{parse, AppState};
 use crate::domain::{Caller, CinderError, Result};
 
 #[derive(Deserialize)]
@@ -22,10 +22,6 @@ struct MetadataBody {
 #[derive(Deserialize)]
 struct MetaBody {
     meta: BTreeMap<String, String>,
-}
-
-fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T> {
-    ferrostack_api::parse_json(body).map_err(|f| CinderError::BadRequest(f.message))
 }
 
 /// Show a volume's metadata.

@@ -26,6 +26,11 @@ pub use microversion::MICROVERSIONS;
 /// Handler state.
 pub type AppState = Arc<Cinder>;
 
+/// Parses a JSON request body; failures are Cinder's 400 naming the field.
+fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> crate::domain::Result<T> {
+    ferrostack_api::parse_json(body).map_err(|f| crate::domain::CinderError::BadRequest(f.message))
+}
+
 /// The authenticated, microversioned routes.
 fn v3_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(document())

@@ -19,9 +19,7 @@ fn may_read(caller: &Caller, target: &str) -> Result<()> {
     if caller.is_admin || caller.project() == target {
         Ok(())
     } else {
-        Err(CinderError::Forbidden(
-            "Policy doesn't allow volume_extension:quotas:show to be performed.".into(),
-        ))
+        Err(CinderError::policy("volume_extension:quotas:show"))
     }
 }
 

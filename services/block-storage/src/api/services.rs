@@ -18,9 +18,7 @@ use crate::domain::{Caller, CinderError, Result};
     responses((status = 200, description = "Services"), (status = 403)))]
 async fn list(State(cinder): State<AppState>, caller: Caller) -> Result<Response> {
     if !caller.is_admin {
-        return Err(CinderError::Forbidden(
-            "Policy doesn't allow volume_extension:services:index to be performed.".into(),
-        ));
+        return Err(CinderError::policy("volume_extension:services:index"));
     }
     let now = chrono::Utc::now().naive_utc();
     let down_after = chrono::Duration::from_std(cinder.cfg.service_down_time).unwrap_or_default();

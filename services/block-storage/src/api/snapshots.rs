@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::AppState;
+use super::{parse, AppState};
 use crate::db::entity::snapshot;
 use crate::domain::snapshots::{SnapshotChange, SnapshotCreate};
 use crate::domain::{Caller, CinderError, Result};
@@ -24,10 +24,6 @@ struct CreateBody {
 #[derive(Deserialize)]
 struct UpdateBody {
     snapshot: SnapshotChange,
-}
-
-fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T> {
-    ferrostack_api::parse_json(body).map_err(|f| CinderError::BadRequest(f.message))
 }
 
 fn view(s: &snapshot::Model, version: ApiVersion) -> Value {

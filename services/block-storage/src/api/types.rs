@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::AppState;
+use super::{parse, AppState};
 use crate::db::entity::volume_type;
 use crate::domain::types::{extra_specs, TypeRequest};
 use crate::domain::{Caller, CinderError, Result};
@@ -22,10 +22,6 @@ const USER_VISIBLE: &[&str] = &[
     "RESKEY:availability_zones",
     "replication_enabled",
 ];
-
-fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T> {
-    ferrostack_api::parse_json(body).map_err(|f| CinderError::BadRequest(f.message))
-}
 
 fn view(kind: &volume_type::Model, admin: bool) -> Value {
     let specs: BTreeMap<String, String> = extra_specs(kind)

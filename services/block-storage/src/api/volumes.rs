@@ -14,7 +14,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::render;
-use super::AppState;
+use super::{parse, AppState};
 use crate::db::entity::{attachment, volume, volume_type};
 use crate::domain::volumes::{CreateRequest, UpdateRequest};
 use crate::domain::{Caller, CinderError, Result};
@@ -27,10 +27,6 @@ struct CreateBody {
 #[derive(Deserialize)]
 struct UpdateBody {
     volume: UpdateRequest,
-}
-
-fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T> {
-    ferrostack_api::parse_json(body).map_err(|f| CinderError::BadRequest(f.message))
 }
 
 fn base(cinder: &AppState, headers: &HeaderMap) -> String {

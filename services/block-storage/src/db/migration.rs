@@ -1,6 +1,9 @@
 //! The block-storage schema.
 
-use ferrostack_db::schema::{flag, index, table};
+use ferrostack_db::schema::{
+    big_integer, flag, index, primary_key, required_string, required_text, string, table, text,
+    time, timestamp,
+};
 use ferrostack_db::sea_orm_migration::prelude::*;
 
 /// Runs every block-storage migration in order.
@@ -31,55 +34,27 @@ impl MigrationName for Initial {
     }
 }
 
-fn string(name: &str, len: u32) -> ColumnDef {
-    ColumnDef::new(Alias::new(name))
-        .string_len(len)
-        .null()
-        .to_owned()
-}
-
-fn required(name: &str, len: u32) -> ColumnDef {
-    ColumnDef::new(Alias::new(name))
-        .string_len(len)
-        .not_null()
-        .to_owned()
-}
-
-fn text(name: &str) -> ColumnDef {
-    ColumnDef::new(Alias::new(name))
-        .text()
-        .not_null()
-        .to_owned()
-}
-
-fn stamp(name: &str) -> ColumnDef {
-    ColumnDef::new(Alias::new(name))
-        .date_time()
-        .not_null()
-        .to_owned()
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Initial {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         m.create_table(
             table("volumes")
-                .col(required("id", 36).primary_key())
+                .col(required_string("id", 36).primary_key())
                 .col(string("name", 255))
                 .col(string("description", 255))
-                .col(required("project_id", 64))
-                .col(required("user_id", 64))
-                .col(required("status", 32))
-                .col(ColumnDef::new(Alias::new("size")).big_integer().not_null())
-                .col(required("availability_zone", 255))
+                .col(required_string("project_id", 64))
+                .col(required_string("user_id", 64))
+                .col(required_string("status", 32))
+                .col(big_integer("size"))
+                .col(required_string("availability_zone", 255))
                 .col(string("host", 255))
-                .col(required("volume_type_id", 36))
+                .col(required_string("volume_type_id", 36))
                 .col(string("provider_location", 1024))
                 .col(flag("bootable"))
                 .col(flag("multiattach"))
-                .col(text("metadata"))
-                .col(stamp("created_at"))
-                .col(stamp("updated_at"))
+                .col(required_text("metadata"))
+                .col(timestamp("created_at"))
+                .col(timestamp("updated_at"))
                 .to_owned(),
         )
         .await?;
@@ -88,26 +63,22 @@ impl MigrationTrait for Initial {
         }
         m.create_table(
             table("volume_types")
-                .col(required("id", 36).primary_key())
-                .col(required("name", 255).unique_key())
+                .col(required_string("id", 36).primary_key())
+                .col(required_string("name", 255).unique_key())
                 .col(string("description", 255))
                 .col(flag("is_public"))
-                .col(text("extra_specs"))
+                .col(required_text("extra_specs"))
                 .to_owned(),
         )
         .await?;
         m.create_table(
             table("services")
-                .col(required("host", 255))
-                .col(required("binary", 64))
-                .col(required("zone", 255))
+                .col(required_string("host", 255))
+                .col(required_string("binary", 64))
+                .col(required_string("zone", 255))
                 .col(flag("disabled"))
-                .col(stamp("updated_at"))
-                .primary_key(
-                    Index::create()
-                        .col(Alias::new("host"))
-                        .col(Alias::new("binary")),
-                )
+                .col(timestamp("updated_at"))
+                .primary_key(&mut primary_key(&["host", "binary"]))
                 .to_owned(),
         )
         .await?;
@@ -128,13 +99,9 @@ impl MigrationTrait for TypeAccess {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         m.create_table(
             table("volume_type_projects")
-                .col(required("volume_type_id", 36))
-                .col(required("project_id", 64))
-                .primary_key(
-                    Index::create()
-                        .col(Alias::new("volume_type_id"))
-                        .col(Alias::new("project_id")),
-                )
+                .col(required_string("volume_type_id", 36))
+                .col(required_string("project_id", 64))
+                .primary_key(&mut primary_key(&["volume_type_id", "project_id"]))
                 .to_owned(),
         )
         .await
@@ -154,17 +121,17 @@ impl MigrationTrait for Snapshots {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         m.create_table(
             table("snapshots")
-                .col(required("id", 36).primary_key())
-                .col(required("volume_id", 36))
-                .col(required("project_id", 64))
-                .col(required("user_id", 64))
+                .col(required_string("id", 36).primary_key())
+                .col(required_string("volume_id", 36))
+                .col(required_string("project_id", 64))
+                .col(required_string("user_id", 64))
                 .col(string("name", 255))
                 .col(string("description", 255))
-                .col(required("status", 32))
-                .col(ColumnDef::new(Alias::new("size")).big_integer().not_null())
-                .col(text("metadata"))
-                .col(stamp("created_at"))
-                .col(stamp("updated_at"))
+                .col(required_string("status", 32))
+                .col(big_integer("size"))
+                .col(required_text("metadata"))
+                .col(timestamp("created_at"))
+                .col(timestamp("updated_at"))
                 .to_owned(),
         )
         .await?;
@@ -180,29 +147,22 @@ impl MigrationName for Attachments {
     }
 }
 
-fn optional_stamp(name: &str) -> ColumnDef {
-    ColumnDef::new(Alias::new(name))
-        .date_time()
-        .null()
-        .to_owned()
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Attachments {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         m.create_table(
             table("attachments")
-                .col(required("id", 36).primary_key())
-                .col(required("volume_id", 36))
-                .col(required("project_id", 64))
+                .col(required_string("id", 36).primary_key())
+                .col(required_string("volume_id", 36))
+                .col(required_string("project_id", 64))
                 .col(string("instance_uuid", 36))
-                .col(required("status", 32))
-                .col(required("attach_mode", 8))
-                .col(ColumnDef::new(Alias::new("connector")).text().null())
-                .col(ColumnDef::new(Alias::new("connection_info")).text().null())
-                .col(optional_stamp("attached_at"))
-                .col(optional_stamp("detached_at"))
-                .col(stamp("created_at"))
+                .col(required_string("status", 32))
+                .col(required_string("attach_mode", 8))
+                .col(text("connector"))
+                .col(text("connection_info"))
+                .col(time("attached_at"))
+                .col(time("detached_at"))
+                .col(timestamp("created_at"))
                 .to_owned(),
         )
         .await?;
@@ -223,18 +183,10 @@ impl MigrationTrait for Quotas {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         m.create_table(
             table("quotas")
-                .col(required("project_id", 64))
-                .col(required("resource", 255))
-                .col(
-                    ColumnDef::new(Alias::new("hard_limit"))
-                        .big_integer()
-                        .not_null(),
-                )
-                .primary_key(
-                    Index::create()
-                        .col(Alias::new("project_id"))
-                        .col(Alias::new("resource")),
-                )
+                .col(required_string("project_id", 64))
+                .col(required_string("resource", 255))
+                .col(big_integer("hard_limit"))
+                .primary_key(&mut primary_key(&["project_id", "resource"]))
                 .to_owned(),
         )
         .await

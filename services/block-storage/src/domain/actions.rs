@@ -36,10 +36,6 @@ const STATUSES: &[&str] = &[
     "error_restoring",
 ];
 
-fn forbidden(action: &str) -> CinderError {
-    CinderError::Forbidden(format!("Policy doesn't allow {action} to be performed."))
-}
-
 fn bool_like(value: &Value) -> Option<bool> {
     match value {
         Value::Bool(b) => Some(*b),
@@ -91,7 +87,7 @@ impl Cinder {
             "os-reset_status" => self.reset_status(caller, id, args).await.map(|()| 202),
             "os-force_delete" => {
                 if !caller.is_admin {
-                    return Err(forbidden("volume_extension:volume_admin_actions:force_delete"));
+                    return Err(CinderError::policy("volume_extension:volume_admin_actions:force_delete"));
                 }
                 self.force_delete(caller, id).await.map(|()| 202)
             }
@@ -198,7 +194,7 @@ impl Cinder {
 
     async fn reset_status(&self, caller: &Caller, id: &str, args: &Value) -> Result<()> {
         if !caller.is_admin {
-            return Err(forbidden(
+            return Err(CinderError::policy(
                 "volume_extension:volume_admin_actions:reset_status",
             ));
         }

@@ -9,7 +9,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrde
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{Caller, Cinder, CinderError, Result};
+use super::{now, Caller, Cinder, CinderError, Result};
 use crate::db::entity::{attachment, volume};
 use crate::rpc;
 
@@ -26,10 +26,6 @@ fn not_found(id: &str) -> CinderError {
     CinderError::NotFound(format!(
         "Volume attachment could not be found with filter: attachment_id = {id}."
     ))
-}
-
-fn now() -> chrono::NaiveDateTime {
-    chrono::Utc::now().naive_utc()
 }
 
 impl Cinder {

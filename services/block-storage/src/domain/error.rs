@@ -23,6 +23,13 @@ pub enum CinderError {
     Internal(String),
 }
 
+impl CinderError {
+    /// 403 for a policy `action` the caller may not perform, in Cinder's words.
+    pub fn policy(action: &str) -> Self {
+        CinderError::Forbidden(format!("Policy doesn't allow {action} to be performed."))
+    }
+}
+
 /// Result alias for the block-storage domain.
 pub type Result<T, E = CinderError> = std::result::Result<T, E>;
 

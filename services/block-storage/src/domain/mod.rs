@@ -25,6 +25,13 @@ use crate::rpc;
 pub use error::{CinderError, Result};
 pub use updates::ApiRpc;
 
+/// The current time at the seconds precision every database keeps.
+pub(crate) fn now() -> chrono::NaiveDateTime {
+    use chrono::Timelike;
+    let now = chrono::Utc::now().naive_utc();
+    now.with_nanosecond(0).unwrap_or(now)
+}
+
 /// The api role: configuration, database and clients of the other roles.
 pub struct Cinder {
     pub cfg: BlockStorageConfig,

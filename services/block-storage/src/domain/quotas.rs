@@ -118,9 +118,7 @@ impl Cinder {
         values: &BTreeMap<String, serde_json::Value>,
     ) -> Result<()> {
         if !caller.is_admin {
-            return Err(CinderError::Forbidden(
-                "Policy doesn't allow volume_extension:quotas:update to be performed.".into(),
-            ));
+            return Err(CinderError::policy("volume_extension:quotas:update"));
         }
         let known: Vec<&str> = self.cfg.quota_defaults.iter().map(|(k, _)| *k).collect();
         for (resource, value) in values {
@@ -161,9 +159,7 @@ impl Cinder {
     /// Back to the defaults (admin).
     pub async fn reset_quotas(&self, caller: &Caller, project: &str) -> Result<()> {
         if !caller.is_admin {
-            return Err(CinderError::Forbidden(
-                "Policy doesn't allow volume_extension:quotas:delete to be performed.".into(),
-            ));
+            return Err(CinderError::policy("volume_extension:quotas:delete"));
         }
         quota::Entity::delete_many()
             .filter(quota::Column::ProjectId.eq(project))

@@ -7,7 +7,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Deserialize;
 
-use super::{Caller, Cinder, CinderError, Result};
+use super::{now, Caller, Cinder, CinderError, Result};
 use crate::db::entity::{snapshot, volume};
 use crate::rpc;
 
@@ -30,12 +30,6 @@ pub struct SnapshotChange {
 
 fn not_found(id: &str) -> CinderError {
     CinderError::NotFound(format!("Snapshot {id} could not be found."))
-}
-
-fn now() -> chrono::NaiveDateTime {
-    use chrono::Timelike;
-    let now = chrono::Utc::now().naive_utc();
-    now.with_nanosecond(0).unwrap_or(now)
 }
 
 impl Cinder {

@@ -39,10 +39,6 @@ fn not_found(identity: &str) -> CinderError {
     }
 }
 
-fn forbidden(action: &str) -> CinderError {
-    CinderError::Forbidden(format!("Policy doesn't allow {action} to be performed."))
-}
-
 /// The extra specs of a type row.
 pub fn extra_specs(kind: &volume_type::Model) -> BTreeMap<String, String> {
     serde_json::from_str(&kind.extra_specs).unwrap_or_default()
@@ -137,7 +133,7 @@ impl Cinder {
         request: TypeRequest,
     ) -> Result<volume_type::Model> {
         if !caller.is_admin {
-            return Err(forbidden("volume_extension:types_manage"));
+            return Err(CinderError::policy("volume_extension:types_manage"));
         }
         let name = request
             .name
@@ -174,7 +170,7 @@ impl Cinder {
         request: TypeRequest,
     ) -> Result<volume_type::Model> {
         if !caller.is_admin {
-            return Err(forbidden("volume_extension:types_manage"));
+            return Err(CinderError::policy("volume_extension:types_manage"));
         }
         let mut row = self.volume_type(caller, Some(id)).await?;
         if let Some(name) = request.name {
@@ -195,7 +191,7 @@ impl Cinder {
     /// Deletes a type no volume uses (admin).
     pub async fn delete_type(&self, caller: &Caller, id: &str) -> Result<()> {
         if !caller.is_admin {
-            return Err(forbidden("volume_extension:types_manage"));
+            return Err(CinderError::policy("volume_extension:types_manage"));
         }
         let row = self.volume_type(caller, Some(id)).await?;
         if row.name == DEFAULT_TYPE {
@@ -232,7 +228,9 @@ impl Cinder {
         specs: BTreeMap<String, String>,
     ) -> Result<BTreeMap<String, String>> {
         if !caller.is_admin {
-            return Err(forbidden("volume_extension:types_extra_specs:create"));
+            return Err(CinderError::policy(
+                "volume_extension:types_extra_specs:create",
+            ));
         }
         let row = self.volume_type(caller, Some(id)).await?;
         let mut merged = extra_specs(&row);
@@ -246,7 +244,9 @@ impl Cinder {
     /// Removes one extra spec (admin).
     pub async fn delete_extra_spec(&self, caller: &Caller, id: &str, key: &str) -> Result<()> {
         if !caller.is_admin {
-            return Err(forbidden("volume_extension:types_extra_specs:delete"));
+            return Err(CinderError::policy(
+                "volume_extension:types_extra_specs:delete",
+            ));
         }
         let row = self.volume_type(caller, Some(id)).await?;
         let mut specs = extra_specs(&row);
@@ -265,7 +265,7 @@ impl Cinder {
     /// Projects a private type is shared with (admin).
     pub async fn type_access(&self, caller: &Caller, id: &str) -> Result<Vec<String>> {
         if !caller.is_admin {
-            return Err(forbidden(
+            return Err(CinderError::policy(
                 "volume_extension:volume_type_access:get_all_for_type",
             ));
         }
@@ -293,7 +293,7 @@ impl Cinder {
         add: bool,
     ) -> Result<()> {
         if !caller.is_admin {
-            return Err(forbidden(
+            return Err(CinderError::policy(
                 "volume_extension:volume_type_access:addProjectAccess",
             ));
         }

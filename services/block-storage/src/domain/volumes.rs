@@ -9,7 +9,7 @@ use sea_orm::{
 };
 use serde::Deserialize;
 
-use super::{Caller, Cinder, CinderError, Result};
+use super::{now, Caller, Cinder, CinderError, Result};
 use crate::db::entity::volume;
 use crate::rpc;
 
@@ -79,12 +79,6 @@ pub struct Listing {
 
 fn not_found(id: &str) -> CinderError {
     CinderError::NotFound(format!("Volume {id} could not be found."))
-}
-
-fn now() -> chrono::NaiveDateTime {
-    use chrono::Timelike;
-    let now = chrono::Utc::now().naive_utc();
-    now.with_nanosecond(0).unwrap_or(now)
 }
 
 /// A size as Cinder's schema takes it: an integer or a string of digits, 1 or more.

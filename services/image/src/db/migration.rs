@@ -1,6 +1,9 @@
 //! The image schema.
 
-use ferrostack_db::schema::{fk, flag, id, index, table};
+use ferrostack_db::schema::{
+    fk, flag, id, index, integer, opt_big_integer, primary_key, required_string, required_text,
+    string, table, timestamp,
+};
 use ferrostack_db::sea_orm_migration::prelude::*;
 
 /// Runs every image migration in order.
@@ -25,79 +28,29 @@ impl MigrationName for Initial {
     }
 }
 
-fn string(name: &str, len: u32) -> ColumnDef {
-    ColumnDef::new(Alias::new(name))
-        .string_len(len)
-        .null()
-        .to_owned()
-}
-
-fn required(name: &str, len: u32) -> ColumnDef {
-    ColumnDef::new(Alias::new(name))
-        .string_len(len)
-        .not_null()
-        .to_owned()
-}
-
-fn required_text(name: &str) -> ColumnDef {
-    ColumnDef::new(Alias::new(name))
-        .text()
-        .not_null()
-        .to_owned()
-}
-
-fn big(name: &str) -> ColumnDef {
-    ColumnDef::new(Alias::new(name))
-        .big_integer()
-        .null()
-        .to_owned()
-}
-
-fn int(name: &str) -> ColumnDef {
-    ColumnDef::new(Alias::new(name))
-        .integer()
-        .not_null()
-        .to_owned()
-}
-
-fn stamp(name: &str) -> ColumnDef {
-    ColumnDef::new(Alias::new(name))
-        .date_time()
-        .not_null()
-        .to_owned()
-}
-
-fn key(columns: &[&str]) -> IndexCreateStatement {
-    let mut index = Index::create();
-    for column in columns {
-        index.col(Alias::new(*column));
-    }
-    index
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Initial {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         m.create_table(
             table("images")
-                .col(required("id", 36).primary_key())
+                .col(required_string("id", 36).primary_key())
                 .col(string("name", 255))
                 .col(string("owner", 255))
-                .col(required("status", 30))
-                .col(required("visibility", 20))
+                .col(required_string("status", 30))
+                .col(required_string("visibility", 20))
                 .col(flag("protected"))
                 .col(flag("os_hidden"))
                 .col(string("disk_format", 20))
                 .col(string("container_format", 20))
-                .col(big("size"))
-                .col(big("virtual_size"))
+                .col(opt_big_integer("size"))
+                .col(opt_big_integer("virtual_size"))
                 .col(string("checksum", 32))
                 .col(string("os_hash_algo", 64))
                 .col(string("os_hash_value", 128))
-                .col(int("min_disk"))
-                .col(int("min_ram"))
-                .col(stamp("created_at"))
-                .col(stamp("updated_at"))
+                .col(integer("min_disk"))
+                .col(integer("min_ram"))
+                .col(timestamp("created_at"))
+                .col(timestamp("updated_at"))
                 .to_owned(),
         )
         .await?;
@@ -112,31 +65,31 @@ impl MigrationTrait for Initial {
         }
         m.create_table(
             table("image_properties")
-                .col(required("image_id", 36))
-                .col(required("name", 255))
+                .col(required_string("image_id", 36))
+                .col(required_string("name", 255))
                 .col(required_text("value"))
-                .primary_key(&mut key(&["image_id", "name"]))
+                .primary_key(&mut primary_key(&["image_id", "name"]))
                 .foreign_key(&mut fk("image_properties", "image_id", "images"))
                 .to_owned(),
         )
         .await?;
         m.create_table(
             table("image_tags")
-                .col(required("image_id", 36))
-                .col(required("value", 255))
-                .primary_key(&mut key(&["image_id", "value"]))
+                .col(required_string("image_id", 36))
+                .col(required_string("value", 255))
+                .primary_key(&mut primary_key(&["image_id", "value"]))
                 .foreign_key(&mut fk("image_tags", "image_id", "images"))
                 .to_owned(),
         )
         .await?;
         m.create_table(
             table("image_members")
-                .col(required("image_id", 36))
+                .col(required_string("image_id", 36))
                 .col(id("member"))
-                .col(required("status", 20))
-                .col(stamp("created_at"))
-                .col(stamp("updated_at"))
-                .primary_key(&mut key(&["image_id", "member"]))
+                .col(required_string("status", 20))
+                .col(timestamp("created_at"))
+                .col(timestamp("updated_at"))
+                .primary_key(&mut primary_key(&["image_id", "member"]))
                 .foreign_key(&mut fk("image_members", "image_id", "images"))
                 .to_owned(),
         )
@@ -144,12 +97,12 @@ impl MigrationTrait for Initial {
         m.create_index(index("image_members", &["member"])).await?;
         m.create_table(
             table("image_locations")
-                .col(required("image_id", 36))
-                .col(required("store", 255))
+                .col(required_string("image_id", 36))
+                .col(required_string("store", 255))
                 .col(required_text("url"))
-                .col(int("position"))
-                .col(stamp("created_at"))
-                .primary_key(&mut key(&["image_id", "store"]))
+                .col(integer("position"))
+                .col(timestamp("created_at"))
+                .primary_key(&mut primary_key(&["image_id", "store"]))
                 .foreign_key(&mut fk("image_locations", "image_id", "images"))
                 .to_owned(),
         )
