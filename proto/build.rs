@@ -8,5 +8,8 @@ fn main() -> std::io::Result<()> {
     for file in files {
         println!("cargo:rerun-if-changed={file}");
     }
-    prost_build::compile_protos(&files, &["."])
+    // The context carries the caller's token: its Debug (in proto/src/lib.rs) hides it.
+    prost_build::Config::new()
+        .skip_debug(["ferrostack.rpc.v1.Context"])
+        .compile_protos(&files, &["."])
 }

@@ -6,7 +6,44 @@ pub mod rpc {
     include!(concat!(env!("OUT_DIR"), "/ferrostack.rpc.v1.rs"));
 }
 
+impl std::fmt::Debug for rpc::Context {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context")
+            .field("request_id", &self.request_id)
+            .field("global_request_id", &self.global_request_id)
+            .field("user_id", &self.user_id)
+            .field("project_id", &self.project_id)
+            .field("domain_id", &self.domain_id)
+            .field("roles", &self.roles)
+            .field("system_scope", &self.system_scope)
+            .field(
+                "auth_token",
+                &if self.auth_token.is_empty() {
+                    ""
+                } else {
+                    "***"
+                },
+            )
+            .finish()
+    }
+}
+
 /// Block storage: the messages between the api, scheduler and volume roles.
 pub mod block_storage {
     include!(concat!(env!("OUT_DIR"), "/ferrostack.block_storage.v1.rs"));
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn context_debug_hides_the_token() {
+        let context = super::rpc::Context {
+            user_id: "u".into(),
+            auth_token: "gAAAAAsecret".into(),
+            ..Default::default()
+        };
+        let shown = format!("{context:?}");
+        assert!(shown.contains("\"u\""));
+        assert!(!shown.contains("secret"));
+    }
 }

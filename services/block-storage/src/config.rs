@@ -83,6 +83,31 @@ pub const STUCK_TIMEOUT: Opt = Opt::new(
     "Seconds after which a volume or snapshot still creating, deleting or extending is marked failed.",
 );
 
+pub const IMAGE_CONVERSION_DIR: Opt = Opt::new(
+    "DEFAULT",
+    "image_conversion_dir",
+    "",
+    "Scratch directory of image downloads and uploads; <state_path>/conversion when unset.",
+);
+pub const GLANCE_API_SERVERS: Opt = Opt::new(
+    "DEFAULT",
+    "glance_api_servers",
+    "",
+    "URLs of the image API; looked up in the catalog (glance_catalog_info) when unset.",
+);
+pub const GLANCE_CATALOG_INFO: Opt = Opt::new(
+    "DEFAULT",
+    "glance_catalog_info",
+    "image:glance:publicURL",
+    "<service_type>:<service_name>:<endpoint_type> of the image API in the catalog.",
+);
+pub const ENABLE_FORCE_UPLOAD: Opt = Opt::new(
+    "DEFAULT",
+    "enable_force_upload",
+    "false",
+    "Whether os-volume_upload_image may upload an in-use volume with force.",
+);
+
 /// Options of one backend's section.
 pub const VOLUME_DRIVER: Opt = Opt::new("", "volume_driver", "file", "Driver: file or iscsi.");
 pub const VOLUME_BACKEND_NAME: Opt = Opt::new(
@@ -141,6 +166,10 @@ pub const OPTS: &[Opt] = &[
     QUOTA_GIGABYTES,
     PER_VOLUME_SIZE_LIMIT,
     STUCK_TIMEOUT,
+    IMAGE_CONVERSION_DIR,
+    GLANCE_API_SERVERS,
+    GLANCE_CATALOG_INFO,
+    ENABLE_FORCE_UPLOAD,
 ];
 
 /// One configured backend.
@@ -172,6 +201,34 @@ pub struct BlockStorageConfig {
     /// Default quotas: volumes, snapshots, gigabytes, per_volume_gigabytes.
     pub quota_defaults: [(&'static str, i64); 4],
     pub stuck_timeout: Duration,
+    pub image_conversion_dir: PathBuf,
+    /// Configured image API URLs; empty to use the catalog.
+    pub glance_api_servers: Vec<String>,
+    /// The catalog's image service type and interface.
+    pub glance_catalog: (String, String),
+    pub enable_force_upload: bool,
+}
+
+/// `image:glance:publicURL` → (`image`, `public`).
+fn catalog_info(config: &Config) -> Result<(String, String), ConfigError> {
+    let text = config.get_string(&GLANCE_CATALOG_INFO);
+    let parts: Vec<&str> = text.split(':').collect();
+    let interface = match parts.as_slice() {
+        [kind, _, endpoint] if !kind.is_empty() => match *endpoint {
+            "publicURL" | "public" => "public",
+            "internalURL" | "internal" => "internal",
+            "adminURL" | "admin" => "admin",
+            _ => "",
+        },
+        _ => "",
+    };
+    if interface.is_empty() {
+        return Err(invalid(
+            &GLANCE_CATALOG_INFO,
+            format!("'{text}' is not <service_type>:<service_name>:<endpoint_type>"),
+        ));
+    }
+    Ok((parts[0].to_string(), interface.to_string()))
 }
 
 fn invalid(opt: &Opt, reason: String) -> ConfigError {
@@ -281,6 +338,17 @@ impl BlockStorageConfig {
             service_down_time: Duration::from_secs(config.get_parsed(&SERVICE_DOWN_TIME)?),
             max_limit: config.get_parsed(&OSAPI_MAX_LIMIT)?,
             stuck_timeout: Duration::from_secs(config.get_parsed(&STUCK_TIMEOUT)?),
+            image_conversion_dir: config
+                .get(&IMAGE_CONVERSION_DIR)
+                .map(PathBuf::from)
+                .unwrap_or_else(|| state.join("conversion")),
+            glance_api_servers: config
+                .get_list(&GLANCE_API_SERVERS)
+                .into_iter()
+                .map(|url| url.trim_end_matches('/').to_string())
+                .collect(),
+            glance_catalog: catalog_info(config)?,
+            enable_force_upload: config.get_bool(&ENABLE_FORCE_UPLOAD)?,
             quota_defaults: [
                 ("volumes", config.get_parsed(&QUOTA_VOLUMES)?),
                 ("snapshots", config.get_parsed(&QUOTA_SNAPSHOTS)?),
@@ -318,5 +386,26 @@ mod tests {
         config.set("gold", "volume_driver", "lvm");
         let err = BlockStorageConfig::from_config(&config).unwrap_err();
         assert!(err.to_string().contains("volume_driver"), "{err}");
+    }
+
+    #[test]
+    fn image_api_from_servers_or_catalog_info() {
+        let mut config = Config::default();
+        config.set("DEFAULT", "state_path", "/srv/ferro");
+        let cfg = BlockStorageConfig::from_config(&config).unwrap();
+        assert!(cfg.glance_api_servers.is_empty());
+        assert_eq!(cfg.glance_catalog, ("image".into(), "public".into()));
+        assert_eq!(
+            cfg.image_conversion_dir,
+            PathBuf::from("/srv/ferro/conversion")
+        );
+        config.set("DEFAULT", "glance_api_servers", "http://g:9292/");
+        config.set("DEFAULT", "glance_catalog_info", "image:glance:internalURL");
+        let cfg = BlockStorageConfig::from_config(&config).unwrap();
+        assert_eq!(cfg.glance_api_servers, ["http://g:9292"]);
+        assert_eq!(cfg.glance_catalog.1, "internal");
+        config.set("DEFAULT", "glance_catalog_info", "image:publicURL");
+        let err = BlockStorageConfig::from_config(&config).unwrap_err();
+        assert!(err.to_string().contains("glance_catalog_info"), "{err}");
     }
 }

@@ -85,14 +85,11 @@ pub async fn start(
 
 /// The HTTP application of the api role.
 pub fn api_service(cinder: Arc<Cinder>) -> anyhow::Result<ApiService> {
-    let auth = match &cinder.cfg.auth {
-        Some(options) => Some(ferrostack_auth::Authenticator::new(options.clone())),
-        None => anyhow::bail!(
-            "[keystone_authtoken] auth_url is required to serve the block-storage API"
-        ),
+    let Some(auth) = cinder.auth.clone() else {
+        anyhow::bail!("[keystone_authtoken] auth_url is required to serve the block-storage API")
     };
     let body_limit = cinder.cfg.service.body_limit;
-    let (router, openapi) = api::router_and_openapi(cinder, auth);
+    let (router, openapi) = api::router_and_openapi(cinder, Some(auth));
     Ok(ApiService {
         name: "block-storage",
         body_limit,

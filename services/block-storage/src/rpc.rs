@@ -13,6 +13,7 @@ pub const VOLUME_TOPIC: &str = "block-storage-volume";
 pub const CREATE_VOLUME: &str = "create_volume";
 pub const DELETE_VOLUME: &str = "delete_volume";
 pub const EXTEND_VOLUME: &str = "extend_volume";
+pub const UPLOAD_IMAGE: &str = "upload_image";
 pub const CREATE_SNAPSHOT: &str = "create_snapshot";
 pub const DELETE_SNAPSHOT: &str = "delete_snapshot";
 pub const SNAPSHOT_UPDATE: &str = "snapshot_update";

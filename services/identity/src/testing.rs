@@ -184,6 +184,23 @@ impl TestCloud {
         }
     }
 
+    /// Puts a `service_type` service with a public endpoint at `url` in the catalog.
+    pub async fn register_endpoint(&self, service_type: &str, name: &str, url: &str) {
+        let service_id = self
+            .create(
+                "services",
+                "service",
+                json!({"type": service_type, "name": name}),
+            )
+            .await;
+        self.create(
+            "endpoints",
+            "endpoint",
+            json!({"service_id": service_id, "interface": "public", "url": url}),
+        )
+        .await;
+    }
+
     /// Creates service user `name` (roles admin and service on project `service`)
     /// and writes `[keystone_authtoken]` for it into `config`.
     pub async fn configure_service(&self, name: &str, config: &mut Config) {

@@ -148,6 +148,7 @@ mod tests {
             is_admin_project: false,
             expires_at: Utc::now() + chrono::Duration::seconds(expires_in),
             service_roles: vec![],
+            token: Default::default(),
         })
     }
 

@@ -27,6 +27,20 @@ pub struct AuthContext {
     /// Roles of a valid `X-Service-Token`, when one came along.
     #[serde(default)]
     pub service_roles: Vec<String>,
+    /// The request's own `X-Auth-Token`, for calls made on the caller's behalf;
+    /// never cached with the rest.
+    #[serde(skip)]
+    pub token: UserToken,
+}
+
+/// A caller's token, hidden from `Debug` output and logs.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct UserToken(pub String);
+
+impl std::fmt::Debug for UserToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("UserToken(***)")
+    }
 }
 
 impl AuthContext {
@@ -57,6 +71,7 @@ impl AuthContext {
             is_admin_project: token["is_admin_project"].as_bool().unwrap_or(false),
             expires_at: token["expires_at"].as_str()?.parse().ok()?,
             service_roles: Vec::new(),
+            token: UserToken::default(),
         })
     }
 

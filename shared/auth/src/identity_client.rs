@@ -126,4 +126,79 @@ impl IdentityClient {
         *own = Some((token.clone(), expires_at));
         Ok(token)
     }
+
+    /// The URL of the first `interface` endpoint of a `service_type` service in
+    /// the service user's catalog.
+    pub(crate) async fn endpoint(
+        &self,
+        service_type: &str,
+        interface: &str,
+    ) -> Result<Option<String>, Unavailable> {
+        for attempt in 0..2 {
+            let service_token = self.service_token(attempt > 0).await?;
+            let resp = self
+                .http
+                .get(format!("{}/v3/auth/catalog", self.options.auth_url))
+                .header("X-Auth-Token", service_token)
+                .send()
+                .await
+                .map_err(|e| Unavailable(format!("identity unreachable: {e}")))?;
+            match resp.status().as_u16() {
+                200 => {
+                    let body: Value = resp
+                        .json()
+                        .await
+                        .map_err(|e| Unavailable(format!("unreadable catalog: {e}")))?;
+                    return Ok(find_endpoint(&body["catalog"], service_type, interface));
+                }
+                401 if attempt == 0 => continue,
+                status => {
+                    return Err(Unavailable(format!(
+                        "identity answered {status} to a catalog request"
+                    )))
+                }
+            }
+        }
+        Err(Unavailable(
+            "identity refuses the service's credentials".into(),
+        ))
+    }
+}
+
+/// The URL of the first `interface` endpoint of a `service_type` entry of `catalog`.
+fn find_endpoint(catalog: &Value, service_type: &str, interface: &str) -> Option<String> {
+    catalog
+        .as_array()?
+        .iter()
+        .filter(|service| service["type"] == service_type)
+        .flat_map(|service| service["endpoints"].as_array().into_iter().flatten())
+        .find(|endpoint| endpoint["interface"] == interface)
+        .and_then(|endpoint| endpoint["url"].as_str())
+        .map(|url| url.trim_end_matches('/').to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::find_endpoint;
+    use serde_json::json;
+
+    #[test]
+    fn finds_the_endpoint_of_a_type_and_interface() {
+        let catalog = json!([
+            {"type": "identity", "endpoints": [{"interface": "public", "url": "http://k:5000/v3"}]},
+            {"type": "image", "endpoints": [
+                {"interface": "internal", "url": "http://i:9292"},
+                {"interface": "public", "url": "http://p:9292/"}]}
+        ]);
+        assert_eq!(
+            find_endpoint(&catalog, "image", "public").as_deref(),
+            Some("http://p:9292")
+        );
+        assert_eq!(
+            find_endpoint(&catalog, "image", "internal").as_deref(),
+            Some("http://i:9292")
+        );
+        assert_eq!(find_endpoint(&catalog, "image", "admin"), None);
+        assert_eq!(find_endpoint(&catalog, "volumev3", "public"), None);
+    }
 }

@@ -12,6 +12,6 @@ mod identity_client;
 mod middleware;
 mod options;
 
-pub use context::AuthContext;
+pub use context::{AuthContext, UserToken};
 pub use middleware::{authenticate, Authenticator};
 pub use options::{AuthOptions, AUTHTOKEN_OPTS};

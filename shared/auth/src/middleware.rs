@@ -55,6 +55,7 @@ impl Authenticator {
         if let Some(service) = service {
             ctx.service_roles = service.roles;
         }
+        ctx.token = crate::context::UserToken(user_token.to_owned());
         Ok(ctx)
     }
 
@@ -82,6 +83,19 @@ impl Authenticator {
                 .into_response())
             }
         }
+    }
+
+    /// The URL of the `interface` endpoint of a `service_type` service in the
+    /// catalog, as the service's own user sees it; `Ok(None)` when there is none.
+    pub async fn endpoint(
+        &self,
+        service_type: &str,
+        interface: &str,
+    ) -> Result<Option<String>, String> {
+        self.client
+            .endpoint(service_type, interface)
+            .await
+            .map_err(|e| e.0)
     }
 
     fn unauthorized(&self) -> Response {

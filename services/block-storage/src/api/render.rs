@@ -16,6 +16,18 @@ fn links(base: &str, v: &volume::Model) -> Value {
     ])
 }
 
+/// Adds `volume_image_metadata` (show and the detail list only) when the
+/// volume came from an image.
+pub fn add_image_metadata(body: &mut Value, v: &volume::Model) {
+    let metadata = v
+        .image_metadata
+        .as_deref()
+        .and_then(|text| serde_json::from_str::<Value>(text).ok());
+    if let (Some(metadata), Some(body)) = (metadata, body.as_object_mut()) {
+        body.insert("volume_image_metadata".into(), metadata);
+    }
+}
+
 /// The summary view (`GET /volumes`).
 pub fn summary(base: &str, v: &volume::Model) -> Value {
     json!({"id": v.id, "name": v.name, "links": links(base, v)})
@@ -46,8 +58,8 @@ pub fn detail(
     put("created_at", json!(time(&v.created_at)));
     put("updated_at", json!(time(&v.updated_at)));
     put("volume_type", json!(type_name));
-    put("snapshot_id", Value::Null);
-    put("source_volid", Value::Null);
+    put("snapshot_id", json!(v.snapshot_id));
+    put("source_volid", json!(v.source_volid));
     put("metadata", metadata);
     put("links", links(base, v));
     put("user_id", json!(v.user_id));

@@ -121,7 +121,9 @@ async fn listing(
                     .unwrap_or_default();
                 let mine: Vec<&attachment::Model> =
                     attached.iter().filter(|a| a.volume_id == v.id).collect();
-                render::detail(&base, v, name, &mine, version, caller.is_admin)
+                let mut body = render::detail(&base, v, name, &mine, version, caller.is_admin);
+                render::add_image_metadata(&mut body, v);
+                body
             } else {
                 render::summary(&base, v)
             }
@@ -190,7 +192,8 @@ async fn show(
     Path((_project_id, volume_id)): Path<(String, String)>,
 ) -> Result<Response> {
     let v = cinder.show_volume(&caller, &volume_id).await?;
-    let body = detail_of(&cinder, &headers, &v, version, caller.is_admin).await?;
+    let mut body = detail_of(&cinder, &headers, &v, version, caller.is_admin).await?;
+    render::add_image_metadata(&mut body, &v);
     Ok(axum::Json(json!({"volume": body})).into_response())
 }
 

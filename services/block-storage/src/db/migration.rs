@@ -18,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(Snapshots),
             Box::new(Attachments),
             Box::new(Quotas),
+            Box::new(VolumeSources),
         ]
     }
 
@@ -190,5 +191,34 @@ impl MigrationTrait for Quotas {
                 .to_owned(),
         )
         .await
+    }
+}
+
+struct VolumeSources;
+
+impl MigrationName for VolumeSources {
+    fn name(&self) -> &str {
+        "m0006_volume_sources"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for VolumeSources {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        // One column per statement: SQLite alters a column at a time.
+        for column in [
+            string("snapshot_id", 36),
+            string("source_volid", 36),
+            text("image_metadata"),
+        ] {
+            m.alter_table(
+                Table::alter()
+                    .table(Alias::new("volumes"))
+                    .add_column(column)
+                    .to_owned(),
+            )
+            .await?;
+        }
+        Ok(())
     }
 }

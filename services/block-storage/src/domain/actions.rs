@@ -72,6 +72,9 @@ impl Cinder {
         if let Some(answer) = self.legacy_attach(caller, id, name, args).await? {
             return Ok(answer);
         }
+        if let Some(answer) = self.image_action(caller, id, name, args, version).await? {
+            return Ok(answer);
+        }
         let code = self.simple_action(caller, id, name, args).await?;
         Ok((code, None))
     }

@@ -19,6 +19,9 @@ pub enum CinderError {
     /// A quota exceeded: 413 overLimit.
     #[error("{0}")]
     OverLimit(String),
+    /// Another service (image, identity) cannot be reached: 503.
+    #[error("{0}")]
+    Unavailable(String),
     #[error("{0}")]
     Internal(String),
 }
@@ -56,6 +59,7 @@ impl From<CinderError> for Failure {
             CinderError::NotFound(_) => StatusCode::NOT_FOUND,
             CinderError::Conflict(_) => StatusCode::CONFLICT,
             CinderError::OverLimit(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            CinderError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             CinderError::Internal(cause) => return Failure::internal(cause),
         };
         Failure::new(status, err.to_string())

@@ -4,6 +4,9 @@
 mod actions;
 pub mod attachments;
 mod error;
+mod from_image;
+mod image_actions;
+pub mod image_api;
 mod legacy_attach;
 mod metadata;
 pub mod quotas;
@@ -16,13 +19,14 @@ pub mod volumes;
 
 use std::sync::Arc;
 
-use ferrostack_auth::AuthContext;
+use ferrostack_auth::{AuthContext, Authenticator};
 use ferrostack_rpc::{RpcClient, Transport};
 use sea_orm::DatabaseConnection;
 
 use crate::config::BlockStorageConfig;
 use crate::rpc;
 pub use error::{CinderError, Result};
+use image_api::ImageApi;
 pub use updates::ApiRpc;
 
 /// The current time at the seconds precision every database keeps.
@@ -38,6 +42,9 @@ pub struct Cinder {
     pub db: DatabaseConnection,
     pub scheduler: RpcClient,
     pub volume: RpcClient,
+    /// Validates tokens of API requests; also finds the image API in the catalog.
+    pub auth: Option<Arc<Authenticator>>,
+    pub images: ImageApi,
 }
 
 /// The caller of one request.
@@ -64,6 +71,7 @@ impl Caller {
             user_id: self.ctx.user_id.clone(),
             project_id: self.project().to_string(),
             roles: self.ctx.roles.clone(),
+            auth_token: self.ctx.token.0.clone(),
             ..rpc::internal_context()
         }
     }
@@ -76,7 +84,14 @@ impl Cinder {
         transport: Arc<dyn Transport>,
     ) -> Arc<Self> {
         let timeout = cfg.messaging.rpc_response_timeout;
+        let auth = cfg.auth.clone().map(Authenticator::new);
         Arc::new(Cinder {
+            images: ImageApi::new(
+                cfg.glance_api_servers.clone(),
+                cfg.glance_catalog.clone(),
+                auth.clone(),
+            ),
+            auth,
             scheduler: RpcClient::new(transport.clone(), rpc::SCHEDULER_TOPIC, timeout),
             volume: RpcClient::new(transport, rpc::VOLUME_TOPIC, timeout),
             cfg,

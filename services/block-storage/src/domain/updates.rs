@@ -45,6 +45,9 @@ impl ApiRpc {
                 Expr::value(update.provider_location.as_str()),
             );
         }
+        if update.bootable {
+            change = change.col_expr(volume::Column::Bootable, Expr::value(true));
+        }
         if update.size_gb > 0 {
             change = change.col_expr(volume::Column::Size, Expr::value(update.size_gb));
         }

@@ -37,6 +37,8 @@ pub struct CreateRequest {
     pub source_volid: Option<String>,
     #[serde(rename = "imageRef")]
     pub image_ref: Option<String>,
+    /// An alias of `imageRef`.
+    pub image_id: Option<String>,
     pub consistencygroup_id: Option<String>,
     pub backup_id: Option<String>,
     pub group_id: Option<String>,
@@ -58,6 +60,8 @@ struct Source {
     size: i64,
     host: String,
     volume_type_id: String,
+    bootable: bool,
+    image_metadata: Option<String>,
 }
 
 impl Source {
@@ -144,13 +148,23 @@ impl Cinder {
         {
             return Err(CinderError::BadRequest("multiattach parameter has been removed. The default behavior is to use multiattach enabled volume types. Contact your administrator to create a multiattach enabled volume type and use it to create multiattach volumes.".into()));
         }
+        let image_ref = request.image_ref.clone().or(request.image_id.clone());
+        let sources = [
+            request.snapshot_id.is_some(),
+            request.source_volid.is_some(),
+            image_ref.is_some(),
+        ];
+        if sources.iter().filter(|given| **given).count() > 1 {
+            return Err(CinderError::BadRequest(
+                "Invalid input received: May specify only one of backup, imageRef, snapshot, source volume".into(),
+            ));
+        }
         let has_source = request.snapshot_id.is_some() || request.source_volid.is_some();
         let size = match request.size.as_ref() {
-            None | Some(serde_json::Value::Null) if has_source => 0,
+            None | Some(serde_json::Value::Null) if has_source || image_ref.is_some() => 0,
             given => size_of("size", given)?,
         };
         for (field, given) in [
-            ("imageRef", &request.image_ref),
             ("backup_id", &request.backup_id),
             ("consistencygroup_id", &request.consistencygroup_id),
             ("group_id", &request.group_id),
@@ -161,6 +175,13 @@ impl Cinder {
                 )));
             }
         }
+        let image = match &image_ref {
+            Some(reference) => Some(
+                self.image_source(caller, reference, (size > 0).then_some(size))
+                    .await?,
+            ),
+            None => None,
+        };
         let source = self.source_of(caller, &request).await?;
         let size = match &source {
             Some(source) if size == 0 => source.size,
@@ -175,8 +196,13 @@ impl Cinder {
         let wanted_type = request
             .volume_type
             .clone()
-            .or_else(|| source.as_ref().map(|s| s.volume_type_id.clone()));
+            .or_else(|| source.as_ref().map(|s| s.volume_type_id.clone()))
+            .or_else(|| image.as_ref().and_then(|i| i.volume_type.clone()));
         let kind = self.volume_type(caller, wanted_type.as_deref()).await?;
+        let image_api_url = match &image {
+            Some(_) => self.images.url().await?,
+            None => String::new(),
+        };
         let zone = request
             .availability_zone
             .clone()
@@ -194,10 +220,17 @@ impl Cinder {
             host: None,
             volume_type_id: kind.id.clone(),
             provider_location: None,
-            bootable: false,
+            bootable: source.as_ref().is_some_and(|s| s.bootable),
             multiattach: false,
             metadata: serde_json::to_string(&request.metadata.unwrap_or_default())
                 .unwrap_or_default(),
+            snapshot_id: request.snapshot_id.clone(),
+            source_volid: request.source_volid.clone(),
+            image_metadata: match (&image, &source) {
+                (Some(image), _) => serde_json::to_string(&image.metadata).ok(),
+                (None, Some(source)) => source.image_metadata.clone(),
+                (None, None) => None,
+            },
             created_at: now,
             updated_at: now,
         };
@@ -214,6 +247,12 @@ impl Cinder {
             host: source.as_ref().map(|s| s.host.clone()).unwrap_or_default(),
             snapshot_id: request.snapshot_id.clone().unwrap_or_default(),
             source_volume_id: request.source_volid.clone().unwrap_or_default(),
+            image_id: image.as_ref().map(|i| i.id.clone()).unwrap_or_default(),
+            image_api_url,
+            image_disk_format: image
+                .as_ref()
+                .map(|i| i.disk_format.clone())
+                .unwrap_or_default(),
         };
         let create = CreateVolume { volume: Some(spec) };
         if let Err(e) = self
@@ -249,6 +288,8 @@ impl Cinder {
                 size: snap.size,
                 host: parent.host.unwrap_or_default(),
                 volume_type_id: parent.volume_type_id,
+                bootable: parent.bootable,
+                image_metadata: parent.image_metadata,
             }));
         }
         if let Some(id) = &request.source_volid {
@@ -263,12 +304,14 @@ impl Cinder {
                 size: parent.size,
                 host: parent.host.unwrap_or_default(),
                 volume_type_id: parent.volume_type_id,
+                bootable: parent.bootable,
+                image_metadata: parent.image_metadata,
             }));
         }
         Ok(None)
     }
 
-    async fn set_status(&self, id: &str, status: &str) -> Result<()> {
+    pub(crate) async fn set_status(&self, id: &str, status: &str) -> Result<()> {
         volume::Entity::update_many()
             .col_expr(volume::Column::Status, Expr::value(status))
             .col_expr(volume::Column::UpdatedAt, Expr::value(now()))

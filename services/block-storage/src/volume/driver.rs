@@ -67,6 +67,22 @@ pub trait Driver: Send + Sync {
         volume_id: &str,
         connector: &serde_json::Value,
     ) -> Result<(), DriverError>;
+    /// Creates a volume of `size_gb` holding the `image_format` image at `image`;
+    /// fails when the image's virtual size does not fit.
+    async fn copy_image_to_volume(
+        &self,
+        volume_id: &str,
+        size_gb: u64,
+        image: &std::path::Path,
+        image_format: &str,
+    ) -> Result<String, DriverError>;
+    /// Writes the volume's data to `target` as a `disk_format` image.
+    async fn copy_volume_to_image(
+        &self,
+        volume_id: &str,
+        target: &std::path::Path,
+        disk_format: &str,
+    ) -> Result<(), DriverError>;
     /// Grows the volume to `new_size_gb`.
     async fn extend(&self, volume_id: &str, new_size_gb: u64) -> Result<(), DriverError>;
     /// Removes the volume at `provider_location`; already gone is not an error.

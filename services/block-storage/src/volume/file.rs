@@ -53,6 +53,36 @@ async fn convert(
     qemu_img(&["convert", "-q", "-f", format, "-O", format, &from, &to]).await
 }
 
+/// qemu-img's name of an image service `disk_format`.
+fn qemu_format(disk_format: &str) -> &str {
+    match disk_format {
+        "vhd" => "vpc",
+        "ami" | "ari" | "aki" | "iso" => "raw",
+        other => other,
+    }
+}
+
+/// The virtual size in bytes of the `format` image at `path`.
+async fn virtual_size(path: &std::path::Path, format: &str) -> Result<u64, DriverError> {
+    let output = Command::new("qemu-img")
+        .args(["info", "--output=json", "-f", format])
+        .arg(path)
+        .output()
+        .await
+        .map_err(|e| DriverError::Failed(format!("qemu-img cannot run: {e}")))?;
+    if !output.status.success() {
+        return Err(DriverError::Failed(format!(
+            "the image is not a valid {format} image: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        )));
+    }
+    let info: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .map_err(|e| DriverError::Failed(format!("unreadable qemu-img info: {e}")))?;
+    info["virtual-size"]
+        .as_u64()
+        .ok_or_else(|| DriverError::Failed("qemu-img info gave no virtual size".into()))
+}
+
 async fn remove(path: &std::path::Path) -> Result<(), DriverError> {
     match tokio::fs::remove_file(path).await {
         Ok(()) => Ok(()),
@@ -179,6 +209,64 @@ impl Driver for FileDriver {
         Ok(())
     }
 
+    async fn copy_image_to_volume(
+        &self,
+        volume_id: &str,
+        size_gb: u64,
+        image: &std::path::Path,
+        image_format: &str,
+    ) -> Result<String, DriverError> {
+        let format = qemu_format(image_format);
+        let bytes = virtual_size(image, format).await?;
+        let needed_gb = bytes.div_ceil(1 << 30);
+        if needed_gb > size_gb {
+            return Err(DriverError::Failed(format!(
+                "Image virtual size is {needed_gb}GB and doesn't fit in a volume of size {size_gb}GB."
+            )));
+        }
+        let target = self.path(volume_id);
+        let (from, to) = (image.display().to_string(), target.display().to_string());
+        qemu_img(&[
+            "convert",
+            "-q",
+            "-f",
+            format,
+            "-O",
+            &self.format,
+            &from,
+            &to,
+        ])
+        .await?;
+        let size = format!("{size_gb}G");
+        if let Err(e) = qemu_img(&["resize", "-q", "-f", &self.format, &to, &size]).await {
+            let _ = remove(&target).await;
+            return Err(e);
+        }
+        Ok(to)
+    }
+
+    async fn copy_volume_to_image(
+        &self,
+        volume_id: &str,
+        target: &std::path::Path,
+        disk_format: &str,
+    ) -> Result<(), DriverError> {
+        let from = self.path(volume_id).display().to_string();
+        let to = target.display().to_string();
+        let format = qemu_format(disk_format);
+        qemu_img(&[
+            "convert",
+            "-q",
+            "-f",
+            &self.format,
+            "-O",
+            format,
+            &from,
+            &to,
+        ])
+        .await
+    }
+
     async fn extend(&self, volume_id: &str, new_size_gb: u64) -> Result<(), DriverError> {
         let path = self.path(volume_id).display().to_string();
         let size = format!("{new_size_gb}G");
@@ -276,6 +364,64 @@ mod tests {
             u64::from_be_bytes(head[24..32].try_into().unwrap()),
             2 << 30
         );
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn copies_images_in_and_out_and_refuses_ones_too_big() {
+        let dir = std::env::temp_dir().join(format!("ferro-file-image-{}", uuid::Uuid::new_v4()));
+        let driver = FileDriver::open(dir.clone(), "raw").unwrap();
+        let image = dir.join("image.qcow2");
+        let image_text = image.display().to_string();
+        qemu_img(&["create", "-q", "-f", "qcow2", &image_text, "1M"])
+            .await
+            .unwrap();
+        let raw = dir.join("seed.raw");
+        std::fs::write(&raw, [b"bootable!".as_slice(), &[0u8; 512]].concat()).unwrap();
+        let raw_text = raw.display().to_string();
+        qemu_img(&[
+            "convert",
+            "-q",
+            "-f",
+            "raw",
+            "-O",
+            "qcow2",
+            &raw_text,
+            &image_text,
+        ])
+        .await
+        .unwrap();
+        let location = driver
+            .copy_image_to_volume("v1", 1, &image, "qcow2")
+            .await
+            .unwrap();
+        let data = std::fs::read(&location).unwrap();
+        assert_eq!(data.len(), 1 << 30);
+        assert_eq!(&data[..9], b"bootable!");
+        let out = dir.join("out.qcow2");
+        driver
+            .copy_volume_to_image("v1", &out, "qcow2")
+            .await
+            .unwrap();
+        assert_eq!(&std::fs::read(&out).unwrap()[..4], b"QFI\xfb");
+        assert_eq!(virtual_size(&out, "qcow2").await.unwrap(), 1 << 30);
+
+        let big = dir.join("big.qcow2");
+        let big_text = big.display().to_string();
+        qemu_img(&["create", "-q", "-f", "qcow2", &big_text, "3G"])
+            .await
+            .unwrap();
+        let refused = driver.copy_image_to_volume("v2", 2, &big, "qcow2").await;
+        assert_eq!(
+            refused.unwrap_err().to_string(),
+            "Image virtual size is 3GB and doesn't fit in a volume of size 2GB."
+        );
+        assert!(!driver.path("v2").exists());
+        let not_qcow = driver.copy_image_to_volume("v3", 1, &raw, "qcow2").await;
+        assert!(not_qcow
+            .unwrap_err()
+            .to_string()
+            .contains("not a valid qcow2 image"));
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -99,6 +99,11 @@ impl IscsiDriver {
         }
     }
 
+    /// Cinder's provider_location of an iSCSI volume: `portal iqn,tpgt lun`.
+    fn location(&self, volume_id: &str) -> String {
+        format!("{} {},1 1", self.options.portal, self.iqn(volume_id))
+    }
+
     fn iqn(&self, volume_id: &str) -> String {
         format!("{}volume-{volume_id}", self.options.target_prefix)
     }
@@ -200,12 +205,7 @@ impl Driver for IscsiDriver {
 
     async fn create(&self, volume_id: &str, size_gb: u64) -> Result<String, DriverError> {
         self.files.create(volume_id, size_gb).await?;
-        Ok(format!(
-            "{} {},1 {}",
-            self.options.portal,
-            self.iqn(volume_id),
-            1
-        ))
+        Ok(self.location(volume_id))
     }
 
     async fn create_from_snapshot(
@@ -216,7 +216,8 @@ impl Driver for IscsiDriver {
     ) -> Result<String, DriverError> {
         self.files
             .create_from_snapshot(volume_id, snapshot_id, size_gb)
-            .await
+            .await?;
+        Ok(self.location(volume_id))
     }
 
     async fn clone_volume(
@@ -225,11 +226,38 @@ impl Driver for IscsiDriver {
         source_id: &str,
         size_gb: u64,
     ) -> Result<String, DriverError> {
-        self.files.clone_volume(volume_id, source_id, size_gb).await
+        self.files
+            .clone_volume(volume_id, source_id, size_gb)
+            .await?;
+        Ok(self.location(volume_id))
     }
 
     async fn create_snapshot(&self, volume_id: &str, snapshot_id: &str) -> Result<(), DriverError> {
         self.files.create_snapshot(volume_id, snapshot_id).await
+    }
+
+    async fn copy_image_to_volume(
+        &self,
+        volume_id: &str,
+        size_gb: u64,
+        image: &std::path::Path,
+        image_format: &str,
+    ) -> Result<String, DriverError> {
+        self.files
+            .copy_image_to_volume(volume_id, size_gb, image, image_format)
+            .await?;
+        Ok(self.location(volume_id))
+    }
+
+    async fn copy_volume_to_image(
+        &self,
+        volume_id: &str,
+        target: &std::path::Path,
+        disk_format: &str,
+    ) -> Result<(), DriverError> {
+        self.files
+            .copy_volume_to_image(volume_id, target, disk_format)
+            .await
     }
 
     async fn revert_to_snapshot(

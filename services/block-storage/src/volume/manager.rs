@@ -4,14 +4,17 @@ use std::sync::Arc;
 
 use ferrostack_proto::block_storage::{
     Capabilities, ConnectionInfo, ConnectionRequest, CreateVolume, DeleteVolume, Empty,
-    ExtendVolume, Heartbeat, SnapshotRequest, SnapshotUpdate, VolumeUpdate,
+    ExtendVolume, Heartbeat, SnapshotRequest, SnapshotUpdate, UploadImage, VolumeSpec,
+    VolumeUpdate,
 };
 use ferrostack_rpc::{Handler, RemoteError, Request, RpcClient, ServerHandle, Transport};
 use prost::Message;
 use tokio_util::sync::CancellationToken;
 
 use super::driver::Driver;
+use super::driver::DriverError;
 use super::file::FileDriver;
+use super::image_transfer::ImageTransfer;
 use super::iscsi::IscsiDriver;
 use crate::config::BlockStorageConfig;
 use crate::rpc::{self, decode, remote};
@@ -25,6 +28,7 @@ struct BackendManager {
     zone: String,
     driver: Box<dyn Driver>,
     api: RpcClient,
+    images: Arc<ImageTransfer>,
 }
 
 impl BackendManager {
@@ -38,10 +42,43 @@ impl BackendManager {
         }
     }
 
-    async fn create(&self, request: CreateVolume) {
+    /// Downloads the spec's image to scratch space and writes it into the volume.
+    async fn create_from_image(
+        &self,
+        spec: &VolumeSpec,
+        token: &str,
+        size: u64,
+    ) -> Result<String, DriverError> {
+        self.report(VolumeUpdate {
+            id: spec.id.clone(),
+            status: "downloading".into(),
+            host: self.host.clone(),
+            ..VolumeUpdate::default()
+        })
+        .await;
+        let scratch = self.images.scratch(&spec.image_id);
+        let made = match self
+            .images
+            .download(&spec.image_api_url, token, &spec.image_id, &scratch)
+            .await
+        {
+            Ok(()) => {
+                self.driver
+                    .copy_image_to_volume(&spec.id, size, &scratch, &spec.image_disk_format)
+                    .await
+            }
+            Err(e) => Err(e),
+        };
+        let _ = tokio::fs::remove_file(&scratch).await;
+        made
+    }
+
+    async fn create(&self, request: CreateVolume, token: &str) {
         let Some(spec) = request.volume else { return };
         let size = u64::try_from(spec.size_gb).unwrap_or(0);
-        let made = if !spec.snapshot_id.is_empty() {
+        let made = if !spec.image_id.is_empty() {
+            self.create_from_image(&spec, token, size).await
+        } else if !spec.snapshot_id.is_empty() {
             self.driver
                 .create_from_snapshot(&spec.id, &spec.snapshot_id, size)
                 .await
@@ -58,6 +95,7 @@ impl BackendManager {
                 status: "available".into(),
                 host: self.host.clone(),
                 provider_location: location,
+                bootable: !spec.image_id.is_empty(),
                 ..VolumeUpdate::default()
             },
             Err(e) => {
@@ -72,6 +110,39 @@ impl BackendManager {
             }
         };
         self.report(update).await;
+    }
+
+    /// Uploads a copy of the volume into the image the api role created, then
+    /// hands the volume back; a failed upload's image is deleted.
+    async fn upload_image(&self, request: UploadImage, token: &str) {
+        let scratch = self.images.scratch(&request.image_id);
+        let mut outcome = self
+            .driver
+            .copy_volume_to_image(&request.volume_id, &scratch, &request.disk_format)
+            .await;
+        if outcome.is_ok() {
+            outcome = self
+                .images
+                .upload(&request.image_api_url, token, &request.image_id, &scratch)
+                .await;
+        }
+        let _ = tokio::fs::remove_file(&scratch).await;
+        let error = match outcome {
+            Ok(()) => String::new(),
+            Err(e) => {
+                self.images
+                    .discard(&request.image_api_url, token, &request.image_id)
+                    .await;
+                e.to_string()
+            }
+        };
+        self.report(VolumeUpdate {
+            id: request.volume_id.clone(),
+            status: request.done_status.clone(),
+            error,
+            ..VolumeUpdate::default()
+        })
+        .await;
     }
 
     async fn extend(&self, request: ExtendVolume) {
@@ -238,8 +309,14 @@ impl Handler for BackendManager {
             };
             return Ok(reply.encode_to_vec().into());
         }
+        let token = request
+            .context
+            .as_ref()
+            .map(|c| c.auth_token.as_str())
+            .unwrap_or_default();
         match request.method.as_str() {
-            rpc::CREATE_VOLUME => self.create(decode(&request.payload)?).await,
+            rpc::CREATE_VOLUME => self.create(decode(&request.payload)?, token).await,
+            rpc::UPLOAD_IMAGE => self.upload_image(decode(&request.payload)?, token).await,
             rpc::DELETE_VOLUME => self.delete(decode(&request.payload)?).await,
             rpc::EXTEND_VOLUME => self.extend(decode(&request.payload)?).await,
             rpc::CREATE_SNAPSHOT => self.snapshot(decode(&request.payload)?, true).await,
@@ -272,6 +349,9 @@ pub async fn start(
         rpc::SCHEDULER_TOPIC,
         cfg.messaging.rpc_response_timeout,
     );
+    let images = Arc::new(ImageTransfer::open(
+        cfg.image_conversion_dir.join(&cfg.service.host),
+    )?);
     let mut servers = Vec::new();
     let mut managers = Vec::new();
     for backend in &cfg.backends {
@@ -286,6 +366,7 @@ pub async fn start(
                 None => Box::new(FileDriver::open(backend.dir.clone(), &backend.format)?),
             },
             api: api.clone(),
+            images: images.clone(),
         });
         servers.push(
             transport

@@ -5,6 +5,7 @@
 
 mod driver;
 mod file;
+mod image_transfer;
 mod iscsi;
 mod manager;
 

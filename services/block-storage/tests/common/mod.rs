@@ -10,8 +10,22 @@ use reqwest::Method;
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
+/// How the block-storage roles find the image API, when one runs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum ImageApi {
+    /// No image service.
+    None,
+    /// `glance_api_servers` names it.
+    Configured,
+    /// Looked up in the identity catalog.
+    Catalog,
+}
+
 pub struct Cloud {
     pub identity: TestCloud,
+    /// The image service, when the cloud has one.
+    pub image: Option<Served>,
+    _image_env: Option<TestEnv>,
     pub served: Served,
     pub env: TestEnv,
     _running: Vec<ferrostack_block_storage::Running>,
@@ -38,6 +52,20 @@ impl Resp {
     }
 }
 
+/// An image service with one file store, beside `identity`.
+async fn start_image_service(identity: &TestCloud) -> (Served, TestEnv) {
+    let mut env = TestEnv::new("block_storage_image").await;
+    env.config.set("DEFAULT", "enabled_backends", "local:file");
+    env.config.set("glance_store", "default_backend", "local");
+    identity.configure_service("glance", &mut env.config).await;
+    let glance = ferrostack_image::build(&env.config)
+        .await
+        .expect("image builds");
+    let served =
+        ferrostack_testkit::serve(ferrostack_image::api_service(glance).expect("image api")).await;
+    (served, env)
+}
+
 impl Cloud {
     pub async fn start() -> Cloud {
         Self::start_split(false).await
@@ -46,7 +74,24 @@ impl Cloud {
     /// All three roles with extra configuration.
     pub async fn with_config(configure: impl FnOnce(&mut ferrostack_config::Config)) -> Cloud {
         use ferrostack_block_storage::Role;
-        Self::start_groups(&[&[Role::Api, Role::Scheduler, Role::Volume]], configure).await
+        Self::start_groups(
+            &[&[Role::Api, Role::Scheduler, Role::Volume]],
+            ImageApi::None,
+            configure,
+        )
+        .await
+    }
+
+    /// All three roles beside an image service found as `found`; with `split`,
+    /// each role alone on the bus.
+    pub async fn with_images(found: ImageApi, split: bool) -> Cloud {
+        use ferrostack_block_storage::Role;
+        let groups: &[&[Role]] = if split {
+            &[&[Role::Api], &[Role::Scheduler], &[Role::Volume]]
+        } else {
+            &[&[Role::Api, Role::Scheduler, Role::Volume]]
+        };
+        Self::start_groups(groups, found, |_| {}).await
     }
 
     /// Only the api role (nothing will ever build a volume), stuck operations
@@ -66,27 +111,42 @@ impl Cloud {
         } else {
             &[&[Role::Api, Role::Scheduler, Role::Volume]]
         };
-        Self::start_groups(groups, |_| {}).await
+        Self::start_groups(groups, ImageApi::None, |_| {}).await
     }
 
     async fn start_with(
         roles: Option<&[ferrostack_block_storage::Role]>,
         configure: impl FnOnce(&mut ferrostack_config::Config),
     ) -> Cloud {
-        Self::start_groups(&[roles.unwrap_or_default()], configure).await
+        Self::start_groups(&[roles.unwrap_or_default()], ImageApi::None, configure).await
     }
 
     async fn start_groups(
         groups: &[&[ferrostack_block_storage::Role]],
+        images: ImageApi,
         configure: impl FnOnce(&mut ferrostack_config::Config),
     ) -> Cloud {
         let identity = TestCloud::start("block_storage").await;
+        let (image, image_env) = match images {
+            ImageApi::None => (None, None),
+            _ => {
+                let (served, env) = start_image_service(&identity).await;
+                (Some(served), Some(env))
+            }
+        };
         let mut env = TestEnv::with_own_bus("block_storage").await;
         env.config.set("DEFAULT", "enabled_backends", "gold,silver");
         env.config.set("DEFAULT", "report_interval", "1");
         env.config.set("DEFAULT", "host", "node1");
         env.config.set("silver", "volume_format", "qcow2");
         identity.configure_service("cinder", &mut env.config).await;
+        if let Some(image) = &image {
+            let url = image.url("");
+            match images {
+                ImageApi::Catalog => identity.register_endpoint("image", "glance", &url).await,
+                _ => env.config.set("DEFAULT", "glance_api_servers", url),
+            }
+        }
         configure(&mut env.config);
         let stop = CancellationToken::new();
         let mut running = Vec::new();
@@ -102,6 +162,8 @@ impl Cloud {
             ferrostack_testkit::serve(ferrostack_block_storage::api_service(cinder).unwrap()).await;
         let cloud = Cloud {
             identity,
+            image,
+            _image_env: image_env,
             served,
             env,
             _running: running,

@@ -22,6 +22,12 @@ pub struct Model {
     pub multiattach: bool,
     /// JSON object of user metadata.
     pub metadata: String,
+    /// The snapshot the volume was made from.
+    pub snapshot_id: Option<String>,
+    /// The volume this one is a clone of.
+    pub source_volid: Option<String>,
+    /// JSON object of the image the volume was made from (`volume_image_metadata`).
+    pub image_metadata: Option<String>,
     pub created_at: DateTime,
     pub updated_at: DateTime,
 }

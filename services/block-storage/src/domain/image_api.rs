@@ -1,0 +1,170 @@
+//! The image API as the api role uses it, on the caller's token: finds the image
+//! a volume is created from, creates the image a volume is uploaded into.
+
+use std::sync::Arc;
+
+use ferrostack_auth::Authenticator;
+use serde_json::Value;
+use tokio::sync::Mutex;
+
+use super::{CinderError, Result};
+
+/// Where the image API is and how to reach it.
+pub struct ImageApi {
+    http: reqwest::Client,
+    servers: Vec<String>,
+    catalog: (String, String),
+    auth: Option<Arc<Authenticator>>,
+    found: Mutex<Option<String>>,
+}
+
+fn unavailable(e: impl std::fmt::Display) -> CinderError {
+    CinderError::Unavailable(format!("The image service is unavailable: {e}"))
+}
+
+/// The error of an image reference nobody can use.
+fn invalid_image() -> CinderError {
+    CinderError::BadRequest("Invalid image identifier or unable to access requested image.".into())
+}
+
+impl ImageApi {
+    /// `servers` when configured, else the `(type, interface)` endpoint of the
+    /// catalog that `auth`'s service user sees.
+    pub fn new(
+        servers: Vec<String>,
+        catalog: (String, String),
+        auth: Option<Arc<Authenticator>>,
+    ) -> Self {
+        ImageApi {
+            http: reqwest::Client::new(),
+            servers,
+            catalog,
+            auth,
+            found: Mutex::new(None),
+        }
+    }
+
+    /// The image API's base URL.
+    pub async fn url(&self) -> Result<String> {
+        if let Some(url) = self.servers.first() {
+            return Ok(url.clone());
+        }
+        let mut found = self.found.lock().await;
+        if let Some(url) = found.as_ref() {
+            return Ok(url.clone());
+        }
+        let auth = self
+            .auth
+            .as_ref()
+            .ok_or_else(|| unavailable("no glance_api_servers and no catalog to look in"))?;
+        let (kind, interface) = &self.catalog;
+        let url = auth
+            .endpoint(kind, interface)
+            .await
+            .map_err(unavailable)?
+            .ok_or_else(|| {
+                unavailable(format!("the catalog has no {interface} {kind} endpoint"))
+            })?;
+        *found = Some(url.clone());
+        Ok(url)
+    }
+
+    async fn get(&self, token: &str, path_and_query: &str) -> Result<(u16, Value)> {
+        let url = format!("{}{path_and_query}", self.url().await?);
+        let resp = self
+            .http
+            .get(url)
+            .header("X-Auth-Token", token)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        let status = resp.status().as_u16();
+        let body = resp.json().await.unwrap_or(Value::Null);
+        Ok((status, body))
+    }
+
+    /// The image `reference` names, by id or else by unique name, as its
+    /// owner's token sees it.
+    pub async fn find(&self, token: &str, reference: &str) -> Result<Value> {
+        if uuid::Uuid::parse_str(reference).is_ok() {
+            let (status, body) = self.get(token, &format!("/v2/images/{reference}")).await?;
+            return match status {
+                200 => Ok(body),
+                404 | 403 => Err(invalid_image()),
+                other => Err(unavailable(format!("it answered {other}"))),
+            };
+        }
+        let query = serde_urlencoded::to_string([("name", reference)]).unwrap_or_default();
+        let (status, body) = self.get(token, &format!("/v2/images?{query}")).await?;
+        if status != 200 {
+            return Err(unavailable(format!("it answered {status}")));
+        }
+        match body["images"].as_array().map(Vec::as_slice) {
+            Some([image]) => Ok(image.clone()),
+            Some([]) | None => Err(invalid_image()),
+            Some(_) => Err(CinderError::Conflict(format!(
+                "Multiple matches found for '{reference}', use an ID to be more specific."
+            ))),
+        }
+    }
+
+    /// Creates an image record (no data yet) and returns it.
+    pub async fn create(&self, token: &str, image: &Value) -> Result<Value> {
+        let resp = self
+            .http
+            .post(format!("{}/v2/images", self.url().await?))
+            .header("X-Auth-Token", token)
+            .json(image)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap_or_default();
+        match status {
+            201 => serde_json::from_str(&text).map_err(unavailable),
+            400 | 403 | 409 | 413 => Err(CinderError::BadRequest(format!(
+                "Invalid image metadata: {}",
+                glance_message(&text)
+            ))),
+            other => Err(unavailable(format!("it answered {other}"))),
+        }
+    }
+}
+
+impl ImageApi {
+    /// Deletes an image this service created; a failure is only logged.
+    pub async fn delete(&self, token: &str, id: &str) {
+        let Ok(url) = self.url().await else { return };
+        let sent = self
+            .http
+            .delete(format!("{url}/v2/images/{id}"))
+            .header("X-Auth-Token", token)
+            .send()
+            .await;
+        if let Err(e) = sent {
+            tracing::warn!(image = id, "image left behind: {e}");
+        }
+    }
+}
+
+/// The message of a Glance error page, without its HTML.
+fn glance_message(text: &str) -> String {
+    let body = text.rsplit_once("</h1>").map_or(text, |(_, rest)| rest);
+    let plain = body
+        .split('<')
+        .map(|part| part.split_once('>').map_or(part, |(_, rest)| rest))
+        .collect::<Vec<_>>()
+        .join(" ");
+    plain.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::glance_message;
+
+    #[test]
+    fn glance_errors_lose_their_markup() {
+        let page = "<html>\n <head>\n  <title>400 Bad Request</title>\n </head>\n <body>\n  <h1>400 Bad Request</h1>\n  Invalid disk format 'x'.<br /><br />\n</body>\n</html>";
+        assert_eq!(glance_message(page), "Invalid disk format 'x'.");
+    }
+}
