@@ -104,3 +104,44 @@ def test_attachment_flow_with_openstacksdk(cloud):
     bs.delete_attachment(attachment, ignore_missing=False)
     wait_status(cloud, name, "available")
     cloud.os("volume", "delete", name, json_out=False)
+
+
+def test_volume_from_image_and_image_from_volume(cloud, tmp_path):
+    import subprocess
+
+    mark = b"ferrostack e2e boot sector"
+    raw, qcow = tmp_path / "disk.raw", tmp_path / "disk.qcow2"
+    raw.write_bytes(mark + bytes(4 << 20))
+    subprocess.run(["qemu-img", "convert", "-q", "-f", "raw", "-O", "qcow2", raw, qcow], check=True)
+    image = unique("img")
+    cloud.os("image", "create", "--disk-format", "qcow2", "--container-format", "bare",
+             "--property", "hw_disk_bus=scsi", "--file", str(qcow), image)
+    volume = unique("bootvol")
+    cloud.os("volume", "create", "--image", image, "--size", "1", volume)
+    shown = wait_status(cloud, volume, "available")
+    assert shown["bootable"] in (True, "true")
+    assert shown["volume_image_metadata"]["image_name"] == image
+    assert shown["volume_image_metadata"]["hw_disk_bus"] == "scsi"
+    cloud.os("volume", "set", "--image-property", "os_distro=cirros", volume, json_out=False)
+    cloud.os("volume", "unset", "--image-property", "hw_disk_bus", volume, json_out=False)
+    meta = cloud.os("volume", "show", volume)["volume_image_metadata"]
+    assert meta["os_distro"] == "cirros" and "hw_disk_bus" not in meta
+
+    uploaded = unique("fromvol")
+    out = cloud.os("image", "create", "--volume", volume, "--disk-format", "qcow2", uploaded)
+    assert out["id"] == shown["id"] and out["image_name"] == uploaded
+    assert out["volume_type"] == "__DEFAULT__" and out["status"] == "uploading"
+    deadline = time.time() + 120
+    while cloud.os("image", "show", uploaded)["status"] != "active":
+        assert time.time() < deadline
+        time.sleep(0.5)
+    wait_status(cloud, volume, "available")
+    saved = tmp_path / "saved.qcow2"
+    cloud.os("image", "save", "--file", str(saved), uploaded, json_out=False)
+    back = tmp_path / "back.raw"
+    subprocess.run(["qemu-img", "convert", "-q", "-f", "qcow2", "-O", "raw", saved, back], check=True)
+    with open(back, "rb") as f:
+        assert f.read(len(mark)) == mark
+    assert back.stat().st_size == 1 << 30
+    cloud.os("image", "delete", uploaded, image, json_out=False)
+    cloud.os("volume", "delete", volume, json_out=False)
