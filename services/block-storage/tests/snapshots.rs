@@ -312,3 +312,274 @@ async fn revert_to_the_latest_snapshot() {
     }
     panic!("the volume was not reverted");
 }
+
+/// The message of a fault body.
+fn message(resp: common::Resp) -> String {
+    resp.body.as_object().unwrap().values().next().unwrap()["message"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn snapshot_metadata_and_actions() {
+    let cloud = Cloud::start().await;
+    let alice = cloud.identity.persona(&["member"]).await;
+    let admin = cloud.identity.admin_persona().await;
+    let volume = cloud
+        .send(
+            Method::POST,
+            &format!("/v3/{}/volumes", alice.project_id),
+            &alice,
+            Some(json!({"volume": {"size": 1}})),
+            None,
+        )
+        .await
+        .expect(202)
+        .body["volume"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    cloud.wait_status(&alice, &volume, "available").await;
+    let snapshots = format!("/v3/{}/snapshots", alice.project_id);
+    let bad = cloud
+        .send(
+            Method::POST,
+            &snapshots,
+            &alice,
+            Some(json!({"snapshot": {"volume_id": volume, "metadata": {"a$": "b"}}})),
+            None,
+        )
+        .await
+        .expect(400);
+    assert!(message(bad).contains("does not match any of the regexes"));
+    let snap = cloud
+        .send(
+            Method::POST,
+            &snapshots,
+            &alice,
+            Some(json!({"snapshot": {"volume_id": volume, "metadata": {"a/b": "1"}}})),
+            None,
+        )
+        .await
+        .expect(202)
+        .body["snapshot"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    wait_snapshot(&cloud, &alice, &snap, "available").await;
+    let meta = format!("{snapshots}/{snap}/metadata");
+    let send = |method: Method, path: String, body: Option<serde_json::Value>| {
+        let cloud = &cloud;
+        let alice = &alice;
+        async move { cloud.send(method, &path, alice, body, None).await }
+    };
+    let resp = send(Method::GET, meta.clone(), None).await.expect(200);
+    assert_eq!(resp.body, json!({"metadata": {"a/b": "1"}}));
+    let resp = send(
+        Method::POST,
+        meta.clone(),
+        Some(json!({"metadata": {"k": "v"}})),
+    )
+    .await
+    .expect(200);
+    assert_eq!(resp.body, json!({"metadata": {"a/b": "1", "k": "v"}}));
+    let resp = send(
+        Method::PUT,
+        meta.clone(),
+        Some(json!({"metadata": {"x": "y"}})),
+    )
+    .await
+    .expect(200);
+    assert_eq!(resp.body, json!({"metadata": {"x": "y"}}));
+    let resp = send(
+        Method::PUT,
+        format!("{meta}/z"),
+        Some(json!({"meta": {"z": "1"}})),
+    )
+    .await
+    .expect(200);
+    assert_eq!(resp.body, json!({"meta": {"z": "1"}}));
+    let resp = send(Method::GET, format!("{meta}/z"), None)
+        .await
+        .expect(200);
+    assert_eq!(resp.body, json!({"meta": {"z": "1"}}));
+    let resp = send(
+        Method::PUT,
+        format!("{meta}/z"),
+        Some(json!({"meta": {"q": "1"}})),
+    )
+    .await
+    .expect(400);
+    assert_eq!(message(resp), "Request body and URI mismatch");
+    let resp = send(
+        Method::POST,
+        meta.clone(),
+        Some(json!({"metadata": {"k/x": "v"}})),
+    )
+    .await
+    .expect(400);
+    assert!(message(resp).contains("'^[a-zA-Z0-9-_:. ]{1,255}$'"));
+    send(Method::DELETE, format!("{meta}/z"), None)
+        .await
+        .expect(200);
+    let resp = send(Method::DELETE, format!("{meta}/z"), None)
+        .await
+        .expect(404);
+    assert_eq!(
+        message(resp),
+        format!("Snapshot {snap} has no metadata with key z.")
+    );
+    let shown = send(Method::GET, format!("{snapshots}/{snap}"), None)
+        .await
+        .expect(200);
+    assert_eq!(shown.body["snapshot"]["metadata"], json!({"x": "y"}));
+
+    // Actions: admins reset and force-delete; the owner updates a status it drives.
+    let action = format!("{snapshots}/{snap}/action");
+    let admin_action = format!("/v3/{}/snapshots/{snap}/action", admin.project_id);
+    let resp = cloud
+        .send(
+            Method::POST,
+            &action,
+            &alice,
+            Some(json!({"os-reset_status": {"status": "creating"}})),
+            None,
+        )
+        .await
+        .expect(403);
+    assert_eq!(message(resp), "Policy doesn't allow volume_extension:snapshot_admin_actions:reset_status to be performed.");
+    let resp = cloud
+        .send(
+            Method::POST,
+            &admin_action,
+            &admin,
+            Some(json!({"os-reset_status": {"status": "bogus"}})),
+            None,
+        )
+        .await
+        .expect(400);
+    let text = message(resp);
+    assert!(
+        text.starts_with(
+            "Snapshot status: bogus is invalid, valid statuses are: ('error', 'available'"
+        ),
+        "{text}"
+    );
+    cloud
+        .send(
+            Method::POST,
+            &admin_action,
+            &admin,
+            Some(json!({"os-reset_status": {"status": "CREATING"}})),
+            None,
+        )
+        .await
+        .expect(202);
+    wait_snapshot(&cloud, &alice, &snap, "creating").await;
+    let resp = cloud
+        .send(
+            Method::POST,
+            &action,
+            &alice,
+            Some(json!({"os-update_snapshot_status": {"status": "deleting"}})),
+            None,
+        )
+        .await
+        .expect(400);
+    assert_eq!(
+        message(resp),
+        "Provided snapshot status deleting not allowed for snapshot with status creating."
+    );
+    let resp = cloud
+        .send(
+            Method::POST,
+            &action,
+            &alice,
+            Some(json!({"os-update_snapshot_status": {"status": "creating", "progress": "150%"}})),
+            None,
+        )
+        .await
+        .expect(400);
+    assert_eq!(
+        message(resp),
+        "Invalid input received: progress must be an integer percentage between 0 and 100"
+    );
+    cloud
+        .send(
+            Method::POST,
+            &action,
+            &alice,
+            Some(json!({"os-update_snapshot_status": {"status": "creating", "progress": "40%"}})),
+            None,
+        )
+        .await
+        .expect(202);
+    let shown = send(Method::GET, format!("{snapshots}/{snap}"), None)
+        .await
+        .expect(200);
+    assert_eq!(
+        shown.body["snapshot"]["os-extended-snapshot-attributes:progress"],
+        "40%"
+    );
+    cloud
+        .send(
+            Method::POST,
+            &action,
+            &alice,
+            Some(json!({"os-update_snapshot_status": {"status": "available"}})),
+            None,
+        )
+        .await
+        .expect(202);
+    let resp = cloud
+        .send(
+            Method::POST,
+            &action,
+            &alice,
+            Some(json!({"os-update_snapshot_status": {"status": "error"}})),
+            None,
+        )
+        .await
+        .expect(400);
+    assert_eq!(
+        message(resp),
+        "Snapshot status available not allowed for update_snapshot_status"
+    );
+    let resp = cloud
+        .send(
+            Method::POST,
+            &action,
+            &alice,
+            Some(json!({"os-force_delete": {}})),
+            None,
+        )
+        .await
+        .expect(403);
+    assert_eq!(message(resp), "Policy doesn't allow volume_extension:snapshot_admin_actions:force_delete to be performed.");
+    cloud
+        .send(
+            Method::POST,
+            &admin_action,
+            &admin,
+            Some(json!({"os-force_delete": null})),
+            None,
+        )
+        .await
+        .expect(202);
+    wait_snapshot(&cloud, &alice, &snap, "gone").await;
+    let resp = cloud
+        .send(
+            Method::POST,
+            &action,
+            &alice,
+            Some(json!({"os-bogus": {}})),
+            None,
+        )
+        .await
+        .expect(400);
+    assert_eq!(
+        message(resp),
+        "There is no such action: os-bogus. Verify the request body and Content-Type header and try again."
+    );
+}

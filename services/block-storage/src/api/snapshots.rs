@@ -38,7 +38,11 @@ fn view(s: &snapshot::Model, version: ApiVersion) -> Value {
         "metadata": serde_json::from_str::<Value>(&s.metadata).unwrap_or_else(|_| json!({})),
         "created_at": time(&s.created_at),
         "updated_at": time(&s.updated_at),
-        "os-extended-snapshot-attributes:progress": if s.status == "available" { "100%" } else { "0%" },
+        "os-extended-snapshot-attributes:progress": match (s.status.as_str(), &s.progress) {
+            ("available", _) => "100%",
+            (_, Some(progress)) => progress.as_str(),
+            (_, None) => "0%",
+        },
         "os-extended-snapshot-attributes:project_id": s.project_id,
     });
     if version >= ApiVersion::new(3, 14) {
@@ -170,9 +174,29 @@ async fn delete(
     Ok(StatusCode::ACCEPTED)
 }
 
+/// Run a snapshot action (`os-reset_status`, `os-force_delete`,
+/// `os-update_snapshot_status`).
+#[utoipa::path(post, path = "/v3/{project_id}/snapshots/{snapshot_id}/action", tag = "snapshots", operation_id = "snapshot_action",
+    params(("project_id" = String, Path, description = "Project id"), ("snapshot_id" = String, Path, description = "Snapshot id")),
+    request_body(content = Object, content_type = "application/json", description = "{\"os-reset_status\": {\"status\": ...}}, ..."),
+    responses((status = 202, description = "Accepted"), (status = 400), (status = 403), (status = 404)))]
+async fn action(
+    State(cinder): State<AppState>,
+    caller: Caller,
+    Path((_project_id, snapshot_id)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<StatusCode> {
+    let request: Value = parse(&body)?;
+    cinder
+        .snapshot_action(&caller, &snapshot_id, &request)
+        .await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create, list))
         .routes(routes!(detail))
         .routes(routes!(show, update, delete))
+        .routes(routes!(action))
 }

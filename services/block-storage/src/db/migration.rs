@@ -205,7 +205,8 @@ impl MigrationName for VolumeSources {
 #[async_trait::async_trait]
 impl MigrationTrait for VolumeSources {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        // One column per statement: SQLite alters a column at a time.
+        // One column per statement: SQLite alters a column at a time. Volumes
+        // keep their sources; snapshots their driver-reported progress.
         for column in [
             string("snapshot_id", 36),
             string("source_volid", 36),
@@ -219,6 +220,12 @@ impl MigrationTrait for VolumeSources {
             )
             .await?;
         }
-        Ok(())
+        m.alter_table(
+            Table::alter()
+                .table(Alias::new("snapshots"))
+                .add_column(string("progress", 8))
+                .to_owned(),
+        )
+        .await
     }
 }

@@ -1,26 +1,62 @@
-//! Volume metadata: `/volumes/{id}/metadata[/{key}]`.
+//! User metadata of volumes and snapshots: `/{volumes,snapshots}/{id}/metadata[/{key}]`.
 
 use std::collections::BTreeMap;
 
-use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-use super::{Caller, Cinder, CinderError, Result};
-use crate::db::entity::volume;
+use super::{now, Caller, Cinder, CinderError, Result};
+use crate::db::entity::{snapshot, volume};
 
-/// Keys and values as Cinder's schema allows them.
-fn check(metadata: &BTreeMap<String, String>) -> Result<()> {
+/// Whose metadata.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    Volume,
+    Snapshot,
+}
+
+impl Owner {
+    fn noun(self) -> &'static str {
+        match self {
+            Owner::Volume => "Volume",
+            Owner::Snapshot => "Snapshot",
+        }
+    }
+
+    /// Characters besides ASCII letters and digits a key may hold: snapshot
+    /// metadata keys have no `/`.
+    fn key_punctuation(self) -> &'static str {
+        match self {
+            Owner::Volume => "-_:. /",
+            Owner::Snapshot => "-_:. ",
+        }
+    }
+
+    /// The error of a key `id` does not have.
+    pub fn no_key(self, id: &str, key: &str) -> CinderError {
+        CinderError::NotFound(format!(
+            "{} {id} has no metadata with key {key}.",
+            self.noun()
+        ))
+    }
+}
+
+/// Keys and values as Cinder's schema allows them (snapshot create takes
+/// volume-style keys).
+pub(crate) fn check(owner: Owner, metadata: &BTreeMap<String, String>) -> Result<()> {
+    let punctuation = owner.key_punctuation();
     for (key, value) in metadata {
         let key_ok = !key.is_empty()
-            && key.len() <= 255
+            && key.chars().count() <= 255
             && key
                 .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_:. /".contains(c));
+                .all(|c| c.is_ascii_alphanumeric() || punctuation.contains(c));
         if !key_ok {
             return Err(CinderError::BadRequest(format!(
-                "Invalid input for field/attribute metadata. Value: {key}. '{key}' does not match '^[a-zA-Z0-9-_:. /]{{1,255}}$'"
+                "Invalid input for field/attribute metadata. Value: {key}. '{key}' does not match any of the regexes: '^[a-zA-Z0-9{punctuation}]{{1,255}}$'"
             )));
         }
-        if value.len() > 255 {
+        if value.chars().count() > 255 {
             return Err(CinderError::BadRequest(format!(
                 "Invalid input for field/attribute {key}. Value: {value}. '{value}' is too long"
             )));
@@ -30,58 +66,99 @@ fn check(metadata: &BTreeMap<String, String>) -> Result<()> {
 }
 
 impl Cinder {
-    /// The volume's metadata.
-    pub async fn volume_metadata(
+    /// The metadata of `owner` `id`.
+    pub async fn metadata(
         &self,
         caller: &Caller,
+        owner: Owner,
         id: &str,
     ) -> Result<BTreeMap<String, String>> {
-        let row = self.show_volume(caller, id).await?;
-        Ok(serde_json::from_str(&row.metadata).unwrap_or_default())
+        let text = match owner {
+            Owner::Volume => self.show_volume(caller, id).await?.metadata,
+            Owner::Snapshot => self.show_snapshot(caller, id).await?.metadata,
+        };
+        Ok(serde_json::from_str(&text).unwrap_or_default())
     }
 
-    /// Merges (`replace` false) or replaces the volume's metadata; returns it.
-    pub async fn set_volume_metadata(
+    /// Merges (`replace` false) or replaces the metadata; returns it.
+    pub async fn set_metadata(
         &self,
         caller: &Caller,
+        owner: Owner,
         id: &str,
         metadata: BTreeMap<String, String>,
         replace: bool,
     ) -> Result<BTreeMap<String, String>> {
-        check(&metadata)?;
-        let row = self.show_volume(caller, id).await?;
-        let mut current: BTreeMap<String, String> = if replace {
-            BTreeMap::new()
-        } else {
-            serde_json::from_str(&row.metadata).unwrap_or_default()
-        };
+        check(owner, &metadata)?;
+        let mut current = self.metadata(caller, owner, id).await?;
+        if replace {
+            current.clear();
+        }
         current.extend(metadata);
-        self.store_metadata(row, &current).await?;
+        self.store_metadata(owner, id, &current).await?;
         Ok(current)
     }
 
     /// Removes one key.
-    pub async fn delete_volume_metadata(&self, caller: &Caller, id: &str, key: &str) -> Result<()> {
-        let row = self.show_volume(caller, id).await?;
-        let mut current: BTreeMap<String, String> =
-            serde_json::from_str(&row.metadata).unwrap_or_default();
+    pub async fn delete_metadata(
+        &self,
+        caller: &Caller,
+        owner: Owner,
+        id: &str,
+        key: &str,
+    ) -> Result<()> {
+        let mut current = self.metadata(caller, owner, id).await?;
         if current.remove(key).is_none() {
-            return Err(CinderError::NotFound(format!(
-                "Volume {id} has no metadata with key {key}."
-            )));
+            return Err(owner.no_key(id, key));
         }
-        self.store_metadata(row, &current).await
+        self.store_metadata(owner, id, &current).await
     }
 
     async fn store_metadata(
         &self,
-        row: volume::Model,
+        owner: Owner,
+        id: &str,
         metadata: &BTreeMap<String, String>,
     ) -> Result<()> {
-        let mut active: volume::ActiveModel = row.into();
-        active.metadata = Set(serde_json::to_string(metadata).unwrap_or_default());
-        active.updated_at = Set(chrono::Utc::now().naive_utc());
-        active.update(&self.db).await?;
+        let text = serde_json::to_string(metadata).unwrap_or_default();
+        match owner {
+            Owner::Volume => {
+                volume::Entity::update_many()
+                    .col_expr(volume::Column::Metadata, Expr::value(text))
+                    .col_expr(volume::Column::UpdatedAt, Expr::value(now()))
+                    .filter(volume::Column::Id.eq(id))
+                    .exec(&self.db)
+                    .await?;
+            }
+            Owner::Snapshot => {
+                snapshot::Entity::update_many()
+                    .col_expr(snapshot::Column::Metadata, Expr::value(text))
+                    .col_expr(snapshot::Column::UpdatedAt, Expr::value(now()))
+                    .filter(snapshot::Column::Id.eq(id))
+                    .exec(&self.db)
+                    .await?;
+            }
+        }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snapshot_keys_have_no_slash() {
+        let slashed: BTreeMap<String, String> = [("k/x".to_string(), "v".to_string())].into();
+        assert!(check(Owner::Volume, &slashed).is_ok());
+        assert_eq!(
+            check(Owner::Snapshot, &slashed).unwrap_err().to_string(),
+            "Invalid input for field/attribute metadata. Value: k/x. 'k/x' does not match any of the regexes: '^[a-zA-Z0-9-_:. ]{1,255}$'"
+        );
+        let long: BTreeMap<String, String> = [("k".to_string(), "v".repeat(256))].into();
+        assert!(check(Owner::Snapshot, &long)
+            .unwrap_err()
+            .to_string()
+            .ends_with("is too long"));
     }
 }

@@ -39,6 +39,8 @@ impl Cinder {
         caller: &Caller,
         request: SnapshotCreate,
     ) -> Result<snapshot::Model> {
+        let metadata = request.metadata.unwrap_or_default();
+        super::metadata::check(super::metadata::Owner::Volume, &metadata)?;
         let source = self.show_volume(caller, &request.volume_id).await?;
         if source.status != "available" {
             return Err(CinderError::BadRequest(format!(
@@ -63,8 +65,8 @@ impl Cinder {
             description: request.description,
             status: "creating".into(),
             size: source.size,
-            metadata: serde_json::to_string(&request.metadata.unwrap_or_default())
-                .unwrap_or_default(),
+            metadata: serde_json::to_string(&metadata).unwrap_or_default(),
+            progress: None,
             created_at: now,
             updated_at: now,
         };
@@ -92,7 +94,7 @@ impl Cinder {
         Ok(row)
     }
 
-    async fn set_snapshot_status(&self, id: &str, status: &str) -> Result<()> {
+    pub(crate) async fn set_snapshot_status(&self, id: &str, status: &str) -> Result<()> {
         snapshot::Entity::update_many()
             .col_expr(snapshot::Column::Status, Expr::value(status))
             .col_expr(snapshot::Column::UpdatedAt, Expr::value(now()))

@@ -16,6 +16,8 @@ pub struct Model {
     pub size: i64,
     /// JSON object of user metadata.
     pub metadata: String,
+    /// `NN%` as os-update_snapshot_status reported it.
+    pub progress: Option<String>,
     pub created_at: DateTime,
     pub updated_at: DateTime,
 }
