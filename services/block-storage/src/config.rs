@@ -69,6 +69,24 @@ pub const QUOTA_GIGABYTES: Opt = Opt::new(
     "1000",
     "GiB of volumes and snapshots a project may have.",
 );
+pub const QUOTA_BACKUPS: Opt = Opt::new(
+    "DEFAULT",
+    "quota_backups",
+    "10",
+    "Backups a project may have (listed in quota sets; backups are not served yet).",
+);
+pub const QUOTA_BACKUP_GIGABYTES: Opt = Opt::new(
+    "DEFAULT",
+    "quota_backup_gigabytes",
+    "1000",
+    "GiB of backups a project may have (listed in quota sets).",
+);
+pub const QUOTA_GROUPS: Opt = Opt::new(
+    "DEFAULT",
+    "quota_groups",
+    "10",
+    "Volume groups a project may have (listed in quota sets; groups are not served yet).",
+);
 pub const PER_VOLUME_SIZE_LIMIT: Opt = Opt::new(
     "DEFAULT",
     "per_volume_size_limit",
@@ -164,6 +182,9 @@ pub const OPTS: &[Opt] = &[
     QUOTA_VOLUMES,
     QUOTA_SNAPSHOTS,
     QUOTA_GIGABYTES,
+    QUOTA_BACKUPS,
+    QUOTA_BACKUP_GIGABYTES,
+    QUOTA_GROUPS,
     PER_VOLUME_SIZE_LIMIT,
     STUCK_TIMEOUT,
     IMAGE_CONVERSION_DIR,
@@ -198,8 +219,8 @@ pub struct BlockStorageConfig {
     pub report_interval: Duration,
     pub service_down_time: Duration,
     pub max_limit: usize,
-    /// Default quotas: volumes, snapshots, gigabytes, per_volume_gigabytes.
-    pub quota_defaults: [(&'static str, i64); 4],
+    /// Default quotas of the project-wide resources (per-type ones default to -1).
+    pub quota_defaults: [(&'static str, i64); 7],
     pub stuck_timeout: Duration,
     pub image_conversion_dir: PathBuf,
     /// Configured image API URLs; empty to use the catalog.
@@ -353,6 +374,12 @@ impl BlockStorageConfig {
                 ("volumes", config.get_parsed(&QUOTA_VOLUMES)?),
                 ("snapshots", config.get_parsed(&QUOTA_SNAPSHOTS)?),
                 ("gigabytes", config.get_parsed(&QUOTA_GIGABYTES)?),
+                ("backups", config.get_parsed(&QUOTA_BACKUPS)?),
+                (
+                    "backup_gigabytes",
+                    config.get_parsed(&QUOTA_BACKUP_GIGABYTES)?,
+                ),
+                ("groups", config.get_parsed(&QUOTA_GROUPS)?),
                 (
                     "per_volume_gigabytes",
                     config.get_parsed(&PER_VOLUME_SIZE_LIMIT)?,

@@ -130,7 +130,7 @@ async fn quotas_limit_creates_and_report_usage() {
         .body;
     assert_eq!(
         usage["quota_set"]["volumes"],
-        json!({"limit": 2, "in_use": 2, "reserved": 0, "allocated": 0})
+        json!({"limit": 2, "in_use": 2, "reserved": 0})
     );
     assert_eq!(usage["quota_set"]["gigabytes"]["in_use"], 2);
     let limits = cloud
@@ -171,5 +171,215 @@ async fn quotas_limit_creates_and_report_usage() {
     assert_eq!(
         zones["availabilityZoneInfo"],
         json!([{"zoneName": "nova", "zoneState": {"available": true}}])
+    );
+}
+
+fn message(resp: common::Resp) -> String {
+    resp.body.as_object().unwrap().values().next().unwrap()["message"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn per_type_quotas() {
+    let cloud = Cloud::start().await;
+    let admin = cloud.identity.admin_persona().await;
+    let alice = cloud.identity.persona(&["member"]).await;
+    let quota = format!(
+        "/v3/{}/os-quota-sets/{}",
+        admin.project_id, alice.project_id
+    );
+    let defaults = cloud
+        .send(
+            Method::GET,
+            &format!("{quota}/defaults"),
+            &admin,
+            None,
+            None,
+        )
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(
+        defaults["quota_set"],
+        json!({"id": alice.project_id, "volumes": 10, "snapshots": 10, "gigabytes": 1000,
+            "backups": 10, "backup_gigabytes": 1000, "groups": 10, "per_volume_gigabytes": -1,
+            "volumes___DEFAULT__": -1, "snapshots___DEFAULT__": -1, "gigabytes___DEFAULT__": -1})
+    );
+    cloud
+        .send(
+            Method::POST,
+            &format!("/v3/{}/types", admin.project_id),
+            &admin,
+            Some(json!({"volume_type": {"name": "gold"}})),
+            None,
+        )
+        .await
+        .expect(200);
+    let resp = cloud
+        .send(
+            Method::PUT,
+            &quota,
+            &admin,
+            Some(json!({"quota_set": {"volumes_bronze": 1}})),
+            None,
+        )
+        .await
+        .expect(400);
+    assert_eq!(
+        message(resp),
+        "Invalid input received: Bad key(s) in quota set: volumes_bronze"
+    );
+    let resp = cloud
+        .send(
+            Method::PUT,
+            &quota,
+            &admin,
+            Some(json!({"quota_set": {"volumes": -2}})),
+            None,
+        )
+        .await
+        .expect(400);
+    assert_eq!(message(resp), "volumes must be >= -1");
+    let set = cloud
+        .send(
+            Method::PUT,
+            &quota,
+            &admin,
+            Some(
+                json!({"quota_set": {"volumes_gold": 1, "gigabytes_gold": 3, "snapshots_gold": 1}}),
+            ),
+            None,
+        )
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(set["quota_set"]["volumes_gold"], 1);
+    assert!(set["quota_set"].get("id").is_none());
+    let volumes = format!("/v3/{}/volumes", alice.project_id);
+    let create = |size: i64, kind: &'static str| {
+        let (cloud, alice, volumes) = (&cloud, &alice, volumes.clone());
+        async move {
+            cloud
+                .send(
+                    Method::POST,
+                    &volumes,
+                    alice,
+                    Some(json!({"volume": {"size": size, "volume_type": kind}})),
+                    None,
+                )
+                .await
+        }
+    };
+    let resp = create(4, "gold").await.expect(413);
+    assert_eq!(
+        message(resp),
+        "VolumeSizeExceedsAvailableQuota: Requested volume or snapshot exceeds allowed gigabytes_gold quota. Requested 4G, quota is 3G and 0G has been consumed."
+    );
+    let first = create(1, "gold").await.expect(202);
+    let first = first.body["volume"]["id"].as_str().unwrap().to_string();
+    let resp = create(1, "gold").await.expect(413);
+    assert_eq!(
+        message(resp),
+        "VolumeLimitExceeded: Maximum number of volumes allowed (1) exceeded for quota 'volumes_gold'."
+    );
+    // Other types are not limited by gold's quota.
+    create(1, "__DEFAULT__").await.expect(202);
+    cloud.wait_status(&alice, &first, "available").await;
+    let snapshots = format!("/v3/{}/snapshots", alice.project_id);
+    let snap = || {
+        let body = json!({"snapshot": {"volume_id": first}});
+        let (cloud, snapshots, alice) = (&cloud, snapshots.clone(), &alice);
+        async move {
+            cloud
+                .send(Method::POST, &snapshots, alice, Some(body), None)
+                .await
+        }
+    };
+    snap().await.expect(202);
+    let resp = snap().await.expect(413);
+    assert_eq!(
+        message(resp),
+        "SnapshotLimitExceeded: Maximum number of snapshots allowed (1) exceeded"
+    );
+    let usage = cloud
+        .send(
+            Method::GET,
+            &format!("{quota}?usage=true"),
+            &admin,
+            None,
+            None,
+        )
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(
+        usage["quota_set"]["volumes_gold"],
+        json!({"limit": 1, "in_use": 1, "reserved": 0})
+    );
+    assert_eq!(usage["quota_set"]["gigabytes_gold"]["in_use"], 2);
+    assert_eq!(usage["quota_set"]["snapshots_gold"]["in_use"], 1);
+    assert_eq!(usage["quota_set"]["volumes___DEFAULT__"]["in_use"], 1);
+    let resp = cloud
+        .send(
+            Method::PUT,
+            &quota,
+            &admin,
+            Some(json!({"quota_set": {"volumes_gold": 0}})),
+            None,
+        )
+        .await
+        .expect(400);
+    assert_eq!(
+        message(resp),
+        "Quota volumes_gold limit must be equal or greater than existing resources. Current usage is 1 and the requested limit is 0."
+    );
+    // Renaming the type moves its limits and usage.
+    let types = cloud
+        .send(
+            Method::GET,
+            &format!("/v3/{}/types", admin.project_id),
+            &admin,
+            None,
+            None,
+        )
+        .await
+        .expect(200)
+        .body;
+    let gold = types["volume_types"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "gold")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    cloud
+        .send(
+            Method::PUT,
+            &format!("/v3/{}/types/{gold}", admin.project_id),
+            &admin,
+            Some(json!({"volume_type": {"name": "platinum"}})),
+            None,
+        )
+        .await
+        .expect(200);
+    let usage = cloud
+        .send(
+            Method::GET,
+            &format!("{quota}?usage=true"),
+            &admin,
+            None,
+            None,
+        )
+        .await
+        .expect(200)
+        .body;
+    assert!(usage["quota_set"].get("volumes_gold").is_none());
+    assert_eq!(
+        usage["quota_set"]["volumes_platinum"],
+        json!({"limit": 1, "in_use": 1, "reserved": 0})
     );
 }

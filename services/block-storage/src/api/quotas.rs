@@ -30,7 +30,7 @@ async fn quota_set(cinder: &AppState, target: &str, usage: bool) -> Result<Value
     set.insert("id".into(), json!(target));
     for (resource, limit) in &limits {
         let value = if usage {
-            json!({"limit": limit, "in_use": used.of(resource), "reserved": 0, "allocated": 0})
+            json!({"limit": limit, "in_use": used.of(resource), "reserved": 0})
         } else {
             json!(limit)
         };
@@ -69,10 +69,10 @@ async fn defaults(
     Path((_project_id, target)): Path<(String, String)>,
 ) -> Result<Response> {
     let mut set: Map<String, Value> = cinder
-        .cfg
-        .quota_defaults
-        .iter()
-        .map(|(k, v)| (k.to_string(), json!(v)))
+        .quota_defaults()
+        .await?
+        .into_iter()
+        .map(|(k, v)| (k, json!(v)))
         .collect();
     set.insert("id".into(), json!(target));
     Ok(axum::Json(json!({"quota_set": set})).into_response())
@@ -133,11 +133,11 @@ async fn limits(State(cinder): State<AppState>, caller: Caller) -> Result<Respon
         "maxTotalVolumes": limit("volumes"),
         "maxTotalSnapshots": limit("snapshots"),
         "maxTotalVolumeGigabytes": limit("gigabytes"),
-        "maxTotalBackups": 10,
-        "maxTotalBackupGigabytes": 1000,
-        "totalVolumesUsed": used.volumes,
-        "totalSnapshotsUsed": used.snapshots,
-        "totalGigabytesUsed": used.gigabytes,
+        "maxTotalBackups": limit("backups"),
+        "maxTotalBackupGigabytes": limit("backup_gigabytes"),
+        "totalVolumesUsed": used.of("volumes"),
+        "totalSnapshotsUsed": used.of("snapshots"),
+        "totalGigabytesUsed": used.of("gigabytes"),
         "totalBackupsUsed": 0,
         "totalBackupGigabytesUsed": 0,
     }}}))

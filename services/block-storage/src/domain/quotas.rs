@@ -1,29 +1,87 @@
-//! Quotas: volumes, snapshots and gigabytes per project (defaults from
-//! configuration, overrides in the database), usage counted from what exists,
-//! checked before every create with Cinder's 413 texts.
+//! Quotas: project-wide limits (volumes, snapshots, gigabytes, ...) and, per
+//! volume type, `volumes_<type>`, `snapshots_<type>` and `gigabytes_<type>`.
+//! Defaults come from configuration (per-type ones are -1), overrides from the
+//! database; usage is counted from what exists and checked before every create
+//! with Cinder's 413 texts.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use super::{Caller, Cinder, CinderError, Result};
-use crate::db::entity::{quota, snapshot, volume};
+use crate::db::entity::{quota, snapshot, volume, volume_type};
 
-/// What a project uses.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Usage {
-    pub volumes: i64,
-    pub snapshots: i64,
-    pub gigabytes: i64,
-}
+/// Quota keys counted per volume type.
+const PER_TYPE: &[&str] = &["volumes", "snapshots", "gigabytes"];
+/// Keys a limit is never checked against usage for.
+const UNCOUNTED: &[&str] = &["per_volume_gigabytes"];
+
+/// What a project uses, by quota key.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Usage(BTreeMap<String, i64>);
 
 impl Usage {
-    pub fn of(&self, resource: &str) -> i64 {
-        match resource {
-            "volumes" => self.volumes,
-            "snapshots" => self.snapshots,
-            "gigabytes" => self.gigabytes,
-            _ => 0,
+    pub fn of(&self, key: &str) -> i64 {
+        self.0.get(key).copied().unwrap_or(0)
+    }
+
+    fn add(&mut self, key: String, amount: i64) {
+        *self.0.entry(key).or_default() += amount;
+    }
+}
+
+/// What a new volume or snapshot adds, or a retype moves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim<'a> {
+    /// A volume of `size` GiB of type `kind`.
+    Volume { size: i64, kind: &'a str },
+    /// A snapshot of a `size` GiB volume of type `kind`.
+    Snapshot { size: i64, kind: &'a str },
+    /// A volume of `size` GiB with `snapshots` snapshots taking `snapshot_gb`
+    /// moving to type `kind`: only the per-type keys.
+    Retype {
+        size: i64,
+        snapshots: i64,
+        snapshot_gb: i64,
+        kind: &'a str,
+    },
+}
+
+impl Claim<'_> {
+    /// The keys it adds to, and how much, with the GiB it asks for.
+    fn deltas(&self) -> (Vec<(String, i64)>, i64) {
+        match *self {
+            Claim::Volume { size, kind } => (
+                vec![
+                    ("volumes".into(), 1),
+                    ("gigabytes".into(), size),
+                    (format!("volumes_{kind}"), 1),
+                    (format!("gigabytes_{kind}"), size),
+                ],
+                size,
+            ),
+            Claim::Snapshot { size, kind } => (
+                vec![
+                    ("snapshots".into(), 1),
+                    ("gigabytes".into(), size),
+                    (format!("snapshots_{kind}"), 1),
+                    (format!("gigabytes_{kind}"), size),
+                ],
+                size,
+            ),
+            Claim::Retype {
+                size,
+                snapshots,
+                snapshot_gb,
+                kind,
+            } => (
+                vec![
+                    (format!("volumes_{kind}"), 1),
+                    (format!("gigabytes_{kind}"), size + snapshot_gb),
+                    (format!("snapshots_{kind}"), snapshots),
+                ],
+                size + snapshot_gb,
+            ),
         }
     }
 }
@@ -32,82 +90,158 @@ fn over_limit(message: String) -> CinderError {
     CinderError::OverLimit(message)
 }
 
+/// Cinder's 413 for the first (by name) key a claim passes.
+fn refusal(key: &str, allowed: i64, used: i64, requested: i64) -> CinderError {
+    if key.contains("gigabytes") {
+        return over_limit(format!(
+            "VolumeSizeExceedsAvailableQuota: Requested volume or snapshot exceeds allowed {key} quota. Requested {requested}G, quota is {allowed}G and {used}G has been consumed."
+        ));
+    }
+    if key.starts_with("volumes") {
+        return over_limit(format!(
+            "VolumeLimitExceeded: Maximum number of volumes allowed ({allowed}) exceeded for quota '{key}'."
+        ));
+    }
+    if key.starts_with("snapshots") {
+        return over_limit(format!(
+            "SnapshotLimitExceeded: Maximum number of snapshots allowed ({allowed}) exceeded"
+        ));
+    }
+    over_limit(format!(
+        "UnexpectedOverQuota: Unexpected over quota on {key}."
+    ))
+}
+
+/// A limit as Cinder's quota-set schema takes it.
+fn limit_value(key: &str, value: &serde_json::Value) -> Result<i64> {
+    let bad = |why: String| CinderError::BadRequest(why);
+    let number = match value {
+        serde_json::Value::Number(n) => n
+            .as_i64()
+            .ok_or_else(|| bad(format!("{key} must be an integer")))?,
+        serde_json::Value::String(text) => text
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| bad(format!("{key} must be an integer")))?,
+        _ => return Err(bad(format!("{key} must be an integer"))),
+    };
+    if number < -1 {
+        return Err(bad(format!("{key} must be >= -1")));
+    }
+    if number > i64::from(i32::MAX) {
+        return Err(bad(format!("{key} must be <= 2147483647")));
+    }
+    Ok(number)
+}
+
 impl Cinder {
-    /// The limits of `project`: defaults, then its overrides.
-    pub async fn limits_of(&self, project: &str) -> Result<BTreeMap<String, i64>> {
-        let mut limits: BTreeMap<String, i64> = self
+    /// Every quota key with its default: the configured project-wide ones, and
+    /// -1 for each key of each volume type.
+    pub async fn quota_defaults(&self) -> Result<BTreeMap<String, i64>> {
+        let mut defaults: BTreeMap<String, i64> = self
             .cfg
             .quota_defaults
             .iter()
             .map(|(k, v)| (k.to_string(), *v))
             .collect();
+        for kind in volume_type::Entity::find().all(&self.db).await? {
+            for resource in PER_TYPE {
+                defaults.insert(format!("{resource}_{}", kind.name), -1);
+            }
+        }
+        Ok(defaults)
+    }
+
+    /// The limits of `project`: defaults, then its overrides of known keys.
+    pub async fn limits_of(&self, project: &str) -> Result<BTreeMap<String, i64>> {
+        let mut limits = self.quota_defaults().await?;
         for row in quota::Entity::find()
             .filter(quota::Column::ProjectId.eq(project))
             .all(&self.db)
             .await?
         {
-            limits.insert(row.resource, row.hard_limit);
+            if let Some(limit) = limits.get_mut(&row.resource) {
+                *limit = row.hard_limit;
+            }
         }
         Ok(limits)
     }
 
-    /// What `project` uses now.
+    /// What `project` uses now, project-wide and per type.
     pub async fn usage_of(&self, project: &str) -> Result<Usage> {
-        let volumes: Vec<i64> = volume::Entity::find()
+        let names: HashMap<String, String> = volume_type::Entity::find()
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|t| (t.id, t.name))
+            .collect();
+        let volumes: Vec<(String, String, i64)> = volume::Entity::find()
             .select_only()
+            .columns([volume::Column::Id, volume::Column::VolumeTypeId])
             .column(volume::Column::Size)
             .filter(volume::Column::ProjectId.eq(project))
             .into_tuple()
             .all(&self.db)
             .await?;
-        let snapshots: Vec<i64> = snapshot::Entity::find()
+        let snapshots: Vec<(String, i64)> = snapshot::Entity::find()
             .select_only()
+            .column(snapshot::Column::VolumeId)
             .column(snapshot::Column::Size)
             .filter(snapshot::Column::ProjectId.eq(project))
             .into_tuple()
             .all(&self.db)
             .await?;
-        Ok(Usage {
-            volumes: volumes.len() as i64,
-            snapshots: snapshots.len() as i64,
-            gigabytes: volumes.iter().sum::<i64>() + snapshots.iter().sum::<i64>(),
-        })
+        let type_of: HashMap<&str, &str> = volumes
+            .iter()
+            .filter_map(|(id, kind, _)| names.get(kind).map(|n| (id.as_str(), n.as_str())))
+            .collect();
+        let mut usage = Usage::default();
+        for (_, kind, size) in &volumes {
+            usage.add("volumes".into(), 1);
+            usage.add("gigabytes".into(), *size);
+            if let Some(name) = names.get(kind) {
+                usage.add(format!("volumes_{name}"), 1);
+                usage.add(format!("gigabytes_{name}"), *size);
+            }
+        }
+        for (volume_id, size) in &snapshots {
+            usage.add("snapshots".into(), 1);
+            usage.add("gigabytes".into(), *size);
+            if let Some(name) = type_of.get(volume_id.as_str()) {
+                usage.add(format!("snapshots_{name}"), 1);
+                usage.add(format!("gigabytes_{name}"), *size);
+            }
+        }
+        Ok(usage)
     }
 
-    /// Refuses (413) a new volume (`volume` true) or snapshot of `size` GiB for
-    /// the caller's project when it would pass a limit.
-    pub async fn check_quota(&self, caller: &Caller, volume: bool, size: i64) -> Result<()> {
+    /// Refuses (413) `claim` for the caller's project when it would pass a limit.
+    pub async fn check_quota(&self, caller: &Caller, claim: Claim<'_>) -> Result<()> {
         let project = caller.project();
         let limits = self.limits_of(project).await?;
         let usage = self.usage_of(project).await?;
         let limit = |name: &str| limits.get(name).copied().unwrap_or(-1);
-        let per_volume = limit("per_volume_gigabytes");
-        if volume && per_volume >= 0 && size > per_volume {
-            return Err(over_limit(format!(
-                "VolumeSizeExceedsLimit: Requested volume size {size}G is larger than maximum allowed limit {per_volume}G."
-            )));
+        if let Claim::Volume { size, .. } = claim {
+            let per_volume = limit("per_volume_gigabytes");
+            if per_volume >= 0 && size > per_volume {
+                return Err(over_limit(format!(
+                    "VolumeSizeExceedsLimit: Requested volume size {size}G is larger than maximum allowed limit {per_volume}G."
+                )));
+            }
         }
-        let gigabytes = limit("gigabytes");
-        if gigabytes >= 0 && usage.gigabytes + size > gigabytes {
-            return Err(over_limit(format!(
-                "VolumeSizeExceedsAvailableQuota: Requested volume or snapshot exceeds allowed gigabytes quota. Requested {size}G, quota is {gigabytes}G and {}G has been consumed.",
-                usage.gigabytes
-            )));
+        let (deltas, requested) = claim.deltas();
+        let mut overs: Vec<&(String, i64)> = deltas
+            .iter()
+            .filter(|(key, amount)| {
+                let allowed = limit(key);
+                allowed >= 0 && usage.of(key) + amount > allowed
+            })
+            .collect();
+        overs.sort();
+        match overs.first() {
+            Some((key, _)) => Err(refusal(key, limit(key), usage.of(key), requested)),
+            None => Ok(()),
         }
-        let (resource, used) = if volume {
-            ("volumes", usage.volumes)
-        } else {
-            ("snapshots", usage.snapshots)
-        };
-        let allowed = limit(resource);
-        if allowed >= 0 && used + 1 > allowed {
-            return Err(over_limit(if volume {
-                format!("VolumeLimitExceeded: Maximum number of volumes allowed ({allowed}) exceeded for quota 'volumes'.")
-            } else {
-                format!("SnapshotLimitExceeded: Maximum number of snapshots allowed ({allowed}) exceeded")
-            }));
-        }
-        Ok(())
     }
 
     /// Sets `project`'s limits (admin).
@@ -120,25 +254,38 @@ impl Cinder {
         if !caller.is_admin {
             return Err(CinderError::policy("volume_extension:quotas:update"));
         }
-        let known: Vec<&str> = self.cfg.quota_defaults.iter().map(|(k, _)| *k).collect();
-        for (resource, value) in values {
-            if !known.contains(&resource.as_str()) {
+        let known = self.quota_defaults().await?;
+        let values: Vec<(&String, &serde_json::Value)> = values
+            .iter()
+            .filter(|(key, _)| !matches!(key.as_str(), "id" | "tenant_id"))
+            .collect();
+        let unknown: Vec<&str> = values
+            .iter()
+            .filter(|(key, _)| !known.contains_key(*key))
+            .map(|(key, _)| key.as_str())
+            .collect();
+        if !unknown.is_empty() {
+            return Err(CinderError::BadRequest(format!(
+                "Invalid input received: Bad key(s) in quota set: {}",
+                unknown.join(", ")
+            )));
+        }
+        let usage = self.usage_of(project).await?;
+        let mut limits = Vec::new();
+        for (key, value) in values {
+            let limit = limit_value(key, value)?;
+            let used = usage.of(key);
+            if limit >= 0 && !UNCOUNTED.contains(&key.as_str()) && limit < used {
                 return Err(CinderError::BadRequest(format!(
-                    "Invalid input received: Bad key(s) in quota set: {resource}"
+                    "Quota {key} limit must be equal or greater than existing resources. Current usage is {used} and the requested limit is {limit}."
                 )));
             }
-            let limit = value
-                .as_i64()
-                .or_else(|| value.as_str().and_then(|s| s.parse().ok()))
-                .filter(|v| *v >= -1)
-                .ok_or_else(|| {
-                    CinderError::BadRequest(format!(
-                        "Invalid input received: Quota limit {value} for {resource} must be an integer of at least -1."
-                    ))
-                })?;
+            limits.push((key.clone(), limit));
+        }
+        for (resource, limit) in limits {
             let row = quota::ActiveModel {
                 project_id: sea_orm::ActiveValue::Set(project.to_string()),
-                resource: sea_orm::ActiveValue::Set(resource.clone()),
+                resource: sea_orm::ActiveValue::Set(resource),
                 hard_limit: sea_orm::ActiveValue::Set(limit),
             };
             quota::Entity::insert(row)
@@ -156,6 +303,22 @@ impl Cinder {
         Ok(())
     }
 
+    /// Moves every project's per-type limits of type `old` to its new name.
+    pub(crate) async fn rename_type_quotas(&self, old: &str, new: &str) -> Result<()> {
+        use sea_orm::sea_query::Expr;
+        for resource in PER_TYPE {
+            quota::Entity::update_many()
+                .col_expr(
+                    quota::Column::Resource,
+                    Expr::value(format!("{resource}_{new}")),
+                )
+                .filter(quota::Column::Resource.eq(format!("{resource}_{old}")))
+                .exec(&self.db)
+                .await?;
+        }
+        Ok(())
+    }
+
     /// Back to the defaults (admin).
     pub async fn reset_quotas(&self, caller: &Caller, project: &str) -> Result<()> {
         if !caller.is_admin {
@@ -166,5 +329,49 @@ impl Cinder {
             .exec(&self.db)
             .await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn refusals_name_the_first_key_passed() {
+        assert_eq!(
+            refusal("gigabytes_gold", 5, 1, 5).to_string(),
+            "VolumeSizeExceedsAvailableQuota: Requested volume or snapshot exceeds allowed gigabytes_gold quota. Requested 5G, quota is 5G and 1G has been consumed."
+        );
+        assert_eq!(
+            refusal("volumes_gold", 1, 1, 1).to_string(),
+            "VolumeLimitExceeded: Maximum number of volumes allowed (1) exceeded for quota 'volumes_gold'."
+        );
+        assert_eq!(
+            refusal("snapshots_gold", 1, 1, 1).to_string(),
+            "SnapshotLimitExceeded: Maximum number of snapshots allowed (1) exceeded"
+        );
+    }
+
+    #[test]
+    fn limits_as_the_schema_takes_them() {
+        assert_eq!(limit_value("volumes", &json!(5)).unwrap(), 5);
+        assert_eq!(limit_value("volumes", &json!("7")).unwrap(), 7);
+        assert_eq!(
+            limit_value("volumes", &json!(-2)).unwrap_err().to_string(),
+            "volumes must be >= -1"
+        );
+        assert_eq!(
+            limit_value("volumes", &json!("abc"))
+                .unwrap_err()
+                .to_string(),
+            "volumes must be an integer"
+        );
+        assert_eq!(
+            limit_value("volumes", &json!(2147483648u64))
+                .unwrap_err()
+                .to_string(),
+            "volumes must be <= 2147483647"
+        );
     }
 }

@@ -8,7 +8,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrde
 use serde::Deserialize;
 
 use super::{now, Caller, Cinder, CinderError, Result};
-use crate::db::entity::{snapshot, volume};
+use crate::db::entity::{snapshot, volume, volume_type};
 use crate::rpc;
 
 /// The `snapshot` object of a create request.
@@ -48,7 +48,19 @@ impl Cinder {
                 source.id, source.status
             )));
         }
-        self.check_quota(caller, false, source.size).await?;
+        let kind = volume_type::Entity::find_by_id(source.volume_type_id.as_str())
+            .one(&self.db)
+            .await?
+            .map(|t| t.name)
+            .unwrap_or_default();
+        self.check_quota(
+            caller,
+            super::quotas::Claim::Snapshot {
+                size: source.size,
+                kind: &kind,
+            },
+        )
+        .await?;
         let host = source.host.clone().ok_or_else(|| {
             CinderError::BadRequest(format!(
                 "Invalid volume: Volume {} has no backend.",

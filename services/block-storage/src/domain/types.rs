@@ -173,6 +173,7 @@ impl Cinder {
             return Err(CinderError::policy("volume_extension:types_manage"));
         }
         let mut row = self.volume_type(caller, Some(id)).await?;
+        let old_name = row.name.clone();
         if let Some(name) = request.name {
             row.name = name;
         }
@@ -185,6 +186,9 @@ impl Cinder {
         volume_type::Entity::update(volume_type::ActiveModel::from(row.clone()).reset_all())
             .exec(&self.db)
             .await?;
+        if row.name != old_name {
+            self.rename_type_quotas(&old_name, &row.name).await?;
+        }
         Ok(row)
     }
 

@@ -192,13 +192,20 @@ impl Cinder {
                 return Err(CinderError::BadRequest(source.too_small(size)));
             }
         }
-        self.check_quota(caller, true, size).await?;
         let wanted_type = request
             .volume_type
             .clone()
             .or_else(|| source.as_ref().map(|s| s.volume_type_id.clone()))
             .or_else(|| image.as_ref().and_then(|i| i.volume_type.clone()));
         let kind = self.volume_type(caller, wanted_type.as_deref()).await?;
+        self.check_quota(
+            caller,
+            super::quotas::Claim::Volume {
+                size,
+                kind: &kind.name,
+            },
+        )
+        .await?;
         let image_api_url = match &image {
             Some(_) => self.images.url().await?,
             None => String::new(),
