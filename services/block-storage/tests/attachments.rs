@@ -70,7 +70,7 @@ async fn attach_and_detach() {
             Method::POST,
             &attachments,
             &alice,
-            Some(json!({"attachment": {"volume_uuid": id, "instance_uuid": instance}})),
+            Some(json!({"attachment": {"volume_uuid": id, "instance_uuid": uuid::Uuid::new_v4().to_string()}})),
             v,
         )
         .await
@@ -350,4 +350,148 @@ async fn iscsi_backend_exports_attached_volumes() {
         !gone.status.success(),
         "the export ended with the attachment"
     );
+}
+
+fn message(resp: common::Resp) -> String {
+    resp.body.as_object().unwrap().values().next().unwrap()["message"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn multiattach_types_share_a_volume_between_instances() {
+    let cloud = Cloud::start().await;
+    let admin = cloud.identity.admin_persona().await;
+    let alice = cloud.identity.persona(&["member"]).await;
+    let v = Some("volume 3.44");
+    cloud
+        .send(
+            Method::POST,
+            &format!("/v3/{}/types", admin.project_id),
+            &admin,
+            Some(json!({"volume_type": {"name": "shared", "extra_specs": {"multiattach": "<is> True"}}})),
+            None,
+        )
+        .await
+        .expect(200);
+    let volumes = format!("/v3/{}/volumes", alice.project_id);
+    let attachments = format!("/v3/{}/attachments", alice.project_id);
+    let make = |kind: &'static str| {
+        let (cloud, alice, volumes) = (&cloud, &alice, volumes.clone());
+        async move {
+            let made = cloud
+                .send(
+                    Method::POST,
+                    &volumes,
+                    alice,
+                    Some(json!({"volume": {"size": 1, "volume_type": kind}})),
+                    None,
+                )
+                .await
+                .expect(202);
+            made.body["volume"]["id"].as_str().unwrap().to_string()
+        }
+    };
+    let connector = json!({"host": "compute-1", "initiator": "iqn.1993-08.org.debian:01:abc"});
+    let attach = |volume: String, instance: String, with_connector: bool| {
+        let (cloud, alice, attachments, connector) =
+            (&cloud, &alice, attachments.clone(), connector.clone());
+        async move {
+            let mut body =
+                json!({"attachment": {"volume_uuid": volume, "instance_uuid": instance}});
+            if with_connector {
+                body["attachment"]["connector"] = connector;
+            }
+            cloud
+                .send(Method::POST, &attachments, alice, Some(body), v)
+                .await
+        }
+    };
+    let complete = |attachment: String| {
+        let (cloud, alice, attachments) = (&cloud, &alice, attachments.clone());
+        async move {
+            cloud
+                .send(
+                    Method::POST,
+                    &format!("{attachments}/{attachment}/action"),
+                    alice,
+                    Some(json!({"os-complete": null})),
+                    v,
+                )
+                .await
+                .expect(204);
+        }
+    };
+    let detach = |attachment: String| {
+        let (cloud, alice, attachments) = (&cloud, &alice, attachments.clone());
+        async move {
+            cloud
+                .send(
+                    Method::DELETE,
+                    &format!("{attachments}/{attachment}"),
+                    alice,
+                    None,
+                    v,
+                )
+                .await
+                .expect(200);
+        }
+    };
+    let id_of = |resp: common::Resp| resp.body["attachment"]["id"].as_str().unwrap().to_string();
+
+    let shared = make("shared").await;
+    let volume = cloud.wait_status(&alice, &shared, "available").await;
+    assert_eq!(volume["multiattach"], true);
+    let (one, two, three) = (
+        uuid::Uuid::new_v4().to_string(),
+        uuid::Uuid::new_v4().to_string(),
+        uuid::Uuid::new_v4().to_string(),
+    );
+    let first = id_of(attach(shared.clone(), one.clone(), true).await.expect(200));
+    complete(first.clone()).await;
+    cloud.wait_status(&alice, &shared, "in-use").await;
+    // A second instance reserves the in-use volume; a third waits its turn.
+    let second = id_of(attach(shared.clone(), two.clone(), false).await.expect(200));
+    cloud.wait_status(&alice, &shared, "reserved").await;
+    let resp = attach(shared.clone(), three.clone(), false)
+        .await
+        .expect(400);
+    assert_eq!(
+        message(resp),
+        format!("Invalid volume: Volume {shared} status must be available or in-use or downloading to reserve, but the current status is reserved.")
+    );
+    cloud
+        .send(
+            Method::PUT,
+            &format!("{attachments}/{second}"),
+            &alice,
+            Some(json!({"attachment": {"connector": connector}})),
+            v,
+        )
+        .await
+        .expect(200);
+    complete(second.clone()).await;
+    let volume = cloud.wait_status(&alice, &shared, "in-use").await;
+    assert_eq!(volume["attachments"].as_array().unwrap().len(), 2);
+    detach(first).await;
+    let volume = cloud.wait_status(&alice, &shared, "in-use").await;
+    assert_eq!(volume["attachments"][0]["server_id"], two.as_str());
+    detach(second).await;
+    cloud.wait_status(&alice, &shared, "available").await;
+
+    // A plain volume serves one instance; the same instance may attach again.
+    let plain = make("__DEFAULT__").await;
+    let volume = cloud.wait_status(&alice, &plain, "available").await;
+    assert_eq!(volume["multiattach"], false);
+    let only = id_of(attach(plain.clone(), one.clone(), true).await.expect(200));
+    complete(only).await;
+    cloud.wait_status(&alice, &plain, "in-use").await;
+    let resp = attach(plain.clone(), two.clone(), false).await.expect(400);
+    assert_eq!(
+        message(resp),
+        format!("Invalid volume: Volume {plain} status must be available or downloading to reserve, but the current status is in-use.")
+    );
+    attach(plain.clone(), one, false).await.expect(200);
+    cloud.wait_status(&alice, &plain, "in-use").await;
 }

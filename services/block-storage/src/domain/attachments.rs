@@ -45,6 +45,44 @@ impl Cinder {
         Ok(result.rows_affected == 1)
     }
 
+    /// Marks the volume reserved for one more attachment: an available volume,
+    /// an in-use one of a multiattach type, or one already attached to
+    /// `instance` (which stays as it is).
+    async fn reserve(&self, volume: &volume::Model, instance: Option<&str>) -> Result<()> {
+        if volume.status.contains("error") {
+            return Err(CinderError::BadRequest(format!(
+                "Invalid volume: Volume attachments can not be created if the volume is in an error state. The Volume {} currently has a status of: {} ",
+                volume.id, volume.status
+            )));
+        }
+        let from: &[&str] = if volume.multiattach {
+            &["available", "in-use", "downloading"]
+        } else {
+            &["available", "downloading"]
+        };
+        if self.set_volume_status(&volume.id, from, "reserved").await? {
+            return Ok(());
+        }
+        if let Some(instance) = instance {
+            let same_instance = matches!(volume.status.as_str(), "in-use" | "reserved")
+                && attachment::Entity::find()
+                    .filter(attachment::Column::VolumeId.eq(volume.id.as_str()))
+                    .filter(attachment::Column::InstanceUuid.eq(instance))
+                    .one(&self.db)
+                    .await?
+                    .is_some();
+            if same_instance {
+                return Ok(());
+            }
+        }
+        Err(CinderError::BadRequest(format!(
+            "Invalid volume: Volume {} status must be {} to reserve, but the current status is {}.",
+            volume.id,
+            from.join(" or "),
+            volume.status
+        )))
+    }
+
     /// Reserves a volume for an instance; with a connector, exports it too.
     pub async fn create_attachment(
         &self,
@@ -59,15 +97,8 @@ impl Cinder {
                 volume.id
             )));
         }
-        if !self
-            .set_volume_status(&volume.id, &["available"], "reserved")
-            .await?
-        {
-            return Err(CinderError::BadRequest(format!(
-                "Invalid volume: Volume {} status must be available or downloading to reserve, but the current status is {}.",
-                volume.id, volume.status
-            )));
-        }
+        self.reserve(&volume, request.instance_uuid.as_deref())
+            .await?;
         let row = attachment::Model {
             id: uuid::Uuid::new_v4().to_string(),
             volume_id: volume.id.clone(),
@@ -231,8 +262,14 @@ impl Cinder {
             .filter(attachment::Column::VolumeId.eq(volume.id.as_str()))
             .all(&self.db)
             .await?;
-        let status = if others.iter().any(|a| a.status == "attached") {
+        // The remaining attachments decide, the furthest along first.
+        let has = |status: &str| others.iter().any(|a| a.status == status);
+        let status = if has("attached") {
             "in-use"
+        } else if has("attaching") {
+            "attaching"
+        } else if has("detaching") {
+            "detaching"
         } else if others.is_empty() {
             "available"
         } else {

@@ -44,6 +44,12 @@ pub fn extra_specs(kind: &volume_type::Model) -> BTreeMap<String, String> {
     serde_json::from_str(&kind.extra_specs).unwrap_or_default()
 }
 
+/// Whether volumes of `kind` may attach to several instances at once: only
+/// the extra spec `multiattach="<is> True"` says so.
+pub fn is_multiattach(kind: &volume_type::Model) -> bool {
+    extra_specs(kind).get("multiattach").map(String::as_str) == Some("<is> True")
+}
+
 impl Cinder {
     /// Whether `caller` may use `kind`: public, admin, or shared with its project.
     async fn may_use(&self, caller: &Caller, kind: &volume_type::Model) -> Result<bool> {

@@ -228,7 +228,7 @@ impl Cinder {
             volume_type_id: kind.id.clone(),
             provider_location: None,
             bootable: source.as_ref().is_some_and(|s| s.bootable),
-            multiattach: false,
+            multiattach: super::types::is_multiattach(&kind),
             metadata: serde_json::to_string(&request.metadata.unwrap_or_default())
                 .unwrap_or_default(),
             snapshot_id: request.snapshot_id.clone(),
