@@ -83,11 +83,11 @@ pub fn detail(
         })
         .collect();
     put("attachments", json!(attachments));
-    put("migration_status", Value::Null);
     put("os-vol-tenant-attr:tenant_id", json!(v.project_id));
     if admin {
+        put("migration_status", json!(v.migration_status));
         put("os-vol-host-attr:host", json!(v.host));
-        put("os-vol-mig-status-attr:migstat", Value::Null);
+        put("os-vol-mig-status-attr:migstat", json!(v.migration_status));
         put("os-vol-mig-status-attr:name_id", Value::Null);
     }
     if version >= ApiVersion::new(3, 13) {

@@ -72,6 +72,10 @@ impl Cinder {
         if let Some(answer) = self.legacy_attach(caller, id, name, args).await? {
             return Ok(answer);
         }
+        if name == "os-retype" {
+            self.retype(caller, id, args).await?;
+            return Ok((202, None));
+        }
         if let Some(answer) = self.image_action(caller, id, name, args, version).await? {
             return Ok(answer);
         }

@@ -10,6 +10,7 @@ pub mod image_api;
 mod legacy_attach;
 pub mod metadata;
 pub mod quotas;
+mod retype;
 mod revert;
 mod snapshot_actions;
 pub mod snapshots;

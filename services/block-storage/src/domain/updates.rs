@@ -45,6 +45,18 @@ impl ApiRpc {
                 Expr::value(update.provider_location.as_str()),
             );
         }
+        if !update.volume_type_id.is_empty() {
+            change = change.col_expr(
+                volume::Column::VolumeTypeId,
+                Expr::value(update.volume_type_id.as_str()),
+            );
+        }
+        if !update.migration_status.is_empty() {
+            change = change.col_expr(
+                volume::Column::MigrationStatus,
+                Expr::value(update.migration_status.as_str()),
+            );
+        }
         if update.bootable {
             change = change.col_expr(volume::Column::Bootable, Expr::value(true));
         }

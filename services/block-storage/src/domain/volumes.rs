@@ -233,6 +233,7 @@ impl Cinder {
                 .unwrap_or_default(),
             snapshot_id: request.snapshot_id.clone(),
             source_volid: request.source_volid.clone(),
+            migration_status: None,
             image_metadata: match (&image, &source) {
                 (Some(image), _) => serde_json::to_string(&image.metadata).ok(),
                 (None, Some(source)) => source.image_metadata.clone(),

@@ -7,14 +7,16 @@ mod select;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use ferrostack_proto::block_storage::{Capabilities, CreateVolume, Empty, Heartbeat, VolumeUpdate};
+use ferrostack_proto::block_storage::{
+    Capabilities, CreateVolume, Empty, Heartbeat, MigrateVolume, RetypeVolume, VolumeUpdate,
+};
 use ferrostack_rpc::{Handler, RemoteError, Request, RpcClient, ServerHandle, Transport};
 use prost::Message;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::BlockStorageConfig;
 use crate::rpc::{self, decode, remote};
-pub use select::select;
+pub use select::{select, suits};
 
 /// The binary name `os-services` shows for schedulers.
 pub const BINARY: &str = "cinder-scheduler";
@@ -74,6 +76,84 @@ impl Scheduler {
     }
 }
 
+impl Scheduler {
+    async fn report(
+        &self,
+        context: &ferrostack_rpc::Context,
+        update: VolumeUpdate,
+    ) -> Result<(), RemoteError> {
+        let _: Empty = self
+            .api
+            .call(context, None, rpc::VOLUME_UPDATE, &update)
+            .await
+            .map_err(|e| remote("Unavailable", e.to_string()))?;
+        Ok(())
+    }
+
+    /// Keeps the volume where it is when its backend suits the new type, or
+    /// asks its host to move it (policy on-demand); else the volume stays as it
+    /// was, its type unchanged.
+    async fn retype(&self, request: Request) -> Result<(), RemoteError> {
+        let retype: RetypeVolume = decode(&request.payload)?;
+        let Some(spec) = retype.volume else {
+            return Err(remote("Invalid", "retype without a volume"));
+        };
+        let context = request.context.unwrap_or_default();
+        let now = chrono::Utc::now().timestamp();
+        let (stays, destination) = {
+            let backends = self.backends.lock().expect("capabilities lock");
+            let stays = backends
+                .get(&spec.host)
+                .is_some_and(|c| suits(c, &spec, now, self.down_after, false));
+            let others = backends.values().filter(|c| c.host != spec.host);
+            let destination = select(others, &spec, now, self.down_after).map(|c| c.host.clone());
+            (stays, destination)
+        };
+        let done = |error: &str, migration_status: &str| VolumeUpdate {
+            id: spec.id.clone(),
+            status: retype.done_status.clone(),
+            error: error.into(),
+            migration_status: migration_status.into(),
+            ..VolumeUpdate::default()
+        };
+        if stays {
+            let update = VolumeUpdate {
+                volume_type_id: spec.volume_type_id.clone(),
+                ..done("", "")
+            };
+            return self.report(&context, update).await;
+        }
+        let refusal = if retype.migration_policy != "on-demand" {
+            Some("Retype requires migration but is not allowed.")
+        } else if retype.has_snapshots {
+            Some("Volume must not have snapshots.")
+        } else if retype.done_status != "available" {
+            Some("Attached volumes move with the compute service, which this cloud does not run.")
+        } else if destination.is_none() {
+            Some("No valid backend was found.")
+        } else {
+            None
+        };
+        if let Some(why) = refusal {
+            tracing::warn!(volume = spec.id, "retype failed: {why}");
+            return self.report(&context, done(why, "")).await;
+        }
+        let dest_host = destination.unwrap_or_default();
+        let migrate = MigrateVolume {
+            id: spec.id.clone(),
+            host: spec.host.clone(),
+            dest_host,
+            volume_type_id: spec.volume_type_id.clone(),
+            size_gb: spec.size_gb,
+            done_status: retype.done_status.clone(),
+        };
+        self.volume
+            .cast(&context, Some(&spec.host), rpc::MIGRATE_VOLUME, &migrate)
+            .await
+            .map_err(|e| remote("Unavailable", e.to_string()))
+    }
+}
+
 #[async_trait::async_trait]
 impl Handler for Scheduler {
     async fn handle(&self, request: Request) -> Result<bytes::Bytes, RemoteError> {
@@ -86,6 +166,7 @@ impl Handler for Scheduler {
                     .insert(capabilities.host.clone(), capabilities);
             }
             rpc::CREATE_VOLUME => self.create(request).await?,
+            rpc::RETYPE => self.retype(request).await?,
             other => return Err(remote("NotFound", format!("no method {other}"))),
         }
         Ok(Empty::default().encode_to_vec().into())

@@ -5,6 +5,22 @@
 
 use ferrostack_proto::block_storage::{Capabilities, VolumeSpec};
 
+/// Whether backend `c` suits `spec` at `now` (reports older than `down_after`
+/// seconds do not), with room for it when `need_room`.
+pub fn suits(
+    c: &Capabilities,
+    spec: &VolumeSpec,
+    now: i64,
+    down_after: i64,
+    need_room: bool,
+) -> bool {
+    let wanted_backend = spec.extra_specs.get("volume_backend_name");
+    now - c.reported_at <= down_after
+        && (spec.availability_zone.is_empty() || c.availability_zone == spec.availability_zone)
+        && wanted_backend.is_none_or(|name| &c.volume_backend_name == name)
+        && (!need_room || c.free_capacity_gb >= spec.size_gb as f64)
+}
+
 /// The backend for `spec` among `backends`, reports older than `down_after`
 /// seconds at `now` excluded.
 pub fn select<'a>(
@@ -13,14 +29,8 @@ pub fn select<'a>(
     now: i64,
     down_after: i64,
 ) -> Option<&'a Capabilities> {
-    let wanted_backend = spec.extra_specs.get("volume_backend_name");
     backends
-        .filter(|c| now - c.reported_at <= down_after)
-        .filter(|c| {
-            spec.availability_zone.is_empty() || c.availability_zone == spec.availability_zone
-        })
-        .filter(|c| wanted_backend.is_none_or(|name| &c.volume_backend_name == name))
-        .filter(|c| c.free_capacity_gb >= spec.size_gb as f64)
+        .filter(|c| suits(c, spec, now, down_after, true))
         .max_by(|a, b| {
             a.free_capacity_gb
                 .total_cmp(&b.free_capacity_gb)

@@ -29,6 +29,8 @@ pub trait Driver: Send + Sync {
     fn name(&self) -> &'static str;
     /// `file`, `iSCSI`, as Cinder's `storage_protocol`.
     fn storage_protocol(&self) -> &'static str;
+    /// The format of the volume files at [`Driver::path`]: `raw` or `qcow2`.
+    fn data_format(&self) -> &str;
     /// Creates an empty volume of `size_gb`; returns its provider location.
     async fn create(&self, volume_id: &str, size_gb: u64) -> Result<String, DriverError>;
     /// Creates a volume of `size_gb` holding a copy of snapshot `snapshot_id`.

@@ -125,6 +125,10 @@ impl Driver for FileDriver {
         "file"
     }
 
+    fn data_format(&self) -> &str {
+        &self.format
+    }
+
     async fn create(&self, volume_id: &str, size_gb: u64) -> Result<String, DriverError> {
         let path = self.path(volume_id);
         let path_text = path.display().to_string();

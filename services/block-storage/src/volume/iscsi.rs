@@ -203,6 +203,10 @@ impl Driver for IscsiDriver {
         "iSCSI"
     }
 
+    fn data_format(&self) -> &str {
+        self.files.data_format()
+    }
+
     async fn create(&self, volume_id: &str, size_gb: u64) -> Result<String, DriverError> {
         self.files.create(volume_id, size_gb).await?;
         Ok(self.location(volume_id))

@@ -1,11 +1,12 @@
 //! One manager per backend: RPC handler, periodic reports.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
 
 use ferrostack_proto::block_storage::{
     Capabilities, ConnectionInfo, ConnectionRequest, CreateVolume, DeleteVolume, Empty,
-    ExtendVolume, Heartbeat, SnapshotRequest, SnapshotUpdate, UploadImage, VolumeSpec,
-    VolumeUpdate,
+    ExtendVolume, Heartbeat, MigrateVolume, SnapshotRequest, SnapshotUpdate, UploadImage,
+    VolumeSpec, VolumeUpdate,
 };
 use ferrostack_rpc::{Handler, RemoteError, Request, RpcClient, ServerHandle, Transport};
 use prost::Message;
@@ -26,9 +27,11 @@ struct BackendManager {
     host: String,
     backend_name: String,
     zone: String,
-    driver: Box<dyn Driver>,
+    driver: Arc<dyn Driver>,
     api: RpcClient,
     images: Arc<ImageTransfer>,
+    /// Every backend of this volume role by `host@backend`, for migrations.
+    siblings: Arc<OnceLock<HashMap<String, Arc<dyn Driver>>>>,
 }
 
 impl BackendManager {
@@ -143,6 +146,63 @@ impl BackendManager {
             ..VolumeUpdate::default()
         })
         .await;
+    }
+
+    /// Moves a volume's data to a sibling backend of this host (a retype that
+    /// needs another backend), then drops it here.
+    async fn migrate(&self, request: MigrateVolume) {
+        let finished = |error: String, status: &str| VolumeUpdate {
+            id: request.id.clone(),
+            status: request.done_status.clone(),
+            migration_status: status.into(),
+            error,
+            ..VolumeUpdate::default()
+        };
+        self.report(VolumeUpdate {
+            id: request.id.clone(),
+            status: "retyping".into(),
+            migration_status: "migrating".into(),
+            ..VolumeUpdate::default()
+        })
+        .await;
+        let destination = self
+            .siblings
+            .get()
+            .and_then(|siblings| siblings.get(&request.dest_host))
+            .cloned();
+        let Some(destination) = destination else {
+            let why = format!(
+                "backend {} is on another volume host; volumes move only between the backends of one host",
+                request.dest_host
+            );
+            return self.report(finished(why, "error")).await;
+        };
+        let size = u64::try_from(request.size_gb).unwrap_or(0);
+        let source = self.driver.path(&request.id);
+        let copied = destination
+            .copy_image_to_volume(&request.id, size, &source, self.driver.data_format())
+            .await;
+        let update = match copied {
+            Ok(location) => {
+                if let Err(e) = self.driver.delete(&request.id, "").await {
+                    tracing::warn!(
+                        volume = request.id,
+                        "the migrated volume's old data stays: {e}"
+                    );
+                }
+                VolumeUpdate {
+                    host: request.dest_host.clone(),
+                    provider_location: location,
+                    volume_type_id: request.volume_type_id.clone(),
+                    ..finished(String::new(), "success")
+                }
+            }
+            Err(e) => {
+                let _ = destination.delete(&request.id, "").await;
+                finished(e.to_string(), "error")
+            }
+        };
+        self.report(update).await;
     }
 
     async fn extend(&self, request: ExtendVolume) {
@@ -319,6 +379,7 @@ impl Handler for BackendManager {
             rpc::UPLOAD_IMAGE => self.upload_image(decode(&request.payload)?, token).await,
             rpc::DELETE_VOLUME => self.delete(decode(&request.payload)?).await,
             rpc::EXTEND_VOLUME => self.extend(decode(&request.payload)?).await,
+            rpc::MIGRATE_VOLUME => self.migrate(decode(&request.payload)?).await,
             rpc::CREATE_SNAPSHOT => self.snapshot(decode(&request.payload)?, true).await,
             rpc::DELETE_SNAPSHOT => self.snapshot(decode(&request.payload)?, false).await,
             rpc::REVERT_TO_SNAPSHOT => self.revert(decode(&request.payload)?).await,
@@ -352,6 +413,7 @@ pub async fn start(
     let images = Arc::new(ImageTransfer::open(
         cfg.image_conversion_dir.join(&cfg.service.host),
     )?);
+    let siblings = Arc::new(OnceLock::new());
     let mut servers = Vec::new();
     let mut managers = Vec::new();
     for backend in &cfg.backends {
@@ -361,12 +423,13 @@ pub async fn start(
             zone: cfg.storage_zone.clone(),
             driver: match &backend.iscsi {
                 Some(options) => {
-                    Box::new(IscsiDriver::open(backend.dir.clone(), options.clone()).await?)
+                    Arc::new(IscsiDriver::open(backend.dir.clone(), options.clone()).await?)
                 }
-                None => Box::new(FileDriver::open(backend.dir.clone(), &backend.format)?),
+                None => Arc::new(FileDriver::open(backend.dir.clone(), &backend.format)?),
             },
             api: api.clone(),
             images: images.clone(),
+            siblings: siblings.clone(),
         });
         servers.push(
             transport
@@ -375,6 +438,12 @@ pub async fn start(
         );
         managers.push(manager);
     }
+    let _ = siblings.set(
+        managers
+            .iter()
+            .map(|m| (m.host.clone(), m.driver.clone()))
+            .collect(),
+    );
     let interval = cfg.report_interval;
     tokio::spawn(async move {
         loop {

@@ -28,6 +28,8 @@ pub struct Model {
     pub source_volid: Option<String>,
     /// JSON object of the image the volume was made from (`volume_image_metadata`).
     pub image_metadata: Option<String>,
+    /// `migrating`, `success` or `error` once a retype moved the volume.
+    pub migration_status: Option<String>,
     pub created_at: DateTime,
     pub updated_at: DateTime,
 }

@@ -1,0 +1,199 @@
+//! os-retype: a volume takes another type. The scheduler keeps it on its backend
+//! when that backend suits the new type; otherwise, with `migration_policy`
+//! `on-demand`, its host moves the data to one that does.
+
+use ferrostack_proto::block_storage::{RetypeVolume, VolumeSpec};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::Value;
+
+use super::quotas::Claim;
+use super::{now, Caller, Cinder, CinderError, Result};
+use crate::db::entity::volume;
+use crate::rpc;
+
+fn schema(field: &str, value: &Value, why: &str) -> CinderError {
+    let shown = match value {
+        Value::String(text) => text.clone(),
+        Value::Null => "None".into(),
+        other => other.to_string(),
+    };
+    CinderError::BadRequest(format!(
+        "Invalid input for field/attribute {field}. Value: {shown}. {why}"
+    ))
+}
+
+/// `(new_type, migration_policy)` of an os-retype body.
+fn retype_request(args: &Value) -> Result<(String, String)> {
+    let Some(fields) = args.as_object() else {
+        return Err(schema("os-retype", args, "It is not of type 'object'"));
+    };
+    if let Some(extra) = fields
+        .keys()
+        .find(|k| !matches!(k.as_str(), "new_type" | "migration_policy"))
+    {
+        return Err(schema(
+            "os-retype",
+            args,
+            &format!("Additional properties are not allowed ('{extra}' was unexpected)"),
+        ));
+    }
+    let new_type = match fields.get("new_type") {
+        Some(Value::String(name)) => name.clone(),
+        Some(other) => {
+            return Err(schema(
+                "new_type",
+                other,
+                &format!("{other} is not of type 'string'"),
+            ))
+        }
+        None => {
+            return Err(schema(
+                "os-retype",
+                args,
+                "'new_type' is a required property",
+            ))
+        }
+    };
+    let policy = match fields.get("migration_policy") {
+        None => "never".to_string(),
+        Some(Value::String(p)) if matches!(p.as_str(), "never" | "on-demand") => p.clone(),
+        Some(other) => {
+            let shown = match other {
+                Value::String(text) => format!("'{text}'"),
+                Value::Null => "None".into(),
+                other => other.to_string(),
+            };
+            return Err(schema(
+                "migration_policy",
+                other,
+                &format!("{shown} is not one of ['on-demand', 'never']"),
+            ));
+        }
+    };
+    Ok((new_type, policy))
+}
+
+impl Cinder {
+    /// Starts a retype (202); the scheduler and volume host finish it.
+    pub(crate) async fn retype(&self, caller: &Caller, id: &str, args: &Value) -> Result<()> {
+        let (new_type, policy) = retype_request(args)?;
+        let row = self.show_volume(caller, id).await?;
+        let kind = match self.volume_type(caller, Some(&new_type)).await {
+            Err(CinderError::NotFound(_)) if uuid::Uuid::parse_str(&new_type).is_err() => {
+                return Err(CinderError::NotFound(format!(
+                    "Volume type with name {new_type} could not be found."
+                )))
+            }
+            other => other?,
+        };
+        let multiattach = super::types::is_multiattach(&kind);
+        if multiattach != row.multiattach && row.status != "available" {
+            return Err(CinderError::BadRequest(format!(
+                "Invalid input received: Invalid volume_type passed, retypes affecting multiattach are only allowed on available volumes, the specified volume however currently has a status of: {}.",
+                row.status
+            )));
+        }
+        let snapshots = self.snapshots_of(id).await?;
+        self.check_quota(
+            caller,
+            Claim::Retype {
+                size: row.size,
+                snapshots: snapshots.len() as i64,
+                snapshot_gb: snapshots.iter().map(|s| s.size).sum(),
+                kind: &kind.name,
+            },
+        )
+        .await?;
+        let migrating = matches!(row.migration_status.as_deref(), Some("migrating"));
+        let claimed = volume::Entity::update_many()
+            .col_expr(volume::Column::Status, Expr::value("retyping"))
+            .col_expr(volume::Column::Multiattach, Expr::value(multiattach))
+            .col_expr(volume::Column::UpdatedAt, Expr::value(now()))
+            .filter(volume::Column::Id.eq(id))
+            .filter(volume::Column::Status.eq(row.status.as_str()))
+            .filter(volume::Column::VolumeTypeId.ne(kind.id.as_str()))
+            .exec(&self.db)
+            .await?;
+        if migrating
+            || !matches!(row.status.as_str(), "available" | "in-use")
+            || claimed.rows_affected != 1
+        {
+            if claimed.rows_affected == 1 {
+                self.restore(id, &row).await?;
+            }
+            return Err(CinderError::BadRequest("Invalid volume: Retype needs volume to be in available or in-use state, not be part of an active migration or a consistency group, requested type has to be different that the one from the volume, and for in-use volumes front-end qos specs cannot change.".into()));
+        }
+        let request = RetypeVolume {
+            volume: Some(VolumeSpec {
+                id: id.to_string(),
+                size_gb: row.size,
+                volume_type_id: kind.id.clone(),
+                extra_specs: super::types::extra_specs(&kind).into_iter().collect(),
+                availability_zone: row.availability_zone.clone(),
+                host: row.host.clone().unwrap_or_default(),
+                ..VolumeSpec::default()
+            }),
+            migration_policy: policy,
+            done_status: row.status.clone(),
+            has_snapshots: !snapshots.is_empty(),
+        };
+        if let Err(e) = self
+            .scheduler
+            .cast(&caller.rpc_context(), None, rpc::RETYPE, &request)
+            .await
+        {
+            tracing::error!(volume = id, "scheduler unreachable: {e}");
+            self.restore(id, &row).await?;
+            return Err(CinderError::Unavailable(format!(
+                "The scheduler is unreachable: {e}"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Puts back the status and multiattach flag a refused retype changed.
+    async fn restore(&self, id: &str, row: &volume::Model) -> Result<()> {
+        volume::Entity::update_many()
+            .col_expr(volume::Column::Status, Expr::value(row.status.as_str()))
+            .col_expr(volume::Column::Multiattach, Expr::value(row.multiattach))
+            .filter(volume::Column::Id.eq(id))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn retype_bodies() {
+        assert_eq!(
+            retype_request(&json!({"new_type": "gold"})).unwrap(),
+            ("gold".to_string(), "never".to_string())
+        );
+        assert_eq!(
+            retype_request(&json!({"new_type": "gold", "migration_policy": "on-demand"}))
+                .unwrap()
+                .1,
+            "on-demand"
+        );
+        assert_eq!(
+            retype_request(&json!({"new_type": "gold", "migration_policy": null}))
+                .unwrap_err()
+                .to_string(),
+            "Invalid input for field/attribute migration_policy. Value: None. None is not one of ['on-demand', 'never']"
+        );
+        assert!(retype_request(&json!({}))
+            .unwrap_err()
+            .to_string()
+            .ends_with("'new_type' is a required property"));
+        assert!(retype_request(&json!({"new_type": "g", "x": 1}))
+            .unwrap_err()
+            .to_string()
+            .ends_with("Additional properties are not allowed ('x' was unexpected)"));
+    }
+}

@@ -1,0 +1,271 @@
+//! os-retype: in place when the backend suits the new type, migrated to the
+//! other backend with `on-demand`, refused as Cinder refuses it.
+
+mod common;
+
+use common::Cloud;
+use ferrostack_identity::testing::Persona;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+const MARK: &[u8] = b"data that must survive the move";
+
+fn message(resp: common::Resp) -> String {
+    resp.body.as_object().unwrap().values().next().unwrap()["message"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+async fn make_type(cloud: &Cloud, admin: &Persona, name: &str, specs: Value) {
+    cloud
+        .send(
+            Method::POST,
+            &format!("/v3/{}/types", admin.project_id),
+            admin,
+            Some(json!({"volume_type": {"name": name, "extra_specs": specs}})),
+            None,
+        )
+        .await
+        .expect(200);
+}
+
+async fn retype(cloud: &Cloud, who: &Persona, id: &str, body: Value) -> common::Resp {
+    cloud
+        .send(
+            Method::POST,
+            &format!("/v3/{}/volumes/{id}/action", who.project_id),
+            who,
+            Some(json!({"os-retype": body})),
+            None,
+        )
+        .await
+}
+
+/// The volume as an admin sees it (host and migration status).
+async fn admin_view(cloud: &Cloud, admin: &Persona, id: &str) -> Value {
+    cloud
+        .send(
+            Method::GET,
+            &format!("/v3/{}/volumes/{id}", admin.project_id),
+            admin,
+            None,
+            None,
+        )
+        .await
+        .expect(200)
+        .body["volume"]
+        .clone()
+}
+
+/// The first bytes of volume `id`'s data on `backend`, whatever its format.
+fn data_on(cloud: &Cloud, backend: &str, id: &str) -> Vec<u8> {
+    let path = cloud
+        .env
+        .dir
+        .join("volumes")
+        .join(backend)
+        .join(format!("volume-{id}"));
+    let raw = cloud.env.dir.join(format!("read-{id}.raw"));
+    let status = std::process::Command::new("qemu-img")
+        .args(["convert", "-q", "-O", "raw"])
+        .arg(&path)
+        .arg(&raw)
+        .status()
+        .unwrap();
+    assert!(status.success(), "{}", path.display());
+    let mut data = std::fs::read(&raw).unwrap();
+    std::fs::remove_file(raw).unwrap();
+    data.truncate(MARK.len());
+    data
+}
+
+#[tokio::test]
+async fn retype_in_place_or_by_migration() {
+    let cloud = Cloud::start().await;
+    let admin = cloud.identity.admin_persona().await;
+    let alice = cloud.identity.persona(&["member"]).await;
+    make_type(
+        &cloud,
+        &admin,
+        "on-gold",
+        json!({"volume_backend_name": "gold"}),
+    )
+    .await;
+    make_type(
+        &cloud,
+        &admin,
+        "on-silver",
+        json!({"volume_backend_name": "silver"}),
+    )
+    .await;
+    make_type(&cloud, &admin, "plain", json!({})).await;
+    let made = cloud
+        .send(
+            Method::POST,
+            &format!("/v3/{}/volumes", alice.project_id),
+            &alice,
+            Some(json!({"volume": {"size": 1, "volume_type": "on-gold"}})),
+            None,
+        )
+        .await
+        .expect(202);
+    let id = made.body["volume"]["id"].as_str().unwrap().to_string();
+    cloud.wait_status(&alice, &id, "available").await;
+    {
+        use std::os::unix::fs::FileExt;
+        let path = cloud
+            .env
+            .dir
+            .join("volumes/gold")
+            .join(format!("volume-{id}"));
+        let file = std::fs::OpenOptions::new().write(true).open(path).unwrap();
+        file.write_at(MARK, 0).unwrap();
+    }
+
+    // Bad requests.
+    let resp = retype(&cloud, &alice, &id, json!({"new_type": "on-gold"}))
+        .await
+        .expect(400);
+    assert!(message(resp)
+        .starts_with("Invalid volume: Retype needs volume to be in available or in-use state"));
+    let resp = retype(&cloud, &alice, &id, json!({"new_type": "nope"}))
+        .await
+        .expect(404);
+    assert_eq!(
+        message(resp),
+        "Volume type with name nope could not be found."
+    );
+    let resp = retype(
+        &cloud,
+        &alice,
+        &id,
+        json!({"new_type": "plain", "migration_policy": null}),
+    )
+    .await
+    .expect(400);
+    assert_eq!(
+        message(resp),
+        "Invalid input for field/attribute migration_policy. Value: None. None is not one of ['on-demand', 'never']"
+    );
+
+    // gold suits `plain`: the volume stays, its type changes.
+    retype(&cloud, &alice, &id, json!({"new_type": "plain"}))
+        .await
+        .expect(202);
+    let volume = cloud.wait_status(&alice, &id, "available").await;
+    assert_eq!(volume["volume_type"], "plain");
+    // silver is needed and migration is not allowed: nothing changes.
+    retype(&cloud, &alice, &id, json!({"new_type": "on-silver"}))
+        .await
+        .expect(202);
+    let volume = cloud.wait_status(&alice, &id, "available").await;
+    assert_eq!(volume["volume_type"], "plain");
+    assert_eq!(
+        admin_view(&cloud, &admin, &id).await["os-vol-host-attr:host"],
+        "node1@gold"
+    );
+
+    // Per-type quotas count the move.
+    let quota = format!(
+        "/v3/{}/os-quota-sets/{}",
+        admin.project_id, alice.project_id
+    );
+    cloud
+        .send(
+            Method::PUT,
+            &quota,
+            &admin,
+            Some(json!({"quota_set": {"volumes_on-silver": 0}})),
+            None,
+        )
+        .await
+        .expect(200);
+    let resp = retype(
+        &cloud,
+        &alice,
+        &id,
+        json!({"new_type": "on-silver", "migration_policy": "on-demand"}),
+    )
+    .await
+    .expect(413);
+    assert_eq!(
+        message(resp),
+        "VolumeLimitExceeded: Maximum number of volumes allowed (0) exceeded for quota 'volumes_on-silver'."
+    );
+    cloud
+        .send(
+            Method::PUT,
+            &quota,
+            &admin,
+            Some(json!({"quota_set": {"volumes_on-silver": -1}})),
+            None,
+        )
+        .await
+        .expect(200);
+
+    // on-demand: the data moves to silver (a qcow2 backend).
+    retype(
+        &cloud,
+        &alice,
+        &id,
+        json!({"new_type": "on-silver", "migration_policy": "on-demand"}),
+    )
+    .await
+    .expect(202);
+    let volume = cloud.wait_status(&alice, &id, "available").await;
+    assert_eq!(volume["volume_type"], "on-silver");
+    let seen = admin_view(&cloud, &admin, &id).await;
+    assert_eq!(seen["os-vol-host-attr:host"], "node1@silver");
+    assert_eq!(seen["os-vol-mig-status-attr:migstat"], "success");
+    assert_eq!(seen["migration_status"], "success");
+    assert_eq!(data_on(&cloud, "silver", &id), MARK);
+    assert!(!cloud
+        .env
+        .dir
+        .join("volumes/gold")
+        .join(format!("volume-{id}"))
+        .exists());
+
+    // A volume with snapshots is not migrated.
+    cloud
+        .send(
+            Method::POST,
+            &format!("/v3/{}/snapshots", alice.project_id),
+            &alice,
+            Some(json!({"snapshot": {"volume_id": id}})),
+            None,
+        )
+        .await
+        .expect(202);
+    for _ in 0..100 {
+        let snaps = cloud
+            .send(
+                Method::GET,
+                &format!("/v3/{}/snapshots", alice.project_id),
+                &alice,
+                None,
+                None,
+            )
+            .await
+            .body;
+        if snaps["snapshots"][0]["status"] == "available" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    retype(
+        &cloud,
+        &alice,
+        &id,
+        json!({"new_type": "on-gold", "migration_policy": "on-demand"}),
+    )
+    .await
+    .expect(202);
+    let volume = cloud.wait_status(&alice, &id, "available").await;
+    assert_eq!(volume["volume_type"], "on-silver");
+    assert_eq!(
+        admin_view(&cloud, &admin, &id).await["os-vol-host-attr:host"],
+        "node1@silver"
+    );
+}
