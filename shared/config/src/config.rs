@@ -47,6 +47,21 @@ impl Config {
         Ok(config)
     }
 
+    /// Every value as an INI file that [`Config::load`] reads back (secrets
+    /// included: for handing a configuration to a child process).
+    pub fn to_ini(&self) -> String {
+        let mut text = String::new();
+        let mut current: Option<&str> = None;
+        for ((section, option), value) in &self.values {
+            if current != Some(section.as_str()) {
+                text.push_str(&format!("[{section}]\n"));
+                current = Some(section);
+            }
+            text.push_str(&format!("{option} = {value}\n"));
+        }
+        text
+    }
+
     /// Sets one value, replacing what files or the environment said.
     pub fn set(&mut self, section: &str, option: &str, value: impl Into<String>) {
         self.values
@@ -173,6 +188,21 @@ mod tests {
     const CONNECTION: Opt = Opt::new("database", "connection", "sqlite://x.db", "");
     const DEBUG: Opt = Opt::new("DEFAULT", "debug", "false", "");
     const SERVERS: Opt = Opt::new("cache", "memcache_servers", "", "");
+
+    #[test]
+    fn to_ini_reads_back_the_same() {
+        let mut config = Config::default();
+        config.set("database", "connection", "mysql://u:p@h/db");
+        config.set("DEFAULT", "debug", "true");
+        config.set("cache", "memcache_servers", "a:11211, b:11211");
+        let path = std::env::temp_dir().join(format!("ferro-ini-{}.conf", std::process::id()));
+        std::fs::write(&path, config.to_ini()).unwrap();
+        let back = Config::from_sources(&[path.clone()], []).unwrap();
+        std::fs::remove_file(path).unwrap();
+        assert_eq!(back.get(&CONNECTION), Some("mysql://u:p@h/db"));
+        assert_eq!(back.get(&DEBUG), Some("true"));
+        assert_eq!(back.get_list(&SERVERS), ["a:11211", "b:11211"]);
+    }
     const PASSWORD: Opt = Opt::secret("keystone_authtoken", "password", "");
 
     /// A config file removed when the guard drops.

@@ -73,16 +73,28 @@ impl TestEnv {
     pub async fn with_own_bus(service: &str) -> TestEnv {
         let mut env = TestEnv::new(service).await;
         if env_or("FERRO_TEST_TRANSPORT", "memory") == "rabbit" {
-            let vhost = format!("ferro-t-{}", uuid::Uuid::new_v4().simple());
-            rabbitmqctl(&format!("add_vhost {vhost}"));
-            rabbitmqctl(&format!("set_permissions -p {vhost} guest '.*' '.*' '.*'"));
-            let url = required("FERRO_TEST_RABBIT_URL");
-            let server = url.rsplit_once('/').map_or(url.as_str(), |(s, _)| s);
-            env.config
-                .set("DEFAULT", "transport_url", format!("{server}/{vhost}"));
-            env.own_vhost = Some(vhost);
+            env.use_own_vhost();
         }
         env
+    }
+
+    /// Like [`TestEnv::with_own_bus`], on RabbitMQ whatever the testkit's
+    /// transport: for roles that run in processes of their own.
+    pub async fn with_rabbit_bus(service: &str) -> TestEnv {
+        let mut env = TestEnv::new(service).await;
+        env.use_own_vhost();
+        env
+    }
+
+    fn use_own_vhost(&mut self) {
+        let vhost = format!("ferro-t-{}", uuid::Uuid::new_v4().simple());
+        rabbitmqctl(&format!("add_vhost {vhost}"));
+        rabbitmqctl(&format!("set_permissions -p {vhost} guest '.*' '.*' '.*'"));
+        let url = required("FERRO_TEST_RABBIT_URL");
+        let server = url.rsplit_once('/').map_or(url.as_str(), |(s, _)| s);
+        self.config
+            .set("DEFAULT", "transport_url", format!("{server}/{vhost}"));
+        self.own_vhost = Some(vhost);
     }
 }
 

@@ -29,6 +29,8 @@ pub struct Cloud {
     pub served: Served,
     pub env: TestEnv,
     _running: Vec<ferrostack_block_storage::Running>,
+    /// The volume role's own process, when it runs apart.
+    pub volume_process: Option<VolumeProcess>,
     stop: CancellationToken,
     pub http: reqwest::Client,
 }
@@ -49,6 +51,53 @@ impl Resp {
     pub fn expect(self, want: u16) -> Self {
         assert_eq!(self.status, want, "body: {}", self.body);
         self
+    }
+}
+
+/// `ferrostack-block-storage serve --role volume` with the environment's
+/// configuration; killed (SIGKILL) when dropped.
+pub struct VolumeProcess {
+    child: std::process::Child,
+    config: std::path::PathBuf,
+}
+
+impl VolumeProcess {
+    fn spawn(env: &TestEnv) -> VolumeProcess {
+        let config = env.dir.join("volume-role.conf");
+        std::fs::write(&config, env.config.to_ini()).expect("write the volume role's config");
+        VolumeProcess {
+            child: Self::start(&config),
+            config,
+        }
+    }
+
+    fn start(config: &std::path::Path) -> std::process::Child {
+        std::process::Command::new(env!("CARGO_BIN_EXE_ferrostack-block-storage"))
+            .arg("--config-file")
+            .arg(config)
+            .args(["serve", "--role", "volume"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("the volume role starts")
+    }
+
+    /// Kills the process at once, as a crash would.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts the volume role again after [`VolumeProcess::kill`].
+    pub fn restart(&mut self) {
+        self.kill();
+        self.child = Self::start(&self.config);
+    }
+}
+
+impl Drop for VolumeProcess {
+    fn drop(&mut self) {
+        self.kill();
     }
 }
 
@@ -121,9 +170,31 @@ impl Cloud {
         Self::start_groups(&[roles.unwrap_or_default()], ImageApi::None, configure).await
     }
 
+    /// The api and scheduler roles here, beside an image service, and the
+    /// volume role in a process of its own (the real binary) over RabbitMQ.
+    pub async fn with_volume_process() -> Cloud {
+        use ferrostack_block_storage::Role;
+        Self::start_full(
+            &[&[Role::Api, Role::Scheduler]],
+            ImageApi::Configured,
+            true,
+            |_| {},
+        )
+        .await
+    }
+
     async fn start_groups(
         groups: &[&[ferrostack_block_storage::Role]],
         images: ImageApi,
+        configure: impl FnOnce(&mut ferrostack_config::Config),
+    ) -> Cloud {
+        Self::start_full(groups, images, false, configure).await
+    }
+
+    async fn start_full(
+        groups: &[&[ferrostack_block_storage::Role]],
+        images: ImageApi,
+        volume_process: bool,
         configure: impl FnOnce(&mut ferrostack_config::Config),
     ) -> Cloud {
         let identity = TestCloud::start("block_storage").await;
@@ -134,7 +205,11 @@ impl Cloud {
                 (Some(served), Some(env))
             }
         };
-        let mut env = TestEnv::with_own_bus("block_storage").await;
+        let mut env = if volume_process {
+            TestEnv::with_rabbit_bus("block_storage").await
+        } else {
+            TestEnv::with_own_bus("block_storage").await
+        };
         env.config.set("DEFAULT", "enabled_backends", "gold,silver");
         env.config.set("DEFAULT", "report_interval", "1");
         env.config.set("DEFAULT", "host", "node1");
@@ -160,6 +235,7 @@ impl Cloud {
         let cinder = running[0].api.clone().unwrap();
         let served =
             ferrostack_testkit::serve(ferrostack_block_storage::api_service(cinder).unwrap()).await;
+        let volume_process = volume_process.then(|| VolumeProcess::spawn(&env));
         let cloud = Cloud {
             identity,
             image,
@@ -167,13 +243,15 @@ impl Cloud {
             served,
             env,
             _running: running,
+            volume_process,
             stop,
             http: reqwest::Client::new(),
         };
         // Both volume managers reported in (when they run).
-        let expected = if groups
-            .iter()
-            .any(|g| g.contains(&ferrostack_block_storage::Role::Volume))
+        let expected = if cloud.volume_process.is_some()
+            || groups
+                .iter()
+                .any(|g| g.contains(&ferrostack_block_storage::Role::Volume))
         {
             3
         } else {

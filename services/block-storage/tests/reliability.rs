@@ -1,0 +1,137 @@
+//! A volume role in its own process, killed mid-operation: RabbitMQ hands the
+//! unfinished request to the restarted role, and the volume ends available or
+//! deleted, never stuck.
+
+mod common;
+
+use std::time::Duration;
+
+use common::Cloud;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+const MARK: &[u8] = b"written before the crash";
+
+#[tokio::test]
+async fn a_volume_role_killed_mid_create_or_down_for_a_delete_finishes_after_restart() {
+    let mut cloud = Cloud::with_volume_process().await;
+    let alice = cloud.identity.persona(&["member"]).await;
+
+    // An image large enough that its download is still running when we kill.
+    let glance = cloud.image.as_ref().unwrap().url("/v2/images");
+    let image: Value = cloud
+        .http
+        .post(&glance)
+        .header("X-Auth-Token", &alice.token)
+        .json(&json!({"name": "big", "disk_format": "raw", "container_format": "bare"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let image_id = image["id"].as_str().unwrap().to_string();
+    let mut data = vec![0u8; 512 << 20];
+    data[..MARK.len()].copy_from_slice(MARK);
+    let uploaded = cloud
+        .http
+        .put(format!("{glance}/{image_id}/file"))
+        .header("X-Auth-Token", &alice.token)
+        .header("Content-Type", "application/octet-stream")
+        .body(data)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(uploaded.status(), 204);
+
+    let made = cloud
+        .send(
+            Method::POST,
+            &format!("/v3/{}/volumes", alice.project_id),
+            &alice,
+            Some(json!({"volume": {"size": 1, "imageRef": image_id}})),
+            None,
+        )
+        .await
+        .expect(202);
+    let id = made.body["volume"]["id"].as_str().unwrap().to_string();
+    let path = format!("/v3/{}/volumes/{id}", alice.project_id);
+    let mut seen = Vec::new();
+    for _ in 0..1000 {
+        let status = cloud
+            .send(Method::GET, &path, &alice, None, None)
+            .await
+            .body["volume"]["status"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        if seen.last() != Some(&status) {
+            seen.push(status.clone());
+        }
+        if status == "downloading" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(
+        seen.last().map(String::as_str),
+        Some("downloading"),
+        "{seen:?}"
+    );
+    cloud.volume_process.as_mut().unwrap().kill();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let stuck = cloud
+        .send(Method::GET, &path, &alice, None, None)
+        .await
+        .body;
+    assert_eq!(stuck["volume"]["status"], "downloading");
+    cloud.volume_process.as_mut().unwrap().restart();
+    let volume = cloud.wait_status(&alice, &id, "available").await;
+    assert_eq!(volume["bootable"], "true");
+    let file = cloud
+        .env
+        .dir
+        .join("volumes")
+        .join("gold")
+        .join(format!("volume-{id}"));
+    let file = if file.exists() {
+        file
+    } else {
+        cloud
+            .env
+            .dir
+            .join("volumes")
+            .join("silver")
+            .join(format!("volume-{id}"))
+    };
+    let raw = cloud.env.dir.join("check.raw");
+    let status = std::process::Command::new("qemu-img")
+        .args(["convert", "-q", "-O", "raw"])
+        .arg(&file)
+        .arg(&raw)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let head = std::fs::read(&raw).unwrap();
+    assert_eq!(&head[..MARK.len()], MARK);
+    std::fs::remove_file(raw).unwrap();
+    // The killed role's scratch download is gone.
+    let scratch = cloud.env.dir.join("conversion").join("node1");
+    assert_eq!(std::fs::read_dir(&scratch).unwrap().count(), 0);
+
+    // Down while a delete is asked: the request waits for the role.
+    cloud.volume_process.as_mut().unwrap().kill();
+    cloud
+        .send(Method::DELETE, &path, &alice, None, None)
+        .await
+        .expect(202);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let waiting = cloud
+        .send(Method::GET, &path, &alice, None, None)
+        .await
+        .body;
+    assert_eq!(waiting["volume"]["status"], "deleting");
+    cloud.volume_process.as_mut().unwrap().restart();
+    cloud.wait_status(&alice, &id, "gone").await;
+    assert!(!file.exists());
+}
