@@ -197,7 +197,7 @@ mod tests {
         config.set("cache", "memcache_servers", "a:11211, b:11211");
         let path = std::env::temp_dir().join(format!("ferro-ini-{}.conf", std::process::id()));
         std::fs::write(&path, config.to_ini()).unwrap();
-        let back = Config::from_sources(&[path.clone()], []).unwrap();
+        let back = Config::from_sources(std::slice::from_ref(&path), []).unwrap();
         std::fs::remove_file(path).unwrap();
         assert_eq!(back.get(&CONNECTION), Some("mysql://u:p@h/db"));
         assert_eq!(back.get(&DEBUG), Some("true"));
