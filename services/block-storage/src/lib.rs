@@ -6,6 +6,7 @@ pub mod api;
 pub mod config;
 pub mod db;
 pub mod domain;
+pub mod policies;
 pub mod rpc;
 pub mod scheduler;
 pub mod volume;
@@ -51,7 +52,7 @@ pub async fn start(
         if cfg.database.auto_migrate {
             ferrostack_db::migrate::<db::Migrator>(&db).await?;
         }
-        let cinder = Cinder::new(cfg.clone(), db, transport.clone());
+        let cinder = Cinder::new(cfg.clone(), db, transport.clone())?;
         cinder.ensure_default_type().await?;
         cinder.spawn_sweeper(shutdown.clone());
         let server = transport

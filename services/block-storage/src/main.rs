@@ -34,6 +34,17 @@ enum Command {
         #[command(subcommand)]
         action: DbAction,
     },
+    /// Policy tools.
+    Policy {
+        #[command(subcommand)]
+        action: PolicyAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum PolicyAction {
+    /// Print the default policies as YAML.
+    Defaults,
 }
 
 #[derive(Subcommand)]
@@ -61,6 +72,15 @@ async fn main() -> anyhow::Result<()> {
         } => {
             let db = ferrostack_db::connect(&cfg.database).await?;
             ferrostack_db::migrate::<ferrostack_block_storage::db::Migrator>(&db).await?;
+            Ok(())
+        }
+        Command::Policy {
+            action: PolicyAction::Defaults,
+        } => {
+            print!(
+                "{}",
+                ferrostack_policy::defaults_yaml(ferrostack_block_storage::policies::DEFAULTS)
+            );
             Ok(())
         }
     }

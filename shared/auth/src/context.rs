@@ -91,6 +91,7 @@ impl AuthContext {
             roles: self.roles.clone(),
             system_scope: self.system_scope.clone(),
             is_admin_project: self.is_admin_project,
+            is_admin: false,
         }
     }
 }

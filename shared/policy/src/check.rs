@@ -17,6 +17,11 @@ pub enum Check {
     Or(Vec<Check>),
 }
 
+/// A boolean as Python prints it.
+fn python_bool(value: bool) -> String {
+    if value { "True" } else { "False" }.to_string()
+}
+
 /// What the caller's token says, as keystonemiddleware hands it to oslo.policy.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Credentials {
@@ -30,6 +35,9 @@ pub struct Credentials {
     /// `Some("all")` for system-scoped tokens.
     pub system_scope: Option<String>,
     pub is_admin_project: bool,
+    /// The service's own verdict on the caller (its `context_is_admin` rule), as
+    /// oslo.context's `is_admin` for `is_admin:True` checks.
+    pub is_admin: bool,
 }
 
 impl Credentials {
@@ -45,14 +53,8 @@ impl Credentials {
             "project_domain_id" => or_none(&self.project_domain_id),
             "domain_id" => or_none(&self.domain_id),
             "system_scope" => or_none(&self.system_scope),
-            "is_admin_project" => Some(
-                if self.is_admin_project {
-                    "True"
-                } else {
-                    "False"
-                }
-                .to_string(),
-            ),
+            "is_admin_project" => Some(python_bool(self.is_admin_project)),
+            "is_admin" => Some(python_bool(self.is_admin)),
             "token.user.id" => self.user_id.clone(),
             "token.user.domain.id" => self.user_domain_id.clone(),
             "token.project.id" => self.project_id.clone(),

@@ -15,14 +15,6 @@ use crate::db::entity::service;
 use crate::domain::{Caller, CinderError, Result};
 
 /// Only admins read other projects' quotas.
-fn may_read(caller: &Caller, target: &str) -> Result<()> {
-    if caller.is_admin || caller.project() == target {
-        Ok(())
-    } else {
-        Err(CinderError::policy("volume_extension:quotas:show"))
-    }
-}
-
 async fn quota_set(cinder: &AppState, target: &str, usage: bool) -> Result<Value> {
     let limits = cinder.limits_of(target).await?;
     let used = cinder.usage_of(target).await?;
@@ -49,7 +41,7 @@ async fn show(
     Path((_project_id, target)): Path<(String, String)>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response> {
-    may_read(&caller, &target)?;
+    cinder.authorize(&caller, "volume_extension:quotas:show", &target)?;
     let usage = raw.as_deref().unwrap_or("").split('&').any(|p| {
         matches!(
             p.to_ascii_lowercase().as_str(),
@@ -126,6 +118,7 @@ async fn reset(
     params(("project_id" = String, Path, description = "Project id")),
     responses((status = 200, description = "Limits")))]
 async fn limits(State(cinder): State<AppState>, caller: Caller) -> Result<Response> {
+    cinder.authorize(&caller, "limits_extension:used_limits", caller.project())?;
     let limits = cinder.limits_of(caller.project()).await?;
     let used = cinder.usage_of(caller.project()).await?;
     let limit = |k: &str| limits.get(k).copied().unwrap_or(-1);

@@ -44,7 +44,10 @@ pub fn detail(
     version: ApiVersion,
     admin: bool,
 ) -> Value {
-    let metadata: Value = serde_json::from_str(&v.metadata).unwrap_or_else(|_| json!({}));
+    let mut metadata: Value = serde_json::from_str(&v.metadata).unwrap_or_else(|_| json!({}));
+    if let (Some(readonly), Some(shown)) = (&v.readonly, metadata.as_object_mut()) {
+        shown.insert("readonly".into(), json!(readonly));
+    }
     let mut body = Map::new();
     let mut put = |k: &str, value: Value| {
         body.insert(k.to_string(), value);

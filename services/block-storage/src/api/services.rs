@@ -10,16 +10,14 @@ use utoipa_axum::routes;
 
 use super::AppState;
 use crate::db::entity::service;
-use crate::domain::{Caller, CinderError, Result};
+use crate::domain::{Caller, Result};
 
 /// List block-storage services and whether they are up.
 #[utoipa::path(get, path = "/v3/{project_id}/os-services", tag = "services", operation_id = "list_services",
     params(("project_id" = String, Path, description = "Project id")),
     responses((status = 200, description = "Services"), (status = 403)))]
 async fn list(State(cinder): State<AppState>, caller: Caller) -> Result<Response> {
-    if !caller.is_admin {
-        return Err(CinderError::policy("volume_extension:services:index"));
-    }
+    cinder.authorize(&caller, "volume_extension:services:index", caller.project())?;
     let now = chrono::Utc::now().naive_utc();
     let down_after = chrono::Duration::from_std(cinder.cfg.service_down_time).unwrap_or_default();
     let services: Vec<_> = service::Entity::find()

@@ -89,6 +89,7 @@ async fn show(
     Path((_project_id, type_id)): Path<(String, String)>,
 ) -> Result<Response> {
     let kind = cinder.volume_type(&caller, Some(&type_id)).await?;
+    cinder.authorize(&caller, "volume_extension:type_get", caller.project())?;
     Ok(axum::Json(json!({"volume_type": view(&kind, caller.is_admin)})).into_response())
 }
 

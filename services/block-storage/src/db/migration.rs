@@ -206,13 +206,15 @@ impl MigrationName for VolumeSources {
 impl MigrationTrait for VolumeSources {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         // One column per statement: SQLite alters a column at a time. Volumes
-        // keep their sources and migration state; snapshots their
+        // keep their sources, migration state and readonly flag (`True` or
+        // `False`, as Cinder's admin metadata); snapshots their
         // driver-reported progress.
         for column in [
             string("snapshot_id", 36),
             string("source_volid", 36),
             text("image_metadata"),
             string("migration_status", 32),
+            string("readonly", 8),
         ] {
             m.alter_table(
                 Table::alter()

@@ -7,6 +7,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::Value;
 
+use super::schema::{boolean, python_repr, schema_error};
 use super::volumes::size_of;
 use super::{Caller, Cinder, CinderError, Result};
 use crate::db::entity::volume;
@@ -45,6 +46,32 @@ fn bool_like(value: &Value) -> Option<bool> {
             _ => None,
         },
         _ => None,
+    }
+}
+
+/// The `readonly` of an os-update_readonly_flag body.
+fn readonly_flag(args: &Value) -> Result<bool> {
+    let Some(fields) = args.as_object() else {
+        return Err(schema_error(
+            "os-update_readonly_flag",
+            args,
+            &format!("{} is not of type 'object'", python_repr(args)),
+        ));
+    };
+    if let Some(extra) = fields.keys().find(|k| k.as_str() != "readonly") {
+        return Err(schema_error(
+            "os-update_readonly_flag",
+            args,
+            &format!("Additional properties are not allowed ('{extra}' was unexpected)"),
+        ));
+    }
+    match fields.get("readonly") {
+        None => Err(schema_error(
+            "os-update_readonly_flag",
+            args,
+            "'readonly' is a required property",
+        )),
+        given => boolean("readonly", given),
     }
 }
 
@@ -93,10 +120,22 @@ impl Cinder {
         match name {
             "os-reset_status" => self.reset_status(caller, id, args).await.map(|()| 202),
             "os-force_delete" => {
-                if !caller.is_admin {
-                    return Err(CinderError::policy("volume_extension:volume_admin_actions:force_delete"));
-                }
+                self.authorize(caller, "volume_extension:volume_admin_actions:force_delete", caller.project())?;
                 self.force_delete(caller, id).await.map(|()| 202)
+            }
+            "os-update_readonly_flag" => {
+                let readonly = readonly_flag(args)?;
+                let row = self.show_volume(caller, id).await?;
+                self.authorize(caller, "volume:update_readonly_flag", &row.project_id)?;
+                if row.status != "available" {
+                    return Err(CinderError::BadRequest(format!(
+                        "Invalid volume: Volume {id} status must be available to update readonly flag, but current status is: {}.",
+                        row.status
+                    )));
+                }
+                let flag = if readonly { "True" } else { "False" };
+                self.write(id, volume::Column::Readonly, flag).await?;
+                Ok(202)
             }
             "os-set_bootable" => {
                 let bootable = args
@@ -108,7 +147,8 @@ impl Cinder {
                             args.get("bootable").cloned().unwrap_or(Value::Null)
                         ))
                     })?;
-                self.show_volume(caller, id).await?;
+                let row = self.show_volume(caller, id).await?;
+                self.authorize(caller, "volume:update", &row.project_id)?;
                 self.write(id, volume::Column::Bootable, bootable).await?;
                 Ok(200)
             }
@@ -146,6 +186,12 @@ impl Cinder {
     ) -> Result<()> {
         let new_size = size_of("new_size", args.get("new_size"))?;
         let row = self.show_volume(caller, id).await?;
+        let rule = if row.status == "in-use" {
+            "volume:extend_attached_volume"
+        } else {
+            "volume:extend"
+        };
+        self.authorize(caller, rule, &row.project_id)?;
         let expected = if attached_ok && row.status == "in-use" {
             "in-use"
         } else {
@@ -200,11 +246,11 @@ impl Cinder {
     }
 
     async fn reset_status(&self, caller: &Caller, id: &str, args: &Value) -> Result<()> {
-        if !caller.is_admin {
-            return Err(CinderError::policy(
-                "volume_extension:volume_admin_actions:reset_status",
-            ));
-        }
+        self.authorize(
+            caller,
+            "volume_extension:volume_admin_actions:reset_status",
+            caller.project(),
+        )?;
         self.show_volume(caller, id).await?;
         if let Some(status) = args.get("status") {
             let status = status

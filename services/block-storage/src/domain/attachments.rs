@@ -90,7 +90,11 @@ impl Cinder {
         request: AttachmentCreate,
     ) -> Result<attachment::Model> {
         let volume = self.show_volume(caller, &request.volume_uuid).await?;
-        let mode = request.mode.unwrap_or_else(|| "rw".into());
+        self.authorize(caller, "volume:attachment_create", &volume.project_id)?;
+        let readonly = volume.readonly.as_deref() == Some("True");
+        let mode = request
+            .mode
+            .unwrap_or_else(|| if readonly { "ro" } else { "rw" }.into());
         if mode != "rw" && mode != "ro" {
             return Err(CinderError::BadRequest(format!(
                 "Invalid input received: Invalid attachment mode '{mode}' for volume {}.",
@@ -206,6 +210,7 @@ impl Cinder {
         connector: Value,
     ) -> Result<attachment::Model> {
         let row = self.show_attachment(caller, id).await?;
+        self.authorize(caller, "volume:attachment_update", &row.project_id)?;
         if !connector.is_object() {
             return Err(CinderError::BadRequest(
                 "Invalid input for field/attribute connector. Value: None. None is not of type 'object'".into(),
@@ -218,6 +223,7 @@ impl Cinder {
     /// `os-complete` (3.44): the instance uses the volume now.
     pub async fn complete_attachment(&self, caller: &Caller, id: &str) -> Result<()> {
         let mut row = self.show_attachment(caller, id).await?;
+        self.authorize(caller, "volume:attachment_complete", &row.project_id)?;
         row.status = "attached".into();
         row.attached_at = Some(now());
         attachment::ActiveModel::from(row.clone())
@@ -237,6 +243,7 @@ impl Cinder {
     /// when it was the last one.
     pub async fn delete_attachment(&self, caller: &Caller, id: &str) -> Result<()> {
         let row = self.show_attachment(caller, id).await?;
+        self.authorize(caller, "volume:attachment_delete", &row.project_id)?;
         let volume = self.show_volume(caller, &row.volume_id).await?;
         if let (Some(connector), Some(host)) = (&row.connector, &volume.host) {
             let ask = ConnectionRequest {

@@ -10,6 +10,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{json, Map, Value};
 
+use super::schema::{boolean, one_of, python_repr, schema_error};
 use super::{now, Caller, Cinder, CinderError, Result};
 use crate::db::entity::{volume, volume_type};
 use crate::rpc;
@@ -31,67 +32,6 @@ const CORE_PROPERTIES: &[&str] = &[
 ];
 /// Prefixes of image properties the image service reserves for itself.
 const RESERVED_PREFIXES: &[&str] = &["os_glance", "img_signature", "signature_verified"];
-const TRUE_WORDS: &[&str] = &[
-    "True", "TRUE", "true", "1", "ON", "On", "on", "YES", "Yes", "yes", "y", "t",
-];
-const FALSE_WORDS: &[&str] = &[
-    "False", "FALSE", "false", "0", "OFF", "Off", "off", "NO", "No", "no", "n", "f",
-];
-
-fn schema_error(field: &str, value: &Value, why: &str) -> CinderError {
-    let shown = match value {
-        Value::String(text) => text.clone(),
-        other => other.to_string(),
-    };
-    CinderError::BadRequest(format!(
-        "Invalid input for field/attribute {field}. Value: {shown}. {why}"
-    ))
-}
-
-/// A boolean as Cinder's `boolean` parameter type takes it.
-fn boolean(field: &str, value: Option<&Value>) -> Result<bool> {
-    match value {
-        None => Ok(false),
-        Some(Value::Bool(b)) => Ok(*b),
-        Some(Value::String(s)) if TRUE_WORDS.contains(&s.as_str()) => Ok(true),
-        Some(Value::String(s)) if FALSE_WORDS.contains(&s.as_str()) => Ok(false),
-        Some(other) => Err(schema_error(
-            field,
-            other,
-            &format!(
-                "{} is not one of [True, 'True', 'TRUE', 'true', '1', 'ON', 'On', 'on', 'YES', 'Yes', 'yes', 'y', 't', False, 'False', 'FALSE', 'false', '0', 'OFF', 'Off', 'off', 'NO', 'No', 'no', 'n', 'f']",
-                python_repr(other)
-            ),
-        )),
-    }
-}
-
-/// How Python shows a JSON value in a jsonschema message.
-fn python_repr(value: &Value) -> String {
-    match value {
-        Value::String(text) => format!("'{text}'"),
-        Value::Null => "None".into(),
-        Value::Bool(true) => "True".into(),
-        Value::Bool(false) => "False".into(),
-        other => other.to_string(),
-    }
-}
-
-fn one_of(field: &str, value: Option<&Value>, allowed: &[&str], default: &str) -> Result<String> {
-    match value {
-        None => Ok(default.to_string()),
-        Some(Value::String(text)) if allowed.contains(&text.as_str()) => Ok(text.clone()),
-        Some(other) => {
-            let list: Vec<String> = allowed.iter().map(|a| format!("'{a}'")).collect();
-            Err(schema_error(
-                field,
-                other,
-                &format!("{} is not one of [{}]", python_repr(other), list.join(", ")),
-            ))
-        }
-    }
-}
-
 /// What an os-volume_upload_image asks for.
 struct UploadRequest {
     image_name: String,
@@ -268,11 +208,18 @@ impl Cinder {
     ) -> Result<Value> {
         let request = upload_request(args, version)?;
         let row = self.show_volume(caller, id).await?;
+        self.authorize(
+            caller,
+            "volume_extension:volume_actions:upload_image",
+            &row.project_id,
+        )?;
         if let Some((visibility, _)) = &request.visibility {
-            if visibility == "public" && !caller.is_admin {
-                return Err(CinderError::policy(
+            if visibility == "public" {
+                self.authorize(
+                    caller,
                     "volume_extension:volume_actions:upload_public",
-                ));
+                    &row.project_id,
+                )?;
             }
         }
         let force = request.force && self.cfg.enable_force_upload;
@@ -374,6 +321,11 @@ impl Cinder {
 
     async fn image_metadata(&self, caller: &Caller, id: &str) -> Result<BTreeMap<String, String>> {
         let row = self.show_volume(caller, id).await?;
+        self.authorize(
+            caller,
+            "volume_extension:volume_image_metadata:show",
+            &row.project_id,
+        )?;
         row.image_metadata
             .as_deref()
             .and_then(|text| serde_json::from_str(text).ok())
@@ -397,9 +349,16 @@ impl Cinder {
         Ok(())
     }
 
-    /// A volume whose metadata may change now.
-    async fn changeable(&self, caller: &Caller, id: &str, verb: &str) -> Result<volume::Model> {
+    /// A volume whose image metadata `rule` lets the caller change now.
+    async fn changeable(
+        &self,
+        caller: &Caller,
+        id: &str,
+        rule: &str,
+        verb: &str,
+    ) -> Result<volume::Model> {
         let row = self.show_volume(caller, id).await?;
+        self.authorize(caller, rule, &row.project_id)?;
         if matches!(row.status.as_str(), "uploading" | "maintenance") {
             return Err(CinderError::BadRequest(format!(
                 "Invalid volume: {verb} volume metadata is not allowed for volumes in {} status.",
@@ -457,7 +416,14 @@ impl Cinder {
             }
             metadata.insert(key.clone(), text.to_string());
         }
-        let row = self.changeable(caller, id, "Updating").await?;
+        let row = self
+            .changeable(
+                caller,
+                id,
+                "volume_extension:volume_image_metadata:set",
+                "Updating",
+            )
+            .await?;
         let mut current: BTreeMap<String, String> = row
             .image_metadata
             .as_deref()
@@ -489,7 +455,14 @@ impl Cinder {
                 ))
             }
         };
-        let row = self.changeable(caller, id, "Deleting").await?;
+        let row = self
+            .changeable(
+                caller,
+                id,
+                "volume_extension:volume_image_metadata:remove",
+                "Deleting",
+            )
+            .await?;
         let mut current: BTreeMap<String, String> = row
             .image_metadata
             .as_deref()

@@ -27,6 +27,25 @@ impl Cinder {
         name: &str,
         args: &Value,
     ) -> Result<Option<(u16, Option<Value>)>> {
+        const LEGACY: &[&str] = &[
+            "os-reserve",
+            "os-unreserve",
+            "os-begin_detaching",
+            "os-roll_detaching",
+            "os-initialize_connection",
+            "os-terminate_connection",
+            "os-attach",
+            "os-detach",
+        ];
+        if !LEGACY.contains(&name) {
+            return Ok(None);
+        }
+        let volume = self.show_volume(caller, id).await?;
+        self.authorize(
+            caller,
+            &format!("volume_extension:volume_actions:{}", &name[3..]),
+            &volume.project_id,
+        )?;
         let transitions: &[(&str, &[&str], &str)] = &[
             ("os-reserve", &["available"], "attaching"),
             ("os-unreserve", &["attaching"], "available"),

@@ -32,6 +32,15 @@ impl Owner {
         }
     }
 
+    /// The policy rule of reading (`get`), changing (`update`) or removing
+    /// (`delete`) this owner's metadata.
+    fn rule(self, verb: &str) -> String {
+        match self {
+            Owner::Volume => format!("volume:{verb}_volume_metadata"),
+            Owner::Snapshot => format!("volume:{verb}_snapshot_metadata"),
+        }
+    }
+
     /// The error of a key `id` does not have.
     pub fn no_key(self, id: &str, key: &str) -> CinderError {
         CinderError::NotFound(format!(
@@ -73,10 +82,28 @@ impl Cinder {
         owner: Owner,
         id: &str,
     ) -> Result<BTreeMap<String, String>> {
-        let text = match owner {
-            Owner::Volume => self.show_volume(caller, id).await?.metadata,
-            Owner::Snapshot => self.show_snapshot(caller, id).await?.metadata,
+        self.metadata_for(caller, owner, id, "get").await
+    }
+
+    /// The metadata of `owner` `id` when the caller may `verb` it.
+    async fn metadata_for(
+        &self,
+        caller: &Caller,
+        owner: Owner,
+        id: &str,
+        verb: &str,
+    ) -> Result<BTreeMap<String, String>> {
+        let (project, text) = match owner {
+            Owner::Volume => {
+                let row = self.show_volume(caller, id).await?;
+                (row.project_id, row.metadata)
+            }
+            Owner::Snapshot => {
+                let row = self.show_snapshot(caller, id).await?;
+                (row.project_id, row.metadata)
+            }
         };
+        self.authorize(caller, &owner.rule(verb), &project)?;
         Ok(serde_json::from_str(&text).unwrap_or_default())
     }
 
@@ -90,7 +117,7 @@ impl Cinder {
         replace: bool,
     ) -> Result<BTreeMap<String, String>> {
         check(owner, &metadata)?;
-        let mut current = self.metadata(caller, owner, id).await?;
+        let mut current = self.metadata_for(caller, owner, id, "update").await?;
         if replace {
             current.clear();
         }
@@ -107,7 +134,7 @@ impl Cinder {
         id: &str,
         key: &str,
     ) -> Result<()> {
-        let mut current = self.metadata(caller, owner, id).await?;
+        let mut current = self.metadata_for(caller, owner, id, "delete").await?;
         if current.remove(key).is_none() {
             return Err(owner.no_key(id, key));
         }

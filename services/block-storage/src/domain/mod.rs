@@ -12,6 +12,7 @@ pub mod metadata;
 pub mod quotas;
 mod retype;
 mod revert;
+mod schema;
 mod snapshot_actions;
 pub mod snapshots;
 mod sweeper;
@@ -22,6 +23,7 @@ pub mod volumes;
 use std::sync::Arc;
 
 use ferrostack_auth::{AuthContext, Authenticator};
+use ferrostack_policy::Enforcer;
 use ferrostack_rpc::{RpcClient, Transport};
 use sea_orm::DatabaseConnection;
 
@@ -47,6 +49,8 @@ pub struct Cinder {
     /// Validates tokens of API requests; also finds the image API in the catalog.
     pub auth: Option<Arc<Authenticator>>,
     pub images: ImageApi,
+    /// Cinder's default rules with the operator's overrides.
+    pub policy: Enforcer,
 }
 
 /// The caller of one request.
@@ -57,8 +61,8 @@ pub struct Caller {
 }
 
 impl Caller {
-    pub fn new(ctx: AuthContext) -> Self {
-        let is_admin = ctx.has_role("admin");
+    /// The caller of `ctx`; `is_admin` is the `context_is_admin` rule's verdict.
+    pub fn new(ctx: AuthContext, is_admin: bool) -> Self {
         Caller { ctx, is_admin }
     }
 
@@ -84,10 +88,15 @@ impl Cinder {
         cfg: BlockStorageConfig,
         db: DatabaseConnection,
         transport: Arc<dyn Transport>,
-    ) -> Arc<Self> {
+    ) -> std::result::Result<Arc<Self>, ferrostack_policy::PolicyError> {
         let timeout = cfg.messaging.rpc_response_timeout;
         let auth = cfg.auth.clone().map(Authenticator::new);
-        Arc::new(Cinder {
+        let policy = Enforcer::new(
+            crate::policies::DEFAULTS,
+            cfg.service.policy_file.as_deref(),
+        )?;
+        Ok(Arc::new(Cinder {
+            policy,
             images: ImageApi::new(
                 cfg.glance_api_servers.clone(),
                 cfg.glance_catalog.clone(),
@@ -98,6 +107,26 @@ impl Cinder {
             volume: RpcClient::new(transport, rpc::VOLUME_TOPIC, timeout),
             cfg,
             db,
-        })
+        }))
+    }
+
+    /// Whether `ctx` is an administrator (`context_is_admin`).
+    pub fn is_admin(&self, ctx: &AuthContext) -> bool {
+        self.policy
+            .enforce(
+                "context_is_admin",
+                &serde_json::json!({}),
+                &ctx.credentials(),
+            )
+            .is_ok()
+    }
+
+    /// Refuses (403) `rule` for `caller` on a resource of `project_id`.
+    pub fn authorize(&self, caller: &Caller, rule: &str, project_id: &str) -> Result<()> {
+        let mut creds = caller.ctx.credentials();
+        creds.is_admin = caller.is_admin;
+        self.policy
+            .enforce(rule, &serde_json::json!({"project_id": project_id}), &creds)
+            .map_err(|_| CinderError::policy(rule))
     }
 }

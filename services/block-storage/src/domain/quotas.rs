@@ -251,9 +251,7 @@ impl Cinder {
         project: &str,
         values: &BTreeMap<String, serde_json::Value>,
     ) -> Result<()> {
-        if !caller.is_admin {
-            return Err(CinderError::policy("volume_extension:quotas:update"));
-        }
+        self.authorize(caller, "volume_extension:quotas:update", caller.project())?;
         let known = self.quota_defaults().await?;
         let values: Vec<(&String, &serde_json::Value)> = values
             .iter()
@@ -321,9 +319,7 @@ impl Cinder {
 
     /// Back to the defaults (admin).
     pub async fn reset_quotas(&self, caller: &Caller, project: &str) -> Result<()> {
-        if !caller.is_admin {
-            return Err(CinderError::policy("volume_extension:quotas:delete"));
-        }
+        self.authorize(caller, "volume_extension:quotas:delete", caller.project())?;
         quota::Entity::delete_many()
             .filter(quota::Column::ProjectId.eq(project))
             .exec(&self.db)

@@ -8,31 +8,25 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::Value;
 
 use super::quotas::Claim;
+use super::schema::{python_repr, schema_error};
 use super::{now, Caller, Cinder, CinderError, Result};
 use crate::db::entity::volume;
 use crate::rpc;
 
-fn schema(field: &str, value: &Value, why: &str) -> CinderError {
-    let shown = match value {
-        Value::String(text) => text.clone(),
-        Value::Null => "None".into(),
-        other => other.to_string(),
-    };
-    CinderError::BadRequest(format!(
-        "Invalid input for field/attribute {field}. Value: {shown}. {why}"
-    ))
-}
-
 /// `(new_type, migration_policy)` of an os-retype body.
 fn retype_request(args: &Value) -> Result<(String, String)> {
     let Some(fields) = args.as_object() else {
-        return Err(schema("os-retype", args, "It is not of type 'object'"));
+        return Err(schema_error(
+            "os-retype",
+            args,
+            "It is not of type 'object'",
+        ));
     };
     if let Some(extra) = fields
         .keys()
         .find(|k| !matches!(k.as_str(), "new_type" | "migration_policy"))
     {
-        return Err(schema(
+        return Err(schema_error(
             "os-retype",
             args,
             &format!("Additional properties are not allowed ('{extra}' was unexpected)"),
@@ -41,14 +35,14 @@ fn retype_request(args: &Value) -> Result<(String, String)> {
     let new_type = match fields.get("new_type") {
         Some(Value::String(name)) => name.clone(),
         Some(other) => {
-            return Err(schema(
+            return Err(schema_error(
                 "new_type",
                 other,
                 &format!("{other} is not of type 'string'"),
             ))
         }
         None => {
-            return Err(schema(
+            return Err(schema_error(
                 "os-retype",
                 args,
                 "'new_type' is a required property",
@@ -59,15 +53,13 @@ fn retype_request(args: &Value) -> Result<(String, String)> {
         None => "never".to_string(),
         Some(Value::String(p)) if matches!(p.as_str(), "never" | "on-demand") => p.clone(),
         Some(other) => {
-            let shown = match other {
-                Value::String(text) => format!("'{text}'"),
-                Value::Null => "None".into(),
-                other => other.to_string(),
-            };
-            return Err(schema(
+            return Err(schema_error(
                 "migration_policy",
                 other,
-                &format!("{shown} is not one of ['on-demand', 'never']"),
+                &format!(
+                    "{} is not one of ['on-demand', 'never']",
+                    python_repr(other)
+                ),
             ));
         }
     };
@@ -79,6 +71,7 @@ impl Cinder {
     pub(crate) async fn retype(&self, caller: &Caller, id: &str, args: &Value) -> Result<()> {
         let (new_type, policy) = retype_request(args)?;
         let row = self.show_volume(caller, id).await?;
+        self.authorize(caller, "volume:retype", &row.project_id)?;
         let kind = match self.volume_type(caller, Some(&new_type)).await {
             Err(CinderError::NotFound(_)) if uuid::Uuid::parse_str(&new_type).is_err() => {
                 return Err(CinderError::NotFound(format!(

@@ -6,6 +6,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::Value;
 
+use super::schema::schema_error;
 use super::{now, Caller, Cinder, CinderError, Result};
 use crate::db::entity::snapshot;
 
@@ -23,35 +24,33 @@ const STATUSES: &[&str] = &[
     "restoring",
 ];
 
-fn schema(field: &str, why: String) -> CinderError {
-    CinderError::BadRequest(format!("Invalid input for field/attribute {field}. {why}"))
-}
-
 /// The fields of an action body, none but `allowed`, `status` required.
 fn status_of<'a>(action: &str, args: &'a Value, allowed: &[&str]) -> Result<&'a str> {
     let Some(fields) = args.as_object() else {
-        return Err(schema(
+        return Err(schema_error(
             action,
-            format!("Value: {args}. {args} is not of type 'object'"),
+            args,
+            &format!("{args} is not of type 'object'"),
         ));
     };
     if let Some(extra) = fields.keys().find(|k| !allowed.contains(&k.as_str())) {
-        return Err(schema(
+        return Err(schema_error(
             action,
-            format!(
-                "Value: {args}. Additional properties are not allowed ('{extra}' was unexpected)"
-            ),
+            args,
+            &format!("Additional properties are not allowed ('{extra}' was unexpected)"),
         ));
     }
     match fields.get("status") {
         Some(Value::String(status)) => Ok(status),
-        Some(other) => Err(schema(
+        Some(other) => Err(schema_error(
             "status",
-            format!("Value: {other}. {other} is not of type 'string'"),
+            other,
+            &format!("{other} is not of type 'string'"),
         )),
-        None => Err(schema(
+        None => Err(schema_error(
             action,
-            format!("Value: {args}. 'status' is a required property"),
+            args,
+            "'status' is a required property",
         )),
     }
 }
@@ -88,11 +87,7 @@ impl Cinder {
                     )));
                 }
                 let row = self.show_snapshot(caller, id).await?;
-                if !caller.is_admin {
-                    return Err(CinderError::policy(
-                        "volume_extension:snapshot_admin_actions:reset_status",
-                    ));
-                }
+                self.authorize(caller, "volume_extension:snapshot_admin_actions:reset_status", caller.project())?;
                 self.set_snapshot_status(&row.id, &status).await
             }
             "os-force_delete" => {
@@ -100,11 +95,7 @@ impl Cinder {
                     return Err(CinderError::BadRequest("Malformed request body".into()));
                 }
                 let row = self.show_snapshot(caller, id).await?;
-                if !caller.is_admin {
-                    return Err(CinderError::policy(
-                        "volume_extension:snapshot_admin_actions:force_delete",
-                    ));
-                }
+                self.authorize(caller, "volume_extension:snapshot_admin_actions:force_delete", caller.project())?;
                 self.remove_snapshot(caller, &row).await
             }
             "os-update_snapshot_status" => self.update_snapshot_status(caller, id, args).await,
@@ -123,18 +114,19 @@ impl Cinder {
                 Some(progress.clone())
             }
             Some(other) => {
-                return Err(schema(
+                return Err(schema_error(
                     "progress",
-                    format!("Value: {other}. {other} is not of type 'string'"),
+                    other,
+                    &format!("{other} is not of type 'string'"),
                 ))
             }
         };
         let row = self.show_snapshot(caller, id).await?;
-        if caller.ctx.has_role("reader") && !caller.ctx.has_role("member") && !caller.is_admin {
-            return Err(CinderError::policy(
-                "snapshot_extension:snapshot_actions:update_snapshot_status",
-            ));
-        }
+        self.authorize(
+            caller,
+            "snapshot_extension:snapshot_actions:update_snapshot_status",
+            &row.project_id,
+        )?;
         let allowed: &[&str] = match row.status.as_str() {
             "creating" => &["creating", "available", "error"],
             "deleting" => &["deleting", "error_deleting"],

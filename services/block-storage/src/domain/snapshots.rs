@@ -42,6 +42,7 @@ impl Cinder {
         let metadata = request.metadata.unwrap_or_default();
         super::metadata::check(super::metadata::Owner::Volume, &metadata)?;
         let source = self.show_volume(caller, &request.volume_id).await?;
+        self.authorize(caller, "volume:create_snapshot", &source.project_id)?;
         if source.status != "available" {
             return Err(CinderError::BadRequest(format!(
                 "Invalid volume: Volume {} status must be available, but current status is: {}.",
@@ -125,6 +126,7 @@ impl Cinder {
         if !caller.is_admin && row.project_id != caller.project() {
             return Err(not_found(id));
         }
+        self.authorize(caller, "volume:get_snapshot", &row.project_id)?;
         Ok(row)
     }
 
@@ -134,6 +136,7 @@ impl Cinder {
         caller: &Caller,
         pairs: &[(String, String)],
     ) -> Result<Vec<snapshot::Model>> {
+        self.authorize(caller, "volume:get_all_snapshots", caller.project())?;
         let get = |key: &str| {
             pairs
                 .iter()
@@ -170,6 +173,7 @@ impl Cinder {
         change: SnapshotChange,
     ) -> Result<snapshot::Model> {
         let mut row = self.show_snapshot(caller, id).await?;
+        self.authorize(caller, "volume:update_snapshot", &row.project_id)?;
         if let Some(name) = change.name {
             row.name = Some(name);
         }
@@ -187,6 +191,7 @@ impl Cinder {
     /// Starts deleting a snapshot (status `deleting`).
     pub async fn delete_snapshot(&self, caller: &Caller, id: &str) -> Result<()> {
         let row = self.show_snapshot(caller, id).await?;
+        self.authorize(caller, "volume:delete_snapshot", &row.project_id)?;
         if !matches!(
             row.status.as_str(),
             "available" | "error" | "error_deleting"

@@ -119,6 +119,7 @@ impl Cinder {
 
     /// Every type `caller` may use.
     pub async fn list_types(&self, caller: &Caller) -> Result<Vec<volume_type::Model>> {
+        self.authorize(caller, "volume_extension:type_get_all", caller.project())?;
         let all = volume_type::Entity::find()
             .order_by_asc(volume_type::Column::Name)
             .all(&self.db)
@@ -138,9 +139,7 @@ impl Cinder {
         caller: &Caller,
         request: TypeRequest,
     ) -> Result<volume_type::Model> {
-        if !caller.is_admin {
-            return Err(CinderError::policy("volume_extension:types_manage"));
-        }
+        self.authorize(caller, "volume_extension:type_create", caller.project())?;
         let name = request
             .name
             .map(|n| n.trim().to_string())
@@ -175,9 +174,7 @@ impl Cinder {
         id: &str,
         request: TypeRequest,
     ) -> Result<volume_type::Model> {
-        if !caller.is_admin {
-            return Err(CinderError::policy("volume_extension:types_manage"));
-        }
+        self.authorize(caller, "volume_extension:type_update", caller.project())?;
         let mut row = self.volume_type(caller, Some(id)).await?;
         let old_name = row.name.clone();
         if let Some(name) = request.name {
@@ -200,9 +197,7 @@ impl Cinder {
 
     /// Deletes a type no volume uses (admin).
     pub async fn delete_type(&self, caller: &Caller, id: &str) -> Result<()> {
-        if !caller.is_admin {
-            return Err(CinderError::policy("volume_extension:types_manage"));
-        }
+        self.authorize(caller, "volume_extension:type_delete", caller.project())?;
         let row = self.volume_type(caller, Some(id)).await?;
         if row.name == DEFAULT_TYPE {
             return Err(CinderError::BadRequest(
@@ -237,11 +232,11 @@ impl Cinder {
         id: &str,
         specs: BTreeMap<String, String>,
     ) -> Result<BTreeMap<String, String>> {
-        if !caller.is_admin {
-            return Err(CinderError::policy(
-                "volume_extension:types_extra_specs:create",
-            ));
-        }
+        self.authorize(
+            caller,
+            "volume_extension:types_extra_specs:create",
+            caller.project(),
+        )?;
         let row = self.volume_type(caller, Some(id)).await?;
         let mut merged = extra_specs(&row);
         merged.extend(specs);
@@ -253,11 +248,11 @@ impl Cinder {
 
     /// Removes one extra spec (admin).
     pub async fn delete_extra_spec(&self, caller: &Caller, id: &str, key: &str) -> Result<()> {
-        if !caller.is_admin {
-            return Err(CinderError::policy(
-                "volume_extension:types_extra_specs:delete",
-            ));
-        }
+        self.authorize(
+            caller,
+            "volume_extension:types_extra_specs:delete",
+            caller.project(),
+        )?;
         let row = self.volume_type(caller, Some(id)).await?;
         let mut specs = extra_specs(&row);
         if specs.remove(key).is_none() {
@@ -274,11 +269,11 @@ impl Cinder {
 
     /// Projects a private type is shared with (admin).
     pub async fn type_access(&self, caller: &Caller, id: &str) -> Result<Vec<String>> {
-        if !caller.is_admin {
-            return Err(CinderError::policy(
-                "volume_extension:volume_type_access:get_all_for_type",
-            ));
-        }
+        self.authorize(
+            caller,
+            "volume_extension:volume_type_access:get_all_for_type",
+            caller.project(),
+        )?;
         let row = self.volume_type(caller, Some(id)).await?;
         if row.is_public {
             return Err(CinderError::NotFound(
@@ -302,11 +297,12 @@ impl Cinder {
         project: &str,
         add: bool,
     ) -> Result<()> {
-        if !caller.is_admin {
-            return Err(CinderError::policy(
-                "volume_extension:volume_type_access:addProjectAccess",
-            ));
-        }
+        let rule = if add {
+            "volume_extension:volume_type_access:addProjectAccess"
+        } else {
+            "volume_extension:volume_type_access:removeProjectAccess"
+        };
+        self.authorize(caller, rule, caller.project())?;
         let row = self.volume_type(caller, Some(id)).await?;
         if row.is_public {
             return Err(CinderError::BadRequest(

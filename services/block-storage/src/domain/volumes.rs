@@ -149,6 +149,10 @@ impl Cinder {
             return Err(CinderError::BadRequest("multiattach parameter has been removed. The default behavior is to use multiattach enabled volume types. Contact your administrator to create a multiattach enabled volume type and use it to create multiattach volumes.".into()));
         }
         let image_ref = request.image_ref.clone().or(request.image_id.clone());
+        self.authorize(caller, "volume:create", caller.project())?;
+        if image_ref.is_some() {
+            self.authorize(caller, "volume:create_from_image", caller.project())?;
+        }
         let sources = [
             request.snapshot_id.is_some(),
             request.source_volid.is_some(),
@@ -234,6 +238,7 @@ impl Cinder {
             snapshot_id: request.snapshot_id.clone(),
             source_volid: request.source_volid.clone(),
             migration_status: None,
+            readonly: None,
             image_metadata: match (&image, &source) {
                 (Some(image), _) => serde_json::to_string(&image.metadata).ok(),
                 (None, Some(source)) => source.image_metadata.clone(),
@@ -338,6 +343,7 @@ impl Cinder {
         if !caller.is_admin && row.project_id != caller.project() {
             return Err(not_found(id));
         }
+        self.authorize(caller, "volume:get", &row.project_id)?;
         Ok(row)
     }
 
@@ -356,6 +362,7 @@ impl Cinder {
                 .find(|(k, _)| k == key)
                 .map(|(_, v)| v.as_str())
         };
+        self.authorize(caller, "volume:get_all", caller.project())?;
         let mut query = volume::Entity::find();
         let all = caller.is_admin
             && get("all_tenants").is_some_and(|v| !matches!(v, "0" | "false" | "False"));
@@ -436,6 +443,7 @@ impl Cinder {
         request: UpdateRequest,
     ) -> Result<volume::Model> {
         let mut row = self.show_volume(caller, id).await?;
+        self.authorize(caller, "volume:update", &row.project_id)?;
         if let Some(name) = request.name.or(request.display_name) {
             row.name = Some(name);
         }
@@ -457,6 +465,7 @@ impl Cinder {
     /// With `cascade` its snapshots go first.
     pub async fn delete_volume(&self, caller: &Caller, id: &str, cascade: bool) -> Result<()> {
         let row = self.show_volume(caller, id).await?;
+        self.authorize(caller, "volume:delete", &row.project_id)?;
         let snapshots = self.snapshots_of(id).await?;
         let blocked_by_snapshots = !snapshots.is_empty()
             && (!cascade

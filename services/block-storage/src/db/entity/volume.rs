@@ -30,6 +30,8 @@ pub struct Model {
     pub image_metadata: Option<String>,
     /// `migrating`, `success` or `error` once a retype moved the volume.
     pub migration_status: Option<String>,
+    /// `True` or `False` once os-update_readonly_flag set it.
+    pub readonly: Option<String>,
     pub created_at: DateTime,
     pub updated_at: DateTime,
 }

@@ -1,0 +1,75 @@
+//! How Cinder's JSON schemas take request values, and its 400 texts for those
+//! that do not fit.
+
+use serde_json::Value;
+
+use super::{CinderError, Result};
+
+const TRUE_WORDS: &[&str] = &[
+    "True", "TRUE", "true", "1", "ON", "On", "on", "YES", "Yes", "yes", "y", "t",
+];
+const FALSE_WORDS: &[&str] = &[
+    "False", "FALSE", "false", "0", "OFF", "Off", "off", "NO", "No", "no", "n", "f",
+];
+
+/// Cinder's 400 for a body that fails its JSON schema at `field`.
+pub(crate) fn schema_error(field: &str, value: &Value, why: &str) -> CinderError {
+    let shown = match value {
+        Value::String(text) => text.clone(),
+        Value::Null => "None".into(),
+        other => other.to_string(),
+    };
+    CinderError::BadRequest(format!(
+        "Invalid input for field/attribute {field}. Value: {shown}. {why}"
+    ))
+}
+
+/// A boolean as Cinder's `boolean` parameter type takes it.
+pub(crate) fn boolean(field: &str, value: Option<&Value>) -> Result<bool> {
+    match value {
+        None => Ok(false),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(Value::String(s)) if TRUE_WORDS.contains(&s.as_str()) => Ok(true),
+        Some(Value::String(s)) if FALSE_WORDS.contains(&s.as_str()) => Ok(false),
+        Some(other) => Err(schema_error(
+            field,
+            other,
+            &format!(
+                "{} is not one of [True, 'True', 'TRUE', 'true', '1', 'ON', 'On', 'on', 'YES', 'Yes', 'yes', 'y', 't', False, 'False', 'FALSE', 'false', '0', 'OFF', 'Off', 'off', 'NO', 'No', 'no', 'n', 'f']",
+                python_repr(other)
+            ),
+        )),
+    }
+}
+
+/// How Python shows a JSON value in a jsonschema message.
+pub(crate) fn python_repr(value: &Value) -> String {
+    match value {
+        Value::String(text) => format!("'{text}'"),
+        Value::Null => "None".into(),
+        Value::Bool(true) => "True".into(),
+        Value::Bool(false) => "False".into(),
+        other => other.to_string(),
+    }
+}
+
+/// One of `allowed` (`default` when absent), as a jsonschema `enum` checks it.
+pub(crate) fn one_of(
+    field: &str,
+    value: Option<&Value>,
+    allowed: &[&str],
+    default: &str,
+) -> Result<String> {
+    match value {
+        None => Ok(default.to_string()),
+        Some(Value::String(text)) if allowed.contains(&text.as_str()) => Ok(text.clone()),
+        Some(other) => {
+            let list: Vec<String> = allowed.iter().map(|a| format!("'{a}'")).collect();
+            Err(schema_error(
+                field,
+                other,
+                &format!("{} is not one of [{}]", python_repr(other), list.join(", ")),
+            ))
+        }
+    }
+}
