@@ -4,6 +4,7 @@
 
 mod connect;
 mod error;
+pub mod keyset;
 pub mod schema;
 
 pub use connect::{connect, migrate, DbOptions, DATABASE_OPTS};

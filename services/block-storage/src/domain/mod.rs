@@ -18,6 +18,7 @@ pub mod snapshots;
 mod sweeper;
 pub mod types;
 mod updates;
+pub mod volume_list;
 pub mod volumes;
 
 use std::sync::Arc;

@@ -4,9 +4,7 @@ use std::collections::BTreeMap;
 
 use ferrostack_proto::block_storage::{CreateVolume, DeleteVolume, VolumeSpec};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter};
 use serde::Deserialize;
 
 use super::{now, Caller, Cinder, CinderError, Result};
@@ -71,14 +69,6 @@ impl Source {
             _ => format!("Invalid input received: Volume size '{size}'GB cannot be smaller than original volume size  {}GB. They must be >= original volume size.", self.size),
         }
     }
-}
-
-/// A page of volumes.
-pub struct Listing {
-    pub volumes: Vec<volume::Model>,
-    pub next_marker: Option<String>,
-    /// Matching volumes before paging, when `with_count` asked (3.45).
-    pub count: Option<u64>,
 }
 
 fn not_found(id: &str) -> CinderError {
@@ -345,94 +335,6 @@ impl Cinder {
         }
         self.authorize(caller, "volume:get", &row.project_id)?;
         Ok(row)
-    }
-
-    /// A page of the caller's volumes (every project's with `all_tenants` as admin).
-    /// `name~` (3.34) matches part of the name; `with_count` (3.45) adds the total.
-    pub async fn list_volumes(
-        &self,
-        caller: &Caller,
-        pairs: &[(String, String)],
-        version: ferrostack_api::microversion::ApiVersion,
-    ) -> Result<Listing> {
-        use ferrostack_api::microversion::ApiVersion;
-        let get = |key: &str| {
-            pairs
-                .iter()
-                .find(|(k, _)| k == key)
-                .map(|(_, v)| v.as_str())
-        };
-        self.authorize(caller, "volume:get_all", caller.project())?;
-        let mut query = volume::Entity::find();
-        let all = caller.is_admin
-            && get("all_tenants").is_some_and(|v| !matches!(v, "0" | "false" | "False"));
-        if !all {
-            query = query.filter(volume::Column::ProjectId.eq(caller.project()));
-        }
-        if let Some(name) = get("name") {
-            query = query.filter(volume::Column::Name.eq(name));
-        }
-        if version >= ApiVersion::new(3, 34) {
-            if let Some(part) = get("name~") {
-                let escaped = part
-                    .replace('\\', "\\\\")
-                    .replace('%', "\\%")
-                    .replace('_', "\\_");
-                query = query.filter(volume::Column::Name.like(format!("%{escaped}%")));
-            }
-        }
-        if let Some(status) = get("status") {
-            query = query.filter(volume::Column::Status.eq(status));
-        }
-        let with_count = version >= ApiVersion::new(3, 45)
-            && get("with_count")
-                .is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "true" | "1" | "yes"));
-        let count = if with_count {
-            use sea_orm::PaginatorTrait;
-            Some(query.clone().count(&self.db).await?)
-        } else {
-            None
-        };
-        let limit = match get("limit") {
-            Some(raw) => raw
-                .parse::<usize>()
-                .map_err(|_| {
-                    CinderError::BadRequest(format!("limit param must be an integer: {raw}"))
-                })?
-                .min(self.cfg.max_limit),
-            None => self.cfg.max_limit,
-        };
-        if let Some(marker) = get("marker") {
-            let marker_row = volume::Entity::find_by_id(marker)
-                .one(&self.db)
-                .await?
-                .ok_or_else(|| {
-                    CinderError::NotFound(format!("Marker {marker} could not be found."))
-                })?;
-            query = query.filter(
-                Condition::any()
-                    .add(volume::Column::CreatedAt.lt(marker_row.created_at))
-                    .add(
-                        Condition::all()
-                            .add(volume::Column::CreatedAt.eq(marker_row.created_at))
-                            .add(volume::Column::Id.lt(marker_row.id)),
-                    ),
-            );
-        }
-        let volumes = query
-            .order_by_desc(volume::Column::CreatedAt)
-            .order_by_desc(volume::Column::Id)
-            .limit(limit as u64)
-            .all(&self.db)
-            .await?;
-        let next_marker = (get("limit").is_some() && volumes.len() == limit)
-            .then(|| volumes.last().map(|v| v.id.clone()))
-            .flatten();
-        Ok(Listing {
-            volumes,
-            next_marker,
-            count,
-        })
     }
 
     /// Updates name, description or metadata.

@@ -1,6 +1,7 @@
 //! The image list as SQL: visibility for the caller, filters, keyset pagination
 //! after a marker, and sorting with `created_at`/`id` tie-breakers.
 
+use ferrostack_db::keyset::SortKey;
 use ferrostack_db::DbResult;
 use sea_orm::sea_query::{Expr, Func, Query, SelectStatement, SimpleExpr};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect};
@@ -211,22 +212,15 @@ fn marker_value(marker: &Image, c: Column) -> sea_orm::Value {
     }
 }
 
-/// Rows strictly after `marker` in the sort order: `(k1 > m1) or (k1 = m1 and k2 >
-/// m2) or ...`, with `<` for descending keys.
+/// Rows strictly after `marker` in the sort order.
 fn after(marker: &Image, sort: &[(Column, Dir)]) -> Condition {
-    let mut any = Condition::any();
-    for i in 0..sort.len() {
-        let mut all = Condition::all();
-        for (c, _) in &sort[..i] {
-            all = all.add(Expr::expr(sort_expr(*c)).eq(marker_value(marker, *c)));
-        }
-        let (c, dir) = sort[i];
-        let beyond = Expr::expr(sort_expr(c));
-        all = all.add(match dir {
-            Dir::Asc => beyond.gt(marker_value(marker, c)),
-            Dir::Desc => beyond.lt(marker_value(marker, c)),
-        });
-        any = any.add(all);
-    }
-    any
+    let keys: Vec<SortKey> = sort
+        .iter()
+        .map(|(c, dir)| SortKey {
+            expr: sort_expr(*c),
+            marker: marker_value(marker, *c),
+            descending: *dir == Dir::Desc,
+        })
+        .collect();
+    ferrostack_db::keyset::after(&keys)
 }

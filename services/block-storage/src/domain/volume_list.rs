@@ -1,0 +1,365 @@
+//! `GET /volumes[/detail]`: Cinder's filters (name, `name~` from 3.34, status,
+//! metadata, bootable, availability_zone, size, ...), `sort` or
+//! `sort_key`/`sort_dir`, marker/limit keyset pages and `with_count` (3.45).
+
+use std::collections::BTreeMap;
+
+use ferrostack_api::microversion::ApiVersion;
+use ferrostack_db::keyset::SortKey;
+use sea_orm::sea_query::{Expr, Func, LikeExpr, SimpleExpr};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect};
+
+use super::{Caller, Cinder, CinderError, Result};
+use crate::db::entity::volume;
+
+/// A page of volumes.
+pub struct Listing {
+    pub volumes: Vec<volume::Model>,
+    pub next_marker: Option<String>,
+    /// Matching volumes before paging, when `with_count` asked (3.45).
+    pub count: Option<u64>,
+}
+
+/// Filters non-admins may use from 3.31 (Cinder's `resource_filters.json`).
+const USER_FILTERS: &[&str] = &[
+    "name",
+    "status",
+    "metadata",
+    "bootable",
+    "migration_status",
+    "availability_zone",
+    "group_id",
+    "size",
+    "created_at",
+    "updated_at",
+    "consumes_quota",
+];
+/// Query keys that are not filters.
+const NOT_FILTERS: &[&str] = &[
+    "limit",
+    "marker",
+    "offset",
+    "sort",
+    "sort_key",
+    "sort_dir",
+    "with_count",
+    "all_tenants",
+    "project_id",
+];
+
+/// A sortable column: the name a request uses for it.
+fn sort_column(key: &str) -> Option<volume::Column> {
+    Some(match key {
+        "id" => volume::Column::Id,
+        "name" | "display_name" => volume::Column::Name,
+        "description" | "display_description" => volume::Column::Description,
+        "status" => volume::Column::Status,
+        "size" => volume::Column::Size,
+        "availability_zone" => volume::Column::AvailabilityZone,
+        "host" => volume::Column::Host,
+        "bootable" => volume::Column::Bootable,
+        "volume_type_id" => volume::Column::VolumeTypeId,
+        "project_id" => volume::Column::ProjectId,
+        "user_id" => volume::Column::UserId,
+        "created_at" => volume::Column::CreatedAt,
+        "updated_at" => volume::Column::UpdatedAt,
+        _ => return None,
+    })
+}
+
+/// The sort expression: nullable text columns as `''`, so every database orders
+/// (and compares markers) alike.
+fn sort_expr(column: volume::Column) -> SimpleExpr {
+    let col = Expr::col((volume::Entity, column));
+    match column {
+        volume::Column::Name | volume::Column::Description | volume::Column::Host => {
+            Func::coalesce([col.into(), Expr::val("").into()]).into()
+        }
+        _ => col.into(),
+    }
+}
+
+/// The marker row's value of `column`.
+fn marker_value(row: &volume::Model, column: volume::Column) -> sea_orm::Value {
+    let text = |v: &Option<String>| v.clone().unwrap_or_default().into();
+    match column {
+        volume::Column::Name => text(&row.name),
+        volume::Column::Description => text(&row.description),
+        volume::Column::Host => text(&row.host),
+        volume::Column::Size => row.size.into(),
+        volume::Column::Bootable => row.bootable.into(),
+        volume::Column::CreatedAt => row.created_at.into(),
+        volume::Column::UpdatedAt => row.updated_at.into(),
+        volume::Column::Status => row.status.clone().into(),
+        volume::Column::AvailabilityZone => row.availability_zone.clone().into(),
+        volume::Column::VolumeTypeId => row.volume_type_id.clone().into(),
+        volume::Column::ProjectId => row.project_id.clone().into(),
+        volume::Column::UserId => row.user_id.clone().into(),
+        _ => row.id.clone().into(),
+    }
+}
+
+/// The sort of a request, with Cinder's `created_at` and `id` tie-breakers.
+fn sort_of(get: &dyn Fn(&str) -> Option<String>) -> Result<Vec<(volume::Column, bool)>> {
+    let sort = get("sort");
+    if sort.is_some() && (get("sort_key").is_some() || get("sort_dir").is_some()) {
+        return Err(CinderError::BadRequest("The 'sort_key' and 'sort_dir' parameters are deprecated and cannot be used with the 'sort' parameter.".into()));
+    }
+    let mut pairs: Vec<(String, String)> = match sort {
+        Some(sort) => sort
+            .trim()
+            .split(',')
+            .map(|part| {
+                let (key, dir) = part.split_once(':').unwrap_or((part, ""));
+                let dir = if dir.trim().is_empty() {
+                    "desc"
+                } else {
+                    dir.trim()
+                };
+                (key.trim().to_string(), dir.to_string())
+            })
+            .collect(),
+        None => match get("sort_key") {
+            Some(key) => vec![(key, get("sort_dir").unwrap_or_else(|| "desc".into()))],
+            None => Vec::new(),
+        },
+    };
+    let default_dir = pairs
+        .first()
+        .map(|(_, d)| d.clone())
+        .unwrap_or_else(|| "desc".into());
+    for key in ["created_at", "id"] {
+        if !pairs.iter().any(|(k, _)| k == key) {
+            pairs.push((key.to_string(), default_dir.clone()));
+        }
+    }
+    pairs
+        .into_iter()
+        .map(|(key, dir)| {
+            let column = sort_column(&key).ok_or_else(|| {
+                CinderError::BadRequest("Invalid input received: Invalid sort key".into())
+            })?;
+            let descending =
+                match dir.to_ascii_lowercase().as_str() {
+                    "desc" => true,
+                    "asc" => false,
+                    _ => return Err(CinderError::BadRequest(
+                        "Invalid input received: Unknown sort direction, must be 'desc' or 'asc'"
+                            .into(),
+                    )),
+                };
+            Ok((column, descending))
+        })
+        .collect()
+}
+
+/// A `metadata` filter: a dict literal such as `{'k': 'v'}` (or JSON).
+fn metadata_filter(raw: &str) -> BTreeMap<String, String> {
+    serde_json::from_str(raw)
+        .or_else(|_| serde_json::from_str(&raw.replace('\'', "\"")))
+        .unwrap_or_default()
+}
+
+fn truthy(value: &str) -> Option<bool> {
+    match value.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "y" | "t" | "on" => Some(true),
+        "false" | "0" | "no" | "n" | "f" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+/// A LIKE pattern matching text that contains `part`, with an explicit escape
+/// character (SQLite has no default one).
+fn contains(part: &str) -> LikeExpr {
+    let escaped = part
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    LikeExpr::new(format!("%{escaped}%")).escape('\\')
+}
+
+impl Cinder {
+    /// A page of the caller's volumes (every project's with `all_tenants` as admin).
+    pub async fn list_volumes(
+        &self,
+        caller: &Caller,
+        pairs: &[(String, String)],
+        version: ApiVersion,
+    ) -> Result<Listing> {
+        self.authorize(caller, "volume:get_all", caller.project())?;
+        let get = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+        if !caller.is_admin && version >= ApiVersion::new(3, 31) {
+            let invalid: Vec<&str> = pairs
+                .iter()
+                .map(|(k, _)| k.as_str())
+                .filter(|k| {
+                    let base = k.strip_suffix('~').unwrap_or(k);
+                    !NOT_FILTERS.contains(k) && !USER_FILTERS.contains(&base)
+                })
+                .collect();
+            if !invalid.is_empty() {
+                return Err(CinderError::BadRequest(format!(
+                    "Invalid filters {} are found in query options.",
+                    invalid.join(",")
+                )));
+            }
+        }
+        let mut condition = Condition::all();
+        let all = caller.is_admin
+            && get("all_tenants").is_some_and(|v| !matches!(v.as_str(), "0" | "false" | "False"));
+        if !all {
+            condition = condition.add(volume::Column::ProjectId.eq(caller.project()));
+        }
+        if let Some(name) = get("name") {
+            condition = condition.add(volume::Column::Name.eq(name));
+        }
+        if version >= ApiVersion::new(3, 34) {
+            if let Some(part) = get("name~") {
+                condition = condition.add(volume::Column::Name.like(contains(&part)));
+            }
+        }
+        for (key, column) in [
+            ("status", volume::Column::Status),
+            ("availability_zone", volume::Column::AvailabilityZone),
+            ("migration_status", volume::Column::MigrationStatus),
+        ] {
+            if let Some(value) = get(key) {
+                condition = condition.add(column.eq(value));
+            }
+        }
+        if let Some(size) = get("size") {
+            let size: i64 = size.parse().map_err(|_| {
+                CinderError::BadRequest(format!(
+                    "Invalid input received: size {size} is not an integer"
+                ))
+            })?;
+            condition = condition.add(volume::Column::Size.eq(size));
+        }
+        if let Some(bootable) = get("bootable") {
+            let bootable = truthy(&bootable).ok_or_else(|| {
+                CinderError::BadRequest(format!(
+                    "Invalid input received: Invalid value '{bootable}' for bootable"
+                ))
+            })?;
+            condition = condition.add(volume::Column::Bootable.eq(bootable));
+        }
+        if let Some(raw) = get("metadata") {
+            for (key, value) in metadata_filter(&raw) {
+                let pair = format!(
+                    "{}:{}",
+                    serde_json::Value::String(key),
+                    serde_json::Value::String(value)
+                );
+                condition = condition.add(volume::Column::Metadata.like(contains(&pair)));
+            }
+        }
+        let sort = sort_of(&get)?;
+        let query = volume::Entity::find().filter(condition);
+        let with_count = version >= ApiVersion::new(3, 45)
+            && get("with_count").is_some_and(|v| truthy(&v) == Some(true));
+        let count = if with_count {
+            use sea_orm::PaginatorTrait;
+            Some(query.clone().count(&self.db).await?)
+        } else {
+            None
+        };
+        let limit = match get("limit") {
+            Some(raw) => match raw.parse::<i64>() {
+                Ok(n) if n < 0 => {
+                    return Err(CinderError::BadRequest(
+                        "limit param must be positive".into(),
+                    ))
+                }
+                Ok(n) => (n as usize).min(self.cfg.max_limit),
+                Err(_) => {
+                    return Err(CinderError::BadRequest(
+                        "limit param must be an integer".into(),
+                    ))
+                }
+            },
+            None => self.cfg.max_limit,
+        };
+        let mut query = query;
+        if let Some(marker) = get("marker") {
+            let row = volume::Entity::find_by_id(marker.as_str())
+                .one(&self.db)
+                .await?
+                .ok_or_else(|| {
+                    CinderError::NotFound(format!("Marker {marker} could not be found."))
+                })?;
+            let keys: Vec<SortKey> = sort
+                .iter()
+                .map(|(column, descending)| SortKey {
+                    expr: sort_expr(*column),
+                    marker: marker_value(&row, *column),
+                    descending: *descending,
+                })
+                .collect();
+            query = query.filter(ferrostack_db::keyset::after(&keys));
+        }
+        for (column, descending) in &sort {
+            let order = if *descending { Order::Desc } else { Order::Asc };
+            query = query.order_by(sort_expr(*column), order);
+        }
+        let volumes = query.limit(limit as u64).all(&self.db).await?;
+        let next_marker = (get("limit").is_some() && volumes.len() == limit)
+            .then(|| volumes.last().map(|v| v.id.clone()))
+            .flatten();
+        Ok(Listing {
+            volumes,
+            next_marker,
+            count,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sort(pairs: &[(&str, &str)]) -> Result<Vec<(volume::Column, bool)>> {
+        let get = |key: &str| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| v.to_string())
+        };
+        sort_of(&get)
+    }
+
+    #[test]
+    fn sorts_as_cinder_parses_them() {
+        use volume::Column::*;
+        assert_eq!(sort(&[]).unwrap(), [(CreatedAt, true), (Id, true)]);
+        assert_eq!(
+            sort(&[("sort", "size:asc,name")]).unwrap(),
+            [(Size, false), (Name, true), (CreatedAt, false), (Id, false)]
+        );
+        assert_eq!(
+            sort(&[("sort_key", "status"), ("sort_dir", "asc")]).unwrap(),
+            [(Status, false), (CreatedAt, false), (Id, false)]
+        );
+        assert_eq!(
+            sort(&[("sort", "size"), ("sort_key", "name")])
+                .unwrap_err()
+                .to_string(),
+            "The 'sort_key' and 'sort_dir' parameters are deprecated and cannot be used with the 'sort' parameter."
+        );
+        assert_eq!(
+            sort(&[("sort", "nope")]).unwrap_err().to_string(),
+            "Invalid input received: Invalid sort key"
+        );
+        assert_eq!(
+            sort(&[("sort", "size:up")]).unwrap_err().to_string(),
+            "Invalid input received: Unknown sort direction, must be 'desc' or 'asc'"
+        );
+    }
+
+    #[test]
+    fn metadata_filters_take_dict_literals() {
+        let want: BTreeMap<String, String> = [("k".to_string(), "v".to_string())].into();
+        assert_eq!(metadata_filter("{'k': 'v'}"), want);
+        assert_eq!(metadata_filter(r#"{"k":"v"}"#), want);
+        assert!(metadata_filter("not a dict").is_empty());
+    }
+}
