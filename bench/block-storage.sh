@@ -2,7 +2,9 @@
 # `make bench`: block storage. A release `ferrostack up` on free ports (file driver,
 # SQLite, in-process bus); 200 volumes created through the API until all are
 # available, then deleted until all are gone: volumes per second each way. Then
-# the scheduler's decision time among 1,000 simulated backends.
+# a 1 GiB image of real data made into a volume and the volume uploaded back to
+# an image (seconds, MiB/s). Then the scheduler's decision time among 1,000
+# simulated backends.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 COUNT=${COUNT:-200}
@@ -51,5 +53,36 @@ awk -v n="$COUNT" -v s="$started" -v c="$created" -v d="$deleted" 'BEGIN {
   printf "|%s|%s|\n", "--------------------------------", "--------------"
   printf "| %-30s | %8.1f /s  |\n", "create until available", n / (c - s)
   printf "| %-30s | %8.1f /s  |\n", "delete until gone", n / (d - c)
+}'
+
+# A 1 GiB raw image of random data, to a volume and back.
+image_url=http://127.0.0.1:$((9292 + OFFSET))/v2/images
+head -c 1073741824 /dev/urandom > "$dir/image.raw"
+image=$(curl -sf -H "X-Auth-Token: $token" -H 'Content-Type: application/json' \
+  -d '{"name":"bench-image","disk_format":"raw","container_format":"bare"}' "$image_url" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+curl -sf -X PUT -H "X-Auth-Token: $token" -H 'Content-Type: application/octet-stream' \
+  -T "$dir/image.raw" "$image_url/$image/file"
+rm -f "$dir/image.raw"
+volume_status() {
+  curl -sf -H "X-Auth-Token: $token" "$url/volumes/$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["volume"]["status"])'
+}
+image_status() {
+  curl -sf -H "X-Auth-Token: $token" "$image_url/$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])'
+}
+started=$(now)
+volume=$(curl -sf -H "X-Auth-Token: $token" -H 'Content-Type: application/json' \
+  -d "{\"volume\":{\"size\":1,\"imageRef\":\"$image\"}}" "$url/volumes" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["volume"]["id"])')
+until [ "$(volume_status "$volume")" = available ]; do sleep 0.05; done
+from_image=$(now)
+uploaded=$(curl -sf -H "X-Auth-Token: $token" -H 'Content-Type: application/json' \
+  -d '{"os-volume_upload_image":{"image_name":"bench-upload"}}' "$url/volumes/$volume/action" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["os-volume_upload_image"]["image_id"])')
+until [ "$(image_status "$uploaded")" = active ]; do sleep 0.05; done
+to_image=$(now)
+awk -v s="$started" -v f="$from_image" -v t="$to_image" 'BEGIN {
+  printf "| %-30s | %6.2f s %5.0f MiB/s |\n", "1 GiB image to volume", f - s, 1024 / (f - s)
+  printf "| %-30s | %6.2f s %5.0f MiB/s |\n", "1 GiB volume to image", t - f, 1024 / (t - f)
 }'
 ./target/release/examples/scheduler_bench

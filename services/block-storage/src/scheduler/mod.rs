@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::BlockStorageConfig;
 use crate::rpc::{self, decode, remote};
-pub use select::{select, suits};
+pub use select::{select, Demand};
 
 /// The binary name `os-services` shows for schedulers.
 pub const BINARY: &str = "cinder-scheduler";
@@ -104,7 +104,7 @@ impl Scheduler {
             let backends = self.backends.lock().expect("capabilities lock");
             let stays = backends
                 .get(&spec.host)
-                .is_some_and(|c| suits(c, &spec, now, self.down_after, false));
+                .is_some_and(|c| Demand::of(&spec).suits(c, now, self.down_after, false));
             let others = backends.values().filter(|c| c.host != spec.host);
             let destination = select(others, &spec, now, self.down_after).map(|c| c.host.clone());
             (stays, destination)

@@ -5,20 +5,35 @@
 
 use ferrostack_proto::block_storage::{Capabilities, VolumeSpec};
 
-/// Whether backend `c` suits `spec` at `now` (reports older than `down_after`
-/// seconds do not), with room for it when `need_room`.
-pub fn suits(
-    c: &Capabilities,
-    spec: &VolumeSpec,
-    now: i64,
-    down_after: i64,
-    need_room: bool,
-) -> bool {
-    let wanted_backend = spec.extra_specs.get("volume_backend_name");
-    now - c.reported_at <= down_after
-        && (spec.availability_zone.is_empty() || c.availability_zone == spec.availability_zone)
-        && wanted_backend.is_none_or(|name| &c.volume_backend_name == name)
-        && (!need_room || c.free_capacity_gb >= spec.size_gb as f64)
+/// What a volume asks of a backend, read once from its spec.
+pub struct Demand<'a> {
+    zone: &'a str,
+    backend_name: Option<&'a str>,
+    size_gb: f64,
+}
+
+impl<'a> Demand<'a> {
+    pub fn of(spec: &'a VolumeSpec) -> Self {
+        Demand {
+            zone: &spec.availability_zone,
+            backend_name: spec
+                .extra_specs
+                .get("volume_backend_name")
+                .map(String::as_str),
+            size_gb: spec.size_gb as f64,
+        }
+    }
+
+    /// Whether backend `c` suits it at `now` (reports older than `down_after`
+    /// seconds do not), with room for it when `need_room`.
+    pub fn suits(&self, c: &Capabilities, now: i64, down_after: i64, need_room: bool) -> bool {
+        now - c.reported_at <= down_after
+            && (self.zone.is_empty() || c.availability_zone == self.zone)
+            && self
+                .backend_name
+                .is_none_or(|name| c.volume_backend_name == name)
+            && (!need_room || c.free_capacity_gb >= self.size_gb)
+    }
 }
 
 /// The backend for `spec` among `backends`, reports older than `down_after`
@@ -29,8 +44,9 @@ pub fn select<'a>(
     now: i64,
     down_after: i64,
 ) -> Option<&'a Capabilities> {
+    let demand = Demand::of(spec);
     backends
-        .filter(|c| suits(c, spec, now, down_after, true))
+        .filter(|c| demand.suits(c, now, down_after, true))
         .max_by(|a, b| {
             a.free_capacity_gb
                 .total_cmp(&b.free_capacity_gb)

@@ -78,6 +78,18 @@ pub trait Driver: Send + Sync {
         image: &std::path::Path,
         image_format: &str,
     ) -> Result<String, DriverError>;
+    /// Like [`Driver::copy_image_to_volume`] for an `image` file that is scratch:
+    /// the driver may move it into place instead of copying it.
+    async fn take_image_as_volume(
+        &self,
+        volume_id: &str,
+        size_gb: u64,
+        image: &std::path::Path,
+        image_format: &str,
+    ) -> Result<String, DriverError> {
+        self.copy_image_to_volume(volume_id, size_gb, image, image_format)
+            .await
+    }
     /// Writes the volume's data to `target` as a `disk_format` image.
     async fn copy_volume_to_image(
         &self,

@@ -249,6 +249,41 @@ impl Driver for FileDriver {
         Ok(to)
     }
 
+    async fn take_image_as_volume(
+        &self,
+        volume_id: &str,
+        size_gb: u64,
+        image: &std::path::Path,
+        image_format: &str,
+    ) -> Result<String, DriverError> {
+        if qemu_format(image_format) != "raw" || self.format != "raw" {
+            return self
+                .copy_image_to_volume(volume_id, size_gb, image, image_format)
+                .await;
+        }
+        let bytes = tokio::fs::metadata(image).await?.len();
+        let needed_gb = bytes.div_ceil(1 << 30);
+        if needed_gb > size_gb {
+            return Err(DriverError::Failed(format!(
+                "Image virtual size is {needed_gb}GB and doesn't fit in a volume of size {size_gb}GB."
+            )));
+        }
+        let target = self.path(volume_id);
+        if tokio::fs::rename(image, &target).await.is_err() {
+            // Another filesystem: copy after all.
+            return self
+                .copy_image_to_volume(volume_id, size_gb, image, image_format)
+                .await;
+        }
+        let file = tokio::fs::OpenOptions::new()
+            .write(true)
+            .open(&target)
+            .await?;
+        file.set_len(size_gb << 30).await?;
+        file.sync_all().await?;
+        Ok(target.display().to_string())
+    }
+
     async fn copy_volume_to_image(
         &self,
         volume_id: &str,
@@ -421,6 +456,18 @@ mod tests {
             "Image virtual size is 3GB and doesn't fit in a volume of size 2GB."
         );
         assert!(!driver.path("v2").exists());
+        let scratch = dir.join("scratch.raw");
+        std::fs::write(&scratch, b"raw image data").unwrap();
+        let taken = driver
+            .take_image_as_volume("v4", 1, &scratch, "raw")
+            .await
+            .unwrap();
+        assert!(!scratch.exists(), "moved, not copied");
+        let data = std::fs::read(&taken).unwrap();
+        assert_eq!(
+            (data.len(), &data[..14]),
+            (1 << 30, b"raw image data".as_slice())
+        );
         let not_qcow = driver.copy_image_to_volume("v3", 1, &raw, "qcow2").await;
         assert!(not_qcow
             .unwrap_err()

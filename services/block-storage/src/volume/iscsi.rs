@@ -253,6 +253,19 @@ impl Driver for IscsiDriver {
         Ok(self.location(volume_id))
     }
 
+    async fn take_image_as_volume(
+        &self,
+        volume_id: &str,
+        size_gb: u64,
+        image: &std::path::Path,
+        image_format: &str,
+    ) -> Result<String, DriverError> {
+        self.files
+            .take_image_as_volume(volume_id, size_gb, image, image_format)
+            .await?;
+        Ok(self.location(volume_id))
+    }
+
     async fn copy_volume_to_image(
         &self,
         volume_id: &str,

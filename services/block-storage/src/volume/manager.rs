@@ -67,7 +67,7 @@ impl BackendManager {
         {
             Ok(()) => {
                 self.driver
-                    .copy_image_to_volume(&spec.id, size, &scratch, &spec.image_disk_format)
+                    .take_image_as_volume(&spec.id, size, &scratch, &spec.image_disk_format)
                     .await
             }
             Err(e) => Err(e),
@@ -118,18 +118,29 @@ impl BackendManager {
     /// Uploads a copy of the volume into the image the api role created, then
     /// hands the volume back; a failed upload's image is deleted.
     async fn upload_image(&self, request: UploadImage, token: &str) {
-        let scratch = self.images.scratch(&request.image_id);
-        let mut outcome = self
-            .driver
-            .copy_volume_to_image(&request.volume_id, &scratch, &request.disk_format)
-            .await;
+        // A raw volume uploads as a raw image as it is; others are converted first.
+        let direct = request.disk_format == "raw" && self.driver.data_format() == "raw";
+        let source = if direct {
+            self.driver.path(&request.volume_id)
+        } else {
+            self.images.scratch(&request.image_id)
+        };
+        let mut outcome = if direct {
+            Ok(())
+        } else {
+            self.driver
+                .copy_volume_to_image(&request.volume_id, &source, &request.disk_format)
+                .await
+        };
         if outcome.is_ok() {
             outcome = self
                 .images
-                .upload(&request.image_api_url, token, &request.image_id, &scratch)
+                .upload(&request.image_api_url, token, &request.image_id, &source)
                 .await;
         }
-        let _ = tokio::fs::remove_file(&scratch).await;
+        if !direct {
+            let _ = tokio::fs::remove_file(&source).await;
+        }
         let error = match outcome {
             Ok(()) => String::new(),
             Err(e) => {
