@@ -145,3 +145,40 @@ def test_volume_from_image_and_image_from_volume(cloud, tmp_path):
     assert back.stat().st_size == 1 << 30
     cloud.os("image", "delete", uploaded, image, json_out=False)
     cloud.os("volume", "delete", volume, json_out=False)
+
+
+def test_retype_readonly_snapshot_properties_and_type_quotas(cloud):
+    kind = unique("retype")
+    cloud.os("volume", "type", "create", "--property", "volume_backend_name=file", kind)
+    name = unique("rt")
+    cloud.os("volume", "create", "--size", "1", name)
+    wait_status(cloud, name, "available")
+    cloud.os("volume", "set", "--type", kind, "--retype-policy", "on-demand", name, json_out=False)
+    deadline = time.time() + 60
+    while cloud.os("volume", "show", name)["type"] != kind:
+        assert time.time() < deadline
+        time.sleep(0.5)
+    wait_status(cloud, name, "available")
+    cloud.os("volume", "set", "--read-only", name, json_out=False)
+    assert cloud.os("volume", "show", name)["properties"]["readonly"] == "True"
+    cloud.os("volume", "set", "--read-write", name, json_out=False)
+    assert cloud.os("volume", "show", name)["properties"]["readonly"] == "False"
+
+    snap = unique("snap")
+    cloud.os("volume", "snapshot", "create", "--volume", name, "--property", "a=1", snap)
+    deadline = time.time() + 60
+    while cloud.os("volume", "snapshot", "show", snap)["status"] != "available":
+        assert time.time() < deadline
+        time.sleep(0.5)
+    cloud.os("volume", "snapshot", "set", "--property", "b=2", snap, json_out=False)
+    cloud.os("volume", "snapshot", "unset", "--property", "a", snap, json_out=False)
+    assert cloud.os("volume", "snapshot", "show", snap)["properties"] == {"b": "2"}
+
+    quota = {q["Resource"]: q["Limit"] for q in cloud.os("quota", "show", "--volume")}
+    assert quota[f"volumes_{kind}"] == -1 and quota["gigabytes___DEFAULT__"] == -1
+    cloud.os("volume", "snapshot", "delete", snap, json_out=False)
+    deadline = time.time() + 60
+    while any(s["Name"] == snap for s in cloud.os("volume", "snapshot", "list")):
+        assert time.time() < deadline
+        time.sleep(0.5)
+    cloud.os("volume", "delete", name, json_out=False)
