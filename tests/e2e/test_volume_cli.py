@@ -83,7 +83,8 @@ def test_types_snapshots_copies_extend_and_quota(cloud):
 
 def test_attachment_flow_with_openstacksdk(cloud):
     """`openstack volume attachment create` resolves the server through compute,
-    which ferrostack does not serve yet; openstacksdk drives the same API."""
+    which ferrostack does not serve yet; openstacksdk creates the attachments, the
+    CLI and openstacksdk drive the rest."""
     import openstack.config
     import openstack.connection
 
@@ -102,6 +103,20 @@ def test_attachment_flow_with_openstacksdk(cloud):
     bs.complete_attachment(attachment)
     assert wait_status(cloud, name, "in-use")["status"] == "in-use"
     bs.delete_attachment(attachment, ignore_missing=False)
+    wait_status(cloud, name, "available")
+
+    # Once created, the CLI drives the attachment itself (set, complete, list, delete).
+    second = bs.create_attachment(volume["id"], instance_id=str(uuid.uuid4()))
+    v344 = ("--os-volume-api-version", "3.44")
+    shown = cloud.os(*v344, "volume", "attachment", "set", "--host", "compute-e2e",
+                     "--initiator", "iqn.2004-10.com.ubuntu:01:e2e", "--ip", "127.0.0.1", second.id)
+    assert shown["Status"] == "attaching"
+    assert shown["Properties"]["driver_volume_type"] == "file"
+    cloud.os(*v344, "volume", "attachment", "complete", second.id, json_out=False)
+    wait_status(cloud, name, "in-use")
+    listed = cloud.os(*v344, "volume", "attachment", "list")
+    assert any(a["ID"] == second.id and a["Status"] == "attached" for a in listed)
+    cloud.os(*v344, "volume", "attachment", "delete", second.id, json_out=False)
     wait_status(cloud, name, "available")
     cloud.os("volume", "delete", name, json_out=False)
 
