@@ -9,14 +9,29 @@ const LATENCY_BUCKETS: &[f64] = &[
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
 
+/// How often recorded histogram samples are folded into their buckets.
+const UPKEEP_INTERVAL: Duration = Duration::from_secs(1);
+
 fn recorder() -> Option<&'static PrometheusHandle> {
     RECORDER
         .get_or_init(|| {
-            PrometheusBuilder::new()
+            let handle = PrometheusBuilder::new()
                 .set_buckets(LATENCY_BUCKETS)
                 .ok()?
                 .install_recorder()
-                .ok()
+                .ok()?;
+            // Histograms queue every sample until upkeep folds them into buckets;
+            // `install_recorder` leaves that to us, and without it memory grows
+            // with each request until someone scrapes `/metrics`.
+            let upkeep = handle.clone();
+            std::thread::Builder::new()
+                .name("metrics-upkeep".into())
+                .spawn(move || loop {
+                    std::thread::sleep(UPKEEP_INTERVAL);
+                    upkeep.run_upkeep();
+                })
+                .ok()?;
+            Some(handle)
         })
         .as_ref()
 }
