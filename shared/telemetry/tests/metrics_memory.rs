@@ -47,5 +47,8 @@ fn request_latencies_do_not_pile_up_unscraped() {
     std::thread::sleep(Duration::from_millis(2500));
     let grown = LIVE.load(Ordering::Relaxed) - before;
     // 200,000 queued f64 samples would hold at least 1.6 MB.
-    assert!(grown < 400_000, "{grown} bytes kept by 200,000 recorded requests");
+    assert!(
+        grown < 400_000,
+        "{grown} bytes kept by 200,000 recorded requests"
+    );
 }
