@@ -57,7 +57,7 @@ async fn list(
     caller: Caller,
     V3Url(base): V3Url,
     query: QueryPairs,
-) -> Reply {
+) -> Result<Response, Error> {
     let filter = ProjectFilter {
         name: query.string("name"),
         domain_id: query
@@ -85,12 +85,24 @@ async fn list(
     if let Some(limit) = identity.cfg.list_limit {
         projects.truncate(limit);
     }
-    let rendered: Vec<Value> = projects.iter().map(|p| render::project(&base, p)).collect();
-    let mut body = json!({"projects": rendered, "links": render::collection_links(&format!("{base}/projects"))});
-    if truncated {
-        body["truncated"] = json!(true);
-    }
-    Ok((StatusCode::OK, axum::Json(body)))
+    let body = ProjectList {
+        projects: projects
+            .iter()
+            .map(|p| render::project_body(&base, p))
+            .collect(),
+        links: render::collection_links(&format!("{base}/projects")),
+        truncated: truncated.then_some(true),
+    };
+    Ok((StatusCode::OK, axum::Json(body)).into_response())
+}
+
+/// `{"projects": [...], "links": {...}}`, `truncated` when the list limit cut it.
+#[derive(serde::Serialize)]
+struct ProjectList<'a> {
+    projects: Vec<render::ProjectBody<'a>>,
+    links: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    truncated: Option<bool>,
 }
 
 /// Create a project.

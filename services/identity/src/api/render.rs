@@ -42,23 +42,72 @@ pub fn domain(base: &str, d: &domain::Model) -> Value {
     )
 }
 
-pub fn project(base: &str, p: &ProjectView) -> Value {
+/// A project as Keystone renders it, serialized straight from the row (lists
+/// render many, and building `Value` maps for each dominated their cost).
+#[derive(serde::Serialize)]
+pub struct ProjectBody<'a> {
+    id: &'a str,
+    name: &'a str,
+    domain_id: &'a str,
+    parent_id: &'a str,
+    description: &'a str,
+    enabled: bool,
+    is_domain: bool,
+    tags: &'a [String],
+    options: Map<String, Value>,
+    links: SelfLink,
+    /// Extra attributes, minus any that shadow the fields above.
+    #[serde(flatten)]
+    extra: Map<String, Value>,
+}
+
+#[derive(serde::Serialize)]
+struct SelfLink {
+    #[serde(rename = "self")]
+    href: String,
+}
+
+/// Keys of [`ProjectBody`] that extra attributes cannot replace.
+const PROJECT_FIELDS: &[&str] = &[
+    "id",
+    "name",
+    "domain_id",
+    "parent_id",
+    "description",
+    "enabled",
+    "is_domain",
+    "tags",
+    "options",
+    "links",
+];
+
+/// The body of project `p`.
+pub fn project_body<'a>(base: &str, p: &'a ProjectView) -> ProjectBody<'a> {
     let row = &p.row;
-    with_extra(
-        object(json!({
-            "id": row.id,
-            "name": row.name,
-            "domain_id": row.domain_id,
-            "parent_id": row.parent_id.clone().unwrap_or_else(|| row.domain_id.clone()),
-            "description": row.description.clone().unwrap_or_default(),
-            "enabled": row.enabled,
-            "is_domain": false,
-            "tags": p.tags,
-            "options": {},
-            "links": {"self": format!("{base}/projects/{}", row.id)},
-        })),
-        &row.extra,
-    )
+    let mut extra = match row.extra.as_deref() {
+        None | Some("") | Some("{}") => Map::new(),
+        Some(_) => Extra::parse(&row.extra).0,
+    };
+    extra.retain(|k, _| !PROJECT_FIELDS.contains(&k.as_str()));
+    ProjectBody {
+        id: &row.id,
+        name: &row.name,
+        domain_id: &row.domain_id,
+        parent_id: row.parent_id.as_deref().unwrap_or(&row.domain_id),
+        description: row.description.as_deref().unwrap_or_default(),
+        enabled: row.enabled,
+        is_domain: false,
+        tags: &p.tags,
+        options: Map::new(),
+        links: SelfLink {
+            href: format!("{base}/projects/{}", row.id),
+        },
+        extra,
+    }
+}
+
+pub fn project(base: &str, p: &ProjectView) -> Value {
+    serde_json::to_value(project_body(base, p)).unwrap_or_default()
 }
 
 pub fn user(base: &str, u: &user::Model) -> Value {
@@ -183,4 +232,45 @@ pub fn app_cred(
         "access_rules": [],
         "links": {"self": format!("{base}/users/{}/application_credentials/{}", c.user_id, c.id)},
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::entity::project;
+
+    #[test]
+    fn projects_render_as_keystone_with_extras_flattened_but_not_shadowing() {
+        let view = ProjectView {
+            row: project::Model {
+                id: "p1".into(),
+                name: "demo".into(),
+                domain_id: "default".into(),
+                parent_id: None,
+                description: None,
+                enabled: true,
+                extra: Some(r#"{"color": "blue", "name": "shadow", "enabled": false}"#.into()),
+            },
+            tags: vec!["a".into()],
+        };
+        assert_eq!(
+            project("http://k/v3", &view),
+            json!({
+                "id": "p1", "name": "demo", "domain_id": "default", "parent_id": "default",
+                "description": "", "enabled": true, "is_domain": false, "tags": ["a"],
+                "options": {}, "links": {"self": "http://k/v3/projects/p1"}, "color": "blue"
+            })
+        );
+        let plain = ProjectView {
+            row: project::Model {
+                extra: None,
+                parent_id: Some("p0".into()),
+                ..view.row.clone()
+            },
+            tags: vec![],
+        };
+        let body = project("http://k/v3", &plain);
+        assert_eq!(body["parent_id"], "p0");
+        assert!(body.get("color").is_none());
+    }
 }
