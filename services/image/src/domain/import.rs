@@ -146,6 +146,9 @@ impl Glance {
         self.repo
             .set_property(id, IMPORTING_TO, Some(&stores.join(",")))
             .await?;
+        // As Glance: a new import starts with no failed stores, so readers never
+        // see a finished store list beside the previous import's outcome.
+        self.repo.set_property(id, FAILED_IMPORT, Some("")).await?;
         let glance = self.clone();
         let id = id.to_string();
         tokio::spawn(async move {

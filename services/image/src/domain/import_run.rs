@@ -80,10 +80,10 @@ impl Glance {
             self.repo.remove_location(id, STAGING_STORE).await?;
         }
         let all_ok = failed.is_empty() || !request.all_stores_must_succeed;
-        self.repo.set_property(id, IMPORTING_TO, Some("")).await?;
-        self.repo
-            .set_property(id, FAILED_IMPORT, Some(&failed.join(",")))
-            .await?;
+        // The outcome properties and the status are separate writes: a failed
+        // import is queued again before it says which stores failed, a good one
+        // says so before it turns active, so whoever waits on either sees both.
+        let outcome = failed.join(",");
         if done.is_empty() || !all_ok {
             for (location, _) in &done {
                 if let Some(store) = self.stores.get(&location.store) {
@@ -94,8 +94,16 @@ impl Glance {
             image.status = Status::Queued;
             image.clear_data();
             self.repo.save_data(&image, Status::Importing).await?;
+            self.repo.set_property(id, IMPORTING_TO, Some("")).await?;
+            self.repo
+                .set_property(id, FAILED_IMPORT, Some(&outcome))
+                .await?;
             return Err(ImageError::Conflict("import failed".into()));
         }
+        self.repo.set_property(id, IMPORTING_TO, Some("")).await?;
+        self.repo
+            .set_property(id, FAILED_IMPORT, Some(&outcome))
+            .await?;
         let mut copies = done.into_iter();
         let Some((first, received)) = copies.next() else {
             return Ok(());
