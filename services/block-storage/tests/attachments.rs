@@ -352,13 +352,6 @@ async fn iscsi_backend_exports_attached_volumes() {
     );
 }
 
-fn message(resp: common::Resp) -> String {
-    resp.body.as_object().unwrap().values().next().unwrap()["message"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
-
 #[tokio::test]
 async fn multiattach_types_share_a_volume_between_instances() {
     let cloud = Cloud::start().await;
@@ -458,7 +451,7 @@ async fn multiattach_types_share_a_volume_between_instances() {
         .await
         .expect(400);
     assert_eq!(
-        message(resp),
+        resp.message(),
         format!("Invalid volume: Volume {shared} status must be available or in-use or downloading to reserve, but the current status is reserved.")
     );
     cloud
@@ -489,7 +482,7 @@ async fn multiattach_types_share_a_volume_between_instances() {
     cloud.wait_status(&alice, &plain, "in-use").await;
     let resp = attach(plain.clone(), two.clone(), false).await.expect(400);
     assert_eq!(
-        message(resp),
+        resp.message(),
         format!("Invalid volume: Volume {plain} status must be available or downloading to reserve, but the current status is in-use.")
     );
     attach(plain.clone(), one, false).await.expect(200);

@@ -411,12 +411,6 @@ async fn uploads_refused_and_image_metadata_actions() {
         .expect(202);
     let id = made.body["volume"]["id"].as_str().unwrap().to_string();
     cloud.wait_status(&alice, &id, "available").await;
-    let message = |resp: common::Resp| {
-        resp.body.as_object().unwrap().values().next().unwrap()["message"]
-            .as_str()
-            .unwrap()
-            .to_string()
-    };
 
     // Public images are for admins; 3.0 knows no visibility; bad formats.
     let resp = cloud
@@ -429,7 +423,7 @@ async fn uploads_refused_and_image_metadata_actions() {
         .await
         .expect(403);
     assert_eq!(
-        message(resp),
+        resp.message(),
         "Policy doesn't allow volume_extension:volume_actions:upload_public to be performed."
     );
     let resp = cloud
@@ -441,7 +435,7 @@ async fn uploads_refused_and_image_metadata_actions() {
         )
         .await
         .expect(400);
-    assert!(message(resp).contains("'visibility' was unexpected"));
+    assert!(resp.message().contains("'visibility' was unexpected"));
     let resp = cloud
         .volume_action(
             &alice,
@@ -451,7 +445,7 @@ async fn uploads_refused_and_image_metadata_actions() {
         )
         .await
         .expect(400);
-    assert!(message(resp).contains("'iso' is not one of"));
+    assert!(resp.message().contains("'iso' is not one of"));
     // At 3.0 the image gets the image service's default visibility.
     let resp = cloud
         .volume_action(
@@ -474,7 +468,7 @@ async fn uploads_refused_and_image_metadata_actions() {
         .await;
     if busy.status == 400 {
         assert_eq!(
-            message(busy),
+            busy.message(),
             format!("Invalid volume: Volume {id} status must be available")
         );
     }
@@ -514,7 +508,7 @@ async fn uploads_refused_and_image_metadata_actions() {
         .await
         .expect(400);
     assert_eq!(
-        message(resp),
+        resp.message(),
         format!("Invalid volume: Volume {id} status must be available")
     );
 
@@ -533,7 +527,7 @@ async fn uploads_refused_and_image_metadata_actions() {
         .await
         .expect(404);
     assert_eq!(
-        message(resp),
+        resp.message(),
         format!("Glance metadata for volume/snapshot {empty_id} cannot be found.")
     );
     let resp = cloud
@@ -546,7 +540,7 @@ async fn uploads_refused_and_image_metadata_actions() {
         .await
         .expect(404);
     assert_eq!(
-        message(resp),
+        resp.message(),
         format!("Glance metadata for volume/snapshot {empty_id} cannot be found.")
     );
     let resp = cloud
@@ -617,7 +611,9 @@ async fn uploads_refused_and_image_metadata_actions() {
         )
         .await
         .expect(400);
-    assert!(message(resp).contains("'a$' does not match any of the regexes"));
+    assert!(resp
+        .message()
+        .contains("'a$' does not match any of the regexes"));
     let resp = cloud
         .volume_action(
             &alice,
@@ -628,7 +624,7 @@ async fn uploads_refused_and_image_metadata_actions() {
         .await
         .expect(400);
     assert_eq!(
-        message(resp),
+        resp.message(),
         "Invalid input for field/attribute a. Value: 1. 1 is not of type 'string'"
     );
     let resp = cloud
@@ -640,5 +636,5 @@ async fn uploads_refused_and_image_metadata_actions() {
         )
         .await
         .expect(400);
-    assert!(message(resp).contains("'metadata' is a required property"));
+    assert!(resp.message().contains("'metadata' is a required property"));
 }

@@ -8,13 +8,6 @@ use common::Cloud;
 use reqwest::Method;
 use serde_json::json;
 
-fn message(resp: common::Resp) -> String {
-    resp.body.as_object().unwrap().values().next().unwrap()["message"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
-
 #[tokio::test]
 async fn readers_read_members_change() {
     let cloud = Cloud::start().await;
@@ -117,7 +110,7 @@ async fn readers_read_members_change() {
             .await
             .expect(403);
         assert_eq!(
-            message(resp),
+            resp.message(),
             format!("Policy doesn't allow {rule} to be performed.")
         );
     }
@@ -132,7 +125,7 @@ async fn readers_read_members_change() {
         .await
         .expect(403);
     assert_eq!(
-        message(resp),
+        resp.message(),
         "Policy doesn't allow volume:delete to be performed."
     );
     // Own quotas and limits are readable; the service list is for admins.
@@ -170,7 +163,7 @@ async fn readers_read_members_change() {
         .await
         .expect(403);
     assert_eq!(
-        message(resp),
+        resp.message(),
         "Policy doesn't allow volume_extension:services:index to be performed."
     );
 
@@ -186,7 +179,9 @@ async fn readers_read_members_change() {
         )
         .await
         .expect(400);
-    assert!(message(resp).starts_with("Invalid input for field/attribute readonly. Value: maybe."));
+    assert!(resp
+        .message()
+        .starts_with("Invalid input for field/attribute readonly. Value: maybe."));
     let resp = cloud
         .send(
             Method::POST,
@@ -197,7 +192,9 @@ async fn readers_read_members_change() {
         )
         .await
         .expect(400);
-    assert!(message(resp).ends_with("'readonly' is a required property"));
+    assert!(resp
+        .message()
+        .ends_with("'readonly' is a required property"));
     cloud
         .send(
             Method::POST,
@@ -240,7 +237,7 @@ async fn readers_read_members_change() {
         .await
         .expect(400);
     assert_eq!(
-        message(resp),
+        resp.message(),
         format!("Invalid volume: Volume {id} status must be available to update readonly flag, but current status is: attaching.")
     );
 }
@@ -263,7 +260,7 @@ async fn an_operator_policy_file_overrides_the_defaults() {
         .await
         .expect(403);
     assert_eq!(
-        message(resp),
+        resp.message(),
         "Policy doesn't allow volume:create to be performed."
     );
     cloud

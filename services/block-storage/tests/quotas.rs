@@ -174,13 +174,6 @@ async fn quotas_limit_creates_and_report_usage() {
     );
 }
 
-fn message(resp: common::Resp) -> String {
-    resp.body.as_object().unwrap().values().next().unwrap()["message"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
-
 #[tokio::test]
 async fn per_type_quotas() {
     let cloud = Cloud::start().await;
@@ -228,7 +221,7 @@ async fn per_type_quotas() {
         .await
         .expect(400);
     assert_eq!(
-        message(resp),
+        resp.message(),
         "Invalid input received: Bad key(s) in quota set: volumes_bronze"
     );
     let resp = cloud
@@ -241,7 +234,7 @@ async fn per_type_quotas() {
         )
         .await
         .expect(400);
-    assert_eq!(message(resp), "volumes must be >= -1");
+    assert_eq!(resp.message(), "volumes must be >= -1");
     let set = cloud
         .send(
             Method::PUT,
@@ -274,14 +267,14 @@ async fn per_type_quotas() {
     };
     let resp = create(4, "gold").await.expect(413);
     assert_eq!(
-        message(resp),
+        resp.message(),
         "VolumeSizeExceedsAvailableQuota: Requested volume or snapshot exceeds allowed gigabytes_gold quota. Requested 4G, quota is 3G and 0G has been consumed."
     );
     let first = create(1, "gold").await.expect(202);
     let first = first.body["volume"]["id"].as_str().unwrap().to_string();
     let resp = create(1, "gold").await.expect(413);
     assert_eq!(
-        message(resp),
+        resp.message(),
         "VolumeLimitExceeded: Maximum number of volumes allowed (1) exceeded for quota 'volumes_gold'."
     );
     // Other types are not limited by gold's quota.
@@ -300,7 +293,7 @@ async fn per_type_quotas() {
     snap().await.expect(202);
     let resp = snap().await.expect(413);
     assert_eq!(
-        message(resp),
+        resp.message(),
         "SnapshotLimitExceeded: Maximum number of snapshots allowed (1) exceeded"
     );
     let usage = cloud
@@ -332,7 +325,7 @@ async fn per_type_quotas() {
         .await
         .expect(400);
     assert_eq!(
-        message(resp),
+        resp.message(),
         "Quota volumes_gold limit must be equal or greater than existing resources. Current usage is 1 and the requested limit is 0."
     );
     // Renaming the type moves its limits and usage.

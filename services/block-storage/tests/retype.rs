@@ -10,13 +10,6 @@ use serde_json::{json, Value};
 
 const MARK: &[u8] = b"data that must survive the move";
 
-fn message(resp: common::Resp) -> String {
-    resp.body.as_object().unwrap().values().next().unwrap()["message"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
-
 async fn make_type(cloud: &Cloud, admin: &Persona, name: &str, specs: Value) {
     cloud
         .send(
@@ -127,13 +120,14 @@ async fn retype_in_place_or_by_migration() {
     let resp = retype(&cloud, &alice, &id, json!({"new_type": "on-gold"}))
         .await
         .expect(400);
-    assert!(message(resp)
+    assert!(resp
+        .message()
         .starts_with("Invalid volume: Retype needs volume to be in available or in-use state"));
     let resp = retype(&cloud, &alice, &id, json!({"new_type": "nope"}))
         .await
         .expect(404);
     assert_eq!(
-        message(resp),
+        resp.message(),
         "Volume type with name nope could not be found."
     );
     let resp = retype(
@@ -145,7 +139,7 @@ async fn retype_in_place_or_by_migration() {
     .await
     .expect(400);
     assert_eq!(
-        message(resp),
+        resp.message(),
         "Invalid input for field/attribute migration_policy. Value: None. None is not one of ['on-demand', 'never']"
     );
 
@@ -190,7 +184,7 @@ async fn retype_in_place_or_by_migration() {
     .await
     .expect(413);
     assert_eq!(
-        message(resp),
+        resp.message(),
         "VolumeLimitExceeded: Maximum number of volumes allowed (0) exceeded for quota 'volumes_on-silver'."
     );
     cloud

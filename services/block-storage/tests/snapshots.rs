@@ -313,14 +313,6 @@ async fn revert_to_the_latest_snapshot() {
     panic!("the volume was not reverted");
 }
 
-/// The message of a fault body.
-fn message(resp: common::Resp) -> String {
-    resp.body.as_object().unwrap().values().next().unwrap()["message"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
-
 #[tokio::test]
 async fn snapshot_metadata_and_actions() {
     let cloud = Cloud::start().await;
@@ -352,7 +344,7 @@ async fn snapshot_metadata_and_actions() {
         )
         .await
         .expect(400);
-    assert!(message(bad).contains("does not match any of the regexes"));
+    assert!(bad.message().contains("does not match any of the regexes"));
     let snap = cloud
         .send(
             Method::POST,
@@ -411,7 +403,7 @@ async fn snapshot_metadata_and_actions() {
     )
     .await
     .expect(400);
-    assert_eq!(message(resp), "Request body and URI mismatch");
+    assert_eq!(resp.message(), "Request body and URI mismatch");
     let resp = send(
         Method::POST,
         meta.clone(),
@@ -419,7 +411,7 @@ async fn snapshot_metadata_and_actions() {
     )
     .await
     .expect(400);
-    assert!(message(resp).contains("'^[a-zA-Z0-9-_:. ]{1,255}$'"));
+    assert!(resp.message().contains("'^[a-zA-Z0-9-_:. ]{1,255}$'"));
     send(Method::DELETE, format!("{meta}/z"), None)
         .await
         .expect(200);
@@ -427,7 +419,7 @@ async fn snapshot_metadata_and_actions() {
         .await
         .expect(404);
     assert_eq!(
-        message(resp),
+        resp.message(),
         format!("Snapshot {snap} has no metadata with key z.")
     );
     let shown = send(Method::GET, format!("{snapshots}/{snap}"), None)
@@ -448,7 +440,7 @@ async fn snapshot_metadata_and_actions() {
         )
         .await
         .expect(403);
-    assert_eq!(message(resp), "Policy doesn't allow volume_extension:snapshot_admin_actions:reset_status to be performed.");
+    assert_eq!(resp.message(), "Policy doesn't allow volume_extension:snapshot_admin_actions:reset_status to be performed.");
     let resp = cloud
         .send(
             Method::POST,
@@ -459,7 +451,7 @@ async fn snapshot_metadata_and_actions() {
         )
         .await
         .expect(400);
-    let text = message(resp);
+    let text = resp.message();
     assert!(
         text.starts_with(
             "Snapshot status: bogus is invalid, valid statuses are: ('error', 'available'"
@@ -488,7 +480,7 @@ async fn snapshot_metadata_and_actions() {
         .await
         .expect(400);
     assert_eq!(
-        message(resp),
+        resp.message(),
         "Provided snapshot status deleting not allowed for snapshot with status creating."
     );
     let resp = cloud
@@ -502,7 +494,7 @@ async fn snapshot_metadata_and_actions() {
         .await
         .expect(400);
     assert_eq!(
-        message(resp),
+        resp.message(),
         "Invalid input received: progress must be an integer percentage between 0 and 100"
     );
     cloud
@@ -543,7 +535,7 @@ async fn snapshot_metadata_and_actions() {
         .await
         .expect(400);
     assert_eq!(
-        message(resp),
+        resp.message(),
         "Snapshot status available not allowed for update_snapshot_status"
     );
     let resp = cloud
@@ -556,7 +548,7 @@ async fn snapshot_metadata_and_actions() {
         )
         .await
         .expect(403);
-    assert_eq!(message(resp), "Policy doesn't allow volume_extension:snapshot_admin_actions:force_delete to be performed.");
+    assert_eq!(resp.message(), "Policy doesn't allow volume_extension:snapshot_admin_actions:force_delete to be performed.");
     cloud
         .send(
             Method::POST,
@@ -579,7 +571,7 @@ async fn snapshot_metadata_and_actions() {
         .await
         .expect(400);
     assert_eq!(
-        message(resp),
+        resp.message(),
         "There is no such action: os-bogus. Verify the request body and Content-Type header and try again."
     );
 }

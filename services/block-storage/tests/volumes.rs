@@ -618,20 +618,19 @@ async fn list_filters_sorts_and_pages() {
     let sized = list("size=1&sort=name", None).await.expect(200);
     assert_eq!(names(&sized.body), ["d", "a"]);
 
-    let message = |resp: common::Resp| resp.body["badRequest"]["message"].clone();
     let resp = list("sort=nope", None).await.expect(400);
-    assert_eq!(message(resp), "Invalid input received: Invalid sort key");
+    assert_eq!(resp.message(), "Invalid input received: Invalid sort key");
     let resp = list("sort=name&sort_key=size", None).await.expect(400);
     assert_eq!(
-        message(resp),
+        resp.message(),
         "The 'sort_key' and 'sort_dir' parameters are deprecated and cannot be used with the 'sort' parameter."
     );
     let resp = list("limit=x", None).await.expect(400);
-    assert_eq!(message(resp), "limit param must be an integer");
+    assert_eq!(resp.message(), "limit param must be an integer");
     // Unknown filters: refused from 3.31 for non-admins, ignored before.
     let resp = list("foo=1&bar=2", Some("volume 3.31")).await.expect(400);
     assert_eq!(
-        message(resp),
+        resp.message(),
         "Invalid filters foo,bar are found in query options."
     );
     let ignored = list("foo=1", Some("volume 3.30")).await.expect(200);

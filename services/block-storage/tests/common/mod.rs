@@ -48,6 +48,16 @@ pub struct Resp {
 }
 
 impl Resp {
+    /// The message of a fault body (`{"<faultName>": {"code", "message"}}`).
+    pub fn message(self) -> String {
+        self.body
+            .as_object()
+            .and_then(|fault| fault.values().next())
+            .and_then(|fault| fault["message"].as_str())
+            .unwrap_or_default()
+            .to_string()
+    }
+
     pub fn expect(self, want: u16) -> Self {
         assert_eq!(self.status, want, "body: {}", self.body);
         self
