@@ -16,6 +16,11 @@ pub const EXTEND_VOLUME: &str = "extend_volume";
 pub const UPLOAD_IMAGE: &str = "upload_image";
 pub const RETYPE: &str = "retype";
 pub const MIGRATE_VOLUME: &str = "migrate_volume";
+/// Source volume host → destination host (call): create and export an empty
+/// volume to copy a migrating volume into.
+pub const CREATE_MIGRATION_TARGET: &str = "create_migration_target";
+/// Source → destination (call, a `ConnectionRequest`): drop a failed copy.
+pub const DELETE_MIGRATION_TARGET: &str = "delete_migration_target";
 pub const CREATE_SNAPSHOT: &str = "create_snapshot";
 pub const DELETE_SNAPSHOT: &str = "delete_snapshot";
 pub const SNAPSHOT_UPDATE: &str = "snapshot_update";

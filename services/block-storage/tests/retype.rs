@@ -263,3 +263,136 @@ async fn retype_in_place_or_by_migration() {
         "node1@silver"
     );
 }
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The iSCSI targets a tgtd on `control_port` exports.
+fn targets(control_port: u16) -> String {
+    let out = std::process::Command::new("tgtadm")
+        .args(["-C", &control_port.to_string()])
+        .args(["--lld", "iscsi", "--mode", "target", "--op", "show"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[tokio::test]
+async fn retype_moves_volumes_to_another_volume_host_over_iscsi() {
+    let cloud = Cloud::start().await;
+    let (portal, control) = (free_port(), 1000 + free_port() % 20000);
+    let _node2 = cloud
+        .start_volume_host("node2", 4, |c| {
+            c.set("DEFAULT", "enabled_backends", "bronze");
+            c.set("bronze", "volume_driver", "iscsi");
+            c.set("bronze", "target_port", portal.to_string());
+            c.set("bronze", "tgtd_control_port", control.to_string());
+        })
+        .await;
+    let admin = cloud.identity.admin_persona().await;
+    let alice = cloud.identity.persona(&["member"]).await;
+    make_type(
+        &cloud,
+        &admin,
+        "on-silver",
+        json!({"volume_backend_name": "silver"}),
+    )
+    .await;
+    make_type(
+        &cloud,
+        &admin,
+        "on-bronze",
+        json!({"volume_backend_name": "bronze"}),
+    )
+    .await;
+    let create = |_: ()| async {
+        let made = cloud
+            .send(
+                Method::POST,
+                &format!("/v3/{}/volumes", alice.project_id),
+                &alice,
+                Some(json!({"volume": {"size": 1, "volume_type": "on-silver"}})),
+                None,
+            )
+            .await
+            .expect(202);
+        let id = made.body["volume"]["id"].as_str().unwrap().to_string();
+        cloud.wait_status(&alice, &id, "available").await;
+        id
+    };
+    let silver_file = |id: &str| {
+        cloud
+            .env
+            .dir
+            .join("volumes/silver")
+            .join(format!("volume-{id}"))
+    };
+    let bronze_file = |id: &str| {
+        cloud
+            .env
+            .dir
+            .join("volumes/bronze")
+            .join(format!("volume-{id}"))
+    };
+
+    // A qcow2 volume on node1 holding data moves into a raw iSCSI volume on node2.
+    let id = create(()).await;
+    let marked = cloud.env.dir.join(format!("mark-{id}.raw"));
+    std::fs::write(&marked, MARK).unwrap();
+    let written = std::process::Command::new("qemu-img")
+        .args(["convert", "-q", "-n", "-f", "raw", "-O", "qcow2"])
+        .arg(&marked)
+        .arg(silver_file(&id))
+        .status()
+        .unwrap();
+    assert!(written.success());
+    retype(
+        &cloud,
+        &alice,
+        &id,
+        json!({"new_type": "on-bronze", "migration_policy": "on-demand"}),
+    )
+    .await
+    .expect(202);
+    let volume = cloud.wait_status(&alice, &id, "available").await;
+    assert_eq!(volume["volume_type"], "on-bronze");
+    let seen = admin_view(&cloud, &admin, &id).await;
+    assert_eq!(seen["os-vol-host-attr:host"], "node2@bronze");
+    assert_eq!(seen["migration_status"], "success");
+    assert_eq!(data_on(&cloud, "bronze", &id), MARK);
+    assert!(!silver_file(&id).exists());
+    // The export made for the copy is gone with it.
+    assert!(!targets(control).contains(&id), "{}", targets(control));
+
+    // A copy that fails (the source data is lost) leaves the volume where it
+    // was, with its type, and nothing behind on node2.
+    let lost = create(()).await;
+    std::fs::remove_file(silver_file(&lost)).unwrap();
+    retype(
+        &cloud,
+        &alice,
+        &lost,
+        json!({"new_type": "on-bronze", "migration_policy": "on-demand"}),
+    )
+    .await
+    .expect(202);
+    for _ in 0..200 {
+        if admin_view(&cloud, &admin, &lost).await["migration_status"] == "error" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let seen = admin_view(&cloud, &admin, &lost).await;
+    assert_eq!(seen["migration_status"], "error");
+    assert_eq!(seen["status"], "available");
+    assert_eq!(seen["volume_type"], "on-silver");
+    assert_eq!(seen["os-vol-host-attr:host"], "node1@silver");
+    assert!(!bronze_file(&lost).exists());
+    assert!(!targets(control).contains(&lost));
+}

@@ -26,7 +26,8 @@ impl FileDriver {
     }
 }
 
-async fn qemu_img(args: &[&str]) -> Result<(), DriverError> {
+/// Runs `qemu-img`; its stderr is the error.
+pub(super) async fn qemu_img(args: &[&str]) -> Result<(), DriverError> {
     let output = Command::new("qemu-img")
         .args(args)
         .output()

@@ -4,14 +4,15 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 use ferrostack_proto::block_storage::{
-    Capabilities, ConnectionInfo, ConnectionRequest, CreateVolume, DeleteVolume, Empty,
-    ExtendVolume, Heartbeat, MigrateVolume, SnapshotRequest, SnapshotUpdate, UploadImage,
-    VolumeSpec, VolumeUpdate,
+    Capabilities, ConnectionInfo, ConnectionRequest, CreateMigrationTarget, CreateVolume,
+    DeleteVolume, Empty, ExtendVolume, Heartbeat, MigrateVolume, MigrationTargetReady,
+    SnapshotRequest, SnapshotUpdate, UploadImage, VolumeSpec, VolumeUpdate,
 };
 use ferrostack_rpc::{Handler, RemoteError, Request, RpcClient, ServerHandle, Transport};
 use prost::Message;
 use tokio_util::sync::CancellationToken;
 
+use super::connection_copy;
 use super::driver::Driver;
 use super::driver::DriverError;
 use super::file::FileDriver;
@@ -29,6 +30,8 @@ struct BackendManager {
     zone: String,
     driver: Arc<dyn Driver>,
     api: RpcClient,
+    /// Other volume hosts, for migrations between hosts.
+    volumes: RpcClient,
     images: Arc<ImageTransfer>,
     /// Every backend of this volume role by `host@backend`, for migrations.
     siblings: Arc<OnceLock<HashMap<String, Arc<dyn Driver>>>>,
@@ -159,8 +162,8 @@ impl BackendManager {
         .await;
     }
 
-    /// Moves a volume's data to a sibling backend of this host (a retype that
-    /// needs another backend), then drops it here.
+    /// Moves a volume's data to another backend (a retype that needs one), then
+    /// drops it here.
     async fn migrate(&self, request: MigrateVolume) {
         let finished = |error: String, status: &str| VolumeUpdate {
             id: request.id.clone(),
@@ -176,24 +179,16 @@ impl BackendManager {
             ..VolumeUpdate::default()
         })
         .await;
-        let destination = self
+        let sibling = self
             .siblings
             .get()
             .and_then(|siblings| siblings.get(&request.dest_host))
             .cloned();
-        let Some(destination) = destination else {
-            let why = format!(
-                "backend {} is on another volume host; volumes move only between the backends of one host",
-                request.dest_host
-            );
-            return self.report(finished(why, "error")).await;
+        let moved = match sibling {
+            Some(destination) => self.move_to_sibling(&request, destination).await,
+            None => self.move_to_host(&request).await,
         };
-        let size = u64::try_from(request.size_gb).unwrap_or(0);
-        let source = self.driver.path(&request.id);
-        let copied = destination
-            .copy_image_to_volume(&request.id, size, &source, self.driver.data_format())
-            .await;
-        let update = match copied {
+        let update = match moved {
             Ok(location) => {
                 if let Err(e) = self.driver.delete(&request.id, "").await {
                     tracing::warn!(
@@ -209,11 +204,107 @@ impl BackendManager {
                 }
             }
             Err(e) => {
-                let _ = destination.delete(&request.id, "").await;
+                tracing::warn!(volume = request.id, "migration failed: {e}");
                 finished(e.to_string(), "error")
             }
         };
         self.report(update).await;
+    }
+
+    /// Copies the volume into a backend of this volume role.
+    async fn move_to_sibling(
+        &self,
+        request: &MigrateVolume,
+        destination: Arc<dyn Driver>,
+    ) -> Result<String, DriverError> {
+        let size = u64::try_from(request.size_gb).unwrap_or(0);
+        let copied = destination
+            .copy_image_to_volume(
+                &request.id,
+                size,
+                &self.driver.path(&request.id),
+                self.driver.data_format(),
+            )
+            .await;
+        if copied.is_err() {
+            let _ = destination.delete(&request.id, "").await;
+        }
+        copied
+    }
+
+    /// Copies the volume into a backend of another volume host: that host
+    /// creates an empty volume and exports it to this one, which writes the
+    /// data through the export, as Cinder's generic migration does.
+    async fn move_to_host(&self, request: &MigrateVolume) -> Result<String, DriverError> {
+        let context = rpc::internal_context();
+        let dest = request.dest_host.as_str();
+        let connector_json = connection_copy::connector(&self.host).to_string();
+        let ask = CreateMigrationTarget {
+            id: request.id.clone(),
+            host: dest.into(),
+            size_gb: request.size_gb,
+            connector_json: connector_json.clone(),
+        };
+        let ready: MigrationTargetReady = self
+            .volumes
+            .call(&context, Some(dest), rpc::CREATE_MIGRATION_TARGET, &ask)
+            .await
+            .map_err(|e| {
+                DriverError::Failed(format!("backend {dest} cannot take the volume: {e}"))
+            })?;
+        let info: serde_json::Value = serde_json::from_str(&ready.connection_info_json)
+            .map_err(|e| DriverError::Failed(format!("backend {dest} sent a bad export: {e}")))?;
+        let copied = connection_copy::copy_into(
+            &self.driver.path(&request.id),
+            self.driver.data_format(),
+            &info,
+            &self.images.scratch("chap"),
+        )
+        .await;
+        let release = ConnectionRequest {
+            volume_id: request.id.clone(),
+            host: dest.into(),
+            connector_json,
+        };
+        if copied.is_ok() {
+            let ended: Result<ConnectionInfo, _> = self
+                .volumes
+                .call(&context, Some(dest), rpc::TERMINATE_CONNECTION, &release)
+                .await;
+            if let Err(e) = ended {
+                tracing::warn!(volume = request.id, "the export on {dest} stays: {e}");
+            }
+        } else {
+            let dropped: Result<Empty, _> = self
+                .volumes
+                .call(&context, Some(dest), rpc::DELETE_MIGRATION_TARGET, &release)
+                .await;
+            if let Err(e) = dropped {
+                tracing::warn!(volume = request.id, "the copy on {dest} stays: {e}");
+            }
+        }
+        copied.map(|()| ready.provider_location)
+    }
+
+    /// Creates and exports an empty volume for a migration from another host.
+    async fn create_migration_target(
+        &self,
+        ask: CreateMigrationTarget,
+    ) -> Result<MigrationTargetReady, DriverError> {
+        let size = u64::try_from(ask.size_gb).unwrap_or(0);
+        let connector: serde_json::Value =
+            serde_json::from_str(&ask.connector_json).unwrap_or_default();
+        let provider_location = self.driver.create(&ask.id, size).await?;
+        match self.driver.initialize_connection(&ask.id, &connector).await {
+            Ok(info) => Ok(MigrationTargetReady {
+                connection_info_json: info.to_string(),
+                provider_location,
+            }),
+            Err(e) => {
+                let _ = self.driver.delete(&ask.id, &provider_location).await;
+                Err(e)
+            }
+        }
     }
 
     async fn extend(&self, request: ExtendVolume) {
@@ -356,6 +447,25 @@ impl BackendManager {
 #[async_trait::async_trait]
 impl Handler for BackendManager {
     async fn handle(&self, request: Request) -> Result<bytes::Bytes, RemoteError> {
+        let failed = |e: DriverError| remote("VolumeBackendAPIException", e.to_string());
+        match request.method.as_str() {
+            rpc::CREATE_MIGRATION_TARGET => {
+                let ready = self
+                    .create_migration_target(decode(&request.payload)?)
+                    .await
+                    .map_err(failed)?;
+                return Ok(ready.encode_to_vec().into());
+            }
+            rpc::DELETE_MIGRATION_TARGET => {
+                let ask: ConnectionRequest = decode(&request.payload)?;
+                self.driver
+                    .delete(&ask.volume_id, "")
+                    .await
+                    .map_err(failed)?;
+                return Ok(Empty::default().encode_to_vec().into());
+            }
+            _ => {}
+        }
         if matches!(
             request.method.as_str(),
             rpc::INITIALIZE_CONNECTION | rpc::TERMINATE_CONNECTION
@@ -367,12 +477,12 @@ impl Handler for BackendManager {
                 self.driver
                     .initialize_connection(&ask.volume_id, &connector)
                     .await
-                    .map_err(|e| remote("VolumeBackendAPIException", e.to_string()))?
+                    .map_err(failed)?
             } else {
                 self.driver
                     .terminate_connection(&ask.volume_id, &connector)
                     .await
-                    .map_err(|e| remote("VolumeBackendAPIException", e.to_string()))?;
+                    .map_err(failed)?;
                 serde_json::Value::Null
             };
             let reply = ConnectionInfo {
@@ -421,6 +531,11 @@ pub async fn start(
         rpc::SCHEDULER_TOPIC,
         cfg.messaging.rpc_response_timeout,
     );
+    let volumes = RpcClient::new(
+        transport.clone(),
+        rpc::VOLUME_TOPIC,
+        cfg.messaging.rpc_response_timeout,
+    );
     let images = Arc::new(ImageTransfer::open(
         cfg.image_conversion_dir.join(&cfg.service.host),
     )?);
@@ -439,6 +554,7 @@ pub async fn start(
                 None => Arc::new(FileDriver::open(backend.dir.clone(), &backend.format)?),
             },
             api: api.clone(),
+            volumes: volumes.clone(),
             images: images.clone(),
             siblings: siblings.clone(),
         });

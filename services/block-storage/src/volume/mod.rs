@@ -3,6 +3,7 @@
 //! driver, reports results and heartbeats to the api role and capabilities to the
 //! schedulers. It holds no database credentials.
 
+mod connection_copy;
 mod driver;
 mod file;
 mod image_transfer;

@@ -316,6 +316,45 @@ impl Cloud {
         }
     }
 
+    /// A second volume host, `host`, on this cloud's bus and database
+    /// directory, with the backends `configure` sets; it runs until the
+    /// returned value drops. Returns once `os-services` lists `services` rows.
+    pub async fn start_volume_host(
+        &self,
+        host: &str,
+        services: usize,
+        configure: impl FnOnce(&mut ferrostack_config::Config),
+    ) -> ferrostack_block_storage::Running {
+        let mut config = self.env.config.clone();
+        config.set("DEFAULT", "host", host);
+        configure(&mut config);
+        let running = ferrostack_block_storage::start(
+            &config,
+            &[ferrostack_block_storage::Role::Volume],
+            self.stop.clone(),
+        )
+        .await
+        .expect("the volume host starts");
+        let admin = self.identity.admin_persona().await;
+        for _ in 0..100 {
+            let listed = self
+                .send(
+                    Method::GET,
+                    &format!("/v3/{}/os-services", admin.project_id),
+                    &admin,
+                    None,
+                    None,
+                )
+                .await
+                .body;
+            if listed["services"].as_array().map(Vec::len) == Some(services) {
+                return running;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("volume host {host} never reported");
+    }
+
     pub async fn wait_status(&self, who: &Persona, id: &str, status: &str) -> Value {
         for _ in 0..200 {
             let resp = self
