@@ -197,3 +197,27 @@ def test_retype_readonly_snapshot_properties_and_type_quotas(cloud):
         assert time.time() < deadline
         time.sleep(0.5)
     cloud.os("volume", "delete", name, json_out=False)
+
+
+def test_volume_migrate_between_backends(cloud):
+    name = unique("mig")
+    cloud.os("volume", "create", "--size", "1", name)
+    wait_status(cloud, name, "available")
+    host = cloud.os("volume", "show", name)["os-vol-host-attr:host"]
+    node, backend = host.split("@")
+    other = f"{node}@{'qcow2' if backend == 'file' else 'file'}"
+
+    refused = cloud.os("volume", "migrate", "--host", host, name, json_out=False, expect_fail=True)
+    assert "destination host/cluster must be different than the current one" in refused
+    refused = cloud.os("volume", "migrate", "--host", "nowhere@x", name, json_out=False, expect_fail=True)
+    assert "No available service named 'nowhere@x'" in refused
+
+    cloud.os("volume", "migrate", "--host", other, "--lock-volume", name, json_out=False)
+    deadline = time.time() + 60
+    while cloud.os("volume", "show", name)["os-vol-mig-status-attr:migstat"] != "success":
+        assert time.time() < deadline
+        time.sleep(0.5)
+    shown = cloud.os("volume", "show", name)
+    assert shown["os-vol-host-attr:host"] == other
+    assert shown["status"] == "available"
+    cloud.os("volume", "delete", name, json_out=False)

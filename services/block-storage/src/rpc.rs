@@ -16,6 +16,8 @@ pub const EXTEND_VOLUME: &str = "extend_volume";
 pub const UPLOAD_IMAGE: &str = "upload_image";
 pub const RETYPE: &str = "retype";
 pub const MIGRATE_VOLUME: &str = "migrate_volume";
+/// api → scheduler (cast): os-migrate_volume to a named backend.
+pub const MIGRATE_TO_HOST: &str = "migrate_volume_to_host";
 /// Source volume host → destination host (call): create and export an empty
 /// volume to copy a migrating volume into.
 pub const CREATE_MIGRATION_TARGET: &str = "create_migration_target";

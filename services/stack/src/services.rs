@@ -65,6 +65,6 @@ pub const SERVICES: &[ServiceSpec] = &[
             },
         ],
         user: Some("cinder"),
-        config: "[DEFAULT]\nenabled_backends = file\n\n[file]\nvolume_driver = file\nvolume_backend_name = file\n",
+        config: "[DEFAULT]\nenabled_backends = file, qcow2\n\n[file]\nvolume_driver = file\nvolume_backend_name = file\n\n# A second backend, for retype and migration.\n[qcow2]\nvolume_driver = file\nvolume_format = qcow2\nvolume_backend_name = qcow2\n",
     },
 ];

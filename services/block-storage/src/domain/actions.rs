@@ -103,6 +103,10 @@ impl Cinder {
             self.retype(caller, id, args).await?;
             return Ok((202, None));
         }
+        if name == "os-migrate_volume" {
+            self.migrate_volume(caller, id, args, version).await?;
+            return Ok((202, None));
+        }
         if let Some(answer) = self.image_action(caller, id, name, args, version).await? {
             return Ok(answer);
         }

@@ -9,6 +9,7 @@ mod image_actions;
 pub mod image_api;
 mod legacy_attach;
 pub mod metadata;
+mod migrate;
 pub mod quotas;
 mod retype;
 mod revert;

@@ -98,7 +98,7 @@ impl Cinder {
             },
         )
         .await?;
-        let migrating = matches!(row.migration_status.as_deref(), Some("migrating"));
+        let migrating = !super::migrate::not_migrating(row.migration_status.as_deref());
         let claimed = volume::Entity::update_many()
             .col_expr(volume::Column::Status, Expr::value("retyping"))
             .col_expr(volume::Column::Multiattach, Expr::value(multiattach))

@@ -30,12 +30,13 @@ impl ApiRpc {
                 .map_err(db_error)?;
             return Ok(());
         }
-        let mut change = volume::Entity::update_many()
-            .col_expr(volume::Column::Status, Expr::value(update.status.as_str()))
-            .col_expr(
-                volume::Column::UpdatedAt,
-                Expr::value(chrono::Utc::now().naive_utc()),
-            );
+        let mut change = volume::Entity::update_many().col_expr(
+            volume::Column::UpdatedAt,
+            Expr::value(chrono::Utc::now().naive_utc()),
+        );
+        if !update.status.is_empty() {
+            change = change.col_expr(volume::Column::Status, Expr::value(update.status.as_str()));
+        }
         if !update.host.is_empty() {
             change = change.col_expr(volume::Column::Host, Expr::value(update.host.as_str()));
         }

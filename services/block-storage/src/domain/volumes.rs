@@ -374,7 +374,10 @@ impl Cinder {
                 || snapshots.iter().any(|s| {
                     !matches!(s.status.as_str(), "available" | "error" | "error_deleting")
                 }));
-        if !DELETABLE.contains(&row.status.as_str()) || blocked_by_snapshots {
+        if !DELETABLE.contains(&row.status.as_str())
+            || blocked_by_snapshots
+            || !super::migrate::not_migrating(row.migration_status.as_deref())
+        {
             return Err(CinderError::BadRequest(
                 "Invalid volume: Volume status must be available or error or error_restoring or error_extending or error_managing and must not be migrating, attached, belong to a group, have snapshots, awaiting a transfer, or be disassociated from snapshots after volume transfer.".into(),
             ));
@@ -384,6 +387,7 @@ impl Cinder {
             .col_expr(volume::Column::UpdatedAt, Expr::value(now()))
             .filter(volume::Column::Id.eq(id))
             .filter(volume::Column::Status.eq(row.status.as_str()))
+            .filter(super::migrate::not_migrating_condition())
             .exec(&self.db)
             .await?;
         if claimed.rows_affected != 1 {

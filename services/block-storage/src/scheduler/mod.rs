@@ -8,7 +8,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use ferrostack_proto::block_storage::{
-    Capabilities, CreateVolume, Empty, Heartbeat, MigrateVolume, RetypeVolume, VolumeUpdate,
+    Capabilities, CreateVolume, Empty, Heartbeat, MigrateToHost, MigrateVolume, RetypeVolume,
+    VolumeUpdate,
 };
 use ferrostack_rpc::{Handler, RemoteError, Request, RpcClient, ServerHandle, Transport};
 use prost::Message;
@@ -154,6 +155,58 @@ impl Scheduler {
     }
 }
 
+impl Scheduler {
+    /// os-migrate_volume: asks the volume's host to move it to the backend the
+    /// admin named when that backend passes the filters for the volume (its
+    /// type, zone and size); else the migration fails and the volume stays.
+    async fn migrate_to_host(&self, request: Request) -> Result<(), RemoteError> {
+        let migrate: MigrateToHost = decode(&request.payload)?;
+        let Some(spec) = migrate.volume else {
+            return Err(remote("Invalid", "migrate_to_host without a volume"));
+        };
+        let context = request.context.unwrap_or_default();
+        let passes = self
+            .backends
+            .lock()
+            .expect("capabilities lock")
+            .get(&migrate.dest_host)
+            .is_some_and(|c| {
+                let now = chrono::Utc::now().timestamp();
+                Demand::of(&spec).suits(c, now, self.down_after, true)
+            });
+        let refusal = if migrate.attached {
+            Some("Attached volumes move with the compute service, which this cloud does not run.")
+        } else if !passes {
+            Some("No valid backend was found.")
+        } else {
+            None
+        };
+        if let Some(why) = refusal {
+            tracing::warn!(volume = spec.id, "migration failed: {why}");
+            let update = VolumeUpdate {
+                id: spec.id.clone(),
+                status: migrate.done_status.clone(),
+                error: why.into(),
+                migration_status: "error".into(),
+                ..VolumeUpdate::default()
+            };
+            return self.report(&context, update).await;
+        }
+        let order = MigrateVolume {
+            id: spec.id.clone(),
+            host: spec.host.clone(),
+            dest_host: migrate.dest_host.clone(),
+            volume_type_id: String::new(),
+            size_gb: spec.size_gb,
+            done_status: migrate.done_status.clone(),
+        };
+        self.volume
+            .cast(&context, Some(&spec.host), rpc::MIGRATE_VOLUME, &order)
+            .await
+            .map_err(|e| remote("Unavailable", e.to_string()))
+    }
+}
+
 #[async_trait::async_trait]
 impl Handler for Scheduler {
     async fn handle(&self, request: Request) -> Result<bytes::Bytes, RemoteError> {
@@ -167,6 +220,7 @@ impl Handler for Scheduler {
             }
             rpc::CREATE_VOLUME => self.create(request).await?,
             rpc::RETYPE => self.retype(request).await?,
+            rpc::MIGRATE_TO_HOST => self.migrate_to_host(request).await?,
             other => return Err(remote("NotFound", format!("no method {other}"))),
         }
         Ok(Empty::default().encode_to_vec().into())

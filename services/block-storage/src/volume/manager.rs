@@ -174,7 +174,6 @@ impl BackendManager {
         };
         self.report(VolumeUpdate {
             id: request.id.clone(),
-            status: "retyping".into(),
             migration_status: "migrating".into(),
             ..VolumeUpdate::default()
         })

@@ -1,5 +1,7 @@
-//! os-retype: in place when the backend suits the new type, migrated to the
-//! other backend with `on-demand`, refused as Cinder refuses it.
+//! Volumes moving between backends. os-retype: in place when the backend suits
+//! the new type, migrated to another backend (of this volume host or another)
+//! with `on-demand`, refused as Cinder refuses it. os-migrate_volume: an admin
+//! names the backend.
 
 mod common;
 
@@ -283,11 +285,11 @@ fn targets(control_port: u16) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-#[tokio::test]
-async fn retype_moves_volumes_to_another_volume_host_over_iscsi() {
-    let cloud = Cloud::start().await;
+/// Volume host `node2` with one iSCSI backend, `bronze`; returns it and the
+/// control port of its tgtd.
+async fn start_node2(cloud: &Cloud) -> (ferrostack_block_storage::Running, u16) {
     let (portal, control) = (free_port(), 1000 + free_port() % 20000);
-    let _node2 = cloud
+    let node2 = cloud
         .start_volume_host("node2", 4, |c| {
             c.set("DEFAULT", "enabled_backends", "bronze");
             c.set("bronze", "volume_driver", "iscsi");
@@ -295,6 +297,13 @@ async fn retype_moves_volumes_to_another_volume_host_over_iscsi() {
             c.set("bronze", "tgtd_control_port", control.to_string());
         })
         .await;
+    (node2, control)
+}
+
+#[tokio::test]
+async fn retype_moves_volumes_to_another_volume_host_over_iscsi() {
+    let cloud = Cloud::start().await;
+    let (_node2, control) = start_node2(&cloud).await;
     let admin = cloud.identity.admin_persona().await;
     let alice = cloud.identity.persona(&["member"]).await;
     make_type(
@@ -395,4 +404,206 @@ async fn retype_moves_volumes_to_another_volume_host_over_iscsi() {
     assert_eq!(seen["os-vol-host-attr:host"], "node1@silver");
     assert!(!bronze_file(&lost).exists());
     assert!(!targets(control).contains(&lost));
+}
+
+async fn migrate(
+    cloud: &Cloud,
+    who: &Persona,
+    id: &str,
+    body: Value,
+    version: &str,
+) -> common::Resp {
+    cloud
+        .send(
+            Method::POST,
+            &format!("/v3/{}/volumes/{id}/action", who.project_id),
+            who,
+            Some(json!({"os-migrate_volume": body})),
+            Some(version),
+        )
+        .await
+}
+
+/// Waits until volume `id` has migration status `status`; returns the volume.
+async fn wait_migration(cloud: &Cloud, admin: &Persona, id: &str, status: &str) -> Value {
+    for _ in 0..200 {
+        let seen = admin_view(cloud, admin, id).await;
+        if seen["migration_status"] == status {
+            return seen;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("volume {id} never reached migration status {status}");
+}
+
+#[tokio::test]
+async fn admins_migrate_volumes_to_a_named_backend() {
+    let cloud = Cloud::start().await;
+    let (_node2, _) = start_node2(&cloud).await;
+    let admin = cloud.identity.admin_persona().await;
+    let alice = cloud.identity.persona(&["member"]).await;
+    make_type(
+        &cloud,
+        &admin,
+        "on-gold",
+        json!({"volume_backend_name": "gold"}),
+    )
+    .await;
+    let create = |kind: &'static str| {
+        let (cloud, alice) = (&cloud, &alice);
+        async move {
+            let made = cloud
+                .send(
+                    Method::POST,
+                    &format!("/v3/{}/volumes", alice.project_id),
+                    alice,
+                    Some(json!({"volume": {"size": 1, "volume_type": kind}})),
+                    None,
+                )
+                .await
+                .expect(202);
+            let id = made.body["volume"]["id"].as_str().unwrap().to_string();
+            cloud.wait_status(alice, &id, "available").await;
+            id
+        }
+    };
+    let id = create("__DEFAULT__").await;
+    let from = admin_view(&cloud, &admin, &id).await["os-vol-host-attr:host"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let backend = from.split('@').nth(1).unwrap().to_string();
+    {
+        use std::os::unix::fs::FileExt;
+        let path = cloud
+            .env
+            .dir
+            .join("volumes")
+            .join(&backend)
+            .join(format!("volume-{id}"));
+        if backend == "gold" {
+            let file = std::fs::OpenOptions::new().write(true).open(path).unwrap();
+            file.write_at(MARK, 0).unwrap();
+        } else {
+            let marked = cloud.env.dir.join(format!("mark-{id}.raw"));
+            std::fs::write(&marked, MARK).unwrap();
+            let written = std::process::Command::new("qemu-img")
+                .args(["convert", "-q", "-n", "-f", "raw", "-O", "qcow2"])
+                .arg(&marked)
+                .arg(&path)
+                .status()
+                .unwrap();
+            assert!(written.success());
+        }
+    }
+    let v3 = "volume 3.0";
+
+    // Bad requests, in Cinder's order and words.
+    migrate(&cloud, &alice, &id, json!({"host": "node2@bronze"}), v3)
+        .await
+        .expect(403);
+    let resp = migrate(&cloud, &admin, &id, json!({}), v3)
+        .await
+        .expect(400);
+    assert!(resp.message().ends_with("'host' is a required property"));
+    let resp = migrate(
+        &cloud,
+        &admin,
+        &id,
+        json!({"host": "node2@bronze", "cluster": "c"}),
+        "volume 3.16",
+    )
+    .await
+    .expect(400);
+    assert_eq!(
+        resp.message(),
+        "Invalid input received: One and only one of cluster and host must be set."
+    );
+    let resp = migrate(&cloud, &admin, &id, json!({"host": "nowhere@x"}), v3)
+        .await
+        .expect(400);
+    assert_eq!(
+        resp.message(),
+        "Invalid host: No available service named 'nowhere@x'"
+    );
+    let resp = migrate(&cloud, &admin, &id, json!({"cluster": "c1"}), "volume 3.16")
+        .await
+        .expect(400);
+    assert_eq!(
+        resp.message(),
+        "Invalid host: No available service named 'c1'"
+    );
+    let resp = migrate(
+        &cloud,
+        &admin,
+        &id,
+        json!({"host": format!("{from}#pool")}),
+        v3,
+    )
+    .await
+    .expect(400);
+    assert_eq!(
+        resp.message(),
+        format!("Invalid volume: Volume {id} status must be available or in-use, must not be migrating, have snapshots, be replicated, be part of a group and destination host/cluster must be different than the current one")
+    );
+    migrate(
+        &cloud,
+        &admin,
+        "00000000-0000-0000-0000-000000000000",
+        json!({"host": "node2@bronze"}),
+        v3,
+    )
+    .await
+    .expect(404);
+
+    // Locked: maintenance while it moves, available after, type unchanged.
+    migrate(
+        &cloud,
+        &admin,
+        &id,
+        json!({"host": "node2@bronze", "lock_volume": true}),
+        v3,
+    )
+    .await
+    .expect(202);
+    let seen = admin_view(&cloud, &admin, &id).await;
+    assert!(
+        seen["status"] == "maintenance" || seen["migration_status"] == "success",
+        "{seen}"
+    );
+    let seen = wait_migration(&cloud, &admin, &id, "success").await;
+    assert_eq!(seen["status"], "available");
+    assert_eq!(seen["os-vol-host-attr:host"], "node2@bronze");
+    assert_eq!(seen["volume_type"], "__DEFAULT__");
+    assert_eq!(data_on(&cloud, "bronze", &id), MARK);
+    // A volume cannot be deleted while a migration works on it.
+    migrate(&cloud, &admin, &id, json!({"host": "node1@gold"}), v3)
+        .await
+        .expect(202);
+    let deleting = cloud
+        .send(
+            Method::DELETE,
+            &format!("/v3/{}/volumes/{id}", alice.project_id),
+            &alice,
+            None,
+            None,
+        )
+        .await;
+    let seen = wait_migration(&cloud, &admin, &id, "success").await;
+    if deleting.status == 400 {
+        assert_eq!(seen["os-vol-host-attr:host"], "node1@gold");
+        assert_eq!(data_on(&cloud, "gold", &id), MARK);
+    } else {
+        // The migration had already finished.
+        assert_eq!(deleting.status, 202);
+    }
+
+    // The scheduler refuses a backend the volume's type rules out.
+    let pinned = create("on-gold").await;
+    migrate(&cloud, &admin, &pinned, json!({"host": "node2@bronze"}), v3)
+        .await
+        .expect(202);
+    let seen = wait_migration(&cloud, &admin, &pinned, "error").await;
+    assert_eq!(seen["status"], "available");
+    assert_eq!(seen["os-vol-host-attr:host"], "node1@gold");
 }
