@@ -345,3 +345,83 @@ async fn extra_specs_and_private_types() {
         .await
         .expect(404);
 }
+
+/// Creates a type with `specs` and a volume of it; returns the volume once it
+/// settled (available or error), as an admin sees it.
+async fn volume_of_type(cloud: &Cloud, specs: serde_json::Value) -> serde_json::Value {
+    let admin = cloud.identity.admin_persona().await;
+    let name = format!("t-{}", uuid::Uuid::new_v4().simple());
+    cloud
+        .send(
+            Method::POST,
+            &format!("/v3/{}/types", admin.project_id),
+            &admin,
+            Some(json!({"volume_type": {"name": name, "extra_specs": specs}})),
+            None,
+        )
+        .await
+        .expect(200);
+    let made = cloud
+        .send(
+            Method::POST,
+            &format!("/v3/{}/volumes", admin.project_id),
+            &admin,
+            Some(json!({"volume": {"size": 1, "volume_type": name}})),
+            None,
+        )
+        .await
+        .expect(202);
+    let id = made.body["volume"]["id"].as_str().unwrap().to_string();
+    for _ in 0..200 {
+        let volume = cloud
+            .send(
+                Method::GET,
+                &format!("/v3/{}/volumes/{id}", admin.project_id),
+                &admin,
+                None,
+                None,
+            )
+            .await
+            .expect(200)
+            .body["volume"]
+            .clone();
+        if volume["status"] == "available" || volume["status"] == "error" {
+            return volume;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the volume never settled");
+}
+
+#[tokio::test]
+async fn extra_specs_must_match_the_backends_capabilities() {
+    let cloud = Cloud::start().await;
+    let placed = |v: &serde_json::Value| (v["status"].clone(), v["os-vol-host-attr:host"].clone());
+    let on = |host: &str| (json!("available"), json!(host));
+    let nowhere = (json!("error"), serde_json::Value::Null);
+    let cases = [
+        (
+            json!({"capabilities:volume_backend_name": "silver"}),
+            on("node1@silver"),
+        ),
+        (
+            json!({"volume_backend_name": "<or> nope <or> gold"}),
+            on("node1@gold"),
+        ),
+        (
+            json!({"volume_backend_name": "gold", "multiattach": "<is> True",
+                   "capabilities:vendor_name": "Open Source", "driver_version": "<in> .", "thin_provisioning_support": "<is> yes",
+                   "free_capacity_gb": ">= 1", "RESKEY:availability_zones": "elsewhere",
+                   "acme:turbo": "on"}),
+            on("node1@gold"),
+        ),
+        (json!({"multiattach": "<is> False"}), nowhere.clone()),
+        (json!({"storage_protocol": "iSCSI"}), nowhere.clone()),
+        (json!({"tier": "gold"}), nowhere.clone()),
+        (json!({"multiattach": "True"}), nowhere),
+    ];
+    for (specs, want) in cases {
+        let volume = volume_of_type(&cloud, specs.clone()).await;
+        assert_eq!(placed(&volume), want, "{specs}");
+    }
+}

@@ -1,7 +1,9 @@
 //! The scheduler role: keeps the capabilities volume managers publish on its
-//! fanout, and places each new volume on a backend (`select`), casting the create
-//! to that backend's manager.
+//! fanout, and places each new volume on a backend (`select`, with the volume
+//! type's extra specs matched by `extra_specs`), casting the create to that
+//! backend's manager.
 
+mod extra_specs;
 mod select;
 
 use std::collections::HashMap;

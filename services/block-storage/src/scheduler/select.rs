@@ -1,14 +1,19 @@
 //! Cinder's filter scheduler, reduced to what the backends report: drop backends
-//! whose report is stale, in another availability zone, of another
-//! `volume_backend_name`, or without room; then take the one with the most free
-//! capacity.
+//! whose report is stale, in another availability zone, whose capabilities do
+//! not satisfy the volume type's extra specs (CapabilitiesFilter, which also
+//! covers `volume_backend_name`), or without room; then take the one with the
+//! most free capacity.
+
+use std::collections::HashMap;
 
 use ferrostack_proto::block_storage::{Capabilities, VolumeSpec};
+
+use super::extra_specs;
 
 /// What a volume asks of a backend, read once from its spec.
 pub struct Demand<'a> {
     zone: &'a str,
-    backend_name: Option<&'a str>,
+    extra_specs: &'a HashMap<String, String>,
     size_gb: f64,
 }
 
@@ -16,10 +21,7 @@ impl<'a> Demand<'a> {
     pub fn of(spec: &'a VolumeSpec) -> Self {
         Demand {
             zone: &spec.availability_zone,
-            backend_name: spec
-                .extra_specs
-                .get("volume_backend_name")
-                .map(String::as_str),
+            extra_specs: &spec.extra_specs,
             size_gb: spec.size_gb as f64,
         }
     }
@@ -29,9 +31,7 @@ impl<'a> Demand<'a> {
     pub fn suits(&self, c: &Capabilities, now: i64, down_after: i64, need_room: bool) -> bool {
         now - c.reported_at <= down_after
             && (self.zone.is_empty() || c.availability_zone == self.zone)
-            && self
-                .backend_name
-                .is_none_or(|name| c.volume_backend_name == name)
+            && extra_specs::satisfied(c, self.extra_specs)
             && (!need_room || c.free_capacity_gb >= self.size_gb)
     }
 }
@@ -94,5 +94,8 @@ mod tests {
         spec.extra_specs.clear();
         spec.availability_zone.clear();
         assert_eq!(pick(&spec), Some("h@c"));
+        // Any extra spec the backends do not report rules them all out.
+        spec.extra_specs.insert("tier".into(), "gold".into());
+        assert_eq!(pick(&spec), None);
     }
 }

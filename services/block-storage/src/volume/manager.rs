@@ -439,6 +439,13 @@ impl BackendManager {
             availability_zone: self.zone.clone(),
             driver: self.driver.name().into(),
             reported_at: chrono::Utc::now().timestamp(),
+            vendor_name: "Open Source".into(),
+            driver_version: env!("CARGO_PKG_VERSION").into(),
+            // Files are sparse and any number of hosts may open them.
+            multiattach: true,
+            thin_provisioning_support: true,
+            thick_provisioning_support: false,
+            reserved_percentage: 0,
         })
     }
 }
