@@ -207,6 +207,12 @@ def test_volume_migrate_between_backends(cloud):
     node, backend = host.split("@")
     other = f"{node}@{'qcow2' if backend == 'file' else 'file'}"
 
+    pools = {p["Name"]: p["Capabilities"] for p in cloud.os("volume", "backend", "pool", "list", "--long")}
+    assert set(pools) == {f"{node}@file#file", f"{node}@qcow2#qcow2"}
+    assert pools[f"{node}@qcow2#qcow2"]["volume_backend_name"] == "qcow2"
+    keys = {c["Key"] for c in cloud.os("volume", "backend", "capability", "show", other)}
+    assert keys == {"thin_provisioning", "compression", "qos", "replication_enabled"}
+
     refused = cloud.os("volume", "migrate", "--host", host, name, json_out=False, expect_fail=True)
     assert "destination host/cluster must be different than the current one" in refused
     refused = cloud.os("volume", "migrate", "--host", "nowhere@x", name, json_out=False, expect_fail=True)

@@ -3,6 +3,7 @@
 //! transport, in one process by default or each alone.
 
 pub mod api;
+pub mod capabilities;
 pub mod config;
 pub mod db;
 pub mod domain;

@@ -31,6 +31,8 @@ pub const DEFAULTS: &[RuleDefault] = &[
     RuleDefault { name: "volume:update_readonly_flag", check_str: "rule:xena_system_admin_or_project_member", description: "Update a volume's readonly flag.", scope_types: &[] },
     RuleDefault { name: "volume_extension:volume_admin_actions:force_delete", check_str: "rule:admin_api", description: "Force delete a volume.", scope_types: &[] },
     RuleDefault { name: "volume_extension:volume_admin_actions:migrate_volume", check_str: "rule:admin_api", description: "migrate a volume to a specified host.", scope_types: &[] },
+    RuleDefault { name: "scheduler_extension:scheduler_stats:get_pools", check_str: "rule:admin_api", description: "List all backend pools.", scope_types: &[] },
+    RuleDefault { name: "volume_extension:capabilities", check_str: "rule:admin_api", description: "Show backend capabilities.", scope_types: &[] },
     RuleDefault { name: "volume_extension:volume_actions:upload_public", check_str: "rule:admin_api", description: "Upload a volume to image with public visibility.", scope_types: &[] },
     RuleDefault { name: "volume_extension:volume_actions:upload_image", check_str: "rule:xena_system_admin_or_project_member", description: "Upload a volume to image.", scope_types: &[] },
     RuleDefault { name: "volume_extension:volume_actions:initialize_connection", check_str: "rule:xena_system_admin_or_project_member", description: "Initialize volume attachment.", scope_types: &[] },

@@ -31,6 +31,10 @@ pub const INITIALIZE_CONNECTION: &str = "initialize_connection";
 pub const TERMINATE_CONNECTION: &str = "terminate_connection";
 pub const VOLUME_UPDATE: &str = "volume_update";
 pub const UPDATE_CAPABILITIES: &str = "update_capabilities";
+/// api → scheduler (call, `Empty` → `Pools`): the backends it knows are up.
+pub const GET_POOLS: &str = "get_pools";
+/// api → volume host (call, `Empty` → `Capabilities`): what the backend reports.
+pub const GET_CAPABILITIES: &str = "get_capabilities";
 pub const HEARTBEAT: &str = "service_heartbeat";
 
 /// The context of messages a role sends on its own behalf.

@@ -2,6 +2,7 @@
 //! render; microversions are negotiated once for every `/v3` request.
 
 mod attachments;
+mod backends;
 mod caller;
 mod metadata;
 mod microversion;
@@ -37,6 +38,7 @@ fn v3_routes() -> OpenApiRouter<AppState> {
         .merge(versions::v3_routes())
         .merge(volumes::routes())
         .merge(services::routes())
+        .merge(backends::routes())
         .merge(types::routes())
         .merge(snapshots::routes())
         .merge(attachments::routes())

@@ -3,6 +3,7 @@
 
 mod actions;
 pub mod attachments;
+mod backends;
 mod error;
 mod from_image;
 mod image_actions;

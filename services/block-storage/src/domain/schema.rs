@@ -73,3 +73,11 @@ pub(crate) fn one_of(
         }
     }
 }
+
+/// Cinder's 400 for query filters the resource does not take.
+pub(crate) fn invalid_filters(keys: &[&str]) -> CinderError {
+    CinderError::BadRequest(format!(
+        "Invalid filters {} are found in query options.",
+        keys.join(",")
+    ))
+}

@@ -198,10 +198,7 @@ impl Cinder {
                 })
                 .collect();
             if !invalid.is_empty() {
-                return Err(CinderError::BadRequest(format!(
-                    "Invalid filters {} are found in query options.",
-                    invalid.join(",")
-                )));
+                return Err(super::schema::invalid_filters(&invalid));
             }
         }
         let mut condition = Condition::all();

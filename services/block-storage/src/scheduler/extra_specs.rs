@@ -6,31 +6,11 @@
 use std::collections::HashMap;
 
 use ferrostack_proto::block_storage::Capabilities;
-use serde_json::{json, Map, Value};
-
-/// A backend's capabilities by Cinder's names, with their JSON types.
-fn reported(c: &Capabilities) -> Map<String, Value> {
-    let value = json!({
-        "volume_backend_name": c.volume_backend_name,
-        "vendor_name": c.vendor_name,
-        "driver_version": c.driver_version,
-        "storage_protocol": c.storage_protocol,
-        "total_capacity_gb": c.total_capacity_gb,
-        "free_capacity_gb": c.free_capacity_gb,
-        "reserved_percentage": c.reserved_percentage,
-        "multiattach": c.multiattach,
-        "thin_provisioning_support": c.thin_provisioning_support,
-        "thick_provisioning_support": c.thick_provisioning_support,
-    });
-    match value {
-        Value::Object(map) => map,
-        _ => Map::new(),
-    }
-}
+use serde_json::Value;
 
 /// Whether backend `c` satisfies every extra spec the filter looks at.
 pub fn satisfied(c: &Capabilities, extra_specs: &HashMap<String, String>) -> bool {
-    let capabilities = Value::Object(reported(c));
+    let capabilities = Value::Object(crate::capabilities::as_map(c));
     extra_specs.iter().all(|(key, req)| {
         let mut scope: Vec<&str> = key.split(':').collect();
         if scope.len() > 1 && scope[0] != "capabilities" {

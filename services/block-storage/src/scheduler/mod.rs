@@ -10,8 +10,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use ferrostack_proto::block_storage::{
-    Capabilities, CreateVolume, Empty, Heartbeat, MigrateToHost, MigrateVolume, RetypeVolume,
-    VolumeUpdate,
+    Capabilities, CreateVolume, Empty, Heartbeat, MigrateToHost, MigrateVolume, Pools,
+    RetypeVolume, VolumeUpdate,
 };
 use ferrostack_rpc::{Handler, RemoteError, Request, RpcClient, ServerHandle, Transport};
 use prost::Message;
@@ -19,6 +19,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::BlockStorageConfig;
 use crate::rpc::{self, decode, remote};
+pub(crate) use extra_specs::satisfied;
 pub use select::{select, Demand};
 
 /// The binary name `os-services` shows for schedulers.
@@ -219,6 +220,19 @@ impl Handler for Scheduler {
                     .lock()
                     .expect("capabilities lock")
                     .insert(capabilities.host.clone(), capabilities);
+            }
+            rpc::GET_POOLS => {
+                let now = chrono::Utc::now().timestamp();
+                let mut pools: Vec<Capabilities> = self
+                    .backends
+                    .lock()
+                    .expect("capabilities lock")
+                    .values()
+                    .filter(|c| now - c.reported_at <= self.down_after)
+                    .cloned()
+                    .collect();
+                pools.sort_by(|a, b| a.host.cmp(&b.host));
+                return Ok(Pools { pools }.encode_to_vec().into());
             }
             rpc::CREATE_VOLUME => self.create(request).await?,
             rpc::RETYPE => self.retype(request).await?,

@@ -462,6 +462,15 @@ impl Handler for BackendManager {
                     .map_err(failed)?;
                 return Ok(ready.encode_to_vec().into());
             }
+            rpc::GET_CAPABILITIES => {
+                let capabilities = self.capabilities().await.ok_or_else(|| {
+                    remote(
+                        "VolumeBackendAPIException",
+                        "the backend's capacity is unknown",
+                    )
+                })?;
+                return Ok(capabilities.encode_to_vec().into());
+            }
             rpc::DELETE_MIGRATION_TARGET => {
                 let ask: ConnectionRequest = decode(&request.payload)?;
                 self.driver

@@ -1,0 +1,192 @@
+//! What the backends report, for admins: `scheduler-stats/get_pools` (asked of
+//! the scheduler, which holds the reports) and `capabilities/{host}` (asked of
+//! the volume host).
+
+use std::collections::HashMap;
+
+use ferrostack_api::microversion::ApiVersion;
+use ferrostack_proto::block_storage::{Capabilities, Empty, Pools};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::{json, Value};
+
+use super::schema::invalid_filters;
+use super::{Caller, Cinder, CinderError, Result};
+use crate::capabilities;
+use crate::db::entity::service;
+use crate::rpc;
+
+/// The filters `get_pools` takes from 3.33 (Cinder's resource_filters.json).
+const POOL_FILTERS: &[&str] = &["name", "volume_type"];
+
+/// Cinder's `get_bool_param`.
+fn bool_param(name: &str, value: Option<&str>) -> Result<bool> {
+    let Some(value) = value else {
+        return Ok(false);
+    };
+    match value.to_lowercase().as_str() {
+        "true" | "yes" | "y" | "1" | "t" | "on" => Ok(true),
+        "false" | "no" | "n" | "0" | "f" | "off" => Ok(false),
+        _ => Err(CinderError::BadRequest(format!(
+            "Value '{value}' for '{name}' is not a boolean."
+        ))),
+    }
+}
+
+/// Cinder's `_equal_after_convert` of a capability and a query value.
+fn equal_after_convert(capability: Option<&Value>, value: &str) -> bool {
+    match capability {
+        None | Some(Value::Null) => false,
+        Some(Value::String(text)) => text == value,
+        Some(Value::Bool(b)) => {
+            *b == matches!(
+                value.trim().to_lowercase().as_str(),
+                "1" | "t" | "true" | "on" | "y" | "yes"
+            )
+        }
+        // Python compares str() of both: 100.0 is "100.0".
+        Some(other) => {
+            let shown = other.to_string();
+            shown == value
+        }
+    }
+}
+
+impl Cinder {
+    /// `GET /scheduler-stats/get_pools`: the pools the scheduler knows are up,
+    /// filtered as Cinder filters them at `version`.
+    pub async fn pools(
+        &self,
+        caller: &Caller,
+        pairs: &[(String, String)],
+        version: ApiVersion,
+    ) -> Result<Value> {
+        self.authorize(
+            caller,
+            "scheduler_extension:scheduler_stats:get_pools",
+            caller.project(),
+        )?;
+        if pairs.iter().any(|(k, _)| !k.is_ascii()) {
+            return Err(CinderError::BadRequest(
+                "Filter keys can only contain ASCII characters.".into(),
+            ));
+        }
+        let detail = bool_param(
+            "detail",
+            pairs
+                .iter()
+                .find(|(k, _)| k == "detail")
+                .map(|(_, v)| v.as_str()),
+        )?;
+        let mut filters: HashMap<&str, &str> = pairs
+            .iter()
+            .filter(|(k, _)| k != "detail")
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        if version < ApiVersion::new(3, 28) {
+            filters.clear();
+        } else if version >= ApiVersion::new(3, 33) {
+            let mut invalid: Vec<&str> = filters
+                .keys()
+                .copied()
+                .filter(|k| !POOL_FILTERS.contains(k))
+                .collect();
+            if !invalid.is_empty() {
+                invalid.sort_unstable();
+                return Err(invalid_filters(&invalid));
+            }
+        }
+        if version < ApiVersion::new(3, 35) {
+            filters.remove("volume_type");
+        }
+        let type_specs = match filters.remove("volume_type") {
+            Some(kind) => {
+                let kind = self.volume_type(caller, Some(kind)).await?;
+                Some(
+                    super::types::extra_specs(&kind)
+                        .into_iter()
+                        .collect::<HashMap<_, _>>(),
+                )
+            }
+            None => None,
+        };
+        let name = filters.remove("name");
+        let reply: Pools = self
+            .scheduler
+            .call(&caller.rpc_context(), None, rpc::GET_POOLS, &Empty {})
+            .await
+            .map_err(|e| CinderError::Unavailable(format!("The scheduler did not answer: {e}")))?;
+        let pools: Vec<Value> = reply
+            .pools
+            .iter()
+            .filter(|c| name.is_none_or(|n| capabilities::pool_name(c) == n))
+            .filter(|c| {
+                let map = capabilities::as_map(c);
+                filters
+                    .iter()
+                    .all(|(k, v)| equal_after_convert(map.get(*k), v))
+            })
+            .filter(|c| {
+                type_specs
+                    .as_ref()
+                    .is_none_or(|specs| crate::scheduler::satisfied(c, specs))
+            })
+            .map(|c| {
+                let name = capabilities::pool_name(c);
+                if detail {
+                    json!({"name": name, "capabilities": capabilities::as_map(c)})
+                } else {
+                    json!({"name": name})
+                }
+            })
+            .collect();
+        Ok(json!({"pools": pools}))
+    }
+
+    /// `GET /capabilities/{host}`: what volume service `host` reports.
+    pub async fn backend_capabilities(&self, caller: &Caller, host: &str) -> Result<Value> {
+        self.authorize(caller, "volume_extension:capabilities", caller.project())?;
+        let found = service::Entity::find()
+            .filter(service::Column::Host.eq(host))
+            .filter(service::Column::Binary.eq(crate::volume::BINARY))
+            .one(&self.db)
+            .await?;
+        if found.is_none() {
+            return Err(CinderError::NotFound(format!("Can't find service: {host}")));
+        }
+        let reported: Capabilities = self
+            .volume
+            .call(
+                &caller.rpc_context(),
+                Some(host),
+                rpc::GET_CAPABILITIES,
+                &Empty {},
+            )
+            .await
+            .map_err(|e| {
+                CinderError::Unavailable(format!(
+                    "Timeout while requesting capabilities from backend {host}: {e}"
+                ))
+            })?;
+        Ok(capabilities::summary(&reported))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_values_against_capabilities() {
+        assert!(bool_param("detail", Some("True")).unwrap());
+        assert!(!bool_param("detail", None).unwrap());
+        assert_eq!(
+            bool_param("detail", Some("maybe")).unwrap_err().to_string(),
+            "Value 'maybe' for 'detail' is not a boolean."
+        );
+        assert!(equal_after_convert(Some(&json!("iSCSI")), "iSCSI"));
+        assert!(equal_after_convert(Some(&json!(true)), "yes"));
+        assert!(!equal_after_convert(Some(&json!(true)), "no"));
+        assert!(equal_after_convert(Some(&json!(100.0)), "100.0"));
+        assert!(!equal_after_convert(None, "x"));
+    }
+}
