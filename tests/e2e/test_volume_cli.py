@@ -213,6 +213,10 @@ def test_volume_migrate_between_backends(cloud):
     keys = {c["Key"] for c in cloud.os("volume", "backend", "capability", "show", other)}
     assert keys == {"thin_provisioning", "compression", "qos", "replication_enabled"}
 
+    summary = cloud.os("--os-volume-api-version", "3.36", "volume", "summary", "--all-projects")
+    assert summary["Total Count"] >= 1 and summary["Total Size"] >= 1
+    assert isinstance(summary["Metadata"], dict)
+
     refused = cloud.os("volume", "migrate", "--host", host, name, json_out=False, expect_fail=True)
     assert "destination host/cluster must be different than the current one" in refused
     refused = cloud.os("volume", "migrate", "--host", "nowhere@x", name, json_out=False, expect_fail=True)

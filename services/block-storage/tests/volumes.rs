@@ -636,3 +636,74 @@ async fn list_filters_sorts_and_pages() {
     let ignored = list("foo=1", Some("volume 3.30")).await.expect(200);
     assert_eq!(names(&ignored.body).len(), 4);
 }
+
+#[tokio::test]
+async fn summary_counts_sizes_and_distinct_metadata() {
+    let cloud = Cloud::start().await;
+    let admin = cloud.identity.admin_persona().await;
+    let alice = cloud.identity.persona(&["member"]).await;
+    let bob = cloud.identity.persona(&["member"]).await;
+    for (who, size, metadata) in [
+        (&alice, 1, json!({"a": "1"})),
+        (&alice, 2, json!({"a": "2", "b": "x"})),
+        (&bob, 5, json!({"c": "y"})),
+    ] {
+        let made = cloud
+            .send(
+                Method::POST,
+                &format!("/v3/{}/volumes", who.project_id),
+                who,
+                Some(json!({"volume": {"size": size, "metadata": metadata}})),
+                None,
+            )
+            .await
+            .expect(202);
+        let id = made.body["volume"]["id"].as_str().unwrap().to_string();
+        cloud.wait_status(who, &id, "available").await;
+    }
+    let summary = |who: &'static str, query: &'static str, version: &'static str| {
+        let (cloud, persona) = (&cloud, if who == "admin" { &admin } else { &alice });
+        async move {
+            cloud
+                .send(
+                    Method::GET,
+                    &format!("/v3/{}/volumes/summary{query}", persona.project_id),
+                    persona,
+                    None,
+                    Some(version),
+                )
+                .await
+        }
+    };
+    let resp = summary("alice", "", "volume 3.11").await.expect(404);
+    assert_eq!(resp.message(), "Volume summary could not be found.");
+    let body = summary("alice", "", "volume 3.12").await.expect(200).body;
+    assert_eq!(
+        body,
+        json!({"volume-summary": {"total_count": 2, "total_size": 3}})
+    );
+    let body = summary("alice", "", "volume 3.36").await.expect(200).body;
+    assert_eq!(
+        body["volume-summary"]["metadata"],
+        json!({"a": ["1", "2"], "b": ["x"]})
+    );
+    // all_tenants counts only for admins.
+    let body = summary("alice", "?all_tenants=1", "volume 3.12")
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(body["volume-summary"]["total_count"], 2);
+    let body = summary("admin", "?all_tenants=true", "volume 3.36")
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(body["volume-summary"]["total_size"], 8);
+    assert_eq!(body["volume-summary"]["metadata"]["c"], json!(["y"]));
+    let resp = summary("admin", "?all_tenants=maybe", "volume 3.12")
+        .await
+        .expect(400);
+    assert_eq!(
+        resp.message(),
+        "Value 'maybe' for 'all_tenants' is not a boolean."
+    );
+}

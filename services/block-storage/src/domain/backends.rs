@@ -9,7 +9,7 @@ use ferrostack_proto::block_storage::{Capabilities, Empty, Pools};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{json, Value};
 
-use super::schema::invalid_filters;
+use super::schema::{bool_param, invalid_filters};
 use super::{Caller, Cinder, CinderError, Result};
 use crate::capabilities;
 use crate::db::entity::service;
@@ -17,20 +17,6 @@ use crate::rpc;
 
 /// The filters `get_pools` takes from 3.33 (Cinder's resource_filters.json).
 const POOL_FILTERS: &[&str] = &["name", "volume_type"];
-
-/// Cinder's `get_bool_param`.
-fn bool_param(name: &str, value: Option<&str>) -> Result<bool> {
-    let Some(value) = value else {
-        return Ok(false);
-    };
-    match value.to_lowercase().as_str() {
-        "true" | "yes" | "y" | "1" | "t" | "on" => Ok(true),
-        "false" | "no" | "n" | "0" | "f" | "off" => Ok(false),
-        _ => Err(CinderError::BadRequest(format!(
-            "Value '{value}' for '{name}' is not a boolean."
-        ))),
-    }
-}
 
 /// Cinder's `_equal_after_convert` of a capability and a query value.
 fn equal_after_convert(capability: Option<&Value>, value: &str) -> bool {
@@ -177,12 +163,6 @@ mod tests {
 
     #[test]
     fn query_values_against_capabilities() {
-        assert!(bool_param("detail", Some("True")).unwrap());
-        assert!(!bool_param("detail", None).unwrap());
-        assert_eq!(
-            bool_param("detail", Some("maybe")).unwrap_err().to_string(),
-            "Value 'maybe' for 'detail' is not a boolean."
-        );
         assert!(equal_after_convert(Some(&json!("iSCSI")), "iSCSI"));
         assert!(equal_after_convert(Some(&json!(true)), "yes"));
         assert!(!equal_after_convert(Some(&json!(true)), "no"));

@@ -21,6 +21,7 @@ mod sweeper;
 pub mod types;
 mod updates;
 pub mod volume_list;
+mod volume_summary;
 pub mod volumes;
 
 use std::sync::Arc;

@@ -81,3 +81,33 @@ pub(crate) fn invalid_filters(keys: &[&str]) -> CinderError {
         keys.join(",")
     ))
 }
+
+/// Cinder's `get_bool_param` of a query parameter (absent is false).
+pub(crate) fn bool_param(name: &str, value: Option<&str>) -> Result<bool> {
+    let Some(value) = value else {
+        return Ok(false);
+    };
+    match value.to_lowercase().as_str() {
+        "true" | "yes" | "y" | "1" | "t" | "on" => Ok(true),
+        "false" | "no" | "n" | "0" | "f" | "off" => Ok(false),
+        _ => Err(CinderError::BadRequest(format!(
+            "Value '{value}' for '{name}' is not a boolean."
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_booleans() {
+        assert!(bool_param("detail", Some("True")).unwrap());
+        assert!(!bool_param("detail", Some("off")).unwrap());
+        assert!(!bool_param("detail", None).unwrap());
+        assert_eq!(
+            bool_param("detail", Some("maybe")).unwrap_err().to_string(),
+            "Value 'maybe' for 'detail' is not a boolean."
+        );
+    }
+}
