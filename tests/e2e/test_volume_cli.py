@@ -213,6 +213,9 @@ def test_volume_migrate_between_backends(cloud):
     keys = {c["Key"] for c in cloud.os("volume", "backend", "capability", "show", other)}
     assert keys == {"thin_provisioning", "compression", "qos", "replication_enabled"}
 
+    aliases = {e["Alias"] for e in cloud.os("extension", "list", "--volume")}
+    assert {"os-volume-actions", "scheduler-stats", "capabilities"} <= aliases
+
     summary = cloud.os("--os-volume-api-version", "3.36", "volume", "summary", "--all-projects")
     assert summary["Total Count"] >= 1 and summary["Total Size"] >= 1
     assert isinstance(summary["Metadata"], dict)

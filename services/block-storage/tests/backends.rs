@@ -1,5 +1,6 @@
-//! What the backends report, for admins: scheduler-stats/get_pools with its
-//! microversioned filters, and capabilities/{host}.
+//! What the service and its backends report: the API extensions, and for
+//! admins scheduler-stats/get_pools with its microversioned filters and
+//! capabilities/{host}.
 
 mod common;
 
@@ -145,4 +146,36 @@ async fn pools_and_capabilities() {
         .await
         .expect(404);
     assert_eq!(resp.message(), "Can't find service: nowhere@x");
+}
+
+#[tokio::test]
+async fn extensions_list_what_is_implemented() {
+    let cloud = Cloud::start().await;
+    let alice = cloud.identity.persona(&["member"]).await;
+    let listed = get(&cloud, &alice, "extensions", "volume 3.0")
+        .await
+        .expect(200)
+        .body;
+    let aliases: Vec<&str> = listed["extensions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["alias"].as_str().unwrap())
+        .collect();
+    assert!(aliases.contains(&"os-volume-actions"));
+    assert!(aliases.contains(&"scheduler-stats"));
+    assert!(!aliases.contains(&"backups"));
+    let shown = get(&cloud, &alice, "extensions/os-vol-host-attr", "volume 3.0")
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(
+        shown["extension"],
+        json!({"name": "VolumeHostAttribute", "alias": "os-vol-host-attr",
+               "description": "Expose host as an attribute of a volume.",
+               "updated": "2011-11-03T00:00:00+00:00", "links": []})
+    );
+    get(&cloud, &alice, "extensions/backups", "volume 3.0")
+        .await
+        .expect(404);
 }

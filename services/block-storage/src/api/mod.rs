@@ -4,6 +4,7 @@
 mod attachments;
 mod backends;
 mod caller;
+mod extensions;
 mod metadata;
 mod microversion;
 mod quotas;
@@ -39,6 +40,7 @@ fn v3_routes() -> OpenApiRouter<AppState> {
         .merge(volumes::routes())
         .merge(services::routes())
         .merge(backends::routes())
+        .merge(extensions::routes())
         .merge(types::routes())
         .merge(snapshots::routes())
         .merge(attachments::routes())
