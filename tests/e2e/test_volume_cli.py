@@ -234,3 +234,31 @@ def test_volume_migrate_between_backends(cloud):
     assert shown["os-vol-host-attr:host"] == other
     assert shown["status"] == "available"
     cloud.os("volume", "delete", name, json_out=False)
+
+
+def test_volume_transfer_to_another_project(cloud):
+    name = unique("gift")
+    cloud.os("volume", "create", "--size", "1", name)
+    wait_status(cloud, name, "available")
+    project, user = unique("proj"), unique("user")
+    cloud.os("project", "create", project)
+    cloud.os("user", "create", user, "--password", "pw-1", "--project", project)
+    cloud.os("role", "add", "--user", user, "--project", project, "member", json_out=False)
+    cloud.add_cloud(user, username=user, password="pw-1", project_name=project,
+                    user_domain_name="Default", project_domain_name="Default")
+
+    offer = cloud.os("volume", "transfer", "request", "create", "--name", "for-" + user, name)
+    assert len(offer["auth_key"]) == 16
+    assert cloud.os("volume", "show", name)["status"] == "awaiting-transfer"
+    listed = cloud.os("volume", "transfer", "request", "list")
+    assert any(t["ID"] == offer["id"] for t in listed)
+    cloud.os("volume", "transfer", "request", "accept", "--auth-key", "wrong", offer["id"],
+             cloud=user, expect_fail=True)
+    accepted = cloud.os("volume", "transfer", "request", "accept", "--auth-key", offer["auth_key"],
+                        offer["id"], cloud=user)
+    assert accepted["volume_id"] == offer["volume_id"]
+    shown = cloud.os("volume", "show", offer["volume_id"], cloud=user)
+    assert shown["status"] == "available"
+    owner = cloud.os("volume", "show", offer["volume_id"])["os-vol-tenant-attr:tenant_id"]
+    assert owner == cloud.os("project", "show", project)["id"]
+    cloud.os("volume", "delete", offer["volume_id"], cloud=user, json_out=False)

@@ -109,6 +109,12 @@ const EXTENSIONS: &[(&str, &str, &str, &str)] = &[
         "Expose the internal project_id as an attribute of a volume.",
     ),
     (
+        "VolumeTransfer",
+        "os-volume-transfer",
+        "2013-05-29T00:00:00+00:00",
+        "Volume transfer management support.",
+    ),
+    (
         "VolumeTypeAccess",
         "os-volume-type-access",
         "2014-06-26T00:00:00Z",

@@ -11,6 +11,7 @@ mod quotas;
 mod render;
 mod services;
 mod snapshots;
+mod transfers;
 mod types;
 mod versions;
 mod volumes;
@@ -41,6 +42,7 @@ fn v3_routes() -> OpenApiRouter<AppState> {
         .merge(services::routes())
         .merge(backends::routes())
         .merge(extensions::routes())
+        .merge(transfers::routes())
         .merge(types::routes())
         .merge(snapshots::routes())
         .merge(attachments::routes())

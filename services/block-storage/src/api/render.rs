@@ -5,7 +5,8 @@ use serde_json::{json, Map, Value};
 
 use crate::db::entity::{attachment, volume};
 
-fn time(t: &chrono::NaiveDateTime) -> String {
+/// Cinder's timestamp format.
+pub(super) fn time(t: &chrono::NaiveDateTime) -> String {
     t.format("%Y-%m-%dT%H:%M:%S%.6f").to_string()
 }
 

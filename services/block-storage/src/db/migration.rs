@@ -19,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(Attachments),
             Box::new(Quotas),
             Box::new(VolumeSources),
+            Box::new(Transfers),
         ]
     }
 
@@ -231,5 +232,33 @@ impl MigrationTrait for VolumeSources {
                 .to_owned(),
         )
         .await
+    }
+}
+
+struct Transfers;
+
+impl MigrationName for Transfers {
+    fn name(&self) -> &str {
+        "m0007_transfers"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Transfers {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            table("transfers")
+                .col(required_string("id", 36).primary_key())
+                .col(required_string("volume_id", 36))
+                .col(string("name", 255))
+                .col(required_string("salt", 16))
+                .col(required_string("crypt_hash", 64))
+                .col(flag("no_snapshots"))
+                .col(required_string("source_project_id", 64))
+                .col(timestamp("created_at"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index("transfers", &["volume_id"])).await
     }
 }

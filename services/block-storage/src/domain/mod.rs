@@ -18,6 +18,7 @@ mod schema;
 mod snapshot_actions;
 pub mod snapshots;
 mod sweeper;
+pub mod transfers;
 pub mod types;
 mod updates;
 pub mod volume_list;

@@ -37,6 +37,14 @@ pub enum Claim<'a> {
     Volume { size: i64, kind: &'a str },
     /// A snapshot of a `size` GiB volume of type `kind`.
     Snapshot { size: i64, kind: &'a str },
+    /// A volume of `size` GiB of type `kind` with `snapshots` snapshots taking
+    /// `snapshot_gb`, transferred to the project.
+    Transfer {
+        size: i64,
+        kind: &'a str,
+        snapshots: i64,
+        snapshot_gb: i64,
+    },
     /// A volume of `size` GiB with `snapshots` snapshots taking `snapshot_gb`
     /// moving to type `kind`: only the per-type keys.
     Retype {
@@ -68,6 +76,25 @@ impl Claim<'_> {
                     (format!("gigabytes_{kind}"), size),
                 ],
                 size,
+            ),
+            Claim::Transfer {
+                size,
+                kind,
+                snapshots,
+                snapshot_gb,
+            } => (
+                [
+                    ("volumes".to_string(), 1),
+                    ("gigabytes".into(), size + snapshot_gb),
+                    (format!("volumes_{kind}"), 1),
+                    (format!("gigabytes_{kind}"), size + snapshot_gb),
+                    ("snapshots".into(), snapshots),
+                    (format!("snapshots_{kind}"), snapshots),
+                ]
+                .into_iter()
+                .filter(|(_, amount)| *amount > 0)
+                .collect(),
+                size + snapshot_gb,
             ),
             Claim::Retype {
                 size,
@@ -221,7 +248,7 @@ impl Cinder {
         let limits = self.limits_of(project).await?;
         let usage = self.usage_of(project).await?;
         let limit = |name: &str| limits.get(name).copied().unwrap_or(-1);
-        if let Claim::Volume { size, .. } = claim {
+        if let Claim::Volume { size, .. } | Claim::Transfer { size, .. } = claim {
             let per_volume = limit("per_volume_gigabytes");
             if per_volume >= 0 && size > per_volume {
                 return Err(over_limit(format!(

@@ -4,6 +4,7 @@ pub mod attachment;
 pub mod quota;
 pub mod service;
 pub mod snapshot;
+pub mod transfer;
 pub mod volume;
 pub mod volume_type;
 pub mod volume_type_project;
