@@ -262,3 +262,25 @@ def test_volume_transfer_to_another_project(cloud):
     owner = cloud.os("volume", "show", offer["volume_id"])["os-vol-tenant-attr:tenant_id"]
     assert owner == cloud.os("project", "show", project)["id"]
     cloud.os("volume", "delete", offer["volume_id"], cloud=user, json_out=False)
+
+
+def test_failed_create_leaves_a_user_message(cloud):
+    kind = unique("nowhere")
+    cloud.os("volume", "type", "create", "--property", "tier=platinum", kind)
+    name = unique("doomed")
+    created = cloud.os("volume", "create", "--size", "1", "--type", kind, name)
+    wait_status(cloud, name, "error")
+    v = ("--os-volume-api-version", "3.5")
+    found = [m for m in cloud.os(*v, "volume", "message", "list")
+             if m["Resource UUID"] == created["id"]]
+    assert len(found) == 1
+    assert found[0]["User Message"] == \
+        "schedule allocate volume:Could not find any available weighted backend."
+    assert found[0]["Event ID"] == "VOLUME_VOLUME_001_003"
+    # openstacksdk reads a shown message under "messages" (its resource_key),
+    # while Cinder answers {"message": ...}: show works, its fields come out empty.
+    cloud.os(*v, "volume", "message", "show", found[0]["ID"])
+    cloud.os(*v, "volume", "message", "delete", found[0]["ID"], json_out=False)
+    assert all(m["ID"] != found[0]["ID"] for m in cloud.os(*v, "volume", "message", "list"))
+    cloud.os("volume", "delete", name, json_out=False)
+    cloud.os("volume", "type", "delete", kind, json_out=False)

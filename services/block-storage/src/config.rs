@@ -101,6 +101,13 @@ pub const STUCK_TIMEOUT: Opt = Opt::new(
     "Seconds after which a volume or snapshot still creating, deleting or extending is marked failed.",
 );
 
+pub const MESSAGE_TTL: Opt = Opt::new(
+    "DEFAULT",
+    "message_ttl",
+    "2592000",
+    "Seconds user messages are kept.",
+);
+
 pub const IMAGE_CONVERSION_DIR: Opt = Opt::new(
     "DEFAULT",
     "image_conversion_dir",
@@ -187,6 +194,7 @@ pub const OPTS: &[Opt] = &[
     QUOTA_GROUPS,
     PER_VOLUME_SIZE_LIMIT,
     STUCK_TIMEOUT,
+    MESSAGE_TTL,
     IMAGE_CONVERSION_DIR,
     GLANCE_API_SERVERS,
     GLANCE_CATALOG_INFO,
@@ -222,6 +230,8 @@ pub struct BlockStorageConfig {
     /// Default quotas of the project-wide resources (per-type ones default to -1).
     pub quota_defaults: [(&'static str, i64); 7],
     pub stuck_timeout: Duration,
+    /// How long user messages are kept (`message_ttl`).
+    pub message_ttl: Duration,
     pub image_conversion_dir: PathBuf,
     /// Configured image API URLs; empty to use the catalog.
     pub glance_api_servers: Vec<String>,
@@ -359,6 +369,7 @@ impl BlockStorageConfig {
             service_down_time: Duration::from_secs(config.get_parsed(&SERVICE_DOWN_TIME)?),
             max_limit: config.get_parsed(&OSAPI_MAX_LIMIT)?,
             stuck_timeout: Duration::from_secs(config.get_parsed(&STUCK_TIMEOUT)?),
+            message_ttl: Duration::from_secs(config.get_parsed(&MESSAGE_TTL)?),
             image_conversion_dir: config
                 .get(&IMAGE_CONVERSION_DIR)
                 .map(PathBuf::from)

@@ -14,7 +14,8 @@ impl FromRequestParts<AppState> for Caller {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Failure> {
         let ctx = AuthContext::from_request_parts(parts, state).await?;
         let is_admin = state.is_admin(&ctx);
-        let caller = Caller::new(ctx, is_admin);
+        let mut caller = Caller::new(ctx, is_admin);
+        caller.request_id = parts.extensions.get::<ferrostack_api::RequestId>().cloned();
         let params: Path<std::collections::HashMap<String, String>> =
             Path::from_request_parts(parts, state)
                 .await

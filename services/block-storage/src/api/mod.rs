@@ -5,6 +5,7 @@ mod attachments;
 mod backends;
 mod caller;
 mod extensions;
+mod messages;
 mod metadata;
 mod microversion;
 mod quotas;
@@ -43,6 +44,7 @@ fn v3_routes() -> OpenApiRouter<AppState> {
         .merge(backends::routes())
         .merge(extensions::routes())
         .merge(transfers::routes())
+        .merge(messages::routes())
         .merge(types::routes())
         .merge(snapshots::routes())
         .merge(attachments::routes())

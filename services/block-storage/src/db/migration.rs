@@ -20,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(Quotas),
             Box::new(VolumeSources),
             Box::new(Transfers),
+            Box::new(Messages),
         ]
     }
 
@@ -260,5 +261,38 @@ impl MigrationTrait for Transfers {
         )
         .await?;
         m.create_index(index("transfers", &["volume_id"])).await
+    }
+}
+
+struct Messages;
+
+impl MigrationName for Messages {
+    fn name(&self) -> &str {
+        "m0008_messages"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Messages {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            table("messages")
+                .col(required_string("id", 36).primary_key())
+                .col(required_string("project_id", 64))
+                .col(required_string("request_id", 255))
+                .col(required_string("resource_type", 36))
+                .col(string("resource_uuid", 36))
+                .col(required_string("action_id", 10))
+                .col(required_string("detail_id", 10))
+                .col(required_string("event_id", 255))
+                .col(required_string("message_level", 255))
+                .col(timestamp("created_at"))
+                .col(timestamp("expires_at"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index("messages", &["project_id", "created_at"]))
+            .await?;
+        m.create_index(index("messages", &["expires_at"])).await
     }
 }

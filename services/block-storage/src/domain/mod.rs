@@ -9,6 +9,7 @@ mod from_image;
 mod image_actions;
 pub mod image_api;
 mod legacy_attach;
+pub mod messages;
 pub mod metadata;
 mod migrate;
 pub mod quotas;
@@ -63,12 +64,18 @@ pub struct Cinder {
 pub struct Caller {
     pub ctx: AuthContext,
     pub is_admin: bool,
+    /// The HTTP request's ids, which RPC messages (and user messages) carry.
+    pub request_id: Option<ferrostack_api::RequestId>,
 }
 
 impl Caller {
     /// The caller of `ctx`; `is_admin` is the `context_is_admin` rule's verdict.
     pub fn new(ctx: AuthContext, is_admin: bool) -> Self {
-        Caller { ctx, is_admin }
+        Caller {
+            ctx,
+            is_admin,
+            request_id: None,
+        }
     }
 
     /// The caller's project.
@@ -83,7 +90,14 @@ impl Caller {
             project_id: self.project().to_string(),
             roles: self.ctx.roles.clone(),
             auth_token: self.ctx.token.0.clone(),
-            ..rpc::internal_context()
+            ..match &self.request_id {
+                Some(ids) => ferrostack_rpc::Context {
+                    request_id: ids.local.clone(),
+                    global_request_id: ids.propagated().to_string(),
+                    ..ferrostack_rpc::Context::default()
+                },
+                None => rpc::internal_context(),
+            }
         }
     }
 }

@@ -52,13 +52,17 @@ impl Cinder {
         Ok(marked)
     }
 
-    /// Sweeps every `report_interval` until `shutdown`.
+    /// Sweeps (and reaps expired user messages) every `report_interval` until
+    /// `shutdown`.
     pub fn spawn_sweeper(self: &Arc<Self>, shutdown: CancellationToken) {
         let cinder = self.clone();
         tokio::spawn(async move {
             loop {
                 if let Err(e) = cinder.sweep_stuck().await {
                     tracing::warn!("sweep failed: {e}");
+                }
+                if let Err(e) = cinder.reap_messages().await {
+                    tracing::warn!("expired messages not reaped: {e}");
                 }
                 tokio::select! {
                     _ = shutdown.cancelled() => return,

@@ -21,8 +21,23 @@ fn db_error(e: sea_orm::DbErr) -> RemoteError {
 }
 
 impl ApiRpc {
-    async fn volume_update(&self, update: VolumeUpdate) -> Result<(), RemoteError> {
+    async fn volume_update(
+        &self,
+        update: VolumeUpdate,
+        request_id: &str,
+    ) -> Result<(), RemoteError> {
         let db = &self.0.db;
+        if let Some(what) = &update.message {
+            let owner = volume::Entity::find_by_id(update.id.as_str())
+                .one(db)
+                .await
+                .map_err(db_error)?;
+            if let Some(owner) = owner {
+                self.0
+                    .record_message(&owner.project_id, request_id, "VOLUME", &update.id, what)
+                    .await;
+            }
+        }
         if update.status == "deleted" {
             volume::Entity::delete_by_id(update.id.as_str())
                 .exec(db)
@@ -80,8 +95,29 @@ impl ApiRpc {
         Ok(())
     }
 
-    async fn snapshot_update(&self, update: SnapshotUpdate) -> Result<(), RemoteError> {
+    async fn snapshot_update(
+        &self,
+        update: SnapshotUpdate,
+        request_id: &str,
+    ) -> Result<(), RemoteError> {
         let db = &self.0.db;
+        if let Some(what) = &update.message {
+            let owner = snapshot::Entity::find_by_id(update.id.as_str())
+                .one(db)
+                .await
+                .map_err(db_error)?;
+            if let Some(owner) = owner {
+                self.0
+                    .record_message(
+                        &owner.project_id,
+                        request_id,
+                        "VOLUME_SNAPSHOT",
+                        &update.id,
+                        what,
+                    )
+                    .await;
+            }
+        }
         if update.status == "deleted" {
             snapshot::Entity::delete_by_id(update.id.as_str())
                 .exec(db)
@@ -137,10 +173,21 @@ impl ApiRpc {
 #[async_trait::async_trait]
 impl Handler for ApiRpc {
     async fn handle(&self, request: Request) -> Result<bytes::Bytes, RemoteError> {
+        let request_id = request
+            .context
+            .as_ref()
+            .map(|c| c.request_id.clone())
+            .unwrap_or_default();
         match request.method.as_str() {
-            rpc::VOLUME_UPDATE => self.volume_update(decode(&request.payload)?).await?,
+            rpc::VOLUME_UPDATE => {
+                self.volume_update(decode(&request.payload)?, &request_id)
+                    .await?
+            }
             rpc::HEARTBEAT => self.heartbeat(decode(&request.payload)?).await?,
-            rpc::SNAPSHOT_UPDATE => self.snapshot_update(decode(&request.payload)?).await?,
+            rpc::SNAPSHOT_UPDATE => {
+                self.snapshot_update(decode(&request.payload)?, &request_id)
+                    .await?
+            }
             other => return Err(remote("NotFound", format!("no method {other}"))),
         }
         Ok(Empty::default().encode_to_vec().into())

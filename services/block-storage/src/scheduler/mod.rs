@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 
 use ferrostack_proto::block_storage::{
     Capabilities, CreateVolume, Empty, Heartbeat, MigrateToHost, MigrateVolume, Pools,
-    RetypeVolume, VolumeUpdate,
+    RetypeVolume, UserMessage, VolumeUpdate,
 };
 use ferrostack_rpc::{Handler, RemoteError, Request, RpcClient, ServerHandle, Transport};
 use prost::Message;
@@ -67,6 +67,11 @@ impl Scheduler {
                     id: spec.id.clone(),
                     status: "error".into(),
                     error: "No valid backend was found.".into(),
+                    // schedule allocate volume: no available weighted backend.
+                    message: Some(UserMessage {
+                        action_id: "001".into(),
+                        detail_id: "003".into(),
+                    }),
                     ..VolumeUpdate::default()
                 };
                 let _: Empty = self

@@ -6,7 +6,7 @@ use std::sync::{Arc, OnceLock};
 use ferrostack_proto::block_storage::{
     Capabilities, ConnectionInfo, ConnectionRequest, CreateMigrationTarget, CreateVolume,
     DeleteVolume, Empty, ExtendVolume, Heartbeat, MigrateVolume, MigrationTargetReady,
-    SnapshotRequest, SnapshotUpdate, UploadImage, VolumeSpec, VolumeUpdate,
+    SnapshotRequest, SnapshotUpdate, UploadImage, UserMessage, VolumeSpec, VolumeUpdate,
 };
 use ferrostack_rpc::{Handler, RemoteError, Request, RpcClient, ServerHandle, Transport};
 use prost::Message;
@@ -23,6 +23,30 @@ use crate::rpc::{self, decode, remote};
 
 /// The binary name `os-services` shows for volume managers.
 pub const BINARY: &str = "cinder-volume";
+
+tokio::task_local! {
+    /// The context of the request being handled: reports carry its request id
+    /// back, so user messages and logs name the request that failed.
+    static REQUEST: ferrostack_rpc::Context;
+}
+
+/// The context reports go out with: the request's, without its token.
+fn report_context() -> ferrostack_rpc::Context {
+    REQUEST
+        .try_with(|c| ferrostack_rpc::Context {
+            auth_token: String::new(),
+            ..c.clone()
+        })
+        .unwrap_or_else(|_| rpc::internal_context())
+}
+
+/// Cinder's user message for a failure: `(action_id, detail_id)`.
+fn user_message(action_id: &str, detail_id: &str) -> Option<UserMessage> {
+    Some(UserMessage {
+        action_id: action_id.into(),
+        detail_id: detail_id.into(),
+    })
+}
 
 struct BackendManager {
     host: String,
@@ -41,7 +65,7 @@ impl BackendManager {
     async fn report(&self, update: VolumeUpdate) {
         let result: Result<Empty, _> = self
             .api
-            .call(&rpc::internal_context(), None, rpc::VOLUME_UPDATE, &update)
+            .call(&report_context(), None, rpc::VOLUME_UPDATE, &update)
             .await;
         if let Err(e) = result {
             tracing::error!(volume = update.id, "cannot report the volume's state: {e}");
@@ -106,11 +130,17 @@ impl BackendManager {
             },
             Err(e) => {
                 tracing::warn!(volume = spec.id, "create failed: {e}");
+                let message = if spec.image_id.is_empty() {
+                    user_message("008", "012")
+                } else {
+                    user_message("005", "001")
+                };
                 VolumeUpdate {
                     id: spec.id.clone(),
                     status: "error".into(),
                     host: self.host.clone(),
                     error: e.to_string(),
+                    message,
                     ..VolumeUpdate::default()
                 }
             }
@@ -144,19 +174,20 @@ impl BackendManager {
         if !direct {
             let _ = tokio::fs::remove_file(&source).await;
         }
-        let error = match outcome {
-            Ok(()) => String::new(),
+        let (error, message) = match outcome {
+            Ok(()) => (String::new(), None),
             Err(e) => {
                 self.images
                     .discard(&request.image_api_url, token, &request.image_id)
                     .await;
-                e.to_string()
+                (e.to_string(), user_message("003", "004"))
             }
         };
         self.report(VolumeUpdate {
             id: request.volume_id.clone(),
             status: request.done_status.clone(),
             error,
+            message,
             ..VolumeUpdate::default()
         })
         .await;
@@ -323,6 +354,7 @@ impl BackendManager {
                 id: request.id.clone(),
                 status: "error_extending".into(),
                 error: e.to_string(),
+                message: user_message("007", "010"),
                 ..VolumeUpdate::default()
             },
         };
@@ -343,19 +375,20 @@ impl BackendManager {
             (Err(e), true) => ("error", e.to_string()),
             (Err(e), false) => ("error_deleting", e.to_string()),
         };
+        let message = match (error.is_empty(), create) {
+            (true, _) => None,
+            (false, true) => user_message("009", "013"),
+            (false, false) => user_message("010", "016"),
+        };
         let update = SnapshotUpdate {
             id: request.id.clone(),
             status: status.into(),
             error,
+            message,
         };
         let result: Result<Empty, _> = self
             .api
-            .call(
-                &rpc::internal_context(),
-                None,
-                rpc::SNAPSHOT_UPDATE,
-                &update,
-            )
+            .call(&report_context(), None, rpc::SNAPSHOT_UPDATE, &update)
             .await;
         if let Err(e) = result {
             tracing::error!(
@@ -374,11 +407,11 @@ impl BackendManager {
             Ok(()) => ("available", "available", String::new()),
             Err(e) => ("error", "available", e.to_string()),
         };
-        let context = rpc::internal_context();
+        let context = report_context();
         let snapshot = SnapshotUpdate {
             id: request.id.clone(),
             status: snapshot_status.into(),
-            error: String::new(),
+            ..SnapshotUpdate::default()
         };
         let done: Result<Empty, _> = self
             .api
@@ -453,6 +486,16 @@ impl BackendManager {
 #[async_trait::async_trait]
 impl Handler for BackendManager {
     async fn handle(&self, request: Request) -> Result<bytes::Bytes, RemoteError> {
+        let context = request
+            .context
+            .clone()
+            .unwrap_or_else(rpc::internal_context);
+        REQUEST.scope(context, self.dispatch(request)).await
+    }
+}
+
+impl BackendManager {
+    async fn dispatch(&self, request: Request) -> Result<bytes::Bytes, RemoteError> {
         let failed = |e: DriverError| remote("VolumeBackendAPIException", e.to_string());
         match request.method.as_str() {
             rpc::CREATE_MIGRATION_TARGET => {

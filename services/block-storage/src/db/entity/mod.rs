@@ -1,6 +1,7 @@
 //! sea-orm entities, one file per table.
 
 pub mod attachment;
+pub mod message;
 pub mod quota;
 pub mod service;
 pub mod snapshot;
