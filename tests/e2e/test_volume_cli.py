@@ -284,3 +284,23 @@ def test_failed_create_leaves_a_user_message(cloud):
     assert all(m["ID"] != found[0]["ID"] for m in cloud.os(*v, "volume", "message", "list"))
     cloud.os("volume", "delete", name, json_out=False)
     cloud.os("volume", "type", "delete", kind, json_out=False)
+
+
+def test_volume_qos(cloud):
+    qos, kind = unique("qos"), unique("qostype")
+    created = cloud.os("volume", "qos", "create", "--consumer", "front-end",
+                       "--property", "total_iops_sec=500", qos)
+    assert created["consumer"] == "front-end"
+    cloud.os("volume", "qos", "set", "--property", "read_iops_sec=100", qos, json_out=False)
+    cloud.os("volume", "qos", "unset", "--property", "total_iops_sec", qos, json_out=False)
+    cloud.os("volume", "type", "create", kind)
+    cloud.os("volume", "qos", "associate", qos, kind, json_out=False)
+    shown = cloud.os("volume", "qos", "show", qos)
+    assert shown["properties"] == {"read_iops_sec": "100"}
+    assert shown["associations"] == [kind]
+    listed = {q["Name"]: q for q in cloud.os("volume", "qos", "list")}
+    assert listed[qos]["Associations"] == [kind]
+    cloud.os("volume", "qos", "delete", qos, json_out=False, expect_fail=True)
+    cloud.os("volume", "qos", "disassociate", "--volume-type", kind, qos, json_out=False)
+    cloud.os("volume", "qos", "delete", qos, json_out=False)
+    cloud.os("volume", "type", "delete", kind, json_out=False)

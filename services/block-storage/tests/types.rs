@@ -425,3 +425,253 @@ async fn extra_specs_must_match_the_backends_capabilities() {
         assert_eq!(placed(&volume), want, "{specs}");
     }
 }
+
+#[tokio::test]
+async fn qos_specs_and_their_associations() {
+    let cloud = Cloud::start().await;
+    let admin = cloud.identity.admin_persona().await;
+    let alice = cloud.identity.persona(&["member"]).await;
+    let at = |path: &str| format!("/v3/{}/{path}", admin.project_id);
+    let send = |method: Method, path: String, body: Option<serde_json::Value>| {
+        let (cloud, admin) = (&cloud, &admin);
+        async move { cloud.send(method, &path, admin, body, None).await }
+    };
+    cloud
+        .send(
+            Method::GET,
+            &format!("/v3/{}/qos-specs", alice.project_id),
+            &alice,
+            None,
+            None,
+        )
+        .await
+        .expect(403);
+
+    let made = send(Method::POST, at("qos-specs"),
+        Some(json!({"qos_specs": {"name": " fast ", "consumer": "front-end", "total_iops_sec": "500"}})))
+        .await
+        .expect(200)
+        .body;
+    let qos = made["qos_specs"]["id"].as_str().unwrap().to_string();
+    assert_eq!(made["qos_specs"]["name"], "fast");
+    assert_eq!(made["qos_specs"]["consumer"], "front-end");
+    assert_eq!(made["qos_specs"]["specs"], json!({"total_iops_sec": "500"}));
+    assert_eq!(made["links"][0]["rel"], "self");
+    let resp = send(
+        Method::POST,
+        at("qos-specs"),
+        Some(json!({"qos_specs": {"name": "fast"}})),
+    )
+    .await
+    .expect(409);
+    assert_eq!(resp.message(), "QoS Specs fast already exists.");
+    let resp = send(
+        Method::POST,
+        at("qos-specs"),
+        Some(json!({"qos_specs": {"consumer": "both"}})),
+    )
+    .await
+    .expect(400);
+    assert!(resp.message().ends_with("'name' is a required property"));
+    let resp = send(
+        Method::POST,
+        at("qos-specs"),
+        Some(json!({"qos_specs": {"name": "x", "consumer": "sideways"}})),
+    )
+    .await
+    .expect(400);
+    assert!(resp
+        .message()
+        .starts_with("Invalid qos specs: Valid consumer of QoS specs are: QoSConsumerValues("));
+    let plain = send(
+        Method::POST,
+        at("qos-specs"),
+        Some(json!({"qos_specs": {"name": "plain"}})),
+    )
+    .await
+    .expect(200)
+    .body;
+    assert_eq!(plain["qos_specs"]["consumer"], "back-end");
+    let plain = plain["qos_specs"]["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        send(Method::GET, at("qos-specs"), None)
+            .await
+            .expect(200)
+            .body["qos_specs"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+
+    // Set and unset keys.
+    let set = send(
+        Method::PUT,
+        at(&format!("qos-specs/{qos}")),
+        Some(json!({"qos_specs": {"read_iops_sec": "100", "consumer": "both"}})),
+    )
+    .await
+    .expect(200)
+    .body;
+    assert_eq!(
+        set,
+        json!({"qos_specs": {"read_iops_sec": "100", "consumer": "both"}})
+    );
+    let shown = send(Method::GET, at(&format!("qos-specs/{qos}")), None)
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(shown["qos_specs"]["consumer"], "both");
+    assert_eq!(
+        shown["qos_specs"]["specs"],
+        json!({"total_iops_sec": "500", "read_iops_sec": "100"})
+    );
+    send(
+        Method::PUT,
+        at(&format!("qos-specs/{qos}/delete_keys")),
+        Some(json!({"keys": ["read_iops_sec"]})),
+    )
+    .await
+    .expect(202);
+    let resp = send(
+        Method::PUT,
+        at(&format!("qos-specs/{qos}/delete_keys")),
+        Some(json!({"keys": ["nope"]})),
+    )
+    .await
+    .expect(404);
+    assert_eq!(
+        resp.message(),
+        format!("QoS spec {qos} has no spec with key nope.")
+    );
+
+    // Associations.
+    let kind = send(
+        Method::POST,
+        at("types"),
+        Some(json!({"volume_type": {"name": "limited"}})),
+    )
+    .await
+    .expect(200)
+    .body["volume_type"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let resp = send(Method::GET, at(&format!("qos-specs/{qos}/associate")), None)
+        .await
+        .expect(400);
+    assert_eq!(resp.message(), "Volume Type id must not be None.");
+    send(
+        Method::GET,
+        at(&format!("qos-specs/{qos}/associate?vol_type_id=nope")),
+        None,
+    )
+    .await
+    .expect(404);
+    send(
+        Method::GET,
+        at(&format!("qos-specs/{qos}/associate?vol_type_id={kind}")),
+        None,
+    )
+    .await
+    .expect(202);
+    let shown = send(Method::GET, at(&format!("types/{kind}")), None)
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(shown["volume_type"]["qos_specs_id"], qos.as_str());
+    let listed = send(
+        Method::GET,
+        at(&format!("qos-specs/{qos}/associations")),
+        None,
+    )
+    .await
+    .expect(200)
+    .body;
+    assert_eq!(
+        listed,
+        json!({"qos_associations": [{"association_type": "volume_type", "name": "limited", "id": kind}]})
+    );
+    let resp = send(
+        Method::GET,
+        at(&format!("qos-specs/{plain}/associate?vol_type_id={kind}")),
+        None,
+    )
+    .await
+    .expect(400);
+    assert_eq!(
+        resp.message(),
+        format!(
+            "Invalid volume type: Type {kind} is already associated with another qos specs: {qos}"
+        )
+    );
+    send(
+        Method::GET,
+        at(&format!(
+            "qos-specs/{plain}/disassociate?vol_type_id={kind}"
+        )),
+        None,
+    )
+    .await
+    .expect(202);
+    assert_eq!(
+        send(Method::GET, at(&format!("types/{kind}")), None)
+            .await
+            .body["volume_type"]["qos_specs_id"],
+        qos.as_str()
+    );
+
+    // Deleting associated specs needs force.
+    let resp = send(Method::DELETE, at(&format!("qos-specs/{qos}")), None)
+        .await
+        .expect(400);
+    assert_eq!(resp.message(), "Qos specs still in use.");
+    let resp = send(
+        Method::DELETE,
+        at(&format!("qos-specs/{qos}?force=maybe")),
+        None,
+    )
+    .await
+    .expect(400);
+    assert_eq!(
+        resp.message(),
+        "Value 'maybe' for 'force' is not a boolean."
+    );
+    send(
+        Method::DELETE,
+        at(&format!("qos-specs/{qos}?force=True")),
+        None,
+    )
+    .await
+    .expect(202);
+    assert!(send(Method::GET, at(&format!("types/{kind}")), None)
+        .await
+        .body["volume_type"]["qos_specs_id"]
+        .is_null());
+    let resp = send(Method::GET, at(&format!("qos-specs/{qos}")), None)
+        .await
+        .expect(404);
+    assert_eq!(resp.message(), format!("No such QoS spec {qos}."));
+
+    send(
+        Method::GET,
+        at(&format!("qos-specs/{plain}/associate?vol_type_id={kind}")),
+        None,
+    )
+    .await
+    .expect(202);
+    send(
+        Method::GET,
+        at(&format!("qos-specs/{plain}/disassociate_all")),
+        None,
+    )
+    .await
+    .expect(202);
+    assert!(send(Method::GET, at(&format!("types/{kind}")), None)
+        .await
+        .body["volume_type"]["qos_specs_id"]
+        .is_null());
+    send(Method::DELETE, at(&format!("qos-specs/{plain}")), None)
+        .await
+        .expect(202);
+}

@@ -37,6 +37,12 @@ const EXTENSIONS: &[(&str, &str, &str, &str)] = &[
         "Extended SnapshotAttributes support.",
     ),
     (
+        "Qos_specs_manage",
+        "qos-specs",
+        "2013-08-02T00:00:00+00:00",
+        "QoS specs support.",
+    ),
+    (
         "Quotas",
         "os-quota-sets",
         "2011-08-08T00:00:00+00:00",

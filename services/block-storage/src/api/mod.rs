@@ -8,6 +8,7 @@ mod extensions;
 mod messages;
 mod metadata;
 mod microversion;
+mod qos;
 mod quotas;
 mod render;
 mod services;
@@ -45,6 +46,7 @@ fn v3_routes() -> OpenApiRouter<AppState> {
         .merge(extensions::routes())
         .merge(transfers::routes())
         .merge(messages::routes())
+        .merge(qos::routes())
         .merge(types::routes())
         .merge(snapshots::routes())
         .merge(attachments::routes())

@@ -35,7 +35,7 @@ fn view(kind: &volume_type::Model, admin: bool) -> Value {
         "is_public": kind.is_public,
         "os-volume-type-access:is_public": kind.is_public,
         "extra_specs": specs,
-        "qos_specs_id": null,
+        "qos_specs_id": kind.qos_specs_id,
     })
 }
 

@@ -21,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(VolumeSources),
             Box::new(Transfers),
             Box::new(Messages),
+            Box::new(QosSpecs),
         ]
     }
 
@@ -294,5 +295,38 @@ impl MigrationTrait for Messages {
         m.create_index(index("messages", &["project_id", "created_at"]))
             .await?;
         m.create_index(index("messages", &["expires_at"])).await
+    }
+}
+
+struct QosSpecs;
+
+impl MigrationName for QosSpecs {
+    fn name(&self) -> &str {
+        "m0009_qos_specs"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for QosSpecs {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            table("qos_specs")
+                .col(required_string("id", 36).primary_key())
+                .col(required_string("name", 255))
+                .col(required_string("consumer", 16))
+                .col(required_text("specs"))
+                .col(timestamp("created_at"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(ferrostack_db::schema::unique("qos_specs", &["name"]))
+            .await?;
+        m.alter_table(
+            Table::alter()
+                .table(Alias::new("volume_types"))
+                .add_column(string("qos_specs_id", 36))
+                .to_owned(),
+        )
+        .await
     }
 }

@@ -12,6 +12,7 @@ mod legacy_attach;
 pub mod messages;
 pub mod metadata;
 mod migrate;
+pub mod qos;
 pub mod quotas;
 mod retype;
 mod revert;

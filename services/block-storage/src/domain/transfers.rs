@@ -5,9 +5,7 @@
 //! to the acceptor's project.
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -215,7 +213,7 @@ impl Cinder {
                 "Invalid volume: status must be available".into(),
             ));
         }
-        transfer::Entity::insert(insertable(record.clone()))
+        transfer::Entity::insert(transfer::ActiveModel::from(record.clone()))
             .exec(&txn)
             .await?;
         txn.commit().await?;
@@ -350,20 +348,6 @@ impl Cinder {
         transfer::Entity::delete_by_id(id).exec(&txn).await?;
         txn.commit().await?;
         Ok(found)
-    }
-}
-
-/// The row to insert for `m`.
-fn insertable(m: transfer::Model) -> transfer::ActiveModel {
-    transfer::ActiveModel {
-        id: Set(m.id),
-        volume_id: Set(m.volume_id),
-        name: Set(m.name),
-        salt: Set(m.salt),
-        crypt_hash: Set(m.crypt_hash),
-        no_snapshots: Set(m.no_snapshots),
-        source_project_id: Set(m.source_project_id),
-        created_at: Set(m.created_at),
     }
 }
 

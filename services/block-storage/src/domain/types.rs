@@ -105,6 +105,7 @@ impl Cinder {
             description: Set(Some("Default Volume Type".into())),
             is_public: Set(true),
             extra_specs: Set("{}".into()),
+            qos_specs_id: Set(None),
         };
         match volume_type::Entity::insert(row)
             .exec(&self.db)
@@ -154,6 +155,7 @@ impl Cinder {
             is_public: request.is_public.unwrap_or(true),
             extra_specs: serde_json::to_string(&request.extra_specs.unwrap_or_default())
                 .unwrap_or_default(),
+            qos_specs_id: None,
         };
         volume_type::Entity::insert(volume_type::ActiveModel::from(row.clone()))
             .exec(&self.db)

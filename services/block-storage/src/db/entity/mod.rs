@@ -2,6 +2,7 @@
 
 pub mod attachment;
 pub mod message;
+pub mod qos_specs;
 pub mod quota;
 pub mod service;
 pub mod snapshot;

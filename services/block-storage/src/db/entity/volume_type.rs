@@ -12,6 +12,8 @@ pub struct Model {
     pub is_public: bool,
     /// JSON object of extra specs.
     pub extra_specs: String,
+    /// The QoS specs associated with the type.
+    pub qos_specs_id: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
