@@ -399,4 +399,38 @@ async fn transfers_move_volumes_between_projects() {
     )
     .await
     .expect(404);
+
+    // A volume force-deleted while offered takes its offer with it.
+    let made = call(
+        &cloud,
+        &alice,
+        Method::POST,
+        "volume-transfers",
+        Some(json!({"transfer": {"volume_id": id}})),
+        v355,
+    )
+    .await
+    .expect(202);
+    let tid = made.body["transfer"]["id"].as_str().unwrap().to_string();
+    call(
+        &cloud,
+        &admin,
+        Method::POST,
+        &format!("volumes/{id}/action"),
+        Some(json!({"os-force_delete": {}})),
+        v3,
+    )
+    .await
+    .expect(202);
+    cloud.wait_status(&alice, &id, "gone").await;
+    call(
+        &cloud,
+        &alice,
+        Method::GET,
+        &format!("os-volume-transfer/{tid}"),
+        None,
+        v3,
+    )
+    .await
+    .expect(404);
 }

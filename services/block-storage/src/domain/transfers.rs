@@ -159,6 +159,18 @@ fn not_found(id: &str) -> CinderError {
     CinderError::NotFound(format!("Transfer {id} could not be found."))
 }
 
+/// Drops the offers of a volume that is gone.
+pub(crate) async fn drop_transfers_of(
+    db: &impl sea_orm::ConnectionTrait,
+    volume_id: &str,
+) -> std::result::Result<(), sea_orm::DbErr> {
+    transfer::Entity::delete_many()
+        .filter(transfer::Column::VolumeId.eq(volume_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 impl Cinder {
     /// Offers a volume; returns the transfer and its auth key (shown once).
     pub async fn create_transfer(

@@ -43,6 +43,9 @@ impl ApiRpc {
                 .exec(db)
                 .await
                 .map_err(db_error)?;
+            super::transfers::drop_transfers_of(db, &update.id)
+                .await
+                .map_err(db_error)?;
             return Ok(());
         }
         let mut change = volume::Entity::update_many().col_expr(

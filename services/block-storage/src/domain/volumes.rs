@@ -407,6 +407,7 @@ impl Cinder {
         let id = row.id.as_str();
         let Some(host) = row.host.clone() else {
             volume::Entity::delete_by_id(id).exec(&self.db).await?;
+            super::transfers::drop_transfers_of(&self.db, id).await?;
             return Ok(());
         };
         let request = DeleteVolume {
