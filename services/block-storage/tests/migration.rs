@@ -439,7 +439,6 @@ async fn wait_migration(cloud: &Cloud, admin: &Persona, id: &str, status: &str) 
 #[tokio::test]
 async fn admins_migrate_volumes_to_a_named_backend() {
     let cloud = Cloud::start().await;
-    let (_node2, _) = start_node2(&cloud).await;
     let admin = cloud.identity.admin_persona().await;
     let alice = cloud.identity.persona(&["member"]).await;
     make_type(
@@ -496,7 +495,73 @@ async fn admins_migrate_volumes_to_a_named_backend() {
             assert!(written.success());
         }
     }
+    // node2 joins once the volume is on node1 (gold or silver).
+    let (_node2, _) = start_node2(&cloud).await;
     let v3 = "volume 3.0";
+
+    // While a migration works on it (as os-reset_status can say, for admins
+    // who clear a stuck one), a volume is not snapshotted, attached,
+    // extended, offered or moved again.
+    let reset = |migration: Value| {
+        let (cloud, admin, id) = (&cloud, &admin, &id);
+        async move {
+            cloud
+                .send(
+                    Method::POST,
+                    &format!("/v3/{}/volumes/{id}/action", admin.project_id),
+                    admin,
+                    Some(json!({"os-reset_status": {"migration_status": migration}})),
+                    None,
+                )
+                .await
+        }
+    };
+    let resp = reset(json!("sideways")).await.expect(400);
+    assert!(resp
+        .message()
+        .starts_with("Volume migration status: sideways is invalid"));
+    reset(json!("Migrating")).await.expect(202);
+    assert_eq!(
+        admin_view(&cloud, &admin, &id).await["migration_status"],
+        "migrating"
+    );
+    let busy = |path: &str, body: Value, version: &'static str| {
+        let (cloud, alice) = (&cloud, &alice);
+        let path = format!("/v3/{}/{path}", alice.project_id);
+        async move {
+            cloud
+                .send(Method::POST, &path, alice, Some(body), Some(version))
+                .await
+                .expect(400)
+                .message()
+        }
+    };
+    assert_eq!(
+        busy("snapshots", json!({"snapshot": {"volume_id": id}}), v3).await,
+        "Invalid volume: Snapshot cannot be created while volume is migrating."
+    );
+    assert!(busy("attachments", json!({"attachment": {"volume_uuid": id, "instance_uuid": "5f3d2f3e-7c55-4c8e-9a55-0c1d2e3f4a5b"}}), "volume 3.27")
+        .await
+        .ends_with("is migrating; it can be attached when the migration ends."));
+    assert!(busy(
+        &format!("volumes/{id}/action"),
+        json!({"os-extend": {"new_size": 2}}),
+        v3
+    )
+    .await
+    .ends_with("is migrating; it can be extended when the migration ends."));
+    assert!(busy(
+        "os-volume-transfer",
+        json!({"transfer": {"volume_id": id}}),
+        v3
+    )
+    .await
+    .ends_with("is migrating; it can be transferred when the migration ends."));
+    migrate(&cloud, &admin, &id, json!({"host": "node2@bronze"}), v3)
+        .await
+        .expect(400);
+    reset(json!("none")).await.expect(202);
+    assert!(admin_view(&cloud, &admin, &id).await["migration_status"].is_null());
 
     // Bad requests, in Cinder's order and words.
     migrate(&cloud, &alice, &id, json!({"host": "node2@bronze"}), v3)

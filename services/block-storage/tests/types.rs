@@ -468,6 +468,17 @@ async fn qos_specs_and_their_associations() {
     let resp = send(
         Method::POST,
         at("qos-specs"),
+        Some(json!({"qos_specs": {"name": "  "}})),
+    )
+    .await
+    .expect(400);
+    assert_eq!(
+        resp.message(),
+        "An invalid 'name' value was provided. The 'name' can not be empty."
+    );
+    let resp = send(
+        Method::POST,
+        at("qos-specs"),
         Some(json!({"qos_specs": {"consumer": "both"}})),
     )
     .await
@@ -580,6 +591,19 @@ async fn qos_specs_and_their_associations() {
         .expect(200)
         .body;
     assert_eq!(shown["volume_type"]["qos_specs_id"], qos.as_str());
+    // Only admins see which QoS specs a type has.
+    let seen = cloud
+        .send(
+            Method::GET,
+            &format!("/v3/{}/types/{kind}", alice.project_id),
+            &alice,
+            None,
+            None,
+        )
+        .await
+        .expect(200)
+        .body;
+    assert!(seen["volume_type"].get("qos_specs_id").is_none());
     let listed = send(
         Method::GET,
         at(&format!("qos-specs/{qos}/associations")),

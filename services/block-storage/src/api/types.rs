@@ -28,15 +28,19 @@ fn view(kind: &volume_type::Model, admin: bool) -> Value {
         .into_iter()
         .filter(|(k, _)| admin || USER_VISIBLE.contains(&k.as_str()))
         .collect();
-    json!({
+    let mut body = json!({
         "id": kind.id,
         "name": kind.name,
         "description": kind.description,
         "is_public": kind.is_public,
         "os-volume-type-access:is_public": kind.is_public,
         "extra_specs": specs,
-        "qos_specs_id": kind.qos_specs_id,
-    })
+    });
+    // volume_extension:access_types_qos_specs_id is admin_api.
+    if admin {
+        body["qos_specs_id"] = json!(kind.qos_specs_id);
+    }
+    body
 }
 
 #[derive(Deserialize)]

@@ -201,6 +201,7 @@ impl Cinder {
         } else {
             "available"
         };
+        super::migrate::refuse_while_migrating(&row, "be extended")?;
         if row.status != expected {
             return Err(CinderError::BadRequest(format!(
                 "Invalid volume: Volume {id} status must be '{{'status': '{expected}'}}' to extend, currently {}.",
@@ -266,6 +267,33 @@ impl Cinder {
                     ))
                 })?;
             self.write(id, volume::Column::Status, status).await?;
+        }
+        if let Some(value) = args.get("migration_status") {
+            const VALID: &[&str] = &[
+                "migrating",
+                "error",
+                "success",
+                "completing",
+                "none",
+                "starting",
+            ];
+            let migration = match value {
+                Value::Null => None,
+                Value::String(text) if VALID.contains(&text.to_lowercase().as_str()) => {
+                    Some(text.to_lowercase()).filter(|t| t != "none")
+                }
+                other => {
+                    return Err(CinderError::BadRequest(format!(
+                        "Volume migration status: {} is invalid, valid statuses are: ('migrating', 'error', 'success', 'completing', 'none', 'starting').",
+                        other.as_str().map_or_else(|| other.to_string(), str::to_string)
+                    )))
+                }
+            };
+            volume::Entity::update_many()
+                .col_expr(volume::Column::MigrationStatus, Expr::value(migration))
+                .filter(volume::Column::Id.eq(id))
+                .exec(&self.db)
+                .await?;
         }
         Ok(())
     }

@@ -49,6 +49,7 @@ impl Cinder {
     /// an in-use one of a multiattach type, or one already attached to
     /// `instance` (which stays as it is).
     async fn reserve(&self, volume: &volume::Model, instance: Option<&str>) -> Result<()> {
+        super::migrate::refuse_while_migrating(volume, "be attached")?;
         if volume.status.contains("error") {
             return Err(CinderError::BadRequest(format!(
                 "Invalid volume: Volume attachments can not be created if the volume is in an error state. The Volume {} currently has a status of: {} ",

@@ -54,6 +54,9 @@ impl Cinder {
         ];
         if let Some((action, from, to)) = transitions.iter().find(|(a, _, _)| *a == name) {
             let volume = self.show_volume(caller, id).await?;
+            if name == "os-reserve" {
+                super::migrate::refuse_while_migrating(&volume, "be attached")?;
+            }
             if !self.set_volume_status(id, from, to).await? {
                 return Err(invalid(
                     &volume,

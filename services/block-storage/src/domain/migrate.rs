@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::schema::{boolean, python_repr, schema_error};
 use super::{now, Caller, Cinder, CinderError, Result};
-use crate::db::entity::{service, volume};
+use crate::db::entity::{service, snapshot, volume};
 use crate::rpc;
 
 /// The `migration_status` values of a volume no migration is working on.
@@ -26,6 +26,19 @@ pub(crate) fn not_migrating_condition() -> Condition {
     Condition::any()
         .add(volume::Column::MigrationStatus.is_null())
         .add(volume::Column::MigrationStatus.is_in(MIGRATIONS_OVER.iter().copied()))
+}
+
+/// Refuses `action` on a volume a migration is working on: the migration
+/// would end by moving the volume from under it (Cinder has compute swap an
+/// attached volume; this cloud has no compute).
+pub(crate) fn refuse_while_migrating(row: &volume::Model, action: &str) -> Result<()> {
+    if not_migrating(row.migration_status.as_deref()) {
+        return Ok(());
+    }
+    Err(CinderError::BadRequest(format!(
+        "Invalid volume: Volume {} is migrating; it can {action} when the migration ends.",
+        row.id
+    )))
 }
 
 /// What an os-migrate_volume body asks for.
@@ -144,14 +157,17 @@ impl Cinder {
             &row.project_id,
         )?;
         // This cloud has no clusters: a cluster is never an available service.
-        let named = request.host.or(request.cluster).unwrap_or_default();
+        let named = request
+            .host
+            .clone()
+            .or(request.cluster.clone())
+            .unwrap_or_default();
         let dest = backend_of(&named).to_string();
-        if !self.volume_service_up(&dest).await? {
+        if request.cluster.is_some() || !self.volume_service_up(&dest).await? {
             return Err(CinderError::BadRequest(format!(
                 "Invalid host: No available service named '{named}'"
             )));
         }
-        let snapshots = self.snapshots_of(id).await?;
         let status = if request.lock_volume && row.status == "available" {
             "maintenance"
         } else {
@@ -166,12 +182,17 @@ impl Cinder {
             .filter(volume::Column::Status.is_in(["available", "in-use"]))
             .filter(not_migrating_condition())
             .filter(volume::Column::Host.ne(dest.as_str()))
+            .filter(
+                volume::Column::Id.not_in_subquery(
+                    sea_orm::sea_query::Query::select()
+                        .column(snapshot::Column::VolumeId)
+                        .from(snapshot::Entity)
+                        .to_owned(),
+                ),
+            )
             .exec(&self.db)
             .await?;
-        if claimed.rows_affected != 1 || !snapshots.is_empty() {
-            if claimed.rows_affected == 1 {
-                self.end_migration(id, &row).await?;
-            }
+        if claimed.rows_affected != 1 {
             return Err(CinderError::BadRequest(format!(
                 "Invalid volume: Volume {id} status must be available or in-use, must not be migrating, have snapshots, be replicated, be part of a group and destination host/cluster must be different than the current one"
             )));

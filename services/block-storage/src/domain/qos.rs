@@ -120,7 +120,22 @@ impl Cinder {
             ));
         };
         let name = match fields.get("name") {
-            Some(Value::String(name)) => name.trim().to_string(),
+            Some(Value::String(name)) => {
+                let name = name.trim();
+                let why = if name.is_empty() {
+                    "The 'name' can not be empty."
+                } else if name.chars().count() > 255 {
+                    "The 'name' can not be greater than 255 characters."
+                } else {
+                    ""
+                };
+                if !why.is_empty() {
+                    return Err(CinderError::BadRequest(format!(
+                        "An invalid 'name' value was provided. {why}"
+                    )));
+                }
+                name.to_string()
+            }
             Some(other) => {
                 return Err(schema_error(
                     "name",

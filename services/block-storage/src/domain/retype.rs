@@ -106,6 +106,7 @@ impl Cinder {
             .filter(volume::Column::Id.eq(id))
             .filter(volume::Column::Status.eq(row.status.as_str()))
             .filter(volume::Column::VolumeTypeId.ne(kind.id.as_str()))
+            .filter(super::migrate::not_migrating_condition())
             .exec(&self.db)
             .await?;
         if migrating

@@ -43,6 +43,11 @@ impl Cinder {
         super::metadata::check(super::metadata::Owner::Volume, &metadata)?;
         let source = self.show_volume(caller, &request.volume_id).await?;
         self.authorize(caller, "volume:create_snapshot", &source.project_id)?;
+        if !super::migrate::not_migrating(source.migration_status.as_deref()) {
+            return Err(CinderError::BadRequest(
+                "Invalid volume: Snapshot cannot be created while volume is migrating.".into(),
+            ));
+        }
         if source.status != "available" {
             return Err(CinderError::BadRequest(format!(
                 "Invalid volume: Volume {} status must be available, but current status is: {}.",

@@ -96,6 +96,13 @@ fn transfer_request(body: &Value, with_snapshots_flag: bool) -> Result<TransferR
     };
     let name = match fields.get("name") {
         None | Some(Value::Null) => None,
+        Some(Value::String(name)) if name.chars().count() > 255 => {
+            return Err(schema_error(
+                "name",
+                &Value::String(name.clone()),
+                &format!("'{name}' is too long"),
+            ))
+        }
         Some(Value::String(name)) => Some(name.trim().to_string()),
         Some(other) => {
             return Err(schema_error(
@@ -187,6 +194,7 @@ impl Cinder {
                 "Invalid volume: status must be available".into(),
             ));
         }
+        super::migrate::refuse_while_migrating(&row, "be transferred")?;
         if !request.no_snapshots {
             if let Some(busy) = self
                 .snapshots_of(&row.id)
@@ -278,14 +286,23 @@ impl Cinder {
         let found = self.show_transfer(caller, id).await?;
         self.authorize(caller, "volume:delete_transfer", &found.source_project_id)?;
         let txn = self.db.begin().await?;
+        // Only the withdrawal that removes the offer frees the donor's volume.
+        if transfer::Entity::delete_by_id(id)
+            .exec(&txn)
+            .await?
+            .rows_affected
+            != 1
+        {
+            return Err(not_found(id));
+        }
         volume::Entity::update_many()
             .col_expr(volume::Column::Status, Expr::value("available"))
             .col_expr(volume::Column::UpdatedAt, Expr::value(now()))
             .filter(volume::Column::Id.eq(found.volume_id.as_str()))
+            .filter(volume::Column::ProjectId.eq(found.source_project_id.as_str()))
             .filter(volume::Column::Status.eq("awaiting-transfer"))
             .exec(&txn)
             .await?;
-        transfer::Entity::delete_by_id(id).exec(&txn).await?;
         txn.commit().await?;
         Ok(())
     }
@@ -334,12 +351,23 @@ impl Cinder {
         .await?;
         let user = caller.ctx.user_id.clone();
         let txn = self.db.begin().await?;
+        // The offer is used up first: a withdrawn or already accepted one
+        // moves nothing.
+        if transfer::Entity::delete_by_id(id)
+            .exec(&txn)
+            .await?
+            .rows_affected
+            != 1
+        {
+            return Err(not_found(id));
+        }
         let moved = volume::Entity::update_many()
             .col_expr(volume::Column::Status, Expr::value("available"))
             .col_expr(volume::Column::ProjectId, Expr::value(caller.project()))
             .col_expr(volume::Column::UserId, Expr::value(user.as_str()))
             .col_expr(volume::Column::UpdatedAt, Expr::value(now()))
             .filter(volume::Column::Id.eq(row.id.as_str()))
+            .filter(volume::Column::ProjectId.eq(found.source_project_id.as_str()))
             .filter(volume::Column::Status.eq("awaiting-transfer"))
             .exec(&txn)
             .await?;
@@ -357,7 +385,6 @@ impl Cinder {
                 .exec(&txn)
                 .await?;
         }
-        transfer::Entity::delete_by_id(id).exec(&txn).await?;
         txn.commit().await?;
         Ok(found)
     }

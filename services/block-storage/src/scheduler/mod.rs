@@ -208,10 +208,22 @@ impl Scheduler {
             size_gb: spec.size_gb,
             done_status: migrate.done_status.clone(),
         };
-        self.volume
+        if let Err(e) = self
+            .volume
             .cast(&context, Some(&spec.host), rpc::MIGRATE_VOLUME, &order)
             .await
-            .map_err(|e| remote("Unavailable", e.to_string()))
+        {
+            // Nobody else would end the migration the api role started.
+            let update = VolumeUpdate {
+                id: spec.id.clone(),
+                status: migrate.done_status.clone(),
+                error: format!("the volume host is unreachable: {e}"),
+                migration_status: "error".into(),
+                ..VolumeUpdate::default()
+            };
+            return self.report(&context, update).await;
+        }
+        Ok(())
     }
 }
 

@@ -77,6 +77,11 @@ pub async fn copy_into(
                     "the target volume's file {path} is not reachable from this host"
                 )));
             }
+            if same_file(Path::new(&source), Path::new(path)) {
+                return Err(DriverError::Failed(format!(
+                    "the target {path} is the source's own file here, not the other host's"
+                )));
+            }
             let format = data["format"].as_str().unwrap_or("raw");
             qemu_img(&[
                 "convert",
@@ -94,6 +99,15 @@ pub async fn copy_into(
         other => Err(DriverError::Failed(format!(
             "this host cannot attach a volume of driver_volume_type '{other}'"
         ))),
+    }
+}
+
+/// Whether two paths name one file (same device and inode).
+fn same_file(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
     }
 }
 
@@ -126,6 +140,16 @@ mod tests {
         });
         let err = copy_into(source, "raw", &far, &secret).await.unwrap_err();
         assert!(err.to_string().contains("not reachable"), "{err}");
+        let own = std::env::temp_dir().join(format!("ferro-own-{}", uuid::Uuid::new_v4()));
+        std::fs::write(&own, b"data").unwrap();
+        let itself = serde_json::json!({
+            "driver_volume_type": "file",
+            "data": {"device_path": own.display().to_string(), "format": "raw"},
+        });
+        let err = copy_into(&own, "raw", &itself, &secret).await.unwrap_err();
+        assert!(err.to_string().contains("source's own file"), "{err}");
+        assert_eq!(std::fs::read(&own).unwrap(), b"data");
+        std::fs::remove_file(own).unwrap();
         let bare = serde_json::json!({"driver_volume_type": "iscsi", "data": {}});
         let err = copy_into(source, "raw", &bare, &secret).await.unwrap_err();
         assert!(err.to_string().contains("auth_password"), "{err}");

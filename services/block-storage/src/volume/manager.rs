@@ -62,14 +62,16 @@ struct BackendManager {
 }
 
 impl BackendManager {
-    async fn report(&self, update: VolumeUpdate) {
+    /// Reports a volume's new state; false when the api role did not take it.
+    async fn report(&self, update: VolumeUpdate) -> bool {
         let result: Result<Empty, _> = self
             .api
             .call(&report_context(), None, rpc::VOLUME_UPDATE, &update)
             .await;
-        if let Err(e) = result {
+        if let Err(e) = &result {
             tracing::error!(volume = update.id, "cannot report the volume's state: {e}");
         }
+        result.is_ok()
     }
 
     /// Downloads the spec's image to scratch space and writes it into the volume.
@@ -218,27 +220,30 @@ impl BackendManager {
             Some(destination) => self.move_to_sibling(&request, destination).await,
             None => self.move_to_host(&request).await,
         };
-        let update = match moved {
+        match moved {
             Ok(location) => {
+                let moved_over = VolumeUpdate {
+                    host: request.dest_host.clone(),
+                    provider_location: location,
+                    volume_type_id: request.volume_type_id.clone(),
+                    ..finished(String::new(), "success")
+                };
+                // The old data goes only once the volume points at the new.
+                if !self.report(moved_over).await {
+                    return;
+                }
                 if let Err(e) = self.driver.delete(&request.id, "").await {
                     tracing::warn!(
                         volume = request.id,
                         "the migrated volume's old data stays: {e}"
                     );
                 }
-                VolumeUpdate {
-                    host: request.dest_host.clone(),
-                    provider_location: location,
-                    volume_type_id: request.volume_type_id.clone(),
-                    ..finished(String::new(), "success")
-                }
             }
             Err(e) => {
                 tracing::warn!(volume = request.id, "migration failed: {e}");
-                finished(e.to_string(), "error")
+                self.report(finished(e.to_string(), "error")).await;
             }
-        };
-        self.report(update).await;
+        }
     }
 
     /// Copies the volume into a backend of this volume role.
@@ -282,15 +287,21 @@ impl BackendManager {
             .map_err(|e| {
                 DriverError::Failed(format!("backend {dest} cannot take the volume: {e}"))
             })?;
-        let info: serde_json::Value = serde_json::from_str(&ready.connection_info_json)
-            .map_err(|e| DriverError::Failed(format!("backend {dest} sent a bad export: {e}")))?;
-        let copied = connection_copy::copy_into(
-            &self.driver.path(&request.id),
-            self.driver.data_format(),
-            &info,
-            &self.images.scratch("chap"),
-        )
-        .await;
+        let source = self.driver.path(&request.id);
+        let copied = match serde_json::from_str::<serde_json::Value>(&ready.connection_info_json) {
+            Ok(info) => {
+                connection_copy::copy_into(
+                    &source,
+                    self.driver.data_format(),
+                    &info,
+                    &self.images.scratch("chap"),
+                )
+                .await
+            }
+            Err(e) => Err(DriverError::Failed(format!(
+                "backend {dest} sent a bad export: {e}"
+            ))),
+        };
         let release = ConnectionRequest {
             volume_id: request.id.clone(),
             host: dest.into(),
@@ -324,6 +335,13 @@ impl BackendManager {
         let size = u64::try_from(ask.size_gb).unwrap_or(0);
         let connector: serde_json::Value =
             serde_json::from_str(&ask.connector_json).unwrap_or_default();
+        // Never over data already here: on shared storage that is the source.
+        if self.driver.path(&ask.id).exists() {
+            return Err(DriverError::Failed(format!(
+                "volume {} already has data on {}; it cannot be the target of its own migration",
+                ask.id, self.host
+            )));
+        }
         let provider_location = self.driver.create(&ask.id, size).await?;
         match self.driver.initialize_connection(&ask.id, &connector).await {
             Ok(info) => Ok(MigrationTargetReady {
