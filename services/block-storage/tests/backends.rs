@@ -10,15 +10,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 async fn get(cloud: &Cloud, who: &Persona, path: &str, version: &str) -> common::Resp {
-    cloud
-        .send(
-            Method::GET,
-            &format!("/v3/{}/{path}", who.project_id),
-            who,
-            None,
-            Some(version),
-        )
-        .await
+    common::call(cloud, who, Method::GET, path, None, version).await
 }
 
 fn names(body: &Value) -> Vec<String> {

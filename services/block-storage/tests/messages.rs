@@ -3,29 +3,10 @@
 
 mod common;
 
-use common::Cloud;
+use common::{call, Cloud};
 use ferrostack_identity::testing::Persona;
 use reqwest::Method;
 use serde_json::{json, Value};
-
-async fn call(
-    cloud: &Cloud,
-    who: &Persona,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-    version: &str,
-) -> common::Resp {
-    cloud
-        .send(
-            method,
-            &format!("/v3/{}/{path}", who.project_id),
-            who,
-            body,
-            Some(version),
-        )
-        .await
-}
 
 async fn messages(cloud: &Cloud, who: &Persona, query: &str) -> Vec<Value> {
     call(

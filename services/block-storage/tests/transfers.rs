@@ -3,29 +3,10 @@
 
 mod common;
 
-use common::Cloud;
+use common::{call, Cloud};
 use ferrostack_identity::testing::Persona;
 use reqwest::Method;
-use serde_json::{json, Value};
-
-async fn call(
-    cloud: &Cloud,
-    who: &Persona,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-    version: &str,
-) -> common::Resp {
-    cloud
-        .send(
-            method,
-            &format!("/v3/{}/{path}", who.project_id),
-            who,
-            body,
-            Some(version),
-        )
-        .await
-}
+use serde_json::json;
 
 /// A 1 GiB volume of `who` with one available snapshot.
 async fn volume_with_snapshot(cloud: &Cloud, who: &Persona) -> (String, String) {

@@ -9,7 +9,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AppState;
-use crate::domain::{Caller, CinderError, Result};
+use crate::domain::{Caller, Result};
 
 /// List the backend pools the scheduler knows are up (`detail` adds their
 /// capabilities).
@@ -22,8 +22,7 @@ async fn get_pools(
     Extension(version): Extension<ApiVersion>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response> {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
-        .map_err(|_| CinderError::BadRequest("Invalid query string.".into()))?;
+    let pairs: Vec<(String, String)> = super::query_pairs(raw.as_deref())?;
     let pools = cinder.pools(&caller, &pairs, version).await?;
     Ok(axum::Json(pools).into_response())
 }

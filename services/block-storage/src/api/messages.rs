@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::render::time;
+use super::render::{links, time};
 use super::AppState;
 use crate::db::entity::message;
 use crate::domain::messages::user_text;
@@ -35,19 +35,12 @@ fn view(base: &str, m: &message::Model) -> Value {
         "guaranteed_until": time(&m.expires_at),
         "request_id": m.request_id,
         "resource_type": m.resource_type,
-        "links": [
-            {"rel": "self", "href": format!("{base}/v3/{}/messages/{}", m.project_id, m.id)},
-            {"rel": "bookmark", "href": format!("{base}/{}/messages/{}", m.project_id, m.id)},
-        ],
+        "links": links(base, &m.project_id, "messages", &m.id),
     });
     if let Some(uuid) = &m.resource_uuid {
         body["resource_uuid"] = json!(uuid);
     }
     body
-}
-
-fn base(cinder: &AppState, headers: &HeaderMap) -> String {
-    ferrostack_api::base_url(headers, cinder.cfg.service.public_endpoint.as_deref())
 }
 
 /// List the project's messages, newest first (filters and pages from 3.5).
@@ -62,9 +55,8 @@ async fn list(
     RawQuery(raw): RawQuery,
 ) -> Result<Response> {
     require(version)?;
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
-        .map_err(|_| CinderError::BadRequest("Invalid query string.".into()))?;
-    let base = base(&cinder, &headers);
+    let pairs: Vec<(String, String)> = super::query_pairs(raw.as_deref())?;
+    let base = super::base_url(&cinder, &headers);
     let messages: Vec<Value> = cinder
         .list_messages(&caller, &pairs, version)
         .await?
@@ -87,7 +79,7 @@ async fn show(
 ) -> Result<Response> {
     require(version)?;
     let found = cinder.show_message(&caller, &id).await?;
-    let body = view(&base(&cinder, &headers), &found);
+    let body = view(&super::base_url(&cinder, &headers), &found);
     Ok(axum::Json(json!({"message": body})).into_response())
 }
 

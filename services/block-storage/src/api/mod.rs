@@ -31,6 +31,17 @@ pub use microversion::MICROVERSIONS;
 /// Handler state.
 pub type AppState = Arc<Cinder>;
 
+/// The public base URL of this API, for links.
+fn base_url(cinder: &AppState, headers: &axum::http::HeaderMap) -> String {
+    ferrostack_api::base_url(headers, cinder.cfg.service.public_endpoint.as_deref())
+}
+
+/// The query string's pairs; Cinder's 400 when it cannot be read.
+fn query_pairs(raw: Option<&str>) -> crate::domain::Result<Vec<(String, String)>> {
+    serde_urlencoded::from_str(raw.unwrap_or(""))
+        .map_err(|_| crate::domain::CinderError::BadRequest("Invalid query string.".into()))
+}
+
 /// Parses a JSON request body; failures are Cinder's 400 naming the field.
 fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> crate::domain::Result<T> {
     ferrostack_api::parse_json(body).map_err(|f| crate::domain::CinderError::BadRequest(f.message))

@@ -17,15 +17,10 @@ use crate::domain::{Caller, Result};
 
 fn view(base: &str, project: &str, q: &qos_specs::Model) -> (Value, Value) {
     let body = json!({"id": q.id, "name": q.name, "consumer": q.consumer, "specs": specs_of(q)});
-    let links = json!([
-        {"rel": "self", "href": format!("{base}/v3/{project}/qos-specs/{}", q.id)},
-        {"rel": "bookmark", "href": format!("{base}/{project}/qos-specs/{}", q.id)},
-    ]);
-    (body, links)
-}
-
-fn base(cinder: &AppState, headers: &HeaderMap) -> String {
-    ferrostack_api::base_url(headers, cinder.cfg.service.public_endpoint.as_deref())
+    (
+        body,
+        super::render::links(base, project, "qos-specs", &q.id),
+    )
 }
 
 fn detail(base: &str, caller: &Caller, q: &qos_specs::Model) -> Response {
@@ -54,7 +49,7 @@ async fn list(
     caller: Caller,
     headers: HeaderMap,
 ) -> Result<Response> {
-    let base = base(&cinder, &headers);
+    let base = super::base_url(&cinder, &headers);
     let all: Vec<Value> = cinder
         .list_qos(&caller)
         .await?
@@ -77,7 +72,7 @@ async fn create(
 ) -> Result<Response> {
     let body: Value = parse(&body)?;
     let made = cinder.create_qos(&caller, &body).await?;
-    Ok(detail(&base(&cinder, &headers), &caller, &made))
+    Ok(detail(&super::base_url(&cinder, &headers), &caller, &made))
 }
 
 /// Show QoS specs.
@@ -91,7 +86,7 @@ async fn show(
     Path((_project_id, id)): Path<(String, String)>,
 ) -> Result<Response> {
     let found = cinder.show_qos(&caller, &id).await?;
-    Ok(detail(&base(&cinder, &headers), &caller, &found))
+    Ok(detail(&super::base_url(&cinder, &headers), &caller, &found))
 }
 
 /// Set keys (or the consumer) of QoS specs.

@@ -10,10 +10,11 @@ pub(super) fn time(t: &chrono::NaiveDateTime) -> String {
     t.format("%Y-%m-%dT%H:%M:%S%.6f").to_string()
 }
 
-fn links(base: &str, v: &volume::Model) -> Value {
+/// Cinder's `self` and `bookmark` links of `id` in `collection` of `project`.
+pub(super) fn links(base: &str, project: &str, collection: &str, id: &str) -> Value {
     json!([
-        {"rel": "self", "href": format!("{base}/v3/{}/volumes/{}", v.project_id, v.id)},
-        {"rel": "bookmark", "href": format!("{base}/{}/volumes/{}", v.project_id, v.id)},
+        {"rel": "self", "href": format!("{base}/v3/{project}/{collection}/{id}")},
+        {"rel": "bookmark", "href": format!("{base}/{project}/{collection}/{id}")},
     ])
 }
 
@@ -31,7 +32,7 @@ pub fn add_image_metadata(body: &mut Value, v: &volume::Model) {
 
 /// The summary view (`GET /volumes`).
 pub fn summary(base: &str, v: &volume::Model) -> Value {
-    json!({"id": v.id, "name": v.name, "links": links(base, v)})
+    json!({"id": v.id, "name": v.name, "links": links(base, &v.project_id, "volumes", &v.id)})
 }
 
 /// The detailed view (`GET /volumes/detail`, show, create); `type_name` is the
@@ -65,7 +66,7 @@ pub fn detail(
     put("snapshot_id", json!(v.snapshot_id));
     put("source_volid", json!(v.source_volid));
     put("metadata", metadata);
-    put("links", links(base, v));
+    put("links", links(base, &v.project_id, "volumes", &v.id));
     put("user_id", json!(v.user_id));
     put("bootable", json!(if v.bootable { "true" } else { "false" }));
     put("encrypted", json!(false));

@@ -14,7 +14,7 @@ use utoipa_axum::routes;
 use super::{parse, AppState};
 use crate::db::entity::snapshot;
 use crate::domain::snapshots::{SnapshotChange, SnapshotCreate};
-use crate::domain::{Caller, CinderError, Result};
+use crate::domain::{Caller, Result};
 
 #[derive(Deserialize)]
 struct CreateBody {
@@ -84,8 +84,7 @@ async fn listing(
     detailed: bool,
     version: ApiVersion,
 ) -> Result<Response> {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
-        .map_err(|_| CinderError::BadRequest("Invalid query string.".into()))?;
+    let pairs: Vec<(String, String)> = super::query_pairs(raw.as_deref())?;
     let snapshots = cinder.list_snapshots(caller, &pairs).await?;
     let body: Vec<Value> = snapshots
         .iter()

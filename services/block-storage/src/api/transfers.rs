@@ -35,11 +35,7 @@ fn new_path(matched: &MatchedPath, version: ApiVersion) -> Result<bool> {
 }
 
 fn links(base: &str, t: &transfer::Model) -> Value {
-    let project = &t.source_project_id;
-    json!([
-        {"rel": "self", "href": format!("{base}/v3/{project}/os-volume-transfer/{}", t.id)},
-        {"rel": "bookmark", "href": format!("{base}/{project}/os-volume-transfer/{}", t.id)},
-    ])
+    super::render::links(base, &t.source_project_id, "os-volume-transfer", &t.id)
 }
 
 fn summary(base: &str, t: &transfer::Model) -> Value {
@@ -66,10 +62,6 @@ fn detail(base: &str, t: &transfer::Model, version: ApiVersion) -> Value {
     body
 }
 
-fn base(cinder: &AppState, headers: &HeaderMap) -> String {
-    ferrostack_api::base_url(headers, cinder.cfg.service.public_endpoint.as_deref())
-}
-
 /// Offer a volume to another project; the answer holds the auth key, once.
 #[utoipa::path(post, path = "/v3/{project_id}/os-volume-transfer", tag = "transfers", operation_id = "create_transfer",
     params(("project_id" = String, Path, description = "Project id")),
@@ -86,7 +78,7 @@ async fn create(
     let with_flag = new_path(&matched, version)?;
     let body: Value = super::parse(&body)?;
     let (made, auth_key) = cinder.create_transfer(&caller, &body, with_flag).await?;
-    let mut view = detail(&base(&cinder, &headers), &made, version);
+    let mut view = detail(&super::base_url(&cinder, &headers), &made, version);
     view["auth_key"] = json!(auth_key);
     Ok((StatusCode::ACCEPTED, axum::Json(json!({"transfer": view}))).into_response())
 }
@@ -99,9 +91,8 @@ async fn listing(
     version: ApiVersion,
     detailed: bool,
 ) -> Result<Response> {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
-        .map_err(|_| CinderError::BadRequest("Invalid query string.".into()))?;
-    let base = base(cinder, headers);
+    let pairs: Vec<(String, String)> = super::query_pairs(raw.as_deref())?;
+    let base = super::base_url(cinder, headers);
     let transfers: Vec<Value> = cinder
         .list_transfers(caller, &pairs)
         .await?
@@ -163,7 +154,7 @@ async fn show(
 ) -> Result<Response> {
     new_path(&matched, version)?;
     let found = cinder.show_transfer(&caller, &id).await?;
-    let view = detail(&base(&cinder, &headers), &found, version);
+    let view = detail(&super::base_url(&cinder, &headers), &found, version);
     Ok(axum::Json(json!({"transfer": view})).into_response())
 }
 
@@ -200,7 +191,7 @@ async fn accept(
     new_path(&matched, version)?;
     let body: Value = super::parse(&body)?;
     let accepted = cinder.accept_transfer(&caller, &id, &body).await?;
-    let view = summary(&base(&cinder, &headers), &accepted);
+    let view = summary(&super::base_url(&cinder, &headers), &accepted);
     Ok((StatusCode::ACCEPTED, axum::Json(json!({"transfer": view}))).into_response())
 }
 

@@ -17,7 +17,7 @@ use super::render;
 use super::{parse, AppState};
 use crate::db::entity::{attachment, volume, volume_type};
 use crate::domain::volumes::{CreateRequest, UpdateRequest};
-use crate::domain::{Caller, CinderError, Result};
+use crate::domain::{Caller, Result};
 
 #[derive(Deserialize)]
 struct CreateBody {
@@ -27,10 +27,6 @@ struct CreateBody {
 #[derive(Deserialize)]
 struct UpdateBody {
     volume: UpdateRequest,
-}
-
-fn base(cinder: &AppState, headers: &HeaderMap) -> String {
-    ferrostack_api::base_url(headers, cinder.cfg.service.public_endpoint.as_deref())
 }
 
 /// Volume type names by id, for rendering.
@@ -59,7 +55,7 @@ async fn detail_of(
     let attached = cinder.attached(vec![v.id.clone()]).await?;
     let attached: Vec<&attachment::Model> = attached.iter().collect();
     Ok(render::detail(
-        &base(cinder, headers),
+        &super::base_url(cinder, headers),
         v,
         name,
         &attached,
@@ -94,10 +90,9 @@ async fn listing(
     detailed: bool,
     version: ApiVersion,
 ) -> Result<Response> {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
-        .map_err(|_| CinderError::BadRequest("Invalid query string.".into()))?;
+    let pairs: Vec<(String, String)> = super::query_pairs(raw.as_deref())?;
     let page = cinder.list_volumes(caller, &pairs, version).await?;
-    let base = base(cinder, headers);
+    let base = super::base_url(cinder, headers);
     let names = if detailed {
         type_names(cinder).await?
     } else {
@@ -277,8 +272,7 @@ async fn summary(
         let path = Path(("".to_string(), "summary".to_string()));
         return show(State(cinder), caller, Extension(version), headers, path).await;
     }
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
-        .map_err(|_| CinderError::BadRequest("Invalid query string.".into()))?;
+    let pairs: Vec<(String, String)> = super::query_pairs(raw.as_deref())?;
     let body = cinder.volume_summary(&caller, &pairs, version).await?;
     Ok(axum::Json(body).into_response())
 }

@@ -9,7 +9,7 @@ use sea_orm::{
 };
 use serde_json::{Map, Value};
 
-use super::schema::{bool_param, python_repr, schema_error};
+use super::schema::{bool_param, python_repr, required_object, schema_error};
 use super::{now, Caller, Cinder, CinderError, Result};
 use crate::db::entity::{qos_specs, volume_type};
 
@@ -105,20 +105,8 @@ impl Cinder {
     /// Creates QoS specs from Cinder's create body.
     pub async fn create_qos(&self, caller: &Caller, body: &Value) -> Result<qos_specs::Model> {
         self.authorize_qos(caller, "create")?;
-        let Some(args) = body.get("qos_specs") else {
-            return Err(schema_error(
-                "qos_specs",
-                body,
-                "'qos_specs' is a required property",
-            ));
-        };
-        let Some(fields) = args.as_object() else {
-            return Err(schema_error(
-                "qos_specs",
-                args,
-                &format!("{} is not of type 'object'", python_repr(args)),
-            ));
-        };
+        let fields = required_object(body, "qos_specs")?;
+        let args = &body["qos_specs"];
         let name = match fields.get("name") {
             Some(Value::String(name)) => {
                 let name = name.trim();
@@ -185,20 +173,8 @@ impl Cinder {
     /// Sets keys (and the consumer) of QoS specs; returns what was set.
     pub async fn update_qos(&self, caller: &Caller, id: &str, body: &Value) -> Result<Value> {
         self.authorize_qos(caller, "update")?;
-        let Some(args) = body.get("qos_specs") else {
-            return Err(schema_error(
-                "qos_specs",
-                body,
-                "'qos_specs' is a required property",
-            ));
-        };
-        let Some(fields) = args.as_object() else {
-            return Err(schema_error(
-                "qos_specs",
-                args,
-                &format!("{} is not of type 'object'", python_repr(args)),
-            ));
-        };
+        let fields = required_object(body, "qos_specs")?;
+        let args = &body["qos_specs"];
         if let Some(bad) = fields.keys().find(|k| !valid_key(k)) {
             return Err(schema_error(
                 "qos_specs",

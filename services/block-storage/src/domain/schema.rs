@@ -24,6 +24,28 @@ pub(crate) fn schema_error(field: &str, value: &Value, why: &str) -> CinderError
     ))
 }
 
+/// The object under `key` of a body, with jsonschema's texts when it is
+/// missing or not an object.
+pub(crate) fn required_object<'a>(
+    body: &'a Value,
+    key: &str,
+) -> Result<&'a serde_json::Map<String, Value>> {
+    let Some(args) = body.get(key) else {
+        return Err(schema_error(
+            key,
+            body,
+            &format!("'{key}' is a required property"),
+        ));
+    };
+    args.as_object().ok_or_else(|| {
+        schema_error(
+            key,
+            args,
+            &format!("{} is not of type 'object'", python_repr(args)),
+        )
+    })
+}
+
 /// A boolean as Cinder's `boolean` parameter type takes it.
 pub(crate) fn boolean(field: &str, value: Option<&Value>) -> Result<bool> {
     match value {

@@ -10,7 +10,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::quotas::Claim;
-use super::schema::{boolean, python_repr, schema_error};
+use super::schema::{boolean, python_repr, required_object, schema_error};
 use super::{now, Caller, Cinder, CinderError, Result};
 use crate::db::entity::{snapshot, transfer, volume, volume_type};
 
@@ -51,20 +51,8 @@ struct TransferRequest {
 
 /// Cinder's `create` schema (and `create_v355`, which adds `no_snapshots`).
 fn transfer_request(body: &Value, with_snapshots_flag: bool) -> Result<TransferRequest> {
-    let Some(args) = body.get("transfer") else {
-        return Err(schema_error(
-            "transfer",
-            body,
-            "'transfer' is a required property",
-        ));
-    };
-    let Some(fields) = args.as_object() else {
-        return Err(schema_error(
-            "transfer",
-            args,
-            &format!("{} is not of type 'object'", python_repr(args)),
-        ));
-    };
+    let fields = required_object(body, "transfer")?;
+    let args = &body["transfer"];
     let allowed: &[&str] = if with_snapshots_flag {
         &["volume_id", "name", "no_snapshots"]
     } else {
@@ -125,20 +113,8 @@ fn transfer_request(body: &Value, with_snapshots_flag: bool) -> Result<TransferR
 
 /// The auth key of an accept body (a string or an integer).
 fn accept_key(body: &Value) -> Result<String> {
-    let Some(args) = body.get("accept") else {
-        return Err(schema_error(
-            "accept",
-            body,
-            "'accept' is a required property",
-        ));
-    };
-    let Some(fields) = args.as_object() else {
-        return Err(schema_error(
-            "accept",
-            args,
-            &format!("{} is not of type 'object'", python_repr(args)),
-        ));
-    };
+    let fields = required_object(body, "accept")?;
+    let args = &body["accept"];
     if let Some(extra) = fields.keys().find(|k| k.as_str() != "auth_key") {
         return Err(schema_error(
             "accept",

@@ -377,3 +377,24 @@ impl Cloud {
         panic!("volume {id} never reached {status}");
     }
 }
+
+/// `method` on `path` under `who`'s project (`/v3/<project>/<path>`) at
+/// microversion `version` (`volume 3.x`).
+pub async fn call(
+    cloud: &Cloud,
+    who: &Persona,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+    version: &str,
+) -> Resp {
+    cloud
+        .send(
+            method,
+            &format!("/v3/{}/{path}", who.project_id),
+            who,
+            body,
+            Some(version),
+        )
+        .await
+}
