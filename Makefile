@@ -1,18 +1,28 @@
 # ferrostack — the commands the README names.
-#   make run    build release binaries and start the whole cloud in ./data
+#   make run    build the binaries and start the whole cloud in ./data
 #   make test   install and start what the tests need, then run every suite
+#   make cli    the pinned `openstack` CLI in .venv, to talk to the cloud
 SHELL := /bin/bash
 CARGO ?= cargo
 DATA_DIR ?= ./data
+# release: no LTO, quick to build; dist: thin LTO, for packaged binaries.
+PROFILE ?= release
 RELEASE_BINS := -p ferrostack -p ferrostack-identity -p ferrostack-image -p ferrostack-block-storage
 
-.PHONY: run build test lint fmt bench deps backends backends-stop venv test-unit test-backends test-e2e
+.PHONY: run build cli test lint fmt bench deps backends backends-stop venv test-unit test-backends test-e2e
 
+# The admin password comes from OS_PASSWORD ("admin" when unset), never argv.
 run: build
-	./target/release/ferrostack up --data-dir $(DATA_DIR) --admin-password "$${OS_PASSWORD:-admin}"
+	bash scripts/runtime-deps.sh
+	./target/$(PROFILE)/ferrostack up --data-dir $(DATA_DIR)
 
 build:
-	$(CARGO) build --release $(RELEASE_BINS)
+	$(CARGO) build --profile $(PROFILE) $(RELEASE_BINS)
+
+cli: venv
+	@echo "The CLI is .venv/bin/openstack; with the cloud up (make run):"
+	@echo "  export OS_CLIENT_CONFIG_FILE=$(abspath $(DATA_DIR))/clouds.yaml OS_CLOUD=ferrostack"
+	@echo "  .venv/bin/openstack project list"
 
 lint:
 	$(CARGO) fmt --all -- --check
@@ -24,6 +34,7 @@ fmt:
 
 # Load figures for the README (wrk, pinned cores); see bench/.
 bench:
+	bash bench/stack.sh
 	bash bench/identity.sh
 	bash bench/image.sh
 	bash bench/block-storage.sh

@@ -15,7 +15,7 @@ cargo build --release -q -p ferrostack-block-storage --example scheduler_bench
 dir=$(mktemp -d /var/tmp/ferro-bench-volumes.XXXXXX)
 cleanup() { [ -n "${up:-}" ] && kill "$up" 2>/dev/null; wait 2>/dev/null; rm -rf "$dir"; }
 trap cleanup EXIT
-./target/release/ferrostack up --data-dir "$dir/data" --port-offset "$OFFSET" --admin-password bench \
+OS_PASSWORD=bench ./target/release/ferrostack up --data-dir "$dir/data" --port-offset "$OFFSET" \
   > "$dir/up.log" 2>&1 &
 up=$!
 for _ in $(seq 300); do [ -f "$dir/data/clouds.yaml" ] && break; sleep 0.1; done

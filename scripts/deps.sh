@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the build and tests need, only when missing.
+# Installs what the tests need, only when missing: Debian packages (the backends,
+# wrk, qemu-img, tgt) and cargo-nextest. The build itself needs none of them (no
+# protoc: protox compiles the .proto files).
 set -euo pipefail
-packages=(python3-venv protobuf-compiler rabbitmq-server mariadb-server postgresql memcached wrk qemu-utils qemu-block-extra tgt)
+packages=(python3-venv rabbitmq-server mariadb-server postgresql memcached wrk qemu-utils qemu-block-extra tgt)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -12,3 +14,4 @@ if ((${#missing[@]})); then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
 fi
+command -v cargo-nextest > /dev/null || cargo install --locked cargo-nextest

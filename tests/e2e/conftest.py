@@ -74,9 +74,9 @@ def cloud(tmp_path_factory):
     offset = free_offset()
     log = open(data_dir / "up.log", "w")
     proc = subprocess.Popen(
-        [str(BIN_DIR / "ferrostack"), "up", "--data-dir", str(data_dir), "--port-offset", str(offset),
-         "--admin-password", ADMIN_PASSWORD],
+        [str(BIN_DIR / "ferrostack"), "up", "--data-dir", str(data_dir), "--port-offset", str(offset)],
         stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        env={**os.environ, "OS_PASSWORD": ADMIN_PASSWORD},
     )
     try:
         c = Cloud(data_dir)

@@ -58,7 +58,7 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let config = Config::load(&cli.config_file)?;
     let cfg = BlockStorageConfig::from_config(&config)?;
-    cfg.service.init_logging();
+    let _log = cfg.service.init_logging("block-storage")?;
     match cli.command {
         Command::Serve { mut roles } => {
             if roles.is_empty() {

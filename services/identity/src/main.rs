@@ -93,7 +93,7 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let config = Config::load(&cli.config_file)?;
     let cfg = IdentityConfig::from_config(&config)?;
-    cfg.service.init_logging();
+    let _log = cfg.service.init_logging("identity")?;
     let keys = KeyRepository::new(&cfg.key_repository, cfg.max_active_keys);
     match cli.command {
         Command::Serve => {

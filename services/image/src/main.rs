@@ -53,7 +53,7 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let config = Config::load(&cli.config_file)?;
     let cfg = ImageConfig::from_config(&config)?;
-    cfg.service.init_logging();
+    let _log = cfg.service.init_logging("image")?;
     match cli.command {
         Command::Serve => {
             let glance = ferrostack_image::build(&config).await?;

@@ -1,8 +1,11 @@
 //! `ferrostack up`: the whole cloud on one machine, each service its own process
 //! with embedded backends, bootstrapped and ready for the `openstack` CLI.
 
+mod child;
 mod health;
+mod private;
 mod register;
+mod restart;
 mod services;
 mod supervisor;
 mod written;
@@ -25,7 +28,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Start every service on this machine and wait for Ctrl-C.
+    /// Start every service on this machine and wait for Ctrl-C. The admin's
+    /// password is read from OS_PASSWORD ("admin" when unset), never from arguments.
     Up(UpArgs),
 }
 
@@ -38,13 +42,8 @@ pub struct UpArgs {
     /// Address every service listens on.
     #[arg(long, default_value = "127.0.0.1")]
     pub bind: IpAddr,
-    /// Password of the `admin` user.
-    #[arg(
-        long,
-        env = "OS_PASSWORD",
-        default_value = "admin",
-        hide_env_values = true
-    )]
+    /// Password of the `admin` user: `OS_PASSWORD`, or "admin".
+    #[arg(skip = std::env::var("OS_PASSWORD").unwrap_or_else(|_| "admin".into()))]
     pub admin_password: String,
     /// Added to every upstream port (identity 5000 + N, ...), to run beside another cloud.
     #[arg(long, default_value_t = 0)]

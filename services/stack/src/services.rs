@@ -1,4 +1,5 @@
-//! The services `ferrostack up` runs, with their upstream ports.
+//! The services `ferrostack up` runs: one row each, so adding a service is adding
+//! a row.
 
 /// Where a service appears in the catalog.
 #[derive(Debug, Clone, Copy)]
@@ -9,62 +10,121 @@ pub struct CatalogEntry {
     pub name: &'static str,
 }
 
-/// One service: its binary, port and the path of its versioned URL.
+/// What happens before a service first serves.
+#[derive(Debug, Clone, Copy)]
+pub enum Setup {
+    /// `<binary> bootstrap` makes the admin, the roles and the service's own catalog
+    /// entry: the identity service, which every other row registers with.
+    Bootstrap,
+    /// Registered through the identity API: its catalog entries and a service user
+    /// (admin and service roles on project `service`) whose credentials go into its
+    /// `[keystone_authtoken]`.
+    Register {
+        user: &'static str,
+        catalog: &'static [CatalogEntry],
+    },
+}
+
+/// One service.
 #[derive(Debug, Clone, Copy)]
 pub struct ServiceSpec {
-    /// Short name, used as log prefix and in file names.
+    /// Short name: log tag, state directory and configuration file name.
     pub name: &'static str,
     pub binary: &'static str,
+    /// Its roles, all run by the one process `ferrostack up` starts.
+    pub roles: &'static [&'static str],
+    /// Upstream port (plus `--port-offset`).
     pub port: u16,
     /// Path appended to the base URL in the catalog.
     pub url_path: &'static str,
-    /// Catalog entries registered by `ferrostack up` (identity registers itself).
-    pub catalog: &'static [CatalogEntry],
-    /// The service user's name, when the service validates tokens.
-    pub user: Option<&'static str>,
-    /// Extra configuration written to `<data>/<name>.conf` before the service starts.
+    pub setup: Setup,
+    /// Configuration sections written to its configuration file before it starts.
     pub config: &'static str,
 }
 
-/// Every service built so far, in start order; identity comes first.
+/// Every service built so far, in start order: identity first, since the others
+/// register with it.
 pub const SERVICES: &[ServiceSpec] = &[
     ServiceSpec {
         name: "identity",
         binary: "ferrostack-identity",
+        roles: &["api"],
         port: 5000,
         url_path: "/v3",
-        catalog: &[],
-        user: None,
+        setup: Setup::Bootstrap,
         config: "",
     },
     ServiceSpec {
         name: "image",
         binary: "ferrostack-image",
+        roles: &["api"],
         port: 9292,
         url_path: "",
-        catalog: &[CatalogEntry {
-            kind: "image",
-            name: "glance",
-        }],
-        user: Some("glance"),
+        setup: Setup::Register {
+            user: "glance",
+            catalog: &[CatalogEntry {
+                kind: "image",
+                name: "glance",
+            }],
+        },
         config: "[DEFAULT]\nenabled_backends = local:file, backup:file\n\n[glance_store]\ndefault_backend = local\n\n[local]\nstore_description = Image data under the data directory\n\n[backup]\nstore_description = A second file store, for copy-image\n",
     },
     ServiceSpec {
         name: "block-storage",
         binary: "ferrostack-block-storage",
+        roles: &["api", "scheduler", "volume"],
         port: 8776,
         url_path: "/v3/%(project_id)s",
-        catalog: &[
-            CatalogEntry {
-                kind: "volumev3",
-                name: "cinderv3",
-            },
-            CatalogEntry {
-                kind: "block-storage",
-                name: "cinder",
-            },
-        ],
-        user: Some("cinder"),
+        setup: Setup::Register {
+            user: "cinder",
+            catalog: &[
+                CatalogEntry {
+                    kind: "volumev3",
+                    name: "cinderv3",
+                },
+                CatalogEntry {
+                    kind: "block-storage",
+                    name: "cinder",
+                },
+            ],
+        },
         config: "[DEFAULT]\nenabled_backends = file, qcow2\n\n[file]\nvolume_driver = file\nvolume_backend_name = file\n\n# A second backend, for retype and migration.\n[qcow2]\nvolume_driver = file\nvolume_format = qcow2\nvolume_backend_name = qcow2\n",
     },
 ];
+
+/// The identity service: the row that bootstraps.
+pub fn identity() -> &'static ServiceSpec {
+    SERVICES
+        .iter()
+        .find(|s| matches!(s.setup, Setup::Bootstrap))
+        .expect("the table has an identity service")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identity_starts_before_every_service_that_registers_with_it() {
+        let first_registered = SERVICES
+            .iter()
+            .position(|s| matches!(s.setup, Setup::Register { .. }))
+            .unwrap();
+        let bootstraps = SERVICES
+            .iter()
+            .position(|s| matches!(s.setup, Setup::Bootstrap))
+            .unwrap();
+        assert!(bootstraps < first_registered);
+        assert_eq!(identity().name, "identity");
+    }
+
+    #[test]
+    fn names_and_ports_are_distinct() {
+        for (i, a) in SERVICES.iter().enumerate() {
+            for b in &SERVICES[i + 1..] {
+                assert_ne!(a.name, b.name);
+                assert_ne!(a.port, b.port);
+            }
+        }
+    }
+}

@@ -26,14 +26,11 @@ pub fn openrc(access: &AdminAccess) -> String {
 
 /// Writes both files into `dir` with mode 0600 (they hold the password).
 pub fn write_all(dir: &Path, access: &AdminAccess) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
     for (name, content) in [
         ("clouds.yaml", clouds_yaml(access)),
         ("openrc", openrc(access)),
     ] {
-        let path = dir.join(name);
-        std::fs::write(&path, content)?;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+        crate::private::write(&dir.join(name), content.as_bytes())?;
     }
     Ok(())
 }

@@ -37,6 +37,18 @@ pub const STATE_PATH: Opt = Opt::new(
 );
 pub const DEBUG: Opt = Opt::new("DEFAULT", "debug", "false", "Log at debug level.");
 pub const USE_JSON: Opt = Opt::new("DEFAULT", "use_json", "false", "Log as JSON lines.");
+pub const LOG_FILE: Opt = Opt::new(
+    "DEFAULT",
+    "log_file",
+    "",
+    "Append log lines to this file instead of stdout.",
+);
+pub const LOG_DIR: Opt = Opt::new(
+    "DEFAULT",
+    "log_dir",
+    "",
+    "Directory of a relative log_file.",
+);
 pub const HOST: Opt = Opt::new(
     "DEFAULT",
     "host",
@@ -65,6 +77,8 @@ pub const SERVICE_OPTS: &[Opt] = &[
     STATE_PATH,
     DEBUG,
     USE_JSON,
+    LOG_FILE,
+    LOG_DIR,
     HOST,
     MAX_REQUEST_BODY_SIZE,
     POLICY_FILE,
@@ -79,6 +93,8 @@ pub struct ServiceOptions {
     pub state_path: PathBuf,
     pub debug: bool,
     pub use_json: bool,
+    /// Where logs go instead of stdout (`log_dir`/`log_file`).
+    pub log_file: Option<PathBuf>,
     pub host: String,
     pub body_limit: usize,
     pub policy_file: Option<PathBuf>,
@@ -102,6 +118,12 @@ impl ServiceOptions {
             state_path: PathBuf::from(config.get_string(&STATE_PATH)),
             debug: config.get_bool(&DEBUG)?,
             use_json: config.get_bool(&USE_JSON)?,
+            log_file: config
+                .get(&LOG_FILE)
+                .map(|file| match config.get(&LOG_DIR) {
+                    Some(dir) => PathBuf::from(dir).join(file),
+                    None => PathBuf::from(file),
+                }),
             host: config
                 .get(&HOST)
                 .map(str::to_string)
@@ -111,14 +133,23 @@ impl ServiceOptions {
         })
     }
 
-    /// Starts logging as configured (`use_json`, `debug`).
-    pub fn init_logging(&self) {
+    /// Starts logging as configured (`use_json`, `debug`, `log_file`), every line
+    /// tagged with `service`. Keep the guard until the process ends.
+    pub fn init_logging(
+        &self,
+        service: &'static str,
+    ) -> std::io::Result<ferrostack_telemetry::LogGuard> {
         let format = if self.use_json {
             ferrostack_telemetry::LogFormat::Json
         } else {
             ferrostack_telemetry::LogFormat::Text
         };
-        ferrostack_telemetry::init_logging(format, self.debug);
+        ferrostack_telemetry::init_logging(&ferrostack_telemetry::LogSettings {
+            service,
+            format,
+            debug: self.debug,
+            file: self.log_file.clone(),
+        })
     }
 }
 

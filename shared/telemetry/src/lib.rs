@@ -3,8 +3,10 @@
 
 mod grpc_health;
 mod http_metrics;
+mod log_output;
 mod logging;
 
 pub use grpc_health::serve_grpc_health;
 pub use http_metrics::{record_request, render_metrics};
-pub use logging::{init_logging, LogFormat};
+pub use log_output::{LogGuard, FLUSH_INTERVAL};
+pub use logging::{init_logging, LogFormat, LogSettings};

@@ -18,6 +18,7 @@ pub struct FileDriver {
 impl FileDriver {
     /// A driver keeping `format` files under `dir` (created when missing).
     pub fn open(dir: PathBuf, format: &str) -> Result<Self, DriverError> {
+        super::tools::require("qemu-img", "qemu-utils")?;
         std::fs::create_dir_all(&dir)?;
         Ok(FileDriver {
             dir,

@@ -47,6 +47,8 @@ impl IscsiDriver {
     /// Starts `tgtd` for `options` and serves volumes under `dir`.
     pub async fn open(dir: PathBuf, options: IscsiOptions) -> Result<Self, DriverError> {
         let files = FileDriver::open(dir, "raw")?;
+        super::tools::require("tgtd", "tgt")?;
+        super::tools::require("tgtadm", "tgt")?;
         let tgtd = Command::new("tgtd")
             .args(["-f", "-C", &options.control_port.to_string(), "--iscsi"])
             .arg(format!("portal={}", options.portal))

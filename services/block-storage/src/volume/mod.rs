@@ -9,6 +9,7 @@ mod file;
 mod image_transfer;
 mod iscsi;
 mod manager;
+mod tools;
 
 pub use driver::{Driver, DriverError};
 pub use file::FileDriver;

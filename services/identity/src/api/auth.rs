@@ -20,9 +20,9 @@ fn subject_token(headers: &HeaderMap) -> Result<String, Error> {
         .ok_or_else(|| Error::invalid("Expecting to find X-Subject-Token in request headers."))
 }
 
-fn with_subject(status: StatusCode, token: &str, body: Option<serde_json::Value>) -> Response {
+fn with_subject(status: StatusCode, token: &str, body: Option<String>) -> Response {
     let mut response = match body {
-        Some(body) => (status, axum::Json(body)).into_response(),
+        Some(body) => render::json_text(status, body),
         None => status.into_response(),
     };
     if let Ok(value) = HeaderValue::from_str(token) {
@@ -198,15 +198,17 @@ async fn catalog(
     State(identity): State<AppState>,
     caller: Caller,
     V3Url(base): V3Url,
-) -> Result<axum::Json<serde_json::Value>, Error> {
+) -> Result<Response, Error> {
     if matches!(caller.token.scope, crate::domain::ScopeInfo::Unscoped) {
         return Err(Error::Forbidden(
             "A scoped token is required to access the catalog.".into(),
         ));
     }
     let catalog = identity.catalog_for(caller.token.project_id()).await?;
-    Ok(axum::Json(
-        json!({"catalog": catalog, "links": render::collection_links(&format!("{base}/auth/catalog"))}),
+    let links = render::collection_links(&format!("{base}/auth/catalog"));
+    Ok(render::json_text(
+        StatusCode::OK,
+        format!("{{\"catalog\":{catalog},\"links\":{links}}}"),
     ))
 }
 

@@ -1,12 +1,24 @@
 //! Resource bodies as Keystone renders them: columns, extras flattened to the top
 //! level, and `links.self`.
 
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
 use serde_json::{json, Map, Value};
 
 use crate::db::entity::{
     application_credential, credential, domain, endpoint, group, region, role, service, user,
 };
 use crate::domain::{Extra, ProjectView};
+
+/// A response whose body is JSON text rendered beforehand.
+pub fn json_text(status: StatusCode, body: impl Into<axum::body::Body>) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.into(),
+    )
+        .into_response()
+}
 
 /// `{"self": url, "previous": null, "next": null}` for a collection.
 pub fn collection_links(self_url: &str) -> Value {

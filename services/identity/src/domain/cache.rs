@@ -9,6 +9,8 @@ use super::tokens::{ResolvedScope, TokenInfo};
 const TOKEN_CAPACITY: u64 = 4_096;
 /// Resolved (user, scope) grants kept; shared by all tokens of a user on a scope.
 const SCOPE_CAPACITY: u64 = 10_000;
+/// Rendered per-project catalogs kept.
+const CATALOG_CAPACITY: u64 = 10_000;
 
 /// Validated tokens and derived read models, all dropped at once whenever anything
 /// is written here or by another identity process (see `Identity::changed`), so a
@@ -19,6 +21,8 @@ pub struct Cache {
     /// Who a user is on a scope (roles included), shared by all their tokens on it,
     /// so re-scoping and new tokens skip the database.
     scopes: moka::sync::Cache<String, Arc<ResolvedScope>>,
+    /// The catalog rendered for each project (`""`: no project).
+    catalogs: moka::sync::Cache<String, Arc<str>>,
     derived: RwLock<Derived>,
 }
 
@@ -43,6 +47,10 @@ impl Cache {
                 .max_capacity(SCOPE_CAPACITY)
                 .time_to_live(max_age)
                 .build(),
+            catalogs: moka::sync::Cache::builder()
+                .max_capacity(CATALOG_CAPACITY)
+                .time_to_live(max_age)
+                .build(),
             derived: RwLock::new(Derived::default()),
         }
     }
@@ -52,6 +60,7 @@ impl Cache {
         self.generation.fetch_add(1, Ordering::SeqCst);
         self.tokens.invalidate_all();
         self.scopes.invalidate_all();
+        self.catalogs.invalidate_all();
     }
 
     pub fn token(&self, token: &str) -> Option<Arc<TokenInfo>> {
@@ -73,6 +82,17 @@ impl Cache {
     pub fn put_scope(&self, generation: u64, key: String, resolved: Arc<ResolvedScope>) {
         if self.generation() == generation {
             self.scopes.insert(key, resolved);
+        }
+    }
+
+    pub fn project_catalog(&self, project_id: &str) -> Option<Arc<str>> {
+        self.catalogs.get(project_id)
+    }
+
+    /// Caches a catalog rendered at `generation` unless a write happened since.
+    pub fn put_project_catalog(&self, generation: u64, project_id: &str, rendered: Arc<str>) {
+        if self.generation() == generation {
+            self.catalogs.insert(project_id.to_string(), rendered);
         }
     }
 

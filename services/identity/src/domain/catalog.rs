@@ -351,11 +351,16 @@ impl Identity {
         Ok(catalog)
     }
 
-    /// The catalog for a token: `%(project_id)s`/`$(project_id)s` substituted, and
-    /// endpoints needing a project dropped when there is none.
-    pub async fn catalog_for(&self, project_id: Option<&str>) -> Result<Value> {
-        let raw = self.raw_catalog().await?;
-        let mut catalog = (*raw).clone();
+    /// The catalog for a token as JSON text: `%(project_id)s`/`$(project_id)s`
+    /// substituted, and endpoints needing a project dropped when there is none.
+    /// Rendered once per project until the next write.
+    pub async fn catalog_for(&self, project_id: Option<&str>) -> Result<Arc<str>> {
+        let key = project_id.unwrap_or_default();
+        if let Some(rendered) = self.cache.project_catalog(key) {
+            return Ok(rendered);
+        }
+        let generation = self.cache.generation();
+        let mut catalog = (*self.raw_catalog().await?).clone();
         if let Value::Array(services) = &mut catalog {
             for service in services.iter_mut() {
                 if let Some(Value::Array(endpoints)) = service.get_mut("endpoints") {
@@ -374,7 +379,10 @@ impl Identity {
                 }
             }
         }
-        Ok(catalog)
+        let rendered: Arc<str> = Arc::from(catalog.to_string());
+        self.cache
+            .put_project_catalog(generation, key, rendered.clone());
+        Ok(rendered)
     }
 }
 

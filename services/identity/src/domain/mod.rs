@@ -16,6 +16,7 @@ mod groups;
 mod passwords;
 mod projects;
 mod roles;
+mod token_body;
 mod tokens;
 mod users;
 mod validate;

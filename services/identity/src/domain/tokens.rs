@@ -2,7 +2,6 @@ use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
 use sea_orm::EntityTrait;
-use serde_json::{json, Value};
 
 use super::{Error, Identity, Result, Target};
 use crate::db::entity::{application_credential, revocation_event};
@@ -36,6 +35,8 @@ pub struct ResolvedScope {
     /// (id, name, restricted) for application-credential tokens.
     pub app_cred: Option<(String, String, bool)>,
     pub app_cred_expires_at: Option<chrono::NaiveDateTime>,
+    /// The token body's shared members, rendered on first use.
+    pub(super) body: tokio::sync::OnceCell<super::token_body::ScopeBody>,
 }
 
 /// A validated token: its own payload and times, and the grants it shares with
@@ -46,6 +47,8 @@ pub struct TokenInfo {
     pub issued_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     pub grants: Arc<ResolvedScope>,
+    /// Its own members of the token body, rendered on first use.
+    pub(super) own_body: std::sync::OnceLock<String>,
 }
 
 impl std::ops::Deref for TokenInfo {
@@ -115,9 +118,15 @@ impl Identity {
     }
 
     /// Issues a token for `payload` after resolving it exactly as validation would.
+    /// The validation is not cached: most issued tokens are validated elsewhere or
+    /// never, and caching each would evict the validations in use.
     pub(crate) async fn issue(&self, payload: TokenPayload) -> Result<(String, Arc<TokenInfo>)> {
         let token = self.keys().seal(&payload);
-        let info = self.validate_token(&token, false).await?;
+        let (payload, issued_at) = self
+            .keys()
+            .open(&token)
+            .ok_or_else(|| Error::Internal("a token just sealed does not open".into()))?;
+        let info = Arc::new(self.resolve_token(payload, issued_at).await?);
         Ok((token, info))
     }
 
@@ -180,6 +189,7 @@ impl Identity {
             issued_at,
             expires_at,
             grants: resolved,
+            own_body: Default::default(),
         })
     }
 
@@ -264,6 +274,7 @@ impl Identity {
             roles,
             app_cred_expires_at: app_cred.as_ref().and_then(|c| c.expires_at),
             app_cred: app_cred.map(|c| (c.id, c.name, !c.unrestricted)),
+            body: Default::default(),
         });
         self.cache.put_scope(generation, key, resolved.clone());
         Ok(resolved)
@@ -286,51 +297,5 @@ impl Identity {
             domain_id: domain.id,
             domain_name: domain.name,
         })
-    }
-
-    /// The `{"token": {...}}` body of issue and validate responses.
-    pub async fn token_body(&self, info: &TokenInfo, with_catalog: bool) -> Result<Value> {
-        let user_extra = json!({
-            "domain": {"id": info.user.domain_id, "name": info.user.domain_name},
-            "id": info.user.id,
-            "name": info.user.name,
-            "password_expires_at": Value::Null,
-        });
-        let mut token = json!({
-            "methods": info.payload.methods.iter().map(|m| m.name()).collect::<Vec<_>>(),
-            "user": user_extra,
-            "audit_ids": info.payload.audit_ids,
-            "expires_at": isotime(&info.expires_at),
-            "issued_at": isotime(&info.issued_at),
-        });
-        let roles: Vec<Value> = info
-            .roles
-            .iter()
-            .map(|(id, name)| json!({"id": id, "name": name}))
-            .collect();
-        match &info.scope {
-            ScopeInfo::Unscoped => {}
-            ScopeInfo::Project(p) => {
-                token["project"] = json!({"domain": {"id": p.domain_id, "name": p.domain_name}, "id": p.id, "name": p.name});
-                token["is_domain"] = json!(false);
-                token["roles"] = json!(roles);
-            }
-            ScopeInfo::Domain { id, name } => {
-                token["domain"] = json!({"id": id, "name": name});
-                token["roles"] = json!(roles);
-            }
-            ScopeInfo::System => {
-                token["system"] = json!({"all": true});
-                token["roles"] = json!(roles);
-            }
-        }
-        if let Some((id, name, restricted)) = &info.app_cred {
-            token["application_credential"] =
-                json!({"id": id, "name": name, "restricted": restricted});
-        }
-        if with_catalog && !matches!(info.scope, ScopeInfo::Unscoped) {
-            token["catalog"] = self.catalog_for(info.project_id()).await?;
-        }
-        Ok(json!({ "token": token }))
     }
 }
