@@ -9,9 +9,10 @@ cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10}
 RUNS=${RUNS:-3}
 PORT=${BENCH_PORT:-15000}
-BIN=./target/release/ferrostack-identity
+PROFILE=${PROFILE:-release}
+BIN=./target/$PROFILE/ferrostack-identity
 command -v wrk > /dev/null || { echo "wrk is not installed (scripts/deps.sh)" >&2; exit 1; }
-cargo build --release -q -p ferrostack-identity
+cargo build --profile "$PROFILE" -q -p ferrostack-identity
 
 dir=$(mktemp -d /tmp/ferro-bench.XXXXXX)
 cleanup() { [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$dir"; }

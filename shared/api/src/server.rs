@@ -8,7 +8,6 @@ use axum::routing::get;
 use axum::Router;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use tracing::Instrument;
 
 use crate::{Envelope, Failure, RequestId};
 
@@ -137,20 +136,18 @@ async fn observe_request(State(observe): State<Observe>, mut req: Request, next:
         .get::<MatchedPath>()
         .map(|m| m.as_str().to_string())
         .unwrap_or_else(|| "unmatched".to_string());
-    let span = tracing::info_span!(
-        "request",
-        service = observe.name,
-        request_id = %request_id.local,
-        global_request_id = request_id.global.as_deref().unwrap_or("-"),
-    );
-    let local_id = request_id.local.clone();
+    let ids = request_id.clone();
     req.extensions_mut().insert(request_id);
-
-    let mut response = next.run(req).instrument(span.clone()).await;
+    // Lines logged while handling the request carry its ids.
+    let scope = ferrostack_telemetry::RequestIds {
+        local: ids.local.clone(),
+        global: ids.global.clone(),
+    };
+    let mut response = ferrostack_telemetry::request_scope(scope, next.run(req)).await;
     if response.status().is_client_error() || response.status().is_server_error() {
         response = render_failure(observe.envelope, response).await;
     }
-    if let Ok(value) = HeaderValue::from_str(&local_id) {
+    if let Ok(value) = HeaderValue::from_str(&ids.local) {
         response
             .headers_mut()
             .insert("x-openstack-request-id", value);
@@ -158,14 +155,13 @@ async fn observe_request(State(observe): State<Observe>, mut req: Request, next:
     let status = response.status().as_u16();
     let elapsed = started.elapsed();
     ferrostack_telemetry::record_request(observe.name, method.as_str(), &route, status, elapsed);
-    span.in_scope(|| {
-        tracing::info!(
-            method = %method,
-            path,
-            status,
-            elapsed_ms = elapsed.as_secs_f64() * 1000.0,
-            "request"
-        )
+    ferrostack_telemetry::access_log(&ferrostack_telemetry::AccessEntry {
+        request_id: &ids.local,
+        global_request_id: ids.global.as_deref(),
+        method: method.as_str(),
+        path: &path,
+        status,
+        elapsed,
     });
     response
 }

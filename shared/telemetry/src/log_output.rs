@@ -115,6 +115,14 @@ impl LogOutput {
     }
 }
 
+impl LogOutput {
+    /// Appends a complete line (ending in a newline) as its own event.
+    pub(crate) fn write_line(&self, line: &[u8]) {
+        let mut writer = self.make_writer();
+        let _ = writer.write_all(line);
+    }
+}
+
 /// Writes one event's text into the buffer.
 pub struct EventWriter<'a> {
     shared: &'a Shared,

@@ -3,6 +3,7 @@ use std::str::FromStr;
 
 use tracing_subscriber::EnvFilter;
 
+use crate::log_format::{JsonFormat, TextFormat};
 use crate::log_output::{LogGuard, LogOutput, Tag};
 
 /// How log lines are written.
@@ -62,14 +63,14 @@ pub fn init_logging(settings: &LogSettings) -> std::io::Result<LogGuard> {
         LogFormat::Json => Tag::json(settings.service),
     };
     let (output, guard) = LogOutput::new(sink, tag);
+    crate::access_log::install(output.clone(), settings.format);
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_target(false)
         .with_ansi(ansi)
         .with_writer(output);
     let _ = match settings.format {
-        LogFormat::Text => builder.try_init(),
-        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        LogFormat::Text => builder.event_format(TextFormat).try_init(),
+        LogFormat::Json => builder.event_format(JsonFormat).try_init(),
     };
     Ok(guard)
 }

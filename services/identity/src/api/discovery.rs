@@ -1,25 +1,70 @@
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use serde_json::{json, Value};
+use serde::Serialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::context::V3Url;
 use super::AppState;
 
 /// The identity API version this service implements.
 const VERSION: &str = "v3.14";
 const UPDATED: &str = "2020-04-07T00:00:00Z";
 
-fn version(identity: &AppState, headers: &HeaderMap) -> Value {
-    let base = ferrostack_api::base_url(headers, identity.cfg.service.public_endpoint.as_deref());
-    json!({
-        "id": VERSION,
-        "status": "stable",
-        "updated": UPDATED,
-        "links": [{"rel": "self", "href": format!("{base}/v3/")}],
-        "media-types": [{"base": "application/json", "type": "application/vnd.openstack.identity-v3+json"}],
-    })
+#[derive(Serialize)]
+struct Link {
+    rel: &'static str,
+    href: String,
+}
+
+#[derive(Serialize)]
+struct MediaType {
+    base: &'static str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+}
+
+/// The v3 version document, serialized straight from this struct: every client
+/// session starts with it.
+#[derive(Serialize)]
+struct Version {
+    id: &'static str,
+    status: &'static str,
+    updated: &'static str,
+    links: [Link; 1],
+    #[serde(rename = "media-types")]
+    media_types: [MediaType; 1],
+}
+
+#[derive(Serialize)]
+struct Values {
+    values: [Version; 1],
+}
+
+#[derive(Serialize)]
+struct Versions {
+    versions: Values,
+}
+
+#[derive(Serialize)]
+struct One {
+    version: Version,
+}
+
+fn version(v3_url: String) -> Version {
+    Version {
+        id: VERSION,
+        status: "stable",
+        updated: UPDATED,
+        links: [Link {
+            rel: "self",
+            href: v3_url + "/",
+        }],
+        media_types: [MediaType {
+            base: "application/json",
+            kind: "application/vnd.openstack.identity-v3+json",
+        }],
+    }
 }
 
 /// List the identity API versions.
@@ -35,8 +80,12 @@ fn version(identity: &AppState, headers: &HeaderMap) -> Value {
     ),
     security(()),
 )]
-async fn versions(State(identity): State<AppState>, headers: HeaderMap) -> impl IntoResponse {
-    let body = json!({"versions": {"values": [version(&identity, &headers)]}});
+async fn versions(V3Url(url): V3Url) -> impl IntoResponse {
+    let body = Versions {
+        versions: Values {
+            values: [version(url)],
+        },
+    };
     (StatusCode::MULTIPLE_CHOICES, axum::Json(body))
 }
 
@@ -51,8 +100,10 @@ async fn versions(State(identity): State<AppState>, headers: HeaderMap) -> impl 
     ),
     security(()),
 )]
-async fn v3(State(identity): State<AppState>, headers: HeaderMap) -> impl IntoResponse {
-    axum::Json(json!({"version": version(&identity, &headers)}))
+async fn v3(V3Url(url): V3Url) -> impl IntoResponse {
+    axum::Json(One {
+        version: version(url),
+    })
 }
 
 /// Show the v3 API version (trailing slash).
@@ -64,8 +115,8 @@ async fn v3(State(identity): State<AppState>, headers: HeaderMap) -> impl IntoRe
     responses((status = 200, description = "The v3 version document")),
     security(()),
 )]
-async fn v3_slash(state: State<AppState>, headers: HeaderMap) -> impl IntoResponse {
-    v3(state, headers).await
+async fn v3_slash(url: V3Url) -> impl IntoResponse {
+    v3(url).await
 }
 
 pub fn routes() -> OpenApiRouter<AppState> {
