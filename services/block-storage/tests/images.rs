@@ -638,3 +638,88 @@ async fn uploads_refused_and_image_metadata_actions() {
         .expect(400);
     assert!(resp.message().contains("'metadata' is a required property"));
 }
+
+/// A real qcow2 (made by qemu-img) whose backing file is a host file.
+fn qcow2_backed_by(host_file: &str) -> Vec<u8> {
+    let dir = std::env::temp_dir().join(format!("ferro-bs-bad-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("evil.qcow2");
+    let status = std::process::Command::new("qemu-img")
+        .args(["create", "-q", "-f", "qcow2", "-F", "raw", "-b", host_file])
+        .arg(&path)
+        .arg("1M")
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let image = std::fs::read(&path).unwrap();
+    std::fs::remove_dir_all(dir).unwrap();
+    image
+}
+
+/// CVE-2024-32498 from the volume host's side: whatever the image service let
+/// through (here it inspects nothing) or holds now (here data changed on its
+/// store), the host inspects and verifies what it downloads before qemu-img
+/// reads it, and tells qemu-img the format it found.
+#[tokio::test]
+async fn the_volume_host_inspects_and_verifies_what_it_downloads() {
+    let cloud = Cloud::with_images(ImageApi::Uninspected, false).await;
+    let alice = cloud.identity.persona(&["member"]).await;
+    let secret = cloud.env.dir.join("host-secret");
+    std::fs::write(&secret, b"the host's private key").unwrap();
+    let evil = qcow2_backed_by(&secret.display().to_string());
+    for declared in ["raw", "ami", "qcow2"] {
+        let image_id = cloud
+            .image_of(
+                &alice,
+                declared,
+                evil.clone(),
+                json!({"disk_format": declared}),
+            )
+            .await;
+        let resp = create_from(&cloud, &alice, json!({"size": 1, "imageRef": image_id}))
+            .await
+            .expect(202);
+        let id = resp.body["volume"]["id"].as_str().unwrap().to_string();
+        cloud.wait_status(&alice, &id, "error").await;
+        for backend in ["gold", "silver"] {
+            let file = cloud
+                .env
+                .dir
+                .join("volumes")
+                .join(backend)
+                .join(format!("volume-{id}"));
+            assert!(!file.exists(), "{declared}: a volume was made");
+        }
+    }
+
+    // Genuine data that changed on the image store after its upload.
+    let mut data = MARK.to_vec();
+    data.resize(1 << 20, 0);
+    let image_id = cloud
+        .image_of(&alice, "changed", data, json!({"disk_format": "raw"}))
+        .await;
+    let store = cloud.image_env.as_ref().unwrap().dir.join("images");
+    let stored = walk(&store)
+        .into_iter()
+        .find(|p| p.display().to_string().contains(&image_id))
+        .expect("the image's file");
+    std::fs::write(&stored, vec![0xee; 1 << 20]).unwrap();
+    let resp = create_from(&cloud, &alice, json!({"size": 1, "imageRef": image_id}))
+        .await
+        .expect(202);
+    let id = resp.body["volume"]["id"].as_str().unwrap().to_string();
+    cloud.wait_status(&alice, &id, "error").await;
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(walk(&path));
+        } else {
+            found.push(path);
+        }
+    }
+    found
+}

@@ -5,7 +5,6 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod import_filter;
-pub mod inspect;
 pub mod notify;
 pub mod policies;
 pub mod quota;

@@ -202,20 +202,29 @@ async fn interrupted_upload_leaves_no_data_and_a_queued_image() {
         .expect(204);
 }
 
+/// A qcow2 header whose backing file is `/etc/passwd`.
+fn qcow2_with_backing_file() -> Vec<u8> {
+    let mut qcow2 = vec![0u8; 512];
+    qcow2[..4].copy_from_slice(b"QFI\xfb");
+    qcow2[7] = 3;
+    qcow2[8..16].copy_from_slice(&501u64.to_be_bytes());
+    qcow2[16..20].copy_from_slice(&11u32.to_be_bytes());
+    qcow2[20..24].copy_from_slice(&16u32.to_be_bytes());
+    qcow2[24..32].copy_from_slice(&(1u64 << 30).to_be_bytes());
+    qcow2[100..104].copy_from_slice(&4u32.to_be_bytes());
+    qcow2[104..108].copy_from_slice(&112u32.to_be_bytes());
+    qcow2[512 - 11..].copy_from_slice(b"/etc/passwd");
+    qcow2
+}
+
 #[tokio::test]
 async fn content_must_match_the_disk_format() {
     let cloud = Cloud::start().await;
     let alice = cloud.member().await;
-    // A qcow2 header with a backing file, declared raw: refused, nothing kept.
-    let mut qcow2 = vec![0u8; 512];
-    qcow2[..4].copy_from_slice(b"QFI\xfb");
-    qcow2[7] = 3;
-    qcow2[8..16].copy_from_slice(&512u64.to_be_bytes());
-    qcow2[16..20].copy_from_slice(&16u32.to_be_bytes());
-    qcow2[24..32].copy_from_slice(&(1u64 << 30).to_be_bytes());
-    qcow2[100..104].copy_from_slice(&4u32.to_be_bytes());
-    qcow2[104..108].copy_from_slice(&112u32.to_be_bytes());
-    for (declared, status) in [("raw", 400), ("qcow2", 400)] {
+    // A qcow2 header with a backing file: refused whatever it is declared as (ami,
+    // ari, aki and ploop included, OSSA-2024-001), nothing kept.
+    let qcow2 = qcow2_with_backing_file();
+    for declared in ["raw", "qcow2", "ami", "ari", "aki", "ploop", "vmdk"] {
         let image = cloud
             .create(
                 &alice,
@@ -223,7 +232,7 @@ async fn content_must_match_the_disk_format() {
             )
             .await;
         let id = image["id"].as_str().unwrap();
-        let resp = cloud.upload(id, &alice, qcow2.clone()).await.expect(status);
+        let resp = cloud.upload(id, &alice, qcow2.clone()).await.expect(400);
         assert!(!resp.text().is_empty());
         let image = cloud.get(&format!("/v2/images/{id}"), &alice).await.body;
         assert_eq!(image["status"], "queued", "{declared}");
@@ -247,6 +256,52 @@ async fn content_must_match_the_disk_format() {
     let dir = cloud.env.dir.join("images").join("fast");
     let kept = std::fs::read_dir(&dir).map(|d| d.count()).unwrap_or(0);
     assert_eq!(kept, 0);
+}
+
+#[tokio::test]
+async fn formats_are_frozen_once_data_is_in() {
+    let cloud = Cloud::start().await;
+    let alice = cloud.member().await;
+    let image = cloud
+        .create(
+            &alice,
+            json!({"name": "k", "disk_format": "aki", "container_format": "aki"}),
+        )
+        .await;
+    let id = image["id"].as_str().unwrap();
+    // Queued: the formats may change.
+    let replace =
+        |path: &str, value: &str| json!([{"op": "replace", "path": path, "value": value}]);
+    cloud
+        .patch(id, &alice, replace("/disk_format", "ami"))
+        .await
+        .expect(200);
+    cloud
+        .upload(id, &alice, b"a kernel, say".to_vec())
+        .await
+        .expect(204);
+    for (path, value) in [("/disk_format", "qcow2"), ("/container_format", "bare")] {
+        let resp = cloud
+            .patch(id, &alice, replace(path, value))
+            .await
+            .expect(403);
+        assert!(
+            resp.text()
+                .contains("can be only replaced for a queued image"),
+            "{}",
+            resp.text()
+        );
+    }
+    let image = cloud.get(&format!("/v2/images/{id}"), &alice).await.body;
+    assert_eq!(image["disk_format"], "ami");
+    assert_eq!(image["container_format"], "aki");
+    // Other attributes still change, and leave the formats alone.
+    cloud
+        .patch(id, &alice, replace("/name", "renamed"))
+        .await
+        .expect(200);
+    let image = cloud.get(&format!("/v2/images/{id}"), &alice).await.body;
+    assert_eq!(image["disk_format"], "ami");
 }
 
 #[tokio::test]

@@ -37,6 +37,8 @@ const GIB: u64 = 1 << 30;
 pub struct ImageSource {
     pub id: String,
     pub disk_format: String,
+    /// `os_hash_algo` and `os_hash_value`, when the image has them.
+    pub hash: Option<(String, String)>,
     /// The `cinder_img_volume_type` property: the type to use when none is asked.
     pub volume_type: Option<String>,
     /// What the volume keeps as its image metadata.
@@ -133,9 +135,23 @@ impl Cinder {
             return Err(CinderError::BadRequest("The server could not comply with the request since it is either malformed or otherwise incorrect.".into()));
         };
         check_image(&image, size)?;
+        let Some(disk_format) = image["disk_format"].as_str() else {
+            return Err(CinderError::BadRequest(format!(
+                "Image {} is unacceptable: it has no disk_format.",
+                as_text(&image["id"])
+            )));
+        };
+        let hash = match (
+            image["os_hash_algo"].as_str(),
+            image["os_hash_value"].as_str(),
+        ) {
+            (Some(algo), Some(value)) => Some((algo.to_string(), value.to_string())),
+            _ => None,
+        };
         Ok(ImageSource {
             id: as_text(&image["id"]),
-            disk_format: image["disk_format"].as_str().unwrap_or("raw").to_string(),
+            disk_format: disk_format.to_string(),
+            hash,
             volume_type: image["cinder_img_volume_type"].as_str().map(str::to_string),
             metadata: kept_metadata(&image),
         })

@@ -241,6 +241,10 @@ impl Cinder {
             .exec(&self.db)
             .await?;
         let extra_specs = super::types::extra_specs(&kind);
+        let image_hash = image
+            .as_ref()
+            .and_then(|i| i.hash.clone())
+            .unwrap_or_default();
         let spec = VolumeSpec {
             id: row.id.clone(),
             size_gb: size,
@@ -256,6 +260,8 @@ impl Cinder {
                 .as_ref()
                 .map(|i| i.disk_format.clone())
                 .unwrap_or_default(),
+            image_hash_algo: image_hash.0,
+            image_hash_value: image_hash.1,
         };
         let create = CreateVolume { volume: Some(spec) };
         if let Err(e) = self

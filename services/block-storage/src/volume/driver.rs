@@ -69,8 +69,10 @@ pub trait Driver: Send + Sync {
         volume_id: &str,
         connector: &serde_json::Value,
     ) -> Result<(), DriverError>;
-    /// Creates a volume of `size_gb` holding the `image_format` image at `image`;
-    /// fails when the image's virtual size does not fit.
+    /// Creates a volume of `size_gb` holding the image at `image`, whose qemu-img
+    /// format name is `image_format` — found by inspecting the data (or a volume's
+    /// own format), never the format an image's owner declared; fails when the
+    /// image's virtual size does not fit or it names other files.
     async fn copy_image_to_volume(
         &self,
         volume_id: &str,

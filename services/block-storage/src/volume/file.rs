@@ -55,16 +55,9 @@ async fn convert(
     qemu_img(&["convert", "-q", "-f", format, "-O", format, &from, &to]).await
 }
 
-/// qemu-img's name of an image service `disk_format`.
-fn qemu_format(disk_format: &str) -> &str {
-    match disk_format {
-        "vhd" => "vpc",
-        "ami" | "ari" | "aki" | "iso" => "raw",
-        other => other,
-    }
-}
-
-/// The virtual size in bytes of the `format` image at `path`.
+/// The virtual size in bytes of the `format` image at `path`, which must name no
+/// other file (a backing file or an external data file): a second line of defence
+/// behind the inspection of the downloaded data.
 async fn virtual_size(path: &std::path::Path, format: &str) -> Result<u64, DriverError> {
     let output = Command::new("qemu-img")
         .args(["info", "--output=json", "-f", format])
@@ -80,6 +73,16 @@ async fn virtual_size(path: &std::path::Path, format: &str) -> Result<u64, Drive
     }
     let info: serde_json::Value = serde_json::from_slice(&output.stdout)
         .map_err(|e| DriverError::Failed(format!("unreadable qemu-img info: {e}")))?;
+    if info.get("backing-filename").is_some() || info.get("full-backing-filename").is_some() {
+        return Err(DriverError::Failed(
+            "the image is unacceptable: it has a backing file".into(),
+        ));
+    }
+    if info["format-specific"]["data"].get("data-file").is_some() {
+        return Err(DriverError::Failed(
+            "the image is unacceptable: it has an external data file".into(),
+        ));
+    }
     info["virtual-size"]
         .as_u64()
         .ok_or_else(|| DriverError::Failed("qemu-img info gave no virtual size".into()))
@@ -222,7 +225,7 @@ impl Driver for FileDriver {
         image: &std::path::Path,
         image_format: &str,
     ) -> Result<String, DriverError> {
-        let format = qemu_format(image_format);
+        let format = image_format;
         let bytes = virtual_size(image, format).await?;
         let needed_gb = bytes.div_ceil(1 << 30);
         if needed_gb > size_gb {
@@ -258,7 +261,7 @@ impl Driver for FileDriver {
         image: &std::path::Path,
         image_format: &str,
     ) -> Result<String, DriverError> {
-        if qemu_format(image_format) != "raw" || self.format != "raw" {
+        if image_format != "raw" || self.format != "raw" {
             return self
                 .copy_image_to_volume(volume_id, size_gb, image, image_format)
                 .await;
@@ -294,7 +297,10 @@ impl Driver for FileDriver {
     ) -> Result<(), DriverError> {
         let from = self.path(volume_id).display().to_string();
         let to = target.display().to_string();
-        let format = qemu_format(disk_format);
+        let format = disk_format
+            .parse::<ferrostack_disk_format::DiskFormat>()
+            .map_err(|e| DriverError::Failed(e.to_string()))?
+            .qemu_name();
         qemu_img(&[
             "convert",
             "-q",

@@ -1,12 +1,114 @@
 //! Image data between a volume host and the image API, on the caller's token:
 //! downloads to a scratch file for a new volume, uploads a volume's copy.
+//!
+//! Downloaded data is untrusted whatever the image service says of it: it is
+//! checked against the image's `os_hash_value` and inspected as it streams by,
+//! against the image's `disk_format`, and refused when it is another format or
+//! names other files (backing files, external data files, VMDK extents). What
+//! the inspection found is the format qemu-img is then told (CVE-2024-32498).
 
 use std::path::{Path, PathBuf};
 
+use ferrostack_disk_format::{DiskFormat, Inspector};
 use futures::StreamExt;
+use sha2::Digest;
 use tokio::io::AsyncWriteExt;
 
 use super::driver::DriverError;
+
+/// What the image service says an image's data is.
+pub struct Expected<'a> {
+    pub disk_format: &'a str,
+    /// `os_hash_algo` and `os_hash_value`, when the image has them.
+    pub hash: Option<(&'a str, &'a str)>,
+}
+
+/// A running hash of one of the algorithms Glance's `hashing_algorithm` offers.
+enum Hasher {
+    Sha256(sha2::Sha256),
+    Sha384(sha2::Sha384),
+    Sha512(sha2::Sha512),
+}
+
+impl Hasher {
+    fn new(algo: &str) -> Result<Self, DriverError> {
+        Ok(match algo {
+            "sha256" => Hasher::Sha256(sha2::Sha256::new()),
+            "sha384" => Hasher::Sha384(sha2::Sha384::new()),
+            "sha512" => Hasher::Sha512(sha2::Sha512::new()),
+            other => {
+                return Err(DriverError::Failed(format!(
+                    "the image's data cannot be verified: unknown os_hash_algo {other:?}"
+                )))
+            }
+        })
+    }
+
+    fn update(&mut self, data: &[u8]) {
+        match self {
+            Hasher::Sha256(h) => h.update(data),
+            Hasher::Sha384(h) => h.update(data),
+            Hasher::Sha512(h) => h.update(data),
+        }
+    }
+
+    fn hex(self) -> String {
+        let bytes = match self {
+            Hasher::Sha256(h) => h.finalize().to_vec(),
+            Hasher::Sha384(h) => h.finalize().to_vec(),
+            Hasher::Sha512(h) => h.finalize().to_vec(),
+        };
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// Checks streamed image data: its hash and its format.
+pub struct Verifier {
+    inspector: Inspector,
+    hash: Option<(Hasher, String)>,
+}
+
+impl Verifier {
+    pub fn new(expected: &Expected) -> Result<Self, DriverError> {
+        let declared: DiskFormat = expected.disk_format.parse().map_err(|_| {
+            DriverError::Failed(format!(
+                "the image's disk_format {:?} is not one this host can check",
+                expected.disk_format
+            ))
+        })?;
+        let hash = match expected.hash {
+            Some((algo, value)) => Some((Hasher::new(algo)?, value.to_ascii_lowercase())),
+            None => None,
+        };
+        Ok(Verifier {
+            inspector: Inspector::new(declared),
+            hash,
+        })
+    }
+
+    pub fn feed(&mut self, chunk: &[u8]) {
+        self.inspector.feed(chunk);
+        if let Some((hasher, _)) = &mut self.hash {
+            hasher.update(chunk);
+        }
+    }
+
+    /// The format the data was found to be, if it is whole and safe.
+    pub fn finish(self) -> Result<DiskFormat, DriverError> {
+        if let Some((hasher, want)) = self.hash {
+            let got = hasher.hex();
+            if got != want {
+                return Err(DriverError::Failed(format!(
+                    "the downloaded image data does not match its os_hash_value (got {got})"
+                )));
+            }
+        }
+        self.inspector
+            .finish()
+            .map(|report| report.detected)
+            .map_err(|e| DriverError::Failed(format!("the image is unacceptable: {e}")))
+    }
+}
 
 /// Moves image data; one per volume role.
 pub struct ImageTransfer {
@@ -41,14 +143,17 @@ impl ImageTransfer {
             .join(format!("{name}.{}", uuid::Uuid::new_v4().simple()))
     }
 
-    /// Streams image `image_id`'s data into `target`.
+    /// Streams image `image_id`'s data into `target`, verifying it as
+    /// `expected`; returns the format the data was found to be.
     pub async fn download(
         &self,
         api_url: &str,
         token: &str,
         image_id: &str,
         target: &Path,
-    ) -> Result<(), DriverError> {
+        expected: &Expected<'_>,
+    ) -> Result<DiskFormat, DriverError> {
+        let mut verifier = Verifier::new(expected)?;
         let resp = self
             .http
             .get(format!("{api_url}/v2/images/{image_id}/file"))
@@ -66,10 +171,11 @@ impl ImageTransfer {
         let mut body = resp.bytes_stream();
         while let Some(chunk) = body.next().await {
             let chunk = chunk.map_err(|e| failed("the image download broke off", e))?;
+            verifier.feed(&chunk);
             file.write_all(&chunk).await?;
         }
         file.sync_all().await?;
-        Ok(())
+        verifier.finish()
     }
 
     /// Streams the file at `source` as image `image_id`'s data.

@@ -16,7 +16,7 @@ use super::connection_copy;
 use super::driver::Driver;
 use super::driver::DriverError;
 use super::file::FileDriver;
-use super::image_transfer::ImageTransfer;
+use super::image_transfer::{Expected, ImageTransfer};
 use super::iscsi::IscsiDriver;
 use crate::config::BlockStorageConfig;
 use crate::rpc::{self, decode, remote};
@@ -89,14 +89,27 @@ impl BackendManager {
         })
         .await;
         let scratch = self.images.scratch(&spec.image_id);
+        let expected = Expected {
+            disk_format: &spec.image_disk_format,
+            hash: (!spec.image_hash_value.is_empty()).then_some((
+                spec.image_hash_algo.as_str(),
+                spec.image_hash_value.as_str(),
+            )),
+        };
         let made = match self
             .images
-            .download(&spec.image_api_url, token, &spec.image_id, &scratch)
+            .download(
+                &spec.image_api_url,
+                token,
+                &spec.image_id,
+                &scratch,
+                &expected,
+            )
             .await
         {
-            Ok(()) => {
+            Ok(found) => {
                 self.driver
-                    .take_image_as_volume(&spec.id, size, &scratch, &spec.image_disk_format)
+                    .take_image_as_volume(&spec.id, size, &scratch, found.qemu_name())
                     .await
             }
             Err(e) => Err(e),

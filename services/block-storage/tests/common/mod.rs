@@ -19,13 +19,17 @@ pub enum ImageApi {
     Configured,
     /// Looked up in the identity catalog.
     Catalog,
+    /// Configured, and not inspecting uploads (`require_image_format_match =
+    /// false`, as an operator may set it): what the volume host downloads is
+    /// whatever the image's owner uploaded.
+    Uninspected,
 }
 
 pub struct Cloud {
     pub identity: TestCloud,
     /// The image service, when the cloud has one.
     pub image: Option<Served>,
-    _image_env: Option<TestEnv>,
+    pub image_env: Option<TestEnv>,
     pub served: Served,
     pub env: TestEnv,
     _running: Vec<ferrostack_block_storage::Running>,
@@ -112,8 +116,12 @@ impl Drop for VolumeProcess {
 }
 
 /// An image service with one file store, beside `identity`.
-async fn start_image_service(identity: &TestCloud) -> (Served, TestEnv) {
+async fn start_image_service(identity: &TestCloud, inspect: bool) -> (Served, TestEnv) {
     let mut env = TestEnv::new("block_storage_image").await;
+    if !inspect {
+        env.config
+            .set("image_format", "require_image_format_match", "false");
+    }
     env.config.set("DEFAULT", "enabled_backends", "local:file");
     env.config.set("glance_store", "default_backend", "local");
     identity.configure_service("glance", &mut env.config).await;
@@ -211,7 +219,8 @@ impl Cloud {
         let (image, image_env) = match images {
             ImageApi::None => (None, None),
             _ => {
-                let (served, env) = start_image_service(&identity).await;
+                let inspect = !matches!(images, ImageApi::Uninspected);
+                let (served, env) = start_image_service(&identity, inspect).await;
                 (Some(served), Some(env))
             }
         };
@@ -249,7 +258,7 @@ impl Cloud {
         let cloud = Cloud {
             identity,
             image,
-            _image_env: image_env,
+            image_env,
             served,
             env,
             _running: running,

@@ -88,10 +88,12 @@ impl Repo {
     }
 
     /// Saves what users edit: core metadata, properties and tags. Data fields (status,
-    /// size, checksums, locations) are left as they are in the database.
-    pub async fn save_metadata(&self, image: &Image) -> DbResult<()> {
+    /// size, checksums, locations) are left as they are in the database. The formats
+    /// are written only with `formats_changed`, and then only while the image is
+    /// still queued: false, and nothing saved, when it no longer is.
+    pub async fn save_metadata(&self, image: &Image, formats_changed: bool) -> DbResult<bool> {
         let txn = self.db.begin().await?;
-        image::Entity::update_many()
+        let mut update = image::Entity::update_many()
             .col_expr(image::Column::Name, Expr::value(image.name.clone()))
             .col_expr(image::Column::Owner, Expr::value(image.owner.clone()))
             .col_expr(
@@ -100,20 +102,27 @@ impl Repo {
             )
             .col_expr(image::Column::Protected, Expr::value(image.protected))
             .col_expr(image::Column::OsHidden, Expr::value(image.os_hidden))
-            .col_expr(
-                image::Column::DiskFormat,
-                Expr::value(image.disk_format.clone()),
-            )
-            .col_expr(
-                image::Column::ContainerFormat,
-                Expr::value(image.container_format.clone()),
-            )
             .col_expr(image::Column::MinDisk, Expr::value(image.min_disk))
             .col_expr(image::Column::MinRam, Expr::value(image.min_ram))
             .col_expr(image::Column::UpdatedAt, Expr::value(image.updated_at))
-            .filter(image::Column::Id.eq(&image.id))
-            .exec(&txn)
-            .await?;
+            .filter(image::Column::Id.eq(&image.id));
+        if formats_changed {
+            update = update
+                .col_expr(
+                    image::Column::DiskFormat,
+                    Expr::value(image.disk_format.clone()),
+                )
+                .col_expr(
+                    image::Column::ContainerFormat,
+                    Expr::value(image.container_format.clone()),
+                )
+                .filter(image::Column::Status.eq(Status::Queued.as_str()));
+        }
+        let updated = update.exec(&txn).await?.rows_affected == 1;
+        if formats_changed && !updated {
+            txn.rollback().await?;
+            return Ok(false);
+        }
         property::Entity::delete_many()
             .filter(property::Column::ImageId.eq(&image.id))
             .exec(&txn)
@@ -125,7 +134,7 @@ impl Repo {
             .await?;
         write_tags(&txn, image).await?;
         txn.commit().await?;
-        Ok(())
+        Ok(true)
     }
 
     /// Moves the image from one of `from` to `to`; false when it was in none of them
@@ -142,7 +151,8 @@ impl Repo {
     }
 
     /// Records the data's size and hashes and sets `status`, when the image is still
-    /// in `from` (false otherwise: it was deleted or changed meanwhile).
+    /// in `from` with the disk format the data was checked against (false
+    /// otherwise: it was deleted or changed meanwhile).
     pub async fn save_data(&self, image: &Image, from: Status) -> DbResult<bool> {
         let result = image::Entity::update_many()
             .col_expr(image::Column::Status, Expr::value(image.status.as_str()))
@@ -160,6 +170,10 @@ impl Repo {
             .col_expr(image::Column::UpdatedAt, Expr::value(now()))
             .filter(image::Column::Id.eq(&image.id))
             .filter(image::Column::Status.eq(from.as_str()))
+            .filter(match &image.disk_format {
+                Some(format) => image::Column::DiskFormat.eq(format.as_str()),
+                None => image::Column::DiskFormat.is_null(),
+            })
             .exec(&self.db)
             .await?;
         Ok(result.rows_affected == 1)

@@ -41,6 +41,9 @@ pub const CORE: &[&str] = &[
     "tags",
 ];
 
+/// Attributes that describe the data: changeable only while the image is queued.
+pub const FROZEN_AFTER_UPLOAD: &[&str] = &["disk_format", "container_format"];
+
 /// The prefix of the properties the import flow keeps for itself.
 pub const RESERVED_PREFIX: &str = "os_glance_";
 

@@ -9,9 +9,9 @@ use super::error::{ImageError, Result};
 use super::model::{Image, Location, Status};
 use super::transfer::{receive, Checks, Received};
 use super::{Caller, Glance};
-use crate::inspect::DiskFormat;
 use crate::quota;
 use crate::store::{ByteStream, Store};
+use ferrostack_disk_format::DiskFormat;
 
 /// The pseudo-store holding staged data until it is imported.
 pub const STAGING_STORE: &str = "os_glance_staging_store";

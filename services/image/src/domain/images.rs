@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value};
 
-use super::attributes::{self, Formats, CORE, READ_ONLY};
+use super::attributes::{self, Formats, CORE, FROZEN_AFTER_UPLOAD, READ_ONLY};
 use super::error::{ImageError, Result};
 use super::model::{now, Image, Status, Visibility};
 use super::patch::{Change, Op};
@@ -161,6 +161,10 @@ impl Glance {
     }
 
     /// Applies a JSON patch.
+    ///
+    /// The formats can change only while the image is queued; the save checks that
+    /// it still is, so an upload that started meanwhile keeps the format its data
+    /// is inspected against.
     pub async fn update_image(
         &self,
         caller: &Caller,
@@ -185,7 +189,13 @@ impl Glance {
         }
         if image != before {
             image.updated_at = now();
-            self.repo.save_metadata(&image).await?;
+            let formats_changed = image.disk_format != before.disk_format
+                || image.container_format != before.container_format;
+            if !self.repo.save_metadata(&image, formats_changed).await? {
+                return Err(ImageError::Forbidden(
+                    "Attribute disk_format can be only replaced for a queued image.".into(),
+                ));
+            }
             self.notifier.image_event("image.update", &image);
         }
         Ok(image)
@@ -216,6 +226,13 @@ impl Glance {
                 "There was a conflict when trying to complete your request.".into(),
             )
         };
+        if FROZEN_AFTER_UPLOAD.contains(&name) && image.status != Status::Queued {
+            // The data was inspected as this format: it may not change afterwards
+            // (OSSA-2024-001: qcow2 data declared `ami`, then relabelled).
+            return Err(ImageError::Forbidden(format!(
+                "Attribute {name} can be only replaced for a queued image."
+            )));
+        }
         let is_core = CORE.contains(&name);
         let exists = is_core || image.properties.contains_key(name);
         match change.op {
@@ -306,7 +323,7 @@ impl Glance {
         }
         self.check_counts(&image)?;
         image.updated_at = now();
-        self.repo.save_metadata(&image).await?;
+        self.repo.save_metadata(&image, false).await?;
         self.notifier.image_event("image.update", &image);
         Ok(())
     }

@@ -6,8 +6,8 @@ use futures::{Stream, StreamExt};
 
 use super::digest::{Digests, Hashes};
 use super::error::{ImageError, Result};
-use crate::inspect::{DiskFormat, Inspector};
 use crate::store::StoreWriter;
+use ferrostack_disk_format::{DiskFormat, Inspector};
 
 /// What one pass over the data found.
 #[derive(Debug, Clone)]

@@ -1,7 +1,11 @@
 //! Streaming disk image format inspection, after oslo.utils' format
-//! inspector as Glance uses it to refuse uploads whose content does not
-//! match their `disk_format` or that qemu could be tricked by (backing
-//! files, external data files, VMDK extents naming other files).
+//! inspector as Glance and Cinder use it to refuse image data whose content
+//! does not match its `disk_format` or that qemu could be tricked by (backing
+//! files, external data files, VMDK extents naming other files). Every
+//! service that takes image data runs it itself: the image service on every
+//! upload, whatever the declared format, and every consumer (a volume made
+//! from an image, compute's image cache) on what it downloaded, then tells
+//! qemu-img the format it found, never letting qemu-img guess.
 //!
 //! The upload is fed chunk by chunk; only the first ~1 MiB (the region
 //! every header and VMDK descriptor lies in), the last 1.5 KiB (a VMDK
@@ -37,15 +41,15 @@ pub enum DiskFormat {
     Vhdx,
     /// ISO 9660 or UDF optical disc image.
     Iso,
-    /// Amazon machine image (not inspected).
+    /// Amazon machine image: a raw disk, inspected as raw.
     Ami,
-    /// Amazon ramdisk image (not inspected).
+    /// Amazon ramdisk image: raw bytes, inspected as raw.
     Ari,
-    /// Amazon kernel image (not inspected).
+    /// Amazon kernel image: raw bytes, inspected as raw.
     Aki,
     /// VirtualBox disk image.
     Vdi,
-    /// Virtuozzo ploop (not inspected).
+    /// Virtuozzo ploop, qemu's `parallels` format.
     Ploop,
 }
 
@@ -67,9 +71,22 @@ impl DiskFormat {
         }
     }
 
-    /// Formats whose content is not inspected at all (any data accepted).
-    fn is_pass_through(self) -> bool {
-        matches!(self, Self::Ami | Self::Ari | Self::Aki | Self::Ploop)
+    /// Formats whose content is raw bytes under another name.
+    fn is_raw_alias(self) -> bool {
+        matches!(self, Self::Ami | Self::Ari | Self::Aki)
+    }
+
+    /// The name qemu-img's `-f` takes for content found to be this format.
+    pub fn qemu_name(self) -> &'static str {
+        match self {
+            Self::Raw | Self::Iso | Self::Ami | Self::Ari | Self::Aki => "raw",
+            Self::Qcow2 => "qcow2",
+            Self::Vmdk => "vmdk",
+            Self::Vhd => "vpc",
+            Self::Vhdx => "vhdx",
+            Self::Vdi => "vdi",
+            Self::Ploop => "parallels",
+        }
     }
 }
 
@@ -118,8 +135,8 @@ impl FromStr for DiskFormat {
 pub struct Report {
     /// What the content was recognised as: the declared format, except that
     /// a `raw` upload may hold an ISO (reported as `Iso`) or a partition
-    /// table or LUKS volume (reported as `Raw`); pass-through formats
-    /// (ami, ari, aki, ploop) report themselves.
+    /// table or LUKS volume (reported as `Raw`); ami, ari and aki hold raw
+    /// content and report themselves.
     pub detected: DiskFormat,
     /// Virtual disk size in bytes, when known (for raw: the byte count).
     pub virtual_size: Option<u64>,
@@ -171,6 +188,7 @@ enum Content {
     Iso,
     Gpt,
     Luks,
+    Parallels,
 }
 
 impl Content {
@@ -186,6 +204,7 @@ impl Content {
             Self::Iso => "iso",
             Self::Gpt => "gpt",
             Self::Luks => "luks",
+            Self::Parallels => "parallels",
         }
     }
 }
@@ -231,9 +250,6 @@ impl Inspector {
     pub fn feed(&mut self, chunk: &[u8]) {
         let pos = self.total;
         self.total += chunk.len() as u64;
-        if self.declared.is_pass_through() {
-            return;
-        }
         self.head.offer(pos, chunk);
         self.tail.push(chunk);
         self.vhdx.feed(self.head.data(), pos, chunk);
@@ -249,12 +265,6 @@ impl Inspector {
     /// malformed.
     pub fn finish(self) -> Result<Report, InspectError> {
         let declared = self.declared;
-        if declared.is_pass_through() {
-            return Ok(Report {
-                detected: declared,
-                virtual_size: None,
-            });
-        }
         let head = self.head.data();
         let byte_count = Some(self.total).filter(|&n| n != 0);
         let report = |detected, virtual_size| Report {
@@ -262,6 +272,13 @@ impl Inspector {
             virtual_size,
         };
         match (declared, self.detect()?) {
+            (alias, Content::Raw) if alias.is_raw_alias() => Ok(report(alias, byte_count)),
+            (alias, Content::Gpt) if alias.is_raw_alias() => {
+                simple::check_mbr(head).map(|()| report(alias, byte_count))
+            }
+            (DiskFormat::Ploop, Content::Parallels) => {
+                simple::parallels_size(head).map(|s| report(declared, s))
+            }
             (DiskFormat::Raw, Content::Raw) => Ok(report(DiskFormat::Raw, byte_count)),
             (DiskFormat::Raw, Content::Iso) => Ok(report(DiskFormat::Iso, byte_count)),
             (DiskFormat::Raw, Content::Gpt) => {
@@ -304,6 +321,7 @@ impl Inspector {
             (Content::Iso, simple::is_iso(head)),
             (Content::Gpt, simple::is_mbr(head)),
             (Content::Luks, simple::is_luks(head)),
+            (Content::Parallels, simple::is_parallels(head)),
         ]
         .into_iter()
         .filter_map(|(content, hit)| hit.then_some(content))

@@ -1,5 +1,6 @@
 //! Formats judged from a fixed header near the start of the stream: VHD,
-//! VDI, QED, ISO 9660/UDF, MBR/GPT partition tables and LUKS.
+//! VDI, QED, ISO 9660/UDF, MBR/GPT partition tables, LUKS and Parallels
+//! (ploop).
 
 use super::capture::{u16_be, u16_le, u32_le, u64_be, u64_le};
 use super::InspectError;
@@ -36,6 +37,30 @@ pub(super) fn vdi_size(head: &[u8]) -> Result<Option<u64>, InspectError> {
         return Err(truncated("VDI header"));
     }
     Ok(Some(u64_le(head, 0x170)).filter(|&size| size != 0))
+}
+
+/// Parallels (Virtuozzo ploop) images start with one of two signatures.
+const PARALLELS_MAGICS: [&[u8; 16]; 2] = [b"WithoutFreeSpace", b"WithouFreSpacExt"];
+/// Header fields read: signature, version, geometry, BAT size, sector count.
+const PARALLELS_HEADER: usize = 44;
+
+pub(super) fn is_parallels(head: &[u8]) -> bool {
+    PARALLELS_MAGICS.iter().any(|m| head.starts_with(&m[..]))
+}
+
+/// Version 2 only (qemu's); the size is the sector count at offset 36. The
+/// format has no backing or external data files.
+pub(super) fn parallels_size(head: &[u8]) -> Result<Option<u64>, InspectError> {
+    if head.len() < PARALLELS_HEADER {
+        return Err(truncated("Parallels header"));
+    }
+    let version = u32_le(head, 16);
+    if version != 2 {
+        return Err(InspectError::Unsafe(format!(
+            "unsupported Parallels version {version}"
+        )));
+    }
+    Ok(u64_le(head, 36).checked_mul(512).filter(|&size| size != 0))
 }
 
 /// QED is recognised only to be refused.

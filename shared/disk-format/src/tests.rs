@@ -601,24 +601,64 @@ fn several_formats_at_once_are_refused() {
     );
 }
 
+fn parallels(version: u32, sectors: u64) -> Vec<u8> {
+    let mut img = vec![0u8; 64 * 1024];
+    put(&mut img, 0, b"WithoutFreeSpace");
+    put(&mut img, 16, &version.to_le_bytes());
+    put(&mut img, 36, &sectors.to_le_bytes());
+    img
+}
+
 #[test]
-fn pass_through_formats_accept_anything() {
-    for declared in [
-        DiskFormat::Ami,
-        DiskFormat::Ari,
-        DiskFormat::Aki,
-        DiskFormat::Ploop,
-    ] {
-        for img in [qcow2(3, 0x200, 0), vec![0; 1000], Vec::new()] {
-            assert_eq!(
-                inspect(declared, &img),
-                Ok(Report {
-                    detected: declared,
-                    virtual_size: None
-                })
-            );
-        }
+fn amazon_formats_are_inspected_as_raw() {
+    for declared in [DiskFormat::Ami, DiskFormat::Ari, DiskFormat::Aki] {
+        assert_eq!(
+            inspect(declared, &vec![7; 1000]),
+            ok(declared, 1000),
+            "{declared}"
+        );
+        assert_eq!(inspect(declared, &gpt()), ok(declared, gpt().len() as u64));
+        // The CVE-2024-32498 shape: a qcow2 naming a host file, declared ami.
+        assert_eq!(
+            inspect(declared, &qcow2(3, 0x200, 0)),
+            mismatch(declared, "qcow2"),
+            "{declared}"
+        );
+        assert_eq!(inspect(declared, &iso()), mismatch(declared, "iso"));
+        assert_eq!(
+            inspect(declared, &stream_optimized()),
+            mismatch(declared, "vmdk")
+        );
     }
+}
+
+#[test]
+fn ploop_is_parallels_and_nothing_else() {
+    assert_eq!(
+        inspect(DiskFormat::Ploop, &parallels(2, 2048)),
+        ok(DiskFormat::Ploop, 1 << 20)
+    );
+    assert_unsafe(inspect(DiskFormat::Ploop, &parallels(3, 2048)), "version 3");
+    assert_eq!(
+        inspect(DiskFormat::Ploop, &qcow2(3, 0x200, 0)),
+        mismatch(DiskFormat::Ploop, "qcow2")
+    );
+    assert_eq!(
+        inspect(DiskFormat::Ploop, &vec![0; 1000]),
+        mismatch(DiskFormat::Ploop, "raw")
+    );
+    assert_eq!(
+        inspect(DiskFormat::Raw, &parallels(2, 2048)),
+        mismatch(DiskFormat::Raw, "parallels")
+    );
+}
+
+#[test]
+fn qemu_names_follow_the_content() {
+    assert_eq!(DiskFormat::Vhd.qemu_name(), "vpc");
+    assert_eq!(DiskFormat::Ami.qemu_name(), "raw");
+    assert_eq!(DiskFormat::Iso.qemu_name(), "raw");
+    assert_eq!(DiskFormat::Ploop.qemu_name(), "parallels");
 }
 
 #[test]
@@ -641,6 +681,8 @@ fn chunking_does_not_change_the_result() {
         (DiskFormat::Raw, gpt()),
         (DiskFormat::Vdi, vdi()),
         (DiskFormat::Ami, qcow2(3, 0, 0)),
+        (DiskFormat::Aki, vec![3; 5000]),
+        (DiskFormat::Ploop, parallels(2, 4096)),
     ];
     let text = vmdk_descriptor("monolithicFlat", "RW 1 FLAT \"x\" 0");
     samples.push((DiskFormat::Vmdk, text.into_bytes()));
