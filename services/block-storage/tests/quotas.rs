@@ -376,3 +376,160 @@ async fn per_type_quotas() {
         json!({"limit": 1, "in_use": 1, "reserved": 0})
     );
 }
+
+async fn set_quota(cloud: &Cloud, project: &str, values: serde_json::Value) {
+    let admin = cloud.identity.admin_persona().await;
+    cloud
+        .send(
+            Method::PUT,
+            &format!("/v3/{}/os-quota-sets/{project}", admin.project_id),
+            &admin,
+            Some(json!({ "quota_set": values })),
+            None,
+        )
+        .await
+        .expect(200);
+}
+
+/// Many creates at once at the limit: exactly as many volumes as it allows.
+#[tokio::test]
+async fn concurrent_creates_never_pass_the_limit() {
+    let cloud = Cloud::start().await;
+    let alice = cloud.identity.persona(&["member"]).await;
+    set_quota(&cloud, &alice.project_id, json!({"volumes": 5})).await;
+    let path = format!("/v3/{}/volumes", alice.project_id);
+    let creates = (0..50).map(|i| {
+        cloud.send(
+            Method::POST,
+            &path,
+            &alice,
+            Some(json!({"volume": {"size": 1, "name": format!("v{i}")}})),
+            None,
+        )
+    });
+    let statuses: Vec<u16> = futures::future::join_all(creates)
+        .await
+        .into_iter()
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 202).count(),
+        5,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 413).count(),
+        45,
+        "{statuses:?}"
+    );
+    let listed = cloud
+        .send(Method::GET, &path, &alice, None, None)
+        .await
+        .body;
+    assert_eq!(listed["volumes"].as_array().unwrap().len(), 5);
+}
+
+/// os-extend claims gigabytes (and per-volume size) as a create does, and the
+/// backend must have room for the growth.
+#[tokio::test]
+async fn extend_is_held_to_quota_and_capacity() {
+    let cloud = Cloud::start().await;
+    let alice = cloud.identity.persona(&["member"]).await;
+    let created = cloud
+        .send(
+            Method::POST,
+            &format!("/v3/{}/volumes", alice.project_id),
+            &alice,
+            Some(json!({"volume": {"size": 1}})),
+            None,
+        )
+        .await
+        .expect(202);
+    let id = created.body["volume"]["id"].as_str().unwrap().to_string();
+    cloud.wait_status(&alice, &id, "available").await;
+    let action = format!("/v3/{}/volumes/{id}/action", alice.project_id);
+    let extend = |size: i64| {
+        cloud.send(
+            Method::POST,
+            &action,
+            &alice,
+            Some(json!({"os-extend": {"new_size": size}})),
+            None,
+        )
+    };
+    set_quota(
+        &cloud,
+        &alice.project_id,
+        json!({"gigabytes": 3, "per_volume_gigabytes": 1000}),
+    )
+    .await;
+    let refused = extend(4).await.expect(413).message();
+    assert!(
+        refused.contains("exceeds allowed gigabytes quota"),
+        "{refused}"
+    );
+    set_quota(
+        &cloud,
+        &alice.project_id,
+        json!({"gigabytes": 1_000_000, "per_volume_gigabytes": 2}),
+    )
+    .await;
+    let refused = extend(3).await.expect(413).message();
+    assert!(refused.contains("VolumeSizeExceedsLimit"), "{refused}");
+    extend(2).await.expect(202);
+    let volume = cloud.wait_status(&alice, &id, "available").await;
+    assert_eq!(volume["size"], 2);
+
+    // More than the backend's disk holds: refused by the volume host, the
+    // volume back as it was, with a user message.
+    set_quota(
+        &cloud,
+        &alice.project_id,
+        json!({"per_volume_gigabytes": -1}),
+    )
+    .await;
+    extend(900_000).await.expect(202);
+    let mut volume = cloud.wait_status(&alice, &id, "available").await;
+    for _ in 0..100 {
+        if volume["size"] == 2 && volume["status"] == "available" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        volume = cloud.wait_status(&alice, &id, "available").await;
+    }
+    assert_eq!(volume["size"], 2);
+    let messages = cloud
+        .send(
+            Method::GET,
+            &format!("/v3/{}/messages", alice.project_id),
+            &alice,
+            None,
+            Some("volume 3.3"),
+        )
+        .await
+        .expect(200)
+        .body;
+    let events: Vec<&str> = messages["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["event_id"].as_str())
+        .collect();
+    assert!(events.contains(&"VOLUME_VOLUME_007_003"), "{messages}");
+    // The extend that never happened no longer counts in usage.
+    let usage = cloud
+        .send(
+            Method::GET,
+            &format!(
+                "/v3/{}/os-quota-sets/{}?usage=true",
+                alice.project_id, alice.project_id
+            ),
+            &alice,
+            None,
+            None,
+        )
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(usage["quota_set"]["gigabytes"]["in_use"], 2, "{usage}");
+}

@@ -5,6 +5,7 @@
 mod connect;
 mod error;
 pub mod keyset;
+pub mod quota_lock;
 pub mod schema;
 
 pub use connect::{connect, migrate, DbOptions, DATABASE_OPTS};

@@ -1,8 +1,8 @@
 //! The block-storage schema.
 
 use ferrostack_db::schema::{
-    big_integer, flag, index, primary_key, required_string, required_text, string, table, text,
-    time, timestamp,
+    big_integer, flag, index, opt_big_integer, primary_key, required_string, required_text, string,
+    table, text, time, timestamp,
 };
 use ferrostack_db::sea_orm_migration::prelude::*;
 
@@ -22,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(Transfers),
             Box::new(Messages),
             Box::new(QosSpecs),
+            Box::new(QuotaLocks),
         ]
     }
 
@@ -325,6 +326,31 @@ impl MigrationTrait for QosSpecs {
             Table::alter()
                 .table(Alias::new("volume_types"))
                 .add_column(string("qos_specs_id", 36))
+                .to_owned(),
+        )
+        .await
+    }
+}
+
+struct QuotaLocks;
+
+impl MigrationName for QuotaLocks {
+    fn name(&self) -> &str {
+        "m0010_quota_locks"
+    }
+}
+
+/// The per-project lock quota claims serialize on, and the size an extend is
+/// growing a volume to (counted in usage while it works).
+#[async_trait::async_trait]
+impl MigrationTrait for QuotaLocks {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(ferrostack_db::quota_lock::create_table())
+            .await?;
+        m.alter_table(
+            Table::alter()
+                .table(Alias::new("volumes"))
+                .add_column(opt_big_integer("pending_size"))
                 .to_owned(),
         )
         .await

@@ -7,10 +7,11 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::Value;
 
+use super::quotas::Claim;
 use super::schema::{boolean, python_repr, schema_error};
 use super::volumes::size_of;
-use super::{Caller, Cinder, CinderError, Result};
-use crate::db::entity::volume;
+use super::{now, Caller, Cinder, CinderError, Result};
+use crate::db::entity::{volume, volume_type};
 use crate::rpc;
 
 /// Statuses `os-reset_status` accepts.
@@ -214,22 +215,44 @@ impl Cinder {
                 row.size
             )));
         }
+        let kind = volume_type::Entity::find_by_id(row.volume_type_id.as_str())
+            .one(&self.db)
+            .await?
+            .map(|t| t.name)
+            .unwrap_or_default();
+        let quota = self
+            .claim_quota(
+                &row.project_id,
+                Claim::Extend {
+                    size: new_size,
+                    grow: new_size - row.size,
+                    kind: &kind,
+                },
+            )
+            .await?;
+        // The new size counts in usage while the extend works; `updated_at` marks
+        // when it started.
         let claimed = volume::Entity::update_many()
             .col_expr(volume::Column::Status, Expr::value("extending"))
+            .col_expr(volume::Column::PendingSize, Expr::value(new_size))
+            .col_expr(volume::Column::UpdatedAt, Expr::value(now()))
             .filter(volume::Column::Id.eq(id))
             .filter(volume::Column::Status.eq(expected))
-            .exec(&self.db)
+            .filter(volume::Column::Size.eq(row.size))
+            .exec(&quota)
             .await?;
         if claimed.rows_affected != 1 {
             return Err(CinderError::BadRequest(format!(
                 "Invalid volume: Volume {id} changed state during the request."
             )));
         }
+        quota.commit().await?;
         let host = row.host.clone().unwrap_or_default();
         let request = ExtendVolume {
             id: id.to_string(),
             host: host.clone(),
             new_size_gb: new_size,
+            size_gb: row.size,
             provider_location: row.provider_location.unwrap_or_default(),
             done_status: expected.to_string(),
         };

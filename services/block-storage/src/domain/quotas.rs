@@ -1,12 +1,16 @@
 //! Quotas: project-wide limits (volumes, snapshots, gigabytes, ...) and, per
 //! volume type, `volumes_<type>`, `snapshots_<type>` and `gigabytes_<type>`.
 //! Defaults come from configuration (per-type ones are -1), overrides from the
-//! database; usage is counted from what exists and checked before every create
-//! with Cinder's 413 texts.
+//! database; usage is counted from what exists (an extend that works counts at
+//! its new size) with Cinder's 413 texts. A claim counts, checks and writes in
+//! one transaction holding the project's quota lock, so concurrent claims at the
+//! limit never pass it together.
 
 use std::collections::{BTreeMap, HashMap};
 
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect,
+};
 
 use super::{Caller, Cinder, CinderError, Result};
 use crate::db::entity::{quota, snapshot, volume, volume_type};
@@ -45,6 +49,8 @@ pub enum Claim<'a> {
         snapshots: i64,
         snapshot_gb: i64,
     },
+    /// A volume of type `kind` growing by `grow` GiB to `size`.
+    Extend { size: i64, grow: i64, kind: &'a str },
     /// A volume of `size` GiB with `snapshots` snapshots taking `snapshot_gb`
     /// moving to type `kind`: only the per-type keys.
     Retype {
@@ -95,6 +101,13 @@ impl Claim<'_> {
                 .filter(|(_, amount)| *amount > 0)
                 .collect(),
                 size + snapshot_gb,
+            ),
+            Claim::Extend { grow, kind, .. } => (
+                vec![
+                    ("gigabytes".into(), grow),
+                    (format!("gigabytes_{kind}"), grow),
+                ],
+                grow,
             ),
             Claim::Retype {
                 size,
@@ -165,13 +178,17 @@ impl Cinder {
     /// Every quota key with its default: the configured project-wide ones, and
     /// -1 for each key of each volume type.
     pub async fn quota_defaults(&self) -> Result<BTreeMap<String, i64>> {
+        self.quota_defaults_in(&self.db).await
+    }
+
+    async fn quota_defaults_in(&self, db: &impl ConnectionTrait) -> Result<BTreeMap<String, i64>> {
         let mut defaults: BTreeMap<String, i64> = self
             .cfg
             .quota_defaults
             .iter()
             .map(|(k, v)| (k.to_string(), *v))
             .collect();
-        for kind in volume_type::Entity::find().all(&self.db).await? {
+        for kind in volume_type::Entity::find().all(db).await? {
             for resource in PER_TYPE {
                 defaults.insert(format!("{resource}_{}", kind.name), -1);
             }
@@ -181,10 +198,18 @@ impl Cinder {
 
     /// The limits of `project`: defaults, then its overrides of known keys.
     pub async fn limits_of(&self, project: &str) -> Result<BTreeMap<String, i64>> {
-        let mut limits = self.quota_defaults().await?;
+        self.limits_in(&self.db, project).await
+    }
+
+    async fn limits_in(
+        &self,
+        db: &impl ConnectionTrait,
+        project: &str,
+    ) -> Result<BTreeMap<String, i64>> {
+        let mut limits = self.quota_defaults_in(db).await?;
         for row in quota::Entity::find()
             .filter(quota::Column::ProjectId.eq(project))
-            .all(&self.db)
+            .all(db)
             .await?
         {
             if let Some(limit) = limits.get_mut(&row.resource) {
@@ -196,79 +221,22 @@ impl Cinder {
 
     /// What `project` uses now, project-wide and per type.
     pub async fn usage_of(&self, project: &str) -> Result<Usage> {
-        let names: HashMap<String, String> = volume_type::Entity::find()
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|t| (t.id, t.name))
-            .collect();
-        let volumes: Vec<(String, String, i64)> = volume::Entity::find()
-            .select_only()
-            .columns([volume::Column::Id, volume::Column::VolumeTypeId])
-            .column(volume::Column::Size)
-            .filter(volume::Column::ProjectId.eq(project))
-            .into_tuple()
-            .all(&self.db)
-            .await?;
-        let snapshots: Vec<(String, i64)> = snapshot::Entity::find()
-            .select_only()
-            .column(snapshot::Column::VolumeId)
-            .column(snapshot::Column::Size)
-            .filter(snapshot::Column::ProjectId.eq(project))
-            .into_tuple()
-            .all(&self.db)
-            .await?;
-        let type_of: HashMap<&str, &str> = volumes
-            .iter()
-            .filter_map(|(id, kind, _)| names.get(kind).map(|n| (id.as_str(), n.as_str())))
-            .collect();
-        let mut usage = Usage::default();
-        for (_, kind, size) in &volumes {
-            usage.add("volumes".into(), 1);
-            usage.add("gigabytes".into(), *size);
-            if let Some(name) = names.get(kind) {
-                usage.add(format!("volumes_{name}"), 1);
-                usage.add(format!("gigabytes_{name}"), *size);
-            }
-        }
-        for (volume_id, size) in &snapshots {
-            usage.add("snapshots".into(), 1);
-            usage.add("gigabytes".into(), *size);
-            if let Some(name) = type_of.get(volume_id.as_str()) {
-                usage.add(format!("snapshots_{name}"), 1);
-                usage.add(format!("gigabytes_{name}"), *size);
-            }
-        }
-        Ok(usage)
+        usage_in(&self.db, project).await
     }
 
-    /// Refuses (413) `claim` for the caller's project when it would pass a limit.
-    pub async fn check_quota(&self, caller: &Caller, claim: Claim<'_>) -> Result<()> {
-        let project = caller.project();
-        let limits = self.limits_of(project).await?;
-        let usage = self.usage_of(project).await?;
-        let limit = |name: &str| limits.get(name).copied().unwrap_or(-1);
-        if let Claim::Volume { size, .. } | Claim::Transfer { size, .. } = claim {
-            let per_volume = limit("per_volume_gigabytes");
-            if per_volume >= 0 && size > per_volume {
-                return Err(over_limit(format!(
-                    "VolumeSizeExceedsLimit: Requested volume size {size}G is larger than maximum allowed limit {per_volume}G."
-                )));
-            }
-        }
-        let (deltas, requested) = claim.deltas();
-        let mut overs: Vec<&(String, i64)> = deltas
-            .iter()
-            .filter(|(key, amount)| {
-                let allowed = limit(key);
-                allowed >= 0 && usage.of(key) + amount > allowed
-            })
-            .collect();
-        overs.sort();
-        match overs.first() {
-            Some((key, _)) => Err(refusal(key, limit(key), usage.of(key), requested)),
-            None => Ok(()),
-        }
+    /// Starts `claim` for `project`: a transaction holding the project's quota
+    /// lock in which the claim was counted and fits (413 otherwise). The caller
+    /// writes what it claimed in it and commits; dropping it gives the claim up.
+    pub async fn claim_quota(
+        &self,
+        project: &str,
+        claim: Claim<'_>,
+    ) -> Result<DatabaseTransaction> {
+        let txn = ferrostack_db::quota_lock::begin_claim(&self.db, project).await?;
+        let limits = self.limits_in(&txn, project).await?;
+        let usage = usage_in(&txn, project).await?;
+        check(&limits, &usage, claim)?;
+        Ok(txn)
     }
 
     /// Sets `project`'s limits (admin).
@@ -352,6 +320,84 @@ impl Cinder {
             .exec(&self.db)
             .await?;
         Ok(())
+    }
+}
+
+/// What `project` uses now, project-wide and per type.
+async fn usage_in(db: &impl ConnectionTrait, project: &str) -> Result<Usage> {
+    let names: HashMap<String, String> = volume_type::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t.name))
+        .collect();
+    let volumes: Vec<(String, String, i64, Option<i64>)> = volume::Entity::find()
+        .select_only()
+        .columns([volume::Column::Id, volume::Column::VolumeTypeId])
+        .column(volume::Column::Size)
+        .column(volume::Column::PendingSize)
+        .filter(volume::Column::ProjectId.eq(project))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let snapshots: Vec<(String, i64)> = snapshot::Entity::find()
+        .select_only()
+        .column(snapshot::Column::VolumeId)
+        .column(snapshot::Column::Size)
+        .filter(snapshot::Column::ProjectId.eq(project))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let type_of: HashMap<&str, &str> = volumes
+        .iter()
+        .filter_map(|(id, kind, _, _)| names.get(kind).map(|n| (id.as_str(), n.as_str())))
+        .collect();
+    let mut usage = Usage::default();
+    for (_, kind, size, pending) in &volumes {
+        let size = (*size).max(pending.unwrap_or(0));
+        usage.add("volumes".into(), 1);
+        usage.add("gigabytes".into(), size);
+        if let Some(name) = names.get(kind) {
+            usage.add(format!("volumes_{name}"), 1);
+            usage.add(format!("gigabytes_{name}"), size);
+        }
+    }
+    for (volume_id, size) in &snapshots {
+        usage.add("snapshots".into(), 1);
+        usage.add("gigabytes".into(), *size);
+        if let Some(name) = type_of.get(volume_id.as_str()) {
+            usage.add(format!("snapshots_{name}"), 1);
+            usage.add(format!("gigabytes_{name}"), *size);
+        }
+    }
+    Ok(usage)
+}
+
+/// Refuses (413) `claim` when it would pass one of `limits` given `usage`.
+fn check(limits: &BTreeMap<String, i64>, usage: &Usage, claim: Claim<'_>) -> Result<()> {
+    let limit = |name: &str| limits.get(name).copied().unwrap_or(-1);
+    if let Claim::Volume { size, .. } | Claim::Transfer { size, .. } | Claim::Extend { size, .. } =
+        claim
+    {
+        let per_volume = limit("per_volume_gigabytes");
+        if per_volume >= 0 && size > per_volume {
+            return Err(over_limit(format!(
+                "VolumeSizeExceedsLimit: Requested volume size {size}G is larger than maximum allowed limit {per_volume}G."
+            )));
+        }
+    }
+    let (deltas, requested) = claim.deltas();
+    let mut overs: Vec<&(String, i64)> = deltas
+        .iter()
+        .filter(|(key, amount)| {
+            let allowed = limit(key);
+            allowed >= 0 && usage.of(key) + amount > allowed
+        })
+        .collect();
+    overs.sort();
+    match overs.first() {
+        Some((key, _)) => Err(refusal(key, limit(key), usage.of(key), requested)),
+        None => Ok(()),
     }
 }
 

@@ -88,16 +88,17 @@ impl Cinder {
             )));
         }
         let snapshots = self.snapshots_of(id).await?;
-        self.check_quota(
-            caller,
-            Claim::Retype {
-                size: row.size,
-                snapshots: snapshots.len() as i64,
-                snapshot_gb: snapshots.iter().map(|s| s.size).sum(),
-                kind: &kind.name,
-            },
-        )
-        .await?;
+        let quota = self
+            .claim_quota(
+                caller.project(),
+                Claim::Retype {
+                    size: row.size,
+                    snapshots: snapshots.len() as i64,
+                    snapshot_gb: snapshots.iter().map(|s| s.size).sum(),
+                    kind: &kind.name,
+                },
+            )
+            .await?;
         let migrating = !super::migrate::not_migrating(row.migration_status.as_deref());
         let claimed = volume::Entity::update_many()
             .col_expr(volume::Column::Status, Expr::value("retyping"))
@@ -107,17 +108,16 @@ impl Cinder {
             .filter(volume::Column::Status.eq(row.status.as_str()))
             .filter(volume::Column::VolumeTypeId.ne(kind.id.as_str()))
             .filter(super::migrate::not_migrating_condition())
-            .exec(&self.db)
+            .exec(&quota)
             .await?;
         if migrating
             || !matches!(row.status.as_str(), "available" | "in-use")
             || claimed.rows_affected != 1
         {
-            if claimed.rows_affected == 1 {
-                self.restore(id, &row).await?;
-            }
+            // Dropping the claim's transaction undoes the status change.
             return Err(CinderError::BadRequest("Invalid volume: Retype needs volume to be in available or in-use state, not be part of an active migration or a consistency group, requested type has to be different that the one from the volume, and for in-use volumes front-end qos specs cannot change.".into()));
         }
+        quota.commit().await?;
         let request = RetypeVolume {
             volume: Some(VolumeSpec {
                 id: id.to_string(),

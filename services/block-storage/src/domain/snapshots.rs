@@ -59,14 +59,6 @@ impl Cinder {
             .await?
             .map(|t| t.name)
             .unwrap_or_default();
-        self.check_quota(
-            caller,
-            super::quotas::Claim::Snapshot {
-                size: source.size,
-                kind: &kind,
-            },
-        )
-        .await?;
         let host = source.host.clone().ok_or_else(|| {
             CinderError::BadRequest(format!(
                 "Invalid volume: Volume {} has no backend.",
@@ -88,9 +80,19 @@ impl Cinder {
             created_at: now,
             updated_at: now,
         };
-        snapshot::Entity::insert(snapshot::ActiveModel::from(row.clone()))
-            .exec(&self.db)
+        let claim = self
+            .claim_quota(
+                caller.project(),
+                super::quotas::Claim::Snapshot {
+                    size: source.size,
+                    kind: &kind,
+                },
+            )
             .await?;
+        snapshot::Entity::insert(snapshot::ActiveModel::from(row.clone()))
+            .exec(&claim)
+            .await?;
+        claim.commit().await?;
         let message = SnapshotRequest {
             id: row.id.clone(),
             volume_id: source.id,

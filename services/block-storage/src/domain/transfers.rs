@@ -315,18 +315,18 @@ impl Cinder {
             .await?
             .map(|t| t.name)
             .unwrap_or_default();
-        self.check_quota(
-            caller,
-            Claim::Transfer {
-                size: row.size,
-                kind: &kind,
-                snapshots: snapshots.len() as i64,
-                snapshot_gb: snapshots.iter().map(|s| s.size).sum(),
-            },
-        )
-        .await?;
+        let txn = self
+            .claim_quota(
+                caller.project(),
+                Claim::Transfer {
+                    size: row.size,
+                    kind: &kind,
+                    snapshots: snapshots.len() as i64,
+                    snapshot_gb: snapshots.iter().map(|s| s.size).sum(),
+                },
+            )
+            .await?;
         let user = caller.ctx.user_id.clone();
-        let txn = self.db.begin().await?;
         // The offer is used up first: a withdrawn or already accepted one
         // moves nothing.
         if transfer::Entity::delete_by_id(id)

@@ -54,6 +54,10 @@ impl ApiRpc {
         );
         if !update.status.is_empty() {
             change = change.col_expr(volume::Column::Status, Expr::value(update.status.as_str()));
+            if update.status != "extending" {
+                // An extend is over: the volume counts at its own size again.
+                change = change.col_expr(volume::Column::PendingSize, Expr::value(None::<i64>));
+            }
         }
         if !update.host.is_empty() {
             change = change.col_expr(volume::Column::Host, Expr::value(update.host.as_str()));

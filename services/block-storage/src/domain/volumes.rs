@@ -192,14 +192,6 @@ impl Cinder {
             .or_else(|| source.as_ref().map(|s| s.volume_type_id.clone()))
             .or_else(|| image.as_ref().and_then(|i| i.volume_type.clone()));
         let kind = self.volume_type(caller, wanted_type.as_deref()).await?;
-        self.check_quota(
-            caller,
-            super::quotas::Claim::Volume {
-                size,
-                kind: &kind.name,
-            },
-        )
-        .await?;
         let image_api_url = match &image {
             Some(_) => self.images.url().await?,
             None => String::new(),
@@ -229,6 +221,7 @@ impl Cinder {
             source_volid: request.source_volid.clone(),
             migration_status: None,
             readonly: None,
+            pending_size: None,
             image_metadata: match (&image, &source) {
                 (Some(image), _) => serde_json::to_string(&image.metadata).ok(),
                 (None, Some(source)) => source.image_metadata.clone(),
@@ -237,9 +230,19 @@ impl Cinder {
             created_at: now,
             updated_at: now,
         };
-        volume::Entity::insert(volume::ActiveModel::from(row.clone()))
-            .exec(&self.db)
+        let claim = self
+            .claim_quota(
+                caller.project(),
+                super::quotas::Claim::Volume {
+                    size,
+                    kind: &kind.name,
+                },
+            )
             .await?;
+        volume::Entity::insert(volume::ActiveModel::from(row.clone()))
+            .exec(&claim)
+            .await?;
+        claim.commit().await?;
         let extra_specs = super::types::extra_specs(&kind);
         let image_hash = image
             .as_ref()

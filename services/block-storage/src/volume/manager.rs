@@ -370,14 +370,28 @@ impl BackendManager {
 
     async fn extend(&self, request: ExtendVolume) {
         let size = u64::try_from(request.new_size_gb).unwrap_or(0);
+        let done_status = if request.done_status.is_empty() {
+            "available".to_string()
+        } else {
+            request.done_status.clone()
+        };
+        if let Some(short) = self.lacks_room_to_extend(&request, size).await {
+            // As Cinder's scheduler refuses an extend no backend has room for: the
+            // volume goes back as it was, with a user message.
+            self.report(VolumeUpdate {
+                id: request.id.clone(),
+                status: done_status,
+                error: short,
+                message: user_message("007", "003"),
+                ..VolumeUpdate::default()
+            })
+            .await;
+            return;
+        }
         let update = match self.driver.extend(&request.id, size).await {
             Ok(()) => VolumeUpdate {
                 id: request.id.clone(),
-                status: if request.done_status.is_empty() {
-                    "available".into()
-                } else {
-                    request.done_status.clone()
-                },
+                status: done_status,
                 size_gb: request.new_size_gb,
                 ..VolumeUpdate::default()
             },
@@ -390,6 +404,25 @@ impl BackendManager {
             },
         };
         self.report(update).await;
+    }
+
+    /// Why the backend cannot grow the volume to `new_size_gb`, if it cannot:
+    /// the growth must fit in what the backend has free.
+    async fn lacks_room_to_extend(
+        &self,
+        request: &ExtendVolume,
+        new_size_gb: u64,
+    ) -> Option<String> {
+        let current = u64::try_from(request.size_gb).unwrap_or(0);
+        let grow = new_size_gb.saturating_sub(current) as f64;
+        match self.driver.capacity().await {
+            Ok(capacity) if capacity.free_gb >= grow => None,
+            Ok(capacity) => Some(format!(
+                "no room to extend volume {} by {grow} GiB: the backend has {:.1} GiB free",
+                request.id, capacity.free_gb
+            )),
+            Err(e) => Some(format!("the backend's capacity is unknown: {e}")),
+        }
     }
 
     async fn snapshot(&self, request: SnapshotRequest, create: bool) {

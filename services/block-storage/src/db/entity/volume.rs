@@ -32,6 +32,8 @@ pub struct Model {
     pub migration_status: Option<String>,
     /// `True` or `False` once os-update_readonly_flag set it.
     pub readonly: Option<String>,
+    /// The size an extend that is working grows the volume to.
+    pub pending_size: Option<i64>,
     pub created_at: DateTime,
     pub updated_at: DateTime,
 }
