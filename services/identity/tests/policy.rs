@@ -166,6 +166,24 @@ async fn domain_manager_is_confined_to_its_domain() {
     )
     .await
     .expect(201);
+    // Managers grant the member/reader/manager roles within their domain (the
+    // policy target must name the role), never admin nor outside it.
+    let hire = ks.get("/v3/users?name=hire", &token).await.expect(200).body["users"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let grant = |on: &str, role: String| {
+        let (ks, token, path) = (
+            &ks,
+            token.clone(),
+            format!("/v3/domains/{on}/users/{hire}/roles/{role}"),
+        );
+        async move { ks.send(Method::PUT, &path, Some(&token), None).await }
+    };
+    grant(&domain, ks.role_id("member").await).await.expect(204);
+    grant(&domain, ks.role_id("reader").await).await.expect(204);
+    grant(&domain, ks.role_id("admin").await).await.expect(403);
+    grant(&other, ks.role_id("member").await).await.expect(403);
     // Listing is confined to the token's domain.
     let users = ks.get("/v3/users", &token).await.expect(200);
     assert!(users.body["users"]

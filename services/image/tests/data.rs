@@ -158,6 +158,23 @@ async fn chunked_upload_to_a_named_store_and_empty_image() {
     assert!(resp
         .text()
         .contains("disk_format, container_format must be set"));
+    // Zero bytes of data: any range is unsatisfiable (a suffix range once
+    // underflowed computing the last byte).
+    let empty = cloud.image_with(&alice, b"").await;
+    for spec in ["bytes=-5", "bytes=0-"] {
+        cloud
+            .send(
+                cloud
+                    .request(
+                        Method::GET,
+                        &format!("/v2/images/{empty}/file"),
+                        Some(&alice),
+                    )
+                    .header("range", spec),
+            )
+            .await
+            .expect(416);
+    }
 }
 
 #[tokio::test]

@@ -61,6 +61,18 @@ pub const MAX_REQUEST_BODY_SIZE: Opt = Opt::new(
     "114688",
     "Largest accepted request body, in bytes (streamed uploads excepted).",
 );
+pub const PROXY_HEADERS: Opt = Opt::new(
+    "oslo_middleware",
+    "enable_proxy_headers_parsing",
+    "false",
+    "Trust X-Forwarded-Proto/Host for links: only behind a proxy that sets them.",
+);
+pub const METRICS_PORT: Opt = Opt::new(
+    "DEFAULT",
+    "metrics_port",
+    "",
+    "Port serving Prometheus /metrics (not on the API port); disabled when unset.",
+);
 pub const POLICY_FILE: Opt = Opt::new(
     "oslo_policy",
     "policy_file",
@@ -81,6 +93,8 @@ pub const SERVICE_OPTS: &[Opt] = &[
     LOG_DIR,
     HOST,
     MAX_REQUEST_BODY_SIZE,
+    PROXY_HEADERS,
+    METRICS_PORT,
     POLICY_FILE,
 ];
 
@@ -90,6 +104,10 @@ pub struct ServiceOptions {
     pub bind: SocketAddr,
     pub public_endpoint: Option<String>,
     pub grpc_health_port: Option<u16>,
+    /// Where `/metrics` is served, apart from the API.
+    pub metrics_port: Option<u16>,
+    /// Whether `X-Forwarded-*` headers are trusted (behind a proxy).
+    pub proxy_headers: bool,
     pub state_path: PathBuf,
     pub debug: bool,
     pub use_json: bool,
@@ -115,6 +133,11 @@ impl ServiceOptions {
                 .get(&GRPC_HEALTH_PORT)
                 .map(|_| config.get_parsed(&GRPC_HEALTH_PORT))
                 .transpose()?,
+            metrics_port: config
+                .get(&METRICS_PORT)
+                .map(|_| config.get_parsed(&METRICS_PORT))
+                .transpose()?,
+            proxy_headers: config.get_bool(&PROXY_HEADERS)?,
             state_path: PathBuf::from(config.get_string(&STATE_PATH)),
             debug: config.get_bool(&DEBUG)?,
             use_json: config.get_bool(&USE_JSON)?,

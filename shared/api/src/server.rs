@@ -35,20 +35,15 @@ struct Observe {
 }
 
 impl ApiService {
-    /// The complete application: the service's routes plus health, metrics, the
-    /// OpenAPI document, request ids, tracing, access log, body limit and envelope.
+    /// The complete application: the service's routes plus health, the OpenAPI
+    /// document, request ids, tracing, access log, body limit and envelope.
+    /// Metrics are not on the API port (see [`run`] and `metrics_port`).
     pub fn into_router(self) -> Router {
         let observe = Observe {
             name: self.name,
             envelope: self.envelope,
         };
-        let mut router = self
-            .router
-            .route("/healthcheck", get(|| async { "OK" }))
-            .route(
-                "/metrics",
-                get(|| async { ferrostack_telemetry::render_metrics() }),
-            );
+        let mut router = self.router.route("/healthcheck", get(|| async { "OK" }));
         if let Some(doc) = self.openapi {
             let doc = std::sync::Arc::new(doc);
             router = router.route(
@@ -91,6 +86,23 @@ pub async fn run(
     shutdown: CancellationToken,
 ) -> std::io::Result<()> {
     let listener = TcpListener::bind(options.bind).await?;
+    if let Some(port) = options.metrics_port {
+        let metrics = TcpListener::bind(std::net::SocketAddr::new(options.bind.ip(), port)).await?;
+        tracing::info!(addr = %metrics.local_addr()?, "metrics listening");
+        let token = shutdown.clone();
+        tokio::spawn(async move {
+            let app = Router::new().route(
+                "/metrics",
+                get(|| async { ferrostack_telemetry::render_metrics() }),
+            );
+            if let Err(err) = axum::serve(metrics, app)
+                .with_graceful_shutdown(token.cancelled_owned())
+                .await
+            {
+                tracing::error!(%err, "metrics server failed");
+            }
+        });
+    }
     if let Some(port) = options.grpc_health_port {
         let addr = std::net::SocketAddr::new(options.bind.ip(), port);
         let (name, token) = (service.name, shutdown.clone());
@@ -280,6 +292,56 @@ mod tests {
         let (status, _, body) = call("/items/1", "DELETE").await;
         assert_eq!(status, 405);
         assert_eq!(body["error"]["code"], 405);
+    }
+
+    #[tokio::test]
+    async fn metrics_are_not_on_the_api_port_but_on_their_own() {
+        let (status, _, _) = call("/metrics", "GET").await;
+        assert_eq!(status, 404);
+        let free = || {
+            std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port()
+        };
+        let (api_port, metrics_port) = (free(), free());
+        let mut config = ferrostack_config::Config::default();
+        config.set("DEFAULT", "bind_port", &api_port.to_string());
+        config.set("DEFAULT", "metrics_port", &metrics_port.to_string());
+        let options = crate::ServiceOptions::from_config(&config, 1).unwrap();
+        let shutdown = CancellationToken::new();
+        let service = ApiService {
+            name: "test",
+            router: Router::new(),
+            envelope: Envelope::Keystone,
+            body_limit: 1024,
+            openapi: None,
+        };
+        let server = tokio::spawn({
+            let shutdown = shutdown.clone();
+            async move { run(service, &options, shutdown).await }
+        });
+        let mut answer = None;
+        for _ in 0..100 {
+            if let Ok(mut stream) =
+                tokio::net::TcpStream::connect(("127.0.0.1", metrics_port)).await
+            {
+                use tokio::io::{AsyncReadExt, AsyncWriteExt};
+                stream
+                    .write_all(b"GET /metrics HTTP/1.0\r\nHost: x\r\n\r\n")
+                    .await
+                    .unwrap();
+                let mut text = String::new();
+                stream.read_to_string(&mut text).await.unwrap();
+                answer = Some(text);
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        shutdown.cancel();
+        let _ = server.await;
+        assert!(answer.unwrap().starts_with("HTTP/1.0 200"));
     }
 
     #[tokio::test]

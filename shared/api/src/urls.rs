@@ -1,9 +1,20 @@
 use axum::http::{header, HeaderMap};
 
+use crate::ServiceOptions;
+
 /// The public base URL (`scheme://host[:port]`, no trailing slash) a client used to
-/// reach us: the configured public endpoint if any, else `X-Forwarded-Proto` /
-/// `X-Forwarded-Host` from a proxy, else the `Host` header.
-pub fn base_url(headers: &HeaderMap, public_endpoint: Option<&str>) -> String {
+/// reach us: the configured public endpoint if any; else, only when the operator
+/// says a proxy sets them (`[oslo_middleware] enable_proxy_headers_parsing`),
+/// `X-Forwarded-Proto` / `X-Forwarded-Host`; else the `Host` header.
+pub fn base_url(headers: &HeaderMap, service: &ServiceOptions) -> String {
+    url_from(
+        headers,
+        service.public_endpoint.as_deref(),
+        service.proxy_headers,
+    )
+}
+
+fn url_from(headers: &HeaderMap, public_endpoint: Option<&str>, proxy_headers: bool) -> String {
     if let Some(endpoint) = public_endpoint.filter(|e| !e.is_empty()) {
         return endpoint.trim_end_matches('/').to_string();
     }
@@ -15,8 +26,9 @@ pub fn base_url(headers: &HeaderMap, public_endpoint: Option<&str>) -> String {
             .map(str::trim)
             .filter(|v| !v.is_empty())
     };
-    let scheme = first("x-forwarded-proto").unwrap_or("http");
-    let host = first("x-forwarded-host")
+    let forwarded = |name: &str| first(name).filter(|_| proxy_headers);
+    let scheme = forwarded("x-forwarded-proto").unwrap_or("http");
+    let host = forwarded("x-forwarded-host")
         .or_else(|| first(header::HOST.as_str()))
         .unwrap_or("localhost");
     format!("{scheme}://{host}")
@@ -30,13 +42,22 @@ mod tests {
     fn precedence() {
         let mut headers = HeaderMap::new();
         headers.insert(header::HOST, "127.0.0.1:5000".parse().unwrap());
-        assert_eq!(base_url(&headers, None), "http://127.0.0.1:5000");
+        assert_eq!(url_from(&headers, None, true), "http://127.0.0.1:5000");
         headers.insert("x-forwarded-proto", "https".parse().unwrap());
         headers.insert("x-forwarded-host", "id.example.org, proxy".parse().unwrap());
-        assert_eq!(base_url(&headers, None), "https://id.example.org");
+        assert_eq!(url_from(&headers, None, true), "https://id.example.org");
         assert_eq!(
-            base_url(&headers, Some("https://pub:5000/")),
+            url_from(&headers, Some("https://pub:5000/"), true),
             "https://pub:5000"
         );
+    }
+
+    #[test]
+    fn forwarded_headers_count_only_behind_a_configured_proxy() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::HOST, "127.0.0.1:5000".parse().unwrap());
+        headers.insert("x-forwarded-proto", "https".parse().unwrap());
+        headers.insert("x-forwarded-host", "evil.example".parse().unwrap());
+        assert_eq!(url_from(&headers, None, false), "http://127.0.0.1:5000");
     }
 }

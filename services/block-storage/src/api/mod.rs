@@ -33,7 +33,7 @@ pub type AppState = Arc<Cinder>;
 
 /// The public base URL of this API, for links.
 fn base_url(cinder: &AppState, headers: &axum::http::HeaderMap) -> String {
-    ferrostack_api::base_url(headers, cinder.cfg.service.public_endpoint.as_deref())
+    ferrostack_api::base_url(headers, &cinder.cfg.service)
 }
 
 /// The query string's pairs; Cinder's 400 when it cannot be read.

@@ -10,7 +10,7 @@ use utoipa_axum::routes;
 use super::AppState;
 
 fn body(cinder: &AppState, headers: &HeaderMap) -> Value {
-    let base = ferrostack_api::base_url(headers, cinder.cfg.service.public_endpoint.as_deref());
+    let base = ferrostack_api::base_url(headers, &cinder.cfg.service);
     json!({"versions": [{
         "id": "v3.0",
         "status": "CURRENT",

@@ -97,10 +97,7 @@ impl FromRequestParts<AppState> for V3Url {
         parts: &mut Parts,
         identity: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let base = ferrostack_api::base_url(
-            &parts.headers,
-            identity.cfg.service.public_endpoint.as_deref(),
-        );
+        let base = ferrostack_api::base_url(&parts.headers, &identity.cfg.service);
         Ok(V3Url(format!("{base}/v3")))
     }
 }

@@ -33,10 +33,7 @@ pub async fn www_authenticate(
     req: Request,
     next: Next,
 ) -> Response {
-    let base = ferrostack_api::base_url(
-        req.headers(),
-        identity.cfg.service.public_endpoint.as_deref(),
-    );
+    let base = ferrostack_api::base_url(req.headers(), &identity.cfg.service);
     let mut response = next.run(req).await;
     if response.status() == StatusCode::UNAUTHORIZED {
         if let Ok(value) = HeaderValue::from_str(&format!("Keystone uri=\"{base}\"")) {

@@ -102,9 +102,10 @@ async fn policy_target(
     if let Some(role_id) = role_id {
         let role = identity.get_role(role_id).await?;
         let domain_id = (role.domain_id != crate::domain::NULL_DOMAIN).then_some(role.domain_id);
+        // `domain_managed_target_role` matches on the role's name.
         body.insert(
             "role".into(),
-            json!({"id": role.id, "domain_id": domain_id}),
+            json!({"id": role.id, "name": role.name, "domain_id": domain_id}),
         );
     }
     Ok(json!({ "target": body }))

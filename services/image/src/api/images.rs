@@ -61,7 +61,7 @@ async fn create(
         ));
     };
     let image = glance.create_image(&caller, fields).await?;
-    let base = ferrostack_api::base_url(&headers, glance.cfg.service.public_endpoint.as_deref());
+    let base = ferrostack_api::base_url(&headers, &glance.cfg.service);
     let mut response = json(StatusCode::CREATED, ImageView::new(&image));
     let headers = response.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&format!("{base}/v2/images/{}", image.id)) {

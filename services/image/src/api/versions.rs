@@ -31,7 +31,7 @@ const VERSIONS: &[(&str, &str)] = &[
 ];
 
 fn body(glance: &AppState, headers: &HeaderMap) -> Value {
-    let base = ferrostack_api::base_url(headers, glance.cfg.service.public_endpoint.as_deref());
+    let base = ferrostack_api::base_url(headers, &glance.cfg.service);
     let href = format!("{base}/v2/");
     json!({"versions": VERSIONS.iter().map(|(id, status)| json!({
         "id": id,

@@ -69,6 +69,8 @@ impl ByteRange {
         match self {
             ByteRange::From(start, _) if start >= size => Err(unavailable()),
             ByteRange::From(start, end) => Ok((start, end.unwrap_or(size - 1).min(size - 1))),
+            // Nothing to serve of empty data (`size - 1` would underflow).
+            ByteRange::Last(_) if size == 0 => Err(unavailable()),
             ByteRange::Last(0) => Err(unavailable()),
             ByteRange::Last(n) => Ok((size.saturating_sub(n), size - 1)),
         }
@@ -376,6 +378,9 @@ mod tests {
             .unwrap_err()
             .to_string()
             .starts_with("Requests with multiple ranges"));
+        // Zero-byte data: a suffix range is unsatisfiable, never an underflow.
+        assert!(ByteRange::parse("bytes=-5").unwrap().resolve(0).is_err());
+        assert!(ByteRange::parse("bytes=0-").unwrap().resolve(0).is_err());
         assert!(ByteRange::parse("lines=1-2").is_err());
         assert!(ByteRange::parse("bytes=9-1").is_err());
     }
