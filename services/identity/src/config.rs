@@ -28,6 +28,18 @@ pub const MAX_ACTIVE_KEYS: Opt = Opt::new(
     "3",
     "Keys kept by rotation (staged + primary + secondaries).",
 );
+pub const CREDENTIAL_KEY_REPOSITORY: Opt = Opt::new(
+    "credential",
+    "key_repository",
+    "",
+    "Fernet keys encrypting credential blobs; <state_path>/credential-keys when unset.",
+);
+pub const CREDENTIAL_PROVIDER: Opt = Opt::new(
+    "credential",
+    "provider",
+    "fernet",
+    "How credential blobs are encrypted (fernet, as Keystone).",
+);
 pub const PASSWORD_HASH_ROUNDS: Opt =
     Opt::new("identity", "password_hash_rounds", "12", "bcrypt cost.");
 pub const DEFAULT_DOMAIN_ID: Opt = Opt::new(
@@ -66,6 +78,8 @@ pub const OPTS: &[Opt] = &[
     TOKEN_EXPIRATION,
     ALLOW_EXPIRED_WINDOW,
     KEY_REPOSITORY,
+    CREDENTIAL_KEY_REPOSITORY,
+    CREDENTIAL_PROVIDER,
     MAX_ACTIVE_KEYS,
     PASSWORD_HASH_ROUNDS,
     DEFAULT_DOMAIN_ID,
@@ -85,6 +99,8 @@ pub struct IdentityConfig {
     pub allow_expired_window: Duration,
     pub key_repository: PathBuf,
     pub max_active_keys: usize,
+    /// The key repository encrypting credential blobs.
+    pub credential_key_repository: PathBuf,
     pub password_hash_rounds: u32,
     pub default_domain_id: String,
     pub max_password_length: usize,
@@ -101,6 +117,14 @@ impl IdentityConfig {
         let state_path = service.state_path.clone();
         let default_db = format!("sqlite://{}/identity.db", state_path.display());
         let messaging = MessagingConfig::from_config(config, "keystone")?;
+        let provider = config.get_string(&CREDENTIAL_PROVIDER);
+        if provider != "fernet" {
+            return Err(ConfigError::Invalid {
+                section: "credential".into(),
+                option: "provider".into(),
+                reason: format!("{provider:?} is not a credential provider (fernet)"),
+            });
+        }
         let rounds: u32 = config.get_parsed(&PASSWORD_HASH_ROUNDS)?;
         if !(4..=31).contains(&rounds) {
             return Err(ConfigError::Invalid {
@@ -120,6 +144,10 @@ impl IdentityConfig {
                 .map(PathBuf::from)
                 .unwrap_or_else(|| state_path.join("fernet-keys")),
             max_active_keys: config.get_parsed(&MAX_ACTIVE_KEYS)?,
+            credential_key_repository: config
+                .get(&CREDENTIAL_KEY_REPOSITORY)
+                .map(PathBuf::from)
+                .unwrap_or_else(|| state_path.join("credential-keys")),
             password_hash_rounds: rounds,
             default_domain_id: config.get_string(&DEFAULT_DOMAIN_ID),
             max_password_length: config.get_parsed(&MAX_PASSWORD_LENGTH)?,

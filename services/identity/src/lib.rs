@@ -34,7 +34,15 @@ pub async fn build(config: &Config) -> anyhow::Result<Arc<Identity>> {
             .notifier(&format!("identity.{}", cfg.service.host))
             .await?,
     );
-    Identity::new(cfg, db::Store::new(db), policy, notifier)
+    let identity = Identity::new(cfg, db::Store::new(db), policy, notifier)?;
+    let encrypted = identity.migrate_credentials().await?;
+    if encrypted > 0 {
+        tracing::info!(
+            encrypted,
+            "credential blobs encrypted with the primary credential key"
+        );
+    }
+    Ok(identity)
 }
 
 /// An identity ready to serve: keys set up when missing, the service built and

@@ -39,6 +39,11 @@ enum Command {
         #[command(subcommand)]
         action: FernetAction,
     },
+    /// Credential key repository maintenance (the keys encrypting credential blobs).
+    Credential {
+        #[command(subcommand)]
+        action: CredentialAction,
+    },
     /// Policy tools.
     Policy {
         #[command(subcommand)]
@@ -58,6 +63,16 @@ enum FernetAction {
     Setup,
     /// Promote the staged key and stage a new one.
     Rotate,
+}
+
+#[derive(Subcommand)]
+enum CredentialAction {
+    /// Create the key repository with a staged and a primary key.
+    Setup,
+    /// Promote the staged key and stage a new one; run `migrate` afterwards.
+    Rotate,
+    /// Re-encrypt every blob with the primary key.
+    Migrate,
 }
 
 #[derive(Subcommand)]
@@ -132,6 +147,21 @@ async fn main() -> anyhow::Result<()> {
         Command::Fernet {
             action: FernetAction::Rotate,
         } => Ok(keys.rotate()?),
+        Command::Credential { action } => {
+            let credential_keys =
+                KeyRepository::new(&cfg.credential_key_repository, cfg.max_active_keys);
+            match action {
+                CredentialAction::Setup => Ok(credential_keys.setup()?),
+                CredentialAction::Rotate => Ok(credential_keys.rotate()?),
+                CredentialAction::Migrate => {
+                    keys.setup()?;
+                    let identity = ferrostack_identity::build(&config).await?;
+                    let rewritten = identity.migrate_credentials().await?;
+                    println!("{rewritten} credential blobs re-encrypted");
+                    Ok(())
+                }
+            }
+        }
         Command::Policy {
             action: PolicyAction::Defaults,
         } => {

@@ -4,6 +4,7 @@ mod common;
 
 use common::Keystone;
 use reqwest::Method;
+use sea_orm::EntityTrait;
 use serde_json::{json, Value};
 
 fn names(list: &Value) -> Vec<String> {
@@ -508,6 +509,68 @@ async fn domains_and_credentials() {
     .await
     .expect(200);
     let other = ks.user_with_role("member").await;
+    // The owner may not hand the credential to another user (CVE-2020-12691),
+    // nor change the scope an EC2 blob pins.
+    ks.send(
+        Method::PATCH,
+        &format!("/v3/credentials/{id}"),
+        Some(&persona.token),
+        Some(json!({"credential": {"user_id": other.user_id}})),
+    )
+    .await
+    .expect(403);
+    ks.send(
+        Method::PATCH,
+        &format!("/v3/credentials/{id}"),
+        Some(&persona.token),
+        Some(json!({"credential": {"blob": "{\"access\": \"b\", \"secret\": \"s\", \"trust_id\": \"t\"}"}})),
+    )
+    .await
+    .expect(400);
+    let shown = ks
+        .get(&format!("/v3/credentials/{id}"), &persona.token)
+        .await
+        .expect(200);
+    assert_eq!(
+        shown.body["credential"]["user_id"],
+        persona.user_id.as_str()
+    );
+    assert_eq!(
+        shown.body["credential"]["blob"],
+        "{\"access\": \"b\", \"secret\": \"s\"}"
+    );
+    // At rest the blob is encrypted with the credential key.
+    let stored = ferrostack_identity::db::entity::credential::Entity::find_by_id(id.as_str())
+        .one(&ks.identity.store.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let at_rest = stored.blob.clone().unwrap();
+    assert!(!at_rest.contains("secret"), "{at_rest}");
+    assert!(stored.key_hash.is_some());
+    // A blob stored in plain text before blobs were encrypted is encrypted by the
+    // migration every start runs, and still reads the same.
+    use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
+    let mut legacy = stored.clone().into_active_model();
+    legacy.blob = Set(Some("{\"access\": \"old\"}".into()));
+    legacy.key_hash = Set(None);
+    legacy.update(&ks.identity.store.db).await.unwrap();
+    assert_eq!(ks.identity.migrate_credentials().await.unwrap(), 1);
+    let migrated = ferrostack_identity::db::entity::credential::Entity::find_by_id(id.as_str())
+        .one(&ks.identity.store.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!migrated.blob.unwrap().contains("old"));
+    assert_eq!(
+        ks.identity
+            .get_credential(&id)
+            .await
+            .unwrap()
+            .blob
+            .as_deref(),
+        Some("{\"access\": \"old\"}")
+    );
     ks.get(&format!("/v3/credentials/{id}"), &other.token)
         .await
         .expect(403);

@@ -307,8 +307,8 @@ mod tests {
         };
         let (api_port, metrics_port) = (free(), free());
         let mut config = ferrostack_config::Config::default();
-        config.set("DEFAULT", "bind_port", &api_port.to_string());
-        config.set("DEFAULT", "metrics_port", &metrics_port.to_string());
+        config.set("DEFAULT", "bind_port", api_port.to_string());
+        config.set("DEFAULT", "metrics_port", metrics_port.to_string());
         let options = crate::ServiceOptions::from_config(&config, 1).unwrap();
         let shutdown = CancellationToken::new();
         let service = ApiService {

@@ -20,7 +20,7 @@ struct Body {
 type Reply = Result<(StatusCode, axum::Json<Value>), Error>;
 
 fn target(c: &credential::Model) -> Value {
-    json!({"target": {"credential": {"id": c.id, "user_id": c.user_id}}})
+    json!({"target": {"credential": {"id": c.id, "user_id": c.user_id, "project_id": c.project_id}}})
 }
 
 /// List credentials.
@@ -169,7 +169,11 @@ async fn update(
 ) -> Reply {
     let cred = identity.get_credential(&id).await?;
     caller.authorize(&identity, "identity:update_credential", &target(&cred))?;
-    let cred = identity.update_credential(&id, body.credential).await?;
+    // Authorized on the credential as it would be, too: a user may not hand a
+    // credential to another user (CVE-2020-12691).
+    let updated = body.credential.applied_to(&cred);
+    caller.authorize(&identity, "identity:update_credential", &target(&updated))?;
+    let cred = identity.update_credential(cred, body.credential).await?;
     Ok((
         StatusCode::OK,
         axum::Json(json!({"credential": render::credential(&base, &cred)})),

@@ -10,7 +10,7 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(Initial)]
+        vec![Box::new(Initial), Box::new(EncryptedCredentials)]
     }
 
     fn migration_table_name() -> DynIden {
@@ -315,5 +315,28 @@ impl MigrationTrait for Initial {
         )
         .await?;
         Ok(())
+    }
+}
+
+struct EncryptedCredentials;
+
+impl MigrationName for EncryptedCredentials {
+    fn name(&self) -> &str {
+        "m0002_encrypted_credentials"
+    }
+}
+
+/// Which credential key encrypted a blob (`NULL`: a blob stored in plain text
+/// before blobs were encrypted; encrypted when the service starts).
+#[async_trait::async_trait]
+impl MigrationTrait for EncryptedCredentials {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.alter_table(
+            Table::alter()
+                .table(Alias::new("credentials"))
+                .add_column(ColumnDef::new(Alias::new("key_hash")).string_len(64).null())
+                .to_owned(),
+        )
+        .await
     }
 }

@@ -21,7 +21,7 @@ mod tokens;
 mod users;
 mod validate;
 
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
@@ -44,7 +44,7 @@ pub use validate::tag as validate_tag;
 
 use crate::config::IdentityConfig;
 use crate::db::Store;
-use crate::fernet::{KeyRepository, KeySet};
+use crate::fernet::{KeyRepository, KeySet, LiveKeys};
 use crate::notify::Notifier;
 use cache::Cache;
 
@@ -53,8 +53,9 @@ pub struct Identity {
     pub cfg: IdentityConfig,
     pub store: Store,
     pub policy: ferrostack_policy::Enforcer,
-    key_repository: KeyRepository,
-    keys: RwLock<Arc<KeySet>>,
+    token_keys: LiveKeys,
+    /// Encrypt credential blobs (`[credential] key_repository`).
+    credential_keys: LiveKeys,
     cache: Cache,
     notifier: Notifier,
 }
@@ -67,21 +68,24 @@ impl Identity {
         policy: ferrostack_policy::Enforcer,
         notifier: Notifier,
     ) -> anyhow::Result<Arc<Self>> {
-        let key_repository = KeyRepository::new(&cfg.key_repository, cfg.max_active_keys);
-        let keys = key_repository.load()?;
+        let token_keys =
+            LiveKeys::load(KeyRepository::new(&cfg.key_repository, cfg.max_active_keys))?;
+        let credentials = KeyRepository::new(&cfg.credential_key_repository, cfg.max_active_keys);
+        credentials.setup()?;
+        let credential_keys = LiveKeys::load(credentials)?;
         Ok(Arc::new(Identity {
             cache: Cache::new(cfg.cache_expiration),
             cfg,
             store,
             policy,
-            key_repository,
-            keys: RwLock::new(Arc::new(keys)),
+            token_keys,
+            credential_keys,
             notifier,
         }))
     }
 
     fn keys(&self) -> Arc<KeySet> {
-        self.keys.read().expect("keys lock").clone()
+        self.token_keys.current()
     }
 
     /// Records a write: drops local caches and tells other identity processes.
@@ -126,12 +130,10 @@ impl Identity {
         });
     }
 
-    /// Re-reads the key repository (after `fernet rotate`).
+    /// Re-reads the key repositories (after `fernet rotate`, `credential rotate`).
     pub fn reload_keys(&self) {
-        match self.key_repository.load() {
-            Ok(keys) => *self.keys.write().expect("keys lock") = Arc::new(keys),
-            Err(err) => tracing::warn!(%err, "cannot reload fernet keys"),
-        }
+        self.token_keys.reload();
+        self.credential_keys.reload();
     }
 }
 

@@ -89,8 +89,10 @@ impl KeyRepository {
             return Err(KeyError::Empty(self.dir.clone()));
         }
         let primary = Fernet::new(&ordered[0].1).expect("validated above");
+        let digest = <sha2::Sha256 as sha2::Digest>::digest(ordered[0].1.as_bytes());
         Ok(KeySet {
             primary,
+            primary_hash: digest.iter().map(|b| format!("{b:02x}")).collect(),
             all: MultiFernet::new(fernets),
         })
     }
@@ -146,10 +148,27 @@ impl KeyRepository {
 /// Loaded keys.
 pub struct KeySet {
     primary: Fernet,
+    /// SHA-256 of the primary key: which key encrypted a stored secret.
+    primary_hash: String,
     all: MultiFernet,
 }
 
 impl KeySet {
+    /// Encrypts `data` with the primary key (Fernet text).
+    pub fn encrypt(&self, data: &[u8]) -> String {
+        self.primary.encrypt(data)
+    }
+
+    /// Decrypts what any of the keys encrypted.
+    pub fn decrypt(&self, text: &str) -> Option<Vec<u8>> {
+        self.all.decrypt(text).ok()
+    }
+
+    /// Names the primary key without revealing it.
+    pub fn primary_hash(&self) -> &str {
+        &self.primary_hash
+    }
+
     /// Encrypts a payload with the primary key; the token is unpadded like Keystone's.
     pub fn seal(&self, payload: &TokenPayload) -> String {
         let mut token = self.primary.encrypt(&payload.to_msgpack());
@@ -172,6 +191,36 @@ impl KeySet {
             .ok()?;
         let issued_at = i64::from_be_bytes(raw.get(1..9)?.try_into().ok()?);
         Some((TokenPayload::from_msgpack(&plaintext)?, issued_at))
+    }
+}
+
+/// A repository's keys as loaded, reloaded after a rotation by another process.
+pub struct LiveKeys {
+    repository: KeyRepository,
+    keys: std::sync::RwLock<std::sync::Arc<KeySet>>,
+}
+
+impl LiveKeys {
+    /// Loads `repository`.
+    pub fn load(repository: KeyRepository) -> Result<Self, KeyError> {
+        let keys = repository.load()?;
+        Ok(LiveKeys {
+            repository,
+            keys: std::sync::RwLock::new(std::sync::Arc::new(keys)),
+        })
+    }
+
+    /// The keys now.
+    pub fn current(&self) -> std::sync::Arc<KeySet> {
+        self.keys.read().expect("keys lock").clone()
+    }
+
+    /// Re-reads the repository; on failure the keys in use stay.
+    pub fn reload(&self) {
+        match self.repository.load() {
+            Ok(keys) => *self.keys.write().expect("keys lock") = std::sync::Arc::new(keys),
+            Err(err) => tracing::warn!(%err, "cannot reload keys"),
+        }
     }
 }
 

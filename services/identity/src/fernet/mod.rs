@@ -4,5 +4,5 @@
 mod keys;
 mod payload;
 
-pub use keys::{KeyRepository, KeySet};
+pub use keys::{KeyRepository, KeySet, LiveKeys};
 pub use payload::{new_audit_id, AuthMethod, TokenPayload, TokenScope};

@@ -11,8 +11,12 @@ pub struct Model {
     pub project_id: Option<String>,
     #[sea_orm(column_name = "type")]
     pub kind: String,
+    /// The blob, Fernet-encrypted with a credential key (plain text in models the
+    /// domain hands out).
     pub blob: Option<String>,
     pub extra: Option<String>,
+    /// SHA-256 of the credential key that encrypted `blob`.
+    pub key_hash: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
