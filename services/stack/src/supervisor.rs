@@ -118,7 +118,8 @@ impl Cloud<'_> {
         Ok(())
     }
 
-    /// The password of service user `name`, made once and kept in `<data>/secrets/`.
+    /// The secret `name` (a service user's password, the memcache key), made once
+    /// and kept in `<data>/secrets/`.
     fn secret(&self, name: &str) -> anyhow::Result<String> {
         use std::io::Read;
         let dir = self.data_dir.join("secrets");
@@ -151,8 +152,11 @@ impl Cloud<'_> {
             spec.config
         );
         if let Some((user, password)) = auth {
+            // Validations shared through memcached (when an operator's file adds
+            // one) are encrypted and signed with a key only the services have.
+            let memcache_key = self.secret("memcache")?;
             text.push_str(&format!(
-                "[keystone_authtoken]\nauth_url = {identity_url}\nusername = {user}\npassword = {password}\nproject_name = service\nuser_domain_name = Default\nproject_domain_name = Default\n"
+                "[keystone_authtoken]\nauth_url = {identity_url}\nusername = {user}\npassword = {password}\nproject_name = service\nuser_domain_name = Default\nproject_domain_name = Default\nmemcache_security_strategy = ENCRYPT\nmemcache_secret_key = {memcache_key}\n"
             ));
         }
         private::write(&path, text.as_bytes())?;

@@ -6,17 +6,47 @@ use std::{sync::Arc, time::Duration};
 use chrono::Utc;
 use sha2::{Digest, Sha256};
 
+use crate::cache_crypt::EntryKeys;
+use crate::options::CacheProtection;
 use crate::AuthContext;
 
 pub(crate) struct TokenCache {
     ttl: Duration,
     local: moka::sync::Cache<String, Arc<AuthContext>>,
     memcached: Option<Arc<Memcached>>,
+    protection: Option<CacheProtection>,
+}
+
+/// How a value is stored in memcached: under which key, and as what.
+struct Stored {
+    key: String,
+    keys: Option<EntryKeys>,
+}
+
+impl Stored {
+    fn seal(&self, plain: String) -> String {
+        match &self.keys {
+            Some(keys) => keys.protect(plain.as_bytes()),
+            None => plain,
+        }
+    }
+
+    fn open(&self, stored: String) -> Option<String> {
+        match &self.keys {
+            Some(keys) => String::from_utf8(keys.unprotect(&stored)?).ok(),
+            None => Some(stored),
+        }
+    }
 }
 
 impl TokenCache {
-    pub(crate) fn new(ttl: Duration, memcached_servers: &[String]) -> Self {
+    pub(crate) fn new(
+        ttl: Duration,
+        memcached_servers: &[String],
+        protection: Option<CacheProtection>,
+    ) -> Self {
         TokenCache {
+            protection,
             ttl,
             local: moka::sync::Cache::builder()
                 .max_capacity(10_000)
@@ -34,6 +64,23 @@ impl TokenCache {
         format!("ferrostack/authtoken/{hex}")
     }
 
+    /// The memcached entry of the validation cached under `key`.
+    fn stored(&self, key: &str) -> Stored {
+        match &self.protection {
+            Some(p) => {
+                let keys = EntryKeys::derive(p.secret.as_bytes(), key, p.strategy);
+                Stored {
+                    key: format!("ferrostack/authtoken/{}", keys.cache_key()),
+                    keys: Some(keys),
+                }
+            }
+            None => Stored {
+                key: key.to_owned(),
+                keys: None,
+            },
+        }
+    }
+
     /// A cached, still unexpired validation.
     pub(crate) async fn get(&self, key: &str) -> Option<Arc<AuthContext>> {
         let fresh = |ctx: &AuthContext| ctx.expires_at > Utc::now();
@@ -44,11 +91,12 @@ impl TokenCache {
             self.local.invalidate(key);
         }
         let memcached = self.memcached.clone()?;
-        let owned = key.to_owned();
-        let text = tokio::task::spawn_blocking(move || memcached.get(&owned))
+        let stored = self.stored(key);
+        let memcached_key = stored.key.clone();
+        let text = tokio::task::spawn_blocking(move || memcached.get(&memcached_key))
             .await
             .ok()??;
-        let ctx: AuthContext = serde_json::from_str(&text).ok()?;
+        let ctx: AuthContext = serde_json::from_str(&stored.open(text)?).ok()?;
         if !fresh(&ctx) {
             return None;
         }
@@ -66,10 +114,9 @@ impl TokenCache {
         }
         self.local.insert(key.to_owned(), ctx.clone());
         if let Some(memcached) = self.memcached.clone() {
-            let (key, text) = (
-                key.to_owned(),
-                serde_json::to_string(&*ctx).unwrap_or_default(),
-            );
+            let stored = self.stored(key);
+            let text = stored.seal(serde_json::to_string(&*ctx).unwrap_or_default());
+            let key = stored.key;
             // Whole seconds, rounded down, and at least one.
             let seconds = u32::try_from(ttl.as_secs().max(1)).unwrap_or(u32::MAX);
             let _ = tokio::task::spawn_blocking(move || memcached.set(&key, &text, seconds)).await;
@@ -154,7 +201,7 @@ mod tests {
 
     #[tokio::test]
     async fn expired_tokens_are_never_served_from_cache() {
-        let cache = TokenCache::new(Duration::from_secs(300), &[]);
+        let cache = TokenCache::new(Duration::from_secs(300), &[], None);
         cache.put("k", ctx(3600)).await;
         assert!(cache.get("k").await.is_some());
         cache.local.insert("old".into(), ctx(-1));

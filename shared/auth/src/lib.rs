@@ -7,6 +7,7 @@
 //! `WWW-Authenticate: Keystone uri="..."`.
 
 mod cache;
+mod cache_crypt;
 mod context;
 mod identity_client;
 mod middleware;

@@ -27,9 +27,13 @@ impl Authenticator {
     pub fn new(options: AuthOptions) -> Arc<Self> {
         Arc::new(Authenticator {
             client: IdentityClient::new(options.clone()),
-            cache: options
-                .token_cache_time
-                .map(|ttl| TokenCache::new(ttl, &options.memcached_servers)),
+            cache: options.token_cache_time.map(|ttl| {
+                TokenCache::new(
+                    ttl,
+                    &options.memcached_servers,
+                    options.memcache_protection.clone(),
+                )
+            }),
             options,
         })
     }

@@ -45,6 +45,17 @@ pub const MEMCACHED_SERVERS: Opt = Opt::new(
     "",
     "host:port list for the shared validation cache; [cache] memcache_servers when unset.",
 );
+pub const MEMCACHE_SECURITY_STRATEGY: Opt = Opt::new(
+    S,
+    "memcache_security_strategy",
+    "None",
+    "How validations cached in memcached are protected: None, MAC or ENCRYPT.",
+);
+pub const MEMCACHE_SECRET_KEY: Opt = Opt::secret(
+    S,
+    "memcache_secret_key",
+    "The secret the MAC and ENCRYPT strategies derive their keys from.",
+);
 pub const SERVICE_TOKEN_ROLES: Opt = Opt::new(
     S,
     "service_token_roles",
@@ -77,10 +88,27 @@ pub const AUTHTOKEN_OPTS: &[Opt] = &[
     PROJECT_DOMAIN_NAME,
     TOKEN_CACHE_TIME,
     MEMCACHED_SERVERS,
+    MEMCACHE_SECURITY_STRATEGY,
+    MEMCACHE_SECRET_KEY,
     SERVICE_TOKEN_ROLES,
     SERVICE_TOKEN_ROLES_REQUIRED,
     HTTP_CONNECT_TIMEOUT,
 ];
+
+/// How validations in memcached are protected, and the secret keys come from.
+#[derive(Clone)]
+pub struct CacheProtection {
+    pub strategy: crate::cache_crypt::Strategy,
+    pub secret: String,
+}
+
+impl std::fmt::Debug for CacheProtection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CacheProtection")
+            .field("strategy", &self.strategy)
+            .finish_non_exhaustive()
+    }
+}
 
 /// Resolved authentication settings.
 #[derive(Debug, Clone)]
@@ -95,6 +123,8 @@ pub struct AuthOptions {
     /// `None` when caching is disabled.
     pub token_cache_time: Option<Duration>,
     pub memcached_servers: Vec<String>,
+    /// `None`: values in memcached are plain (keystonemiddleware's default).
+    pub memcache_protection: Option<CacheProtection>,
     pub service_token_roles: Vec<String>,
     pub service_token_roles_required: bool,
     pub timeout: Duration,
@@ -111,7 +141,35 @@ impl AuthOptions {
         if memcached_servers.is_empty() && config.get_bool(&CACHE_ENABLED)? {
             memcached_servers = config.get_list(&CACHE_SERVERS);
         }
+        let strategy =
+            crate::cache_crypt::Strategy::parse(&config.get_string(&MEMCACHE_SECURITY_STRATEGY))
+                .map_err(|reason| ConfigError::Invalid {
+                    section: S.into(),
+                    option: "memcache_security_strategy".into(),
+                    reason,
+                })?;
+        let memcache_protection = match strategy {
+            None => None,
+            Some(strategy) => Some(CacheProtection {
+                strategy,
+                secret: config
+                    .get(&MEMCACHE_SECRET_KEY)
+                    .filter(|s| !s.is_empty())
+                    .ok_or_else(|| ConfigError::Invalid {
+                        section: S.into(),
+                        option: "memcache_secret_key".into(),
+                        reason: "required by memcache_security_strategy MAC or ENCRYPT".into(),
+                    })?
+                    .to_owned(),
+            }),
+        };
+        if memcache_protection.is_none() && !memcached_servers.is_empty() {
+            tracing::warn!(
+                "validations cached in memcached are unprotected: set memcache_security_strategy = ENCRYPT and memcache_secret_key"
+            );
+        }
         Ok(AuthOptions {
+            memcache_protection,
             www_authenticate_uri: config
                 .get(&WWW_AUTHENTICATE_URI)
                 .map_or_else(|| auth_url.clone(), str::to_owned),
@@ -162,6 +220,16 @@ mod tests {
         assert_eq!(o.www_authenticate_uri, "http://id:5000");
         assert_eq!(o.memcached_servers, ["127.0.0.1:11211"]);
         assert_eq!(o.token_cache_time, Some(Duration::from_secs(300)));
+        assert!(o.memcache_protection.is_none());
+        let mut protected = config(&base);
+        protected.set(S, "memcache_security_strategy", "ENCRYPT");
+        let err = AuthOptions::from_config(&protected).unwrap_err();
+        assert!(err.to_string().contains("memcache_secret_key"), "{err}");
+        protected.set(S, "memcache_secret_key", "k");
+        assert!(AuthOptions::from_config(&protected)
+            .unwrap()
+            .memcache_protection
+            .is_some());
         let mut off = config(&base);
         off.set(S, "token_cache_time", "-1");
         assert_eq!(

@@ -274,3 +274,89 @@ async fn memcached_shares_validations_between_processes() {
     let (status, body, _) = whoami(&second, Some(&token), None).await;
     assert_eq!(status, 200, "{body}");
 }
+
+/// The keys of every validation cached in memcached under `prefix`, from
+/// memcached's own key dump (`lru_crawler metadump all`).
+fn cached_keys(servers: &str, prefix: &str) -> Vec<String> {
+    use std::io::{BufRead, BufReader, Write};
+    let mut stream = std::net::TcpStream::connect(servers).unwrap();
+    stream.write_all(b"lru_crawler metadump all\r\n").unwrap();
+    let mut keys = Vec::new();
+    for line in BufReader::new(stream).lines() {
+        let line = line.unwrap();
+        if line == "END" {
+            break;
+        }
+        let Some(escaped) = line.strip_prefix("key=").and_then(|l| l.split(' ').next()) else {
+            continue;
+        };
+        let mut key = String::new();
+        let mut bytes = escaped.bytes();
+        while let Some(b) = bytes.next() {
+            if b == b'%' {
+                let hex: String = [bytes.next().unwrap(), bytes.next().unwrap()]
+                    .iter()
+                    .map(|&c| c as char)
+                    .collect();
+                key.push(u8::from_str_radix(&hex, 16).unwrap() as char);
+            } else {
+                key.push(b as char);
+            }
+        }
+        if key.starts_with(prefix) {
+            keys.push(key);
+        }
+    }
+    keys
+}
+
+/// With `memcache_security_strategy = ENCRYPT`, memcached holds neither the token
+/// nor a readable context, and a value changed there is never believed
+/// (keystonemiddleware's protection; without it whoever reaches memcached could
+/// plant an admin context).
+#[tokio::test]
+async fn memcached_values_are_encrypted_and_tampering_is_refused() {
+    let servers = std::env::var("FERRO_TEST_MEMCACHED")
+        .expect("FERRO_TEST_MEMCACHED is not set: run `make backends` (or `make test`)");
+    let mut cloud = Cloud::start(3600).await;
+    let configure = |c: &mut ferrostack_config::Config| {
+        c.set("keystone_authtoken", "memcached_servers", &servers);
+        c.set(
+            "keystone_authtoken",
+            "memcache_security_strategy",
+            "ENCRYPT",
+        );
+        c.set(
+            "keystone_authtoken",
+            "memcache_secret_key",
+            "memcache-secret",
+        );
+    };
+    let first = protected(Authenticator::new(cloud.options(configure))).await;
+    let token = cloud.token("admin", ADMIN_PASSWORD, "admin").await;
+    assert_eq!(whoami(&first, Some(&token), None).await.0, 200);
+    // Protected entries: base64 keys derived with the secret (24 characters).
+    let client = memcache::Client::connect(format!("memcache://{servers}")).unwrap();
+    let ours: Vec<String> = cached_keys(&servers, "ferrostack/authtoken/")
+        .into_iter()
+        .filter(|k| k.len() == "ferrostack/authtoken/".len() + 24)
+        .collect();
+    assert!(!ours.is_empty());
+    for key in &ours {
+        let value: String = client.get(key).unwrap().unwrap_or_default();
+        assert!(
+            !value.contains("admin") && !value.contains(&token),
+            "{value}"
+        );
+        // Planted: a readable context granting admin, signed with nothing.
+        client
+            .set(key, r#"{"user_id":"x","roles":["admin"]}"#, 600)
+            .unwrap();
+    }
+    cloud.stop_identity();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let second = protected(Authenticator::new(cloud.options(configure))).await;
+    let (status, body, _) = whoami(&second, Some(&token), None).await;
+    // Not served from the tampered entry: identity is asked, and it is away.
+    assert_eq!(status, 503, "{body}");
+}
