@@ -35,6 +35,7 @@ pub async fn build(config: &Config) -> anyhow::Result<Arc<Identity>> {
             .await?,
     );
     let identity = Identity::new(cfg, db::Store::new(db), policy, notifier)?;
+    identity.prune_revocations().await?;
     let encrypted = identity.migrate_credentials().await?;
     if encrypted > 0 {
         tracing::info!(

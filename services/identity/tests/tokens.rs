@@ -154,6 +154,52 @@ async fn validate_head_and_revoke() {
     ks.get("/v3/projects", &token).await.expect(401);
 }
 
+/// A revocation reaches other identity processes on the same database (polled,
+/// not by dropping their caches), and events older than any token they could
+/// match are pruned.
+#[tokio::test]
+async fn revocations_reach_other_processes_and_old_events_are_pruned() {
+    use sea_orm::{ActiveModelTrait, EntityTrait, PaginatorTrait, Set};
+    let ks = Keystone::start().await;
+    let other = ferrostack_identity::build(&ks.env.config).await.unwrap();
+    let token = ks
+        .token_for("admin", ADMIN_PASSWORD, project_scope("admin"))
+        .await;
+    let kept = ks
+        .token_for("admin", ADMIN_PASSWORD, project_scope("admin"))
+        .await;
+    // The other process has both validations cached.
+    other.validate_token(&token, false).await.unwrap();
+    other.validate_token(&kept, false).await.unwrap();
+    ks.identity.revoke_token(&token).await.unwrap();
+    assert!(
+        other.validate_token(&token, false).await.is_ok(),
+        "not polled yet"
+    );
+    other.refresh_revocations().await.unwrap();
+    assert!(other.validate_token(&token, false).await.is_err());
+    assert!(other.validate_token(&kept, false).await.is_ok());
+
+    use ferrostack_identity::db::entity::revocation_event;
+    let long_ago = (chrono::Utc::now() - chrono::Duration::days(30)).naive_utc();
+    revocation_event::ActiveModel {
+        audit_id: Set(Some("ancient".into())),
+        issued_before: Set(long_ago),
+        revoked_at: Set(long_ago),
+        ..Default::default()
+    }
+    .insert(&ks.identity.store.db)
+    .await
+    .unwrap();
+    assert_eq!(ks.identity.prune_revocations().await.unwrap(), 1);
+    let left = revocation_event::Entity::find()
+        .count(&ks.identity.store.db)
+        .await
+        .unwrap();
+    assert_eq!(left, 1, "the recent revocation stays");
+    assert!(ks.identity.validate_token(&token, false).await.is_err());
+}
+
 #[tokio::test]
 async fn token_method_rescopes_and_system_and_domain_scopes() {
     let ks = Keystone::start().await;

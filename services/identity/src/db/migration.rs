@@ -327,7 +327,8 @@ impl MigrationName for EncryptedCredentials {
 }
 
 /// Which credential key encrypted a blob (`NULL`: a blob stored in plain text
-/// before blobs were encrypted; encrypted when the service starts).
+/// before blobs were encrypted; encrypted when the service starts), and the index
+/// revocation events are pruned by.
 #[async_trait::async_trait]
 impl MigrationTrait for EncryptedCredentials {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
@@ -337,6 +338,8 @@ impl MigrationTrait for EncryptedCredentials {
                 .add_column(ColumnDef::new(Alias::new("key_hash")).string_len(64).null())
                 .to_owned(),
         )
-        .await
+        .await?;
+        m.create_index(index("revocation_events", &["revoked_at"]))
+            .await
     }
 }

@@ -30,7 +30,6 @@ pub struct Cache {
 struct Derived {
     generation: u64,
     catalog: Option<Arc<serde_json::Value>>,
-    revocations: Option<Arc<Vec<crate::db::entity::revocation_event::Model>>>,
     implied: Option<Arc<Vec<(String, String)>>>,
     directory: Option<Arc<super::directory::Directory>>,
 }
@@ -126,18 +125,6 @@ impl Cache {
 
     pub fn put_catalog(&self, generation: u64, catalog: Arc<serde_json::Value>) {
         self.write(generation, |d| d.catalog = Some(catalog));
-    }
-
-    pub fn revocations(&self) -> Option<Arc<Vec<crate::db::entity::revocation_event::Model>>> {
-        self.read(|d| d.revocations.clone())
-    }
-
-    pub fn put_revocations(
-        &self,
-        generation: u64,
-        events: Arc<Vec<crate::db::entity::revocation_event::Model>>,
-    ) {
-        self.write(generation, |d| d.revocations = Some(events));
     }
 
     pub fn directory(&self) -> Option<Arc<super::directory::Directory>> {

@@ -15,6 +15,7 @@ mod extra;
 mod groups;
 mod passwords;
 mod projects;
+mod revocations;
 mod roles;
 mod token_body;
 mod tokens;
@@ -57,6 +58,7 @@ pub struct Identity {
     /// Encrypt credential blobs (`[credential] key_repository`).
     credential_keys: LiveKeys,
     cache: Cache,
+    revocations: std::sync::RwLock<revocations::Revocations>,
     notifier: Notifier,
 }
 
@@ -80,6 +82,7 @@ impl Identity {
             policy,
             token_keys,
             credential_keys,
+            revocations: Default::default(),
             notifier,
         }))
     }
@@ -101,8 +104,9 @@ impl Identity {
             .resource_event(operation, resource_type, resource_id);
     }
 
-    /// Background work: watch the shared revision for writes by other processes and
-    /// reload the Fernet keys after a rotation, until `shutdown`.
+    /// Background work until `shutdown`: watch the shared revision for writes by
+    /// other processes, learn their revocation events, reload the keys after a
+    /// rotation and prune revocation events no token can match.
     pub fn spawn_background(self: &Arc<Self>, shutdown: CancellationToken) {
         let identity = self.clone();
         tokio::spawn(async move {
@@ -123,8 +127,16 @@ impl Identity {
                     Ok(_) => {}
                     Err(err) => tracing::warn!(%err, "cannot read identity revision"),
                 }
+                if let Err(err) = identity.refresh_revocations().await {
+                    tracing::warn!(%err, "cannot read revocation events");
+                }
                 if ticks.is_multiple_of(30) {
                     identity.reload_keys();
+                    match identity.prune_revocations().await {
+                        Ok(0) => {}
+                        Ok(pruned) => tracing::info!(pruned, "expired revocation events pruned"),
+                        Err(err) => tracing::warn!(%err, "cannot prune revocation events"),
+                    }
                 }
             }
         });

@@ -4,7 +4,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use sea_orm::EntityTrait;
 
 use super::{Error, Identity, Result, Target};
-use crate::db::entity::{application_credential, revocation_event};
+use crate::db::entity::application_credential;
 use crate::fernet::{TokenPayload, TokenScope};
 
 /// A reference rendered as `{"id", "name", "domain": {...}}`.
@@ -94,7 +94,8 @@ pub fn isotime(t: &DateTime<Utc>) -> String {
 
 impl Identity {
     /// Validates a token: decrypts it, then checks expiry, revocation and that its
-    /// user, scope and roles are still valid. Cached until the next write.
+    /// user, scope and roles are still valid. Cached until the next write (other
+    /// than a revocation, which the check of every hit covers).
     pub async fn validate_token(&self, token: &str, allow_expired: bool) -> Result<Arc<TokenInfo>> {
         let not_found = || Error::not_found("token", token);
         let info = match self.cache.token(token) {
@@ -107,6 +108,10 @@ impl Identity {
                 info
             }
         };
+        // Also for cached validations: revocations drop nothing from the cache.
+        if self.is_revoked(&info.payload, info.issued_at.naive_utc()) {
+            return Err(not_found());
+        }
         if info.is_expired() {
             let window =
                 chrono::Duration::from_std(self.cfg.allow_expired_window).unwrap_or_default();
@@ -140,20 +145,10 @@ impl Identity {
             .first()
             .cloned()
             .ok_or_else(|| Error::not_found("token", token))?;
+        // No cache is dropped: validations check the revocation index.
         self.add_revocation(None, Some(&audit_id)).await?;
-        self.changed().await?;
         self.notify("deleted", "token", &audit_id);
         Ok(())
-    }
-
-    async fn revocations(&self) -> Result<Arc<Vec<revocation_event::Model>>> {
-        if let Some(events) = self.cache.revocations() {
-            return Ok(events);
-        }
-        let generation = self.cache.generation();
-        let events = Arc::new(revocation_event::Entity::find().all(&self.store.db).await?);
-        self.cache.put_revocations(generation, events.clone());
-        Ok(events)
     }
 
     async fn resolve_token(&self, payload: TokenPayload, issued_at_secs: i64) -> Result<TokenInfo> {
@@ -164,17 +159,7 @@ impl Identity {
             .ok_or_else(invalid)?;
         let expires_at = DateTime::from_timestamp_micros((payload.expires_at * 1e6) as i64)
             .ok_or_else(invalid)?;
-        let issued_naive = issued_at.naive_utc();
-        let revoked = self.revocations().await?.iter().any(|event| {
-            let by_audit = event
-                .audit_id
-                .as_ref()
-                .is_some_and(|a| payload.audit_ids.contains(a));
-            let by_user = event.user_id.as_deref() == Some(payload.user_id.as_str())
-                && issued_naive <= event.issued_before;
-            by_audit || by_user
-        });
-        if revoked {
+        if self.is_revoked(&payload, issued_at.naive_utc()) {
             return Err(Error::not_found("token", "(revoked)"));
         }
         let resolved = self.scope_grants(&payload.user_id, &payload.scope).await?;

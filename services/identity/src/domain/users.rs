@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::{new_id, passwords, validate, Error, Extra, Identity, Result};
-use crate::db::entity::{assignment, revocation_event, user};
+use crate::db::entity::{assignment, user};
 
 /// Fields of a user create or update request.
 #[derive(Debug, Default, Deserialize)]
@@ -210,30 +210,5 @@ impl Identity {
     /// only once that second has passed: a token issued after it is never caught.
     pub(crate) async fn revoke_user_tokens(&self, user_id: &str) -> Result<()> {
         self.add_revocation(Some(user_id), None).await
-    }
-
-    pub(crate) async fn add_revocation(
-        &self,
-        user_id: Option<&str>,
-        audit_id: Option<&str>,
-    ) -> Result<()> {
-        let now = chrono::Utc::now();
-        let second = chrono::DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now);
-        revocation_event::ActiveModel {
-            user_id: Set(user_id.map(str::to_string)),
-            audit_id: Set(audit_id.map(str::to_string)),
-            issued_before: Set(second.naive_utc()),
-            revoked_at: Set(now.naive_utc()),
-            ..Default::default()
-        }
-        .insert(&self.store.db)
-        .await?;
-        if user_id.is_some() {
-            let next_second = second + chrono::Duration::seconds(1);
-            if let Ok(wait) = (next_second - chrono::Utc::now()).to_std() {
-                tokio::time::sleep(wait).await;
-            }
-        }
-        Ok(())
     }
 }
