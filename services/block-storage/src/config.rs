@@ -126,6 +126,12 @@ pub const GLANCE_CATALOG_INFO: Opt = Opt::new(
     "image:glance:publicURL",
     "<service_type>:<service_name>:<endpoint_type> of the image API in the catalog.",
 );
+pub const GLANCE_REQUEST_TIMEOUT: Opt = Opt::new(
+    "DEFAULT",
+    "glance_request_timeout",
+    "60",
+    "Seconds the image API may stay silent during a request (downloads included).",
+);
 pub const ENABLE_FORCE_UPLOAD: Opt = Opt::new(
     "DEFAULT",
     "enable_force_upload",
@@ -197,6 +203,7 @@ pub const OPTS: &[Opt] = &[
     MESSAGE_TTL,
     IMAGE_CONVERSION_DIR,
     GLANCE_API_SERVERS,
+    GLANCE_REQUEST_TIMEOUT,
     GLANCE_CATALOG_INFO,
     ENABLE_FORCE_UPLOAD,
 ];
@@ -237,6 +244,8 @@ pub struct BlockStorageConfig {
     pub glance_api_servers: Vec<String>,
     /// The catalog's image service type and interface.
     pub glance_catalog: (String, String),
+    /// Timeouts of requests to the image API.
+    pub glance_timeouts: ferrostack_auth::service_http::Timeouts,
     pub enable_force_upload: bool,
 }
 
@@ -380,6 +389,10 @@ impl BlockStorageConfig {
                 .map(|url| url.trim_end_matches('/').to_string())
                 .collect(),
             glance_catalog: catalog_info(config)?,
+            glance_timeouts: ferrostack_auth::service_http::Timeouts {
+                connect: Duration::from_secs(10),
+                read: Duration::from_secs(config.get_parsed(&GLANCE_REQUEST_TIMEOUT)?),
+            },
             enable_force_upload: config.get_bool(&ENABLE_FORCE_UPLOAD)?,
             quota_defaults: [
                 ("volumes", config.get_parsed(&QUOTA_VOLUMES)?),

@@ -12,6 +12,7 @@ mod context;
 mod identity_client;
 mod middleware;
 mod options;
+pub mod service_http;
 
 pub use context::{AuthContext, UserToken};
 pub use middleware::{authenticate, Authenticator};

@@ -1,9 +1,10 @@
 //! The image API as the api role uses it, on the caller's token: finds the image
-//! a volume is created from, creates the image a volume is uploaded into.
+//! a volume is created from, creates the image a volume is uploaded into. Reads
+//! are retried when the image API is briefly away; nothing waits on it forever.
 
 use std::sync::Arc;
 
-use ferrostack_auth::Authenticator;
+use ferrostack_auth::{service_http, Authenticator};
 use serde_json::Value;
 use tokio::sync::Mutex;
 
@@ -34,9 +35,10 @@ impl ImageApi {
         servers: Vec<String>,
         catalog: (String, String),
         auth: Option<Arc<Authenticator>>,
+        timeouts: service_http::Timeouts,
     ) -> Self {
         ImageApi {
-            http: reqwest::Client::new(),
+            http: service_http::client(timeouts),
             servers,
             catalog,
             auth,
@@ -71,13 +73,10 @@ impl ImageApi {
 
     async fn get(&self, token: &str, path_and_query: &str) -> Result<(u16, Value)> {
         let url = format!("{}{path_and_query}", self.url().await?);
-        let resp = self
-            .http
-            .get(url)
-            .header("X-Auth-Token", token)
-            .send()
-            .await
-            .map_err(unavailable)?;
+        let resp =
+            service_http::retrying(|| self.http.get(&url).header("X-Auth-Token", token).send())
+                .await
+                .map_err(unavailable)?;
         let status = resp.status().as_u16();
         let body = resp.json().await.unwrap_or(Value::Null);
         Ok((status, body))

@@ -121,6 +121,7 @@ impl Cinder {
                 cfg.glance_api_servers.clone(),
                 cfg.glance_catalog.clone(),
                 auth.clone(),
+                cfg.glance_timeouts,
             ),
             auth,
             scheduler: RpcClient::new(transport.clone(), rpc::SCHEDULER_TOPIC, timeout),

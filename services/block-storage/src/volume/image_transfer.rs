@@ -9,6 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
+use ferrostack_auth::service_http;
 use ferrostack_disk_format::{DiskFormat, Inspector};
 use futures::StreamExt;
 use sha2::Digest;
@@ -110,6 +111,18 @@ impl Verifier {
     }
 }
 
+/// How a download failed: worth starting over, or not.
+enum Transfer {
+    BrokenOff(DriverError),
+    Failed(DriverError),
+}
+
+impl Transfer {
+    fn io(e: std::io::Error) -> Self {
+        Transfer::Failed(e.into())
+    }
+}
+
 /// Moves image data; one per volume role.
 pub struct ImageTransfer {
     http: reqwest::Client,
@@ -124,7 +137,7 @@ fn failed(what: &str, e: impl std::fmt::Display) -> DriverError {
 impl ImageTransfer {
     /// A transfer keeping its scratch files in `dir`, emptied now of whatever an
     /// earlier run of this host left.
-    pub fn open(dir: PathBuf) -> std::io::Result<Self> {
+    pub fn open(dir: PathBuf, timeouts: service_http::Timeouts) -> std::io::Result<Self> {
         match std::fs::remove_dir_all(&dir) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -132,7 +145,7 @@ impl ImageTransfer {
         }
         std::fs::create_dir_all(&dir)?;
         Ok(ImageTransfer {
-            http: reqwest::Client::new(),
+            http: service_http::client(timeouts),
             dir,
         })
     }
@@ -144,7 +157,9 @@ impl ImageTransfer {
     }
 
     /// Streams image `image_id`'s data into `target`, verifying it as
-    /// `expected`; returns the format the data was found to be.
+    /// `expected`; returns the format the data was found to be. A download the
+    /// network broke off (or the image API refused with 502-504) starts over, up
+    /// to [`service_http::ATTEMPTS`] times.
     pub async fn download(
         &self,
         api_url: &str,
@@ -153,29 +168,55 @@ impl ImageTransfer {
         target: &Path,
         expected: &Expected<'_>,
     ) -> Result<DiskFormat, DriverError> {
-        let mut verifier = Verifier::new(expected)?;
-        let resp = self
-            .http
-            .get(format!("{api_url}/v2/images/{image_id}/file"))
-            .header("X-Auth-Token", token)
-            .send()
-            .await
-            .map_err(|e| failed("the image service is unreachable", e))?;
+        let mut attempt = 1;
+        loop {
+            match self
+                .download_once(api_url, token, image_id, target, expected)
+                .await
+            {
+                Err(Transfer::BrokenOff(e)) if attempt < service_http::ATTEMPTS => {
+                    tracing::warn!(image = image_id, attempt, "{e}; downloading again");
+                    tokio::time::sleep(std::time::Duration::from_millis(500 << attempt)).await;
+                    attempt += 1;
+                }
+                Err(Transfer::BrokenOff(e) | Transfer::Failed(e)) => return Err(e),
+                Ok(found) => return Ok(found),
+            }
+        }
+    }
+
+    async fn download_once(
+        &self,
+        api_url: &str,
+        token: &str,
+        image_id: &str,
+        target: &Path,
+        expected: &Expected<'_>,
+    ) -> Result<DiskFormat, Transfer> {
+        let mut verifier = Verifier::new(expected).map_err(Transfer::Failed)?;
+        let url = format!("{api_url}/v2/images/{image_id}/file");
+        let resp =
+            service_http::retrying(|| self.http.get(&url).header("X-Auth-Token", token).send())
+                .await
+                .map_err(|e| Transfer::BrokenOff(failed("the image service is unreachable", e)))?;
         if resp.status().as_u16() != 200 {
-            return Err(DriverError::Failed(format!(
+            return Err(Transfer::Failed(DriverError::Failed(format!(
                 "the image service answered {} to the download of image {image_id}",
                 resp.status()
-            )));
+            ))));
         }
-        let mut file = tokio::fs::File::create(target).await?;
+        let mut file = tokio::fs::File::create(target)
+            .await
+            .map_err(Transfer::io)?;
         let mut body = resp.bytes_stream();
         while let Some(chunk) = body.next().await {
-            let chunk = chunk.map_err(|e| failed("the image download broke off", e))?;
+            let chunk = chunk
+                .map_err(|e| Transfer::BrokenOff(failed("the image download broke off", e)))?;
             verifier.feed(&chunk);
-            file.write_all(&chunk).await?;
+            file.write_all(&chunk).await.map_err(Transfer::io)?;
         }
-        file.sync_all().await?;
-        verifier.finish()
+        file.sync_all().await.map_err(Transfer::io)?;
+        verifier.finish().map_err(Transfer::Failed)
     }
 
     /// Streams the file at `source` as image `image_id`'s data.
@@ -222,5 +263,88 @@ impl ImageTransfer {
         if let Err(e) = sent {
             tracing::warn!(image = image_id, "the failed upload's image stays: {e}");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use std::sync::Arc;
+    use std::time::Duration;
+    use tokio::io::AsyncReadExt;
+
+    /// An image API whose first answer breaks off halfway through the data.
+    async fn flaky_image_api(data: Vec<u8>) -> (String, Arc<AtomicU32>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let hits = Arc::new(AtomicU32::new(0));
+        let counter = hits.clone();
+        tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                let mut request = [0u8; 4096];
+                let _ = stream.read(&mut request).await;
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    data.len()
+                );
+                let _ = stream.write_all(head.as_bytes()).await;
+                let whole = counter.fetch_add(1, Ordering::SeqCst) > 0;
+                let sent = if whole {
+                    &data[..]
+                } else {
+                    &data[..data.len() / 2]
+                };
+                let _ = stream.write_all(sent).await;
+            }
+        });
+        (url, hits)
+    }
+
+    #[tokio::test]
+    async fn a_broken_off_download_starts_over_and_is_verified() {
+        let data = vec![7u8; 256 * 1024];
+        let hash: String = <sha2::Sha512 as Digest>::digest(&data)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let (url, hits) = flaky_image_api(data.clone()).await;
+        let dir = std::env::temp_dir().join(format!("ferro-transfer-{}", uuid::Uuid::new_v4()));
+        let transfer = ImageTransfer::open(
+            dir.clone(),
+            service_http::Timeouts {
+                connect: Duration::from_secs(2),
+                read: Duration::from_secs(2),
+            },
+        )
+        .unwrap();
+        let target = transfer.scratch("img");
+        let found = transfer
+            .download(
+                &url,
+                "token",
+                "img",
+                &target,
+                &Expected {
+                    disk_format: "raw",
+                    hash: Some(("sha512", &hash)),
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(found, DiskFormat::Raw);
+        assert_eq!(hits.load(Ordering::SeqCst), 2);
+        assert_eq!(std::fs::read(&target).unwrap(), data);
+        // Whole data that is not what the image service says it is: refused.
+        let wrong = Expected {
+            disk_format: "raw",
+            hash: Some(("sha512", "00")),
+        };
+        let err = transfer
+            .download(&url, "token", "img", &target, &wrong)
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("os_hash_value"), "{err}");
+        std::fs::remove_dir_all(dir).unwrap();
     }
 }

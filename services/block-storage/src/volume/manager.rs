@@ -660,6 +660,7 @@ pub async fn start(
     );
     let images = Arc::new(ImageTransfer::open(
         cfg.image_conversion_dir.join(&cfg.service.host),
+        cfg.glance_timeouts,
     )?);
     let siblings = Arc::new(OnceLock::new());
     let mut servers = Vec::new();
