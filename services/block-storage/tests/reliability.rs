@@ -135,3 +135,55 @@ async fn a_volume_role_killed_mid_create_or_down_for_a_delete_finishes_after_res
     cloud.wait_status(&alice, &id, "gone").await;
     assert!(!file.exists());
 }
+
+/// A report of an operation that is over — a create delivered twice, a late
+/// report — changes nothing: the api applies a report only while the volume is
+/// still in a status the report may replace.
+#[tokio::test]
+async fn stale_reports_do_not_change_a_volume() {
+    use ferrostack_block_storage::rpc;
+    use ferrostack_proto::block_storage::{Empty, VolumeUpdate};
+    let cloud = Cloud::start().await;
+    let alice = cloud.identity.persona(&["member"]).await;
+    let made = cloud
+        .send(
+            Method::POST,
+            &format!("/v3/{}/volumes", alice.project_id),
+            &alice,
+            Some(json!({"volume": {"size": 1}})),
+            None,
+        )
+        .await
+        .expect(202);
+    let id = made.body["volume"]["id"].as_str().unwrap().to_string();
+    cloud.wait_status(&alice, &id, "available").await;
+    let messaging =
+        ferrostack_block_storage::config::BlockStorageConfig::from_config(&cloud.env.config)
+            .unwrap()
+            .messaging;
+    let transport = messaging.transport().await.unwrap();
+    let api = ferrostack_rpc::RpcClient::new(transport, rpc::API_TOPIC, Duration::from_secs(10));
+    let stale = VolumeUpdate {
+        id: id.clone(),
+        status: "error".into(),
+        error: "a create failing late".into(),
+        from_status: vec!["creating".into(), "downloading".into()],
+        ..VolumeUpdate::default()
+    };
+    let _: Empty = api
+        .call(&rpc::internal_context(), None, rpc::VOLUME_UPDATE, &stale)
+        .await
+        .unwrap();
+    let volume = cloud.wait_status(&alice, &id, "available").await;
+    assert_eq!(volume["status"], "available");
+    // A report tied to the volume's actual state still applies.
+    let current = VolumeUpdate {
+        from_status: vec!["available".into()],
+        ..stale
+    };
+    let _: Empty = api
+        .call(&rpc::internal_context(), None, rpc::VOLUME_UPDATE, &current)
+        .await
+        .unwrap();
+    cloud.wait_status(&alice, &id, "error").await;
+}

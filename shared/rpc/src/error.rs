@@ -17,6 +17,10 @@ pub enum RpcError {
     /// The remote handler failed; its error, as it reported it.
     #[error("remote error {}: {}", .0.kind, .0.message)]
     Remote(RemoteError),
+    /// No queue takes the message: nobody has ever served its target (a mandatory
+    /// publish the broker returned).
+    #[error("no queue for {0}: no server of it was ever started")]
+    Unroutable(String),
     /// The broker could not be reached or did not confirm in time.
     #[error("transport unavailable: {0}")]
     Unavailable(String),

@@ -21,6 +21,7 @@ pub use client::RpcClient;
 pub use error::RpcError;
 pub use ferrostack_proto::rpc::{reply, Context, RemoteError, Reply, Request};
 pub use handler::{Handler, ServerHandle};
+pub use memory::QUEUE_CAPACITY as MEMORY_QUEUE_CAPACITY;
 pub use notification::{Notification, NotificationStream, Priority};
 pub use notifier::{Notifier, NotifyDriver};
 pub use options::{

@@ -112,7 +112,7 @@ pub async fn connect(url: &str, options: TransportOptions) -> Result<Arc<dyn Tra
         .split_once("://")
         .ok_or_else(|| RpcError::InvalidUrl(format!("{url:?} has no scheme")))?;
     match scheme {
-        "memory" => Ok(Arc::new(MemoryTransport::named(rest))),
+        "memory" => Ok(Arc::new(MemoryTransport::named(rest, options))),
         "rabbit" | "amqp" => Ok(Arc::new(RabbitTransport::connect(rest, options).await?)),
         other => Err(RpcError::InvalidUrl(format!(
             "unsupported scheme {other:?}; use memory:// or rabbit://"

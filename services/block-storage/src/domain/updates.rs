@@ -27,6 +27,24 @@ impl ApiRpc {
         request_id: &str,
     ) -> Result<(), RemoteError> {
         let db = &self.0.db;
+        let guarded = !update.from_status.is_empty();
+        if guarded {
+            // A report of an operation that is over (redelivered, or late) is
+            // stale: it changes nothing, not even the user messages.
+            let current = volume::Entity::find_by_id(update.id.as_str())
+                .one(db)
+                .await
+                .map_err(db_error)?;
+            if !current.is_some_and(|v| update.from_status.contains(&v.status)) {
+                tracing::info!(
+                    volume = update.id,
+                    status = update.status,
+                    "stale report ignored: the volume is no longer in {:?}",
+                    update.from_status
+                );
+                return Ok(());
+            }
+        }
         if let Some(what) = &update.message {
             let owner = volume::Entity::find_by_id(update.id.as_str())
                 .one(db)
@@ -39,10 +57,12 @@ impl ApiRpc {
             }
         }
         if update.status == "deleted" {
-            volume::Entity::delete_by_id(update.id.as_str())
-                .exec(db)
-                .await
-                .map_err(db_error)?;
+            let mut delete =
+                volume::Entity::delete_many().filter(volume::Column::Id.eq(update.id.as_str()));
+            if guarded {
+                delete = delete.filter(volume::Column::Status.is_in(update.from_status.clone()));
+            }
+            delete.exec(db).await.map_err(db_error)?;
             super::transfers::drop_transfers_of(db, &update.id)
                 .await
                 .map_err(db_error)?;
@@ -93,6 +113,11 @@ impl ApiRpc {
                 "{}",
                 update.error
             );
+        }
+        if guarded {
+            // Compare-and-set: the check above and this write race with the
+            // api's own transitions.
+            change = change.filter(volume::Column::Status.is_in(update.from_status.clone()));
         }
         change
             .filter(volume::Column::Id.eq(update.id.as_str()))

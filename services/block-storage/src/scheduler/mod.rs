@@ -66,6 +66,7 @@ impl Scheduler {
                 let update = VolumeUpdate {
                     id: spec.id.clone(),
                     status: "error".into(),
+                    from_status: vec!["creating".into()],
                     error: "No valid backend was found.".into(),
                     // schedule allocate volume: no available weighted backend.
                     message: Some(UserMessage {

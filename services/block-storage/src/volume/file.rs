@@ -20,6 +20,14 @@ impl FileDriver {
     pub fn open(dir: PathBuf, format: &str) -> Result<Self, DriverError> {
         super::tools::require("qemu-img", "qemu-utils")?;
         std::fs::create_dir_all(&dir)?;
+        // Volumes a killed manager was making: never reported, never in place.
+        for entry in std::fs::read_dir(&dir)?.flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with(".volume-") && name.ends_with(".making") {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
         Ok(FileDriver {
             dir,
             format: format.to_string(),
@@ -101,6 +109,55 @@ impl FileDriver {
         self.dir.join(format!("snapshot-{snapshot_id}"))
     }
 
+    /// The volume's file when it is already made: a create delivered again (after
+    /// a broker redelivery, or a restart) finds it and leaves it alone, for it may
+    /// hold data by now. Volumes are made beside their place and renamed into it,
+    /// so an existing file is always a whole one.
+    fn made(&self, volume_id: &str) -> Option<String> {
+        let path = self.path(volume_id);
+        path.exists().then(|| {
+            tracing::info!(volume = volume_id, "already made; left as it is");
+            path.display().to_string()
+        })
+    }
+
+    /// Where a volume is made before it is renamed into place.
+    fn staging(&self, volume_id: &str) -> PathBuf {
+        self.dir.join(format!(".volume-{volume_id}.making"))
+    }
+
+    /// Makes volume `volume_id` with `make` (given the staging path), grows it to
+    /// `size_gb` and renames it into place; nothing is left behind on failure.
+    async fn make<F, Fut>(
+        &self,
+        volume_id: &str,
+        size_gb: u64,
+        make: F,
+    ) -> Result<String, DriverError>
+    where
+        F: FnOnce(PathBuf) -> Fut,
+        Fut: std::future::Future<Output = Result<(), DriverError>>,
+    {
+        if let Some(done) = self.made(volume_id) {
+            return Ok(done);
+        }
+        let staged = self.staging(volume_id);
+        let _ = remove(&staged).await;
+        let text = staged.display().to_string();
+        let size = format!("{size_gb}G");
+        let outcome = match make(staged.clone()).await {
+            Ok(()) => qemu_img(&["resize", "-q", "-f", &self.format, &text, &size]).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = outcome {
+            let _ = remove(&staged).await;
+            return Err(e);
+        }
+        let target = self.path(volume_id);
+        tokio::fs::rename(&staged, &target).await?;
+        Ok(target.display().to_string())
+    }
+
     /// A new volume from the data at `source`, grown to `size_gb`.
     async fn copy(
         &self,
@@ -108,15 +165,10 @@ impl FileDriver {
         volume_id: &str,
         size_gb: u64,
     ) -> Result<String, DriverError> {
-        let target = self.path(volume_id);
-        convert(&self.format, source, &target).await?;
-        let text = target.display().to_string();
-        let size = format!("{size_gb}G");
-        if let Err(e) = qemu_img(&["resize", "-q", "-f", &self.format, &text, &size]).await {
-            let _ = remove(&target).await;
-            return Err(e);
-        }
-        Ok(text)
+        self.make(volume_id, size_gb, |staged| async move {
+            convert(&self.format, source, &staged).await
+        })
+        .await
     }
 }
 
@@ -135,11 +187,12 @@ impl Driver for FileDriver {
     }
 
     async fn create(&self, volume_id: &str, size_gb: u64) -> Result<String, DriverError> {
-        let path = self.path(volume_id);
-        let path_text = path.display().to_string();
         let size = format!("{size_gb}G");
-        qemu_img(&["create", "-q", "-f", &self.format, &path_text, &size]).await?;
-        Ok(path_text)
+        self.make(volume_id, size_gb, |staged| async move {
+            let staged = staged.display().to_string();
+            qemu_img(&["create", "-q", "-f", &self.format, &staged, &size]).await
+        })
+        .await
     }
 
     async fn create_from_snapshot(
@@ -233,25 +286,22 @@ impl Driver for FileDriver {
                 "Image virtual size is {needed_gb}GB and doesn't fit in a volume of size {size_gb}GB."
             )));
         }
-        let target = self.path(volume_id);
-        let (from, to) = (image.display().to_string(), target.display().to_string());
-        qemu_img(&[
-            "convert",
-            "-q",
-            "-f",
-            format,
-            "-O",
-            &self.format,
-            &from,
-            &to,
-        ])
-        .await?;
-        let size = format!("{size_gb}G");
-        if let Err(e) = qemu_img(&["resize", "-q", "-f", &self.format, &to, &size]).await {
-            let _ = remove(&target).await;
-            return Err(e);
-        }
-        Ok(to)
+        let from = image.display().to_string();
+        self.make(volume_id, size_gb, |staged| async move {
+            let to = staged.display().to_string();
+            qemu_img(&[
+                "convert",
+                "-q",
+                "-f",
+                format,
+                "-O",
+                &self.format,
+                &from,
+                &to,
+            ])
+            .await
+        })
+        .await
     }
 
     async fn take_image_as_volume(
@@ -266,6 +316,9 @@ impl Driver for FileDriver {
                 .copy_image_to_volume(volume_id, size_gb, image, image_format)
                 .await;
         }
+        if let Some(done) = self.made(volume_id) {
+            return Ok(done);
+        }
         let bytes = tokio::fs::metadata(image).await?.len();
         let needed_gb = bytes.div_ceil(1 << 30);
         if needed_gb > size_gb {
@@ -273,6 +326,13 @@ impl Driver for FileDriver {
                 "Image virtual size is {needed_gb}GB and doesn't fit in a volume of size {size_gb}GB."
             )));
         }
+        // Grown before it moves into place, so a volume in place is a whole one.
+        let file = tokio::fs::OpenOptions::new()
+            .write(true)
+            .open(image)
+            .await?;
+        file.set_len(size_gb << 30).await?;
+        file.sync_all().await?;
         let target = self.path(volume_id);
         if tokio::fs::rename(image, &target).await.is_err() {
             // Another filesystem: copy after all.
@@ -280,12 +340,6 @@ impl Driver for FileDriver {
                 .copy_image_to_volume(volume_id, size_gb, image, image_format)
                 .await;
         }
-        let file = tokio::fs::OpenOptions::new()
-            .write(true)
-            .open(&target)
-            .await?;
-        file.set_len(size_gb << 30).await?;
-        file.sync_all().await?;
         Ok(target.display().to_string())
     }
 
@@ -367,6 +421,14 @@ mod tests {
                 .unwrap();
             file.write_at(b"data at the start", 0).unwrap();
         }
+        // A create delivered again leaves the data the volume holds by now.
+        assert_eq!(driver.create("v1", 2).await.unwrap(), location);
+        assert_eq!(
+            &std::fs::read(&location).unwrap()[..17],
+            b"data at the start"
+        );
+        // Nothing half-made is left behind.
+        assert!(!driver.staging("v1").exists());
         driver.create_snapshot("v1", "s1").await.unwrap();
         let copy = driver.create_from_snapshot("v3", "s1", 3).await.unwrap();
         assert_eq!(&std::fs::read(&copy).unwrap()[..17], b"data at the start");

@@ -21,6 +21,9 @@ use super::iscsi::IscsiDriver;
 use crate::config::BlockStorageConfig;
 use crate::rpc::{self, decode, remote};
 
+/// The statuses of a volume being created.
+const CREATING: [&str; 2] = ["creating", "downloading"];
+
 /// The binary name `os-services` shows for volume managers.
 pub const BINARY: &str = "cinder-volume";
 
@@ -84,6 +87,7 @@ impl BackendManager {
         self.report(VolumeUpdate {
             id: spec.id.clone(),
             status: "downloading".into(),
+            from_status: vec!["creating".into()],
             host: self.host.clone(),
             ..VolumeUpdate::default()
         })
@@ -138,6 +142,7 @@ impl BackendManager {
             Ok(location) => VolumeUpdate {
                 id: spec.id.clone(),
                 status: "available".into(),
+                from_status: CREATING.map(String::from).to_vec(),
                 host: self.host.clone(),
                 provider_location: location,
                 bootable: !spec.image_id.is_empty(),
@@ -153,6 +158,7 @@ impl BackendManager {
                 VolumeUpdate {
                     id: spec.id.clone(),
                     status: "error".into(),
+                    from_status: CREATING.map(String::from).to_vec(),
                     host: self.host.clone(),
                     error: e.to_string(),
                     message,
@@ -201,6 +207,7 @@ impl BackendManager {
         self.report(VolumeUpdate {
             id: request.volume_id.clone(),
             status: request.done_status.clone(),
+            from_status: vec!["uploading".into()],
             error,
             message,
             ..VolumeUpdate::default()
@@ -266,6 +273,14 @@ impl BackendManager {
         destination: Arc<dyn Driver>,
     ) -> Result<String, DriverError> {
         let size = u64::try_from(request.size_gb).unwrap_or(0);
+        // Never over data already there (the same directory, or a move that ran
+        // before): it is not ours to replace, nor to remove on failure.
+        if destination.path(&request.id).exists() {
+            return Err(DriverError::Failed(format!(
+                "volume {} already has data on {}",
+                request.id, request.dest_host
+            )));
+        }
         let copied = destination
             .copy_image_to_volume(
                 &request.id,
@@ -381,6 +396,7 @@ impl BackendManager {
             self.report(VolumeUpdate {
                 id: request.id.clone(),
                 status: done_status,
+                from_status: vec!["extending".into()],
                 error: short,
                 message: user_message("007", "003"),
                 ..VolumeUpdate::default()
@@ -392,12 +408,14 @@ impl BackendManager {
             Ok(()) => VolumeUpdate {
                 id: request.id.clone(),
                 status: done_status,
+                from_status: vec!["extending".into()],
                 size_gb: request.new_size_gb,
                 ..VolumeUpdate::default()
             },
             Err(e) => VolumeUpdate {
                 id: request.id.clone(),
                 status: "error_extending".into(),
+                from_status: vec!["extending".into()],
                 error: e.to_string(),
                 message: user_message("007", "010"),
                 ..VolumeUpdate::default()
@@ -505,12 +523,14 @@ impl BackendManager {
             Ok(()) => VolumeUpdate {
                 id: request.id.clone(),
                 status: "deleted".into(),
+                from_status: vec!["deleting".into()],
                 host: self.host.clone(),
                 ..VolumeUpdate::default()
             },
             Err(e) => VolumeUpdate {
                 id: request.id.clone(),
                 status: "error_deleting".into(),
+                from_status: vec!["deleting".into()],
                 host: self.host.clone(),
                 error: e.to_string(),
                 ..VolumeUpdate::default()

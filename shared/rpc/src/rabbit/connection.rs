@@ -165,7 +165,7 @@ async fn establish(shared: &Arc<Shared>, node: &super::url::Node) -> Result<Arc<
         let c = c.clone();
         async move { c.open_channel(None).await.map_err(|e| e.to_string()) }
     };
-    let publisher = Publisher::new(channel(&connection).await?)
+    let publisher = Publisher::new(connection.clone())
         .await
         .map_err(|e| e.to_string())?;
     let admin = channel(&connection).await?;

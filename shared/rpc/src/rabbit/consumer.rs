@@ -25,7 +25,7 @@ use super::{
     Shared,
 };
 use crate::{
-    handler::run_handler, notification::NotificationStream, Handler, Notification, Priority,
+    handler::OnceByMessage, notification::NotificationStream, Handler, Notification, Priority,
     RpcError, ServerHandle,
 };
 
@@ -62,6 +62,7 @@ pub(crate) async fn serve(
             uuid::Uuid::new_v4().simple()
         ),
         handler,
+        runs: OnceByMessage::new(),
     };
     start(shared, Arc::new(server)).await
 }
@@ -207,6 +208,7 @@ struct RpcServer {
     host: String,
     fanout_queue: String,
     handler: Arc<dyn Handler>,
+    runs: OnceByMessage,
 }
 
 #[async_trait::async_trait]
@@ -235,7 +237,7 @@ impl Subscription for RpcServer {
                 return;
             }
         };
-        let reply = run_handler(self.handler.clone(), request).await;
+        let reply = self.runs.handle(self.handler.clone(), request).await;
         let properties = message.basic_properties.unwrap_or_default();
         if let (Some(reply_to), Some(correlation_id)) =
             (properties.reply_to(), properties.correlation_id())
@@ -250,6 +252,7 @@ impl Subscription for RpcServer {
                     reply_to,
                     reply_properties,
                     reply.encode_to_vec(),
+                    false,
                     shared.send_deadline(),
                 )
                 .await

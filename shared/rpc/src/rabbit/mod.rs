@@ -29,6 +29,7 @@ use crate::{
     RpcError, ServerHandle, Target, Transport, TransportOptions,
 };
 use connection::Live;
+use publisher::PublishError;
 pub(crate) use url::BrokerUrl;
 
 /// State shared by the transport, its supervisor and its consumers.
@@ -68,13 +69,15 @@ impl Shared {
         }
     }
 
-    /// Publishes with confirms, retrying across reconnects until `deadline`.
+    /// Publishes with confirms, retrying across reconnects until `deadline`. A
+    /// `mandatory` publish no queue takes fails at once.
     async fn publish(
         &self,
         exchange: &str,
         routing_key: &str,
         properties: BasicProperties,
         body: Vec<u8>,
+        mandatory: bool,
         deadline: Instant,
     ) -> Result<(), RpcError> {
         loop {
@@ -87,13 +90,19 @@ impl Shared {
                     routing_key,
                     properties.clone(),
                     body.clone(),
+                    mandatory,
                     wait,
                 )
                 .await
             {
                 Ok(()) => return Ok(()),
-                Err(e) if Instant::now() >= deadline => return Err(RpcError::Unavailable(e)),
-                Err(e) => {
+                Err(PublishError::Unroutable) => {
+                    return Err(RpcError::Unroutable(routing_key.to_owned()))
+                }
+                Err(PublishError::Failed(e)) if Instant::now() >= deadline => {
+                    return Err(RpcError::Unavailable(e))
+                }
+                Err(PublishError::Failed(e)) => {
                     tracing::debug!(
                         exchange,
                         routing_key,
@@ -177,6 +186,7 @@ impl Transport for RabbitTransport {
                     &target.queue(),
                     properties,
                     request.encode_to_vec(),
+                    true,
                     deadline,
                 )
                 .await?;
@@ -205,6 +215,7 @@ impl Transport for RabbitTransport {
                 &target.queue(),
                 persistent(),
                 request.encode_to_vec(),
+                true,
                 self.shared.send_deadline(),
             )
             .await
@@ -223,6 +234,7 @@ impl Transport for RabbitTransport {
                 "",
                 BasicProperties::default(),
                 request.encode_to_vec(),
+                false,
                 deadline,
             )
             .await
@@ -243,6 +255,7 @@ impl Transport for RabbitTransport {
                 &queue,
                 properties,
                 notification.to_wire(),
+                false,
                 deadline,
             )
             .await

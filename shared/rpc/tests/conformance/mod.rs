@@ -21,7 +21,8 @@ macro_rules! conformance_tests {
             competing_consumers_each_message_once,
             directed_message_reaches_only_its_host,
             fanout_reaches_every_server,
-            call_to_nobody_times_out,
+            call_to_a_stopped_server_times_out,
+            messages_for_queues_nobody_served_are_refused,
             handler_error_reaches_the_caller,
             typed_call_round_trips,
             notifications_reach_a_listener,
@@ -86,6 +87,10 @@ impl Handler for TestHandler {
             "whoami" => Ok(Bytes::from(self.host.clone().into_bytes())),
             "slow" => {
                 tokio::time::sleep(Duration::from_millis(5)).await;
+                Ok(Bytes::new())
+            }
+            "very_slow" => {
+                tokio::time::sleep(Duration::from_secs(2)).await;
                 Ok(Bytes::new())
             }
             "fail" => Err(RemoteError {
@@ -239,8 +244,10 @@ pub async fn fanout_reaches_every_server(url: &str) {
     assert_eq!(hosts, ["h0", "h1", "h2"]);
 }
 
-pub async fn call_to_nobody_times_out(url: &str) {
+pub async fn call_to_a_stopped_server_times_out(url: &str) {
     let world = World::new(url);
+    let (_transport, server) = world.server("h0").await;
+    server.stop().await;
     let client = world.transport().await;
     let started = std::time::Instant::now();
     let err = client
@@ -254,6 +261,45 @@ pub async fn call_to_nobody_times_out(url: &str) {
     assert!(matches!(err, RpcError::Timeout { .. }), "{err:?}");
     assert!(started.elapsed() < Duration::from_secs(5));
     assert!(err.to_string().contains(&world.topic));
+}
+
+/// A call or cast to a queue no server ever declared is refused at once, not
+/// lost (RabbitMQ returns the mandatory publish); a fanout with no server is fine.
+pub async fn messages_for_queues_nobody_served_are_refused(url: &str) {
+    let world = World::new(url);
+    let client = world.transport().await;
+    let err = client
+        .call(
+            &Target::topic(&world.topic),
+            world.request("echo", b""),
+            Duration::from_secs(5),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, RpcError::Unroutable(_)), "{err:?}");
+    let err = client
+        .cast(
+            &Target::server(&world.topic, "nowhere"),
+            world.request("echo", b""),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, RpcError::Unroutable(_)), "{err:?}");
+    assert!(err.to_string().contains("nowhere"), "{err}");
+    client
+        .fanout(&world.topic, world.request("echo", b""))
+        .await
+        .unwrap();
+    // The publisher carries on after a refusal.
+    let _server = world.server("h0").await;
+    client
+        .cast(&Target::topic(&world.topic), world.request("echo", b""))
+        .await
+        .unwrap();
+    world
+        .log
+        .wait_for(Duration::from_secs(10), |log| !log.is_empty())
+        .await;
 }
 
 pub async fn handler_error_reaches_the_caller(url: &str) {
