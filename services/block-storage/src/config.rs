@@ -98,7 +98,7 @@ pub const STUCK_TIMEOUT: Opt = Opt::new(
     "DEFAULT",
     "stuck_operation_timeout",
     "300",
-    "Seconds after which a volume or snapshot still creating, deleting or extending is marked failed.",
+    "Seconds without a keepalive after which a working volume or snapshot operation is ended (failed, or back to available/in-use).",
 );
 
 pub const MESSAGE_TTL: Opt = Opt::new(

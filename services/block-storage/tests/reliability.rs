@@ -187,3 +187,86 @@ async fn stale_reports_do_not_change_a_volume() {
         .unwrap();
     cloud.wait_status(&alice, &id, "error").await;
 }
+
+/// Operations whose manager stopped sending keepalives are moved on as Cinder's
+/// volume service does at start; ones that are still alive are left be.
+#[tokio::test]
+async fn operations_without_keepalives_are_moved_on() {
+    use ferrostack_block_storage::db::entity::{attachment, volume};
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, IntoActiveModel};
+    let cloud = Cloud::start().await;
+    let alice = cloud.identity.persona(&["member"]).await;
+    let cinder = cloud.cinder();
+    let mut ids = Vec::new();
+    for _ in 0..4 {
+        let made = cloud
+            .send(
+                Method::POST,
+                &format!("/v3/{}/volumes", alice.project_id),
+                &alice,
+                Some(json!({"volume": {"size": 1}})),
+                None,
+            )
+            .await
+            .expect(202);
+        let id = made.body["volume"]["id"].as_str().unwrap().to_string();
+        cloud.wait_status(&alice, &id, "available").await;
+        ids.push(id);
+    }
+    let long_ago = (chrono::Utc::now() - chrono::Duration::hours(1)).naive_utc();
+    let set = |id: &str, status: &'static str, migration: Option<&'static str>, at| {
+        let (db, id) = (cinder.db.clone(), id.to_string());
+        async move {
+            let row = volume::Entity::find_by_id(id)
+                .one(&db)
+                .await
+                .unwrap()
+                .unwrap();
+            let mut row = row.into_active_model();
+            row.status = Set(status.into());
+            row.migration_status = Set(migration.map(str::to_string));
+            row.updated_at = Set(at);
+            row.update(&db).await.unwrap();
+        }
+    };
+    set(&ids[0], "uploading", None, long_ago).await;
+    set(&ids[1], "retyping", Some("migrating"), long_ago).await;
+    set(&ids[2], "uploading", None, long_ago).await;
+    attachment::ActiveModel {
+        id: Set(uuid::Uuid::new_v4().to_string()),
+        volume_id: Set(ids[2].clone()),
+        project_id: Set(alice.project_id.clone()),
+        instance_uuid: Set(Some(uuid::Uuid::new_v4().to_string())),
+        status: Set("attached".into()),
+        attach_mode: Set("rw".into()),
+        connector: Set(None),
+        connection_info: Set(None),
+        attached_at: Set(None),
+        detached_at: Set(None),
+        created_at: Set(chrono::Utc::now().naive_utc()),
+    }
+    .insert(&cinder.db)
+    .await
+    .unwrap();
+    // Alive: its keepalive came a moment ago.
+    set(&ids[3], "downloading", None, chrono::Utc::now().naive_utc()).await;
+    assert_eq!(cinder.sweep_stuck().await.unwrap(), 4);
+    let status = |id: String| {
+        let db = cinder.db.clone();
+        async move {
+            let row = volume::Entity::find_by_id(id)
+                .one(&db)
+                .await
+                .unwrap()
+                .unwrap();
+            (row.status, row.migration_status)
+        }
+    };
+    assert_eq!(status(ids[0].clone()).await, ("available".into(), None));
+    assert_eq!(
+        status(ids[1].clone()).await,
+        ("available".into(), Some("error".into()))
+    );
+    assert_eq!(status(ids[2].clone()).await.0, "in-use");
+    assert_eq!(status(ids[3].clone()).await.0, "downloading");
+}

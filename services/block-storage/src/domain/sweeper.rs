@@ -1,7 +1,11 @@
-//! Marks operations that never finished as failed: a volume manager killed while
-//! creating, deleting or extending leaves its volume in that state; after
-//! `stuck_operation_timeout` the api role moves it to the matching error state so
-//! users can retry or delete.
+//! Ends operations that will never finish. A volume manager killed mid-operation
+//! leaves its volume or snapshot in a working state; a live manager sends a
+//! keepalive for a working operation every quarter of `stuck_operation_timeout`
+//! (which marks the resource as updated), so a resource left working for longer
+//! than that has lost its manager. The api role then moves it on as Cinder's
+//! volume service does at start: failed creates, deletes and extends to their
+//! error states; an upload, retype or locked migration back to available (in-use
+//! when attached); a migration that stopped to migration_status error.
 
 use std::sync::Arc;
 
@@ -10,16 +14,24 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use tokio_util::sync::CancellationToken;
 
 use super::{Cinder, Result};
-use crate::db::entity::{snapshot, volume};
+use crate::db::entity::{attachment, snapshot, volume};
 
-/// `(in progress, failed)` states of volumes.
+/// `(working, failed)` states of volumes.
 const VOLUME_STATES: &[(&str, &str)] = &[
     ("creating", "error"),
+    ("downloading", "error"),
     ("deleting", "error_deleting"),
     ("extending", "error_extending"),
 ];
 
-/// `(in progress, failed)` states of snapshots.
+/// Working states a volume leaves for available, or in-use when it has
+/// attachments: its data is intact.
+const BACK_TO_USE: &[&str] = &["uploading", "retyping", "maintenance"];
+
+/// Migration statuses of a move under way.
+const MIGRATING: &[&str] = &["starting", "migrating"];
+
+/// `(working, failed)` states of snapshots.
 const SNAPSHOT_STATES: &[(&str, &str)] = &[("creating", "error"), ("deleting", "error_deleting")];
 
 impl Cinder {
@@ -28,11 +40,43 @@ impl Cinder {
         let deadline = chrono::Utc::now().naive_utc()
             - chrono::Duration::from_std(self.cfg.stuck_timeout).unwrap_or_default();
         let mut marked = 0;
-        for (from, to) in VOLUME_STATES {
-            marked += volume::Entity::update_many()
-                .col_expr(volume::Column::Status, Expr::value(*to))
-                .filter(volume::Column::Status.eq(*from))
+        let now = chrono::Utc::now().naive_utc();
+        let stuck = || {
+            volume::Entity::update_many()
+                .col_expr(volume::Column::UpdatedAt, Expr::value(now))
                 .filter(volume::Column::UpdatedAt.lt(deadline))
+        };
+        for (from, to) in VOLUME_STATES {
+            marked += stuck()
+                .col_expr(volume::Column::Status, Expr::value(*to))
+                .col_expr(volume::Column::PendingSize, Expr::value(None::<i64>))
+                .filter(volume::Column::Status.eq(*from))
+                .exec(&self.db)
+                .await?
+                .rows_affected;
+        }
+        // Migrations first (leaving updated_at, which the next step reads).
+        marked += volume::Entity::update_many()
+            .filter(volume::Column::UpdatedAt.lt(deadline))
+            .col_expr(volume::Column::MigrationStatus, Expr::value("error"))
+            .filter(volume::Column::MigrationStatus.is_in(MIGRATING.iter().copied()))
+            .exec(&self.db)
+            .await?
+            .rows_affected;
+        let attached = sea_orm::sea_query::Query::select()
+            .column(attachment::Column::VolumeId)
+            .from(attachment::Entity)
+            .to_owned();
+        for (status, with_attachments) in [("in-use", true), ("available", false)] {
+            let which = if with_attachments {
+                volume::Column::Id.in_subquery(attached.clone())
+            } else {
+                volume::Column::Id.not_in_subquery(attached.clone())
+            };
+            marked += stuck()
+                .col_expr(volume::Column::Status, Expr::value(status))
+                .filter(volume::Column::Status.is_in(BACK_TO_USE.iter().copied()))
+                .filter(which)
                 .exec(&self.db)
                 .await?
                 .rows_affected;

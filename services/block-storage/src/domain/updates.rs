@@ -151,10 +151,12 @@ impl ApiRpc {
             }
         }
         if update.status == "deleted" {
-            snapshot::Entity::delete_by_id(update.id.as_str())
-                .exec(db)
-                .await
-                .map_err(db_error)?;
+            let mut delete =
+                snapshot::Entity::delete_many().filter(snapshot::Column::Id.eq(update.id.as_str()));
+            if !update.from_status.is_empty() {
+                delete = delete.filter(snapshot::Column::Status.is_in(update.from_status.clone()));
+            }
+            delete.exec(db).await.map_err(db_error)?;
             return Ok(());
         }
         if !update.error.is_empty() {
@@ -165,15 +167,20 @@ impl ApiRpc {
                 update.error
             );
         }
-        snapshot::Entity::update_many()
-            .col_expr(
+        let mut change = snapshot::Entity::update_many().col_expr(
+            snapshot::Column::UpdatedAt,
+            Expr::value(chrono::Utc::now().naive_utc()),
+        );
+        if !update.status.is_empty() {
+            change = change.col_expr(
                 snapshot::Column::Status,
                 Expr::value(update.status.as_str()),
-            )
-            .col_expr(
-                snapshot::Column::UpdatedAt,
-                Expr::value(chrono::Utc::now().naive_utc()),
-            )
+            );
+        }
+        if !update.from_status.is_empty() {
+            change = change.filter(snapshot::Column::Status.is_in(update.from_status.clone()));
+        }
+        change
             .filter(snapshot::Column::Id.eq(update.id.as_str()))
             .exec(db)
             .await

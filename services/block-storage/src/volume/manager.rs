@@ -18,11 +18,14 @@ use super::driver::DriverError;
 use super::file::FileDriver;
 use super::image_transfer::{Expected, ImageTransfer};
 use super::iscsi::IscsiDriver;
+use super::keepalive::{Keepalive, Working};
 use crate::config::BlockStorageConfig;
 use crate::rpc::{self, decode, remote};
 
 /// The statuses of a volume being created.
 const CREATING: [&str; 2] = ["creating", "downloading"];
+/// The statuses of a volume whose data moves (its migration_status says so).
+const MIGRATING: [&str; 4] = ["retyping", "maintenance", "available", "in-use"];
 
 /// The binary name `os-services` shows for volume managers.
 pub const BINARY: &str = "cinder-volume";
@@ -62,9 +65,16 @@ struct BackendManager {
     images: Arc<ImageTransfer>,
     /// Every backend of this volume role by `host@backend`, for migrations.
     siblings: Arc<OnceLock<HashMap<String, Arc<dyn Driver>>>>,
+    /// How often a working operation says it is alive.
+    keepalive_every: std::time::Duration,
 }
 
 impl BackendManager {
+    /// Keepalives for `working` until the guard is dropped.
+    fn keepalive(&self, working: Working) -> Keepalive {
+        Keepalive::start(self.api.clone(), working, self.keepalive_every)
+    }
+
     /// Reports a volume's new state; false when the api role did not take it.
     async fn report(&self, update: VolumeUpdate) -> bool {
         let result: Result<Empty, _> = self
@@ -124,6 +134,7 @@ impl BackendManager {
 
     async fn create(&self, request: CreateVolume, token: &str) {
         let Some(spec) = request.volume else { return };
+        let _alive = self.keepalive(Working::Volume(&spec.id, &CREATING));
         let size = u64::try_from(spec.size_gb).unwrap_or(0);
         let made = if !spec.image_id.is_empty() {
             self.create_from_image(&spec, token, size).await
@@ -172,6 +183,7 @@ impl BackendManager {
     /// Uploads a copy of the volume into the image the api role created, then
     /// hands the volume back; a failed upload's image is deleted.
     async fn upload_image(&self, request: UploadImage, token: &str) {
+        let _alive = self.keepalive(Working::Volume(&request.volume_id, &["uploading"]));
         // A raw volume uploads as a raw image as it is; others are converted first.
         let direct = request.disk_format == "raw" && self.driver.data_format() == "raw";
         let source = if direct {
@@ -218,6 +230,7 @@ impl BackendManager {
     /// Moves a volume's data to another backend (a retype that needs one), then
     /// drops it here.
     async fn migrate(&self, request: MigrateVolume) {
+        let _alive = self.keepalive(Working::Volume(&request.id, &MIGRATING));
         let finished = |error: String, status: &str| VolumeUpdate {
             id: request.id.clone(),
             status: request.done_status.clone(),
@@ -444,6 +457,8 @@ impl BackendManager {
     }
 
     async fn snapshot(&self, request: SnapshotRequest, create: bool) {
+        let working = if create { "creating" } else { "deleting" };
+        let _alive = self.keepalive(Working::Snapshot(&request.id, &[working]));
         let outcome = if create {
             self.driver
                 .create_snapshot(&request.volume_id, &request.id)
@@ -467,6 +482,7 @@ impl BackendManager {
             status: status.into(),
             error,
             message,
+            from_status: vec![working.into()],
         };
         let result: Result<Empty, _> = self
             .api
@@ -700,6 +716,7 @@ pub async fn start(
             volumes: volumes.clone(),
             images: images.clone(),
             siblings: siblings.clone(),
+            keepalive_every: (cfg.stuck_timeout / 4).max(std::time::Duration::from_secs(1)),
         });
         servers.push(
             transport

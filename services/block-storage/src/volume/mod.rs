@@ -8,6 +8,7 @@ mod driver;
 mod file;
 mod image_transfer;
 mod iscsi;
+mod keepalive;
 mod manager;
 mod tools;
 

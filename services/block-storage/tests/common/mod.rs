@@ -32,7 +32,7 @@ pub struct Cloud {
     pub image_env: Option<TestEnv>,
     pub served: Served,
     pub env: TestEnv,
-    _running: Vec<ferrostack_block_storage::Running>,
+    running: Vec<ferrostack_block_storage::Running>,
     /// The volume role's own process, when it runs apart.
     pub volume_process: Option<VolumeProcess>,
     stop: CancellationToken,
@@ -261,7 +261,7 @@ impl Cloud {
             image_env,
             served,
             env,
-            _running: running,
+            running,
             volume_process,
             stop,
             http: reqwest::Client::new(),
@@ -294,6 +294,14 @@ impl Cloud {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         panic!("the roles never reported");
+    }
+
+    /// The api role's service, to reach its database and sweeper in tests.
+    pub fn cinder(&self) -> std::sync::Arc<ferrostack_block_storage::domain::Cinder> {
+        self.running
+            .iter()
+            .find_map(|r| r.api.clone())
+            .expect("an api role")
     }
 
     pub async fn send(
