@@ -1,18 +1,24 @@
 //! The iSCSI driver: file volumes (raw) exported through tgt. The manager runs its
 //! own `tgtd` (its own control port and portal), one target per attached volume
 //! named `<target_prefix>volume-<id>`, with a CHAP account of its own; the
-//! connection_info is Cinder's iSCSI one.
+//! connection_info is Cinder's iSCSI one. tgtd is driven over its control socket
+//! (see `tgt_admin`), so CHAP secrets are on no command line. Exports are kept in
+//! `.iscsi-exports.json` (mode 0600) beside the volumes: a manager that starts
+//! again adopts a tgtd still running from before (a killed manager leaves it)
+//! or starts one, and makes tgtd's targets exactly the recorded exports —
+//! restoring missing ones, dropping ones nobody recorded.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Mutex;
 
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use tokio::process::{Child, Command};
 
 use super::driver::{Capacity, Driver, DriverError};
 use super::file::FileDriver;
+use super::tgt_admin::{Mode, Op, Request, TgtAdmin, TgtError, NO_TARGET, USER_EXISTS};
 
 /// How the iSCSI driver reaches tgt and what it advertises.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,80 +31,149 @@ pub struct IscsiOptions {
     pub control_port: u16,
 }
 
+/// One exported volume.
+#[derive(Clone, Serialize, Deserialize)]
 struct Export {
     tid: u32,
     user: String,
     password: String,
 }
 
+impl std::fmt::Debug for Export {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Export")
+            .field("tid", &self.tid)
+            .field("user", &self.user)
+            .finish_non_exhaustive()
+    }
+}
+
 /// File volumes exported over iSCSI.
 pub struct IscsiDriver {
     files: FileDriver,
     options: IscsiOptions,
-    exports: Mutex<HashMap<String, Export>>,
-    _tgtd: Child,
+    tgt: TgtAdmin,
+    /// The exports by volume id, as recorded on disk.
+    exports: tokio::sync::Mutex<HashMap<String, Export>>,
+    record: PathBuf,
+    /// Our tgtd, unless we adopted one already running.
+    _tgtd: Option<Child>,
 }
 
 fn random_hex(bytes: usize) -> String {
     uuid::Uuid::new_v4().simple().to_string()[..bytes * 2].to_string()
 }
 
+fn failed(e: TgtError) -> DriverError {
+    DriverError::Failed(e.to_string())
+}
+
 impl IscsiDriver {
-    /// Starts `tgtd` for `options` and serves volumes under `dir`.
+    /// Adopts the tgtd answering on the control port, or starts one, then makes
+    /// its targets the recorded exports; serves volumes under `dir`.
     pub async fn open(dir: PathBuf, options: IscsiOptions) -> Result<Self, DriverError> {
-        let files = FileDriver::open(dir, "raw")?;
+        let files = FileDriver::open(dir.clone(), "raw")?;
         super::tools::require("tgtd", "tgt")?;
-        super::tools::require("tgtadm", "tgt")?;
-        let tgtd = Command::new("tgtd")
-            .args(["-f", "-C", &options.control_port.to_string(), "--iscsi"])
-            .arg(format!("portal={}", options.portal))
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .map_err(|e| DriverError::Failed(format!("tgtd cannot start: {e}")))?;
+        let tgt = TgtAdmin::new(options.control_port);
+        let tgtd = if tgt.answers().await {
+            tracing::info!(
+                control_port = options.control_port,
+                "adopting the tgtd already running"
+            );
+            None
+        } else {
+            let child = Command::new("tgtd")
+                .args(["-f", "-C", &options.control_port.to_string(), "--iscsi"])
+                .arg(format!("portal={}", options.portal))
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .kill_on_drop(true)
+                .spawn()
+                .map_err(|e| DriverError::Failed(format!("tgtd cannot start: {e}")))?;
+            let mut up = false;
+            for _ in 0..100 {
+                if tgt.answers().await {
+                    up = true;
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            if !up {
+                return Err(DriverError::Failed(
+                    "tgtd did not answer on its control port".into(),
+                ));
+            }
+            Some(child)
+        };
+        let record = dir.join(".iscsi-exports.json");
+        let recorded: HashMap<String, Export> = match std::fs::read(&record) {
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
+                DriverError::Failed(format!("{} is unreadable: {e}", record.display()))
+            })?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => HashMap::new(),
+            Err(e) => return Err(e.into()),
+        };
         let driver = IscsiDriver {
             files,
             options,
-            exports: Mutex::new(HashMap::new()),
+            tgt,
+            exports: tokio::sync::Mutex::new(HashMap::new()),
+            record,
             _tgtd: tgtd,
         };
-        for _ in 0..100 {
-            if driver
-                .tgtadm(&["--op", "show", "--mode", "sys"])
-                .await
-                .is_ok()
-            {
-                return Ok(driver);
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
-        Err(DriverError::Failed(
-            "tgtd did not answer on its control port".into(),
-        ))
+        driver.reconcile(recorded).await?;
+        Ok(driver)
     }
 
-    async fn tgtadm(&self, args: &[&str]) -> Result<(), DriverError> {
-        let output = Command::new("tgtadm")
-            .args([
-                "-C",
-                &self.options.control_port.to_string(),
-                "--lld",
-                "iscsi",
-            ])
-            .args(args)
-            .output()
-            .await
-            .map_err(|e| DriverError::Failed(format!("tgtadm cannot run: {e}")))?;
-        if output.status.success() {
-            Ok(())
-        } else {
-            Err(DriverError::Failed(format!(
-                "tgtadm {}: {}",
-                args.join(" "),
-                String::from_utf8_lossy(&output.stderr).trim()
-            )))
+    /// Makes tgtd's targets the `recorded` exports.
+    async fn reconcile(&self, recorded: HashMap<String, Export>) -> Result<(), DriverError> {
+        let running = self.tgt.targets().await.map_err(failed)?;
+        let wanted: HashMap<u32, String> = recorded
+            .iter()
+            .map(|(volume, e)| (e.tid, self.iqn(volume)))
+            .collect();
+        for (tid, name) in &running {
+            if wanted.get(tid) != Some(name) {
+                tracing::info!(tid, target = name, "dropping a target nobody recorded");
+                self.delete_target(*tid).await?;
+            }
         }
+        let mut exports = self.exports.lock().await;
+        for (volume, export) in recorded {
+            let present = running
+                .iter()
+                .any(|(tid, name)| *tid == export.tid && *name == self.iqn(&volume));
+            if !self.files.path(&volume).exists() {
+                self.drop_account(&export.user).await;
+                continue;
+            }
+            if !present {
+                tracing::info!(volume, tid = export.tid, "restoring the export");
+                self.create_target(&volume, &export).await?;
+            } else {
+                // The account may be gone with a tgtd that started afresh.
+                self.create_account(&export).await?;
+            }
+            exports.insert(volume, export);
+        }
+        self.save(&exports)
+    }
+
+    /// Writes the exports down (mode 0600: they hold CHAP secrets).
+    fn save(&self, exports: &HashMap<String, Export>) -> Result<(), DriverError> {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let staged = self.record.with_extension("json.tmp");
+        let _ = std::fs::remove_file(&staged);
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&staged)?;
+        file.write_all(&serde_json::to_vec(exports).unwrap_or_default())?;
+        file.sync_all()?;
+        std::fs::rename(&staged, &self.record)?;
+        Ok(())
     }
 
     /// Cinder's provider_location of an iSCSI volume: `portal iqn,tpgt lun`.
@@ -110,88 +185,126 @@ impl IscsiDriver {
         format!("{}volume-{volume_id}", self.options.target_prefix)
     }
 
-    /// Creates the target of `volume_id`; returns its tid and CHAP account.
-    async fn export(&self, volume_id: &str) -> Result<(u32, String, String), DriverError> {
-        if let Some(e) = self.exports.lock().expect("exports lock").get(volume_id) {
-            return Ok((e.tid, e.user.clone(), e.password.clone()));
-        }
-        let tid = {
-            let exports = self.exports.lock().expect("exports lock");
-            (1..)
-                .find(|t| !exports.values().any(|e| e.tid == *t))
-                .unwrap_or(1)
-        };
-        let tid_text = tid.to_string();
-        let path = self.files.path(volume_id).display().to_string();
-        let (user, password) = (format!("ferro-{}", random_hex(6)), random_hex(8));
-        self.tgtadm(&[
-            "--op",
-            "new",
-            "--mode",
-            "target",
-            "--tid",
-            &tid_text,
-            "-T",
-            &self.iqn(volume_id),
-        ])
-        .await?;
-        let steps: [&[&str]; 4] = [
-            &[
-                "--op",
-                "new",
-                "--mode",
-                "logicalunit",
-                "--tid",
-                &tid_text,
-                "--lun",
-                "1",
-                "-b",
-                &path,
-            ],
-            &[
-                "--op", "bind", "--mode", "target", "--tid", &tid_text, "-I", "ALL",
-            ],
-            &[
-                "--op",
-                "new",
-                "--mode",
-                "account",
-                "--user",
-                &user,
-                "--password",
-                &password,
-            ],
-            &[
-                "--op", "bind", "--mode", "account", "--tid", &tid_text, "--user", &user,
-            ],
+    async fn create_account(&self, export: &Export) -> Result<(), DriverError> {
+        let params = [
+            ("user", export.user.as_str()),
+            ("password", export.password.as_str()),
         ];
-        for step in steps {
-            if let Err(e) = self.tgtadm(step).await {
-                let _ = self.unexport_tid(&tid_text, &user).await;
-                return Err(e);
-            }
+        match self
+            .tgt
+            .request(&Request::new(Mode::Account, Op::New).params(&params))
+            .await
+        {
+            Err(e) if e.code() != Some(USER_EXISTS) => Err(failed(e)),
+            _ => Ok(()),
         }
-        self.exports.lock().expect("exports lock").insert(
-            volume_id.to_string(),
-            Export {
-                tid,
-                user: user.clone(),
-                password: password.clone(),
-            },
-        );
-        Ok((tid, user, password))
     }
 
-    async fn unexport_tid(&self, tid: &str, user: &str) -> Result<(), DriverError> {
-        let deleted = self
-            .tgtadm(&[
-                "--op", "delete", "--mode", "target", "--tid", tid, "--force",
-            ])
-            .await;
+    async fn drop_account(&self, user: &str) {
+        let params = [("user", user)];
         let _ = self
-            .tgtadm(&["--op", "delete", "--mode", "account", "--user", user])
+            .tgt
+            .request(&Request::new(Mode::Account, Op::Delete).params(&params))
             .await;
-        deleted
+    }
+
+    /// The target, logical unit, ACL and CHAP binding of `export`.
+    async fn create_target(&self, volume_id: &str, export: &Export) -> Result<(), DriverError> {
+        let iqn = self.iqn(volume_id);
+        let path = self.files.path(volume_id).display().to_string();
+        let tid = export.tid;
+        let outcome = async {
+            self.tgt
+                .request(
+                    &Request::new(Mode::Target, Op::New)
+                        .tid(tid)
+                        .params(&[("targetname", &iqn)]),
+                )
+                .await?;
+            self.tgt
+                .request(
+                    &Request::new(Mode::Device, Op::New)
+                        .tid(tid)
+                        .lun(1)
+                        .params(&[("path", &path)]),
+                )
+                .await?;
+            self.tgt
+                .request(
+                    &Request::new(Mode::Target, Op::Bind)
+                        .tid(tid)
+                        .params(&[("initiator-address", "ALL")]),
+                )
+                .await?;
+            Ok::<(), TgtError>(())
+        }
+        .await;
+        let outcome = match outcome {
+            Ok(()) => self.create_account(export).await,
+            Err(e) => Err(failed(e)),
+        };
+        let outcome = match outcome {
+            Ok(()) => self
+                .tgt
+                .request(
+                    &Request::new(Mode::Account, Op::Bind)
+                        .tid(tid)
+                        .params(&[("user", &export.user)]),
+                )
+                .await
+                .map(|_| ())
+                .map_err(failed),
+            Err(e) => Err(e),
+        };
+        if outcome.is_err() {
+            let _ = self.delete_target(tid).await;
+            self.drop_account(&export.user).await;
+        }
+        outcome
+    }
+
+    async fn delete_target(&self, tid: u32) -> Result<(), DriverError> {
+        match self
+            .tgt
+            .request(&Request::new(Mode::Target, Op::Delete).tid(tid).force())
+            .await
+        {
+            Err(e) if e.code() != Some(NO_TARGET) => Err(failed(e)),
+            _ => Ok(()),
+        }
+    }
+
+    /// Exports `volume_id` (once); returns its CHAP account.
+    async fn export(&self, volume_id: &str) -> Result<(String, String), DriverError> {
+        let mut exports = self.exports.lock().await;
+        if let Some(e) = exports.get(volume_id) {
+            return Ok((e.user.clone(), e.password.clone()));
+        }
+        let tid = (1..)
+            .find(|t| !exports.values().any(|e| e.tid == *t))
+            .unwrap_or(1);
+        let export = Export {
+            tid,
+            user: format!("ferro-{}", random_hex(6)),
+            password: random_hex(8),
+        };
+        self.create_target(volume_id, &export).await?;
+        let account = (export.user.clone(), export.password.clone());
+        exports.insert(volume_id.to_string(), export);
+        self.save(&exports)?;
+        Ok(account)
+    }
+
+    /// Ends `volume_id`'s export, if it has one.
+    async fn unexport(&self, volume_id: &str) -> Result<(), DriverError> {
+        let mut exports = self.exports.lock().await;
+        let Some(export) = exports.get(volume_id).cloned() else {
+            return Ok(());
+        };
+        self.delete_target(export.tid).await?;
+        self.drop_account(&export.user).await;
+        exports.remove(volume_id);
+        self.save(&exports)
     }
 }
 
@@ -301,7 +414,7 @@ impl Driver for IscsiDriver {
                 "volume {volume_id} has no data"
             )));
         }
-        let (_, user, password) = self.export(volume_id).await?;
+        let (user, password) = self.export(volume_id).await?;
         Ok(json!({
             "driver_volume_type": "iscsi",
             "data": {
@@ -325,11 +438,7 @@ impl Driver for IscsiDriver {
         volume_id: &str,
         _connector: &Value,
     ) -> Result<(), DriverError> {
-        let export = self.exports.lock().expect("exports lock").remove(volume_id);
-        match export {
-            Some(e) => self.unexport_tid(&e.tid.to_string(), &e.user).await,
-            None => Ok(()),
-        }
+        self.unexport(volume_id).await
     }
 
     async fn extend(&self, volume_id: &str, new_size_gb: u64) -> Result<(), DriverError> {

@@ -10,6 +10,7 @@ mod image_transfer;
 mod iscsi;
 mod keepalive;
 mod manager;
+mod tgt_admin;
 mod tools;
 
 pub use driver::{Driver, DriverError};
