@@ -1,4 +1,5 @@
 """Starts `ferrostack up` on free ports in a temp dir and drives the real CLI."""
+import contextlib
 import json
 import os
 import signal
@@ -68,9 +69,9 @@ class Cloud:
         raise RuntimeError("no auth_url")
 
 
-@pytest.fixture(scope="session")
-def cloud(tmp_path_factory):
-    data_dir = tmp_path_factory.mktemp("ferrostack")
+@contextlib.contextmanager
+def running_cloud(data_dir):
+    """`ferrostack up` in `data_dir` until the block ends; yields (Cloud, process)."""
     offset = free_offset()
     log = open(data_dir / "up.log", "w")
     proc = subprocess.Popen(
@@ -93,7 +94,7 @@ def cloud(tmp_path_factory):
             time.sleep(0.1)
         else:
             raise RuntimeError(f"ferrostack up not ready: {(data_dir / 'up.log').read_text()}")
-        yield c
+        yield c, proc
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -102,3 +103,9 @@ def cloud(tmp_path_factory):
             proc.kill()
             proc.wait()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def cloud(tmp_path_factory):
+    with running_cloud(tmp_path_factory.mktemp("ferrostack")) as (c, _):
+        yield c

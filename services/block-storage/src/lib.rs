@@ -72,11 +72,20 @@ pub async fn start(
     } else {
         None
     };
+    let durable = transport.durable();
     let volume = if roles.contains(&Role::Volume) {
         Some(volume::start(&cfg, transport, shutdown).await?)
     } else {
         None
     };
+    if let Some(cinder) = api.clone().filter(|_| !durable) {
+        // The bus lost what it held when this process last ended.
+        tokio::spawn(async move {
+            if let Err(e) = cinder.resend_lost_work().await {
+                tracing::error!("lost work not sent again: {e}");
+            }
+        });
+    }
     Ok(Running {
         api,
         _api_rpc: api_rpc,

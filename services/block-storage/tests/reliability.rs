@@ -270,3 +270,60 @@ async fn operations_without_keepalives_are_moved_on() {
     assert_eq!(status(ids[2].clone()).await.0, "in-use");
     assert_eq!(status(ids[3].clone()).await.0, "downloading");
 }
+
+/// On the memory bus (one process, every role), a crash loses the creates the
+/// api role accepted and the scheduler held: when the process starts again, the
+/// api role sends them again from the database and they finish.
+#[tokio::test]
+async fn creates_a_crash_took_off_the_memory_bus_are_sent_again_at_start() {
+    use ferrostack_block_storage::Role;
+    let bus = |name: &str| format!("memory://{name}-{}", uuid::Uuid::new_v4().simple());
+    // The scheduler knows no backend (no volume role) and waits a long time
+    // for one: the creates sit in it, as in a process about to die.
+    let first_bus = bus("before-crash");
+    let mut cloud = Cloud::with_roles(&[Role::Api, Role::Scheduler], |c| {
+        c.set("DEFAULT", "transport_url", &first_bus);
+        c.set("DEFAULT", "report_interval", "300");
+    })
+    .await;
+    let alice = cloud.identity.persona(&["member"]).await;
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let made = cloud
+            .send(
+                Method::POST,
+                &format!("/v3/{}/volumes", alice.project_id),
+                &alice,
+                Some(json!({"volume": {"size": 1}})),
+                None,
+            )
+            .await
+            .expect(202);
+        ids.push(made.body["volume"]["id"].as_str().unwrap().to_string());
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for id in &ids {
+        let shown = cloud
+            .send(
+                Method::GET,
+                &format!("/v3/{}/volumes/{id}", alice.project_id),
+                &alice,
+                None,
+                None,
+            )
+            .await
+            .body;
+        assert_eq!(shown["volume"]["status"], "creating");
+    }
+
+    // The process starts again: a new memory bus, the same database.
+    let mut config = cloud.env.config.clone();
+    config.set("DEFAULT", "transport_url", bus("after-crash"));
+    config.set("DEFAULT", "report_interval", "1");
+    cloud
+        .start_again(&config, &[Role::Api, Role::Scheduler, Role::Volume])
+        .await;
+    for id in &ids {
+        cloud.wait_status(&alice, id, "available").await;
+    }
+}

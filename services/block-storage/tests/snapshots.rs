@@ -36,12 +36,19 @@ async fn snapshot_then_copy_and_clone() {
     let alice = cloud.identity.persona(&["member"]).await;
     let volumes = format!("/v3/{}/volumes", alice.project_id);
     let snapshots = format!("/v3/{}/snapshots", alice.project_id);
+    // On the gold backend, which keeps raw files the test can write into.
+    let admin = cloud.identity.admin_persona().await;
+    cloud
+        .send(Method::POST, &format!("/v3/{}/types", admin.project_id), &admin,
+            Some(json!({"volume_type": {"name": "raw", "extra_specs": {"volume_backend_name": "gold"}}})), None)
+        .await
+        .expect(200);
     let source = cloud
         .send(
             Method::POST,
             &volumes,
             &alice,
-            Some(json!({"volume": {"size": 1, "name": "src"}})),
+            Some(json!({"volume": {"size": 1, "name": "src", "volume_type": "raw"}})),
             None,
         )
         .await
@@ -50,31 +57,12 @@ async fn snapshot_then_copy_and_clone() {
         .as_str()
         .unwrap()
         .to_string();
-    let source_volume = cloud.wait_status(&alice, &source, "available").await;
-    let backend =
-        source_volume["id"]
-            .as_str()
-            .map(|_| ())
-            .and(["gold", "silver"].into_iter().find(|b| {
-                cloud
-                    .env
-                    .dir
-                    .join("volumes")
-                    .join(b)
-                    .join(format!("volume-{source}"))
-                    .exists()
-            }));
-    let backend = backend.expect("source file");
-    let dir = cloud.env.dir.join("volumes").join(backend);
-    // Recognisable data at the start of the source: gold is raw, so it can be
-    // written directly (silver is qcow2).
-    let raw = backend == "gold";
-    if raw {
-        let path = dir.join(format!("volume-{source}"));
-        let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
-        use std::os::unix::fs::FileExt;
-        file.write_at(b"payload", 0).unwrap();
-    }
+    cloud.wait_status(&alice, &source, "available").await;
+    let dir = cloud.env.dir.join("volumes").join("gold");
+    let path = dir.join(format!("volume-{source}"));
+    let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    use std::os::unix::fs::FileExt;
+    file.write_at(b"payload", 0).unwrap();
 
     let snap = cloud
         .send(
@@ -138,9 +126,7 @@ async fn snapshot_then_copy_and_clone() {
     assert_eq!(copy_volume["size"], 2);
     let copy_path = dir.join(format!("volume-{copy}"));
     assert!(copy_path.exists(), "the copy is on the snapshot's backend");
-    if raw {
-        assert_eq!(&std::fs::read(&copy_path).unwrap()[..7], b"payload");
-    }
+    assert_eq!(&std::fs::read(&copy_path).unwrap()[..7], b"payload");
     let clone = cloud
         .send(
             Method::POST,

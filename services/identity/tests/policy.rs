@@ -251,7 +251,7 @@ async fn system_admin_and_reader() {
 
 #[tokio::test]
 async fn writes_emit_cadf_notifications_on_the_bus() {
-    let ks = Keystone::start().await;
+    let ks = Keystone::start_on_own_bus().await;
     let url = ks
         .env
         .config

@@ -240,7 +240,7 @@ async fn bad_staged_content_fails_the_import() {
 
 #[tokio::test]
 async fn events_on_the_bus() {
-    let cloud = Cloud::start().await;
+    let cloud = Cloud::start_on_own_bus().await;
     let transport = cloud.glance.cfg.messaging.transport().await.unwrap();
     let mut events = transport.listen(Priority::Info).await.unwrap();
     let alice = cloud.member().await;

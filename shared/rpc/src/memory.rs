@@ -145,6 +145,10 @@ impl MemoryTransport {
 
 #[async_trait::async_trait]
 impl Transport for MemoryTransport {
+    fn durable(&self) -> bool {
+        false
+    }
+
     async fn call(
         &self,
         target: &Target,

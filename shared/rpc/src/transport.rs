@@ -77,6 +77,12 @@ impl Default for TransportOptions {
 /// A message bus. Implementations must give the same semantics.
 #[async_trait::async_trait]
 pub trait Transport: Send + Sync + 'static {
+    /// Whether casts outlive this process: a broker keeps them (and gives an
+    /// unfinished one to the next server) when the process dies. The memory
+    /// bus's die with it, so a service on it sends again, when it starts, the
+    /// work its database says was accepted but never done.
+    fn durable(&self) -> bool;
+
     /// Sends `request` to one server of `target` and waits up to `timeout` for its reply.
     async fn call(
         &self,

@@ -325,6 +325,6 @@ impl Cinder {
     async fn force_delete(&self, caller: &Caller, id: &str) -> Result<()> {
         let row = self.show_volume(caller, id).await?;
         self.write(id, volume::Column::Status, "deleting").await?;
-        self.finish_delete(caller, &row).await
+        self.finish_delete(&caller.rpc_context(), &row).await
     }
 }

@@ -14,6 +14,7 @@ pub mod metadata;
 mod migrate;
 pub mod qos;
 pub mod quotas;
+mod resend;
 mod retype;
 mod revert;
 mod schema;

@@ -8,7 +8,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter};
 use serde::Deserialize;
 
 use super::{now, Caller, Cinder, CinderError, Result};
-use crate::db::entity::volume;
+use crate::db::entity::{volume, volume_type};
 use crate::rpc;
 
 /// Statuses a volume may be deleted from (without `force`).
@@ -122,6 +122,26 @@ pub fn size_of(field: &str, value: Option<&serde_json::Value>) -> Result<i64> {
         )));
     }
     Ok(number)
+}
+
+/// What the scheduler and the volume host need to make `row` of type `kind`
+/// (a copy's on `source_host`, its source's backend), without an image source.
+pub(crate) fn volume_spec(
+    row: &volume::Model,
+    kind: &volume_type::Model,
+    source_host: String,
+) -> VolumeSpec {
+    VolumeSpec {
+        id: row.id.clone(),
+        size_gb: row.size,
+        volume_type_id: kind.id.clone(),
+        extra_specs: super::types::extra_specs(kind).into_iter().collect(),
+        availability_zone: row.availability_zone.clone(),
+        host: source_host,
+        snapshot_id: row.snapshot_id.clone().unwrap_or_default(),
+        source_volume_id: row.source_volid.clone().unwrap_or_default(),
+        ..VolumeSpec::default()
+    }
 }
 
 impl Cinder {
@@ -243,20 +263,11 @@ impl Cinder {
             .exec(&claim)
             .await?;
         claim.commit().await?;
-        let extra_specs = super::types::extra_specs(&kind);
         let image_hash = image
             .as_ref()
             .and_then(|i| i.hash.clone())
             .unwrap_or_default();
         let spec = VolumeSpec {
-            id: row.id.clone(),
-            size_gb: size,
-            volume_type_id: kind.id,
-            extra_specs: extra_specs.into_iter().collect(),
-            availability_zone: zone,
-            host: source.as_ref().map(|s| s.host.clone()).unwrap_or_default(),
-            snapshot_id: request.snapshot_id.clone().unwrap_or_default(),
-            source_volume_id: request.source_volid.clone().unwrap_or_default(),
             image_id: image.as_ref().map(|i| i.id.clone()).unwrap_or_default(),
             image_api_url,
             image_disk_format: image
@@ -265,6 +276,7 @@ impl Cinder {
                 .unwrap_or_default(),
             image_hash_algo: image_hash.0,
             image_hash_value: image_hash.1,
+            ..volume_spec(&row, &kind, source.map(|s| s.host).unwrap_or_default())
         };
         let create = CreateVolume { volume: Some(spec) };
         if let Err(e) = self
@@ -407,12 +419,16 @@ impl Cinder {
         for snap in &snapshots {
             self.remove_snapshot(caller, snap).await?;
         }
-        self.finish_delete(caller, &row).await
+        self.finish_delete(&caller.rpc_context(), &row).await
     }
 
     /// Asks the volume's manager to remove its data, or drops a volume that was
     /// never placed on a backend.
-    pub(crate) async fn finish_delete(&self, caller: &Caller, row: &volume::Model) -> Result<()> {
+    pub(crate) async fn finish_delete(
+        &self,
+        context: &ferrostack_rpc::Context,
+        row: &volume::Model,
+    ) -> Result<()> {
         let id = row.id.as_str();
         let Some(host) = row.host.clone() else {
             volume::Entity::delete_by_id(id).exec(&self.db).await?;
@@ -426,12 +442,7 @@ impl Cinder {
         };
         if let Err(e) = self
             .volume
-            .cast(
-                &caller.rpc_context(),
-                Some(&host),
-                rpc::DELETE_VOLUME,
-                &request,
-            )
+            .cast(context, Some(&host), rpc::DELETE_VOLUME, &request)
             .await
         {
             tracing::error!(volume = id, "volume host unreachable: {e}");

@@ -30,6 +30,10 @@ struct Scheduler {
     volume: RpcClient,
     api: RpcClient,
     down_after: i64,
+    /// Until when a scheduler that knows no backend yet waits for the first
+    /// capabilities reports (a report interval after it started) rather than
+    /// failing a create for want of backends.
+    first_reports_by: tokio::time::Instant,
 }
 
 impl Scheduler {
@@ -39,6 +43,9 @@ impl Scheduler {
             return Err(remote("Invalid", "create_volume without a volume"));
         };
         // Copies of a snapshot or volume go to the source's backend.
+        if spec.host.is_empty() {
+            self.wait_for_reports().await;
+        }
         let chosen = if !spec.host.is_empty() {
             Some(spec.host.clone())
         } else {
@@ -87,6 +94,16 @@ impl Scheduler {
 }
 
 impl Scheduler {
+    /// Waits, while the scheduler is new and knows no backend, for the first
+    /// capabilities reports.
+    async fn wait_for_reports(&self) {
+        while self.backends.lock().expect("capabilities lock").is_empty()
+            && tokio::time::Instant::now() < self.first_reports_by
+        {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
     async fn report(
         &self,
         context: &ferrostack_rpc::Context,
@@ -279,6 +296,9 @@ pub async fn start(
         volume: RpcClient::new(transport.clone(), rpc::VOLUME_TOPIC, timeout),
         api: api.clone(),
         down_after: cfg.service_down_time.as_secs() as i64,
+        first_reports_by: tokio::time::Instant::now()
+            + cfg.report_interval
+            + std::time::Duration::from_secs(1),
     });
     let server = transport
         .serve(rpc::SCHEDULER_TOPIC, &cfg.service.host, scheduler)

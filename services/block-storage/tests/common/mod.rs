@@ -188,6 +188,27 @@ impl Cloud {
         Self::start_groups(&[roles.unwrap_or_default()], ImageApi::None, configure).await
     }
 
+    /// Only `roles`, with extra configuration.
+    pub async fn with_roles(
+        roles: &[ferrostack_block_storage::Role],
+        configure: impl FnOnce(&mut ferrostack_config::Config),
+    ) -> Cloud {
+        Self::start_with(Some(roles), configure).await
+    }
+
+    /// Starts `roles` again on `config` (another process, as it were), until the
+    /// cloud is dropped.
+    pub async fn start_again(
+        &mut self,
+        config: &ferrostack_config::Config,
+        roles: &[ferrostack_block_storage::Role],
+    ) {
+        let running = ferrostack_block_storage::start(config, roles, self.stop.clone())
+            .await
+            .expect("roles start again");
+        self.running.push(running);
+    }
+
     /// The api and scheduler roles here, beside an image service, and the
     /// volume role in a process of its own (the real binary) over RabbitMQ.
     pub async fn with_volume_process() -> Cloud {

@@ -46,7 +46,19 @@ impl Keystone {
 
     /// Like [`Keystone::start`], with extra configuration.
     pub async fn start_with(configure: impl FnOnce(&mut ferrostack_config::Config)) -> Keystone {
-        let mut env = TestEnv::new("identity").await;
+        Self::start_in(TestEnv::new("identity").await, configure).await
+    }
+
+    /// Like [`Keystone::start`], with a bus of its own: for tests that listen to
+    /// the notifications, which other tests' services would otherwise also emit.
+    pub async fn start_on_own_bus() -> Keystone {
+        Self::start_in(TestEnv::with_own_bus("identity").await, |_| {}).await
+    }
+
+    async fn start_in(
+        mut env: TestEnv,
+        configure: impl FnOnce(&mut ferrostack_config::Config),
+    ) -> Keystone {
         env.config.set("identity", "password_hash_rounds", "4");
         env.config
             .set("oslo_messaging_notifications", "driver", "messagingv2");

@@ -54,8 +54,20 @@ impl Cloud {
 
     /// Like [`Cloud::start`], with extra image configuration.
     pub async fn start_with(configure: impl FnOnce(&mut ferrostack_config::Config)) -> Cloud {
+        Self::start_in(TestEnv::new("image").await, configure).await
+    }
+
+    /// Like [`Cloud::start`], with a bus of its own: for tests that listen to
+    /// the notifications, which other tests' services would otherwise also emit.
+    pub async fn start_on_own_bus() -> Cloud {
+        Self::start_in(TestEnv::with_own_bus("image").await, |_| {}).await
+    }
+
+    async fn start_in(
+        mut env: TestEnv,
+        configure: impl FnOnce(&mut ferrostack_config::Config),
+    ) -> Cloud {
         let identity = TestCloud::start("image").await;
-        let mut env = TestEnv::new("image").await;
         env.config
             .set("DEFAULT", "enabled_backends", "fast:file,cheap:file");
         env.config.set("glance_store", "default_backend", "fast");

@@ -158,6 +158,10 @@ fn persistent() -> BasicProperties {
 
 #[async_trait::async_trait]
 impl Transport for RabbitTransport {
+    fn durable(&self) -> bool {
+        true
+    }
+
     async fn call(
         &self,
         target: &Target,
