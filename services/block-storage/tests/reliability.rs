@@ -327,3 +327,79 @@ async fn creates_a_crash_took_off_the_memory_bus_are_sent_again_at_start() {
         cloud.wait_status(&alice, id, "available").await;
     }
 }
+
+/// A create delivered to a second host (a scheduler's cast given out again to
+/// another scheduler) is made only by the host the volume was placed on.
+#[tokio::test]
+async fn a_create_delivered_to_two_hosts_is_made_once() {
+    use ferrostack_block_storage::db::entity::volume;
+    use ferrostack_block_storage::rpc;
+    use ferrostack_proto::block_storage::{CreateVolume, VolumeSpec};
+    use sea_orm::EntityTrait;
+    let cloud = Cloud::start().await;
+    let alice = cloud.identity.persona(&["member"]).await;
+    let made = cloud
+        .send(
+            Method::POST,
+            &format!("/v3/{}/volumes", alice.project_id),
+            &alice,
+            Some(json!({"volume": {"size": 1}})),
+            None,
+        )
+        .await
+        .expect(202);
+    let id = made.body["volume"]["id"].as_str().unwrap().to_string();
+    cloud.wait_status(&alice, &id, "available").await;
+    let placed = volume::Entity::find_by_id(id.as_str())
+        .one(&cloud.cinder().db)
+        .await
+        .unwrap()
+        .unwrap()
+        .host
+        .unwrap();
+    let other = if placed == "node1@gold" {
+        "node1@silver"
+    } else {
+        "node1@gold"
+    };
+    let messaging =
+        ferrostack_block_storage::config::BlockStorageConfig::from_config(&cloud.env.config)
+            .unwrap()
+            .messaging;
+    let transport = messaging.transport().await.unwrap();
+    let volumes =
+        ferrostack_rpc::RpcClient::new(transport, rpc::VOLUME_TOPIC, Duration::from_secs(10));
+    let again = CreateVolume {
+        volume: Some(VolumeSpec {
+            id: id.clone(),
+            size_gb: 1,
+            host: other.into(),
+            ..VolumeSpec::default()
+        }),
+    };
+    volumes
+        .cast(
+            &rpc::internal_context(),
+            Some(other),
+            rpc::CREATE_VOLUME,
+            &again,
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let backend = other.split_once('@').unwrap().1;
+    let stray = cloud
+        .env
+        .dir
+        .join("volumes")
+        .join(backend)
+        .join(format!("volume-{id}"));
+    assert!(!stray.exists(), "the second host made the volume too");
+    let volume = volume::Entity::find_by_id(id.as_str())
+        .one(&cloud.cinder().db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(volume.host.as_deref(), Some(placed.as_str()));
+    assert_eq!(volume.status, "available");
+}

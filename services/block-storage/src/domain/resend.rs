@@ -2,8 +2,8 @@
 //! memory bus of `ferrostack up`, where every role runs in one process), a
 //! crash loses the creates and deletes the api role had accepted and no volume
 //! host had finished. When the roles start again, the api role sends them again
-//! from what the database holds: creates to the scheduler (copies to their
-//! source's backend), deletes to the volume's host. The volume hosts' creates
+//! from what the database holds: creates to the scheduler (to the host they
+//! were placed on, copies to their source's backend), deletes to the volume's host. The volume hosts' creates
 //! leave data already made alone and their deletes are idempotent, so work a
 //! host had finished but not reported is not done twice. A create from an image
 //! cannot be sent again (the caller's token, which the download needs, is gone):
@@ -58,10 +58,14 @@ impl Cinder {
                 self.set_status(&row.id, "error").await?;
                 continue;
             };
-            let source_host = self.source_host(row).await?;
+            // To the host it was placed on, when it was.
+            let host = match &row.host {
+                Some(host) => host.clone(),
+                None => self.source_host(row).await?,
+            };
             tracing::info!(volume = row.id, "sending a lost create again");
             let create = CreateVolume {
-                volume: Some(volume_spec(row, &kind, source_host)),
+                volume: Some(volume_spec(row, &kind, host)),
             };
             if let Err(e) = self
                 .scheduler

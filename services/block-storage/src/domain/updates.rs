@@ -16,6 +16,11 @@ use crate::rpc::{self, decode, remote};
 /// Serves `block-storage-api` for the other roles.
 pub struct ApiRpc(pub Arc<Cinder>);
 
+/// A claim refused: another host made (or is making) the volume.
+fn placed_elsewhere(id: &str) -> RemoteError {
+    remote("Conflict", format!("volume {id} is placed on another host"))
+}
+
 fn db_error(e: sea_orm::DbErr) -> RemoteError {
     remote("InternalError", e.to_string())
 }
@@ -36,6 +41,9 @@ impl ApiRpc {
                 .await
                 .map_err(db_error)?;
             if !current.is_some_and(|v| update.from_status.contains(&v.status)) {
+                if update.claim {
+                    return Err(placed_elsewhere(&update.id));
+                }
                 tracing::info!(
                     volume = update.id,
                     status = update.status,
@@ -119,11 +127,29 @@ impl ApiRpc {
             // api's own transitions.
             change = change.filter(volume::Column::Status.is_in(update.from_status.clone()));
         }
+        if update.claim {
+            change = change.filter(
+                volume::Column::Host
+                    .is_null()
+                    .or(volume::Column::Host.eq(update.host.as_str())),
+            );
+        }
         change
             .filter(volume::Column::Id.eq(update.id.as_str()))
             .exec(db)
             .await
             .map_err(db_error)?;
+        if update.claim {
+            // Read back (MySQL counts only rows whose values changed).
+            let placed = volume::Entity::find_by_id(update.id.as_str())
+                .one(db)
+                .await
+                .map_err(db_error)?
+                .and_then(|v| v.host);
+            if placed.as_deref() != Some(update.host.as_str()) {
+                return Err(placed_elsewhere(&update.id));
+            }
+        }
         Ok(())
     }
 

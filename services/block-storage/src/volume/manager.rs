@@ -132,8 +132,31 @@ impl BackendManager {
         made
     }
 
+    /// Places the volume here; false when another host has it (a create
+    /// delivered twice) or the api role cannot say.
+    async fn claim(&self, volume_id: &str) -> bool {
+        let claim = VolumeUpdate {
+            id: volume_id.to_string(),
+            from_status: CREATING.map(String::from).to_vec(),
+            host: self.host.clone(),
+            claim: true,
+            ..VolumeUpdate::default()
+        };
+        let placed: Result<Empty, _> = self
+            .api
+            .call(&report_context(), None, rpc::VOLUME_UPDATE, &claim)
+            .await;
+        if let Err(e) = &placed {
+            tracing::warn!(volume = volume_id, "not made here: {e}");
+        }
+        placed.is_ok()
+    }
+
     async fn create(&self, request: CreateVolume, token: &str) {
         let Some(spec) = request.volume else { return };
+        if !self.claim(&spec.id).await {
+            return;
+        }
         let _alive = self.keepalive(Working::Volume(&spec.id, &CREATING));
         let size = u64::try_from(spec.size_gb).unwrap_or(0);
         let made = if !spec.image_id.is_empty() {
