@@ -3,8 +3,8 @@
 
 use std::time::Instant;
 
+use ferrostack_block_storage::rpc::messages::{Capabilities, VolumeSpec};
 use ferrostack_block_storage::scheduler::select;
-use ferrostack_proto::block_storage::{Capabilities, VolumeSpec};
 
 fn main() {
     let backends: Vec<Capabilities> = (0..1000)

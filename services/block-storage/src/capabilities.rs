@@ -2,7 +2,7 @@
 //! types the scheduler's filters match extra specs against, and that
 //! `scheduler-stats/get_pools` and `capabilities/{host}` show.
 
-use ferrostack_proto::block_storage::Capabilities;
+use crate::rpc::messages::Capabilities;
 use serde_json::{json, Map, Value};
 
 /// The pool of a backend: each backend here is one pool named after its

@@ -56,12 +56,9 @@ pub async fn start(
         let cinder = Cinder::new(cfg.clone(), db, transport.clone())?;
         cinder.ensure_default_type().await?;
         cinder.spawn_sweeper(shutdown.clone());
-        let server = transport
-            .serve(
-                rpc::API_TOPIC,
-                &cfg.service.host,
-                Arc::new(ApiRpc(cinder.clone())),
-            )
+        let server = Arc::new(ApiRpc(cinder.clone()))
+            .router()
+            .serve(&transport, &cfg.service.host)
             .await?;
         (Some(cinder), Some(server))
     } else {

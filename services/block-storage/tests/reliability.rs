@@ -142,7 +142,7 @@ async fn a_volume_role_killed_mid_create_or_down_for_a_delete_finishes_after_res
 #[tokio::test]
 async fn stale_reports_do_not_change_a_volume() {
     use ferrostack_block_storage::rpc;
-    use ferrostack_proto::block_storage::{Empty, VolumeUpdate};
+    use ferrostack_block_storage::rpc::messages::VolumeUpdate;
     let cloud = Cloud::start().await;
     let alice = cloud.identity.persona(&["member"]).await;
     let made = cloud
@@ -162,7 +162,7 @@ async fn stale_reports_do_not_change_a_volume() {
             .unwrap()
             .messaging;
     let transport = messaging.transport().await.unwrap();
-    let api = ferrostack_rpc::RpcClient::new(transport, rpc::API_TOPIC, Duration::from_secs(10));
+    let api = ferrostack_rpc::Client::<rpc::api::Topic>::new(transport, Duration::from_secs(10));
     let stale = VolumeUpdate {
         id: id.clone(),
         status: "error".into(),
@@ -170,8 +170,7 @@ async fn stale_reports_do_not_change_a_volume() {
         from_status: vec!["creating".into(), "downloading".into()],
         ..VolumeUpdate::default()
     };
-    let _: Empty = api
-        .call(&rpc::internal_context(), None, rpc::VOLUME_UPDATE, &stale)
+    api.call::<rpc::api::VolumeUpdate>(&rpc::internal_context(), None, &stale)
         .await
         .unwrap();
     let volume = cloud.wait_status(&alice, &id, "available").await;
@@ -181,8 +180,7 @@ async fn stale_reports_do_not_change_a_volume() {
         from_status: vec!["available".into()],
         ..stale
     };
-    let _: Empty = api
-        .call(&rpc::internal_context(), None, rpc::VOLUME_UPDATE, &current)
+    api.call::<rpc::api::VolumeUpdate>(&rpc::internal_context(), None, &current)
         .await
         .unwrap();
     cloud.wait_status(&alice, &id, "error").await;
@@ -334,7 +332,7 @@ async fn creates_a_crash_took_off_the_memory_bus_are_sent_again_at_start() {
 async fn a_create_delivered_to_two_hosts_is_made_once() {
     use ferrostack_block_storage::db::entity::volume;
     use ferrostack_block_storage::rpc;
-    use ferrostack_proto::block_storage::{CreateVolume, VolumeSpec};
+    use ferrostack_block_storage::rpc::messages::{CreateVolume, VolumeSpec};
     use sea_orm::EntityTrait;
     let cloud = Cloud::start().await;
     let alice = cloud.identity.persona(&["member"]).await;
@@ -368,7 +366,7 @@ async fn a_create_delivered_to_two_hosts_is_made_once() {
             .messaging;
     let transport = messaging.transport().await.unwrap();
     let volumes =
-        ferrostack_rpc::RpcClient::new(transport, rpc::VOLUME_TOPIC, Duration::from_secs(10));
+        ferrostack_rpc::Client::<rpc::volume::Topic>::new(transport, Duration::from_secs(10));
     let again = CreateVolume {
         volume: Some(VolumeSpec {
             id: id.clone(),
@@ -378,12 +376,7 @@ async fn a_create_delivered_to_two_hosts_is_made_once() {
         }),
     };
     volumes
-        .cast(
-            &rpc::internal_context(),
-            Some(other),
-            rpc::CREATE_VOLUME,
-            &again,
-        )
+        .cast::<rpc::volume::CreateVolume>(&rpc::internal_context(), Some(other), &again)
         .await
         .unwrap();
     tokio::time::sleep(Duration::from_millis(1500)).await;

@@ -1,87 +1,95 @@
-//! Typed calls: prost messages in, prost messages out.
+//! The sending side of typed methods: a client of one topic.
 
+use std::marker::PhantomData;
 use std::{sync::Arc, time::Duration};
 
-use ferrostack_proto::rpc::{Context, Request};
 use prost::Message;
 
-use crate::{RpcError, Target, Transport};
+use crate::envelope::{Context, Request};
+use crate::{Call, Cast, Fanout, Method, RpcError, Target, Topic, Transport};
 
-/// A client of one topic, e.g. `compute`, with a default call timeout
+/// Sends the methods of topic `T`, with a default call timeout
 /// (`rpc_response_timeout`, 60 s upstream).
-#[derive(Clone)]
-pub struct RpcClient {
+pub struct Client<T: Topic> {
     transport: Arc<dyn Transport>,
-    topic: String,
     timeout: Duration,
+    topic: PhantomData<T>,
 }
 
-impl RpcClient {
-    pub fn new(transport: Arc<dyn Transport>, topic: &str, timeout: Duration) -> Self {
-        RpcClient {
+impl<T: Topic> Clone for Client<T> {
+    fn clone(&self) -> Self {
+        Client {
+            transport: self.transport.clone(),
+            timeout: self.timeout,
+            topic: PhantomData,
+        }
+    }
+}
+
+impl<T: Topic> Client<T> {
+    pub fn new(transport: Arc<dyn Transport>, timeout: Duration) -> Self {
+        Client {
             transport,
-            topic: topic.to_owned(),
             timeout,
+            topic: PhantomData,
         }
     }
 
-    fn target(&self, server: Option<&str>) -> Target {
+    fn target(server: Option<&str>) -> Target {
         match server {
-            Some(host) => Target::server(&self.topic, host),
-            None => Target::topic(&self.topic),
+            Some(host) => Target::server(T::NAME, host),
+            None => Target::topic(T::NAME),
         }
     }
 
-    /// Calls `method` on one server (or the one on `server`) and decodes its reply.
-    pub async fn call<Q: Message, R: Message + Default>(
+    /// Calls `M` on one server of the topic (or the one on `server`) and waits
+    /// for its reply, up to the method's timeout or the client's.
+    pub async fn call<M: Call<Topic = T>>(
         &self,
         context: &Context,
         server: Option<&str>,
-        method: &str,
-        payload: &Q,
-    ) -> Result<R, RpcError> {
+        request: &M::Request,
+    ) -> Result<M::Reply, RpcError> {
         let reply = self
             .transport
             .call(
-                &self.target(server),
-                request(context, method, payload),
-                self.timeout,
+                &Self::target(server),
+                envelope::<M>(context, request),
+                M::TIMEOUT.unwrap_or(self.timeout),
             )
             .await?;
-        Ok(R::decode(reply)?)
+        Ok(M::Reply::decode(reply)?)
     }
 
-    /// Casts `method` to one server (or the one on `server`).
-    pub async fn cast<Q: Message>(
+    /// Casts `M` to one server of the topic (or the one on `server`).
+    pub async fn cast<M: Cast<Topic = T>>(
         &self,
         context: &Context,
         server: Option<&str>,
-        method: &str,
-        payload: &Q,
+        request: &M::Request,
     ) -> Result<(), RpcError> {
         self.transport
-            .cast(&self.target(server), request(context, method, payload))
+            .cast(&Self::target(server), envelope::<M>(context, request))
             .await
     }
 
-    /// Casts `method` to every server of the topic.
-    pub async fn fanout<Q: Message>(
+    /// Casts `M` to every server of the topic.
+    pub async fn fanout<M: Fanout<Topic = T>>(
         &self,
         context: &Context,
-        method: &str,
-        payload: &Q,
+        request: &M::Request,
     ) -> Result<(), RpcError> {
         self.transport
-            .fanout(&self.topic, request(context, method, payload))
+            .fanout(T::NAME, envelope::<M>(context, request))
             .await
     }
 }
 
-fn request<Q: Message>(context: &Context, method: &str, payload: &Q) -> Request {
+fn envelope<M: Method>(context: &Context, request: &M::Request) -> Request {
     Request {
-        method: method.to_owned(),
+        method: M::NAME.to_owned(),
         context: Some(context.clone()),
-        payload: payload.encode_to_vec(),
+        payload: request.encode_to_vec(),
         message_id: uuid::Uuid::new_v4().to_string(),
     }
 }

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use ferrostack_proto::rpc::RemoteError;
+use crate::envelope::RemoteError;
 
 /// Why an RPC operation failed.
 #[derive(Debug, thiserror::Error)]

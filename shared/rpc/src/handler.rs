@@ -1,7 +1,7 @@
 //! What a server runs for each request, and the handle that stops it.
 
+use crate::envelope::{RemoteError, Request};
 use bytes::Bytes;
-use ferrostack_proto::rpc::{RemoteError, Request};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -47,8 +47,8 @@ impl Drop for ServerHandle {
 pub(crate) async fn run_handler(
     handler: std::sync::Arc<dyn Handler>,
     request: Request,
-) -> ferrostack_proto::rpc::Reply {
-    use ferrostack_proto::rpc::{reply, Reply};
+) -> crate::envelope::Reply {
+    use crate::envelope::{reply, Reply};
     let method = request.method.clone();
     let result = match tokio::spawn(async move { handler.handle(request).await }).await {
         Ok(result) => result,
@@ -81,10 +81,7 @@ const REMEMBERED: u64 = 100_000;
 /// Redeliveries to another process are the handlers' to make harmless
 /// (idempotent handlers); this makes them rare.
 pub(crate) struct OnceByMessage {
-    runs: moka::sync::Cache<
-        String,
-        std::sync::Arc<tokio::sync::OnceCell<ferrostack_proto::rpc::Reply>>,
-    >,
+    runs: moka::sync::Cache<String, std::sync::Arc<tokio::sync::OnceCell<crate::envelope::Reply>>>,
 }
 
 impl OnceByMessage {
@@ -103,7 +100,7 @@ impl OnceByMessage {
         &self,
         handler: std::sync::Arc<dyn Handler>,
         request: Request,
-    ) -> ferrostack_proto::rpc::Reply {
+    ) -> crate::envelope::Reply {
         if request.message_id.is_empty() {
             return run_handler(handler, request).await;
         }
@@ -120,8 +117,8 @@ impl OnceByMessage {
         });
         task.await.unwrap_or_else(|e| {
             tracing::error!(%method, "rpc run failed: {e}");
-            ferrostack_proto::rpc::Reply {
-                result: Some(ferrostack_proto::rpc::reply::Result::Error(RemoteError {
+            crate::envelope::Reply {
+                result: Some(crate::envelope::reply::Result::Error(RemoteError {
                     kind: "InternalError".into(),
                     message: format!("handler for {method} failed"),
                 })),
@@ -131,8 +128,8 @@ impl OnceByMessage {
 }
 
 /// The caller's view of a reply.
-pub(crate) fn reply_result(reply: ferrostack_proto::rpc::Reply) -> Result<Bytes, crate::RpcError> {
-    use ferrostack_proto::rpc::reply;
+pub(crate) fn reply_result(reply: crate::envelope::Reply) -> Result<Bytes, crate::RpcError> {
+    use crate::envelope::reply;
     match reply.result {
         Some(reply::Result::Payload(payload)) => Ok(Bytes::from(payload)),
         Some(reply::Result::Error(error)) => Err(crate::RpcError::Remote(error)),
@@ -179,7 +176,7 @@ mod tests {
         // Redelivered meanwhile, and again after it finished.
         let again = once.handle(handler.clone(), request("m1")).await;
         assert!(
-            matches!(again.result, Some(ferrostack_proto::rpc::reply::Result::Payload(ref p)) if p == b"done")
+            matches!(again.result, Some(crate::envelope::reply::Result::Payload(ref p)) if p == b"done")
         );
         once.handle(handler.clone(), request("m1")).await;
         assert_eq!(handler.0.load(Ordering::SeqCst), 1);

@@ -11,8 +11,8 @@ use std::{
     time::Duration,
 };
 
+use crate::envelope::{Reply, Request};
 use bytes::Bytes;
-use ferrostack_proto::rpc::{Reply, Request};
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 

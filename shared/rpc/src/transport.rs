@@ -2,8 +2,8 @@
 
 use std::{fmt, sync::Arc, time::Duration};
 
+use crate::envelope::Request;
 use bytes::Bytes;
-use ferrostack_proto::rpc::Request;
 
 use crate::{
     memory::MemoryTransport, notification::NotificationStream, rabbit::RabbitTransport, Handler,

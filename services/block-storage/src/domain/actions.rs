@@ -1,8 +1,8 @@
 //! `POST /volumes/{id}/action`: os-extend, os-reset_status, os-force_delete,
 //! os-set_bootable.
 
+use crate::rpc::messages::ExtendVolume;
 use ferrostack_api::microversion::ApiVersion;
-use ferrostack_proto::block_storage::ExtendVolume;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::Value;
@@ -258,12 +258,7 @@ impl Cinder {
         };
         if let Err(e) = self
             .volume
-            .cast(
-                &caller.rpc_context(),
-                Some(&host),
-                rpc::EXTEND_VOLUME,
-                &request,
-            )
+            .cast::<rpc::volume::ExtendVolume>(&caller.rpc_context(), Some(&host), &request)
             .await
         {
             tracing::error!(volume = id, "volume host unreachable: {e}");

@@ -3,7 +3,7 @@
 //! call), complete, and detach. Volume status follows: available → reserved →
 //! attaching → in-use → (detaching) → available.
 
-use ferrostack_proto::block_storage::{ConnectionInfo, ConnectionRequest};
+use crate::rpc::messages::{ConnectionInfo, ConnectionRequest};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Deserialize;
@@ -147,12 +147,7 @@ impl Cinder {
         };
         let info: ConnectionInfo = self
             .volume
-            .call(
-                &caller.rpc_context(),
-                Some(&host),
-                rpc::INITIALIZE_CONNECTION,
-                &ask,
-            )
+            .call::<rpc::volume::InitializeConnection>(&caller.rpc_context(), Some(&host), &ask)
             .await
             .map_err(|e| CinderError::Internal(format!("initialize_connection failed: {e}")))?;
         let mut info: Value = serde_json::from_str(&info.connection_info_json).unwrap_or_default();
@@ -254,12 +249,7 @@ impl Cinder {
             };
             let done: std::result::Result<ConnectionInfo, _> = self
                 .volume
-                .call(
-                    &caller.rpc_context(),
-                    Some(host),
-                    rpc::TERMINATE_CONNECTION,
-                    &ask,
-                )
+                .call::<rpc::volume::TerminateConnection>(&caller.rpc_context(), Some(host), &ask)
                 .await;
             if let Err(e) = done {
                 tracing::warn!(attachment = id, "terminate_connection failed: {e}");

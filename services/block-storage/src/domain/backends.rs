@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 
+use crate::rpc::messages::{Capabilities, Pools};
 use ferrostack_api::microversion::ApiVersion;
-use ferrostack_proto::block_storage::{Capabilities, Empty, Pools};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{json, Value};
 
@@ -98,7 +98,7 @@ impl Cinder {
         let name = filters.remove("name");
         let reply: Pools = self
             .scheduler
-            .call(&caller.rpc_context(), None, rpc::GET_POOLS, &Empty {})
+            .call::<rpc::scheduler::GetPools>(&caller.rpc_context(), None, &())
             .await
             .map_err(|e| CinderError::Unavailable(format!("The scheduler did not answer: {e}")))?;
         let pools: Vec<Value> = reply
@@ -141,12 +141,7 @@ impl Cinder {
         }
         let reported: Capabilities = self
             .volume
-            .call(
-                &caller.rpc_context(),
-                Some(host),
-                rpc::GET_CAPABILITIES,
-                &Empty {},
-            )
+            .call::<rpc::volume::GetCapabilities>(&caller.rpc_context(), Some(host), &())
             .await
             .map_err(|e| {
                 CinderError::Unavailable(format!(

@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::rpc::messages::UploadImage;
 use ferrostack_api::microversion::ApiVersion;
-use ferrostack_proto::block_storage::UploadImage;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{json, Map, Value};
@@ -286,12 +286,7 @@ impl Cinder {
         };
         if let Err(e) = self
             .volume
-            .cast(
-                &caller.rpc_context(),
-                Some(&host),
-                rpc::UPLOAD_IMAGE,
-                &upload,
-            )
+            .cast::<rpc::volume::UploadImage>(&caller.rpc_context(), Some(&host), &upload)
             .await
         {
             tracing::error!(volume = row.id, "volume host unreachable: {e}");

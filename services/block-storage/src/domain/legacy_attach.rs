@@ -3,7 +3,7 @@
 //! os-attach, os-begin_detaching, os-roll_detaching, os-detach,
 //! os-terminate_connection.
 
-use ferrostack_proto::block_storage::{ConnectionInfo, ConnectionRequest};
+use crate::rpc::messages::{ConnectionInfo, ConnectionRequest};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{json, Value};
 
@@ -68,14 +68,11 @@ impl Cinder {
         }
         match name {
             "os-initialize_connection" => {
-                let info = self
-                    .legacy_connection(caller, id, args, rpc::INITIALIZE_CONNECTION)
-                    .await?;
+                let info = self.legacy_connection(caller, id, args, true).await?;
                 Ok(Some((200, Some(json!({"connection_info": info})))))
             }
             "os-terminate_connection" => {
-                self.legacy_connection(caller, id, args, rpc::TERMINATE_CONNECTION)
-                    .await?;
+                self.legacy_connection(caller, id, args, false).await?;
                 Ok(Some((202, None)))
             }
             "os-attach" => {
@@ -140,13 +137,14 @@ impl Cinder {
         }
     }
 
-    /// initialize/terminate_connection through the volume's manager.
+    /// initialize_connection (or, not `initialize`, terminate_connection)
+    /// through the volume's manager.
     async fn legacy_connection(
         &self,
         caller: &Caller,
         id: &str,
         args: &Value,
-        method: &str,
+        initialize: bool,
     ) -> Result<Value> {
         let volume = self.show_volume(caller, id).await?;
         let connector = args
@@ -161,11 +159,17 @@ impl Cinder {
             host: host.clone(),
             connector_json: connector.to_string(),
         };
-        let info: ConnectionInfo = self
-            .volume
-            .call(&caller.rpc_context(), Some(&host), method, &ask)
-            .await
-            .map_err(|e| CinderError::Internal(format!("{method} failed: {e}")))?;
+        let context = caller.rpc_context();
+        let info: ConnectionInfo = if initialize {
+            self.volume
+                .call::<rpc::volume::InitializeConnection>(&context, Some(&host), &ask)
+                .await
+        } else {
+            self.volume
+                .call::<rpc::volume::TerminateConnection>(&context, Some(&host), &ask)
+                .await
+        }
+        .map_err(|e| CinderError::Internal(format!("the volume host failed: {e}")))?;
         Ok(serde_json::from_str(&info.connection_info_json).unwrap_or(Value::Null))
     }
 }

@@ -3,9 +3,9 @@
 //! Recorded by the api role from the failures other roles report, kept for
 //! `message_ttl` seconds.
 
+use crate::rpc::messages::UserMessage;
 use ferrostack_api::microversion::ApiVersion;
 use ferrostack_db::keyset::SortKey;
-use ferrostack_proto::block_storage::UserMessage;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 

@@ -2,8 +2,8 @@
 //! scheduler checks that the backend passes the filters for the volume as it is
 //! (type, zone, room), then the volume's host copies it there as for a retype.
 
+use crate::rpc::messages::{MigrateToHost, VolumeSpec};
 use ferrostack_api::microversion::ApiVersion;
-use ferrostack_proto::block_storage::{MigrateToHost, VolumeSpec};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
 use serde_json::Value;
@@ -222,7 +222,7 @@ impl Cinder {
         };
         if let Err(e) = self
             .scheduler
-            .cast(&caller.rpc_context(), None, rpc::MIGRATE_TO_HOST, &order)
+            .cast::<rpc::scheduler::MigrateToHost>(&caller.rpc_context(), None, &order)
             .await
         {
             tracing::error!(volume = id, "scheduler unreachable: {e}");

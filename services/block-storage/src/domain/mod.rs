@@ -32,7 +32,7 @@ use std::sync::Arc;
 
 use ferrostack_auth::{AuthContext, Authenticator};
 use ferrostack_policy::Enforcer;
-use ferrostack_rpc::{RpcClient, Transport};
+use ferrostack_rpc::{Client, Transport};
 use sea_orm::DatabaseConnection;
 
 use crate::config::BlockStorageConfig;
@@ -52,8 +52,8 @@ pub(crate) fn now() -> chrono::NaiveDateTime {
 pub struct Cinder {
     pub cfg: BlockStorageConfig,
     pub db: DatabaseConnection,
-    pub scheduler: RpcClient,
-    pub volume: RpcClient,
+    pub scheduler: Client<rpc::scheduler::Topic>,
+    pub volume: Client<rpc::volume::Topic>,
     /// Validates tokens of API requests; also finds the image API in the catalog.
     pub auth: Option<Arc<Authenticator>>,
     pub images: ImageApi,
@@ -125,8 +125,8 @@ impl Cinder {
                 cfg.glance_timeouts,
             ),
             auth,
-            scheduler: RpcClient::new(transport.clone(), rpc::SCHEDULER_TOPIC, timeout),
-            volume: RpcClient::new(transport, rpc::VOLUME_TOPIC, timeout),
+            scheduler: Client::new(transport.clone(), timeout),
+            volume: Client::new(transport, timeout),
             cfg,
             db,
         }))

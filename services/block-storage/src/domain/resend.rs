@@ -11,7 +11,7 @@
 //! finds unfinished at start. On a broker the messages outlive the process and
 //! the broker gives them out again: nothing is sent twice.
 
-use ferrostack_proto::block_storage::{CreateVolume, UserMessage};
+use crate::rpc::messages::{CreateVolume, UserMessage};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::volumes::volume_spec;
@@ -69,7 +69,7 @@ impl Cinder {
             };
             if let Err(e) = self
                 .scheduler
-                .cast(&context, None, rpc::CREATE_VOLUME, &create)
+                .cast::<rpc::scheduler::CreateVolume>(&context, None, &create)
                 .await
             {
                 tracing::error!(volume = row.id, "scheduler unreachable: {e}");

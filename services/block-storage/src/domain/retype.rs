@@ -2,7 +2,7 @@
 //! when that backend suits the new type; otherwise, with `migration_policy`
 //! `on-demand`, its host moves the data to one that does.
 
-use ferrostack_proto::block_storage::{RetypeVolume, VolumeSpec};
+use crate::rpc::messages::{RetypeVolume, VolumeSpec};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::Value;
@@ -134,7 +134,7 @@ impl Cinder {
         };
         if let Err(e) = self
             .scheduler
-            .cast(&caller.rpc_context(), None, rpc::RETYPE, &request)
+            .cast::<rpc::scheduler::Retype>(&caller.rpc_context(), None, &request)
             .await
         {
             tracing::error!(volume = id, "scheduler unreachable: {e}");

@@ -1,6 +1,6 @@
 //! `revert` (3.40): a volume's data back to its latest snapshot.
 
-use ferrostack_proto::block_storage::SnapshotRequest;
+use crate::rpc::messages::SnapshotRequest;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::Value;
@@ -65,12 +65,7 @@ impl Cinder {
             host: host.clone(),
         };
         self.volume
-            .cast(
-                &caller.rpc_context(),
-                Some(&host),
-                rpc::REVERT_TO_SNAPSHOT,
-                &request,
-            )
+            .cast::<rpc::volume::RevertToSnapshot>(&caller.rpc_context(), Some(&host), &request)
             .await
             .map_err(|e| CinderError::Internal(format!("volume host unreachable: {e}")))?;
         Ok(())

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use ferrostack_proto::block_storage::SnapshotRequest;
+use crate::rpc::messages::SnapshotRequest;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Deserialize;
@@ -100,12 +100,7 @@ impl Cinder {
         };
         if let Err(e) = self
             .volume
-            .cast(
-                &caller.rpc_context(),
-                Some(&host),
-                rpc::CREATE_SNAPSHOT,
-                &message,
-            )
+            .cast::<rpc::volume::CreateSnapshot>(&caller.rpc_context(), Some(&host), &message)
             .await
         {
             tracing::error!(snapshot = row.id, "volume host unreachable: {e}");
@@ -235,12 +230,7 @@ impl Cinder {
         };
         if let Err(e) = self
             .volume
-            .cast(
-                &caller.rpc_context(),
-                Some(&host),
-                rpc::DELETE_SNAPSHOT,
-                &message,
-            )
+            .cast::<rpc::volume::DeleteSnapshot>(&caller.rpc_context(), Some(&host), &message)
             .await
         {
             tracing::error!(snapshot = row.id, "volume host unreachable: {e}");

@@ -3,15 +3,14 @@
 
 use std::sync::Arc;
 
-use ferrostack_proto::block_storage::{Empty, Heartbeat, SnapshotUpdate, VolumeUpdate};
-use ferrostack_rpc::{Handler, RemoteError, Request};
-use prost::Message;
+use crate::rpc::messages::{Heartbeat, SnapshotUpdate, VolumeUpdate};
+use ferrostack_rpc::{RemoteError, Router};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 
 use super::Cinder;
 use crate::db::entity::{service, snapshot, volume};
-use crate::rpc::{self, decode, remote};
+use crate::rpc::{api, remote};
 
 /// Serves `block-storage-api` for the other roles.
 pub struct ApiRpc(pub Arc<Cinder>);
@@ -235,26 +234,16 @@ impl ApiRpc {
     }
 }
 
-#[async_trait::async_trait]
-impl Handler for ApiRpc {
-    async fn handle(&self, request: Request) -> Result<bytes::Bytes, RemoteError> {
-        let request_id = request
-            .context
-            .as_ref()
-            .map(|c| c.request_id.clone())
-            .unwrap_or_default();
-        match request.method.as_str() {
-            rpc::VOLUME_UPDATE => {
-                self.volume_update(decode(&request.payload)?, &request_id)
-                    .await?
-            }
-            rpc::HEARTBEAT => self.heartbeat(decode(&request.payload)?).await?,
-            rpc::SNAPSHOT_UPDATE => {
-                self.snapshot_update(decode(&request.payload)?, &request_id)
-                    .await?
-            }
-            other => return Err(remote("NotFound", format!("no method {other}"))),
-        }
-        Ok(Empty::default().encode_to_vec().into())
+impl ApiRpc {
+    /// The api topic's handlers.
+    pub fn router(self: Arc<Self>) -> Router<api::Topic, Self> {
+        Router::new(self)
+            .route::<api::VolumeUpdate, _, _>(|api, context, update| async move {
+                api.volume_update(update, &context.request_id).await
+            })
+            .route::<api::SnapshotUpdate, _, _>(|api, context, update| async move {
+                api.snapshot_update(update, &context.request_id).await
+            })
+            .route::<api::Heartbeat, _, _>(|api, _, beat| async move { api.heartbeat(beat).await })
     }
 }

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use ferrostack_proto::block_storage::{CreateVolume, DeleteVolume, VolumeSpec};
+use crate::rpc::messages::{CreateVolume, DeleteVolume, VolumeSpec};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter};
 use serde::Deserialize;
@@ -281,7 +281,7 @@ impl Cinder {
         let create = CreateVolume { volume: Some(spec) };
         if let Err(e) = self
             .scheduler
-            .cast(&caller.rpc_context(), None, rpc::CREATE_VOLUME, &create)
+            .cast::<rpc::scheduler::CreateVolume>(&caller.rpc_context(), None, &create)
             .await
         {
             tracing::error!(volume = row.id, "scheduler unreachable: {e}");
@@ -442,7 +442,7 @@ impl Cinder {
         };
         if let Err(e) = self
             .volume
-            .cast(context, Some(&host), rpc::DELETE_VOLUME, &request)
+            .cast::<rpc::volume::DeleteVolume>(context, Some(&host), &request)
             .await
         {
             tracing::error!(volume = id, "volume host unreachable: {e}");

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use ferrostack_proto::block_storage::Capabilities;
+use crate::rpc::messages::Capabilities;
 use serde_json::Value;
 
 /// Whether backend `c` satisfies every extra spec the filter looks at.

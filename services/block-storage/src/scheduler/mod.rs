@@ -9,16 +9,15 @@ mod select;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use ferrostack_proto::block_storage::{
-    Capabilities, CreateVolume, Empty, Heartbeat, MigrateToHost, MigrateVolume, Pools,
-    RetypeVolume, UserMessage, VolumeUpdate,
-};
-use ferrostack_rpc::{Handler, RemoteError, Request, RpcClient, ServerHandle, Transport};
-use prost::Message;
+use ferrostack_rpc::{Client, Context, RemoteError, Router, ServerHandle, Transport};
 use tokio_util::sync::CancellationToken;
 
 use crate::config::BlockStorageConfig;
-use crate::rpc::{self, decode, remote};
+use crate::rpc::messages::{
+    Capabilities, CreateVolume, Heartbeat, MigrateToHost, MigrateVolume, Pools, RetypeVolume,
+    UserMessage, VolumeUpdate,
+};
+use crate::rpc::{self, api, remote, scheduler, volume};
 pub(crate) use extra_specs::satisfied;
 pub use select::{select, Demand};
 
@@ -27,8 +26,8 @@ pub const BINARY: &str = "cinder-scheduler";
 
 struct Scheduler {
     backends: Mutex<HashMap<String, Capabilities>>,
-    volume: RpcClient,
-    api: RpcClient,
+    volume: Client<volume::Topic>,
+    api: Client<api::Topic>,
     down_after: i64,
     /// Until when a scheduler that knows no backend yet waits for the first
     /// capabilities reports (a report interval after it started) rather than
@@ -37,8 +36,7 @@ struct Scheduler {
 }
 
 impl Scheduler {
-    async fn create(&self, request: Request) -> Result<(), RemoteError> {
-        let create: CreateVolume = decode(&request.payload)?;
+    async fn create(&self, context: Context, create: CreateVolume) -> Result<(), RemoteError> {
         let Some(mut spec) = create.volume else {
             return Err(remote("Invalid", "create_volume without a volume"));
         };
@@ -58,13 +56,12 @@ impl Scheduler {
             )
             .map(|c| c.host.clone())
         };
-        let context = request.context.unwrap_or_default();
         match chosen {
             Some(host) => {
                 spec.host = host.clone();
                 let create = CreateVolume { volume: Some(spec) };
                 self.volume
-                    .cast(&context, Some(&host), rpc::CREATE_VOLUME, &create)
+                    .cast::<volume::CreateVolume>(&context, Some(&host), &create)
                     .await
                     .map_err(|e| remote("Unavailable", e.to_string()))
             }
@@ -82,12 +79,7 @@ impl Scheduler {
                     }),
                     ..VolumeUpdate::default()
                 };
-                let _: Empty = self
-                    .api
-                    .call(&context, None, rpc::VOLUME_UPDATE, &update)
-                    .await
-                    .map_err(|e| remote("Unavailable", e.to_string()))?;
-                Ok(())
+                self.report(&context, update).await
             }
         }
     }
@@ -109,23 +101,19 @@ impl Scheduler {
         context: &ferrostack_rpc::Context,
         update: VolumeUpdate,
     ) -> Result<(), RemoteError> {
-        let _: Empty = self
-            .api
-            .call(context, None, rpc::VOLUME_UPDATE, &update)
+        self.api
+            .call::<api::VolumeUpdate>(context, None, &update)
             .await
-            .map_err(|e| remote("Unavailable", e.to_string()))?;
-        Ok(())
+            .map_err(|e| remote("Unavailable", e.to_string()))
     }
 
     /// Keeps the volume where it is when its backend suits the new type, or
     /// asks its host to move it (policy on-demand); else the volume stays as it
     /// was, its type unchanged.
-    async fn retype(&self, request: Request) -> Result<(), RemoteError> {
-        let retype: RetypeVolume = decode(&request.payload)?;
+    async fn retype(&self, context: Context, retype: RetypeVolume) -> Result<(), RemoteError> {
         let Some(spec) = retype.volume else {
             return Err(remote("Invalid", "retype without a volume"));
         };
-        let context = request.context.unwrap_or_default();
         let now = chrono::Utc::now().timestamp();
         let (stays, destination) = {
             let backends = self.backends.lock().expect("capabilities lock");
@@ -175,7 +163,7 @@ impl Scheduler {
             done_status: retype.done_status.clone(),
         };
         self.volume
-            .cast(&context, Some(&spec.host), rpc::MIGRATE_VOLUME, &migrate)
+            .cast::<volume::MigrateVolume>(&context, Some(&spec.host), &migrate)
             .await
             .map_err(|e| remote("Unavailable", e.to_string()))
     }
@@ -185,12 +173,14 @@ impl Scheduler {
     /// os-migrate_volume: asks the volume's host to move it to the backend the
     /// admin named when that backend passes the filters for the volume (its
     /// type, zone and size); else the migration fails and the volume stays.
-    async fn migrate_to_host(&self, request: Request) -> Result<(), RemoteError> {
-        let migrate: MigrateToHost = decode(&request.payload)?;
+    async fn migrate_to_host(
+        &self,
+        context: Context,
+        migrate: MigrateToHost,
+    ) -> Result<(), RemoteError> {
         let Some(spec) = migrate.volume else {
             return Err(remote("Invalid", "migrate_to_host without a volume"));
         };
-        let context = request.context.unwrap_or_default();
         let passes = self
             .backends
             .lock()
@@ -228,7 +218,7 @@ impl Scheduler {
         };
         if let Err(e) = self
             .volume
-            .cast(&context, Some(&spec.host), rpc::MIGRATE_VOLUME, &order)
+            .cast::<volume::MigrateVolume>(&context, Some(&spec.host), &order)
             .await
         {
             // Nobody else would end the migration the api role started.
@@ -245,36 +235,45 @@ impl Scheduler {
     }
 }
 
-#[async_trait::async_trait]
-impl Handler for Scheduler {
-    async fn handle(&self, request: Request) -> Result<bytes::Bytes, RemoteError> {
-        match request.method.as_str() {
-            rpc::UPDATE_CAPABILITIES => {
-                let capabilities: Capabilities = decode(&request.payload)?;
-                self.backends
-                    .lock()
-                    .expect("capabilities lock")
-                    .insert(capabilities.host.clone(), capabilities);
-            }
-            rpc::GET_POOLS => {
-                let now = chrono::Utc::now().timestamp();
-                let mut pools: Vec<Capabilities> = self
-                    .backends
-                    .lock()
-                    .expect("capabilities lock")
-                    .values()
-                    .filter(|c| now - c.reported_at <= self.down_after)
-                    .cloned()
-                    .collect();
-                pools.sort_by(|a, b| a.host.cmp(&b.host));
-                return Ok(Pools { pools }.encode_to_vec().into());
-            }
-            rpc::CREATE_VOLUME => self.create(request).await?,
-            rpc::RETYPE => self.retype(request).await?,
-            rpc::MIGRATE_TO_HOST => self.migrate_to_host(request).await?,
-            other => return Err(remote("NotFound", format!("no method {other}"))),
-        }
-        Ok(Empty::default().encode_to_vec().into())
+impl Scheduler {
+    fn keep(&self, capabilities: Capabilities) {
+        self.backends
+            .lock()
+            .expect("capabilities lock")
+            .insert(capabilities.host.clone(), capabilities);
+    }
+
+    /// The backends with fresh reports, by host.
+    fn pools(&self) -> Pools {
+        let now = chrono::Utc::now().timestamp();
+        let mut pools: Vec<Capabilities> = self
+            .backends
+            .lock()
+            .expect("capabilities lock")
+            .values()
+            .filter(|c| now - c.reported_at <= self.down_after)
+            .cloned()
+            .collect();
+        pools.sort_by(|a, b| a.host.cmp(&b.host));
+        Pools { pools }
+    }
+
+    fn router(self: Arc<Self>) -> Router<scheduler::Topic, Self> {
+        Router::new(self)
+            .route::<scheduler::UpdateCapabilities, _, _>(|s, _, capabilities| async move {
+                s.keep(capabilities);
+                Ok(())
+            })
+            .route::<scheduler::GetPools, _, _>(|s, _, ()| async move { Ok(s.pools()) })
+            .route::<scheduler::CreateVolume, _, _>(|s, context, create| async move {
+                s.create(context, create).await
+            })
+            .route::<scheduler::Retype, _, _>(|s, context, retype| async move {
+                s.retype(context, retype).await
+            })
+            .route::<scheduler::MigrateToHost, _, _>(|s, context, migrate| async move {
+                s.migrate_to_host(context, migrate).await
+            })
     }
 }
 
@@ -290,18 +289,19 @@ pub async fn start(
     shutdown: CancellationToken,
 ) -> anyhow::Result<SchedulerRole> {
     let timeout = cfg.messaging.rpc_response_timeout;
-    let api = RpcClient::new(transport.clone(), rpc::API_TOPIC, timeout);
+    let api = Client::<api::Topic>::new(transport.clone(), timeout);
     let scheduler = Arc::new(Scheduler {
         backends: Mutex::new(HashMap::new()),
-        volume: RpcClient::new(transport.clone(), rpc::VOLUME_TOPIC, timeout),
+        volume: Client::new(transport.clone(), timeout),
         api: api.clone(),
         down_after: cfg.service_down_time.as_secs() as i64,
         first_reports_by: tokio::time::Instant::now()
             + cfg.report_interval
             + std::time::Duration::from_secs(1),
     });
-    let server = transport
-        .serve(rpc::SCHEDULER_TOPIC, &cfg.service.host, scheduler)
+    let server = scheduler
+        .router()
+        .serve(&transport, &cfg.service.host)
         .await?;
     let beat = Heartbeat {
         host: cfg.service.host.clone(),
@@ -312,7 +312,7 @@ pub async fn start(
     tokio::spawn(async move {
         loop {
             if let Err(e) = api
-                .cast(&rpc::internal_context(), None, rpc::HEARTBEAT, &beat)
+                .cast::<api::Heartbeat>(&rpc::internal_context(), None, &beat)
                 .await
             {
                 tracing::warn!("scheduler heartbeat not sent: {e}");

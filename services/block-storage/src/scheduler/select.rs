@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use ferrostack_proto::block_storage::{Capabilities, VolumeSpec};
+use crate::rpc::messages::{Capabilities, VolumeSpec};
 
 use super::extra_specs;
 

@@ -6,11 +6,11 @@
 
 use std::time::Duration;
 
-use ferrostack_proto::block_storage::{Empty, SnapshotUpdate, VolumeUpdate};
-use ferrostack_rpc::RpcClient;
+use ferrostack_rpc::Client;
 use tokio_util::sync::CancellationToken;
 
-use crate::rpc;
+use crate::rpc::messages::{SnapshotUpdate, VolumeUpdate};
+use crate::rpc::{self, api};
 
 /// Sends keepalives until dropped.
 pub struct Keepalive {
@@ -27,7 +27,7 @@ pub enum Working<'a> {
 
 impl Keepalive {
     /// Starts sending keepalives for `working` every `every`.
-    pub fn start(api: RpcClient, working: Working, every: Duration) -> Self {
+    pub fn start(api: Client<api::Topic>, working: Working, every: Duration) -> Self {
         let stop = CancellationToken::new();
         let token = stop.clone();
         let owned = |statuses: &[&str]| statuses.iter().map(|s| s.to_string()).collect::<Vec<_>>();
@@ -56,12 +56,12 @@ impl Keepalive {
                     _ = tokio::time::sleep(every) => {}
                 }
                 let context = rpc::internal_context();
-                let sent: Result<Empty, _> = match beat() {
+                let sent = match beat() {
                     Beat::Volume(update) => {
-                        api.call(&context, None, rpc::VOLUME_UPDATE, &update).await
+                        api.call::<api::VolumeUpdate>(&context, None, &update).await
                     }
                     Beat::Snapshot(update) => {
-                        api.call(&context, None, rpc::SNAPSHOT_UPDATE, &update)
+                        api.call::<api::SnapshotUpdate>(&context, None, &update)
                             .await
                     }
                 };
@@ -88,23 +88,7 @@ impl Drop for Keepalive {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use prost::Message;
     use std::sync::{Arc, Mutex};
-
-    /// The api role's side: records the keepalives it gets.
-    struct Api(Arc<Mutex<Vec<VolumeUpdate>>>);
-
-    #[async_trait::async_trait]
-    impl ferrostack_rpc::Handler for Api {
-        async fn handle(
-            &self,
-            request: ferrostack_rpc::Request,
-        ) -> Result<bytes::Bytes, ferrostack_rpc::RemoteError> {
-            let update = VolumeUpdate::decode(request.payload.as_slice()).unwrap();
-            self.0.lock().unwrap().push(update);
-            Ok(Empty::default().encode_to_vec().into())
-        }
-    }
 
     #[tokio::test]
     async fn keepalives_flow_while_the_guard_lives() {
@@ -112,12 +96,17 @@ mod tests {
         let transport = ferrostack_rpc::connect(&bus, Default::default())
             .await
             .unwrap();
+        // The api role's side: records the keepalives it gets.
         let seen = Arc::new(Mutex::new(Vec::new()));
-        let _server = transport
-            .serve(rpc::API_TOPIC, "api", Arc::new(Api(seen.clone())))
+        let _server = ferrostack_rpc::Router::<api::Topic, _>::new(seen.clone())
+            .route::<api::VolumeUpdate, _, _>(|seen, _, update| async move {
+                seen.lock().unwrap().push(update);
+                Ok(())
+            })
+            .serve(&transport, "api")
             .await
             .unwrap();
-        let api = RpcClient::new(transport, rpc::API_TOPIC, Duration::from_secs(5));
+        let api = Client::new(transport, Duration::from_secs(5));
         let guard = Keepalive::start(
             api,
             Working::Volume("v1", &["creating", "downloading"]),

@@ -3,13 +3,12 @@
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
-use ferrostack_proto::block_storage::{
+use crate::rpc::messages::{
     Capabilities, ConnectionInfo, ConnectionRequest, CreateMigrationTarget, CreateVolume,
-    DeleteVolume, Empty, ExtendVolume, Heartbeat, MigrateVolume, MigrationTargetReady,
-    SnapshotRequest, SnapshotUpdate, UploadImage, UserMessage, VolumeSpec, VolumeUpdate,
+    DeleteVolume, ExtendVolume, Heartbeat, MigrateVolume, MigrationTargetReady, SnapshotRequest,
+    SnapshotUpdate, UploadImage, UserMessage, VolumeSpec, VolumeUpdate,
 };
-use ferrostack_rpc::{Handler, RemoteError, Request, RpcClient, ServerHandle, Transport};
-use prost::Message;
+use ferrostack_rpc::{Client, Context, RemoteError, Router, ServerHandle, Transport};
 use tokio_util::sync::CancellationToken;
 
 use super::connection_copy;
@@ -20,7 +19,7 @@ use super::image_transfer::{Expected, ImageTransfer};
 use super::iscsi::IscsiDriver;
 use super::keepalive::{Keepalive, Working};
 use crate::config::BlockStorageConfig;
-use crate::rpc::{self, decode, remote};
+use crate::rpc::{self, api, remote, scheduler, volume};
 
 /// The statuses of a volume being created.
 const CREATING: [&str; 2] = ["creating", "downloading"];
@@ -59,9 +58,9 @@ struct BackendManager {
     backend_name: String,
     zone: String,
     driver: Arc<dyn Driver>,
-    api: RpcClient,
+    api: Client<api::Topic>,
     /// Other volume hosts, for migrations between hosts.
-    volumes: RpcClient,
+    volumes: Client<volume::Topic>,
     images: Arc<ImageTransfer>,
     /// Every backend of this volume role by `host@backend`, for migrations.
     siblings: Arc<OnceLock<HashMap<String, Arc<dyn Driver>>>>,
@@ -77,9 +76,9 @@ impl BackendManager {
 
     /// Reports a volume's new state; false when the api role did not take it.
     async fn report(&self, update: VolumeUpdate) -> bool {
-        let result: Result<Empty, _> = self
+        let result = self
             .api
-            .call(&report_context(), None, rpc::VOLUME_UPDATE, &update)
+            .call::<api::VolumeUpdate>(&report_context(), None, &update)
             .await;
         if let Err(e) = &result {
             tracing::error!(volume = update.id, "cannot report the volume's state: {e}");
@@ -142,9 +141,9 @@ impl BackendManager {
             claim: true,
             ..VolumeUpdate::default()
         };
-        let placed: Result<Empty, _> = self
+        let placed = self
             .api
-            .call(&report_context(), None, rpc::VOLUME_UPDATE, &claim)
+            .call::<api::VolumeUpdate>(&report_context(), None, &claim)
             .await;
         if let Err(e) = &placed {
             tracing::warn!(volume = volume_id, "not made here: {e}");
@@ -344,9 +343,9 @@ impl BackendManager {
             size_gb: request.size_gb,
             connector_json: connector_json.clone(),
         };
-        let ready: MigrationTargetReady = self
+        let ready = self
             .volumes
-            .call(&context, Some(dest), rpc::CREATE_MIGRATION_TARGET, &ask)
+            .call::<volume::CreateMigrationTarget>(&context, Some(dest), &ask)
             .await
             .map_err(|e| {
                 DriverError::Failed(format!("backend {dest} cannot take the volume: {e}"))
@@ -372,17 +371,17 @@ impl BackendManager {
             connector_json,
         };
         if copied.is_ok() {
-            let ended: Result<ConnectionInfo, _> = self
+            let ended = self
                 .volumes
-                .call(&context, Some(dest), rpc::TERMINATE_CONNECTION, &release)
+                .call::<volume::TerminateConnection>(&context, Some(dest), &release)
                 .await;
             if let Err(e) = ended {
                 tracing::warn!(volume = request.id, "the export on {dest} stays: {e}");
             }
         } else {
-            let dropped: Result<Empty, _> = self
+            let dropped = self
                 .volumes
-                .call(&context, Some(dest), rpc::DELETE_MIGRATION_TARGET, &release)
+                .call::<volume::DeleteMigrationTarget>(&context, Some(dest), &release)
                 .await;
             if let Err(e) = dropped {
                 tracing::warn!(volume = request.id, "the copy on {dest} stays: {e}");
@@ -507,9 +506,9 @@ impl BackendManager {
             message,
             from_status: vec![working.into()],
         };
-        let result: Result<Empty, _> = self
+        let result = self
             .api
-            .call(&report_context(), None, rpc::SNAPSHOT_UPDATE, &update)
+            .call::<api::SnapshotUpdate>(&report_context(), None, &update)
             .await;
         if let Err(e) = result {
             tracing::error!(
@@ -534,9 +533,9 @@ impl BackendManager {
             status: snapshot_status.into(),
             ..SnapshotUpdate::default()
         };
-        let done: Result<Empty, _> = self
+        let done = self
             .api
-            .call(&context, None, rpc::SNAPSHOT_UPDATE, &snapshot)
+            .call::<api::SnapshotUpdate>(&context, None, &snapshot)
             .await;
         if let Err(e) = done {
             tracing::error!(
@@ -606,88 +605,106 @@ impl BackendManager {
     }
 }
 
-#[async_trait::async_trait]
-impl Handler for BackendManager {
-    async fn handle(&self, request: Request) -> Result<bytes::Bytes, RemoteError> {
-        let context = request
-            .context
-            .clone()
-            .unwrap_or_else(rpc::internal_context);
-        REQUEST.scope(context, self.dispatch(request)).await
-    }
+fn failed(e: DriverError) -> RemoteError {
+    remote("VolumeBackendAPIException", e.to_string())
 }
 
 impl BackendManager {
-    async fn dispatch(&self, request: Request) -> Result<bytes::Bytes, RemoteError> {
-        let failed = |e: DriverError| remote("VolumeBackendAPIException", e.to_string());
-        match request.method.as_str() {
-            rpc::CREATE_MIGRATION_TARGET => {
-                let ready = self
-                    .create_migration_target(decode(&request.payload)?)
-                    .await
-                    .map_err(failed)?;
-                return Ok(ready.encode_to_vec().into());
-            }
-            rpc::GET_CAPABILITIES => {
-                let capabilities = self.capabilities().await.ok_or_else(|| {
+    /// Cinder's connection_info for `ask`, exported (or no longer, when not
+    /// `initialize`).
+    async fn connection(
+        &self,
+        ask: ConnectionRequest,
+        initialize: bool,
+    ) -> Result<ConnectionInfo, RemoteError> {
+        let connector: serde_json::Value =
+            serde_json::from_str(&ask.connector_json).unwrap_or_default();
+        let info = if initialize {
+            self.driver
+                .initialize_connection(&ask.volume_id, &connector)
+                .await
+                .map_err(failed)?
+        } else {
+            self.driver
+                .terminate_connection(&ask.volume_id, &connector)
+                .await
+                .map_err(failed)?;
+            serde_json::Value::Null
+        };
+        Ok(ConnectionInfo {
+            connection_info_json: info.to_string(),
+        })
+    }
+
+    /// The volume topic's handlers, each run with its request's context in
+    /// [`REQUEST`] (reports carry its request id back).
+    fn router(self: Arc<Self>) -> Router<volume::Topic, Self> {
+        use volume::*;
+        fn scoped<F: std::future::Future>(
+            context: Context,
+            work: F,
+        ) -> tokio::task::futures::TaskLocalFuture<Context, F> {
+            REQUEST.scope(context, work)
+        }
+        /// A cast's work: nothing to answer.
+        async fn done(
+            context: Context,
+            work: impl std::future::Future<Output = ()>,
+        ) -> Result<(), RemoteError> {
+            REQUEST.scope(context, work).await;
+            Ok(())
+        }
+        Router::new(self)
+            .route::<CreateVolume, _, _>(|m, c, create| {
+                let token = c.auth_token.clone();
+                done(c, async move { m.create(create, &token).await })
+            })
+            .route::<UploadImage, _, _>(|m, c, upload| {
+                let token = c.auth_token.clone();
+                done(c, async move { m.upload_image(upload, &token).await })
+            })
+            .route::<DeleteVolume, _, _>(|m, c, delete| {
+                done(c, async move { m.delete(delete).await })
+            })
+            .route::<ExtendVolume, _, _>(|m, c, extend| {
+                done(c, async move { m.extend(extend).await })
+            })
+            .route::<MigrateVolume, _, _>(|m, c, migrate| {
+                done(c, async move { m.migrate(migrate).await })
+            })
+            .route::<CreateSnapshot, _, _>(|m, c, snapshot| {
+                done(c, async move { m.snapshot(snapshot, true).await })
+            })
+            .route::<DeleteSnapshot, _, _>(|m, c, snapshot| {
+                done(c, async move { m.snapshot(snapshot, false).await })
+            })
+            .route::<RevertToSnapshot, _, _>(|m, c, snapshot| {
+                done(c, async move { m.revert(snapshot).await })
+            })
+            .route::<InitializeConnection, _, _>(|m, c, ask| {
+                scoped(c, async move { m.connection(ask, true).await })
+            })
+            .route::<TerminateConnection, _, _>(|m, c, ask| {
+                scoped(c, async move { m.connection(ask, false).await })
+            })
+            .route::<CreateMigrationTarget, _, _>(|m, c, ask| {
+                scoped(c, async move {
+                    m.create_migration_target(ask).await.map_err(failed)
+                })
+            })
+            .route::<DeleteMigrationTarget, _, _>(|m, c, ask| {
+                scoped(c, async move {
+                    m.driver.delete(&ask.volume_id, "").await.map_err(failed)
+                })
+            })
+            .route::<GetCapabilities, _, _>(|m, _, ()| async move {
+                m.capabilities().await.ok_or_else(|| {
                     remote(
                         "VolumeBackendAPIException",
                         "the backend's capacity is unknown",
                     )
-                })?;
-                return Ok(capabilities.encode_to_vec().into());
-            }
-            rpc::DELETE_MIGRATION_TARGET => {
-                let ask: ConnectionRequest = decode(&request.payload)?;
-                self.driver
-                    .delete(&ask.volume_id, "")
-                    .await
-                    .map_err(failed)?;
-                return Ok(Empty::default().encode_to_vec().into());
-            }
-            _ => {}
-        }
-        if matches!(
-            request.method.as_str(),
-            rpc::INITIALIZE_CONNECTION | rpc::TERMINATE_CONNECTION
-        ) {
-            let ask: ConnectionRequest = decode(&request.payload)?;
-            let connector: serde_json::Value =
-                serde_json::from_str(&ask.connector_json).unwrap_or_default();
-            let info = if request.method == rpc::INITIALIZE_CONNECTION {
-                self.driver
-                    .initialize_connection(&ask.volume_id, &connector)
-                    .await
-                    .map_err(failed)?
-            } else {
-                self.driver
-                    .terminate_connection(&ask.volume_id, &connector)
-                    .await
-                    .map_err(failed)?;
-                serde_json::Value::Null
-            };
-            let reply = ConnectionInfo {
-                connection_info_json: info.to_string(),
-            };
-            return Ok(reply.encode_to_vec().into());
-        }
-        let token = request
-            .context
-            .as_ref()
-            .map(|c| c.auth_token.as_str())
-            .unwrap_or_default();
-        match request.method.as_str() {
-            rpc::CREATE_VOLUME => self.create(decode(&request.payload)?, token).await,
-            rpc::UPLOAD_IMAGE => self.upload_image(decode(&request.payload)?, token).await,
-            rpc::DELETE_VOLUME => self.delete(decode(&request.payload)?).await,
-            rpc::EXTEND_VOLUME => self.extend(decode(&request.payload)?).await,
-            rpc::MIGRATE_VOLUME => self.migrate(decode(&request.payload)?).await,
-            rpc::CREATE_SNAPSHOT => self.snapshot(decode(&request.payload)?, true).await,
-            rpc::DELETE_SNAPSHOT => self.snapshot(decode(&request.payload)?, false).await,
-            rpc::REVERT_TO_SNAPSHOT => self.revert(decode(&request.payload)?).await,
-            other => return Err(remote("NotFound", format!("no method {other}"))),
-        }
-        Ok(Empty::default().encode_to_vec().into())
+                })
+            })
     }
 }
 
@@ -702,21 +719,10 @@ pub async fn start(
     transport: Arc<dyn Transport>,
     shutdown: CancellationToken,
 ) -> anyhow::Result<VolumeRole> {
-    let api = RpcClient::new(
-        transport.clone(),
-        rpc::API_TOPIC,
-        cfg.messaging.rpc_response_timeout,
-    );
-    let scheduler = RpcClient::new(
-        transport.clone(),
-        rpc::SCHEDULER_TOPIC,
-        cfg.messaging.rpc_response_timeout,
-    );
-    let volumes = RpcClient::new(
-        transport.clone(),
-        rpc::VOLUME_TOPIC,
-        cfg.messaging.rpc_response_timeout,
-    );
+    let timeout = cfg.messaging.rpc_response_timeout;
+    let api = Client::<api::Topic>::new(transport.clone(), timeout);
+    let scheduler = Client::<scheduler::Topic>::new(transport.clone(), timeout);
+    let volumes = Client::<volume::Topic>::new(transport.clone(), timeout);
     let images = Arc::new(ImageTransfer::open(
         cfg.image_conversion_dir.join(&cfg.service.host),
         cfg.glance_timeouts,
@@ -742,8 +748,10 @@ pub async fn start(
             keepalive_every: (cfg.stuck_timeout / 4).max(std::time::Duration::from_secs(1)),
         });
         servers.push(
-            transport
-                .serve(rpc::VOLUME_TOPIC, &manager.host, manager.clone())
+            manager
+                .clone()
+                .router()
+                .serve(&transport, &manager.host)
                 .await?,
         );
         managers.push(manager);
@@ -761,7 +769,7 @@ pub async fn start(
                 let context = rpc::internal_context();
                 if let Some(capabilities) = manager.capabilities().await {
                     if let Err(e) = scheduler
-                        .fanout(&context, rpc::UPDATE_CAPABILITIES, &capabilities)
+                        .fanout::<scheduler::UpdateCapabilities>(&context, &capabilities)
                         .await
                     {
                         tracing::warn!(host = manager.host, "capabilities not sent: {e}");
@@ -772,7 +780,7 @@ pub async fn start(
                     binary: BINARY.into(),
                     availability_zone: manager.zone.clone(),
                 };
-                if let Err(e) = api.cast(&context, None, rpc::HEARTBEAT, &beat).await {
+                if let Err(e) = api.cast::<api::Heartbeat>(&context, None, &beat).await {
                     tracing::warn!(host = manager.host, "heartbeat not sent: {e}");
                 }
             }

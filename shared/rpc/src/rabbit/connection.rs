@@ -3,6 +3,7 @@
 
 use std::{collections::HashSet, sync::Arc, time::Duration};
 
+use crate::envelope::Reply;
 use amqprs::{
     callbacks::ConnectionCallback,
     channel::{
@@ -12,7 +13,6 @@ use amqprs::{
     connection::{Connection, OpenConnectionArguments},
     Close, FieldTable, FieldValue,
 };
-use ferrostack_proto::rpc::Reply;
 use prost::Message;
 use tokio::sync::watch;
 

@@ -5,6 +5,7 @@
 
 use std::{sync::Arc, time::Duration};
 
+use crate::envelope::Request;
 use amqprs::{
     channel::{
         BasicAckArguments, BasicCancelArguments, BasicConsumeArguments, BasicQosArguments, Channel,
@@ -12,7 +13,6 @@ use amqprs::{
     },
     BasicProperties,
 };
-use ferrostack_proto::rpc::Request;
 use prost::Message;
 use tokio::{
     sync::{mpsc, oneshot},

@@ -14,9 +14,9 @@ use std::{
     time::Duration,
 };
 
+use crate::envelope::{Reply, Request};
 use amqprs::{BasicProperties, DELIVERY_MODE_PERSISTENT};
 use bytes::Bytes;
-use ferrostack_proto::rpc::{Reply, Request};
 use prost::Message;
 use tokio::{
     sync::{oneshot, watch},

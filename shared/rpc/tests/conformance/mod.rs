@@ -8,8 +8,8 @@ use std::{
 
 use bytes::Bytes;
 use ferrostack_rpc::{
-    connect, Context, Handler, Notification, Priority, RemoteError, Request, RpcClient, RpcError,
-    ServerHandle, Target, Transport, TransportOptions,
+    connect, Client, Context, Handler, Notification, Priority, RemoteError, Request, Router,
+    RpcError, ServerHandle, Target, Transport, TransportOptions,
 };
 
 /// Declares one `#[tokio::test]` per shared conformance check, each run against the
@@ -25,6 +25,9 @@ macro_rules! conformance_tests {
             messages_for_queues_nobody_served_are_refused,
             handler_error_reaches_the_caller,
             typed_call_round_trips,
+            typed_casts_and_fanouts_reach_their_servers,
+            typed_unknown_methods_are_refused_by_name,
+            typed_calls_wait_as_long_as_their_method_says,
             notifications_reach_a_listener,
         );
     };
@@ -319,20 +322,52 @@ pub async fn handler_error_reaches_the_caller(url: &str) {
     assert_eq!(remote.message, "Instance 42 could not be found.");
 }
 
+/// Typed methods, each test on a topic of its own (topics are queue names,
+/// shared by every exchange on a broker).
+pub mod typed {
+    use ferrostack_rpc::RemoteError;
+    ferrostack_rpc::rpc_topic! {
+        pub Echoes = "conformance-typed-echo" {
+            call Echo = "echo" (RemoteError) -> RemoteError;
+        }
+    }
+    ferrostack_rpc::rpc_topic! {
+        pub Notes = "conformance-typed-notes" {
+            cast Note = "note" (String);
+            fanout Shout = "shout" (String);
+        }
+    }
+    ferrostack_rpc::rpc_topic! {
+        pub Partial = "conformance-typed-partial" {
+            call Served = "served" (());
+            call Unserved = "unserved" (());
+        }
+    }
+    ferrostack_rpc::rpc_topic! {
+        pub Timed = "conformance-typed-timed" {
+            /// Answers after a second; may wait two.
+            call Patient = "patient" (u32) -> u32, timeout = 2;
+            /// Answers after a second; may wait the client's default.
+            call Hasty = "hasty" (u32) -> u32;
+        }
+    }
+}
+
 pub async fn typed_call_round_trips(url: &str) {
     let world = World::new(url);
-    let _server = world.server("h0").await;
-    let client = RpcClient::new(
-        world.transport().await,
-        &world.topic,
-        Duration::from_secs(10),
-    );
+    let transport = world.transport().await;
+    let _server = Router::<typed::Echoes, ()>::new(Arc::new(()))
+        .route::<typed::Echo, _, _>(|_, _, sent| async move { Ok(sent) })
+        .serve(&transport, "h0")
+        .await
+        .unwrap();
+    let client = Client::<typed::Echoes>::new(world.transport().await, Duration::from_secs(10));
     let sent = RemoteError {
         kind: "payload".into(),
         message: "é ☃".into(),
     };
-    let got: RemoteError = client
-        .call(&Context::default(), None, "echo", &sent)
+    let got = client
+        .call::<typed::Echo>(&Context::default(), None, &sent)
         .await
         .unwrap();
     assert_eq!(got, sent);
@@ -341,13 +376,140 @@ pub async fn typed_call_round_trips(url: &str) {
         let (client, sent) = (client.clone(), sent.clone());
         calls.spawn(async move {
             client
-                .call::<_, RemoteError>(&Context::default(), None, "echo", &sent)
+                .call::<typed::Echo>(&Context::default(), Some("h0"), &sent)
                 .await
         });
     }
     while let Some(result) = calls.join_next().await {
         assert_eq!(result.unwrap().unwrap(), sent);
     }
+}
+
+pub async fn typed_casts_and_fanouts_reach_their_servers(url: &str) {
+    let world = World::new(url);
+    // Each server on a connection of its own, kept while it serves.
+    let mut servers = Vec::new();
+    for host in ["h0", "h1"] {
+        let transport = world.transport().await;
+        let seen = (host.to_string(), world.log.clone());
+        let server = Router::<typed::Notes, _>::new(Arc::new(seen))
+            .route::<typed::Note, _, _>(|seen, _, text| async move {
+                let (host, log) = &*seen;
+                log.0
+                    .lock()
+                    .unwrap()
+                    .push((host.clone(), "note".into(), text));
+                Ok(())
+            })
+            .route::<typed::Shout, _, _>(|seen, _, text| async move {
+                let (host, log) = &*seen;
+                log.0
+                    .lock()
+                    .unwrap()
+                    .push((host.clone(), "shout".into(), text));
+                Ok(())
+            })
+            .serve(&transport, host)
+            .await
+            .unwrap();
+        servers.push((transport, server));
+    }
+    let client = Client::<typed::Notes>::new(world.transport().await, Duration::from_secs(10));
+    client
+        .cast::<typed::Note>(&Context::default(), Some("h1"), &"for h1".to_string())
+        .await
+        .unwrap();
+    client
+        .fanout::<typed::Shout>(&Context::default(), &"for all".to_string())
+        .await
+        .unwrap();
+    world
+        .log
+        .wait_for(Duration::from_secs(10), |log| log.len() == 3)
+        .await;
+    let mut entries = world.log.entries();
+    entries.sort();
+    assert_eq!(
+        entries,
+        [
+            ("h0".into(), "shout".into(), "for all".into()),
+            ("h1".into(), "note".into(), "for h1".into()),
+            ("h1".into(), "shout".into(), "for all".into()),
+        ]
+    );
+}
+
+pub async fn typed_unknown_methods_are_refused_by_name(url: &str) {
+    let world = World::new(url);
+    let transport = world.transport().await;
+    let _server = Router::<typed::Partial, ()>::new(Arc::new(()))
+        .route::<typed::Served, _, _>(|_, _, ()| async move { Ok(()) })
+        .serve(&transport, "h0")
+        .await
+        .unwrap();
+    let client = Client::<typed::Partial>::new(world.transport().await, Duration::from_secs(10));
+    client
+        .call::<typed::Served>(&Context::default(), None, &())
+        .await
+        .unwrap();
+    let err = client
+        .call::<typed::Unserved>(&Context::default(), None, &())
+        .await
+        .unwrap_err();
+    let remote = err.remote().expect("a remote error");
+    assert_eq!(remote.kind, "UnknownMethod");
+    assert_eq!(
+        remote.message,
+        "conformance-typed-partial has no method \"unserved\"; it serves served"
+    );
+    // A payload that is not the method's request is refused, not guessed at.
+    let garbled = Request {
+        method: "served".into(),
+        context: None,
+        payload: vec![0xff, 0xff, 0xff],
+        message_id: uuid::Uuid::new_v4().to_string(),
+    };
+    let err = world
+        .transport()
+        .await
+        .call(
+            &Target::topic("conformance-typed-partial"),
+            garbled,
+            Duration::from_secs(10),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.remote().expect("a remote error").kind, "Invalid");
+}
+
+pub async fn typed_calls_wait_as_long_as_their_method_says(url: &str) {
+    let world = World::new(url);
+    let transport = world.transport().await;
+    let slow = |_, _, n: u32| async move {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        Ok(n)
+    };
+    let _server = Router::<typed::Timed, ()>::new(Arc::new(()))
+        .route::<typed::Patient, _, _>(slow)
+        .route::<typed::Hasty, _, _>(slow)
+        .serve(&transport, "h0")
+        .await
+        .unwrap();
+    // The client's default is too short for a second's work; Patient's own is not.
+    let client = Client::<typed::Timed>::new(world.transport().await, Duration::from_millis(300));
+    assert!(matches!(
+        client
+            .call::<typed::Hasty>(&Context::default(), None, &1)
+            .await,
+        Err(RpcError::Timeout { .. })
+    ));
+    assert_eq!(
+        client
+            .call::<typed::Patient>(&Context::default(), None, &2)
+            .await
+            .unwrap(),
+        2
+    );
 }
 
 pub async fn notifications_reach_a_listener(url: &str) {

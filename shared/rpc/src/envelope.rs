@@ -1,12 +1,9 @@
-//! Protobuf messages shared between a service's roles, generated from the `.proto`
-//! files beside this crate.
+//! The envelope every message travels in (`proto/ferrostack/rpc/v1`): request,
+//! context, reply and remote error.
 
-/// The RPC envelope: request, context, reply and remote error.
-pub mod rpc {
-    include!(concat!(env!("OUT_DIR"), "/ferrostack.rpc.v1.rs"));
-}
+include!(concat!(env!("OUT_DIR"), "/ferrostack.rpc.v1.rs"));
 
-impl std::fmt::Debug for rpc::Context {
+impl std::fmt::Debug for Context {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Context")
             .field("request_id", &self.request_id)
@@ -28,16 +25,11 @@ impl std::fmt::Debug for rpc::Context {
     }
 }
 
-/// Block storage: the messages between the api, scheduler and volume roles.
-pub mod block_storage {
-    include!(concat!(env!("OUT_DIR"), "/ferrostack.block_storage.v1.rs"));
-}
-
 #[cfg(test)]
 mod tests {
     #[test]
     fn context_debug_hides_the_token() {
-        let context = super::rpc::Context {
+        let context = super::Context {
             user_id: "u".into(),
             auth_token: "gAAAAAsecret".into(),
             ..Default::default()
