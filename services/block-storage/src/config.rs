@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use ferrostack_api::{ServiceOptions, SERVICE_OPTS};
 use ferrostack_auth::{AuthOptions, AUTHTOKEN_OPTS};
-use ferrostack_config::{Config, ConfigError, Opt};
+use ferrostack_config::{Config, ConfigError, Opt, Section};
 use ferrostack_db::{DbOptions, DATABASE_OPTS};
 use ferrostack_rpc::{MessagingConfig, MESSAGING_OPTS};
 
@@ -140,7 +140,12 @@ pub const ENABLE_FORCE_UPLOAD: Opt = Opt::new(
 );
 
 /// Options of one backend's section.
-pub const VOLUME_DRIVER: Opt = Opt::new("", "volume_driver", "file", "Driver: file or iscsi.");
+pub const VOLUME_DRIVER: Opt = Opt::new(
+    "",
+    "volume_driver",
+    "file",
+    "The backend's driver (file, iscsi); its own options go in the same section.",
+);
 pub const VOLUME_BACKEND_NAME: Opt = Opt::new(
     "",
     "volume_backend_name",
@@ -153,36 +158,8 @@ pub const FILE_VOLUME_DIR: Opt = Opt::new(
     "",
     "Directory of a file backend's volumes; <state_path>/volumes/<backend> when unset.",
 );
-pub const VOLUME_FORMAT: Opt = Opt::new("", "volume_format", "raw", "raw or qcow2 files.");
-pub const TARGET_IP_ADDRESS: Opt = Opt::new(
-    "",
-    "target_ip_address",
-    "127.0.0.1",
-    "iSCSI portal address.",
-);
-pub const TARGET_PORT: Opt = Opt::new("", "target_port", "3260", "iSCSI portal port.");
-pub const TARGET_PREFIX: Opt = Opt::new(
-    "",
-    "target_prefix",
-    "iqn.2010-10.org.openstack:",
-    "Prefix of the IQN of iSCSI targets.",
-);
-pub const TGTD_CONTROL_PORT: Opt = Opt::new(
-    "",
-    "tgtd_control_port",
-    "0",
-    "Control port of this backend's own tgtd (tgtd -C), so several can run on a host.",
-);
-const BACKEND_OPTS: &[Opt] = &[
-    VOLUME_DRIVER,
-    VOLUME_BACKEND_NAME,
-    FILE_VOLUME_DIR,
-    VOLUME_FORMAT,
-    TARGET_IP_ADDRESS,
-    TARGET_PORT,
-    TARGET_PREFIX,
-    TGTD_CONTROL_PORT,
-];
+/// Every backend's options (its driver has its own besides).
+const BACKEND_OPTS: &[Opt] = &[VOLUME_DRIVER, VOLUME_BACKEND_NAME, FILE_VOLUME_DIR];
 
 /// Every fixed-section option.
 pub const OPTS: &[Opt] = &[
@@ -209,16 +186,14 @@ pub const OPTS: &[Opt] = &[
 ];
 
 /// One configured backend.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct BackendConfig {
     /// The section name: the `backend` of `host@backend`.
     pub name: String,
     pub backend_name: String,
-    pub driver: String,
+    /// Its driver, configured from the section.
+    pub driver: std::sync::Arc<dyn crate::volume::DriverFactory>,
     pub dir: PathBuf,
-    pub format: String,
-    /// For `iscsi`: portal, IQN prefix and tgtd control port.
-    pub iscsi: Option<crate::volume::IscsiOptions>,
 }
 
 /// Settings resolved and validated at start.
@@ -263,25 +238,12 @@ fn catalog_info(config: &Config) -> Result<(String, String), ConfigError> {
         _ => "",
     };
     if interface.is_empty() {
-        return Err(invalid(
+        return Err(ConfigError::invalid(
             &GLANCE_CATALOG_INFO,
             format!("'{text}' is not <service_type>:<service_name>:<endpoint_type>"),
         ));
     }
     Ok((parts[0].to_string(), interface.to_string()))
-}
-
-fn invalid(opt: &Opt, reason: String) -> ConfigError {
-    ConfigError::Invalid {
-        section: opt.section.into(),
-        option: opt.name.into(),
-        reason,
-    }
-}
-
-/// Backend sections are named at run time; their names live as long as the process.
-fn leak(id: &str) -> &'static str {
-    Box::leak(id.to_string().into_boxed_str())
 }
 
 impl BlockStorageConfig {
@@ -292,56 +254,33 @@ impl BlockStorageConfig {
         let mut backends = Vec::new();
         let mut known_backend_opts = Vec::new();
         for name in config.get_list(&ENABLED_BACKENDS) {
-            let section = leak(&name);
-            let opt = |o: &Opt| o.in_section(section);
+            let section = Section {
+                config,
+                name: &name,
+                state_path: &state,
+            };
+            let (driver, driver_opts) = crate::volume::DRIVERS.configure(
+                &section.get_string(&VOLUME_DRIVER),
+                &section,
+                &section.opt(&VOLUME_DRIVER),
+            )?;
             known_backend_opts.push(
                 BACKEND_OPTS
                     .iter()
-                    .map(|o| o.in_section(section))
+                    .map(|o| section.opt(o))
+                    .chain(driver_opts)
                     .collect::<Vec<_>>(),
             );
-            let driver = config.get_string(&opt(&VOLUME_DRIVER));
-            let iscsi = match driver.as_str() {
-                "file" => None,
-                "iscsi" => {
-                    let ip: std::net::IpAddr = config.get_parsed(&opt(&TARGET_IP_ADDRESS))?;
-                    let port: u16 = config.get_parsed(&opt(&TARGET_PORT))?;
-                    Some(crate::volume::IscsiOptions {
-                        portal: std::net::SocketAddr::new(ip, port),
-                        target_prefix: config.get_string(&opt(&TARGET_PREFIX)),
-                        control_port: config.get_parsed(&opt(&TGTD_CONTROL_PORT))?,
-                    })
-                }
-                other => {
-                    return Err(invalid(
-                        &opt(&VOLUME_DRIVER),
-                        format!("'{other}' is not one of: file, iscsi"),
-                    ))
-                }
-            };
-            let format = config.get_string(&opt(&VOLUME_FORMAT));
-            if format != "raw" && format != "qcow2" {
-                return Err(invalid(
-                    &opt(&VOLUME_FORMAT),
-                    format!("'{format}' is not raw or qcow2"),
-                ));
-            }
             backends.push(BackendConfig {
-                backend_name: config
-                    .get(&opt(&VOLUME_BACKEND_NAME))
+                backend_name: section
+                    .get(&VOLUME_BACKEND_NAME)
                     .map(str::to_string)
                     .unwrap_or_else(|| name.clone()),
                 driver,
-                dir: config
-                    .get(&opt(&FILE_VOLUME_DIR))
+                dir: section
+                    .get(&FILE_VOLUME_DIR)
                     .map(PathBuf::from)
                     .unwrap_or_else(|| state.join("volumes").join(&name)),
-                format: if iscsi.is_some() {
-                    "raw".into()
-                } else {
-                    format
-                },
-                iscsi,
                 name,
             });
         }

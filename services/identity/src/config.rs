@@ -119,19 +119,17 @@ impl IdentityConfig {
         let messaging = MessagingConfig::from_config(config, "keystone")?;
         let provider = config.get_string(&CREDENTIAL_PROVIDER);
         if provider != "fernet" {
-            return Err(ConfigError::Invalid {
-                section: "credential".into(),
-                option: "provider".into(),
-                reason: format!("{provider:?} is not a credential provider (fernet)"),
-            });
+            return Err(ConfigError::invalid(
+                &CREDENTIAL_PROVIDER,
+                format!("{provider:?} is not a credential provider (fernet)"),
+            ));
         }
         let rounds: u32 = config.get_parsed(&PASSWORD_HASH_ROUNDS)?;
         if !(4..=31).contains(&rounds) {
-            return Err(ConfigError::Invalid {
-                section: "identity".into(),
-                option: "password_hash_rounds".into(),
-                reason: format!("{rounds} is outside bcrypt's 4..=31"),
-            });
+            return Err(ConfigError::invalid(
+                &PASSWORD_HASH_ROUNDS,
+                format!("{rounds} is outside bcrypt's 4..=31"),
+            ));
         }
         Ok(IdentityConfig {
             service,

@@ -5,15 +5,17 @@
 //! filesystem_store_datadir = ...`).
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use ferrostack_api::{ServiceOptions, SERVICE_OPTS};
 use ferrostack_auth::{AuthOptions, AUTHTOKEN_OPTS};
-use ferrostack_config::{Config, ConfigError, Opt};
+use ferrostack_config::{Config, ConfigError, Opt, Section};
 use ferrostack_db::{DbOptions, DATABASE_OPTS};
 use ferrostack_rpc::{MessagingConfig, MESSAGING_OPTS};
 
 use crate::import_filter::{UriFilter, FILTER_OPTS};
 use crate::quota::{QuotaLimits, QUOTA_OPTS};
+use crate::store::{StoreFactory, STORE_TYPES};
 
 /// Glance's port.
 pub const DEFAULT_PORT: u16 = 9292;
@@ -97,45 +99,13 @@ pub const REQUIRE_IMAGE_FORMAT_MATCH: Opt = Opt::new(
     "Refuse uploads whose content is not the declared disk_format.",
 );
 
-/// Options of one store's section.
-pub const FILESYSTEM_STORE_DATADIR: Opt = Opt::new(
-    "",
-    "filesystem_store_datadir",
-    "",
-    "Directory of a file store; <state_path>/images/<store id> when unset.",
-);
+/// Options of every store's section (its type has its own besides).
 pub const STORE_DESCRIPTION: Opt = Opt::new(
     "",
     "store_description",
     "",
     "Description shown in /v2/info/stores.",
 );
-pub const S3_STORE_HOST: Opt = Opt::new("", "s3_store_host", "", "S3 endpoint URL.");
-pub const S3_STORE_ACCESS_KEY: Opt = Opt::secret("", "s3_store_access_key", "S3 access key.");
-pub const S3_STORE_SECRET_KEY: Opt = Opt::secret("", "s3_store_secret_key", "S3 secret key.");
-pub const S3_STORE_BUCKET: Opt = Opt::new("", "s3_store_bucket", "", "Bucket holding images.");
-pub const S3_STORE_REGION: Opt = Opt::new(
-    "",
-    "s3_store_region_name",
-    "us-east-1",
-    "Region signed into requests.",
-);
-pub const S3_STORE_BUCKET_URL_FORMAT: Opt = Opt::new(
-    "",
-    "s3_store_bucket_url_format",
-    "path",
-    "path or virtual addressing of the bucket.",
-);
-const STORE_OPTS: &[Opt] = &[
-    FILESYSTEM_STORE_DATADIR,
-    STORE_DESCRIPTION,
-    S3_STORE_HOST,
-    S3_STORE_ACCESS_KEY,
-    S3_STORE_SECRET_KEY,
-    S3_STORE_BUCKET,
-    S3_STORE_REGION,
-    S3_STORE_BUCKET_URL_FORMAT,
-];
 
 /// Every fixed-section option this service reads.
 pub const OPTS: &[Opt] = &[
@@ -154,28 +124,13 @@ pub const OPTS: &[Opt] = &[
     REQUIRE_IMAGE_FORMAT_MATCH,
 ];
 
-/// The kind of a configured store and its settings.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StoreKind {
-    File {
-        datadir: PathBuf,
-    },
-    S3 {
-        endpoint: String,
-        access_key: String,
-        secret_key: String,
-        bucket: String,
-        region: String,
-        virtual_hosted: bool,
-    },
-}
-
 /// One `enabled_backends` entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct StoreConfig {
     pub id: String,
     pub description: String,
-    pub kind: StoreKind,
+    /// The store, configured from its section by its type.
+    pub store: Arc<dyn StoreFactory>,
 }
 
 /// Settings resolved and validated at start.
@@ -209,14 +164,7 @@ impl ImageConfig {
     pub fn from_config(config: &Config) -> Result<Self, ConfigError> {
         let service = ServiceOptions::from_config(config, DEFAULT_PORT)?;
         let state = service.state_path.clone();
-        let stores = stores(config, &state)?;
-        let store_opts: Vec<Vec<Opt>> = stores
-            .iter()
-            .map(|s| {
-                let section = leak(&s.id);
-                STORE_OPTS.iter().map(|o| o.in_section(section)).collect()
-            })
-            .collect();
+        let (stores, store_opts) = stores(config, &state)?;
         let mut known: Vec<&[Opt]> = vec![
             SERVICE_OPTS,
             OPTS,
@@ -230,19 +178,24 @@ impl ImageConfig {
         config.check(&known);
         let default_store = match config.get(&DEFAULT_BACKEND) {
             Some(id) if stores.iter().any(|s| s.id == id) => id.to_string(),
-            Some(id) => return Err(invalid(&DEFAULT_BACKEND, format!("'{id}' is not enabled"))),
+            Some(id) => {
+                return Err(ConfigError::invalid(
+                    &DEFAULT_BACKEND,
+                    format!("'{id}' is not enabled"),
+                ))
+            }
             None => stores[0].id.clone(),
         };
         let staging_dir = match config.get(&NODE_STAGING_URI) {
             Some(uri) => PathBuf::from(uri.strip_prefix("file://").ok_or_else(|| {
-                invalid(&NODE_STAGING_URI, format!("'{uri}' is not a file:// URI"))
+                ConfigError::invalid(&NODE_STAGING_URI, format!("'{uri}' is not a file:// URI"))
             })?),
             None => state.join("staging"),
         };
         let import_methods = config.get_list(&ENABLED_IMPORT_METHODS);
         for method in &import_methods {
             if !["glance-direct", "copy-image", "web-download"].contains(&method.as_str()) {
-                return Err(invalid(
+                return Err(ConfigError::invalid(
                     &ENABLED_IMPORT_METHODS,
                     format!("'{method}' is not one of glance-direct, copy-image, web-download"),
                 ));
@@ -287,71 +240,50 @@ impl ImageConfig {
     }
 }
 
-/// Store sections are named at run time; their names live as long as the process.
-fn leak(id: &str) -> &'static str {
-    Box::leak(id.to_string().into_boxed_str())
-}
-
-fn invalid(opt: &Opt, reason: String) -> ConfigError {
-    ConfigError::Invalid {
-        section: opt.section.into(),
-        option: opt.name.into(),
-        reason,
-    }
-}
-
 fn quota(config: &Config, opt: &Opt) -> Result<Option<usize>, ConfigError> {
     let value: i64 = config.get_parsed(opt)?;
     Ok(usize::try_from(value).ok())
 }
 
-fn stores(config: &Config, state: &std::path::Path) -> Result<Vec<StoreConfig>, ConfigError> {
+/// The enabled stores, and the options of their sections.
+fn stores(
+    config: &Config,
+    state: &std::path::Path,
+) -> Result<(Vec<StoreConfig>, Vec<Vec<Opt>>), ConfigError> {
     let mut stores = Vec::new();
+    let mut known = Vec::new();
     for entry in config.get_list(&ENABLED_BACKENDS) {
-        let (id, kind) = entry
-            .split_once(':')
-            .ok_or_else(|| invalid(&ENABLED_BACKENDS, format!("'{entry}' is not id:type")))?;
+        let (id, kind) = entry.split_once(':').ok_or_else(|| {
+            ConfigError::invalid(&ENABLED_BACKENDS, format!("'{entry}' is not id:type"))
+        })?;
         let (id, kind) = (id.trim(), kind.trim());
         if id.is_empty() || stores.iter().any(|s: &StoreConfig| s.id == id) {
-            return Err(invalid(
+            return Err(ConfigError::invalid(
                 &ENABLED_BACKENDS,
                 format!("store id '{id}' is empty or repeated"),
             ));
         }
-        let section = leak(id);
-        let opt = |o: &Opt| o.in_section(section);
-        let kind = match kind {
-            "file" => StoreKind::File {
-                datadir: config
-                    .get(&opt(&FILESYSTEM_STORE_DATADIR))
-                    .map(PathBuf::from)
-                    .unwrap_or_else(|| state.join("images").join(id)),
-            },
-            "s3" => StoreKind::S3 {
-                endpoint: config.require(&opt(&S3_STORE_HOST))?.to_string(),
-                access_key: config.require(&opt(&S3_STORE_ACCESS_KEY))?.to_string(),
-                secret_key: config.require(&opt(&S3_STORE_SECRET_KEY))?.to_string(),
-                bucket: config.require(&opt(&S3_STORE_BUCKET))?.to_string(),
-                region: config.get_string(&opt(&S3_STORE_REGION)),
-                virtual_hosted: config.get_string(&opt(&S3_STORE_BUCKET_URL_FORMAT)) == "virtual",
-            },
-            other => {
-                return Err(invalid(
-                    &ENABLED_BACKENDS,
-                    format!("store type '{other}' of '{id}' is not one of file, s3"),
-                ))
-            }
+        let section = Section {
+            config,
+            name: id,
+            state_path: state,
         };
+        let (store, mut opts) = STORE_TYPES.configure(kind, &section, &ENABLED_BACKENDS)?;
+        opts.push(section.opt(&STORE_DESCRIPTION));
+        known.push(opts);
         stores.push(StoreConfig {
             id: id.to_string(),
-            description: config.get_string(&opt(&STORE_DESCRIPTION)),
-            kind,
+            description: section.get_string(&STORE_DESCRIPTION),
+            store,
         });
     }
     if stores.is_empty() {
-        return Err(invalid(&ENABLED_BACKENDS, "no store is enabled".into()));
+        return Err(ConfigError::invalid(
+            &ENABLED_BACKENDS,
+            "no store is enabled",
+        ));
     }
-    Ok(stores)
+    Ok((stores, known))
 }
 
 #[cfg(test)]
@@ -366,10 +298,8 @@ mod tests {
         assert_eq!(cfg.service.bind.port(), 9292);
         assert_eq!(cfg.default_store, "file");
         assert_eq!(
-            cfg.stores[0].kind,
-            StoreKind::File {
-                datadir: "/srv/ferro/images/file".into()
-            }
+            format!("{:?}", cfg.stores[0].store),
+            r#"FileStoreOptions { datadir: "/srv/ferro/images/file" }"#
         );
         assert_eq!(cfg.staging_dir, PathBuf::from("/srv/ferro/staging"));
         assert!(cfg.auth.is_none());

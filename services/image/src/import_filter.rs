@@ -70,11 +70,8 @@ fn ports(config: &Config, opt: &Opt) -> Result<Vec<u16>, ConfigError> {
         .get_list(opt)
         .iter()
         .map(|p| {
-            p.parse().map_err(|_| ConfigError::Invalid {
-                section: S.into(),
-                option: opt.name.into(),
-                reason: format!("'{p}' is not a port"),
-            })
+            p.parse()
+                .map_err(|_| ConfigError::invalid(opt, format!("'{p}' is not a port")))
         })
         .collect()
 }
@@ -92,11 +89,10 @@ impl UriFilter {
             disallowed_ports: ports(config, &DISALLOWED_PORTS)?,
         };
         if web_download && filter.allowed_hosts.is_empty() {
-            return Err(ConfigError::Invalid {
-                section: S.into(),
-                option: ALLOWED_HOSTS.name.into(),
-                reason: "web-download is enabled: list the hosts it may fetch from".into(),
-            });
+            return Err(ConfigError::invalid(
+                &ALLOWED_HOSTS,
+                "web-download is enabled: list the hosts it may fetch from",
+            ));
         }
         Ok(filter)
     }

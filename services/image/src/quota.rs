@@ -64,11 +64,10 @@ impl QuotaLimits {
             Ok(u64::try_from(value).ok())
         };
         let legacy = parse_size(&config.get_string(&USER_STORAGE_QUOTA)).ok_or_else(|| {
-            ConfigError::Invalid {
-                section: USER_STORAGE_QUOTA.section.into(),
-                option: USER_STORAGE_QUOTA.name.into(),
-                reason: "expected bytes with an optional B/KB/MB/GB/TB suffix".into(),
-            }
+            ConfigError::invalid(
+                &USER_STORAGE_QUOTA,
+                "expected bytes with an optional B/KB/MB/GB/TB suffix",
+            )
         })?;
         let size_total = limit(&IMAGE_SIZE_TOTAL)?.map(|mib| mib.saturating_mul(MIB));
         let legacy = (legacy > 0).then_some(legacy);

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use common::Cloud;
-use ferrostack_image::config::{StoreConfig, StoreKind};
+use ferrostack_image::config::{ImageConfig, StoreConfig};
 use ferrostack_image::store::{Store, StoreError, Stores};
 use futures::TryStreamExt;
 use serde_json::json;
@@ -29,19 +29,31 @@ async fn bucket() -> String {
     name
 }
 
-fn s3_config(id: &str, bucket: &str) -> StoreConfig {
-    StoreConfig {
-        id: id.into(),
-        description: "s3".into(),
-        kind: StoreKind::S3 {
-            endpoint: ferrostack_testkit::s3_url(),
-            access_key: "testing".into(),
-            secret_key: "testing".into(),
-            bucket: bucket.into(),
-            region: "us-east-1".into(),
-            virtual_hosted: false,
-        },
+/// The one store `options` configure in section `id`, as the service reads it.
+fn store_config(id: &str, kind: &str, options: &[(&str, &str)]) -> StoreConfig {
+    let mut config = ferrostack_config::Config::default();
+    config.set("DEFAULT", "enabled_backends", format!("{id}:{kind}"));
+    for (option, value) in options {
+        config.set(id, option, *value);
     }
+    ImageConfig::from_config(&config)
+        .expect("the store is configured")
+        .stores
+        .remove(0)
+}
+
+fn s3_config(id: &str, bucket: &str) -> StoreConfig {
+    store_config(
+        id,
+        "s3",
+        &[
+            ("store_description", "s3"),
+            ("s3_store_host", &ferrostack_testkit::s3_url()),
+            ("s3_store_access_key", "testing"),
+            ("s3_store_secret_key", "testing"),
+            ("s3_store_bucket", bucket),
+        ],
+    )
 }
 
 async fn read_all(store: &dyn Store, url: &str, range: Option<(u64, u64)>) -> Vec<u8> {
@@ -84,13 +96,11 @@ async fn conformance(store: Arc<dyn Store>) {
 #[tokio::test]
 async fn file_store_conformance() {
     let dir = std::env::temp_dir().join(format!("ferro-store-{}", uuid::Uuid::new_v4().simple()));
-    let configs = [StoreConfig {
-        id: "local".into(),
-        description: String::new(),
-        kind: StoreKind::File {
-            datadir: dir.clone(),
-        },
-    }];
+    let configs = [store_config(
+        "local",
+        "file",
+        &[("filesystem_store_datadir", dir.to_str().unwrap())],
+    )];
     let stores = Stores::open(&configs, "local").await.unwrap();
     conformance(stores.default_store().clone()).await;
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0, "no files left");

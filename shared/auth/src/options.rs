@@ -143,11 +143,7 @@ impl AuthOptions {
         }
         let strategy =
             crate::cache_crypt::Strategy::parse(&config.get_string(&MEMCACHE_SECURITY_STRATEGY))
-                .map_err(|reason| ConfigError::Invalid {
-                    section: S.into(),
-                    option: "memcache_security_strategy".into(),
-                    reason,
-                })?;
+                .map_err(|reason| ConfigError::invalid(&MEMCACHE_SECURITY_STRATEGY, reason))?;
         let memcache_protection = match strategy {
             None => None,
             Some(strategy) => Some(CacheProtection {
@@ -155,10 +151,11 @@ impl AuthOptions {
                 secret: config
                     .get(&MEMCACHE_SECRET_KEY)
                     .filter(|s| !s.is_empty())
-                    .ok_or_else(|| ConfigError::Invalid {
-                        section: S.into(),
-                        option: "memcache_secret_key".into(),
-                        reason: "required by memcache_security_strategy MAC or ENCRYPT".into(),
+                    .ok_or_else(|| {
+                        ConfigError::invalid(
+                            &MEMCACHE_SECRET_KEY,
+                            "required by memcache_security_strategy MAC or ENCRYPT",
+                        )
                     })?
                     .to_owned(),
             }),

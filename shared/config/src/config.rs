@@ -86,7 +86,7 @@ impl Config {
     /// The value, or an error naming the option when it is unset.
     pub fn require(&self, opt: &Opt) -> Result<&str, ConfigError> {
         self.get(opt).ok_or_else(|| ConfigError::Missing {
-            section: opt.section.into(),
+            section: opt.section.to_string(),
             option: opt.name.into(),
         })
     }
@@ -98,7 +98,8 @@ impl Config {
         T::Err: Display,
     {
         let raw = self.require(opt)?;
-        raw.parse().map_err(|e: T::Err| invalid(opt, e.to_string()))
+        raw.parse()
+            .map_err(|e: T::Err| ConfigError::invalid(opt, e.to_string()))
     }
 
     /// Booleans as oslo.config spells them (true/false, yes/no, on/off, 1/0).
@@ -107,7 +108,10 @@ impl Config {
             None => Ok(false),
             Some("true" | "yes" | "on" | "1") => Ok(true),
             Some("false" | "no" | "off" | "0") => Ok(false),
-            Some(other) => Err(invalid(opt, format!("'{other}' is not a boolean"))),
+            Some(other) => Err(ConfigError::invalid(
+                opt,
+                format!("'{other}' is not a boolean"),
+            )),
         }
     }
 
@@ -129,7 +133,7 @@ impl Config {
         let declared: BTreeSet<(&str, &str)> = known
             .iter()
             .flat_map(|group| group.iter())
-            .map(|opt| (opt.section, opt.name))
+            .map(|opt| (opt.section.as_ref(), opt.name))
             .collect();
         for (section, option) in self.values.keys() {
             if !declared.contains(&(section.as_str(), option.as_str())) {
@@ -154,14 +158,6 @@ impl Config {
                 Some(format!("[{}] {} = {}", opt.section, opt.name, shown))
             })
             .collect()
-    }
-}
-
-fn invalid(opt: &Opt, reason: String) -> ConfigError {
-    ConfigError::Invalid {
-        section: opt.section.into(),
-        option: opt.name.into(),
-        reason,
     }
 }
 

@@ -14,3 +14,14 @@ pub enum ConfigError {
     #[error("missing required option [{section}] {option}")]
     Missing { section: String, option: String },
 }
+
+impl ConfigError {
+    /// An invalid value of `opt`, for `reason`.
+    pub fn invalid(opt: &crate::Opt, reason: impl Into<String>) -> Self {
+        ConfigError::Invalid {
+            section: opt.section.to_string(),
+            option: opt.name.into(),
+            reason: reason.into(),
+        }
+    }
+}

@@ -18,8 +18,10 @@ mod error;
 mod ini;
 mod opt;
 mod redact;
+mod registry;
 
 pub use config::Config;
 pub use error::ConfigError;
 pub use opt::Opt;
 pub use redact::redact_url;
+pub use registry::{Plugin, Registry, Section};

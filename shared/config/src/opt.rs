@@ -1,7 +1,10 @@
+use std::borrow::Cow;
+
 /// A declared option: where it lives, its default and whether it is a secret.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Opt {
-    pub section: &'static str,
+    /// Fixed for most options; owned for options of sections named at run time.
+    pub section: Cow<'static, str>,
     pub name: &'static str,
     /// Textual default; empty means "unset".
     pub default: &'static str,
@@ -19,7 +22,7 @@ impl Opt {
         help: &'static str,
     ) -> Self {
         Opt {
-            section,
+            section: Cow::Borrowed(section),
             name,
             default,
             help,
@@ -30,7 +33,7 @@ impl Opt {
     /// An option whose value must never be logged (passwords, keys).
     pub const fn secret(section: &'static str, name: &'static str, help: &'static str) -> Self {
         Opt {
-            section,
+            section: Cow::Borrowed(section),
             name,
             default: "",
             help,
@@ -40,7 +43,10 @@ impl Opt {
 
     /// The same option in another section: options of sections named at run time,
     /// such as one per configured store (`[fast] filesystem_store_datadir`).
-    pub fn in_section(self, section: &'static str) -> Self {
-        Opt { section, ..self }
+    pub fn in_section(&self, section: &str) -> Self {
+        Opt {
+            section: Cow::Owned(section.to_string()),
+            ..self.clone()
+        }
     }
 }

@@ -59,10 +59,11 @@ impl MessagingConfig {
     pub fn from_config(config: &Config, service: &str) -> Result<Self, ConfigError> {
         let transport_url = config.get(&TRANSPORT_URL).unwrap_or("memory://").to_owned();
         let driver = config.get_string(&NOTIFICATION_DRIVER);
-        let driver = NotifyDriver::parse(&driver).ok_or_else(|| ConfigError::Invalid {
-            section: NOTIFICATION_DRIVER.section.into(),
-            option: NOTIFICATION_DRIVER.name.into(),
-            reason: format!("unsupported driver '{driver}' (valid: messagingv2, log, noop)"),
+        let driver = NotifyDriver::parse(&driver).ok_or_else(|| {
+            ConfigError::invalid(
+                &NOTIFICATION_DRIVER,
+                format!("unsupported driver '{driver}' (valid: messagingv2, log, noop)"),
+            )
         })?;
         let exchange = config.get_string(&CONTROL_EXCHANGE);
         Ok(MessagingConfig {

@@ -1,6 +1,9 @@
-//! What a volume backend can do.
+//! What a volume backend can do, and the drivers a backend section can name.
 
 use std::path::PathBuf;
+use std::sync::Arc;
+
+use ferrostack_config::Registry;
 
 /// A driver failure, reported as the volume's error.
 #[derive(Debug, thiserror::Error)]
@@ -14,6 +17,19 @@ impl From<std::io::Error> for DriverError {
         DriverError::Failed(err.to_string())
     }
 }
+
+/// A driver configured from its backend's section (`volume_driver` and the
+/// driver's own options), ready to open.
+#[async_trait::async_trait]
+pub trait DriverFactory: std::fmt::Debug + Send + Sync {
+    /// Opens the driver on the directory of its backend's volumes.
+    async fn open(&self, dir: PathBuf) -> Result<Arc<dyn Driver>, DriverError>;
+}
+
+/// The drivers `volume_driver` can name.
+pub const DRIVERS: Registry<Arc<dyn DriverFactory>> = Registry {
+    plugins: &[super::file::PLUGIN, super::iscsi::PLUGIN],
+};
 
 /// Capacity in GiB.
 #[derive(Debug, Clone, Copy, PartialEq)]

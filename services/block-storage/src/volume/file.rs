@@ -2,10 +2,12 @@
 //! changed with `qemu-img`.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
+use ferrostack_config::{ConfigError, Opt, Plugin, Section};
 use tokio::process::Command;
 
-use super::driver::{Capacity, Driver, DriverError};
+use super::driver::{Capacity, Driver, DriverError, DriverFactory};
 
 const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
 
@@ -13,6 +15,37 @@ const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
 pub struct FileDriver {
     dir: PathBuf,
     format: String,
+}
+
+/// `[<backend>] volume_format`.
+pub const VOLUME_FORMAT: Opt = Opt::new("", "volume_format", "raw", "raw or qcow2 files.");
+
+/// `volume_driver = file`: volumes as raw or qcow2 files.
+pub const PLUGIN: Plugin<Arc<dyn DriverFactory>> = Plugin {
+    name: "file",
+    opts: &[VOLUME_FORMAT],
+    configure: configure_file,
+};
+
+fn configure_file(section: &Section) -> Result<Arc<dyn DriverFactory>, ConfigError> {
+    let format = section.get_string(&VOLUME_FORMAT);
+    if format != "raw" && format != "qcow2" {
+        return Err(section.invalid(&VOLUME_FORMAT, format!("'{format}' is not raw or qcow2")));
+    }
+    Ok(Arc::new(FileOptions { format }))
+}
+
+/// A file backend's options.
+#[derive(Debug)]
+struct FileOptions {
+    format: String,
+}
+
+#[async_trait::async_trait]
+impl DriverFactory for FileOptions {
+    async fn open(&self, dir: PathBuf) -> Result<Arc<dyn Driver>, DriverError> {
+        Ok(Arc::new(FileDriver::open(dir, &self.format)?))
+    }
 }
 
 impl FileDriver {

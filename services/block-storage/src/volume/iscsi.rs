@@ -16,7 +16,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use tokio::process::{Child, Command};
 
-use super::driver::{Capacity, Driver, DriverError};
+use std::sync::Arc;
+
+use ferrostack_config::{ConfigError, Opt, Plugin, Section};
+
+use super::driver::{Capacity, Driver, DriverError, DriverFactory};
 use super::file::FileDriver;
 use super::tgt_admin::{Mode, Op, Request, TgtAdmin, TgtError, NO_TARGET, USER_EXISTS};
 
@@ -29,6 +33,55 @@ pub struct IscsiOptions {
     pub target_prefix: String,
     /// The tgtd control port (`tgtd -C N`), so several tgtd can run on one host.
     pub control_port: u16,
+}
+
+pub const TARGET_IP_ADDRESS: Opt = Opt::new(
+    "",
+    "target_ip_address",
+    "127.0.0.1",
+    "iSCSI portal address.",
+);
+pub const TARGET_PORT: Opt = Opt::new("", "target_port", "3260", "iSCSI portal port.");
+pub const TARGET_PREFIX: Opt = Opt::new(
+    "",
+    "target_prefix",
+    "iqn.2010-10.org.openstack:",
+    "Prefix of the IQN of iSCSI targets.",
+);
+pub const TGTD_CONTROL_PORT: Opt = Opt::new(
+    "",
+    "tgtd_control_port",
+    "0",
+    "Control port of this backend's own tgtd (tgtd -C), so several can run on a host.",
+);
+
+/// `volume_driver = iscsi`: raw file volumes exported through tgt.
+pub const PLUGIN: Plugin<Arc<dyn DriverFactory>> = Plugin {
+    name: "iscsi",
+    opts: &[
+        TARGET_IP_ADDRESS,
+        TARGET_PORT,
+        TARGET_PREFIX,
+        TGTD_CONTROL_PORT,
+    ],
+    configure: configure_iscsi,
+};
+
+fn configure_iscsi(section: &Section) -> Result<Arc<dyn DriverFactory>, ConfigError> {
+    let ip: std::net::IpAddr = section.get_parsed(&TARGET_IP_ADDRESS)?;
+    let port: u16 = section.get_parsed(&TARGET_PORT)?;
+    Ok(Arc::new(IscsiOptions {
+        portal: SocketAddr::new(ip, port),
+        target_prefix: section.get_string(&TARGET_PREFIX),
+        control_port: section.get_parsed(&TGTD_CONTROL_PORT)?,
+    }))
+}
+
+#[async_trait::async_trait]
+impl DriverFactory for IscsiOptions {
+    async fn open(&self, dir: PathBuf) -> Result<Arc<dyn Driver>, DriverError> {
+        Ok(Arc::new(IscsiDriver::open(dir, self.clone()).await?))
+    }
 }
 
 /// One exported volume.

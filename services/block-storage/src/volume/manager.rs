@@ -14,9 +14,7 @@ use tokio_util::sync::CancellationToken;
 use super::connection_copy;
 use super::driver::Driver;
 use super::driver::DriverError;
-use super::file::FileDriver;
 use super::image_transfer::{Expected, ImageTransfer};
-use super::iscsi::IscsiDriver;
 use super::keepalive::{Keepalive, Working};
 use crate::config::BlockStorageConfig;
 use crate::rpc::{self, api, remote, scheduler, volume};
@@ -735,12 +733,7 @@ pub async fn start(
             host: format!("{}@{}", cfg.service.host, backend.name),
             backend_name: backend.backend_name.clone(),
             zone: cfg.storage_zone.clone(),
-            driver: match &backend.iscsi {
-                Some(options) => {
-                    Arc::new(IscsiDriver::open(backend.dir.clone(), options.clone()).await?)
-                }
-                None => Arc::new(FileDriver::open(backend.dir.clone(), &backend.format)?),
-            },
+            driver: backend.driver.open(backend.dir.clone()).await?,
             api: api.clone(),
             volumes: volumes.clone(),
             images: images.clone(),

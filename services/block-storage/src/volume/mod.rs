@@ -13,7 +13,7 @@ mod manager;
 mod tgt_admin;
 mod tools;
 
-pub use driver::{Driver, DriverError};
+pub use driver::{Driver, DriverError, DriverFactory, DRIVERS};
 pub use file::FileDriver;
 pub use iscsi::{IscsiDriver, IscsiOptions};
 pub use manager::{start, VolumeRole, BINARY};

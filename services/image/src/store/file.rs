@@ -11,7 +11,48 @@ use futures::StreamExt;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use tokio_util::io::ReaderStream;
 
-use super::{ByteStream, Store, StoreError, StoreWriter};
+use std::sync::Arc;
+
+use ferrostack_config::{ConfigError, Opt, Plugin, Section};
+
+use super::{ByteStream, Store, StoreError, StoreFactory, StoreWriter};
+
+pub const FILESYSTEM_STORE_DATADIR: Opt = Opt::new(
+    "",
+    "filesystem_store_datadir",
+    "",
+    "Directory of a file store; <state_path>/images/<store id> when unset.",
+);
+
+/// `<id>:file`: image files under a directory.
+pub const PLUGIN: Plugin<Arc<dyn StoreFactory>> = Plugin {
+    name: "file",
+    opts: &[FILESYSTEM_STORE_DATADIR],
+    configure: configure_file,
+};
+
+fn configure_file(section: &Section) -> Result<Arc<dyn StoreFactory>, ConfigError> {
+    let datadir = section
+        .get(&FILESYSTEM_STORE_DATADIR)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| section.state_path.join("images").join(section.name));
+    Ok(Arc::new(FileStoreOptions { datadir }))
+}
+
+/// A file store's options.
+#[derive(Debug)]
+pub struct FileStoreOptions {
+    pub datadir: PathBuf,
+}
+
+#[async_trait::async_trait]
+impl StoreFactory for FileStoreOptions {
+    async fn open(&self, id: &str, description: &str) -> Result<Arc<dyn Store>, StoreError> {
+        Ok(Arc::new(
+            FileStore::open(id, description, self.datadir.clone()).await?,
+        ))
+    }
+}
 
 /// Read buffer size for downloads.
 const READ_CHUNK: usize = 256 * 1024;

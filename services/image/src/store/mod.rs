@@ -10,10 +10,24 @@ use std::sync::Arc;
 use bytes::Bytes;
 use futures::stream::BoxStream;
 
-use crate::config::{StoreConfig, StoreKind};
+use ferrostack_config::Registry;
+
+use crate::config::StoreConfig;
 
 pub use file::FileStore;
 pub use s3::S3Store;
+
+/// A store configured from its section (its type's own options), ready to open.
+#[async_trait::async_trait]
+pub trait StoreFactory: std::fmt::Debug + Send + Sync {
+    /// Opens the store `id` (described as `description` in `/v2/info/stores`).
+    async fn open(&self, id: &str, description: &str) -> Result<Arc<dyn Store>, StoreError>;
+}
+
+/// The store types `enabled_backends` can name (`<id>:<type>`).
+pub const STORE_TYPES: Registry<Arc<dyn StoreFactory>> = Registry {
+    plugins: &[file::PLUGIN, s3::PLUGIN],
+};
 
 /// A stream of data read from a store.
 pub type ByteStream = BoxStream<'static, std::io::Result<Bytes>>;
@@ -74,12 +88,7 @@ impl Stores {
     pub async fn open(configs: &[StoreConfig], default: &str) -> Result<Self, StoreError> {
         let mut stores: BTreeMap<String, Arc<dyn Store>> = BTreeMap::new();
         for config in configs {
-            let store: Arc<dyn Store> = match &config.kind {
-                StoreKind::File { datadir } => Arc::new(
-                    FileStore::open(&config.id, &config.description, datadir.clone()).await?,
-                ),
-                StoreKind::S3 { .. } => Arc::new(S3Store::open(config).await?),
-            };
+            let store = config.store.open(&config.id, &config.description).await?;
             stores.insert(config.id.clone(), store);
         }
         Ok(Stores {

@@ -7,8 +7,81 @@ use object_store::aws::{AmazonS3, AmazonS3Builder};
 use object_store::path::Path;
 use object_store::{GetOptions, GetRange, ObjectStore, WriteMultipart};
 
-use super::{ByteStream, Store, StoreError, StoreWriter};
-use crate::config::{StoreConfig, StoreKind};
+use std::sync::Arc;
+
+use ferrostack_config::{ConfigError, Opt, Plugin, Section};
+
+use super::{ByteStream, Store, StoreError, StoreFactory, StoreWriter};
+
+pub const S3_STORE_HOST: Opt = Opt::new("", "s3_store_host", "", "S3 endpoint URL.");
+pub const S3_STORE_ACCESS_KEY: Opt = Opt::secret("", "s3_store_access_key", "S3 access key.");
+pub const S3_STORE_SECRET_KEY: Opt = Opt::secret("", "s3_store_secret_key", "S3 secret key.");
+pub const S3_STORE_BUCKET: Opt = Opt::new("", "s3_store_bucket", "", "Bucket holding images.");
+pub const S3_STORE_REGION: Opt = Opt::new(
+    "",
+    "s3_store_region_name",
+    "us-east-1",
+    "Region signed into requests.",
+);
+pub const S3_STORE_BUCKET_URL_FORMAT: Opt = Opt::new(
+    "",
+    "s3_store_bucket_url_format",
+    "path",
+    "path or virtual addressing of the bucket.",
+);
+
+/// `<id>:s3`: image objects in an S3 bucket.
+pub const PLUGIN: Plugin<Arc<dyn StoreFactory>> = Plugin {
+    name: "s3",
+    opts: &[
+        S3_STORE_HOST,
+        S3_STORE_ACCESS_KEY,
+        S3_STORE_SECRET_KEY,
+        S3_STORE_BUCKET,
+        S3_STORE_REGION,
+        S3_STORE_BUCKET_URL_FORMAT,
+    ],
+    configure: configure_s3,
+};
+
+fn configure_s3(section: &Section) -> Result<Arc<dyn StoreFactory>, ConfigError> {
+    Ok(Arc::new(S3Options {
+        endpoint: section.require(&S3_STORE_HOST)?.to_string(),
+        access_key: section.require(&S3_STORE_ACCESS_KEY)?.to_string(),
+        secret_key: section.require(&S3_STORE_SECRET_KEY)?.to_string(),
+        bucket: section.require(&S3_STORE_BUCKET)?.to_string(),
+        region: section.get_string(&S3_STORE_REGION),
+        virtual_hosted: section.get_string(&S3_STORE_BUCKET_URL_FORMAT) == "virtual",
+    }))
+}
+
+/// An S3 store's options; its Debug shows no key.
+pub struct S3Options {
+    endpoint: String,
+    access_key: String,
+    secret_key: String,
+    bucket: String,
+    region: String,
+    virtual_hosted: bool,
+}
+
+impl std::fmt::Debug for S3Options {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Options")
+            .field("endpoint", &self.endpoint)
+            .field("bucket", &self.bucket)
+            .field("region", &self.region)
+            .field("virtual_hosted", &self.virtual_hosted)
+            .finish_non_exhaustive()
+    }
+}
+
+#[async_trait::async_trait]
+impl StoreFactory for S3Options {
+    async fn open(&self, id: &str, description: &str) -> Result<Arc<dyn Store>, StoreError> {
+        Ok(Arc::new(S3Store::open(id, description, self)?))
+    }
+}
 
 /// Parts uploaded at once per image.
 const PARALLEL_PARTS: usize = 4;
@@ -29,22 +102,16 @@ fn backend(err: object_store::Error) -> StoreError {
 }
 
 impl S3Store {
-    /// Connects to the configured endpoint and bucket.
-    pub async fn open(config: &StoreConfig) -> Result<Self, StoreError> {
-        let StoreKind::S3 {
+    /// A client of the configured endpoint and bucket.
+    fn open(id: &str, description: &str, options: &S3Options) -> Result<Self, StoreError> {
+        let S3Options {
             endpoint,
             access_key,
             secret_key,
             bucket,
             region,
             virtual_hosted,
-        } = &config.kind
-        else {
-            return Err(StoreError::Backend(format!(
-                "{} is not an s3 store",
-                config.id
-            )));
-        };
+        } = options;
         let client = AmazonS3Builder::new()
             .with_endpoint(endpoint)
             .with_bucket_name(bucket)
@@ -56,8 +123,8 @@ impl S3Store {
             .build()
             .map_err(backend)?;
         Ok(S3Store {
-            id: config.id.clone(),
-            description: config.description.clone(),
+            id: id.to_string(),
+            description: description.to_string(),
             bucket: bucket.clone(),
             client: std::sync::Arc::new(client),
         })
