@@ -68,7 +68,7 @@ impl TokenCache {
     fn stored(&self, key: &str) -> Stored {
         match &self.protection {
             Some(p) => {
-                let keys = EntryKeys::derive(p.secret.as_bytes(), key, p.strategy);
+                let keys = EntryKeys::derive(p.secret.expose().as_bytes(), key, p.strategy);
                 Stored {
                     key: format!("ferrostack/authtoken/{}", keys.cache_key()),
                     keys: Some(keys),

@@ -91,7 +91,7 @@ impl IdentityClient {
         let o = &self.options;
         let body = json!({"auth": {
             "identity": {"methods": ["password"], "password": {"user": {
-                "name": o.username, "password": o.password,
+                "name": o.username, "password": o.password.expose(),
                 "domain": {"name": o.user_domain_name}}}},
             "scope": {"project": {"name": o.project_name, "domain": {"name": o.project_domain_name}}}
         }});

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use ferrostack_config::{Config, ConfigError, Opt};
+use ferrostack_config::{Config, ConfigError, Opt, Secret};
 
 const S: &str = "keystone_authtoken";
 
@@ -96,18 +96,10 @@ pub const AUTHTOKEN_OPTS: &[Opt] = &[
 ];
 
 /// How validations in memcached are protected, and the secret keys come from.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct CacheProtection {
     pub strategy: crate::cache_crypt::Strategy,
-    pub secret: String,
-}
-
-impl std::fmt::Debug for CacheProtection {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CacheProtection")
-            .field("strategy", &self.strategy)
-            .finish_non_exhaustive()
-    }
+    pub secret: Secret,
 }
 
 /// Resolved authentication settings.
@@ -116,7 +108,7 @@ pub struct AuthOptions {
     pub auth_url: String,
     pub www_authenticate_uri: String,
     pub username: String,
-    pub password: String,
+    pub password: Secret,
     pub project_name: String,
     pub user_domain_name: String,
     pub project_domain_name: String,
@@ -148,16 +140,17 @@ impl AuthOptions {
             None => None,
             Some(strategy) => Some(CacheProtection {
                 strategy,
-                secret: config
-                    .get(&MEMCACHE_SECRET_KEY)
-                    .filter(|s| !s.is_empty())
-                    .ok_or_else(|| {
-                        ConfigError::invalid(
-                            &MEMCACHE_SECRET_KEY,
-                            "required by memcache_security_strategy MAC or ENCRYPT",
-                        )
-                    })?
-                    .to_owned(),
+                secret: Secret::new(
+                    config
+                        .get(&MEMCACHE_SECRET_KEY)
+                        .filter(|s| !s.is_empty())
+                        .ok_or_else(|| {
+                            ConfigError::invalid(
+                                &MEMCACHE_SECRET_KEY,
+                                "required by memcache_security_strategy MAC or ENCRYPT",
+                            )
+                        })?,
+                ),
             }),
         };
         if memcache_protection.is_none() && !memcached_servers.is_empty() {
@@ -172,7 +165,7 @@ impl AuthOptions {
                 .map_or_else(|| auth_url.clone(), str::to_owned),
             auth_url,
             username: config.require(&USERNAME)?.to_owned(),
-            password: config.require(&PASSWORD)?.to_owned(),
+            password: Secret::new(config.require(&PASSWORD)?),
             project_name: config.get_string(&PROJECT_NAME),
             user_domain_name: config.get_string(&USER_DOMAIN_NAME),
             project_domain_name: config.get_string(&PROJECT_DOMAIN_NAME),

@@ -19,9 +19,11 @@ mod ini;
 mod opt;
 mod redact;
 mod registry;
+mod secret;
 
 pub use config::Config;
 pub use error::ConfigError;
 pub use opt::Opt;
 pub use redact::redact_url;
 pub use registry::{Plugin, Registry, Section};
+pub use secret::{Secret, SecretUrl};

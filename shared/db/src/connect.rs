@@ -36,7 +36,7 @@ pub const DATABASE_OPTS: &[Opt] = &[
 /// Pool settings read from `[database]`.
 #[derive(Debug, Clone)]
 pub struct DbOptions {
-    pub url: String,
+    pub url: ferrostack_config::SecretUrl,
     pub max_pool_size: u32,
     pub pool_timeout: Duration,
     pub auto_migrate: bool,
@@ -53,7 +53,7 @@ impl DbOptions {
             .map(str::to_string)
             .unwrap_or_else(|| default_url.to_string());
         Ok(DbOptions {
-            url,
+            url: ferrostack_config::SecretUrl::new(url),
             max_pool_size: config.get_parsed(&DATABASE_OPTS[1])?,
             pool_timeout: Duration::from_secs(config.get_parsed(&DATABASE_OPTS[2])?),
             auto_migrate: config.get_bool(&DATABASE_OPTS[3])?,
@@ -65,7 +65,7 @@ impl DbOptions {
 /// WAL mode with foreign keys on and a busy timeout, so concurrent writers queue
 /// instead of failing.
 pub async fn connect(options: &DbOptions) -> DbResult<DatabaseConnection> {
-    let url = normalise_url(&options.url)?;
+    let url = normalise_url(options.url.expose())?;
     let is_sqlite = url.starts_with("sqlite:");
     let mut connect = ConnectOptions::new(url.clone());
     connect
@@ -146,7 +146,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("ferro-db-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let options = DbOptions {
-            url: format!("sqlite://{}/t.db", dir.display()),
+            url: ferrostack_config::SecretUrl::new(format!("sqlite://{}/t.db", dir.display())),
             max_pool_size: 2,
             pool_timeout: Duration::from_secs(5),
             auto_migrate: true,

@@ -2,7 +2,7 @@
 
 use std::{sync::Arc, time::Duration};
 
-use ferrostack_config::{Config, ConfigError, Opt};
+use ferrostack_config::{Config, ConfigError, Opt, SecretUrl};
 
 use crate::{connect, Notifier, NotifyDriver, RpcError, Transport, TransportOptions};
 
@@ -47,8 +47,8 @@ pub const MESSAGING_OPTS: &[Opt] = &[
 /// Messaging settings resolved at start.
 #[derive(Debug, Clone)]
 pub struct MessagingConfig {
-    pub transport_url: String,
-    pub notification_transport_url: String,
+    pub transport_url: SecretUrl,
+    pub notification_transport_url: SecretUrl,
     pub driver: NotifyDriver,
     pub options: TransportOptions,
     pub rpc_response_timeout: Duration,
@@ -67,11 +67,12 @@ impl MessagingConfig {
         })?;
         let exchange = config.get_string(&CONTROL_EXCHANGE);
         Ok(MessagingConfig {
-            notification_transport_url: config
-                .get(&NOTIFICATION_TRANSPORT_URL)
-                .unwrap_or(&transport_url)
-                .to_owned(),
-            transport_url,
+            notification_transport_url: SecretUrl::new(
+                config
+                    .get(&NOTIFICATION_TRANSPORT_URL)
+                    .unwrap_or(&transport_url),
+            ),
+            transport_url: SecretUrl::new(transport_url),
             driver,
             options: TransportOptions {
                 control_exchange: if exchange.is_empty() {
@@ -87,15 +88,19 @@ impl MessagingConfig {
 
     /// Connects the RPC transport.
     pub async fn transport(&self) -> Result<Arc<dyn Transport>, RpcError> {
-        connect(&self.transport_url, self.options.clone()).await
+        connect(self.transport_url.expose(), self.options.clone()).await
     }
 
     /// Starts the notifier the driver asks for, publishing as `publisher_id`.
     pub async fn notifier(&self, publisher_id: &str) -> Result<Notifier, RpcError> {
         let transport = match self.driver {
-            NotifyDriver::Messaging => {
-                Some(connect(&self.notification_transport_url, self.options.clone()).await?)
-            }
+            NotifyDriver::Messaging => Some(
+                connect(
+                    self.notification_transport_url.expose(),
+                    self.options.clone(),
+                )
+                .await?,
+            ),
             _ => None,
         };
         Ok(Notifier::start(self.driver, publisher_id, transport))

@@ -148,11 +148,12 @@ pub(crate) async fn supervise(shared: Arc<Shared>, live: watch::Sender<Option<Ar
 }
 
 async fn establish(shared: &Arc<Shared>, node: &super::url::Node) -> Result<Arc<Live>, String> {
-    let args = OpenConnectionArguments::new(&node.host, node.port, &node.user, &node.password)
-        .virtual_host(&shared.url.vhost)
-        .connection_name(&shared.reply_queue)
-        .heartbeat(30)
-        .finish();
+    let args =
+        OpenConnectionArguments::new(&node.host, node.port, &node.user, node.password.expose())
+            .virtual_host(&shared.url.vhost)
+            .connection_name(&shared.reply_queue)
+            .heartbeat(30)
+            .finish();
     let connection = tokio::time::timeout(CONNECT_TIMEOUT, Connection::open(&args))
         .await
         .map_err(|_| "connect timed out".to_string())?

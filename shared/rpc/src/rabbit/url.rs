@@ -8,7 +8,7 @@ pub(crate) struct Node {
     pub host: String,
     pub port: u16,
     pub user: String,
-    pub password: String,
+    pub password: ferrostack_config::Secret,
 }
 
 /// The nodes of a transport URL, tried in turn, and the virtual host.
@@ -66,7 +66,7 @@ fn parse_node(text: &str) -> Result<Node, RpcError> {
         host: host.trim_matches(['[', ']']).to_owned(),
         port,
         user,
-        password,
+        password: ferrostack_config::Secret::new(password),
     })
 }
 
@@ -99,7 +99,7 @@ mod tests {
         let url = BrokerUrl::parse("u:p%40ss@h1:5673,v:w@h2/ferro%2Ftest").unwrap();
         assert_eq!(url.vhost, "ferro/test");
         assert_eq!(url.nodes.len(), 2);
-        assert_eq!(url.nodes[0].password, "p@ss");
+        assert_eq!(url.nodes[0].password.expose(), "p@ss");
         assert_eq!(url.nodes[0].port, 5673);
         assert_eq!(url.nodes[1].port, 5672);
     }
