@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use ferrostack_api::{ApiService, Envelope};
 use ferrostack_config::Config;
-use ferrostack_rpc::{ServerHandle, Transport};
+use ferrostack_rpc::{Runner, Transport};
 use tokio_util::sync::CancellationToken;
 
 use crate::config::BlockStorageConfig;
@@ -34,9 +34,8 @@ pub enum Role {
 pub struct Running {
     /// The api role, when it runs here.
     pub api: Option<Arc<Cinder>>,
-    _api_rpc: Option<ServerHandle>,
-    _scheduler: Option<scheduler::SchedulerRole>,
-    _volume: Option<volume::VolumeRole>,
+    /// Their servers and periodic tasks.
+    pub runner: Runner,
 }
 
 /// Starts `roles` on one transport; the api role also opens (and migrates) the
@@ -48,34 +47,35 @@ pub async fn start(
 ) -> anyhow::Result<Running> {
     let cfg = BlockStorageConfig::from_config(config)?;
     let transport: Arc<dyn Transport> = cfg.messaging.transport().await?;
-    let (api, api_rpc) = if roles.contains(&Role::Api) {
+    let mut runner = Runner::new(shutdown);
+    let api = if roles.contains(&Role::Api) {
         let db = ferrostack_db::connect(&cfg.database).await?;
         if cfg.database.auto_migrate {
             ferrostack_db::migrate::<db::Migrator>(&db).await?;
         }
         let cinder = Cinder::new(cfg.clone(), db, transport.clone())?;
         cinder.ensure_default_type().await?;
-        cinder.spawn_sweeper(shutdown.clone());
         let server = Arc::new(ApiRpc(cinder.clone()))
             .router()
             .serve(&transport, &cfg.service.host)
             .await?;
-        (Some(cinder), Some(server))
-    } else {
-        (None, None)
-    };
-    let scheduler = if roles.contains(&Role::Scheduler) {
-        Some(scheduler::start(&cfg, transport.clone(), shutdown.clone()).await?)
-    } else {
-        None
-    };
-    let durable = transport.durable();
-    let volume = if roles.contains(&Role::Volume) {
-        Some(volume::start(&cfg, transport, shutdown).await?)
+        runner.serve(server);
+        let housekeeper = cinder.clone();
+        runner.every("housekeeping", cfg.report_interval, move || {
+            let cinder = housekeeper.clone();
+            async move { cinder.housekeeping().await }
+        });
+        Some(cinder)
     } else {
         None
     };
-    if let Some(cinder) = api.clone().filter(|_| !durable) {
+    if roles.contains(&Role::Scheduler) {
+        scheduler::start(&cfg, transport.clone(), &mut runner).await?;
+    }
+    if roles.contains(&Role::Volume) {
+        volume::start(&cfg, transport.clone(), &mut runner).await?;
+    }
+    if let Some(cinder) = api.clone().filter(|_| !transport.durable()) {
         // The bus lost what it held when this process last ended.
         tokio::spawn(async move {
             if let Err(e) = cinder.resend_lost_work().await {
@@ -83,12 +83,7 @@ pub async fn start(
             }
         });
     }
-    Ok(Running {
-        api,
-        _api_rpc: api_rpc,
-        _scheduler: scheduler,
-        _volume: volume,
-    })
+    Ok(Running { api, runner })
 }
 
 /// The HTTP application of the api role.
@@ -121,6 +116,6 @@ pub async fn serve(
         }
         None => shutdown.cancelled().await,
     }
-    drop(running);
+    running.runner.stop().await;
     Ok(())
 }

@@ -7,6 +7,7 @@ mod error;
 pub mod keyset;
 pub mod quota_lock;
 pub mod schema;
+pub mod service_registry;
 
 pub use connect::{connect, migrate, DbOptions, DATABASE_OPTS};
 pub use error::{DbError, DbResult};

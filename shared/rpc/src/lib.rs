@@ -22,6 +22,7 @@ mod notifier;
 mod options;
 mod rabbit;
 mod router;
+mod runner;
 mod transport;
 
 pub use crate::envelope::{reply, Context, RemoteError, Reply, Request};
@@ -37,4 +38,5 @@ pub use options::{
     NOTIFICATION_TRANSPORT_URL, RPC_RESPONSE_TIMEOUT, TRANSPORT_URL,
 };
 pub use router::Router;
+pub use runner::Runner;
 pub use transport::{connect, Target, Transport, TransportOptions};

@@ -3,13 +3,11 @@
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use sea_orm::{EntityTrait, QueryOrder};
 use serde_json::json;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AppState;
-use crate::db::entity::service;
 use crate::domain::{Caller, Result};
 
 /// List block-storage services and whether they are up.
@@ -17,13 +15,8 @@ use crate::domain::{Caller, Result};
     params(("project_id" = String, Path, description = "Project id")),
     responses((status = 200, description = "Services"), (status = 403)))]
 async fn list(State(cinder): State<AppState>, caller: Caller) -> Result<Response> {
-    cinder.authorize(&caller, "volume_extension:services:index", caller.project())?;
-    let now = chrono::Utc::now().naive_utc();
-    let down_after = chrono::Duration::from_std(cinder.cfg.service_down_time).unwrap_or_default();
-    let services: Vec<_> = service::Entity::find()
-        .order_by_asc(service::Column::Binary)
-        .order_by_asc(service::Column::Host)
-        .all(&cinder.db)
+    let services: Vec<_> = cinder
+        .list_services(&caller)
         .await?
         .into_iter()
         .map(|s| {
@@ -32,7 +25,7 @@ async fn list(State(cinder): State<AppState>, caller: Caller) -> Result<Response
                 "host": s.host,
                 "zone": s.zone,
                 "status": if s.disabled { "disabled" } else { "enabled" },
-                "state": if now - s.updated_at <= down_after { "up" } else { "down" },
+                "state": if s.up { "up" } else { "down" },
                 "updated_at": s.updated_at.format("%Y-%m-%dT%H:%M:%S%.6f").to_string(),
                 "disabled_reason": null,
             })

@@ -76,17 +76,8 @@ impl MigrationTrait for Initial {
                 .to_owned(),
         )
         .await?;
-        m.create_table(
-            table("services")
-                .col(required_string("host", 255))
-                .col(required_string("binary", 64))
-                .col(required_string("zone", 255))
-                .col(flag("disabled"))
-                .col(timestamp("updated_at"))
-                .primary_key(&mut primary_key(&["host", "binary"]))
-                .to_owned(),
-        )
-        .await?;
+        m.create_table(ferrostack_db::service_registry::create_table())
+            .await?;
         Ok(())
     }
 }

@@ -18,6 +18,7 @@ mod resend;
 mod retype;
 mod revert;
 mod schema;
+mod services;
 mod snapshot_actions;
 pub mod snapshots;
 mod sweeper;

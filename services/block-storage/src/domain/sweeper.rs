@@ -7,11 +7,8 @@
 //! error states; an upload, retype or locked migration back to available (in-use
 //! when attached); a migration that stopped to migration_status error.
 
-use std::sync::Arc;
-
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use tokio_util::sync::CancellationToken;
 
 use super::{Cinder, Result};
 use crate::db::entity::{attachment, snapshot, volume};
@@ -96,23 +93,14 @@ impl Cinder {
         Ok(marked)
     }
 
-    /// Sweeps (and reaps expired user messages) every `report_interval` until
-    /// `shutdown`.
-    pub fn spawn_sweeper(self: &Arc<Self>, shutdown: CancellationToken) {
-        let cinder = self.clone();
-        tokio::spawn(async move {
-            loop {
-                if let Err(e) = cinder.sweep_stuck().await {
-                    tracing::warn!("sweep failed: {e}");
-                }
-                if let Err(e) = cinder.reap_messages().await {
-                    tracing::warn!("expired messages not reaped: {e}");
-                }
-                tokio::select! {
-                    _ = shutdown.cancelled() => return,
-                    _ = tokio::time::sleep(cinder.cfg.report_interval) => {}
-                }
-            }
-        });
+    /// One round of housekeeping (run every `report_interval`): a sweep, and
+    /// the expired user messages reaped.
+    pub async fn housekeeping(&self) {
+        if let Err(e) = self.sweep_stuck().await {
+            tracing::warn!("sweep failed: {e}");
+        }
+        if let Err(e) = self.reap_messages().await {
+            tracing::warn!("expired messages not reaped: {e}");
+        }
     }
 }

@@ -5,11 +5,11 @@ use std::sync::Arc;
 
 use crate::rpc::messages::{Heartbeat, SnapshotUpdate, VolumeUpdate};
 use ferrostack_rpc::{RemoteError, Router};
-use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::Cinder;
-use crate::db::entity::{service, snapshot, volume};
+use crate::db::entity::{snapshot, volume};
 use crate::rpc::{api, remote};
 
 /// Serves `block-storage-api` for the other roles.
@@ -214,23 +214,14 @@ impl ApiRpc {
     }
 
     async fn heartbeat(&self, beat: Heartbeat) -> Result<(), RemoteError> {
-        let row = service::ActiveModel {
-            host: Set(beat.host),
-            binary: Set(beat.binary),
-            zone: Set(beat.availability_zone),
-            disabled: Set(false),
-            updated_at: Set(chrono::Utc::now().naive_utc()),
-        };
-        service::Entity::insert(row)
-            .on_conflict(
-                OnConflict::columns([service::Column::Host, service::Column::Binary])
-                    .update_columns([service::Column::Zone, service::Column::UpdatedAt])
-                    .to_owned(),
-            )
-            .exec(&self.0.db)
-            .await
-            .map_err(db_error)?;
-        Ok(())
+        ferrostack_db::service_registry::heartbeat(
+            &self.0.db,
+            &beat.host,
+            &beat.binary,
+            &beat.availability_zone,
+        )
+        .await
+        .map_err(|e| remote("InternalError", e.to_string()))
     }
 }
 

@@ -9,8 +9,7 @@ mod select;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use ferrostack_rpc::{Client, Context, RemoteError, Router, ServerHandle, Transport};
-use tokio_util::sync::CancellationToken;
+use ferrostack_rpc::{Client, Context, RemoteError, Router, Runner, Transport};
 
 use crate::config::BlockStorageConfig;
 use crate::rpc::messages::{
@@ -277,17 +276,12 @@ impl Scheduler {
     }
 }
 
-/// The running scheduler role.
-pub struct SchedulerRole {
-    _server: ServerHandle,
-}
-
-/// Serves the scheduler topic and sends heartbeats until `shutdown`.
+/// Serves the scheduler topic and sends heartbeats, on `runner`.
 pub async fn start(
     cfg: &BlockStorageConfig,
     transport: Arc<dyn Transport>,
-    shutdown: CancellationToken,
-) -> anyhow::Result<SchedulerRole> {
+    runner: &mut Runner,
+) -> anyhow::Result<()> {
     let timeout = cfg.messaging.rpc_response_timeout;
     let api = Client::<api::Topic>::new(transport.clone(), timeout);
     let scheduler = Arc::new(Scheduler {
@@ -299,29 +293,27 @@ pub async fn start(
             + cfg.report_interval
             + std::time::Duration::from_secs(1),
     });
-    let server = scheduler
-        .router()
-        .serve(&transport, &cfg.service.host)
-        .await?;
+    runner.serve(
+        scheduler
+            .router()
+            .serve(&transport, &cfg.service.host)
+            .await?,
+    );
     let beat = Heartbeat {
         host: cfg.service.host.clone(),
         binary: BINARY.into(),
         availability_zone: cfg.storage_zone.clone(),
     };
-    let interval = cfg.report_interval;
-    tokio::spawn(async move {
-        loop {
+    runner.every("scheduler heartbeat", cfg.report_interval, move || {
+        let (api, beat) = (api.clone(), beat.clone());
+        async move {
             if let Err(e) = api
                 .cast::<api::Heartbeat>(&rpc::internal_context(), None, &beat)
                 .await
             {
                 tracing::warn!("scheduler heartbeat not sent: {e}");
             }
-            tokio::select! {
-                _ = shutdown.cancelled() => return,
-                _ = tokio::time::sleep(interval) => {}
-            }
         }
     });
-    Ok(SchedulerRole { _server: server })
+    Ok(())
 }

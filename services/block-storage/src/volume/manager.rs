@@ -8,8 +8,7 @@ use crate::rpc::messages::{
     DeleteVolume, ExtendVolume, Heartbeat, MigrateVolume, MigrationTargetReady, SnapshotRequest,
     SnapshotUpdate, UploadImage, UserMessage, VolumeSpec, VolumeUpdate,
 };
-use ferrostack_rpc::{Client, Context, RemoteError, Router, ServerHandle, Transport};
-use tokio_util::sync::CancellationToken;
+use ferrostack_rpc::{Client, Context, RemoteError, Router, Runner, Transport};
 
 use super::connection_copy;
 use super::driver::Driver;
@@ -706,17 +705,14 @@ impl BackendManager {
     }
 }
 
-/// The running volume role.
-pub struct VolumeRole {
-    _servers: Vec<ServerHandle>,
-}
-
-/// Starts a manager per configured backend and their periodic reports.
+/// Starts a manager per configured backend on `runner`, each serving its
+/// `host@backend` and reporting its capabilities and heartbeat every
+/// `report_interval`.
 pub async fn start(
     cfg: &BlockStorageConfig,
     transport: Arc<dyn Transport>,
-    shutdown: CancellationToken,
-) -> anyhow::Result<VolumeRole> {
+    runner: &mut Runner,
+) -> anyhow::Result<()> {
     let timeout = cfg.messaging.rpc_response_timeout;
     let api = Client::<api::Topic>::new(transport.clone(), timeout);
     let scheduler = Client::<scheduler::Topic>::new(transport.clone(), timeout);
@@ -726,7 +722,6 @@ pub async fn start(
         cfg.glance_timeouts,
     )?);
     let siblings = Arc::new(OnceLock::new());
-    let mut servers = Vec::new();
     let mut managers = Vec::new();
     for backend in &cfg.backends {
         let manager = Arc::new(BackendManager {
@@ -740,7 +735,7 @@ pub async fn start(
             siblings: siblings.clone(),
             keepalive_every: (cfg.stuck_timeout / 4).max(std::time::Duration::from_secs(1)),
         });
-        servers.push(
+        runner.serve(
             manager
                 .clone()
                 .router()
@@ -755,33 +750,36 @@ pub async fn start(
             .map(|m| (m.host.clone(), m.driver.clone()))
             .collect(),
     );
-    let interval = cfg.report_interval;
-    tokio::spawn(async move {
-        loop {
-            for manager in &managers {
-                let context = rpc::internal_context();
-                if let Some(capabilities) = manager.capabilities().await {
-                    if let Err(e) = scheduler
-                        .fanout::<scheduler::UpdateCapabilities>(&context, &capabilities)
-                        .await
-                    {
-                        tracing::warn!(host = manager.host, "capabilities not sent: {e}");
-                    }
-                }
-                let beat = Heartbeat {
-                    host: manager.host.clone(),
-                    binary: BINARY.into(),
-                    availability_zone: manager.zone.clone(),
-                };
-                if let Err(e) = api.cast::<api::Heartbeat>(&context, None, &beat).await {
-                    tracing::warn!(host = manager.host, "heartbeat not sent: {e}");
-                }
-            }
-            tokio::select! {
-                _ = shutdown.cancelled() => return,
-                _ = tokio::time::sleep(interval) => {}
+    for manager in managers {
+        let scheduler = scheduler.clone();
+        runner.every("volume reports", cfg.report_interval, move || {
+            let (manager, scheduler) = (manager.clone(), scheduler.clone());
+            async move { manager.report_in(&scheduler).await }
+        });
+    }
+    Ok(())
+}
+
+impl BackendManager {
+    /// Sends the schedulers this backend's capabilities and the api role a
+    /// heartbeat.
+    async fn report_in(&self, scheduler: &Client<scheduler::Topic>) {
+        let context = rpc::internal_context();
+        if let Some(capabilities) = self.capabilities().await {
+            if let Err(e) = scheduler
+                .fanout::<scheduler::UpdateCapabilities>(&context, &capabilities)
+                .await
+            {
+                tracing::warn!(host = self.host, "capabilities not sent: {e}");
             }
         }
-    });
-    Ok(VolumeRole { _servers: servers })
+        let beat = Heartbeat {
+            host: self.host.clone(),
+            binary: BINARY.into(),
+            availability_zone: self.zone.clone(),
+        };
+        if let Err(e) = self.api.cast::<api::Heartbeat>(&context, None, &beat).await {
+            tracing::warn!(host = self.host, "heartbeat not sent: {e}");
+        }
+    }
 }

@@ -16,4 +16,4 @@ mod tools;
 pub use driver::{Driver, DriverError, DriverFactory, DRIVERS};
 pub use file::FileDriver;
 pub use iscsi::{IscsiDriver, IscsiOptions};
-pub use manager::{start, VolumeRole, BINARY};
+pub use manager::{start, BINARY};

@@ -4,9 +4,11 @@ pub mod attachment;
 pub mod message;
 pub mod qos_specs;
 pub mod quota;
-pub mod service;
 pub mod snapshot;
 pub mod transfer;
 pub mod volume;
 pub mod volume_type;
 pub mod volume_type_project;
+
+/// The service registry's table (`shared/db`).
+pub use ferrostack_db::service_registry::entity as service;
