@@ -1,37 +1,19 @@
 //! `ferrostack-identity`: serve the identity API, migrate its database, bootstrap
 //! the cloud and manage Fernet keys.
 
-use std::path::PathBuf;
-
-use clap::{Parser, Subcommand};
+use clap::Subcommand;
+use ferrostack_api::ServiceOptions;
 use ferrostack_config::Config;
+use ferrostack_db::DbOptions;
 use ferrostack_identity::config::IdentityConfig;
 use ferrostack_identity::domain::Bootstrap;
 use ferrostack_identity::fernet::KeyRepository;
+use ferrostack_service::{ApiRole, Service};
+use tokio_util::sync::CancellationToken;
 
-#[derive(Parser)]
-#[command(
-    name = "ferrostack-identity",
-    version,
-    about = "OpenStack identity (Keystone v3) in Rust"
-)]
-struct Cli {
-    /// Configuration file; repeat to layer several (later wins).
-    #[arg(long = "config-file", global = true)]
-    config_file: Vec<PathBuf>,
-    #[command(subcommand)]
-    command: Command,
-}
-
+/// Identity's own commands.
 #[derive(Subcommand)]
 enum Command {
-    /// Serve the API.
-    Serve,
-    /// Database maintenance.
-    Db {
-        #[command(subcommand)]
-        action: DbAction,
-    },
     /// Create the admin user, project, roles and identity endpoints (idempotent).
     Bootstrap(Box<BootstrapArgs>),
     /// Fernet key repository maintenance.
@@ -44,17 +26,6 @@ enum Command {
         #[command(subcommand)]
         action: CredentialAction,
     },
-    /// Policy tools.
-    Policy {
-        #[command(subcommand)]
-        action: PolicyAction,
-    },
-}
-
-#[derive(Subcommand)]
-enum DbAction {
-    /// Apply pending migrations.
-    Sync,
 }
 
 #[derive(Subcommand)]
@@ -73,12 +44,6 @@ enum CredentialAction {
     Rotate,
     /// Re-encrypt every blob with the primary key.
     Migrate,
-}
-
-#[derive(Subcommand)]
-enum PolicyAction {
-    /// Print the default policies as YAML.
-    Defaults,
 }
 
 #[derive(clap::Args)]
@@ -103,73 +68,88 @@ struct BootstrapArgs {
     bootstrap_admin_url: Option<String>,
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
-    let config = Config::load(&cli.config_file)?;
-    let cfg = IdentityConfig::from_config(&config)?;
-    let _log = cfg.service.init_logging("identity")?;
-    let keys = KeyRepository::new(&cfg.key_repository, cfg.max_active_keys);
-    match cli.command {
-        Command::Serve => {
-            keys.setup()?;
-            let identity = ferrostack_identity::build(&config).await?;
-            ferrostack_identity::serve(identity, ferrostack_api::shutdown_signal()).await
-        }
-        Command::Db {
-            action: DbAction::Sync,
-        } => {
-            let db = ferrostack_db::connect(&cfg.database).await?;
-            ferrostack_db::migrate::<ferrostack_identity::db::Migrator>(&db).await?;
-            Ok(())
-        }
-        Command::Bootstrap(args) => {
-            keys.setup()?;
-            let identity = ferrostack_identity::build(&config).await?;
-            identity
-                .bootstrap(&Bootstrap {
-                    username: args.bootstrap_username.clone(),
-                    password: args.bootstrap_password,
-                    project_name: args.bootstrap_project_name,
-                    role_name: args.bootstrap_role_name,
-                    service_name: args.bootstrap_service_name,
-                    region_id: args.bootstrap_region_id,
-                    public_url: args.bootstrap_public_url,
-                    internal_url: args.bootstrap_internal_url,
-                    admin_url: args.bootstrap_admin_url,
-                })
-                .await?;
-            Ok(())
-        }
-        Command::Fernet {
-            action: FernetAction::Setup,
-        } => Ok(keys.setup()?),
-        Command::Fernet {
-            action: FernetAction::Rotate,
-        } => Ok(keys.rotate()?),
-        Command::Credential { action } => {
-            let credential_keys =
-                KeyRepository::new(&cfg.credential_key_repository, cfg.max_active_keys);
-            match action {
-                CredentialAction::Setup => Ok(credential_keys.setup()?),
-                CredentialAction::Rotate => Ok(credential_keys.rotate()?),
-                CredentialAction::Migrate => {
-                    keys.setup()?;
-                    let identity = ferrostack_identity::build(&config).await?;
-                    let rewritten = identity.migrate_credentials().await?;
-                    println!("{rewritten} credential blobs re-encrypted");
-                    Ok(())
+struct Identity;
+
+#[async_trait::async_trait]
+impl Service for Identity {
+    const BINARY: &'static str = "ferrostack-identity";
+    const ABOUT: &'static str = "OpenStack identity (Keystone v3) in Rust";
+    const NAME: &'static str = "identity";
+    const POLICIES: &'static [ferrostack_policy::RuleDefault] =
+        ferrostack_identity::policies::DEFAULTS;
+    type Role = ApiRole;
+    type Migrator = ferrostack_identity::db::Migrator;
+    type Commands = Command;
+
+    fn options(config: &Config) -> anyhow::Result<(ServiceOptions, DbOptions)> {
+        let cfg = IdentityConfig::from_config(config)?;
+        Ok((cfg.service, cfg.database))
+    }
+
+    async fn serve(
+        config: &Config,
+        _: Vec<ApiRole>,
+        shutdown: CancellationToken,
+    ) -> anyhow::Result<()> {
+        token_keys(config)?.setup()?;
+        let identity = ferrostack_identity::build(config).await?;
+        ferrostack_identity::serve(identity, shutdown).await
+    }
+
+    async fn command(config: &Config, command: Command) -> anyhow::Result<()> {
+        let keys = token_keys(config)?;
+        match command {
+            Command::Bootstrap(args) => {
+                keys.setup()?;
+                let identity = ferrostack_identity::build(config).await?;
+                identity
+                    .bootstrap(&Bootstrap {
+                        username: args.bootstrap_username.clone(),
+                        password: args.bootstrap_password,
+                        project_name: args.bootstrap_project_name,
+                        role_name: args.bootstrap_role_name,
+                        service_name: args.bootstrap_service_name,
+                        region_id: args.bootstrap_region_id,
+                        public_url: args.bootstrap_public_url,
+                        internal_url: args.bootstrap_internal_url,
+                        admin_url: args.bootstrap_admin_url,
+                    })
+                    .await?;
+                Ok(())
+            }
+            Command::Fernet {
+                action: FernetAction::Setup,
+            } => Ok(keys.setup()?),
+            Command::Fernet {
+                action: FernetAction::Rotate,
+            } => Ok(keys.rotate()?),
+            Command::Credential { action } => {
+                let cfg = IdentityConfig::from_config(config)?;
+                let credential_keys =
+                    KeyRepository::new(&cfg.credential_key_repository, cfg.max_active_keys);
+                match action {
+                    CredentialAction::Setup => Ok(credential_keys.setup()?),
+                    CredentialAction::Rotate => Ok(credential_keys.rotate()?),
+                    CredentialAction::Migrate => {
+                        keys.setup()?;
+                        let identity = ferrostack_identity::build(config).await?;
+                        let rewritten = identity.migrate_credentials().await?;
+                        println!("{rewritten} credential blobs re-encrypted");
+                        Ok(())
+                    }
                 }
             }
         }
-        Command::Policy {
-            action: PolicyAction::Defaults,
-        } => {
-            print!(
-                "{}",
-                ferrostack_policy::defaults_yaml(ferrostack_identity::policies::DEFAULTS)
-            );
-            Ok(())
-        }
     }
+}
+
+/// The Fernet token key repository.
+fn token_keys(config: &Config) -> anyhow::Result<KeyRepository> {
+    let cfg = IdentityConfig::from_config(config)?;
+    Ok(KeyRepository::new(&cfg.key_repository, cfg.max_active_keys))
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    ferrostack_service::run::<Identity>().await
 }
