@@ -92,11 +92,12 @@ pub fn api_service(cinder: Arc<Cinder>) -> anyhow::Result<ApiService> {
         anyhow::bail!("[keystone_authtoken] auth_url is required to serve the block-storage API")
     };
     let body_limit = cinder.cfg.service.body_limit;
-    let (router, openapi) = api::router_and_openapi(cinder, Some(auth));
+    let (router, v3, openapi) = api::router_and_openapi(cinder);
     Ok(ApiService {
         name: "block-storage",
         body_limit,
         router,
+        protected: Some((v3, ferrostack_auth::gate(auth))),
         envelope: Envelope::Fault,
         openapi: Some(openapi),
     })

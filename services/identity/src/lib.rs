@@ -70,6 +70,7 @@ pub fn api_service(identity: Arc<Identity>) -> ApiService {
         name: "identity",
         body_limit,
         router,
+        protected: None,
         envelope: Envelope::Keystone,
         openapi: Some(openapi),
     }

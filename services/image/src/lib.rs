@@ -57,15 +57,16 @@ pub async fn build(config: &Config) -> anyhow::Result<Arc<Glance>> {
 /// The HTTP application for `image`.
 pub fn api_service(glance: Arc<Glance>) -> anyhow::Result<ApiService> {
     let auth = match &glance.cfg.auth {
-        Some(options) => Some(ferrostack_auth::Authenticator::new(options.clone())),
+        Some(options) => ferrostack_auth::Authenticator::new(options.clone()),
         None => anyhow::bail!("[keystone_authtoken] auth_url is required to serve the image API"),
     };
     let body_limit = glance.cfg.service.body_limit;
-    let (router, openapi) = api::router_and_openapi(glance, auth);
+    let (router, v2, openapi) = api::router_and_openapi(glance);
     Ok(ApiService {
         name: "image",
         body_limit,
         router,
+        protected: Some((v2, ferrostack_auth::gate(auth))),
         envelope: Envelope::Text,
         openapi: Some(openapi),
     })

@@ -19,5 +19,5 @@ pub use failure::Failure;
 pub use json::{parse as parse_json, Json};
 pub use options::{ServiceOptions, SERVICE_OPTS};
 pub use request_id::RequestId;
-pub use server::{run, serve, shutdown_signal, ApiService};
+pub use server::{run, serve, shutdown_signal, ApiService, Gate};
 pub use urls::base_url;

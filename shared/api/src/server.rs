@@ -14,12 +14,23 @@ use crate::{Envelope, Failure, RequestId};
 /// Largest body a rejected-by-axum error text may have to be rendered as a message.
 const REJECTION_TEXT_LIMIT: usize = 4096;
 
+/// Checks a request before a protected route sees it — shared/auth's token
+/// validation — and answers it itself when it refuses.
+pub type Gate = std::sync::Arc<
+    dyn Fn(Request, Next) -> std::pin::Pin<Box<dyn std::future::Future<Output = Response> + Send>>
+        + Send
+        + Sync,
+>;
+
 /// What a service gives the generic server: its name, routes and error envelope.
 pub struct ApiService {
     /// Short service name (`identity`), used in logs and metrics.
     pub name: &'static str,
-    /// The service's routes, state already applied.
+    /// The service's open routes (version discovery), state already applied.
     pub router: Router,
+    /// Its routes behind a gate (authentication), state already applied; the
+    /// server puts the gate in front of them.
+    pub protected: Option<(Router, Gate)>,
     /// How failures are rendered.
     pub envelope: Envelope,
     /// Largest accepted request body in bytes (streamed uploads opt out per route).
@@ -44,6 +55,9 @@ impl ApiService {
             envelope: self.envelope,
         };
         let mut router = self.router.route("/healthcheck", get(|| async { "OK" }));
+        if let Some((routes, gate)) = self.protected {
+            router = router.merge(routes.layer(middleware::from_fn_with_state(gate, pass_gate)));
+        }
         if let Some(doc) = self.openapi {
             let doc = std::sync::Arc::new(doc);
             router = router.route(
@@ -59,6 +73,10 @@ impl ApiService {
             .layer(DefaultBodyLimit::max(self.body_limit))
             .layer(middleware::from_fn_with_state(observe, observe_request))
     }
+}
+
+async fn pass_gate(State(gate): State<Gate>, request: Request, next: Next) -> Response {
+    gate(request, next).await
 }
 
 /// Serves `service` on `listener` until `shutdown` fires, then drains in-flight
@@ -241,6 +259,7 @@ mod tests {
         ApiService {
             name: "test",
             router,
+            protected: None,
             envelope: Envelope::Keystone,
             body_limit: 1024,
             openapi: None,
@@ -314,6 +333,7 @@ mod tests {
         let service = ApiService {
             name: "test",
             router: Router::new(),
+            protected: None,
             envelope: Envelope::Keystone,
             body_limit: 1024,
             openapi: None,

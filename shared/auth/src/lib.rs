@@ -15,5 +15,5 @@ mod options;
 pub mod service_http;
 
 pub use context::{AuthContext, UserToken};
-pub use middleware::{authenticate, Authenticator};
+pub use middleware::{gate, Authenticator};
 pub use options::{AuthOptions, AUTHTOKEN_OPTS};

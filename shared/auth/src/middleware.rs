@@ -116,8 +116,16 @@ impl Authenticator {
     }
 }
 
-/// Middleware for `axum::middleware::from_fn_with_state(authenticator, authenticate)`.
-pub async fn authenticate(
+/// The gate `shared/api`'s server puts in front of a service's protected routes.
+pub fn gate(auth: Arc<Authenticator>) -> ferrostack_api::Gate {
+    Arc::new(move |request, next| {
+        let auth = auth.clone();
+        Box::pin(async move { authenticate(State(auth), request, next).await })
+    })
+}
+
+/// Admits a request with a valid token (its context in the extensions) or answers 401/503.
+async fn authenticate(
     State(auth): State<Arc<Authenticator>>,
     mut request: Request,
     next: Next,

@@ -2,9 +2,9 @@
 
 use std::{sync::Arc, time::Duration};
 
-use axum::{middleware::from_fn_with_state, routing::get, Router};
+use axum::{routing::get, Router};
 use ferrostack_api::{ApiService, Envelope};
-use ferrostack_auth::{authenticate, AuthContext, AuthOptions, Authenticator};
+use ferrostack_auth::{AuthContext, AuthOptions, Authenticator};
 use ferrostack_identity::domain::Bootstrap;
 use ferrostack_testkit::{Served, TestEnv};
 use reqwest::StatusCode;
@@ -137,18 +137,17 @@ impl Cloud {
 
 /// A toy service whose one route echoes the request context.
 async fn protected(auth: Arc<Authenticator>) -> Served {
-    let router = Router::new()
-        .route(
-            "/whoami",
-            get(|ctx: AuthContext| async move {
-                axum::Json(json!({"user": ctx.user_id, "project": ctx.project_id,
+    let router = Router::new().route(
+        "/whoami",
+        get(|ctx: AuthContext| async move {
+            axum::Json(json!({"user": ctx.user_id, "project": ctx.project_id,
                     "roles": ctx.roles, "service_roles": ctx.service_roles}))
-            }),
-        )
-        .layer(from_fn_with_state(auth, authenticate));
+        }),
+    );
     ferrostack_testkit::serve(ApiService {
         name: "toy",
-        router,
+        router: Router::new(),
+        protected: Some((router, ferrostack_auth::gate(auth))),
         envelope: Envelope::Fault,
         body_limit: 1024,
         openapi: None,

@@ -65,25 +65,16 @@ fn v3_routes() -> OpenApiRouter<AppState> {
         .merge(metadata::routes())
 }
 
-/// Every route and the OpenAPI document describing them.
-pub fn router_and_openapi(
-    cinder: AppState,
-    auth: Option<Arc<ferrostack_auth::Authenticator>>,
-) -> (Router, OpenApi) {
+/// The open routes (version discovery), the microversioned routes under `/v3`
+/// (which need authentication), and the OpenAPI document describing them.
+pub fn router_and_openapi(cinder: AppState) -> (Router, Router, OpenApi) {
     let (v3, doc_v3) = v3_routes().split_for_parts();
     let v3 = v3.layer(axum::middleware::from_fn(microversion::negotiate));
-    let v3 = match auth {
-        Some(auth) => v3.layer(axum::middleware::from_fn_with_state(
-            auth,
-            ferrostack_auth::authenticate,
-        )),
-        None => v3,
-    };
     let (open, mut doc) = OpenApiRouter::with_openapi(document())
         .merge(versions::routes())
         .split_for_parts();
     doc.merge(doc_v3);
-    (open.merge(v3).with_state(cinder), doc)
+    (open.with_state(cinder.clone()), v3.with_state(cinder), doc)
 }
 
 fn document() -> OpenApi {

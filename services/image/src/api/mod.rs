@@ -22,25 +22,15 @@ use crate::domain::Glance;
 /// Handler state.
 pub type AppState = Arc<Glance>;
 
-/// Every image route and the OpenAPI document describing them. Everything under
-/// `/v2` goes through `authenticate` when the service has an authenticator.
-pub fn router_and_openapi(
-    glance: AppState,
-    auth: Option<Arc<ferrostack_auth::Authenticator>>,
-) -> (Router, OpenApi) {
+/// The open routes (version discovery), the routes under `/v2` (which need
+/// authentication), and the OpenAPI document describing them.
+pub fn router_and_openapi(glance: AppState) -> (Router, Router, OpenApi) {
     let (v2, doc_v2) = v2_routes().split_for_parts();
-    let v2 = match auth {
-        Some(auth) => v2.layer(axum::middleware::from_fn_with_state(
-            auth,
-            ferrostack_auth::authenticate,
-        )),
-        None => v2,
-    };
     let (open, mut doc) = OpenApiRouter::with_openapi(document())
         .merge(versions::routes())
         .split_for_parts();
     doc.merge(doc_v2);
-    (open.merge(v2).with_state(glance), doc)
+    (open.with_state(glance.clone()), v2.with_state(glance), doc)
 }
 
 /// The authenticated routes, each registered with its OpenAPI operation.
