@@ -4,6 +4,7 @@
 mod attachments;
 mod backends;
 mod caller;
+mod error;
 mod extensions;
 mod messages;
 mod metadata;

@@ -5,13 +5,11 @@ use std::collections::BTreeMap;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
-use sea_orm::EntityTrait;
 use serde_json::{json, Map, Value};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AppState;
-use crate::db::entity::service;
 use crate::domain::{Caller, CinderError, Result};
 
 /// Only admins read other projects' quotas.
@@ -142,17 +140,9 @@ async fn limits(State(cinder): State<AppState>, caller: Caller) -> Result<Respon
     params(("project_id" = String, Path, description = "Project id")),
     responses((status = 200, description = "Zones")))]
 async fn zones(State(cinder): State<AppState>, _caller: Caller) -> Result<Response> {
-    let now = chrono::Utc::now().naive_utc();
-    let down_after = chrono::Duration::from_std(cinder.cfg.service_down_time).unwrap_or_default();
-    let mut zones: BTreeMap<String, bool> = BTreeMap::new();
-    for s in service::Entity::find().all(&cinder.db).await? {
-        if s.binary != crate::volume::BINARY {
-            continue;
-        }
-        let up = !s.disabled && now - s.updated_at <= down_after;
-        *zones.entry(s.zone).or_default() |= up;
-    }
-    let info: Vec<Value> = zones
+    let info: Vec<Value> = cinder
+        .availability_zones()
+        .await?
         .into_iter()
         .map(|(zone, up)| json!({"zoneName": zone, "zoneState": {"available": up}}))
         .collect();

@@ -15,7 +15,8 @@ use utoipa_axum::routes;
 
 use super::render;
 use super::{parse, AppState};
-use crate::db::entity::{attachment, volume, volume_type};
+use crate::db::entity::{attachment, volume};
+use crate::domain::actions::Outcome;
 use crate::domain::volumes::{CreateRequest, UpdateRequest};
 use crate::domain::{Caller, Result};
 
@@ -29,17 +30,6 @@ struct UpdateBody {
     volume: UpdateRequest,
 }
 
-/// Volume type names by id, for rendering.
-async fn type_names(cinder: &AppState) -> Result<HashMap<String, String>> {
-    use sea_orm::EntityTrait;
-    Ok(volume_type::Entity::find()
-        .all(&cinder.db)
-        .await?
-        .into_iter()
-        .map(|t| (t.id, t.name))
-        .collect())
-}
-
 async fn detail_of(
     cinder: &AppState,
     headers: &HeaderMap,
@@ -47,7 +37,7 @@ async fn detail_of(
     version: ApiVersion,
     admin: bool,
 ) -> Result<Value> {
-    let names = type_names(cinder).await?;
+    let names = cinder.type_names([v.volume_type_id.as_str()]).await?;
     let name = names
         .get(&v.volume_type_id)
         .map(String::as_str)
@@ -94,7 +84,9 @@ async fn listing(
     let page = cinder.list_volumes(caller, &pairs, version).await?;
     let base = super::base_url(cinder, headers);
     let names = if detailed {
-        type_names(cinder).await?
+        cinder
+            .type_names(page.volumes.iter().map(|v| v.volume_type_id.as_str()))
+            .await?
     } else {
         HashMap::new()
     };
@@ -246,10 +238,13 @@ async fn action(
     body: Bytes,
 ) -> Result<Response> {
     let request: Value = parse(&body)?;
-    let (code, body) = cinder
+    let (status, body) = match cinder
         .volume_action(&caller, &volume_id, &request, version)
-        .await?;
-    let status = StatusCode::from_u16(code).unwrap_or(StatusCode::ACCEPTED);
+        .await?
+    {
+        Outcome::Accepted(body) => (StatusCode::ACCEPTED, body),
+        Outcome::Done(body) => (StatusCode::OK, body),
+    };
     Ok(match body {
         Some(body) => (status, axum::Json(body)).into_response(),
         None => status.into_response(),

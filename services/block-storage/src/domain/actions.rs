@@ -76,43 +76,51 @@ fn readonly_flag(args: &Value) -> Result<bool> {
     }
 }
 
+/// What an action did, for the API to answer.
+#[derive(Debug, PartialEq)]
+pub enum Outcome {
+    /// Under way; it finishes in the background (202), with what it answers now.
+    Accepted(Option<Value>),
+    /// Done (200), with what it answers, if anything.
+    Done(Option<Value>),
+}
+
 impl Cinder {
-    /// Runs one volume action at `version`: its status code and body, if any.
+    /// Runs one volume action at `version`.
     pub async fn volume_action(
         &self,
         caller: &Caller,
         id: &str,
         body: &Value,
         version: ApiVersion,
-    ) -> Result<(u16, Option<Value>)> {
+    ) -> Result<Outcome> {
         let Some((name, args)) = body.as_object().and_then(|o| o.iter().next()) else {
             return Err(CinderError::BadRequest("Malformed request body".into()));
         };
         if name == "revert" && version >= ApiVersion::new(3, 40) {
             self.revert(caller, id, args).await?;
-            return Ok((202, None));
+            return Ok(Outcome::Accepted(None));
         }
         if name == "os-extend" {
             let attached_ok = version >= ApiVersion::new(3, 42);
             self.extend(caller, id, args, attached_ok).await?;
-            return Ok((202, None));
+            return Ok(Outcome::Accepted(None));
         }
         if let Some(answer) = self.legacy_attach(caller, id, name, args).await? {
             return Ok(answer);
         }
         if name == "os-retype" {
             self.retype(caller, id, args).await?;
-            return Ok((202, None));
+            return Ok(Outcome::Accepted(None));
         }
         if name == "os-migrate_volume" {
             self.migrate_volume(caller, id, args, version).await?;
-            return Ok((202, None));
+            return Ok(Outcome::Accepted(None));
         }
         if let Some(answer) = self.image_action(caller, id, name, args, version).await? {
             return Ok(answer);
         }
-        let code = self.simple_action(caller, id, name, args).await?;
-        Ok((code, None))
+        self.simple_action(caller, id, name, args).await
     }
 
     async fn simple_action(
@@ -121,12 +129,12 @@ impl Cinder {
         id: &str,
         name: &str,
         args: &Value,
-    ) -> Result<u16> {
+    ) -> Result<Outcome> {
         match name {
-            "os-reset_status" => self.reset_status(caller, id, args).await.map(|()| 202),
+            "os-reset_status" => self.reset_status(caller, id, args).await.map(|()| Outcome::Accepted(None)),
             "os-force_delete" => {
                 self.authorize(caller, "volume_extension:volume_admin_actions:force_delete", caller.project())?;
-                self.force_delete(caller, id).await.map(|()| 202)
+                self.force_delete(caller, id).await.map(|()| Outcome::Accepted(None))
             }
             "os-update_readonly_flag" => {
                 let readonly = readonly_flag(args)?;
@@ -140,7 +148,7 @@ impl Cinder {
                 }
                 let flag = if readonly { "True" } else { "False" };
                 self.write(id, volume::Column::Readonly, flag).await?;
-                Ok(202)
+                Ok(Outcome::Accepted(None))
             }
             "os-set_bootable" => {
                 let bootable = args
@@ -155,7 +163,7 @@ impl Cinder {
                 let row = self.show_volume(caller, id).await?;
                 self.authorize(caller, "volume:update", &row.project_id)?;
                 self.write(id, volume::Column::Bootable, bootable).await?;
-                Ok(200)
+                Ok(Outcome::Done(None))
             }
             other => Err(CinderError::BadRequest(format!(
                 "There is no such action: {other}. Verify the request body and Content-Type header and try again."

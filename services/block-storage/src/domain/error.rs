@@ -1,8 +1,6 @@
-//! Failures of the block-storage API, mapped once to statuses (rendered in the
-//! compute/volume fault envelope by the shared server).
+//! Failures of the block-storage API, each variant one upstream HTTP status
+//! (mapped in `api/error.rs`).
 
-use axum::http::StatusCode;
-use ferrostack_api::Failure;
 use ferrostack_db::DbError;
 
 /// A block-storage failure; each variant is one upstream HTTP status.
@@ -48,26 +46,5 @@ impl From<DbError> for CinderError {
 impl From<sea_orm::DbErr> for CinderError {
     fn from(err: sea_orm::DbErr) -> Self {
         DbError::from(err).into()
-    }
-}
-
-impl From<CinderError> for Failure {
-    fn from(err: CinderError) -> Failure {
-        let status = match &err {
-            CinderError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            CinderError::Forbidden(_) => StatusCode::FORBIDDEN,
-            CinderError::NotFound(_) => StatusCode::NOT_FOUND,
-            CinderError::Conflict(_) => StatusCode::CONFLICT,
-            CinderError::OverLimit(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            CinderError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            CinderError::Internal(cause) => return Failure::internal(cause),
-        };
-        Failure::new(status, err.to_string())
-    }
-}
-
-impl axum::response::IntoResponse for CinderError {
-    fn into_response(self) -> axum::response::Response {
-        Failure::from(self).into_response()
     }
 }

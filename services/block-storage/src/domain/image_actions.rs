@@ -10,6 +10,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{json, Map, Value};
 
+use super::actions::Outcome;
 use super::schema::{boolean, one_of, python_repr, schema_error};
 use super::{now, Caller, Cinder, CinderError, Result};
 use crate::db::entity::{volume, volume_type};
@@ -167,7 +168,7 @@ fn no_image_metadata(id: &str) -> CinderError {
 }
 
 impl Cinder {
-    /// Runs `name` when it is an image action: its status and body.
+    /// Runs `name` when it is an image action.
     pub(crate) async fn image_action(
         &self,
         caller: &Caller,
@@ -175,23 +176,23 @@ impl Cinder {
         name: &str,
         args: &Value,
         version: ApiVersion,
-    ) -> Result<Option<(u16, Option<Value>)>> {
+    ) -> Result<Option<Outcome>> {
         Ok(Some(match name {
             "os-volume_upload_image" => {
                 let body = self.upload_image(caller, id, args, version).await?;
-                (202, Some(json!({"os-volume_upload_image": body})))
+                Outcome::Accepted(Some(json!({"os-volume_upload_image": body})))
             }
             "os-show_image_metadata" => {
                 let metadata = self.image_metadata(caller, id).await?;
-                (200, Some(json!({"metadata": metadata})))
+                Outcome::Done(Some(json!({"metadata": metadata})))
             }
             "os-set_image_metadata" => {
                 let metadata = self.set_image_metadata(caller, id, args).await?;
-                (200, Some(json!({"metadata": metadata})))
+                Outcome::Done(Some(json!({"metadata": metadata})))
             }
             "os-unset_image_metadata" => {
                 self.unset_image_metadata(caller, id, args).await?;
-                (200, None)
+                Outcome::Done(None)
             }
             _ => return Ok(None),
         }))

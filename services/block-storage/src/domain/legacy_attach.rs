@@ -7,6 +7,7 @@ use crate::rpc::messages::{ConnectionInfo, ConnectionRequest};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{json, Value};
 
+use super::actions::Outcome;
 use super::{Caller, Cinder, CinderError, Result};
 use crate::db::entity::{attachment, volume};
 use crate::rpc;
@@ -26,7 +27,7 @@ impl Cinder {
         id: &str,
         name: &str,
         args: &Value,
-    ) -> Result<Option<(u16, Option<Value>)>> {
+    ) -> Result<Option<Outcome>> {
         const LEGACY: &[&str] = &[
             "os-reserve",
             "os-unreserve",
@@ -64,16 +65,16 @@ impl Cinder {
                     action.trim_start_matches("os-"),
                 ));
             }
-            return Ok(Some((202, None)));
+            return Ok(Some(Outcome::Accepted(None)));
         }
         match name {
             "os-initialize_connection" => {
                 let info = self.legacy_connection(caller, id, args, true).await?;
-                Ok(Some((200, Some(json!({"connection_info": info})))))
+                Ok(Some(Outcome::Done(Some(json!({"connection_info": info})))))
             }
             "os-terminate_connection" => {
                 self.legacy_connection(caller, id, args, false).await?;
-                Ok(Some((202, None)))
+                Ok(Some(Outcome::Accepted(None)))
             }
             "os-attach" => {
                 let volume = self.show_volume(caller, id).await?;
@@ -106,7 +107,7 @@ impl Cinder {
                 attachment::Entity::insert(attachment::ActiveModel::from(row))
                     .exec(&self.db)
                     .await?;
-                Ok(Some((202, None)))
+                Ok(Some(Outcome::Accepted(None)))
             }
             "os-detach" => {
                 let volume = self.show_volume(caller, id).await?;
@@ -131,7 +132,7 @@ impl Cinder {
                 {
                     return Err(invalid(&volume, "detaching or in-use", "detach"));
                 }
-                Ok(Some((202, None)))
+                Ok(Some(Outcome::Accepted(None)))
             }
             _ => Ok(None),
         }

@@ -1,7 +1,7 @@
 //! The api role's domain: volumes in the database, requests to the other roles
 //! over RPC, and the state updates they send back.
 
-mod actions;
+pub mod actions;
 pub mod attachments;
 mod backends;
 mod error;

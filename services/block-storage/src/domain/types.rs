@@ -1,7 +1,7 @@
 //! Volume types: CRUD (admins), extra specs (`volume_backend_name` steers the
 //! scheduler), the default type `__DEFAULT__`, private types with project access.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter,
@@ -87,6 +87,24 @@ impl Cinder {
             return Err(not_found(identity));
         }
         Ok(kind)
+    }
+
+    /// The names of the volume types `ids` (each looked up once), by id.
+    pub async fn type_names<'a>(
+        &self,
+        ids: impl IntoIterator<Item = &'a str>,
+    ) -> Result<HashMap<String, String>> {
+        let ids: std::collections::BTreeSet<&str> = ids.into_iter().collect();
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        Ok(volume_type::Entity::find()
+            .filter(volume_type::Column::Id.is_in(ids))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|t| (t.id, t.name))
+            .collect())
     }
 
     /// Makes sure the default volume type exists.

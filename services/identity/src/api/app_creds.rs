@@ -24,7 +24,7 @@ async fn rendered(
     base: &str,
     cred: &application_credential::Model,
 ) -> Result<Value, Error> {
-    let ids = crate::domain::app_cred_role_ids(cred);
+    let ids = cred.role_ids();
     let roles: Vec<(String, String)> = identity
         .roles_by_ids(&ids)
         .await?

@@ -32,14 +32,6 @@ pub struct NewAppCred {
     pub secret: String,
 }
 
-/// The role ids an application credential delegates.
-pub fn role_ids(cred: &application_credential::Model) -> BTreeSet<String> {
-    cred.roles
-        .as_deref()
-        .and_then(|text| serde_json::from_str(text).ok())
-        .unwrap_or_default()
-}
-
 impl Identity {
     /// Creates an application credential for the token's user on its project, with a
     /// subset of the token's roles.

@@ -26,7 +26,7 @@ use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
-pub use app_creds::{role_ids as app_cred_role_ids, AppCredRequest, NewAppCred};
+pub use app_creds::{AppCredRequest, NewAppCred};
 pub use assignments::{Actor, AssignmentFilter, AssignmentRow, Target};
 pub use auth::{AuthRequest, ScopeRequest};
 pub use bootstrap::Bootstrap;

@@ -241,9 +241,7 @@ impl Identity {
             None => Default::default(),
         };
         if let Some(cred) = &app_cred {
-            let allowed = self
-                .expand_implied(super::app_creds::role_ids(cred))
-                .await?;
+            let allowed = self.expand_implied(cred.role_ids()).await?;
             role_ids.retain(|r| allowed.contains(r));
         }
         if target.is_some() && role_ids.is_empty() {

@@ -3,6 +3,7 @@
 
 mod caller;
 mod data;
+mod error;
 mod images;
 mod import;
 mod info;

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::db::members::Member;
+use crate::domain::model::Member;
 use crate::domain::model::{format_time, Image};
 
 /// An image as the API shows it: core attributes, links, then extra properties as

@@ -8,15 +8,8 @@ use sea_orm::{ColumnTrait, Condition, EntityTrait, Order, QueryFilter, QueryOrde
 
 use super::entity::{image, member, property, tag};
 use super::Repo;
-use crate::domain::model::{Image, Visibility};
+use crate::domain::model::{Image, Viewer, Visibility};
 use crate::domain::query::{Column, Dir, Filter, ListQuery, MemberFilter, Op, Value};
-
-/// Who is listing.
-#[derive(Debug, Clone, Default)]
-pub struct Viewer {
-    pub project_id: Option<String>,
-    pub is_admin: bool,
-}
 
 impl Repo {
     /// One page of the images `viewer` may see that match `query`, after the

@@ -1,6 +1,5 @@
 //! Image members: the projects a shared image is offered to.
 
-use chrono::NaiveDateTime;
 use ferrostack_db::DbResult;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
@@ -8,41 +7,7 @@ use sea_orm::{
 
 use super::entity::member;
 use super::Repo;
-use crate::domain::model::now;
-
-/// A member's answer to the offer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MemberStatus {
-    Pending,
-    Accepted,
-    Rejected,
-}
-
-impl MemberStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MemberStatus::Pending => "pending",
-            MemberStatus::Accepted => "accepted",
-            MemberStatus::Rejected => "rejected",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        [Self::Pending, Self::Accepted, Self::Rejected]
-            .into_iter()
-            .find(|s| s.as_str() == text)
-    }
-}
-
-/// One membership.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Member {
-    pub image_id: String,
-    pub member_id: String,
-    pub status: MemberStatus,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-}
+use crate::domain::model::{now, Member, MemberStatus};
 
 fn from_row(row: member::Model) -> Member {
     Member {

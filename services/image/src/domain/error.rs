@@ -1,7 +1,6 @@
-//! What can go wrong in the image domain, mapped once to HTTP statuses.
+//! What can go wrong in the image domain, each variant one upstream
+//! HTTP status (mapped in `api/error.rs`).
 
-use axum::http::StatusCode;
-use ferrostack_api::Failure;
 use ferrostack_db::DbError;
 
 /// An image-domain failure; each variant is one upstream HTTP status.
@@ -42,27 +41,5 @@ impl From<DbError> for ImageError {
 impl From<std::io::Error> for ImageError {
     fn from(err: std::io::Error) -> Self {
         ImageError::Internal(err.to_string())
-    }
-}
-
-impl From<ImageError> for Failure {
-    fn from(err: ImageError) -> Failure {
-        let status = match &err {
-            ImageError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            ImageError::Forbidden(_) => StatusCode::FORBIDDEN,
-            ImageError::NotFound(_) => StatusCode::NOT_FOUND,
-            ImageError::Conflict(_) => StatusCode::CONFLICT,
-            ImageError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            ImageError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ImageError::RangeNotSatisfiable(_) => StatusCode::RANGE_NOT_SATISFIABLE,
-            ImageError::Internal(cause) => return Failure::internal(cause),
-        };
-        Failure::new(status, err.to_string())
-    }
-}
-
-impl axum::response::IntoResponse for ImageError {
-    fn into_response(self) -> axum::response::Response {
-        Failure::from(self).into_response()
     }
 }

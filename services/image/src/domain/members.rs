@@ -5,8 +5,8 @@ use serde_json::Value;
 
 use super::error::{ImageError, Result};
 use super::model::{Image, Visibility};
+use super::model::{Member, MemberStatus};
 use super::{Caller, Glance};
-use crate::db::members::{Member, MemberStatus};
 
 fn not_member(member: &str, image: &str) -> ImageError {
     ImageError::NotFound(format!(

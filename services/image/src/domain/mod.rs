@@ -21,12 +21,12 @@ use ferrostack_policy::{Enforcer, PolicyError};
 use serde_json::{json, Value};
 
 use crate::config::ImageConfig;
-use crate::db::list::Viewer;
 use crate::db::Repo;
 use crate::notify::Notifier;
 use crate::store::{Store, Stores};
 pub use error::{ImageError, Result};
 use model::Image;
+use model::Viewer;
 
 /// The image service: configuration, database, stores, policy and notifier.
 pub struct Glance {

@@ -176,3 +176,44 @@ pub fn now() -> NaiveDateTime {
 pub fn format_time(t: &NaiveDateTime) -> String {
     t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
+
+/// A member's answer to the offer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberStatus {
+    Pending,
+    Accepted,
+    Rejected,
+}
+
+impl MemberStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MemberStatus::Pending => "pending",
+            MemberStatus::Accepted => "accepted",
+            MemberStatus::Rejected => "rejected",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Pending, Self::Accepted, Self::Rejected]
+            .into_iter()
+            .find(|s| s.as_str() == text)
+    }
+}
+
+/// One membership.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub image_id: String,
+    pub member_id: String,
+    pub status: MemberStatus,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Who is listing.
+#[derive(Debug, Clone, Default)]
+pub struct Viewer {
+    pub project_id: Option<String>,
+    pub is_admin: bool,
+}

@@ -4,8 +4,8 @@
 use chrono::NaiveDateTime;
 
 use super::error::{ImageError, Result};
+use super::model::MemberStatus;
 use super::model::Visibility;
-use crate::db::members::MemberStatus;
 
 /// Core columns a list can filter and sort on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -19,6 +19,16 @@ pub struct Model {
     pub created_at: Option<DateTime>,
 }
 
+impl Model {
+    /// The role ids the credential delegates (`roles`, a JSON list).
+    pub fn role_ids(&self) -> std::collections::BTreeSet<String> {
+        self.roles
+            .as_deref()
+            .and_then(|text| serde_json::from_str(text).ok())
+            .unwrap_or_default()
+    }
+}
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 
