@@ -276,6 +276,56 @@ async fn an_operator_policy_file_overrides_the_defaults() {
     std::fs::remove_file(file).unwrap();
 }
 
+/// Rules see the resource they guard, as Cinder passes the volume itself: an
+/// operator can let only a volume's creator delete it.
+#[tokio::test]
+async fn rules_see_the_volume_they_guard() {
+    let file = std::env::temp_dir().join(format!("ferro-bs-policy-{}.yaml", uuid::Uuid::new_v4()));
+    std::fs::write(&file, "\"volume:delete\": \"user_id:%(user_id)s\"\n").unwrap();
+    let path = file.display().to_string();
+    let cloud = Cloud::with_config(|c| c.set("oslo_policy", "policy_file", path)).await;
+    let alice = cloud.identity.persona(&["member"]).await;
+    let bob = cloud
+        .identity
+        .user_in(Some((&alice.project_id, &alice.project_name)), &["member"])
+        .await;
+    let volumes = format!("/v3/{}/volumes", alice.project_id);
+    let id = cloud
+        .send(
+            Method::POST,
+            &volumes,
+            &alice,
+            Some(json!({"volume": {"size": 1}})),
+            None,
+        )
+        .await
+        .expect(202)
+        .body["volume"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    cloud.wait_status(&alice, &id, "available").await;
+    let refused = cloud
+        .send(Method::DELETE, &format!("{volumes}/{id}"), &bob, None, None)
+        .await
+        .expect(403);
+    assert_eq!(
+        refused.message(),
+        "Policy doesn't allow volume:delete to be performed."
+    );
+    cloud
+        .send(
+            Method::DELETE,
+            &format!("{volumes}/{id}"),
+            &alice,
+            None,
+            None,
+        )
+        .await
+        .expect(202);
+    std::fs::remove_file(file).unwrap();
+}
+
 #[test]
 fn policy_defaults_prints_cinders_rules() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_ferrostack-block-storage"))

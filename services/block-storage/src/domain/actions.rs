@@ -139,7 +139,7 @@ impl Cinder {
             "os-update_readonly_flag" => {
                 let readonly = readonly_flag(args)?;
                 let row = self.show_volume(caller, id).await?;
-                self.authorize(caller, "volume:update_readonly_flag", &row.project_id)?;
+                self.authorize(caller, "volume:update_readonly_flag", &row)?;
                 if row.status != "available" {
                     return Err(CinderError::BadRequest(format!(
                         "Invalid volume: Volume {id} status must be available to update readonly flag, but current status is: {}.",
@@ -161,7 +161,7 @@ impl Cinder {
                         ))
                     })?;
                 let row = self.show_volume(caller, id).await?;
-                self.authorize(caller, "volume:update", &row.project_id)?;
+                self.authorize(caller, "volume:update", &row)?;
                 self.write(id, volume::Column::Bootable, bootable).await?;
                 Ok(Outcome::Done(None))
             }
@@ -204,7 +204,7 @@ impl Cinder {
         } else {
             "volume:extend"
         };
-        self.authorize(caller, rule, &row.project_id)?;
+        self.authorize(caller, rule, &row)?;
         let expected = if attached_ok && row.status == "in-use" {
             "in-use"
         } else {

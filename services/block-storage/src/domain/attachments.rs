@@ -91,7 +91,7 @@ impl Cinder {
         request: AttachmentCreate,
     ) -> Result<attachment::Model> {
         let volume = self.show_volume(caller, &request.volume_uuid).await?;
-        self.authorize(caller, "volume:attachment_create", &volume.project_id)?;
+        self.authorize(caller, "volume:attachment_create", &volume)?;
         let readonly = volume.readonly.as_deref() == Some("True");
         let mode = request
             .mode
@@ -206,7 +206,7 @@ impl Cinder {
         connector: Value,
     ) -> Result<attachment::Model> {
         let row = self.show_attachment(caller, id).await?;
-        self.authorize(caller, "volume:attachment_update", &row.project_id)?;
+        self.authorize(caller, "volume:attachment_update", &row)?;
         if !connector.is_object() {
             return Err(CinderError::BadRequest(
                 "Invalid input for field/attribute connector. Value: None. None is not of type 'object'".into(),
@@ -219,7 +219,7 @@ impl Cinder {
     /// `os-complete` (3.44): the instance uses the volume now.
     pub async fn complete_attachment(&self, caller: &Caller, id: &str) -> Result<()> {
         let mut row = self.show_attachment(caller, id).await?;
-        self.authorize(caller, "volume:attachment_complete", &row.project_id)?;
+        self.authorize(caller, "volume:attachment_complete", &row)?;
         row.status = "attached".into();
         row.attached_at = Some(now());
         attachment::ActiveModel::from(row.clone())
@@ -239,7 +239,7 @@ impl Cinder {
     /// when it was the last one.
     pub async fn delete_attachment(&self, caller: &Caller, id: &str) -> Result<()> {
         let row = self.show_attachment(caller, id).await?;
-        self.authorize(caller, "volume:attachment_delete", &row.project_id)?;
+        self.authorize(caller, "volume:attachment_delete", &row)?;
         let volume = self.show_volume(caller, &row.volume_id).await?;
         if let (Some(connector), Some(host)) = (&row.connector, &volume.host) {
             let ask = ConnectionRequest {

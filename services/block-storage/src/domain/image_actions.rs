@@ -209,17 +209,13 @@ impl Cinder {
     ) -> Result<Value> {
         let request = upload_request(args, version)?;
         let row = self.show_volume(caller, id).await?;
-        self.authorize(
-            caller,
-            "volume_extension:volume_actions:upload_image",
-            &row.project_id,
-        )?;
+        self.authorize(caller, "volume_extension:volume_actions:upload_image", &row)?;
         if let Some((visibility, _)) = &request.visibility {
             if visibility == "public" {
                 self.authorize(
                     caller,
                     "volume_extension:volume_actions:upload_public",
-                    &row.project_id,
+                    &row,
                 )?;
             }
         }
@@ -317,11 +313,7 @@ impl Cinder {
 
     async fn image_metadata(&self, caller: &Caller, id: &str) -> Result<BTreeMap<String, String>> {
         let row = self.show_volume(caller, id).await?;
-        self.authorize(
-            caller,
-            "volume_extension:volume_image_metadata:show",
-            &row.project_id,
-        )?;
+        self.authorize(caller, "volume_extension:volume_image_metadata:show", &row)?;
         row.image_metadata
             .as_deref()
             .and_then(|text| serde_json::from_str(text).ok())
@@ -354,7 +346,7 @@ impl Cinder {
         verb: &str,
     ) -> Result<volume::Model> {
         let row = self.show_volume(caller, id).await?;
-        self.authorize(caller, rule, &row.project_id)?;
+        self.authorize(caller, rule, &row)?;
         if matches!(row.status.as_str(), "uploading" | "maintenance") {
             return Err(CinderError::BadRequest(format!(
                 "Invalid volume: {verb} volume metadata is not allowed for volumes in {} status.",

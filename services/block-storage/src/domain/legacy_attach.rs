@@ -45,7 +45,7 @@ impl Cinder {
         self.authorize(
             caller,
             &format!("volume_extension:volume_actions:{}", &name[3..]),
-            &volume.project_id,
+            &volume,
         )?;
         let transitions: &[(&str, &[&str], &str)] = &[
             ("os-reserve", &["available"], "attaching"),

@@ -154,7 +154,7 @@ impl Cinder {
         self.authorize(
             caller,
             "volume_extension:volume_admin_actions:migrate_volume",
-            &row.project_id,
+            &row,
         )?;
         // This cloud has no clusters: a cluster is never an available service.
         let named = request

@@ -105,6 +105,60 @@ impl Caller {
     }
 }
 
+/// What a policy rule sees of what it guards (`%(project_id)s`,
+/// `%(user_id)s`, ...): Cinder passes the volume or snapshot itself.
+pub trait PolicyTarget {
+    fn policy_target(&self) -> serde_json::Value;
+}
+
+/// A project: the target of creating something in it, or of listing it.
+impl PolicyTarget for str {
+    fn policy_target(&self) -> serde_json::Value {
+        serde_json::json!({"project_id": self})
+    }
+}
+
+impl PolicyTarget for String {
+    fn policy_target(&self) -> serde_json::Value {
+        self.as_str().policy_target()
+    }
+}
+
+impl PolicyTarget for crate::db::entity::volume::Model {
+    fn policy_target(&self) -> serde_json::Value {
+        serde_json::json!({
+            "id": self.id,
+            "volume_id": self.id,
+            "project_id": self.project_id,
+            "user_id": self.user_id,
+            "status": self.status,
+        })
+    }
+}
+
+impl PolicyTarget for crate::db::entity::snapshot::Model {
+    fn policy_target(&self) -> serde_json::Value {
+        serde_json::json!({
+            "id": self.id,
+            "snapshot_id": self.id,
+            "volume_id": self.volume_id,
+            "project_id": self.project_id,
+            "user_id": self.user_id,
+            "status": self.status,
+        })
+    }
+}
+
+impl PolicyTarget for crate::db::entity::attachment::Model {
+    fn policy_target(&self) -> serde_json::Value {
+        serde_json::json!({
+            "id": self.id,
+            "volume_id": self.volume_id,
+            "project_id": self.project_id,
+        })
+    }
+}
+
 impl Cinder {
     pub fn new(
         cfg: BlockStorageConfig,
@@ -144,12 +198,18 @@ impl Cinder {
             .is_ok()
     }
 
-    /// Refuses (403) `rule` for `caller` on a resource of `project_id`.
-    pub fn authorize(&self, caller: &Caller, rule: &str, project_id: &str) -> Result<()> {
+    /// Refuses (403) `rule` for `caller` on `target`: the fetched resource, or
+    /// the project a new one would belong to.
+    pub fn authorize(
+        &self,
+        caller: &Caller,
+        rule: &str,
+        target: &(impl PolicyTarget + ?Sized),
+    ) -> Result<()> {
         let mut creds = caller.ctx.credentials();
         creds.is_admin = caller.is_admin;
         self.policy
-            .enforce(rule, &serde_json::json!({"project_id": project_id}), &creds)
+            .enforce(rule, &target.policy_target(), &creds)
             .map_err(|_| CinderError::policy(rule))
     }
 }

@@ -71,7 +71,7 @@ impl Cinder {
     pub(crate) async fn retype(&self, caller: &Caller, id: &str, args: &Value) -> Result<()> {
         let (new_type, policy) = retype_request(args)?;
         let row = self.show_volume(caller, id).await?;
-        self.authorize(caller, "volume:retype", &row.project_id)?;
+        self.authorize(caller, "volume:retype", &row)?;
         let kind = match self.volume_type(caller, Some(&new_type)).await {
             Err(CinderError::NotFound(_)) if uuid::Uuid::parse_str(&new_type).is_err() => {
                 return Err(CinderError::NotFound(format!(

@@ -17,7 +17,7 @@ impl Cinder {
             .and_then(Value::as_str)
             .ok_or_else(|| CinderError::BadRequest("Must specify 'snapshot_id'".into()))?;
         let volume = self.show_volume(caller, id).await?;
-        self.authorize(caller, "volume:revert_to_snapshot", &volume.project_id)?;
+        self.authorize(caller, "volume:revert_to_snapshot", &volume)?;
         let snap = self.show_snapshot(caller, snapshot_id).await?;
         if snap.volume_id != volume.id {
             return Err(CinderError::BadRequest(format!(

@@ -125,7 +125,7 @@ impl Cinder {
         self.authorize(
             caller,
             "snapshot_extension:snapshot_actions:update_snapshot_status",
-            &row.project_id,
+            &row,
         )?;
         let allowed: &[&str] = match row.status.as_str() {
             "creating" => &["creating", "available", "error"],

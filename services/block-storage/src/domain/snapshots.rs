@@ -42,7 +42,7 @@ impl Cinder {
         let metadata = request.metadata.unwrap_or_default();
         super::metadata::check(super::metadata::Owner::Volume, &metadata)?;
         let source = self.show_volume(caller, &request.volume_id).await?;
-        self.authorize(caller, "volume:create_snapshot", &source.project_id)?;
+        self.authorize(caller, "volume:create_snapshot", &source)?;
         if !super::migrate::not_migrating(source.migration_status.as_deref()) {
             return Err(CinderError::BadRequest(
                 "Invalid volume: Snapshot cannot be created while volume is migrating.".into(),
@@ -128,7 +128,7 @@ impl Cinder {
         if !caller.is_admin && row.project_id != caller.project() {
             return Err(not_found(id));
         }
-        self.authorize(caller, "volume:get_snapshot", &row.project_id)?;
+        self.authorize(caller, "volume:get_snapshot", &row)?;
         Ok(row)
     }
 
@@ -175,7 +175,7 @@ impl Cinder {
         change: SnapshotChange,
     ) -> Result<snapshot::Model> {
         let mut row = self.show_snapshot(caller, id).await?;
-        self.authorize(caller, "volume:update_snapshot", &row.project_id)?;
+        self.authorize(caller, "volume:update_snapshot", &row)?;
         if let Some(name) = change.name {
             row.name = Some(name);
         }
@@ -193,7 +193,7 @@ impl Cinder {
     /// Starts deleting a snapshot (status `deleting`).
     pub async fn delete_snapshot(&self, caller: &Caller, id: &str) -> Result<()> {
         let row = self.show_snapshot(caller, id).await?;
-        self.authorize(caller, "volume:delete_snapshot", &row.project_id)?;
+        self.authorize(caller, "volume:delete_snapshot", &row)?;
         if !matches!(
             row.status.as_str(),
             "available" | "error" | "error_deleting"

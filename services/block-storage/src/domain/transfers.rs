@@ -164,7 +164,7 @@ impl Cinder {
     ) -> Result<(transfer::Model, String)> {
         let request = transfer_request(body, with_snapshots_flag)?;
         let row = self.show_volume(caller, &request.volume_id).await?;
-        self.authorize(caller, "volume:create_transfer", &row.project_id)?;
+        self.authorize(caller, "volume:create_transfer", &row)?;
         if row.status != "available" {
             return Err(CinderError::BadRequest(
                 "Invalid volume: status must be available".into(),

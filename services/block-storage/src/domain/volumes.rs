@@ -354,7 +354,7 @@ impl Cinder {
         if !caller.is_admin && row.project_id != caller.project() {
             return Err(not_found(id));
         }
-        self.authorize(caller, "volume:get", &row.project_id)?;
+        self.authorize(caller, "volume:get", &row)?;
         Ok(row)
     }
 
@@ -366,7 +366,7 @@ impl Cinder {
         request: UpdateRequest,
     ) -> Result<volume::Model> {
         let mut row = self.show_volume(caller, id).await?;
-        self.authorize(caller, "volume:update", &row.project_id)?;
+        self.authorize(caller, "volume:update", &row)?;
         if let Some(name) = request.name.or(request.display_name) {
             row.name = Some(name);
         }
@@ -388,7 +388,7 @@ impl Cinder {
     /// With `cascade` its snapshots go first.
     pub async fn delete_volume(&self, caller: &Caller, id: &str, cascade: bool) -> Result<()> {
         let row = self.show_volume(caller, id).await?;
-        self.authorize(caller, "volume:delete", &row.project_id)?;
+        self.authorize(caller, "volume:delete", &row)?;
         let snapshots = self.snapshots_of(id).await?;
         let blocked_by_snapshots = !snapshots.is_empty()
             && (!cascade
