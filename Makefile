@@ -9,7 +9,7 @@ DATA_DIR ?= ./data
 PROFILE ?= release
 RELEASE_BINS := -p ferrostack -p ferrostack-identity -p ferrostack-image -p ferrostack-block-storage
 
-.PHONY: run build cli test lint fmt bench deps backends backends-stop venv test-unit test-backends test-e2e
+.PHONY: run build cli tempest test lint fmt bench deps backends backends-stop venv test-unit test-backends test-e2e
 
 # The admin password comes from OS_PASSWORD ("admin" when unset), never argv.
 run: build
@@ -23,6 +23,11 @@ cli: venv
 	@echo "The CLI is .venv/bin/openstack; with the cloud up (make run):"
 	@echo "  export OS_CLIENT_CONFIG_FILE=$(abspath $(DATA_DIR))/clouds.yaml OS_CLOUD=ferrostack"
 	@echo "  .venv/bin/openstack project list"
+
+# Upstream's tempest API tests against the all-in-one (scripts/tempest.sh).
+SERVICES ?= identity,image,volume
+tempest:
+	SERVICES=$(SERVICES) PROFILE=$(PROFILE) bash scripts/tempest.sh
 
 lint:
 	$(CARGO) fmt --all -- --check

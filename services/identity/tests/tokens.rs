@@ -154,6 +154,39 @@ async fn validate_head_and_revoke() {
     ks.get("/v3/projects", &token).await.expect(401);
 }
 
+/// A user validates, then revokes, their own token (Keystone's token_subject
+/// rule), and once it is revoked the answer is 404, not 403: the policy target
+/// is built from the validated subject token, as Keystone builds it.
+#[tokio::test]
+async fn users_validate_and_revoke_their_own_tokens() {
+    let ks = Keystone::start().await;
+    let persona = ks.user_with_role("member").await;
+    let own = |method: Method| {
+        ks.client
+            .request(method, ks.served.url("/v3/auth/tokens"))
+            .header("X-Auth-Token", &persona.token)
+            .header("X-Subject-Token", &persona.token)
+    };
+    assert_eq!(own(Method::GET).send().await.unwrap().status(), 200);
+    assert_eq!(own(Method::DELETE).send().await.unwrap().status(), 204);
+    let other = ks
+        .token_for(
+            &persona.user_name,
+            "pw",
+            json!({"project": {"id": persona.project_id}}),
+        )
+        .await;
+    let after = ks
+        .client
+        .get(ks.served.url("/v3/auth/tokens"))
+        .header("X-Auth-Token", &other)
+        .header("X-Subject-Token", &persona.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after.status(), 404);
+}
+
 /// A revocation reaches other identity processes on the same database (polled,
 /// not by dropping their caches), and events older than any token they could
 /// match are pruned.

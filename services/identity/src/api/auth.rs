@@ -73,16 +73,17 @@ async fn subject(
     rule: &str,
 ) -> Result<(String, std::sync::Arc<crate::domain::TokenInfo>), Error> {
     let token = subject_token(headers)?;
+    // As Keystone builds the policy target: from the validated subject token, so
+    // an invalid one is 404 whoever asks.
     let info = identity
         .validate_token(&token, query.flag("allow_expired"))
-        .await;
-    let target_user = info.as_ref().map(|i| i.user.id.clone()).unwrap_or_default();
+        .await?;
     caller.authorize(
         identity,
         rule,
-        &json!({"target": {"token": {"user_id": target_user}}}),
+        &json!({"target": {"token": {"user_id": info.user.id}}}),
     )?;
-    Ok((token, info?))
+    Ok((token, info))
 }
 
 /// Validate a token and show its body.
