@@ -197,6 +197,19 @@ async fn users_groups_and_membership() {
     )
     .await
     .expect(409);
+    // A domain that does not exist: Keystone's DomainNotFound.
+    let missing = ks
+        .admin(
+            Method::POST,
+            "/v3/users",
+            Some(json!({"user": {"name": "bob", "domain_id": "no-such-domain"}})),
+        )
+        .await
+        .expect(404);
+    assert_eq!(
+        missing.body["error"]["message"],
+        "Could not find domain: no-such-domain."
+    );
 
     let group = ks.create("groups", "group", json!({"name": "devs"})).await;
     let member_path = format!("/v3/groups/{group}/users/{user}");

@@ -253,6 +253,15 @@ async fn token_method_rescopes_and_system_and_domain_scopes() {
         .await
         .expect(201);
     assert_eq!(rescoped.body["token"]["project"]["name"], "admin");
+    // It keeps how the user first authenticated.
+    let mut methods: Vec<&str> = rescoped.body["token"]["methods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m.as_str().unwrap())
+        .collect();
+    methods.sort();
+    assert_eq!(methods, ["password", "token"]);
 
     let system = ks
         .password_token("admin", ADMIN_PASSWORD, json!({"system": {"all": true}}))

@@ -238,7 +238,7 @@ pub fn app_cred(
         "user_id": c.user_id,
         "project_id": c.project_id,
         "system": c.system,
-        "expires_at": c.expires_at.map(|t| crate::domain::isotime(&t.and_utc())),
+        "expires_at": c.expires_at.as_ref().map(python_isoformat),
         "unrestricted": c.unrestricted,
         "roles": roles.iter().map(|(id, name)| json!({"id": id, "name": name, "domain_id": Value::Null})).collect::<Vec<_>>(),
         "access_rules": [],
@@ -246,9 +246,34 @@ pub fn app_cred(
     })
 }
 
+/// A stored time as Keystone's JSON encoder writes it (Python's `isoformat()`
+/// of a naive UTC time: no zone, microseconds only when there are some).
+fn python_isoformat(t: &chrono::NaiveDateTime) -> String {
+    if t.and_utc().timestamp_subsec_micros() == 0 {
+        t.format("%Y-%m-%dT%H:%M:%S").to_string()
+    } else {
+        t.format("%Y-%m-%dT%H:%M:%S%.6f").to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_render_as_pythons_isoformat() {
+        let at = |text: &str| {
+            chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f").unwrap()
+        };
+        assert_eq!(
+            python_isoformat(&at("2026-12-06T05:00:00.123400")),
+            "2026-12-06T05:00:00.123400"
+        );
+        assert_eq!(
+            python_isoformat(&at("2026-12-06T05:00:00.0")),
+            "2026-12-06T05:00:00"
+        );
+    }
     use crate::db::entity::project;
 
     #[test]

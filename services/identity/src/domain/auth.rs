@@ -92,7 +92,7 @@ impl Identity {
     /// Authenticates `request` and issues a token; returns the token and its info.
     pub async fn authenticate(&self, request: AuthRequest) -> Result<(String, Arc<TokenInfo>)> {
         let AuthBody { identity, scope } = request.auth;
-        let methods: Vec<AuthMethod> = identity
+        let mut methods: Vec<AuthMethod> = identity
             .methods
             .iter()
             .map(|m| match m.as_str() {
@@ -163,6 +163,13 @@ impl Identity {
                 return Err(refused());
             }
             user_id = Some(parent.user.id.clone());
+            // A re-scoped token keeps how its user first authenticated, as
+            // Keystone's token plugin hands the parent's methods on.
+            for method in &parent.payload.methods {
+                if !methods.contains(method) {
+                    methods.push(*method);
+                }
+            }
             expires_at = expires_at.min(parent.payload.expires_at);
             if let Some(first) = parent.payload.audit_ids.first() {
                 audit_ids.push(first.clone());

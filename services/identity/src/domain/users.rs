@@ -58,9 +58,8 @@ impl Identity {
         let domain_id = input
             .domain_id
             .unwrap_or_else(|| self.cfg.default_domain_id.clone());
-        self.get_domain(&domain_id)
-            .await
-            .map_err(|_| Error::invalid(format!("Could not find domain: {domain_id}.")))?;
+        // Keystone: DomainNotFound, 404.
+        self.get_domain(&domain_id).await?;
         let password_hash = match input.password.flatten() {
             Some(password) => Some(self.checked_hash(password).await?),
             None => None,
