@@ -423,6 +423,31 @@ async fn catalog_crud_and_validation() {
     )
     .await
     .expect(400);
+    // region_id must exist; the legacy `region` is created when it does not.
+    ks.admin(
+        Method::POST,
+        "/v3/endpoints",
+        Some(
+            json!({"endpoint": {"service_id": service, "interface": "internal",
+                                 "url": "http://x", "region_id": "Nowhere"}}),
+        ),
+    )
+    .await
+    .expect(400);
+    let legacy = ks
+        .create(
+            "endpoints",
+            "endpoint",
+            json!({"service_id": service, "interface": "internal", "region": "RegionThree",
+                   "url": "http://127.0.0.1:9292"}),
+        )
+        .await;
+    ks.admin(Method::GET, "/v3/regions/RegionThree", None)
+        .await
+        .expect(200);
+    ks.admin(Method::DELETE, &format!("/v3/endpoints/{legacy}"), None)
+        .await
+        .expect(204);
     let listed = ks
         .admin(
             Method::GET,

@@ -205,6 +205,38 @@ impl Identity {
         Ok(())
     }
 
+    /// An endpoint's region: `region_id` must exist, while the legacy `region`
+    /// is created when it does not, as Keystone does for clients that use the
+    /// v3 API as they used v2.
+    async fn endpoint_region(
+        &self,
+        region_id: Option<String>,
+        legacy: Option<String>,
+    ) -> Result<Option<String>> {
+        match (region_id, legacy) {
+            (Some(id), _) => {
+                referenced("region_id", "region", self.get_region(&id).await)?;
+                Ok(Some(id))
+            }
+            (None, Some(id)) => {
+                match self.get_region(&id).await {
+                    Err(Error::NotFound { .. }) => {
+                        let region = RegionInput {
+                            id: Some(id.clone()),
+                            ..RegionInput::default()
+                        };
+                        self.create_region(region).await?;
+                    }
+                    found => {
+                        found?;
+                    }
+                }
+                Ok(Some(id))
+            }
+            (None, None) => Ok(None),
+        }
+    }
+
     pub async fn create_endpoint(&self, input: EndpointInput) -> Result<endpoint::Model> {
         let service_id = input
             .service_id
@@ -216,10 +248,7 @@ impl Identity {
         check_interface(&interface)?;
         check_url(&url)?;
         referenced("service_id", "service", self.get_service(&service_id).await)?;
-        let region_id = input.region_id.or(input.region);
-        if let Some(region_id) = &region_id {
-            referenced("region_id", "region", self.get_region(region_id).await)?;
-        }
+        let region_id = self.endpoint_region(input.region_id, input.region).await?;
         let mut extra = Extra::default();
         extra.merge(input.extra);
         let row = endpoint::ActiveModel {
@@ -280,8 +309,7 @@ impl Identity {
             check_url(&url)?;
             row.url = Set(url);
         }
-        if let Some(region_id) = input.region_id.or(input.region) {
-            referenced("region_id", "region", self.get_region(&region_id).await)?;
+        if let Some(region_id) = self.endpoint_region(input.region_id, input.region).await? {
             row.region_id = Set(Some(region_id));
         }
         if let Some(enabled) = input.enabled {
