@@ -629,3 +629,22 @@ async fn domains_and_credentials() {
     .await
     .expect(204);
 }
+
+/// Role inference rules: created 201, checked 204 (as Keystone's api-ref says),
+/// shown 200, deleted 204, then gone.
+#[tokio::test]
+async fn role_inference_rules() {
+    let ks = Keystone::start().await;
+    let prior = ks.create("roles", "role", json!({"name": "prior"})).await;
+    let implied = ks.create("roles", "role", json!({"name": "implied"})).await;
+    let rule = format!("/v3/roles/{prior}/implies/{implied}");
+    ks.admin(Method::PUT, &rule, None).await.expect(201);
+    ks.admin(Method::HEAD, &rule, None).await.expect(204);
+    let shown = ks.admin(Method::GET, &rule, None).await.expect(200);
+    assert_eq!(
+        shown.body["role_inference"]["implies"]["id"],
+        implied.as_str()
+    );
+    ks.admin(Method::DELETE, &rule, None).await.expect(204);
+    ks.admin(Method::HEAD, &rule, None).await.expect(404);
+}
