@@ -111,13 +111,16 @@ async fn policy_target(
     Ok(json!({ "target": body }))
 }
 
+/// Keystone's rule for `action` on an actor's system grants
+/// (`identity:check_system_grant_for_user`, `identity:list_system_grants_for_group`).
 fn system_rule(action: &str, actor: &Actor) -> String {
     let who = if matches!(actor, Actor::User(_)) {
         "user"
     } else {
         "group"
     };
-    format!("identity:{action}_system_grant_for_{who}")
+    let grants = if action == "list" { "grants" } else { "grant" };
+    format!("identity:{action}_system_{grants}_for_{who}")
 }
 
 async fn grant_op(
@@ -494,4 +497,23 @@ pub fn routes() -> OpenApiRouter<AppState> {
             ));
     }
     router
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every system grant rule the API asks for is one the defaults define.
+    #[test]
+    fn system_rules_are_keystones() {
+        for action in ["list", "check", "create", "revoke"] {
+            for actor in [Actor::User("u".into()), Actor::Group("g".into())] {
+                let rule = system_rule(action, &actor);
+                assert!(
+                    crate::policies::DEFAULTS.iter().any(|d| d.name == rule),
+                    "{rule} is not a default rule"
+                );
+            }
+        }
+    }
 }
