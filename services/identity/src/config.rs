@@ -72,6 +72,12 @@ pub const CACHE_REVISION_POLL: Opt = Opt::new(
     "1",
     "Seconds between checks for writes made by other identity processes.",
 );
+pub const PROHIBITED_IMPLIED_ROLE: Opt = Opt::new(
+    "assignment",
+    "prohibited_implied_role",
+    "admin",
+    "Roles no other role may imply.",
+);
 
 /// Every option this service reads.
 pub const OPTS: &[Opt] = &[
@@ -87,6 +93,7 @@ pub const OPTS: &[Opt] = &[
     LIST_LIMIT,
     CACHE_EXPIRATION,
     CACHE_REVISION_POLL,
+    PROHIBITED_IMPLIED_ROLE,
 ];
 
 /// Settings resolved and validated at start.
@@ -107,6 +114,8 @@ pub struct IdentityConfig {
     pub list_limit: Option<usize>,
     pub cache_expiration: Duration,
     pub revision_poll_interval: Duration,
+    /// Role names no role may imply (`[assignment] prohibited_implied_role`).
+    pub prohibited_implied_roles: Vec<String>,
 }
 
 impl IdentityConfig {
@@ -157,6 +166,7 @@ impl IdentityConfig {
             revision_poll_interval: Duration::from_secs(
                 config.get_parsed::<u64>(&CACHE_REVISION_POLL)?.max(1),
             ),
+            prohibited_implied_roles: config.get_list(&PROHIBITED_IMPLIED_ROLE),
         })
     }
 }

@@ -647,4 +647,39 @@ async fn role_inference_rules() {
     );
     ks.admin(Method::DELETE, &rule, None).await.expect(204);
     ks.admin(Method::HEAD, &rule, None).await.expect(404);
+    // Keystone's InvalidImpliedRole (403): nothing implies admin
+    // (prohibited_implied_role), and a global role implies no domain role;
+    // a domain role may imply a global one.
+    let admin = ks.role_id("admin").await;
+    ks.admin(
+        Method::PUT,
+        &format!("/v3/roles/{prior}/implies/{admin}"),
+        None,
+    )
+    .await
+    .expect(403);
+    let domain = ks
+        .create("domains", "domain", json!({"name": "roles-dom"}))
+        .await;
+    let local = ks
+        .create(
+            "roles",
+            "role",
+            json!({"name": "local", "domain_id": domain}),
+        )
+        .await;
+    ks.admin(
+        Method::PUT,
+        &format!("/v3/roles/{prior}/implies/{local}"),
+        None,
+    )
+    .await
+    .expect(403);
+    ks.admin(
+        Method::PUT,
+        &format!("/v3/roles/{local}/implies/{prior}"),
+        None,
+    )
+    .await
+    .expect(201);
 }

@@ -162,6 +162,21 @@ impl Identity {
     ) -> Result<(role::Model, role::Model)> {
         let prior_role = self.get_role(prior).await?;
         let implied_role_row = self.get_role(implied).await?;
+        // Keystone's InvalidImpliedRole, a 403.
+        if self
+            .cfg
+            .prohibited_implied_roles
+            .contains(&implied_role_row.name)
+        {
+            return Err(Error::Forbidden(format!(
+                "{implied} cannot be an implied roles."
+            )));
+        }
+        if prior_role.domain_id == NULL_DOMAIN && implied_role_row.domain_id != NULL_DOMAIN {
+            return Err(Error::Forbidden(
+                "Global role cannot imply a domain-specific role".into(),
+            ));
+        }
         if prior == implied
             || self
                 .expand_implied([implied.to_string()].into())
