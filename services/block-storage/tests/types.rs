@@ -191,14 +191,36 @@ async fn extra_specs_and_private_types() {
     let admin = cloud.identity.admin_persona().await;
     let alice = cloud.identity.persona(&["member"]).await;
     let types = format!("/v3/{}/types", admin.project_id);
-    let id = cloud
+    let created = cloud
         .send(Method::POST, &types, &admin, Some(json!({"volume_type": {"name": "secret", "os-volume-type-access:is_public": false}})), None)
         .await
         .expect(200)
-        .body["volume_type"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+        .body["volume_type"]
+        .clone();
+    let id = created["id"].as_str().unwrap().to_string();
+    // As Cinder answers: qos_specs_id on shows only; updates carry neither it
+    // nor the access extension's flag (tempest's schemas pin both).
+    assert!(created.get("qos_specs_id").is_none());
+    assert_eq!(created["os-volume-type-access:is_public"], false);
+    let shown = cloud
+        .send(Method::GET, &format!("{types}/{id}"), &admin, None, None)
+        .await
+        .expect(200);
+    assert!(shown.body["volume_type"].get("qos_specs_id").is_some());
+    let updated = cloud
+        .send(
+            Method::PUT,
+            &format!("{types}/{id}"),
+            &admin,
+            Some(json!({"volume_type": {"description": "hidden"}})),
+            None,
+        )
+        .await
+        .expect(200);
+    assert!(updated.body["volume_type"].get("qos_specs_id").is_none());
+    assert!(updated.body["volume_type"]
+        .get("os-volume-type-access:is_public")
+        .is_none());
     let specs = format!("{types}/{id}/extra_specs");
     cloud
         .send(

@@ -85,8 +85,15 @@ async fn lifecycle(cloud: Cloud) {
         created.get("os-vol-host-attr:host").is_none(),
         "admin-only field shown"
     );
+    // Cinder's extensions add the project to shown and listed volumes, not to
+    // create answers (tempest's create schema refuses it).
+    assert!(created.get("os-vol-tenant-attr:tenant_id").is_none());
     let id = created["id"].as_str().unwrap().to_string();
     let volume = cloud.wait_status(&alice, &id, "available").await;
+    assert_eq!(
+        volume["os-vol-tenant-attr:tenant_id"],
+        alice.project_id.as_str()
+    );
     assert_eq!(volume["size"], 1);
     assert_eq!(volume["bootable"], "false");
     // The data is a real file of the asked size on one of the backends.

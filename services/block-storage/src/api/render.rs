@@ -35,9 +35,28 @@ pub fn summary(base: &str, v: &volume::Model) -> Value {
     json!({"id": v.id, "name": v.name, "links": links(base, &v.project_id, "volumes", &v.id)})
 }
 
-/// The detailed view (`GET /volumes/detail`, show, create); `type_name` is the
-/// volume type's name, admin-only fields only for admins.
-/// `attached` are the volume's attached attachments.
+/// The attributes Cinder's extensions add to a volume that is shown or listed
+/// in detail (not to create and update answers): its project, and for admins
+/// its host and migration state.
+pub fn add_extended_attributes(body: &mut Value, v: &volume::Model, admin: bool) {
+    let Some(body) = body.as_object_mut() else {
+        return;
+    };
+    body.insert("os-vol-tenant-attr:tenant_id".into(), json!(v.project_id));
+    if admin {
+        body.insert("os-vol-host-attr:host".into(), json!(v.host));
+        body.insert(
+            "os-vol-mig-status-attr:migstat".into(),
+            json!(v.migration_status),
+        );
+        body.insert("os-vol-mig-status-attr:name_id".into(), Value::Null);
+    }
+}
+
+/// The detailed view (`GET /volumes/detail`, show, create, update); `type_name`
+/// is the volume type's name, admin-only fields only for admins.
+/// `attached` are the volume's attached attachments. Show and list add
+/// [`add_extended_attributes`] too, as Cinder's extensions do.
 pub fn detail(
     base: &str,
     v: &volume::Model,
@@ -88,12 +107,8 @@ pub fn detail(
         })
         .collect();
     put("attachments", json!(attachments));
-    put("os-vol-tenant-attr:tenant_id", json!(v.project_id));
     if admin {
         put("migration_status", json!(v.migration_status));
-        put("os-vol-host-attr:host", json!(v.host));
-        put("os-vol-mig-status-attr:migstat", json!(v.migration_status));
-        put("os-vol-mig-status-attr:name_id", Value::Null);
     }
     if version >= ApiVersion::new(3, 13) {
         put("group_id", Value::Null);

@@ -63,6 +63,26 @@ async fn list(State(cinder): State<AppState>, caller: Caller) -> Result<Response
     Ok(axum::Json(json!({"volume_types": body})).into_response())
 }
 
+/// A type as Cinder answers a create: without the admin's `qos_specs_id`
+/// (which shows and lists carry).
+fn created_view(kind: &volume_type::Model) -> Value {
+    let mut body = view(kind, true);
+    if let Some(body) = body.as_object_mut() {
+        body.remove("qos_specs_id");
+    }
+    body
+}
+
+/// A type as Cinder answers an update: nor the access extension's
+/// `os-volume-type-access:is_public`.
+fn updated_view(kind: &volume_type::Model) -> Value {
+    let mut body = created_view(kind);
+    if let Some(body) = body.as_object_mut() {
+        body.remove("os-volume-type-access:is_public");
+    }
+    body
+}
+
 /// Create a volume type (admin).
 #[utoipa::path(post, path = "/v3/{project_id}/types", tag = "volume types", operation_id = "create_volume_type",
     params(("project_id" = String, Path, description = "Project id")),
@@ -71,7 +91,7 @@ async fn list(State(cinder): State<AppState>, caller: Caller) -> Result<Response
 async fn create(State(cinder): State<AppState>, caller: Caller, body: Bytes) -> Result<Response> {
     let request: TypeBody = parse(&body)?;
     let kind = cinder.create_type(&caller, request.volume_type).await?;
-    Ok(axum::Json(json!({"volume_type": view(&kind, true)})).into_response())
+    Ok(axum::Json(json!({"volume_type": created_view(&kind)})).into_response())
 }
 
 /// Show the default volume type.
@@ -112,7 +132,7 @@ async fn update(
     let kind = cinder
         .update_type(&caller, &type_id, request.volume_type)
         .await?;
-    Ok(axum::Json(json!({"volume_type": view(&kind, true)})).into_response())
+    Ok(axum::Json(json!({"volume_type": updated_view(&kind)})).into_response())
 }
 
 /// Delete a volume type (admin).

@@ -109,6 +109,7 @@ async fn listing(
                 let mine: Vec<&attachment::Model> =
                     attached.iter().filter(|a| a.volume_id == v.id).collect();
                 let mut body = render::detail(&base, v, name, &mine, version, caller.is_admin);
+                render::add_extended_attributes(&mut body, v, caller.is_admin);
                 render::add_image_metadata(&mut body, v);
                 body
             } else {
@@ -180,6 +181,7 @@ async fn show(
 ) -> Result<Response> {
     let v = cinder.show_volume(&caller, &volume_id).await?;
     let mut body = detail_of(&cinder, &headers, &v, version, caller.is_admin).await?;
+    render::add_extended_attributes(&mut body, &v, caller.is_admin);
     render::add_image_metadata(&mut body, &v);
     Ok(axum::Json(json!({"volume": body})).into_response())
 }
