@@ -26,6 +26,16 @@ struct UpdateBody {
     snapshot: SnapshotChange,
 }
 
+/// A snapshot as a create or update answers it: Cinder's extension adds its
+/// progress and project to shows and detailed lists only.
+fn base_view(s: &snapshot::Model, version: ApiVersion) -> Value {
+    let mut body = view(s, version);
+    if let Some(o) = body.as_object_mut() {
+        o.retain(|k, _| !k.starts_with("os-extended-snapshot-attributes"));
+    }
+    body
+}
+
 fn view(s: &snapshot::Model, version: ApiVersion) -> Value {
     let time = |t: &chrono::NaiveDateTime| t.format("%Y-%m-%dT%H:%M:%S%.6f").to_string();
     let mut body = json!({
@@ -72,7 +82,7 @@ async fn create(
     let made = cinder.create_snapshot(&caller, request.snapshot).await?;
     Ok((
         StatusCode::ACCEPTED,
-        axum::Json(json!({"snapshot": view(&made, version)})),
+        axum::Json(json!({"snapshot": base_view(&made, version)})),
     )
         .into_response())
 }
@@ -89,13 +99,11 @@ async fn listing(
     let body: Vec<Value> = snapshots
         .iter()
         .map(|s| {
-            let mut v = view(s, version);
-            if !detailed {
-                if let Some(o) = v.as_object_mut() {
-                    o.retain(|k, _| !k.starts_with("os-extended-snapshot-attributes"));
-                }
+            if detailed {
+                view(s, version)
+            } else {
+                base_view(s, version)
             }
-            v
         })
         .collect();
     Ok(axum::Json(json!({"snapshots": body})).into_response())
@@ -157,7 +165,7 @@ async fn update(
     let s = cinder
         .update_snapshot(&caller, &snapshot_id, request.snapshot)
         .await?;
-    Ok(axum::Json(json!({"snapshot": view(&s, version)})).into_response())
+    Ok(axum::Json(json!({"snapshot": base_view(&s, version)})).into_response())
 }
 
 /// Delete a snapshot.
