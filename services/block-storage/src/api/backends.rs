@@ -22,8 +22,9 @@ async fn get_pools(
     Extension(version): Extension<ApiVersion>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response> {
-    let pairs: Vec<(String, String)> = super::query_pairs(raw.as_deref())?;
-    let pools = cinder.pools(&caller, &pairs, version).await?;
+    let mut pairs = super::query::pairs(raw.as_deref())?;
+    let detail = super::query::take_flag(&mut pairs, "detail")?;
+    let pools = cinder.pools(&caller, &pairs, detail, version).await?;
     Ok(axum::Json(pools).into_response())
 }
 

@@ -55,7 +55,7 @@ async fn list(
     RawQuery(raw): RawQuery,
 ) -> Result<Response> {
     require(version)?;
-    let pairs: Vec<(String, String)> = super::query_pairs(raw.as_deref())?;
+    let pairs: Vec<(String, String)> = super::query::pairs(raw.as_deref())?;
     let base = super::base_url(&cinder, &headers);
     let messages: Vec<Value> = cinder
         .list_messages(&caller, &pairs, version)

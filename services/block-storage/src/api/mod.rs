@@ -3,6 +3,7 @@
 
 mod attachments;
 mod backends;
+mod bodies;
 mod caller;
 mod error;
 mod extensions;
@@ -10,6 +11,7 @@ mod messages;
 mod metadata;
 mod microversion;
 mod qos;
+mod query;
 mod quotas;
 mod render;
 mod services;
@@ -35,12 +37,6 @@ pub type AppState = Arc<Cinder>;
 /// The public base URL of this API, for links.
 fn base_url(cinder: &AppState, headers: &axum::http::HeaderMap) -> String {
     ferrostack_api::base_url(headers, &cinder.cfg.service)
-}
-
-/// The query string's pairs; Cinder's 400 when it cannot be read.
-fn query_pairs(raw: Option<&str>) -> crate::domain::Result<Vec<(String, String)>> {
-    serde_urlencoded::from_str(raw.unwrap_or(""))
-        .map_err(|_| crate::domain::CinderError::BadRequest("Invalid query string.".into()))
 }
 
 /// Parses a JSON request body; failures are Cinder's 400 naming the field.

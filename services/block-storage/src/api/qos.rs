@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{parse, AppState};
+use super::{bodies, parse, AppState};
 use crate::db::entity::qos_specs;
 use crate::domain::qos::specs_of;
 use crate::domain::{Caller, Result};
@@ -70,8 +70,8 @@ async fn create(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response> {
-    let body: Value = parse(&body)?;
-    let made = cinder.create_qos(&caller, &body).await?;
+    let (name, specs) = bodies::qos::create(&parse(&body)?)?;
+    let made = cinder.create_qos(&caller, name, specs).await?;
     Ok(detail(&super::base_url(&cinder, &headers), &caller, &made))
 }
 
@@ -100,9 +100,9 @@ async fn update(
     Path((_project_id, id)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<Response> {
-    let body: Value = parse(&body)?;
-    let set = cinder.update_qos(&caller, &id, &body).await?;
-    Ok(axum::Json(set).into_response())
+    let set = bodies::qos::update(&parse(&body)?)?;
+    cinder.update_qos(&caller, &id, &set).await?;
+    Ok(axum::Json(json!({"qos_specs": set})).into_response())
 }
 
 /// Delete QoS specs (`force` also when associated).
@@ -116,9 +116,8 @@ async fn delete(
     Path((_project_id, id)): Path<(String, String)>,
     Query(query): Query<ForceQuery>,
 ) -> Result<StatusCode> {
-    cinder
-        .delete_qos(&caller, &id, query.force.as_deref())
-        .await?;
+    let force = super::query::boolean("force", query.force.as_deref())?;
+    cinder.delete_qos(&caller, &id, force).await?;
     Ok(StatusCode::ACCEPTED)
 }
 
@@ -133,8 +132,8 @@ async fn delete_keys(
     Path((_project_id, id)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<StatusCode> {
-    let body: Value = parse(&body)?;
-    cinder.delete_qos_keys(&caller, &id, &body).await?;
+    let keys = bodies::qos::keys(&parse(&body)?)?;
+    cinder.delete_qos_keys(&caller, &id, &keys).await?;
     Ok(StatusCode::ACCEPTED)
 }
 

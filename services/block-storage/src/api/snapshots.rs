@@ -94,7 +94,7 @@ async fn listing(
     detailed: bool,
     version: ApiVersion,
 ) -> Result<Response> {
-    let pairs: Vec<(String, String)> = super::query_pairs(raw.as_deref())?;
+    let pairs: Vec<(String, String)> = super::query::pairs(raw.as_deref())?;
     let snapshots = cinder.list_snapshots(caller, &pairs).await?;
     let body: Vec<Value> = snapshots
         .iter()
@@ -193,9 +193,9 @@ async fn action(
     Path((_project_id, snapshot_id)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<StatusCode> {
-    let request: Value = parse(&body)?;
+    let action = super::bodies::snapshot_action::parse(&parse(&body)?)?;
     cinder
-        .snapshot_action(&caller, &snapshot_id, &request)
+        .snapshot_action(&caller, &snapshot_id, action)
         .await?;
     Ok(StatusCode::ACCEPTED)
 }

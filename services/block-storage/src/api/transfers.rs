@@ -13,7 +13,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::render::time;
-use super::AppState;
+use super::{bodies, AppState};
 use crate::db::entity::transfer;
 use crate::domain::{Caller, CinderError, Result};
 
@@ -76,8 +76,8 @@ async fn create(
     body: Bytes,
 ) -> Result<Response> {
     let with_flag = new_path(&matched, version)?;
-    let body: Value = super::parse(&body)?;
-    let (made, auth_key) = cinder.create_transfer(&caller, &body, with_flag).await?;
+    let request = bodies::transfer::transfer_request(&super::parse(&body)?, with_flag)?;
+    let (made, auth_key) = cinder.create_transfer(&caller, request).await?;
     let mut view = detail(&super::base_url(&cinder, &headers), &made, version);
     view["auth_key"] = json!(auth_key);
     Ok((StatusCode::ACCEPTED, axum::Json(json!({"transfer": view}))).into_response())
@@ -91,10 +91,11 @@ async fn listing(
     version: ApiVersion,
     detailed: bool,
 ) -> Result<Response> {
-    let pairs: Vec<(String, String)> = super::query_pairs(raw.as_deref())?;
+    let mut pairs = super::query::pairs(raw.as_deref())?;
+    let all_tenants = super::query::take_flag(&mut pairs, "all_tenants")?;
     let base = super::base_url(cinder, headers);
     let transfers: Vec<Value> = cinder
-        .list_transfers(caller, &pairs)
+        .list_transfers(caller, &pairs, all_tenants)
         .await?
         .iter()
         .map(|t| {
@@ -189,8 +190,8 @@ async fn accept(
     body: Bytes,
 ) -> Result<Response> {
     new_path(&matched, version)?;
-    let body: Value = super::parse(&body)?;
-    let accepted = cinder.accept_transfer(&caller, &id, &body).await?;
+    let auth_key = bodies::transfer::accept_key(&super::parse(&body)?)?;
+    let accepted = cinder.accept_transfer(&caller, &id, &auth_key).await?;
     let view = summary(&super::base_url(&cinder, &headers), &accepted);
     Ok((StatusCode::ACCEPTED, axum::Json(json!({"transfer": view}))).into_response())
 }

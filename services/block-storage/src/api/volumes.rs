@@ -14,15 +14,42 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::render;
-use super::{parse, AppState};
+use super::{bodies, parse, AppState};
 use crate::db::entity::{attachment, volume};
 use crate::domain::actions::Outcome;
 use crate::domain::volumes::{CreateRequest, UpdateRequest};
-use crate::domain::{Caller, Result};
+use crate::domain::{Caller, CinderError, Result};
 
 #[derive(Deserialize)]
 struct CreateBody {
-    volume: CreateRequest,
+    volume: CreateFields,
+}
+
+/// A create request, with the fields the domain's request does not read.
+#[derive(Deserialize)]
+struct CreateFields {
+    #[serde(flatten)]
+    request: CreateRequest,
+    size: Option<Value>,
+    multiattach: Option<Value>,
+}
+
+impl CreateFields {
+    /// The domain's request; Cinder's 400 for a bad size or a `multiattach`.
+    fn into_request(self) -> Result<CreateRequest> {
+        if self
+            .multiattach
+            .is_some_and(|m| m == Value::Bool(true) || m == "true")
+        {
+            return Err(CinderError::BadRequest("multiattach parameter has been removed. The default behavior is to use multiattach enabled volume types. Contact your administrator to create a multiattach enabled volume type and use it to create multiattach volumes.".into()));
+        }
+        let mut request = self.request;
+        request.size = match self.size {
+            None | Some(Value::Null) => None,
+            given => Some(bodies::size_of("size", given.as_ref())?),
+        };
+        Ok(request)
+    }
 }
 
 #[derive(Deserialize)]
@@ -67,7 +94,9 @@ async fn create(
     body: Bytes,
 ) -> Result<Response> {
     let request: CreateBody = parse(&body)?;
-    let created = cinder.create_volume(&caller, request.volume).await?;
+    let created = cinder
+        .create_volume(&caller, request.volume.into_request()?)
+        .await?;
     let body = detail_of(&cinder, &headers, &created, version, caller.is_admin).await?;
     Ok((StatusCode::ACCEPTED, axum::Json(json!({"volume": body}))).into_response())
 }
@@ -80,7 +109,7 @@ async fn listing(
     detailed: bool,
     version: ApiVersion,
 ) -> Result<Response> {
-    let pairs: Vec<(String, String)> = super::query_pairs(raw.as_deref())?;
+    let pairs: Vec<(String, String)> = super::query::pairs(raw.as_deref())?;
     let page = cinder.list_volumes(caller, &pairs, version).await?;
     let base = super::base_url(cinder, headers);
     let names = if detailed {
@@ -226,8 +255,8 @@ async fn delete(
     Ok(StatusCode::ACCEPTED)
 }
 
-/// Run a volume action (`os-extend`, `os-reset_status`, `os-force_delete`,
-/// `os-set_bootable`).
+/// Run a volume action (`os-extend`, `os-retype`, `os-volume_upload_image`,
+/// `os-reset_status`, the legacy attach actions, ...).
 #[utoipa::path(post, path = "/v3/{project_id}/volumes/{volume_id}/action", tag = "volumes", operation_id = "volume_action",
     params(("project_id" = String, Path, description = "Project id"), ("volume_id" = String, Path, description = "Volume id")),
     request_body(content = Object, content_type = "application/json", description = "{\"os-extend\": {\"new_size\": GiB}}, ..."),
@@ -239,11 +268,8 @@ async fn action(
     Path((_project_id, volume_id)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<Response> {
-    let request: Value = parse(&body)?;
-    let (status, body) = match cinder
-        .volume_action(&caller, &volume_id, &request, version)
-        .await?
-    {
+    let action = bodies::volume_action::parse(&parse(&body)?, version)?;
+    let (status, body) = match cinder.volume_action(&caller, &volume_id, action).await? {
         Outcome::Accepted(body) => (StatusCode::ACCEPTED, body),
         Outcome::Done(body) => (StatusCode::OK, body),
     };
@@ -269,8 +295,9 @@ async fn summary(
         let path = Path(("".to_string(), "summary".to_string()));
         return show(State(cinder), caller, Extension(version), headers, path).await;
     }
-    let pairs: Vec<(String, String)> = super::query_pairs(raw.as_deref())?;
-    let body = cinder.volume_summary(&caller, &pairs, version).await?;
+    let mut pairs = super::query::pairs(raw.as_deref())?;
+    let all_tenants = super::query::take_flag(&mut pairs, "all_tenants")?;
+    let body = cinder.volume_summary(&caller, all_tenants, version).await?;
     Ok(axum::Json(body).into_response())
 }
 

@@ -1,80 +1,20 @@
-//! `POST /volumes/{id}/action`: os-extend, os-reset_status, os-force_delete,
-//! os-set_bootable.
+//! `POST /volumes/{id}/action`: the actions a volume takes, and os-extend,
+//! os-reset_status, os-force_delete, os-update_readonly_flag, os-set_bootable.
 
 use crate::rpc::messages::ExtendVolume;
-use ferrostack_api::microversion::ApiVersion;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use serde_json::Value;
+use std::collections::BTreeMap;
 
+use serde_json::{json, Value};
+
+use super::image_actions::UploadRequest;
+use super::legacy_attach::LegacyAttach;
+use super::migrate::MigrateRequest;
 use super::quotas::Claim;
-use super::schema::{boolean, python_repr, schema_error};
-use super::volumes::size_of;
 use super::{now, Caller, Cinder, CinderError, Result};
 use crate::db::entity::{volume, volume_type};
 use crate::rpc;
-
-/// Statuses `os-reset_status` accepts.
-const STATUSES: &[&str] = &[
-    "creating",
-    "available",
-    "deleting",
-    "error",
-    "error_deleting",
-    "error_managing",
-    "managing",
-    "attaching",
-    "in-use",
-    "detaching",
-    "maintenance",
-    "reserved",
-    "extending",
-    "error_extending",
-    "downloading",
-    "uploading",
-    "retyping",
-    "backing-up",
-    "restoring-backup",
-    "error_restoring",
-];
-
-fn bool_like(value: &Value) -> Option<bool> {
-    match value {
-        Value::Bool(b) => Some(*b),
-        Value::String(s) => match s.to_ascii_lowercase().as_str() {
-            "true" | "1" | "yes" | "y" | "on" | "t" => Some(true),
-            "false" | "0" | "no" | "n" | "off" | "f" => Some(false),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-/// The `readonly` of an os-update_readonly_flag body.
-fn readonly_flag(args: &Value) -> Result<bool> {
-    let Some(fields) = args.as_object() else {
-        return Err(schema_error(
-            "os-update_readonly_flag",
-            args,
-            &format!("{} is not of type 'object'", python_repr(args)),
-        ));
-    };
-    if let Some(extra) = fields.keys().find(|k| k.as_str() != "readonly") {
-        return Err(schema_error(
-            "os-update_readonly_flag",
-            args,
-            &format!("Additional properties are not allowed ('{extra}' was unexpected)"),
-        ));
-    }
-    match fields.get("readonly") {
-        None => Err(schema_error(
-            "os-update_readonly_flag",
-            args,
-            "'readonly' is a required property",
-        )),
-        given => boolean("readonly", given),
-    }
-}
 
 /// What an action did, for the API to answer.
 #[derive(Debug, PartialEq)]
@@ -85,90 +25,130 @@ pub enum Outcome {
     Done(Option<Value>),
 }
 
+/// One volume action, as the API parsed it from its body.
+#[derive(Debug, PartialEq)]
+pub enum VolumeAction {
+    /// os-extend to `new_size` GiB; attached (in-use) volumes too when
+    /// `attached_ok` (3.42).
+    Extend { new_size: i64, attached_ok: bool },
+    /// os-reset_status (admin): the status and the migration status, each
+    /// when given (`Some(None)` clears the migration status).
+    ResetStatus {
+        status: Option<String>,
+        migration_status: Option<Option<String>>,
+    },
+    /// os-force_delete (admin).
+    ForceDelete,
+    /// os-update_readonly_flag.
+    UpdateReadonly { readonly: bool },
+    /// os-set_bootable.
+    SetBootable { bootable: bool },
+    /// revert (3.40) to the volume's latest snapshot, which `snapshot_id` names.
+    Revert { snapshot_id: String },
+    /// os-retype to `new_type`, moving the data when `on_demand` and needed.
+    Retype { new_type: String, on_demand: bool },
+    /// os-migrate_volume (admin).
+    Migrate(MigrateRequest),
+    /// One of the attach actions from before the attachments API.
+    Legacy(LegacyAttach),
+    /// os-volume_upload_image.
+    UploadImage(UploadRequest),
+    /// os-show_image_metadata.
+    ShowImageMetadata,
+    /// os-set_image_metadata: keys to add or replace.
+    SetImageMetadata(BTreeMap<String, String>),
+    /// os-unset_image_metadata of one key.
+    UnsetImageMetadata { key: String },
+}
+
 impl Cinder {
-    /// Runs one volume action at `version`.
+    /// Runs one volume action.
     pub async fn volume_action(
         &self,
         caller: &Caller,
         id: &str,
-        body: &Value,
-        version: ApiVersion,
+        action: VolumeAction,
     ) -> Result<Outcome> {
-        let Some((name, args)) = body.as_object().and_then(|o| o.iter().next()) else {
-            return Err(CinderError::BadRequest("Malformed request body".into()));
-        };
-        if name == "revert" && version >= ApiVersion::new(3, 40) {
-            self.revert(caller, id, args).await?;
-            return Ok(Outcome::Accepted(None));
-        }
-        if name == "os-extend" {
-            let attached_ok = version >= ApiVersion::new(3, 42);
-            self.extend(caller, id, args, attached_ok).await?;
-            return Ok(Outcome::Accepted(None));
-        }
-        if let Some(answer) = self.legacy_attach(caller, id, name, args).await? {
-            return Ok(answer);
-        }
-        if name == "os-retype" {
-            self.retype(caller, id, args).await?;
-            return Ok(Outcome::Accepted(None));
-        }
-        if name == "os-migrate_volume" {
-            self.migrate_volume(caller, id, args, version).await?;
-            return Ok(Outcome::Accepted(None));
-        }
-        if let Some(answer) = self.image_action(caller, id, name, args, version).await? {
-            return Ok(answer);
-        }
-        self.simple_action(caller, id, name, args).await
-    }
-
-    async fn simple_action(
-        &self,
-        caller: &Caller,
-        id: &str,
-        name: &str,
-        args: &Value,
-    ) -> Result<Outcome> {
-        match name {
-            "os-reset_status" => self.reset_status(caller, id, args).await.map(|()| Outcome::Accepted(None)),
-            "os-force_delete" => {
-                self.authorize(caller, "volume_extension:volume_admin_actions:force_delete", caller.project())?;
-                self.force_delete(caller, id).await.map(|()| Outcome::Accepted(None))
+        let accepted = |()| Outcome::Accepted(None);
+        match action {
+            VolumeAction::Extend {
+                new_size,
+                attached_ok,
+            } => self
+                .extend(caller, id, new_size, attached_ok)
+                .await
+                .map(accepted),
+            VolumeAction::ResetStatus {
+                status,
+                migration_status,
+            } => self
+                .reset_status(caller, id, status, migration_status)
+                .await
+                .map(accepted),
+            VolumeAction::ForceDelete => {
+                self.authorize(
+                    caller,
+                    "volume_extension:volume_admin_actions:force_delete",
+                    caller.project(),
+                )?;
+                self.force_delete(caller, id).await.map(accepted)
             }
-            "os-update_readonly_flag" => {
-                let readonly = readonly_flag(args)?;
-                let row = self.show_volume(caller, id).await?;
-                self.authorize(caller, "volume:update_readonly_flag", &row)?;
-                if row.status != "available" {
-                    return Err(CinderError::BadRequest(format!(
-                        "Invalid volume: Volume {id} status must be available to update readonly flag, but current status is: {}.",
-                        row.status
-                    )));
-                }
-                let flag = if readonly { "True" } else { "False" };
-                self.write(id, volume::Column::Readonly, flag).await?;
-                Ok(Outcome::Accepted(None))
-            }
-            "os-set_bootable" => {
-                let bootable = args
-                    .get("bootable")
-                    .and_then(bool_like)
-                    .ok_or_else(|| {
-                        CinderError::BadRequest(format!(
-                            "Invalid value for 'bootable': '{}'",
-                            args.get("bootable").cloned().unwrap_or(Value::Null)
-                        ))
-                    })?;
+            VolumeAction::UpdateReadonly { readonly } => self
+                .update_readonly(caller, id, readonly)
+                .await
+                .map(accepted),
+            VolumeAction::SetBootable { bootable } => {
                 let row = self.show_volume(caller, id).await?;
                 self.authorize(caller, "volume:update", &row)?;
                 self.write(id, volume::Column::Bootable, bootable).await?;
                 Ok(Outcome::Done(None))
             }
-            other => Err(CinderError::BadRequest(format!(
-                "There is no such action: {other}. Verify the request body and Content-Type header and try again."
-            ))),
+            VolumeAction::Revert { snapshot_id } => {
+                self.revert(caller, id, &snapshot_id).await.map(accepted)
+            }
+            VolumeAction::Retype {
+                new_type,
+                on_demand,
+            } => self
+                .retype(caller, id, &new_type, on_demand)
+                .await
+                .map(accepted),
+            VolumeAction::Migrate(request) => {
+                self.migrate_volume(caller, id, request).await.map(accepted)
+            }
+            VolumeAction::Legacy(action) => self.legacy_attach(caller, id, action).await,
+            VolumeAction::UploadImage(request) => {
+                let body = self.upload_image(caller, id, request).await?;
+                Ok(Outcome::Accepted(Some(
+                    json!({"os-volume_upload_image": body}),
+                )))
+            }
+            VolumeAction::ShowImageMetadata => {
+                let metadata = self.image_metadata(caller, id).await?;
+                Ok(Outcome::Done(Some(json!({"metadata": metadata}))))
+            }
+            VolumeAction::SetImageMetadata(given) => {
+                let metadata = self.set_image_metadata(caller, id, given).await?;
+                Ok(Outcome::Done(Some(json!({"metadata": metadata}))))
+            }
+            VolumeAction::UnsetImageMetadata { key } => {
+                self.unset_image_metadata(caller, id, &key).await?;
+                Ok(Outcome::Done(None))
+            }
         }
+    }
+
+    async fn update_readonly(&self, caller: &Caller, id: &str, readonly: bool) -> Result<()> {
+        let row = self.show_volume(caller, id).await?;
+        self.authorize(caller, "volume:update_readonly_flag", &row)?;
+        if row.status != "available" {
+            return Err(CinderError::BadRequest(format!(
+                "Invalid volume: Volume {id} status must be available to update readonly flag, but current status is: {}.",
+                row.status
+            )));
+        }
+        let flag = if readonly { "True" } else { "False" };
+        self.write(id, volume::Column::Readonly, flag).await
     }
 
     async fn write(
@@ -194,10 +174,9 @@ impl Cinder {
         &self,
         caller: &Caller,
         id: &str,
-        args: &Value,
+        new_size: i64,
         attached_ok: bool,
     ) -> Result<()> {
-        let new_size = size_of("new_size", args.get("new_size"))?;
         let row = self.show_volume(caller, id).await?;
         let rule = if row.status == "in-use" {
             "volume:extend_attached_volume"
@@ -276,45 +255,23 @@ impl Cinder {
         Ok(())
     }
 
-    async fn reset_status(&self, caller: &Caller, id: &str, args: &Value) -> Result<()> {
+    async fn reset_status(
+        &self,
+        caller: &Caller,
+        id: &str,
+        status: Option<String>,
+        migration_status: Option<Option<String>>,
+    ) -> Result<()> {
         self.authorize(
             caller,
             "volume_extension:volume_admin_actions:reset_status",
             caller.project(),
         )?;
         self.show_volume(caller, id).await?;
-        if let Some(status) = args.get("status") {
-            let status = status
-                .as_str()
-                .filter(|s| STATUSES.contains(s))
-                .ok_or_else(|| {
-                    CinderError::BadRequest(format!(
-                        "Invalid input received: Must specify a valid status: {status}"
-                    ))
-                })?;
+        if let Some(status) = status {
             self.write(id, volume::Column::Status, status).await?;
         }
-        if let Some(value) = args.get("migration_status") {
-            const VALID: &[&str] = &[
-                "migrating",
-                "error",
-                "success",
-                "completing",
-                "none",
-                "starting",
-            ];
-            let migration = match value {
-                Value::Null => None,
-                Value::String(text) if VALID.contains(&text.to_lowercase().as_str()) => {
-                    Some(text.to_lowercase()).filter(|t| t != "none")
-                }
-                other => {
-                    return Err(CinderError::BadRequest(format!(
-                        "Volume migration status: {} is invalid, valid statuses are: ('migrating', 'error', 'success', 'completing', 'none', 'starting').",
-                        other.as_str().map_or_else(|| other.to_string(), str::to_string)
-                    )))
-                }
-            };
+        if let Some(migration) = migration_status {
             volume::Entity::update_many()
                 .col_expr(volume::Column::MigrationStatus, Expr::value(migration))
                 .filter(volume::Column::Id.eq(id))

@@ -9,7 +9,6 @@ use ferrostack_api::microversion::ApiVersion;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{json, Value};
 
-use super::schema::{bool_param, invalid_filters};
 use super::{Caller, Cinder, CinderError, Result};
 use crate::capabilities;
 use crate::db::entity::service;
@@ -39,11 +38,13 @@ fn equal_after_convert(capability: Option<&Value>, value: &str) -> bool {
 
 impl Cinder {
     /// `GET /scheduler-stats/get_pools`: the pools the scheduler knows are up,
-    /// filtered as Cinder filters them at `version`.
+    /// filtered by `pairs` (the query without `detail`) as Cinder filters them
+    /// at `version`; with their capabilities when `detail`.
     pub async fn pools(
         &self,
         caller: &Caller,
         pairs: &[(String, String)],
+        detail: bool,
         version: ApiVersion,
     ) -> Result<Value> {
         self.authorize(
@@ -56,16 +57,8 @@ impl Cinder {
                 "Filter keys can only contain ASCII characters.".into(),
             ));
         }
-        let detail = bool_param(
-            "detail",
-            pairs
-                .iter()
-                .find(|(k, _)| k == "detail")
-                .map(|(_, v)| v.as_str()),
-        )?;
         let mut filters: HashMap<&str, &str> = pairs
             .iter()
-            .filter(|(k, _)| k != "detail")
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
         if version < ApiVersion::new(3, 28) {
@@ -78,7 +71,7 @@ impl Cinder {
                 .collect();
             if !invalid.is_empty() {
                 invalid.sort_unstable();
-                return Err(invalid_filters(&invalid));
+                return Err(CinderError::invalid_filters(&invalid));
             }
         }
         if version < ApiVersion::new(3, 35) {

@@ -29,6 +29,15 @@ impl CinderError {
     pub fn policy(action: &str) -> Self {
         CinderError::Forbidden(format!("Policy doesn't allow {action} to be performed."))
     }
+
+    /// 400 for query filters the resource does not take (Cinder's
+    /// `resource_filters`).
+    pub fn invalid_filters(keys: &[&str]) -> Self {
+        CinderError::BadRequest(format!(
+            "Invalid filters {} are found in query options.",
+            keys.join(",")
+        ))
+    }
 }
 
 /// Result alias for the block-storage domain.

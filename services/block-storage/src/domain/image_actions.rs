@@ -5,20 +5,14 @@
 use std::collections::BTreeMap;
 
 use crate::rpc::messages::UploadImage;
-use ferrostack_api::microversion::ApiVersion;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{json, Map, Value};
 
-use super::actions::Outcome;
-use super::schema::{boolean, one_of, python_repr, schema_error};
 use super::{now, Caller, Cinder, CinderError, Result};
 use crate::db::entity::{volume, volume_type};
 use crate::rpc;
 
-/// `disk_format`s a volume may be uploaded as.
-const DISK_FORMATS: &[&str] = &["raw", "vmdk", "vdi", "qcow2", "vhd", "vhdx", "ploop"];
-const VISIBILITIES: &[&str] = &["community", "public", "private", "shared"];
 /// Image metadata never copied into an uploaded image (`glance_core_properties`).
 const CORE_PROPERTIES: &[&str] = &[
     "checksum",
@@ -34,99 +28,15 @@ const CORE_PROPERTIES: &[&str] = &[
 /// Prefixes of image properties the image service reserves for itself.
 const RESERVED_PREFIXES: &[&str] = &["os_glance", "img_signature", "signature_verified"];
 /// What an os-volume_upload_image asks for.
-struct UploadRequest {
-    image_name: String,
-    force: bool,
-    disk_format: String,
-    container_format: String,
+#[derive(Debug, PartialEq)]
+pub struct UploadRequest {
+    pub image_name: String,
+    /// Also from an in-use volume, where `enable_force_upload` allows it.
+    pub force: bool,
+    pub disk_format: String,
+    pub container_format: String,
     /// Visibility and protection, from 3.1.
-    visibility: Option<(String, bool)>,
-}
-
-fn upload_request(args: &Value, version: ApiVersion) -> Result<UploadRequest> {
-    let v31 = version >= ApiVersion::new(3, 1);
-    let Some(fields) = args.as_object() else {
-        return Err(schema_error(
-            "os-volume_upload_image",
-            args,
-            &format!("{} is not of type 'object'", python_repr(args)),
-        ));
-    };
-    let known = |key: &str| {
-        matches!(
-            key,
-            "image_name" | "force" | "disk_format" | "container_format"
-        ) || (v31 && matches!(key, "visibility" | "protected"))
-    };
-    if let Some(extra) = fields.keys().find(|k| !known(k)) {
-        return Err(schema_error(
-            "os-volume_upload_image",
-            args,
-            &format!("Additional properties are not allowed ('{extra}' was unexpected)"),
-        ));
-    }
-    let image_name = match fields.get("image_name") {
-        None => {
-            return Err(schema_error(
-                "os-volume_upload_image",
-                args,
-                "'image_name' is a required property",
-            ))
-        }
-        Some(Value::String(name)) if name.is_empty() => {
-            return Err(schema_error(
-                "image_name",
-                &json!(""),
-                "'' should be non-empty",
-            ))
-        }
-        Some(Value::String(name)) if name.chars().count() > 255 => {
-            return Err(schema_error("image_name", &json!(name), "is too long"))
-        }
-        Some(Value::String(name)) => name.clone(),
-        Some(other) => {
-            return Err(schema_error(
-                "image_name",
-                other,
-                &format!("{} is not of type 'string'", python_repr(other)),
-            ))
-        }
-    };
-    let container_format = match fields.get("container_format") {
-        None | Some(Value::Null) => "bare".to_string(),
-        Some(Value::String(text)) if text.chars().count() <= 255 => text.clone(),
-        Some(other) => {
-            return Err(schema_error(
-                "container_format",
-                other,
-                &format!("{} is not of type 'string', 'null'", python_repr(other)),
-            ))
-        }
-    };
-    Ok(UploadRequest {
-        image_name,
-        force: boolean("force", fields.get("force"))?,
-        disk_format: one_of(
-            "disk_format",
-            fields.get("disk_format"),
-            DISK_FORMATS,
-            "raw",
-        )?,
-        container_format,
-        visibility: if v31 {
-            Some((
-                one_of(
-                    "visibility",
-                    fields.get("visibility"),
-                    VISIBILITIES,
-                    "private",
-                )?,
-                boolean("protected", fields.get("protected"))?,
-            ))
-        } else {
-            None
-        },
-    })
+    pub visibility: Option<(String, bool)>,
 }
 
 /// The volume's image metadata an uploaded image inherits.
@@ -168,46 +78,15 @@ fn no_image_metadata(id: &str) -> CinderError {
 }
 
 impl Cinder {
-    /// Runs `name` when it is an image action.
-    pub(crate) async fn image_action(
+    /// os-volume_upload_image: an image of the volume's data — the image
+    /// record now, its data from the volume's host; the volume is `uploading`
+    /// meanwhile.
+    pub(super) async fn upload_image(
         &self,
         caller: &Caller,
         id: &str,
-        name: &str,
-        args: &Value,
-        version: ApiVersion,
-    ) -> Result<Option<Outcome>> {
-        Ok(Some(match name {
-            "os-volume_upload_image" => {
-                let body = self.upload_image(caller, id, args, version).await?;
-                Outcome::Accepted(Some(json!({"os-volume_upload_image": body})))
-            }
-            "os-show_image_metadata" => {
-                let metadata = self.image_metadata(caller, id).await?;
-                Outcome::Done(Some(json!({"metadata": metadata})))
-            }
-            "os-set_image_metadata" => {
-                let metadata = self.set_image_metadata(caller, id, args).await?;
-                Outcome::Done(Some(json!({"metadata": metadata})))
-            }
-            "os-unset_image_metadata" => {
-                self.unset_image_metadata(caller, id, args).await?;
-                Outcome::Done(None)
-            }
-            _ => return Ok(None),
-        }))
-    }
-
-    /// Creates an image from the volume's data: the image record now, its data
-    /// from the volume's host; the volume is `uploading` meanwhile.
-    async fn upload_image(
-        &self,
-        caller: &Caller,
-        id: &str,
-        args: &Value,
-        version: ApiVersion,
+        request: UploadRequest,
     ) -> Result<Value> {
-        let request = upload_request(args, version)?;
         let row = self.show_volume(caller, id).await?;
         self.authorize(caller, "volume_extension:volume_actions:upload_image", &row)?;
         if let Some((visibility, _)) = &request.visibility {
@@ -311,7 +190,12 @@ impl Cinder {
         }))
     }
 
-    async fn image_metadata(&self, caller: &Caller, id: &str) -> Result<BTreeMap<String, String>> {
+    /// os-show_image_metadata.
+    pub(super) async fn image_metadata(
+        &self,
+        caller: &Caller,
+        id: &str,
+    ) -> Result<BTreeMap<String, String>> {
         let row = self.show_volume(caller, id).await?;
         self.authorize(caller, "volume_extension:volume_image_metadata:show", &row)?;
         row.image_metadata
@@ -356,54 +240,13 @@ impl Cinder {
         Ok(row)
     }
 
-    async fn set_image_metadata(
+    /// os-set_image_metadata: adds or replaces keys; answers them all.
+    pub(super) async fn set_image_metadata(
         &self,
         caller: &Caller,
         id: &str,
-        args: &Value,
+        metadata: BTreeMap<String, String>,
     ) -> Result<BTreeMap<String, String>> {
-        let Some(given) = args.get("metadata") else {
-            return Err(schema_error(
-                "os-set_image_metadata",
-                args,
-                "'metadata' is a required property",
-            ));
-        };
-        let Some(given) = given.as_object() else {
-            return Err(schema_error(
-                "metadata",
-                given,
-                &format!("{} is not of type 'object'", python_repr(given)),
-            ));
-        };
-        let mut metadata = BTreeMap::new();
-        for (key, value) in given {
-            let key_ok = !key.is_empty()
-                && key.chars().count() <= 255
-                && key
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "-_:. /".contains(c));
-            if !key_ok {
-                return Err(schema_error(
-                    "metadata",
-                    &Value::Object(given.clone()),
-                    &format!(
-                        "'{key}' does not match any of the regexes: '^[a-zA-Z0-9-_:. /]{{1,255}}$'"
-                    ),
-                ));
-            }
-            let Some(text) = value.as_str() else {
-                return Err(schema_error(
-                    key,
-                    value,
-                    &format!("{} is not of type 'string'", python_repr(value)),
-                ));
-            };
-            if text.len() > 65535 {
-                return Err(schema_error(key, value, "It is not a 'mysql_text'"));
-            }
-            metadata.insert(key.clone(), text.to_string());
-        }
         let row = self
             .changeable(
                 caller,
@@ -422,27 +265,13 @@ impl Cinder {
         Ok(current)
     }
 
-    async fn unset_image_metadata(&self, caller: &Caller, id: &str, args: &Value) -> Result<()> {
-        let key = match args.get("key") {
-            Some(Value::String(key)) if key.is_empty() => {
-                return Err(schema_error("key", &json!(""), "'' should be non-empty"))
-            }
-            Some(Value::String(key)) => key.clone(),
-            Some(other) => {
-                return Err(schema_error(
-                    "key",
-                    other,
-                    &format!("{} is not of type 'string'", python_repr(other)),
-                ))
-            }
-            None => {
-                return Err(schema_error(
-                    "os-unset_image_metadata",
-                    args,
-                    "'key' is a required property",
-                ))
-            }
-        };
+    /// os-unset_image_metadata: removes one key (404 when absent).
+    pub(super) async fn unset_image_metadata(
+        &self,
+        caller: &Caller,
+        id: &str,
+        key: &str,
+    ) -> Result<()> {
         let row = self
             .changeable(
                 caller,
@@ -456,7 +285,7 @@ impl Cinder {
             .as_deref()
             .and_then(|text| serde_json::from_str(text).ok())
             .ok_or_else(|| no_image_metadata(id))?;
-        if current.remove(&key).is_none() {
+        if current.remove(key).is_none() {
             return Err(no_image_metadata(id));
         }
         self.write_image_metadata(id, &current).await
@@ -466,50 +295,6 @@ impl Cinder {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn upload_requests_as_cinders_schemas_take_them() {
-        let v30 = ApiVersion::new(3, 0);
-        let v31 = ApiVersion::new(3, 1);
-        let asked = upload_request(&json!({"image_name": "img"}), v31).unwrap();
-        assert_eq!(
-            (asked.disk_format.as_str(), asked.container_format.as_str()),
-            ("raw", "bare")
-        );
-        assert_eq!(asked.visibility, Some(("private".into(), false)));
-        assert!(upload_request(&json!({"image_name": "img"}), v30)
-            .unwrap()
-            .visibility
-            .is_none());
-        let err = |body: Value, version| upload_request(&body, version).err().unwrap().to_string();
-        assert_eq!(
-            err(json!({}), v30),
-            "Invalid input for field/attribute os-volume_upload_image. Value: {}. 'image_name' is a required property"
-        );
-        assert_eq!(
-            err(json!({"image_name": ""}), v30),
-            "Invalid input for field/attribute image_name. Value: . '' should be non-empty"
-        );
-        assert_eq!(
-            err(json!({"image_name": "i", "disk_format": "iso"}), v30),
-            "Invalid input for field/attribute disk_format. Value: iso. 'iso' is not one of ['raw', 'vmdk', 'vdi', 'qcow2', 'vhd', 'vhdx', 'ploop']"
-        );
-        assert!(
-            err(json!({"image_name": "i", "visibility": "private"}), v30)
-                .contains("Additional properties are not allowed ('visibility' was unexpected)")
-        );
-        assert_eq!(
-            err(json!({"image_name": "i", "visibility": "everyone"}), v31),
-            "Invalid input for field/attribute visibility. Value: everyone. 'everyone' is not one of ['community', 'public', 'private', 'shared']"
-        );
-        assert!(err(json!({"image_name": "i", "force": "maybe"}), v30)
-            .starts_with("Invalid input for field/attribute force. Value: maybe. 'maybe' is not one of [True, 'True'"));
-        assert!(
-            upload_request(&json!({"image_name": "i", "force": "yes"}), v30)
-                .unwrap()
-                .force
-        );
-    }
 
     #[test]
     fn uploaded_images_inherit_only_free_properties() {

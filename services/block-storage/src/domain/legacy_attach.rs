@@ -12,6 +12,46 @@ use super::{Caller, Cinder, CinderError, Result};
 use crate::db::entity::{attachment, volume};
 use crate::rpc;
 
+/// One legacy attach action.
+#[derive(Debug, PartialEq)]
+pub enum LegacyAttach {
+    /// os-reserve: available → attaching.
+    Reserve,
+    /// os-unreserve: attaching → available.
+    Unreserve,
+    /// os-begin_detaching: in-use → detaching.
+    BeginDetaching,
+    /// os-roll_detaching: detaching → in-use.
+    RollDetaching,
+    /// os-initialize_connection for a connector (an object).
+    InitializeConnection { connector: Value },
+    /// os-terminate_connection for a connector (an object).
+    TerminateConnection { connector: Value },
+    /// os-attach to an instance, in `mode` (`rw` unless given).
+    Attach {
+        instance_uuid: Option<String>,
+        mode: String,
+    },
+    /// os-detach, of one attachment or all.
+    Detach { attachment_id: Option<String> },
+}
+
+impl LegacyAttach {
+    /// The action's name in a body (`os-reserve`, ...).
+    pub fn name(&self) -> &'static str {
+        match self {
+            LegacyAttach::Reserve => "os-reserve",
+            LegacyAttach::Unreserve => "os-unreserve",
+            LegacyAttach::BeginDetaching => "os-begin_detaching",
+            LegacyAttach::RollDetaching => "os-roll_detaching",
+            LegacyAttach::InitializeConnection { .. } => "os-initialize_connection",
+            LegacyAttach::TerminateConnection { .. } => "os-terminate_connection",
+            LegacyAttach::Attach { .. } => "os-attach",
+            LegacyAttach::Detach { .. } => "os-detach",
+        }
+    }
+}
+
 fn invalid(volume: &volume::Model, wanted: &str, action: &str) -> CinderError {
     CinderError::BadRequest(format!(
         "Invalid volume: Volume {} status must be {wanted} to {action}, currently {}.",
@@ -20,78 +60,60 @@ fn invalid(volume: &volume::Model, wanted: &str, action: &str) -> CinderError {
 }
 
 impl Cinder {
-    /// Runs a legacy attach action; `None` when `name` is not one.
+    /// Runs a legacy attach action.
     pub(crate) async fn legacy_attach(
         &self,
         caller: &Caller,
         id: &str,
-        name: &str,
-        args: &Value,
-    ) -> Result<Option<Outcome>> {
-        const LEGACY: &[&str] = &[
-            "os-reserve",
-            "os-unreserve",
-            "os-begin_detaching",
-            "os-roll_detaching",
-            "os-initialize_connection",
-            "os-terminate_connection",
-            "os-attach",
-            "os-detach",
-        ];
-        if !LEGACY.contains(&name) {
-            return Ok(None);
-        }
+        action: LegacyAttach,
+    ) -> Result<Outcome> {
+        let name = action.name();
         let volume = self.show_volume(caller, id).await?;
         self.authorize(
             caller,
             &format!("volume_extension:volume_actions:{}", &name[3..]),
             &volume,
         )?;
-        let transitions: &[(&str, &[&str], &str)] = &[
-            ("os-reserve", &["available"], "attaching"),
-            ("os-unreserve", &["attaching"], "available"),
-            ("os-begin_detaching", &["in-use"], "detaching"),
-            ("os-roll_detaching", &["detaching"], "in-use"),
-        ];
-        if let Some((action, from, to)) = transitions.iter().find(|(a, _, _)| *a == name) {
-            let volume = self.show_volume(caller, id).await?;
-            if name == "os-reserve" {
+        match action {
+            LegacyAttach::Reserve => {
                 super::migrate::refuse_while_migrating(&volume, "be attached")?;
+                self.move_status(&volume, &["available"], "attaching", "reserve")
+                    .await
             }
-            if !self.set_volume_status(id, from, to).await? {
-                return Err(invalid(
-                    &volume,
-                    &from.join(" or "),
-                    action.trim_start_matches("os-"),
-                ));
+            LegacyAttach::Unreserve => {
+                self.move_status(&volume, &["attaching"], "available", "unreserve")
+                    .await
             }
-            return Ok(Some(Outcome::Accepted(None)));
-        }
-        match name {
-            "os-initialize_connection" => {
-                let info = self.legacy_connection(caller, id, args, true).await?;
-                Ok(Some(Outcome::Done(Some(json!({"connection_info": info})))))
+            LegacyAttach::BeginDetaching => {
+                self.move_status(&volume, &["in-use"], "detaching", "begin_detaching")
+                    .await
             }
-            "os-terminate_connection" => {
-                self.legacy_connection(caller, id, args, false).await?;
-                Ok(Some(Outcome::Accepted(None)))
+            LegacyAttach::RollDetaching => {
+                self.move_status(&volume, &["detaching"], "in-use", "roll_detaching")
+                    .await
             }
-            "os-attach" => {
-                let volume = self.show_volume(caller, id).await?;
+            LegacyAttach::InitializeConnection { connector } => {
+                let info = self
+                    .legacy_connection(caller, &volume, &connector, true)
+                    .await?;
+                Ok(Outcome::Done(Some(json!({"connection_info": info}))))
+            }
+            LegacyAttach::TerminateConnection { connector } => {
+                self.legacy_connection(caller, &volume, &connector, false)
+                    .await?;
+                Ok(Outcome::Accepted(None))
+            }
+            LegacyAttach::Attach {
+                instance_uuid,
+                mode,
+            } => {
                 let row = attachment::Model {
                     id: uuid::Uuid::new_v4().to_string(),
                     volume_id: id.to_string(),
                     project_id: volume.project_id.clone(),
-                    instance_uuid: args
-                        .get("instance_uuid")
-                        .and_then(Value::as_str)
-                        .map(str::to_string),
+                    instance_uuid,
                     status: "attached".into(),
-                    attach_mode: args
-                        .get("mode")
-                        .and_then(Value::as_str)
-                        .unwrap_or("rw")
-                        .to_string(),
+                    attach_mode: mode,
                     connector: None,
                     connection_info: None,
                     attached_at: Some(chrono::Utc::now().naive_utc()),
@@ -107,13 +129,12 @@ impl Cinder {
                 attachment::Entity::insert(attachment::ActiveModel::from(row))
                     .exec(&self.db)
                     .await?;
-                Ok(Some(Outcome::Accepted(None)))
+                Ok(Outcome::Accepted(None))
             }
-            "os-detach" => {
-                let volume = self.show_volume(caller, id).await?;
+            LegacyAttach::Detach { attachment_id } => {
                 let mut query =
                     attachment::Entity::delete_many().filter(attachment::Column::VolumeId.eq(id));
-                if let Some(attachment_id) = args.get("attachment_id").and_then(Value::as_str) {
+                if let Some(attachment_id) = attachment_id {
                     query = query.filter(attachment::Column::Id.eq(attachment_id));
                 }
                 query.exec(&self.db).await?;
@@ -132,26 +153,35 @@ impl Cinder {
                 {
                     return Err(invalid(&volume, "detaching or in-use", "detach"));
                 }
-                Ok(Some(Outcome::Accepted(None)))
+                Ok(Outcome::Accepted(None))
             }
-            _ => Ok(None),
         }
     }
 
     /// initialize_connection (or, not `initialize`, terminate_connection)
     /// through the volume's manager.
+    /// A reservation action: the volume from one of `from` to `to`.
+    async fn move_status(
+        &self,
+        volume: &volume::Model,
+        from: &[&str],
+        to: &str,
+        action: &str,
+    ) -> Result<Outcome> {
+        if !self.set_volume_status(&volume.id, from, to).await? {
+            return Err(invalid(volume, &from.join(" or "), action));
+        }
+        Ok(Outcome::Accepted(None))
+    }
+
     async fn legacy_connection(
         &self,
         caller: &Caller,
-        id: &str,
-        args: &Value,
+        volume: &volume::Model,
+        connector: &Value,
         initialize: bool,
     ) -> Result<Value> {
-        let volume = self.show_volume(caller, id).await?;
-        let connector = args
-            .get("connector")
-            .filter(|c| c.is_object())
-            .ok_or_else(|| CinderError::BadRequest("Must specify 'connector'".into()))?;
+        let id = volume.id.as_str();
         let host = volume.host.clone().ok_or_else(|| {
             CinderError::BadRequest(format!("Invalid volume: Volume {id} has no backend."))
         })?;

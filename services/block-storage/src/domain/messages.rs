@@ -9,7 +9,6 @@ use ferrostack_db::keyset::SortKey;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
-use super::schema::invalid_filters;
 use super::{now, Caller, Cinder, CinderError, Result};
 use crate::db::entity::message;
 
@@ -136,7 +135,7 @@ impl Cinder {
                 .filter(|k| !MESSAGE_FILTERS.contains(k))
                 .collect();
             if !invalid.is_empty() {
-                return Err(invalid_filters(&invalid));
+                return Err(CinderError::invalid_filters(&invalid));
             }
         }
         let mut query = message::Entity::find()

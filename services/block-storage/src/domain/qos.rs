@@ -9,7 +9,6 @@ use sea_orm::{
 };
 use serde_json::{Map, Value};
 
-use super::schema::{bool_param, python_repr, required_object, schema_error};
 use super::{now, Caller, Cinder, CinderError, Result};
 use crate::db::entity::{qos_specs, volume_type};
 
@@ -62,14 +61,6 @@ fn check_lengths(specs: &Map<String, Value>) -> std::result::Result<(), String> 
     Ok(())
 }
 
-/// A key of `extra_specs_with_null`: `^[a-zA-Z0-9-_:. /]{1,255}$`.
-fn valid_key(key: &str) -> bool {
-    (1..=255).contains(&key.chars().count())
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_:. /".contains(c))
-}
-
 impl Cinder {
     fn authorize_qos(&self, caller: &Caller, action: &str) -> Result<()> {
         self.authorize(
@@ -102,48 +93,14 @@ impl Cinder {
             .ok_or_else(|| not_found(id))
     }
 
-    /// Creates QoS specs from Cinder's create body.
-    pub async fn create_qos(&self, caller: &Caller, body: &Value) -> Result<qos_specs::Model> {
+    /// Creates QoS specs `name` with `specs` (`consumer` among them, when given).
+    pub async fn create_qos(
+        &self,
+        caller: &Caller,
+        name: String,
+        mut specs: Map<String, Value>,
+    ) -> Result<qos_specs::Model> {
         self.authorize_qos(caller, "create")?;
-        let fields = required_object(body, "qos_specs")?;
-        let args = &body["qos_specs"];
-        let name = match fields.get("name") {
-            Some(Value::String(name)) => {
-                let name = name.trim();
-                let why = if name.is_empty() {
-                    "The 'name' can not be empty."
-                } else if name.chars().count() > 255 {
-                    "The 'name' can not be greater than 255 characters."
-                } else {
-                    ""
-                };
-                if !why.is_empty() {
-                    return Err(CinderError::BadRequest(format!(
-                        "An invalid 'name' value was provided. {why}"
-                    )));
-                }
-                name.to_string()
-            }
-            Some(other) => {
-                return Err(schema_error(
-                    "name",
-                    other,
-                    &format!("{} is not of type 'string'", python_repr(other)),
-                ))
-            }
-            None => {
-                return Err(schema_error(
-                    "qos_specs",
-                    args,
-                    "'name' is a required property",
-                ))
-            }
-        };
-        let mut specs: Map<String, Value> = fields
-            .iter()
-            .filter(|(k, _)| k.as_str() != "name")
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
         check_lengths(&specs)
             .map_err(|why| CinderError::BadRequest(format!("Invalid input received: {why}")))?;
         let consumer = match specs.remove("consumer") {
@@ -170,28 +127,14 @@ impl Cinder {
         Ok(row)
     }
 
-    /// Sets keys (and the consumer) of QoS specs; returns what was set.
-    pub async fn update_qos(&self, caller: &Caller, id: &str, body: &Value) -> Result<Value> {
+    /// Sets keys (and the consumer) of QoS specs.
+    pub async fn update_qos(
+        &self,
+        caller: &Caller,
+        id: &str,
+        fields: &Map<String, Value>,
+    ) -> Result<()> {
         self.authorize_qos(caller, "update")?;
-        let fields = required_object(body, "qos_specs")?;
-        let args = &body["qos_specs"];
-        if let Some(bad) = fields.keys().find(|k| !valid_key(k)) {
-            return Err(schema_error(
-                "qos_specs",
-                args,
-                &format!("Additional properties are not allowed ('{bad}' was unexpected)"),
-            ));
-        }
-        if let Some((key, value)) = fields
-            .iter()
-            .find(|(_, v)| !matches!(v, Value::String(_) | Value::Null))
-        {
-            return Err(schema_error(
-                key,
-                value,
-                &format!("{} is not of type 'string', 'null'", python_repr(value)),
-            ));
-        }
         check_lengths(fields).map_err(|why| {
             CinderError::BadRequest(format!("Invalid qos specs: Invalid input received: {why}"))
         })?;
@@ -212,14 +155,13 @@ impl Cinder {
         }
         active.specs = Set(Value::Object(specs).to_string());
         active.update(&self.db).await?;
-        Ok(body.clone())
+        Ok(())
     }
 
     /// Deletes QoS specs; still associated ones only with `force`, which
     /// disassociates them first.
-    pub async fn delete_qos(&self, caller: &Caller, id: &str, force: Option<&str>) -> Result<()> {
+    pub async fn delete_qos(&self, caller: &Caller, id: &str, force: bool) -> Result<()> {
         self.authorize_qos(caller, "delete")?;
-        let force = bool_param("force", force)?;
         self.qos_row(id).await?;
         if !self.qos_associations(id).await?.is_empty() {
             if !force {
@@ -232,34 +174,12 @@ impl Cinder {
     }
 
     /// Removes keys, in order, up to the first one that is not there (404).
-    pub async fn delete_qos_keys(&self, caller: &Caller, id: &str, body: &Value) -> Result<()> {
+    pub async fn delete_qos_keys(&self, caller: &Caller, id: &str, keys: &[String]) -> Result<()> {
         self.authorize_qos(caller, "delete")?;
-        let keys = match body.get("keys") {
-            Some(Value::Array(keys)) => keys,
-            Some(other) => {
-                return Err(schema_error(
-                    "keys",
-                    other,
-                    &format!("{} is not of type 'array'", python_repr(other)),
-                ))
-            }
-            None => return Err(schema_error("keys", body, "'keys' is a required property")),
-        };
-        let keys: Vec<String> = keys
-            .iter()
-            .map(|k| match k {
-                Value::String(k) if (1..=255).contains(&k.chars().count()) => Ok(k.clone()),
-                other => Err(schema_error(
-                    "keys",
-                    other,
-                    &format!("{} is not of type 'string'", python_repr(other)),
-                )),
-            })
-            .collect::<Result<_>>()?;
         let row = self.qos_row(id).await?;
         let mut specs = specs_of(&row);
         let mut missing = None;
-        for key in &keys {
+        for key in keys {
             if specs.remove(key).is_none() {
                 missing = Some(key.clone());
                 break;
@@ -387,10 +307,6 @@ mod tests {
 
     #[test]
     fn keys_and_lengths() {
-        assert!(valid_key("total_iops_sec"));
-        assert!(valid_key("a:b c/d.e-f"));
-        assert!(!valid_key(""));
-        assert!(!valid_key("ünïcode"));
         let long = json!({"k": "v".repeat(256)});
         assert_eq!(
             check_lengths(long.as_object().unwrap()).unwrap_err(),

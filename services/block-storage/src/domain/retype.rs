@@ -5,75 +5,25 @@
 use crate::rpc::messages::{RetypeVolume, VolumeSpec};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use serde_json::Value;
 
 use super::quotas::Claim;
-use super::schema::{python_repr, schema_error};
 use super::{now, Caller, Cinder, CinderError, Result};
 use crate::db::entity::volume;
 use crate::rpc;
 
-/// `(new_type, migration_policy)` of an os-retype body.
-fn retype_request(args: &Value) -> Result<(String, String)> {
-    let Some(fields) = args.as_object() else {
-        return Err(schema_error(
-            "os-retype",
-            args,
-            "It is not of type 'object'",
-        ));
-    };
-    if let Some(extra) = fields
-        .keys()
-        .find(|k| !matches!(k.as_str(), "new_type" | "migration_policy"))
-    {
-        return Err(schema_error(
-            "os-retype",
-            args,
-            &format!("Additional properties are not allowed ('{extra}' was unexpected)"),
-        ));
-    }
-    let new_type = match fields.get("new_type") {
-        Some(Value::String(name)) => name.clone(),
-        Some(other) => {
-            return Err(schema_error(
-                "new_type",
-                other,
-                &format!("{other} is not of type 'string'"),
-            ))
-        }
-        None => {
-            return Err(schema_error(
-                "os-retype",
-                args,
-                "'new_type' is a required property",
-            ))
-        }
-    };
-    let policy = match fields.get("migration_policy") {
-        None => "never".to_string(),
-        Some(Value::String(p)) if matches!(p.as_str(), "never" | "on-demand") => p.clone(),
-        Some(other) => {
-            return Err(schema_error(
-                "migration_policy",
-                other,
-                &format!(
-                    "{} is not one of ['on-demand', 'never']",
-                    python_repr(other)
-                ),
-            ));
-        }
-    };
-    Ok((new_type, policy))
-}
-
 impl Cinder {
     /// Starts a retype (202); the scheduler and volume host finish it.
-    pub(crate) async fn retype(&self, caller: &Caller, id: &str, args: &Value) -> Result<()> {
-        let (new_type, policy) = retype_request(args)?;
+    pub(crate) async fn retype(
+        &self,
+        caller: &Caller,
+        id: &str,
+        new_type: &str,
+        on_demand: bool,
+    ) -> Result<()> {
         let row = self.show_volume(caller, id).await?;
         self.authorize(caller, "volume:retype", &row)?;
-        let kind = match self.volume_type(caller, Some(&new_type)).await {
-            Err(CinderError::NotFound(_)) if uuid::Uuid::parse_str(&new_type).is_err() => {
+        let kind = match self.volume_type(caller, Some(new_type)).await {
+            Err(CinderError::NotFound(_)) if uuid::Uuid::parse_str(new_type).is_err() => {
                 return Err(CinderError::NotFound(format!(
                     "Volume type with name {new_type} could not be found."
                 )))
@@ -128,7 +78,7 @@ impl Cinder {
                 host: row.host.clone().unwrap_or_default(),
                 ..VolumeSpec::default()
             }),
-            migration_policy: policy,
+            migration_policy: if on_demand { "on-demand" } else { "never" }.into(),
             done_status: row.status.clone(),
             has_snapshots: !snapshots.is_empty(),
         };
@@ -155,39 +105,5 @@ impl Cinder {
             .exec(&self.db)
             .await?;
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn retype_bodies() {
-        assert_eq!(
-            retype_request(&json!({"new_type": "gold"})).unwrap(),
-            ("gold".to_string(), "never".to_string())
-        );
-        assert_eq!(
-            retype_request(&json!({"new_type": "gold", "migration_policy": "on-demand"}))
-                .unwrap()
-                .1,
-            "on-demand"
-        );
-        assert_eq!(
-            retype_request(&json!({"new_type": "gold", "migration_policy": null}))
-                .unwrap_err()
-                .to_string(),
-            "Invalid input for field/attribute migration_policy. Value: None. None is not one of ['on-demand', 'never']"
-        );
-        assert!(retype_request(&json!({}))
-            .unwrap_err()
-            .to_string()
-            .ends_with("'new_type' is a required property"));
-        assert!(retype_request(&json!({"new_type": "g", "x": 1}))
-            .unwrap_err()
-            .to_string()
-            .ends_with("Additional properties are not allowed ('x' was unexpected)"));
     }
 }

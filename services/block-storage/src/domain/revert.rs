@@ -3,19 +3,14 @@
 use crate::rpc::messages::SnapshotRequest;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use serde_json::Value;
 
 use super::{Caller, Cinder, CinderError, Result};
 use crate::db::entity::snapshot;
 use crate::rpc;
 
 impl Cinder {
-    /// Reverts volume `id` to the snapshot `args.snapshot_id` names.
-    pub(crate) async fn revert(&self, caller: &Caller, id: &str, args: &Value) -> Result<()> {
-        let snapshot_id = args
-            .get("snapshot_id")
-            .and_then(Value::as_str)
-            .ok_or_else(|| CinderError::BadRequest("Must specify 'snapshot_id'".into()))?;
+    /// Reverts volume `id` to its latest snapshot, `snapshot_id`.
+    pub(crate) async fn revert(&self, caller: &Caller, id: &str, snapshot_id: &str) -> Result<()> {
         let volume = self.show_volume(caller, id).await?;
         self.authorize(caller, "volume:revert_to_snapshot", &volume)?;
         let snap = self.show_snapshot(caller, snapshot_id).await?;

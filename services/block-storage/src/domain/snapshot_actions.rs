@@ -4,123 +4,65 @@
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use serde_json::Value;
 
-use super::schema::schema_error;
 use super::{now, Caller, Cinder, CinderError, Result};
 use crate::db::entity::snapshot;
 
-/// Every snapshot status os-reset_status accepts.
-const STATUSES: &[&str] = &[
-    "error",
-    "available",
-    "creating",
-    "deleting",
-    "deleted",
-    "updating",
-    "error_deleting",
-    "unmanaging",
-    "backing-up",
-    "restoring",
-];
-
-/// The fields of an action body, none but `allowed`, `status` required.
-fn status_of<'a>(action: &str, args: &'a Value, allowed: &[&str]) -> Result<&'a str> {
-    let Some(fields) = args.as_object() else {
-        return Err(schema_error(
-            action,
-            args,
-            &format!("{args} is not of type 'object'"),
-        ));
-    };
-    if let Some(extra) = fields.keys().find(|k| !allowed.contains(&k.as_str())) {
-        return Err(schema_error(
-            action,
-            args,
-            &format!("Additional properties are not allowed ('{extra}' was unexpected)"),
-        ));
-    }
-    match fields.get("status") {
-        Some(Value::String(status)) => Ok(status),
-        Some(other) => Err(schema_error(
-            "status",
-            other,
-            &format!("{other} is not of type 'string'"),
-        )),
-        None => Err(schema_error(
-            action,
-            args,
-            "'status' is a required property",
-        )),
-    }
-}
-
-/// `NN%` with NN from 0 to 100.
-fn check_progress(progress: &str) -> Result<()> {
-    let invalid = |why: &str| CinderError::BadRequest(format!("Invalid input received: {why}"));
-    let number = progress
-        .strip_suffix('%')
-        .unwrap_or(progress)
-        .parse::<i64>()
-        .map_err(|_| invalid("progress must be an integer percentage"))?;
-    if !progress.ends_with('%') || !(0..=100).contains(&number) {
-        return Err(invalid(
-            "progress must be an integer percentage between 0 and 100",
-        ));
-    }
-    Ok(())
+/// One snapshot action, as the API parsed it from its body.
+#[derive(Debug, PartialEq)]
+pub enum SnapshotAction {
+    /// os-reset_status (admin) to a valid status.
+    ResetStatus { status: String },
+    /// os-force_delete (admin).
+    ForceDelete,
+    /// os-update_snapshot_status: a status, and a progress (`NN%`) when given.
+    UpdateStatus {
+        status: String,
+        progress: Option<String>,
+    },
 }
 
 impl Cinder {
     /// Runs one snapshot action; each answers 202 with no body.
-    pub async fn snapshot_action(&self, caller: &Caller, id: &str, body: &Value) -> Result<()> {
-        let Some((name, args)) = body.as_object().and_then(|o| o.iter().next()) else {
-            return Err(CinderError::BadRequest("Malformed request body".into()));
-        };
-        match name.as_str() {
-            "os-reset_status" => {
-                let status = status_of(name, args, &["status"])?.to_ascii_lowercase();
-                if !STATUSES.contains(&status.as_str()) {
-                    return Err(CinderError::BadRequest(format!(
-                        "Snapshot status: {status} is invalid, valid statuses are: ('{}').",
-                        STATUSES.join("', '")
-                    )));
-                }
+    pub async fn snapshot_action(
+        &self,
+        caller: &Caller,
+        id: &str,
+        action: SnapshotAction,
+    ) -> Result<()> {
+        match action {
+            SnapshotAction::ResetStatus { status } => {
                 let row = self.show_snapshot(caller, id).await?;
-                self.authorize(caller, "volume_extension:snapshot_admin_actions:reset_status", caller.project())?;
+                self.authorize(
+                    caller,
+                    "volume_extension:snapshot_admin_actions:reset_status",
+                    caller.project(),
+                )?;
                 self.set_snapshot_status(&row.id, &status).await
             }
-            "os-force_delete" => {
-                if body.as_object().is_some_and(|o| o.len() > 1) {
-                    return Err(CinderError::BadRequest("Malformed request body".into()));
-                }
+            SnapshotAction::ForceDelete => {
                 let row = self.show_snapshot(caller, id).await?;
-                self.authorize(caller, "volume_extension:snapshot_admin_actions:force_delete", caller.project())?;
+                self.authorize(
+                    caller,
+                    "volume_extension:snapshot_admin_actions:force_delete",
+                    caller.project(),
+                )?;
                 self.remove_snapshot(caller, &row).await
             }
-            "os-update_snapshot_status" => self.update_snapshot_status(caller, id, args).await,
-            other => Err(CinderError::BadRequest(format!(
-                "There is no such action: {other}. Verify the request body and Content-Type header and try again."
-            ))),
+            SnapshotAction::UpdateStatus { status, progress } => {
+                self.update_snapshot_status(caller, id, &status, progress)
+                    .await
+            }
         }
     }
 
-    async fn update_snapshot_status(&self, caller: &Caller, id: &str, args: &Value) -> Result<()> {
-        let status = status_of("os-update_snapshot_status", args, &["status", "progress"])?;
-        let progress = match args.get("progress") {
-            None => None,
-            Some(Value::String(progress)) => {
-                check_progress(progress)?;
-                Some(progress.clone())
-            }
-            Some(other) => {
-                return Err(schema_error(
-                    "progress",
-                    other,
-                    &format!("{other} is not of type 'string'"),
-                ))
-            }
-        };
+    async fn update_snapshot_status(
+        &self,
+        caller: &Caller,
+        id: &str,
+        status: &str,
+        progress: Option<String>,
+    ) -> Result<()> {
         let row = self.show_snapshot(caller, id).await?;
         self.authorize(
             caller,
@@ -153,25 +95,5 @@ impl Cinder {
             .exec(&self.db)
             .await?;
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn progress_is_a_percentage() {
-        assert!(check_progress("0%").is_ok() && check_progress("100%").is_ok());
-        assert_eq!(
-            check_progress("abc").unwrap_err().to_string(),
-            "Invalid input received: progress must be an integer percentage"
-        );
-        for bad in ["150%", "50", "-1%"] {
-            assert_eq!(
-                check_progress(bad).unwrap_err().to_string(),
-                "Invalid input received: progress must be an integer percentage between 0 and 100"
-            );
-        }
     }
 }

@@ -6,11 +6,9 @@
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
-use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::quotas::Claim;
-use super::schema::{boolean, python_repr, required_object, schema_error};
 use super::{now, Caller, Cinder, CinderError, Result};
 use crate::db::entity::{snapshot, transfer, volume, volume_type};
 
@@ -41,101 +39,13 @@ fn crypt_hash(salt: &str, auth_key: &str) -> String {
         .collect()
 }
 
-/// What a create body asks for: volume id, name, no_snapshots.
+/// What a create body asks for: the volume, a name, and whether its
+/// snapshots stay behind (3.55).
 #[derive(Debug, PartialEq)]
-struct TransferRequest {
-    volume_id: String,
-    name: Option<String>,
-    no_snapshots: bool,
-}
-
-/// Cinder's `create` schema (and `create_v355`, which adds `no_snapshots`).
-fn transfer_request(body: &Value, with_snapshots_flag: bool) -> Result<TransferRequest> {
-    let fields = required_object(body, "transfer")?;
-    let args = &body["transfer"];
-    let allowed: &[&str] = if with_snapshots_flag {
-        &["volume_id", "name", "no_snapshots"]
-    } else {
-        &["volume_id", "name"]
-    };
-    if let Some(extra) = fields.keys().find(|k| !allowed.contains(&k.as_str())) {
-        return Err(schema_error(
-            "transfer",
-            args,
-            &format!("Additional properties are not allowed ('{extra}' was unexpected)"),
-        ));
-    }
-    let volume_id = match fields.get("volume_id") {
-        Some(Value::String(id)) if uuid::Uuid::parse_str(id).is_ok() => id.clone(),
-        Some(other) => {
-            return Err(schema_error(
-                "volume_id",
-                other,
-                &format!("{} is not a 'uuid'", python_repr(other)),
-            ))
-        }
-        None => {
-            return Err(schema_error(
-                "transfer",
-                args,
-                "'volume_id' is a required property",
-            ))
-        }
-    };
-    let name = match fields.get("name") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(name)) if name.chars().count() > 255 => {
-            return Err(schema_error(
-                "name",
-                &Value::String(name.clone()),
-                &format!("'{name}' is too long"),
-            ))
-        }
-        Some(Value::String(name)) => Some(name.trim().to_string()),
-        Some(other) => {
-            return Err(schema_error(
-                "name",
-                other,
-                &format!(
-                    "{} is not valid under any of the given schemas",
-                    python_repr(other)
-                ),
-            ))
-        }
-    };
-    let no_snapshots = boolean("no_snapshots", fields.get("no_snapshots"))?;
-    Ok(TransferRequest {
-        volume_id,
-        name,
-        no_snapshots,
-    })
-}
-
-/// The auth key of an accept body (a string or an integer).
-fn accept_key(body: &Value) -> Result<String> {
-    let fields = required_object(body, "accept")?;
-    let args = &body["accept"];
-    if let Some(extra) = fields.keys().find(|k| k.as_str() != "auth_key") {
-        return Err(schema_error(
-            "accept",
-            args,
-            &format!("Additional properties are not allowed ('{extra}' was unexpected)"),
-        ));
-    }
-    match fields.get("auth_key") {
-        Some(Value::String(key)) => Ok(key.clone()),
-        Some(Value::Number(n)) if n.is_i64() || n.is_u64() => Ok(n.to_string()),
-        Some(other) => Err(schema_error(
-            "auth_key",
-            other,
-            &format!("{} is not of type 'string', 'integer'", python_repr(other)),
-        )),
-        None => Err(schema_error(
-            "accept",
-            args,
-            "'auth_key' is a required property",
-        )),
-    }
+pub struct TransferRequest {
+    pub volume_id: String,
+    pub name: Option<String>,
+    pub no_snapshots: bool,
 }
 
 fn not_found(id: &str) -> CinderError {
@@ -159,10 +69,8 @@ impl Cinder {
     pub async fn create_transfer(
         &self,
         caller: &Caller,
-        body: &Value,
-        with_snapshots_flag: bool,
+        request: TransferRequest,
     ) -> Result<(transfer::Model, String)> {
-        let request = transfer_request(body, with_snapshots_flag)?;
         let row = self.show_volume(caller, &request.volume_id).await?;
         self.authorize(caller, "volume:create_transfer", &row)?;
         if row.status != "available" {
@@ -222,6 +130,7 @@ impl Cinder {
         &self,
         caller: &Caller,
         pairs: &[(String, String)],
+        all_tenants: bool,
     ) -> Result<Vec<transfer::Model>> {
         self.authorize(caller, "volume:get_all_transfers", caller.project())?;
         let get = |key: &str| {
@@ -230,7 +139,7 @@ impl Cinder {
                 .find(|(k, _)| k == key)
                 .map(|(_, v)| v.as_str())
         };
-        let all = caller.is_admin && super::schema::bool_param("all_tenants", get("all_tenants"))?;
+        let all = caller.is_admin && all_tenants;
         let mut query = transfer::Entity::find()
             .order_by_asc(transfer::Column::CreatedAt)
             .order_by_asc(transfer::Column::Id);
@@ -288,15 +197,14 @@ impl Cinder {
         &self,
         caller: &Caller,
         id: &str,
-        body: &Value,
+        auth_key: &str,
     ) -> Result<transfer::Model> {
-        let auth_key = accept_key(body)?;
         self.authorize(caller, "volume:accept_transfer", caller.project())?;
         let found = transfer::Entity::find_by_id(id)
             .one(&self.db)
             .await?
             .ok_or_else(|| not_found(id))?;
-        if crypt_hash(&found.salt, &auth_key) != found.crypt_hash {
+        if crypt_hash(&found.salt, auth_key) != found.crypt_hash {
             return Err(CinderError::BadRequest(format!(
                 "Invalid auth key: Attempt to transfer {id} with invalid auth key."
             )));
@@ -369,52 +277,6 @@ impl Cinder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
-
-    const ID: &str = "5f3d2f3e-7c55-4c8e-9a55-0c1d2e3f4a5b";
-
-    #[test]
-    fn create_and_accept_bodies() {
-        assert_eq!(
-            transfer_request(
-                &json!({"transfer": {"volume_id": ID, "name": " t "}}),
-                false
-            )
-            .unwrap(),
-            TransferRequest {
-                volume_id: ID.into(),
-                name: Some("t".into()),
-                no_snapshots: false
-            }
-        );
-        assert!(
-            transfer_request(
-                &json!({"transfer": {"volume_id": ID, "no_snapshots": true}}),
-                true
-            )
-            .unwrap()
-            .no_snapshots
-        );
-        let err = |body: Value, flag: bool| transfer_request(&body, flag).unwrap_err().to_string();
-        assert!(err(
-            json!({"transfer": {"volume_id": ID, "no_snapshots": true}}),
-            false
-        )
-        .ends_with("Additional properties are not allowed ('no_snapshots' was unexpected)"));
-        assert!(err(json!({"transfer": {}}), true).ends_with("'volume_id' is a required property"));
-        assert_eq!(
-            err(json!({"transfer": {"volume_id": "x"}}), true),
-            "Invalid input for field/attribute volume_id. Value: x. 'x' is not a 'uuid'"
-        );
-        assert_eq!(
-            accept_key(&json!({"accept": {"auth_key": 1234}})).unwrap(),
-            "1234"
-        );
-        assert!(accept_key(&json!({"accept": {}}))
-            .unwrap_err()
-            .to_string()
-            .ends_with("'auth_key' is a required property"));
-    }
 
     #[test]
     fn keys_are_hex_and_hashed_with_their_salt() {

@@ -198,7 +198,7 @@ impl Cinder {
                 })
                 .collect();
             if !invalid.is_empty() {
-                return Err(super::schema::invalid_filters(&invalid));
+                return Err(CinderError::invalid_filters(&invalid));
             }
         }
         let mut condition = Condition::all();

@@ -8,26 +8,19 @@ use ferrostack_api::microversion::ApiVersion;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde_json::{json, Value};
 
-use super::schema::bool_param;
 use super::{Caller, Cinder, Result};
 use crate::db::entity::volume;
 
 impl Cinder {
-    /// The `volume-summary` body at `version`.
+    /// The `volume-summary` body at `version`; every project's with
+    /// `all_tenants` as admin.
     pub async fn volume_summary(
         &self,
         caller: &Caller,
-        pairs: &[(String, String)],
+        all_tenants: bool,
         version: ApiVersion,
     ) -> Result<Value> {
         self.authorize(caller, "volume:get_all", caller.project())?;
-        let all_tenants = bool_param(
-            "all_tenants",
-            pairs
-                .iter()
-                .find(|(k, _)| k == "all_tenants")
-                .map(|(_, v)| v.as_str()),
-        )?;
         let mut query = volume::Entity::find()
             .select_only()
             .column(volume::Column::Size)

@@ -21,16 +21,17 @@ const DELETABLE: &[&str] = &[
 ];
 
 /// The `volume` object of a create request (unknown keys are ignored, as
-/// Cinder's schema allows).
+/// Cinder's schema allows); the API reads `size` itself.
 #[derive(Debug, Deserialize)]
 pub struct CreateRequest {
-    pub size: Option<serde_json::Value>,
+    /// GiB; without it, the source's size.
+    #[serde(skip)]
+    pub size: Option<i64>,
     pub name: Option<String>,
     pub description: Option<String>,
     pub volume_type: Option<String>,
     pub availability_zone: Option<String>,
     pub metadata: Option<BTreeMap<String, String>>,
-    pub multiattach: Option<serde_json::Value>,
     pub snapshot_id: Option<String>,
     pub source_volid: Option<String>,
     #[serde(rename = "imageRef")]
@@ -75,55 +76,6 @@ fn not_found(id: &str) -> CinderError {
     CinderError::NotFound(format!("Volume {id} could not be found."))
 }
 
-/// A size as Cinder's schema takes it: an integer or a string of digits, 1 or more.
-pub fn size_of(field: &str, value: Option<&serde_json::Value>) -> Result<i64> {
-    let invalid = |detail: String| {
-        CinderError::BadRequest(format!(
-            "Invalid input for field/attribute {field}. {detail}"
-        ))
-    };
-    let number = match value {
-        None | Some(serde_json::Value::Null) => {
-            return Err(CinderError::BadRequest(format!(
-            "Invalid input received: Volume {field} 'None' must be an integer and greater than 0"
-        )))
-        }
-        Some(serde_json::Value::Number(n)) => n.as_i64().ok_or_else(|| {
-            invalid(format!(
-                "Value: {n}. {n} is not of type 'integer', 'string', 'null'"
-            ))
-        })?,
-        Some(serde_json::Value::String(text)) => {
-            if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(invalid(format!(
-                    "Value: {text}. '{text}' does not match '^[0-9]+$'"
-                )));
-            }
-            text.parse::<i64>().map_err(|_| {
-                invalid(format!(
-                    "Value: {text}. {text} is greater than the maximum of 2147483647"
-                ))
-            })?
-        }
-        Some(other) => {
-            return Err(invalid(format!(
-                "Value: {other}. {other} is not of type 'integer', 'string', 'null'"
-            )))
-        }
-    };
-    if number < 1 {
-        return Err(invalid(format!(
-            "Value: {number}. {number} is less than the minimum of 1"
-        )));
-    }
-    if number > 2147483647 {
-        return Err(invalid(format!(
-            "Value: {number}. {number} is greater than the maximum of 2147483647"
-        )));
-    }
-    Ok(number)
-}
-
 /// What the scheduler and the volume host need to make `row` of type `kind`
 /// (a copy's on `source_host`, its source's backend), without an image source.
 pub(crate) fn volume_spec(
@@ -151,13 +103,6 @@ impl Cinder {
         caller: &Caller,
         request: CreateRequest,
     ) -> Result<volume::Model> {
-        if request
-            .multiattach
-            .as_ref()
-            .is_some_and(|m| m == &serde_json::Value::Bool(true) || m == "true")
-        {
-            return Err(CinderError::BadRequest("multiattach parameter has been removed. The default behavior is to use multiattach enabled volume types. Contact your administrator to create a multiattach enabled volume type and use it to create multiattach volumes.".into()));
-        }
         let image_ref = request.image_ref.clone().or(request.image_id.clone());
         self.authorize(caller, "volume:create", caller.project())?;
         if image_ref.is_some() {
@@ -174,9 +119,13 @@ impl Cinder {
             ));
         }
         let has_source = request.snapshot_id.is_some() || request.source_volid.is_some();
-        let size = match request.size.as_ref() {
-            None | Some(serde_json::Value::Null) if has_source || image_ref.is_some() => 0,
-            given => size_of("size", given)?,
+        let size = match request.size {
+            Some(size) => size,
+            None if has_source || image_ref.is_some() => 0,
+            None => return Err(CinderError::BadRequest(
+                "Invalid input received: Volume size 'None' must be an integer and greater than 0"
+                    .into(),
+            )),
         };
         for (field, given) in [
             ("backup_id", &request.backup_id),

@@ -1,9 +1,16 @@
-//! How Cinder's JSON schemas take request values, and its 400 texts for those
-//! that do not fit.
+//! Request bodies as Cinder's JSON schemas take them, into the domain's typed
+//! requests; Cinder's 400 texts for those that do not fit.
 
 use serde_json::Value;
 
-use super::{CinderError, Result};
+use crate::domain::{CinderError, Result};
+
+pub(super) mod image_action;
+pub(super) mod migrate;
+pub(super) mod qos;
+pub(super) mod snapshot_action;
+pub(super) mod transfer;
+pub(super) mod volume_action;
 
 const TRUE_WORDS: &[&str] = &[
     "True", "TRUE", "true", "1", "ON", "On", "on", "YES", "Yes", "yes", "y", "t",
@@ -96,40 +103,51 @@ pub(crate) fn one_of(
     }
 }
 
-/// Cinder's 400 for query filters the resource does not take.
-pub(crate) fn invalid_filters(keys: &[&str]) -> CinderError {
-    CinderError::BadRequest(format!(
-        "Invalid filters {} are found in query options.",
-        keys.join(",")
-    ))
-}
-
-/// Cinder's `get_bool_param` of a query parameter (absent is false).
-pub(crate) fn bool_param(name: &str, value: Option<&str>) -> Result<bool> {
-    let Some(value) = value else {
-        return Ok(false);
+/// A size as Cinder's schema takes it: an integer or a string of digits, 1 or more.
+pub(super) fn size_of(field: &str, value: Option<&Value>) -> Result<i64> {
+    let invalid = |detail: String| {
+        CinderError::BadRequest(format!(
+            "Invalid input for field/attribute {field}. {detail}"
+        ))
     };
-    match value.to_lowercase().as_str() {
-        "true" | "yes" | "y" | "1" | "t" | "on" => Ok(true),
-        "false" | "no" | "n" | "0" | "f" | "off" => Ok(false),
-        _ => Err(CinderError::BadRequest(format!(
-            "Value '{value}' for '{name}' is not a boolean."
-        ))),
+    let number = match value {
+        None | Some(Value::Null) => {
+            return Err(CinderError::BadRequest(format!(
+            "Invalid input received: Volume {field} 'None' must be an integer and greater than 0"
+        )))
+        }
+        Some(Value::Number(n)) => n.as_i64().ok_or_else(|| {
+            invalid(format!(
+                "Value: {n}. {n} is not of type 'integer', 'string', 'null'"
+            ))
+        })?,
+        Some(Value::String(text)) => {
+            if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(invalid(format!(
+                    "Value: {text}. '{text}' does not match '^[0-9]+$'"
+                )));
+            }
+            text.parse::<i64>().map_err(|_| {
+                invalid(format!(
+                    "Value: {text}. {text} is greater than the maximum of 2147483647"
+                ))
+            })?
+        }
+        Some(other) => {
+            return Err(invalid(format!(
+                "Value: {other}. {other} is not of type 'integer', 'string', 'null'"
+            )))
+        }
+    };
+    if number < 1 {
+        return Err(invalid(format!(
+            "Value: {number}. {number} is less than the minimum of 1"
+        )));
     }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn query_booleans() {
-        assert!(bool_param("detail", Some("True")).unwrap());
-        assert!(!bool_param("detail", Some("off")).unwrap());
-        assert!(!bool_param("detail", None).unwrap());
-        assert_eq!(
-            bool_param("detail", Some("maybe")).unwrap_err().to_string(),
-            "Value 'maybe' for 'detail' is not a boolean."
-        );
+    if number > 2147483647 {
+        return Err(invalid(format!(
+            "Value: {number}. {number} is greater than the maximum of 2147483647"
+        )));
     }
+    Ok(number)
 }
