@@ -7,10 +7,40 @@ use axum::response::{IntoResponse, Response};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use serde_json::Value;
+
 use super::images::json_body;
 use super::render::{MemberList, MemberView};
 use super::AppState;
-use crate::domain::{Caller, Result};
+use crate::domain::model::MemberStatus;
+use crate::domain::{Caller, ImageError, Result};
+
+/// The project a create body names (a string or a number).
+fn member_of(body: &Value) -> Result<String> {
+    match body.get("member") {
+        Some(Value::String(s)) => Ok(s.clone()),
+        Some(Value::Number(n)) => Ok(n.to_string()),
+        _ => Err(ImageError::BadRequest(
+            "Member to be added not specified".into(),
+        )),
+    }
+}
+
+/// The status an update body sets.
+fn status_of(body: &Value) -> Result<MemberStatus> {
+    let Some(status) = body.get("status") else {
+        return Err(ImageError::BadRequest("Status not specified".into()));
+    };
+    status
+        .as_str()
+        .and_then(MemberStatus::parse)
+        .ok_or_else(|| {
+            ImageError::BadRequest(
+                "Incorrect request: Status must be \"pending\", \"accepted\" or \"rejected\"."
+                    .into(),
+            )
+        })
+}
 
 /// Share an image with a project (pending until the project accepts).
 #[utoipa::path(post, path = "/v2/images/{image_id}/members", tag = "members", operation_id = "create_image_member",
@@ -23,9 +53,8 @@ async fn create(
     Path(image_id): Path<String>,
     body: Bytes,
 ) -> Result<Response> {
-    let member = glance
-        .add_member(&caller, &image_id, &json_body(&body)?)
-        .await?;
+    let member = member_of(&json_body(&body)?)?;
+    let member = glance.add_member(&caller, &image_id, &member).await?;
     Ok(axum::Json(MemberView::new(&member)).into_response())
 }
 
@@ -70,8 +99,9 @@ async fn update(
     Path((image_id, member_id)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<Response> {
+    let status = status_of(&json_body(&body)?)?;
     let member = glance
-        .update_member(&caller, &image_id, &member_id, &json_body(&body)?)
+        .update_member(&caller, &image_id, &member_id, status)
         .await?;
     Ok(axum::Json(MemberView::new(&member)).into_response())
 }

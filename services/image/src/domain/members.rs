@@ -36,16 +36,7 @@ impl Glance {
     }
 
     /// Offers image `id` to project `member` (pending).
-    pub async fn add_member(&self, caller: &Caller, id: &str, body: &Value) -> Result<Member> {
-        let member = match body.get("member") {
-            Some(Value::String(s)) => s.clone(),
-            Some(Value::Number(n)) => n.to_string(),
-            _ => {
-                return Err(ImageError::BadRequest(
-                    "Member to be added not specified".into(),
-                ))
-            }
-        };
+    pub async fn add_member(&self, caller: &Caller, id: &str, member: &str) -> Result<Member> {
         let (_, target) = self.shared_image(caller, id, "create").await?;
         self.enforce(caller, "add_member", &target)?;
         if let Some(max) = self.cfg.member_quota {
@@ -55,15 +46,12 @@ impl Glance {
                 )));
             }
         }
-        self.repo
-            .add_member(id, &member)
-            .await
-            .map_err(|e| match e {
-                ferrostack_db::DbError::Duplicate(_) => {
-                    ImageError::Conflict(format!("Member {member} is duplicated for image {id}"))
-                }
-                other => other.into(),
-            })
+        self.repo.add_member(id, member).await.map_err(|e| match e {
+            ferrostack_db::DbError::Duplicate(_) => {
+                ImageError::Conflict(format!("Member {member} is duplicated for image {id}"))
+            }
+            other => other.into(),
+        })
     }
 
     /// The members the caller may see: all of them for the owner, its own otherwise.
@@ -101,17 +89,8 @@ impl Glance {
         caller: &Caller,
         id: &str,
         member: &str,
-        body: &Value,
+        status: MemberStatus,
     ) -> Result<Member> {
-        let status = match body.get("status") {
-            None => return Err(ImageError::BadRequest("Status not specified".into())),
-            Some(v) => v.as_str().and_then(MemberStatus::parse).ok_or_else(|| {
-                ImageError::BadRequest(
-                    "Incorrect request: Status must be \"pending\", \"accepted\" or \"rejected\"."
-                        .into(),
-                )
-            })?,
-        };
         let (_, mut target) = self
             .visible(caller, id, &format!("Image {id} not found."))
             .await?;
