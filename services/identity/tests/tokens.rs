@@ -498,3 +498,33 @@ async fn short_lived_tokens_keep_their_full_lifetime() {
         tokio::time::sleep(std::time::Duration::from_millis(230)).await;
     }
 }
+
+/// What Horizon does at login: a member's unscoped token lists the user's
+/// projects and validates itself (oslo.policy counts an unscoped token as
+/// project-scoped for rules with scope types).
+#[tokio::test]
+async fn an_unscoped_token_lists_its_users_projects_and_validates_itself() {
+    let ks = Keystone::start().await;
+    let member = ks.user_with_role("member").await;
+    let unscoped = ks.token_for(&member.user_name, "pw", Value::Null).await;
+    let projects = ks
+        .get(&format!("/v3/users/{}/projects", member.user_id), &unscoped)
+        .await
+        .expect(200);
+    assert_eq!(projects.body["projects"][0]["id"], member.project_id.as_str());
+    let own = ks
+        .client
+        .get(ks.served.url("/v3/auth/tokens"))
+        .header("X-Auth-Token", &unscoped)
+        .header("X-Subject-Token", &unscoped)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(own.status(), 200);
+    // Still not anyone else's projects.
+    let admin = ks.admin(Method::GET, "/v3/users?name=admin", None).await;
+    let admin_id = admin.body["users"][0]["id"].as_str().unwrap();
+    ks.get(&format!("/v3/users/{admin_id}/projects"), &unscoped)
+        .await
+        .expect(403);
+}

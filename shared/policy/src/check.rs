@@ -64,16 +64,15 @@ impl Credentials {
         }
     }
 
-    /// The token's scope type: system, domain or project (None when unscoped).
-    pub fn scope(&self) -> Option<&'static str> {
+    /// The token's scope type for scope-type checks: system, domain, or
+    /// project — which an unscoped token counts as, as oslo.policy has it.
+    pub fn scope(&self) -> &'static str {
         if self.system_scope.is_some() {
-            Some("system")
+            "system"
         } else if self.domain_id.is_some() {
-            Some("domain")
-        } else if self.project_id.is_some() {
-            Some("project")
+            "domain"
         } else {
-            None
+            "project"
         }
     }
 }

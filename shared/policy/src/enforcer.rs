@@ -78,7 +78,7 @@ impl Enforcer {
         creds: &Credentials,
     ) -> Result<(), PolicyError> {
         if let Some(scope_types) = self.scopes.get(rule) {
-            if !scope_types.is_empty() && !creds.scope().is_some_and(|s| scope_types.contains(&s)) {
+            if !scope_types.is_empty() && !scope_types.contains(&creds.scope()) {
                 return Err(PolicyError::InvalidScope(rule.into()));
             }
         }
@@ -186,6 +186,7 @@ mod tests {
         },
         RuleDefault { name: "identity:create_project", check_str: "rule:admin_required", description: "", scope_types: &["system", "domain", "project"] },
         RuleDefault { name: "identity:system_only", check_str: "role:reader", description: "", scope_types: &["system"] },
+        RuleDefault { name: "identity:list_user_projects", check_str: "user_id:%(target.user.id)s", description: "", scope_types: &["system", "domain", "project"] },
     ];
 
     fn project_creds(project: &str, roles: &[&str]) -> Credentials {
@@ -332,6 +333,26 @@ mod tests {
         assert!(enforcer
             .enforce("identity:get_project", &json!({}), &Credentials::default())
             .is_err());
+    }
+
+    /// An unscoped token counts as project-scoped for scope types, as
+    /// oslo.policy has it (Horizon lists a user's projects with one).
+    #[test]
+    fn unscoped_tokens_count_as_project_scoped() {
+        let enforcer = Enforcer::new(DEFAULTS, None).unwrap();
+        let unscoped = Credentials {
+            user_id: Some("u".into()),
+            ..Credentials::default()
+        };
+        let own = json!({"target": {"user": {"id": "u"}}});
+        assert_eq!(
+            enforcer.enforce("identity:list_user_projects", &own, &unscoped),
+            Ok(())
+        );
+        assert_eq!(
+            enforcer.enforce("identity:system_only", &json!({}), &unscoped),
+            Err(PolicyError::InvalidScope("identity:system_only".into()))
+        );
     }
 
     #[test]
