@@ -721,3 +721,169 @@ async fn qos_specs_and_their_associations() {
         .await
         .expect(202);
 }
+
+/// Volume type encryption: `{}` until set, Cinder's create/show/item/update/
+/// delete answers, admin only, frozen while volumes use the type, and no
+/// volume of an encrypted type (this cloud has no key manager).
+#[tokio::test]
+async fn encryption_types() {
+    let cloud = Cloud::start().await;
+    let admin = cloud.identity.admin_persona().await;
+    let alice = cloud.identity.persona(&["member"]).await;
+    let at = |path: &str| format!("/v3/{}/{path}", admin.project_id);
+    let send = |method: Method, path: String, body: Option<serde_json::Value>| {
+        let (cloud, admin) = (&cloud, &admin);
+        async move { cloud.send(method, &path, admin, body, None).await }
+    };
+    let kind = send(
+        Method::POST,
+        at("types"),
+        Some(json!({"volume_type": {"name": "secret"}})),
+    )
+    .await
+    .expect(200)
+    .body["volume_type"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let encryption = at(&format!("types/{kind}/encryption"));
+    assert_eq!(
+        send(Method::GET, encryption.clone(), None)
+            .await
+            .expect(200)
+            .body,
+        json!({})
+    );
+    cloud
+        .send(
+            Method::GET,
+            &format!("/v3/{}/types/{kind}/encryption", alice.project_id),
+            &alice,
+            None,
+            None,
+        )
+        .await
+        .expect(403);
+    let missing = at(&format!("types/{}/encryption", uuid::Uuid::new_v4()));
+    let resp = send(Method::GET, missing, None).await.expect(404);
+    assert!(resp.message().ends_with("could not be found."));
+
+    let resp = send(
+        Method::POST,
+        encryption.clone(),
+        Some(json!({"encryption": {"provider": "luks"}})),
+    )
+    .await
+    .expect(400);
+    assert!(resp
+        .message()
+        .ends_with("'control_location' is a required property"));
+    let made = send(
+        Method::POST,
+        encryption.clone(),
+        Some(json!({"encryption": {"provider": "luks", "control_location": "front-end", "key_size": "256", "cipher": "aes-xts-plain64"}})),
+    )
+    .await
+    .expect(200)
+    .body["encryption"]
+    .clone();
+    assert_eq!(made["volume_type_id"], kind.as_str());
+    assert_eq!(made["key_size"], 256);
+    let encryption_id = made["encryption_id"].as_str().unwrap().to_string();
+    let resp = send(
+        Method::POST,
+        encryption.clone(),
+        Some(json!({"encryption": {"provider": "luks", "control_location": "front-end"}})),
+    )
+    .await
+    .expect(400);
+    assert_eq!(
+        resp.message(),
+        format!("Volume type encryption for type {kind} already exists.")
+    );
+    let shown = send(Method::GET, encryption.clone(), None)
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(shown["encryption_id"], encryption_id.as_str());
+    assert_eq!(shown["provider"], "luks");
+    assert_eq!(shown["deleted"], false);
+
+    let item = format!("{encryption}/{encryption_id}");
+    let updated = send(
+        Method::PUT,
+        item.clone(),
+        Some(json!({"encryption": {"key_size": 128, "control_location": "back-end"}})),
+    )
+    .await
+    .expect(200)
+    .body;
+    assert_eq!(
+        updated,
+        json!({"encryption": {"key_size": 128, "control_location": "back-end"}})
+    );
+    let cipher = send(Method::GET, format!("{encryption}/cipher"), None)
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(cipher, json!({"cipher": "aes-xts-plain64"}));
+    send(Method::GET, format!("{encryption}/nonsense"), None)
+        .await
+        .expect(404);
+
+    // No volume of an encrypted type: it would not be encrypted.
+    let resp = cloud
+        .send(
+            Method::POST,
+            &format!("/v3/{}/volumes", alice.project_id),
+            &alice,
+            Some(json!({"volume": {"size": 1, "volume_type": "secret"}})),
+            None,
+        )
+        .await
+        .expect(400);
+    let message = resp.message();
+    assert!(message.contains("is encrypted"), "{message}");
+
+    send(Method::DELETE, item.clone(), None).await.expect(202);
+    assert_eq!(
+        send(Method::GET, encryption.clone(), None)
+            .await
+            .expect(200)
+            .body,
+        json!({})
+    );
+    let resp = send(Method::DELETE, item, None).await.expect(404);
+    assert_eq!(
+        resp.message(),
+        format!("Volume type encryption for type {kind} does not exist.")
+    );
+
+    // A type in use keeps its specs as they are.
+    let volume = cloud
+        .send(
+            Method::POST,
+            &format!("/v3/{}/volumes", alice.project_id),
+            &alice,
+            Some(json!({"volume": {"size": 1, "volume_type": "secret"}})),
+            None,
+        )
+        .await
+        .expect(202)
+        .body["volume"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    cloud.wait_status(&alice, &volume, "available").await;
+    let resp = send(
+        Method::POST,
+        encryption,
+        Some(json!({"encryption": {"provider": "luks", "control_location": "front-end"}})),
+    )
+    .await
+    .expect(400);
+    assert_eq!(
+        resp.message(),
+        "Cannot create encryption specs. Volume type in use."
+    );
+}

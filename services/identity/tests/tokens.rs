@@ -511,7 +511,10 @@ async fn an_unscoped_token_lists_its_users_projects_and_validates_itself() {
         .get(&format!("/v3/users/{}/projects", member.user_id), &unscoped)
         .await
         .expect(200);
-    assert_eq!(projects.body["projects"][0]["id"], member.project_id.as_str());
+    assert_eq!(
+        projects.body["projects"][0]["id"],
+        member.project_id.as_str()
+    );
     let own = ks
         .client
         .get(ks.served.url("/v3/auth/tokens"))

@@ -121,6 +121,12 @@ const EXTENSIONS: &[(&str, &str, &str, &str)] = &[
         "Volume transfer management support.",
     ),
     (
+        "VolumeTypeEncryption",
+        "encryption",
+        "2013-07-01T00:00:00+00:00",
+        "Encryption support for volume types.",
+    ),
+    (
         "VolumeTypeAccess",
         "os-volume-type-access",
         "2014-06-26T00:00:00Z",

@@ -5,6 +5,7 @@ mod attachments;
 mod backends;
 mod bodies;
 mod caller;
+mod encryption;
 mod error;
 mod extensions;
 mod messages;
@@ -56,6 +57,7 @@ fn v3_routes() -> OpenApiRouter<AppState> {
         .merge(messages::routes())
         .merge(qos::routes())
         .merge(types::routes())
+        .merge(encryption::routes())
         .merge(snapshots::routes())
         .merge(attachments::routes())
         .merge(quotas::routes())

@@ -23,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(Messages),
             Box::new(QosSpecs),
             Box::new(QuotaLocks),
+            Box::new(Encryption),
         ]
     }
 
@@ -344,6 +345,39 @@ impl MigrationTrait for QuotaLocks {
                 .add_column(opt_big_integer("pending_size"))
                 .to_owned(),
         )
+        .await
+    }
+}
+
+struct Encryption;
+
+impl MigrationName for Encryption {
+    fn name(&self) -> &str {
+        "m0011_encryption"
+    }
+}
+
+/// Volume type encryption specs.
+#[async_trait::async_trait]
+impl MigrationTrait for Encryption {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            table("encryption")
+                .col(required_string("encryption_id", 36).primary_key())
+                .col(required_string("volume_type_id", 36))
+                .col(required_string("provider", 255))
+                .col(string("cipher", 255))
+                .col(opt_big_integer("key_size"))
+                .col(required_string("control_location", 16))
+                .col(timestamp("created_at"))
+                .col(time("updated_at"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(ferrostack_db::schema::unique(
+            "encryption",
+            &["volume_type_id"],
+        ))
         .await
     }
 }

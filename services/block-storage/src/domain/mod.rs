@@ -4,6 +4,7 @@
 pub mod actions;
 pub mod attachments;
 mod backends;
+pub mod encryption;
 mod error;
 mod from_image;
 pub mod image_actions;

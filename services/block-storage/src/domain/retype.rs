@@ -30,6 +30,9 @@ impl Cinder {
             }
             other => other?,
         };
+        if self.encryption_of(&kind.id).await?.is_some() {
+            return Err(super::encryption::unsupported(&kind));
+        }
         let multiattach = super::types::is_multiattach(&kind);
         if multiattach != row.multiattach && row.status != "available" {
             return Err(CinderError::BadRequest(format!(

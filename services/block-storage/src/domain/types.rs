@@ -10,7 +10,7 @@ use sea_orm::{
 use serde::Deserialize;
 
 use super::{Caller, Cinder, CinderError, Result};
-use crate::db::entity::{volume, volume_type, volume_type_project};
+use crate::db::entity::{encryption, volume, volume_type, volume_type_project};
 
 /// The name of the volume type volumes get when they ask for none.
 pub const DEFAULT_TYPE: &str = "__DEFAULT__";
@@ -237,6 +237,10 @@ impl Cinder {
         }
         volume_type_project::Entity::delete_many()
             .filter(volume_type_project::Column::VolumeTypeId.eq(row.id.as_str()))
+            .exec(&self.db)
+            .await?;
+        encryption::Entity::delete_many()
+            .filter(encryption::Column::VolumeTypeId.eq(row.id.as_str()))
             .exec(&self.db)
             .await?;
         volume_type::Entity::delete_by_id(row.id)

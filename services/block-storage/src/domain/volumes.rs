@@ -161,6 +161,9 @@ impl Cinder {
             .or_else(|| source.as_ref().map(|s| s.volume_type_id.clone()))
             .or_else(|| image.as_ref().and_then(|i| i.volume_type.clone()));
         let kind = self.volume_type(caller, wanted_type.as_deref()).await?;
+        if self.encryption_of(&kind.id).await?.is_some() {
+            return Err(super::encryption::unsupported(&kind));
+        }
         let image_api_url = match &image {
             Some(_) => self.images.url().await?,
             None => String::new(),

@@ -5,6 +5,7 @@ use serde_json::Value;
 
 use crate::domain::{CinderError, Result};
 
+pub(super) mod encryption;
 pub(super) mod image_action;
 pub(super) mod migrate;
 pub(super) mod qos;

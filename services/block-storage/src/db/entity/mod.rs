@@ -1,6 +1,7 @@
 //! sea-orm entities, one file per table.
 
 pub mod attachment;
+pub mod encryption;
 pub mod message;
 pub mod qos_specs;
 pub mod quota;
