@@ -6,6 +6,9 @@
 # a tempest.conf whose feature flags say what is built, runs tempest.api.<service> for
 # each service, prints passed/failed/skipped per service and the failing tests, and stops
 # the cloud. Results stay in target/tempest/<service>.txt.
+#
+# FLOOR="identity=106 volume=136" makes it fail when a service passes fewer tests
+# than its floor (CI's guard against conformance regressions).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SERVICES=${SERVICES:-identity,image,volume}
@@ -44,6 +47,38 @@ for _ in $(seq 300); do
   sleep 0.2
 done
 
+# Two public images the volume tests make volumes from ([compute] image_ref, as
+# devstack uploads cirros): 1 MiB raw disks.
+images=$(OS_PASSWORD=$password python3 - "$identity" <<'PY'
+import json, os, sys, urllib.request as u
+identity = sys.argv[1]
+auth = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
+    "name": "admin", "domain": {"id": "default"}, "password": os.environ["OS_PASSWORD"]}}},
+    "scope": {"project": {"name": "admin", "domain": {"id": "default"}}}}}
+req = u.Request(identity + "/auth/tokens", json.dumps(auth).encode(),
+                {"Content-Type": "application/json"})
+with u.urlopen(req, timeout=30) as resp:
+    token = resp.headers["X-Subject-Token"]
+    catalog = json.load(resp)["token"]["catalog"]
+glance = next(e["url"] for s in catalog if s["type"] == "image"
+              for e in s["endpoints"] if e["interface"] == "public").rstrip("/")
+ids = []
+for name in ("tempest-disk", "tempest-disk-alt"):
+    body = {"name": name, "disk_format": "raw", "container_format": "bare",
+            "visibility": "public"}
+    req = u.Request(glance + "/v2/images", json.dumps(body).encode(),
+                    {"Content-Type": "application/json", "X-Auth-Token": token})
+    image = json.load(u.urlopen(req, timeout=30))["id"]
+    req = u.Request(f"{glance}/v2/images/{image}/file", bytes(1 << 20),
+                    {"Content-Type": "application/octet-stream", "X-Auth-Token": token},
+                    method="PUT")
+    u.urlopen(req, timeout=30).close()
+    ids.append(image)
+print(" ".join(ids))
+PY
+)
+read -r image_ref image_ref_alt <<< "$images"
+
 # A workspace of our own (`tempest init` would also register it in ~/.tempest).
 tempest_dir=$(.venv-tempest/bin/python -c 'import os, tempest; print(os.path.dirname(tempest.__file__))')
 mkdir -p "$WORK/workspace/etc"
@@ -80,6 +115,10 @@ application_credentials = true
 access_rules = false
 security_compliance = false
 domain_specific_drivers = false
+
+[compute]
+image_ref = $image_ref
+image_ref_alt = $image_ref_alt
 
 [service_available]
 glance = true
@@ -118,14 +157,25 @@ run_validation = false
 EOF
 
 summary=()
+below=()
 for service in ${SERVICES//,/ }; do
   out="$PWD/$WORK/$service.txt"
   (cd "$WORK/workspace" && ../../../.venv-tempest/bin/tempest run \
     --regex "^tempest\.api\.$service\." --concurrency "$CONCURRENCY" > "$out" 2>&1) || true
   count() { grep -E "^ - $1: " "$out" | head -1 | awk '{print $3}'; }
   summary+=("$service: $(count Passed) passed, $(count Failed) failed, $(count Skipped) skipped")
+  passed=$(count Passed || true)
+  for floor in ${FLOOR:-}; do
+    if [ "${floor%%=*}" = "$service" ] && [ "${passed:-0}" -lt "${floor#*=}" ]; then
+      below+=("$service passed ${passed:-0} tests, fewer than its floor of ${floor#*=}")
+    fi
+  done
   echo "== $service: failing tests"
   grep -E "^\{[0-9]+\} .* FAILED" "$out" | sed -E 's/^\{[0-9]+\} //; s/ \[.*//' | sort -u || true
 done
 echo "== tempest (results in $WORK/<service>.txt)"
 printf '%s\n' "${summary[@]}"
+if [ ${#below[@]} -gt 0 ]; then
+  printf 'tempest: %s\n' "${below[@]}" >&2
+  exit 1
+fi

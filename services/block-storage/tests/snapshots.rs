@@ -566,3 +566,133 @@ async fn snapshot_metadata_and_actions() {
         "There is no such action: os-bogus. Verify the request body and Content-Type header and try again."
     );
 }
+
+/// Snapshot lists page and sort as Cinder's do (limit, marker, offset, sort,
+/// `snapshots_links`), with its 400s and 404s; a null volume_id is volume
+/// `None`, not found.
+#[tokio::test]
+async fn snapshot_lists_page_and_sort() {
+    let cloud = Cloud::start().await;
+    let alice = cloud.identity.persona(&["member"]).await;
+    let base = format!("/v3/{}", alice.project_id);
+    let get = |path: String| {
+        let (cloud, alice) = (&cloud, &alice);
+        async move { cloud.send(Method::GET, &path, alice, None, None).await }
+    };
+    let volume = cloud
+        .send(
+            Method::POST,
+            &format!("{base}/volumes"),
+            &alice,
+            Some(json!({"volume": {"size": 1}})),
+            None,
+        )
+        .await
+        .expect(202)
+        .body["volume"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    cloud.wait_status(&alice, &volume, "available").await;
+    let mut ids = Vec::new();
+    for name in ["b", "a", "c"] {
+        let made = cloud
+            .send(
+                Method::POST,
+                &format!("{base}/snapshots"),
+                &alice,
+                Some(json!({"snapshot": {"volume_id": volume, "name": name}})),
+                None,
+            )
+            .await
+            .expect(202)
+            .body["snapshot"]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        wait_snapshot(&cloud, &alice, &made, "available").await;
+        ids.push(made);
+    }
+    let names = |body: &serde_json::Value| -> Vec<String> {
+        body["snapshots"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let sorted = get(format!("{base}/snapshots/detail?sort=name:asc"))
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(names(&sorted), ["a", "b", "c"]);
+    let first = get(format!(
+        "{base}/snapshots?sort_key=name&sort_dir=desc&limit=1"
+    ))
+    .await
+    .expect(200)
+    .body;
+    assert_eq!(names(&first), ["c"]);
+    let next = first["snapshots_links"][0]["href"].as_str().unwrap();
+    assert!(next.contains("marker="), "{next}");
+    let marker = first["snapshots"][0]["id"].as_str().unwrap();
+    let second = get(format!(
+        "{base}/snapshots?sort_key=name&sort_dir=desc&limit=1&marker={marker}"
+    ))
+    .await
+    .expect(200)
+    .body;
+    assert_eq!(names(&second), ["b"]);
+    let skipped = get(format!("{base}/snapshots?sort=name:asc&offset=1"))
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(names(&skipped), ["b", "c"]);
+    assert!(skipped.get("snapshots_links").is_none());
+    let none = get(format!("{base}/snapshots?limit=0"))
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(names(&none), Vec::<String>::new());
+
+    let resp = get(format!("{base}/snapshots?limit=many"))
+        .await
+        .expect(400);
+    assert_eq!(resp.message(), "limit param must be an integer");
+    get(format!("{base}/snapshots?sort_key=shoe_size"))
+        .await
+        .expect(400);
+    get(format!("{base}/snapshots?offset=-1")).await.expect(400);
+    let resp = get(format!("{base}/snapshots?marker={}", uuid::Uuid::new_v4()))
+        .await
+        .expect(404);
+    assert!(resp.message().starts_with("Marker "));
+
+    let resp = cloud
+        .send(
+            Method::POST,
+            &format!("{base}/snapshots"),
+            &alice,
+            Some(json!({"snapshot": {"volume_id": null}})),
+            None,
+        )
+        .await
+        .expect(404);
+    assert_eq!(resp.message(), "Volume None could not be found.");
+    let resp = cloud
+        .send(
+            Method::POST,
+            &format!("{base}/snapshots"),
+            &alice,
+            Some(json!({"snapshot": {"name": "x"}})),
+            None,
+        )
+        .await
+        .expect(400);
+    assert!(
+        resp.message()
+            .ends_with("'volume_id' is a required property"),
+        "{}",
+        resp.message()
+    );
+}

@@ -25,6 +25,8 @@ pub mod entity {
         pub binary: String,
         pub zone: String,
         pub disabled: bool,
+        /// Why an admin disabled it (`disable-log-reason`).
+        pub disabled_reason: Option<String>,
         pub updated_at: DateTime,
     }
 
@@ -41,6 +43,7 @@ pub fn create_table() -> TableCreateStatement {
         .col(schema::required_string("binary", 64))
         .col(schema::required_string("zone", 255))
         .col(schema::flag("disabled"))
+        .col(schema::string("disabled_reason", 255))
         .col(schema::timestamp("updated_at"))
         .primary_key(&mut schema::primary_key(&["host", "binary"]))
         .to_owned()
@@ -58,6 +61,7 @@ pub async fn heartbeat<C: ConnectionTrait>(
         binary: Set(binary.to_string()),
         zone: Set(zone.to_string()),
         disabled: Set(false),
+        disabled_reason: Set(None),
         updated_at: Set(chrono::Utc::now().naive_utc()),
     };
     entity::Entity::insert(row)
@@ -71,6 +75,39 @@ pub async fn heartbeat<C: ConnectionTrait>(
     Ok(())
 }
 
+/// The `disabled_reason` column for a `services` table made before it had one.
+pub fn add_disabled_reason() -> sea_orm_migration::prelude::TableAlterStatement {
+    sea_orm_migration::prelude::Table::alter()
+        .table(entity::Entity)
+        .add_column(schema::string("disabled_reason", 255))
+        .to_owned()
+}
+
+/// Enables `binary` on `host` (clearing the reason) or disables it, with
+/// `reason` when given; false when no such service is registered.
+pub async fn set_disabled<C: ConnectionTrait>(
+    db: &C,
+    host: &str,
+    binary: &str,
+    disabled: bool,
+    reason: Option<&str>,
+) -> DbResult<bool> {
+    let mut change = entity::Entity::update_many()
+        .col_expr(
+            entity::Column::Disabled,
+            sea_orm::sea_query::Expr::value(disabled),
+        )
+        .filter(entity::Column::Host.eq(host))
+        .filter(entity::Column::Binary.eq(binary));
+    if !disabled || reason.is_some() {
+        change = change.col_expr(
+            entity::Column::DisabledReason,
+            sea_orm::sea_query::Expr::value(reason.map(str::to_string)),
+        );
+    }
+    Ok(change.exec(db).await?.rows_affected == 1)
+}
+
 /// A registered role and its state.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServiceState {
@@ -78,6 +115,7 @@ pub struct ServiceState {
     pub binary: String,
     pub zone: String,
     pub disabled: bool,
+    pub disabled_reason: Option<String>,
     /// Its last heartbeat is younger than `service_down_time`.
     pub up: bool,
     pub updated_at: chrono::NaiveDateTime,
@@ -102,6 +140,7 @@ pub async fn list<C: ConnectionTrait>(
             binary: s.binary,
             zone: s.zone,
             disabled: s.disabled,
+            disabled_reason: s.disabled_reason,
             updated_at: s.updated_at,
         })
         .collect())

@@ -37,6 +37,12 @@ const EXTENSIONS: &[(&str, &str, &str, &str)] = &[
         "Extended SnapshotAttributes support.",
     ),
     (
+        "Hosts",
+        "os-hosts",
+        "2011-06-29T00:00:00+00:00",
+        "Admin-only host administration.",
+    ),
+    (
         "Qos_specs_manage",
         "qos-specs",
         "2013-08-02T00:00:00+00:00",

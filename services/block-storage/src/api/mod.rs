@@ -8,6 +8,7 @@ mod caller;
 mod encryption;
 mod error;
 mod extensions;
+mod hosts;
 mod messages;
 mod metadata;
 mod microversion;
@@ -51,6 +52,7 @@ fn v3_routes() -> OpenApiRouter<AppState> {
         .merge(versions::v3_routes())
         .merge(volumes::routes())
         .merge(services::routes())
+        .merge(hosts::routes())
         .merge(backends::routes())
         .merge(extensions::routes())
         .merge(transfers::routes())

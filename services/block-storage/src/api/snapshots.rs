@@ -2,7 +2,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use ferrostack_api::microversion::ApiVersion;
@@ -78,6 +78,14 @@ async fn create(
     Extension(version): Extension<ApiVersion>,
     body: Bytes,
 ) -> Result<Response> {
+    let raw: Value = parse(&body)?;
+    if let Some(snapshot) = raw.get("snapshot").filter(|s| s.get("volume_id").is_none()) {
+        return Err(super::bodies::schema_error(
+            "snapshot",
+            snapshot,
+            "'volume_id' is a required property",
+        ));
+    }
     let request: CreateBody = parse(&body)?;
     let made = cinder.create_snapshot(&caller, request.snapshot).await?;
     Ok((
@@ -90,13 +98,15 @@ async fn create(
 async fn listing(
     cinder: &AppState,
     caller: &Caller,
+    headers: &HeaderMap,
     raw: Option<String>,
     detailed: bool,
     version: ApiVersion,
 ) -> Result<Response> {
     let pairs: Vec<(String, String)> = super::query::pairs(raw.as_deref())?;
-    let snapshots = cinder.list_snapshots(caller, &pairs).await?;
-    let body: Vec<Value> = snapshots
+    let page = cinder.list_snapshots(caller, &pairs).await?;
+    let body: Vec<Value> = page
+        .rows
         .iter()
         .map(|s| {
             if detailed {
@@ -106,7 +116,24 @@ async fn listing(
             }
         })
         .collect();
-    Ok(axum::Json(json!({"snapshots": body})).into_response())
+    let mut body = json!({"snapshots": body});
+    if let Some(marker) = page.next_marker {
+        let path = if detailed {
+            "snapshots/detail"
+        } else {
+            "snapshots"
+        };
+        let query: Vec<(String, String)> =
+            pairs.into_iter().filter(|(k, _)| k != "marker").collect();
+        let href = ferrostack_api::pagination::next_link(
+            &super::base_url(cinder, headers),
+            &format!("/v3/{}/{path}", caller.project()),
+            &query,
+            &marker,
+        );
+        body["snapshots_links"] = json!([{"rel": "next", "href": href}]);
+    }
+    Ok(axum::Json(body).into_response())
 }
 
 /// List snapshots.
@@ -117,9 +144,10 @@ async fn list(
     State(cinder): State<AppState>,
     caller: Caller,
     Extension(version): Extension<ApiVersion>,
+    headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Result<Response> {
-    listing(&cinder, &caller, raw, false, version).await
+    listing(&cinder, &caller, &headers, raw, false, version).await
 }
 
 /// List snapshots with details.
@@ -130,9 +158,10 @@ async fn detail(
     State(cinder): State<AppState>,
     caller: Caller,
     Extension(version): Extension<ApiVersion>,
+    headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Result<Response> {
-    listing(&cinder, &caller, raw, true, version).await
+    listing(&cinder, &caller, &headers, raw, true, version).await
 }
 
 /// Show a snapshot.

@@ -24,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(QosSpecs),
             Box::new(QuotaLocks),
             Box::new(Encryption),
+            Box::new(ServiceReasons),
         ]
     }
 
@@ -379,5 +380,26 @@ impl MigrationTrait for Encryption {
             &["volume_type_id"],
         ))
         .await
+    }
+}
+
+struct ServiceReasons;
+
+impl MigrationName for ServiceReasons {
+    fn name(&self) -> &str {
+        "m0012_service_disabled_reason"
+    }
+}
+
+/// Why an admin disabled a service, on a `services` table made before the
+/// registry kept it (tables made since have the column).
+#[async_trait::async_trait]
+impl MigrationTrait for ServiceReasons {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        if m.has_column("services", "disabled_reason").await? {
+            return Ok(());
+        }
+        m.alter_table(ferrostack_db::service_registry::add_disabled_reason())
+            .await
     }
 }

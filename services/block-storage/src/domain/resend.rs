@@ -11,7 +11,7 @@
 //! finds unfinished at start. On a broker the messages outlive the process and
 //! the broker gives them out again: nothing is sent twice.
 
-use crate::rpc::messages::{CreateVolume, UserMessage};
+use crate::rpc::messages::{CreateVolume, UserMessage, VolumeSpec};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::volumes::volume_spec;
@@ -65,7 +65,10 @@ impl Cinder {
             };
             tracing::info!(volume = row.id, "sending a lost create again");
             let create = CreateVolume {
-                volume: Some(volume_spec(row, &kind, host)),
+                volume: Some(VolumeSpec {
+                    disabled_hosts: self.disabled_backends().await?,
+                    ..volume_spec(row, &kind, host)
+                }),
             };
             if let Err(e) = self
                 .scheduler

@@ -79,6 +79,7 @@ impl Cinder {
                 extra_specs: super::types::extra_specs(&kind).into_iter().collect(),
                 availability_zone: row.availability_zone.clone(),
                 host: row.host.clone().unwrap_or_default(),
+                disabled_hosts: self.disabled_backends().await?,
                 ..VolumeSpec::default()
             }),
             migration_policy: if on_demand { "on-demand" } else { "never" }.into(),

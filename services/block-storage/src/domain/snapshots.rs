@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use crate::rpc::messages::SnapshotRequest;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter};
 use serde::Deserialize;
 
 use super::{now, Caller, Cinder, CinderError, Result};
@@ -14,7 +14,9 @@ use crate::rpc;
 /// The `snapshot` object of a create request.
 #[derive(Debug, Deserialize)]
 pub struct SnapshotCreate {
-    pub volume_id: String,
+    /// The volume; null names none, which Cinder answers as volume `None`
+    /// not found.
+    pub volume_id: Option<String>,
     pub name: Option<String>,
     pub description: Option<String>,
     pub force: Option<serde_json::Value>,
@@ -41,7 +43,8 @@ impl Cinder {
     ) -> Result<snapshot::Model> {
         let metadata = request.metadata.unwrap_or_default();
         super::metadata::check(super::metadata::Owner::Volume, &metadata)?;
-        let source = self.show_volume(caller, &request.volume_id).await?;
+        let volume_id = request.volume_id.as_deref().unwrap_or("None");
+        let source = self.show_volume(caller, volume_id).await?;
         self.authorize(caller, "volume:create_snapshot", &source)?;
         if !super::migrate::not_migrating(source.migration_status.as_deref()) {
             return Err(CinderError::BadRequest(
@@ -130,41 +133,6 @@ impl Cinder {
         }
         self.authorize(caller, "volume:get_snapshot", &row)?;
         Ok(row)
-    }
-
-    /// The caller's snapshots (every project's with `all_tenants` as admin).
-    pub async fn list_snapshots(
-        &self,
-        caller: &Caller,
-        pairs: &[(String, String)],
-    ) -> Result<Vec<snapshot::Model>> {
-        self.authorize(caller, "volume:get_all_snapshots", caller.project())?;
-        let get = |key: &str| {
-            pairs
-                .iter()
-                .find(|(k, _)| k == key)
-                .map(|(_, v)| v.as_str())
-        };
-        let mut query = snapshot::Entity::find();
-        let all =
-            caller.is_admin && get("all_tenants").is_some_and(|v| !matches!(v, "0" | "false"));
-        if !all {
-            query = query.filter(snapshot::Column::ProjectId.eq(caller.project()));
-        }
-        if let Some(volume_id) = get("volume_id") {
-            query = query.filter(snapshot::Column::VolumeId.eq(volume_id));
-        }
-        if let Some(status) = get("status") {
-            query = query.filter(snapshot::Column::Status.eq(status));
-        }
-        if let Some(name) = get("name") {
-            query = query.filter(snapshot::Column::Name.eq(name));
-        }
-        Ok(query
-            .order_by_desc(snapshot::Column::CreatedAt)
-            .order_by_desc(snapshot::Column::Id)
-            .all(&self.db)
-            .await?)
     }
 
     /// Renames or describes a snapshot.

@@ -5,10 +5,10 @@
 use std::collections::BTreeMap;
 
 use ferrostack_api::microversion::ApiVersion;
-use ferrostack_db::keyset::SortKey;
 use sea_orm::sea_query::{Expr, Func, LikeExpr, SimpleExpr};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, Select};
 
+use super::paging::Pageable;
 use super::{Caller, Cinder, CinderError, Result};
 use crate::db::entity::volume;
 
@@ -47,110 +47,14 @@ const NOT_FILTERS: &[&str] = &[
     "project_id",
 ];
 
-/// A sortable column: the name a request uses for it.
-fn sort_column(key: &str) -> Option<volume::Column> {
-    Some(match key {
-        "id" => volume::Column::Id,
-        "name" | "display_name" => volume::Column::Name,
-        "description" | "display_description" => volume::Column::Description,
-        "status" => volume::Column::Status,
-        "size" => volume::Column::Size,
-        "availability_zone" => volume::Column::AvailabilityZone,
-        "host" => volume::Column::Host,
-        "bootable" => volume::Column::Bootable,
-        "volume_type_id" => volume::Column::VolumeTypeId,
-        "project_id" => volume::Column::ProjectId,
-        "user_id" => volume::Column::UserId,
-        "created_at" => volume::Column::CreatedAt,
-        "updated_at" => volume::Column::UpdatedAt,
-        _ => return None,
-    })
-}
-
-/// The sort expression: nullable text columns as `''`, so every database orders
-/// (and compares markers) alike.
-fn sort_expr(column: volume::Column) -> SimpleExpr {
-    let col = Expr::col((volume::Entity, column));
-    match column {
-        volume::Column::Name | volume::Column::Description | volume::Column::Host => {
-            Func::coalesce([col.into(), Expr::val("").into()]).into()
-        }
-        _ => col.into(),
-    }
-}
-
-/// The marker row's value of `column`.
-fn marker_value(row: &volume::Model, column: volume::Column) -> sea_orm::Value {
-    let text = |v: &Option<String>| v.clone().unwrap_or_default().into();
-    match column {
-        volume::Column::Name => text(&row.name),
-        volume::Column::Description => text(&row.description),
-        volume::Column::Host => text(&row.host),
-        volume::Column::Size => row.size.into(),
-        volume::Column::Bootable => row.bootable.into(),
-        volume::Column::CreatedAt => row.created_at.into(),
-        volume::Column::UpdatedAt => row.updated_at.into(),
-        volume::Column::Status => row.status.clone().into(),
-        volume::Column::AvailabilityZone => row.availability_zone.clone().into(),
-        volume::Column::VolumeTypeId => row.volume_type_id.clone().into(),
-        volume::Column::ProjectId => row.project_id.clone().into(),
-        volume::Column::UserId => row.user_id.clone().into(),
-        _ => row.id.clone().into(),
-    }
-}
-
-/// The sort of a request, with Cinder's `created_at` and `id` tie-breakers.
-fn sort_of(get: &dyn Fn(&str) -> Option<String>) -> Result<Vec<(volume::Column, bool)>> {
-    let sort = get("sort");
-    if sort.is_some() && (get("sort_key").is_some() || get("sort_dir").is_some()) {
-        return Err(CinderError::BadRequest("The 'sort_key' and 'sort_dir' parameters are deprecated and cannot be used with the 'sort' parameter.".into()));
-    }
-    let mut pairs: Vec<(String, String)> = match sort {
-        Some(sort) => sort
-            .trim()
-            .split(',')
-            .map(|part| {
-                let (key, dir) = part.split_once(':').unwrap_or((part, ""));
-                let dir = if dir.trim().is_empty() {
-                    "desc"
-                } else {
-                    dir.trim()
-                };
-                (key.trim().to_string(), dir.to_string())
-            })
-            .collect(),
-        None => match get("sort_key") {
-            Some(key) => vec![(key, get("sort_dir").unwrap_or_else(|| "desc".into()))],
-            None => Vec::new(),
-        },
-    };
-    let default_dir = pairs
-        .first()
-        .map(|(_, d)| d.clone())
-        .unwrap_or_else(|| "desc".into());
-    for key in ["created_at", "id"] {
-        if !pairs.iter().any(|(k, _)| k == key) {
-            pairs.push((key.to_string(), default_dir.clone()));
-        }
-    }
-    pairs
-        .into_iter()
-        .map(|(key, dir)| {
-            let column = sort_column(&key).ok_or_else(|| {
-                CinderError::BadRequest("Invalid input received: Invalid sort key".into())
-            })?;
-            let descending =
-                match dir.to_ascii_lowercase().as_str() {
-                    "desc" => true,
-                    "asc" => false,
-                    _ => return Err(CinderError::BadRequest(
-                        "Invalid input received: Unknown sort direction, must be 'desc' or 'asc'"
-                            .into(),
-                    )),
-                };
-            Ok((column, descending))
-        })
-        .collect()
+/// A LIKE pattern matching text that contains `part`, with an explicit escape
+/// character (SQLite has no default one).
+fn contains(part: &str) -> LikeExpr {
+    let escaped = part
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    LikeExpr::new(format!("%{escaped}%")).escape('\\')
 }
 
 /// A `metadata` filter: a dict literal such as `{'k': 'v'}` (or JSON).
@@ -168,14 +72,62 @@ fn truthy(value: &str) -> Option<bool> {
     }
 }
 
-/// A LIKE pattern matching text that contains `part`, with an explicit escape
-/// character (SQLite has no default one).
-fn contains(part: &str) -> LikeExpr {
-    let escaped = part
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    LikeExpr::new(format!("%{escaped}%")).escape('\\')
+impl Pageable for volume::Entity {
+    fn sort_column(key: &str) -> Option<volume::Column> {
+        Some(match key {
+            "id" => volume::Column::Id,
+            "name" | "display_name" => volume::Column::Name,
+            "description" | "display_description" => volume::Column::Description,
+            "status" => volume::Column::Status,
+            "size" => volume::Column::Size,
+            "availability_zone" => volume::Column::AvailabilityZone,
+            "host" => volume::Column::Host,
+            "bootable" => volume::Column::Bootable,
+            "volume_type_id" => volume::Column::VolumeTypeId,
+            "project_id" => volume::Column::ProjectId,
+            "user_id" => volume::Column::UserId,
+            "created_at" => volume::Column::CreatedAt,
+            "updated_at" => volume::Column::UpdatedAt,
+            _ => return None,
+        })
+    }
+
+    fn sort_expr(column: volume::Column) -> SimpleExpr {
+        let col = Expr::col((volume::Entity, column));
+        match column {
+            volume::Column::Name | volume::Column::Description | volume::Column::Host => {
+                Func::coalesce([col.into(), Expr::val("").into()]).into()
+            }
+            _ => col.into(),
+        }
+    }
+
+    fn marker_value(row: &volume::Model, column: volume::Column) -> sea_orm::Value {
+        let text = |v: &Option<String>| v.clone().unwrap_or_default().into();
+        match column {
+            volume::Column::Name => text(&row.name),
+            volume::Column::Description => text(&row.description),
+            volume::Column::Host => text(&row.host),
+            volume::Column::Size => row.size.into(),
+            volume::Column::Bootable => row.bootable.into(),
+            volume::Column::CreatedAt => row.created_at.into(),
+            volume::Column::UpdatedAt => row.updated_at.into(),
+            volume::Column::Status => row.status.clone().into(),
+            volume::Column::AvailabilityZone => row.availability_zone.clone().into(),
+            volume::Column::VolumeTypeId => row.volume_type_id.clone().into(),
+            volume::Column::ProjectId => row.project_id.clone().into(),
+            volume::Column::UserId => row.user_id.clone().into(),
+            _ => row.id.clone().into(),
+        }
+    }
+
+    fn id_of(row: &volume::Model) -> String {
+        row.id.clone()
+    }
+
+    fn marker_row(id: &str) -> Select<volume::Entity> {
+        volume::Entity::find_by_id(id)
+    }
 }
 
 impl Cinder {
@@ -250,7 +202,6 @@ impl Cinder {
                 condition = condition.add(volume::Column::Metadata.like(contains(&pair)));
             }
         }
-        let sort = sort_of(&get)?;
         let query = volume::Entity::find().filter(condition);
         let with_count = version >= ApiVersion::new(3, 45)
             && get("with_count").is_some_and(|v| truthy(&v) == Some(true));
@@ -260,51 +211,10 @@ impl Cinder {
         } else {
             None
         };
-        let limit = match get("limit") {
-            Some(raw) => match raw.parse::<i64>() {
-                Ok(n) if n < 0 => {
-                    return Err(CinderError::BadRequest(
-                        "limit param must be positive".into(),
-                    ))
-                }
-                Ok(n) => (n as usize).min(self.cfg.max_limit),
-                Err(_) => {
-                    return Err(CinderError::BadRequest(
-                        "limit param must be an integer".into(),
-                    ))
-                }
-            },
-            None => self.cfg.max_limit,
-        };
-        let mut query = query;
-        if let Some(marker) = get("marker") {
-            let row = volume::Entity::find_by_id(marker.as_str())
-                .one(&self.db)
-                .await?
-                .ok_or_else(|| {
-                    CinderError::NotFound(format!("Marker {marker} could not be found."))
-                })?;
-            let keys: Vec<SortKey> = sort
-                .iter()
-                .map(|(column, descending)| SortKey {
-                    expr: sort_expr(*column),
-                    marker: marker_value(&row, *column),
-                    descending: *descending,
-                })
-                .collect();
-            query = query.filter(ferrostack_db::keyset::after(&keys));
-        }
-        for (column, descending) in &sort {
-            let order = if *descending { Order::Desc } else { Order::Asc };
-            query = query.order_by(sort_expr(*column), order);
-        }
-        let volumes = query.limit(limit as u64).all(&self.db).await?;
-        let next_marker = (get("limit").is_some() && volumes.len() == limit)
-            .then(|| volumes.last().map(|v| v.id.clone()))
-            .flatten();
+        let page = super::paging::page(&self.db, query, &get, self.cfg.max_limit).await?;
         Ok(Listing {
-            volumes,
-            next_marker,
+            volumes: page.rows,
+            next_marker: page.next_marker,
             count,
         })
     }
@@ -313,59 +223,6 @@ impl Cinder {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The parsed sort as `(column name, descending)`.
-    fn sort(pairs: &[(&str, &str)]) -> Result<Vec<(String, bool)>> {
-        let get = |key: &str| {
-            pairs
-                .iter()
-                .find(|(k, _)| *k == key)
-                .map(|(_, v)| v.to_string())
-        };
-        Ok(sort_of(&get)?
-            .into_iter()
-            .map(|(column, descending)| (format!("{column:?}"), descending))
-            .collect())
-    }
-
-    fn keys(list: &[(&str, bool)]) -> Vec<(String, bool)> {
-        list.iter().map(|(c, d)| (c.to_string(), *d)).collect()
-    }
-
-    #[test]
-    fn sorts_as_cinder_parses_them() {
-        assert_eq!(
-            sort(&[]).unwrap(),
-            keys(&[("CreatedAt", true), ("Id", true)])
-        );
-        assert_eq!(
-            sort(&[("sort", "size:asc,name")]).unwrap(),
-            keys(&[
-                ("Size", false),
-                ("Name", true),
-                ("CreatedAt", false),
-                ("Id", false)
-            ])
-        );
-        assert_eq!(
-            sort(&[("sort_key", "status"), ("sort_dir", "asc")]).unwrap(),
-            keys(&[("Status", false), ("CreatedAt", false), ("Id", false)])
-        );
-        assert_eq!(
-            sort(&[("sort", "size"), ("sort_key", "name")])
-                .unwrap_err()
-                .to_string(),
-            "The 'sort_key' and 'sort_dir' parameters are deprecated and cannot be used with the 'sort' parameter."
-        );
-        assert_eq!(
-            sort(&[("sort", "nope")]).unwrap_err().to_string(),
-            "Invalid input received: Invalid sort key"
-        );
-        assert_eq!(
-            sort(&[("sort", "size:up")]).unwrap_err().to_string(),
-            "Invalid input received: Unknown sort direction, must be 'desc' or 'asc'"
-        );
-    }
 
     #[test]
     fn metadata_filters_take_dict_literals() {

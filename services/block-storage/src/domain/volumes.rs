@@ -228,6 +228,7 @@ impl Cinder {
                 .unwrap_or_default(),
             image_hash_algo: image_hash.0,
             image_hash_value: image_hash.1,
+            disabled_hosts: self.disabled_backends().await?,
             ..volume_spec(&row, &kind, source.map(|s| s.host).unwrap_or_default())
         };
         let create = CreateVolume { volume: Some(spec) };

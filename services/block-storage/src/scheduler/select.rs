@@ -1,5 +1,5 @@
 //! Cinder's filter scheduler, reduced to what the backends report: drop backends
-//! whose report is stale, in another availability zone, whose capabilities do
+//! whose report is stale, that an admin disabled, in another availability zone, whose capabilities do
 //! not satisfy the volume type's extra specs (CapabilitiesFilter, which also
 //! covers `volume_backend_name`), or without room; then take the one with the
 //! most free capacity.
@@ -13,6 +13,7 @@ use super::extra_specs;
 /// What a volume asks of a backend, read once from its spec.
 pub struct Demand<'a> {
     zone: &'a str,
+    disabled: &'a [String],
     extra_specs: &'a HashMap<String, String>,
     size_gb: f64,
 }
@@ -21,6 +22,7 @@ impl<'a> Demand<'a> {
     pub fn of(spec: &'a VolumeSpec) -> Self {
         Demand {
             zone: &spec.availability_zone,
+            disabled: &spec.disabled_hosts,
             extra_specs: &spec.extra_specs,
             size_gb: spec.size_gb as f64,
         }
@@ -30,6 +32,7 @@ impl<'a> Demand<'a> {
     /// seconds do not), with room for it when `need_room`.
     pub fn suits(&self, c: &Capabilities, now: i64, down_after: i64, need_room: bool) -> bool {
         now - c.reported_at <= down_after
+            && !self.disabled.contains(&c.host)
             && (self.zone.is_empty() || c.availability_zone == self.zone)
             && extra_specs::satisfied(c, self.extra_specs)
             && (!need_room || c.free_capacity_gb >= self.size_gb)
@@ -86,6 +89,13 @@ mod tests {
         let pick =
             |spec: &VolumeSpec| select(backends.iter(), spec, 120, 60).map(|c| c.host.as_str());
         assert_eq!(pick(&spec), Some("h@b"));
+        spec.disabled_hosts = vec!["h@b".into()];
+        assert_eq!(
+            pick(&spec),
+            Some("h@a"),
+            "a disabled backend takes nothing new"
+        );
+        spec.disabled_hosts.clear();
         spec.extra_specs
             .insert("volume_backend_name".into(), "gold".into());
         assert_eq!(pick(&spec), Some("h@a"));

@@ -53,7 +53,7 @@ pub struct Resp {
 
 impl Resp {
     /// The message of a fault body (`{"<faultName>": {"code", "message"}}`).
-    pub fn message(self) -> String {
+    pub fn message(&self) -> String {
         self.body
             .as_object()
             .and_then(|fault| fault.values().next())
