@@ -204,8 +204,10 @@ def test_volume_migrate_between_backends(cloud):
     cloud.os("volume", "create", "--size", "1", name)
     wait_status(cloud, name, "available")
     host = cloud.os("volume", "show", name)["os-vol-host-attr:host"]
-    node, backend = host.split("@")
-    other = f"{node}@{'qcow2' if backend == 'file' else 'file'}"
+    node, backend = host.split("#")[0].split("@")
+    assert host == f"{node}@{backend}#{backend}"
+    other_backend = "qcow2" if backend == "file" else "file"
+    other = f"{node}@{other_backend}"
 
     pools = {p["Name"]: p["Capabilities"] for p in cloud.os("volume", "backend", "pool", "list", "--long")}
     assert set(pools) == {f"{node}@file#file", f"{node}@qcow2#qcow2"}
@@ -231,7 +233,7 @@ def test_volume_migrate_between_backends(cloud):
         assert time.time() < deadline
         time.sleep(0.5)
     shown = cloud.os("volume", "show", name)
-    assert shown["os-vol-host-attr:host"] == other
+    assert shown["os-vol-host-attr:host"] == f"{other}#{other_backend}"
     assert shown["status"] == "available"
     cloud.os("volume", "delete", name, json_out=False)
 

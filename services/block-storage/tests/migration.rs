@@ -159,7 +159,7 @@ async fn retype_in_place_or_by_migration() {
     assert_eq!(volume["volume_type"], "plain");
     assert_eq!(
         admin_view(&cloud, &admin, &id).await["os-vol-host-attr:host"],
-        "node1@gold"
+        "node1@gold#gold"
     );
 
     // Per-type quotas count the move.
@@ -212,7 +212,7 @@ async fn retype_in_place_or_by_migration() {
     let volume = cloud.wait_status(&alice, &id, "available").await;
     assert_eq!(volume["volume_type"], "on-silver");
     let seen = admin_view(&cloud, &admin, &id).await;
-    assert_eq!(seen["os-vol-host-attr:host"], "node1@silver");
+    assert_eq!(seen["os-vol-host-attr:host"], "node1@silver#silver");
     assert_eq!(seen["os-vol-mig-status-attr:migstat"], "success");
     assert_eq!(seen["migration_status"], "success");
     assert_eq!(data_on(&cloud, "silver", &id), MARK);
@@ -262,7 +262,7 @@ async fn retype_in_place_or_by_migration() {
     assert_eq!(volume["volume_type"], "on-silver");
     assert_eq!(
         admin_view(&cloud, &admin, &id).await["os-vol-host-attr:host"],
-        "node1@silver"
+        "node1@silver#silver"
     );
 }
 
@@ -372,7 +372,7 @@ async fn retype_moves_volumes_to_another_volume_host_over_iscsi() {
     let volume = cloud.wait_status(&alice, &id, "available").await;
     assert_eq!(volume["volume_type"], "on-bronze");
     let seen = admin_view(&cloud, &admin, &id).await;
-    assert_eq!(seen["os-vol-host-attr:host"], "node2@bronze");
+    assert_eq!(seen["os-vol-host-attr:host"], "node2@bronze#bronze");
     assert_eq!(seen["migration_status"], "success");
     assert_eq!(data_on(&cloud, "bronze", &id), MARK);
     assert!(!silver_file(&id).exists());
@@ -401,7 +401,7 @@ async fn retype_moves_volumes_to_another_volume_host_over_iscsi() {
     assert_eq!(seen["migration_status"], "error");
     assert_eq!(seen["status"], "available");
     assert_eq!(seen["volume_type"], "on-silver");
-    assert_eq!(seen["os-vol-host-attr:host"], "node1@silver");
+    assert_eq!(seen["os-vol-host-attr:host"], "node1@silver#silver");
     assert!(!bronze_file(&lost).exists());
     assert!(!targets(control).contains(&lost));
 }
@@ -471,7 +471,9 @@ async fn admins_migrate_volumes_to_a_named_backend() {
         .as_str()
         .unwrap()
         .to_string();
-    let backend = from.split('@').nth(1).unwrap().to_string();
+    // `host@backend#pool`, the pool being the backend's volume_backend_name.
+    let backend = from.split(['@', '#']).nth(1).unwrap().to_string();
+    assert_eq!(from, format!("node1@{backend}#{backend}"));
     {
         use std::os::unix::fs::FileExt;
         let path = cloud
@@ -638,11 +640,12 @@ async fn admins_migrate_volumes_to_a_named_backend() {
     );
     let seen = wait_migration(&cloud, &admin, &id, "success").await;
     assert_eq!(seen["status"], "available");
-    assert_eq!(seen["os-vol-host-attr:host"], "node2@bronze");
+    assert_eq!(seen["os-vol-host-attr:host"], "node2@bronze#bronze");
     assert_eq!(seen["volume_type"], "__DEFAULT__");
     assert_eq!(data_on(&cloud, "bronze", &id), MARK);
-    // A volume cannot be deleted while a migration works on it.
-    migrate(&cloud, &admin, &id, json!({"host": "node1@gold"}), v3)
+    // A volume cannot be deleted while a migration works on it. The
+    // destination may name its pool, as get_pools lists it.
+    migrate(&cloud, &admin, &id, json!({"host": "node1@gold#gold"}), v3)
         .await
         .expect(202);
     let deleting = cloud
@@ -656,7 +659,7 @@ async fn admins_migrate_volumes_to_a_named_backend() {
         .await;
     let seen = wait_migration(&cloud, &admin, &id, "success").await;
     if deleting.status == 400 {
-        assert_eq!(seen["os-vol-host-attr:host"], "node1@gold");
+        assert_eq!(seen["os-vol-host-attr:host"], "node1@gold#gold");
         assert_eq!(data_on(&cloud, "gold", &id), MARK);
     } else {
         // The migration had already finished.
@@ -670,5 +673,5 @@ async fn admins_migrate_volumes_to_a_named_backend() {
         .expect(202);
     let seen = wait_migration(&cloud, &admin, &pinned, "error").await;
     assert_eq!(seen["status"], "available");
-    assert_eq!(seen["os-vol-host-attr:host"], "node1@gold");
+    assert_eq!(seen["os-vol-host-attr:host"], "node1@gold#gold");
 }

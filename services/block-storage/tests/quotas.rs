@@ -146,10 +146,12 @@ async fn quotas_limit_creates_and_report_usage() {
         .body;
     assert_eq!(limits["limits"]["absolute"]["maxTotalVolumes"], 2);
     assert_eq!(limits["limits"]["absolute"]["totalVolumesUsed"], 2);
-    cloud
+    // Reset to the defaults: 200 and no body, as Cinder answers.
+    let reset = cloud
         .send(Method::DELETE, &quota, &admin, None, None)
         .await
         .expect(200);
+    assert_eq!(reset.body, serde_json::json!(""), "no body");
     let usage = cloud
         .send(Method::GET, &own, &alice, None, None)
         .await

@@ -419,7 +419,11 @@ async fn volume_of_type(cloud: &Cloud, specs: serde_json::Value) -> serde_json::
 async fn extra_specs_must_match_the_backends_capabilities() {
     let cloud = Cloud::start().await;
     let placed = |v: &serde_json::Value| (v["status"].clone(), v["os-vol-host-attr:host"].clone());
-    let on = |host: &str| (json!("available"), json!(host));
+    // Shown as Cinder shows it: `host@backend#pool`, one pool per backend.
+    let on = |host: &str| {
+        let backend = host.split('@').nth(1).unwrap();
+        (json!("available"), json!(format!("{host}#{backend}")))
+    };
     let nowhere = (json!("error"), serde_json::Value::Null);
     let cases = [
         (

@@ -108,7 +108,8 @@ async fn reset(
     Path((_project_id, target)): Path<(String, String)>,
 ) -> Result<Response> {
     cinder.reset_quotas(&caller, &target).await?;
-    Ok(axum::Json(json!({})).into_response())
+    // Cinder answers 200 with no body at all.
+    Ok(axum::http::StatusCode::OK.into_response())
 }
 
 /// Show the caller's absolute limits and usage.

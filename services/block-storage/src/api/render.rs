@@ -44,7 +44,11 @@ pub fn add_extended_attributes(body: &mut Value, v: &volume::Model, admin: bool)
     };
     body.insert("os-vol-tenant-attr:tenant_id".into(), json!(v.project_id));
     if admin {
-        body.insert("os-vol-host-attr:host".into(), json!(v.host));
+        let host = match (&v.host, &v.pool) {
+            (Some(host), Some(pool)) => Some(format!("{host}#{pool}")),
+            (host, _) => host.clone(),
+        };
+        body.insert("os-vol-host-attr:host".into(), json!(host));
         body.insert(
             "os-vol-mig-status-attr:migstat".into(),
             json!(v.migration_status),

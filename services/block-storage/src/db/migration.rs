@@ -25,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(QuotaLocks),
             Box::new(Encryption),
             Box::new(ServiceReasons),
+            Box::new(VolumePools),
         ]
     }
 
@@ -401,5 +402,27 @@ impl MigrationTrait for ServiceReasons {
         }
         m.alter_table(ferrostack_db::service_registry::add_disabled_reason())
             .await
+    }
+}
+
+struct VolumePools;
+
+impl MigrationName for VolumePools {
+    fn name(&self) -> &str {
+        "m0013_volume_pools"
+    }
+}
+
+/// The pool within its host a volume is in (Cinder's `host@backend#pool`).
+#[async_trait::async_trait]
+impl MigrationTrait for VolumePools {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.alter_table(
+            Table::alter()
+                .table(Alias::new("volumes"))
+                .add_column(string("pool", 255))
+                .to_owned(),
+        )
+        .await
     }
 }

@@ -88,6 +88,8 @@ impl ApiRpc {
         }
         if !update.host.is_empty() {
             change = change.col_expr(volume::Column::Host, Expr::value(update.host.as_str()));
+            let pool = Some(update.pool.as_str()).filter(|p| !p.is_empty());
+            change = change.col_expr(volume::Column::Pool, Expr::value(pool));
         }
         if !update.provider_location.is_empty() {
             change = change.col_expr(

@@ -183,6 +183,7 @@ impl Cinder {
             size,
             availability_zone: zone.clone(),
             host: None,
+            pool: None,
             volume_type_id: kind.id.clone(),
             provider_location: None,
             bootable: source.as_ref().is_some_and(|s| s.bootable),

@@ -50,6 +50,13 @@ fn user_message(action_id: &str, detail_id: &str) -> Option<UserMessage> {
     })
 }
 
+/// Another backend of this volume role: its driver and its pool.
+#[derive(Clone)]
+struct Sibling {
+    driver: Arc<dyn Driver>,
+    pool: String,
+}
+
 struct BackendManager {
     host: String,
     backend_name: String,
@@ -60,7 +67,7 @@ struct BackendManager {
     volumes: Client<volume::Topic>,
     images: Arc<ImageTransfer>,
     /// Every backend of this volume role by `host@backend`, for migrations.
-    siblings: Arc<OnceLock<HashMap<String, Arc<dyn Driver>>>>,
+    siblings: Arc<OnceLock<HashMap<String, Sibling>>>,
     /// How often a working operation says it is alive.
     keepalive_every: std::time::Duration,
 }
@@ -72,7 +79,11 @@ impl BackendManager {
     }
 
     /// Reports a volume's new state; false when the api role did not take it.
-    async fn report(&self, update: VolumeUpdate) -> bool {
+    /// A volume placed here is in this backend's pool.
+    async fn report(&self, mut update: VolumeUpdate) -> bool {
+        if update.host == self.host && update.pool.is_empty() {
+            update.pool = self.backend_name.clone();
+        }
         let result = self
             .api
             .call::<api::VolumeUpdate>(&report_context(), None, &update)
@@ -273,9 +284,10 @@ impl BackendManager {
             None => self.move_to_host(&request).await,
         };
         match moved {
-            Ok(location) => {
+            Ok((location, pool)) => {
                 let moved_over = VolumeUpdate {
                     host: request.dest_host.clone(),
+                    pool,
                     provider_location: location,
                     volume_type_id: request.volume_type_id.clone(),
                     ..finished(String::new(), "success")
@@ -302,8 +314,9 @@ impl BackendManager {
     async fn move_to_sibling(
         &self,
         request: &MigrateVolume,
-        destination: Arc<dyn Driver>,
-    ) -> Result<String, DriverError> {
+        sibling: Sibling,
+    ) -> Result<(String, String), DriverError> {
+        let destination = sibling.driver;
         let size = u64::try_from(request.size_gb).unwrap_or(0);
         // Never over data already there (the same directory, or a move that ran
         // before): it is not ours to replace, nor to remove on failure.
@@ -324,13 +337,13 @@ impl BackendManager {
         if copied.is_err() {
             let _ = destination.delete(&request.id, "").await;
         }
-        copied
+        copied.map(|location| (location, sibling.pool))
     }
 
     /// Copies the volume into a backend of another volume host: that host
     /// creates an empty volume and exports it to this one, which writes the
     /// data through the export, as Cinder's generic migration does.
-    async fn move_to_host(&self, request: &MigrateVolume) -> Result<String, DriverError> {
+    async fn move_to_host(&self, request: &MigrateVolume) -> Result<(String, String), DriverError> {
         let context = rpc::internal_context();
         let dest = request.dest_host.as_str();
         let connector_json = connection_copy::connector(&self.host).to_string();
@@ -384,7 +397,7 @@ impl BackendManager {
                 tracing::warn!(volume = request.id, "the copy on {dest} stays: {e}");
             }
         }
-        copied.map(|()| ready.provider_location)
+        copied.map(|()| (ready.provider_location, ready.pool))
     }
 
     /// Creates and exports an empty volume for a migration from another host.
@@ -407,6 +420,7 @@ impl BackendManager {
             Ok(info) => Ok(MigrationTargetReady {
                 connection_info_json: info.to_string(),
                 provider_location,
+                pool: self.backend_name.clone(),
             }),
             Err(e) => {
                 let _ = self.driver.delete(&ask.id, &provider_location).await;
@@ -747,7 +761,13 @@ pub async fn start(
     let _ = siblings.set(
         managers
             .iter()
-            .map(|m| (m.host.clone(), m.driver.clone()))
+            .map(|m| {
+                let sibling = Sibling {
+                    driver: m.driver.clone(),
+                    pool: m.backend_name.clone(),
+                };
+                (m.host.clone(), sibling)
+            })
             .collect(),
     );
     for manager in managers {

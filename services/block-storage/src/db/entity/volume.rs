@@ -16,6 +16,8 @@ pub struct Model {
     pub availability_zone: String,
     /// `host@backend` once scheduled.
     pub host: Option<String>,
+    /// The pool within `host` (its backend's volume_backend_name).
+    pub pool: Option<String>,
     pub volume_type_id: String,
     pub provider_location: Option<String>,
     pub bootable: bool,
