@@ -221,6 +221,20 @@ async fn extra_specs_and_private_types() {
     assert!(updated.body["volume_type"]
         .get("os-volume-type-access:is_public")
         .is_none());
+    // An update names publicity `is_public`, as Cinder's schema and the CLI do.
+    for public in [true, false] {
+        let updated = cloud
+            .send(
+                Method::PUT,
+                &format!("{types}/{id}"),
+                &admin,
+                Some(json!({"volume_type": {"is_public": public}})),
+                None,
+            )
+            .await
+            .expect(200);
+        assert_eq!(updated.body["volume_type"]["is_public"], public);
+    }
     let specs = format!("{types}/{id}/extra_specs");
     cloud
         .send(

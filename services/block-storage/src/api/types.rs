@@ -48,6 +48,20 @@ struct TypeBody {
     volume_type: TypeRequest,
 }
 
+/// An update names publicity `is_public` (a create, with the access
+/// extension's `os-volume-type-access:is_public`).
+#[derive(Deserialize)]
+struct UpdateBody {
+    volume_type: TypeUpdate,
+}
+
+#[derive(Deserialize)]
+struct TypeUpdate {
+    name: Option<String>,
+    description: Option<String>,
+    is_public: Option<bool>,
+}
+
 #[derive(Deserialize)]
 struct SpecsBody {
     extra_specs: BTreeMap<String, String>,
@@ -128,10 +142,14 @@ async fn update(
     Path((_project_id, type_id)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<Response> {
-    let request: TypeBody = parse(&body)?;
-    let kind = cinder
-        .update_type(&caller, &type_id, request.volume_type)
-        .await?;
+    let UpdateBody { volume_type: change } = parse(&body)?;
+    let request = TypeRequest {
+        name: change.name,
+        description: change.description,
+        is_public: change.is_public,
+        extra_specs: None,
+    };
+    let kind = cinder.update_type(&caller, &type_id, request).await?;
     Ok(axum::Json(json!({"volume_type": updated_view(&kind)})).into_response())
 }
 
