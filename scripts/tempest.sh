@@ -142,6 +142,9 @@ build_timeout = 60
 min_microversion = 3.0
 max_microversion = 3.70
 backend_names = file,qcow2
+# What the all-in-one's backends report (volume types select them by these).
+storage_protocol = file
+vendor_name = Open Source
 
 # No backups, manage/unmanage or attached extends (they need compute) yet.
 [volume-feature-enabled]

@@ -105,5 +105,7 @@ pub const DEFAULTS: &[RuleDefault] = &[
     RuleDefault { name: "limits_extension:used_limits", check_str: "rule:xena_system_admin_or_project_reader", description: "Show limits with used limit attributes.", scope_types: &[] },
     RuleDefault { name: "volume_extension:services:update", check_str: "rule:admin_api", description: "Update service, including failover_host, thaw, freeze, disable, enable, set-log and get-log actions.", scope_types: &[] },
     RuleDefault { name: "volume_extension:hosts", check_str: "rule:admin_api", description: "List, update or show hosts for a project.", scope_types: &[] },
+    RuleDefault { name: "volume_extension:quota_classes", check_str: "rule:admin_api", description: "Show project quota class.", scope_types: &[] },
+    RuleDefault { name: "volume_extension:quota_classes:update", check_str: "rule:admin_api", description: "Update project quota class.", scope_types: &[] },
     RuleDefault { name: "volume_extension:services:index", check_str: "rule:admin_api", description: "List all services.", scope_types: &[] },
 ];

@@ -535,3 +535,127 @@ async fn extend_is_held_to_quota_and_capacity() {
         .body;
     assert_eq!(usage["quota_set"]["gigabytes"]["in_use"], 2, "{usage}");
 }
+
+/// Quota classes: the `default` class sets every project's default limits
+/// (its own overrides still win); other classes are kept; admin only.
+#[tokio::test]
+async fn the_default_quota_class_sets_project_defaults() {
+    let cloud = Cloud::start().await;
+    let admin = cloud.identity.admin_persona().await;
+    let alice = cloud.identity.persona(&["member"]).await;
+    let class = |name: &str| format!("/v3/{}/os-quota-class-sets/{name}", admin.project_id);
+    let shown = cloud
+        .send(Method::GET, &class("default"), &admin, None, None)
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(shown["quota_class_set"]["id"], "default");
+    assert_eq!(shown["quota_class_set"]["volumes"], 10);
+    assert_eq!(shown["quota_class_set"]["backup_gigabytes"], 1000);
+    cloud
+        .send(
+            Method::GET,
+            &format!("/v3/{}/os-quota-class-sets/default", alice.project_id),
+            &alice,
+            None,
+            None,
+        )
+        .await
+        .expect(403);
+
+    let updated = cloud
+        .send(
+            Method::PUT,
+            &class("default"),
+            &admin,
+            Some(json!({"quota_class_set": {"volumes": 3, "snapshots": "4", "volumes___DEFAULT__": 2}})),
+            None,
+        )
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(updated["quota_class_set"]["volumes"], 3);
+    assert_eq!(updated["quota_class_set"]["snapshots"], 4);
+    assert_eq!(updated["quota_class_set"]["volumes___DEFAULT__"], 2);
+    assert!(updated["quota_class_set"].get("id").is_none());
+    let defaults = cloud
+        .send(
+            Method::GET,
+            &format!(
+                "/v3/{}/os-quota-sets/{}/defaults",
+                alice.project_id, alice.project_id
+            ),
+            &alice,
+            None,
+            None,
+        )
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(defaults["quota_set"]["volumes"], 3);
+    let limits = cloud
+        .send(
+            Method::GET,
+            &format!("/v3/{}/limits", alice.project_id),
+            &alice,
+            None,
+            None,
+        )
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(limits["limits"]["absolute"]["maxTotalVolumes"], 3);
+
+    // Another class is its own; unknown keys and bad values are refused.
+    let gold = cloud
+        .send(
+            Method::PUT,
+            &class("gold"),
+            &admin,
+            Some(json!({"quota_class_set": {"volumes": 50}})),
+            None,
+        )
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(gold["quota_class_set"]["volumes"], 50);
+    assert_eq!(
+        gold["quota_class_set"]["snapshots"], 4,
+        "the rest are the defaults"
+    );
+    let resp = cloud
+        .send(
+            Method::PUT,
+            &class("default"),
+            &admin,
+            Some(json!({"quota_class_set": {"wheels": 4}})),
+            None,
+        )
+        .await
+        .expect(400);
+    assert_eq!(
+        resp.message(),
+        "Invalid input received: Bad key(s) in quota set: wheels"
+    );
+    let resp = cloud
+        .send(
+            Method::PUT,
+            &class("default"),
+            &admin,
+            Some(json!({"quota_class_set": {"volumes": -5}})),
+            None,
+        )
+        .await
+        .expect(400);
+    assert_eq!(resp.message(), "volumes must be >= -1");
+    cloud
+        .send(
+            Method::PUT,
+            &class("default"),
+            &admin,
+            Some(json!({"volumes": 5})),
+            None,
+        )
+        .await
+        .expect(400);
+}

@@ -49,6 +49,12 @@ const EXTENSIONS: &[(&str, &str, &str, &str)] = &[
         "QoS specs support.",
     ),
     (
+        "QuotaClasses",
+        "os-quota-class-sets",
+        "2012-03-12T00:00:00+00:00",
+        "Quota classes management support.",
+    ),
+    (
         "Quotas",
         "os-quota-sets",
         "2011-08-08T00:00:00+00:00",

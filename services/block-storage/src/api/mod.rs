@@ -14,6 +14,7 @@ mod metadata;
 mod microversion;
 mod qos;
 mod query;
+mod quota_classes;
 mod quotas;
 mod render;
 mod services;
@@ -63,6 +64,7 @@ fn v3_routes() -> OpenApiRouter<AppState> {
         .merge(snapshots::routes())
         .merge(attachments::routes())
         .merge(quotas::routes())
+        .merge(quota_classes::routes())
         .merge(metadata::routes())
 }
 

@@ -1,7 +1,5 @@
 //! `/v3/{project_id}/os-quota-sets`, `/limits` and `/os-availability-zone`.
 
-use std::collections::BTreeMap;
-
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
@@ -9,8 +7,8 @@ use serde_json::{json, Map, Value};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::AppState;
-use crate::domain::{Caller, CinderError, Result};
+use super::{bodies, AppState};
+use crate::domain::{Caller, Result};
 
 /// Only admins read other projects' quotas.
 async fn quota_set(cinder: &AppState, target: &str, usage: bool) -> Result<Value> {
@@ -79,17 +77,7 @@ async fn update(
     Path((_project_id, target)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<Response> {
-    let request: Value =
-        ferrostack_api::parse_json(&body).map_err(|f| CinderError::BadRequest(f.message))?;
-    let values: BTreeMap<String, Value> = request
-        .get("quota_set")
-        .and_then(Value::as_object)
-        .ok_or_else(|| {
-            CinderError::BadRequest("Missing required element 'quota_set' in request body.".into())
-        })?
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
+    let values = bodies::quota::limits(&super::parse(&body)?, "quota_set")?;
     cinder.set_quotas(&caller, &target, &values).await?;
     let mut set = quota_set(&cinder, &target, false).await?;
     if let Some(o) = set.as_object_mut() {

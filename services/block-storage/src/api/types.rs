@@ -142,7 +142,9 @@ async fn update(
     Path((_project_id, type_id)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<Response> {
-    let UpdateBody { volume_type: change } = parse(&body)?;
+    let UpdateBody {
+        volume_type: change,
+    } = parse(&body)?;
     let request = TypeRequest {
         name: change.name,
         description: change.description,

@@ -26,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(Encryption),
             Box::new(ServiceReasons),
             Box::new(VolumePools),
+            Box::new(QuotaClasses),
         ]
     }
 
@@ -421,6 +422,30 @@ impl MigrationTrait for VolumePools {
             Table::alter()
                 .table(Alias::new("volumes"))
                 .add_column(string("pool", 255))
+                .to_owned(),
+        )
+        .await
+    }
+}
+
+struct QuotaClasses;
+
+impl MigrationName for QuotaClasses {
+    fn name(&self) -> &str {
+        "m0014_quota_classes"
+    }
+}
+
+/// Quota class limits (the `default` class's override the configured defaults).
+#[async_trait::async_trait]
+impl MigrationTrait for QuotaClasses {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            table("quota_classes")
+                .col(required_string("class_name", 255))
+                .col(required_string("resource", 255))
+                .col(big_integer("hard_limit"))
+                .primary_key(&mut primary_key(&["class_name", "resource"]))
                 .to_owned(),
         )
         .await

@@ -16,6 +16,7 @@ pub mod metadata;
 pub mod migrate;
 pub mod paging;
 pub mod qos;
+pub mod quota_classes;
 pub mod quotas;
 mod resend;
 mod retype;

@@ -146,6 +146,7 @@ impl BackendManager {
             id: volume_id.to_string(),
             from_status: CREATING.map(String::from).to_vec(),
             host: self.host.clone(),
+            pool: self.backend_name.clone(),
             claim: true,
             ..VolumeUpdate::default()
         };

@@ -9,6 +9,7 @@ pub(super) mod encryption;
 pub(super) mod image_action;
 pub(super) mod migrate;
 pub(super) mod qos;
+pub(super) mod quota;
 pub(super) mod service;
 pub(super) mod snapshot_action;
 pub(super) mod transfer;

@@ -5,6 +5,7 @@ pub mod encryption;
 pub mod message;
 pub mod qos_specs;
 pub mod quota;
+pub mod quota_class;
 pub mod snapshot;
 pub mod transfer;
 pub mod volume;
