@@ -177,6 +177,45 @@ async fn lifecycle(cloud: Cloud) {
         .iter()
         .any(|v| v["id"] == id.as_str()));
     assert!(all["volumes"][0].get("os-vol-host-attr:host").is_some());
+    // all_tenants narrowed to one project: only alice's, not the admin's.
+    let mine = cloud
+        .send(
+            Method::POST,
+            &format!("/v3/{}/volumes", admin.project_id),
+            &admin,
+            Some(json!({"volume": {"size": 1}})),
+            None,
+        )
+        .await
+        .expect(202)
+        .body["volume"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let hers = cloud
+        .send(
+            Method::GET,
+            &format!(
+                "/v3/{}/volumes?all_tenants=1&project_id={}",
+                admin.project_id, alice.project_id
+            ),
+            &admin,
+            None,
+            None,
+        )
+        .await
+        .expect(200)
+        .body;
+    let ids: Vec<&str> = hers["volumes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        ids.contains(&id.as_str()) && !ids.contains(&mine.as_str()),
+        "{ids:?}"
+    );
 
     let updated = cloud
         .send(

@@ -75,6 +75,8 @@ impl Cinder {
             && get("all_tenants").is_some_and(|v| !matches!(v.as_str(), "0" | "false"));
         if !all {
             query = query.filter(snapshot::Column::ProjectId.eq(caller.project()));
+        } else if let Some(project) = get("project_id") {
+            query = query.filter(snapshot::Column::ProjectId.eq(project));
         }
         for (key, column) in [
             ("volume_id", snapshot::Column::VolumeId),

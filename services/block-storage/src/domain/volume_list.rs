@@ -158,6 +158,9 @@ impl Cinder {
             && get("all_tenants").is_some_and(|v| !matches!(v.as_str(), "0" | "false" | "False"));
         if !all {
             condition = condition.add(volume::Column::ProjectId.eq(caller.project()));
+        } else if let Some(project) = get("project_id") {
+            // An admin's all_tenants list narrowed to one project.
+            condition = condition.add(volume::Column::ProjectId.eq(project));
         }
         if let Some(name) = get("name") {
             condition = condition.add(volume::Column::Name.eq(name));
