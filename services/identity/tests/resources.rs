@@ -683,3 +683,92 @@ async fn role_inference_rules() {
     .await
     .expect(201);
 }
+
+/// A domain-specific role granted on a project counts only through the global
+/// roles it implies: effective assignments and tokens leave it out.
+#[tokio::test]
+async fn domain_roles_count_only_through_what_they_imply() {
+    let ks = Keystone::start().await;
+    let persona = ks.user_with_role("reader").await;
+    let domain = ks
+        .create("domains", "domain", json!({"name": "local-roles"}))
+        .await;
+    let local = ks
+        .create(
+            "roles",
+            "role",
+            json!({"name": "local", "domain_id": domain}),
+        )
+        .await;
+    let global = ks
+        .create("roles", "role", json!({"name": "global-by-local"}))
+        .await;
+    ks.admin(
+        Method::PUT,
+        &format!("/v3/roles/{local}/implies/{global}"),
+        None,
+    )
+    .await
+    .expect(201);
+    ks.admin(
+        Method::PUT,
+        &format!(
+            "/v3/projects/{}/users/{}/roles/{local}",
+            persona.project_id, persona.user_id
+        ),
+        None,
+    )
+    .await
+    .expect(204);
+    let listed = ks
+        .admin(
+            Method::GET,
+            &format!(
+                "/v3/role_assignments?effective&scope.project.id={}&user.id={}",
+                persona.project_id, persona.user_id
+            ),
+            None,
+        )
+        .await
+        .expect(200);
+    let roles: Vec<&str> = listed.body["role_assignments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["role"]["id"].as_str().unwrap())
+        .collect();
+    assert!(roles.contains(&global.as_str()), "{roles:?}");
+    assert!(!roles.contains(&local.as_str()), "{roles:?}");
+    // Not effective: the grant itself is listed.
+    let direct = ks
+        .admin(
+            Method::GET,
+            &format!("/v3/role_assignments?user.id={}", persona.user_id),
+            None,
+        )
+        .await
+        .expect(200);
+    assert!(direct.body["role_assignments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a["role"]["id"] == local.as_str()));
+    let token = ks
+        .password_token(
+            &persona.user_name,
+            "pw",
+            json!({"project": {"id": persona.project_id}}),
+        )
+        .await
+        .expect(201);
+    let names: Vec<&str> = token.body["token"]["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"global-by-local") && !names.contains(&"local"),
+        "{names:?}"
+    );
+}

@@ -259,7 +259,10 @@ impl Identity {
             .into_iter()
             .map(|a| a.role_id)
             .collect();
-        self.expand_implied(direct).await
+        let mut roles = self.expand_implied(direct).await?;
+        let domain_roles = self.domain_role_ids().await?;
+        roles.retain(|r| !domain_roles.contains(r));
+        Ok(roles)
     }
 
     /// `GET /v3/role_assignments`.
@@ -328,7 +331,8 @@ impl Identity {
     }
 
     /// Replaces group assignments by one per member, inherited assignments by one
-    /// per project below their target, and adds implied roles.
+    /// per project below their target, adds implied roles, and leaves out
+    /// domain-specific roles (only the global roles they imply count).
     async fn expand_effective(&self, rows: Vec<AssignmentRow>) -> Result<Vec<AssignmentRow>> {
         let mut by_user = Vec::new();
         for row in rows {
@@ -397,6 +401,8 @@ impl Identity {
                 }
             }
         }
+        let domain_roles = self.domain_role_ids().await?;
+        with_implied.retain(|row| !domain_roles.contains(&row.role_id));
         Ok(with_implied)
     }
 }

@@ -31,6 +31,7 @@ struct Derived {
     generation: u64,
     catalog: Option<Arc<serde_json::Value>>,
     implied: Option<Arc<Vec<(String, String)>>>,
+    domain_roles: Option<Arc<std::collections::HashSet<String>>>,
     directory: Option<Arc<super::directory::Directory>>,
 }
 
@@ -141,5 +142,13 @@ impl Cache {
 
     pub fn put_implied(&self, generation: u64, rules: Arc<Vec<(String, String)>>) {
         self.write(generation, |d| d.implied = Some(rules));
+    }
+
+    pub fn domain_roles(&self) -> Option<Arc<std::collections::HashSet<String>>> {
+        self.read(|d| d.domain_roles.clone())
+    }
+
+    pub fn put_domain_roles(&self, generation: u64, ids: Arc<std::collections::HashSet<String>>) {
+        self.write(generation, |d| d.domain_roles = Some(ids));
     }
 }

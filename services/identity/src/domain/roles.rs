@@ -244,6 +244,26 @@ impl Identity {
         Ok(rules)
     }
 
+    /// The ids of domain-specific roles: they only imply global roles, and
+    /// appear in no token and no effective assignment list, as in Keystone.
+    pub async fn domain_role_ids(&self) -> Result<Arc<std::collections::HashSet<String>>> {
+        if let Some(ids) = self.cache.domain_roles() {
+            return Ok(ids);
+        }
+        let generation = self.cache.generation();
+        let ids: Arc<std::collections::HashSet<String>> = Arc::new(
+            role::Entity::find()
+                .filter(role::Column::DomainId.ne(NULL_DOMAIN))
+                .all(&self.store.db)
+                .await?
+                .into_iter()
+                .map(|r| r.id)
+                .collect(),
+        );
+        self.cache.put_domain_roles(generation, ids.clone());
+        Ok(ids)
+    }
+
     /// `roles` plus every role they imply, transitively.
     pub async fn expand_implied(&self, mut roles: BTreeSet<String>) -> Result<BTreeSet<String>> {
         let rules = self.implied_rules().await?;
