@@ -27,7 +27,7 @@ cli: venv
 # Upstream's tempest API tests against the all-in-one (scripts/tempest.sh).
 SERVICES ?= identity,image,volume
 tempest:
-	SERVICES=$(SERVICES) PROFILE=$(PROFILE) bash scripts/tempest.sh
+	SERVICES=$(SERVICES) PROFILE=$(PROFILE) FLOOR="$(FLOOR)" bash scripts/tempest.sh
 
 lint:
 	$(CARGO) fmt --all -- --check
