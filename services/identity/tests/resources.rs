@@ -772,3 +772,106 @@ async fn domain_roles_count_only_through_what_they_imply() {
         "{names:?}"
     );
 }
+
+/// EC2 credentials (OS-EC2): made for a project with a secret, found by
+/// access key, listed per user, owner-only, deleted; a v3 credential of type
+/// ec2 is found by its access key too.
+#[tokio::test]
+async fn ec2_credentials() {
+    let ks = Keystone::start().await;
+    let persona = ks.user_with_role("member").await;
+    let other = ks.user_with_role("member").await;
+    let base = format!("/v3/users/{}/credentials/OS-EC2", persona.user_id);
+    let made = ks
+        .send(
+            Method::POST,
+            &base,
+            Some(&persona.token),
+            Some(json!({"tenant_id": persona.project_id})),
+        )
+        .await
+        .expect(201)
+        .body["credential"]
+        .clone();
+    assert_eq!(made["user_id"], persona.user_id.as_str());
+    assert_eq!(made["tenant_id"], persona.project_id.as_str());
+    assert_eq!(made["trust_id"], Value::Null);
+    let access = made["access"].as_str().unwrap().to_string();
+    assert_eq!(access.len(), 32);
+    assert_eq!(made["secret"].as_str().unwrap().len(), 32);
+    assert!(made["links"]["self"]
+        .as_str()
+        .unwrap()
+        .ends_with(&format!("/OS-EC2/{access}")));
+
+    let shown = ks
+        .get(&format!("{base}/{access}"), &persona.token)
+        .await
+        .expect(200);
+    assert_eq!(shown.body["credential"]["secret"], made["secret"]);
+    let listed = ks.get(&base, &persona.token).await.expect(200);
+    assert_eq!(listed.body["credentials"][0]["access"], access.as_str());
+    // Someone else's: not theirs to see, list or make.
+    ks.get(&format!("{base}/{access}"), &other.token)
+        .await
+        .expect(403);
+    ks.get(&base, &other.token).await.expect(403);
+    ks.send(
+        Method::POST,
+        &base,
+        Some(&other.token),
+        Some(json!({"tenant_id": other.project_id})),
+    )
+    .await
+    .expect(403);
+    // A project that does not exist.
+    ks.send(
+        Method::POST,
+        &base,
+        Some(&persona.token),
+        Some(json!({"tenant_id": "nowhere"})),
+    )
+    .await
+    .expect(404);
+    // The v3 credential behind it carries the access key's hash as its id.
+    let v3 = ks
+        .get("/v3/credentials?type=ec2", &persona.token)
+        .await
+        .expect(200);
+    let ids: Vec<&str> = v3.body["credentials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 1);
+    assert_eq!(ids[0].len(), 64);
+
+    ks.send(
+        Method::DELETE,
+        &format!("{base}/{access}"),
+        Some(&persona.token),
+        None,
+    )
+    .await
+    .expect(204);
+    ks.get(&format!("{base}/{access}"), &persona.token)
+        .await
+        .expect(404);
+
+    // Made through /v3/credentials: found by the access key.
+    let blob = json!({"access": "a1b2", "secret": "s3"}).to_string();
+    ks.send(
+        Method::POST,
+        "/v3/credentials",
+        Some(&persona.token),
+        Some(json!({"credential": {"user_id": persona.user_id, "project_id": persona.project_id, "type": "ec2", "blob": blob}})),
+    )
+    .await
+    .expect(201);
+    let found = ks
+        .get(&format!("{base}/a1b2"), &persona.token)
+        .await
+        .expect(200);
+    assert_eq!(found.body["credential"]["secret"], "s3");
+}

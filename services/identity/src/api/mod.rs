@@ -8,6 +8,7 @@ mod context;
 mod credentials;
 mod discovery;
 mod domains;
+mod ec2;
 mod error;
 mod grants;
 mod groups;
@@ -63,6 +64,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .merge(role_assignments::routes())
         .merge(app_creds::routes())
         .merge(credentials::routes())
+        .merge(ec2::routes())
         .merge(catalog::routes())
 }
 
@@ -81,6 +83,6 @@ mod tests {
     #[test]
     fn document_is_consistent() {
         let doc = super::documented_routes().split_for_parts().1;
-        assert_eq!(ferrostack_api::openapi::check(&doc), Ok(132));
+        assert_eq!(ferrostack_api::openapi::check(&doc), Ok(136));
     }
 }

@@ -54,7 +54,7 @@ impl CredentialInput {
 }
 
 impl Identity {
-    fn seal_blob(&self, blob: &str) -> (String, String) {
+    pub(super) fn seal_blob(&self, blob: &str) -> (String, String) {
         let keys = self.credential_keys.current();
         (
             keys.encrypt(blob.as_bytes()),
@@ -63,7 +63,7 @@ impl Identity {
     }
 
     /// The model with its blob decrypted.
-    fn opened(&self, mut row: credential::Model) -> Result<credential::Model> {
+    pub(super) fn opened(&self, mut row: credential::Model) -> Result<credential::Model> {
         if row.key_hash.is_some() {
             if let Some(sealed) = &row.blob {
                 let plain = self
@@ -88,8 +88,13 @@ impl Identity {
         let kind = input.kind.ok_or_else(|| validate::required("type"))?;
         let blob = input.blob.ok_or_else(|| validate::required("blob"))?;
         self.get_user(&user_id).await?;
-        if kind == "ec2" {
-            ec2_blob(&blob)?;
+        let mut id = new_id();
+        if kind == super::ec2::EC2 {
+            let fields = ec2_blob(&blob)?;
+            // Found by its access key, as Keystone keys EC2 credentials.
+            if let Some(access) = fields.get("access").and_then(Value::as_str) {
+                id = super::ec2::hash_access_key(access);
+            }
             if input.project_id.is_none() {
                 return Err(Error::invalid(
                     "Invalid input for field 'project_id': ec2 credentials need a project",
@@ -100,7 +105,7 @@ impl Identity {
         extra.merge(input.extra);
         let (sealed, key_hash) = self.seal_blob(&blob);
         let row = credential::ActiveModel {
-            id: Set(new_id()),
+            id: Set(id),
             user_id: Set(user_id),
             project_id: Set(input.project_id),
             kind: Set(kind),
