@@ -170,7 +170,7 @@ async fn stale_reports_do_not_change_a_volume() {
         from_status: vec!["creating".into(), "downloading".into()],
         ..VolumeUpdate::default()
     };
-    api.call::<rpc::api::VolumeUpdate>(&rpc::internal_context(), None, &stale)
+    api.call::<rpc::api::VolumeUpdate>(&ferrostack_rpc::Context::internal(), None, &stale)
         .await
         .unwrap();
     let volume = cloud.wait_status(&alice, &id, "available").await;
@@ -180,7 +180,7 @@ async fn stale_reports_do_not_change_a_volume() {
         from_status: vec!["available".into()],
         ..stale
     };
-    api.call::<rpc::api::VolumeUpdate>(&rpc::internal_context(), None, &current)
+    api.call::<rpc::api::VolumeUpdate>(&ferrostack_rpc::Context::internal(), None, &current)
         .await
         .unwrap();
     cloud.wait_status(&alice, &id, "error").await;
@@ -376,7 +376,11 @@ async fn a_create_delivered_to_two_hosts_is_made_once() {
         }),
     };
     volumes
-        .cast::<rpc::volume::CreateVolume>(&rpc::internal_context(), Some(other), &again)
+        .cast::<rpc::volume::CreateVolume>(
+            &ferrostack_rpc::Context::internal(),
+            Some(other),
+            &again,
+        )
         .await
         .unwrap();
     tokio::time::sleep(Duration::from_millis(1500)).await;

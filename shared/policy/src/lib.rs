@@ -5,7 +5,9 @@
 mod check;
 mod enforcer;
 mod parser;
+mod target;
 
 pub use check::{Check, Credentials};
 pub use enforcer::{defaults_yaml, Enforcer, PolicyError, RuleDefault};
 pub use parser::parse;
+pub use target::PolicyTarget;

@@ -25,6 +25,17 @@ impl std::fmt::Debug for Context {
     }
 }
 
+impl Context {
+    /// The context of work no request asked for (periodic tasks, recovery):
+    /// a fresh request id, no user.
+    pub fn internal() -> Self {
+        Context {
+            request_id: format!("req-{}", uuid::Uuid::new_v4()),
+            ..Context::default()
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -4,6 +4,10 @@
 //! the service's part. A binary is one [`Service`] impl and
 //! `ferrostack_service::run::<S>().await`.
 
+mod caller;
+
+pub use caller::{Caller, Guarded};
+
 use std::path::PathBuf;
 
 use clap::builder::EnumValueParser;

@@ -1,30 +1,36 @@
-//! The caller of a request, checked against the project in the URL.
+//! The caller of a request (the shared `Caller`, judged by this service's
+//! policy), and the check that a URL's `{project_id}` is the token's project.
 
-use axum::extract::{FromRequestParts, Path};
-use axum::http::request::Parts;
+use axum::extract::{RawPathParams, Request};
+use axum::middleware::Next;
+use axum::response::Response;
 use ferrostack_api::Failure;
 use ferrostack_auth::AuthContext;
+use ferrostack_policy::Enforcer;
 
-use super::AppState;
-use crate::domain::Caller;
+use crate::domain::Cinder;
 
-impl FromRequestParts<AppState> for Caller {
-    type Rejection = Failure;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Failure> {
-        let ctx = AuthContext::from_request_parts(parts, state).await?;
-        let is_admin = state.is_admin(&ctx);
-        let mut caller = Caller::new(ctx, is_admin);
-        caller.request_id = parts.extensions.get::<ferrostack_api::RequestId>().cloned();
-        let params: Path<std::collections::HashMap<String, String>> =
-            Path::from_request_parts(parts, state)
-                .await
-                .map_err(|_| Failure::bad_request("Malformed request url"))?;
-        if let Some(project) = params.get("project_id") {
-            if project != caller.project() {
-                return Err(Failure::bad_request("Malformed request url"));
-            }
-        }
-        Ok(caller)
+impl ferrostack_service::Guarded for Cinder {
+    fn policy(&self) -> &Enforcer {
+        &self.policy
     }
+}
+
+/// Refuses a request whose URL names another project than the token's, as
+/// Cinder does ("Malformed request url").
+pub(super) async fn project_in_url(
+    params: RawPathParams,
+    request: Request,
+    next: Next,
+) -> Result<Response, Failure> {
+    let token_project = request
+        .extensions()
+        .get::<AuthContext>()
+        .and_then(|ctx| ctx.project_id.clone());
+    if let Some((_, project)) = params.iter().find(|(name, _)| *name == "project_id") {
+        if token_project.as_deref() != Some(project) {
+            return Err(Failure::bad_request("Malformed request url"));
+        }
+    }
+    Ok(next.run(request).await)
 }

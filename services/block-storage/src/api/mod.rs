@@ -72,7 +72,9 @@ fn v3_routes() -> OpenApiRouter<AppState> {
 /// (which need authentication), and the OpenAPI document describing them.
 pub fn router_and_openapi(cinder: AppState) -> (Router, Router, OpenApi) {
     let (v3, doc_v3) = v3_routes().split_for_parts();
-    let v3 = v3.layer(axum::middleware::from_fn(microversion::negotiate));
+    let v3 = v3
+        .route_layer(axum::middleware::from_fn(caller::project_in_url))
+        .layer(axum::middleware::from_fn(microversion::negotiate));
     let (open, mut doc) = OpenApiRouter::with_openapi(document())
         .merge(versions::routes())
         .split_for_parts();

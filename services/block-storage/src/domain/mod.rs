@@ -35,7 +35,7 @@ pub mod volumes;
 
 use std::sync::Arc;
 
-use ferrostack_auth::{AuthContext, Authenticator};
+use ferrostack_auth::Authenticator;
 use ferrostack_policy::Enforcer;
 use ferrostack_rpc::{Client, Transport};
 use sea_orm::DatabaseConnection;
@@ -43,6 +43,8 @@ use sea_orm::DatabaseConnection;
 use crate::config::BlockStorageConfig;
 use crate::rpc;
 pub use error::{CinderError, Result};
+pub use ferrostack_policy::PolicyTarget;
+pub use ferrostack_service::Caller;
 use image_api::ImageApi;
 pub use updates::ApiRpc;
 
@@ -64,68 +66,6 @@ pub struct Cinder {
     pub images: ImageApi,
     /// Cinder's default rules with the operator's overrides.
     pub policy: Enforcer,
-}
-
-/// The caller of one request.
-#[derive(Debug, Clone)]
-pub struct Caller {
-    pub ctx: AuthContext,
-    pub is_admin: bool,
-    /// The HTTP request's ids, which RPC messages (and user messages) carry.
-    pub request_id: Option<ferrostack_api::RequestId>,
-}
-
-impl Caller {
-    /// The caller of `ctx`; `is_admin` is the `context_is_admin` rule's verdict.
-    pub fn new(ctx: AuthContext, is_admin: bool) -> Self {
-        Caller {
-            ctx,
-            is_admin,
-            request_id: None,
-        }
-    }
-
-    /// The caller's project.
-    pub fn project(&self) -> &str {
-        self.ctx.project_id.as_deref().unwrap_or_default()
-    }
-
-    /// The RPC context of the caller's requests.
-    pub fn rpc_context(&self) -> ferrostack_rpc::Context {
-        ferrostack_rpc::Context {
-            user_id: self.ctx.user_id.clone(),
-            project_id: self.project().to_string(),
-            roles: self.ctx.roles.clone(),
-            auth_token: self.ctx.token.0.clone(),
-            ..match &self.request_id {
-                Some(ids) => ferrostack_rpc::Context {
-                    request_id: ids.local.clone(),
-                    global_request_id: ids.propagated().to_string(),
-                    ..ferrostack_rpc::Context::default()
-                },
-                None => rpc::internal_context(),
-            }
-        }
-    }
-}
-
-/// What a policy rule sees of what it guards (`%(project_id)s`,
-/// `%(user_id)s`, ...): Cinder passes the volume or snapshot itself.
-pub trait PolicyTarget {
-    fn policy_target(&self) -> serde_json::Value;
-}
-
-/// A project: the target of creating something in it, or of listing it.
-impl PolicyTarget for str {
-    fn policy_target(&self) -> serde_json::Value {
-        serde_json::json!({"project_id": self})
-    }
-}
-
-impl PolicyTarget for String {
-    fn policy_target(&self) -> serde_json::Value {
-        self.as_str().policy_target()
-    }
 }
 
 impl PolicyTarget for crate::db::entity::volume::Model {
@@ -191,17 +131,6 @@ impl Cinder {
         }))
     }
 
-    /// Whether `ctx` is an administrator (`context_is_admin`).
-    pub fn is_admin(&self, ctx: &AuthContext) -> bool {
-        self.policy
-            .enforce(
-                "context_is_admin",
-                &serde_json::json!({}),
-                &ctx.credentials(),
-            )
-            .is_ok()
-    }
-
     /// Refuses (403) `rule` for `caller` on `target`: the fetched resource, or
     /// the project a new one would belong to.
     pub fn authorize(
@@ -210,10 +139,8 @@ impl Cinder {
         rule: &str,
         target: &(impl PolicyTarget + ?Sized),
     ) -> Result<()> {
-        let mut creds = caller.ctx.credentials();
-        creds.is_admin = caller.is_admin;
-        self.policy
-            .enforce(rule, &target.policy_target(), &creds)
+        caller
+            .authorize(&self.policy, rule, target)
             .map_err(|_| CinderError::policy(rule))
     }
 }

@@ -23,7 +23,7 @@ impl Cinder {
     /// Sends again the creates and deletes that died with a crash of this
     /// process; returns how many were sent (or failed).
     pub async fn resend_lost_work(&self) -> Result<usize> {
-        let context = rpc::internal_context();
+        let context = ferrostack_rpc::Context::internal();
         let lost = volume::Entity::find()
             .filter(volume::Column::Status.is_in(["creating", "deleting"]))
             .all(&self.db)

@@ -2,7 +2,7 @@
 //! methods (typed: each names its request, its reply and how it is sent), the
 //! messages (`proto/`), and small helpers.
 
-use ferrostack_rpc::{Context, RemoteError};
+use ferrostack_rpc::RemoteError;
 
 /// The messages between the roles, generated from `proto/`.
 pub mod messages {
@@ -73,14 +73,6 @@ pub mod volume {
             /// What the backend reports now.
             call GetCapabilities = "get_capabilities" (()) -> m::Capabilities;
         }
-    }
-}
-
-/// The context of messages a role sends on its own behalf.
-pub fn internal_context() -> Context {
-    Context {
-        request_id: format!("req-{}", uuid::Uuid::new_v4()),
-        ..Context::default()
     }
 }
 

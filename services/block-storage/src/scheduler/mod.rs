@@ -16,7 +16,7 @@ use crate::rpc::messages::{
     Capabilities, CreateVolume, Heartbeat, MigrateToHost, MigrateVolume, Pools, RetypeVolume,
     UserMessage, VolumeUpdate,
 };
-use crate::rpc::{self, api, remote, scheduler, volume};
+use crate::rpc::{api, remote, scheduler, volume};
 pub(crate) use extra_specs::satisfied;
 pub use select::{select, Demand};
 
@@ -308,7 +308,7 @@ pub async fn start(
         let (api, beat) = (api.clone(), beat.clone());
         async move {
             if let Err(e) = api
-                .cast::<api::Heartbeat>(&rpc::internal_context(), None, &beat)
+                .cast::<api::Heartbeat>(&ferrostack_rpc::Context::internal(), None, &beat)
                 .await
             {
                 tracing::warn!("scheduler heartbeat not sent: {e}");

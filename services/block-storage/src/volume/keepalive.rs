@@ -9,8 +9,8 @@ use std::time::Duration;
 use ferrostack_rpc::Client;
 use tokio_util::sync::CancellationToken;
 
+use crate::rpc::api;
 use crate::rpc::messages::{SnapshotUpdate, VolumeUpdate};
-use crate::rpc::{self, api};
 
 /// Sends keepalives until dropped.
 pub struct Keepalive {
@@ -55,7 +55,7 @@ impl Keepalive {
                     _ = token.cancelled() => return,
                     _ = tokio::time::sleep(every) => {}
                 }
-                let context = rpc::internal_context();
+                let context = ferrostack_rpc::Context::internal();
                 let sent = match beat() {
                     Beat::Volume(update) => {
                         api.call::<api::VolumeUpdate>(&context, None, &update).await

@@ -16,7 +16,7 @@ use super::driver::DriverError;
 use super::image_transfer::{Expected, ImageTransfer};
 use super::keepalive::{Keepalive, Working};
 use crate::config::BlockStorageConfig;
-use crate::rpc::{self, api, remote, scheduler, volume};
+use crate::rpc::{api, remote, scheduler, volume};
 
 /// The statuses of a volume being created.
 const CREATING: [&str; 2] = ["creating", "downloading"];
@@ -39,7 +39,7 @@ fn report_context() -> ferrostack_rpc::Context {
             auth_token: String::new(),
             ..c.clone()
         })
-        .unwrap_or_else(|_| rpc::internal_context())
+        .unwrap_or_else(|_| ferrostack_rpc::Context::internal())
 }
 
 /// Cinder's user message for a failure: `(action_id, detail_id)`.
@@ -345,7 +345,7 @@ impl BackendManager {
     /// creates an empty volume and exports it to this one, which writes the
     /// data through the export, as Cinder's generic migration does.
     async fn move_to_host(&self, request: &MigrateVolume) -> Result<(String, String), DriverError> {
-        let context = rpc::internal_context();
+        let context = ferrostack_rpc::Context::internal();
         let dest = request.dest_host.as_str();
         let connector_json = connection_copy::connector(&self.host).to_string();
         let ask = CreateMigrationTarget {
@@ -785,7 +785,7 @@ impl BackendManager {
     /// Sends the schedulers this backend's capabilities and the api role a
     /// heartbeat.
     async fn report_in(&self, scheduler: &Client<scheduler::Topic>) {
-        let context = rpc::internal_context();
+        let context = ferrostack_rpc::Context::internal();
         if let Some(capabilities) = self.capabilities().await {
             if let Err(e) = scheduler
                 .fanout::<scheduler::UpdateCapabilities>(&context, &capabilities)
