@@ -7,7 +7,8 @@ CARGO ?= cargo
 DATA_DIR ?= ./data
 # release: no LTO, quick to build; dist: thin LTO, for packaged binaries.
 PROFILE ?= release
-RELEASE_BINS := -p ferrostack -p ferrostack-identity -p ferrostack-image -p ferrostack-block-storage
+RELEASE_BINS := -p ferrostack -p ferrostack-identity -p ferrostack-image -p ferrostack-block-storage \
+	-p ferrostack-compute
 
 .PHONY: run build cli tempest test lint fmt bench deps backends backends-stop venv test-unit test-backends test-e2e
 
@@ -65,7 +66,8 @@ test-unit:
 
 # The identity, image and block-storage suites again on the production backends.
 BACKEND_SUITES := -p ferrostack-identity -p ferrostack-image -p ferrostack-block-storage \
-	-E 'package(ferrostack-image) | package(ferrostack-block-storage) | (package(ferrostack-identity) & (binary(tokens) | binary(resources) | binary(policy)))'
+	-p ferrostack-compute \
+	-E 'package(ferrostack-image) | package(ferrostack-block-storage) | package(ferrostack-compute) | (package(ferrostack-identity) & (binary(tokens) | binary(resources) | binary(policy)))'
 test-backends:
 	FERRO_TEST_DB=mysql FERRO_TEST_TRANSPORT=rabbit bash scripts/with-backends.sh \
 		$(CARGO) nextest run --no-fail-fast $(BACKEND_SUITES)
@@ -73,7 +75,8 @@ test-backends:
 		bash scripts/with-backends.sh $(CARGO) nextest run --no-fail-fast $(BACKEND_SUITES)
 
 test-e2e: venv
-	$(CARGO) build -p ferrostack -p ferrostack-identity -p ferrostack-image -p ferrostack-block-storage
+	$(CARGO) build -p ferrostack -p ferrostack-identity -p ferrostack-image -p ferrostack-block-storage \
+		-p ferrostack-compute
 	FERRO_BIN_DIR=$(CURDIR)/target/debug .venv/bin/python -m pytest -q tests/e2e
 
 test: deps lint test-unit test-backends test-e2e

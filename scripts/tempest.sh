@@ -29,7 +29,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
 fi
 
 cargo build --profile "$PROFILE" -p ferrostack -p ferrostack-identity -p ferrostack-image \
-  -p ferrostack-block-storage
+  -p ferrostack-block-storage -p ferrostack-compute
 bash scripts/runtime-deps.sh
 
 rm -rf "$WORK"

@@ -90,6 +90,21 @@ pub const SERVICES: &[ServiceSpec] = &[
         },
         config: "[DEFAULT]\nenabled_backends = file, qcow2\n\n[file]\nvolume_driver = file\nvolume_backend_name = file\n\n# A second backend, for retype and migration.\n[qcow2]\nvolume_driver = file\nvolume_format = qcow2\nvolume_backend_name = qcow2\n",
     },
+    ServiceSpec {
+        name: "compute",
+        binary: "ferrostack-compute",
+        roles: &["api"],
+        port: 8774,
+        url_path: "/v2.1",
+        setup: Setup::Register {
+            user: "nova",
+            catalog: &[CatalogEntry {
+                kind: "compute",
+                name: "nova",
+            }],
+        },
+        config: "",
+    },
 ];
 
 /// The identity service: the row that bootstraps.

@@ -12,6 +12,16 @@ pub fn id(name: &str) -> ColumnDef {
         .to_owned()
 }
 
+/// An integer primary key the database numbers (1, 2, ...).
+pub fn serial(name: &str) -> ColumnDef {
+    ColumnDef::new(Alias::new(name))
+        .big_integer()
+        .not_null()
+        .auto_increment()
+        .primary_key()
+        .to_owned()
+}
+
 /// An optional identifier column (VARCHAR(64)).
 pub fn opt_id(name: &str) -> ColumnDef {
     ColumnDef::new(Alias::new(name))

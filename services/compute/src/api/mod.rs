@@ -1,0 +1,76 @@
+//! Nova v2.1 over HTTP: one file per resource. Handlers parse, call the domain
+//! and render; microversions are negotiated once for every `/v2.1` request.
+
+mod error;
+mod flavor_access;
+mod flavor_extra_specs;
+mod flavors;
+mod keypairs;
+mod microversion;
+mod query;
+mod schema;
+mod versions;
+
+use std::sync::Arc;
+
+use axum::Router;
+use utoipa::openapi::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::domain::{Nova, NovaError};
+
+pub use microversion::MICROVERSIONS;
+
+/// Handler state.
+pub type AppState = Arc<Nova>;
+
+/// The public base URL of this API, for links.
+fn base_url(nova: &AppState, headers: &axum::http::HeaderMap) -> String {
+    ferrostack_api::base_url(headers, &nova.cfg.service)
+}
+
+/// Parses a JSON request body; failures are Nova's 400 naming the field.
+fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> crate::domain::Result<T> {
+    ferrostack_api::parse_json(body).map_err(|f| NovaError::BadRequest(f.message))
+}
+
+/// The authenticated, microversioned routes.
+fn v21_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(document())
+        .merge(flavors::routes())
+        .merge(flavor_extra_specs::routes())
+        .merge(flavor_access::routes())
+        .merge(keypairs::routes())
+}
+
+/// The open routes (version discovery), the microversioned routes under
+/// `/v2.1` (which need authentication), and the OpenAPI document of both.
+pub fn router_and_openapi(nova: AppState) -> (Router, Router, OpenApi) {
+    let (v21, doc_v21) = v21_routes().split_for_parts();
+    let v21 = v21.layer(axum::middleware::from_fn(microversion::negotiate));
+    let (open, mut doc) = OpenApiRouter::with_openapi(document())
+        .merge(versions::routes())
+        .split_for_parts();
+    doc.merge(doc_v21);
+    (open.with_state(nova.clone()), v21.with_state(nova), doc)
+}
+
+fn document() -> OpenApi {
+    ferrostack_api::openapi::frame(
+        "ferrostack compute (Nova v2.1)",
+        "The OpenStack Compute API v2.1, as served by ferrostack.",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    /// The document is consistent and lists every operation.
+    #[test]
+    fn document_is_consistent() {
+        let doc = super::v21_routes()
+            .merge(super::versions::routes())
+            .split_for_parts()
+            .1;
+        assert!(ferrostack_api::openapi::check(&doc).unwrap() >= 10);
+    }
+}

@@ -1,0 +1,97 @@
+//! The compute schema.
+
+use ferrostack_db::schema::{
+    flag, index, primary_key, required_string, serial, table, text, time, timestamp, unique,
+};
+use ferrostack_db::sea_orm_migration::prelude::*;
+
+/// Runs every compute migration in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(Initial)]
+    }
+
+    fn migration_table_name() -> DynIden {
+        Alias::new("compute_migrations").into_iden()
+    }
+}
+
+struct Initial;
+
+impl MigrationName for Initial {
+    fn name(&self) -> &str {
+        "m0001_initial"
+    }
+}
+
+fn count(name: &str) -> ColumnDef {
+    ColumnDef::new(Alias::new(name))
+        .big_integer()
+        .not_null()
+        .to_owned()
+}
+
+/// Flavors with their extra specs and access lists, and key pairs.
+#[async_trait::async_trait]
+impl MigrationTrait for Initial {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            table("flavors")
+                .col(required_string("flavorid", 255).primary_key())
+                .col(required_string("name", 255))
+                .col(count("memory_mb"))
+                .col(count("vcpus"))
+                .col(count("root_gb"))
+                .col(count("ephemeral_gb"))
+                .col(count("swap"))
+                .col(
+                    ColumnDef::new(Alias::new("rxtx_factor"))
+                        .double()
+                        .not_null(),
+                )
+                .col(flag("is_public"))
+                .col(flag("disabled"))
+                .col(text("description"))
+                .col(timestamp("created_at"))
+                .col(time("updated_at"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(unique("flavors", &["name"])).await?;
+        m.create_table(
+            table("flavor_extra_specs")
+                .col(required_string("flavorid", 255))
+                .col(required_string("key", 255))
+                .col(required_string("value", 255))
+                .primary_key(&mut primary_key(&["flavorid", "key"]))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            table("flavor_projects")
+                .col(required_string("flavorid", 255))
+                .col(required_string("project_id", 255))
+                .primary_key(&mut primary_key(&["flavorid", "project_id"]))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            table("key_pairs")
+                .col(serial("id"))
+                .col(required_string("user_id", 255))
+                .col(required_string("name", 255))
+                .col(required_string("fingerprint", 255))
+                .col(ColumnDef::new(Alias::new("public_key")).text().not_null())
+                .col(required_string("type", 16))
+                .col(timestamp("created_at"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(unique("key_pairs", &["user_id", "name"]))
+            .await?;
+        m.create_index(index("key_pairs", &["user_id"])).await
+    }
+}

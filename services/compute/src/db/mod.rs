@@ -1,0 +1,6 @@
+//! Persistence: sea-orm entities and migrations (the api role's database).
+
+pub mod entity;
+pub mod migration;
+
+pub use migration::Migrator;
