@@ -320,7 +320,7 @@ async fn flavors_across_microversions() {
         .await
         .expect(200)
         .body;
-    assert_eq!(ids(&roomy, "flavors"), [big_id.clone()]);
+    assert_eq!(ids(&roomy, "flavors"), [big_id.as_str()]);
     let page = cloud
         .send(
             Method::GET,
@@ -332,7 +332,7 @@ async fn flavors_across_microversions() {
         .await
         .expect(200)
         .body;
-    assert_eq!(ids(&page, "flavors"), [big_id.clone()]);
+    assert_eq!(ids(&page, "flavors"), [big_id.as_str()]);
     let next = page["flavors_links"][0]["href"].as_str().unwrap();
     assert!(next.contains(&format!("marker={big_id}")), "{next}");
     let rest = cloud
