@@ -1,0 +1,58 @@
+"""The real `openstack` CLI against ferrostack compute (first slice: flavors and key pairs)."""
+import uuid
+
+RSA = (
+    "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQDkbjgPqUSAyPpxHAI/J2wyXVVE3YH0NXJXmWbCywZ4kKXLBkxZwqVJkFpY9vBu3bT+"
+    "vvh4wZk+Wq0SL1Gj4QePj+fn7cDYyHXWHQ8ZK3nc9I99bChmESD2FDXDVnF8EwLHt4bZh0YVChwyBHTNBqwkaOO3yGu4KdZEHek0f0OETAq"
+    "GARMfT8IXPFKHR5laz87gZJ/i6nCZEb/Vi73S+dVmrcBqfC+9blQGTqDi5ZvoVMRLzruQDLhvkRwfpZHeUsTT2ia4b82q0f6qSAh1ByicOSa"
+    "S4rfF/mCjoZLASh3R6szUbW974LjD8wP3wpnhmWif2HLugTatyodd/nyBm05N Generated-by-Nova"
+)
+
+
+def unique(prefix):
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def test_flavors(cloud):
+    name = unique("flv")
+    created = cloud.os(
+        "flavor", "create", "--ram", "512", "--disk", "1", "--vcpus", "2", "--private",
+        "--property", "hw:cpu_policy=shared", "--description", "small and private", name,
+    )
+    assert created["ram"] == 512 and created["vcpus"] == 2
+    assert created["os-flavor-access:is_public"] is False
+    flavor_id = created["id"]
+    cloud.os("flavor", "set", "--property", "hw:numa_nodes=1", name, json_out=False)
+    shown = cloud.os("flavor", "show", name)
+    assert shown["properties"] == {"hw:cpu_policy": "shared", "hw:numa_nodes": "1"}
+    assert shown["description"] == "small and private"
+    cloud.os("flavor", "unset", "--property", "hw:cpu_policy", name, json_out=False)
+    assert cloud.os("flavor", "show", name)["properties"] == {"hw:numa_nodes": "1"}
+    assert any(f["ID"] == flavor_id for f in cloud.os("flavor", "list", "--all"))
+    assert not any(f["ID"] == flavor_id for f in cloud.os("flavor", "list"))
+    cloud.os("flavor", "set", "--project", "admin", name, json_out=False)
+    assert any(f["ID"] == flavor_id for f in cloud.os("flavor", "list"))
+    refused = cloud.os(
+        "--os-compute-api-version", "2.86", "flavor", "set", "--property", "hw:cpu_policy=lazy", name,
+        json_out=False, expect_fail=True,
+    )
+    assert "is not one of: dedicated, shared, mixed" in refused
+    cloud.os("flavor", "delete", name, json_out=False)
+    assert "No Flavor found" in cloud.os("flavor", "show", name, json_out=False, expect_fail=True)
+
+
+def test_keypairs(cloud, tmp_path):
+    name = unique("key")
+    public = tmp_path / "id_rsa.pub"
+    public.write_text(RSA + "\n")
+    created = cloud.os("keypair", "create", "--public-key", str(public), name)
+    assert created["fingerprint"] == "e7:66:a1:2c:4f:90:6e:11:19:da:ac:c2:69:e1:ad:89"
+    assert any(k["Name"] == name for k in cloud.os("keypair", "list"))
+    shown = cloud.os("keypair", "show", name)
+    assert shown["fingerprint"] == created["fingerprint"]
+    bad = tmp_path / "bad.pub"
+    bad.write_text("ssh-rsa nonsense\n")
+    refused = cloud.os("keypair", "create", "--public-key", str(bad), unique("bad"), json_out=False, expect_fail=True)
+    assert "Keypair data is invalid" in refused
+    cloud.os("keypair", "delete", name, json_out=False)
+    assert not any(k["Name"] == name for k in cloud.os("keypair", "list"))
