@@ -875,3 +875,94 @@ async fn ec2_credentials() {
         .expect(200);
     assert_eq!(found.body["credential"]["secret"], "s3");
 }
+
+/// Projects acting as domains: creating one makes a domain; it lists with
+/// `is_domain=true` (as every domain does), shows, updates and (disabled)
+/// deletes through /v3/projects.
+#[tokio::test]
+async fn projects_acting_as_domains() {
+    let ks = Keystone::start().await;
+    let made = ks
+        .admin(
+            Method::POST,
+            "/v3/projects",
+            Some(json!({"project": {"name": "as-domain", "is_domain": true, "description": "d"}})),
+        )
+        .await
+        .expect(201)
+        .body["project"]
+        .clone();
+    assert_eq!(made["is_domain"], true);
+    assert_eq!(made["domain_id"], Value::Null);
+    assert_eq!(made["parent_id"], Value::Null);
+    let id = made["id"].as_str().unwrap().to_string();
+    let domains = ks.admin(Method::GET, "/v3/domains", None).await.expect(200);
+    assert!(domains.body["domains"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|d| d["id"] == id.as_str()));
+    let as_projects = ks
+        .admin(Method::GET, "/v3/projects?is_domain=true", None)
+        .await
+        .expect(200);
+    let ids: Vec<&str> = as_projects.body["projects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        ids.contains(&id.as_str()) && ids.contains(&"default"),
+        "{ids:?}"
+    );
+    let plain = ks
+        .admin(Method::GET, "/v3/projects", None)
+        .await
+        .expect(200);
+    assert!(!plain.body["projects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["id"] == id.as_str()));
+    let shown = ks
+        .admin(Method::GET, &format!("/v3/projects/{id}"), None)
+        .await
+        .expect(200);
+    assert_eq!(shown.body["project"]["is_domain"], true);
+    let resp = ks
+        .admin(
+            Method::POST,
+            "/v3/projects",
+            Some(json!({"project": {"name": "child-domain", "is_domain": true, "parent_id": id}})),
+        )
+        .await
+        .expect(400);
+    assert!(resp.body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("only root projects are allowed to act as domains."));
+    let resp = ks
+        .admin(Method::DELETE, &format!("/v3/projects/{id}"), None)
+        .await
+        .expect(400);
+    assert!(resp.body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("Please disable the project"));
+    let updated = ks
+        .admin(
+            Method::PATCH,
+            &format!("/v3/projects/{id}"),
+            Some(json!({"project": {"enabled": false}})),
+        )
+        .await
+        .expect(200);
+    assert_eq!(updated.body["project"]["enabled"], false);
+    ks.admin(Method::DELETE, &format!("/v3/projects/{id}"), None)
+        .await
+        .expect(204);
+    ks.admin(Method::GET, &format!("/v3/domains/{id}"), None)
+        .await
+        .expect(404);
+}

@@ -168,7 +168,7 @@ async fn get_one(
     V3Url(base): V3Url,
     Path(id): Path<String>,
 ) -> Reply {
-    let project = identity.get_project(&id).await?;
+    let project = identity.project_or_domain(&id).await?;
     caller.authorize(&identity, "identity:get_project", &target(&project))?;
     Ok((
         StatusCode::OK,
@@ -204,7 +204,7 @@ async fn update(
     Path(id): Path<String>,
     Json(body): Json<Body>,
 ) -> Reply {
-    let project = identity.get_project(&id).await?;
+    let project = identity.project_or_domain(&id).await?;
     caller.authorize(&identity, "identity:update_project", &target(&project))?;
     let project = identity.update_project(&id, body.project).await?;
     Ok((
@@ -233,7 +233,7 @@ async fn delete(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<StatusCode, Error> {
-    let project = identity.get_project(&id).await?;
+    let project = identity.project_or_domain(&id).await?;
     caller.authorize(&identity, "identity:delete_project", &target(&project))?;
     identity.delete_project(&id).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -60,8 +60,8 @@ pub fn domain(base: &str, d: &domain::Model) -> Value {
 pub struct ProjectBody<'a> {
     id: &'a str,
     name: &'a str,
-    domain_id: &'a str,
-    parent_id: &'a str,
+    domain_id: Option<&'a str>,
+    parent_id: Option<&'a str>,
     description: &'a str,
     enabled: bool,
     is_domain: bool,
@@ -104,11 +104,11 @@ pub fn project_body<'a>(base: &str, p: &'a ProjectView) -> ProjectBody<'a> {
     ProjectBody {
         id: &row.id,
         name: &row.name,
-        domain_id: &row.domain_id,
-        parent_id: row.parent_id.as_deref().unwrap_or(&row.domain_id),
+        domain_id: (!p.is_domain).then_some(row.domain_id.as_str()),
+        parent_id: (!p.is_domain).then(|| row.parent_id.as_deref().unwrap_or(&row.domain_id)),
         description: row.description.as_deref().unwrap_or_default(),
         enabled: row.enabled,
-        is_domain: false,
+        is_domain: p.is_domain,
         tags: &p.tags,
         options: Map::new(),
         links: SelfLink {
@@ -289,6 +289,7 @@ mod tests {
                 extra: Some(r#"{"color": "blue", "name": "shadow", "enabled": false}"#.into()),
             },
             tags: vec!["a".into()],
+            is_domain: false,
         };
         assert_eq!(
             project("http://k/v3", &view),
@@ -305,6 +306,7 @@ mod tests {
                 ..view.row.clone()
             },
             tags: vec![],
+            is_domain: false,
         };
         let body = project("http://k/v3", &plain);
         assert_eq!(body["parent_id"], "p0");

@@ -39,7 +39,11 @@ impl Directory {
             .map(|row| {
                 let mut tags = tags_by_project.remove(&row.id).unwrap_or_default();
                 tags.sort();
-                ProjectView { row, tags }
+                ProjectView {
+                    row,
+                    tags,
+                    is_domain: false,
+                }
             })
             .collect();
         Directory {

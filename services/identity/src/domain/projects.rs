@@ -48,6 +48,28 @@ pub struct ProjectFilter {
 pub struct ProjectView {
     pub row: project::Model,
     pub tags: Vec<String>,
+    /// A domain shown as the project acting as it (`is_domain`), as
+    /// Keystone shows every domain.
+    pub is_domain: bool,
+}
+
+impl ProjectView {
+    /// Domain `d` as the project acting as it.
+    pub fn of_domain(d: crate::db::entity::domain::Model) -> Self {
+        ProjectView {
+            row: project::Model {
+                id: d.id,
+                name: d.name,
+                domain_id: String::new(),
+                parent_id: None,
+                description: d.description,
+                enabled: d.enabled,
+                extra: d.extra,
+            },
+            tags: Vec::new(),
+            is_domain: true,
+        }
+    }
 }
 
 impl Identity {
@@ -55,9 +77,21 @@ impl Identity {
         let name = input.name.ok_or_else(|| validate::required("name"))?;
         validate::name("name", &name, 64)?;
         if input.is_domain == Some(true) {
-            return Err(Error::invalid(
-                "Projects acting as domains are not supported; create a domain instead.",
-            ));
+            if input.parent_id.is_some() {
+                return Err(Error::invalid(
+                    "only root projects are allowed to act as domains.",
+                ));
+            }
+            let created = self
+                .create_domain(super::DomainInput {
+                    id: input.id,
+                    name: Some(name),
+                    description: input.description,
+                    enabled: input.enabled,
+                    extra: input.extra,
+                })
+                .await?;
+            return Ok(ProjectView::of_domain(created));
         }
         let tags = input.tags.unwrap_or_default();
         check_tags(&tags)?;
@@ -107,7 +141,11 @@ impl Identity {
         txn.commit().await?;
         self.changed().await?;
         self.notify("created", "project", &id);
-        Ok(ProjectView { row, tags })
+        Ok(ProjectView {
+            row,
+            tags,
+            is_domain: false,
+        })
     }
 
     pub(crate) async fn get_project_row(&self, id: &str) -> Result<project::Model> {
@@ -116,6 +154,18 @@ impl Identity {
 
     pub async fn get_project(&self, id: &str) -> Result<ProjectView> {
         Ok(self.directory().await?.project(id)?.clone())
+    }
+
+    /// Project `id`, or the domain `id` as the project acting as it (what
+    /// `/v3/projects/{id}` shows).
+    pub async fn project_or_domain(&self, id: &str) -> Result<ProjectView> {
+        match self.get_project(id).await {
+            Err(Error::NotFound { .. }) => match self.get_domain(id).await {
+                Ok(domain) => Ok(ProjectView::of_domain(domain)),
+                Err(_) => Err(Error::not_found("project", id)),
+            },
+            other => other,
+        }
     }
 
     pub async fn find_project_by_name(
@@ -137,7 +187,12 @@ impl Identity {
 
     pub async fn list_projects(&self, filter: &ProjectFilter) -> Result<Vec<ProjectView>> {
         if filter.is_domain == Some(true) {
-            return Ok(Vec::new());
+            return Ok(self
+                .list_domains(filter.name.as_deref(), filter.enabled)
+                .await?
+                .into_iter()
+                .map(ProjectView::of_domain)
+                .collect());
         }
         let directory = self.directory().await?;
         let parent_matches = |row: &project::Model, parent: &str| {
@@ -173,6 +228,27 @@ impl Identity {
     }
 
     pub async fn update_project(&self, id: &str, input: ProjectInput) -> Result<ProjectView> {
+        if self.get_project_row(id).await.is_err() && self.get_domain(id).await.is_ok() {
+            if input.is_domain == Some(false) {
+                return Err(Error::invalid("Update of `is_domain` is not allowed."));
+            }
+            let updated = self
+                .update_domain(
+                    id,
+                    super::DomainInput {
+                        id: input.id,
+                        name: input.name,
+                        description: input.description,
+                        enabled: input.enabled,
+                        extra: input.extra,
+                    },
+                )
+                .await?;
+            return Ok(ProjectView::of_domain(updated));
+        }
+        if input.is_domain == Some(true) {
+            return Err(Error::invalid("Update of `is_domain` is not allowed."));
+        }
         let current = self.get_project_row(id).await?;
         if input
             .domain_id
@@ -231,11 +307,25 @@ impl Identity {
         } else {
             tags
         };
-        Ok(ProjectView { row, tags })
+        Ok(ProjectView {
+            row,
+            tags,
+            is_domain: false,
+        })
     }
 
     /// Deletes a leaf project and its role assignments.
     pub async fn delete_project(&self, id: &str) -> Result<()> {
+        if self.get_project_row(id).await.is_err() {
+            if let Ok(domain) = self.get_domain(id).await {
+                if domain.enabled {
+                    return Err(Error::invalid(format!(
+                        "cannot delete an enabled project acting as a domain. Please disable the project {id} first."
+                    )));
+                }
+                return self.delete_domain(id).await;
+            }
+        }
         self.get_project_row(id).await?;
         let has_children = project::Entity::find()
             .filter(project::Column::ParentId.eq(id))
