@@ -4,8 +4,9 @@ use std::time::Duration;
 
 use ferrostack_api::{ServiceOptions, SERVICE_OPTS};
 use ferrostack_auth::{AuthOptions, AUTHTOKEN_OPTS};
-use ferrostack_config::{Config, ConfigError, Opt};
+use ferrostack_config::{Config, ConfigError, Opt, Section};
 use ferrostack_db::{DbOptions, DATABASE_OPTS};
+use ferrostack_rpc::{MessagingConfig, MESSAGING_OPTS};
 
 /// Nova's port.
 pub const DEFAULT_PORT: u16 = 8774;
@@ -24,26 +25,98 @@ pub const SERVICE_DOWN_TIME: Opt = Opt::new(
     "Seconds without a heartbeat after which a service is down.",
 );
 
+pub const REPORT_INTERVAL: Opt = Opt::new(
+    "DEFAULT",
+    "report_interval",
+    "10",
+    "Seconds between a role's heartbeats and an agent's resource reports.",
+);
+pub const COMPUTE_DRIVER: Opt = Opt::new(
+    "DEFAULT",
+    "compute_driver",
+    "fake",
+    "The agent's virtualization driver; its own options go in its section.",
+);
+pub const MY_IP: Opt = Opt::new(
+    "DEFAULT",
+    "my_ip",
+    "127.0.0.1",
+    "This host's IP address (a hypervisor's host_ip).",
+);
+pub const DEFAULT_AVAILABILITY_ZONE: Opt = Opt::new(
+    "DEFAULT",
+    "default_availability_zone",
+    "nova",
+    "The availability zone of compute hosts in no zone.",
+);
+pub const INTERNAL_SERVICE_AVAILABILITY_ZONE: Opt = Opt::new(
+    "DEFAULT",
+    "internal_service_availability_zone",
+    "internal",
+    "The availability zone os-services shows for services other than nova-compute.",
+);
+
 /// Every option this service reads besides the shared sections.
-pub const OPTS: &[Opt] = &[MAX_LIMIT, QUOTA_KEY_PAIRS, SERVICE_DOWN_TIME];
+pub const OPTS: &[Opt] = &[
+    MAX_LIMIT,
+    QUOTA_KEY_PAIRS,
+    SERVICE_DOWN_TIME,
+    REPORT_INTERVAL,
+    COMPUTE_DRIVER,
+    MY_IP,
+    DEFAULT_AVAILABILITY_ZONE,
+    INTERNAL_SERVICE_AVAILABILITY_ZONE,
+];
 
 /// Settings resolved and validated at start.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ComputeConfig {
     pub service: ServiceOptions,
     pub database: DbOptions,
+    pub messaging: MessagingConfig,
     pub auth: Option<AuthOptions>,
     pub max_limit: usize,
     /// Key pairs a user may have (-1: no limit).
     pub quota_key_pairs: i64,
     pub service_down_time: Duration,
+    pub report_interval: Duration,
+    /// The agent's driver, configured from its section.
+    pub driver: std::sync::Arc<dyn crate::agent::Driver>,
+    pub my_ip: String,
+    pub default_zone: String,
+    pub internal_zone: String,
+}
+
+impl std::fmt::Debug for ComputeConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ComputeConfig")
+            .field("service", &self.service)
+            .field("database", &self.database)
+            .field("default_zone", &self.default_zone)
+            .finish_non_exhaustive()
+    }
 }
 
 impl ComputeConfig {
     /// Resolves every option, failing with the option's name on a bad value.
     pub fn from_config(config: &Config) -> Result<Self, ConfigError> {
         let service = ServiceOptions::from_config(config, DEFAULT_PORT)?;
-        config.check(&[SERVICE_OPTS, OPTS, DATABASE_OPTS, AUTHTOKEN_OPTS]);
+        let driver_name = config.get_string(&COMPUTE_DRIVER);
+        let section = Section {
+            config,
+            name: &driver_name,
+            state_path: &service.state_path,
+        };
+        let (driver, driver_opts) =
+            crate::agent::DRIVERS.configure(&driver_name, &section, &COMPUTE_DRIVER)?;
+        config.check(&[
+            SERVICE_OPTS,
+            OPTS,
+            DATABASE_OPTS,
+            MESSAGING_OPTS,
+            AUTHTOKEN_OPTS,
+            &driver_opts,
+        ]);
         Ok(ComputeConfig {
             database: DbOptions::from_config(
                 config,
@@ -57,6 +130,12 @@ impl ComputeConfig {
             max_limit: config.get_parsed(&MAX_LIMIT)?,
             quota_key_pairs: config.get_parsed(&QUOTA_KEY_PAIRS)?,
             service_down_time: Duration::from_secs(config.get_parsed(&SERVICE_DOWN_TIME)?),
+            messaging: MessagingConfig::from_config(config, "nova")?,
+            report_interval: Duration::from_secs(config.get_parsed::<u64>(&REPORT_INTERVAL)?.max(1)),
+            driver,
+            my_ip: config.get_string(&MY_IP),
+            default_zone: config.get_string(&DEFAULT_AVAILABILITY_ZONE),
+            internal_zone: config.get_string(&INTERNAL_SERVICE_AVAILABILITY_ZONE),
             service,
         })
     }

@@ -1,17 +1,24 @@
-//! ferrostack compute: Nova v2.1 in Rust. So far the `api` role alone, serving
-//! version discovery, flavors (extra specs, access) and key pairs; servers,
-//! and the conductor, scheduler and agent roles that build them, come next.
+//! ferrostack compute: Nova v2.1 in Rust, as roles that talk over the shared
+//! RPC transport — `api` (HTTP), `conductor` (writes what agents report) and
+//! `agent` (a compute host and its driver) — in one process by default or each
+//! alone. So far the API serves version discovery, flavors (extra specs,
+//! access), key pairs, services and hypervisors; servers, and the scheduler
+//! that places them, come next.
 
+pub mod agent;
 pub mod api;
+pub mod conductor;
 pub mod config;
 pub mod db;
 pub mod domain;
 pub mod policies;
+pub mod rpc;
 
 use std::sync::Arc;
 
 use ferrostack_api::{ApiService, Envelope};
 use ferrostack_config::Config;
+use ferrostack_rpc::{Runner, Transport};
 use tokio_util::sync::CancellationToken;
 
 use crate::config::ComputeConfig;
@@ -21,16 +28,52 @@ use crate::domain::Nova;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Role {
     Api,
+    Conductor,
+    Agent,
 }
 
-/// Opens (and migrates) the database and builds the api role.
-pub async fn build(config: &Config) -> anyhow::Result<Arc<Nova>> {
-    let cfg = ComputeConfig::from_config(config)?;
+/// The roles running in this process.
+pub struct Running {
+    /// The api role, when it runs here.
+    pub api: Option<Arc<Nova>>,
+    /// Their servers and periodic tasks.
+    pub runner: Runner,
+}
+
+/// Opens (and migrates) the database when a role here needs it.
+async fn database(cfg: &ComputeConfig) -> anyhow::Result<sea_orm::DatabaseConnection> {
     let db = ferrostack_db::connect(&cfg.database).await?;
     if cfg.database.auto_migrate {
         ferrostack_db::migrate::<db::Migrator>(&db).await?;
     }
-    Ok(Nova::new(cfg, db)?)
+    Ok(db)
+}
+
+/// Starts `roles` on one transport.
+pub async fn start(
+    config: &Config,
+    roles: &[Role],
+    shutdown: CancellationToken,
+) -> anyhow::Result<Running> {
+    let cfg = ComputeConfig::from_config(config)?;
+    let transport: Arc<dyn Transport> = cfg.messaging.transport().await?;
+    let mut runner = Runner::new(shutdown);
+    let db = if roles.iter().any(|r| matches!(r, Role::Api | Role::Conductor)) {
+        Some(database(&cfg).await?)
+    } else {
+        None
+    };
+    let api = match (&db, roles.contains(&Role::Api)) {
+        (Some(db), true) => Some(Nova::new(cfg.clone(), db.clone())?),
+        _ => None,
+    };
+    if let (Some(db), true) = (&db, roles.contains(&Role::Conductor)) {
+        conductor::start(&cfg, db.clone(), transport.clone(), &mut runner).await?;
+    }
+    if roles.contains(&Role::Agent) {
+        agent::start(&cfg, transport, &mut runner).await?;
+    }
+    Ok(Running { api, runner })
 }
 
 /// The HTTP application of the api role.
@@ -50,18 +93,20 @@ pub fn api_service(nova: Arc<Nova>) -> anyhow::Result<ApiService> {
     })
 }
 
-/// Runs `roles` until `shutdown`.
+/// Runs `roles` until `shutdown`, serving HTTP when the api role is among them.
 pub async fn serve(
     config: &Config,
     roles: &[Role],
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
-    if !roles.contains(&Role::Api) {
-        shutdown.cancelled().await;
-        return Ok(());
+    let running = start(config, roles, shutdown.clone()).await?;
+    match running.api.clone() {
+        Some(nova) => {
+            let options = nova.cfg.service.clone();
+            ferrostack_api::run(api_service(nova)?, &options, shutdown).await?;
+        }
+        None => shutdown.cancelled().await,
     }
-    let nova = build(config).await?;
-    let options = nova.cfg.service.clone();
-    ferrostack_api::run(api_service(nova)?, &options, shutdown).await?;
+    running.runner.stop().await;
     Ok(())
 }

@@ -11,7 +11,7 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(Initial)]
+        vec![Box::new(Initial), Box::new(Services)]
     }
 
     fn migration_table_name() -> DynIden {
@@ -93,5 +93,45 @@ impl MigrationTrait for Initial {
         m.create_index(unique("key_pairs", &["user_id", "name"]))
             .await?;
         m.create_index(index("key_pairs", &["user_id"])).await
+    }
+}
+
+struct Services;
+
+impl MigrationName for Services {
+    fn name(&self) -> &str {
+        "m0002_services"
+    }
+}
+
+/// The service registry (`os-services`) and the compute nodes agents report.
+#[async_trait::async_trait]
+impl MigrationTrait for Services {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(ferrostack_db::service_registry::create_table())
+            .await?;
+        m.create_table(
+            table("compute_nodes")
+                .col(serial("id"))
+                .col(required_string("uuid", 36))
+                .col(required_string("host", 255))
+                .col(required_string("hypervisor_hostname", 255))
+                .col(required_string("hypervisor_type", 64))
+                .col(count("hypervisor_version"))
+                .col(required_string("host_ip", 64))
+                .col(count("vcpus"))
+                .col(count("memory_mb"))
+                .col(count("local_gb"))
+                .col(count("vcpus_used"))
+                .col(count("memory_mb_used"))
+                .col(count("local_gb_used"))
+                .col(count("running_vms"))
+                .col(ColumnDef::new(Alias::new("cpu_info")).text().not_null())
+                .col(timestamp("created_at"))
+                .col(timestamp("updated_at"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(unique("compute_nodes", &["host"])).await
     }
 }

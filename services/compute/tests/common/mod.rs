@@ -12,6 +12,14 @@ pub struct Cloud {
     pub served: Served,
     pub env: TestEnv,
     pub http: reqwest::Client,
+    running: Option<ferrostack_compute::Running>,
+    stop: tokio_util::sync::CancellationToken,
+}
+
+impl Drop for Cloud {
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
 }
 
 pub struct Resp {
@@ -46,16 +54,25 @@ impl Cloud {
         Self::with_config(|_| {}).await
     }
 
-    /// The api role with extra configuration.
+    /// The api, conductor and agent roles (host `node1`) with extra configuration.
     pub async fn with_config(configure: impl FnOnce(&mut ferrostack_config::Config)) -> Cloud {
+        use ferrostack_compute::Role;
         let identity = TestCloud::start("compute").await;
-        let mut env = TestEnv::new("compute").await;
+        let mut env = TestEnv::with_own_bus("compute").await;
         env.config.set("database", "auto_migrate", "true");
+        env.config.set("DEFAULT", "host", "node1");
+        env.config.set("DEFAULT", "report_interval", "1");
         identity.configure_service("nova", &mut env.config).await;
         configure(&mut env.config);
-        let nova = ferrostack_compute::build(&env.config)
-            .await
-            .expect("compute builds");
+        let stop = tokio_util::sync::CancellationToken::new();
+        let running = ferrostack_compute::start(
+            &env.config,
+            &[Role::Api, Role::Conductor, Role::Agent],
+            stop.clone(),
+        )
+        .await
+        .expect("compute starts");
+        let nova = running.api.clone().expect("the api role");
         let served =
             ferrostack_testkit::serve(ferrostack_compute::api_service(nova).unwrap()).await;
         Cloud {
@@ -63,6 +80,8 @@ impl Cloud {
             served,
             env,
             http: reqwest::Client::new(),
+            running: Some(running),
+            stop,
         }
     }
 

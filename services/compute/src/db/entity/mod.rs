@@ -1,6 +1,10 @@
 //! sea-orm entities, one file per table.
 
+pub mod compute_node;
 pub mod flavor;
 pub mod flavor_extra_spec;
 pub mod flavor_project;
 pub mod key_pair;
+
+/// The service registry's table (`shared/db`).
+pub use ferrostack_db::service_registry::entity as service;

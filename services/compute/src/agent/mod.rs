@@ -1,0 +1,78 @@
+//! The agent role (`nova-compute`): one per compute host; it reports the
+//! node's resources from its driver and its heartbeat to the conductor, and
+//! holds no database credentials.
+
+mod driver;
+mod fake;
+
+use std::sync::Arc;
+
+use ferrostack_rpc::{Client, Context, Runner, Transport};
+
+use crate::config::ComputeConfig;
+use crate::rpc::conductor;
+use crate::rpc::messages::{Heartbeat, NodeReport};
+pub use driver::{Driver, NodeResources, DRIVERS};
+pub use fake::FakeDriver;
+
+/// The binary name `os-services` shows for agents.
+pub const BINARY: &str = "nova-compute";
+
+/// What one report says about `host`'s node.
+pub fn node_report(host: &str, host_ip: &str, node: NodeResources) -> NodeReport {
+    NodeReport {
+        host: host.to_string(),
+        hypervisor_hostname: host.to_string(),
+        hypervisor_type: node.hypervisor_type,
+        hypervisor_version: node.hypervisor_version,
+        host_ip: host_ip.to_string(),
+        vcpus: node.vcpus,
+        memory_mb: node.memory_mb,
+        local_gb: node.local_gb,
+        vcpus_used: node.vcpus_used,
+        memory_mb_used: node.memory_mb_used,
+        local_gb_used: node.local_gb_used,
+        running_vms: node.running_vms,
+        cpu_info_json: node.cpu_info.to_string(),
+    }
+}
+
+/// Starts the agent on `runner`: a heartbeat and a resource report every
+/// `report_interval`.
+pub async fn start(
+    cfg: &ComputeConfig,
+    transport: Arc<dyn Transport>,
+    runner: &mut Runner,
+) -> anyhow::Result<()> {
+    let conductor: Client<conductor::Topic> =
+        Client::new(transport, cfg.messaging.rpc_response_timeout);
+    let driver = cfg.driver.clone();
+    let host = cfg.service.host.clone();
+    let host_ip = cfg.my_ip.clone();
+    let zone = cfg.default_zone.clone();
+    runner.every("agent reports", cfg.report_interval, move || {
+        let (conductor, driver, host, host_ip, zone) = (
+            conductor.clone(),
+            driver.clone(),
+            host.clone(),
+            host_ip.clone(),
+            zone.clone(),
+        );
+        async move {
+            let context = Context::internal();
+            let beat = Heartbeat {
+                host: host.clone(),
+                binary: BINARY.into(),
+                availability_zone: zone,
+            };
+            if let Err(e) = conductor.cast::<conductor::Heartbeat>(&context, None, &beat).await {
+                tracing::warn!(host, "heartbeat not sent: {e}");
+            }
+            let report = node_report(&host, &host_ip, driver.resources().await);
+            if let Err(e) = conductor.cast::<conductor::ReportNode>(&context, None, &report).await {
+                tracing::warn!(host, "resources not reported: {e}");
+            }
+        }
+    });
+    Ok(())
+}

@@ -1,0 +1,124 @@
+//! The conductor role (`nova-conductor`): it writes what the agents report —
+//! their heartbeats and their nodes' resources — so agents need no database
+//! credentials.
+
+use std::sync::Arc;
+
+use ferrostack_rpc::{RemoteError, Router, Runner, Transport};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait};
+
+use crate::config::ComputeConfig;
+use crate::db::entity::compute_node;
+use crate::rpc::conductor;
+use crate::rpc::messages::{Heartbeat, NodeReport};
+
+/// The binary name `os-services` shows for conductors.
+pub const BINARY: &str = "nova-conductor";
+
+/// The conductor's state: the database.
+pub struct Conductor {
+    db: DatabaseConnection,
+}
+
+fn internal(e: impl std::fmt::Display) -> RemoteError {
+    RemoteError {
+        kind: "InternalError".into(),
+        message: e.to_string(),
+    }
+}
+
+impl Conductor {
+    async fn heartbeat(&self, beat: Heartbeat) -> Result<(), RemoteError> {
+        ferrostack_db::service_registry::heartbeat(
+            &self.db,
+            &beat.host,
+            &beat.binary,
+            &beat.availability_zone,
+        )
+        .await
+        .map_err(internal)
+    }
+
+    /// Keeps the node's row as its latest report says (made on the first).
+    async fn report_node(&self, report: NodeReport) -> Result<(), RemoteError> {
+        let now = chrono::Utc::now().naive_utc();
+        let row = compute_node::ActiveModel {
+            uuid: Set(uuid::Uuid::new_v4().to_string()),
+            host: Set(report.host),
+            hypervisor_hostname: Set(report.hypervisor_hostname),
+            hypervisor_type: Set(report.hypervisor_type),
+            hypervisor_version: Set(report.hypervisor_version),
+            host_ip: Set(report.host_ip),
+            vcpus: Set(report.vcpus),
+            memory_mb: Set(report.memory_mb),
+            local_gb: Set(report.local_gb),
+            vcpus_used: Set(report.vcpus_used),
+            memory_mb_used: Set(report.memory_mb_used),
+            local_gb_used: Set(report.local_gb_used),
+            running_vms: Set(report.running_vms),
+            cpu_info: Set(report.cpu_info_json),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        };
+        use compute_node::Column as C;
+        compute_node::Entity::insert(row)
+            .on_conflict(
+                OnConflict::column(C::Host)
+                    .update_columns([
+                        C::HypervisorHostname,
+                        C::HypervisorType,
+                        C::HypervisorVersion,
+                        C::HostIp,
+                        C::Vcpus,
+                        C::MemoryMb,
+                        C::LocalGb,
+                        C::VcpusUsed,
+                        C::MemoryMbUsed,
+                        C::LocalGbUsed,
+                        C::RunningVms,
+                        C::CpuInfo,
+                        C::UpdatedAt,
+                    ])
+                    .to_owned(),
+            )
+            .exec(&self.db)
+            .await
+            .map_err(internal)?;
+        Ok(())
+    }
+
+    fn router(self: Arc<Self>) -> Router<conductor::Topic, Self> {
+        Router::new(self)
+            .route::<conductor::Heartbeat, _, _>(|c, _, beat| async move { c.heartbeat(beat).await })
+            .route::<conductor::ReportNode, _, _>(|c, _, report| async move {
+                c.report_node(report).await
+            })
+    }
+}
+
+/// Starts the conductor on `runner`: its server, and its own heartbeat.
+pub async fn start(
+    cfg: &ComputeConfig,
+    db: DatabaseConnection,
+    transport: Arc<dyn Transport>,
+    runner: &mut Runner,
+) -> anyhow::Result<()> {
+    let conductor = Arc::new(Conductor { db: db.clone() });
+    let server = conductor
+        .router()
+        .serve(&transport, &cfg.service.host)
+        .await?;
+    runner.serve(server);
+    let (host, zone) = (cfg.service.host.clone(), cfg.internal_zone.clone());
+    runner.every("conductor heartbeat", cfg.report_interval, move || {
+        let (db, host, zone) = (db.clone(), host.clone(), zone.clone());
+        async move {
+            if let Err(e) = ferrostack_db::service_registry::heartbeat(&db, &host, BINARY, &zone).await {
+                tracing::warn!("heartbeat not recorded: {e}");
+            }
+        }
+    });
+    Ok(())
+}
