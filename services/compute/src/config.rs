@@ -131,7 +131,9 @@ impl ComputeConfig {
             quota_key_pairs: config.get_parsed(&QUOTA_KEY_PAIRS)?,
             service_down_time: Duration::from_secs(config.get_parsed(&SERVICE_DOWN_TIME)?),
             messaging: MessagingConfig::from_config(config, "nova")?,
-            report_interval: Duration::from_secs(config.get_parsed::<u64>(&REPORT_INTERVAL)?.max(1)),
+            report_interval: Duration::from_secs(
+                config.get_parsed::<u64>(&REPORT_INTERVAL)?.max(1),
+            ),
             driver,
             my_ip: config.get_string(&MY_IP),
             default_zone: config.get_string(&DEFAULT_AVAILABILITY_ZONE),

@@ -58,7 +58,10 @@ pub async fn start(
     let cfg = ComputeConfig::from_config(config)?;
     let transport: Arc<dyn Transport> = cfg.messaging.transport().await?;
     let mut runner = Runner::new(shutdown);
-    let db = if roles.iter().any(|r| matches!(r, Role::Api | Role::Conductor)) {
+    let db = if roles
+        .iter()
+        .any(|r| matches!(r, Role::Api | Role::Conductor))
+    {
         Some(database(&cfg).await?)
     } else {
         None

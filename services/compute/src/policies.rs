@@ -35,4 +35,13 @@ pub const DEFAULTS: &[RuleDefault] = &[
     RuleDefault { name: "os_compute_api:os-keypairs:create", check_str: "(rule:context_is_admin) or user_id:%(user_id)s", description: "Create a keypair", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:os-keypairs:delete", check_str: "(rule:context_is_admin) or user_id:%(user_id)s", description: "Delete a keypair", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:os-keypairs:show", check_str: "(rule:context_is_admin) or user_id:%(user_id)s", description: "Show details of a keypair", scope_types: PROJECT },
+    RuleDefault { name: "os_compute_api:os-services:list", check_str: "rule:context_is_admin", description: "List all running Compute services in a region.", scope_types: PROJECT },
+    RuleDefault { name: "os_compute_api:os-services:update", check_str: "rule:context_is_admin", description: "Update a Compute service.", scope_types: PROJECT },
+    RuleDefault { name: "os_compute_api:os-services:delete", check_str: "rule:context_is_admin", description: "Delete a Compute service.", scope_types: PROJECT },
+    RuleDefault { name: "os_compute_api:os-hypervisors:list", check_str: "rule:context_is_admin", description: "List all hypervisors.", scope_types: PROJECT },
+    RuleDefault { name: "os_compute_api:os-hypervisors:list-detail", check_str: "rule:context_is_admin", description: "List all hypervisors with details", scope_types: PROJECT },
+    RuleDefault { name: "os_compute_api:os-hypervisors:statistics", check_str: "rule:context_is_admin", description: "Show summary statistics for all hypervisors over all compute nodes.", scope_types: PROJECT },
+    RuleDefault { name: "os_compute_api:os-hypervisors:show", check_str: "rule:context_is_admin", description: "Show details for a hypervisor.", scope_types: PROJECT },
+    RuleDefault { name: "os_compute_api:os-availability-zone:list", check_str: "@", description: "List availability zone information without host information", scope_types: PROJECT },
+    RuleDefault { name: "os_compute_api:os-availability-zone:detail", check_str: "rule:context_is_admin", description: "List detailed availability zone information with host information", scope_types: PROJECT },
 ];

@@ -9,7 +9,12 @@ use serde_json::json;
 use super::driver::{Driver, NodeResources};
 
 const VCPUS: Opt = Opt::new("fake", "vcpus", "16", "vCPUs the fake node has.");
-const MEMORY_MB: Opt = Opt::new("fake", "memory_mb", "32768", "MiB of memory the fake node has.");
+const MEMORY_MB: Opt = Opt::new(
+    "fake",
+    "memory_mb",
+    "32768",
+    "MiB of memory the fake node has.",
+);
 const LOCAL_GB: Opt = Opt::new("fake", "local_gb", "1024", "GiB of disk the fake node has.");
 
 /// The fake driver's plugin: its size from `[fake]`.

@@ -65,11 +65,17 @@ pub async fn start(
                 binary: BINARY.into(),
                 availability_zone: zone,
             };
-            if let Err(e) = conductor.cast::<conductor::Heartbeat>(&context, None, &beat).await {
+            if let Err(e) = conductor
+                .cast::<conductor::Heartbeat>(&context, None, &beat)
+                .await
+            {
                 tracing::warn!(host, "heartbeat not sent: {e}");
             }
             let report = node_report(&host, &host_ip, driver.resources().await);
-            if let Err(e) = conductor.cast::<conductor::ReportNode>(&context, None, &report).await {
+            if let Err(e) = conductor
+                .cast::<conductor::ReportNode>(&context, None, &report)
+                .await
+            {
                 tracing::warn!(host, "resources not reported: {e}");
             }
         }

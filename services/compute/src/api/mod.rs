@@ -1,14 +1,17 @@
 //! Nova v2.1 over HTTP: one file per resource. Handlers parse, call the domain
 //! and render; microversions are negotiated once for every `/v2.1` request.
 
+mod availability_zones;
 mod error;
 mod flavor_access;
 mod flavor_extra_specs;
 mod flavors;
+mod hypervisors;
 mod keypairs;
 mod microversion;
 mod query;
 mod schema;
+mod services;
 mod versions;
 
 use std::sync::Arc;
@@ -41,6 +44,9 @@ fn v21_routes() -> OpenApiRouter<AppState> {
         .merge(flavor_extra_specs::routes())
         .merge(flavor_access::routes())
         .merge(keypairs::routes())
+        .merge(services::routes())
+        .merge(hypervisors::routes())
+        .merge(availability_zones::routes())
 }
 
 /// The open routes (version discovery), the microversioned routes under

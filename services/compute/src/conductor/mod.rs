@@ -9,7 +9,7 @@ use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait};
 
 use crate::config::ComputeConfig;
-use crate::db::entity::compute_node;
+use crate::db::entity::{compute_node, service_record};
 use crate::rpc::conductor;
 use crate::rpc::messages::{Heartbeat, NodeReport};
 
@@ -28,16 +28,41 @@ fn internal(e: impl std::fmt::Display) -> RemoteError {
     }
 }
 
+/// Records a heartbeat of `binary` on `host`, giving the service its id and
+/// UUID the first time.
+async fn record_heartbeat(
+    db: &DatabaseConnection,
+    host: &str,
+    binary: &str,
+    zone: &str,
+) -> Result<(), sea_orm::DbErr> {
+    ferrostack_db::service_registry::heartbeat(db, host, binary, zone)
+        .await
+        .map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?;
+    let record = service_record::ActiveModel {
+        uuid: Set(uuid::Uuid::new_v4().to_string()),
+        host: Set(host.to_string()),
+        binary: Set(binary.to_string()),
+        forced_down: Set(false),
+        ..Default::default()
+    };
+    service_record::Entity::insert(record)
+        .on_conflict(
+            OnConflict::columns([service_record::Column::Host, service_record::Column::Binary])
+                .do_nothing()
+                .to_owned(),
+        )
+        .do_nothing()
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 impl Conductor {
     async fn heartbeat(&self, beat: Heartbeat) -> Result<(), RemoteError> {
-        ferrostack_db::service_registry::heartbeat(
-            &self.db,
-            &beat.host,
-            &beat.binary,
-            &beat.availability_zone,
-        )
-        .await
-        .map_err(internal)
+        record_heartbeat(&self.db, &beat.host, &beat.binary, &beat.availability_zone)
+            .await
+            .map_err(internal)
     }
 
     /// Keeps the node's row as its latest report says (made on the first).
@@ -91,7 +116,9 @@ impl Conductor {
 
     fn router(self: Arc<Self>) -> Router<conductor::Topic, Self> {
         Router::new(self)
-            .route::<conductor::Heartbeat, _, _>(|c, _, beat| async move { c.heartbeat(beat).await })
+            .route::<conductor::Heartbeat, _, _>(
+                |c, _, beat| async move { c.heartbeat(beat).await },
+            )
             .route::<conductor::ReportNode, _, _>(|c, _, report| async move {
                 c.report_node(report).await
             })
@@ -115,7 +142,7 @@ pub async fn start(
     runner.every("conductor heartbeat", cfg.report_interval, move || {
         let (db, host, zone) = (db.clone(), host.clone(), zone.clone());
         async move {
-            if let Err(e) = ferrostack_db::service_registry::heartbeat(&db, &host, BINARY, &zone).await {
+            if let Err(e) = record_heartbeat(&db, &host, BINARY, &zone).await {
                 tracing::warn!("heartbeat not recorded: {e}");
             }
         }

@@ -132,6 +132,18 @@ impl MigrationTrait for Services {
                 .to_owned(),
         )
         .await?;
-        m.create_index(unique("compute_nodes", &["host"])).await
+        m.create_index(unique("compute_nodes", &["host"])).await?;
+        m.create_table(
+            table("service_records")
+                .col(serial("id"))
+                .col(required_string("uuid", 36))
+                .col(required_string("host", 255))
+                .col(required_string("binary", 64))
+                .col(flag("forced_down"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(unique("service_records", &["host", "binary"]))
+            .await
     }
 }

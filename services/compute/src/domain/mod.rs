@@ -5,6 +5,7 @@ pub mod extra_spec_rules;
 mod extra_specs;
 mod flavor_access;
 pub mod flavors;
+pub mod infrastructure;
 pub mod keypairs;
 mod ssh_key;
 

@@ -5,6 +5,7 @@ pub mod flavor;
 pub mod flavor_extra_spec;
 pub mod flavor_project;
 pub mod key_pair;
+pub mod service_record;
 
 /// The service registry's table (`shared/db`).
 pub use ferrostack_db::service_registry::entity as service;

@@ -1,0 +1,279 @@
+//! What the roles report about themselves, as an admin reads it: services
+//! (`os-services`), compute nodes (`os-hypervisors`) and availability zones.
+
+use std::collections::BTreeMap;
+
+use ferrostack_db::service_registry::{self, ServiceState};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde_json::json;
+
+use super::{Caller, Nova, NovaError, Result};
+use crate::db::entity::{compute_node, service_record};
+
+/// The nova-compute binary.
+const COMPUTE: &str = "nova-compute";
+
+/// A service with Nova's record of it.
+#[derive(Debug, Clone)]
+pub struct ServiceView {
+    pub state: ServiceState,
+    pub id: i64,
+    pub uuid: String,
+    pub forced_down: bool,
+}
+
+impl ServiceView {
+    /// Up: heartbeats fresh and not forced down.
+    pub fn up(&self) -> bool {
+        self.state.up && !self.forced_down
+    }
+}
+
+/// A compute node with its agent's service.
+#[derive(Debug, Clone)]
+pub struct Hypervisor {
+    pub node: compute_node::Model,
+    pub service: ServiceView,
+}
+
+/// Sums over the compute nodes of enabled agents (before 2.88).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct Statistics {
+    pub count: i64,
+    pub vcpus: i64,
+    pub memory_mb: i64,
+    pub local_gb: i64,
+    pub vcpus_used: i64,
+    pub memory_mb_used: i64,
+    pub local_gb_used: i64,
+    pub free_ram_mb: i64,
+    pub free_disk_gb: i64,
+    pub current_workload: i64,
+    pub running_vms: i64,
+    pub disk_available_least: i64,
+}
+
+/// How one service in a zone is doing: up, and its last report.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ZoneService {
+    pub up: bool,
+    pub updated_at: chrono::NaiveDateTime,
+}
+
+/// A zone's hosts, each with its enabled services by binary.
+pub type ZoneHosts = BTreeMap<String, BTreeMap<String, ZoneService>>;
+
+/// One availability zone; `hosts` (detail) maps each host's enabled services
+/// to whether they are up and when they last reported.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Zone {
+    pub name: String,
+    pub available: bool,
+    pub hosts: Option<ZoneHosts>,
+}
+
+fn hypervisor_not_found(id: &str) -> NovaError {
+    NovaError::NotFound(format!("Hypervisor with ID '{id}' could not be found."))
+}
+
+impl Nova {
+    /// Every service with its record, in registry order.
+    async fn services(&self) -> Result<Vec<ServiceView>> {
+        let records: BTreeMap<(String, String), service_record::Model> =
+            service_record::Entity::find()
+                .all(&self.db)
+                .await?
+                .into_iter()
+                .map(|r| ((r.host.clone(), r.binary.clone()), r))
+                .collect();
+        Ok(service_registry::list(&self.db, self.cfg.service_down_time)
+            .await?
+            .into_iter()
+            .filter_map(|state| {
+                let record = records.get(&(state.host.clone(), state.binary.clone()))?;
+                Some(ServiceView {
+                    id: record.id,
+                    uuid: record.uuid.clone(),
+                    forced_down: record.forced_down,
+                    state,
+                })
+            })
+            .collect())
+    }
+
+    /// The services, on `host` and of `binary` when given (admin).
+    pub async fn list_services(
+        &self,
+        caller: &Caller,
+        host: Option<&str>,
+        binary: Option<&str>,
+    ) -> Result<Vec<ServiceView>> {
+        self.authorize(caller, "os_compute_api:os-services:list", &json!({}))?;
+        Ok(self
+            .services()
+            .await?
+            .into_iter()
+            .filter(|s| host.is_none_or(|h| h.is_empty() || s.state.host == h))
+            .filter(|s| binary.is_none_or(|b| b.is_empty() || s.state.binary == b))
+            .collect())
+    }
+
+    /// Compute nodes after `marker` (an id, or a UUID when `by_uuid`), at most
+    /// `limit`, each with its agent's service; nodes without one are left out.
+    pub async fn list_hypervisors(
+        &self,
+        caller: &Caller,
+        rule: &str,
+        marker: Option<&str>,
+        limit: Option<usize>,
+        by_uuid: bool,
+    ) -> Result<Vec<Hypervisor>> {
+        self.authorize(caller, rule, &json!({}))?;
+        let mut query = compute_node::Entity::find().order_by_asc(compute_node::Column::Id);
+        if let Some(marker) = marker {
+            let found = if by_uuid {
+                compute_node::Entity::find()
+                    .filter(compute_node::Column::Uuid.eq(marker))
+                    .one(&self.db)
+                    .await?
+            } else {
+                match marker.parse::<i64>() {
+                    Ok(id) => compute_node::Entity::find_by_id(id).one(&self.db).await?,
+                    Err(_) => None,
+                }
+            };
+            let Some(found) = found else {
+                return Err(NovaError::BadRequest(format!(
+                    "marker [{marker}] not found"
+                )));
+            };
+            query = query.filter(compute_node::Column::Id.gt(found.id));
+        }
+        if let Some(limit) = limit {
+            query = query.limit(limit as u64);
+        }
+        let nodes = query.all(&self.db).await?;
+        self.with_services(nodes).await
+    }
+
+    async fn with_services(&self, nodes: Vec<compute_node::Model>) -> Result<Vec<Hypervisor>> {
+        let services = self.services().await?;
+        Ok(nodes
+            .into_iter()
+            .filter_map(|node| {
+                let service = services
+                    .iter()
+                    .find(|s| s.state.binary == COMPUTE && s.state.host == node.host)?
+                    .clone();
+                Some(Hypervisor { node, service })
+            })
+            .collect())
+    }
+
+    /// One compute node by id (or UUID when `by_uuid`).
+    pub async fn hypervisor(&self, caller: &Caller, id: &str, by_uuid: bool) -> Result<Hypervisor> {
+        self.authorize(caller, "os_compute_api:os-hypervisors:show", &json!({}))?;
+        let node = if by_uuid {
+            if uuid::Uuid::parse_str(id).is_err() {
+                return Err(NovaError::BadRequest(format!("Invalid uuid {id}")));
+            }
+            compute_node::Entity::find()
+                .filter(compute_node::Column::Uuid.eq(id))
+                .one(&self.db)
+                .await?
+        } else {
+            match id.parse::<i64>() {
+                Ok(n) => compute_node::Entity::find_by_id(n).one(&self.db).await?,
+                Err(_) => None,
+            }
+        };
+        let node = node.ok_or_else(|| hypervisor_not_found(id))?;
+        self.with_services(vec![node])
+            .await?
+            .pop()
+            .ok_or_else(|| hypervisor_not_found(id))
+    }
+
+    /// Sums over the nodes of enabled agents.
+    pub async fn hypervisor_statistics(&self, caller: &Caller) -> Result<Statistics> {
+        self.authorize(
+            caller,
+            "os_compute_api:os-hypervisors:statistics",
+            &json!({}),
+        )?;
+        let nodes = compute_node::Entity::find().all(&self.db).await?;
+        let mut stats = Statistics::default();
+        for h in self.with_services(nodes).await? {
+            if h.service.state.disabled {
+                continue;
+            }
+            let n = &h.node;
+            stats.count += 1;
+            stats.vcpus += n.vcpus;
+            stats.memory_mb += n.memory_mb;
+            stats.local_gb += n.local_gb;
+            stats.vcpus_used += n.vcpus_used;
+            stats.memory_mb_used += n.memory_mb_used;
+            stats.local_gb_used += n.local_gb_used;
+            stats.free_ram_mb += n.memory_mb - n.memory_mb_used;
+            stats.free_disk_gb += n.local_gb - n.local_gb_used;
+            stats.running_vms += n.running_vms;
+            stats.disk_available_least += n.local_gb - n.local_gb_used;
+        }
+        Ok(stats)
+    }
+
+    /// The availability zones: those with an enabled service (available),
+    /// then those whose services are all disabled; `detail` adds the hosts
+    /// (admin) and keeps the internal zone, which the plain list hides.
+    pub async fn zones(&self, caller: &Caller, detail: bool) -> Result<Vec<Zone>> {
+        let rule = if detail {
+            "os_compute_api:os-availability-zone:detail"
+        } else {
+            "os_compute_api:os-availability-zone:list"
+        };
+        self.authorize(caller, rule, &json!({}))?;
+        let services = self.services().await?;
+        let mut available: BTreeMap<String, ZoneHosts> = BTreeMap::new();
+        for s in services.iter().filter(|s| !s.state.disabled) {
+            available
+                .entry(s.state.zone.clone())
+                .or_default()
+                .entry(s.state.host.clone())
+                .or_default()
+                .insert(
+                    s.state.binary.clone(),
+                    ZoneService {
+                        up: s.up(),
+                        updated_at: s.state.updated_at,
+                    },
+                );
+        }
+        let unavailable: std::collections::BTreeSet<String> = services
+            .iter()
+            .filter(|s| s.state.disabled && !available.contains_key(&s.state.zone))
+            .map(|s| s.state.zone.clone())
+            .collect();
+        let hidden = |zone: &str| !detail && zone == self.cfg.internal_zone;
+        let mut zones: Vec<Zone> = available
+            .into_iter()
+            .filter(|(zone, _)| !hidden(zone))
+            .map(|(name, hosts)| Zone {
+                name,
+                available: true,
+                hosts: detail.then_some(hosts),
+            })
+            .collect();
+        zones.extend(
+            unavailable
+                .into_iter()
+                .filter(|z| !hidden(z))
+                .map(|name| Zone {
+                    name,
+                    available: false,
+                    hosts: None,
+                }),
+        );
+        Ok(zones)
+    }
+}

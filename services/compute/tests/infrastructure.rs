@@ -1,0 +1,295 @@
+//! The roles as an admin sees them: os-services from heartbeats,
+//! os-hypervisors from the agent's reports, availability zones.
+
+mod common;
+
+use std::time::Duration;
+
+use common::Cloud;
+use reqwest::Method;
+use serde_json::Value;
+
+/// Waits until the agent's first reports are in.
+async fn reported(cloud: &Cloud, admin: &ferrostack_identity::testing::Persona) {
+    for _ in 0..100 {
+        let nodes = cloud
+            .send(Method::GET, "/v2.1/os-hypervisors", admin, None, None)
+            .await;
+        if nodes.body["hypervisors"]
+            .as_array()
+            .is_some_and(|h| !h.is_empty())
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the agent never reported");
+}
+
+#[tokio::test]
+async fn services_hypervisors_and_zones() {
+    let cloud = Cloud::with_config(|c| {
+        c.set("fake", "vcpus", "8");
+        c.set("fake", "memory_mb", "4096");
+    })
+    .await;
+    let admin = cloud.identity.admin_persona().await;
+    let alice = cloud.identity.persona(&["member"]).await;
+    reported(&cloud, &admin).await;
+
+    let services = cloud
+        .send(Method::GET, "/v2.1/os-services", &admin, None, None)
+        .await
+        .expect(200)
+        .body;
+    let mut binaries: Vec<(&str, &str, &str)> = services["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["binary"].as_str().unwrap(),
+                s["zone"].as_str().unwrap(),
+                s["state"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    binaries.sort();
+    assert_eq!(
+        binaries,
+        [
+            ("nova-compute", "nova", "up"),
+            ("nova-conductor", "internal", "up")
+        ]
+    );
+    assert!(services["services"][0]["id"].is_i64());
+    assert!(services["services"][0].get("forced_down").is_none());
+    let v253 = cloud
+        .send(
+            Method::GET,
+            "/v2.1/os-services?binary=nova-compute",
+            &admin,
+            None,
+            Some("2.53"),
+        )
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(v253["services"].as_array().unwrap().len(), 1);
+    assert_eq!(v253["services"][0]["id"].as_str().unwrap().len(), 36);
+    assert_eq!(v253["services"][0]["forced_down"], false);
+    cloud
+        .send(
+            Method::GET,
+            "/v2.1/os-services?colour=red",
+            &admin,
+            None,
+            Some("2.75"),
+        )
+        .await
+        .expect(400);
+    let resp = cloud
+        .send(Method::GET, "/v2.1/os-services", &alice, None, None)
+        .await
+        .expect(403);
+    assert_eq!(
+        resp.message(),
+        "Policy doesn't allow os_compute_api:os-services:list to be performed."
+    );
+
+    // Hypervisors: the fake node's size, per microversion.
+    let detail = cloud
+        .send(
+            Method::GET,
+            "/v2.1/os-hypervisors/detail",
+            &admin,
+            None,
+            Some("2.27"),
+        )
+        .await
+        .expect(200)
+        .body;
+    let node = &detail["hypervisors"][0];
+    assert_eq!(node["hypervisor_hostname"], "node1");
+    assert_eq!(node["hypervisor_type"], "fake");
+    assert_eq!(node["vcpus"], 8);
+    assert_eq!(node["memory_mb"], 4096);
+    assert_eq!(node["free_ram_mb"], 4096);
+    assert!(node["cpu_info"].is_string(), "a JSON text before 2.28");
+    assert_eq!(node["service"]["host"], "node1");
+    let id = node["id"].as_i64().unwrap();
+    let shown = cloud
+        .send(
+            Method::GET,
+            &format!("/v2.1/os-hypervisors/{id}"),
+            &admin,
+            None,
+            Some("2.28"),
+        )
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(shown["hypervisor"]["cpu_info"]["arch"], "x86_64");
+    let v288 = cloud
+        .send(
+            Method::GET,
+            "/v2.1/os-hypervisors/detail?with_servers=true",
+            &admin,
+            None,
+            Some("2.88"),
+        )
+        .await
+        .expect(200)
+        .body;
+    let node = &v288["hypervisors"][0];
+    assert!(node.get("vcpus").is_none() && node.get("cpu_info").is_none());
+    assert_eq!(node["uptime"], Value::Null);
+    assert_eq!(node["servers"], serde_json::json!([]));
+    let uuid = node["id"].as_str().unwrap().to_string();
+    cloud
+        .send(
+            Method::GET,
+            &format!("/v2.1/os-hypervisors/{uuid}"),
+            &admin,
+            None,
+            Some("2.53"),
+        )
+        .await
+        .expect(200);
+    let resp = cloud
+        .send(
+            Method::GET,
+            "/v2.1/os-hypervisors/42",
+            &admin,
+            None,
+            Some("2.53"),
+        )
+        .await
+        .expect(400);
+    assert_eq!(resp.message(), "Invalid uuid 42");
+    let resp = cloud
+        .send(Method::GET, "/v2.1/os-hypervisors/42", &admin, None, None)
+        .await
+        .expect(404);
+    assert_eq!(
+        resp.message(),
+        "Hypervisor with ID '42' could not be found."
+    );
+    let stats = cloud
+        .send(
+            Method::GET,
+            "/v2.1/os-hypervisors/statistics",
+            &admin,
+            None,
+            None,
+        )
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(stats["hypervisor_statistics"]["count"], 1);
+    assert_eq!(stats["hypervisor_statistics"]["vcpus"], 8);
+    cloud
+        .send(
+            Method::GET,
+            "/v2.1/os-hypervisors/statistics",
+            &admin,
+            None,
+            Some("2.88"),
+        )
+        .await
+        .expect(404);
+    let page = cloud
+        .send(
+            Method::GET,
+            "/v2.1/os-hypervisors?limit=1",
+            &admin,
+            None,
+            Some("2.53"),
+        )
+        .await
+        .expect(200)
+        .body;
+    assert!(page["hypervisors_links"][0]["href"]
+        .as_str()
+        .unwrap()
+        .contains(&format!("marker={uuid}")));
+    let found = cloud
+        .send(
+            Method::GET,
+            "/v2.1/os-hypervisors?hypervisor_hostname_pattern=node",
+            &admin,
+            None,
+            Some("2.53"),
+        )
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(found["hypervisors"].as_array().unwrap().len(), 1);
+    let resp = cloud
+        .send(
+            Method::GET,
+            "/v2.1/os-hypervisors?hypervisor_hostname_pattern=elsewhere",
+            &admin,
+            None,
+            Some("2.53"),
+        )
+        .await
+        .expect(404);
+    assert_eq!(
+        resp.message(),
+        "No hypervisor matching 'elsewhere' could be found."
+    );
+    cloud
+        .send(Method::GET, "/v2.1/os-hypervisors", &alice, None, None)
+        .await
+        .expect(403);
+
+    // Zones: anyone sees "nova"; admins see the hosts, and "internal".
+    let zones = cloud
+        .send(
+            Method::GET,
+            "/v2.1/os-availability-zone",
+            &alice,
+            None,
+            None,
+        )
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(
+        zones,
+        serde_json::json!({"availabilityZoneInfo": [{"zoneName": "nova", "zoneState": {"available": true}, "hosts": null}]})
+    );
+    let detail = cloud
+        .send(
+            Method::GET,
+            "/v2.1/os-availability-zone/detail",
+            &admin,
+            None,
+            None,
+        )
+        .await
+        .expect(200)
+        .body;
+    let names: Vec<&str> = detail["availabilityZoneInfo"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|z| z["zoneName"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["internal", "nova"]);
+    assert_eq!(
+        detail["availabilityZoneInfo"][1]["hosts"]["node1"]["nova-compute"]["available"],
+        true
+    );
+    cloud
+        .send(
+            Method::GET,
+            "/v2.1/os-availability-zone/detail",
+            &alice,
+            None,
+            None,
+        )
+        .await
+        .expect(403);
+}
