@@ -56,3 +56,20 @@ def test_keypairs(cloud, tmp_path):
     assert "Keypair data is invalid" in refused
     cloud.os("keypair", "delete", name, json_out=False)
     assert not any(k["Name"] == name for k in cloud.os("keypair", "list"))
+
+
+def test_services_hypervisors_and_zones(cloud):
+    import time
+    deadline = time.time() + 60
+    while not cloud.os("hypervisor", "list"):
+        assert time.time() < deadline, "the agent never reported"
+        time.sleep(0.5)
+    services = cloud.os("compute", "service", "list")
+    assert {s["Binary"] for s in services if s["State"] == "up"} == {"nova-compute", "nova-conductor"}
+    hypervisors = cloud.os("hypervisor", "list", "--long")
+    assert hypervisors[0]["Hypervisor Type"] == "fake"
+    assert hypervisors[0]["State"] == "up"
+    # `hypervisor show` also lists the host's aggregates: os-aggregates comes later.
+    zones = cloud.os("availability", "zone", "list", "--compute")
+    # As admin the CLI reads the detail, which keeps the internal zone (as Nova).
+    assert sorted({z["Zone Name"] for z in zones}) == ["internal", "nova"]
