@@ -69,7 +69,18 @@ def test_services_hypervisors_and_zones(cloud):
     hypervisors = cloud.os("hypervisor", "list", "--long")
     assert hypervisors[0]["Hypervisor Type"] == "fake"
     assert hypervisors[0]["State"] == "up"
-    # `hypervisor show` also lists the host's aggregates: os-aggregates comes later.
+    host = hypervisors[0]["Hypervisor Hostname"]
+    aggregate = cloud.os("aggregate", "create", "--zone", "london", "rack1")
+    cloud.os("aggregate", "add", "host", "rack1", host, json_out=False)
+    cloud.os("aggregate", "set", "--property", "ssd=true", "rack1", json_out=False)
+    shown = cloud.os("aggregate", "show", "rack1")
+    assert shown["hosts"] == [host] and shown["properties"] == {"ssd": "true"}
+    assert aggregate["availability_zone"] == "london"
+    assert cloud.os("hypervisor", "show", host)["aggregates"] == ["rack1"]
+    zone = {s["Zone"] for s in cloud.os("compute", "service", "list") if s["Binary"] == "nova-compute"}
+    assert zone == {"london"}
+    cloud.os("aggregate", "remove", "host", "rack1", host, json_out=False)
+    cloud.os("aggregate", "delete", "rack1", json_out=False)
     zones = cloud.os("availability", "zone", "list", "--compute")
     # As admin the CLI reads the detail, which keeps the internal zone (as Nova).
     assert sorted({z["Zone Name"] for z in zones}) == ["internal", "nova"]

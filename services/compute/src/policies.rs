@@ -44,4 +44,12 @@ pub const DEFAULTS: &[RuleDefault] = &[
     RuleDefault { name: "os_compute_api:os-hypervisors:show", check_str: "rule:context_is_admin", description: "Show details for a hypervisor.", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:os-availability-zone:list", check_str: "@", description: "List availability zone information without host information", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:os-availability-zone:detail", check_str: "rule:context_is_admin", description: "List detailed availability zone information with host information", scope_types: PROJECT },
+    RuleDefault { name: "os_compute_api:os-aggregates:set_metadata", check_str: "rule:context_is_admin", description: "Create or replace metadata for an aggregate", scope_types: PROJECT },
+    RuleDefault { name: "os_compute_api:os-aggregates:add_host", check_str: "rule:context_is_admin", description: "Add a host to an aggregate", scope_types: PROJECT },
+    RuleDefault { name: "os_compute_api:os-aggregates:create", check_str: "rule:context_is_admin", description: "Create an aggregate", scope_types: PROJECT },
+    RuleDefault { name: "os_compute_api:os-aggregates:remove_host", check_str: "rule:context_is_admin", description: "Remove a host from an aggregate", scope_types: PROJECT },
+    RuleDefault { name: "os_compute_api:os-aggregates:update", check_str: "rule:context_is_admin", description: "Update name and/or availability zone for an aggregate", scope_types: PROJECT },
+    RuleDefault { name: "os_compute_api:os-aggregates:index", check_str: "rule:context_is_admin", description: "List all aggregates", scope_types: PROJECT },
+    RuleDefault { name: "os_compute_api:os-aggregates:delete", check_str: "rule:context_is_admin", description: "Delete an aggregate", scope_types: PROJECT },
+    RuleDefault { name: "os_compute_api:os-aggregates:show", check_str: "rule:context_is_admin", description: "Show details for an aggregate", scope_types: PROJECT },
 ];

@@ -293,3 +293,248 @@ async fn services_hypervisors_and_zones() {
         .await
         .expect(403);
 }
+
+/// Aggregates: create (with a zone), hosts, metadata, the zone they give
+/// their hosts, and Nova's refusals.
+#[tokio::test]
+async fn aggregates_and_the_zones_they_give() {
+    let cloud = Cloud::start().await;
+    let admin = cloud.identity.admin_persona().await;
+    let alice = cloud.identity.persona(&["member"]).await;
+    reported(&cloud, &admin).await;
+    let send = |method: Method, path: &str, body: Option<Value>, version: Option<&'static str>| {
+        let (cloud, admin, path) = (&cloud, &admin, path.to_string());
+        async move { cloud.send(method, &path, admin, body, version).await }
+    };
+    let made = send(
+        Method::POST,
+        "/v2.1/os-aggregates",
+        Some(serde_json::json!({"aggregate": {"name": "rack1", "availability_zone": "london"}})),
+        Some("2.41"),
+    )
+    .await
+    .expect(200)
+    .body["aggregate"]
+        .clone();
+    assert_eq!(made["availability_zone"], "london");
+    assert!(made.get("hosts").is_none() && made.get("metadata").is_none());
+    assert_eq!(made["uuid"].as_str().unwrap().len(), 36);
+    let id = made["id"].as_i64().unwrap();
+    let resp = send(
+        Method::POST,
+        "/v2.1/os-aggregates",
+        Some(serde_json::json!({"aggregate": {"name": "rack1"}})),
+        None,
+    )
+    .await
+    .expect(409);
+    assert_eq!(resp.message(), "Aggregate rack1 already exists.");
+    cloud
+        .send(
+            Method::POST,
+            "/v2.1/os-aggregates",
+            &alice,
+            Some(serde_json::json!({"aggregate": {"name": "mine"}})),
+            None,
+        )
+        .await
+        .expect(403);
+
+    // The host joins: its zone is now london.
+    let resp = send(
+        Method::POST,
+        &format!("/v2.1/os-aggregates/{id}/action"),
+        Some(serde_json::json!({"add_host": {"host": "nowhere"}})),
+        None,
+    )
+    .await
+    .expect(404);
+    assert_eq!(resp.message(), "Compute host nowhere could not be found.");
+    let joined = send(
+        Method::POST,
+        &format!("/v2.1/os-aggregates/{id}/action"),
+        Some(serde_json::json!({"add_host": {"host": "node1"}})),
+        None,
+    )
+    .await
+    .expect(200)
+    .body;
+    assert_eq!(joined["aggregate"]["hosts"], serde_json::json!(["node1"]));
+    let resp = send(
+        Method::POST,
+        &format!("/v2.1/os-aggregates/{id}/action"),
+        Some(serde_json::json!({"add_host": {"host": "node1"}})),
+        None,
+    )
+    .await
+    .expect(409);
+    assert_eq!(
+        resp.message(),
+        format!("Aggregate {id} already has host node1.")
+    );
+    let services = send(
+        Method::GET,
+        "/v2.1/os-services?binary=nova-compute",
+        None,
+        None,
+    )
+    .await
+    .expect(200)
+    .body;
+    assert_eq!(services["services"][0]["zone"], "london");
+    let zones = cloud
+        .send(
+            Method::GET,
+            "/v2.1/os-availability-zone",
+            &alice,
+            None,
+            None,
+        )
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(zones["availabilityZoneInfo"][0]["zoneName"], "london");
+
+    // Another aggregate in another zone may not take the host.
+    let other = send(
+        Method::POST,
+        "/v2.1/os-aggregates",
+        Some(serde_json::json!({"aggregate": {"name": "rack2", "availability_zone": "paris"}})),
+        None,
+    )
+    .await
+    .expect(200)
+    .body["aggregate"]["id"]
+        .as_i64()
+        .unwrap();
+    let resp = send(
+        Method::POST,
+        &format!("/v2.1/os-aggregates/{other}/action"),
+        Some(serde_json::json!({"add_host": {"host": "node1"}})),
+        None,
+    )
+    .await
+    .expect(409);
+    assert_eq!(resp.message(), format!("Cannot add host to aggregate {other}. Reason: One or more hosts already in availability zone(s) ['london']."));
+
+    // Metadata merges; a null removes a key; the zone cannot be emptied.
+    let meta = send(
+        Method::POST,
+        &format!("/v2.1/os-aggregates/{id}/action"),
+        Some(serde_json::json!({"set_metadata": {"metadata": {"ssd": "true", "tier": "gold"}}})),
+        None,
+    )
+    .await
+    .expect(200)
+    .body;
+    assert_eq!(
+        meta["aggregate"]["metadata"],
+        serde_json::json!({"availability_zone": "london", "ssd": "true", "tier": "gold"})
+    );
+    let meta = send(
+        Method::POST,
+        &format!("/v2.1/os-aggregates/{id}/action"),
+        Some(serde_json::json!({"set_metadata": {"metadata": {"tier": null}}})),
+        None,
+    )
+    .await
+    .expect(200)
+    .body;
+    assert_eq!(
+        meta["aggregate"]["metadata"],
+        serde_json::json!({"availability_zone": "london", "ssd": "true"})
+    );
+    let resp = send(
+        Method::POST,
+        &format!("/v2.1/os-aggregates/{id}/action"),
+        Some(serde_json::json!({"set_metadata": {"metadata": {"availability_zone": null}}})),
+        None,
+    )
+    .await
+    .expect(400);
+    assert_eq!(resp.message(), format!("Cannot update metadata of aggregate {id}. Reason: Aggregate rack1 does not support empty named availability zone."));
+    let renamed = send(
+        Method::PUT,
+        &format!("/v2.1/os-aggregates/{id}"),
+        Some(serde_json::json!({"aggregate": {"name": "rack-one"}})),
+        None,
+    )
+    .await
+    .expect(200)
+    .body;
+    assert_eq!(renamed["aggregate"]["name"], "rack-one");
+
+    // Not while it has hosts; then gone.
+    let resp = send(
+        Method::DELETE,
+        &format!("/v2.1/os-aggregates/{id}"),
+        None,
+        None,
+    )
+    .await
+    .expect(400);
+    assert_eq!(
+        resp.message(),
+        format!("Cannot remove host from aggregate {id}. Reason: Host aggregate is not empty.")
+    );
+    send(
+        Method::POST,
+        &format!("/v2.1/os-aggregates/{id}/action"),
+        Some(serde_json::json!({"remove_host": {"host": "node1"}})),
+        None,
+    )
+    .await
+    .expect(200);
+    let resp = send(
+        Method::POST,
+        &format!("/v2.1/os-aggregates/{id}/action"),
+        Some(serde_json::json!({"remove_host": {"host": "node1"}})),
+        None,
+    )
+    .await
+    .expect(404);
+    assert_eq!(
+        resp.message(),
+        format!("Cannot remove host node1 in aggregate {id}")
+    );
+    send(
+        Method::DELETE,
+        &format!("/v2.1/os-aggregates/{id}"),
+        None,
+        None,
+    )
+    .await
+    .expect(200);
+    let resp = send(
+        Method::GET,
+        &format!("/v2.1/os-aggregates/{id}"),
+        None,
+        None,
+    )
+    .await
+    .expect(404);
+    assert_eq!(
+        resp.message(),
+        format!("Aggregate {id} could not be found.")
+    );
+    let resp = send(Method::GET, "/v2.1/os-aggregates/abc", None, None)
+        .await
+        .expect(400);
+    assert_eq!(
+        resp.message(),
+        "Invalid input received: id must be an integer"
+    );
+    let services = send(
+        Method::GET,
+        "/v2.1/os-services?binary=nova-compute",
+        None,
+        None,
+    )
+    .await
+    .expect(200)
+    .body;
+    assert_eq!(
+        services["services"][0]["zone"], "nova",
+        "back in the default zone"
+    );
+}

@@ -1,6 +1,7 @@
 //! Nova v2.1 over HTTP: one file per resource. Handlers parse, call the domain
 //! and render; microversions are negotiated once for every `/v2.1` request.
 
+mod aggregates;
 mod availability_zones;
 mod error;
 mod flavor_access;
@@ -47,6 +48,7 @@ fn v21_routes() -> OpenApiRouter<AppState> {
         .merge(services::routes())
         .merge(hypervisors::routes())
         .merge(availability_zones::routes())
+        .merge(aggregates::routes())
 }
 
 /// The open routes (version discovery), the microversioned routes under

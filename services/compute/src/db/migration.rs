@@ -11,7 +11,7 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(Initial), Box::new(Services)]
+        vec![Box::new(Initial), Box::new(Services), Box::new(Aggregates)]
     }
 
     fn migration_table_name() -> DynIden {
@@ -145,5 +145,48 @@ impl MigrationTrait for Services {
         .await?;
         m.create_index(unique("service_records", &["host", "binary"]))
             .await
+    }
+}
+
+struct Aggregates;
+
+impl MigrationName for Aggregates {
+    fn name(&self) -> &str {
+        "m0003_aggregates"
+    }
+}
+
+/// Host aggregates, their hosts and metadata.
+#[async_trait::async_trait]
+impl MigrationTrait for Aggregates {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            table("aggregates")
+                .col(serial("id"))
+                .col(required_string("uuid", 36))
+                .col(required_string("name", 255))
+                .col(timestamp("created_at"))
+                .col(time("updated_at"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(unique("aggregates", &["name"])).await?;
+        m.create_table(
+            table("aggregate_hosts")
+                .col(count("aggregate_id"))
+                .col(required_string("host", 255))
+                .primary_key(&mut primary_key(&["aggregate_id", "host"]))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            table("aggregate_metadata")
+                .col(count("aggregate_id"))
+                .col(required_string("key", 255))
+                .col(required_string("value", 255))
+                .primary_key(&mut primary_key(&["aggregate_id", "key"]))
+                .to_owned(),
+        )
+        .await
     }
 }

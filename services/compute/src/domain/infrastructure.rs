@@ -86,10 +86,17 @@ impl Nova {
                 .into_iter()
                 .map(|r| ((r.host.clone(), r.binary.clone()), r))
                 .collect();
+        let aggregates = self.all_aggregates().await?;
         Ok(service_registry::list(&self.db, self.cfg.service_down_time)
             .await?
             .into_iter()
-            .filter_map(|state| {
+            .filter_map(|mut state| {
+                // A compute host's zone is its aggregates' (else the default).
+                if state.binary == COMPUTE {
+                    if let Some(zone) = Self::host_zone(&aggregates, &state.host) {
+                        state.zone = zone;
+                    }
+                }
                 let record = records.get(&(state.host.clone(), state.binary.clone()))?;
                 Some(ServiceView {
                     id: record.id,

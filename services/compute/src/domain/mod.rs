@@ -1,5 +1,6 @@
 //! The api role's domain: flavors and key pairs in the database.
 
+pub mod aggregates;
 mod error;
 pub mod extra_spec_rules;
 mod extra_specs;

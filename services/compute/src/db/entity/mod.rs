@@ -1,5 +1,8 @@
 //! sea-orm entities, one file per table.
 
+pub mod aggregate;
+pub mod aggregate_host;
+pub mod aggregate_metadata;
 pub mod compute_node;
 pub mod flavor;
 pub mod flavor_extra_spec;
