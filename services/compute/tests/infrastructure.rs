@@ -538,3 +538,186 @@ async fn aggregates_and_the_zones_they_give() {
         "back in the default zone"
     );
 }
+
+/// Services changed and deleted: by action name before 2.53, by UUID from
+/// then; only nova-compute may change.
+#[tokio::test]
+async fn services_are_disabled_forced_down_and_deleted() {
+    let cloud = Cloud::start().await;
+    let admin = cloud.identity.admin_persona().await;
+    reported(&cloud, &admin).await;
+    let send = |method: Method, path: &str, body: Option<Value>, version: Option<&'static str>| {
+        let (cloud, admin, path) = (&cloud, &admin, path.to_string());
+        async move { cloud.send(method, &path, admin, body, version).await }
+    };
+    // Before 2.53: actions on host and binary.
+    let disabled = send(Method::PUT, "/v2.1/os-services/disable-log-reason", Some(serde_json::json!({"host": "node1", "binary": "nova-compute", "disabled_reason": "maintenance"})), None)
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(
+        disabled,
+        serde_json::json!({"service": {"host": "node1", "binary": "nova-compute", "status": "disabled", "disabled_reason": "maintenance"}})
+    );
+    let resp = send(
+        Method::PUT,
+        "/v2.1/os-services/disable-log-reason",
+        Some(serde_json::json!({"host": "node1", "binary": "nova-compute"})),
+        None,
+    )
+    .await
+    .expect(400);
+    assert_eq!(resp.message(), "Missing disabled reason field");
+    let resp = send(
+        Method::PUT,
+        "/v2.1/os-services/force-down",
+        Some(serde_json::json!({"host": "node1", "binary": "nova-compute", "forced_down": true})),
+        Some("2.10"),
+    )
+    .await;
+    assert_eq!(
+        resp.status, 400,
+        "forced_down is not a field before 2.11: {}",
+        resp.body
+    );
+    send(
+        Method::PUT,
+        "/v2.1/os-services/explode",
+        Some(serde_json::json!({"host": "node1", "binary": "nova-compute"})),
+        None,
+    )
+    .await
+    .expect(404);
+    let resp = send(
+        Method::PUT,
+        "/v2.1/os-services/enable",
+        Some(serde_json::json!({"host": "node1", "binary": "nova-conductor"})),
+        None,
+    )
+    .await
+    .expect(400);
+    assert_eq!(resp.message(), "Updating a nova-conductor service is not supported. Only nova-compute services can be updated.");
+    let resp = send(
+        Method::PUT,
+        "/v2.1/os-services/enable",
+        Some(serde_json::json!({"host": "nowhere", "binary": "nova-compute"})),
+        None,
+    )
+    .await
+    .expect(404);
+    assert_eq!(
+        resp.message(),
+        "Could not find binary nova-compute on host nowhere."
+    );
+    let listed = send(
+        Method::GET,
+        "/v2.1/os-services?binary=nova-compute",
+        None,
+        Some("2.53"),
+    )
+    .await
+    .expect(200)
+    .body;
+    let service = listed["services"][0].clone();
+    assert_eq!(service["status"], "disabled");
+    assert_eq!(service["disabled_reason"], "maintenance");
+    let uuid = service["id"].as_str().unwrap().to_string();
+
+    // From 2.53: by UUID.
+    let forced = send(
+        Method::PUT,
+        &format!("/v2.1/os-services/{uuid}"),
+        Some(serde_json::json!({"status": "enabled", "forced_down": true})),
+        Some("2.53"),
+    )
+    .await
+    .expect(200)
+    .body["service"]
+        .clone();
+    assert_eq!(forced["status"], "enabled");
+    assert_eq!(forced["disabled_reason"], Value::Null);
+    assert_eq!(forced["forced_down"], true);
+    assert_eq!(forced["state"], "down", "forced down means down");
+    let resp = send(
+        Method::PUT,
+        &format!("/v2.1/os-services/{uuid}"),
+        Some(serde_json::json!({"status": "enabled", "disabled_reason": "x"})),
+        Some("2.53"),
+    )
+    .await
+    .expect(400);
+    assert_eq!(
+        resp.message(),
+        "Specifying 'disabled_reason' with status 'enabled' is invalid."
+    );
+    let resp = send(
+        Method::PUT,
+        &format!("/v2.1/os-services/{uuid}"),
+        Some(serde_json::json!({})),
+        Some("2.53"),
+    )
+    .await
+    .expect(400);
+    assert_eq!(
+        resp.message(),
+        "No updates were requested. Fields 'status' or 'forced_down' should be specified."
+    );
+    let resp = send(
+        Method::PUT,
+        "/v2.1/os-services/disable",
+        Some(serde_json::json!({"status": "disabled"})),
+        Some("2.53"),
+    )
+    .await
+    .expect(400);
+    assert_eq!(resp.message(), "Invalid uuid disable");
+    let other = uuid::Uuid::new_v4();
+    let resp = send(
+        Method::PUT,
+        &format!("/v2.1/os-services/{other}"),
+        Some(serde_json::json!({"status": "disabled"})),
+        Some("2.53"),
+    )
+    .await
+    .expect(404);
+    assert_eq!(
+        resp.message(),
+        format!("Service {other} could not be found.")
+    );
+    let up = send(
+        Method::PUT,
+        &format!("/v2.1/os-services/{uuid}"),
+        Some(serde_json::json!({"forced_down": false})),
+        Some("2.53"),
+    )
+    .await
+    .expect(200)
+    .body;
+    assert_eq!(up["service"]["state"], "up");
+
+    // Deleted: gone with its node (its agent registers again when it next reports).
+    let resp = send(Method::DELETE, "/v2.1/os-services/abc", None, None)
+        .await
+        .expect(400);
+    assert_eq!(
+        resp.message(),
+        "Invalid input received: id must be an integer"
+    );
+    send(
+        Method::DELETE,
+        &format!("/v2.1/os-services/{uuid}"),
+        None,
+        Some("2.53"),
+    )
+    .await
+    .expect(204);
+    let resp = send(
+        Method::DELETE,
+        &format!("/v2.1/os-services/{uuid}"),
+        None,
+        Some("2.53"),
+    )
+    .await
+    .expect(404);
+    assert_eq!(resp.message(), format!("Service {uuid} not found."));
+}

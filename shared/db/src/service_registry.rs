@@ -108,6 +108,17 @@ pub async fn set_disabled<C: ConnectionTrait>(
     Ok(change.exec(db).await?.rows_affected == 1)
 }
 
+/// Forgets `binary` on `host` (it registers again with its next heartbeat);
+/// false when it was not registered.
+pub async fn remove<C: ConnectionTrait>(db: &C, host: &str, binary: &str) -> DbResult<bool> {
+    let gone = entity::Entity::delete_many()
+        .filter(entity::Column::Host.eq(host))
+        .filter(entity::Column::Binary.eq(binary))
+        .exec(db)
+        .await?;
+    Ok(gone.rows_affected == 1)
+}
+
 /// A registered role and its state.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServiceState {

@@ -283,4 +283,147 @@ impl Nova {
         );
         Ok(zones)
     }
+
+    /// A service by its UUID (2.53) or integer id.
+    async fn service_by(&self, id: &str, by_uuid: bool) -> Result<Option<ServiceView>> {
+        let services = self.services().await?;
+        Ok(if by_uuid {
+            services.into_iter().find(|s| s.uuid == id)
+        } else {
+            let id: i64 = id.trim().parse().map_err(|_| {
+                NovaError::BadRequest("Invalid input received: id must be an integer".into())
+            })?;
+            services.into_iter().find(|s| s.id == id)
+        })
+    }
+
+    /// Enables or disables (with a reason) a compute service, or forces it
+    /// down or up (admin). `None` leaves a setting as it is.
+    pub async fn update_service(
+        &self,
+        caller: &Caller,
+        target: ServiceTarget<'_>,
+        change: ServiceChange,
+    ) -> Result<ServiceView> {
+        if let ServiceTarget::Uuid(id) = target {
+            if uuid::Uuid::parse_str(id).is_err() {
+                return Err(NovaError::BadRequest(format!("Invalid uuid {id}")));
+            }
+        }
+        self.authorize(caller, "os_compute_api:os-services:update", &json!({}))?;
+        let service = match target {
+            ServiceTarget::Uuid(id) => self
+                .service_by(id, true)
+                .await?
+                .ok_or_else(|| NovaError::NotFound(format!("Service {id} could not be found.")))?,
+            ServiceTarget::HostBinary { host, binary } => {
+                if binary != COMPUTE {
+                    return Err(not_compute(binary));
+                }
+                self.services()
+                    .await?
+                    .into_iter()
+                    .find(|s| s.state.host == host && s.state.binary == binary)
+                    .ok_or_else(|| {
+                        NovaError::NotFound(format!(
+                            "Could not find binary {binary} on host {host}."
+                        ))
+                    })?
+            }
+        };
+        if service.state.binary != COMPUTE {
+            return Err(not_compute(&service.state.binary));
+        }
+        if let Some((disabled, reason)) = &change.disabled {
+            service_registry::set_disabled(
+                &self.db,
+                &service.state.host,
+                &service.state.binary,
+                *disabled,
+                reason.as_deref(),
+            )
+            .await?;
+            if *disabled && reason.is_none() {
+                // Disabling without a reason clears an old one, as Nova does.
+                clear_reason(&self.db, &service.state.host, &service.state.binary).await?;
+            }
+        }
+        if let Some(forced_down) = change.forced_down {
+            service_record::Entity::update_many()
+                .col_expr(
+                    service_record::Column::ForcedDown,
+                    sea_orm::sea_query::Expr::value(forced_down),
+                )
+                .filter(service_record::Column::Id.eq(service.id))
+                .exec(&self.db)
+                .await?;
+        }
+        self.service_by(&service.uuid, true).await?.ok_or_else(|| {
+            NovaError::NotFound(format!("Service {} could not be found.", service.uuid))
+        })
+    }
+
+    /// Deletes a service; a compute service only while it hosts nothing, and
+    /// with its node and aggregate memberships (admin).
+    pub async fn delete_service(&self, caller: &Caller, id: &str, by_uuid: bool) -> Result<()> {
+        self.authorize(caller, "os_compute_api:os-services:delete", &json!({}))?;
+        if by_uuid && uuid::Uuid::parse_str(id).is_err() {
+            return Err(NovaError::BadRequest(format!("Invalid uuid {id}")));
+        }
+        let service = self
+            .service_by(id, by_uuid)
+            .await?
+            .ok_or_else(|| NovaError::NotFound(format!("Service {id} not found.")))?;
+        let (host, binary) = (service.state.host.as_str(), service.state.binary.as_str());
+        if binary == COMPUTE {
+            crate::db::entity::aggregate_host::Entity::delete_many()
+                .filter(crate::db::entity::aggregate_host::Column::Host.eq(host))
+                .exec(&self.db)
+                .await?;
+            compute_node::Entity::delete_many()
+                .filter(compute_node::Column::Host.eq(host))
+                .exec(&self.db)
+                .await?;
+        }
+        service_registry::remove(&self.db, host, binary).await?;
+        service_record::Entity::delete_by_id(service.id)
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+}
+
+/// Which service an update names: its UUID (2.53), or host and binary.
+#[derive(Debug, Clone, Copy)]
+pub enum ServiceTarget<'a> {
+    Uuid(&'a str),
+    HostBinary { host: &'a str, binary: &'a str },
+}
+
+/// What an update changes: `disabled` (with its reason), `forced_down`.
+#[derive(Debug, Clone, Default)]
+pub struct ServiceChange {
+    pub disabled: Option<(bool, Option<String>)>,
+    pub forced_down: Option<bool>,
+}
+
+fn not_compute(binary: &str) -> NovaError {
+    NovaError::BadRequest(format!(
+        "Updating a {binary} service is not supported. Only nova-compute services can be updated."
+    ))
+}
+
+/// Clears the disabled reason of `binary` on `host`.
+async fn clear_reason(db: &sea_orm::DatabaseConnection, host: &str, binary: &str) -> Result<()> {
+    use crate::db::entity::service;
+    service::Entity::update_many()
+        .col_expr(
+            service::Column::DisabledReason,
+            sea_orm::sea_query::Expr::value(None::<String>),
+        )
+        .filter(service::Column::Host.eq(host))
+        .filter(service::Column::Binary.eq(binary))
+        .exec(db)
+        .await?;
+    Ok(())
 }
