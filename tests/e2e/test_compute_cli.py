@@ -79,6 +79,10 @@ def test_services_hypervisors_and_zones(cloud):
     assert cloud.os("hypervisor", "show", host)["aggregates"] == ["rack1"]
     zone = {s["Zone"] for s in cloud.os("compute", "service", "list") if s["Binary"] == "nova-compute"}
     assert zone == {"london"}
+    cloud.os("compute", "service", "set", "--disable", "--disable-reason", "maintenance", host, "nova-compute", json_out=False)
+    compute = [s for s in cloud.os("compute", "service", "list", "--long") if s["Binary"] == "nova-compute"]
+    assert compute[0]["Status"] == "disabled" and compute[0]["Disabled Reason"] == "maintenance"
+    cloud.os("compute", "service", "set", "--enable", host, "nova-compute", json_out=False)
     cloud.os("aggregate", "remove", "host", "rack1", host, json_out=False)
     cloud.os("aggregate", "delete", "rack1", json_out=False)
     zones = cloud.os("availability", "zone", "list", "--compute")
