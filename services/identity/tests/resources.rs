@@ -966,3 +966,66 @@ async fn projects_acting_as_domains() {
         .await
         .expect(404);
 }
+
+/// The legacy policy documents: create, show, list by type, update, delete;
+/// admins only to write.
+#[tokio::test]
+async fn policy_documents() {
+    let ks = Keystone::start().await;
+    let member = ks.user_with_role("member").await;
+    let made = ks
+        .admin(Method::POST, "/v3/policies", Some(json!({"policy": {"blob": "{\"a\": 1}", "type": "application/json", "owner": "nova"}})))
+        .await
+        .expect(201)
+        .body["policy"]
+        .clone();
+    assert_eq!(made["blob"], "{\"a\": 1}");
+    assert_eq!(made["owner"], "nova");
+    let id = made["id"].as_str().unwrap().to_string();
+    let resp = ks
+        .admin(
+            Method::POST,
+            "/v3/policies",
+            Some(json!({"policy": {"type": "application/json"}})),
+        )
+        .await
+        .expect(400);
+    assert!(resp.body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("'blob' is a required property"));
+    ks.send(
+        Method::POST,
+        "/v3/policies",
+        Some(&member.token),
+        Some(json!({"policy": {"blob": "x", "type": "t"}})),
+    )
+    .await
+    .expect(403);
+    let listed = ks
+        .admin(Method::GET, "/v3/policies?type=application/json", None)
+        .await
+        .expect(200);
+    assert_eq!(listed.body["policies"][0]["id"], id.as_str());
+    let none = ks
+        .admin(Method::GET, "/v3/policies?type=text/plain", None)
+        .await
+        .expect(200);
+    assert!(none.body["policies"].as_array().unwrap().is_empty());
+    let updated = ks
+        .admin(
+            Method::PATCH,
+            &format!("/v3/policies/{id}"),
+            Some(json!({"policy": {"blob": "{}"}})),
+        )
+        .await
+        .expect(200);
+    assert_eq!(updated.body["policy"]["blob"], "{}");
+    assert_eq!(updated.body["policy"]["type"], "application/json");
+    ks.admin(Method::DELETE, &format!("/v3/policies/{id}"), None)
+        .await
+        .expect(204);
+    ks.admin(Method::GET, &format!("/v3/policies/{id}"), None)
+        .await
+        .expect(404);
+}

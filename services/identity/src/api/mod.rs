@@ -12,6 +12,7 @@ mod ec2;
 mod error;
 mod grants;
 mod groups;
+mod policy_blobs;
 mod projects;
 mod query;
 mod render;
@@ -65,6 +66,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .merge(app_creds::routes())
         .merge(credentials::routes())
         .merge(ec2::routes())
+        .merge(policy_blobs::routes())
         .merge(catalog::routes())
 }
 
@@ -83,6 +85,6 @@ mod tests {
     #[test]
     fn document_is_consistent() {
         let doc = super::documented_routes().split_for_parts().1;
-        assert_eq!(ferrostack_api::openapi::check(&doc), Ok(136));
+        assert_eq!(ferrostack_api::openapi::check(&doc), Ok(141));
     }
 }

@@ -10,7 +10,11 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(Initial), Box::new(EncryptedCredentials)]
+        vec![
+            Box::new(Initial),
+            Box::new(EncryptedCredentials),
+            Box::new(PolicyBlobs),
+        ]
     }
 
     fn migration_table_name() -> DynIden {
@@ -341,5 +345,33 @@ impl MigrationTrait for EncryptedCredentials {
         .await?;
         m.create_index(index("revocation_events", &["revoked_at"]))
             .await
+    }
+}
+
+struct PolicyBlobs;
+
+impl MigrationName for PolicyBlobs {
+    fn name(&self) -> &str {
+        "m0003_policy_blobs"
+    }
+}
+
+/// The legacy `/v3/policies` documents.
+#[async_trait::async_trait]
+impl MigrationTrait for PolicyBlobs {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            table("policy")
+                .col(id("id").primary_key())
+                .col(ColumnDef::new(Alias::new("blob")).text().not_null())
+                .col(
+                    ColumnDef::new(Alias::new("type"))
+                        .string_len(255)
+                        .not_null(),
+                )
+                .col(text("extra"))
+                .to_owned(),
+        )
+        .await
     }
 }

@@ -8,6 +8,7 @@ pub mod endpoint;
 pub mod group;
 pub mod group_member;
 pub mod implied_role;
+pub mod policy_blob;
 pub mod project;
 pub mod project_tag;
 pub mod region;
