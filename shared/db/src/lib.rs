@@ -8,8 +8,10 @@ pub mod keyset;
 pub mod quota_lock;
 pub mod schema;
 pub mod service_registry;
+mod snapshot;
 
 pub use connect::{connect, migrate, DbOptions, DATABASE_OPTS};
 pub use error::{DbError, DbResult};
 pub use sea_orm;
 pub use sea_orm_migration;
+pub use snapshot::begin_snapshot;

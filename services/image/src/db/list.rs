@@ -2,7 +2,7 @@
 //! after a marker, and sorting with `created_at`/`id` tie-breakers.
 
 use ferrostack_db::keyset::SortKey;
-use ferrostack_db::DbResult;
+use ferrostack_db::{begin_snapshot, DbResult};
 use sea_orm::sea_query::{Expr, Func, Query, SelectStatement, SimpleExpr};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect};
 
@@ -56,8 +56,11 @@ impl Repo {
             };
             select = select.order_by(sort_expr(*column), order);
         }
-        let rows = select.limit(query.limit as u64).all(&self.db).await?;
-        self.assemble(rows).await
+        let txn = begin_snapshot(&self.db).await?;
+        let rows = select.limit(query.limit as u64).all(&txn).await?;
+        let images = Self::assemble(&txn, rows).await?;
+        txn.commit().await?;
+        Ok(images)
     }
 }
 

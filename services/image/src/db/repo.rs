@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use ferrostack_db::DbResult;
+use ferrostack_db::{begin_snapshot, DbResult};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
@@ -25,14 +25,22 @@ impl Repo {
 
     /// The image with `id`, with its properties, tags and locations.
     pub async fn get(&self, id: &str) -> DbResult<Option<Image>> {
-        let Some(row) = image::Entity::find_by_id(id).one(&self.db).await? else {
+        let txn = begin_snapshot(&self.db).await?;
+        let Some(row) = image::Entity::find_by_id(id).one(&txn).await? else {
             return Ok(None);
         };
-        Ok(self.assemble(vec![row]).await?.pop())
+        let image = Self::assemble(&txn, vec![row]).await?.pop();
+        txn.commit().await?;
+        Ok(image)
     }
 
-    /// Joins rows with their properties, tags and locations (three queries).
-    pub async fn assemble(&self, rows: Vec<image::Model>) -> DbResult<Vec<Image>> {
+    /// Joins rows with their properties, tags and locations (three queries). Run it
+    /// in the snapshot the rows were read in, so an image never shows a status from
+    /// before a write beside properties from after it.
+    pub(super) async fn assemble<C: ConnectionTrait>(
+        conn: &C,
+        rows: Vec<image::Model>,
+    ) -> DbResult<Vec<Image>> {
         if rows.is_empty() {
             return Ok(Vec::new());
         }
@@ -45,7 +53,7 @@ impl Repo {
             .collect();
         for p in property::Entity::find()
             .filter(property::Column::ImageId.is_in(ids.clone()))
-            .all(&self.db)
+            .all(conn)
             .await?
         {
             if let Some(&i) = index.get(&p.image_id) {
@@ -54,7 +62,7 @@ impl Repo {
         }
         for t in tag::Entity::find()
             .filter(tag::Column::ImageId.is_in(ids.clone()))
-            .all(&self.db)
+            .all(conn)
             .await?
         {
             if let Some(&i) = index.get(&t.image_id) {
@@ -63,7 +71,7 @@ impl Repo {
         }
         let mut locations = location::Entity::find()
             .filter(location::Column::ImageId.is_in(ids))
-            .all(&self.db)
+            .all(conn)
             .await?;
         locations.sort_by_key(|l| l.position);
         for l in locations {
@@ -331,5 +339,54 @@ fn from_row(row: image::Model) -> Image {
         properties: Default::default(),
         tags: Default::default(),
         locations: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ferrostack_testkit::TestEnv;
+
+    /// A writer that renames an image and then records the new name in a property;
+    /// every read must see the property no later than the name (a snapshot). Reads
+    /// that took the row and the properties from different moments failed this.
+    #[tokio::test]
+    async fn a_read_sees_one_moment() {
+        let env = TestEnv::new("image").await;
+        let options = ferrostack_db::DbOptions::from_config(&env.config, "").unwrap();
+        let db = ferrostack_db::connect(&options).await.unwrap();
+        ferrostack_db::migrate::<super::super::migration::Migrator>(&db)
+            .await
+            .unwrap();
+        let repo = Repo::new(db);
+        let id = uuid::Uuid::new_v4().to_string();
+        repo.insert(&Image::new(id.clone(), None)).await.unwrap();
+        let writer = {
+            let repo = repo.clone();
+            let id = id.clone();
+            tokio::spawn(async move {
+                for i in 1..=500u32 {
+                    image::Entity::update_many()
+                        .col_expr(image::Column::Name, Expr::value(i.to_string()))
+                        .filter(image::Column::Id.eq(&id))
+                        .exec(&repo.db)
+                        .await
+                        .unwrap();
+                    repo.set_property(&id, "seen", Some(&i.to_string()))
+                        .await
+                        .unwrap();
+                }
+            })
+        };
+        while !writer.is_finished() {
+            let image = repo.get(&id).await.unwrap().unwrap();
+            let name: u32 = image.name.as_deref().unwrap_or("0").parse().unwrap();
+            let seen: u32 = image
+                .properties
+                .get("seen")
+                .map_or(0, |v| v.parse().unwrap());
+            assert!(seen <= name, "property {seen} beside name {name}");
+        }
+        writer.await.unwrap();
     }
 }
