@@ -56,6 +56,73 @@ pub const INTERNAL_SERVICE_AVAILABILITY_ZONE: Opt = Opt::new(
     "The availability zone os-services shows for services other than nova-compute.",
 );
 
+pub const CPU_ALLOCATION_RATIO: Opt = Opt::new(
+    "DEFAULT",
+    "cpu_allocation_ratio",
+    "4.0",
+    "Virtual CPUs per physical CPU the scheduler may place.",
+);
+pub const RAM_ALLOCATION_RATIO: Opt = Opt::new(
+    "DEFAULT",
+    "ram_allocation_ratio",
+    "1.0",
+    "Virtual RAM per physical RAM the scheduler may place.",
+);
+pub const DISK_ALLOCATION_RATIO: Opt = Opt::new(
+    "DEFAULT",
+    "disk_allocation_ratio",
+    "1.0",
+    "Virtual disk per physical disk the scheduler may place.",
+);
+pub const RESERVED_HOST_CPUS: Opt = Opt::new(
+    "DEFAULT",
+    "reserved_host_cpus",
+    "0",
+    "CPUs of each host kept from servers.",
+);
+pub const RESERVED_HOST_MEMORY_MB: Opt = Opt::new(
+    "DEFAULT",
+    "reserved_host_memory_mb",
+    "512",
+    "MiB of each host's memory kept from servers.",
+);
+pub const RESERVED_HOST_DISK_MB: Opt = Opt::new(
+    "DEFAULT",
+    "reserved_host_disk_mb",
+    "0",
+    "MiB of each host's disk kept from servers.",
+);
+pub const RAM_WEIGHT_MULTIPLIER: Opt = Opt::new(
+    "filter_scheduler",
+    "ram_weight_multiplier",
+    "1.0",
+    "Positive spreads servers over hosts by free RAM; negative packs them.",
+);
+pub const QUOTA_INSTANCES: Opt = Opt::new(
+    "quota",
+    "instances",
+    "10",
+    "Servers a project may have; -1 is unlimited.",
+);
+pub const QUOTA_CORES: Opt = Opt::new(
+    "quota",
+    "cores",
+    "20",
+    "vCPUs a project's servers may have; -1 is unlimited.",
+);
+pub const QUOTA_RAM: Opt = Opt::new(
+    "quota",
+    "ram",
+    "51200",
+    "MiB of RAM a project's servers may have; -1 is unlimited.",
+);
+pub const QUOTA_METADATA_ITEMS: Opt = Opt::new(
+    "quota",
+    "metadata_items",
+    "128",
+    "Metadata items a server may have; -1 is unlimited.",
+);
+
 /// Every option this service reads besides the shared sections.
 pub const OPTS: &[Opt] = &[
     MAX_LIMIT,
@@ -66,7 +133,27 @@ pub const OPTS: &[Opt] = &[
     MY_IP,
     DEFAULT_AVAILABILITY_ZONE,
     INTERNAL_SERVICE_AVAILABILITY_ZONE,
+    CPU_ALLOCATION_RATIO,
+    RAM_ALLOCATION_RATIO,
+    DISK_ALLOCATION_RATIO,
+    RESERVED_HOST_CPUS,
+    RESERVED_HOST_MEMORY_MB,
+    RESERVED_HOST_DISK_MB,
+    RAM_WEIGHT_MULTIPLIER,
+    QUOTA_INSTANCES,
+    QUOTA_CORES,
+    QUOTA_RAM,
+    QUOTA_METADATA_ITEMS,
 ];
+
+/// Nova's counting quotas for servers (-1: no limit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServerQuotas {
+    pub instances: i64,
+    pub cores: i64,
+    pub ram: i64,
+    pub metadata_items: i64,
+}
 
 /// Settings resolved and validated at start.
 #[derive(Clone)]
@@ -85,6 +172,9 @@ pub struct ComputeConfig {
     pub my_ip: String,
     pub default_zone: String,
     pub internal_zone: String,
+    /// What the scheduler may place on each host.
+    pub capacity: crate::scheduler::Capacity,
+    pub server_quotas: ServerQuotas,
 }
 
 impl std::fmt::Debug for ComputeConfig {
@@ -138,6 +228,21 @@ impl ComputeConfig {
             my_ip: config.get_string(&MY_IP),
             default_zone: config.get_string(&DEFAULT_AVAILABILITY_ZONE),
             internal_zone: config.get_string(&INTERNAL_SERVICE_AVAILABILITY_ZONE),
+            capacity: crate::scheduler::Capacity {
+                cpu_ratio: config.get_parsed(&CPU_ALLOCATION_RATIO)?,
+                ram_ratio: config.get_parsed(&RAM_ALLOCATION_RATIO)?,
+                disk_ratio: config.get_parsed(&DISK_ALLOCATION_RATIO)?,
+                reserved_cpus: config.get_parsed(&RESERVED_HOST_CPUS)?,
+                reserved_memory_mb: config.get_parsed(&RESERVED_HOST_MEMORY_MB)?,
+                reserved_disk_gb: config.get_parsed::<i64>(&RESERVED_HOST_DISK_MB)? / 1024,
+                ram_weight_multiplier: config.get_parsed(&RAM_WEIGHT_MULTIPLIER)?,
+            },
+            server_quotas: ServerQuotas {
+                instances: config.get_parsed(&QUOTA_INSTANCES)?,
+                cores: config.get_parsed(&QUOTA_CORES)?,
+                ram: config.get_parsed(&QUOTA_RAM)?,
+                metadata_items: config.get_parsed(&QUOTA_METADATA_ITEMS)?,
+            },
             service,
         })
     }

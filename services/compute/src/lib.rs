@@ -13,6 +13,7 @@ pub mod db;
 pub mod domain;
 pub mod policies;
 pub mod rpc;
+pub mod scheduler;
 
 use std::sync::Arc;
 
@@ -29,6 +30,7 @@ use crate::domain::Nova;
 pub enum Role {
     Api,
     Conductor,
+    Scheduler,
     Agent,
 }
 
@@ -60,7 +62,7 @@ pub async fn start(
     let mut runner = Runner::new(shutdown);
     let db = if roles
         .iter()
-        .any(|r| matches!(r, Role::Api | Role::Conductor))
+        .any(|r| matches!(r, Role::Api | Role::Conductor | Role::Scheduler))
     {
         Some(database(&cfg).await?)
     } else {
@@ -72,6 +74,9 @@ pub async fn start(
     };
     if let (Some(db), true) = (&db, roles.contains(&Role::Conductor)) {
         conductor::start(&cfg, db.clone(), transport.clone(), &mut runner).await?;
+    }
+    if let (Some(db), true) = (&db, roles.contains(&Role::Scheduler)) {
+        scheduler::start(&cfg, db.clone(), transport.clone(), &mut runner).await?;
     }
     if roles.contains(&Role::Agent) {
         agent::start(&cfg, transport, &mut runner).await?;

@@ -10,6 +10,7 @@ mod cache;
 mod cache_crypt;
 mod context;
 mod identity_client;
+pub mod image_api;
 mod middleware;
 mod options;
 pub mod service_http;

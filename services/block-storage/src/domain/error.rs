@@ -1,6 +1,7 @@
 //! Failures of the block-storage API, each variant one upstream HTTP status
 //! (mapped in `api/error.rs`).
 
+use ferrostack_auth::image_api::ImageApiError;
 use ferrostack_db::DbError;
 
 /// A block-storage failure; each variant is one upstream HTTP status.
@@ -22,6 +23,21 @@ pub enum CinderError {
     Unavailable(String),
     #[error("{0}")]
     Internal(String),
+}
+
+impl From<ImageApiError> for CinderError {
+    fn from(err: ImageApiError) -> Self {
+        match err {
+            ImageApiError::Unavailable(_) => CinderError::Unavailable(err.to_string()),
+            ImageApiError::NotFound => CinderError::BadRequest(
+                "Invalid image identifier or unable to access requested image.".into(),
+            ),
+            ImageApiError::Ambiguous(_) => CinderError::Conflict(err.to_string()),
+            ImageApiError::Refused(m) => {
+                CinderError::BadRequest(format!("Invalid image metadata: {m}"))
+            }
+        }
+    }
 }
 
 impl CinderError {

@@ -9,7 +9,6 @@ mod error;
 mod from_image;
 pub mod hosts;
 pub mod image_actions;
-pub mod image_api;
 pub mod legacy_attach;
 pub mod messages;
 pub mod metadata;
@@ -45,7 +44,7 @@ use crate::rpc;
 pub use error::{CinderError, Result};
 pub use ferrostack_policy::PolicyTarget;
 pub use ferrostack_service::Caller;
-use image_api::ImageApi;
+use ferrostack_auth::image_api::ImageApi;
 pub use updates::ApiRpc;
 
 /// The current time at the seconds precision every database keeps.

@@ -5,6 +5,8 @@ use std::sync::Arc;
 
 use ferrostack_config::Registry;
 
+use crate::rpc::messages::BuildInstance;
+
 /// What a compute node has and uses.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NodeResources {
@@ -21,12 +23,57 @@ pub struct NodeResources {
     pub cpu_info: serde_json::Value,
 }
 
-/// A virtualization driver. Servers come with the build path; today an agent
-/// reports its node's resources.
+/// Nova's power states, as `OS-EXT-STS:power_state` shows them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PowerState {
+    NoState = 0,
+    Running = 1,
+    Paused = 3,
+    Shutdown = 4,
+    Suspended = 7,
+}
+
+/// An operation on an existing guest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GuestOp {
+    PowerOff,
+    PowerOn,
+    RebootSoft,
+    RebootHard,
+    Pause,
+    Unpause,
+    Suspend,
+    Resume,
+}
+
+impl GuestOp {
+    /// The power state the guest is in once the operation succeeded.
+    pub fn power_state(self) -> PowerState {
+        match self {
+            GuestOp::PowerOff => PowerState::Shutdown,
+            GuestOp::Pause => PowerState::Paused,
+            GuestOp::Suspend => PowerState::Suspended,
+            _ => PowerState::Running,
+        }
+    }
+}
+
+/// Why a driver operation failed (becomes the server's fault).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct DriverError(pub String);
+
+/// A virtualization driver.
 #[async_trait::async_trait]
 pub trait Driver: Send + Sync {
     /// What the node has and uses now.
     async fn resources(&self) -> NodeResources;
+    /// Creates and starts the guest of a server.
+    async fn spawn(&self, build: &BuildInstance) -> Result<(), DriverError>;
+    /// Stops and removes a guest; a guest that is not there is already gone.
+    async fn destroy(&self, uuid: &str) -> Result<(), DriverError>;
+    /// Changes a guest's power (stop, start, reboot, pause, suspend and back).
+    async fn operate(&self, uuid: &str, op: GuestOp) -> Result<(), DriverError>;
 }
 
 /// The drivers `compute_driver` can name.

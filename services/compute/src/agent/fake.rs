@@ -1,12 +1,16 @@
-//! The `fake` driver: a node of a configured size (`[fake]`), for tests and
-//! for a cloud without a hypervisor.
+//! The `fake` driver: a node of a configured size (`[fake]`) whose guests exist
+//! only in memory, for tests and for a cloud without a hypervisor. A flavor
+//! with the extra spec `fake:spawn_error` makes spawns fail, to test failures.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use ferrostack_config::{ConfigError, Opt, Plugin, Section};
 use serde_json::json;
 
-use super::driver::{Driver, NodeResources};
+use super::driver::{Driver, DriverError, GuestOp, NodeResources, PowerState};
+use crate::rpc::messages::BuildInstance;
 
 const VCPUS: Opt = Opt::new("fake", "vcpus", "16", "vCPUs the fake node has.");
 const MEMORY_MB: Opt = Opt::new(
@@ -16,11 +20,19 @@ const MEMORY_MB: Opt = Opt::new(
     "MiB of memory the fake node has.",
 );
 const LOCAL_GB: Opt = Opt::new("fake", "local_gb", "1024", "GiB of disk the fake node has.");
+const SPAWN_DELAY_MS: Opt = Opt::new(
+    "fake",
+    "spawn_delay_ms",
+    "0",
+    "Milliseconds a fake spawn takes.",
+);
+/// The flavor extra spec that makes a fake spawn fail.
+pub const SPAWN_ERROR_SPEC: &str = "fake:spawn_error";
 
 /// The fake driver's plugin: its size from `[fake]`.
 pub const PLUGIN: Plugin<Arc<dyn Driver>> = Plugin {
     name: "fake",
-    opts: &[VCPUS, MEMORY_MB, LOCAL_GB],
+    opts: &[VCPUS, MEMORY_MB, LOCAL_GB, SPAWN_DELAY_MS],
     configure,
 };
 
@@ -30,33 +42,146 @@ fn configure(section: &Section) -> Result<Arc<dyn Driver>, ConfigError> {
         vcpus: config.get_parsed(&VCPUS)?,
         memory_mb: config.get_parsed(&MEMORY_MB)?,
         local_gb: config.get_parsed(&LOCAL_GB)?,
+        spawn_delay: Duration::from_millis(config.get_parsed(&SPAWN_DELAY_MS)?),
+        guests: Mutex::default(),
     }))
 }
 
-/// A node that exists only in memory.
+/// A guest of the fake driver: what it uses and its power.
 #[derive(Debug, Clone)]
+struct FakeGuest {
+    vcpus: i64,
+    memory_mb: i64,
+    disk_gb: i64,
+    power: PowerState,
+}
+
+/// A node that exists only in memory.
+#[derive(Debug)]
 pub struct FakeDriver {
     pub vcpus: i64,
     pub memory_mb: i64,
     pub local_gb: i64,
+    pub spawn_delay: Duration,
+    guests: Mutex<HashMap<String, FakeGuest>>,
+}
+
+impl FakeDriver {
+    /// A node of this size with no guests and instant spawns.
+    pub fn new(vcpus: i64, memory_mb: i64, local_gb: i64) -> Self {
+        FakeDriver {
+            vcpus,
+            memory_mb,
+            local_gb,
+            spawn_delay: Duration::ZERO,
+            guests: Mutex::default(),
+        }
+    }
+
+    fn guests(&self) -> std::sync::MutexGuard<'_, HashMap<String, FakeGuest>> {
+        self.guests.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 #[async_trait::async_trait]
 impl Driver for FakeDriver {
     async fn resources(&self) -> NodeResources {
+        let guests = self.guests();
         NodeResources {
             hypervisor_type: "fake".into(),
             hypervisor_version: 1000,
             vcpus: self.vcpus,
             memory_mb: self.memory_mb,
             local_gb: self.local_gb,
-            vcpus_used: 0,
-            memory_mb_used: 0,
-            local_gb_used: 0,
-            running_vms: 0,
+            vcpus_used: guests.values().map(|g| g.vcpus).sum(),
+            memory_mb_used: guests.values().map(|g| g.memory_mb).sum(),
+            local_gb_used: guests.values().map(|g| g.disk_gb).sum(),
+            running_vms: guests.len() as i64,
             cpu_info: json!({"arch": "x86_64", "model": "fake", "vendor": "ferrostack",
                 "topology": {"cores": 1, "threads": 1, "sockets": self.vcpus},
                 "features": []}),
         }
+    }
+
+    async fn spawn(&self, build: &BuildInstance) -> Result<(), DriverError> {
+        if !self.spawn_delay.is_zero() {
+            tokio::time::sleep(self.spawn_delay).await;
+        }
+        let flavor = build.flavor.clone().unwrap_or_default();
+        if flavor.extra_specs.contains_key(SPAWN_ERROR_SPEC) {
+            return Err(DriverError(format!(
+                "the fake driver fails flavors with {SPAWN_ERROR_SPEC}"
+            )));
+        }
+        self.guests().insert(
+            build.uuid.clone(),
+            FakeGuest {
+                vcpus: flavor.vcpus,
+                memory_mb: flavor.memory_mb,
+                disk_gb: flavor.root_gb + flavor.ephemeral_gb,
+                power: PowerState::Running,
+            },
+        );
+        Ok(())
+    }
+
+    async fn destroy(&self, uuid: &str) -> Result<(), DriverError> {
+        self.guests().remove(uuid);
+        Ok(())
+    }
+
+    async fn operate(&self, uuid: &str, op: GuestOp) -> Result<(), DriverError> {
+        let mut guests = self.guests();
+        let guest = guests
+            .get_mut(uuid)
+            .ok_or_else(|| DriverError(format!("Instance {uuid} could not be found.")))?;
+        guest.power = op.power_state();
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rpc::messages::FlavorSpec;
+
+    fn build(uuid: &str, extra: &[(&str, &str)]) -> BuildInstance {
+        BuildInstance {
+            uuid: uuid.into(),
+            flavor: Some(FlavorSpec {
+                vcpus: 2,
+                memory_mb: 512,
+                root_gb: 1,
+                extra_specs: extra
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn guests_use_the_node_until_destroyed() {
+        let driver = FakeDriver::new(4, 1024, 10);
+        driver.spawn(&build("a", &[])).await.unwrap();
+        let used = driver.resources().await;
+        assert_eq!((used.vcpus_used, used.memory_mb_used, used.running_vms), (2, 512, 1));
+        driver.operate("a", GuestOp::PowerOff).await.unwrap();
+        assert!(driver.operate("b", GuestOp::PowerOn).await.is_err());
+        driver.destroy("a").await.unwrap();
+        assert_eq!(driver.resources().await.running_vms, 0);
+    }
+
+    #[tokio::test]
+    async fn the_failure_spec_fails_spawns() {
+        let driver = FakeDriver::new(4, 1024, 10);
+        let err = driver
+            .spawn(&build("a", &[(SPAWN_ERROR_SPEC, "true")]))
+            .await
+            .unwrap_err();
+        assert!(err.0.contains(SPAWN_ERROR_SPEC));
+        assert_eq!(driver.resources().await.running_vms, 0);
     }
 }

@@ -1,9 +1,11 @@
-//! The agent role (`nova-compute`): one per compute host; it reports the
-//! node's resources from its driver and its heartbeat to the conductor, and
-//! holds no database credentials.
+//! The agent role (`nova-compute`): one per compute host; it builds and
+//! operates the servers placed on it through its driver, reports the node's
+//! resources and its heartbeat to the conductor, and holds no database
+//! credentials.
 
 mod driver;
 mod fake;
+mod manager;
 
 use std::sync::Arc;
 
@@ -12,8 +14,9 @@ use ferrostack_rpc::{Client, Context, Runner, Transport};
 use crate::config::ComputeConfig;
 use crate::rpc::conductor;
 use crate::rpc::messages::{Heartbeat, NodeReport};
-pub use driver::{Driver, NodeResources, DRIVERS};
-pub use fake::FakeDriver;
+pub use driver::{Driver, DriverError, GuestOp, NodeResources, PowerState, DRIVERS};
+pub use fake::{FakeDriver, SPAWN_ERROR_SPEC};
+pub use manager::Agent;
 
 /// The binary name `os-services` shows for agents.
 pub const BINARY: &str = "nova-compute";
@@ -37,17 +40,23 @@ pub fn node_report(host: &str, host_ip: &str, node: NodeResources) -> NodeReport
     }
 }
 
-/// Starts the agent on `runner`: a heartbeat and a resource report every
-/// `report_interval`.
+/// Starts the agent on `runner`: its server on `compute.<host>`, and a
+/// heartbeat and a resource report every `report_interval`.
 pub async fn start(
     cfg: &ComputeConfig,
     transport: Arc<dyn Transport>,
     runner: &mut Runner,
 ) -> anyhow::Result<()> {
     let conductor: Client<conductor::Topic> =
-        Client::new(transport, cfg.messaging.rpc_response_timeout);
+        Client::new(transport.clone(), cfg.messaging.rpc_response_timeout);
     let driver = cfg.driver.clone();
     let host = cfg.service.host.clone();
+    let agent = Arc::new(Agent {
+        host: host.clone(),
+        driver: driver.clone(),
+        conductor: conductor.clone(),
+    });
+    runner.serve(agent.router().serve(&transport, &host).await?);
     let host_ip = cfg.my_ip.clone();
     let zone = cfg.default_zone.clone();
     runner.every("agent reports", cfg.report_interval, move || {

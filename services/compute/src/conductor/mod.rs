@@ -1,24 +1,28 @@
-//! The conductor role (`nova-conductor`): it writes what the agents report —
-//! their heartbeats and their nodes' resources — so agents need no database
-//! credentials.
+//! The conductor role (`nova-conductor`): it builds servers — a host from the
+//! scheduler, then the build cast to that host's agent — and writes what the
+//! agents report (heartbeats, nodes' resources, servers' states), so agents
+//! need no database credentials.
+
+mod build;
+mod reports;
+mod updates;
 
 use std::sync::Arc;
 
-use ferrostack_rpc::{RemoteError, Router, Runner, Transport};
-use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait};
+use ferrostack_rpc::{Client, RemoteError, Router, Runner, Transport};
+use sea_orm::DatabaseConnection;
 
 use crate::config::ComputeConfig;
-use crate::db::entity::{compute_node, service_record};
-use crate::rpc::conductor;
-use crate::rpc::messages::{Heartbeat, NodeReport};
+use crate::rpc::{agent, conductor, scheduler};
 
 /// The binary name `os-services` shows for conductors.
 pub const BINARY: &str = "nova-conductor";
 
-/// The conductor's state: the database.
+/// The conductor's state: the database and the roles it calls.
 pub struct Conductor {
     db: DatabaseConnection,
+    scheduler: Client<scheduler::Topic>,
+    agents: Client<agent::Topic>,
 }
 
 fn internal(e: impl std::fmt::Display) -> RemoteError {
@@ -28,92 +32,7 @@ fn internal(e: impl std::fmt::Display) -> RemoteError {
     }
 }
 
-/// Records a heartbeat of `binary` on `host`, giving the service its id and
-/// UUID the first time.
-async fn record_heartbeat(
-    db: &DatabaseConnection,
-    host: &str,
-    binary: &str,
-    zone: &str,
-) -> Result<(), sea_orm::DbErr> {
-    ferrostack_db::service_registry::heartbeat(db, host, binary, zone)
-        .await
-        .map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?;
-    let record = service_record::ActiveModel {
-        uuid: Set(uuid::Uuid::new_v4().to_string()),
-        host: Set(host.to_string()),
-        binary: Set(binary.to_string()),
-        forced_down: Set(false),
-        ..Default::default()
-    };
-    service_record::Entity::insert(record)
-        .on_conflict(
-            OnConflict::columns([service_record::Column::Host, service_record::Column::Binary])
-                .do_nothing()
-                .to_owned(),
-        )
-        .do_nothing()
-        .exec(db)
-        .await?;
-    Ok(())
-}
-
 impl Conductor {
-    async fn heartbeat(&self, beat: Heartbeat) -> Result<(), RemoteError> {
-        record_heartbeat(&self.db, &beat.host, &beat.binary, &beat.availability_zone)
-            .await
-            .map_err(internal)
-    }
-
-    /// Keeps the node's row as its latest report says (made on the first).
-    async fn report_node(&self, report: NodeReport) -> Result<(), RemoteError> {
-        let now = chrono::Utc::now().naive_utc();
-        let row = compute_node::ActiveModel {
-            uuid: Set(uuid::Uuid::new_v4().to_string()),
-            host: Set(report.host),
-            hypervisor_hostname: Set(report.hypervisor_hostname),
-            hypervisor_type: Set(report.hypervisor_type),
-            hypervisor_version: Set(report.hypervisor_version),
-            host_ip: Set(report.host_ip),
-            vcpus: Set(report.vcpus),
-            memory_mb: Set(report.memory_mb),
-            local_gb: Set(report.local_gb),
-            vcpus_used: Set(report.vcpus_used),
-            memory_mb_used: Set(report.memory_mb_used),
-            local_gb_used: Set(report.local_gb_used),
-            running_vms: Set(report.running_vms),
-            cpu_info: Set(report.cpu_info_json),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        };
-        use compute_node::Column as C;
-        compute_node::Entity::insert(row)
-            .on_conflict(
-                OnConflict::column(C::Host)
-                    .update_columns([
-                        C::HypervisorHostname,
-                        C::HypervisorType,
-                        C::HypervisorVersion,
-                        C::HostIp,
-                        C::Vcpus,
-                        C::MemoryMb,
-                        C::LocalGb,
-                        C::VcpusUsed,
-                        C::MemoryMbUsed,
-                        C::LocalGbUsed,
-                        C::RunningVms,
-                        C::CpuInfo,
-                        C::UpdatedAt,
-                    ])
-                    .to_owned(),
-            )
-            .exec(&self.db)
-            .await
-            .map_err(internal)?;
-        Ok(())
-    }
-
     fn router(self: Arc<Self>) -> Router<conductor::Topic, Self> {
         Router::new(self)
             .route::<conductor::Heartbeat, _, _>(
@@ -122,7 +41,32 @@ impl Conductor {
             .route::<conductor::ReportNode, _, _>(|c, _, report| async move {
                 c.report_node(report).await
             })
+            .route::<conductor::BuildInstances, _, _>(|c, ctx, request| async move {
+                c.build_instances(ctx, request).await
+            })
+            .route::<conductor::InstanceUpdate, _, _>(|c, ctx, update| async move {
+                c.instance_update(ctx, update).await
+            })
     }
+}
+
+/// Records `binary`'s heartbeat on this host every `report_interval` (the
+/// roles that hold the database write their own).
+pub fn heartbeat_every(
+    runner: &mut Runner,
+    cfg: &ComputeConfig,
+    db: DatabaseConnection,
+    binary: &'static str,
+) {
+    let (host, zone) = (cfg.service.host.clone(), cfg.internal_zone.clone());
+    runner.every("heartbeat", cfg.report_interval, move || {
+        let (db, host, zone) = (db.clone(), host.clone(), zone.clone());
+        async move {
+            if let Err(e) = reports::record_heartbeat(&db, &host, binary, &zone).await {
+                tracing::warn!(binary, "heartbeat not recorded: {e}");
+            }
+        }
+    });
 }
 
 /// Starts the conductor on `runner`: its server, and its own heartbeat.
@@ -132,20 +76,13 @@ pub async fn start(
     transport: Arc<dyn Transport>,
     runner: &mut Runner,
 ) -> anyhow::Result<()> {
-    let conductor = Arc::new(Conductor { db: db.clone() });
-    let server = conductor
-        .router()
-        .serve(&transport, &cfg.service.host)
-        .await?;
-    runner.serve(server);
-    let (host, zone) = (cfg.service.host.clone(), cfg.internal_zone.clone());
-    runner.every("conductor heartbeat", cfg.report_interval, move || {
-        let (db, host, zone) = (db.clone(), host.clone(), zone.clone());
-        async move {
-            if let Err(e) = record_heartbeat(&db, &host, BINARY, &zone).await {
-                tracing::warn!("heartbeat not recorded: {e}");
-            }
-        }
+    let timeout = cfg.messaging.rpc_response_timeout;
+    let conductor = Arc::new(Conductor {
+        db: db.clone(),
+        scheduler: Client::new(transport.clone(), timeout),
+        agents: Client::new(transport.clone(), timeout),
     });
+    runner.serve(conductor.router().serve(&transport, &cfg.service.host).await?);
+    heartbeat_every(runner, cfg, db, BINARY);
     Ok(())
 }

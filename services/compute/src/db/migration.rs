@@ -11,7 +11,12 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(Initial), Box::new(Services), Box::new(Aggregates)]
+        vec![
+            Box::new(Initial),
+            Box::new(Services),
+            Box::new(Aggregates),
+            Box::new(super::servers_schema::Servers),
+        ]
     }
 
     fn migration_table_name() -> DynIden {

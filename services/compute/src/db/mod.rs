@@ -2,5 +2,6 @@
 
 pub mod entity;
 pub mod migration;
+mod servers_schema;
 
 pub use migration::Migrator;

@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use sea_orm::{
+    ConnectionTrait,
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
     TransactionTrait,
 };
@@ -52,28 +53,7 @@ impl Nova {
 
     /// Every aggregate with its hosts and metadata.
     pub(crate) async fn all_aggregates(&self) -> Result<Vec<Aggregate>> {
-        let rows = aggregate::Entity::find()
-            .order_by_asc(aggregate::Column::Id)
-            .all(&self.db)
-            .await?;
-        let hosts = aggregate_host::Entity::find().all(&self.db).await?;
-        let metadata = aggregate_metadata::Entity::find().all(&self.db).await?;
-        Ok(rows
-            .into_iter()
-            .map(|row| Aggregate {
-                hosts: hosts
-                    .iter()
-                    .filter(|h| h.aggregate_id == row.id)
-                    .map(|h| h.host.clone())
-                    .collect(),
-                metadata: metadata
-                    .iter()
-                    .filter(|m| m.aggregate_id == row.id)
-                    .map(|m| (m.key.clone(), m.value.clone()))
-                    .collect(),
-                row,
-            })
-            .collect())
+        load_aggregates(&self.db).await
     }
 
     /// The zones of `host` from its aggregates (`None`: in none with a zone).
@@ -389,4 +369,30 @@ impl Nova {
         }
         self.aggregate_by_id(id).await
     }
+}
+
+/// Every aggregate with its hosts and metadata.
+pub(crate) async fn load_aggregates<C: ConnectionTrait>(db: &C) -> Result<Vec<Aggregate>> {
+    let rows = aggregate::Entity::find()
+        .order_by_asc(aggregate::Column::Id)
+        .all(db)
+        .await?;
+    let hosts = aggregate_host::Entity::find().all(db).await?;
+    let metadata = aggregate_metadata::Entity::find().all(db).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| Aggregate {
+            hosts: hosts
+                .iter()
+                .filter(|h| h.aggregate_id == row.id)
+                .map(|h| h.host.clone())
+                .collect(),
+            metadata: metadata
+                .iter()
+                .filter(|m| m.aggregate_id == row.id)
+                .map(|m| (m.key.clone(), m.value.clone()))
+                .collect(),
+            row,
+        })
+        .collect())
 }

@@ -1,10 +1,12 @@
 //! The api role's domain: flavors and key pairs in the database.
 
+pub mod actions;
 pub mod aggregates;
 mod error;
 pub mod extra_spec_rules;
 mod extra_specs;
 mod flavor_access;
+pub mod servers;
 pub mod flavors;
 pub mod infrastructure;
 pub mod keypairs;

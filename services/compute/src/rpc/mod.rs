@@ -6,7 +6,7 @@ pub mod messages {
     include!(concat!(env!("OUT_DIR"), "/ferrostack.compute.v1.rs"));
 }
 
-/// The conductor: it writes what the agents report.
+/// The conductor: it builds servers and writes what the agents report.
 pub mod conductor {
     use super::messages as m;
     ferrostack_rpc::rpc_topic! {
@@ -16,6 +16,36 @@ pub mod conductor {
             cast Heartbeat = "service_heartbeat" (m::Heartbeat);
             /// A compute node's resources (`os-hypervisors`).
             cast ReportNode = "report_node" (m::NodeReport);
+            /// Place new servers (through the scheduler) and have their hosts build them.
+            cast BuildInstances = "schedule_and_build_instances" (m::BuildInstances);
+            /// A server's new state after an agent's operation.
+            call InstanceUpdate = "instance_update" (m::InstanceUpdate);
+        }
+    }
+}
+
+/// The scheduler: picks hosts and claims their resources.
+pub mod scheduler {
+    use super::messages as m;
+    ferrostack_rpc::rpc_topic! {
+        /// `compute-scheduler`.
+        pub Topic = "compute-scheduler" {
+            /// A host for each server of a request, resources claimed, or NoValidHost.
+            call SelectDestinations = "select_destinations" (m::RequestSpec) -> m::Destinations;
+        }
+    }
+}
+
+/// The agents, each addressed by its host.
+pub mod agent {
+    use super::messages as m;
+    ferrostack_rpc::rpc_topic! {
+        /// `compute`.
+        pub Topic = "compute" {
+            /// Build and start a server placed here.
+            cast BuildAndRun = "build_and_run_instance" (m::BuildInstance);
+            /// Stop, start, reboot, pause, suspend, resume or delete a server here.
+            cast Operate = "operate_instance" (m::InstanceOp);
         }
     }
 }

@@ -3,10 +3,17 @@
 pub mod aggregate;
 pub mod aggregate_host;
 pub mod aggregate_metadata;
+pub mod allocation;
 pub mod compute_node;
 pub mod flavor;
 pub mod flavor_extra_spec;
 pub mod flavor_project;
+pub mod instance;
+pub mod instance_action;
+pub mod instance_action_event;
+pub mod instance_fault;
+pub mod instance_metadata;
+pub mod instance_tag;
 pub mod key_pair;
 pub mod service_record;
 

@@ -1,14 +1,43 @@
-//! The image API as the api role uses it, on the caller's token: finds the image
-//! a volume is created from, creates the image a volume is uploaded into. Reads
-//! are retried when the image API is briefly away; nothing waits on it forever.
+//! The image API as other services call it on the caller's token: finds the image
+//! a volume or a server is made from, creates the image data is uploaded into.
+//! Reads are retried when the image API is briefly away; nothing waits on it
+//! forever. Each service words the failures its own way.
 
 use std::sync::Arc;
 
-use ferrostack_auth::{service_http, Authenticator};
 use serde_json::Value;
 use tokio::sync::Mutex;
 
-use super::{CinderError, Result};
+use crate::{service_http, Authenticator};
+
+/// Why a call to the image API failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImageApiError {
+    /// The API cannot be reached or answered unexpectedly.
+    Unavailable(String),
+    /// No image by that reference is visible to the caller.
+    NotFound,
+    /// A name matches several images.
+    Ambiguous(String),
+    /// Glance refused the request (its message, markup removed).
+    Refused(String),
+}
+
+impl std::fmt::Display for ImageApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ImageApiError::Unavailable(m) => write!(f, "The image service is unavailable: {m}"),
+            ImageApiError::NotFound => f.write_str("image not found"),
+            ImageApiError::Ambiguous(r) => write!(
+                f,
+                "Multiple matches found for '{r}', use an ID to be more specific."
+            ),
+            ImageApiError::Refused(m) => f.write_str(m),
+        }
+    }
+}
+
+type Result<T> = std::result::Result<T, ImageApiError>;
 
 /// Where the image API is and how to reach it.
 pub struct ImageApi {
@@ -19,13 +48,8 @@ pub struct ImageApi {
     found: Mutex<Option<String>>,
 }
 
-fn unavailable(e: impl std::fmt::Display) -> CinderError {
-    CinderError::Unavailable(format!("The image service is unavailable: {e}"))
-}
-
-/// The error of an image reference nobody can use.
-fn invalid_image() -> CinderError {
-    CinderError::BadRequest("Invalid image identifier or unable to access requested image.".into())
+fn unavailable(e: impl std::fmt::Display) -> ImageApiError {
+    ImageApiError::Unavailable(e.to_string())
 }
 
 impl ImageApi {
@@ -89,7 +113,7 @@ impl ImageApi {
             let (status, body) = self.get(token, &format!("/v2/images/{reference}")).await?;
             return match status {
                 200 => Ok(body),
-                404 | 403 => Err(invalid_image()),
+                404 | 403 => Err(ImageApiError::NotFound),
                 other => Err(unavailable(format!("it answered {other}"))),
             };
         }
@@ -100,10 +124,8 @@ impl ImageApi {
         }
         match body["images"].as_array().map(Vec::as_slice) {
             Some([image]) => Ok(image.clone()),
-            Some([]) | None => Err(invalid_image()),
-            Some(_) => Err(CinderError::Conflict(format!(
-                "Multiple matches found for '{reference}', use an ID to be more specific."
-            ))),
+            Some([]) | None => Err(ImageApiError::NotFound),
+            Some(_) => Err(ImageApiError::Ambiguous(reference.to_string())),
         }
     }
 
@@ -121,10 +143,7 @@ impl ImageApi {
         let text = resp.text().await.unwrap_or_default();
         match status {
             201 => serde_json::from_str(&text).map_err(unavailable),
-            400 | 403 | 409 | 413 => Err(CinderError::BadRequest(format!(
-                "Invalid image metadata: {}",
-                glance_message(&text)
-            ))),
+            400 | 403 | 409 | 413 => Err(ImageApiError::Refused(glance_message(&text))),
             other => Err(unavailable(format!("it answered {other}"))),
         }
     }

@@ -1,0 +1,136 @@
+//! What an agent does with the servers placed on its host: it builds them and
+//! operates on them through its driver, and tells the conductor each outcome (it
+//! has no database of its own).
+
+use std::sync::Arc;
+
+use ferrostack_rpc::{Client, Context, RemoteError, Router};
+
+use super::driver::{Driver, GuestOp, PowerState};
+use crate::rpc::messages::{BuildInstance, InstanceOp, InstanceUpdate};
+use crate::rpc::{agent, conductor};
+
+/// One host's agent.
+pub struct Agent {
+    pub host: String,
+    pub driver: Arc<dyn Driver>,
+    pub conductor: Client<conductor::Topic>,
+}
+
+fn unix_now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// How a server op on a host maps to the driver, the states it passes through
+/// and leaves, and its action event.
+struct OpPlan {
+    guest: Option<GuestOp>,
+    vm_state: &'static str,
+    event: &'static str,
+}
+
+fn plan(op: &str) -> Option<OpPlan> {
+    let (guest, vm_state, event) = match op {
+        "stop" => (Some(GuestOp::PowerOff), "stopped", "compute_stop_instance"),
+        "start" => (Some(GuestOp::PowerOn), "active", "compute_start_instance"),
+        "reboot_soft" => (Some(GuestOp::RebootSoft), "active", "compute_reboot_instance"),
+        "reboot_hard" => (Some(GuestOp::RebootHard), "active", "compute_reboot_instance"),
+        "pause" => (Some(GuestOp::Pause), "paused", "compute_pause_instance"),
+        "unpause" => (Some(GuestOp::Unpause), "active", "compute_unpause_instance"),
+        "suspend" => (Some(GuestOp::Suspend), "suspended", "compute_suspend_instance"),
+        "resume" => (Some(GuestOp::Resume), "active", "compute_resume_instance"),
+        "delete" => (None, "deleted", "compute_terminate_instance"),
+        _ => return None,
+    };
+    Some(OpPlan {
+        guest,
+        vm_state,
+        event,
+    })
+}
+
+impl Agent {
+    async fn report(&self, context: &Context, update: InstanceUpdate) {
+        let uuid = update.uuid.clone();
+        if let Err(e) = self
+            .conductor
+            .call::<conductor::InstanceUpdate>(context, None, &update)
+            .await
+        {
+            tracing::warn!(instance = uuid, "state not reported to the conductor: {e}");
+        }
+    }
+
+    /// Builds a server: its guest spawned, then ACTIVE (or ERROR with a fault).
+    async fn build(&self, context: Context, build: BuildInstance) -> Result<(), RemoteError> {
+        let started_at = unix_now();
+        let result = self.driver.spawn(&build).await;
+        let mut update = InstanceUpdate {
+            uuid: build.uuid.clone(),
+            event: "compute__do_build_and_run_instance".into(),
+            started_at,
+            ..Default::default()
+        };
+        match result {
+            Ok(()) => {
+                update.vm_state = "active".into();
+                update.power_state = PowerState::Running as i32;
+                update.launched = true;
+            }
+            Err(e) => {
+                tracing::warn!(instance = build.uuid, "build failed: {e}");
+                // Nothing of a failed guest may stay behind on the host.
+                let _ = self.driver.destroy(&build.uuid).await;
+                update.vm_state = "error".into();
+                update.power_state = PowerState::NoState as i32;
+                update.fault = format!("Build of instance {} aborted: {e}", build.uuid);
+            }
+        }
+        self.report(&context, update).await;
+        Ok(())
+    }
+
+    /// Runs one operation on a server's guest and reports its new state.
+    async fn operate(&self, context: Context, op: InstanceOp) -> Result<(), RemoteError> {
+        let Some(plan) = plan(&op.op) else {
+            return Err(RemoteError {
+                kind: "UnknownOperation".into(),
+                message: format!("no server operation {}", op.op),
+            });
+        };
+        let started_at = unix_now();
+        let result = match plan.guest {
+            Some(guest) => self.driver.operate(&op.uuid, guest).await,
+            None => self.driver.destroy(&op.uuid).await,
+        };
+        let mut update = InstanceUpdate {
+            uuid: op.uuid.clone(),
+            event: plan.event.into(),
+            started_at,
+            ..Default::default()
+        };
+        match (result, plan.guest) {
+            (Ok(()), Some(guest)) => {
+                update.vm_state = plan.vm_state.into();
+                update.power_state = guest.power_state() as i32;
+            }
+            (Ok(()), None) => update.deleted = true,
+            (Err(e), _) => {
+                tracing::warn!(instance = op.uuid, op = op.op, "operation failed: {e}");
+                update.vm_state = "error".into();
+                update.fault = e.to_string();
+            }
+        }
+        self.report(&context, update).await;
+        Ok(())
+    }
+
+    /// The agent's RPC server on `compute.<host>`.
+    pub fn router(self: Arc<Self>) -> Router<agent::Topic, Self> {
+        Router::new(self)
+            .route::<agent::BuildAndRun, _, _>(|a, ctx, build| async move {
+                a.build(ctx, build).await
+            })
+            .route::<agent::Operate, _, _>(|a, ctx, op| async move { a.operate(ctx, op).await })
+    }
+}

@@ -1,0 +1,174 @@
+//! Building new servers: the scheduler places them and claims their
+//! resources, each placed server's host gets the build, and a server that
+//! cannot be placed or reached ends in ERROR with a fault.
+
+use ferrostack_rpc::{Context, RemoteError, RpcError};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+use super::{internal, Conductor};
+use crate::db::entity::{allocation, instance, instance_metadata};
+use crate::domain::actions::{self, EventEnd};
+use crate::domain::servers::InstanceFlavor;
+use crate::rpc::messages::{BuildInstance, BuildInstances, Destination};
+use crate::rpc::{agent, scheduler};
+use crate::scheduler::NO_VALID_HOST;
+
+fn now() -> chrono::NaiveDateTime {
+    crate::domain::now()
+}
+
+impl Conductor {
+    /// `schedule_and_build_instances`.
+    pub(super) async fn build_instances(
+        &self,
+        ctx: Context,
+        request: BuildInstances,
+    ) -> Result<(), RemoteError> {
+        let started = now();
+        let spec = request.spec.unwrap_or_default();
+        let placed = self
+            .scheduler
+            .call::<scheduler::SelectDestinations>(&ctx, None, &spec)
+            .await;
+        let destinations = match placed {
+            Ok(placed) => placed.destinations,
+            Err(e) => {
+                let message = match e {
+                    RpcError::Remote(remote) if remote.kind == NO_VALID_HOST => remote.message,
+                    other => format!("The scheduler failed: {other}"),
+                };
+                for uuid in &request.instance_uuids {
+                    self.fail_build(&ctx, uuid, &message, started, None)
+                        .await
+                        .map_err(internal)?;
+                }
+                return Ok(());
+            }
+        };
+        for destination in destinations {
+            if let Err(message) = self.send_build(&ctx, &destination, started).await {
+                self.fail_build(
+                    &ctx,
+                    &destination.instance_uuid,
+                    &message,
+                    started,
+                    Some(&destination.host),
+                )
+                .await
+                .map_err(internal)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Puts a placed server on its host and casts the build there.
+    async fn send_build(
+        &self,
+        ctx: &Context,
+        destination: &Destination,
+        started: chrono::NaiveDateTime,
+    ) -> Result<(), String> {
+        let uuid = &destination.instance_uuid;
+        let placed = instance::Entity::update_many()
+            .col_expr(instance::Column::Host, Expr::value(&destination.host))
+            .col_expr(instance::Column::Node, Expr::value(&destination.node))
+            .col_expr(instance::Column::TaskState, Expr::value("spawning"))
+            .col_expr(instance::Column::UpdatedAt, Expr::value(now()))
+            .filter(instance::Column::Uuid.eq(uuid))
+            .filter(instance::Column::Deleted.eq(false))
+            .exec(&self.db)
+            .await
+            .map_err(|e| e.to_string())?;
+        let row = instance::Entity::find_by_id(uuid)
+            .one(&self.db)
+            .await
+            .map_err(|e| e.to_string())?;
+        let Some(row) = row.filter(|_| placed.rows_affected == 1) else {
+            // Deleted while it was scheduled: give back what was claimed.
+            self.release(uuid).await.map_err(|e| e.to_string())?;
+            return Ok(());
+        };
+        for event in ["conductor_schedule_and_build_instances", "schedule_instances"] {
+            actions::end_event(
+                &self.db,
+                &EventEnd {
+                    instance_uuid: uuid,
+                    request_id: &ctx.request_id,
+                    event,
+                    started_at: started,
+                    failure: None,
+                    host: None,
+                },
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        }
+        let metadata = instance_metadata::Entity::find()
+            .filter(instance_metadata::Column::InstanceUuid.eq(uuid))
+            .all(&self.db)
+            .await
+            .map_err(|e| e.to_string())?;
+        let build = BuildInstance {
+            uuid: uuid.clone(),
+            name: row.display_name,
+            hostname: row.hostname,
+            project_id: row.project_id,
+            user_id: row.user_id,
+            image_id: row.image_ref,
+            flavor: Some(InstanceFlavor::parse(&row.flavor).to_spec()),
+            key_data: row.key_data.unwrap_or_default(),
+            user_data: row.user_data.unwrap_or_default(),
+            metadata: metadata.into_iter().map(|m| (m.key, m.value)).collect(),
+        };
+        self.agents
+            .cast::<agent::BuildAndRun>(ctx, Some(&destination.host), &build)
+            .await
+            .map_err(|e| format!("The compute host {} is unreachable: {e}", destination.host))
+    }
+
+    /// Ends a build in ERROR with `message` as its fault (Nova's code 500).
+    async fn fail_build(
+        &self,
+        ctx: &Context,
+        uuid: &str,
+        message: &str,
+        started: chrono::NaiveDateTime,
+        host: Option<&str>,
+    ) -> crate::domain::Result<()> {
+        self.release(uuid).await?;
+        let failed = instance::Entity::update_many()
+            .col_expr(instance::Column::VmState, Expr::value("error"))
+            .col_expr(instance::Column::TaskState, Expr::value(Option::<String>::None))
+            .col_expr(instance::Column::UpdatedAt, Expr::value(now()))
+            .filter(instance::Column::Uuid.eq(uuid))
+            .filter(instance::Column::Deleted.eq(false))
+            .exec(&self.db)
+            .await?;
+        if failed.rows_affected == 0 {
+            return Ok(());
+        }
+        actions::add_fault(&self.db, uuid, 500, message, host).await?;
+        actions::end_event(
+            &self.db,
+            &EventEnd {
+                instance_uuid: uuid,
+                request_id: &ctx.request_id,
+                event: "conductor_schedule_and_build_instances",
+                started_at: started,
+                failure: Some(message),
+                host: None,
+            },
+        )
+        .await
+    }
+
+    /// Gives back the resources a server holds.
+    pub(super) async fn release(&self, uuid: &str) -> crate::domain::Result<()> {
+        allocation::Entity::delete_many()
+            .filter(allocation::Column::ConsumerUuid.eq(uuid))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,94 @@
+//! What agents report about their servers: a server's new state after an
+//! operation (ACTIVE after a build, SHUTOFF after a stop...), the fault of a
+//! failed one, the event that ends the request's action, and a deleted
+//! server's resources given back.
+
+use ferrostack_rpc::{Context, RemoteError};
+use sea_orm::sea_query::{Expr, SimpleExpr};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+use super::{internal, Conductor};
+use crate::db::entity::instance;
+use crate::domain::actions::{self, EventEnd};
+use crate::rpc::messages::InstanceUpdate;
+
+impl Conductor {
+    /// `instance_update`.
+    pub(super) async fn instance_update(
+        &self,
+        ctx: Context,
+        update: InstanceUpdate,
+    ) -> Result<(), RemoteError> {
+        self.apply(&ctx, &update).await.map_err(internal)
+    }
+
+    async fn apply(&self, ctx: &Context, update: &InstanceUpdate) -> crate::domain::Result<()> {
+        let now = crate::domain::now();
+        let Some(row) = instance::Entity::find_by_id(&update.uuid)
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(());
+        };
+        let mut columns: Vec<(instance::Column, SimpleExpr)> = vec![
+            (instance::Column::TaskState, Expr::value(Option::<String>::None)),
+            (instance::Column::UpdatedAt, Expr::value(now)),
+        ];
+        if update.deleted {
+            self.release(&update.uuid).await?;
+            columns.extend([
+                (instance::Column::VmState, Expr::value("deleted")),
+                (instance::Column::PowerState, Expr::value(0)),
+                (instance::Column::Deleted, Expr::value(true)),
+                (instance::Column::DeletedAt, Expr::value(now)),
+                (instance::Column::TerminatedAt, Expr::value(now)),
+            ]);
+        } else {
+            columns.extend([
+                (instance::Column::VmState, Expr::value(&update.vm_state)),
+                (instance::Column::PowerState, Expr::value(update.power_state)),
+            ]);
+            if update.launched {
+                columns.push((instance::Column::LaunchedAt, Expr::value(now)));
+            }
+        }
+        let mut query = instance::Entity::update_many();
+        for (column, value) in columns {
+            query = query.col_expr(column, value);
+        }
+        // A server deleted meanwhile stays deleted.
+        let changed = query
+            .filter(instance::Column::Uuid.eq(&update.uuid))
+            .filter(instance::Column::Deleted.eq(false))
+            .exec(&self.db)
+            .await?;
+        let failure = (!update.fault.is_empty()).then_some(update.fault.as_str());
+        if let Some(fault) = failure {
+            if update.vm_state == "error" && changed.rows_affected == 1 {
+                // A build that failed holds nothing on its host.
+                if row.launched_at.is_none() {
+                    self.release(&update.uuid).await?;
+                }
+                actions::add_fault(&self.db, &update.uuid, 500, fault, row.host.as_deref())
+                    .await?;
+            }
+        }
+        if !update.event.is_empty() {
+            let started = chrono::DateTime::from_timestamp(update.started_at, 0)
+                .map_or(now, |t| t.naive_utc());
+            actions::end_event(
+                &self.db,
+                &EventEnd {
+                    instance_uuid: &update.uuid,
+                    request_id: &ctx.request_id,
+                    event: &update.event,
+                    started_at: started,
+                    failure,
+                    host: row.host.as_deref(),
+                },
+            )
+            .await?;
+        }
+        Ok(())
+    }
+}

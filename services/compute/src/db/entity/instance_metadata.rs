@@ -1,0 +1,18 @@
+//! The `instance_metadata` table: a server's key/value metadata.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "instance_metadata")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub instance_uuid: String,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub key: String,
+    pub value: String,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
