@@ -123,6 +123,19 @@ pub const QUOTA_METADATA_ITEMS: Opt = Opt::new(
     "Metadata items a server may have; -1 is unlimited.",
 );
 
+pub const GLANCE_API_SERVERS: Opt = Opt::new(
+    "glance",
+    "api_servers",
+    "",
+    "URLs of the image API; looked up in the catalog (type image, public) when unset.",
+);
+pub const GLANCE_TIMEOUT: Opt = Opt::new(
+    "glance",
+    "timeout",
+    "60",
+    "Seconds to wait for an answer of the image API.",
+);
+
 /// Every option this service reads besides the shared sections.
 pub const OPTS: &[Opt] = &[
     MAX_LIMIT,
@@ -144,6 +157,8 @@ pub const OPTS: &[Opt] = &[
     QUOTA_CORES,
     QUOTA_RAM,
     QUOTA_METADATA_ITEMS,
+    GLANCE_API_SERVERS,
+    GLANCE_TIMEOUT,
 ];
 
 /// Nova's counting quotas for servers (-1: no limit).
@@ -175,6 +190,9 @@ pub struct ComputeConfig {
     /// What the scheduler may place on each host.
     pub capacity: crate::scheduler::Capacity,
     pub server_quotas: ServerQuotas,
+    /// The image API's URLs (else the catalog's) and how long to wait on it.
+    pub glance_api_servers: Vec<String>,
+    pub glance_timeouts: ferrostack_auth::service_http::Timeouts,
 }
 
 impl std::fmt::Debug for ComputeConfig {
@@ -242,6 +260,15 @@ impl ComputeConfig {
                 cores: config.get_parsed(&QUOTA_CORES)?,
                 ram: config.get_parsed(&QUOTA_RAM)?,
                 metadata_items: config.get_parsed(&QUOTA_METADATA_ITEMS)?,
+            },
+            glance_api_servers: config
+                .get_list(&GLANCE_API_SERVERS)
+                .into_iter()
+                .map(|url| url.trim_end_matches('/').to_string())
+                .collect(),
+            glance_timeouts: ferrostack_auth::service_http::Timeouts {
+                connect: Duration::from_secs(10),
+                read: Duration::from_secs(config.get_parsed(&GLANCE_TIMEOUT)?),
             },
             service,
         })

@@ -69,7 +69,7 @@ pub async fn start(
         None
     };
     let api = match (&db, roles.contains(&Role::Api)) {
-        (Some(db), true) => Some(Nova::new(cfg.clone(), db.clone())?),
+        (Some(db), true) => Some(Nova::new(cfg.clone(), db.clone(), transport.clone())?),
         _ => None,
     };
     if let (Some(db), true) = (&db, roles.contains(&Role::Conductor)) {

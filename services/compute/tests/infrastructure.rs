@@ -3,28 +3,9 @@
 
 mod common;
 
-use std::time::Duration;
-
 use common::Cloud;
 use reqwest::Method;
 use serde_json::Value;
-
-/// Waits until the agent's first reports are in.
-async fn reported(cloud: &Cloud, admin: &ferrostack_identity::testing::Persona) {
-    for _ in 0..100 {
-        let nodes = cloud
-            .send(Method::GET, "/v2.1/os-hypervisors", admin, None, None)
-            .await;
-        if nodes.body["hypervisors"]
-            .as_array()
-            .is_some_and(|h| !h.is_empty())
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the agent never reported");
-}
 
 #[tokio::test]
 async fn services_hypervisors_and_zones() {
@@ -35,7 +16,7 @@ async fn services_hypervisors_and_zones() {
     .await;
     let admin = cloud.identity.admin_persona().await;
     let alice = cloud.identity.persona(&["member"]).await;
-    reported(&cloud, &admin).await;
+    cloud.wait_for_hosts(&admin, 1).await;
 
     let services = cloud
         .send(Method::GET, "/v2.1/os-services", &admin, None, None)
@@ -59,7 +40,8 @@ async fn services_hypervisors_and_zones() {
         binaries,
         [
             ("nova-compute", "nova", "up"),
-            ("nova-conductor", "internal", "up")
+            ("nova-conductor", "internal", "up"),
+            ("nova-scheduler", "internal", "up")
         ]
     );
     assert!(services["services"][0]["id"].is_i64());
@@ -301,7 +283,7 @@ async fn aggregates_and_the_zones_they_give() {
     let cloud = Cloud::start().await;
     let admin = cloud.identity.admin_persona().await;
     let alice = cloud.identity.persona(&["member"]).await;
-    reported(&cloud, &admin).await;
+    cloud.wait_for_hosts(&admin, 1).await;
     let send = |method: Method, path: &str, body: Option<Value>, version: Option<&'static str>| {
         let (cloud, admin, path) = (&cloud, &admin, path.to_string());
         async move { cloud.send(method, &path, admin, body, version).await }
@@ -545,7 +527,7 @@ async fn aggregates_and_the_zones_they_give() {
 async fn services_are_disabled_forced_down_and_deleted() {
     let cloud = Cloud::start().await;
     let admin = cloud.identity.admin_persona().await;
-    reported(&cloud, &admin).await;
+    cloud.wait_for_hosts(&admin, 1).await;
     let send = |method: Method, path: &str, body: Option<Value>, version: Option<&'static str>| {
         let (cloud, admin, path) = (&cloud, &admin, path.to_string());
         async move { cloud.send(method, &path, admin, body, version).await }

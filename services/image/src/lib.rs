@@ -9,6 +9,8 @@ pub mod notify;
 pub mod policies;
 pub mod quota;
 pub mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 use std::sync::Arc;
 

@@ -42,9 +42,9 @@ use sea_orm::DatabaseConnection;
 use crate::config::BlockStorageConfig;
 use crate::rpc;
 pub use error::{CinderError, Result};
+use ferrostack_auth::image_api::ImageApi;
 pub use ferrostack_policy::PolicyTarget;
 pub use ferrostack_service::Caller;
-use ferrostack_auth::image_api::ImageApi;
 pub use updates::ApiRpc;
 
 /// The current time at the seconds precision every database keeps.

@@ -118,18 +118,8 @@ impl Drop for VolumeProcess {
 /// An image service with one file store, beside `identity`.
 async fn start_image_service(identity: &TestCloud, inspect: bool) -> (Served, TestEnv) {
     let mut env = TestEnv::new("block_storage_image").await;
-    if !inspect {
-        env.config
-            .set("image_format", "require_image_format_match", "false");
-    }
-    env.config.set("DEFAULT", "enabled_backends", "local:file");
-    env.config.set("glance_store", "default_backend", "local");
     identity.configure_service("glance", &mut env.config).await;
-    let glance = ferrostack_image::build(&env.config)
-        .await
-        .expect("image builds");
-    let served =
-        ferrostack_testkit::serve(ferrostack_image::api_service(glance).expect("image api")).await;
+    let served = ferrostack_image::testing::serve_file_store(&mut env, inspect).await;
     (served, env)
 }
 

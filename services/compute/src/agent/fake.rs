@@ -167,7 +167,10 @@ mod tests {
         let driver = FakeDriver::new(4, 1024, 10);
         driver.spawn(&build("a", &[])).await.unwrap();
         let used = driver.resources().await;
-        assert_eq!((used.vcpus_used, used.memory_mb_used, used.running_vms), (2, 512, 1));
+        assert_eq!(
+            (used.vcpus_used, used.memory_mb_used, used.running_vms),
+            (2, 512, 1)
+        );
         driver.operate("a", GuestOp::PowerOff).await.unwrap();
         assert!(driver.operate("b", GuestOp::PowerOn).await.is_err());
         driver.destroy("a").await.unwrap();

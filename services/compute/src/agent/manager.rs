@@ -33,11 +33,23 @@ fn plan(op: &str) -> Option<OpPlan> {
     let (guest, vm_state, event) = match op {
         "stop" => (Some(GuestOp::PowerOff), "stopped", "compute_stop_instance"),
         "start" => (Some(GuestOp::PowerOn), "active", "compute_start_instance"),
-        "reboot_soft" => (Some(GuestOp::RebootSoft), "active", "compute_reboot_instance"),
-        "reboot_hard" => (Some(GuestOp::RebootHard), "active", "compute_reboot_instance"),
+        "reboot_soft" => (
+            Some(GuestOp::RebootSoft),
+            "active",
+            "compute_reboot_instance",
+        ),
+        "reboot_hard" => (
+            Some(GuestOp::RebootHard),
+            "active",
+            "compute_reboot_instance",
+        ),
         "pause" => (Some(GuestOp::Pause), "paused", "compute_pause_instance"),
         "unpause" => (Some(GuestOp::Unpause), "active", "compute_unpause_instance"),
-        "suspend" => (Some(GuestOp::Suspend), "suspended", "compute_suspend_instance"),
+        "suspend" => (
+            Some(GuestOp::Suspend),
+            "suspended",
+            "compute_suspend_instance",
+        ),
         "resume" => (Some(GuestOp::Resume), "active", "compute_resume_instance"),
         "delete" => (None, "deleted", "compute_terminate_instance"),
         _ => return None,
@@ -128,9 +140,9 @@ impl Agent {
     /// The agent's RPC server on `compute.<host>`.
     pub fn router(self: Arc<Self>) -> Router<agent::Topic, Self> {
         Router::new(self)
-            .route::<agent::BuildAndRun, _, _>(|a, ctx, build| async move {
-                a.build(ctx, build).await
-            })
+            .route::<agent::BuildAndRun, _, _>(
+                |a, ctx, build| async move { a.build(ctx, build).await },
+            )
             .route::<agent::Operate, _, _>(|a, ctx, op| async move { a.operate(ctx, op).await })
     }
 }

@@ -10,7 +10,8 @@ impl From<NovaError> for Failure {
     fn from(err: NovaError) -> Failure {
         let status = match &err {
             NovaError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            NovaError::Forbidden(_) => StatusCode::FORBIDDEN,
+            NovaError::Forbidden(_) | NovaError::OverQuota(_) => StatusCode::FORBIDDEN,
+            NovaError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             NovaError::NotFound(_) => StatusCode::NOT_FOUND,
             NovaError::Conflict(_) => StatusCode::CONFLICT,
             NovaError::Internal(cause) => return Failure::internal(cause),

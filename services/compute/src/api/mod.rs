@@ -8,10 +8,15 @@ mod flavor_access;
 mod flavor_extra_specs;
 mod flavors;
 mod hypervisors;
+mod instance_actions;
 mod keypairs;
 mod microversion;
 mod query;
 mod schema;
+mod server_actions;
+mod server_body;
+mod server_view;
+mod servers;
 mod services;
 mod versions;
 
@@ -49,6 +54,9 @@ fn v21_routes() -> OpenApiRouter<AppState> {
         .merge(hypervisors::routes())
         .merge(availability_zones::routes())
         .merge(aggregates::routes())
+        .merge(servers::routes())
+        .merge(server_actions::routes())
+        .merge(instance_actions::routes())
 }
 
 /// The open routes (version discovery), the microversioned routes under

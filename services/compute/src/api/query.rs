@@ -35,6 +35,15 @@ impl Query {
             .map(|(_, v)| v.as_str())
     }
 
+    /// Every value of `name`, in order.
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.pairs
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
     /// Refuses a parameter not in `known` (`additionalProperties: False`).
     pub fn only(&self, known: &[&str]) -> Result<()> {
         let extra: Vec<String> = self

@@ -89,7 +89,10 @@ impl Conductor {
             self.release(uuid).await.map_err(|e| e.to_string())?;
             return Ok(());
         };
-        for event in ["conductor_schedule_and_build_instances", "schedule_instances"] {
+        for event in [
+            "conductor_schedule_and_build_instances",
+            "schedule_instances",
+        ] {
             actions::end_event(
                 &self.db,
                 &EventEnd {
@@ -139,7 +142,10 @@ impl Conductor {
         self.release(uuid).await?;
         let failed = instance::Entity::update_many()
             .col_expr(instance::Column::VmState, Expr::value("error"))
-            .col_expr(instance::Column::TaskState, Expr::value(Option::<String>::None))
+            .col_expr(
+                instance::Column::TaskState,
+                Expr::value(Option::<String>::None),
+            )
             .col_expr(instance::Column::UpdatedAt, Expr::value(now()))
             .filter(instance::Column::Uuid.eq(uuid))
             .filter(instance::Column::Deleted.eq(false))

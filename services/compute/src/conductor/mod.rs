@@ -82,7 +82,12 @@ pub async fn start(
         scheduler: Client::new(transport.clone(), timeout),
         agents: Client::new(transport.clone(), timeout),
     });
-    runner.serve(conductor.router().serve(&transport, &cfg.service.host).await?);
+    runner.serve(
+        conductor
+            .router()
+            .serve(&transport, &cfg.service.host)
+            .await?,
+    );
     heartbeat_every(runner, cfg, db, BINARY);
     Ok(())
 }

@@ -31,7 +31,10 @@ impl Conductor {
             return Ok(());
         };
         let mut columns: Vec<(instance::Column, SimpleExpr)> = vec![
-            (instance::Column::TaskState, Expr::value(Option::<String>::None)),
+            (
+                instance::Column::TaskState,
+                Expr::value(Option::<String>::None),
+            ),
             (instance::Column::UpdatedAt, Expr::value(now)),
         ];
         if update.deleted {
@@ -46,7 +49,10 @@ impl Conductor {
         } else {
             columns.extend([
                 (instance::Column::VmState, Expr::value(&update.vm_state)),
-                (instance::Column::PowerState, Expr::value(update.power_state)),
+                (
+                    instance::Column::PowerState,
+                    Expr::value(update.power_state),
+                ),
             ]);
             if update.launched {
                 columns.push((instance::Column::LaunchedAt, Expr::value(now)));
@@ -69,8 +75,7 @@ impl Conductor {
                 if row.launched_at.is_none() {
                     self.release(&update.uuid).await?;
                 }
-                actions::add_fault(&self.db, &update.uuid, 500, fault, row.host.as_deref())
-                    .await?;
+                actions::add_fault(&self.db, &update.uuid, 500, fault, row.host.as_deref()).await?;
             }
         }
         if !update.event.is_empty() {

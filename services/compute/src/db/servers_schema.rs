@@ -3,8 +3,8 @@
 //! and the quota lock.
 
 use ferrostack_db::schema::{
-    flag, index, integer, primary_key, required_string, required_text, serial, string, table,
-    text, time, timestamp,
+    flag, index, integer, primary_key, required_string, required_text, serial, string, table, text,
+    time, timestamp,
 };
 use ferrostack_db::sea_orm_migration::prelude::*;
 
@@ -32,9 +32,14 @@ impl MigrationTrait for Servers {
                 .col(required_string("project_id", 64))
                 .col(required_string("user_id", 64))
                 .col(required_string("image_ref", 255))
+                .col(required_string("flavorid", 255))
                 .col(required_text("flavor"))
                 .col(ColumnDef::new(Alias::new("vcpus")).big_integer().not_null())
-                .col(ColumnDef::new(Alias::new("memory_mb")).big_integer().not_null())
+                .col(
+                    ColumnDef::new(Alias::new("memory_mb"))
+                        .big_integer()
+                        .not_null(),
+                )
                 .col(required_string("vm_state", 32))
                 .col(string("task_state", 64))
                 .col(integer("power_state"))
@@ -116,7 +121,11 @@ impl MigrationTrait for Servers {
         m.create_table(
             table("instance_action_events")
                 .col(serial("id"))
-                .col(ColumnDef::new(Alias::new("action_id")).big_integer().not_null())
+                .col(
+                    ColumnDef::new(Alias::new("action_id"))
+                        .big_integer()
+                        .not_null(),
+                )
                 .col(required_string("event", 255))
                 .col(timestamp("start_time"))
                 .col(time("finish_time"))
@@ -133,8 +142,16 @@ impl MigrationTrait for Servers {
                 .col(uuid("consumer_uuid"))
                 .col(required_string("host", 255))
                 .col(ColumnDef::new(Alias::new("vcpu")).big_integer().not_null())
-                .col(ColumnDef::new(Alias::new("memory_mb")).big_integer().not_null())
-                .col(ColumnDef::new(Alias::new("disk_gb")).big_integer().not_null())
+                .col(
+                    ColumnDef::new(Alias::new("memory_mb"))
+                        .big_integer()
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(Alias::new("disk_gb"))
+                        .big_integer()
+                        .not_null(),
+                )
                 .col(required_string("project_id", 64))
                 .primary_key(&mut primary_key(&["consumer_uuid", "host"]))
                 .to_owned(),

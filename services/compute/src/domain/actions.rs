@@ -6,8 +6,10 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
 };
 
-use super::{now, Result};
-use crate::db::entity::{instance_action, instance_action_event, instance_fault};
+use serde_json::json;
+
+use super::{now, Caller, Nova, NovaError, Result};
+use crate::db::entity::{instance, instance_action, instance_action_event, instance_fault};
 
 /// Who asked for an action, and in which request.
 #[derive(Debug, Clone)]
@@ -69,7 +71,12 @@ pub async fn end_event<C: ConnectionTrait>(db: &C, end: &EventEnd<'_>) -> Result
         start_time: Set(end.started_at.min(now)),
         finish_time: Set(Some(now)),
         result: Set(Some(
-            if end.failure.is_some() { "Error" } else { "Success" }.into(),
+            if end.failure.is_some() {
+                "Error"
+            } else {
+                "Success"
+            }
+            .into(),
         )),
         traceback: Set(end.failure.map(str::to_string)),
         host: Set(end.host.map(str::to_string)),
@@ -110,4 +117,79 @@ pub async fn add_fault<C: ConnectionTrait>(
     .exec(db)
     .await?;
     Ok(())
+}
+
+/// An action with its events.
+#[derive(Debug, Clone)]
+pub struct ActionRecord {
+    pub action: instance_action::Model,
+    pub events: Vec<instance_action_event::Model>,
+}
+
+impl Nova {
+    /// The actions of server `id` (deleted servers included), newest first.
+    pub async fn list_actions(
+        &self,
+        caller: &Caller,
+        id: &str,
+    ) -> Result<Vec<instance_action::Model>> {
+        self.action_server(caller, id, "os_compute_api:os-instance-actions:list")
+            .await?;
+        Ok(instance_action::Entity::find()
+            .filter(instance_action::Column::InstanceUuid.eq(id))
+            .order_by_desc(instance_action::Column::StartTime)
+            .order_by_desc(instance_action::Column::Id)
+            .all(&self.db)
+            .await?)
+    }
+
+    /// One action of server `id` by its request id, with its events, and
+    /// whether the caller may see the events' tracebacks and hosts
+    /// (`events`) and their details (`events:details`).
+    pub async fn show_action(
+        &self,
+        caller: &Caller,
+        id: &str,
+        request_id: &str,
+    ) -> Result<(ActionRecord, bool, bool)> {
+        let row = self
+            .action_server(caller, id, "os_compute_api:os-instance-actions:show")
+            .await?;
+        let action = instance_action::Entity::find()
+            .filter(instance_action::Column::InstanceUuid.eq(id))
+            .filter(instance_action::Column::RequestId.eq(request_id))
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| {
+                NovaError::NotFound(format!(
+                    "Action {request_id} on instance {id} could not be found."
+                ))
+            })?;
+        let events = instance_action_event::Entity::find()
+            .filter(instance_action_event::Column::ActionId.eq(action.id))
+            .order_by_asc(instance_action_event::Column::Id)
+            .all(&self.db)
+            .await?;
+        let target = json!({"project_id": row.project_id});
+        let allowed = |rule: &str| self.authorize(caller, rule, &target).is_ok();
+        let events_allowed = allowed("os_compute_api:os-instance-actions:events");
+        let details = allowed("os_compute_api:os-instance-actions:events:details");
+        Ok((ActionRecord { action, events }, events_allowed, details))
+    }
+
+    /// The server (deleted or not) whose actions `caller` asks for.
+    async fn action_server(
+        &self,
+        caller: &Caller,
+        id: &str,
+        rule: &str,
+    ) -> Result<instance::Model> {
+        let row = instance::Entity::find_by_id(id)
+            .one(&self.db)
+            .await?
+            .filter(|r| caller.is_admin || r.project_id == caller.project())
+            .ok_or_else(|| NovaError::NotFound(format!("Instance {id} could not be found.")))?;
+        self.authorize(caller, rule, &json!({"project_id": row.project_id}))?;
+        Ok(row)
+    }
 }

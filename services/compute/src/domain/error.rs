@@ -14,6 +14,12 @@ pub enum NovaError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// A quota exceeded: 403, as Nova's servers API answers it.
+    #[error("{0}")]
+    OverQuota(String),
+    /// Another service (image, network) cannot be reached: 503.
+    #[error("{0}")]
+    Unavailable(String),
     #[error("{0}")]
     Internal(String),
 }

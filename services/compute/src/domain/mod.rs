@@ -6,19 +6,22 @@ mod error;
 pub mod extra_spec_rules;
 mod extra_specs;
 mod flavor_access;
-pub mod servers;
 pub mod flavors;
 pub mod infrastructure;
 pub mod keypairs;
+pub mod servers;
 mod ssh_key;
 
 use std::sync::Arc;
 
+use ferrostack_auth::image_api::ImageApi;
 use ferrostack_auth::Authenticator;
 use ferrostack_policy::Enforcer;
+use ferrostack_rpc::{Client, Transport};
 use sea_orm::DatabaseConnection;
 
 use crate::config::ComputeConfig;
+use crate::rpc::{agent, conductor};
 pub use error::{NovaError, Result};
 pub use ferrostack_policy::PolicyTarget;
 pub use ferrostack_service::Caller;
@@ -30,7 +33,8 @@ pub(crate) fn now() -> chrono::NaiveDateTime {
     now.with_nanosecond(0).unwrap_or(now)
 }
 
-/// The api role: configuration, database and policy.
+/// The api role: configuration, database, policy, and the roles and
+/// services it calls.
 pub struct Nova {
     pub cfg: ComputeConfig,
     pub db: DatabaseConnection,
@@ -38,6 +42,10 @@ pub struct Nova {
     pub auth: Option<Arc<Authenticator>>,
     /// Nova's default rules with the operator's overrides.
     pub policy: Enforcer,
+    /// The image API, on the caller's token.
+    pub images: ImageApi,
+    pub conductor: Client<conductor::Topic>,
+    pub agents: Client<agent::Topic>,
 }
 
 impl ferrostack_service::Guarded for Nova {
@@ -50,13 +58,24 @@ impl Nova {
     pub fn new(
         cfg: ComputeConfig,
         db: DatabaseConnection,
+        transport: Arc<dyn Transport>,
     ) -> std::result::Result<Arc<Self>, ferrostack_policy::PolicyError> {
         let policy = Enforcer::new(
             crate::policies::DEFAULTS,
             cfg.service.policy_file.as_deref(),
         )?;
+        let auth = cfg.auth.clone().map(Authenticator::new);
+        let timeout = cfg.messaging.rpc_response_timeout;
         Ok(Arc::new(Nova {
-            auth: cfg.auth.clone().map(Authenticator::new),
+            images: ImageApi::new(
+                cfg.glance_api_servers.clone(),
+                ("image".into(), "public".into()),
+                auth.clone(),
+                cfg.glance_timeouts,
+            ),
+            conductor: Client::new(transport.clone(), timeout),
+            agents: Client::new(transport, timeout),
+            auth,
             policy,
             cfg,
             db,

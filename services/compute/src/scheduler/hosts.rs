@@ -50,7 +50,10 @@ pub async fn load<C: ConnectionTrait>(db: &C, cfg: &ComputeConfig) -> Result<Vec
             let mut zones = BTreeSet::new();
             for aggregate in aggregates.iter().filter(|a| a.hosts.contains(&node.host)) {
                 for (key, value) in &aggregate.metadata {
-                    metadata.entry(key.clone()).or_default().insert(value.clone());
+                    metadata
+                        .entry(key.clone())
+                        .or_default()
+                        .insert(value.clone());
                 }
                 zones.extend(aggregate.availability_zone().map(str::to_string));
             }

@@ -43,7 +43,10 @@ fn internal(e: impl std::fmt::Display) -> RemoteError {
 
 impl Scheduler {
     /// Places every server of `spec` and claims its resources, or none.
-    pub async fn select_destinations(&self, spec: RequestSpec) -> Result<Destinations, RemoteError> {
+    pub async fn select_destinations(
+        &self,
+        spec: RequestSpec,
+    ) -> Result<Destinations, RemoteError> {
         let txn = ferrostack_db::quota_lock::begin_claim(&self.db, CLAIM_LOCK)
             .await
             .map_err(internal)?;
@@ -103,7 +106,12 @@ pub async fn start(
         db: db.clone(),
         cfg: cfg.clone(),
     });
-    runner.serve(scheduler.router().serve(&transport, &cfg.service.host).await?);
+    runner.serve(
+        scheduler
+            .router()
+            .serve(&transport, &cfg.service.host)
+            .await?,
+    );
     crate::conductor::heartbeat_every(runner, cfg, db, BINARY);
     Ok(())
 }

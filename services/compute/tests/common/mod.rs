@@ -12,7 +12,9 @@ pub struct Cloud {
     pub served: Served,
     pub env: TestEnv,
     pub http: reqwest::Client,
-    running: Option<ferrostack_compute::Running>,
+    /// The image service servers boot from, when started.
+    pub image: Option<(Served, TestEnv)>,
+    running: Vec<ferrostack_compute::Running>,
     stop: tokio_util::sync::CancellationToken,
 }
 
@@ -54,8 +56,25 @@ impl Cloud {
         Self::with_config(|_| {}).await
     }
 
-    /// The api, conductor and agent roles (host `node1`) with extra configuration.
+    /// Every role (agent on host `node1`) with extra configuration.
     pub async fn with_config(configure: impl FnOnce(&mut ferrostack_config::Config)) -> Cloud {
+        Self::build(false, 1, configure).await
+    }
+
+    /// Every role beside an image service, with `agents` agents (hosts
+    /// `node1`, `node2`...), each with its own fake node.
+    pub async fn with_images(
+        agents: usize,
+        configure: impl FnOnce(&mut ferrostack_config::Config),
+    ) -> Cloud {
+        Self::build(true, agents, configure).await
+    }
+
+    async fn build(
+        images: bool,
+        agents: usize,
+        configure: impl FnOnce(&mut ferrostack_config::Config),
+    ) -> Cloud {
         use ferrostack_compute::Role;
         let identity = TestCloud::start("compute").await;
         let mut env = TestEnv::with_own_bus("compute").await;
@@ -63,16 +82,36 @@ impl Cloud {
         env.config.set("DEFAULT", "host", "node1");
         env.config.set("DEFAULT", "report_interval", "1");
         identity.configure_service("nova", &mut env.config).await;
+        let image = if images {
+            let mut image_env = TestEnv::new("compute_image").await;
+            identity
+                .configure_service("glance", &mut image_env.config)
+                .await;
+            let served = ferrostack_image::testing::serve_file_store(&mut image_env, false).await;
+            env.config.set("glance", "api_servers", served.url(""));
+            Some((served, image_env))
+        } else {
+            None
+        };
         configure(&mut env.config);
         let stop = tokio_util::sync::CancellationToken::new();
-        let running = ferrostack_compute::start(
+        let mut running = vec![ferrostack_compute::start(
             &env.config,
-            &[Role::Api, Role::Conductor, Role::Agent],
+            &[Role::Api, Role::Conductor, Role::Scheduler, Role::Agent],
             stop.clone(),
         )
         .await
-        .expect("compute starts");
-        let nova = running.api.clone().expect("the api role");
+        .expect("compute starts")];
+        for n in 2..=agents {
+            let mut config = env.config.clone();
+            config.set("DEFAULT", "host", format!("node{n}"));
+            running.push(
+                ferrostack_compute::start(&config, &[Role::Agent], stop.clone())
+                    .await
+                    .expect("an agent starts"),
+            );
+        }
+        let nova = running[0].api.clone().expect("the api role");
         let served =
             ferrostack_testkit::serve(ferrostack_compute::api_service(nova).unwrap()).await;
         Cloud {
@@ -80,9 +119,85 @@ impl Cloud {
             served,
             env,
             http: reqwest::Client::new(),
-            running: Some(running),
+            image,
+            running,
             stop,
         }
+    }
+
+    /// An active image of `who`'s (1 KiB of data) with `min_ram`/`min_disk`.
+    pub async fn image(&self, who: &Persona, name: &str, min_ram: i64, min_disk: i64) -> String {
+        let (image, _) = self.image.as_ref().expect("started with_images");
+        let created: Value = self
+            .http
+            .post(image.url("/v2/images"))
+            .header("X-Auth-Token", &who.token)
+            .json(&serde_json::json!({"name": name, "disk_format": "raw",
+                "container_format": "bare", "min_ram": min_ram, "min_disk": min_disk}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let id = created["id"].as_str().expect("image created").to_string();
+        let put = self
+            .http
+            .put(image.url(&format!("/v2/images/{id}/file")))
+            .header("X-Auth-Token", &who.token)
+            .header("Content-Type", "application/octet-stream")
+            .body(vec![0u8; 1024])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(put.status().as_u16(), 204);
+        id
+    }
+
+    /// Waits until every agent has reported its node (the scheduler's hosts).
+    pub async fn wait_for_hosts(&self, admin: &Persona, count: usize) {
+        for _ in 0..100 {
+            let hypervisors = self
+                .send(Method::GET, "/v2.1/os-hypervisors", admin, None, None)
+                .await;
+            if hypervisors.body["hypervisors"]
+                .as_array()
+                .map_or(0, Vec::len)
+                >= count
+            {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("the agents never reported their nodes");
+    }
+
+    /// Polls server `id` until its status is `status` (ERROR fails unless asked).
+    pub async fn wait_status(&self, who: &Persona, id: &str, status: &str) -> Value {
+        for _ in 0..200 {
+            let resp = self
+                .send(
+                    Method::GET,
+                    &format!("/v2.1/servers/{id}"),
+                    who,
+                    None,
+                    Some("2.47"),
+                )
+                .await;
+            if status == "DELETED" && resp.status == 404 {
+                return Value::Null;
+            }
+            let server = resp.body["server"].clone();
+            if server["status"] == status {
+                return server;
+            }
+            assert!(
+                server["status"] != "ERROR",
+                "server went to ERROR waiting for {status}: {server}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("server {id} never reached {status}");
     }
 
     /// `method` on `path` as `who` at microversion `version` (`"2.55"`), if any.

@@ -13,7 +13,9 @@ pub struct Model {
     pub project_id: String,
     pub user_id: String,
     pub image_ref: String,
-    /// The flavor as it was at create time (JSON of `FlavorSpec`).
+    /// The flavor's id, for the `flavor` filter.
+    pub flavorid: String,
+    /// The flavor as it was at create time (JSON of `InstanceFlavor`).
     pub flavor: String,
     /// The flavor's vCPUs and RAM, for counting quotas.
     pub vcpus: i64,

@@ -1,0 +1,471 @@
+//! The bodies of `POST /servers` and `PUT /servers/{id}` as Nova's schemas take
+//! them at each microversion, into the domain's requests.
+
+use std::collections::BTreeMap;
+
+use base64::Engine;
+use ferrostack_api::microversion::ApiVersion;
+use serde_json::Value;
+
+use super::schema::{boolean, bounded_integer, check_name, field_error, only, python_repr};
+use crate::domain::servers::{Networks, NewServer, ServerUpdate};
+use crate::domain::{NovaError, Result};
+
+const fn v(minor: u16) -> ApiVersion {
+    ApiVersion::new(2, minor)
+}
+
+/// A body that must be an object of only `allowed` keys.
+fn top_level(body: &Value, allowed: &[&str]) -> Result<()> {
+    let Some(map) = body.as_object() else {
+        return Err(NovaError::BadRequest(format!(
+            "{} is not of type 'object'",
+            python_repr(body)
+        )));
+    };
+    match map.keys().find(|k| !allowed.contains(&k.as_str())) {
+        Some(extra) => Err(NovaError::BadRequest(format!(
+            "Additional properties are not allowed ('{extra}' was unexpected)"
+        ))),
+        None => Ok(()),
+    }
+}
+
+fn required(field: &str) -> NovaError {
+    NovaError::BadRequest(format!("'{field}' is a required property"))
+}
+
+/// A string field of at most `max` characters.
+fn string(field: &str, value: &Value, min: usize, max: usize) -> Result<String> {
+    let Some(text) = value.as_str() else {
+        return Err(field_error(
+            field,
+            value,
+            &format!("{} is not of type 'string'", python_repr(value)),
+        ));
+    };
+    let len = text.chars().count();
+    if len < min {
+        return Err(field_error(
+            field,
+            value,
+            &format!("{} is too short", python_repr(value)),
+        ));
+    }
+    if len > max {
+        return Err(field_error(
+            field,
+            value,
+            &format!("{} is too long", python_repr(value)),
+        ));
+    }
+    Ok(text.to_string())
+}
+
+fn name(field: &str, value: &Value) -> Result<String> {
+    let text = string(field, value, 1, 255)?;
+    check_name(&text)?;
+    Ok(text)
+}
+
+/// `metadata`: string keys (1-255) to string values (at most 255).
+pub fn metadata(field: &str, value: &Value) -> Result<BTreeMap<String, String>> {
+    let Some(map) = value.as_object() else {
+        return Err(field_error(
+            field,
+            value,
+            &format!("{} is not of type 'object'", python_repr(value)),
+        ));
+    };
+    let mut out = BTreeMap::new();
+    for (key, item) in map {
+        if key.is_empty() || key.chars().count() > 255 {
+            return Err(field_error(
+                field,
+                value,
+                &format!(
+                    "'{key}' does not match any of the regexes: '^[a-zA-Z0-9-_:. ]{{1,255}}$'"
+                ),
+            ));
+        }
+        out.insert(key.clone(), string(field, item, 0, 255)?);
+    }
+    Ok(out)
+}
+
+fn string_list(field: &str, value: &Value) -> Result<Vec<String>> {
+    match value {
+        Value::String(s) => Ok(vec![s.clone()]),
+        Value::Array(items) => items.iter().map(|i| string(field, i, 0, 255)).collect(),
+        other => Err(field_error(
+            field,
+            other,
+            &format!("{} is not of type 'string', 'array'", python_repr(other)),
+        )),
+    }
+}
+
+fn networks(value: &Value, version: ApiVersion) -> Result<Networks> {
+    match value {
+        Value::String(s) if version >= v(37) && s == "auto" => Ok(Networks::Auto),
+        Value::String(s) if version >= v(37) && s == "none" => Ok(Networks::None),
+        Value::Array(items) => {
+            let mut ids = Vec::new();
+            for item in items {
+                only("networks", item, &["uuid", "port", "fixed_ip", "tag"])?;
+                let id = ["port", "uuid", "fixed_ip"]
+                    .iter()
+                    .find_map(|k| item.get(*k).and_then(Value::as_str))
+                    .unwrap_or_default();
+                ids.push(id.to_string());
+            }
+            Ok(Networks::Requested(ids))
+        }
+        other => Err(field_error(
+            "networks",
+            other,
+            &format!(
+                "{} is not valid under any of the given schemas",
+                python_repr(other)
+            ),
+        )),
+    }
+}
+
+/// Tags (2.52): at most 50, each 1-60 characters without `/` or `,`.
+pub fn tags(value: &Value) -> Result<Vec<String>> {
+    let Some(items) = value.as_array() else {
+        return Err(field_error(
+            "tags",
+            value,
+            &format!("{} is not of type 'array'", python_repr(value)),
+        ));
+    };
+    if items.len() > 50 {
+        return Err(field_error("tags", value, "is too long"));
+    }
+    items
+        .iter()
+        .map(|t| {
+            let tag = string("tags", t, 1, 60)?;
+            if tag.contains('/') || tag.contains(',') {
+                return Err(field_error(
+                    "tags",
+                    t,
+                    &format!("{} does not match '^[^,/]*$'", python_repr(t)),
+                ));
+            }
+            Ok(tag)
+        })
+        .collect()
+}
+
+/// The keys a create's `server` takes at `version`.
+fn create_keys(version: ApiVersion) -> Vec<&'static str> {
+    let mut keys = vec![
+        "name",
+        "imageRef",
+        "flavorRef",
+        "adminPass",
+        "metadata",
+        "networks",
+        "key_name",
+        "user_data",
+        "availability_zone",
+        "config_drive",
+        "min_count",
+        "max_count",
+        "return_reservation_id",
+        "security_groups",
+        "accessIPv4",
+        "accessIPv6",
+        "OS-DCF:diskConfig",
+        "block_device_mapping",
+        "block_device_mapping_v2",
+    ];
+    if version < v(57) {
+        keys.push("personality");
+    }
+    if version >= v(19) {
+        keys.push("description");
+    }
+    if version >= v(52) {
+        keys.push("tags");
+    }
+    if version >= v(63) {
+        keys.push("trusted_image_certificates");
+    }
+    if version >= v(74) {
+        keys.extend(["host", "hypervisor_hostname"]);
+    }
+    if version >= v(90) {
+        keys.push("hostname");
+    }
+    keys
+}
+
+/// The create request (`{"server": {...}, "os:scheduler_hints": {...}}`).
+pub fn new_server(body: &Value, version: ApiVersion) -> Result<(NewServer, bool)> {
+    top_level(
+        body,
+        &["server", "os:scheduler_hints", "OS-SCH-HNT:scheduler_hints"],
+    )?;
+    let server = body.get("server").ok_or_else(|| required("server"))?;
+    only("server", server, &create_keys(version))?;
+    let get = |k: &str| server.get(k).filter(|v| !v.is_null());
+    if get("block_device_mapping_v2").is_some() || get("block_device_mapping").is_some() {
+        return Err(NovaError::BadRequest(
+            "Block device mappings are not supported yet by this cloud.".into(),
+        ));
+    }
+    let mut new = NewServer {
+        name: name("name", server.get("name").ok_or_else(|| required("name"))?)?,
+        flavor_ref: string(
+            "flavorRef",
+            server
+                .get("flavorRef")
+                .ok_or_else(|| required("flavorRef"))?,
+            1,
+            255,
+        )?,
+        image_ref: match server.get("imageRef") {
+            Some(value) => string("imageRef", value, 0, 255)?,
+            None => return Err(required("imageRef")),
+        },
+        min_count: 1,
+        max_count: 1,
+        ..NewServer::default()
+    };
+    if new.image_ref.is_empty() {
+        return Err(NovaError::BadRequest(
+            "Block Device Mapping is Invalid: Boot sequence for the instance and image/block device mapping combination is not valid.".into(),
+        ));
+    }
+    new.networks = match server.get("networks") {
+        Some(value) => Some(networks(value, version)?),
+        None if version >= v(37) => return Err(required("networks")),
+        None => None,
+    };
+    if let Some(value) = get("key_name") {
+        new.key_name = Some(string("key_name", value, 1, 255)?);
+    }
+    if let Some(value) = get("user_data") {
+        let data = string("user_data", value, 0, 65535)?;
+        if base64::engine::general_purpose::STANDARD
+            .decode(&data)
+            .is_err()
+        {
+            return Err(field_error(
+                "user_data",
+                value,
+                &format!("{} is not a 'base64'", python_repr(value)),
+            ));
+        }
+        new.user_data = Some(data);
+    }
+    if let Some(value) = get("metadata") {
+        new.metadata = metadata("metadata", value)?;
+    }
+    if let Some(value) = get("availability_zone") {
+        new.availability_zone = Some(string("availability_zone", value, 1, 255)?);
+    }
+    if let Some(value) = get("config_drive") {
+        new.config_drive = value.as_str() != Some("") && boolean("config_drive", value)?;
+    }
+    if let Some(value) = get("min_count") {
+        new.min_count = bounded_integer("min_count", value, 1)?;
+    }
+    if let Some(value) = get("max_count") {
+        new.max_count = bounded_integer("max_count", value, 1)?;
+    } else {
+        new.max_count = new.min_count;
+    }
+    if new.min_count > new.max_count {
+        return Err(NovaError::BadRequest(
+            "min_count must be <= max_count".into(),
+        ));
+    }
+    let reservation = match get("return_reservation_id") {
+        Some(value) => boolean("return_reservation_id", value)?,
+        None => false,
+    };
+    if let Some(value) = get("adminPass") {
+        new.admin_pass = Some(string("adminPass", value, 0, 255)?);
+    }
+    if let Some(value) = get("accessIPv4") {
+        let ip = string("accessIPv4", value, 0, 64)?;
+        if ip.parse::<std::net::Ipv4Addr>().is_err() {
+            return Err(field_error(
+                "accessIPv4",
+                value,
+                &format!("{} is not a 'ipv4'", python_repr(value)),
+            ));
+        }
+        new.access_ip_v4 = Some(ip);
+    }
+    if let Some(value) = get("accessIPv6") {
+        let ip = string("accessIPv6", value, 0, 64)?;
+        if ip.parse::<std::net::Ipv6Addr>().is_err() {
+            return Err(field_error(
+                "accessIPv6",
+                value,
+                &format!("{} is not a 'ipv6'", python_repr(value)),
+            ));
+        }
+        new.access_ip_v6 = Some(ip);
+    }
+    if let Some(value) = get("description") {
+        new.description = Some(string("description", value, 0, 255)?);
+    }
+    if let Some(value) = get("tags") {
+        new.tags = tags(value)?;
+    }
+    if let Some(value) = get("hostname") {
+        new.hostname = Some(hostname(value)?);
+    }
+    let hints = body
+        .get("os:scheduler_hints")
+        .or_else(|| body.get("OS-SCH-HNT:scheduler_hints"));
+    if let Some(hints) = hints {
+        if !hints.is_object() {
+            return Err(field_error(
+                "os:scheduler_hints",
+                hints,
+                &format!("{} is not of type 'object'", python_repr(hints)),
+            ));
+        }
+        if let Some(value) = hints.get("same_host") {
+            new.same_host = string_list("same_host", value)?;
+        }
+        if let Some(value) = hints.get("different_host") {
+            new.different_host = string_list("different_host", value)?;
+        }
+        if hints.get("group").is_some() {
+            return Err(NovaError::BadRequest(
+                "Server groups are not supported yet by this cloud.".into(),
+            ));
+        }
+    }
+    Ok((new, reservation))
+}
+
+/// A hostname (2.90): 1-63 of letters, digits, `-` and `.`, not starting or
+/// ending with `-` or `.`.
+fn hostname(value: &Value) -> Result<String> {
+    let text = string("hostname", value, 1, 63)?;
+    let ok = text
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+        && !text.starts_with(['-', '.'])
+        && !text.ends_with(['-', '.']);
+    if !ok {
+        return Err(field_error(
+            "hostname",
+            value,
+            &format!(
+                "{} does not match '^[a-zA-Z0-9]+[a-zA-Z0-9-._]*[a-zA-Z0-9]+$'",
+                python_repr(value)
+            ),
+        ));
+    }
+    Ok(text)
+}
+
+/// The update request (`{"server": {...}}`).
+pub fn server_update(body: &Value, version: ApiVersion) -> Result<ServerUpdate> {
+    top_level(body, &["server"])?;
+    let server = body.get("server").ok_or_else(|| required("server"))?;
+    let mut keys = vec!["name", "accessIPv4", "accessIPv6", "OS-DCF:diskConfig"];
+    if version >= v(19) {
+        keys.push("description");
+    }
+    if version >= v(90) {
+        keys.push("hostname");
+    }
+    only("server", server, &keys)?;
+    let mut update = ServerUpdate::default();
+    if let Some(value) = server.get("name") {
+        update.name = Some(name("name", value)?);
+    }
+    if let Some(value) = server.get("description") {
+        update.description = Some(match value {
+            Value::Null => None,
+            other => Some(string("description", other, 0, 255)?),
+        });
+    }
+    if let Some(value) = server.get("accessIPv4") {
+        let ip = string("accessIPv4", value, 0, 64)?;
+        if ip.parse::<std::net::Ipv4Addr>().is_err() {
+            return Err(field_error(
+                "accessIPv4",
+                value,
+                &format!("{} is not a 'ipv4'", python_repr(value)),
+            ));
+        }
+        update.access_ip_v4 = Some(ip);
+    }
+    if let Some(value) = server.get("accessIPv6") {
+        let ip = string("accessIPv6", value, 0, 64)?;
+        if ip.parse::<std::net::Ipv6Addr>().is_err() {
+            return Err(field_error(
+                "accessIPv6",
+                value,
+                &format!("{} is not a 'ipv6'", python_repr(value)),
+            ));
+        }
+        update.access_ip_v6 = Some(ip);
+    }
+    if let Some(value) = server.get("hostname") {
+        update.hostname = Some(hostname(value)?);
+    }
+    Ok(update)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn creates_parse_per_version() {
+        let body = json!({"server": {"name": "a", "imageRef": "i", "flavorRef": "1"}});
+        let (new, _) = new_server(&body, v(1)).unwrap();
+        assert_eq!(new.networks, None);
+        assert_eq!(
+            new_server(&body, v(37)).unwrap_err().to_string(),
+            "'networks' is a required property"
+        );
+        let body = json!({"server": {"name": "a", "imageRef": "i", "flavorRef": "1",
+            "networks": "none", "min_count": 2, "tags": ["x"]}});
+        let (new, _) = new_server(&body, v(52)).unwrap();
+        assert_eq!(
+            (new.networks, new.min_count, new.max_count),
+            (Some(Networks::None), 2, 2)
+        );
+        assert!(new_server(&body, v(51))
+            .unwrap_err()
+            .to_string()
+            .contains("'tags' was unexpected"));
+    }
+
+    #[test]
+    fn bad_fields_are_400s() {
+        let base = |extra: Value| {
+            let mut server =
+                json!({"name": "a", "imageRef": "i", "flavorRef": "1", "networks": "none"});
+            for (k, v) in extra.as_object().unwrap() {
+                server[k] = v.clone();
+            }
+            new_server(&json!({"server": server}), v(90))
+        };
+        assert!(base(json!({"user_data": "not base64!"})).is_err());
+        assert!(base(json!({"min_count": 0})).is_err());
+        assert!(base(json!({"min_count": 3, "max_count": 2})).is_err());
+        assert!(base(json!({"accessIPv4": "1.2.3"})).is_err());
+        assert!(base(json!({"hostname": "-bad"})).is_err());
+        assert!(base(json!({"name": " x"})).is_err());
+        assert!(base(json!({"metadata": {"k": 1}})).is_err());
+        assert!(base(json!({"networks": "everything"})).is_err());
+        assert!(base(json!({"user_data": "aGVsbG8="})).is_ok());
+    }
+}

@@ -1,0 +1,813 @@
+//! Servers end to end on the fake driver: create through the scheduler,
+//! conductor and agent to ACTIVE, the views at each microversion, list
+//! filters and paging, power actions and their state checks, delete, action
+//! records, quotas, and builds that fail.
+
+mod common;
+
+use common::Cloud;
+use ferrostack_identity::testing::Persona;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+const V47: Option<&str> = Some("2.47");
+
+async fn flavor(cloud: &Cloud, admin: &Persona, id: &str, ram: i64, vcpus: i64, disk: i64) {
+    cloud
+        .send(
+            Method::POST,
+            "/v2.1/flavors",
+            admin,
+            Some(
+                json!({"flavor": {"name": format!("f{id}"), "id": id, "ram": ram,
+                "vcpus": vcpus, "disk": disk}}),
+            ),
+            None,
+        )
+        .await
+        .expect(200);
+}
+
+fn server_body(name: &str, image: &str, flavor: &str) -> Value {
+    json!({"server": {"name": name, "imageRef": image, "flavorRef": flavor, "networks": "none"}})
+}
+
+async fn create(cloud: &Cloud, who: &Persona, body: Value) -> Value {
+    cloud
+        .send(Method::POST, "/v2.1/servers", who, Some(body), V47)
+        .await
+        .expect(202)
+        .body
+}
+
+/// A cloud with an image service, `agents` hosts of 4 vCPUs / 4 GiB, a
+/// 1-vCPU 512 MiB flavor `1`, and a member's image.
+async fn setup(
+    agents: usize,
+    configure: impl FnOnce(&mut ferrostack_config::Config),
+) -> (Cloud, Persona, Persona, String) {
+    let cloud = Cloud::with_images(agents, |c| {
+        c.set("fake", "vcpus", "4");
+        c.set("fake", "memory_mb", "4608");
+        c.set("fake", "local_gb", "20");
+        configure(c);
+    })
+    .await;
+    let admin = cloud.identity.admin_persona().await;
+    let alice = cloud.identity.persona(&["member"]).await;
+    cloud.wait_for_hosts(&admin, agents).await;
+    flavor(&cloud, &admin, "1", 512, 1, 1).await;
+    let image = cloud.image(&alice, "cirros", 0, 0).await;
+    (cloud, admin, alice, image)
+}
+
+#[tokio::test]
+async fn a_server_boots_shows_and_goes() {
+    let (cloud, admin, alice, image) = setup(1, |_| {}).await;
+    let resp = cloud
+        .send(
+            Method::POST,
+            "/v2.1/servers",
+            &alice,
+            Some(
+                json!({"server": {"name": "web 1", "imageRef": image, "flavorRef": "1",
+                "networks": "none", "metadata": {"role": "web"}}}),
+            ),
+            V47,
+        )
+        .await
+        .expect(202);
+    let id = resp.body["server"]["id"].as_str().unwrap().to_string();
+    assert_eq!(resp.body["server"]["adminPass"].as_str().unwrap().len(), 12);
+    assert!(resp
+        .header("location")
+        .unwrap()
+        .ends_with(&format!("/v2.1/servers/{id}")));
+
+    let server = cloud.wait_status(&alice, &id, "ACTIVE").await;
+    assert_eq!(server["OS-EXT-STS:vm_state"], "active");
+    assert_eq!(server["OS-EXT-STS:power_state"], 1);
+    assert_eq!(server["OS-EXT-STS:task_state"], Value::Null);
+    assert_eq!(server["metadata"], json!({"role": "web"}));
+    assert_eq!(server["image"]["id"], image.as_str());
+    assert_eq!(server["flavor"]["vcpus"], 1);
+    assert_eq!(server["flavor"]["original_name"], "f1");
+    assert_eq!(server["hostId"].as_str().unwrap().len(), 56);
+    assert!(server["OS-SRV-USG:launched_at"].is_string());
+    // Host attributes are the admin's.
+    assert!(server.get("OS-EXT-SRV-ATTR:host").is_none());
+    let seen = cloud
+        .send(
+            Method::GET,
+            &format!("/v2.1/servers/{id}"),
+            &admin,
+            None,
+            Some("2.90"),
+        )
+        .await
+        .expect(200)
+        .body["server"]
+        .clone();
+    assert_eq!(seen["OS-EXT-SRV-ATTR:host"], "node1");
+    assert_eq!(seen["OS-EXT-SRV-ATTR:hostname"], "web-1");
+    assert_eq!(seen["host_status"], "UP");
+    assert_eq!(seen["locked"], false);
+    // Before 2.47 the flavor is a link.
+    let old = cloud
+        .send(
+            Method::GET,
+            &format!("/v2.1/servers/{id}"),
+            &alice,
+            None,
+            None,
+        )
+        .await
+        .body["server"]
+        .clone();
+    assert_eq!(old["flavor"]["id"], "1");
+    assert!(old.get("tags").is_none());
+
+    // Another project cannot see it.
+    let bob = cloud.identity.persona(&["member"]).await;
+    let hidden = cloud
+        .send(
+            Method::GET,
+            &format!("/v2.1/servers/{id}"),
+            &bob,
+            None,
+            None,
+        )
+        .await
+        .expect(404);
+    assert_eq!(
+        hidden.message(),
+        format!("Instance {id} could not be found.")
+    );
+
+    // Update.
+    let updated = cloud
+        .send(
+            Method::PUT,
+            &format!("/v2.1/servers/{id}"),
+            &alice,
+            Some(json!({"server": {"name": "web-renamed", "description": "front"}})),
+            Some("2.19"),
+        )
+        .await
+        .expect(200);
+    assert_eq!(updated.body["server"]["name"], "web-renamed");
+    assert_eq!(updated.body["server"]["description"], "front");
+
+    // Delete, through the agent.
+    cloud
+        .send(
+            Method::DELETE,
+            &format!("/v2.1/servers/{id}"),
+            &alice,
+            None,
+            None,
+        )
+        .await
+        .expect(204);
+    cloud.wait_status(&alice, &id, "DELETED").await;
+
+    // The action records survive the server.
+    let actions = cloud
+        .send(
+            Method::GET,
+            &format!("/v2.1/servers/{id}/os-instance-actions"),
+            &alice,
+            None,
+            None,
+        )
+        .await
+        .expect(200);
+    let names: Vec<&str> = actions.body["instanceActions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["delete", "create"]);
+    let create_request = actions.body["instanceActions"][1]["request_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let action = cloud
+        .send(
+            Method::GET,
+            &format!("/v2.1/servers/{id}/os-instance-actions/{create_request}"),
+            &admin,
+            None,
+            Some("2.62"),
+        )
+        .await
+        .expect(200);
+    let events: Vec<&str> = action.body["instanceAction"]["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    assert!(
+        events.contains(&"compute__do_build_and_run_instance"),
+        "{events:?}"
+    );
+    assert!(action.body["instanceAction"]["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["result"] == "Success"));
+
+    // Its resources are free again.
+    let node = cloud
+        .send(
+            Method::GET,
+            "/v2.1/os-hypervisors/detail",
+            &admin,
+            None,
+            None,
+        )
+        .await;
+    let _ = node;
+}
+
+#[tokio::test]
+async fn bad_creates_are_400s() {
+    let (cloud, admin, alice, image) = setup(1, |_| {}).await;
+    let bad = |body: Value, version: Option<&'static str>| {
+        let cloud = &cloud;
+        let alice = &alice;
+        async move {
+            cloud
+                .send(
+                    Method::POST,
+                    "/v2.1/servers",
+                    alice,
+                    Some(body),
+                    version.or(V47),
+                )
+                .await
+        }
+    };
+    let missing_networks = json!({"server": {"name": "a", "imageRef": image, "flavorRef": "1"}});
+    assert_eq!(
+        bad(missing_networks, None).await.expect(400).message(),
+        "'networks' is a required property"
+    );
+    assert_eq!(
+        bad(server_body("a", &image, "nope"), None)
+            .await
+            .expect(400)
+            .message(),
+        "Flavor nope could not be found."
+    );
+    let unknown = uuid::Uuid::new_v4().to_string();
+    assert_eq!(
+        bad(server_body("a", &unknown, "1"), None)
+            .await
+            .expect(400)
+            .message(),
+        format!("Image {unknown} could not be found.")
+    );
+    let mut auto = server_body("a", &image, "1");
+    auto["server"]["networks"] = json!("auto");
+    assert!(bad(auto, None)
+        .await
+        .expect(400)
+        .message()
+        .starts_with("Unable to automatically allocate a network"));
+    let mut counts = server_body("a", &image, "1");
+    counts["server"]["min_count"] = json!(3);
+    counts["server"]["max_count"] = json!(2);
+    bad(counts, None).await.expect(400);
+    let mut key = server_body("a", &image, "1");
+    key["server"]["key_name"] = json!("nokey");
+    assert_eq!(
+        bad(key, None).await.expect(400).message(),
+        "Invalid key_name provided."
+    );
+    let mut zone = server_body("a", &image, "1");
+    zone["server"]["availability_zone"] = json!("mars");
+    assert_eq!(
+        bad(zone, None).await.expect(400).message(),
+        "The requested availability zone is not available"
+    );
+    let mut forced = server_body("a", &image, "1");
+    forced["server"]["availability_zone"] = json!("nova:node1");
+    bad(forced, None).await.expect(403);
+    // An image that needs more memory than the flavor has.
+    let big = cloud.image(&alice, "big", 1024, 0).await;
+    assert_eq!(
+        bad(server_body("a", &big, "1"), None)
+            .await
+            .expect(400)
+            .message(),
+        "Flavor's memory is too small for requested image."
+    );
+    // Not JSON, and unknown fields.
+    let resp = cloud
+        .http
+        .post(cloud.served.url("/v2.1/servers"))
+        .header("X-Auth-Token", &alice.token)
+        .header("Content-Type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 400);
+    let mut extra = server_body("a", &image, "1");
+    extra["server"]["wings"] = json!(2);
+    assert!(bad(extra, None)
+        .await
+        .expect(400)
+        .message()
+        .contains("'wings' was unexpected"));
+    let _ = admin;
+}
+
+#[tokio::test]
+async fn power_actions_follow_novas_states() {
+    let (cloud, admin, alice, image) = setup(1, |_| {}).await;
+    let id = create(&cloud, &alice, server_body("p", &image, "1")).await["server"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    cloud.wait_status(&alice, &id, "ACTIVE").await;
+    let action = |body: Value| {
+        let (cloud, alice, id) = (&cloud, &alice, id.clone());
+        async move {
+            cloud
+                .send(
+                    Method::POST,
+                    &format!("/v2.1/servers/{id}/action"),
+                    alice,
+                    Some(body),
+                    Some("2.73"),
+                )
+                .await
+        }
+    };
+    action(json!({"os-stop": null})).await.expect(202);
+    let stopped = cloud.wait_status(&alice, &id, "SHUTOFF").await;
+    assert_eq!(stopped["OS-EXT-STS:power_state"], 4);
+    assert_eq!(
+        action(json!({"os-stop": null})).await.expect(409).message(),
+        format!("Cannot 'stop' instance {id} while it is in vm_state stopped")
+    );
+    action(json!({"os-start": null})).await.expect(202);
+    cloud.wait_status(&alice, &id, "ACTIVE").await;
+    action(json!({"reboot": {"type": "HARD"}}))
+        .await
+        .expect(202);
+    cloud.wait_status(&alice, &id, "ACTIVE").await;
+    action(json!({"pause": null})).await.expect(202);
+    assert_eq!(
+        cloud.wait_status(&alice, &id, "PAUSED").await["OS-EXT-STS:power_state"],
+        3
+    );
+    action(json!({"suspend": null})).await.expect(409);
+    action(json!({"unpause": null})).await.expect(202);
+    cloud.wait_status(&alice, &id, "ACTIVE").await;
+    action(json!({"suspend": null})).await.expect(202);
+    cloud.wait_status(&alice, &id, "SUSPENDED").await;
+    action(json!({"resume": null})).await.expect(202);
+    cloud.wait_status(&alice, &id, "ACTIVE").await;
+    action(json!({"reboot": {"type": "WARM"}}))
+        .await
+        .expect(400);
+    action(json!({"fly": null})).await.expect(404);
+
+    // Locked by an admin: the owner can neither act nor unlock.
+    cloud
+        .send(
+            Method::POST,
+            &format!("/v2.1/servers/{id}/action"),
+            &admin,
+            Some(json!({"lock": {"locked_reason": "audit"}})),
+            Some("2.73"),
+        )
+        .await
+        .expect(202);
+    let shown = cloud
+        .send(
+            Method::GET,
+            &format!("/v2.1/servers/{id}"),
+            &alice,
+            None,
+            Some("2.73"),
+        )
+        .await
+        .body["server"]
+        .clone();
+    assert_eq!(
+        (shown["locked"].clone(), shown["locked_reason"].clone()),
+        (json!(true), json!("audit"))
+    );
+    assert_eq!(
+        action(json!({"os-stop": null})).await.expect(409).message(),
+        format!("Instance {id} is locked")
+    );
+    cloud
+        .send(
+            Method::DELETE,
+            &format!("/v2.1/servers/{id}"),
+            &alice,
+            None,
+            None,
+        )
+        .await
+        .expect(409);
+    action(json!({"unlock": null})).await.expect(403);
+    cloud
+        .send(
+            Method::POST,
+            &format!("/v2.1/servers/{id}/action"),
+            &admin,
+            Some(json!({"unlock": null})),
+            None,
+        )
+        .await
+        .expect(202);
+    action(json!({"os-stop": null})).await.expect(202);
+    cloud.wait_status(&alice, &id, "SHUTOFF").await;
+}
+
+#[tokio::test]
+async fn lists_filter_sort_and_page() {
+    let (cloud, admin, alice, image) = setup(1, |_| {}).await;
+    let mut ids = Vec::new();
+    for name in ["alpha", "beta", "gamma"] {
+        let mut body = server_body(name, &image, "1");
+        body["server"]["tags"] = json!([name, "all"]);
+        let created = cloud
+            .send(
+                Method::POST,
+                "/v2.1/servers",
+                &alice,
+                Some(body),
+                Some("2.52"),
+            )
+            .await
+            .expect(202);
+        ids.push(created.body["server"]["id"].as_str().unwrap().to_string());
+    }
+    for id in &ids {
+        cloud.wait_status(&alice, id, "ACTIVE").await;
+    }
+    let names = |resp: &common::Resp| -> Vec<String> {
+        resp.body["servers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let get = |path: String| {
+        let (cloud, alice) = (&cloud, &alice);
+        async move {
+            cloud
+                .send(Method::GET, &path, alice, None, Some("2.26"))
+                .await
+                .expect(200)
+        }
+    };
+    assert_eq!(names(&get("/v2.1/servers?name=^a".into()).await), ["alpha"]);
+    assert_eq!(
+        names(&get("/v2.1/servers?sort_key=display_name&sort_dir=asc".into()).await),
+        ["alpha", "beta", "gamma"]
+    );
+    assert_eq!(
+        names(&get("/v2.1/servers/detail?tags=beta".into()).await),
+        ["beta"]
+    );
+    assert_eq!(
+        names(&get("/v2.1/servers?not-tags-any=alpha,beta".into()).await),
+        ["gamma"]
+    );
+    assert!(names(&get("/v2.1/servers?status=SHUTOFF".into()).await).is_empty());
+    assert_eq!(
+        names(&get("/v2.1/servers?status=ACTIVE".into()).await).len(),
+        3
+    );
+    let page = get("/v2.1/servers?sort_key=display_name&sort_dir=asc&limit=2".into()).await;
+    assert_eq!(names(&page), ["alpha", "beta"]);
+    let next = page.body["servers_links"][0]["href"].as_str().unwrap();
+    let rest = next.split_once("/v2.1/").unwrap().1;
+    assert_eq!(names(&get(format!("/v2.1/{rest}")).await), ["gamma"]);
+    let detail = get("/v2.1/servers/detail".into()).await;
+    assert_eq!(
+        detail.body["servers"][0]["tags"].as_array().unwrap().len(),
+        2
+    );
+    // Bad queries.
+    cloud
+        .send(
+            Method::GET,
+            "/v2.1/servers?sort_key=wings",
+            &alice,
+            None,
+            None,
+        )
+        .await
+        .expect(400);
+    cloud
+        .send(Method::GET, "/v2.1/servers?marker=nope", &alice, None, None)
+        .await
+        .expect(400);
+    cloud
+        .send(
+            Method::GET,
+            "/v2.1/servers?changes-since=yesterday",
+            &alice,
+            None,
+            None,
+        )
+        .await
+        .expect(400);
+    // Only an admin lists every project's.
+    cloud
+        .send(
+            Method::GET,
+            "/v2.1/servers?all_tenants=1",
+            &alice,
+            None,
+            None,
+        )
+        .await
+        .expect(403);
+    let all = cloud
+        .send(
+            Method::GET,
+            &format!(
+                "/v2.1/servers?all_tenants=1&project_id={}",
+                alice.project_id
+            ),
+            &admin,
+            None,
+            None,
+        )
+        .await
+        .expect(200);
+    assert_eq!(all.body["servers"].as_array().unwrap().len(), 3);
+    let own = cloud
+        .send(Method::GET, "/v2.1/servers", &admin, None, None)
+        .await
+        .expect(200);
+    assert!(own.body["servers"].as_array().unwrap().is_empty());
+    // Deleted servers show up in changes-since.
+    cloud
+        .send(
+            Method::DELETE,
+            &format!("/v2.1/servers/{}", ids[0]),
+            &alice,
+            None,
+            None,
+        )
+        .await
+        .expect(204);
+    cloud.wait_status(&alice, &ids[0], "DELETED").await;
+    let since = get("/v2.1/servers/detail?changes-since=2000-01-01T00:00:00Z".into()).await;
+    let statuses: Vec<&str> = since.body["servers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses.iter().filter(|s| **s == "DELETED").count(), 1);
+}
+
+#[tokio::test]
+async fn quotas_count_servers_cores_and_ram() {
+    let (cloud, _admin, alice, image) = setup(1, |c| {
+        c.set("quota", "instances", "3");
+        c.set("quota", "cores", "-1");
+    })
+    .await;
+    let mut body = server_body("q", &image, "1");
+    body["server"]["min_count"] = json!(2);
+    body["server"]["max_count"] = json!(5);
+    body["server"]["return_reservation_id"] = json!(true);
+    let created = create(&cloud, &alice, body).await;
+    assert!(created["reservation_id"]
+        .as_str()
+        .unwrap()
+        .starts_with("r-"));
+    let listed = cloud
+        .send(Method::GET, "/v2.1/servers", &alice, None, None)
+        .await
+        .body["servers"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(listed, 3);
+    let over = cloud
+        .send(
+            Method::POST,
+            "/v2.1/servers",
+            &alice,
+            Some(server_body("q", &image, "1")),
+            V47,
+        )
+        .await
+        .expect(403);
+    assert_eq!(
+        over.message(),
+        "Quota exceeded for instances: Requested 1, but already used 3 of 3 instances"
+    );
+}
+
+#[tokio::test]
+async fn quotas_hold_under_concurrent_creates() {
+    let (cloud, _admin, alice, image) = setup(1, |c| c.set("quota", "instances", "5")).await;
+    let attempts = (0..12).map(|i| {
+        let (cloud, alice, image) = (&cloud, &alice, image.clone());
+        async move {
+            cloud
+                .send(
+                    Method::POST,
+                    "/v2.1/servers",
+                    alice,
+                    Some(server_body(&format!("c{i}"), &image, "1")),
+                    V47,
+                )
+                .await
+                .status
+        }
+    });
+    let statuses = futures::future::join_all(attempts).await;
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 202).count(),
+        5,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 403).count(),
+        7,
+        "{statuses:?}"
+    );
+}
+
+#[tokio::test]
+async fn failed_builds_end_in_error_with_a_fault() {
+    let (cloud, admin, alice, image) = setup(1, |_| {}).await;
+    // No host has 8 GiB.
+    flavor(&cloud, &admin, "huge", 8192, 1, 1).await;
+    let id = create(&cloud, &alice, server_body("h", &image, "huge")).await["server"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let failed = wait_error(&cloud, &alice, &id).await;
+    assert_eq!(
+        failed["fault"]["message"],
+        "No valid host was found. There are not enough hosts available."
+    );
+    assert_eq!(failed["fault"]["code"], 500);
+    assert!(
+        failed["fault"].get("details").is_none(),
+        "details are the admin's"
+    );
+    // The driver refuses a flavor with the failure spec.
+    flavor(&cloud, &admin, "bad", 512, 1, 1).await;
+    cloud
+        .send(
+            Method::POST,
+            "/v2.1/flavors/bad/os-extra_specs",
+            &admin,
+            Some(json!({"extra_specs": {"fake:spawn_error": "true"}})),
+            None,
+        )
+        .await
+        .expect(200);
+    let id = create(&cloud, &alice, server_body("b", &image, "bad")).await["server"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let failed = wait_error(&cloud, &alice, &id).await;
+    assert!(failed["fault"]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with(&format!("Build of instance {id} aborted")));
+    // A server in ERROR deletes at once and frees what it held.
+    cloud
+        .send(
+            Method::DELETE,
+            &format!("/v2.1/servers/{id}"),
+            &alice,
+            None,
+            None,
+        )
+        .await
+        .expect(204);
+    cloud.wait_status(&alice, &id, "DELETED").await;
+}
+
+async fn wait_error(cloud: &Cloud, who: &Persona, id: &str) -> Value {
+    for _ in 0..200 {
+        let server = cloud
+            .send(Method::GET, &format!("/v2.1/servers/{id}"), who, None, V47)
+            .await
+            .body["server"]
+            .clone();
+        if server["status"] == "ERROR" {
+            return server;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("server {id} never failed");
+}
+
+#[tokio::test]
+async fn the_scheduler_spreads_and_respects_capacity() {
+    let (cloud, admin, alice, image) = setup(2, |c| c.set("quota", "instances", "-1")).await;
+    let host_of = |id: String| {
+        let (cloud, admin) = (&cloud, &admin);
+        async move {
+            cloud
+                .send(
+                    Method::GET,
+                    &format!("/v2.1/servers/{id}"),
+                    admin,
+                    None,
+                    None,
+                )
+                .await
+                .body["server"]["OS-EXT-SRV-ATTR:host"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        }
+    };
+    let boot = |body: Value| {
+        let (cloud, alice) = (&cloud, &alice);
+        async move {
+            let id = create(cloud, alice, body).await["server"]["id"]
+                .as_str()
+                .unwrap()
+                .to_string();
+            cloud.wait_status(alice, &id, "ACTIVE").await;
+            id
+        }
+    };
+    // same_host / different_host hints (512 MiB each).
+    let anchor = boot(server_body("anchor", &image, "1")).await;
+    let mut apart = server_body("apart", &image, "1");
+    apart["os:scheduler_hints"] = json!({"different_host": [anchor]});
+    let apart = boot(apart).await;
+    assert_ne!(host_of(anchor.clone()).await, host_of(apart.clone()).await);
+    // 4 GiB usable per host (4.5 GiB less 512 MiB reserved), 512 MiB taken on
+    // each: three more 1 GiB servers fit on each, spread by free RAM.
+    flavor(&cloud, &admin, "2", 1024, 1, 1).await;
+    let mut body = server_body("s", &image, "2");
+    body["server"]["min_count"] = json!(6);
+    body["server"]["return_reservation_id"] = json!(true);
+    let reservation = create(&cloud, &alice, body).await["reservation_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let servers = cloud
+        .send(Method::GET, "/v2.1/servers/detail", &admin, None, None)
+        .await;
+    let _ = servers;
+    let listed = cloud
+        .send(Method::GET, "/v2.1/servers?name=^s-", &alice, None, None)
+        .await
+        .body["servers"]
+        .clone();
+    let mut hosts = std::collections::BTreeMap::new();
+    for s in listed.as_array().unwrap() {
+        let id = s["id"].as_str().unwrap().to_string();
+        cloud.wait_status(&alice, &id, "ACTIVE").await;
+        *hosts.entry(host_of(id).await).or_insert(0) += 1;
+    }
+    assert_eq!(
+        hosts.values().copied().collect::<Vec<_>>(),
+        [3, 3],
+        "{hosts:?} ({reservation})"
+    );
+    // Both hosts are full now.
+    let id = create(&cloud, &alice, server_body("x", &image, "2")).await["server"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        wait_error(&cloud, &alice, &id).await["fault"]["message"],
+        "No valid host was found. There are not enough hosts available."
+    );
+    // A deleted server's resources can be claimed again.
+    cloud
+        .send(
+            Method::DELETE,
+            &format!("/v2.1/servers/{apart}"),
+            &alice,
+            None,
+            None,
+        )
+        .await
+        .expect(204);
+    cloud.wait_status(&alice, &apart, "DELETED").await;
+    let mut same = server_body("same", &image, "1");
+    same["os:scheduler_hints"] = json!({"same_host": anchor});
+    let same = boot(same).await;
+    assert_eq!(host_of(same).await, host_of(anchor).await);
+}
