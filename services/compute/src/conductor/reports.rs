@@ -27,14 +27,15 @@ pub(super) async fn record_heartbeat(
         forced_down: Set(false),
         ..Default::default()
     };
+    // A no-op update on conflict: MariaDB has no `DO NOTHING` (sea-query
+    // renders it as a bare `IGNORE` there, which MariaDB refuses).
     service_record::Entity::insert(record)
         .on_conflict(
             OnConflict::columns([service_record::Column::Host, service_record::Column::Binary])
-                .do_nothing()
+                .update_column(service_record::Column::Host)
                 .to_owned(),
         )
-        .do_nothing()
-        .exec(db)
+        .exec_without_returning(db)
         .await?;
     Ok(())
 }

@@ -156,6 +156,7 @@ impl Cloud {
 
     /// Waits until every agent has reported its node (the scheduler's hosts).
     pub async fn wait_for_hosts(&self, admin: &Persona, count: usize) {
+        let mut last = Value::Null;
         for _ in 0..100 {
             let hypervisors = self
                 .send(Method::GET, "/v2.1/os-hypervisors", admin, None, None)
@@ -167,9 +168,10 @@ impl Cloud {
             {
                 return;
             }
+            last = hypervisors.body;
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
-        panic!("the agents never reported their nodes");
+        panic!("the agents never reported their nodes: {last}");
     }
 
     /// Polls server `id` until its status is `status` (ERROR fails unless asked).
@@ -192,7 +194,7 @@ impl Cloud {
                 return server;
             }
             assert!(
-                server["status"] != "ERROR",
+                server["status"] != "ERROR" || status == "DELETED",
                 "server went to ERROR waiting for {status}: {server}"
             );
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;

@@ -7,9 +7,7 @@ use std::collections::BTreeMap;
 
 use ferrostack_auth::image_api::ImageApiError;
 use rand::Rng;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, FromQueryResult, QueryFilter, QuerySelect,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde_json::{json, Value};
 
 use super::InstanceFlavor;
@@ -90,13 +88,6 @@ pub fn sanitize_hostname(name: &str) -> String {
     } else {
         trimmed
     }
-}
-
-#[derive(Debug, FromQueryResult)]
-struct Usage {
-    count: Option<i64>,
-    vcpus: Option<i64>,
-    memory_mb: Option<i64>,
 }
 
 impl Nova {
@@ -198,23 +189,19 @@ impl Nova {
         min_count: i64,
         max_count: i64,
     ) -> Result<i64> {
-        let usage = instance::Entity::find()
+        // Summed here: SUM(BIGINT) is NUMERIC on PostgreSQL.
+        let rows: Vec<(i64, i64)> = instance::Entity::find()
             .select_only()
-            .column_as(instance::Column::Uuid.count(), "count")
-            .column_as(instance::Column::Vcpus.sum(), "vcpus")
-            .column_as(instance::Column::MemoryMb.sum(), "memory_mb")
+            .column(instance::Column::Vcpus)
+            .column(instance::Column::MemoryMb)
             .filter(instance::Column::ProjectId.eq(project))
             .filter(instance::Column::Deleted.eq(false))
-            .into_model::<Usage>()
-            .one(txn)
+            .into_tuple()
+            .all(txn)
             .await?;
-        let (used_count, used_cores, used_ram) = usage.map_or((0, 0, 0), |u| {
-            (
-                u.count.unwrap_or(0),
-                u.vcpus.unwrap_or(0),
-                u.memory_mb.unwrap_or(0),
-            )
-        });
+        let used_count = rows.len() as i64;
+        let used_cores: i64 = rows.iter().map(|r| r.0).sum();
+        let used_ram: i64 = rows.iter().map(|r| r.1).sum();
         let quotas = self.cfg.server_quotas;
         let resources = [
             ("instances", quotas.instances, used_count, 1),
