@@ -5,61 +5,10 @@
 
 mod common;
 
-use common::Cloud;
+use common::{create, flavor, server_body, setup, Cloud, V47};
 use ferrostack_identity::testing::Persona;
 use reqwest::Method;
 use serde_json::{json, Value};
-
-const V47: Option<&str> = Some("2.47");
-
-async fn flavor(cloud: &Cloud, admin: &Persona, id: &str, ram: i64, vcpus: i64, disk: i64) {
-    cloud
-        .send(
-            Method::POST,
-            "/v2.1/flavors",
-            admin,
-            Some(
-                json!({"flavor": {"name": format!("f{id}"), "id": id, "ram": ram,
-                "vcpus": vcpus, "disk": disk}}),
-            ),
-            None,
-        )
-        .await
-        .expect(200);
-}
-
-fn server_body(name: &str, image: &str, flavor: &str) -> Value {
-    json!({"server": {"name": name, "imageRef": image, "flavorRef": flavor, "networks": "none"}})
-}
-
-async fn create(cloud: &Cloud, who: &Persona, body: Value) -> Value {
-    cloud
-        .send(Method::POST, "/v2.1/servers", who, Some(body), V47)
-        .await
-        .expect(202)
-        .body
-}
-
-/// A cloud with an image service, `agents` hosts of 4 vCPUs / 4 GiB, a
-/// 1-vCPU 512 MiB flavor `1`, and a member's image.
-async fn setup(
-    agents: usize,
-    configure: impl FnOnce(&mut ferrostack_config::Config),
-) -> (Cloud, Persona, Persona, String) {
-    let cloud = Cloud::with_images(agents, |c| {
-        c.set("fake", "vcpus", "4");
-        c.set("fake", "memory_mb", "4608");
-        c.set("fake", "local_gb", "20");
-        configure(c);
-    })
-    .await;
-    let admin = cloud.identity.admin_persona().await;
-    let alice = cloud.identity.persona(&["member"]).await;
-    cloud.wait_for_hosts(&admin, agents).await;
-    flavor(&cloud, &admin, "1", 512, 1, 1).await;
-    let image = cloud.image(&alice, "cirros", 0, 0).await;
-    (cloud, admin, alice, image)
-}
 
 #[tokio::test]
 async fn a_server_boots_shows_and_goes() {

@@ -93,7 +93,7 @@ pub const SERVICES: &[ServiceSpec] = &[
     ServiceSpec {
         name: "compute",
         binary: "ferrostack-compute",
-        roles: &["api", "conductor", "agent"],
+        roles: &["api", "conductor", "scheduler", "agent"],
         port: 8774,
         url_path: "/v2.1",
         setup: Setup::Register {

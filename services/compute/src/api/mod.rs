@@ -15,6 +15,7 @@ mod query;
 mod schema;
 mod server_actions;
 mod server_body;
+mod server_metadata;
 mod server_view;
 mod servers;
 mod services;
@@ -56,6 +57,7 @@ fn v21_routes() -> OpenApiRouter<AppState> {
         .merge(aggregates::routes())
         .merge(servers::routes())
         .merge(server_actions::routes())
+        .merge(server_metadata::routes())
         .merge(instance_actions::routes())
 }
 

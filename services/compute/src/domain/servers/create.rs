@@ -280,9 +280,10 @@ impl Nova {
         }
         let quotas = self.cfg.server_quotas;
         if quotas.metadata_items >= 0 && new.metadata.len() as i64 > quotas.metadata_items {
-            return Err(NovaError::OverQuota(
-                "Quota exceeded, too many metadata items.".into(),
-            ));
+            return Err(NovaError::OverQuota(format!(
+                "Maximum number of metadata items exceeds {}",
+                quotas.metadata_items
+            )));
         }
         let image = self.boot_image(caller, &new.image_ref, &flavor).await?;
         let image_id = image["id"].as_str().unwrap_or(&new.image_ref).to_string();

@@ -4,12 +4,14 @@
 mod create;
 mod flavor;
 mod list;
+mod metadata;
 mod ops;
 mod read;
 
 pub use create::{sanitize_hostname, Created, Networks, NewServer};
 pub use flavor::InstanceFlavor;
 pub use list::{ServerFilters, SortKey};
+pub use metadata::{MetadataWrite, MAX_TAGS};
 pub use ops::{LockRequest, ServerOp};
 pub use read::{Server, ServerUpdate};
 
