@@ -65,7 +65,7 @@ def test_services_hypervisors_and_zones(cloud):
         assert time.time() < deadline, "the agent never reported"
         time.sleep(0.5)
     services = cloud.os("compute", "service", "list")
-    assert {s["Binary"] for s in services if s["State"] == "up"} == {"nova-compute", "nova-conductor"}
+    assert {s["Binary"] for s in services if s["State"] == "up"} == {"nova-compute", "nova-conductor", "nova-scheduler"}
     hypervisors = cloud.os("hypervisor", "list", "--long")
     assert hypervisors[0]["Hypervisor Type"] == "fake"
     assert hypervisors[0]["State"] == "up"

@@ -213,11 +213,15 @@ pub fn new_server(body: &Value, version: ApiVersion) -> Result<(NewServer, bool)
     let server = body.get("server").ok_or_else(|| required("server"))?;
     only("server", server, &create_keys(version))?;
     let get = |k: &str| server.get(k).filter(|v| !v.is_null());
-    if get("block_device_mapping_v2").is_some() || get("block_device_mapping").is_some() {
+    if get("block_device_mapping").is_some() {
         return Err(NovaError::BadRequest(
-            "Block device mappings are not supported yet by this cloud.".into(),
+            "Legacy block device mappings are not supported by this cloud.".into(),
         ));
     }
+    let bdm_image = match get("block_device_mapping_v2") {
+        Some(value) => image_mapping(value)?,
+        None => None,
+    };
     let mut new = NewServer {
         name: name("name", server.get("name").ok_or_else(|| required("name"))?)?,
         flavor_ref: string(
@@ -228,14 +232,18 @@ pub fn new_server(body: &Value, version: ApiVersion) -> Result<(NewServer, bool)
             1,
             255,
         )?,
-        image_ref: match server.get("imageRef") {
-            Some(value) => string("imageRef", value, 0, 255)?,
-            None => return Err(required("imageRef")),
+        image_ref: match (server.get("imageRef"), &bdm_image) {
+            (Some(value), _) => string("imageRef", value, 0, 255)?,
+            (None, Some(image)) => image.clone(),
+            (None, None) => return Err(required("imageRef")),
         },
         min_count: 1,
         max_count: 1,
         ..NewServer::default()
     };
+    if new.image_ref.is_empty() {
+        new.image_ref = bdm_image.unwrap_or_default();
+    }
     if new.image_ref.is_empty() {
         return Err(NovaError::BadRequest(
             "Block Device Mapping is Invalid: Boot sequence for the instance and image/block device mapping combination is not valid.".into(),
@@ -371,6 +379,40 @@ fn hostname(value: &Value) -> Result<String> {
     Ok(text)
 }
 
+/// The image of `block_device_mapping_v2`'s root disk when it is an image on
+/// local disk (what clients send beside `imageRef`); volumes and blank disks
+/// are not built yet.
+fn image_mapping(value: &Value) -> Result<Option<String>> {
+    let Some(items) = value.as_array() else {
+        return Err(field_error(
+            "block_device_mapping_v2",
+            value,
+            &format!("{} is not of type 'array'", python_repr(value)),
+        ));
+    };
+    let mut image = None;
+    for item in items {
+        let source = item.get("source_type").and_then(Value::as_str);
+        let destination = item
+            .get("destination_type")
+            .and_then(Value::as_str)
+            .unwrap_or("local");
+        match (source, destination) {
+            (Some("image"), "local") => {
+                let uuid = item.get("uuid").and_then(Value::as_str).unwrap_or_default();
+                image = Some(uuid.to_string());
+            }
+            _ => {
+                return Err(NovaError::BadRequest(format!(
+                    "Block device mappings of source_type {} and destination_type {destination} are not supported yet by this cloud.",
+                    source.unwrap_or("None")
+                )))
+            }
+        }
+    }
+    Ok(image)
+}
+
 /// The update request (`{"server": {...}}`).
 pub fn server_update(body: &Value, version: ApiVersion) -> Result<ServerUpdate> {
     top_level(body, &["server"])?;
@@ -467,5 +509,11 @@ mod tests {
         assert!(base(json!({"metadata": {"k": 1}})).is_err());
         assert!(base(json!({"networks": "everything"})).is_err());
         assert!(base(json!({"user_data": "aGVsbG8="})).is_ok());
+        let image = json!([{"uuid": "i", "source_type": "image", "destination_type": "local",
+            "boot_index": 0, "delete_on_termination": true}]);
+        assert!(base(json!({"block_device_mapping_v2": image})).is_ok());
+        let volume = json!([{"uuid": "v", "source_type": "volume", "destination_type": "volume",
+            "boot_index": 0}]);
+        assert!(base(json!({"block_device_mapping_v2": volume})).is_err());
     }
 }
