@@ -47,8 +47,8 @@ for _ in $(seq 300); do
   sleep 0.2
 done
 
-# Two public images the volume tests make volumes from ([compute] image_ref, as
-# devstack uploads cirros): 1 MiB raw disks.
+# Two public images the volume and compute tests use ([compute] image_ref, as
+# devstack uploads cirros): 1 MiB raw disks; and devstack's two smallest flavors.
 images=$(OS_PASSWORD=$password python3 - "$identity" <<'PY'
 import json, os, sys, urllib.request as u
 identity = sys.argv[1]
@@ -74,10 +74,21 @@ for name in ("tempest-disk", "tempest-disk-alt"):
                     method="PUT")
     u.urlopen(req, timeout=30).close()
     ids.append(image)
+nova = next(e["url"] for s in catalog if s["type"] == "compute"
+            for e in s["endpoints"] if e["interface"] == "public").rstrip("/")
+for flavor_id, name, ram in (("42", "m1.nano", 128), ("84", "m1.micro", 192)):
+    body = {"flavor": {"name": name, "id": flavor_id, "ram": ram, "vcpus": 1, "disk": 1}}
+    req = u.Request(nova + "/flavors", json.dumps(body).encode(),
+                    {"Content-Type": "application/json", "X-Auth-Token": token})
+    u.urlopen(req, timeout=30).close()
 print(" ".join(ids))
 PY
 )
 read -r image_ref image_ref_alt <<< "$images"
+
+# Compute is on for the suites that ask for it: with it on, the volume suite
+# would attach volumes to servers, which is not built yet.
+case ",$SERVICES," in *,compute,*) nova=true ;; *) nova=false ;; esac
 
 # A workspace of our own (`tempest init` would also register it in ~/.tempest).
 tempest_dir=$(.venv-tempest/bin/python -c 'import os, tempest; print(os.path.dirname(tempest.__file__))')
@@ -119,11 +130,46 @@ domain_specific_drivers = false
 [compute]
 image_ref = $image_ref
 image_ref_alt = $image_ref_alt
+flavor_ref = 42
+flavor_ref_alt = 84
+min_microversion = 2.1
+max_microversion = 2.104
+build_timeout = 60
+# The fake driver's guests: no consoles, migration, resize, snapshots, rescue,
+# shelve, interfaces or volume attachments yet (README).
+[compute-feature-enabled]
+change_password = false
+console_output = false
+resize = false
+cold_migration = false
+live_migration = false
+pause = true
+suspend = true
+shelve = false
+shelve_migrate = false
+snapshot = false
+rescue = false
+stable_rescue = false
+interface_attach = false
+vnc_console = false
+spice_console = false
+serial_console = false
+rdp_console = false
+metadata_service = false
+config_drive = false
+personality = false
+attach_encrypted_volume = false
+swap_volume = false
+volume_multiattach = false
+volume_backed_live_migration = false
+block_migration_for_live_migration = false
+disk_config = true
+hostname_fqdn_sanitization = true
 
 [service_available]
 glance = true
 cinder = true
-nova = false
+nova = $nova
 neutron = false
 swift = false
 horizon = false

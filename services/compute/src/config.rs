@@ -122,6 +122,53 @@ pub const QUOTA_METADATA_ITEMS: Opt = Opt::new(
     "128",
     "Metadata items a server may have; -1 is unlimited.",
 );
+pub const QUOTA_SERVER_GROUPS: Opt = Opt::new(
+    "quota",
+    "server_groups",
+    "10",
+    "Server groups a project may have; -1 is unlimited.",
+);
+pub const QUOTA_SERVER_GROUP_MEMBERS: Opt = Opt::new(
+    "quota",
+    "server_group_members",
+    "10",
+    "Servers a server group may have; -1 is unlimited.",
+);
+pub const QUOTA_INJECTED_FILES: Opt = Opt::new(
+    "quota",
+    "injected_files",
+    "5",
+    "Files a server may be given (before 2.57); -1 is unlimited.",
+);
+pub const QUOTA_INJECTED_FILE_CONTENT_BYTES: Opt = Opt::new(
+    "quota",
+    "injected_file_content_bytes",
+    "10240",
+    "Bytes of an injected file; -1 is unlimited.",
+);
+pub const QUOTA_INJECTED_FILE_PATH_LENGTH: Opt = Opt::new(
+    "quota",
+    "injected_file_path_length",
+    "255",
+    "Characters of an injected file's path; -1 is unlimited.",
+);
+
+/// Each quota resource with the option of its default, in Nova's order.
+pub const QUOTA_OPTS: &[(&str, Opt)] = &[
+    ("instances", QUOTA_INSTANCES),
+    ("cores", QUOTA_CORES),
+    ("ram", QUOTA_RAM),
+    ("metadata_items", QUOTA_METADATA_ITEMS),
+    ("key_pairs", QUOTA_KEY_PAIRS),
+    ("server_groups", QUOTA_SERVER_GROUPS),
+    ("server_group_members", QUOTA_SERVER_GROUP_MEMBERS),
+    ("injected_files", QUOTA_INJECTED_FILES),
+    (
+        "injected_file_content_bytes",
+        QUOTA_INJECTED_FILE_CONTENT_BYTES,
+    ),
+    ("injected_file_path_bytes", QUOTA_INJECTED_FILE_PATH_LENGTH),
+];
 
 pub const GLANCE_API_SERVERS: Opt = Opt::new(
     "glance",
@@ -157,18 +204,14 @@ pub const OPTS: &[Opt] = &[
     QUOTA_CORES,
     QUOTA_RAM,
     QUOTA_METADATA_ITEMS,
+    QUOTA_SERVER_GROUPS,
+    QUOTA_SERVER_GROUP_MEMBERS,
+    QUOTA_INJECTED_FILES,
+    QUOTA_INJECTED_FILE_CONTENT_BYTES,
+    QUOTA_INJECTED_FILE_PATH_LENGTH,
     GLANCE_API_SERVERS,
     GLANCE_TIMEOUT,
 ];
-
-/// Nova's counting quotas for servers (-1: no limit).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ServerQuotas {
-    pub instances: i64,
-    pub cores: i64,
-    pub ram: i64,
-    pub metadata_items: i64,
-}
 
 /// Settings resolved and validated at start.
 #[derive(Clone)]
@@ -178,8 +221,6 @@ pub struct ComputeConfig {
     pub messaging: MessagingConfig,
     pub auth: Option<AuthOptions>,
     pub max_limit: usize,
-    /// Key pairs a user may have (-1: no limit).
-    pub quota_key_pairs: i64,
     pub service_down_time: Duration,
     pub report_interval: Duration,
     /// The agent's driver, configured from its section.
@@ -189,7 +230,8 @@ pub struct ComputeConfig {
     pub internal_zone: String,
     /// What the scheduler may place on each host.
     pub capacity: crate::scheduler::Capacity,
-    pub server_quotas: ServerQuotas,
+    /// Each quota resource's default limit (-1: none), by Nova's key.
+    pub quota_defaults: std::collections::BTreeMap<&'static str, i64>,
     /// The image API's URLs (else the catalog's) and how long to wait on it.
     pub glance_api_servers: Vec<String>,
     pub glance_timeouts: ferrostack_auth::service_http::Timeouts,
@@ -236,7 +278,6 @@ impl ComputeConfig {
                 None
             },
             max_limit: config.get_parsed(&MAX_LIMIT)?,
-            quota_key_pairs: config.get_parsed(&QUOTA_KEY_PAIRS)?,
             service_down_time: Duration::from_secs(config.get_parsed(&SERVICE_DOWN_TIME)?),
             messaging: MessagingConfig::from_config(config, "nova")?,
             report_interval: Duration::from_secs(
@@ -255,12 +296,10 @@ impl ComputeConfig {
                 reserved_disk_gb: config.get_parsed::<i64>(&RESERVED_HOST_DISK_MB)? / 1024,
                 ram_weight_multiplier: config.get_parsed(&RAM_WEIGHT_MULTIPLIER)?,
             },
-            server_quotas: ServerQuotas {
-                instances: config.get_parsed(&QUOTA_INSTANCES)?,
-                cores: config.get_parsed(&QUOTA_CORES)?,
-                ram: config.get_parsed(&QUOTA_RAM)?,
-                metadata_items: config.get_parsed(&QUOTA_METADATA_ITEMS)?,
-            },
+            quota_defaults: QUOTA_OPTS
+                .iter()
+                .map(|(key, opt)| Ok((*key, config.get_parsed::<i64>(opt)?)))
+                .collect::<Result<_, ConfigError>>()?,
             glance_api_servers: config
                 .get_list(&GLANCE_API_SERVERS)
                 .into_iter()

@@ -90,4 +90,11 @@ pub const DEFAULTS: &[RuleDefault] = &[
     RuleDefault { name: "os_compute_api:os-server-tags:update_all", check_str: "rule:project_member_or_admin", description: "Replace all tags on specified server with the new set of tags.", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:os-server-tags:delete", check_str: "rule:project_member_or_admin", description: "Delete a single tag from the specified server", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:os-server-tags:delete_all", check_str: "rule:project_member_or_admin", description: "Delete all the server tags", scope_types: PROJECT },
+    RuleDefault { name: "os_compute_api:limits", check_str: "@", description: "Show rate and absolute limits for the current user project", scope_types: PROJECT },
+    RuleDefault { name: "os_compute_api:limits:other_project", check_str: "rule:context_is_admin", description: "Show rate and absolute limits of other project.", scope_types: PROJECT },
+    RuleDefault { name: "os_compute_api:os-quota-sets:show", check_str: "rule:project_reader_or_admin", description: "Show a quota", scope_types: PROJECT },
+    RuleDefault { name: "os_compute_api:os-quota-sets:update", check_str: "rule:context_is_admin", description: "Update the quotas", scope_types: PROJECT },
+    RuleDefault { name: "os_compute_api:os-quota-sets:defaults", check_str: "@", description: "List default quotas", scope_types: PROJECT },
+    RuleDefault { name: "os_compute_api:os-quota-sets:delete", check_str: "rule:context_is_admin", description: "Revert quotas to defaults", scope_types: PROJECT },
+    RuleDefault { name: "os_compute_api:os-quota-sets:detail", check_str: "rule:project_reader_or_admin", description: "Show the detail of quota", scope_types: PROJECT },
 ];

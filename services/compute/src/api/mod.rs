@@ -12,6 +12,7 @@ mod instance_actions;
 mod keypairs;
 mod microversion;
 mod query;
+mod quotas;
 mod schema;
 mod server_actions;
 mod server_body;
@@ -59,6 +60,7 @@ fn v21_routes() -> OpenApiRouter<AppState> {
         .merge(server_actions::routes())
         .merge(server_metadata::routes())
         .merge(instance_actions::routes())
+        .merge(quotas::routes())
 }
 
 /// The open routes (version discovery), the microversioned routes under

@@ -1,6 +1,6 @@
 //! m0004: servers (Nova's instances) with their metadata, tags, faults and action
 //! records, the resources they hold on compute nodes (placement's allocations),
-//! and the quota lock.
+//! project quota overrides and the quota lock.
 
 use ferrostack_db::schema::{
     flag, index, integer, primary_key, required_string, required_text, serial, string, table, text,
@@ -158,6 +158,19 @@ impl MigrationTrait for Servers {
         )
         .await?;
         m.create_index(index("allocations", &["host"])).await?;
+        m.create_table(
+            table("quotas")
+                .col(required_string("project_id", 64))
+                .col(required_string("resource", 255))
+                .col(
+                    ColumnDef::new(Alias::new("hard_limit"))
+                        .big_integer()
+                        .not_null(),
+                )
+                .primary_key(&mut primary_key(&["project_id", "resource"]))
+                .to_owned(),
+        )
+        .await?;
         m.create_table(ferrostack_db::quota_lock::create_table())
             .await
     }

@@ -52,7 +52,7 @@ impl Nova {
             "os_compute_api:os-keypairs:create",
             &json!({"user_id": user_id}),
         )?;
-        let quota = self.cfg.quota_key_pairs;
+        let quota = self.project_limits(&self.db, caller.project()).await?["key_pairs"];
         if quota >= 0 {
             let count = key_pair::Entity::find()
                 .filter(key_pair::Column::UserId.eq(user_id.as_str()))

@@ -9,6 +9,7 @@ mod flavor_access;
 pub mod flavors;
 pub mod infrastructure;
 pub mod keypairs;
+pub mod quotas;
 pub mod servers;
 mod ssh_key;
 

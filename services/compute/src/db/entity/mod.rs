@@ -15,6 +15,7 @@ pub mod instance_fault;
 pub mod instance_metadata;
 pub mod instance_tag;
 pub mod key_pair;
+pub mod quota;
 pub mod service_record;
 
 /// The service registry's table (`shared/db`).

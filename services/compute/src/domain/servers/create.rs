@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use ferrostack_auth::image_api::ImageApiError;
 use rand::Rng;
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{json, Value};
 
 use super::InstanceFlavor;
@@ -189,52 +189,34 @@ impl Nova {
         min_count: i64,
         max_count: i64,
     ) -> Result<i64> {
-        // Summed here: SUM(BIGINT) is NUMERIC on PostgreSQL.
-        let rows: Vec<(i64, i64)> = instance::Entity::find()
-            .select_only()
-            .column(instance::Column::Vcpus)
-            .column(instance::Column::MemoryMb)
-            .filter(instance::Column::ProjectId.eq(project))
-            .filter(instance::Column::Deleted.eq(false))
-            .into_tuple()
-            .all(txn)
-            .await?;
-        let used_count = rows.len() as i64;
-        let used_cores: i64 = rows.iter().map(|r| r.0).sum();
-        let used_ram: i64 = rows.iter().map(|r| r.1).sum();
-        let quotas = self.cfg.server_quotas;
-        let resources = [
-            ("instances", quotas.instances, used_count, 1),
-            ("cores", quotas.cores, used_cores, flavor.vcpus),
-            ("ram", quotas.ram, used_ram, flavor.memory_mb),
-        ];
+        let used = crate::domain::quotas::usage(txn, project, None).await?;
+        let limits = self.project_limits(txn, project).await?;
+        let resources: Vec<(&str, i64, i64, i64)> = [
+            ("instances", 1),
+            ("cores", flavor.vcpus),
+            ("ram", flavor.memory_mb),
+        ]
+        .into_iter()
+        .map(|(key, each)| {
+            let limit = limits.get(key).copied().unwrap_or(-1);
+            (key, limit, used.get(key).copied().unwrap_or(0), each)
+        })
+        .collect();
         let mut allowed = max_count;
-        for (_, limit, used, each) in resources {
-            if limit >= 0 && each > 0 {
+        for (_, limit, used, each) in &resources {
+            if *limit >= 0 && *each > 0 {
                 allowed = allowed.min((limit - used).max(0) / each);
             }
         }
         if allowed >= min_count {
             return Ok(allowed);
         }
-        let overs: Vec<_> = resources
-            .iter()
+        let overs: Vec<(&str, i64, i64, i64)> = resources
+            .into_iter()
             .filter(|(_, limit, used, each)| *limit >= 0 && used + each * min_count > *limit)
+            .map(|(key, limit, used, each)| (key, each * min_count, used, limit))
             .collect();
-        let names: Vec<&str> = overs.iter().map(|r| r.0).collect();
-        let requested: Vec<String> = overs
-            .iter()
-            .map(|r| (r.3 * min_count).to_string())
-            .collect();
-        let used: Vec<String> = overs.iter().map(|r| r.2.to_string()).collect();
-        let limits: Vec<String> = overs.iter().map(|r| r.1.to_string()).collect();
-        Err(NovaError::OverQuota(format!(
-            "Quota exceeded for {names}: Requested {requested}, but already used {used} of {limits} {names}",
-            names = names.join(", "),
-            requested = requested.join(", "),
-            used = used.join(", "),
-            limits = limits.join(", "),
-        )))
+        Err(crate::domain::quotas::exceeded(&overs))
     }
 
     /// `POST /servers`.
@@ -264,25 +246,26 @@ impl Nova {
             ephemeral_gb: flavor_row.ephemeral_gb,
             swap: flavor_row.swap,
         };
+        // No network service yet: a server gets no ports. Before 2.37 no
+        // `networks` means whatever the project has, which is nothing.
         match &new.networks {
-            Some(Networks::None) => {}
+            Some(Networks::None) | None => {}
             Some(Networks::Requested(ids)) => {
                 return Err(NovaError::BadRequest(format!(
                     "Network {} could not be found.",
                     ids.first().map_or("", String::as_str)
                 )));
             }
-            Some(Networks::Auto) | None => {
+            Some(Networks::Auto) => {
                 return Err(NovaError::BadRequest(format!(
                     "Unable to automatically allocate a network for project {project}"
                 )));
             }
         }
-        let quotas = self.cfg.server_quotas;
-        if quotas.metadata_items >= 0 && new.metadata.len() as i64 > quotas.metadata_items {
+        let allowed = self.project_limits(&self.db, &project).await?["metadata_items"];
+        if allowed >= 0 && new.metadata.len() as i64 > allowed {
             return Err(NovaError::OverQuota(format!(
-                "Maximum number of metadata items exceeds {}",
-                quotas.metadata_items
+                "Maximum number of metadata items exceeds {allowed}"
             )));
         }
         let image = self.boot_image(caller, &new.image_ref, &flavor).await?;

@@ -109,13 +109,13 @@ impl Nova {
             MetadataWrite::Item => "os_compute_api:server-metadata:update",
             MetadataWrite::Replace => "os_compute_api:server-metadata:update_all",
         };
-        self.changeable(caller, id, rule, "update_metadata").await?;
+        let row = self.changeable(caller, id, rule, "update_metadata").await?;
         let mut metadata = match mode {
             MetadataWrite::Replace => BTreeMap::new(),
             _ => self.metadata_of(id).await?,
         };
         metadata.extend(items);
-        let allowed = self.cfg.server_quotas.metadata_items;
+        let allowed = self.project_limits(&self.db, &row.project_id).await?["metadata_items"];
         if allowed >= 0 && metadata.len() as i64 > allowed {
             return Err(NovaError::OverQuota(format!(
                 "Maximum number of metadata items exceeds {allowed}"

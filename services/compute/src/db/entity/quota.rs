@@ -1,0 +1,18 @@
+//! The `quotas` table: a project's limit for one resource, over the default.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "quotas")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub project_id: String,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub resource: String,
+    pub hard_limit: i64,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,227 @@
+//! Nova's counting quotas: each resource's limit is the project's override
+//! (`quotas` table) or the configured default; usage is counted from what
+//! exists (servers, their vCPUs and RAM, key pairs). Admins set and reset a
+//! project's limits; a limit below what is in use needs `force`.
+
+use std::collections::BTreeMap;
+
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QuerySelect,
+};
+use serde_json::json;
+
+use super::{Caller, Nova, NovaError, Result};
+use crate::db::entity::{instance, key_pair, quota};
+
+/// A resource's limit and what is in use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuotaDetail {
+    pub limit: i64,
+    pub in_use: i64,
+}
+
+/// What counting finds a project (and its user, for key pairs) using.
+pub async fn usage<C: ConnectionTrait>(
+    db: &C,
+    project: &str,
+    user: Option<&str>,
+) -> Result<BTreeMap<&'static str, i64>> {
+    // Summed here: SUM(BIGINT) is NUMERIC on PostgreSQL.
+    let servers: Vec<(i64, i64)> = instance::Entity::find()
+        .select_only()
+        .column(instance::Column::Vcpus)
+        .column(instance::Column::MemoryMb)
+        .filter(instance::Column::ProjectId.eq(project))
+        .filter(instance::Column::Deleted.eq(false))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut used = BTreeMap::from([
+        ("instances", servers.len() as i64),
+        ("cores", servers.iter().map(|s| s.0).sum()),
+        ("ram", servers.iter().map(|s| s.1).sum()),
+    ]);
+    if let Some(user) = user {
+        let keys = key_pair::Entity::find()
+            .filter(key_pair::Column::UserId.eq(user))
+            .count(db)
+            .await?;
+        used.insert("key_pairs", keys as i64);
+    }
+    Ok(used)
+}
+
+/// The quota error Nova's servers API answers with (403).
+pub fn exceeded(overs: &[(&str, i64, i64, i64)]) -> NovaError {
+    let names: Vec<&str> = overs.iter().map(|o| o.0).collect();
+    let list = |f: fn(&(&str, i64, i64, i64)) -> i64| {
+        overs
+            .iter()
+            .map(|o| f(o).to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    NovaError::OverQuota(format!(
+        "Quota exceeded for {names}: Requested {requested}, but already used {used} of {limits} {names}",
+        names = names.join(", "),
+        requested = list(|o| o.1),
+        used = list(|o| o.2),
+        limits = list(|o| o.3),
+    ))
+}
+
+impl Nova {
+    /// The limits that apply to `project`: its overrides over the defaults.
+    pub async fn project_limits<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        project: &str,
+    ) -> Result<BTreeMap<&'static str, i64>> {
+        let mut limits = self.cfg.quota_defaults.clone();
+        for row in quota::Entity::find()
+            .filter(quota::Column::ProjectId.eq(project))
+            .all(db)
+            .await?
+        {
+            if let Some((key, _)) = self.cfg.quota_defaults.get_key_value(row.resource.as_str()) {
+                limits.insert(key, row.hard_limit);
+            }
+        }
+        Ok(limits)
+    }
+
+    /// `GET /os-quota-sets/{project}` (and `/detail`).
+    pub async fn show_quotas(
+        &self,
+        caller: &Caller,
+        project: &str,
+        detail: bool,
+    ) -> Result<BTreeMap<&'static str, QuotaDetail>> {
+        let rule = if detail {
+            "os_compute_api:os-quota-sets:detail"
+        } else {
+            "os_compute_api:os-quota-sets:show"
+        };
+        self.authorize(caller, rule, &json!({"project_id": project}))?;
+        let limits = self.project_limits(&self.db, project).await?;
+        let used = usage(&self.db, project, Some(&caller.ctx.user_id)).await?;
+        Ok(limits
+            .into_iter()
+            .map(|(key, limit)| {
+                let in_use = used.get(key).copied().unwrap_or(0);
+                (key, QuotaDetail { limit, in_use })
+            })
+            .collect())
+    }
+
+    /// `GET /os-quota-sets/{project}/defaults`.
+    pub fn default_quotas(
+        &self,
+        caller: &Caller,
+        project: &str,
+    ) -> Result<BTreeMap<&'static str, i64>> {
+        self.authorize(
+            caller,
+            "os_compute_api:os-quota-sets:defaults",
+            &json!({"project_id": project}),
+        )?;
+        Ok(self.cfg.quota_defaults.clone())
+    }
+
+    /// `PUT /os-quota-sets/{project}`: new limits (each -1 or more); one
+    /// below what is in use needs `force`.
+    pub async fn update_quotas(
+        &self,
+        caller: &Caller,
+        project: &str,
+        limits: BTreeMap<String, i64>,
+        force: bool,
+    ) -> Result<BTreeMap<&'static str, i64>> {
+        self.authorize(
+            caller,
+            "os_compute_api:os-quota-sets:update",
+            &json!({"project_id": project}),
+        )?;
+        let used = usage(&self.db, project, None).await?;
+        for (key, limit) in &limits {
+            let Some((key, _)) = self.cfg.quota_defaults.get_key_value(key.as_str()) else {
+                continue;
+            };
+            let in_use = used.get(key).copied().unwrap_or(0);
+            if !force && *limit >= 0 && *limit < in_use {
+                return Err(NovaError::BadRequest(format!(
+                    "Quota limit {limit} for {key} must be greater than or equal to already used and reserved {in_use}."
+                )));
+            }
+        }
+        for (key, limit) in limits {
+            if !self.cfg.quota_defaults.contains_key(key.as_str()) {
+                continue;
+            }
+            quota::Entity::insert(quota::ActiveModel {
+                project_id: Set(project.to_string()),
+                resource: Set(key),
+                hard_limit: Set(limit),
+            })
+            .on_conflict(
+                OnConflict::columns([quota::Column::ProjectId, quota::Column::Resource])
+                    .update_column(quota::Column::HardLimit)
+                    .to_owned(),
+            )
+            .exec_without_returning(&self.db)
+            .await?;
+        }
+        self.project_limits(&self.db, project).await
+    }
+
+    /// `DELETE /os-quota-sets/{project}`: back to the defaults.
+    pub async fn reset_quotas(&self, caller: &Caller, project: &str) -> Result<()> {
+        self.authorize(
+            caller,
+            "os_compute_api:os-quota-sets:delete",
+            &json!({"project_id": project}),
+        )?;
+        quota::Entity::delete_many()
+            .filter(quota::Column::ProjectId.eq(project))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// `GET /limits`: the project's limits and usage (another project's
+    /// with `tenant_id`, for admins).
+    pub async fn absolute_limits(
+        &self,
+        caller: &Caller,
+        project: Option<&str>,
+    ) -> Result<BTreeMap<&'static str, QuotaDetail>> {
+        let own = caller.project().to_string();
+        let project = match project {
+            Some(other) if other != own => {
+                self.authorize(
+                    caller,
+                    "os_compute_api:limits:other_project",
+                    &json!({"project_id": other}),
+                )?;
+                other.to_string()
+            }
+            _ => own,
+        };
+        self.authorize(
+            caller,
+            "os_compute_api:limits",
+            &json!({"project_id": project}),
+        )?;
+        let limits = self.project_limits(&self.db, &project).await?;
+        let used = usage(&self.db, &project, Some(&caller.ctx.user_id)).await?;
+        Ok(limits
+            .into_iter()
+            .map(|(key, limit)| {
+                let in_use = used.get(key).copied().unwrap_or(0);
+                (key, QuotaDetail { limit, in_use })
+            })
+            .collect())
+    }
+}
