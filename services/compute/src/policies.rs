@@ -97,4 +97,6 @@ pub const DEFAULTS: &[RuleDefault] = &[
     RuleDefault { name: "os_compute_api:os-quota-sets:defaults", check_str: "@", description: "List default quotas", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:os-quota-sets:delete", check_str: "rule:context_is_admin", description: "Revert quotas to defaults", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:os-quota-sets:detail", check_str: "rule:project_reader_or_admin", description: "Show the detail of quota", scope_types: PROJECT },
+    RuleDefault { name: "os_compute_api:servers:rebuild", check_str: "rule:project_member_or_admin", description: "Rebuild a server", scope_types: PROJECT },
+    RuleDefault { name: "os_compute_api:os-admin-actions:reset_state", check_str: "rule:context_is_admin", description: "Reset the state of a given server", scope_types: PROJECT },
 ];

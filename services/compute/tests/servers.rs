@@ -760,3 +760,93 @@ async fn the_scheduler_spreads_and_respects_capacity() {
     let same = boot(same).await;
     assert_eq!(host_of(same).await, host_of(anchor).await);
 }
+
+#[tokio::test]
+async fn rebuild_and_reset_state() {
+    let (cloud, admin, alice, image) = setup(1, |_| {}).await;
+    let other = cloud.image(&alice, "other", 0, 0).await;
+    let id = create(&cloud, &alice, server_body("r", &image, "1")).await["server"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    cloud.wait_status(&alice, &id, "ACTIVE").await;
+    let act = |who: &Persona, body: Value, version: &'static str| {
+        let (cloud, id, who) = (&cloud, id.clone(), who.clone());
+        async move {
+            cloud
+                .send(
+                    Method::POST,
+                    &format!("/v2.1/servers/{id}/action"),
+                    &who,
+                    Some(body),
+                    Some(version),
+                )
+                .await
+        }
+    };
+    let rebuilt = act(
+        &alice,
+        json!({"rebuild": {"imageRef": other, "name": "r2", "metadata": {"v": "2"},
+            "accessIPv6": "0:0:0:0:0:0:0:1", "description": "again"}}),
+        "2.19",
+    )
+    .await
+    .expect(202);
+    let view = &rebuilt.body["server"];
+    assert_eq!(view["status"], "REBUILD");
+    assert_eq!(view["name"], "r2");
+    assert_eq!(view["accessIPv6"], "::1");
+    assert_eq!(view["metadata"], json!({"v": "2"}));
+    assert_eq!(view["adminPass"].as_str().unwrap().len(), 12);
+    let active = cloud.wait_status(&alice, &id, "ACTIVE").await;
+    assert_eq!(active["image"]["id"], other.as_str());
+    // A stopped server is rebuilt stopped.
+    act(&alice, json!({"os-stop": null}), "2.1")
+        .await
+        .expect(202);
+    cloud.wait_status(&alice, &id, "SHUTOFF").await;
+    act(&alice, json!({"rebuild": {"imageRef": image}}), "2.1")
+        .await
+        .expect(202);
+    cloud.wait_status(&alice, &id, "SHUTOFF").await;
+    // Bad rebuilds.
+    act(&alice, json!({"rebuild": {}}), "2.1").await.expect(400);
+    act(
+        &alice,
+        json!({"rebuild": {"imageRef": image, "key_name": null}}),
+        "2.53",
+    )
+    .await
+    .expect(400);
+    let missing = uuid::Uuid::new_v4().to_string();
+    act(&alice, json!({"rebuild": {"imageRef": missing}}), "2.1")
+        .await
+        .expect(400);
+
+    // Only an admin resets a state, to active or error.
+    act(&alice, json!({"os-resetState": {"state": "error"}}), "2.1")
+        .await
+        .expect(403);
+    act(&admin, json!({"os-resetState": {"state": "paused"}}), "2.1")
+        .await
+        .expect(400);
+    act(&admin, json!({"os-resetState": {"state": "error"}}), "2.1")
+        .await
+        .expect(202);
+    let shown = cloud
+        .send(
+            Method::GET,
+            &format!("/v2.1/servers/{id}"),
+            &alice,
+            None,
+            None,
+        )
+        .await
+        .body["server"]
+        .clone();
+    assert_eq!(shown["status"], "ERROR");
+    act(&admin, json!({"os-resetState": {"state": "active"}}), "2.1")
+        .await
+        .expect(202);
+    cloud.wait_status(&alice, &id, "ACTIVE").await;
+}

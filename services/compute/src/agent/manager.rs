@@ -102,6 +102,42 @@ impl Agent {
         Ok(())
     }
 
+    /// Rebuilds a server: its guest replaced by one of the (new) image, then
+    /// ACTIVE, or SHUTOFF again when it was stopped.
+    async fn rebuild(&self, context: Context, build: BuildInstance) -> Result<(), RemoteError> {
+        let started_at = unix_now();
+        let mut result = self.driver.destroy(&build.uuid).await;
+        if result.is_ok() {
+            result = self.driver.spawn(&build).await;
+        }
+        if result.is_ok() && build.stop_after {
+            result = self.driver.operate(&build.uuid, GuestOp::PowerOff).await;
+        }
+        let mut update = InstanceUpdate {
+            uuid: build.uuid.clone(),
+            event: "compute_rebuild_instance".into(),
+            started_at,
+            ..Default::default()
+        };
+        match result {
+            Ok(()) if build.stop_after => {
+                update.vm_state = "stopped".into();
+                update.power_state = PowerState::Shutdown as i32;
+            }
+            Ok(()) => {
+                update.vm_state = "active".into();
+                update.power_state = PowerState::Running as i32;
+            }
+            Err(e) => {
+                tracing::warn!(instance = build.uuid, "rebuild failed: {e}");
+                update.vm_state = "error".into();
+                update.fault = e.to_string();
+            }
+        }
+        self.report(&context, update).await;
+        Ok(())
+    }
+
     /// Runs one operation on a server's guest and reports its new state.
     async fn operate(&self, context: Context, op: InstanceOp) -> Result<(), RemoteError> {
         let Some(plan) = plan(&op.op) else {
@@ -142,6 +178,9 @@ impl Agent {
         Router::new(self)
             .route::<agent::BuildAndRun, _, _>(
                 |a, ctx, build| async move { a.build(ctx, build).await },
+            )
+            .route::<agent::Rebuild, _, _>(
+                |a, ctx, build| async move { a.rebuild(ctx, build).await },
             )
             .route::<agent::Operate, _, _>(|a, ctx, op| async move { a.operate(ctx, op).await })
     }

@@ -1,18 +1,21 @@
 //! `POST /v2.1/servers/{id}/action`: the actions built so far — os-start,
-//! os-stop, reboot, pause/unpause, suspend/resume, lock/unlock.
+//! os-stop, reboot, pause/unpause, suspend/resume, lock/unlock, rebuild and
+//! os-resetState.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use ferrostack_api::microversion::ApiVersion;
-use serde_json::Value;
+use serde_json::{json, Value};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::schema::{field_error, only, python_repr};
+use super::server_body::rebuild_request;
 use super::{parse, AppState};
-use crate::domain::servers::{LockRequest, ServerOp};
+use crate::domain::servers::{LockRequest, RebuildRequest, ServerOp};
 use crate::domain::{Caller, NovaError, Result};
 
 /// What an action body asks for.
@@ -21,6 +24,25 @@ enum Action {
     Op(ServerOp),
     Lock(LockRequest),
     Unlock,
+    Rebuild(RebuildRequest),
+    ResetState(String),
+}
+
+fn reset_state(args: &Value) -> Result<String> {
+    only("os-resetState", args, &["state"])?;
+    let Some(state) = args.get("state") else {
+        return Err(NovaError::BadRequest(
+            "'state' is a required property".into(),
+        ));
+    };
+    match state.as_str() {
+        Some(s @ ("active" | "error")) => Ok(s.to_string()),
+        _ => Err(field_error(
+            "state",
+            state,
+            &format!("{} is not one of ['active', 'error']", python_repr(state)),
+        )),
+    }
 }
 
 fn reboot_type(args: &Value) -> Result<ServerOp> {
@@ -58,6 +80,8 @@ fn action(body: &Value, version: ApiVersion) -> Result<Action> {
         "suspend" => Action::Op(ServerOp::Suspend),
         "resume" => Action::Op(ServerOp::Resume),
         "unlock" => Action::Unlock,
+        "rebuild" => Action::Rebuild(rebuild_request(args, version)?),
+        "os-resetState" => Action::ResetState(reset_state(args)?),
         "lock" => {
             let mut request = LockRequest::default();
             if version >= ApiVersion::new(2, 73) && !args.is_null() {
@@ -95,16 +119,28 @@ async fn run(
     State(nova): State<AppState>,
     caller: Caller,
     Extension(version): Extension<ApiVersion>,
+    headers: HeaderMap,
     Path(id): Path<String>,
     body: Bytes,
-) -> Result<StatusCode> {
+) -> Result<Response> {
     let body: Value = parse(&body)?;
     match action(&body, version)? {
         Action::Op(op) => nova.server_op(&caller, &id, op).await?,
         Action::Lock(request) => nova.lock_server(&caller, &id, request).await?,
         Action::Unlock => nova.unlock_server(&caller, &id).await?,
+        Action::ResetState(state) => nova.reset_server_state(&caller, &id, &state).await?,
+        Action::Rebuild(request) => {
+            let (server, password) = nova.rebuild_server(&caller, &id, request).await?;
+            let base = super::base_url(&nova, &headers);
+            let mut view =
+                super::servers::full_views(&nova, &caller, &base, version, &[server], true)
+                    .await?
+                    .remove(0);
+            view["adminPass"] = json!(password);
+            return Ok((StatusCode::ACCEPTED, axum::Json(json!({"server": view}))).into_response());
+        }
     }
-    Ok(StatusCode::ACCEPTED)
+    Ok(StatusCode::ACCEPTED.into_response())
 }
 
 pub fn routes() -> OpenApiRouter<AppState> {

@@ -8,7 +8,7 @@ use ferrostack_api::microversion::ApiVersion;
 use serde_json::Value;
 
 use super::schema::{boolean, bounded_integer, check_name, field_error, only, python_repr};
-use crate::domain::servers::{Networks, NewServer, ServerUpdate};
+use crate::domain::servers::{Networks, NewServer, RebuildRequest, ServerUpdate};
 use crate::domain::{NovaError, Result};
 
 const fn v(minor: u16) -> ApiVersion {
@@ -301,26 +301,10 @@ pub fn new_server(body: &Value, version: ApiVersion) -> Result<(NewServer, bool)
         new.admin_pass = Some(string("adminPass", value, 0, 255)?);
     }
     if let Some(value) = get("accessIPv4") {
-        let ip = string("accessIPv4", value, 0, 64)?;
-        if ip.parse::<std::net::Ipv4Addr>().is_err() {
-            return Err(field_error(
-                "accessIPv4",
-                value,
-                &format!("{} is not a 'ipv4'", python_repr(value)),
-            ));
-        }
-        new.access_ip_v4 = Some(ip);
+        new.access_ip_v4 = Some(ipv4("accessIPv4", value)?);
     }
     if let Some(value) = get("accessIPv6") {
-        let ip = string("accessIPv6", value, 0, 64)?;
-        if ip.parse::<std::net::Ipv6Addr>().is_err() {
-            return Err(field_error(
-                "accessIPv6",
-                value,
-                &format!("{} is not a 'ipv6'", python_repr(value)),
-            ));
-        }
-        new.access_ip_v6 = Some(ip);
+        new.access_ip_v6 = Some(ipv6("accessIPv6", value)?);
     }
     if let Some(value) = get("description") {
         new.description = Some(string("description", value, 0, 255)?);
@@ -355,6 +339,34 @@ pub fn new_server(body: &Value, version: ApiVersion) -> Result<(NewServer, bool)
         }
     }
     Ok((new, reservation))
+}
+
+/// An `accessIPv4` value.
+fn ipv4(field: &str, value: &Value) -> Result<String> {
+    let text = string(field, value, 0, 64)?;
+    text.parse::<std::net::Ipv4Addr>()
+        .map(|ip| ip.to_string())
+        .map_err(|_| {
+            field_error(
+                field,
+                value,
+                &format!("{} is not a 'ipv4'", python_repr(value)),
+            )
+        })
+}
+
+/// An `accessIPv6` value, in its compressed form as Nova stores it.
+fn ipv6(field: &str, value: &Value) -> Result<String> {
+    let text = string(field, value, 0, 64)?;
+    text.parse::<std::net::Ipv6Addr>()
+        .map(|ip| ip.to_string())
+        .map_err(|_| {
+            field_error(
+                field,
+                value,
+                &format!("{} is not a 'ipv6'", python_repr(value)),
+            )
+        })
 }
 
 /// A hostname (2.90): 1-63 of letters, digits, `-` and `.`, not starting or
@@ -436,31 +448,105 @@ pub fn server_update(body: &Value, version: ApiVersion) -> Result<ServerUpdate> 
         });
     }
     if let Some(value) = server.get("accessIPv4") {
-        let ip = string("accessIPv4", value, 0, 64)?;
-        if ip.parse::<std::net::Ipv4Addr>().is_err() {
-            return Err(field_error(
-                "accessIPv4",
-                value,
-                &format!("{} is not a 'ipv4'", python_repr(value)),
-            ));
-        }
-        update.access_ip_v4 = Some(ip);
+        update.access_ip_v4 = Some(ipv4("accessIPv4", value)?);
     }
     if let Some(value) = server.get("accessIPv6") {
-        let ip = string("accessIPv6", value, 0, 64)?;
-        if ip.parse::<std::net::Ipv6Addr>().is_err() {
-            return Err(field_error(
-                "accessIPv6",
-                value,
-                &format!("{} is not a 'ipv6'", python_repr(value)),
-            ));
-        }
-        update.access_ip_v6 = Some(ip);
+        update.access_ip_v6 = Some(ipv6("accessIPv6", value)?);
     }
     if let Some(value) = server.get("hostname") {
         update.hostname = Some(hostname(value)?);
     }
     Ok(update)
+}
+
+/// A nullable string field (`None` in JSON clears it).
+fn nullable(field: &str, value: &Value, max: usize) -> Result<Option<String>> {
+    match value {
+        Value::Null => Ok(None),
+        other => Ok(Some(string(field, other, 0, max)?)),
+    }
+}
+
+/// The `rebuild` action's arguments at `version`.
+pub fn rebuild_request(args: &Value, version: ApiVersion) -> Result<RebuildRequest> {
+    let mut keys = vec![
+        "imageRef",
+        "name",
+        "adminPass",
+        "metadata",
+        "accessIPv4",
+        "accessIPv6",
+        "OS-DCF:diskConfig",
+        "preserve_ephemeral",
+    ];
+    if version < v(57) {
+        keys.push("personality");
+    }
+    if version >= v(19) {
+        keys.push("description");
+    }
+    if version >= v(54) {
+        keys.push("key_name");
+    }
+    if version >= v(57) {
+        keys.push("user_data");
+    }
+    if version >= v(63) {
+        keys.push("trusted_image_certificates");
+    }
+    if version >= v(90) {
+        keys.push("hostname");
+    }
+    only("rebuild", args, &keys)?;
+    let image = args.get("imageRef").ok_or_else(|| required("imageRef"))?;
+    let mut request = RebuildRequest {
+        image_ref: string("imageRef", image, 1, 255)?,
+        ..RebuildRequest::default()
+    };
+    if let Some(value) = args.get("name") {
+        request.name = Some(name("name", value)?);
+    }
+    if let Some(value) = args.get("adminPass") {
+        request.admin_pass = Some(string("adminPass", value, 0, 255)?);
+    }
+    if let Some(value) = args.get("metadata") {
+        request.metadata = Some(metadata("metadata", value)?);
+    }
+    if let Some(value) = args.get("accessIPv4") {
+        request.access_ip_v4 = Some(ipv4("accessIPv4", value)?);
+    }
+    if let Some(value) = args.get("accessIPv6") {
+        request.access_ip_v6 = Some(ipv6("accessIPv6", value)?);
+    }
+    if let Some(value) = args.get("preserve_ephemeral") {
+        boolean("preserve_ephemeral", value)?;
+    }
+    if let Some(value) = args.get("description") {
+        request.description = Some(nullable("description", value, 255)?);
+    }
+    if let Some(value) = args.get("key_name") {
+        request.key_name = Some(nullable("key_name", value, 255)?);
+    }
+    if let Some(value) = args.get("user_data") {
+        let data = nullable("user_data", value, 65535)?;
+        if let Some(text) = &data {
+            if base64::engine::general_purpose::STANDARD
+                .decode(text)
+                .is_err()
+            {
+                return Err(field_error(
+                    "user_data",
+                    value,
+                    &format!("{} is not a 'base64'", python_repr(value)),
+                ));
+            }
+        }
+        request.user_data = Some(data);
+    }
+    if let Some(value) = args.get("hostname") {
+        request.hostname = Some(hostname(value)?);
+    }
+    Ok(request)
 }
 
 #[cfg(test)]
@@ -509,6 +595,9 @@ mod tests {
         assert!(base(json!({"metadata": {"k": 1}})).is_err());
         assert!(base(json!({"networks": "everything"})).is_err());
         assert!(base(json!({"user_data": "aGVsbG8="})).is_ok());
+        let (new, _) =
+            base(json!({"accessIPv6": "0000:0000:0000:0000:0000:babe:220.12.22.2"})).unwrap();
+        assert_eq!(new.access_ip_v6.as_deref(), Some("::babe:dc0c:1602"));
         let image = json!([{"uuid": "i", "source_type": "image", "destination_type": "local",
             "boot_index": 0, "delete_on_termination": true}]);
         assert!(base(json!({"block_device_mapping_v2": image})).is_ok());

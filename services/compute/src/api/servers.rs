@@ -26,7 +26,7 @@ const fn v(minor: u16) -> ApiVersion {
 }
 
 /// Full views of `servers` for `caller`.
-async fn full_views(
+pub(super) async fn full_views(
     nova: &AppState,
     caller: &Caller,
     base: &str,

@@ -9,8 +9,8 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use super::{internal, Conductor};
 use crate::db::entity::{allocation, instance, instance_metadata};
 use crate::domain::actions::{self, EventEnd};
-use crate::domain::servers::InstanceFlavor;
-use crate::rpc::messages::{BuildInstance, BuildInstances, Destination};
+use crate::domain::servers::build_message;
+use crate::rpc::messages::{BuildInstances, Destination};
 use crate::rpc::{agent, scheduler};
 use crate::scheduler::NO_VALID_HOST;
 
@@ -111,19 +111,11 @@ impl Conductor {
             .filter(instance_metadata::Column::InstanceUuid.eq(uuid))
             .all(&self.db)
             .await
-            .map_err(|e| e.to_string())?;
-        let build = BuildInstance {
-            uuid: uuid.clone(),
-            name: row.display_name,
-            hostname: row.hostname,
-            project_id: row.project_id,
-            user_id: row.user_id,
-            image_id: row.image_ref,
-            flavor: Some(InstanceFlavor::parse(&row.flavor).to_spec()),
-            key_data: row.key_data.unwrap_or_default(),
-            user_data: row.user_data.unwrap_or_default(),
-            metadata: metadata.into_iter().map(|m| (m.key, m.value)).collect(),
-        };
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .map(|m| (m.key, m.value))
+            .collect();
+        let build = build_message(&row, &metadata);
         self.agents
             .cast::<agent::BuildAndRun>(ctx, Some(&destination.host), &build)
             .await

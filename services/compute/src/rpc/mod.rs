@@ -44,6 +44,8 @@ pub mod agent {
         pub Topic = "compute" {
             /// Build and start a server placed here.
             cast BuildAndRun = "build_and_run_instance" (m::BuildInstance);
+            /// Rebuild a server here from its (new) image: its guest replaced.
+            cast Rebuild = "rebuild_instance" (m::BuildInstance);
             /// Stop, start, reboot, pause, suspend, resume or delete a server here.
             cast Operate = "operate_instance" (m::InstanceOp);
         }

@@ -61,7 +61,7 @@ pub struct Created {
 }
 
 /// A random password of Nova's kind (letters and digits, no look-alikes).
-fn generate_password() -> String {
+pub(super) fn generate_password() -> String {
     const CHARS: &[u8] = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut rng = rand::thread_rng();
     (0..12)
@@ -92,7 +92,7 @@ pub fn sanitize_hostname(name: &str) -> String {
 
 impl Nova {
     /// The image a server boots from, as the caller sees it.
-    async fn boot_image(
+    pub(super) async fn boot_image(
         &self,
         caller: &Caller,
         image_ref: &str,
@@ -169,7 +169,7 @@ impl Nova {
     }
 
     /// The public key of the caller's key pair `name`.
-    async fn key_data(&self, caller: &Caller, name: &str) -> Result<String> {
+    pub(super) async fn key_data(&self, caller: &Caller, name: &str) -> Result<String> {
         key_pair::Entity::find()
             .filter(key_pair::Column::UserId.eq(caller.ctx.user_id.as_str()))
             .filter(key_pair::Column::Name.eq(name))

@@ -1,19 +1,24 @@
 //! Servers (Nova's instances): create, read, update, delete and the power
 //! actions, with their metadata, tags, faults and action records.
 
+mod build;
 mod create;
 mod flavor;
 mod list;
 mod metadata;
 mod ops;
 mod read;
+mod rebuild;
 
+pub use build::build_message;
+use create::generate_password;
 pub use create::{sanitize_hostname, Created, Networks, NewServer};
 pub use flavor::InstanceFlavor;
 pub use list::{ServerFilters, SortKey};
 pub use metadata::{MetadataWrite, MAX_TAGS};
 pub use ops::{LockRequest, ServerOp};
 pub use read::{Server, ServerUpdate};
+pub use rebuild::RebuildRequest;
 
 /// The API `status` of a server's vm_state and task_state (Nova's state map).
 pub fn status(vm_state: &str, task_state: Option<&str>) -> &'static str {

@@ -114,7 +114,7 @@ pub struct LockRequest {
     pub reason: Option<String>,
 }
 
-fn invalid_state(method: &str, row: &instance::Model) -> NovaError {
+pub(super) fn invalid_state(method: &str, row: &instance::Model) -> NovaError {
     let (attr, state) = match &row.task_state {
         Some(task) => ("task_state", task.as_str()),
         None => ("vm_state", row.vm_state.as_str()),
@@ -138,7 +138,7 @@ impl Nova {
             .unwrap_or_else(|| format!("req-{}", uuid::Uuid::new_v4()))
     }
 
-    async fn record_action(
+    pub(super) async fn record_action(
         &self,
         caller: &Caller,
         row: &instance::Model,
@@ -160,7 +160,7 @@ impl Nova {
     }
 
     /// Refuses a non-admin's change to a locked server (Nova's 409).
-    fn check_unlocked(caller: &Caller, row: &instance::Model) -> Result<()> {
+    pub(super) fn check_unlocked(caller: &Caller, row: &instance::Model) -> Result<()> {
         if row.locked && !caller.is_admin {
             return Err(locked(row));
         }
@@ -179,7 +179,7 @@ impl Nova {
     }
 
     /// Casts `op` for server `row` to its agent.
-    async fn cast_op(
+    pub(super) async fn cast_op(
         &self,
         caller: &Caller,
         row: &instance::Model,
