@@ -24,7 +24,7 @@ enum Action {
     Op(ServerOp),
     Lock(LockRequest),
     Unlock,
-    Rebuild(RebuildRequest),
+    Rebuild(Box<RebuildRequest>),
     ResetState(String),
 }
 
@@ -80,7 +80,7 @@ fn action(body: &Value, version: ApiVersion) -> Result<Action> {
         "suspend" => Action::Op(ServerOp::Suspend),
         "resume" => Action::Op(ServerOp::Resume),
         "unlock" => Action::Unlock,
-        "rebuild" => Action::Rebuild(rebuild_request(args, version)?),
+        "rebuild" => Action::Rebuild(Box::new(rebuild_request(args, version)?)),
         "os-resetState" => Action::ResetState(reset_state(args)?),
         "lock" => {
             let mut request = LockRequest::default();
@@ -130,7 +130,7 @@ async fn run(
         Action::Unlock => nova.unlock_server(&caller, &id).await?,
         Action::ResetState(state) => nova.reset_server_state(&caller, &id, &state).await?,
         Action::Rebuild(request) => {
-            let (server, password) = nova.rebuild_server(&caller, &id, request).await?;
+            let (server, password) = nova.rebuild_server(&caller, &id, *request).await?;
             let base = super::base_url(&nova, &headers);
             let mut view =
                 super::servers::full_views(&nova, &caller, &base, version, &[server], true)
