@@ -223,8 +223,10 @@ pub struct ComputeConfig {
     pub max_limit: usize,
     pub service_down_time: Duration,
     pub report_interval: Duration,
-    /// The agent's driver, configured from its section.
-    pub driver: std::sync::Arc<dyn crate::agent::Driver>,
+    /// The agent role's hosts, each with its driver configured from the
+    /// driver's section: this host, or `<host>-1` ... `<host>-N` when the fake
+    /// driver simulates N hosts (`[fake] hosts`).
+    pub agents: Vec<(String, std::sync::Arc<dyn crate::agent::Driver>)>,
     pub my_ip: String,
     pub default_zone: String,
     pub internal_zone: String,
@@ -259,6 +261,22 @@ impl ComputeConfig {
         };
         let (driver, driver_opts) =
             crate::agent::DRIVERS.configure(&driver_name, &section, &COMPUTE_DRIVER)?;
+        let simulated: usize = if driver_name == "fake" {
+            config.get_parsed(&crate::agent::FAKE_HOSTS)?
+        } else {
+            1
+        };
+        let agents = if simulated <= 1 {
+            vec![(service.host.clone(), driver)]
+        } else {
+            (1..=simulated)
+                .map(|i| {
+                    let (driver, _) =
+                        crate::agent::DRIVERS.configure(&driver_name, &section, &COMPUTE_DRIVER)?;
+                    Ok((format!("{}-{i}", service.host), driver))
+                })
+                .collect::<Result<_, ConfigError>>()?
+        };
         config.check(&[
             SERVICE_OPTS,
             OPTS,
@@ -283,7 +301,7 @@ impl ComputeConfig {
             report_interval: Duration::from_secs(
                 config.get_parsed::<u64>(&REPORT_INTERVAL)?.max(1),
             ),
-            driver,
+            agents,
             my_ip: config.get_string(&MY_IP),
             default_zone: config.get_string(&DEFAULT_AVAILABILITY_ZONE),
             internal_zone: config.get_string(&INTERNAL_SERVICE_AVAILABILITY_ZONE),

@@ -703,3 +703,22 @@ async fn services_are_disabled_forced_down_and_deleted() {
     .expect(404);
     assert_eq!(resp.message(), format!("Service {uuid} not found."));
 }
+
+#[tokio::test]
+async fn one_process_simulates_many_hosts() {
+    let cloud = Cloud::with_config(|c| c.set("fake", "hosts", "3")).await;
+    let admin = cloud.identity.admin_persona().await;
+    cloud.wait_for_hosts(&admin, 3).await;
+    let listed = cloud
+        .send(Method::GET, "/v2.1/os-hypervisors", &admin, None, None)
+        .await
+        .expect(200);
+    let mut names: Vec<&str> = listed.body["hypervisors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["hypervisor_hostname"].as_str().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["node1-1", "node1-2", "node1-3"]);
+}

@@ -26,13 +26,20 @@ const SPAWN_DELAY_MS: Opt = Opt::new(
     "0",
     "Milliseconds a fake spawn takes.",
 );
+/// How many hosts one agent process simulates, each a fake node of this size.
+pub const FAKE_HOSTS: Opt = Opt::new(
+    "fake",
+    "hosts",
+    "1",
+    "Compute hosts this process simulates (<host>-1 ... <host>-N when more than one).",
+);
 /// The flavor extra spec that makes a fake spawn fail.
 pub const SPAWN_ERROR_SPEC: &str = "fake:spawn_error";
 
 /// The fake driver's plugin: its size from `[fake]`.
 pub const PLUGIN: Plugin<Arc<dyn Driver>> = Plugin {
     name: "fake",
-    opts: &[VCPUS, MEMORY_MB, LOCAL_GB, SPAWN_DELAY_MS],
+    opts: &[VCPUS, MEMORY_MB, LOCAL_GB, SPAWN_DELAY_MS, FAKE_HOSTS],
     configure,
 };
 

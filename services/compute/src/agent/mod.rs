@@ -15,7 +15,7 @@ use crate::config::ComputeConfig;
 use crate::rpc::conductor;
 use crate::rpc::messages::{Heartbeat, NodeReport};
 pub use driver::{Driver, DriverError, GuestOp, NodeResources, PowerState, DRIVERS};
-pub use fake::{FakeDriver, SPAWN_ERROR_SPEC};
+pub use fake::{FakeDriver, FAKE_HOSTS, SPAWN_ERROR_SPEC};
 pub use manager::Agent;
 
 /// The binary name `os-services` shows for agents.
@@ -40,8 +40,9 @@ pub fn node_report(host: &str, host_ip: &str, node: NodeResources) -> NodeReport
     }
 }
 
-/// Starts the agent on `runner`: its server on `compute.<host>`, and a
-/// heartbeat and a resource report every `report_interval`.
+/// Starts the agent role on `runner`: one agent per configured host, each
+/// with its server on `compute.<host>`, and a heartbeat and a resource report
+/// every `report_interval`.
 pub async fn start(
     cfg: &ComputeConfig,
     transport: Arc<dyn Transport>,
@@ -49,14 +50,26 @@ pub async fn start(
 ) -> anyhow::Result<()> {
     let conductor: Client<conductor::Topic> =
         Client::new(transport.clone(), cfg.messaging.rpc_response_timeout);
-    let driver = cfg.driver.clone();
-    let host = cfg.service.host.clone();
-    let agent = Arc::new(Agent {
-        host: host.clone(),
-        driver: driver.clone(),
-        conductor: conductor.clone(),
-    });
-    runner.serve(agent.router().serve(&transport, &host).await?);
+    for (host, driver) in &cfg.agents {
+        let agent = Arc::new(Agent {
+            host: host.clone(),
+            driver: driver.clone(),
+            conductor: conductor.clone(),
+        });
+        runner.serve(agent.router().serve(&transport, host).await?);
+        report_every(cfg, runner, conductor.clone(), host.clone(), driver.clone());
+    }
+    Ok(())
+}
+
+/// Sends `host`'s heartbeat and node report every `report_interval`.
+fn report_every(
+    cfg: &ComputeConfig,
+    runner: &mut Runner,
+    conductor: Client<conductor::Topic>,
+    host: String,
+    driver: Arc<dyn Driver>,
+) {
     let host_ip = cfg.my_ip.clone();
     let zone = cfg.default_zone.clone();
     runner.every("agent reports", cfg.report_interval, move || {
@@ -89,5 +102,4 @@ pub async fn start(
             }
         }
     });
-    Ok(())
 }
