@@ -44,6 +44,7 @@ bench:
 	bash bench/identity.sh
 	bash bench/image.sh
 	bash bench/block-storage.sh
+	bash bench/compute.sh
 
 deps:
 	bash scripts/deps.sh

@@ -99,4 +99,9 @@ pub const DEFAULTS: &[RuleDefault] = &[
     RuleDefault { name: "os_compute_api:os-quota-sets:detail", check_str: "rule:project_reader_or_admin", description: "Show the detail of quota", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:servers:rebuild", check_str: "rule:project_member_or_admin", description: "Rebuild a server", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:os-admin-actions:reset_state", check_str: "rule:context_is_admin", description: "Reset the state of a given server", scope_types: PROJECT },
+    RuleDefault { name: "os_compute_api:os-server-groups:create", check_str: "rule:project_member_or_admin", description: "Create a new server group", scope_types: PROJECT },
+    RuleDefault { name: "os_compute_api:os-server-groups:delete", check_str: "rule:project_member_or_admin", description: "Delete a server group", scope_types: PROJECT },
+    RuleDefault { name: "os_compute_api:os-server-groups:index", check_str: "rule:project_reader_or_admin", description: "List all server groups", scope_types: PROJECT },
+    RuleDefault { name: "os_compute_api:os-server-groups:index:all_projects", check_str: "rule:context_is_admin", description: "List all server groups for all projects", scope_types: PROJECT },
+    RuleDefault { name: "os_compute_api:os-server-groups:show", check_str: "rule:project_reader_or_admin", description: "Show details of a server group", scope_types: PROJECT },
 ];

@@ -16,6 +16,7 @@ mod quotas;
 mod schema;
 mod server_actions;
 mod server_body;
+mod server_groups;
 mod server_metadata;
 mod server_view;
 mod servers;
@@ -61,6 +62,7 @@ fn v21_routes() -> OpenApiRouter<AppState> {
         .merge(server_metadata::routes())
         .merge(instance_actions::routes())
         .merge(quotas::routes())
+        .merge(server_groups::routes())
 }
 
 /// The open routes (version discovery), the microversioned routes under

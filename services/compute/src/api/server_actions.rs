@@ -132,10 +132,16 @@ async fn run(
         Action::Rebuild(request) => {
             let (server, password) = nova.rebuild_server(&caller, &id, *request).await?;
             let base = super::base_url(&nova, &headers);
-            let mut view =
-                super::servers::full_views(&nova, &caller, &base, version, &[server], true)
-                    .await?
-                    .remove(0);
+            let mut view = super::servers::full_views(
+                &nova,
+                &caller,
+                &base,
+                version,
+                &[server],
+                super::server_view::ViewKind::Changed,
+            )
+            .await?
+            .remove(0);
             view["adminPass"] = json!(password);
             return Ok((StatusCode::ACCEPTED, axum::Json(json!({"server": view}))).into_response());
         }

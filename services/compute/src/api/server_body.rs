@@ -313,7 +313,7 @@ pub fn new_server(body: &Value, version: ApiVersion) -> Result<(NewServer, bool)
         new.tags = tags(value)?;
     }
     if let Some(value) = get("hostname") {
-        new.hostname = Some(hostname(value)?);
+        new.hostname = Some(hostname(value, version)?);
     }
     let hints = body
         .get("os:scheduler_hints")
@@ -332,10 +332,16 @@ pub fn new_server(body: &Value, version: ApiVersion) -> Result<(NewServer, bool)
         if let Some(value) = hints.get("different_host") {
             new.different_host = string_list("different_host", value)?;
         }
-        if hints.get("group").is_some() {
-            return Err(NovaError::BadRequest(
-                "Server groups are not supported yet by this cloud.".into(),
-            ));
+        if let Some(value) = hints.get("group") {
+            let group = string("group", value, 1, 255)?;
+            if uuid::Uuid::parse_str(&group).is_err() {
+                return Err(field_error(
+                    "group",
+                    value,
+                    &format!("{} is not a 'uuid'", python_repr(value)),
+                ));
+            }
+            new.group = Some(group);
         }
     }
     Ok((new, reservation))
@@ -369,10 +375,12 @@ fn ipv6(field: &str, value: &Value) -> Result<String> {
         })
 }
 
-/// A hostname (2.90): 1-63 of letters, digits, `-` and `.`, not starting or
-/// ending with `-` or `.`.
-fn hostname(value: &Value) -> Result<String> {
-    let text = string("hostname", value, 1, 63)?;
+/// A hostname (2.90): 1-63 (from 2.94, 255) of letters, digits, `-` and `.`,
+/// not starting or ending with `-` or `.`.
+fn hostname(value: &Value, version: ApiVersion) -> Result<String> {
+    // From 2.94 a hostname may be a fully qualified domain name.
+    let max = if version >= v(94) { 255 } else { 63 };
+    let text = string("hostname", value, 1, max)?;
     let ok = text
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
@@ -454,7 +462,7 @@ pub fn server_update(body: &Value, version: ApiVersion) -> Result<ServerUpdate> 
         update.access_ip_v6 = Some(ipv6("accessIPv6", value)?);
     }
     if let Some(value) = server.get("hostname") {
-        update.hostname = Some(hostname(value)?);
+        update.hostname = Some(hostname(value, version)?);
     }
     Ok(update)
 }
@@ -544,7 +552,7 @@ pub fn rebuild_request(args: &Value, version: ApiVersion) -> Result<RebuildReque
         request.user_data = Some(data);
     }
     if let Some(value) = args.get("hostname") {
-        request.hostname = Some(hostname(value)?);
+        request.hostname = Some(hostname(value, version)?);
     }
     Ok(request)
 }

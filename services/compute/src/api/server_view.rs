@@ -83,14 +83,26 @@ pub struct ViewContext<'a> {
     pub extended: bool,
     /// `host_status` (2.16) when the caller may see it.
     pub host_status: Option<&'a str>,
-    /// Show (not detail): fields only show carries (2.71 server_groups...).
-    pub show: bool,
+    pub kind: ViewKind,
 }
 
-/// The full view (show, detail, update).
+/// Which response a full view is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ViewKind {
+    /// `GET /servers/detail`.
+    Detail,
+    /// `GET /servers/{id}`.
+    Show,
+    /// The replies of update and rebuild: before 2.75 without the extended
+    /// attributes (`OS-EXT-*`, `OS-SRV-USG:*`, key_name, config_drive...).
+    Changed,
+}
+
+/// The full view (show, detail, update, rebuild).
 pub fn full(server: &Server, ctx: &ViewContext<'_>) -> Value {
     let row = &server.row;
     let version = ctx.version;
+    let extended = !(ctx.kind == ViewKind::Changed && version < v(75));
     let flavor = InstanceFlavor::parse(&row.flavor);
     let mut body = Map::new();
     body.insert("id".into(), json!(row.uuid));
@@ -132,28 +144,30 @@ pub fn full(server: &Server, ctx: &ViewContext<'_>) -> Value {
     if matches!(row.vm_state.as_str(), "building" | "active") {
         body.insert("progress".into(), json!(row.progress));
     }
-    body.insert(
-        "OS-EXT-AZ:availability_zone".into(),
-        json!(row.availability_zone.clone().unwrap_or_default()),
-    );
-    body.insert(
-        "config_drive".into(),
-        json!(if row.config_drive { "True" } else { "" }),
-    );
-    body.insert("key_name".into(), json!(row.key_name));
-    body.insert(
-        "OS-SRV-USG:launched_at".into(),
-        usage_stamp(&row.launched_at),
-    );
-    body.insert(
-        "OS-SRV-USG:terminated_at".into(),
-        usage_stamp(&row.terminated_at),
-    );
-    body.insert("OS-EXT-STS:task_state".into(), json!(row.task_state));
-    body.insert("OS-EXT-STS:vm_state".into(), json!(row.vm_state));
-    body.insert("OS-EXT-STS:power_state".into(), json!(row.power_state));
-    body.insert("os-extended-volumes:volumes_attached".into(), json!([]));
-    if ctx.extended {
+    if extended {
+        body.insert(
+            "OS-EXT-AZ:availability_zone".into(),
+            json!(row.availability_zone.clone().unwrap_or_default()),
+        );
+        body.insert(
+            "config_drive".into(),
+            json!(if row.config_drive { "True" } else { "" }),
+        );
+        body.insert("key_name".into(), json!(row.key_name));
+        body.insert(
+            "OS-SRV-USG:launched_at".into(),
+            usage_stamp(&row.launched_at),
+        );
+        body.insert(
+            "OS-SRV-USG:terminated_at".into(),
+            usage_stamp(&row.terminated_at),
+        );
+        body.insert("OS-EXT-STS:task_state".into(), json!(row.task_state));
+        body.insert("OS-EXT-STS:vm_state".into(), json!(row.vm_state));
+        body.insert("OS-EXT-STS:power_state".into(), json!(row.power_state));
+        body.insert("os-extended-volumes:volumes_attached".into(), json!([]));
+    }
+    if ctx.extended && extended {
         body.insert("OS-EXT-SRV-ATTR:host".into(), json!(row.host));
         body.insert(
             "OS-EXT-SRV-ATTR:hypervisor_hostname".into(),
@@ -178,7 +192,7 @@ pub fn full(server: &Server, ctx: &ViewContext<'_>) -> Value {
             body.insert("OS-EXT-SRV-ATTR:user_data".into(), json!(row.user_data));
         }
     }
-    if ctx.extended && version >= v(3) || version >= v(90) {
+    if ctx.extended && extended && version >= v(3) || version >= v(90) {
         body.insert("OS-EXT-SRV-ATTR:hostname".into(), json!(row.hostname));
     }
     if let Some(fault) = &server.fault {
@@ -195,7 +209,7 @@ pub fn full(server: &Server, ctx: &ViewContext<'_>) -> Value {
     if version >= v(9) {
         body.insert("locked".into(), json!(row.locked));
     }
-    if let (true, Some(host_status)) = (version >= v(16), ctx.host_status) {
+    if let (true, Some(host_status)) = (version >= v(16) && extended, ctx.host_status) {
         body.insert("host_status".into(), json!(host_status));
     }
     if version >= v(19) {
@@ -207,8 +221,8 @@ pub fn full(server: &Server, ctx: &ViewContext<'_>) -> Value {
     if version >= v(63) {
         body.insert("trusted_image_certificates".into(), Value::Null);
     }
-    if version >= v(71) && ctx.show {
-        body.insert("server_groups".into(), json!([]));
+    if version >= v(71) && ctx.kind != ViewKind::Detail {
+        body.insert("server_groups".into(), json!(server.groups));
     }
     if version >= v(73) {
         body.insert("locked_reason".into(), json!(row.locked_reason));
@@ -219,7 +233,7 @@ pub fn full(server: &Server, ctx: &ViewContext<'_>) -> Value {
             json!(row.availability_zone),
         );
     }
-    if version >= v(100) && ctx.show {
+    if version >= v(100) {
         body.insert("scheduler_hints".into(), json!({}));
     }
     Value::Object(body)

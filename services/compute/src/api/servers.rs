@@ -16,7 +16,7 @@ use utoipa_axum::routes;
 use super::query::Query;
 use super::schema::{boolean, query_error};
 use super::server_body::{new_server, server_update};
-use super::server_view::{full, links, summary, ViewContext};
+use super::server_view::{full, links, summary, ViewContext, ViewKind};
 use super::{parse, AppState};
 use crate::domain::servers::{Server, ServerFilters, SortKey};
 use crate::domain::{Caller, NovaError, Result};
@@ -32,7 +32,7 @@ pub(super) async fn full_views(
     base: &str,
     version: ApiVersion,
     servers: &[Server],
-    show: bool,
+    kind: ViewKind,
 ) -> Result<Vec<Value>> {
     let extended = nova
         .authorize(
@@ -61,7 +61,7 @@ pub(super) async fn full_views(
                     caller,
                     extended,
                     host_status,
-                    show,
+                    kind,
                 },
             )
         })
@@ -222,7 +222,7 @@ async fn list_page(
     let servers = nova.list_servers(&caller, &filters, detail).await?;
     let base = super::base_url(&nova, &headers);
     let items: Vec<Value> = if detail {
-        full_views(&nova, &caller, &base, version, &servers, false).await?
+        full_views(&nova, &caller, &base, version, &servers, ViewKind::Detail).await?
     } else {
         servers.iter().map(|s| summary(&base, s)).collect()
     };
@@ -286,7 +286,7 @@ async fn show(
 ) -> Result<Response> {
     let server = nova.show_server(&caller, &id).await?;
     let base = super::base_url(&nova, &headers);
-    let view = full_views(&nova, &caller, &base, version, &[server], true).await?;
+    let view = full_views(&nova, &caller, &base, version, &[server], ViewKind::Show).await?;
     Ok(axum::Json(json!({"server": view[0]})).into_response())
 }
 
@@ -307,7 +307,7 @@ async fn update(
     let update = server_update(&body, version)?;
     let server = nova.update_server(&caller, &id, update).await?;
     let base = super::base_url(&nova, &headers);
-    let view = full_views(&nova, &caller, &base, version, &[server], true).await?;
+    let view = full_views(&nova, &caller, &base, version, &[server], ViewKind::Changed).await?;
     Ok(axum::Json(json!({"server": view[0]})).into_response())
 }
 

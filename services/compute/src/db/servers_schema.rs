@@ -1,6 +1,6 @@
 //! m0004: servers (Nova's instances) with their metadata, tags, faults and action
 //! records, the resources they hold on compute nodes (placement's allocations),
-//! project quota overrides and the quota lock.
+//! server groups and their members, project quota overrides and the quota lock.
 
 use ferrostack_db::schema::{
     flag, index, integer, primary_key, required_string, required_text, serial, string, table, text,
@@ -168,6 +168,28 @@ impl MigrationTrait for Servers {
                         .not_null(),
                 )
                 .primary_key(&mut primary_key(&["project_id", "resource"]))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            table("server_groups")
+                .col(uuid("uuid").primary_key())
+                .col(required_string("name", 255))
+                .col(required_string("project_id", 64))
+                .col(required_string("user_id", 64))
+                .col(required_string("policy", 32))
+                .col(required_text("rules"))
+                .col(timestamp("created_at"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index("server_groups", &["project_id"]))
+            .await?;
+        m.create_table(
+            table("server_group_members")
+                .col(uuid("group_uuid"))
+                .col(uuid("instance_uuid"))
+                .primary_key(&mut primary_key(&["group_uuid", "instance_uuid"]))
                 .to_owned(),
         )
         .await?;

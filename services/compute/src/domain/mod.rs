@@ -10,6 +10,7 @@ pub mod flavors;
 pub mod infrastructure;
 pub mod keypairs;
 pub mod quotas;
+pub mod server_groups;
 pub mod servers;
 mod ssh_key;
 

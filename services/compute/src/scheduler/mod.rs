@@ -42,6 +42,11 @@ fn internal(e: impl std::fmt::Display) -> RemoteError {
 }
 
 impl Scheduler {
+    /// A scheduler on `db` with `cfg`'s capacity settings.
+    pub fn new(db: DatabaseConnection, cfg: ComputeConfig) -> Self {
+        Scheduler { db, cfg }
+    }
+
     /// Places every server of `spec` and claims its resources, or none.
     pub async fn select_destinations(
         &self,
@@ -102,10 +107,7 @@ pub async fn start(
     transport: Arc<dyn Transport>,
     runner: &mut Runner,
 ) -> anyhow::Result<()> {
-    let scheduler = Arc::new(Scheduler {
-        db: db.clone(),
-        cfg: cfg.clone(),
-    });
+    let scheduler = Arc::new(Scheduler::new(db.clone(), cfg.clone()));
     runner.serve(
         scheduler
             .router()

@@ -16,6 +16,8 @@ pub mod instance_metadata;
 pub mod instance_tag;
 pub mod key_pair;
 pub mod quota;
+pub mod server_group;
+pub mod server_group_member;
 pub mod service_record;
 
 /// The service registry's table (`shared/db`).

@@ -50,6 +50,8 @@ pub struct NewServer {
     pub tags: Vec<String>,
     pub same_host: Vec<String>,
     pub different_host: Vec<String>,
+    /// The server group the servers join (`os:scheduler_hints` group).
+    pub group: Option<String>,
 }
 
 /// What a create made.
@@ -287,6 +289,10 @@ impl Nova {
         let count = self
             .allowed_count(&txn, &project, &flavor, new.min_count, new.max_count)
             .await?;
+        let group = match &new.group {
+            Some(id) => Some(self.group_for_boot(&txn, caller, id, count).await?),
+            None => None,
+        };
         let now = now();
         let mut servers = Vec::new();
         for index in 0..count {
@@ -374,8 +380,16 @@ impl Nova {
             .await?;
             servers.push(row);
         }
+        let uuids: Vec<String> = servers.iter().map(|s| s.uuid.clone()).collect();
+        if let Some(id) = &new.group {
+            Self::add_group_members(&txn, id, &uuids).await?;
+        }
         txn.commit().await?;
 
+        let (group_policy, group_hosts, group_max_server_per_host) = match group {
+            Some(g) => (g.policy, g.hosts, g.max_server_per_host),
+            None => (String::new(), Vec::new(), 0),
+        };
         let spec = RequestSpec {
             project_id: project.clone(),
             user_id: caller.ctx.user_id.clone(),
@@ -392,7 +406,10 @@ impl Nova {
                 .unwrap_or_default(),
             same_host: new.same_host.clone(),
             different_host: new.different_host.clone(),
-            instance_uuids: servers.iter().map(|s| s.uuid.clone()).collect(),
+            instance_uuids: uuids,
+            group_policy,
+            group_hosts,
+            group_max_server_per_host,
             ..Default::default()
         };
         let mut context = caller.rpc_context();

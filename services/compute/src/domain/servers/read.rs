@@ -7,7 +7,9 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::json;
 
-use crate::db::entity::{instance, instance_fault, instance_metadata, instance_tag};
+use crate::db::entity::{
+    instance, instance_fault, instance_metadata, instance_tag, server_group_member,
+};
 use crate::domain::{now, Caller, Nova, NovaError, Result};
 
 /// A server with what its views show besides its row.
@@ -18,6 +20,8 @@ pub struct Server {
     pub tags: BTreeSet<String>,
     /// The latest fault, shown while the server is in ERROR or DELETED.
     pub fault: Option<instance_fault::Model>,
+    /// The server groups it is in (2.71).
+    pub groups: Vec<String>,
 }
 
 /// What `PUT /servers/{id}` may change.
@@ -45,6 +49,7 @@ pub async fn assemble<C: ConnectionTrait>(
     let mut metadata: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
     let mut tags: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut faults: BTreeMap<String, instance_fault::Model> = BTreeMap::new();
+    let mut groups: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for chunk in ids.chunks(500) {
         for m in instance_metadata::Entity::find()
             .filter(instance_metadata::Column::InstanceUuid.is_in(chunk.iter().cloned()))
@@ -71,12 +76,23 @@ pub async fn assemble<C: ConnectionTrait>(
         {
             faults.insert(f.instance_uuid.clone(), f);
         }
+        for m in server_group_member::Entity::find()
+            .filter(server_group_member::Column::InstanceUuid.is_in(chunk.iter().cloned()))
+            .all(db)
+            .await?
+        {
+            groups
+                .entry(m.instance_uuid)
+                .or_default()
+                .push(m.group_uuid);
+        }
     }
     Ok(rows
         .into_iter()
         .map(|row| Server {
             metadata: metadata.remove(&row.uuid).unwrap_or_default(),
             tags: tags.remove(&row.uuid).unwrap_or_default(),
+            groups: groups.remove(&row.uuid).unwrap_or_default(),
             fault: faults
                 .remove(&row.uuid)
                 .filter(|_| matches!(row.vm_state.as_str(), "error" | "deleted")),
