@@ -410,7 +410,6 @@ impl Nova {
             group_policy,
             group_hosts,
             group_max_server_per_host,
-            ..Default::default()
         };
         let mut context = caller.rpc_context();
         context.request_id = request_id;
