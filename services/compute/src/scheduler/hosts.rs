@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use ferrostack_db::service_registry;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use super::filters::{Group, GroupPolicy, HostState, Want};
 use crate::agent::BINARY as COMPUTE;
@@ -37,9 +37,18 @@ pub async fn load<C: ConnectionTrait>(db: &C, cfg: &ComputeConfig) -> Result<Vec
         .collect();
     let aggregates = load_aggregates(db).await?;
     let mut used: BTreeMap<String, (i64, i64, i64, i64)> = BTreeMap::new();
-    for a in allocation::Entity::find().all(db).await? {
-        let u = used.entry(a.host).or_default();
-        *u = (u.0 + a.vcpu, u.1 + a.memory_mb, u.2 + a.disk_gb, u.3 + 1);
+    let allocations: Vec<(String, i64, i64, i64)> = allocation::Entity::find()
+        .select_only()
+        .column(allocation::Column::Host)
+        .column(allocation::Column::Vcpu)
+        .column(allocation::Column::MemoryMb)
+        .column(allocation::Column::DiskGb)
+        .into_tuple()
+        .all(db)
+        .await?;
+    for (host, vcpu, memory, disk) in allocations {
+        let u = used.entry(host).or_default();
+        *u = (u.0 + vcpu, u.1 + memory, u.2 + disk, u.3 + 1);
     }
     let nodes = compute_node::Entity::find().all(db).await?;
     Ok(nodes
@@ -82,8 +91,29 @@ pub async fn load<C: ConnectionTrait>(db: &C, cfg: &ComputeConfig) -> Result<Vec
         .collect())
 }
 
+/// Sets what `host` holds to what its allocations in the database say.
+pub async fn refresh_usage<C: ConnectionTrait>(db: &C, host: &mut HostState) -> Result<()> {
+    let rows: Vec<(i64, i64, i64)> = allocation::Entity::find()
+        .select_only()
+        .column(allocation::Column::Vcpu)
+        .column(allocation::Column::MemoryMb)
+        .column(allocation::Column::DiskGb)
+        .filter(allocation::Column::Host.eq(host.host.as_str()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    host.used_vcpus = rows.iter().map(|r| r.0).sum();
+    host.used_memory_mb = rows.iter().map(|r| r.1).sum();
+    host.used_disk_gb = rows.iter().map(|r| r.2).sum();
+    host.instances = rows.len() as i64;
+    Ok(())
+}
+
 /// The hosts the servers `uuids` are on.
 async fn hosts_of<C: ConnectionTrait>(db: &C, uuids: &[String]) -> Result<BTreeSet<String>> {
+    if uuids.is_empty() {
+        return Ok(BTreeSet::new());
+    }
     Ok(instance::Entity::find()
         .filter(instance::Column::Uuid.is_in(uuids.iter().cloned()))
         .filter(instance::Column::Deleted.eq(false))
