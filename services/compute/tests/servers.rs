@@ -444,6 +444,21 @@ async fn lists_filter_sort_and_page() {
     let next = page.body["servers_links"][0]["href"].as_str().unwrap();
     let rest = next.split_once("/v2.1/").unwrap().1;
     assert_eq!(names(&get(format!("/v2.1/{rest}")).await), ["gamma"]);
+    // Newest first by default, one page at a time, each server once.
+    let mut seen = Vec::new();
+    let mut path = "/v2.1/servers?limit=1".to_string();
+    loop {
+        let page = get(path.clone()).await;
+        seen.extend(names(&page));
+        let Some(next) = page.body["servers_links"][0]["href"].as_str() else {
+            break;
+        };
+        path = format!("/v2.1/{}", next.split_once("/v2.1/").unwrap().1);
+        assert!(seen.len() <= 3, "{seen:?}");
+    }
+    // Created in the same second, they tie on created_at: the UUID decides.
+    seen.sort();
+    assert_eq!(seen, ["alpha", "beta", "gamma"]);
     let detail = get("/v2.1/servers/detail".into()).await;
     assert_eq!(
         detail.body["servers"][0]["tags"].as_array().unwrap().len(),

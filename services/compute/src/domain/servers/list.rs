@@ -5,7 +5,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use sea_orm::{ColumnTrait, Condition, EntityTrait, Order, QueryFilter, QueryOrder};
+use ferrostack_db::keyset::{after, SortKey as KeysetKey};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, Condition, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::json;
 
 use super::read::{assemble, Server};
@@ -54,6 +56,37 @@ impl SortKey {
             "image_ref" => SortKey::ImageRef,
             "availability_zone" => SortKey::AvailabilityZone,
             "key_name" => SortKey::KeyName,
+            _ => return None,
+        })
+    }
+
+    /// Whether the column is never NULL, so SQL can page by it.
+    fn never_null(self) -> bool {
+        !matches!(
+            self,
+            SortKey::LaunchedAt
+                | SortKey::TaskState
+                | SortKey::Host
+                | SortKey::Node
+                | SortKey::AvailabilityZone
+                | SortKey::KeyName
+        )
+    }
+
+    /// The marker row's value of a column no row leaves NULL (`None`: the
+    /// column may be NULL, so paging by it happens after the query).
+    fn marker_value(self, row: &instance::Model) -> Option<sea_orm::Value> {
+        Some(match self {
+            SortKey::CreatedAt => row.created_at.into(),
+            SortKey::UpdatedAt => row.updated_at.into(),
+            SortKey::DisplayName => row.display_name.clone().into(),
+            SortKey::Uuid => row.uuid.clone().into(),
+            SortKey::VmState => row.vm_state.clone().into(),
+            SortKey::PowerState => row.power_state.into(),
+            SortKey::Hostname => row.hostname.clone().into(),
+            SortKey::ProjectId => row.project_id.clone().into(),
+            SortKey::UserId => row.user_id.clone().into(),
+            SortKey::ImageRef => row.image_ref.clone().into(),
             _ => return None,
         })
     }
@@ -120,6 +153,10 @@ impl ServerFilters {
     }
 }
 
+fn marker_not_found(marker: &str) -> NovaError {
+    NovaError::BadRequest(format!("marker [{marker}] not found"))
+}
+
 impl Nova {
     /// One page of servers as `caller` may list them.
     pub async fn list_servers(
@@ -182,17 +219,47 @@ impl Nova {
             // No server has an address until the network service exists.
             return Ok(Vec::new());
         }
-        let mut query = instance::Entity::find().filter(condition);
         let mut sort = filters.sort.clone();
         if sort.is_empty() {
             sort.push((SortKey::CreatedAt, Order::Desc));
         }
         let tie = sort.last().map_or(Order::Desc, |s| s.1.clone());
+        sort.push((SortKey::Uuid, tie));
+        // Paged in SQL unless a filter or a nullable sort key needs the rows here.
+        let in_sql = filters.name.is_none()
+            && !filters.has_tag_filters()
+            && sort.iter().all(|(key, _)| key.never_null());
+        let mut query = instance::Entity::find();
         for (key, order) in &sort {
             query = query.order_by(key.column(), order.clone());
         }
-        query = query.order_by(instance::Column::Uuid, tie);
-        let mut rows = query.all(&self.db).await?;
+        if in_sql {
+            if let Some(marker) = &filters.marker {
+                let row = instance::Entity::find_by_id(marker)
+                    .one(&self.db)
+                    .await?
+                    .filter(|r| filters.all_tenants || r.project_id == caller.project())
+                    .ok_or_else(|| marker_not_found(marker))?;
+                let keys: Vec<KeysetKey> = sort
+                    .iter()
+                    .filter_map(|(key, order)| {
+                        Some(KeysetKey {
+                            expr: Expr::col(key.column()).into(),
+                            marker: key.marker_value(&row)?,
+                            descending: *order == Order::Desc,
+                        })
+                    })
+                    .collect();
+                condition = condition.add(after(&keys));
+            }
+            let rows = query
+                .filter(condition)
+                .limit(filters.limit as u64)
+                .all(&self.db)
+                .await?;
+            return assemble(&self.db, rows).await;
+        }
+        let mut rows = query.filter(condition).all(&self.db).await?;
         if let Some(pattern) = &filters.name {
             let regex = regex::Regex::new(pattern)
                 .or_else(|_| regex::Regex::new(&regex::escape(pattern)))
@@ -201,8 +268,19 @@ impl Nova {
         }
         if filters.has_tag_filters() {
             let mut tags: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-            for t in instance_tag::Entity::find().all(&self.db).await? {
-                tags.entry(t.instance_uuid).or_default().insert(t.tag);
+            for chunk in rows
+                .iter()
+                .map(|r| r.uuid.clone())
+                .collect::<Vec<_>>()
+                .chunks(500)
+            {
+                for t in instance_tag::Entity::find()
+                    .filter(instance_tag::Column::InstanceUuid.is_in(chunk.iter().cloned()))
+                    .all(&self.db)
+                    .await?
+                {
+                    tags.entry(t.instance_uuid).or_default().insert(t.tag);
+                }
             }
             let none = BTreeSet::new();
             rows.retain(|r| filters.tags_match(tags.get(&r.uuid).unwrap_or(&none)));
@@ -211,7 +289,7 @@ impl Nova {
             let at = rows
                 .iter()
                 .position(|r| &r.uuid == marker)
-                .ok_or_else(|| NovaError::BadRequest(format!("marker [{marker}] not found")))?;
+                .ok_or_else(|| marker_not_found(marker))?;
             rows.drain(..=at);
         }
         rows.truncate(filters.limit);
