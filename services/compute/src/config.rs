@@ -153,6 +153,13 @@ pub const QUOTA_INJECTED_FILE_PATH_LENGTH: Opt = Opt::new(
     "Characters of an injected file's path; -1 is unlimited.",
 );
 
+pub const INSTANCE_BUILD_TIMEOUT: Opt = Opt::new(
+    "DEFAULT",
+    "instance_build_timeout",
+    "600",
+    "Seconds a server may stay building before it is put in ERROR; 0 never (Nova's default is 0).",
+);
+
 /// Each quota resource with the option of its default, in Nova's order.
 pub const QUOTA_OPTS: &[(&str, Opt)] = &[
     ("instances", QUOTA_INSTANCES),
@@ -211,6 +218,7 @@ pub const OPTS: &[Opt] = &[
     QUOTA_INJECTED_FILE_PATH_LENGTH,
     GLANCE_API_SERVERS,
     GLANCE_TIMEOUT,
+    INSTANCE_BUILD_TIMEOUT,
 ];
 
 /// Settings resolved and validated at start.
@@ -232,6 +240,8 @@ pub struct ComputeConfig {
     pub internal_zone: String,
     /// What the scheduler may place on each host.
     pub capacity: crate::scheduler::Capacity,
+    /// How long a build may take before it is failed (`None`: forever).
+    pub instance_build_timeout: Option<Duration>,
     /// Each quota resource's default limit (-1: none), by Nova's key.
     pub quota_defaults: std::collections::BTreeMap<&'static str, i64>,
     /// The image API's URLs (else the catalog's) and how long to wait on it.
@@ -313,6 +323,10 @@ impl ComputeConfig {
                 reserved_memory_mb: config.get_parsed(&RESERVED_HOST_MEMORY_MB)?,
                 reserved_disk_gb: config.get_parsed::<i64>(&RESERVED_HOST_DISK_MB)? / 1024,
                 ram_weight_multiplier: config.get_parsed(&RAM_WEIGHT_MULTIPLIER)?,
+            },
+            instance_build_timeout: match config.get_parsed::<u64>(&INSTANCE_BUILD_TIMEOUT)? {
+                0 => None,
+                seconds => Some(Duration::from_secs(seconds)),
             },
             quota_defaults: QUOTA_OPTS
                 .iter()

@@ -865,3 +865,53 @@ async fn rebuild_and_reset_state() {
         .expect(202);
     cloud.wait_status(&alice, &id, "ACTIVE").await;
 }
+
+#[tokio::test]
+async fn builds_that_take_too_long_end_in_error() {
+    let (cloud, _admin, alice, image) = setup(1, |c| {
+        c.set("fake", "spawn_delay_ms", "4000");
+        c.set("DEFAULT", "instance_build_timeout", "1");
+    })
+    .await;
+    let id = create(&cloud, &alice, server_body("slow", &image, "1")).await["server"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut server = Value::Null;
+    for _ in 0..100 {
+        server = cloud
+            .send(
+                Method::GET,
+                &format!("/v2.1/servers/{id}"),
+                &alice,
+                None,
+                V47,
+            )
+            .await
+            .body["server"]
+            .clone();
+        if server["status"] == "ERROR" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(server["status"], "ERROR", "{server}");
+    assert_eq!(
+        server["fault"]["message"],
+        "Instance build timed out. Set to error state."
+    );
+    // The late spawn does not bring it back.
+    tokio::time::sleep(std::time::Duration::from_millis(4500)).await;
+    let after = cloud
+        .send(
+            Method::GET,
+            &format!("/v2.1/servers/{id}"),
+            &alice,
+            None,
+            V47,
+        )
+        .await
+        .body["server"]
+        .clone();
+    assert_eq!(after["status"], "ERROR");
+}

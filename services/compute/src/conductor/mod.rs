@@ -4,10 +4,12 @@
 //! need no database credentials.
 
 mod build;
+mod build_timeout;
 mod reports;
 mod updates;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use ferrostack_rpc::{Client, RemoteError, Router, Runner, Transport};
 use sea_orm::DatabaseConnection;
@@ -88,6 +90,17 @@ pub async fn start(
             .serve(&transport, &cfg.service.host)
             .await?,
     );
-    heartbeat_every(runner, cfg, db, BINARY);
+    heartbeat_every(runner, cfg, db.clone(), BINARY);
+    if let Some(build_timeout) = cfg.instance_build_timeout {
+        let every = (build_timeout / 4).clamp(Duration::from_secs(1), Duration::from_secs(60));
+        runner.every("build timeout", every, move || {
+            let db = db.clone();
+            async move {
+                if let Err(e) = build_timeout::fail_stuck_builds(&db, build_timeout).await {
+                    tracing::warn!("stuck builds not checked: {e}");
+                }
+            }
+        });
+    }
     Ok(())
 }

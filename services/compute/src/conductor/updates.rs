@@ -12,6 +12,9 @@ use crate::db::entity::instance;
 use crate::domain::actions::{self, EventEnd};
 use crate::rpc::messages::InstanceUpdate;
 
+/// The event of a build's outcome.
+const BUILD_EVENT: &str = "compute__do_build_and_run_instance";
+
 impl Conductor {
     /// `instance_update`.
     pub(super) async fn instance_update(
@@ -62,12 +65,15 @@ impl Conductor {
         for (column, value) in columns {
             query = query.col_expr(column, value);
         }
-        // A server deleted meanwhile stays deleted.
-        let changed = query
+        // A server deleted meanwhile stays deleted; a build's outcome only
+        // lands while the server is still building (not after its timeout).
+        let mut query = query
             .filter(instance::Column::Uuid.eq(&update.uuid))
-            .filter(instance::Column::Deleted.eq(false))
-            .exec(&self.db)
-            .await?;
+            .filter(instance::Column::Deleted.eq(false));
+        if update.event == BUILD_EVENT {
+            query = query.filter(instance::Column::VmState.eq("building"));
+        }
+        let changed = query.exec(&self.db).await?;
         let failure = (!update.fault.is_empty()).then_some(update.fault.as_str());
         if let Some(fault) = failure {
             if update.vm_state == "error" && changed.rows_affected == 1 {
