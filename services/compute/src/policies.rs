@@ -104,4 +104,8 @@ pub const DEFAULTS: &[RuleDefault] = &[
     RuleDefault { name: "os_compute_api:os-server-groups:index", check_str: "rule:project_reader_or_admin", description: "List all server groups", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:os-server-groups:index:all_projects", check_str: "rule:context_is_admin", description: "List all server groups for all projects", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:os-server-groups:show", check_str: "rule:project_reader_or_admin", description: "Show details of a server group", scope_types: PROJECT },
+    RuleDefault { name: "os_compute_api:os-simple-tenant-usage:show", check_str: "rule:project_reader_or_admin", description: "Show usage statistics for a specific tenant", scope_types: PROJECT },
+    RuleDefault { name: "os_compute_api:os-simple-tenant-usage:list", check_str: "rule:context_is_admin", description: "List per tenant usage statistics for all tenants", scope_types: PROJECT },
+    RuleDefault { name: "os_compute_api:os-migrations:index", check_str: "rule:context_is_admin", description: "List migrations", scope_types: PROJECT },
+    RuleDefault { name: "os_compute_api:os-server-external-events:create", check_str: "rule:service_or_admin", description: "Create one or more external events", scope_types: PROJECT },
 ];

@@ -4,6 +4,7 @@
 mod aggregates;
 mod availability_zones;
 mod error;
+mod external_events;
 mod flavor_access;
 mod flavor_extra_specs;
 mod flavors;
@@ -11,6 +12,7 @@ mod hypervisors;
 mod instance_actions;
 mod keypairs;
 mod microversion;
+mod migrations;
 mod query;
 mod quotas;
 mod schema;
@@ -21,6 +23,7 @@ mod server_metadata;
 mod server_view;
 mod servers;
 mod services;
+mod usage;
 mod versions;
 
 use std::sync::Arc;
@@ -63,6 +66,9 @@ fn v21_routes() -> OpenApiRouter<AppState> {
         .merge(instance_actions::routes())
         .merge(quotas::routes())
         .merge(server_groups::routes())
+        .merge(usage::routes())
+        .merge(migrations::routes())
+        .merge(external_events::routes())
 }
 
 /// The open routes (version discovery), the microversioned routes under

@@ -3,6 +3,7 @@
 pub mod actions;
 pub mod aggregates;
 mod error;
+pub mod external_events;
 pub mod extra_spec_rules;
 mod extra_specs;
 mod flavor_access;
@@ -13,6 +14,7 @@ pub mod quotas;
 pub mod server_groups;
 pub mod servers;
 mod ssh_key;
+pub mod usage;
 
 use std::sync::Arc;
 
