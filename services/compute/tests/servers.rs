@@ -815,6 +815,27 @@ async fn rebuild_and_reset_state() {
     assert_eq!(view["adminPass"].as_str().unwrap().len(), 12);
     let active = cloud.wait_status(&alice, &id, "ACTIVE").await;
     assert_eq!(active["image"]["id"], other.as_str());
+    assert!(view.get("user_data").is_none(), "user_data only from 2.57");
+    let with_data = act(
+        &alice,
+        json!({"rebuild": {"imageRef": other, "user_data": "aGk="}}),
+        "2.57",
+    )
+    .await
+    .expect(202);
+    assert_eq!(with_data.body["server"]["user_data"], "aGk=");
+    cloud.wait_status(&alice, &id, "ACTIVE").await;
+    // Deletes are immediate: no server is soft-deleted, so restore finds none.
+    assert_eq!(
+        act(&alice, json!({"restore": null}), "2.1")
+            .await
+            .expect(409)
+            .message(),
+        format!("Cannot 'restore' instance {id} while it is in vm_state active")
+    );
+    act(&alice, json!({"forceDelete": null}), "2.1")
+        .await
+        .expect(409);
     // A stopped server is rebuilt stopped.
     act(&alice, json!({"os-stop": null}), "2.1")
         .await

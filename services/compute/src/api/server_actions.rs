@@ -26,6 +26,10 @@ enum Action {
     Unlock,
     Rebuild(Box<RebuildRequest>),
     ResetState(String),
+    /// Only soft-deleted servers; deletes are immediate here
+    /// (`reclaim_instance_interval` 0), so none is ever in that state.
+    Restore,
+    ForceDelete,
 }
 
 fn reset_state(args: &Value) -> Result<String> {
@@ -82,6 +86,8 @@ fn action(body: &Value, version: ApiVersion) -> Result<Action> {
         "unlock" => Action::Unlock,
         "rebuild" => Action::Rebuild(Box::new(rebuild_request(args, version)?)),
         "os-resetState" => Action::ResetState(reset_state(args)?),
+        "restore" => Action::Restore,
+        "forceDelete" => Action::ForceDelete,
         "lock" => {
             let mut request = LockRequest::default();
             if version >= ApiVersion::new(2, 73) && !args.is_null() {
@@ -129,6 +135,8 @@ async fn run(
         Action::Lock(request) => nova.lock_server(&caller, &id, request).await?,
         Action::Unlock => nova.unlock_server(&caller, &id).await?,
         Action::ResetState(state) => nova.reset_server_state(&caller, &id, &state).await?,
+        Action::Restore => nova.soft_deleted_only(&caller, &id, "restore").await?,
+        Action::ForceDelete => nova.soft_deleted_only(&caller, &id, "forceDelete").await?,
         Action::Rebuild(request) => {
             let (server, password) = nova.rebuild_server(&caller, &id, *request).await?;
             let base = super::base_url(&nova, &headers);
@@ -138,7 +146,7 @@ async fn run(
                 &base,
                 version,
                 &[server],
-                super::server_view::ViewKind::Changed,
+                super::server_view::ViewKind::Rebuilt,
             )
             .await?
             .remove(0);

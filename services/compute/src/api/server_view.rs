@@ -93,16 +93,19 @@ pub enum ViewKind {
     Detail,
     /// `GET /servers/{id}`.
     Show,
-    /// The replies of update and rebuild: before 2.75 without the extended
-    /// attributes (`OS-EXT-*`, `OS-SRV-USG:*`, key_name, config_drive...).
+    /// The reply of update: before 2.75 without the extended attributes
+    /// (`OS-EXT-*`, `OS-SRV-USG:*`, key_name, config_drive...).
     Changed,
+    /// The reply of rebuild: as update's, with `user_data` from 2.57.
+    Rebuilt,
 }
 
 /// The full view (show, detail, update, rebuild).
 pub fn full(server: &Server, ctx: &ViewContext<'_>) -> Value {
     let row = &server.row;
     let version = ctx.version;
-    let extended = !(ctx.kind == ViewKind::Changed && version < v(75));
+    let changed = matches!(ctx.kind, ViewKind::Changed | ViewKind::Rebuilt);
+    let extended = !(changed && version < v(75));
     let flavor = InstanceFlavor::parse(&row.flavor);
     let mut body = Map::new();
     body.insert("id".into(), json!(row.uuid));
@@ -226,6 +229,9 @@ pub fn full(server: &Server, ctx: &ViewContext<'_>) -> Value {
     }
     if version >= v(73) {
         body.insert("locked_reason".into(), json!(row.locked_reason));
+    }
+    if ctx.kind == ViewKind::Rebuilt && version >= v(57) {
+        body.insert("user_data".into(), json!(row.user_data));
     }
     if version >= v(96) {
         body.insert(
