@@ -14,7 +14,7 @@ use ferrostack_rpc::{Client, Context, RemoteError, Router, Runner, Transport};
 use crate::config::BlockStorageConfig;
 use crate::rpc::messages::{
     Capabilities, CreateVolume, Heartbeat, MigrateToHost, MigrateVolume, Pools, RetypeVolume,
-    UserMessage, VolumeUpdate,
+    UserMessage, VolumeSpec, VolumeUpdate,
 };
 use crate::rpc::{api, remote, scheduler, volume};
 pub(crate) use extra_specs::satisfied;
@@ -40,20 +40,10 @@ impl Scheduler {
             return Err(remote("Invalid", "create_volume without a volume"));
         };
         // Copies of a snapshot or volume go to the source's backend.
-        if spec.host.is_empty() {
-            self.wait_for_reports().await;
-        }
         let chosen = if !spec.host.is_empty() {
             Some(spec.host.clone())
         } else {
-            let backends = self.backends.lock().expect("capabilities lock");
-            select(
-                backends.values(),
-                &spec,
-                chrono::Utc::now().timestamp(),
-                self.down_after,
-            )
-            .map(|c| c.host.clone())
+            self.place(&spec).await
         };
         match chosen {
             Some(host) => {
@@ -85,12 +75,25 @@ impl Scheduler {
 }
 
 impl Scheduler {
-    /// Waits, while the scheduler is new and knows no backend, for the first
-    /// capabilities reports.
-    async fn wait_for_reports(&self) {
-        while self.backends.lock().expect("capabilities lock").is_empty()
-            && tokio::time::Instant::now() < self.first_reports_by
-        {
+    /// The backend for a new volume. A new scheduler gives every backend until
+    /// `first_reports_by` to report before it finds none fits: a volume of a
+    /// type whose backend has not reported yet waits for it rather than fail
+    /// because another backend reported first.
+    async fn place(&self, spec: &VolumeSpec) -> Option<String> {
+        loop {
+            let chosen = {
+                let backends = self.backends.lock().expect("capabilities lock");
+                select(
+                    backends.values(),
+                    spec,
+                    chrono::Utc::now().timestamp(),
+                    self.down_after,
+                )
+                .map(|c| c.host.clone())
+            };
+            if chosen.is_some() || tokio::time::Instant::now() >= self.first_reports_by {
+                return chosen;
+            }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
     }

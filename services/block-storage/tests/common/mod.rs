@@ -300,6 +300,24 @@ impl Cloud {
                 .await
                 .body;
             if services["services"].as_array().map(Vec::len) == Some(expected) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        // And the scheduler knows every backend (its capabilities reports), so
+        // that no test's first volume meets a scheduler that has heard of one.
+        for _ in 0..200 {
+            let pools = cloud
+                .send(
+                    Method::GET,
+                    &format!("/v3/{}/scheduler-stats/get_pools", admin.project_id),
+                    &admin,
+                    None,
+                    None,
+                )
+                .await
+                .body;
+            if pools["pools"].as_array().map(Vec::len) == Some(expected - 1) {
                 return cloud;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
