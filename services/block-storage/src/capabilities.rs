@@ -24,6 +24,8 @@ pub fn as_map(c: &Capabilities) -> Map<String, Value> {
         "total_capacity_gb": c.total_capacity_gb,
         "free_capacity_gb": c.free_capacity_gb,
         "reserved_percentage": c.reserved_percentage,
+        "provisioned_capacity_gb": c.provisioned_capacity_gb,
+        "max_over_subscription_ratio": c.max_over_subscription_ratio,
         "multiattach": c.multiattach,
         "thin_provisioning_support": c.thin_provisioning_support,
         "thick_provisioning_support": c.thick_provisioning_support,

@@ -158,8 +158,26 @@ pub const FILE_VOLUME_DIR: Opt = Opt::new(
     "",
     "Directory of a file backend's volumes; <state_path>/volumes/<backend> when unset.",
 );
+pub const MAX_OVER_SUBSCRIPTION_RATIO: Opt = Opt::new(
+    "",
+    "max_over_subscription_ratio",
+    "20.0",
+    "How many times its real capacity a thin backend may provision (a number >= 1.0).",
+);
+pub const RESERVED_PERCENTAGE: Opt = Opt::new(
+    "",
+    "reserved_percentage",
+    "0",
+    "Percentage of the backend's capacity the scheduler never places volumes in (0-100).",
+);
 /// Every backend's options (its driver has its own besides).
-const BACKEND_OPTS: &[Opt] = &[VOLUME_DRIVER, VOLUME_BACKEND_NAME, FILE_VOLUME_DIR];
+const BACKEND_OPTS: &[Opt] = &[
+    VOLUME_DRIVER,
+    VOLUME_BACKEND_NAME,
+    FILE_VOLUME_DIR,
+    MAX_OVER_SUBSCRIPTION_RATIO,
+    RESERVED_PERCENTAGE,
+];
 
 /// Every fixed-section option.
 pub const OPTS: &[Opt] = &[
@@ -194,6 +212,34 @@ pub struct BackendConfig {
     /// Its driver, configured from the section.
     pub driver: std::sync::Arc<dyn crate::volume::DriverFactory>,
     pub dir: PathBuf,
+    /// How far thin provisioning may exceed the real capacity.
+    pub max_over_subscription_ratio: f64,
+    /// The share of capacity (percent) kept free.
+    pub reserved_percentage: i32,
+}
+
+/// `max_over_subscription_ratio` of `section`: a finite number of at least 1.
+fn over_subscription_ratio(section: &Section) -> Result<f64, ConfigError> {
+    let text = section.get_string(&MAX_OVER_SUBSCRIPTION_RATIO);
+    match text.trim().parse::<f64>() {
+        Ok(ratio) if ratio.is_finite() && ratio >= 1.0 => Ok(ratio),
+        _ => Err(section.invalid(
+            &MAX_OVER_SUBSCRIPTION_RATIO,
+            format!("'{text}' is not a number >= 1.0 ('auto' is not supported)"),
+        )),
+    }
+}
+
+/// `reserved_percentage` of `section`: 0 to 100.
+fn reserved_percentage(section: &Section) -> Result<i32, ConfigError> {
+    let text = section.get_string(&RESERVED_PERCENTAGE);
+    match text.trim().parse::<i32>() {
+        Ok(percent) if (0..=100).contains(&percent) => Ok(percent),
+        _ => Err(section.invalid(
+            &RESERVED_PERCENTAGE,
+            format!("'{text}' is not a whole number from 0 to 100"),
+        )),
+    }
 }
 
 /// Settings resolved and validated at start.
@@ -281,6 +327,8 @@ impl BlockStorageConfig {
                     .get(&FILE_VOLUME_DIR)
                     .map(PathBuf::from)
                     .unwrap_or_else(|| state.join("volumes").join(&name)),
+                max_over_subscription_ratio: over_subscription_ratio(&section)?,
+                reserved_percentage: reserved_percentage(&section)?,
                 name,
             });
         }
@@ -373,6 +421,23 @@ mod tests {
             PathBuf::from("/srv/ferro/volumes/silver")
         );
         assert_eq!(cfg.default_zone, "nova");
+        assert_eq!(cfg.backends[0].max_over_subscription_ratio, 20.0);
+        assert_eq!(cfg.backends[0].reserved_percentage, 0);
+        config.set("silver", "max_over_subscription_ratio", "1.5");
+        config.set("silver", "reserved_percentage", "10");
+        let cfg = BlockStorageConfig::from_config(&config).unwrap();
+        assert_eq!(cfg.backends[1].max_over_subscription_ratio, 1.5);
+        assert_eq!(cfg.backends[1].reserved_percentage, 10);
+        for (option, bad) in [
+            ("max_over_subscription_ratio", "0.5"),
+            ("max_over_subscription_ratio", "auto"),
+            ("reserved_percentage", "101"),
+        ] {
+            let mut config = config.clone();
+            config.set("silver", option, bad);
+            let err = BlockStorageConfig::from_config(&config).unwrap_err();
+            assert!(err.to_string().contains(option), "{err}");
+        }
         config.set("gold", "volume_driver", "lvm");
         let err = BlockStorageConfig::from_config(&config).unwrap_err();
         assert!(err.to_string().contains("volume_driver"), "{err}");

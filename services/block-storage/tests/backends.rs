@@ -171,3 +171,72 @@ async fn extensions_list_what_is_implemented() {
         .await
         .expect(404);
 }
+
+/// Thin backends (files are sparse) take volumes beyond their free space, up
+/// to `max_over_subscription_ratio` times it; a type asking for thick
+/// provisioning gets only the room there is.
+#[tokio::test]
+async fn thin_backends_over_subscribe_their_free_space() {
+    let cloud = Cloud::with_config(|c| c.set("gold", "max_over_subscription_ratio", "3")).await;
+    let admin = cloud.identity.admin_persona().await;
+    let pools = get(
+        &cloud,
+        &admin,
+        "scheduler-stats/get_pools?detail=True",
+        "volume 3.0",
+    )
+    .await
+    .expect(200)
+    .body;
+    let gold = &pools["pools"][0]["capabilities"];
+    assert_eq!(gold["max_over_subscription_ratio"], 3.0);
+    assert_eq!(gold["provisioned_capacity_gb"], 0.0);
+    let free = gold["free_capacity_gb"].as_f64().unwrap();
+    let type_of = |name: &str, specs: Value| {
+        let (cloud, admin) = (&cloud, &admin);
+        let body = json!({"volume_type": {"name": name, "extra_specs": specs}});
+        async move {
+            common::call(
+                cloud,
+                admin,
+                Method::POST,
+                "types",
+                Some(body),
+                "volume 3.0",
+            )
+            .await
+            .expect(200)
+        }
+    };
+    type_of("thin", json!({"volume_backend_name": "gold"})).await;
+    type_of(
+        "thick",
+        json!({"volume_backend_name": "gold", "provisioning:type": "thick"}),
+    )
+    .await;
+    let create = |kind: &str, size: f64| {
+        let (cloud, admin) = (&cloud, &admin);
+        let body = json!({"volume": {"size": size as u64, "volume_type": kind}});
+        async move {
+            let made = common::call(
+                cloud,
+                admin,
+                Method::POST,
+                "volumes",
+                Some(body),
+                "volume 3.0",
+            )
+            .await
+            .expect(202);
+            made.body["volume"]["id"].as_str().unwrap().to_string()
+        }
+    };
+    // More than is free, less than three times it.
+    let beyond = free.floor() + 1.0;
+    let id = create("thin", beyond).await;
+    cloud.wait_status(&admin, &id, "available").await;
+    let id = create("thick", beyond).await;
+    cloud.wait_status(&admin, &id, "error").await;
+    let id = create("thin", free * 3.0 + 1.0).await;
+    cloud.wait_status(&admin, &id, "error").await;
+}

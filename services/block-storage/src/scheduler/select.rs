@@ -1,8 +1,8 @@
 //! Cinder's filter scheduler, reduced to what the backends report: drop backends
 //! whose report is stale, that an admin disabled, in another availability zone, whose capabilities do
 //! not satisfy the volume type's extra specs (CapabilitiesFilter, which also
-//! covers `volume_backend_name`), or without room; then take the one with the
-//! most free capacity.
+//! covers `volume_backend_name`), or without room (CapacityFilter, thin
+//! provisioning included); then take the one with the most free capacity.
 
 use std::collections::HashMap;
 
@@ -16,6 +16,8 @@ pub struct Demand<'a> {
     disabled: &'a [String],
     extra_specs: &'a HashMap<String, String>,
     size_gb: f64,
+    /// Thin unless the type says `provisioning:type` is something else.
+    thin: bool,
 }
 
 impl<'a> Demand<'a> {
@@ -25,6 +27,28 @@ impl<'a> Demand<'a> {
             disabled: &spec.disabled_hosts,
             extra_specs: &spec.extra_specs,
             size_gb: spec.size_gb as f64,
+            thin: spec
+                .extra_specs
+                .get("provisioning:type")
+                .is_none_or(|kind| kind == "thin"),
+        }
+    }
+
+    /// Cinder's CapacityFilter: room beyond the reserved share; on a thin
+    /// backend, provisioning stays within `max_over_subscription_ratio` times
+    /// the total and free space counts that many times over.
+    fn has_room(&self, c: &Capabilities) -> bool {
+        if c.total_capacity_gb <= 0.0 {
+            return false;
+        }
+        let reserved = (c.total_capacity_gb * f64::from(c.reserved_percentage) / 100.0).floor();
+        let free = c.free_capacity_gb - reserved;
+        let ratio = c.max_over_subscription_ratio;
+        if self.thin && c.thin_provisioning_support && ratio >= 1.0 {
+            (c.provisioned_capacity_gb + self.size_gb) / c.total_capacity_gb <= ratio
+                && free * ratio >= self.size_gb
+        } else {
+            free >= self.size_gb
         }
     }
 
@@ -35,7 +59,7 @@ impl<'a> Demand<'a> {
             && !self.disabled.contains(&c.host)
             && (self.zone.is_empty() || c.availability_zone == self.zone)
             && extra_specs::satisfied(c, self.extra_specs)
-            && (!need_room || c.free_capacity_gb >= self.size_gb)
+            && (!need_room || self.has_room(c))
     }
 }
 
@@ -107,5 +131,42 @@ mod tests {
         // Any extra spec the backends do not report rules them all out.
         spec.extra_specs.insert("tier".into(), "gold".into());
         assert_eq!(pick(&spec), None);
+    }
+
+    #[test]
+    fn thin_backends_over_subscribe_up_to_their_ratio() {
+        let mut thin = backend("h@thin", "thin", "nova", 10.0, 100);
+        thin.thin_provisioning_support = true;
+        thin.max_over_subscription_ratio = 20.0;
+        thin.provisioned_capacity_gb = 1900.0;
+        let fits = |c: &Capabilities, size_gb: i64, extra: &[(&str, &str)]| {
+            let spec = VolumeSpec {
+                size_gb,
+                extra_specs: extra
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+                ..VolumeSpec::default()
+            };
+            select([c].into_iter(), &spec, 120, 60).is_some()
+        };
+        // 10 GiB free counts as 200 thin; 1900 + 100 of 100 × 20 is the limit.
+        assert!(fits(&thin, 100, &[]));
+        assert!(!fits(&thin, 101, &[]), "past the over-subscription ratio");
+        // A thick volume needs the room itself.
+        assert!(fits(&thin, 10, &[("provisioning:type", "thick")]));
+        assert!(!fits(&thin, 11, &[("provisioning:type", "thick")]));
+        // Free space counts after the reserved share.
+        thin.provisioned_capacity_gb = 0.0;
+        thin.reserved_percentage = 5;
+        assert!(fits(&thin, 100, &[]));
+        assert!(!fits(&thin, 101, &[]), "5 GiB free times 20");
+        // A ratio under 1 (an old backend's report) means thick.
+        thin.max_over_subscription_ratio = 0.0;
+        assert!(fits(&thin, 5, &[]));
+        assert!(!fits(&thin, 6, &[]));
+        // A backend that reports no total takes nothing.
+        thin.total_capacity_gb = 0.0;
+        assert!(!fits(&thin, 1, &[]));
     }
 }

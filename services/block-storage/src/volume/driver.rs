@@ -36,6 +36,8 @@ pub const DRIVERS: Registry<Arc<dyn DriverFactory>> = Registry {
 pub struct Capacity {
     pub total_gb: f64,
     pub free_gb: f64,
+    /// What the backend's volumes may grow to: the sum of their sizes.
+    pub provisioned_gb: f64,
 }
 
 /// One backend's driver.

@@ -138,6 +138,22 @@ async fn remove(path: &std::path::Path) -> Result<(), DriverError> {
 }
 
 impl FileDriver {
+    /// The sum of the volumes' sizes (not what their sparse files take up).
+    async fn provisioned_bytes(&self) -> Result<u64, DriverError> {
+        let mut total = 0u64;
+        let mut entries = tokio::fs::read_dir(&self.dir).await?;
+        while let Some(entry) = entries.next_entry().await? {
+            if !entry.file_name().to_string_lossy().starts_with("volume-") {
+                continue;
+            }
+            // A volume deleted meanwhile no longer counts.
+            total += presented_size(&entry.path(), &self.format)
+                .await
+                .unwrap_or(0);
+        }
+        Ok(total)
+    }
+
     fn snapshot_path(&self, snapshot_id: &str) -> PathBuf {
         self.dir.join(format!("snapshot-{snapshot_id}"))
     }
@@ -423,6 +439,7 @@ impl Driver for FileDriver {
         Ok(Capacity {
             total_gb: stat.f_blocks as f64 * block / GIB,
             free_gb: stat.f_bavail as f64 * block / GIB,
+            provisioned_gb: self.provisioned_bytes().await? as f64 / GIB,
         })
     }
 
@@ -430,6 +447,22 @@ impl Driver for FileDriver {
         self.dir.join(format!("volume-{volume_id}"))
     }
 }
+
+/// The size a volume file of `format` presents: a raw file's length, or the
+/// size in a qcow2 header (which qemu writes and guests never see).
+async fn presented_size(path: &std::path::Path, format: &str) -> std::io::Result<u64> {
+    use tokio::io::{AsyncReadExt, AsyncSeekExt};
+    if format != "qcow2" {
+        return Ok(tokio::fs::metadata(path).await?.len());
+    }
+    let mut file = tokio::fs::File::open(path).await?;
+    file.seek(std::io::SeekFrom::Start(QCOW2_SIZE_OFFSET))
+        .await?;
+    file.read_u64().await
+}
+
+/// Where a qcow2 header holds the image's size (big-endian bytes).
+const QCOW2_SIZE_OFFSET: u64 = 24;
 
 #[cfg(test)]
 mod tests {
@@ -493,9 +526,13 @@ mod tests {
         );
         let capacity = driver.capacity().await.unwrap();
         assert!(capacity.total_gb > 0.0 && capacity.free_gb <= capacity.total_gb);
+        // v1 of 3 GiB, v3 of 3 and v4 of 2; snapshots are not volumes.
+        assert_eq!(capacity.provisioned_gb, 8.0);
         driver.delete("v1", &location).await.unwrap();
         driver.delete("v1", &location).await.unwrap();
         assert!(!std::path::Path::new(&location).exists());
+        driver.delete("v3", &copy).await.unwrap();
+        driver.delete("v4", &clone).await.unwrap();
         let qcow = FileDriver::open(dir.clone(), "qcow2").unwrap();
         let location = qcow.create("v2", 1).await.unwrap();
         let head = std::fs::read(&location).unwrap();
@@ -506,6 +543,7 @@ mod tests {
             u64::from_be_bytes(head[24..32].try_into().unwrap()),
             2 << 30
         );
+        assert_eq!(qcow.capacity().await.unwrap().provisioned_gb, 2.0);
         std::fs::remove_dir_all(dir).unwrap();
     }
 

@@ -70,6 +70,9 @@ struct BackendManager {
     siblings: Arc<OnceLock<HashMap<String, Sibling>>>,
     /// How often a working operation says it is alive.
     keepalive_every: std::time::Duration,
+    /// `max_over_subscription_ratio` and `reserved_percentage`.
+    over_subscription: f64,
+    reserved_percentage: i32,
 }
 
 impl BackendManager {
@@ -612,7 +615,9 @@ impl BackendManager {
             multiattach: true,
             thin_provisioning_support: true,
             thick_provisioning_support: false,
-            reserved_percentage: 0,
+            reserved_percentage: self.reserved_percentage,
+            provisioned_capacity_gb: capacity.provisioned_gb,
+            max_over_subscription_ratio: self.over_subscription,
         })
     }
 }
@@ -749,6 +754,8 @@ pub async fn start(
             images: images.clone(),
             siblings: siblings.clone(),
             keepalive_every: (cfg.stuck_timeout / 4).max(std::time::Duration::from_secs(1)),
+            over_subscription: backend.max_over_subscription_ratio,
+            reserved_percentage: backend.reserved_percentage,
         });
         runner.serve(
             manager

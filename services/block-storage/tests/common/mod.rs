@@ -402,6 +402,7 @@ impl Cloud {
     }
 
     pub async fn wait_status(&self, who: &Persona, id: &str, status: &str) -> Value {
+        let mut last = Value::Null;
         for _ in 0..200 {
             let resp = self
                 .send(
@@ -418,9 +419,10 @@ impl Cloud {
             if resp.status == 200 && resp.body["volume"]["status"] == status {
                 return resp.body["volume"].clone();
             }
+            last = resp.body;
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        panic!("volume {id} never reached {status}");
+        panic!("volume {id} never reached {status}: {last}");
     }
 }
 
