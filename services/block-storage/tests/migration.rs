@@ -426,14 +426,16 @@ async fn migrate(
 
 /// Waits until volume `id` has migration status `status`; returns the volume.
 async fn wait_migration(cloud: &Cloud, admin: &Persona, id: &str, status: &str) -> Value {
-    for _ in 0..200 {
+    // Up to 30 s: a copy between hosts on a loaded CI machine takes its time.
+    for _ in 0..600 {
         let seen = admin_view(cloud, admin, id).await;
         if seen["migration_status"] == status {
             return seen;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    panic!("volume {id} never reached migration status {status}");
+    let seen = admin_view(cloud, admin, id).await;
+    panic!("volume {id} never reached migration status {status}: {seen}");
 }
 
 #[tokio::test]

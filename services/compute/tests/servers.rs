@@ -816,6 +816,7 @@ async fn rebuild_and_reset_state() {
     let active = cloud.wait_status(&alice, &id, "ACTIVE").await;
     assert_eq!(active["image"]["id"], other.as_str());
     assert!(view.get("user_data").is_none(), "user_data only from 2.57");
+    assert!(view.get("key_name").is_none(), "key_name only from 2.54");
     let with_data = act(
         &alice,
         json!({"rebuild": {"imageRef": other, "user_data": "aGk="}}),
@@ -824,6 +825,7 @@ async fn rebuild_and_reset_state() {
     .await
     .expect(202);
     assert_eq!(with_data.body["server"]["user_data"], "aGk=");
+    assert_eq!(with_data.body["server"].get("key_name"), Some(&Value::Null));
     cloud.wait_status(&alice, &id, "ACTIVE").await;
     // Deletes are immediate: no server is soft-deleted, so restore finds none.
     assert_eq!(

@@ -403,7 +403,8 @@ impl Cloud {
 
     pub async fn wait_status(&self, who: &Persona, id: &str, status: &str) -> Value {
         let mut last = Value::Null;
-        for _ in 0..200 {
+        // Up to 30 s, for a loaded CI machine.
+        for _ in 0..600 {
             let resp = self
                 .send(
                     Method::GET,

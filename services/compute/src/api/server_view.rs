@@ -96,7 +96,8 @@ pub enum ViewKind {
     /// The reply of update: before 2.75 without the extended attributes
     /// (`OS-EXT-*`, `OS-SRV-USG:*`, key_name, config_drive...).
     Changed,
-    /// The reply of rebuild: as update's, with `user_data` from 2.57.
+    /// The reply of rebuild: as update's, with `key_name` from 2.54 and
+    /// `user_data` from 2.57.
     Rebuilt,
 }
 
@@ -229,6 +230,9 @@ pub fn full(server: &Server, ctx: &ViewContext<'_>) -> Value {
     }
     if version >= v(73) {
         body.insert("locked_reason".into(), json!(row.locked_reason));
+    }
+    if ctx.kind == ViewKind::Rebuilt && version >= v(54) {
+        body.insert("key_name".into(), json!(row.key_name));
     }
     if ctx.kind == ViewKind::Rebuilt && version >= v(57) {
         body.insert("user_data".into(), json!(row.user_data));

@@ -8,6 +8,7 @@ mod images;
 mod import;
 mod info;
 mod members;
+mod metadefs;
 mod render;
 mod schemas;
 mod versions;
@@ -43,6 +44,7 @@ fn v2_routes() -> OpenApiRouter<AppState> {
         .merge(members::routes())
         .merge(schemas::routes())
         .merge(info::routes())
+        .merge(metadefs::routes())
 }
 
 fn document() -> OpenApi {
@@ -61,6 +63,6 @@ mod tests {
             .merge(super::versions::routes())
             .split_for_parts()
             .1;
-        assert_eq!(ferrostack_api::openapi::check(&doc), Ok(29));
+        assert_eq!(ferrostack_api::openapi::check(&doc), Ok(67));
     }
 }

@@ -3,6 +3,8 @@
 pub mod entity;
 pub mod list;
 pub mod members;
+mod metadef_schema;
+pub mod metadefs;
 pub mod migration;
 mod repo;
 pub mod usage;

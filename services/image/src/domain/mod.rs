@@ -8,6 +8,7 @@ pub mod images;
 pub mod import;
 mod import_run;
 pub mod members;
+pub mod metadefs;
 pub mod model;
 pub mod patch;
 pub mod query;

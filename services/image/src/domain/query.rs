@@ -223,7 +223,7 @@ fn core_column(name: &str) -> Option<Column> {
     .find(|c| c.name() == name)
 }
 
-fn parse_limit(value: &str) -> Result<usize> {
+pub(crate) fn parse_limit(value: &str) -> Result<usize> {
     let limit: i64 = value
         .trim()
         .parse()
