@@ -5,6 +5,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod import_filter;
+pub mod metadefs;
 pub mod notify;
 pub mod policies;
 pub mod quota;

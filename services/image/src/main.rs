@@ -4,10 +4,22 @@ use ferrostack_api::ServiceOptions;
 use ferrostack_config::Config;
 use ferrostack_db::DbOptions;
 use ferrostack_image::config::ImageConfig;
-use ferrostack_service::{ApiRole, NoCommands, Service};
+use ferrostack_service::{ApiRole, Service};
 use tokio_util::sync::CancellationToken;
 
 struct Image;
+
+/// The image service's own commands.
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// Load metadata definition namespaces from Glance-format JSON files (as
+    /// `glance-manage db load_metadefs`); namespaces that exist are kept.
+    LoadMetadefs {
+        /// A directory of `*.json` namespace files, or one file.
+        #[arg(long)]
+        path: std::path::PathBuf,
+    },
+}
 
 #[async_trait::async_trait]
 impl Service for Image {
@@ -18,7 +30,7 @@ impl Service for Image {
         ferrostack_image::policies::DEFAULTS;
     type Role = ApiRole;
     type Migrator = ferrostack_image::db::Migrator;
-    type Commands = NoCommands;
+    type Commands = Command;
 
     fn options(config: &Config) -> anyhow::Result<(ServiceOptions, DbOptions)> {
         let cfg = ImageConfig::from_config(config)?;
@@ -34,8 +46,15 @@ impl Service for Image {
         ferrostack_image::serve(glance, shutdown).await
     }
 
-    async fn command(_: &Config, command: NoCommands) -> anyhow::Result<()> {
-        match command {}
+    async fn command(config: &Config, command: Command) -> anyhow::Result<()> {
+        match command {
+            Command::LoadMetadefs { path } => {
+                let glance = ferrostack_image::build(config).await?;
+                let loaded = ferrostack_image::metadefs::load(&glance, &path).await?;
+                println!("{loaded} namespaces loaded from {}", path.display());
+                Ok(())
+            }
+        }
     }
 }
 

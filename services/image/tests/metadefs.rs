@@ -491,3 +491,61 @@ async fn schemas_name_their_documents() {
         assert_eq!(doc["name"], name, "{path}");
     }
 }
+
+/// Namespace files in Glance's format load once; bad ones are named.
+#[tokio::test]
+async fn namespace_files_load_as_glance_manage_loads_them() {
+    let cloud = Cloud::start().await;
+    let admin = cloud.admin().await;
+    let dir = cloud.env.dir.join("metadefs");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = json!({
+        "namespace": "OS::Compute::Watchdog", "display_name": "Watchdog Behavior",
+        "description": "What a watchdog does.", "visibility": "public", "protected": true,
+        "resource_type_associations": [
+            {"name": "OS::Glance::Image", "prefix": "hw_"},
+            {"name": "OS::Nova::Flavor", "prefix": "hw:"}],
+        "properties": {"watchdog_action": {"title": "Watchdog Action", "type": "string",
+            "enum": ["disabled", "reset", "poweroff", "pause", "none"], "default": "disabled"}},
+        "objects": [{"name": "Timer", "description": "d",
+            "properties": {"seconds": {"title": "S", "type": "integer", "minimum": 1}}}]
+    });
+    std::fs::write(dir.join("compute-watchdog.json"), file.to_string()).unwrap();
+    std::fs::write(dir.join("notes.txt"), "not a namespace").unwrap();
+    let loaded = ferrostack_image::metadefs::load(&cloud.glance, &dir)
+        .await
+        .unwrap();
+    assert_eq!(loaded, 1);
+    assert_eq!(
+        ferrostack_image::metadefs::load(&cloud.glance, &dir)
+            .await
+            .unwrap(),
+        0
+    );
+    let shown = cloud
+        .get(
+            "/v2/metadefs/namespaces/OS::Compute::Watchdog?resource_type=OS::Nova::Flavor",
+            &admin,
+        )
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(shown["owner"], "admin");
+    assert_eq!(
+        shown["properties"]["hw:watchdog_action"]["default"],
+        "disabled"
+    );
+    assert_eq!(shown["objects"][0]["name"], "Timer");
+    std::fs::write(
+        dir.join("broken.json"),
+        r#"{"namespace": "x", "properties": {"p": {"type": "string"}}}"#,
+    )
+    .unwrap();
+    let err = ferrostack_image::metadefs::load(&cloud.glance, &dir)
+        .await
+        .unwrap_err();
+    assert!(
+        format!("{err:#}").contains("broken.json is not a namespace"),
+        "{err:#}"
+    );
+}

@@ -147,8 +147,8 @@ impl Glance {
     ) -> Result<NamespaceDetail> {
         let own = json!({"project_id": caller.project()});
         self.enforce(caller, "add_metadef_namespace", &own)?;
-        let body = bodies::namespace(body)?;
-        let c = &body.contents;
+        let parsed = bodies::namespace(body)?;
+        let c = &parsed.contents;
         for (rule, present) in [
             (
                 "add_metadef_resource_type_association",
@@ -162,6 +162,32 @@ impl Glance {
                 self.enforce(caller, rule, &own)?;
             }
         }
+        self.store_metadef_namespace(parsed, caller.project().unwrap_or_default())
+            .await
+    }
+
+    /// Loads a namespace file in Glance's format (`glance-manage db
+    /// load_metadefs`): false when a namespace of that name exists already.
+    pub async fn load_metadef_namespace(&self, file: &Value) -> Result<bool> {
+        let parsed = bodies::namespace(file)?;
+        if self
+            .repo
+            .metadef_namespace(&parsed.namespace)
+            .await?
+            .is_some()
+        {
+            return Ok(false);
+        }
+        self.store_metadef_namespace(parsed, "admin").await?;
+        Ok(true)
+    }
+
+    /// Stores a checked namespace body, owned by `owner` unless it names one.
+    async fn store_metadef_namespace(
+        &self,
+        body: bodies::NamespaceBody,
+        owner: &str,
+    ) -> Result<NamespaceDetail> {
         let duplicate = || {
             ImageError::Conflict(format!(
                 "The metadata definition namespace={} already exists.",
@@ -184,10 +210,7 @@ impl Glance {
             description: body.description.clone(),
             visibility: body.visibility.clone().unwrap_or_else(|| "private".into()),
             protected: body.protected,
-            owner: body
-                .owner
-                .clone()
-                .unwrap_or_else(|| caller.project().unwrap_or_default().to_string()),
+            owner: body.owner.clone().unwrap_or_else(|| owner.to_string()),
             created_at: at,
             updated_at: at,
         };
