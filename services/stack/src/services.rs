@@ -67,7 +67,7 @@ pub const SERVICES: &[ServiceSpec] = &[
                 name: "glance",
             }],
         },
-        config: "[DEFAULT]\nenabled_backends = local:file, backup:file\n\n[glance_store]\ndefault_backend = local\n\n[local]\nstore_description = Image data under the data directory\n\n[backup]\nstore_description = A second file store, for copy-image\n",
+        config: "[DEFAULT]\nenabled_backends = backup:file, local:file\n\n[glance_store]\ndefault_backend = local\n\n[local]\nstore_description = Image data under the data directory\n\n[backup]\nstore_description = A second file store, for copy-image\n",
     },
     ServiceSpec {
         name: "block-storage",
