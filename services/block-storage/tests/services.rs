@@ -208,3 +208,148 @@ async fn services_filter_disable_and_hosts() {
         .await
         .expect(404);
 }
+
+/// Freezing a backend disables it ("frozen") and stops its volumes and
+/// snapshots from being deleted or snapshotted until it is thawed.
+#[tokio::test]
+async fn frozen_backends_keep_their_volumes() {
+    let cloud = Cloud::start().await;
+    let admin = cloud.identity.admin_persona().await;
+    let alice = cloud.identity.persona(&["member"]).await;
+    let at = |who: &ferrostack_identity::testing::Persona, path: &str| {
+        format!("/v3/{}/{path}", who.project_id)
+    };
+    let made = cloud
+        .send(
+            Method::POST,
+            &at(&alice, "volumes"),
+            &alice,
+            Some(json!({"volume": {"size": 1}})),
+            None,
+        )
+        .await
+        .expect(202);
+    let id = made.body["volume"]["id"].as_str().unwrap().to_string();
+    cloud.wait_status(&alice, &id, "available").await;
+    let shown = cloud
+        .send(
+            Method::GET,
+            &at(&admin, &format!("volumes/{id}")),
+            &admin,
+            None,
+            None,
+        )
+        .await
+        .body;
+    let backend = shown["volume"]["os-vol-host-attr:host"]
+        .as_str()
+        .unwrap()
+        .split('#')
+        .next()
+        .unwrap()
+        .to_string();
+    let change = |action: &'static str, body: Value, who| {
+        let (cloud, path) = (&cloud, at(who, &format!("os-services/{action}")));
+        async move { cloud.send(Method::PUT, &path, who, Some(body), None).await }
+    };
+
+    // Bad requests and callers.
+    let resp = change("freeze", json!({"host": "nowhere"}), &admin)
+        .await
+        .expect(400);
+    assert_eq!(
+        resp.message(),
+        "Invalid input received: No service found with host=nowhere"
+    );
+    change("freeze", json!({}), &admin).await.expect(400);
+    change("freeze", json!({"host": backend, "x": 1}), &admin)
+        .await
+        .expect(400);
+    change("freeze", json!({"host": backend}), &alice)
+        .await
+        .expect(403);
+    let resp = change("thaw", json!({"host": backend}), &admin)
+        .await
+        .expect(400);
+    assert!(
+        resp.message().contains("must be True to failover"),
+        "{}",
+        resp.message()
+    );
+
+    change("freeze", json!({"host": backend}), &admin)
+        .await
+        .expect(200);
+    let resp = change("freeze", json!({"host": backend}), &admin)
+        .await
+        .expect(400);
+    assert!(
+        resp.message().contains("must be False to failover"),
+        "{}",
+        resp.message()
+    );
+    let services = cloud
+        .send(
+            Method::GET,
+            &at(&admin, &format!("os-services?host={backend}")),
+            &admin,
+            None,
+            None,
+        )
+        .await
+        .body;
+    let frozen = &services["services"][0];
+    assert_eq!(frozen["frozen"], true);
+    assert_eq!(frozen["status"], "disabled");
+    assert_eq!(frozen["disabled_reason"], "frozen");
+    let refused = "Invalid input received: Modification operations are not allowed on frozen storage backends.";
+    let resp = cloud
+        .send(
+            Method::POST,
+            &at(&alice, "snapshots"),
+            &alice,
+            Some(json!({"snapshot": {"volume_id": id}})),
+            None,
+        )
+        .await
+        .expect(400);
+    assert_eq!(resp.message(), refused);
+    let resp = cloud
+        .send(
+            Method::DELETE,
+            &at(&alice, &format!("volumes/{id}")),
+            &alice,
+            None,
+            None,
+        )
+        .await
+        .expect(400);
+    assert_eq!(resp.message(), refused);
+
+    change("thaw", json!({"host": backend}), &admin)
+        .await
+        .expect(200);
+    let services = cloud
+        .send(
+            Method::GET,
+            &at(&admin, &format!("os-services?host={backend}")),
+            &admin,
+            None,
+            None,
+        )
+        .await
+        .body;
+    assert_eq!(services["services"][0]["frozen"], false);
+    assert_eq!(services["services"][0]["status"], "enabled");
+    cloud
+        .send(
+            Method::DELETE,
+            &at(&alice, &format!("volumes/{id}")),
+            &alice,
+            None,
+            None,
+        )
+        .await
+        .expect(202);
+    cloud.wait_status(&alice, &id, "gone").await;
+}

@@ -29,9 +29,10 @@ async fn list(
     caller: Caller,
     Query(filters): Query<ServiceFilters>,
 ) -> Result<Response> {
-    let services: Vec<_> = cinder
+    let (services, frozen) = cinder
         .list_services(&caller, filters.host.as_deref(), filters.binary.as_deref())
-        .await?
+        .await?;
+    let services: Vec<_> = services
         .into_iter()
         .map(|s| {
             let mut body = json!({
@@ -43,11 +44,11 @@ async fn list(
                 "updated_at": s.updated_at.format("%Y-%m-%dT%H:%M:%S%.6f").to_string(),
                 "disabled_reason": s.disabled_reason,
             });
-            // No replication here: never failed over, never frozen.
+            // No replication here: never failed over.
             if s.binary == crate::volume::BINARY {
                 body["replication_status"] = json!("disabled");
                 body["active_backend_id"] = json!(null);
-                body["frozen"] = json!(false);
+                body["frozen"] = json!(frozen.contains(&s.host));
             }
             body
         })
@@ -56,7 +57,8 @@ async fn list(
 }
 
 /// Enable a service, disable it, or disable it with a reason
-/// (`enable`, `disable`, `disable-log-reason`).
+/// (`enable`, `disable`, `disable-log-reason`); freeze or thaw a volume
+/// backend (`freeze`, `thaw`).
 #[utoipa::path(put, path = "/v3/{project_id}/os-services/{action}", tag = "services", operation_id = "update_service",
     params(("project_id" = String, Path, description = "Project id"), ("action" = String, Path, description = "enable, disable or disable-log-reason")),
     request_body(content = Object, content_type = "application/json", description = "{\"host\", \"binary\", \"disabled_reason\"}"),
@@ -67,13 +69,22 @@ async fn update(
     Path((_project_id, action)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<Response> {
+    if let Some(freeze) = match action.as_str() {
+        "freeze" => Some(true),
+        "thaw" => Some(false),
+        _ => None,
+    } {
+        let host = bodies::service::frozen_host(&parse(&body)?)?;
+        cinder.freeze_backends(&caller, &host, freeze).await?;
+        return Ok(axum::http::StatusCode::OK.into_response());
+    }
     let (disabled, with_reason) = match action.as_str() {
         "enable" => (false, false),
         "disable" => (true, false),
         "disable-log-reason" => (true, true),
         _ => {
             return Err(CinderError::NotFound(format!(
-                "Unknown os-services action {action}: this cloud serves enable, disable and disable-log-reason."
+                "Unknown os-services action {action}: this cloud serves enable, disable, disable-log-reason, freeze and thaw."
             )))
         }
     };

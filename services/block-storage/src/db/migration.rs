@@ -27,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(ServiceReasons),
             Box::new(VolumePools),
             Box::new(QuotaClasses),
+            Box::new(FrozenBackends),
         ]
     }
 
@@ -446,6 +447,29 @@ impl MigrationTrait for QuotaClasses {
                 .col(required_string("resource", 255))
                 .col(big_integer("hard_limit"))
                 .primary_key(&mut primary_key(&["class_name", "resource"]))
+                .to_owned(),
+        )
+        .await
+    }
+}
+
+struct FrozenBackends;
+
+impl MigrationName for FrozenBackends {
+    fn name(&self) -> &str {
+        "m0015_frozen_backends"
+    }
+}
+
+/// Volume backends an admin froze (`os-services/freeze`): their volumes and
+/// snapshots are not modified until they are thawed.
+#[async_trait::async_trait]
+impl MigrationTrait for FrozenBackends {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            table("frozen_backends")
+                .col(required_string("host", 255).primary_key())
+                .col(timestamp("frozen_at"))
                 .to_owned(),
         )
         .await

@@ -6,6 +6,7 @@ pub mod attachments;
 mod backends;
 pub mod encryption;
 mod error;
+mod freeze;
 mod from_image;
 pub mod hosts;
 pub mod image_actions;

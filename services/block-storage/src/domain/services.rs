@@ -12,7 +12,7 @@ use crate::db::entity::service;
 
 /// Whether service host `name` is on `host`, as Cinder's host filter matches:
 /// `host` itself, or one of its backends (`host@backend`) or pools (`#pool`).
-fn on_host(name: &str, host: &str) -> bool {
+pub(super) fn on_host(name: &str, host: &str) -> bool {
     name == host
         || name
             .strip_prefix(host)
@@ -21,20 +21,22 @@ fn on_host(name: &str, host: &str) -> bool {
 
 impl Cinder {
     /// Every role that reported, up or down by `service_down_time`; only
-    /// those on `host` (or its backends) or of `binary` when given.
+    /// those on `host` (or its backends) or of `binary` when given; and the
+    /// frozen backends.
     pub async fn list_services(
         &self,
         caller: &Caller,
         host: Option<&str>,
         binary: Option<&str>,
-    ) -> Result<Vec<ServiceState>> {
+    ) -> Result<(Vec<ServiceState>, std::collections::BTreeSet<String>)> {
         self.authorize(caller, "volume_extension:services:index", caller.project())?;
-        Ok(service_registry::list(&self.db, self.cfg.service_down_time)
+        let services = service_registry::list(&self.db, self.cfg.service_down_time)
             .await?
             .into_iter()
             .filter(|s| host.is_none_or(|h| on_host(&s.host, h)))
             .filter(|s| binary.is_none_or(|b| s.binary == b))
-            .collect())
+            .collect();
+        Ok((services, self.frozen_backends().await?))
     }
 
     /// Enables or disables (with a reason, when given) `binary` on `host`.

@@ -46,6 +46,7 @@ impl Cinder {
         let volume_id = request.volume_id.as_deref().unwrap_or("None");
         let source = self.show_volume(caller, volume_id).await?;
         self.authorize(caller, "volume:create_snapshot", &source)?;
+        self.assert_not_frozen(source.host.as_deref()).await?;
         if !super::migrate::not_migrating(source.migration_status.as_deref()) {
             return Err(CinderError::BadRequest(
                 "Invalid volume: Snapshot cannot be created while volume is migrating.".into(),
@@ -162,6 +163,11 @@ impl Cinder {
     pub async fn delete_snapshot(&self, caller: &Caller, id: &str) -> Result<()> {
         let row = self.show_snapshot(caller, id).await?;
         self.authorize(caller, "volume:delete_snapshot", &row)?;
+        let host = volume::Entity::find_by_id(row.volume_id.as_str())
+            .one(&self.db)
+            .await?
+            .and_then(|v| v.host);
+        self.assert_not_frozen(host.as_deref()).await?;
         if !matches!(
             row.status.as_str(),
             "available" | "error" | "error_deleting"

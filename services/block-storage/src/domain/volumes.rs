@@ -343,6 +343,7 @@ impl Cinder {
     pub async fn delete_volume(&self, caller: &Caller, id: &str, cascade: bool) -> Result<()> {
         let row = self.show_volume(caller, id).await?;
         self.authorize(caller, "volume:delete", &row)?;
+        self.assert_not_frozen(row.host.as_deref()).await?;
         let snapshots = self.snapshots_of(id).await?;
         let blocked_by_snapshots = !snapshots.is_empty()
             && (!cascade

@@ -2,6 +2,7 @@
 
 pub mod attachment;
 pub mod encryption;
+pub mod frozen_backend;
 pub mod message;
 pub mod qos_specs;
 pub mod quota;
