@@ -110,6 +110,28 @@ pub(in crate::api) fn change(body: &Value, with_reason: bool) -> Result<ServiceC
     })
 }
 
+/// The host a freeze or thaw body names (Cinder's `freeze_and_thaw` schema).
+pub(in crate::api) fn frozen_host(body: &Value) -> Result<String> {
+    let empty = Map::new();
+    let fields = body.as_object().unwrap_or(&empty);
+    if let Some(extra) = fields
+        .keys()
+        .find(|k| !["host", "cluster"].contains(&k.as_str()))
+    {
+        return Err(schema_error(
+            "",
+            body,
+            &format!("Additional properties are not allowed ('{extra}' was unexpected)"),
+        ));
+    }
+    match fields.get("host") {
+        Some(host) => name("host", host),
+        None => Err(CinderError::BadRequest(
+            "Missing required element 'host' in request body.".into(),
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -170,27 +192,5 @@ mod tests {
         .unwrap_err()
         .to_string()
         .contains("'disabled_reason' was unexpected"));
-    }
-}
-
-/// The host a freeze or thaw body names (Cinder's `freeze_and_thaw` schema).
-pub(in crate::api) fn frozen_host(body: &Value) -> Result<String> {
-    let empty = Map::new();
-    let fields = body.as_object().unwrap_or(&empty);
-    if let Some(extra) = fields
-        .keys()
-        .find(|k| !["host", "cluster"].contains(&k.as_str()))
-    {
-        return Err(schema_error(
-            "",
-            body,
-            &format!("Additional properties are not allowed ('{extra}' was unexpected)"),
-        ));
-    }
-    match fields.get("host") {
-        Some(host) => name("host", host),
-        None => Err(CinderError::BadRequest(
-            "Missing required element 'host' in request body.".into(),
-        )),
     }
 }
