@@ -549,3 +549,33 @@ async fn namespace_files_load_as_glance_manage_loads_them() {
         "{err:#}"
     );
 }
+
+/// Associations made at once all land (each makes its resource type when new).
+#[tokio::test]
+async fn concurrent_associations_all_land() {
+    let cloud = Cloud::start().await;
+    let admin = cloud.admin().await;
+    for i in 0..12 {
+        cloud
+            .post(NS, &admin, json!({"namespace": format!("C{i}")}))
+            .await
+            .expect(201);
+    }
+    let made = futures::future::join_all((0..12).map(|i| {
+        let (cloud, admin) = (&cloud, &admin);
+        async move {
+            let path = format!("{NS}/C{i}/resource_types");
+            let first = cloud
+                .post(&path, admin, json!({"name": "Shared::Type"}))
+                .await;
+            let second = cloud
+                .post(&path, admin, json!({"name": format!("Own::{i}")}))
+                .await;
+            (first.status.as_u16(), second.status.as_u16())
+        }
+    }))
+    .await;
+    assert!(made.iter().all(|s| *s == (201, 201)), "{made:?}");
+    let types = cloud.get("/v2/metadefs/resource_types", &admin).await.body;
+    assert_eq!(names(&types["resource_types"]).len(), 6 + 13);
+}

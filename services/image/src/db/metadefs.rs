@@ -2,6 +2,7 @@
 //! thirty), so lists are read whole and filtered by the domain.
 
 use ferrostack_db::{begin_snapshot, DbError, DbResult};
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
     QueryOrder, TransactionTrait,
@@ -81,20 +82,22 @@ async fn associate(
     target: Option<String>,
 ) -> DbResult<Association> {
     let at = now();
-    if metadef_resource_type::Entity::find_by_id(name)
-        .one(txn)
-        .await?
-        .is_none()
-    {
-        metadef_resource_type::Entity::insert(metadef_resource_type::ActiveModel {
-            name: Set(name.to_string()),
-            protected: Set(false),
-            created_at: Set(at),
-            updated_at: Set(at),
-        })
-        .exec(txn)
-        .await?;
-    }
+    // A write first: on SQLite a transaction that reads before it writes
+    // cannot take the write lock once another writer has committed.
+    metadef_resource_type::Entity::insert(metadef_resource_type::ActiveModel {
+        name: Set(name.to_string()),
+        protected: Set(false),
+        created_at: Set(at),
+        updated_at: Set(at),
+    })
+    .on_conflict(
+        OnConflict::column(metadef_resource_type::Column::Name)
+            .do_nothing_on([metadef_resource_type::Column::Name])
+            .to_owned(),
+    )
+    .do_nothing()
+    .exec(txn)
+    .await?;
     let row = metadef_association::ActiveModel {
         namespace_id: Set(namespace_id.to_string()),
         resource_type: Set(name.to_string()),
