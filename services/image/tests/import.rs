@@ -394,3 +394,181 @@ async fn web_download_within_the_allow_list() {
     }
     panic!("the redirected import never failed");
 }
+
+/// Waits until task `id` ends; returns it.
+async fn ended_task(
+    cloud: &Cloud,
+    who: &ferrostack_identity::testing::Persona,
+    id: &str,
+) -> serde_json::Value {
+    for _ in 0..200 {
+        let task = cloud
+            .get(&format!("/v2/tasks/{id}"), who)
+            .await
+            .expect(200)
+            .body;
+        if task["status"] == "success" || task["status"] == "failure" {
+            return task;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("task {id} never ended");
+}
+
+/// Every import is a task of its image; admins read and make tasks, and a
+/// legacy import task makes an image from a URI that passes the filter.
+#[tokio::test]
+async fn imports_are_tasks() {
+    let data: Vec<u8> = (0..100_000u32).map(|i| (i % 199) as u8).collect();
+    let (port, _stop) = web_server(data.clone()).await;
+    let cloud = Cloud::start_with(|c| {
+        c.set("import_filtering_opts", "allowed_hosts", "127.0.0.1");
+        c.set("import_filtering_opts", "allowed_ports", port.to_string());
+    })
+    .await;
+    let (alice, admin) = (cloud.member().await, cloud.admin().await);
+    let image = cloud
+        .create(
+            &alice,
+            json!({"name": "t", "disk_format": "raw", "container_format": "bare"}),
+        )
+        .await;
+    let id = image["id"].as_str().unwrap().to_string();
+    stage(&cloud, &id, &alice, &data).await.expect(204);
+    let imported = cloud
+        .post(
+            &format!("/v2/images/{id}/import"),
+            &alice,
+            json!({"method": {"name": "glance-direct"}}),
+        )
+        .await
+        .expect(202);
+    let request_id = imported
+        .header("x-openstack-request-id")
+        .unwrap()
+        .to_string();
+    cloud.wait_status(&id, &alice, "active").await;
+    let mut tasks = serde_json::Value::Null;
+    for _ in 0..200 {
+        tasks = cloud
+            .get(&format!("/v2/images/{id}/tasks"), &alice)
+            .await
+            .expect(200)
+            .body;
+        if tasks["tasks"][0]["status"] == "success" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let task = &tasks["tasks"][0];
+    assert_eq!(tasks["tasks"].as_array().unwrap().len(), 1);
+    assert_eq!(task["status"], "success", "{task}");
+    assert_eq!(task["type"], "api_image_import");
+    assert_eq!(task["request_id"], request_id.as_str());
+    assert_eq!(
+        task["input"]["import_req"]["method"]["name"],
+        "glance-direct"
+    );
+    assert_eq!(task["image_id"], id.as_str());
+    assert_eq!(task["owner"], alice.project_id.as_str());
+    assert!(task["expires_at"].as_str().unwrap().ends_with('Z'));
+    let stranger = cloud.member().await;
+    cloud
+        .get(&format!("/v2/images/{id}/tasks"), &stranger)
+        .await
+        .expect(404);
+
+    // The tasks API is for admins.
+    let task_id = task["id"].as_str().unwrap();
+    cloud.get("/v2/tasks", &alice).await.expect(403);
+    cloud
+        .get(&format!("/v2/tasks/{task_id}"), &alice)
+        .await
+        .expect(403);
+    let listed = cloud.get("/v2/tasks", &admin).await.expect(200).body;
+    assert!(listed["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|t| t["id"] == task_id));
+    let shown = cloud
+        .get(&format!("/v2/tasks/{task_id}"), &admin)
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(shown["self"], format!("/v2/tasks/{task_id}"));
+    cloud.get("/v2/tasks/nope", &admin).await.expect(404);
+
+    // Legacy import tasks: checked at once, run in the background.
+    let legacy = |uri: String| {
+        json!({"type": "import", "input": {"import_from": uri, "import_from_format": "raw",
+            "image_properties": {"name": "from-task", "disk_format": "raw", "container_format": "bare"}}})
+    };
+    let resp = cloud
+        .post(
+            "/v2/tasks",
+            &admin,
+            legacy("http://tempest-dummy-img-file.qcow2".into()),
+        )
+        .await
+        .expect(400);
+    assert!(
+        resp.text().contains("does not pass filtering"),
+        "{}",
+        resp.text()
+    );
+    cloud
+        .post("/v2/tasks", &admin, json!({"type": "export", "input": {}}))
+        .await
+        .expect(400);
+    cloud
+        .post(
+            "/v2/tasks",
+            &admin,
+            json!({"type": "import", "input": {"import_from": "x"}}),
+        )
+        .await
+        .expect(400);
+    cloud
+        .post(
+            "/v2/tasks",
+            &alice,
+            legacy(format!("http://127.0.0.1:{port}/image")),
+        )
+        .await
+        .expect(403);
+    let made = cloud
+        .post(
+            "/v2/tasks",
+            &admin,
+            legacy(format!("http://127.0.0.1:{port}/image")),
+        )
+        .await
+        .expect(201)
+        .body;
+    let ended = ended_task(&cloud, &admin, made["id"].as_str().unwrap()).await;
+    assert_eq!(ended["status"], "success", "{ended}");
+    let new_image = ended["result"]["image_id"].as_str().unwrap();
+    let shown = cloud.wait_status(new_image, &admin, "active").await;
+    assert_eq!(shown["size"], data.len());
+    assert_eq!(shown["name"], "from-task");
+    // One whose download fails ends in failure, saying why.
+    let made = cloud
+        .post(
+            "/v2/tasks",
+            &admin,
+            legacy(format!("http://127.0.0.1:{port}/missing")),
+        )
+        .await
+        .expect(201)
+        .body;
+    let ended = ended_task(&cloud, &admin, made["id"].as_str().unwrap()).await;
+    assert_eq!(ended["status"], "failure", "{ended}");
+    assert!(
+        ended["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Import of image"),
+        "{ended}"
+    );
+}

@@ -13,6 +13,11 @@ impl FromRequestParts<AppState> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, glance: &AppState) -> Result<Self, Failure> {
         let ctx = AuthContext::from_request_parts(parts, glance).await?;
-        Ok(glance.caller(ctx))
+        let mut caller = glance.caller(ctx);
+        caller.request_id = parts
+            .extensions
+            .get::<ferrostack_api::RequestId>()
+            .map(|ids| ids.local.clone());
+        Ok(caller)
     }
 }

@@ -11,6 +11,7 @@ mod members;
 mod metadefs;
 mod render;
 mod schemas;
+mod tasks;
 mod versions;
 
 use std::sync::Arc;
@@ -45,6 +46,7 @@ fn v2_routes() -> OpenApiRouter<AppState> {
         .merge(schemas::routes())
         .merge(info::routes())
         .merge(metadefs::routes())
+        .merge(tasks::routes())
 }
 
 fn document() -> OpenApi {
@@ -63,6 +65,6 @@ mod tests {
             .merge(super::versions::routes())
             .split_for_parts()
             .1;
-        assert_eq!(ferrostack_api::openapi::check(&doc), Ok(67));
+        assert_eq!(ferrostack_api::openapi::check(&doc), Ok(71));
     }
 }

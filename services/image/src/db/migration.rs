@@ -12,7 +12,11 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(Initial), Box::new(super::metadef_schema::Metadefs)]
+        vec![
+            Box::new(Initial),
+            Box::new(super::metadef_schema::Metadefs),
+            Box::new(super::task_schema::Tasks),
+        ]
     }
 
     fn migration_table_name() -> DynIden {

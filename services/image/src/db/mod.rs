@@ -7,6 +7,8 @@ mod metadef_schema;
 pub mod metadefs;
 pub mod migration;
 mod repo;
+mod task_schema;
+pub mod tasks;
 pub mod usage;
 
 pub use migration::Migrator;

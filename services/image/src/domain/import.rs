@@ -133,6 +133,32 @@ impl Glance {
         if stores.is_empty() {
             return Ok(());
         }
+        // The task is there before the import runs, so its end is recorded.
+        let task = uuid::Uuid::new_v4().to_string();
+        self.record_import_task(caller, &task, id, body, &stores)
+            .await?;
+        if let Err(e) = self.start_import(image, request, &task).await {
+            self.end_task(&task, Err(e.to_string())).await;
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// Claims `image` for `request` and runs the import in the background as
+    /// task `task` (which ends with it); the stores it writes to, or None when
+    /// there is nothing to do.
+    pub(crate) async fn start_import(
+        self: &Arc<Self>,
+        image: Image,
+        request: ImportRequest,
+        task: &str,
+    ) -> Result<Option<Vec<String>>> {
+        self.check_state(&request.method, &image)?;
+        let stores = self.target_stores(&request, &image)?;
+        if stores.is_empty() {
+            return Ok(None);
+        }
+        let id = image.id.as_str();
         let claimed = match request.method {
             Method::GlanceDirect => (Status::Uploading, Status::Importing),
             Method::WebDownload { .. } => (Status::Queued, Status::Importing),
@@ -141,22 +167,26 @@ impl Glance {
         if claimed.0 != claimed.1 && !self.repo.transition(id, &[claimed.0], claimed.1).await? {
             return Err(conflict("Image has active task"));
         }
-        let task = uuid::Uuid::new_v4().to_string();
-        self.repo.set_property(id, IMPORT_TASK, Some(&task)).await?;
+        self.repo.set_property(id, IMPORT_TASK, Some(task)).await?;
         self.repo
             .set_property(id, IMPORTING_TO, Some(&stores.join(",")))
             .await?;
         // As Glance: a new import starts with no failed stores, so readers never
         // see a finished store list beside the previous import's outcome.
         self.repo.set_property(id, FAILED_IMPORT, Some("")).await?;
-        let glance = self.clone();
-        let id = id.to_string();
+        let (glance, id, task) = (self.clone(), id.to_string(), task.to_string());
+        let targets = stores.clone();
         tokio::spawn(async move {
-            if let Err(e) = glance.run_import(&id, &stores, &request).await {
-                tracing::warn!(image = id, "import failed: {e}");
-            }
+            let outcome = match glance.run_import(&id, &targets, &request).await {
+                Ok(()) => Ok(serde_json::json!({"image_id": id})),
+                Err(e) => {
+                    tracing::warn!(image = id, "import failed: {e}");
+                    Err(format!("Import of image {id} failed: {e}"))
+                }
+            };
+            glance.end_task(&task, outcome).await;
         });
-        Ok(())
+        Ok(Some(stores))
     }
 
     /// Glance's state rules for each method.

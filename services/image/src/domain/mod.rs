@@ -13,6 +13,7 @@ pub mod model;
 pub mod patch;
 pub mod query;
 mod stage;
+pub mod tasks;
 mod transfer;
 
 use std::sync::Arc;
@@ -45,6 +46,8 @@ pub struct Glance {
 pub struct Caller {
     pub ctx: AuthContext,
     pub is_admin: bool,
+    /// The request's own id (`x-openstack-request-id`), which tasks record.
+    pub request_id: Option<String>,
 }
 
 impl Caller {
@@ -87,7 +90,11 @@ impl Glance {
             .policy
             .enforce("context_is_admin", &json!({}), &ctx.credentials())
             .is_ok();
-        Caller { ctx, is_admin }
+        Caller {
+            ctx,
+            is_admin,
+            request_id: None,
+        }
     }
 
     /// Enforces `rule` on `target`, refusing with Glance's message.

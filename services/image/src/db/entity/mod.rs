@@ -9,3 +9,4 @@ pub mod metadef_namespace;
 pub mod metadef_resource_type;
 pub mod property;
 pub mod tag;
+pub mod task;
