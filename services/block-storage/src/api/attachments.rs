@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::microversion::require;
 use super::{parse, AppState};
 use crate::db::entity::attachment;
 use crate::domain::attachments::AttachmentCreate;
@@ -20,16 +21,6 @@ use crate::domain::{Caller, CinderError, Result};
 #[derive(Deserialize)]
 struct CreateBody {
     attachment: AttachmentCreate,
-}
-
-/// Below `min`, the method does not exist: Cinder answers 404.
-fn require(version: ApiVersion, min: ApiVersion) -> Result<()> {
-    if version < min {
-        return Err(CinderError::NotFound(format!(
-            "API version {version} is not supported on this method."
-        )));
-    }
-    Ok(())
 }
 
 const ATTACHMENTS: ApiVersion = ApiVersion::new(3, 27);

@@ -27,3 +27,13 @@ pub async fn negotiate(mut request: Request, next: Next) -> Response {
     }
     response
 }
+
+/// Below `min`, the method does not exist: Cinder answers 404.
+pub fn require(version: ApiVersion, min: ApiVersion) -> crate::domain::Result<()> {
+    if version < min {
+        return Err(crate::domain::CinderError::NotFound(format!(
+            "API version {version} is not supported on this method."
+        )));
+    }
+    Ok(())
+}

@@ -8,6 +8,7 @@ mod caller;
 mod encryption;
 mod error;
 mod extensions;
+mod group_types;
 mod hosts;
 mod messages;
 mod metadata;
@@ -61,6 +62,7 @@ fn v3_routes() -> OpenApiRouter<AppState> {
         .merge(qos::routes())
         .merge(types::routes())
         .merge(encryption::routes())
+        .merge(group_types::routes())
         .merge(snapshots::routes())
         .merge(attachments::routes())
         .merge(quotas::routes())

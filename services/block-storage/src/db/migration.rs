@@ -2,7 +2,7 @@
 
 use ferrostack_db::schema::{
     big_integer, flag, index, opt_big_integer, primary_key, required_string, required_text, string,
-    table, text, time, timestamp,
+    table, text, time, timestamp, unique,
 };
 use ferrostack_db::sea_orm_migration::prelude::*;
 
@@ -28,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(VolumePools),
             Box::new(QuotaClasses),
             Box::new(FrozenBackends),
+            Box::new(GroupTypes),
         ]
     }
 
@@ -473,5 +474,32 @@ impl MigrationTrait for FrozenBackends {
                 .to_owned(),
         )
         .await
+    }
+}
+
+struct GroupTypes;
+
+impl MigrationName for GroupTypes {
+    fn name(&self) -> &str {
+        "m0016_group_types"
+    }
+}
+
+/// Group types (3.11) with their group specs.
+#[async_trait::async_trait]
+impl MigrationTrait for GroupTypes {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            table("group_types")
+                .col(required_string("id", 36).primary_key())
+                .col(required_string("name", 255))
+                .col(string("description", 255))
+                .col(flag("is_public"))
+                .col(required_text("group_specs"))
+                .col(timestamp("created_at"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(unique("group_types", &["name"])).await
     }
 }

@@ -8,6 +8,7 @@ pub mod encryption;
 mod error;
 mod freeze;
 mod from_image;
+pub mod group_types;
 pub mod hosts;
 pub mod image_actions;
 pub mod legacy_attach;

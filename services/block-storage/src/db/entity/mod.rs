@@ -3,6 +3,7 @@
 pub mod attachment;
 pub mod encryption;
 pub mod frozen_backend;
+pub mod group_type;
 pub mod message;
 pub mod qos_specs;
 pub mod quota;
