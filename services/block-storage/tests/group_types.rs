@@ -59,7 +59,7 @@ async fn group_types_and_specs() {
         ),
     )
     .await
-    .expect(200)
+    .expect(202)
     .body;
     let private = made["group_type"]["id"].as_str().unwrap().to_string();
     assert_eq!(
@@ -72,7 +72,7 @@ async fn group_types_and_specs() {
         Some(json!({"group_type": {"name": "a_public"}})),
     )
     .await
-    .expect(200)
+    .expect(202)
     .body["group_type"]["id"]
         .as_str()
         .unwrap()

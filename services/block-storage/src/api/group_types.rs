@@ -75,7 +75,7 @@ async fn list(
 #[utoipa::path(post, path = "/v3/{project_id}/group_types", tag = "group types", operation_id = "create_group_type",
     params(("project_id" = String, Path, description = "Project id")),
     request_body(content = Object, content_type = "application/json", description = "{\"group_type\": {\"name\", ...}}"),
-    responses((status = 200, description = "The group type"), (status = 400), (status = 403), (status = 409)))]
+    responses((status = 202, description = "The group type"), (status = 400), (status = 403), (status = 409)))]
 async fn create(
     State(cinder): State<AppState>,
     caller: Caller,
@@ -85,7 +85,11 @@ async fn create(
     require(version, GROUP_TYPES)?;
     let request = bodies::group_type(&parse(&body)?, true)?;
     let made = cinder.create_group_type(&caller, request).await?;
-    Ok(axum::Json(json!({"group_type": view(&cinder, &caller, &made)})).into_response())
+    Ok((
+        StatusCode::ACCEPTED,
+        axum::Json(json!({"group_type": view(&cinder, &caller, &made)})),
+    )
+        .into_response())
 }
 
 /// Show a group type (`default`: the configured default, which this cloud has not).

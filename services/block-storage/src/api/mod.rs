@@ -8,7 +8,9 @@ mod caller;
 mod encryption;
 mod error;
 mod extensions;
+mod group_snapshots;
 mod group_types;
+mod groups;
 mod hosts;
 mod messages;
 mod metadata;
@@ -63,6 +65,8 @@ fn v3_routes() -> OpenApiRouter<AppState> {
         .merge(types::routes())
         .merge(encryption::routes())
         .merge(group_types::routes())
+        .merge(groups::routes())
+        .merge(group_snapshots::routes())
         .merge(snapshots::routes())
         .merge(attachments::routes())
         .merge(quotas::routes())

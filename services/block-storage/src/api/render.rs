@@ -115,7 +115,7 @@ pub fn detail(
         put("migration_status", json!(v.migration_status));
     }
     if version >= ApiVersion::new(3, 13) {
-        put("group_id", Value::Null);
+        put("group_id", json!(v.group_id));
     }
     if version >= ApiVersion::new(3, 21) && admin {
         put("provider_id", Value::Null);

@@ -56,7 +56,7 @@ fn view(s: &snapshot::Model, version: ApiVersion) -> Value {
         "os-extended-snapshot-attributes:project_id": s.project_id,
     });
     if version >= ApiVersion::new(3, 14) {
-        body["group_snapshot_id"] = Value::Null;
+        body["group_snapshot_id"] = json!(s.group_snapshot_id);
     }
     if version >= ApiVersion::new(3, 41) {
         body["user_id"] = json!(s.user_id);

@@ -29,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(QuotaClasses),
             Box::new(FrozenBackends),
             Box::new(GroupTypes),
+            Box::new(Groups),
         ]
     }
 
@@ -501,5 +502,80 @@ impl MigrationTrait for GroupTypes {
         )
         .await?;
         m.create_index(unique("group_types", &["name"])).await
+    }
+}
+
+struct Groups;
+
+impl MigrationName for Groups {
+    fn name(&self) -> &str {
+        "m0017_groups"
+    }
+}
+
+/// Generic volume groups (3.13) on one backend with their volume types, group
+/// snapshots (3.14), and the group or group snapshot a volume or snapshot is in.
+#[async_trait::async_trait]
+impl MigrationTrait for Groups {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            table("volume_groups")
+                .col(required_string("id", 36).primary_key())
+                .col(required_string("project_id", 64))
+                .col(required_string("user_id", 64))
+                .col(string("name", 255))
+                .col(string("description", 255))
+                .col(required_string("status", 32))
+                .col(required_string("availability_zone", 255))
+                .col(required_string("group_type_id", 36))
+                .col(string("host", 255))
+                .col(string("group_snapshot_id", 36))
+                .col(string("source_group_id", 36))
+                .col(timestamp("created_at"))
+                .col(timestamp("updated_at"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index("volume_groups", &["project_id"]))
+            .await?;
+        m.create_table(
+            table("volume_group_types")
+                .col(required_string("group_id", 36))
+                .col(required_string("volume_type_id", 36))
+                .primary_key(&mut primary_key(&["group_id", "volume_type_id"]))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            table("group_snapshots")
+                .col(required_string("id", 36).primary_key())
+                .col(required_string("group_id", 36))
+                .col(required_string("project_id", 64))
+                .col(required_string("user_id", 64))
+                .col(string("name", 255))
+                .col(string("description", 255))
+                .col(required_string("status", 32))
+                .col(required_string("group_type_id", 36))
+                .col(timestamp("created_at"))
+                .col(timestamp("updated_at"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index("group_snapshots", &["group_id"]))
+            .await?;
+        m.alter_table(
+            Table::alter()
+                .table(Alias::new("volumes"))
+                .add_column(string("group_id", 36))
+                .to_owned(),
+        )
+        .await?;
+        m.alter_table(
+            Table::alter()
+                .table(Alias::new("snapshots"))
+                .add_column(string("group_snapshot_id", 36))
+                .to_owned(),
+        )
+        .await
     }
 }

@@ -41,6 +41,16 @@ impl Cinder {
         caller: &Caller,
         request: SnapshotCreate,
     ) -> Result<snapshot::Model> {
+        self.make_snapshot(caller, request, None).await
+    }
+
+    /// Makes a snapshot, part of group snapshot `group_snapshot` when given.
+    pub(crate) async fn make_snapshot(
+        &self,
+        caller: &Caller,
+        request: SnapshotCreate,
+        group_snapshot: Option<&str>,
+    ) -> Result<snapshot::Model> {
         let metadata = request.metadata.unwrap_or_default();
         super::metadata::check(super::metadata::Owner::Volume, &metadata)?;
         let volume_id = request.volume_id.as_deref().unwrap_or("None");
@@ -81,6 +91,7 @@ impl Cinder {
             size: source.size,
             metadata: serde_json::to_string(&metadata).unwrap_or_default(),
             progress: None,
+            group_snapshot_id: group_snapshot.map(str::to_string),
             created_at: now,
             updated_at: now,
         };
@@ -171,7 +182,8 @@ impl Cinder {
         if !matches!(
             row.status.as_str(),
             "available" | "error" | "error_deleting"
-        ) {
+        ) || row.group_snapshot_id.is_some()
+        {
             return Err(CinderError::BadRequest(format!(
                 "Invalid snapshot: Snapshot status must be available or error and must not be part of a group, currently {}.",
                 row.status

@@ -22,7 +22,7 @@ const DELETABLE: &[&str] = &[
 
 /// The `volume` object of a create request (unknown keys are ignored, as
 /// Cinder's schema allows); the API reads `size` itself.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 pub struct CreateRequest {
     /// GiB; without it, the source's size.
     #[serde(skip)]
@@ -130,7 +130,6 @@ impl Cinder {
         for (field, given) in [
             ("backup_id", &request.backup_id),
             ("consistencygroup_id", &request.consistencygroup_id),
-            ("group_id", &request.group_id),
         ] {
             if given.is_some() {
                 return Err(CinderError::BadRequest(format!(
@@ -164,6 +163,10 @@ impl Cinder {
         if self.encryption_of(&kind.id).await?.is_some() {
             return Err(super::encryption::unsupported(&kind));
         }
+        let group = match &request.group_id {
+            Some(id) => Some(self.group_for_volume(caller, id, &kind).await?),
+            None => None,
+        };
         let image_api_url = match &image {
             Some(_) => self.images.url().await?,
             None => String::new(),
@@ -195,6 +198,7 @@ impl Cinder {
             migration_status: None,
             readonly: None,
             pending_size: None,
+            group_id: group.as_ref().map(|g| g.id.clone()),
             image_metadata: match (&image, &source) {
                 (Some(image), _) => serde_json::to_string(&image.metadata).ok(),
                 (None, Some(source)) => source.image_metadata.clone(),
@@ -230,7 +234,15 @@ impl Cinder {
             image_hash_algo: image_hash.0,
             image_hash_value: image_hash.1,
             disabled_hosts: self.disabled_backends().await?,
-            ..volume_spec(&row, &kind, source.map(|s| s.host).unwrap_or_default())
+            // A group's volumes are on its backend, as copies on their source's.
+            ..volume_spec(
+                &row,
+                &kind,
+                source
+                    .map(|s| s.host)
+                    .or_else(|| group.and_then(|g| g.host))
+                    .unwrap_or_default(),
+            )
         };
         let create = CreateVolume { volume: Some(spec) };
         if let Err(e) = self
@@ -352,6 +364,7 @@ impl Cinder {
                 }));
         if !DELETABLE.contains(&row.status.as_str())
             || blocked_by_snapshots
+            || row.group_id.is_some()
             || !super::migrate::not_migrating(row.migration_status.as_deref())
         {
             return Err(CinderError::BadRequest(

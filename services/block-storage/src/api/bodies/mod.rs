@@ -6,6 +6,7 @@ use serde_json::Value;
 use crate::domain::{CinderError, Result};
 
 pub(super) mod encryption;
+pub(super) mod group;
 pub(super) mod group_type;
 pub(super) mod image_action;
 pub(super) mod migrate;

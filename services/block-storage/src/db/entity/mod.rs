@@ -3,7 +3,10 @@
 pub mod attachment;
 pub mod encryption;
 pub mod frozen_backend;
+pub mod group;
+pub mod group_snapshot;
 pub mod group_type;
+pub mod group_volume_type;
 pub mod message;
 pub mod qos_specs;
 pub mod quota;

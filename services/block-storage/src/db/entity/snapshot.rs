@@ -18,6 +18,8 @@ pub struct Model {
     pub metadata: String,
     /// `NN%` as os-update_snapshot_status reported it.
     pub progress: Option<String>,
+    /// The group snapshot the snapshot is part of.
+    pub group_snapshot_id: Option<String>,
     pub created_at: DateTime,
     pub updated_at: DateTime,
 }

@@ -36,6 +36,8 @@ pub struct Model {
     pub readonly: Option<String>,
     /// The size an extend that is working grows the volume to.
     pub pending_size: Option<i64>,
+    /// The generic volume group the volume is in.
+    pub group_id: Option<String>,
     pub created_at: DateTime,
     pub updated_at: DateTime,
 }
