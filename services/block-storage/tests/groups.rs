@@ -367,7 +367,9 @@ async fn groups_hold_snapshot_and_copy_their_volumes() {
     )
     .await
     .expect(400);
-    for status in ["error", "available"] {
+    // A reset status stays as set (a creating group snapshot is not settled
+    // again by a read).
+    for status in ["creating", "error", "available"] {
         call(
             &cloud,
             &admin,
@@ -388,6 +390,28 @@ async fn groups_hold_snapshot_and_copy_their_volumes() {
         )
         .await
         .expect(202);
+        let shown = call(
+            &cloud,
+            &alice,
+            Method::GET,
+            &format!("group_snapshots/{gs}"),
+            None,
+            V,
+        )
+        .await
+        .body;
+        assert_eq!(shown["group_snapshot"]["status"], status);
+        let shown = call(
+            &cloud,
+            &alice,
+            Method::GET,
+            &format!("groups/{group}"),
+            None,
+            V,
+        )
+        .await
+        .body;
+        assert_eq!(shown["group"]["status"], status);
     }
 
     // The snapshot goes with its snapshots; the group with its volumes.

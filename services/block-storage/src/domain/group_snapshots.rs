@@ -70,8 +70,16 @@ fn settled(statuses: &[String]) -> Option<&'static str> {
 }
 
 impl Cinder {
-    /// A creating group snapshot whose snapshots are all made (or one failed)
-    /// takes its final status.
+    /// After a snapshot of group snapshot `id` changed: once every snapshot
+    /// of a creating group snapshot is made (or one failed), it takes its
+    /// final status.
+    pub(crate) async fn settle_group_snapshot(&self, id: &str) -> Result<()> {
+        if let Some(row) = group_snapshot::Entity::find_by_id(id).one(&self.db).await? {
+            self.settle(row).await?;
+        }
+        Ok(())
+    }
+
     async fn settle(&self, row: group_snapshot::Model) -> Result<group_snapshot::Model> {
         if row.status != "creating" {
             return Ok(row);
@@ -106,7 +114,7 @@ impl Cinder {
             return Err(not_found(id));
         }
         self.authorize(caller, "group:get_group_snapshot", row.project_id.as_str())?;
-        self.settle(row).await
+        Ok(row)
     }
 
     /// A page of the caller's group snapshots (every project's with
@@ -124,15 +132,7 @@ impl Cinder {
         if !all {
             query = query.filter(group_snapshot::Column::ProjectId.eq(caller.project()));
         }
-        let page = paging::page(&self.db, query, &get, self.cfg.max_limit).await?;
-        let mut rows = Vec::with_capacity(page.rows.len());
-        for row in page.rows {
-            rows.push(self.settle(row).await?);
-        }
-        Ok(Page {
-            rows,
-            next_marker: page.next_marker,
-        })
+        paging::page(&self.db, query, &get, self.cfg.max_limit).await
     }
 
     /// Snapshots every volume of an available group together.

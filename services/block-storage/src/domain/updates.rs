@@ -212,6 +212,17 @@ impl ApiRpc {
             .exec(db)
             .await
             .map_err(db_error)?;
+        let group_snapshot = snapshot::Entity::find_by_id(update.id.as_str())
+            .one(db)
+            .await
+            .map_err(db_error)?
+            .and_then(|s| s.group_snapshot_id);
+        if let Some(group_snapshot) = group_snapshot {
+            self.0
+                .settle_group_snapshot(&group_snapshot)
+                .await
+                .map_err(|e| remote("VolumeBackendAPIException", e.to_string()))?;
+        }
         Ok(())
     }
 
