@@ -12,6 +12,7 @@ impl From<NovaError> for Failure {
             NovaError::BadRequest(_) => StatusCode::BAD_REQUEST,
             NovaError::Forbidden(_) | NovaError::OverQuota(_) => StatusCode::FORBIDDEN,
             NovaError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            NovaError::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
             NovaError::NotFound(_) => StatusCode::NOT_FOUND,
             NovaError::Conflict(_) => StatusCode::CONFLICT,
             NovaError::Internal(cause) => return Failure::internal(cause),

@@ -8,6 +8,7 @@ mod external_events;
 mod flavor_access;
 mod flavor_extra_specs;
 mod flavors;
+mod hosts;
 mod hypervisors;
 mod instance_actions;
 mod keypairs;
@@ -57,6 +58,7 @@ fn v21_routes() -> OpenApiRouter<AppState> {
         .merge(flavor_access::routes())
         .merge(keypairs::routes())
         .merge(services::routes())
+        .merge(hosts::routes())
         .merge(hypervisors::routes())
         .merge(availability_zones::routes())
         .merge(aggregates::routes())

@@ -20,6 +20,9 @@ pub enum NovaError {
     /// Another service (image, network) cannot be reached: 503.
     #[error("{0}")]
     Unavailable(String),
+    /// What the virt driver does not do: 501.
+    #[error("{0}")]
+    NotImplemented(String),
     #[error("{0}")]
     Internal(String),
 }

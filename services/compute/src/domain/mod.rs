@@ -8,6 +8,7 @@ pub mod extra_spec_rules;
 mod extra_specs;
 mod flavor_access;
 pub mod flavors;
+pub mod hosts;
 pub mod infrastructure;
 pub mod keypairs;
 pub mod quotas;
