@@ -46,6 +46,8 @@ pub const DEFAULTS: &[RuleDefault] = &[
     RuleDefault { name: "os_compute_api:os-hosts:start", check_str: "rule:context_is_admin", description: "Start physical host. This API is deprecated in favor of os-hypervisors and os-services.", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:os-hypervisors:list", check_str: "rule:context_is_admin", description: "List all hypervisors.", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:os-hypervisors:list-detail", check_str: "rule:context_is_admin", description: "List all hypervisors with details", scope_types: PROJECT },
+    RuleDefault { name: "os_compute_api:os-hypervisors:search", check_str: "rule:context_is_admin", description: "Search hypervisor by hypervisor_hostname pattern.", scope_types: PROJECT },
+    RuleDefault { name: "os_compute_api:os-hypervisors:servers", check_str: "rule:context_is_admin", description: "List all servers on hypervisors that can match the provided hypervisor_hostname pattern.", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:os-hypervisors:statistics", check_str: "rule:context_is_admin", description: "Show summary statistics for all hypervisors over all compute nodes.", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:os-hypervisors:show", check_str: "rule:context_is_admin", description: "Show details for a hypervisor.", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:os-availability-zone:list", check_str: "@", description: "List availability zone information without host information", scope_types: PROJECT },

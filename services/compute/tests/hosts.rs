@@ -1,6 +1,8 @@
 //! The deprecated `os-hosts` API (to 2.42): hosts by their enabled services,
 //! a compute host's resources and its servers' use of them, enabling and
 //! disabling a host; maintenance and power actions are not supported (501).
+//! And the servers on each hypervisor: `with_servers` (2.53) and the
+//! pre-2.53 search and servers paths.
 
 mod common;
 
@@ -155,4 +157,69 @@ async fn hosts_their_resources_and_status() {
             .await
             .expect(403);
     }
+}
+
+#[tokio::test]
+async fn hypervisors_list_the_servers_on_them() {
+    let (cloud, admin, alice, image) = setup(1, |_| {}).await;
+    let server = create(&cloud, &alice, server_body("s", &image, "1")).await;
+    let id = server["server"]["id"].as_str().unwrap().to_string();
+    cloud.wait_status(&alice, &id, "ACTIVE").await;
+    let get = |path: &str, version: &'static str| {
+        let (cloud, admin, path) = (&cloud, &admin, format!("/v2.1/os-hypervisors{path}"));
+        async move {
+            cloud
+                .send(Method::GET, &path, admin, None, Some(version))
+                .await
+        }
+    };
+    let listed = get("?with_servers=true", "2.75").await.expect(200).body;
+    let node = &listed["hypervisors"][0];
+    assert_eq!(node["servers"][0]["uuid"], id.as_str());
+    assert!(node["servers"][0]["name"]
+        .as_str()
+        .unwrap()
+        .starts_with("instance-"));
+    let hostname = node["hypervisor_hostname"].as_str().unwrap().to_string();
+    let uuid = node["id"].as_str().unwrap().to_string();
+    let shown = get(&format!("/{uuid}?with_servers=1"), "2.53")
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(shown["hypervisor"]["servers"][0]["uuid"], id.as_str());
+    let plain = get("", "2.75").await.body;
+    assert!(plain["hypervisors"][0].get("servers").is_none());
+
+    // Before 2.53: search by part of the hostname, and the servers on them.
+    let part = &hostname[..hostname.len() - 1];
+    let found = get(&format!("/{part}/search"), "2.52")
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(
+        found["hypervisors"][0]["hypervisor_hostname"],
+        hostname.as_str()
+    );
+    assert!(found["hypervisors"][0].get("servers").is_none());
+    let with = get(&format!("/{part}/servers"), "2.52")
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(with["hypervisors"][0]["servers"][0]["uuid"], id.as_str());
+    let resp = get("/nomatch/search", "2.52").await.expect(404);
+    assert_eq!(
+        resp.message(),
+        "No hypervisor matching 'nomatch' could be found."
+    );
+    get(&format!("/{part}/search"), "2.53").await.expect(404);
+    cloud
+        .send(
+            Method::GET,
+            &format!("/v2.1/os-hypervisors/{part}/servers"),
+            &alice,
+            None,
+            Some("2.52"),
+        )
+        .await
+        .expect(403);
 }

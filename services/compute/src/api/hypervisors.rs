@@ -2,6 +2,8 @@
 //! with each version's fields (2.28 cpu_info object, 2.33 pages, 2.53 UUIDs,
 //! 2.88 without resource fields and statistics).
 
+use std::collections::BTreeMap;
+
 use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
@@ -28,8 +30,14 @@ fn id_of(h: &Hypervisor, version: ApiVersion) -> Value {
     }
 }
 
-/// The list item, or (`detail`) the whole node, at `version`.
-fn view(h: &Hypervisor, version: ApiVersion, detail: bool, with_servers: bool) -> Value {
+/// The list item, or (`detail`) the whole node, at `version`; with the
+/// servers on it when they were asked for (`Some`).
+fn view(
+    h: &Hypervisor,
+    version: ApiVersion,
+    detail: bool,
+    servers: Option<&BTreeMap<String, Vec<(String, String)>>>,
+) -> Value {
     let n = &h.node;
     let s = &h.service;
     let mut body = json!({
@@ -73,9 +81,19 @@ fn view(h: &Hypervisor, version: ApiVersion, detail: bool, with_servers: bool) -
             body["uptime"] = Value::Null;
         }
     }
-    // No servers run on any node yet.
-    if with_servers && version >= v(75) {
-        body["servers"] = json!([]);
+    if let Some(servers) = servers {
+        let on: Vec<Value> = servers
+            .get(&n.hypervisor_hostname)
+            .map(|list| {
+                list.iter()
+                    .map(|(name, uuid)| json!({"name": name, "uuid": uuid}))
+                    .collect()
+            })
+            .unwrap_or_default();
+        // From 2.75 an empty list is shown too.
+        if !on.is_empty() || version >= v(75) {
+            body["servers"] = json!(on);
+        }
     }
     body
 }
@@ -152,9 +170,13 @@ async fn listing(
             )));
         }
     }
+    let on = match servers {
+        true => Some(nova.servers_on(&found).await?),
+        false => None,
+    };
     let items: Vec<Value> = found
         .iter()
-        .map(|h| view(h, version, detail, servers))
+        .map(|h| view(h, version, detail, on.as_ref()))
         .collect();
     let mut body = json!({"hypervisors": items});
     if let (Some(limit), Some(last), None) = (limit, found.last(), pattern) {
@@ -241,7 +263,64 @@ async fn show(
     }
     let servers = with_servers(&query, version)?;
     let found = nova.hypervisor(&caller, &id, version >= v(53)).await?;
-    Ok(axum::Json(json!({"hypervisor": view(&found, version, true, servers)})).into_response())
+    let on = match servers {
+        true => Some(nova.servers_on(std::slice::from_ref(&found)).await?),
+        false => None,
+    };
+    Ok(axum::Json(json!({"hypervisor": view(&found, version, true, on.as_ref())})).into_response())
+}
+
+/// Before 2.53 only; the search and servers paths are gone after.
+fn before_253(version: ApiVersion) -> Result<()> {
+    if version >= v(53) {
+        return Err(NovaError::NotFound(
+            "The resource could not be found.".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Hypervisors whose hostname contains a pattern (before 2.53).
+#[utoipa::path(get, path = "/v2.1/os-hypervisors/{hypervisor_hostname_pattern}/search", tag = "hypervisors", operation_id = "search_hypervisors",
+    params(("hypervisor_hostname_pattern" = String, Path, description = "Part of a hypervisor hostname")),
+    responses((status = 200, description = "The matching hypervisors"), (status = 403), (status = 404)))]
+async fn search(
+    State(nova): State<AppState>,
+    caller: Caller,
+    Extension(version): Extension<ApiVersion>,
+    Path(pattern): Path<String>,
+) -> Result<Response> {
+    before_253(version)?;
+    let found = nova
+        .search_hypervisors(&caller, &pattern, "os_compute_api:os-hypervisors:search")
+        .await?;
+    let items: Vec<Value> = found
+        .iter()
+        .map(|h| view(h, version, false, None))
+        .collect();
+    Ok(axum::Json(json!({"hypervisors": items})).into_response())
+}
+
+/// Matching hypervisors with the servers on each (before 2.53).
+#[utoipa::path(get, path = "/v2.1/os-hypervisors/{hypervisor_hostname_pattern}/servers", tag = "hypervisors", operation_id = "hypervisor_servers",
+    params(("hypervisor_hostname_pattern" = String, Path, description = "Part of a hypervisor hostname")),
+    responses((status = 200, description = "The matching hypervisors and their servers"), (status = 403), (status = 404)))]
+async fn servers(
+    State(nova): State<AppState>,
+    caller: Caller,
+    Extension(version): Extension<ApiVersion>,
+    Path(pattern): Path<String>,
+) -> Result<Response> {
+    before_253(version)?;
+    let found = nova
+        .search_hypervisors(&caller, &pattern, "os_compute_api:os-hypervisors:servers")
+        .await?;
+    let on = nova.servers_on(&found).await?;
+    let items: Vec<Value> = found
+        .iter()
+        .map(|h| view(h, version, false, Some(&on)))
+        .collect();
+    Ok(axum::Json(json!({"hypervisors": items})).into_response())
 }
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -250,4 +329,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_detail))
         .routes(routes!(statistics))
         .routes(routes!(show))
+        .routes(routes!(search))
+        .routes(routes!(servers))
 }

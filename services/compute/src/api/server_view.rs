@@ -179,7 +179,7 @@ pub fn full(server: &Server, ctx: &ViewContext<'_>) -> Value {
         );
         body.insert(
             "OS-EXT-SRV-ATTR:instance_name".into(),
-            json!(format!("instance-{}", &row.uuid[..8])),
+            json!(crate::domain::servers::instance_name(&row.uuid)),
         );
         if version >= v(3) {
             body.insert(

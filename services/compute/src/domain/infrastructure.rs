@@ -201,6 +201,57 @@ impl Nova {
             .ok_or_else(|| hypervisor_not_found(id))
     }
 
+    /// The servers on each of `nodes` (by hypervisor hostname): Nova's
+    /// instance name and the server's id.
+    pub async fn servers_on(
+        &self,
+        nodes: &[Hypervisor],
+    ) -> Result<BTreeMap<String, Vec<(String, String)>>> {
+        let names: Vec<String> = nodes
+            .iter()
+            .map(|h| h.node.hypervisor_hostname.clone())
+            .collect();
+        let mut on: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+        for server in crate::db::entity::instance::Entity::find()
+            .filter(crate::db::entity::instance::Column::Node.is_in(names))
+            .filter(crate::db::entity::instance::Column::Deleted.eq(false))
+            .order_by_asc(crate::db::entity::instance::Column::CreatedAt)
+            .all(&self.db)
+            .await?
+        {
+            if let Some(node) = server.node.clone() {
+                let name = super::servers::instance_name(&server.uuid);
+                on.entry(node).or_default().push((name, server.uuid));
+            }
+        }
+        Ok(on)
+    }
+
+    /// Hypervisors whose hostname contains `pattern` (the pre-2.53 search);
+    /// 404 when none does.
+    pub async fn search_hypervisors(
+        &self,
+        caller: &Caller,
+        pattern: &str,
+        rule: &str,
+    ) -> Result<Vec<Hypervisor>> {
+        self.authorize(caller, rule, &json!({}))?;
+        let nodes = compute_node::Entity::find()
+            .order_by_asc(compute_node::Column::Id)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .filter(|n| n.hypervisor_hostname.contains(pattern))
+            .collect();
+        let found = self.with_services(nodes).await?;
+        if found.is_empty() {
+            return Err(NovaError::NotFound(format!(
+                "No hypervisor matching '{pattern}' could be found."
+            )));
+        }
+        Ok(found)
+    }
+
     /// Sums over the nodes of enabled agents.
     pub async fn hypervisor_statistics(&self, caller: &Caller) -> Result<Statistics> {
         self.authorize(

@@ -71,6 +71,12 @@ pub fn vm_states_of(status: &str) -> Option<&'static [&'static str]> {
     })
 }
 
+/// The name the hypervisor knows a server by (`instance-` and the start of
+/// its id).
+pub fn instance_name(uuid: &str) -> String {
+    format!("instance-{}", &uuid[..uuid.len().min(8)])
+}
+
 #[cfg(test)]
 mod tests {
     use super::{status, vm_states_of};
