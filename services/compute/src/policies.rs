@@ -44,6 +44,8 @@ pub const DEFAULTS: &[RuleDefault] = &[
     RuleDefault { name: "os_compute_api:os-hosts:reboot", check_str: "rule:context_is_admin", description: "Reboot physical host. This API is deprecated in favor of os-hypervisors and os-services.", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:os-hosts:shutdown", check_str: "rule:context_is_admin", description: "Shutdown physical host. This API is deprecated in favor of os-hypervisors and os-services.", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:os-hosts:start", check_str: "rule:context_is_admin", description: "Start physical host. This API is deprecated in favor of os-hypervisors and os-services.", scope_types: PROJECT },
+    RuleDefault { name: "os_compute_api:os-instance-usage-audit-log:list", check_str: "rule:context_is_admin", description: "List all usage audits.", scope_types: PROJECT },
+    RuleDefault { name: "os_compute_api:os-instance-usage-audit-log:show", check_str: "rule:context_is_admin", description: "List all usage audits occurred before a specified time for all servers on all compute hosts where usage auditing is configured.", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:os-hypervisors:list", check_str: "rule:context_is_admin", description: "List all hypervisors.", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:os-hypervisors:list-detail", check_str: "rule:context_is_admin", description: "List all hypervisors with details", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:os-hypervisors:search", check_str: "rule:context_is_admin", description: "Search hypervisor by hypervisor_hostname pattern.", scope_types: PROJECT },

@@ -1,4 +1,5 @@
-//! Simple tenant usage: hours per server and per project in a period.
+//! Simple tenant usage: hours per server and per project in a period; the
+//! instance usage audit log (which no host here runs).
 
 mod common;
 
@@ -80,4 +81,30 @@ async fn usage_counts_running_servers() {
         .await
         .expect(200);
     assert_eq!(empty.body["tenant_usage"], serde_json::json!({}));
+}
+
+#[tokio::test]
+async fn the_usage_audit_log_says_no_host_ran_it() {
+    let (cloud, admin, alice, _) = setup(2, |_| {}).await;
+    let get = |path: &str, who| {
+        let (cloud, path) = (&cloud, format!("/v2.1/os-instance_usage_audit_log{path}"));
+        async move { cloud.send(Method::GET, &path, who, None, None).await }
+    };
+    let now = get("", &admin).await.expect(200).body;
+    let log = &now["instance_usage_audit_logs"];
+    assert_eq!(log["num_hosts"], 2);
+    assert_eq!(log["num_hosts_not_run"], 2);
+    assert_eq!(log["overall_status"], "0 of 2 hosts done. 0 errors.");
+    assert_eq!(log["log"], serde_json::json!({}));
+    let before = get("/2026-03-15%2010:00:00", &admin).await.expect(200).body;
+    let log = &before["instance_usage_audit_log"];
+    assert_eq!(log["period_beginning"], "2026-02-01 00:00:00");
+    assert_eq!(log["period_ending"], "2026-03-01 00:00:00");
+    get("/2026-03-15%2010:00:00.123456", &admin)
+        .await
+        .expect(200);
+    let resp = get("/invalid_time", &admin).await.expect(400);
+    assert_eq!(resp.message(), "Invalid timestamp for date invalid_time");
+    get("", &alice).await.expect(403);
+    get("/invalid_time", &alice).await.expect(403);
 }

@@ -25,6 +25,7 @@ mod server_view;
 mod servers;
 mod services;
 mod usage;
+mod usage_audit;
 mod versions;
 
 use std::sync::Arc;
@@ -69,6 +70,7 @@ fn v21_routes() -> OpenApiRouter<AppState> {
         .merge(quotas::routes())
         .merge(server_groups::routes())
         .merge(usage::routes())
+        .merge(usage_audit::routes())
         .merge(migrations::routes())
         .merge(external_events::routes())
 }

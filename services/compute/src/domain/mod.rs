@@ -16,6 +16,7 @@ pub mod server_groups;
 pub mod servers;
 mod ssh_key;
 pub mod usage;
+pub mod usage_audit;
 
 use std::sync::Arc;
 
