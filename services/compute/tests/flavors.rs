@@ -610,3 +610,43 @@ async fn extra_specs() {
         .await
         .expect(404);
 }
+
+/// The legacy extension list names what this cloud serves.
+#[tokio::test]
+async fn extensions_list_what_is_served() {
+    let cloud = Cloud::start().await;
+    let alice = cloud.identity.persona(&["member"]).await;
+    let listed = cloud
+        .send(Method::GET, "/v2.1/extensions", &alice, None, None)
+        .await
+        .expect(200)
+        .body;
+    let names: Vec<&str> = listed["extensions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"Hosts") && names.contains(&"Keypairs"),
+        "{names:?}"
+    );
+    let one = cloud
+        .send(Method::GET, "/v2.1/extensions/os-hosts", &alice, None, None)
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(one["extension"]["name"], "Hosts");
+    // Remote consoles are not served, so not listed.
+    let resp = cloud
+        .send(
+            Method::GET,
+            "/v2.1/extensions/os-consoles",
+            &alice,
+            None,
+            None,
+        )
+        .await
+        .expect(404);
+    assert_eq!(resp.message(), "Extension os-consoles could not be found.");
+}

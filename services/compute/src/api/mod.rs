@@ -4,6 +4,7 @@
 mod aggregates;
 mod availability_zones;
 mod error;
+mod extensions;
 mod external_events;
 mod flavor_access;
 mod flavor_extra_specs;
@@ -73,6 +74,7 @@ fn v21_routes() -> OpenApiRouter<AppState> {
         .merge(usage_audit::routes())
         .merge(migrations::routes())
         .merge(external_events::routes())
+        .merge(extensions::routes())
 }
 
 /// The open routes (version discovery), the microversioned routes under
