@@ -104,6 +104,8 @@ pub const DEFAULTS: &[RuleDefault] = &[
     RuleDefault { name: "os_compute_api:limits:other_project", check_str: "rule:context_is_admin", description: "Show rate and absolute limits of other project.", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:os-quota-sets:show", check_str: "rule:project_reader_or_admin", description: "Show a quota", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:os-quota-sets:update", check_str: "rule:context_is_admin", description: "Update the quotas", scope_types: PROJECT },
+    RuleDefault { name: "os_compute_api:os-quota-class-sets:show", check_str: "rule:context_is_admin", description: "List quotas for specific quota classs", scope_types: PROJECT },
+    RuleDefault { name: "os_compute_api:os-quota-class-sets:update", check_str: "rule:context_is_admin", description: "Update quotas for specific quota class", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:os-quota-sets:defaults", check_str: "@", description: "List default quotas", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:os-quota-sets:delete", check_str: "rule:context_is_admin", description: "Revert quotas to defaults", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:os-quota-sets:detail", check_str: "rule:project_reader_or_admin", description: "Show the detail of quota", scope_types: PROJECT },

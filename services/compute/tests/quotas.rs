@@ -1,6 +1,7 @@
 //! Quota sets and limits: defaults, a project's overrides (admin), usage in
 //! detail and in /limits, the keys each microversion shows, and the limits
-//! server creation counts against.
+//! server creation counts against; quota classes, whose `default` class sets
+//! every project's defaults.
 
 mod common;
 
@@ -178,4 +179,140 @@ async fn quota_sets_and_limits() {
             .body["quota_set"]["instances"],
         10
     );
+}
+
+#[tokio::test]
+async fn the_default_quota_class_sets_the_defaults() {
+    let (cloud, admin, alice, _) = setup(1, |_| {}).await;
+    let send = |method: Method, path: &str, body: Option<serde_json::Value>, version, who| {
+        let (cloud, path) = (&cloud, format!("/v2.1/{path}"));
+        async move { cloud.send(method, &path, who, body, version).await }
+    };
+    let shown = send(
+        Method::GET,
+        "os-quota-class-sets/default",
+        None,
+        None,
+        &admin,
+    )
+    .await
+    .expect(200)
+    .body;
+    let set = &shown["quota_class_set"];
+    assert_eq!(set["id"], "default");
+    assert_eq!(set["instances"], 10);
+    assert_eq!(set["floating_ips"], 10, "network quotas before 2.50");
+    assert!(
+        set.get("server_groups").is_none(),
+        "server groups from 2.50"
+    );
+    let later = send(
+        Method::GET,
+        "os-quota-class-sets/default",
+        None,
+        Some("2.57"),
+        &admin,
+    )
+    .await
+    .body;
+    assert!(later["quota_class_set"].get("server_groups").is_some());
+    assert!(later["quota_class_set"].get("injected_files").is_none());
+    assert!(later["quota_class_set"].get("floating_ips").is_none());
+
+    send(
+        Method::PUT,
+        "os-quota-class-sets/default",
+        Some(json!({"quota_class_set": {"instances": 3}})),
+        None,
+        &alice,
+    )
+    .await
+    .expect(403);
+    send(
+        Method::GET,
+        "os-quota-class-sets/default",
+        None,
+        None,
+        &alice,
+    )
+    .await
+    .expect(403);
+    for bad in [
+        json!({"quota_class_set": {"instances": -2}}),
+        json!({"quota_class_set": {"bogus": 1}}),
+        json!({}),
+    ] {
+        send(
+            Method::PUT,
+            "os-quota-class-sets/default",
+            Some(bad),
+            None,
+            &admin,
+        )
+        .await
+        .expect(400);
+    }
+    let updated = send(
+        Method::PUT,
+        "os-quota-class-sets/default",
+        Some(json!({"quota_class_set": {"instances": 3, "cores": "30"}})),
+        None,
+        &admin,
+    )
+    .await
+    .expect(200)
+    .body;
+    assert_eq!(updated["quota_class_set"]["instances"], 3);
+    assert!(updated["quota_class_set"].get("id").is_none());
+    // Every project's defaults and limits follow the default class.
+    let defaults = send(
+        Method::GET,
+        &format!("os-quota-sets/{}/defaults", alice.project_id),
+        None,
+        None,
+        &alice,
+    )
+    .await
+    .body;
+    assert_eq!(defaults["quota_set"]["instances"], 3);
+    let mine = send(
+        Method::GET,
+        &format!("os-quota-sets/{}", alice.project_id),
+        None,
+        None,
+        &alice,
+    )
+    .await
+    .body;
+    assert_eq!(mine["quota_set"]["cores"], 30);
+    // Another class does not change the defaults.
+    send(
+        Method::PUT,
+        "os-quota-class-sets/gold",
+        Some(json!({"quota_class_set": {"instances": 50}})),
+        None,
+        &admin,
+    )
+    .await
+    .expect(200);
+    let gold = send(Method::GET, "os-quota-class-sets/gold", None, None, &admin)
+        .await
+        .body;
+    assert_eq!(
+        (
+            gold["quota_class_set"]["instances"].clone(),
+            gold["quota_class_set"]["cores"].clone()
+        ),
+        (json!(50), json!(20))
+    );
+    let defaults = send(
+        Method::GET,
+        &format!("os-quota-sets/{}/defaults", alice.project_id),
+        None,
+        None,
+        &alice,
+    )
+    .await
+    .body;
+    assert_eq!(defaults["quota_set"]["instances"], 3);
 }

@@ -1,5 +1,5 @@
-//! `/v2.1/os-quota-sets/{project_id}` (show, detail, defaults, update, reset)
-//! and `/v2.1/limits`, with the keys each microversion shows: the network
+//! `/v2.1/os-quota-sets/{project_id}` (show, detail, defaults, update, reset),
+//! `/v2.1/os-quota-class-sets/{class}` and `/v2.1/limits`, with the keys each microversion shows: the network
 //! quotas before 2.36 (fixed values: networking is not Nova's any more), the
 //! injected-file ones before 2.57.
 
@@ -117,7 +117,7 @@ async fn defaults(
     Extension(version): Extension<ApiVersion>,
     Path(project): Path<String>,
 ) -> Result<Response> {
-    let limits = nova.default_quotas(&caller, &project)?;
+    let limits = nova.default_quotas(&caller, &project).await?;
     let body = quota_set(Some(&project), &limits, version, |l| json!(l), |l| json!(l));
     Ok(axum::Json(body).into_response())
 }
@@ -200,6 +200,85 @@ async fn reset(
     Ok(StatusCode::ACCEPTED)
 }
 
+/// Whether a quota class set shows `key` at `version`: server groups only
+/// from 2.50, the injected-file quotas only before 2.57.
+fn class_shows(key: &str, version: ApiVersion) -> bool {
+    let groups = matches!(key, "server_groups" | "server_group_members");
+    shown(key, version) && (version >= v(50) || !groups)
+}
+
+/// A quota class set at `version` (the network quotas before 2.50).
+fn class_set(
+    class: Option<&str>,
+    limits: &BTreeMap<&'static str, i64>,
+    version: ApiVersion,
+) -> Value {
+    let mut body = Map::new();
+    if let Some(class) = class {
+        body.insert("id".into(), json!(class));
+    }
+    for (key, limit) in limits {
+        if class_shows(key, version) {
+            body.insert((*key).into(), json!(limit));
+        }
+    }
+    if version < v(50) {
+        for (key, limit) in NETWORK_QUOTAS {
+            body.insert((*key).into(), json!(limit));
+        }
+    }
+    json!({"quota_class_set": body})
+}
+
+/// Show a quota class's limits (`default` is every project's default).
+#[utoipa::path(get, path = "/v2.1/os-quota-class-sets/{id}", tag = "quotas",
+    operation_id = "show_quota_class", params(("id" = String, Path, description = "Quota class")),
+    responses((status = 200, description = "The class's limits"), (status = 403)))]
+async fn show_class(
+    State(nova): State<AppState>,
+    caller: Caller,
+    Extension(version): Extension<ApiVersion>,
+    Path(class): Path<String>,
+) -> Result<Response> {
+    let limits = nova.show_quota_class(&caller, &class).await?;
+    Ok(axum::Json(class_set(Some(&class), &limits, version)).into_response())
+}
+
+/// Set a quota class's limits (admin).
+#[utoipa::path(put, path = "/v2.1/os-quota-class-sets/{id}", tag = "quotas",
+    operation_id = "update_quota_class", params(("id" = String, Path, description = "Quota class")),
+    request_body(content = Object, content_type = "application/json", description = "{\"quota_class_set\": {\"instances\": 20, ...}}"),
+    responses((status = 200, description = "The class's limits"), (status = 400), (status = 403)))]
+async fn update_class(
+    State(nova): State<AppState>,
+    caller: Caller,
+    Extension(version): Extension<ApiVersion>,
+    Path(class): Path<String>,
+    body: Bytes,
+) -> Result<Response> {
+    let body: Value = parse(&body)?;
+    let set = body
+        .get("quota_class_set")
+        .ok_or_else(|| NovaError::BadRequest("'quota_class_set' is a required property".into()))?;
+    let mut allowed: Vec<&str> = nova
+        .cfg
+        .quota_defaults
+        .keys()
+        .copied()
+        .filter(|k| class_shows(k, version))
+        .collect();
+    if version < v(50) {
+        allowed.extend(NETWORK_QUOTAS.iter().map(|(k, _)| *k));
+    }
+    only("quota_class_set", set, &allowed)?;
+    let mut limits = BTreeMap::new();
+    for (key, value) in set.as_object().into_iter().flatten() {
+        limits.insert(key.clone(), limit(key, value)?);
+    }
+    let updated = nova.update_quota_class(&caller, &class, limits).await?;
+    Ok(axum::Json(class_set(None, &updated, version)).into_response())
+}
+
 /// The absolute limits and usage of the caller's project.
 #[utoipa::path(get, path = "/v2.1/limits", tag = "limits", operation_id = "show_limits",
     responses((status = 200, description = "Limits"), (status = 403)))]
@@ -260,4 +339,5 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(detail))
         .routes(routes!(defaults))
         .routes(routes!(limits))
+        .routes(routes!(show_class, update_class))
 }

@@ -16,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(Services),
             Box::new(Aggregates),
             Box::new(super::servers_schema::Servers),
+            Box::new(QuotaClasses),
         ]
     }
 
@@ -190,6 +191,35 @@ impl MigrationTrait for Aggregates {
                 .col(required_string("key", 255))
                 .col(required_string("value", 255))
                 .primary_key(&mut primary_key(&["aggregate_id", "key"]))
+                .to_owned(),
+        )
+        .await
+    }
+}
+
+struct QuotaClasses;
+
+impl MigrationName for QuotaClasses {
+    fn name(&self) -> &str {
+        "m0005_quota_classes"
+    }
+}
+
+/// Quota classes' limits; the `default` class's replace the configured
+/// defaults.
+#[async_trait::async_trait]
+impl MigrationTrait for QuotaClasses {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            table("quota_classes")
+                .col(required_string("class_name", 255))
+                .col(required_string("resource", 255))
+                .col(
+                    ColumnDef::new(Alias::new("hard_limit"))
+                        .big_integer()
+                        .not_null(),
+                )
+                .primary_key(&mut primary_key(&["class_name", "resource"]))
                 .to_owned(),
         )
         .await

@@ -1,7 +1,8 @@
 //! Nova's counting quotas: each resource's limit is the project's override
-//! (`quotas` table) or the configured default; usage is counted from what
-//! exists (servers, their vCPUs and RAM, key pairs). Admins set and reset a
-//! project's limits; a limit below what is in use needs `force`.
+//! (`quotas` table) or the default — the `default` quota class's limit, else
+//! the configured one; usage is counted from what exists (servers, their
+//! vCPUs and RAM, key pairs). Admins set and reset a project's limits (a
+//! limit below what is in use needs `force`) and quota classes' limits.
 
 use std::collections::BTreeMap;
 
@@ -13,7 +14,7 @@ use sea_orm::{
 use serde_json::json;
 
 use super::{Caller, Nova, NovaError, Result};
-use crate::db::entity::{instance, key_pair, quota};
+use crate::db::entity::{instance, key_pair, quota, quota_class};
 
 /// A resource's limit and what is in use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,13 +74,33 @@ pub fn exceeded(overs: &[(&str, i64, i64, i64)]) -> NovaError {
 }
 
 impl Nova {
+    /// The limits of quota class `class`: its own over the configured
+    /// defaults (Nova's defaults are the `default` class's).
+    pub async fn class_limits<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        class: &str,
+    ) -> Result<BTreeMap<&'static str, i64>> {
+        let mut limits = self.cfg.quota_defaults.clone();
+        for row in quota_class::Entity::find()
+            .filter(quota_class::Column::ClassName.eq(class))
+            .all(db)
+            .await?
+        {
+            if let Some((key, _)) = self.cfg.quota_defaults.get_key_value(row.resource.as_str()) {
+                limits.insert(key, row.hard_limit);
+            }
+        }
+        Ok(limits)
+    }
+
     /// The limits that apply to `project`: its overrides over the defaults.
     pub async fn project_limits<C: ConnectionTrait>(
         &self,
         db: &C,
         project: &str,
     ) -> Result<BTreeMap<&'static str, i64>> {
-        let mut limits = self.cfg.quota_defaults.clone();
+        let mut limits = self.class_limits(db, "default").await?;
         for row in quota::Entity::find()
             .filter(quota::Column::ProjectId.eq(project))
             .all(db)
@@ -117,7 +138,7 @@ impl Nova {
     }
 
     /// `GET /os-quota-sets/{project}/defaults`.
-    pub fn default_quotas(
+    pub async fn default_quotas(
         &self,
         caller: &Caller,
         project: &str,
@@ -127,7 +148,56 @@ impl Nova {
             "os_compute_api:os-quota-sets:defaults",
             &json!({"project_id": project}),
         )?;
-        Ok(self.cfg.quota_defaults.clone())
+        self.class_limits(&self.db, "default").await
+    }
+
+    /// `GET /os-quota-class-sets/{class}` (admin).
+    pub async fn show_quota_class(
+        &self,
+        caller: &Caller,
+        class: &str,
+    ) -> Result<BTreeMap<&'static str, i64>> {
+        self.authorize(
+            caller,
+            "os_compute_api:os-quota-class-sets:show",
+            &json!({}),
+        )?;
+        self.class_limits(&self.db, class).await
+    }
+
+    /// `PUT /os-quota-class-sets/{class}` (admin): new limits of the class.
+    pub async fn update_quota_class(
+        &self,
+        caller: &Caller,
+        class: &str,
+        limits: BTreeMap<String, i64>,
+    ) -> Result<BTreeMap<&'static str, i64>> {
+        self.authorize(
+            caller,
+            "os_compute_api:os-quota-class-sets:update",
+            &json!({}),
+        )?;
+        for (key, limit) in limits {
+            if !self.cfg.quota_defaults.contains_key(key.as_str()) {
+                continue;
+            }
+            quota_class::Entity::insert(quota_class::ActiveModel {
+                class_name: Set(class.to_string()),
+                resource: Set(key),
+                hard_limit: Set(limit),
+            })
+            .on_conflict(
+                OnConflict::columns([
+                    quota_class::Column::ClassName,
+                    quota_class::Column::Resource,
+                ])
+                .update_column(quota_class::Column::HardLimit)
+                .to_owned(),
+            )
+            .exec_without_returning(&self.db)
+            .await?;
+        }
+        self.class_limits(&self.db, class).await
     }
 
     /// `PUT /os-quota-sets/{project}`: new limits (each -1 or more); one

@@ -16,6 +16,7 @@ pub mod instance_metadata;
 pub mod instance_tag;
 pub mod key_pair;
 pub mod quota;
+pub mod quota_class;
 pub mod server_group;
 pub mod server_group_member;
 pub mod service_record;
