@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use ferrostack_config::Registry;
 
-use crate::rpc::messages::BuildInstance;
+use crate::rpc::messages::{BuildInstance, Diagnostics};
 
 /// What a compute node has and uses.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,6 +46,19 @@ pub enum GuestOp {
     Resume,
 }
 
+impl PowerState {
+    /// The state diagnostics name it by.
+    pub fn diagnostics_name(self) -> &'static str {
+        match self {
+            PowerState::NoState => "pending",
+            PowerState::Running => "running",
+            PowerState::Paused => "paused",
+            PowerState::Shutdown => "shutdown",
+            PowerState::Suspended => "suspended",
+        }
+    }
+}
+
 impl GuestOp {
     /// The power state the guest is in once the operation succeeded.
     pub fn power_state(self) -> PowerState {
@@ -74,6 +87,8 @@ pub trait Driver: Send + Sync {
     async fn destroy(&self, uuid: &str) -> Result<(), DriverError>;
     /// Changes a guest's power (stop, start, reboot, pause, suspend and back).
     async fn operate(&self, uuid: &str, op: GuestOp) -> Result<(), DriverError>;
+    /// What the driver knows of a guest (server diagnostics).
+    async fn diagnostics(&self, uuid: &str) -> Result<Diagnostics, DriverError>;
 }
 
 /// The drivers `compute_driver` can name.

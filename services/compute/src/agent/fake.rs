@@ -10,7 +10,7 @@ use ferrostack_config::{ConfigError, Opt, Plugin, Section};
 use serde_json::json;
 
 use super::driver::{Driver, DriverError, GuestOp, NodeResources, PowerState};
-use crate::rpc::messages::BuildInstance;
+use crate::rpc::messages::{BuildInstance, Diagnostics};
 
 const VCPUS: Opt = Opt::new("fake", "vcpus", "16", "vCPUs the fake node has.");
 const MEMORY_MB: Opt = Opt::new(
@@ -61,6 +61,8 @@ struct FakeGuest {
     memory_mb: i64,
     disk_gb: i64,
     power: PowerState,
+    /// When it was spawned.
+    started: std::time::Instant,
 }
 
 /// A node that exists only in memory.
@@ -127,6 +129,7 @@ impl Driver for FakeDriver {
                 memory_mb: flavor.memory_mb,
                 disk_gb: flavor.root_gb + flavor.ephemeral_gb,
                 power: PowerState::Running,
+                started: std::time::Instant::now(),
             },
         );
         Ok(())
@@ -144,6 +147,26 @@ impl Driver for FakeDriver {
             .ok_or_else(|| DriverError(format!("Instance {uuid} could not be found.")))?;
         guest.power = op.power_state();
         Ok(())
+    }
+
+    /// What a simulated guest has: its state, age, vCPUs and RAM (the fake
+    /// driver knows no use of them).
+    async fn diagnostics(&self, uuid: &str) -> Result<Diagnostics, DriverError> {
+        let guests = self.guests();
+        let guest = guests
+            .get(uuid)
+            .ok_or_else(|| DriverError(format!("Instance {uuid} could not be found.")))?;
+        Ok(Diagnostics {
+            state: guest.power.diagnostics_name().into(),
+            driver: "fake".into(),
+            hypervisor: "fake".into(),
+            hypervisor_os: std::env::consts::OS.into(),
+            uptime: Some(guest.started.elapsed().as_secs() as i64),
+            num_cpus: guest.vcpus as i32,
+            num_disks: i32::from(guest.disk_gb > 0),
+            memory_maximum_mb: Some(guest.memory_mb),
+            memory_used_mb: None,
+        })
     }
 }
 

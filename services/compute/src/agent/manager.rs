@@ -183,5 +183,14 @@ impl Agent {
                 |a, ctx, build| async move { a.rebuild(ctx, build).await },
             )
             .route::<agent::Operate, _, _>(|a, ctx, op| async move { a.operate(ctx, op).await })
+            .route::<agent::GetDiagnostics, _, _>(|a, _, request| async move {
+                a.driver
+                    .diagnostics(&request.uuid)
+                    .await
+                    .map_err(|e| RemoteError {
+                        kind: "InstanceNotFound".into(),
+                        message: e.to_string(),
+                    })
+            })
     }
 }

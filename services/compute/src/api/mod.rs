@@ -20,6 +20,7 @@ mod quotas;
 mod schema;
 mod server_actions;
 mod server_body;
+mod server_diagnostics;
 mod server_groups;
 mod server_metadata;
 mod server_view;
@@ -66,6 +67,7 @@ fn v21_routes() -> OpenApiRouter<AppState> {
         .merge(aggregates::routes())
         .merge(servers::routes())
         .merge(server_actions::routes())
+        .merge(server_diagnostics::routes())
         .merge(server_metadata::routes())
         .merge(instance_actions::routes())
         .merge(quotas::routes())

@@ -48,6 +48,8 @@ pub mod agent {
             cast Rebuild = "rebuild_instance" (m::BuildInstance);
             /// Stop, start, reboot, pause, suspend, resume or delete a server here.
             cast Operate = "operate_instance" (m::InstanceOp);
+            /// What the driver sees of a server's guest here.
+            call GetDiagnostics = "get_instance_diagnostics" (m::DiagnosticsRequest) -> m::Diagnostics;
         }
     }
 }

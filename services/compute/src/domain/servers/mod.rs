@@ -3,6 +3,7 @@
 
 mod build;
 mod create;
+mod diagnostics;
 mod flavor;
 mod list;
 mod metadata;
