@@ -666,6 +666,43 @@ async fn failed_builds_end_in_error_with_a_fault() {
     cloud.wait_status(&alice, &id, "DELETED").await;
 }
 
+/// A server is never seen in ERROR without its fault: the state and the
+/// fault are one write (CI once read an ERROR server whose fault was not
+/// there yet).
+#[tokio::test]
+async fn an_error_is_never_seen_without_its_fault() {
+    let (cloud, admin, alice, image) = setup(1, |c| c.set("quota", "instances", "-1")).await;
+    flavor(&cloud, &admin, "bad", 256, 1, 1).await;
+    cloud
+        .send(
+            Method::POST,
+            "/v2.1/flavors/bad/os-extra_specs",
+            &admin,
+            Some(json!({"extra_specs": {"fake:spawn_error": "true"}})),
+            None,
+        )
+        .await
+        .expect(200);
+    for i in 0..8 {
+        create(&cloud, &alice, server_body(&format!("e{i}"), &image, "bad")).await;
+    }
+    for _ in 0..400 {
+        let listed = cloud
+            .send(Method::GET, "/v2.1/servers/detail", &alice, None, V47)
+            .await
+            .expect(200)
+            .body;
+        let servers = listed["servers"].as_array().unwrap();
+        for server in servers.iter().filter(|s| s["status"] == "ERROR") {
+            assert!(server["fault"]["message"].is_string(), "{server}");
+        }
+        if servers.iter().all(|s| s["status"] == "ERROR") {
+            return;
+        }
+    }
+    panic!("the builds never failed");
+}
+
 async fn wait_error(cloud: &Cloud, who: &Persona, id: &str) -> Value {
     for _ in 0..200 {
         let server = cloud

@@ -4,7 +4,7 @@
 
 use ferrostack_rpc::{Context, RemoteError, RpcError};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
 
 use super::{internal, Conductor};
 use crate::db::entity::{allocation, instance, instance_metadata};
@@ -132,6 +132,8 @@ impl Conductor {
         host: Option<&str>,
     ) -> crate::domain::Result<()> {
         self.release(uuid).await?;
+        // The error and its fault land together: no reader sees one alone.
+        let txn = self.db.begin().await?;
         let failed = instance::Entity::update_many()
             .col_expr(instance::Column::VmState, Expr::value("error"))
             .col_expr(
@@ -141,12 +143,13 @@ impl Conductor {
             .col_expr(instance::Column::UpdatedAt, Expr::value(now()))
             .filter(instance::Column::Uuid.eq(uuid))
             .filter(instance::Column::Deleted.eq(false))
-            .exec(&self.db)
+            .exec(&txn)
             .await?;
         if failed.rows_affected == 0 {
             return Ok(());
         }
-        actions::add_fault(&self.db, uuid, 500, message, host).await?;
+        actions::add_fault(&txn, uuid, 500, message, host).await?;
+        txn.commit().await?;
         actions::end_event(
             &self.db,
             &EventEnd {

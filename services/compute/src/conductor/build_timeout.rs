@@ -3,7 +3,7 @@
 //! and give back what they held.
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait};
 
 use crate::db::entity::{allocation, instance};
 use crate::domain::actions;
@@ -26,6 +26,8 @@ pub async fn fail_stuck_builds(
         .await?;
     let mut failed = 0;
     for row in stuck {
+        // The error and its fault land together: no reader sees one alone.
+        let txn = db.begin().await?;
         let changed = instance::Entity::update_many()
             .col_expr(instance::Column::VmState, Expr::value("error"))
             .col_expr(
@@ -38,16 +40,17 @@ pub async fn fail_stuck_builds(
             )
             .filter(instance::Column::Uuid.eq(&row.uuid))
             .filter(instance::Column::VmState.eq("building"))
-            .exec(db)
+            .exec(&txn)
             .await?;
         if changed.rows_affected == 0 {
             continue;
         }
         allocation::Entity::delete_many()
             .filter(allocation::Column::ConsumerUuid.eq(&row.uuid))
-            .exec(db)
+            .exec(&txn)
             .await?;
-        actions::add_fault(db, &row.uuid, 500, TIMED_OUT, row.host.as_deref()).await?;
+        actions::add_fault(&txn, &row.uuid, 500, TIMED_OUT, row.host.as_deref()).await?;
+        txn.commit().await?;
         tracing::warn!(instance = row.uuid, "build timed out");
         failed += 1;
     }

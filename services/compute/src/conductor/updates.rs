@@ -5,7 +5,7 @@
 
 use ferrostack_rpc::{Context, RemoteError};
 use sea_orm::sea_query::{Expr, SimpleExpr};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
 
 use super::{internal, Conductor};
 use crate::db::entity::instance;
@@ -73,16 +73,19 @@ impl Conductor {
         if update.event == BUILD_EVENT {
             query = query.filter(instance::Column::VmState.eq("building"));
         }
-        let changed = query.exec(&self.db).await?;
+        // The new state and its fault land together: no reader sees an
+        // ERROR server without its fault.
+        let txn = self.db.begin().await?;
+        let changed = query.exec(&txn).await?;
         let failure = (!update.fault.is_empty()).then_some(update.fault.as_str());
-        if let Some(fault) = failure {
-            if update.vm_state == "error" && changed.rows_affected == 1 {
-                // A build that failed holds nothing on its host.
-                if row.launched_at.is_none() {
-                    self.release(&update.uuid).await?;
-                }
-                actions::add_fault(&self.db, &update.uuid, 500, fault, row.host.as_deref()).await?;
-            }
+        let failed = failure.is_some() && update.vm_state == "error" && changed.rows_affected == 1;
+        if let (true, Some(fault)) = (failed, failure) {
+            actions::add_fault(&txn, &update.uuid, 500, fault, row.host.as_deref()).await?;
+        }
+        txn.commit().await?;
+        // A build that failed holds nothing on its host.
+        if failed && row.launched_at.is_none() {
+            self.release(&update.uuid).await?;
         }
         if !update.event.is_empty() {
             let started = chrono::DateTime::from_timestamp(update.started_at, 0)
