@@ -264,6 +264,38 @@ async fn the_default_quota_class_sets_the_defaults() {
     .body;
     assert_eq!(updated["quota_class_set"]["instances"], 3);
     assert!(updated["quota_class_set"].get("id").is_none());
+    // Before 2.50 a class keeps its network quotas too (tempest raises every
+    // value it is shown and reads them back).
+    let kept = send(
+        Method::PUT,
+        "os-quota-class-sets/default",
+        Some(json!({"quota_class_set": {"floating_ips": 110, "fixed_ips": 99}})),
+        None,
+        &admin,
+    )
+    .await
+    .expect(200)
+    .body;
+    assert_eq!(kept["quota_class_set"]["floating_ips"], 110);
+    let shown = send(
+        Method::GET,
+        "os-quota-class-sets/default",
+        None,
+        None,
+        &admin,
+    )
+    .await
+    .body;
+    assert_eq!(shown["quota_class_set"]["fixed_ips"], 99);
+    send(
+        Method::PUT,
+        "os-quota-class-sets/default",
+        Some(json!({"quota_class_set": {"floating_ips": 1}})),
+        Some("2.50"),
+        &admin,
+    )
+    .await
+    .expect(400);
     // Every project's defaults and limits follow the default class.
     let defaults = send(
         Method::GET,

@@ -864,6 +864,19 @@ async fn rebuild_and_reset_state() {
     assert_eq!(with_data.body["server"]["user_data"], "aGk=");
     assert_eq!(with_data.body["server"].get("key_name"), Some(&Value::Null));
     cloud.wait_status(&alice, &id, "ACTIVE").await;
+    // From 2.75 an admin's rebuild reply has the extended attributes, but its
+    // user data only as `user_data`.
+    let by_admin = act(&admin, json!({"rebuild": {"imageRef": other}}), "2.75")
+        .await
+        .expect(202);
+    let server = &by_admin.body["server"];
+    assert!(server.get("OS-EXT-SRV-ATTR:host").is_some(), "{server}");
+    assert!(
+        server.get("OS-EXT-SRV-ATTR:user_data").is_none(),
+        "{server}"
+    );
+    assert!(server.get("user_data").is_some());
+    cloud.wait_status(&alice, &id, "ACTIVE").await;
     // Deletes are immediate: no server is soft-deleted, so restore finds none.
     assert_eq!(
         act(&alice, json!({"restore": null}), "2.1")

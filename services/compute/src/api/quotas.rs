@@ -18,20 +18,12 @@ use utoipa_axum::routes;
 use super::query::Query;
 use super::schema::{boolean, field_error, only, python_repr};
 use super::{parse, AppState};
-use crate::domain::quotas::QuotaDetail;
+use crate::domain::quotas::{QuotaDetail, NETWORK_QUOTAS};
 use crate::domain::{Caller, NovaError, Result};
 
 const fn v(minor: u16) -> ApiVersion {
     ApiVersion::new(2, minor)
 }
-
-/// Nova's network quotas before 2.36, as its deprecated defaults had them.
-const NETWORK_QUOTAS: &[(&str, i64)] = &[
-    ("floating_ips", 10),
-    ("fixed_ips", -1),
-    ("security_groups", 10),
-    ("security_group_rules", 20),
-];
 
 const INJECTED: &[&str] = &[
     "injected_files",
@@ -200,14 +192,15 @@ async fn reset(
     Ok(StatusCode::ACCEPTED)
 }
 
-/// Whether a quota class set shows `key` at `version`: server groups only
-/// from 2.50, the injected-file quotas only before 2.57.
+/// Whether a quota class set shows `key` at `version`: the network quotas
+/// before 2.50, server groups from 2.50, the injected-file quotas before 2.57.
 fn class_shows(key: &str, version: ApiVersion) -> bool {
     let groups = matches!(key, "server_groups" | "server_group_members");
-    shown(key, version) && (version >= v(50) || !groups)
+    let network = NETWORK_QUOTAS.iter().any(|(k, _)| *k == key);
+    shown(key, version) && if version >= v(50) { !network } else { !groups }
 }
 
-/// A quota class set at `version` (the network quotas before 2.50).
+/// A quota class set at `version`.
 fn class_set(
     class: Option<&str>,
     limits: &BTreeMap<&'static str, i64>,
@@ -219,11 +212,6 @@ fn class_set(
     }
     for (key, limit) in limits {
         if class_shows(key, version) {
-            body.insert((*key).into(), json!(limit));
-        }
-    }
-    if version < v(50) {
-        for (key, limit) in NETWORK_QUOTAS {
             body.insert((*key).into(), json!(limit));
         }
     }
@@ -260,16 +248,14 @@ async fn update_class(
     let set = body
         .get("quota_class_set")
         .ok_or_else(|| NovaError::BadRequest("'quota_class_set' is a required property".into()))?;
-    let mut allowed: Vec<&str> = nova
+    let allowed: Vec<&str> = nova
         .cfg
         .quota_defaults
         .keys()
         .copied()
+        .chain(NETWORK_QUOTAS.iter().map(|(k, _)| *k))
         .filter(|k| class_shows(k, version))
         .collect();
-    if version < v(50) {
-        allowed.extend(NETWORK_QUOTAS.iter().map(|(k, _)| *k));
-    }
     only("quota_class_set", set, &allowed)?;
     let mut limits = BTreeMap::new();
     for (key, value) in set.as_object().into_iter().flatten() {

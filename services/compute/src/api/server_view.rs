@@ -193,7 +193,10 @@ pub fn full(server: &Server, ctx: &ViewContext<'_>) -> Value {
             body.insert("OS-EXT-SRV-ATTR:kernel_id".into(), json!(""));
             body.insert("OS-EXT-SRV-ATTR:ramdisk_id".into(), json!(""));
             body.insert("OS-EXT-SRV-ATTR:root_device_name".into(), json!("/dev/vda"));
-            body.insert("OS-EXT-SRV-ATTR:user_data".into(), json!(row.user_data));
+            // A rebuild's reply carries `user_data` itself (2.57), not here.
+            if ctx.kind != ViewKind::Rebuilt {
+                body.insert("OS-EXT-SRV-ATTR:user_data".into(), json!(row.user_data));
+            }
         }
     }
     if ctx.extended && extended && version >= v(3) || version >= v(90) {

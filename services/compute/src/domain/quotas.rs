@@ -16,6 +16,15 @@ use serde_json::json;
 use super::{Caller, Nova, NovaError, Result};
 use crate::db::entity::{instance, key_pair, quota, quota_class};
 
+/// Nova's network quotas with their old defaults: quota classes keep them
+/// (shown before 2.50); projects' quota sets show the defaults before 2.36.
+pub const NETWORK_QUOTAS: &[(&str, i64)] = &[
+    ("floating_ips", 10),
+    ("fixed_ips", -1),
+    ("security_groups", 10),
+    ("security_group_rules", 20),
+];
+
 /// A resource's limit and what is in use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct QuotaDetail {
@@ -82,12 +91,14 @@ impl Nova {
         class: &str,
     ) -> Result<BTreeMap<&'static str, i64>> {
         let mut limits = self.cfg.quota_defaults.clone();
+        limits.extend(NETWORK_QUOTAS.iter().copied());
         for row in quota_class::Entity::find()
             .filter(quota_class::Column::ClassName.eq(class))
             .all(db)
             .await?
         {
-            if let Some((key, _)) = self.cfg.quota_defaults.get_key_value(row.resource.as_str()) {
+            if let Some((key, _)) = limits.get_key_value(row.resource.as_str()) {
+                let key: &'static str = key;
                 limits.insert(key, row.hard_limit);
             }
         }
@@ -101,6 +112,7 @@ impl Nova {
         project: &str,
     ) -> Result<BTreeMap<&'static str, i64>> {
         let mut limits = self.class_limits(db, "default").await?;
+        limits.retain(|key, _| self.cfg.quota_defaults.contains_key(key));
         for row in quota::Entity::find()
             .filter(quota::Column::ProjectId.eq(project))
             .all(db)
@@ -148,7 +160,9 @@ impl Nova {
             "os_compute_api:os-quota-sets:defaults",
             &json!({"project_id": project}),
         )?;
-        self.class_limits(&self.db, "default").await
+        let mut limits = self.class_limits(&self.db, "default").await?;
+        limits.retain(|key, _| self.cfg.quota_defaults.contains_key(key));
+        Ok(limits)
     }
 
     /// `GET /os-quota-class-sets/{class}` (admin).
@@ -178,7 +192,8 @@ impl Nova {
             &json!({}),
         )?;
         for (key, limit) in limits {
-            if !self.cfg.quota_defaults.contains_key(key.as_str()) {
+            let network = NETWORK_QUOTAS.iter().any(|(k, _)| *k == key);
+            if !self.cfg.quota_defaults.contains_key(key.as_str()) && !network {
                 continue;
             }
             quota_class::Entity::insert(quota_class::ActiveModel {
