@@ -394,6 +394,31 @@ impl Cloud {
                 .await
                 .body;
             if listed["services"].as_array().map(Vec::len) == Some(services) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        // And the scheduler knows its backends (a retype right after would
+        // find no valid host otherwise).
+        for _ in 0..300 {
+            let pools = self
+                .send(
+                    Method::GET,
+                    &format!("/v3/{}/scheduler-stats/get_pools", admin.project_id),
+                    &admin,
+                    None,
+                    None,
+                )
+                .await
+                .body;
+            let known = pools["pools"].as_array().is_some_and(|pools| {
+                pools.iter().any(|p| {
+                    p["name"]
+                        .as_str()
+                        .is_some_and(|n| n.starts_with(&format!("{host}@")))
+                })
+            });
+            if known {
                 return running;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
