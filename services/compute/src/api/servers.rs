@@ -8,7 +8,6 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use ferrostack_api::microversion::ApiVersion;
-use sea_orm::Order;
 use serde_json::{json, Value};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -193,9 +192,9 @@ fn filters(query: &Query, version: ApiVersion, max_limit: usize) -> Result<Serve
                 &format!("'{key}' is not one of the sort keys"),
             )
         })?;
-        let order = match dirs.get(i).copied().unwrap_or("desc") {
-            "asc" => Order::Asc,
-            "desc" => Order::Desc,
+        let descending = match dirs.get(i).copied().unwrap_or("desc") {
+            "asc" => false,
+            "desc" => true,
             other => {
                 return Err(query_error(
                     "sort_dir",
@@ -204,7 +203,7 @@ fn filters(query: &Query, version: ApiVersion, max_limit: usize) -> Result<Serve
                 ))
             }
         };
-        f.sort.push((key, order));
+        f.sort.push((key, descending));
     }
     Ok(f)
 }

@@ -132,7 +132,8 @@ pub struct ServerFilters {
     pub tags_any: Vec<String>,
     pub not_tags: Vec<String>,
     pub not_tags_any: Vec<String>,
-    pub sort: Vec<(SortKey, Order)>,
+    /// Sort keys, each with whether it runs descending.
+    pub sort: Vec<(SortKey, bool)>,
     pub marker: Option<String>,
     pub limit: usize,
 }
@@ -221,17 +222,18 @@ impl Nova {
         }
         let mut sort = filters.sort.clone();
         if sort.is_empty() {
-            sort.push((SortKey::CreatedAt, Order::Desc));
+            sort.push((SortKey::CreatedAt, true));
         }
-        let tie = sort.last().map_or(Order::Desc, |s| s.1.clone());
+        let tie = sort.last().is_none_or(|s| s.1);
         sort.push((SortKey::Uuid, tie));
         // Paged in SQL unless a filter or a nullable sort key needs the rows here.
         let in_sql = filters.name.is_none()
             && !filters.has_tag_filters()
             && sort.iter().all(|(key, _)| key.never_null());
         let mut query = instance::Entity::find();
-        for (key, order) in &sort {
-            query = query.order_by(key.column(), order.clone());
+        for (key, descending) in &sort {
+            let order = if *descending { Order::Desc } else { Order::Asc };
+            query = query.order_by(key.column(), order);
         }
         if in_sql {
             if let Some(marker) = &filters.marker {
@@ -246,7 +248,7 @@ impl Nova {
                         Some(KeysetKey {
                             expr: Expr::col(key.column()).into(),
                             marker: key.marker_value(&row)?,
-                            descending: *order == Order::Desc,
+                            descending: *order,
                         })
                     })
                     .collect();
