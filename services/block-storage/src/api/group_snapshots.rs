@@ -69,16 +69,8 @@ async fn listing(
         } else {
             "group_snapshots"
         };
-        let href = ferrostack_api::pagination::next_link(
-            &super::base_url(cinder, headers),
-            &format!("/v3/{}/{path}", caller.project()),
-            &pairs
-                .into_iter()
-                .filter(|(k, _)| k != "marker")
-                .collect::<Vec<_>>(),
-            &marker,
-        );
-        body["group_snapshot_links"] = json!([{"rel": "next", "href": href}]);
+        body["group_snapshot_links"] =
+            super::next_links(cinder, headers, caller.project(), path, &pairs, &marker);
     }
     Ok(axum::Json(body).into_response())
 }

@@ -58,15 +58,14 @@ async fn list(
         .collect();
     let mut body = json!({"group_types": types});
     if let Some(marker) = page.next_marker {
-        let query: Vec<(String, String)> =
-            pairs.into_iter().filter(|(k, _)| k != "marker").collect();
-        let href = ferrostack_api::pagination::next_link(
-            &super::base_url(&cinder, &headers),
-            &format!("/v3/{}/group_types", caller.project()),
-            &query,
+        body["group_type_links"] = super::next_links(
+            &cinder,
+            &headers,
+            caller.project(),
+            "group_types",
+            &pairs,
             &marker,
         );
-        body["group_type_links"] = json!([{"rel": "next", "href": href}]);
     }
     Ok(axum::Json(body).into_response())
 }

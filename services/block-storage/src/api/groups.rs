@@ -89,16 +89,8 @@ async fn listing(
     let mut body = json!({"groups": items});
     if let Some(marker) = next {
         let path = if detailed { "groups/detail" } else { "groups" };
-        let href = ferrostack_api::pagination::next_link(
-            &super::base_url(cinder, headers),
-            &format!("/v3/{}/{path}", caller.project()),
-            &pairs
-                .into_iter()
-                .filter(|(k, _)| k != "marker")
-                .collect::<Vec<_>>(),
-            &marker,
-        );
-        body["group_links"] = json!([{"rel": "next", "href": href}]);
+        body["group_links"] =
+            super::next_links(cinder, headers, caller.project(), path, &pairs, &marker);
     }
     Ok(axum::Json(body).into_response())
 }

@@ -45,6 +45,30 @@ fn base_url(cinder: &AppState, headers: &axum::http::HeaderMap) -> String {
     ferrostack_api::base_url(headers, &cinder.cfg.service)
 }
 
+/// The `*_links` value of a full page: a `next` link to `/v3/{project}/{path}`
+/// with the request's query, its marker replaced by `marker`.
+fn next_links(
+    cinder: &AppState,
+    headers: &axum::http::HeaderMap,
+    project: &str,
+    path: &str,
+    pairs: &[(String, String)],
+    marker: &str,
+) -> serde_json::Value {
+    let query: Vec<(String, String)> = pairs
+        .iter()
+        .filter(|(k, _)| k != "marker")
+        .cloned()
+        .collect();
+    let href = ferrostack_api::pagination::next_link(
+        &base_url(cinder, headers),
+        &format!("/v3/{project}/{path}"),
+        &query,
+        marker,
+    );
+    serde_json::json!([{"rel": "next", "href": href}])
+}
+
 /// Parses a JSON request body; failures are Cinder's 400 naming the field.
 fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> crate::domain::Result<T> {
     ferrostack_api::parse_json(body).map_err(|f| crate::domain::CinderError::BadRequest(f.message))

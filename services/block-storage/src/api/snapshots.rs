@@ -123,15 +123,8 @@ async fn listing(
         } else {
             "snapshots"
         };
-        let query: Vec<(String, String)> =
-            pairs.into_iter().filter(|(k, _)| k != "marker").collect();
-        let href = ferrostack_api::pagination::next_link(
-            &super::base_url(cinder, headers),
-            &format!("/v3/{}/{path}", caller.project()),
-            &query,
-            &marker,
-        );
-        body["snapshots_links"] = json!([{"rel": "next", "href": href}]);
+        body["snapshots_links"] =
+            super::next_links(cinder, headers, caller.project(), path, &pairs, &marker);
     }
     Ok(axum::Json(body).into_response())
 }

@@ -156,15 +156,8 @@ async fn listing(
         } else {
             "volumes"
         };
-        let query: Vec<(String, String)> =
-            pairs.into_iter().filter(|(k, _)| k != "marker").collect();
-        let href = ferrostack_api::pagination::next_link(
-            &base,
-            &format!("/v3/{}/{path}", caller.project()),
-            &query,
-            &marker,
-        );
-        body["volumes_links"] = json!([{"rel": "next", "href": href}]);
+        body["volumes_links"] =
+            super::next_links(cinder, headers, caller.project(), path, &pairs, &marker);
     }
     Ok(axum::Json(body).into_response())
 }
