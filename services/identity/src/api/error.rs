@@ -10,7 +10,7 @@ use crate::domain::Error;
 impl From<Error> for Failure {
     fn from(err: Error) -> Self {
         let status = match &err {
-            Error::NotFound { .. } => StatusCode::NOT_FOUND,
+            Error::NotFound { .. } | Error::NotFoundDetail(_) => StatusCode::NOT_FOUND,
             Error::Validation(_) => StatusCode::BAD_REQUEST,
             Error::Conflict { .. } => StatusCode::CONFLICT,
             Error::Unauthorized(_) => StatusCode::UNAUTHORIZED,

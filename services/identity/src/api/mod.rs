@@ -9,6 +9,7 @@ mod credentials;
 mod discovery;
 mod domains;
 mod ec2;
+mod endpoint_filter;
 mod error;
 mod grants;
 mod groups;
@@ -66,6 +67,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .merge(app_creds::routes())
         .merge(credentials::routes())
         .merge(ec2::routes())
+        .merge(endpoint_filter::routes())
         .merge(policy_blobs::routes())
         .merge(catalog::routes())
 }
@@ -85,6 +87,6 @@ mod tests {
     #[test]
     fn document_is_consistent() {
         let doc = super::documented_routes().split_for_parts().1;
-        assert_eq!(ferrostack_api::openapi::check(&doc), Ok(141));
+        assert_eq!(ferrostack_api::openapi::check(&doc), Ok(157));
     }
 }

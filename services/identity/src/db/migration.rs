@@ -14,6 +14,7 @@ impl MigratorTrait for Migrator {
             Box::new(Initial),
             Box::new(EncryptedCredentials),
             Box::new(PolicyBlobs),
+            Box::new(EndpointFilter),
         ]
     }
 
@@ -373,5 +374,49 @@ impl MigrationTrait for PolicyBlobs {
                 .to_owned(),
         )
         .await
+    }
+}
+
+struct EndpointFilter;
+
+impl MigrationName for EndpointFilter {
+    fn name(&self) -> &str {
+        "m0004_endpoint_filter"
+    }
+}
+
+/// OS-EP-FILTER: endpoint groups, and projects' endpoint and endpoint group
+/// associations (no foreign keys: Keystone removes them when either side goes).
+#[async_trait::async_trait]
+impl MigrationTrait for EndpointFilter {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            table("endpoint_group")
+                .col(id("id").primary_key())
+                .col(name(255))
+                .col(text("description"))
+                .col(ColumnDef::new(Alias::new("filters")).text().not_null())
+                .to_owned(),
+        )
+        .await?;
+        for (table_name, column) in [
+            ("project_endpoint_group", "endpoint_group_id"),
+            ("project_endpoint", "endpoint_id"),
+        ] {
+            m.create_table(
+                table(table_name)
+                    .col(id(column))
+                    .col(id("project_id"))
+                    .primary_key(
+                        Index::create()
+                            .col(Alias::new(column))
+                            .col(Alias::new("project_id")),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+            m.create_index(index(table_name, &["project_id"])).await?;
+        }
+        Ok(())
     }
 }

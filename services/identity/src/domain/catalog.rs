@@ -2,6 +2,7 @@ use std::sync::Arc;
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
 };
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -325,9 +326,10 @@ impl Identity {
 
     pub async fn delete_endpoint(&self, id: &str) -> Result<()> {
         self.get_endpoint(id).await?;
-        endpoint::Entity::delete_by_id(id)
-            .exec(&self.store.db)
-            .await?;
+        let txn = self.store.db.begin().await?;
+        Identity::forget_endpoint_filter(&txn, None, Some(id)).await?;
+        endpoint::Entity::delete_by_id(id).exec(&txn).await?;
+        txn.commit().await?;
         self.changed().await?;
         self.notify("deleted", "endpoint", id);
         Ok(())
@@ -389,10 +391,20 @@ impl Identity {
         }
         let generation = self.cache.generation();
         let mut catalog = (*self.raw_catalog().await?).clone();
+        let allowed = match project_id {
+            Some(project_id) => self.project_endpoint_filter(project_id).await?,
+            None => None,
+        };
         if let Value::Array(services) = &mut catalog {
             for service in services.iter_mut() {
                 if let Some(Value::Array(endpoints)) = service.get_mut("endpoints") {
                     endpoints.retain_mut(|endpoint| {
+                        if let Some(allowed) = &allowed {
+                            let id = endpoint.get("id").and_then(Value::as_str);
+                            if !id.is_some_and(|id| allowed.contains(id)) {
+                                return false;
+                            }
+                        }
                         let Some(url) = endpoint.get("url").and_then(Value::as_str) else {
                             return false;
                         };
@@ -405,6 +417,14 @@ impl Identity {
                         }
                     });
                 }
+            }
+            if allowed.is_some() {
+                // A filtered catalog lists only the services it kept endpoints of.
+                services.retain(|service| {
+                    service["endpoints"]
+                        .as_array()
+                        .is_some_and(|e| !e.is_empty())
+                });
             }
         }
         let rendered: Arc<str> = Arc::from(catalog.to_string());

@@ -6,6 +6,9 @@ use ferrostack_db::DbError;
 pub enum Error {
     #[error("Could not find {kind}: {id}.")]
     NotFound { kind: &'static str, id: String },
+    /// A 404 whose message is not "Could not find {kind}" (a missing association).
+    #[error("{0}")]
+    NotFoundDetail(String),
     #[error("{0}")]
     Validation(String),
     #[error("Conflict occurred attempting to store {kind} - {detail}")]

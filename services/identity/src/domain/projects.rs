@@ -343,6 +343,7 @@ impl Identity {
             .filter(assignment::Column::TargetId.eq(id))
             .exec(&txn)
             .await?;
+        Identity::forget_endpoint_filter(&txn, Some(id), None).await?;
         project::Entity::delete_by_id(id).exec(&txn).await?;
         txn.commit().await?;
         self.changed().await?;

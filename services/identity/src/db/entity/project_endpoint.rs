@@ -1,0 +1,17 @@
+//! The `project_endpoint` table: endpoints associated with projects one by one.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "project_endpoint")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub endpoint_id: String,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub project_id: String,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,7 @@
+//! Keystone's extension APIs over HTTP (OS-EP-FILTER, domain configuration, OAuth1,
+//! trusts): one module per extension, one test binary.
+
+mod common;
+
+#[path = "extensions/endpoint_filter.rs"]
+mod endpoint_filter;
