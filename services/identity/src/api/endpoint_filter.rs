@@ -214,17 +214,16 @@ async fn group_projects(
     projects_reply(&identity, &base, self_url, ids).await
 }
 
-/// Show a project associated with an endpoint group (HEAD checks the association).
+/// Show an endpoint group's association with a project (HEAD checks it).
 #[utoipa::path(get,
     path = "/v3/OS-EP-FILTER/endpoint_groups/{endpoint_group_id}/projects/{project_id}",
     tag = "endpoint filter", operation_id = "get_endpoint_group_in_project",
     params(("endpoint_group_id" = String, Path, description = "Endpoint group id"),
         ("project_id" = String, Path, description = "Project id")),
-    responses((status = 200, description = "The project"), (status = 403), (status = 404)))]
+    responses((status = 200, description = "The association"), (status = 403), (status = 404)))]
 async fn group_project(
     State(identity): State<AppState>,
     caller: Caller,
-    V3Url(base): V3Url,
     Path((id, project_id)): Path<(String, String)>,
 ) -> Reply {
     caller.authorize(
@@ -235,10 +234,14 @@ async fn group_project(
     identity
         .check_endpoint_group_in_project(&id, &project_id)
         .await?;
-    let project = identity.get_project(&project_id).await?;
+    // Keystone's self link here is relative (no host, no /v3).
     Ok((
         StatusCode::OK,
-        axum::Json(json!({"project": render::project(&base, &project)})),
+        axum::Json(json!({"project_endpoint_group": {
+            "endpoint_group_id": id,
+            "project_id": project_id,
+            "links": {"self": format!("/{PREFIX}/endpoint_groups/{id}/projects/{project_id}")},
+        }})),
     ))
 }
 

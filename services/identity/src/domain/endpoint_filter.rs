@@ -59,7 +59,7 @@ impl EndpointGroup {
                 "region_id" => e.region_id.as_deref(),
                 _ => None,
             };
-            have.is_some() && have == want.as_str()
+            have == want.as_str()
         })
     }
 }
@@ -83,21 +83,45 @@ fn description(value: &Value) -> Result<Option<String>> {
     }
 }
 
-/// Filters as Keystone's schema takes them: an object of the three known keys,
-/// each a string.
+/// Filters as Keystone takes them: a non-empty object of the three known keys,
+/// `interface` one of Keystone's three, the ids strings (a region may be null).
 fn filters(value: &Value) -> Result<Map<String, Value>> {
-    let Value::Object(filters) = value else {
-        return Err(Error::invalid(format!(
-            "Invalid input for field 'filters': {value} is not of type 'object'"
-        )));
+    let filters = match value {
+        Value::Object(filters) if !filters.is_empty() => filters,
+        Value::Object(_) | Value::Null => {
+            return Err(Error::invalid(
+                "filters field is required and cannot be empty",
+            ))
+        }
+        other => {
+            return Err(Error::invalid(format!(
+                "Invalid input for field 'filters': {other} is not of type 'object'"
+            )))
+        }
     };
     for (key, value) in filters {
-        if !FILTER_KEYS.contains(&key.as_str()) {
-            return Err(Error::invalid(format!(
-                "Invalid input for field 'filters': Additional properties are not allowed ('{key}' was unexpected)"
-            )));
+        match (key.as_str(), value) {
+            ("interface", Value::String(i)) if ["admin", "internal", "public"].contains(&i.as_str()) => {}
+            ("interface", other) => {
+                return Err(Error::invalid(format!(
+                    "Invalid input for field 'filters/interface': {other} is not one of ['admin', 'internal', 'public']"
+                )))
+            }
+            ("region_id", Value::Null) => {}
+            ("service_id" | "region_id", Value::String(s)) => {
+                string_field(key, &Value::String(s.clone()), 255)?;
+            }
+            ("service_id" | "region_id", other) => {
+                return Err(Error::invalid(format!(
+                    "Invalid input for field 'filters/{key}': {other} is not of type 'string'"
+                )))
+            }
+            _ => {
+                return Err(Error::invalid(
+                    "Expecting to find service_id or region_id or interface in endpoint_group. The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.",
+                ))
+            }
         }
-        string_field(key, value, 255)?;
     }
     Ok(filters.clone())
 }
@@ -120,12 +144,7 @@ impl Identity {
             .ok_or_else(|| super::validate::required("name"))?;
         let name = string_field("name", name, 255)?;
         super::validate::name("name", &name, 255)?;
-        let filters = filters(
-            input
-                .filters
-                .as_ref()
-                .ok_or_else(|| super::validate::required("filters"))?,
-        )?;
+        let filters = filters(input.filters.as_ref().unwrap_or(&Value::Null))?;
         let row = endpoint_group::ActiveModel {
             id: Set(new_id()),
             name: Set(name),
@@ -226,25 +245,17 @@ impl Identity {
         group_id: &str,
         project_id: &str,
     ) -> Result<()> {
-        self.get_endpoint_group(group_id).await?;
         self.get_project(project_id).await?;
-        let exists = project_endpoint_group::Entity::find_by_id((
-            group_id.to_string(),
-            project_id.to_string(),
-        ))
-        .one(&self.store.db)
-        .await?;
-        if exists.is_none() {
-            project_endpoint_group::ActiveModel {
-                endpoint_group_id: Set(group_id.to_string()),
-                project_id: Set(project_id.to_string()),
-            }
-            .insert(&self.store.db)
-            .await
-            .map_err(|e| {
-                Error::from_write("endpoint_group_project", || "Duplicate entry.".into())(e.into())
-            })?;
+        self.get_endpoint_group(group_id).await?;
+        project_endpoint_group::ActiveModel {
+            endpoint_group_id: Set(group_id.to_string()),
+            project_id: Set(project_id.to_string()),
         }
+        .insert(&self.store.db)
+        .await
+        .map_err(|e| {
+            Error::from_write("project_endpoint_group", || "Duplicate entry.".into())(e.into())
+        })?;
         self.changed().await?;
         Ok(())
     }
@@ -255,8 +266,8 @@ impl Identity {
         group_id: &str,
         project_id: &str,
     ) -> Result<()> {
-        self.get_endpoint_group(group_id).await?;
         self.get_project(project_id).await?;
+        self.get_endpoint_group(group_id).await?;
         project_endpoint_group::Entity::find_by_id((group_id.to_string(), project_id.to_string()))
             .one(&self.store.db)
             .await?
@@ -283,9 +294,9 @@ impl Identity {
         Ok(())
     }
 
-    /// The ids of the projects an endpoint group is associated with.
+    /// The ids of the projects an endpoint group is associated with (none for an
+    /// unknown group, as Keystone answers).
     pub async fn projects_of_endpoint_group(&self, group_id: &str) -> Result<Vec<String>> {
-        self.get_endpoint_group(group_id).await?;
         Ok(project_endpoint_group::Entity::find()
             .filter(project_endpoint_group::Column::EndpointGroupId.eq(group_id))
             .order_by_asc(project_endpoint_group::Column::ProjectId)
@@ -317,24 +328,17 @@ impl Identity {
     }
 
     pub async fn add_endpoint_to_project(&self, project_id: &str, endpoint_id: &str) -> Result<()> {
-        self.get_project(project_id).await?;
         self.get_endpoint(endpoint_id).await?;
-        let key = (endpoint_id.to_string(), project_id.to_string());
-        if project_endpoint::Entity::find_by_id(key)
-            .one(&self.store.db)
-            .await?
-            .is_none()
-        {
-            project_endpoint::ActiveModel {
-                endpoint_id: Set(endpoint_id.to_string()),
-                project_id: Set(project_id.to_string()),
-            }
-            .insert(&self.store.db)
-            .await
-            .map_err(|e| {
-                Error::from_write("project_endpoint", || "Duplicate entry.".into())(e.into())
-            })?;
+        self.get_project(project_id).await?;
+        project_endpoint::ActiveModel {
+            endpoint_id: Set(endpoint_id.to_string()),
+            project_id: Set(project_id.to_string()),
         }
+        .insert(&self.store.db)
+        .await
+        .map_err(|e| {
+            Error::from_write("project_endpoint", || "Duplicate entry.".into())(e.into())
+        })?;
         self.changed().await?;
         Ok(())
     }
@@ -345,8 +349,8 @@ impl Identity {
         project_id: &str,
         endpoint_id: &str,
     ) -> Result<()> {
-        self.get_project(project_id).await?;
         self.get_endpoint(endpoint_id).await?;
+        self.get_project(project_id).await?;
         project_endpoint::Entity::find_by_id((endpoint_id.to_string(), project_id.to_string()))
             .one(&self.store.db)
             .await?
@@ -391,17 +395,14 @@ impl Identity {
         self.get_project(project_id).await?;
         let allowed = self.project_endpoint_filter(project_id).await?;
         let endpoints = self.list_endpoints(None, None, None).await?;
-        Ok(match allowed {
-            Some(allowed) => endpoints
-                .into_iter()
-                .filter(|e| allowed.contains(&e.id))
-                .collect(),
-            None => Vec::new(),
-        })
+        Ok(endpoints
+            .into_iter()
+            .filter(|e| allowed.as_ref().is_some_and(|a| a.contains(&e.id)))
+            .collect())
     }
 
     /// The endpoint ids a project's catalog is restricted to; `None` when the
-    /// project has no association (its catalog is the whole catalog).
+    /// project's associations select no endpoint (its catalog is the whole catalog).
     pub(crate) async fn project_endpoint_filter(
         &self,
         project_id: &str,
@@ -435,7 +436,8 @@ impl Identity {
                 }
             }
         }
-        Ok(Some(allowed))
+        // Associations selecting nothing leave the whole catalog, as Keystone does.
+        Ok((!allowed.is_empty()).then_some(allowed))
     }
 
     /// Removes every endpoint-filter association of a deleted project or endpoint.
@@ -498,6 +500,11 @@ mod tests {
         };
         assert!(by_region.matches(&endpoint("admin", "s", Some("r"))));
         assert!(!by_region.matches(&endpoint("admin", "s", None)));
+        let no_region = EndpointGroup {
+            filters: filters(&json!({"region_id": null})).unwrap(),
+            ..by_region
+        };
+        assert!(no_region.matches(&endpoint("admin", "s", None)));
     }
 
     #[test]
@@ -505,6 +512,9 @@ mod tests {
         assert!(filters(&json!({"name": "x"})).is_err());
         assert!(filters(&json!({"service_id": 3})).is_err());
         assert!(filters(&json!("service_id")).is_err());
-        assert!(filters(&json!({})).is_ok());
+        assert!(filters(&json!({})).is_err());
+        assert!(filters(&json!({"interface": "sideways"})).is_err());
+        assert!(filters(&json!({"enabled": true})).is_err());
+        assert!(filters(&json!({"region_id": null})).is_ok());
     }
 }

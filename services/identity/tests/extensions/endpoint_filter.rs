@@ -49,6 +49,8 @@ async fn endpoint_groups_filter_a_projects_catalog() {
         json!({"name": "g", "filters": {"name": "x"}}),
         json!({"name": "g"}),
         json!({"name": "g", "filters": {"service_id": 1}}),
+        json!({"name": "g", "filters": {}}),
+        json!({"name": "g", "filters": {"interface": "sideways"}}),
         json!({"filters": {}}),
     ] {
         ks.admin(
@@ -124,7 +126,11 @@ async fn endpoint_groups_filter_a_projects_catalog() {
     ks.admin(Method::GET, &assoc, None).await.expect(404);
     ks.admin(Method::PUT, &assoc, None).await.expect(204);
     let shown = ks.admin(Method::GET, &assoc, None).await.expect(200);
-    assert_eq!(shown.body["project"]["id"], member.project_id.as_str());
+    assert_eq!(
+        shown.body["project_endpoint_group"]["project_id"],
+        member.project_id.as_str()
+    );
+    ks.admin(Method::PUT, &assoc, None).await.expect(409);
     let groups = ks
         .admin(
             Method::GET,
@@ -149,6 +155,7 @@ async fn endpoint_groups_filter_a_projects_catalog() {
     );
     ks.admin(Method::HEAD, &direct, None).await.expect(404);
     ks.admin(Method::PUT, &direct, None).await.expect(204);
+    ks.admin(Method::PUT, &direct, None).await.expect(409);
     ks.admin(Method::HEAD, &direct, None).await.expect(204);
     let mut both = vec![public.clone(), admin_ep.clone()];
     both.sort();
