@@ -3,5 +3,7 @@
 
 mod common;
 
+#[path = "extensions/domain_config.rs"]
+mod domain_config;
 #[path = "extensions/endpoint_filter.rs"]
 mod endpoint_filter;

@@ -7,6 +7,7 @@ mod catalog;
 mod context;
 mod credentials;
 mod discovery;
+mod domain_config;
 mod domains;
 mod ec2;
 mod endpoint_filter;
@@ -58,6 +59,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .merge(discovery::routes())
         .merge(auth::routes())
         .merge(domains::routes())
+        .merge(domain_config::routes())
         .merge(projects::routes())
         .merge(users::routes())
         .merge(groups::routes())
@@ -87,6 +89,6 @@ mod tests {
     #[test]
     fn document_is_consistent() {
         let doc = super::documented_routes().split_for_parts().1;
-        assert_eq!(ferrostack_api::openapi::check(&doc), Ok(157));
+        assert_eq!(ferrostack_api::openapi::check(&doc), Ok(170));
     }
 }

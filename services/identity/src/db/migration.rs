@@ -15,6 +15,7 @@ impl MigratorTrait for Migrator {
             Box::new(EncryptedCredentials),
             Box::new(PolicyBlobs),
             Box::new(EndpointFilter),
+            Box::new(DomainConfig),
         ]
     }
 
@@ -418,5 +419,36 @@ impl MigrationTrait for EndpointFilter {
             m.create_index(index(table_name, &["project_id"])).await?;
         }
         Ok(())
+    }
+}
+
+struct DomainConfig;
+
+impl MigrationName for DomainConfig {
+    fn name(&self) -> &str {
+        "m0005_domain_config"
+    }
+}
+
+/// Domain-specific configuration: one row per stored option.
+#[async_trait::async_trait]
+impl MigrationTrait for DomainConfig {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            table("domain_config")
+                .col(id("domain_id"))
+                .col(id("group_name"))
+                .col(id("option_name"))
+                .col(ColumnDef::new(Alias::new("value")).text().not_null())
+                .col(flag("sensitive"))
+                .primary_key(
+                    Index::create()
+                        .col(Alias::new("domain_id"))
+                        .col(Alias::new("group_name"))
+                        .col(Alias::new("option_name")),
+                )
+                .to_owned(),
+        )
+        .await
     }
 }

@@ -14,9 +14,6 @@ use serde_json::{Map, Value};
 use super::{new_id, Error, Identity, Result};
 use crate::db::entity::{endpoint, endpoint_group, project_endpoint, project_endpoint_group};
 
-/// The keys an endpoint group's filters may use.
-const FILTER_KEYS: [&str; 3] = ["interface", "service_id", "region_id"];
-
 /// Fields of an endpoint group create or update request.
 #[derive(Debug, Default, Deserialize)]
 pub struct EndpointGroupInput {

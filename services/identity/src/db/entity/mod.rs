@@ -4,6 +4,7 @@ pub mod application_credential;
 pub mod assignment;
 pub mod credential;
 pub mod domain;
+pub mod domain_config;
 pub mod endpoint;
 pub mod endpoint_group;
 pub mod group;
