@@ -7,3 +7,5 @@ mod common;
 mod domain_config;
 #[path = "extensions/endpoint_filter.rs"]
 mod endpoint_filter;
+#[path = "extensions/oauth_consumers.rs"]
+mod oauth_consumers;

@@ -14,6 +14,7 @@ mod endpoint_filter;
 mod error;
 mod grants;
 mod groups;
+mod oauth_consumers;
 mod policy_blobs;
 mod projects;
 mod query;
@@ -70,6 +71,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .merge(credentials::routes())
         .merge(ec2::routes())
         .merge(endpoint_filter::routes())
+        .merge(oauth_consumers::routes())
         .merge(policy_blobs::routes())
         .merge(catalog::routes())
 }
@@ -89,6 +91,6 @@ mod tests {
     #[test]
     fn document_is_consistent() {
         let doc = super::documented_routes().split_for_parts().1;
-        assert_eq!(ferrostack_api::openapi::check(&doc), Ok(170));
+        assert_eq!(ferrostack_api::openapi::check(&doc), Ok(175));
     }
 }

@@ -16,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(PolicyBlobs),
             Box::new(EndpointFilter),
             Box::new(DomainConfig),
+            Box::new(OauthConsumers),
         ]
     }
 
@@ -447,6 +448,34 @@ impl MigrationTrait for DomainConfig {
                         .col(Alias::new("group_name"))
                         .col(Alias::new("option_name")),
                 )
+                .to_owned(),
+        )
+        .await
+    }
+}
+
+struct OauthConsumers;
+
+impl MigrationName for OauthConsumers {
+    fn name(&self) -> &str {
+        "m0006_oauth_consumers"
+    }
+}
+
+/// OAuth1 consumers.
+#[async_trait::async_trait]
+impl MigrationTrait for OauthConsumers {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            table("consumer")
+                .col(id("id").primary_key())
+                .col(text("description"))
+                .col(
+                    ColumnDef::new(Alias::new("secret"))
+                        .string_len(64)
+                        .not_null(),
+                )
+                .col(text("extra"))
                 .to_owned(),
         )
         .await

@@ -17,6 +17,7 @@ mod endpoint_filter;
 mod error;
 mod extra;
 mod groups;
+mod oauth_consumers;
 mod passwords;
 mod policy_blobs;
 mod projects;

@@ -2,6 +2,7 @@
 
 pub mod application_credential;
 pub mod assignment;
+pub mod consumer;
 pub mod credential;
 pub mod domain;
 pub mod domain_config;
