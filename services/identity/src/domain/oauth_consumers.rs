@@ -11,9 +11,12 @@ fn missing() -> Error {
     Error::NotFoundDetail("Consumer not found".into())
 }
 
+/// A description given (`Some`), possibly null (`Some(None)`), or not given.
+type Description = Option<Option<String>>;
+
 /// A consumer body's fields: `description` (a string or null) and free extras,
 /// their keys with `:` and `-` made `_` as Keystone stores them.
-fn split(mut body: Map<String, Value>) -> Result<(Option<Option<String>>, Map<String, Value>)> {
+fn split(mut body: Map<String, Value>) -> Result<(Description, Map<String, Value>)> {
     let description = match body.remove("description") {
         None => None,
         Some(Value::Null) => Some(None),
