@@ -84,14 +84,11 @@ async fn domain_config_lifecycle() {
             json!({"config": {"list_limit": 3}}),
         ),
         (
-            format!("{base}"),
+            base.clone(),
             json!({"config": {"resource": {"driver": "x"}}}),
         ),
-        (
-            format!("{base}"),
-            json!({"config": {"identity": {"bogus": 1}}}),
-        ),
-        (format!("{base}"), json!({"config": {}})),
+        (base.clone(), json!({"config": {"identity": {"bogus": 1}}})),
+        (base.clone(), json!({"config": {}})),
     ] {
         let refused = ks.admin(Method::PATCH, &path, Some(body)).await.expect(403);
         assert!(refused.body["error"]["message"]
