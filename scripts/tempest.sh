@@ -116,11 +116,11 @@ uri_v3 = $identity
 auth_version = v3
 region = RegionOne
 
-# What identity has built (see README): no v2, trusts, OAuth1, access rules,
+# What identity has built (see README): no v2, trust-scoped tokens, OAuth1 delegation, access rules,
 # domain-specific drivers or PCI-DSS security compliance yet.
 [identity-feature-enabled]
 api_v2 = false
-trust = false
+trust = true
 project_tags = true
 application_credentials = true
 access_rules = false

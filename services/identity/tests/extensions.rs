@@ -9,3 +9,5 @@ mod domain_config;
 mod endpoint_filter;
 #[path = "extensions/oauth_consumers.rs"]
 mod oauth_consumers;
+#[path = "extensions/trusts.rs"]
+mod trusts;

@@ -21,6 +21,7 @@ mod query;
 mod render;
 mod role_assignments;
 mod roles;
+mod trusts;
 mod users;
 
 use std::sync::Arc;
@@ -73,6 +74,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .merge(endpoint_filter::routes())
         .merge(oauth_consumers::routes())
         .merge(policy_blobs::routes())
+        .merge(trusts::routes())
         .merge(catalog::routes())
 }
 
@@ -91,6 +93,6 @@ mod tests {
     #[test]
     fn document_is_consistent() {
         let doc = super::documented_routes().split_for_parts().1;
-        assert_eq!(ferrostack_api::openapi::check(&doc), Ok(175));
+        assert_eq!(ferrostack_api::openapi::check(&doc), Ok(181));
     }
 }

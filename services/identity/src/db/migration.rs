@@ -17,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(EndpointFilter),
             Box::new(DomainConfig),
             Box::new(OauthConsumers),
+            Box::new(Trusts),
         ]
     }
 
@@ -476,6 +477,59 @@ impl MigrationTrait for OauthConsumers {
                         .not_null(),
                 )
                 .col(text("extra"))
+                .to_owned(),
+        )
+        .await
+    }
+}
+
+struct Trusts;
+
+impl MigrationName for Trusts {
+    fn name(&self) -> &str {
+        "m0007_trusts"
+    }
+}
+
+/// OS-TRUST: trusts and the roles they delegate.
+#[async_trait::async_trait]
+impl MigrationTrait for Trusts {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            table("trust")
+                .col(id("id").primary_key())
+                .col(id("trustor_user_id"))
+                .col(id("trustee_user_id"))
+                .col(opt_id("project_id"))
+                .col(flag("impersonation"))
+                .col(time("expires_at"))
+                .col(
+                    ColumnDef::new(Alias::new("remaining_uses"))
+                        .big_integer()
+                        .null(),
+                )
+                .col(opt_id("redelegated_trust_id"))
+                .col(
+                    ColumnDef::new(Alias::new("redelegation_count"))
+                        .big_integer()
+                        .not_null(),
+                )
+                .col(time("deleted_at"))
+                .col(text("extra"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index("trust", &["trustor_user_id"])).await?;
+        m.create_index(index("trust", &["trustee_user_id"])).await?;
+        m.create_table(
+            table("trust_role")
+                .col(id("trust_id"))
+                .col(id("role_id"))
+                .primary_key(
+                    Index::create()
+                        .col(Alias::new("trust_id"))
+                        .col(Alias::new("role_id")),
+                )
                 .to_owned(),
         )
         .await

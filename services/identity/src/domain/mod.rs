@@ -25,6 +25,7 @@ mod revocations;
 mod roles;
 mod token_body;
 mod tokens;
+mod trusts;
 mod users;
 mod validate;
 
@@ -50,7 +51,9 @@ pub use projects::{ProjectFilter, ProjectInput, ProjectView};
 pub use roles::RoleInput;
 pub use roles::NULL_DOMAIN;
 pub use tokens::{isotime, ScopeInfo, TokenInfo};
+pub use trusts::Trust;
 pub use users::{UserFilter, UserInput};
+pub use validate::required as validate_required;
 pub use validate::tag as validate_tag;
 
 use crate::config::IdentityConfig;

@@ -344,6 +344,7 @@ impl Identity {
             .exec(&txn)
             .await?;
         Identity::forget_endpoint_filter(&txn, Some(id), None).await?;
+        Identity::forget_project_trusts(&txn, id).await?;
         project::Entity::delete_by_id(id).exec(&txn).await?;
         txn.commit().await?;
         self.changed().await?;

@@ -197,6 +197,7 @@ impl Identity {
             .filter(assignment::Column::ActorId.eq(id))
             .exec(&txn)
             .await?;
+        Identity::forget_user_trusts(&txn, id).await?;
         user::Entity::delete_by_id(id).exec(&txn).await?;
         txn.commit().await?;
         self.changed().await?;

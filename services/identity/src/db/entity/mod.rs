@@ -21,4 +21,6 @@ pub mod revision;
 pub mod revocation_event;
 pub mod role;
 pub mod service;
+pub mod trust;
+pub mod trust_role;
 pub mod user;
