@@ -116,14 +116,14 @@ uri_v3 = $identity
 auth_version = v3
 region = RegionOne
 
-# What identity has built (see README): no v2, trust-scoped tokens, OAuth1 delegation, access rules,
+# What identity has built (see README): no v2, trust-scoped tokens, OAuth1 delegation,
 # domain-specific drivers or PCI-DSS security compliance yet.
 [identity-feature-enabled]
 api_v2 = false
 trust = true
 project_tags = true
 application_credentials = true
-access_rules = false
+access_rules = true
 security_compliance = false
 domain_specific_drivers = false
 

@@ -349,7 +349,10 @@ impl BlockStorageConfig {
             )?,
             messaging: MessagingConfig::from_config(config, "cinder")?,
             auth: if config.get(&AUTHTOKEN_OPTS[1]).is_some() {
-                Some(AuthOptions::from_config(config)?)
+                Some(AuthOptions::from_config(
+                    config,
+                    &["block-storage", "volumev3", "volume"],
+                )?)
             } else {
                 None
             },

@@ -301,7 +301,7 @@ impl ComputeConfig {
                 &format!("sqlite://{}/compute.db", service.state_path.display()),
             )?,
             auth: if config.get(&AUTHTOKEN_OPTS[1]).is_some() {
-                Some(AuthOptions::from_config(config)?)
+                Some(AuthOptions::from_config(config, &["compute"])?)
             } else {
                 None
             },

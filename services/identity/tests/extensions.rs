@@ -3,6 +3,8 @@
 
 mod common;
 
+#[path = "extensions/access_rules.rs"]
+mod access_rules;
 #[path = "extensions/domain_config.rs"]
 mod domain_config;
 #[path = "extensions/endpoint_filter.rs"]

@@ -204,7 +204,7 @@ impl ImageConfig {
         let uri_filter =
             UriFilter::from_config(config, import_methods.iter().any(|m| m == "web-download"))?;
         let auth = if config.get(&AUTHTOKEN_OPTS[1]).is_some() {
-            Some(AuthOptions::from_config(config)?)
+            Some(AuthOptions::from_config(config, &["image"])?)
         } else {
             None
         };

@@ -195,6 +195,7 @@ mod tests {
             is_admin_project: false,
             expires_at: Utc::now() + chrono::Duration::seconds(expires_in),
             service_roles: vec![],
+            access_rules: vec![],
             token: Default::default(),
         })
     }

@@ -3,6 +3,7 @@
 use axum::{extract::FromRequestParts, http::request::Parts};
 use chrono::{DateTime, Utc};
 use ferrostack_api::Failure;
+use ferrostack_policy::access_rules::AccessRule;
 use ferrostack_policy::Credentials;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -27,6 +28,9 @@ pub struct AuthContext {
     /// Roles of a valid `X-Service-Token`, when one came along.
     #[serde(default)]
     pub service_roles: Vec<String>,
+    /// The access rules of an application-credential token (none: unrestricted).
+    #[serde(default)]
+    pub access_rules: Vec<AccessRule>,
     /// The request's own `X-Auth-Token`, for calls made on the caller's behalf;
     /// never cached with the rest.
     #[serde(skip)]
@@ -71,6 +75,12 @@ impl AuthContext {
             is_admin_project: token["is_admin_project"].as_bool().unwrap_or(false),
             expires_at: token["expires_at"].as_str()?.parse().ok()?,
             service_roles: Vec::new(),
+            access_rules: token["application_credential"]
+                .get("access_rules")
+                .map(|rules| serde_json::from_value(rules.clone()))
+                .transpose()
+                .ok()?
+                .unwrap_or_default(),
             token: UserToken::default(),
         })
     }

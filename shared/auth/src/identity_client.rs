@@ -51,6 +51,8 @@ impl IdentityClient {
                 .get(url)
                 .header("X-Auth-Token", service_token)
                 .header("X-Subject-Token", token)
+                // This middleware enforces application credential access rules.
+                .header("OpenStack-Identity-Access-Rules", "1.0")
                 .send()
                 .await
                 .map_err(|e| Unavailable(format!("identity unreachable: {e}")))?;

@@ -102,6 +102,20 @@ impl Authenticator {
             .map_err(|e| e.0)
     }
 
+    /// Whether the token's access rules, if it has any, allow this request to this
+    /// service (keystonemiddleware answers 401 when they do not).
+    fn permits(&self, ctx: &AuthContext, request: &Request) -> bool {
+        ctx.access_rules.is_empty()
+            || self.options.service_types.iter().any(|service_type| {
+                ferrostack_policy::access_rules::permits(
+                    &ctx.access_rules,
+                    service_type,
+                    request.method().as_str(),
+                    request.uri().path(),
+                )
+            })
+    }
+
     fn unauthorized(&self) -> Response {
         let mut response =
             Failure::unauthorized("The request you have made requires authentication.")
@@ -131,6 +145,7 @@ async fn authenticate(
     next: Next,
 ) -> Response {
     match auth.check(request.headers()).await {
+        Ok(ctx) if !auth.permits(&ctx, &request) => auth.unauthorized(),
         Ok(ctx) => {
             request.extensions_mut().insert(ctx);
             next.run(request).await

@@ -74,6 +74,12 @@ pub const HTTP_CONNECT_TIMEOUT: Opt = Opt::new(
     "5",
     "Seconds to wait for identity to answer.",
 );
+pub const SERVICE_TYPE: Opt = Opt::new(
+    S,
+    "service_type",
+    "",
+    "The service type access rules of application credential tokens are checked against; the service's own catalog types when unset.",
+);
 const CACHE_ENABLED: Opt = Opt::new("cache", "enabled", "false", "Use the [cache] backend.");
 const CACHE_SERVERS: Opt = Opt::new("cache", "memcache_servers", "", "memcached host:port list.");
 
@@ -93,6 +99,7 @@ pub const AUTHTOKEN_OPTS: &[Opt] = &[
     SERVICE_TOKEN_ROLES,
     SERVICE_TOKEN_ROLES_REQUIRED,
     HTTP_CONNECT_TIMEOUT,
+    SERVICE_TYPE,
 ];
 
 /// How validations in memcached are protected, and the secret keys come from.
@@ -120,11 +127,14 @@ pub struct AuthOptions {
     pub service_token_roles: Vec<String>,
     pub service_token_roles_required: bool,
     pub timeout: Duration,
+    /// The service types an access rule may name to reach this service.
+    pub service_types: Vec<String>,
 }
 
 impl AuthOptions {
     /// Reads and checks the options; `auth_url`, `username` and `password` are required.
-    pub fn from_config(config: &Config) -> Result<Self, ConfigError> {
+    /// `service_types` are the service's catalog types, used unless `service_type` is set.
+    pub fn from_config(config: &Config, service_types: &[&str]) -> Result<Self, ConfigError> {
         // keystoneauth accepts the versioned URL too; requests add `/v3` themselves.
         let auth_url = config.require(&AUTH_URL)?.trim_end_matches('/');
         let auth_url = auth_url.strip_suffix("/v3").unwrap_or(auth_url).to_owned();
@@ -174,6 +184,10 @@ impl AuthOptions {
             service_token_roles: config.get_list(&SERVICE_TOKEN_ROLES),
             service_token_roles_required: config.get_bool(&SERVICE_TOKEN_ROLES_REQUIRED)?,
             timeout: Duration::from_secs(config.get_parsed(&HTTP_CONNECT_TIMEOUT)?),
+            service_types: match config.get(&SERVICE_TYPE).filter(|t| !t.is_empty()) {
+                Some(configured) => vec![configured.to_owned()],
+                None => service_types.iter().map(|t| t.to_string()).collect(),
+            },
         })
     }
 }
@@ -192,7 +206,7 @@ mod tests {
 
     #[test]
     fn required_options_are_named() {
-        let err = AuthOptions::from_config(&config(&[])).unwrap_err();
+        let err = AuthOptions::from_config(&config(&[]), &[]).unwrap_err();
         assert!(err.to_string().contains("auth_url"), "{err}");
     }
 
@@ -205,7 +219,7 @@ mod tests {
             ("cache", "enabled", "true"),
             ("cache", "memcache_servers", "127.0.0.1:11211"),
         ];
-        let o = AuthOptions::from_config(&config(&base)).unwrap();
+        let o = AuthOptions::from_config(&config(&base), &[]).unwrap();
         assert_eq!(o.auth_url, "http://id:5000");
         assert_eq!(o.www_authenticate_uri, "http://id:5000");
         assert_eq!(o.memcached_servers, ["127.0.0.1:11211"]);
@@ -213,17 +227,19 @@ mod tests {
         assert!(o.memcache_protection.is_none());
         let mut protected = config(&base);
         protected.set(S, "memcache_security_strategy", "ENCRYPT");
-        let err = AuthOptions::from_config(&protected).unwrap_err();
+        let err = AuthOptions::from_config(&protected, &[]).unwrap_err();
         assert!(err.to_string().contains("memcache_secret_key"), "{err}");
         protected.set(S, "memcache_secret_key", "k");
-        assert!(AuthOptions::from_config(&protected)
+        assert!(AuthOptions::from_config(&protected, &[])
             .unwrap()
             .memcache_protection
             .is_some());
         let mut off = config(&base);
         off.set(S, "token_cache_time", "-1");
         assert_eq!(
-            AuthOptions::from_config(&off).unwrap().token_cache_time,
+            AuthOptions::from_config(&off, &[])
+                .unwrap()
+                .token_cache_time,
             None
         );
     }

@@ -127,7 +127,7 @@ impl Cloud {
         config.set("keystone_authtoken", "username", "glance");
         config.set("keystone_authtoken", "password", "glance-pw");
         configure(&mut config);
-        AuthOptions::from_config(&config).unwrap()
+        AuthOptions::from_config(&config, &["image"]).unwrap()
     }
 
     fn stop_identity(&mut self) {
@@ -360,4 +360,70 @@ async fn memcached_values_are_encrypted_and_tampering_is_refused() {
     let (status, body, _) = whoami(&second, Some(&token), None).await;
     // Not served from the tampered entry: identity is asked, and it is away.
     assert_eq!(status, 503, "{body}");
+}
+
+impl Cloud {
+    /// A token of an application credential of the admin's restricted to `rules`.
+    async fn restricted_token(&self, rules: Value) -> String {
+        let admin = self.token("admin", ADMIN_PASSWORD, "admin").await;
+        let users: Value = self
+            .http
+            .get(format!("{}/v3/users?name=admin", self.identity_url))
+            .header("X-Auth-Token", &admin)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let user_id = users["users"][0]["id"].as_str().unwrap();
+        let name = uuid::Uuid::new_v4().simple().to_string();
+        let cred = self
+            .post(
+                &admin,
+                &format!("/v3/users/{user_id}/application_credentials"),
+                json!({"application_credential": {"name": name, "access_rules": rules}}),
+            )
+            .await;
+        let cred = &cred["application_credential"];
+        let body = json!({"auth": {"identity": {"methods": ["application_credential"],
+            "application_credential": {"id": cred["id"], "secret": cred["secret"]}}}});
+        let resp = self
+            .http
+            .post(format!("{}/v3/auth/tokens", self.identity_url))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::CREATED);
+        resp.headers()["x-subject-token"]
+            .to_str()
+            .unwrap()
+            .to_owned()
+    }
+}
+
+#[tokio::test]
+async fn access_rules_restrict_application_credential_tokens() {
+    let cloud = Cloud::start(3600).await;
+    let service = protected(Authenticator::new(cloud.options(|_| {}))).await;
+    let allowed = cloud
+        .restricted_token(json!([{"service": "image", "method": "GET", "path": "/whoami"}]))
+        .await;
+    assert_eq!(whoami(&service, Some(&allowed), None).await.0, 200);
+    let elsewhere = cloud
+        .restricted_token(json!([{"service": "image", "method": "GET", "path": "/v2/images/**"}]))
+        .await;
+    assert_eq!(whoami(&service, Some(&elsewhere), None).await.0, 401);
+    let other_service = cloud
+        .restricted_token(json!([{"service": "compute", "method": "GET", "path": "/whoami"}]))
+        .await;
+    assert_eq!(whoami(&service, Some(&other_service), None).await.0, 401);
+    // A service configured as another type does not honour the image rule.
+    let as_compute =
+        protected(Authenticator::new(cloud.options(|c| {
+            c.set("keystone_authtoken", "service_type", "compute")
+        })))
+        .await;
+    assert_eq!(whoami(&as_compute, Some(&allowed), None).await.0, 401);
 }

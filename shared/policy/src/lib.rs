@@ -2,6 +2,7 @@
 //! `key:value` checks against credentials with `%(target.path)s` substitution, `@`,
 //! `!`, `and`/`or`/`not` and parentheses, plus scope types and YAML overrides.
 
+pub mod access_rules;
 mod check;
 mod enforcer;
 mod parser;

@@ -31,7 +31,8 @@ async fn rendered(
         .into_values()
         .map(|r| (r.id, r.name))
         .collect();
-    Ok(render::app_cred(base, cred, &roles))
+    let rules = identity.access_rules_of_app_cred(&cred.id).await?;
+    Ok(render::app_cred(base, cred, &roles, &rules))
 }
 
 /// List a user's application credentials.

@@ -86,6 +86,26 @@ async fn subject(
     Ok((token, info))
 }
 
+/// A token restricted by access rules validates only for a caller that says it
+/// enforces them (`OpenStack-Identity-Access-Rules`, as keystonemiddleware sends):
+/// anything else would let the token through unrestricted.
+fn access_rules_supported(
+    headers: &HeaderMap,
+    info: &crate::domain::TokenInfo,
+    token: &str,
+) -> Result<(), Error> {
+    let supported = headers
+        .get("openstack-identity-access-rules")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .is_some_and(|version| version >= 1.0);
+    if info.access_rules.is_empty() || supported {
+        Ok(())
+    } else {
+        Err(Error::not_found("token", token))
+    }
+}
+
 /// Validate a token and show its body.
 #[utoipa::path(
     get,
@@ -119,6 +139,7 @@ async fn validate(
         "identity:validate_token",
     )
     .await?;
+    access_rules_supported(&headers, &info, &token)?;
     let body = identity.token_body(&info, !query.flag("nocatalog")).await?;
     Ok(with_subject(StatusCode::OK, &token, Some(body)))
 }
@@ -147,7 +168,9 @@ async fn check(
     headers: HeaderMap,
     query: QueryPairs,
 ) -> Result<Response, Error> {
-    let (token, _) = subject(&identity, &caller, &headers, &query, "identity:check_token").await?;
+    let (token, info) =
+        subject(&identity, &caller, &headers, &query, "identity:check_token").await?;
+    access_rules_supported(&headers, &info, &token)?;
     Ok(with_subject(StatusCode::OK, &token, None))
 }
 

@@ -2,6 +2,7 @@ use std::sync::Arc;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
+use ferrostack_policy::access_rules::{permits, AccessRule};
 use ferrostack_policy::Credentials;
 use serde_json::Value;
 
@@ -36,6 +37,22 @@ impl FromRequestParts<AppState> for Caller {
                 Error::Internal(msg) => Error::Internal(msg),
                 _ => Error::unauthenticated(),
             })?;
+        // A token restricted by access rules reaches identity's own API only where
+        // a rule for the `identity` service allows it.
+        if !token.access_rules.is_empty() {
+            let rules: Vec<AccessRule> = token
+                .access_rules
+                .iter()
+                .map(|r| AccessRule {
+                    service: r.service.clone(),
+                    method: r.method.clone(),
+                    path: r.path.clone(),
+                })
+                .collect();
+            if !permits(&rules, "identity", parts.method.as_str(), parts.uri.path()) {
+                return Err(Error::unauthenticated());
+            }
+        }
         Ok(Caller { token, token_id })
     }
 }

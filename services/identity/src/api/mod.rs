@@ -1,6 +1,7 @@
 //! Keystone v3 over HTTP: one file per resource. Handlers parse, authorize, call the
 //! domain and render; they hold no rules.
 
+mod access_rules;
 mod app_creds;
 mod auth;
 mod catalog;
@@ -69,6 +70,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .merge(grants::routes())
         .merge(role_assignments::routes())
         .merge(app_creds::routes())
+        .merge(access_rules::routes())
         .merge(credentials::routes())
         .merge(ec2::routes())
         .merge(endpoint_filter::routes())
@@ -93,6 +95,6 @@ mod tests {
     #[test]
     fn document_is_consistent() {
         let doc = super::documented_routes().split_for_parts().1;
-        assert_eq!(ferrostack_api::openapi::check(&doc), Ok(181));
+        assert_eq!(ferrostack_api::openapi::check(&doc), Ok(184));
     }
 }

@@ -8,7 +8,7 @@ use serde_json::{json, Map, Value};
 use crate::db::entity::{
     application_credential, credential, domain, endpoint, group, region, role, service, user,
 };
-use crate::domain::{Extra, ProjectView};
+use crate::domain::{AccessRule, Extra, ProjectView};
 
 /// A response whose body is JSON text rendered beforehand.
 pub fn json_text(status: StatusCode, body: impl Into<axum::body::Body>) -> Response {
@@ -230,6 +230,7 @@ pub fn app_cred(
     base: &str,
     c: &application_credential::Model,
     roles: &[(String, String)],
+    access_rules: &[AccessRule],
 ) -> Value {
     json!({
         "id": c.id,
@@ -241,7 +242,7 @@ pub fn app_cred(
         "expires_at": c.expires_at.as_ref().map(python_isoformat),
         "unrestricted": c.unrestricted,
         "roles": roles.iter().map(|(id, name)| json!({"id": id, "name": name, "domain_id": Value::Null})).collect::<Vec<_>>(),
-        "access_rules": [],
+        "access_rules": access_rules,
         "links": {"self": format!("{base}/users/{}/application_credentials/{}", c.user_id, c.id)},
     })
 }

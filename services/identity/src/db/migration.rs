@@ -18,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(DomainConfig),
             Box::new(OauthConsumers),
             Box::new(Trusts),
+            Box::new(AccessRules),
         ]
     }
 
@@ -532,6 +533,65 @@ impl MigrationTrait for Trusts {
                 )
                 .to_owned(),
         )
+        .await
+    }
+}
+
+struct AccessRules;
+
+impl MigrationName for AccessRules {
+    fn name(&self) -> &str {
+        "m0008_access_rules"
+    }
+}
+
+/// Application credential access rules, one per (user, service, path, method).
+#[async_trait::async_trait]
+impl MigrationTrait for AccessRules {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            table("access_rule")
+                .col(id("id").primary_key())
+                .col(id("user_id"))
+                .col(
+                    ColumnDef::new(Alias::new("service"))
+                        .string_len(64)
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(Alias::new("path"))
+                        .string_len(225)
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(Alias::new("method"))
+                        .string_len(16)
+                        .not_null(),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(unique(
+            "access_rule",
+            &["user_id", "service", "path", "method"],
+        ))
+        .await?;
+        m.create_table(
+            table("application_credential_access_rule")
+                .col(id("application_credential_id"))
+                .col(id("access_rule_id"))
+                .primary_key(
+                    Index::create()
+                        .col(Alias::new("application_credential_id"))
+                        .col(Alias::new("access_rule_id")),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index(
+            "application_credential_access_rule",
+            &["access_rule_id"],
+        ))
         .await
     }
 }

@@ -1,9 +1,12 @@
 use std::collections::BTreeSet;
 
 use base64::Engine;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+};
 use serde::Deserialize;
 
+use super::access_rules::parse_rules;
 use super::auth::{AppCredMethod, DomainRef};
 use super::{new_id, passwords, validate, Error, Identity, Result, TokenInfo};
 use crate::db::entity::application_credential;
@@ -44,9 +47,7 @@ impl Identity {
         self.get_user(user_id).await?;
         let name = request.name.ok_or_else(|| validate::required("name"))?;
         validate::name("name", &name, 255)?;
-        if request.access_rules.as_ref().is_some_and(|r| !r.is_empty()) {
-            return Err(Error::invalid("Access rules are not supported."));
-        }
+        let access_rules = parse_rules(request.access_rules.as_deref().unwrap_or_default())?;
         if let Some((_, _, true)) = token.app_cred {
             return Err(Error::Forbidden(
                 "Using method 'application_credential' is not allowed for managing additional application credentials.".into(),
@@ -103,14 +104,15 @@ impl Identity {
             unrestricted: Set(request.unrestricted.unwrap_or(false)),
             roles: Set(Some(serde_json::to_string(&roles).unwrap_or_default())),
             created_at: Set(Some(chrono::Utc::now().naive_utc())),
-        }
-        .insert(&self.store.db)
-        .await
-        .map_err(|e| {
+        };
+        let txn = self.store.db.begin().await?;
+        let row = row.insert(&txn).await.map_err(|e| {
             Error::from_write("application_credential", || {
                 format!("Duplicate entry found with name {name}.")
             })(e.into())
         })?;
+        Identity::attach_access_rules(&txn, user_id, &row.id, access_rules).await?;
+        txn.commit().await?;
         self.changed().await?;
         self.notify("created", "application_credential", &row.id);
         Ok(NewAppCred { row, secret })
@@ -145,9 +147,12 @@ impl Identity {
 
     pub async fn delete_app_cred(&self, user_id: &str, id: &str) -> Result<()> {
         self.get_app_cred(user_id, id).await?;
+        let txn = self.store.db.begin().await?;
+        Identity::detach_access_rules(&txn, id).await?;
         application_credential::Entity::delete_by_id(id)
-            .exec(&self.store.db)
+            .exec(&txn)
             .await?;
+        txn.commit().await?;
         self.changed().await?;
         self.notify("deleted", "application_credential", id);
         Ok(())

@@ -1,6 +1,7 @@
 //! The identity rules: authentication, tokens, resources and assignments. No HTTP
 //! here; persistence goes through sea-orm entities in `crate::db`.
 
+mod access_rules;
 mod app_creds;
 mod assignments;
 mod auth;
@@ -33,6 +34,7 @@ use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
+pub use access_rules::AccessRule;
 pub use app_creds::{AppCredRequest, NewAppCred};
 pub use assignments::{Actor, AssignmentFilter, AssignmentRow, Target};
 pub use auth::{AuthRequest, ScopeRequest};

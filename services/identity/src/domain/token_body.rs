@@ -48,6 +48,8 @@ struct AppCredRef<'a> {
     id: &'a str,
     name: &'a str,
     restricted: bool,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    access_rules: &'a [super::AccessRule],
 }
 
 #[derive(Serialize)]
@@ -119,6 +121,7 @@ impl ScopeBody {
                     id,
                     name,
                     restricted: *restricted,
+                    access_rules: &scope.access_rules,
                 }
             }),
         };

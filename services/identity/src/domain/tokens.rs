@@ -35,6 +35,8 @@ pub struct ResolvedScope {
     /// (id, name, restricted) for application-credential tokens.
     pub app_cred: Option<(String, String, bool)>,
     pub app_cred_expires_at: Option<chrono::NaiveDateTime>,
+    /// The access rules of an application-credential token (none: unrestricted).
+    pub access_rules: Vec<super::AccessRule>,
     /// The token body's shared members, rendered on first use.
     pub(super) body: tokio::sync::OnceCell<super::token_body::ScopeBody>,
 }
@@ -251,7 +253,12 @@ impl Identity {
         let mut roles: Vec<(String, String)> =
             roles_by_id.into_values().map(|r| (r.id, r.name)).collect();
         roles.sort_by(|a, b| a.1.cmp(&b.1));
+        let access_rules = match &app_cred {
+            Some(cred) => self.access_rules_of_app_cred(&cred.id).await?,
+            None => Vec::new(),
+        };
         let resolved = Arc::new(ResolvedScope {
+            access_rules,
             user: user_ref,
             scope,
             roles,

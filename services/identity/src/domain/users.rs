@@ -198,6 +198,7 @@ impl Identity {
             .exec(&txn)
             .await?;
         Identity::forget_user_trusts(&txn, id).await?;
+        Identity::forget_user_access_rules(&txn, id).await?;
         user::Entity::delete_by_id(id).exec(&txn).await?;
         txn.commit().await?;
         self.changed().await?;

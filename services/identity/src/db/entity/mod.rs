@@ -1,5 +1,7 @@
 //! sea-orm entities, one file per table.
 
+pub mod access_rule;
+pub mod app_cred_access_rule;
 pub mod application_credential;
 pub mod assignment;
 pub mod consumer;
