@@ -154,6 +154,11 @@ impl Identity {
                 .validate_token(&body.id, false)
                 .await
                 .map_err(|_| refused())?;
+            if parent.trust.is_some() {
+                return Err(Error::Forbidden(
+                    "You are not authorized to perform the requested action: Using trust-scoped token to create another token. Create a new trust-scoped token instead.".into(),
+                ));
+            }
             if parent.app_cred.is_some() {
                 return Err(Error::Forbidden(
                     "A token created with an application credential cannot be rescoped.".into(),
@@ -184,19 +189,31 @@ impl Identity {
             expires_at,
             audit_ids,
         };
-        self.issue(payload).await.map_err(|err| match (err, scope) {
-            (Error::Internal(msg), _) => Error::Internal(msg),
-            (_, TokenScope::Project(project_id)) => Error::Unauthorized(format!(
-                "User {user_id} has no access to project {project_id}"
-            )),
-            (_, TokenScope::Domain(domain_id)) => Error::Unauthorized(format!(
-                "User {user_id} has no access to domain {domain_id}"
-            )),
-            (_, TokenScope::System) => {
-                Error::Unauthorized(format!("User {user_id} has no access to the system"))
+        let issued = self
+            .issue(payload)
+            .await
+            .map_err(|err| match (err, scope.clone()) {
+                (Error::Internal(msg), _) => Error::Internal(msg),
+                (_, TokenScope::Trust { .. }) => Error::Forbidden(
+                    "You are not authorized to perform the requested action.".into(),
+                ),
+                (_, TokenScope::Project(project_id)) => Error::Unauthorized(format!(
+                    "User {user_id} has no access to project {project_id}"
+                )),
+                (_, TokenScope::Domain(domain_id)) => Error::Unauthorized(format!(
+                    "User {user_id} has no access to domain {domain_id}"
+                )),
+                (_, TokenScope::System) => {
+                    Error::Unauthorized(format!("User {user_id} has no access to the system"))
+                }
+                _ => refused(),
+            })?;
+        if let TokenScope::Trust { trust_id, .. } = &scope {
+            if !self.consume_trust_use(trust_id).await? {
+                return Err(refused());
             }
-            _ => refused(),
-        })
+        }
+        Ok(issued)
     }
 
     async fn find_user(&self, reference: &UserRef) -> Result<user::Model> {
@@ -270,8 +287,8 @@ impl Identity {
                 "Specify either a project, a domain or the system as scope, not several.",
             ));
         }
-        if body.trust.is_some() {
-            return Err(Error::Forbidden("Trusts are not supported.".into()));
+        if let Some(trust) = body.trust {
+            return self.trust_scope(user_id, &trust).await;
         }
         if let Some(project) = body.project {
             let id = match (project.id, project.name) {
@@ -309,6 +326,44 @@ impl Identity {
             ));
         }
         Ok(TokenScope::Unscoped)
+    }
+
+    /// The scope of a token asked for with `OS-TRUST:trust`: the trust's project,
+    /// for its trustee only.
+    async fn trust_scope(&self, user_id: &str, request: &serde_json::Value) -> Result<TokenScope> {
+        let Some(request) = request.as_object() else {
+            return Err(Error::invalid(
+                "Invalid input for field 'scope/OS-TRUST:trust': not of type 'object'",
+            ));
+        };
+        let id = request
+            .get("id")
+            .and_then(serde_json::Value::as_str)
+            .ok_or_else(|| Error::invalid("Expecting to find trust_id in trust. The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error."))?;
+        let trust = self.get_trust(id).await.map_err(|_| refused())?;
+        if trust.row.trustee_user_id != user_id {
+            return Err(Error::Forbidden(
+                "You are not authorized to perform the requested action.".into(),
+            ));
+        }
+        let Some(project_id) = trust.row.project_id else {
+            return Err(Error::Forbidden(
+                "A trust without a project cannot scope a token here.".into(),
+            ));
+        };
+        let project = self
+            .get_project_row(&project_id)
+            .await
+            .map_err(|_| refused())?;
+        if !project.enabled {
+            return Err(Error::Unauthorized(format!(
+                "Project is disabled: {project_id}"
+            )));
+        }
+        Ok(TokenScope::Trust {
+            project_id,
+            trust_id: trust.row.id,
+        })
     }
 
     /// Without a scope, Keystone scopes to the user's default project when the user

@@ -67,6 +67,21 @@ struct Shared<'a> {
     roles: Option<Vec<IdName<'a>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     application_credential: Option<AppCredRef<'a>>,
+    #[serde(rename = "OS-TRUST:trust", skip_serializing_if = "Option::is_none")]
+    trust: Option<TrustRef<'a>>,
+}
+
+#[derive(Serialize)]
+struct TrustRef<'a> {
+    id: &'a str,
+    trustor_user: IdOnly<'a>,
+    trustee_user: IdOnly<'a>,
+    impersonation: bool,
+}
+
+#[derive(Serialize)]
+struct IdOnly<'a> {
+    id: &'a str,
 }
 
 #[derive(Serialize)]
@@ -124,6 +139,16 @@ impl ScopeBody {
                     access_rules: &scope.access_rules,
                 }
             }),
+            trust: scope.trust.as_ref().map(|t| TrustRef {
+                id: &t.id,
+                trustor_user: IdOnly {
+                    id: &t.trustor_user_id,
+                },
+                trustee_user: IdOnly {
+                    id: &t.trustee_user_id,
+                },
+                impersonation: t.impersonation,
+            }),
         };
         match &scope.scope {
             ScopeInfo::Unscoped => {}
@@ -136,7 +161,8 @@ impl ScopeBody {
                     id: &p.id,
                     name: &p.name,
                 });
-                shared.is_domain = Some(false);
+                // Keystone's trust tokens do not say `is_domain`.
+                shared.is_domain = scope.trust.is_none().then_some(false);
                 shared.roles = roles();
             }
             ScopeInfo::Domain { id, name } => {

@@ -37,6 +37,8 @@ pub struct ResolvedScope {
     pub app_cred_expires_at: Option<chrono::NaiveDateTime>,
     /// The access rules of an application-credential token (none: unrestricted).
     pub access_rules: Vec<super::AccessRule>,
+    /// The trust of a trust-scoped token.
+    pub trust: Option<crate::db::entity::trust::Model>,
     /// The token body's shared members, rendered on first use.
     pub(super) body: tokio::sync::OnceCell<super::token_body::ScopeBody>,
 }
@@ -165,10 +167,13 @@ impl Identity {
             return Err(Error::not_found("token", "(revoked)"));
         }
         let resolved = self.scope_grants(&payload.user_id, &payload.scope).await?;
-        if resolved
-            .app_cred_expires_at
-            .is_some_and(|e| e <= Utc::now().naive_utc())
-        {
+        let now = Utc::now().naive_utc();
+        let trust_expired = resolved
+            .trust
+            .as_ref()
+            .and_then(|t| t.expires_at)
+            .is_some_and(|e| e <= now);
+        if trust_expired || resolved.app_cred_expires_at.is_some_and(|e| e <= now) {
             return Err(invalid());
         }
         Ok(TokenInfo {
@@ -189,20 +194,8 @@ impl Identity {
         }
         let generation = self.cache.generation();
         let invalid = || Error::not_found("token", "(token)");
-        let user = self.get_user(user_id).await.map_err(|_| invalid())?;
-        let user_domain = self
-            .get_domain(&user.domain_id)
-            .await
-            .map_err(|_| invalid())?;
-        if !user.enabled || !user_domain.enabled {
-            return Err(invalid());
-        }
-        let user_ref = NamedRef {
-            id: user.id.clone(),
-            name: user.name.clone(),
-            domain_id: user_domain.id.clone(),
-            domain_name: user_domain.name.clone(),
-        };
+        let mut user_ref = self.enabled_user(user_id).await?;
+        let mut trust: Option<super::Trust> = None;
         let (scope, target, app_cred) = match scope {
             TokenScope::Unscoped => (ScopeInfo::Unscoped, None, None),
             TokenScope::System => (ScopeInfo::System, Some(Target::System), None),
@@ -225,6 +218,27 @@ impl Identity {
                 let target = Target::Project(project.id.clone());
                 (ScopeInfo::Project(project), Some(target), None)
             }
+            TokenScope::Trust {
+                project_id,
+                trust_id,
+            } => {
+                let found = self
+                    .trust_for_token(trust_id)
+                    .await
+                    .map_err(|_| invalid())?;
+                let row = &found.row;
+                if row.trustee_user_id != user_id || row.project_id.as_deref() != Some(project_id) {
+                    return Err(invalid());
+                }
+                let trustor = self.enabled_user(&row.trustor_user_id).await?;
+                if row.impersonation {
+                    user_ref = trustor;
+                }
+                let project = self.scoped_project(project_id).await?;
+                let target = Target::Project(project.id.clone());
+                trust = Some(found);
+                (ScopeInfo::Project(project), Some(target), None)
+            }
             TokenScope::ApplicationCredential {
                 project_id,
                 app_cred_id,
@@ -238,9 +252,21 @@ impl Identity {
                 (ScopeInfo::Project(project), Some(target), Some(cred))
             }
         };
-        let mut role_ids = match &target {
-            Some(target) => self.effective_role_ids(&user.id, target).await?,
-            None => Default::default(),
+        let mut role_ids = match (&target, &trust) {
+            // A trust gives its roles (and what they imply) while the trustor
+            // still holds every one of them on the project.
+            (Some(target), Some(trust)) => {
+                let held = self
+                    .effective_role_ids(&trust.row.trustor_user_id, target)
+                    .await?;
+                let delegated = self.expand_implied(trust.role_ids.clone()).await?;
+                if !delegated.is_subset(&held) {
+                    return Err(invalid());
+                }
+                delegated
+            }
+            (Some(target), None) => self.effective_role_ids(user_id, target).await?,
+            (None, _) => Default::default(),
         };
         if let Some(cred) = &app_cred {
             let allowed = self.expand_implied(cred.role_ids()).await?;
@@ -259,6 +285,7 @@ impl Identity {
         };
         let resolved = Arc::new(ResolvedScope {
             access_rules,
+            trust: trust.map(|t| t.row),
             user: user_ref,
             scope,
             roles,
@@ -268,6 +295,25 @@ impl Identity {
         });
         self.cache.put_scope(generation, key, resolved.clone());
         Ok(resolved)
+    }
+
+    /// An enabled user of an enabled domain, as tokens name them.
+    async fn enabled_user(&self, id: &str) -> Result<NamedRef> {
+        let invalid = || Error::not_found("token", "(token)");
+        let user = self.get_user(id).await.map_err(|_| invalid())?;
+        let domain = self
+            .get_domain(&user.domain_id)
+            .await
+            .map_err(|_| invalid())?;
+        if !user.enabled || !domain.enabled {
+            return Err(invalid());
+        }
+        Ok(NamedRef {
+            id: user.id,
+            name: user.name,
+            domain_id: domain.id,
+            domain_name: domain.name,
+        })
     }
 
     /// An enabled project in an enabled domain, as a token scope.

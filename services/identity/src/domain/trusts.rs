@@ -253,14 +253,62 @@ impl Identity {
             .await?
             .filter(usable)
             .ok_or_else(|| Error::not_found("trust", id))?;
-        let role_ids = trust_role::Entity::find()
+        Ok(Trust {
+            role_ids: self.trust_role_ids(id).await?,
+            row,
+        })
+    }
+
+    /// The trust of a trust-scoped token: not deleted or expired (a token issued by
+    /// a trust's last use stays valid).
+    pub(crate) async fn trust_for_token(&self, id: &str) -> Result<Trust> {
+        let row = trust::Entity::find_by_id(id)
+            .one(&self.store.db)
+            .await?
+            .filter(|t| {
+                t.deleted_at.is_none() && t.expires_at.is_none_or(|e| e >= Utc::now().naive_utc())
+            })
+            .ok_or_else(|| Error::not_found("trust", id))?;
+        Ok(Trust {
+            role_ids: self.trust_role_ids(id).await?,
+            row,
+        })
+    }
+
+    async fn trust_role_ids(&self, id: &str) -> Result<BTreeSet<String>> {
+        Ok(trust_role::Entity::find()
             .filter(trust_role::Column::TrustId.eq(id))
             .all(&self.store.db)
             .await?
             .into_iter()
             .map(|r| r.role_id)
-            .collect();
-        Ok(Trust { row, role_ids })
+            .collect())
+    }
+
+    /// Takes one use of a trust with limited uses; false when none is left.
+    pub(crate) async fn consume_trust_use(&self, id: &str) -> Result<bool> {
+        let row = trust::Entity::find_by_id(id)
+            .one(&self.store.db)
+            .await?
+            .ok_or_else(|| Error::not_found("trust", id))?;
+        if row.remaining_uses.is_none() {
+            return Ok(true);
+        }
+        let taken = trust::Entity::update_many()
+            .col_expr(
+                trust::Column::RemainingUses,
+                sea_orm::sea_query::Expr::col(trust::Column::RemainingUses).sub(1),
+            )
+            .filter(trust::Column::Id.eq(id))
+            .filter(trust::Column::RemainingUses.gt(0))
+            .exec(&self.store.db)
+            .await?
+            .rows_affected
+            == 1;
+        if taken {
+            self.changed().await?;
+        }
+        Ok(taken)
     }
 
     /// Trusts not deleted (expired and used-up ones included, as Keystone lists

@@ -8,6 +8,7 @@ use rmpv::Value;
 const UNSCOPED: u64 = 0;
 const DOMAIN_SCOPED: u64 = 1;
 const PROJECT_SCOPED: u64 = 2;
+const TRUST_SCOPED: u64 = 3;
 const SYSTEM_SCOPED: u64 = 8;
 const APP_CRED_SCOPED: u64 = 9;
 
@@ -62,6 +63,11 @@ pub enum TokenScope {
     Domain(String),
     Project(String),
     System,
+    /// Trust tokens are project scoped and name their trust (a UUID).
+    Trust {
+        project_id: String,
+        trust_id: String,
+    },
     /// Application-credential tokens are project scoped and name their credential.
     ApplicationCredential {
         project_id: String,
@@ -116,6 +122,19 @@ impl TokenPayload {
                     audit,
                 ]
             }
+            TokenScope::Trust {
+                project_id,
+                trust_id,
+            } => vec![
+                TRUST_SCOPED.into(),
+                user,
+                methods,
+                pack_id(project_id),
+                expires,
+                audit,
+                // Keystone packs a trust id as its 16 raw bytes, not an (is_uuid, id) pair.
+                uuid_bytes(trust_id).map_or_else(|| Value::from(trust_id.as_str()), Value::Binary),
+            ],
             TokenScope::System => vec![
                 SYSTEM_SCOPED.into(),
                 user,
@@ -166,6 +185,16 @@ impl TokenPayload {
             PROJECT_SCOPED => (
                 TokenScope::Project(unpack_id(fields.get(3)?)?),
                 &fields[4..],
+            ),
+            TRUST_SCOPED => (
+                TokenScope::Trust {
+                    project_id: unpack_id(fields.get(3)?)?,
+                    trust_id: match fields.get(6)? {
+                        Value::Binary(bytes) => hex_from_bytes(bytes)?,
+                        _ => return None,
+                    },
+                },
+                &fields[4..6],
             ),
             SYSTEM_SCOPED => (TokenScope::System, &fields[4..]),
             APP_CRED_SCOPED => (
@@ -278,6 +307,13 @@ mod tests {
         round_trip(TokenScope::Domain(uuid.into()), "admin-not-uuid");
         round_trip(TokenScope::Project(uuid.into()), uuid);
         round_trip(TokenScope::System, uuid);
+        round_trip(
+            TokenScope::Trust {
+                project_id: uuid.into(),
+                trust_id: "fedcba9876543210fedcba9876543210".into(),
+            },
+            uuid,
+        );
         round_trip(
             TokenScope::ApplicationCredential {
                 project_id: uuid.into(),

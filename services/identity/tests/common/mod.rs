@@ -147,6 +147,26 @@ impl Keystone {
         self.send(method, path, Some(&self.admin_token), body).await
     }
 
+    /// `GET /v3/auth/tokens` of `token` as the bootstrap admin.
+    pub async fn admin_validate(&self, token: &str) -> Resp {
+        let resp = self
+            .client
+            .get(self.served.url("/v3/auth/tokens"))
+            .header("X-Auth-Token", &self.admin_token)
+            .header("X-Subject-Token", token)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let body = resp.json().await.unwrap_or(Value::Null);
+        Resp {
+            status,
+            headers,
+            body,
+        }
+    }
+
     pub async fn get(&self, path: &str, token: &str) -> Resp {
         self.send(Method::GET, path, Some(token), None).await
     }

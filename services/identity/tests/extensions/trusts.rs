@@ -189,3 +189,133 @@ async fn a_deleted_trustee_takes_their_trusts() {
         .await
         .expect(404);
 }
+
+/// `POST /v3/auth/tokens` as `user` with the password method, scoped to a trust.
+async fn trust_token(ks: &Keystone, user: &str, trust_id: &str) -> crate::common::Resp {
+    ks.password_token(user, "pw", json!({"OS-TRUST:trust": {"id": trust_id}}))
+        .await
+}
+
+#[tokio::test]
+async fn trust_scoped_tokens() {
+    let ks = Keystone::start().await;
+    let trustor = ks.user_with_role("member").await;
+    let trustee = ks.user_with_role("reader").await;
+    let made = ks
+        .send(
+            Method::POST,
+            "/v3/OS-TRUST/trusts",
+            Some(&trustor.token),
+            Some(json!({"trust": {"trustor_user_id": trustor.user_id,
+                "trustee_user_id": trustee.user_id, "project_id": trustor.project_id,
+                "impersonation": true, "roles": [{"name": "member"}], "remaining_uses": 2}})),
+        )
+        .await
+        .expect(201);
+    let id = made.body["trust"]["id"].as_str().unwrap().to_string();
+
+    // Only the trustee may use it.
+    trust_token(&ks, &trustor.user_name, &id).await.expect(403);
+    let issued = trust_token(&ks, &trustee.user_name, &id).await.expect(201);
+    let token = issued.header("x-subject-token").unwrap().to_string();
+    let body = &issued.body["token"];
+    assert_eq!(body["OS-TRUST:trust"]["id"], id.as_str());
+    assert_eq!(
+        body["OS-TRUST:trust"]["trustee_user"]["id"],
+        trustee.user_id.as_str()
+    );
+    assert_eq!(body["OS-TRUST:trust"]["impersonation"], true);
+    // Impersonation: the token speaks as the trustor, on the trust's project.
+    assert_eq!(body["user"]["id"], trustor.user_id.as_str());
+    assert_eq!(body["project"]["id"], trustor.project_id.as_str());
+    let mut roles: Vec<&str> = body["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    roles.sort();
+    assert_eq!(roles, ["member", "reader"]);
+    assert!(body.get("is_domain").is_none());
+    let validated = ks.admin_validate(&token).await.expect(200);
+    assert_eq!(validated.body["token"]["OS-TRUST:trust"]["id"], id.as_str());
+
+    // A trust token cannot make another token.
+    ks.send(
+        Method::POST,
+        "/v3/auth/tokens",
+        None,
+        Some(json!({"auth": {"identity": {"methods": ["token"], "token": {"id": token}}}})),
+    )
+    .await
+    .expect(403);
+
+    // Two uses: the second works, a third is refused and the trust is then gone.
+    trust_token(&ks, &trustee.user_name, &id).await.expect(201);
+    trust_token(&ks, &trustee.user_name, &id).await.expect(401);
+    ks.admin(Method::GET, &format!("/v3/OS-TRUST/trusts/{id}"), None)
+        .await
+        .expect(404);
+}
+
+#[tokio::test]
+async fn trust_tokens_end_with_their_trust_or_the_trustors_roles() {
+    let ks = Keystone::start().await;
+    let trustor = ks.user_with_role("member").await;
+    let trustee = ks.user_with_role("reader").await;
+    let create = || {
+        ks.send(
+            Method::POST,
+            "/v3/OS-TRUST/trusts",
+            Some(&trustor.token),
+            Some(json!({"trust": {"trustor_user_id": trustor.user_id,
+                "trustee_user_id": trustee.user_id, "project_id": trustor.project_id,
+                "impersonation": false, "roles": [{"name": "member"}]}})),
+        )
+    };
+    let first = create().await.expect(201).body["trust"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let issued = trust_token(&ks, &trustee.user_name, &first)
+        .await
+        .expect(201);
+    assert_eq!(issued.body["token"]["user"]["id"], trustee.user_id.as_str());
+    let token = issued.header("x-subject-token").unwrap().to_string();
+    ks.admin(
+        Method::DELETE,
+        &format!("/v3/OS-TRUST/trusts/{first}"),
+        None,
+    )
+    .await
+    .expect(204);
+    ks.admin_validate(&token).await.expect(404);
+
+    let second = create().await.expect(201).body["trust"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let token = trust_token(&ks, &trustee.user_name, &second)
+        .await
+        .expect(201)
+        .header("x-subject-token")
+        .unwrap()
+        .to_string();
+    ks.admin_validate(&token).await.expect(200);
+    // The trustor loses the delegated role: the trust's tokens stop working.
+    let member = ks.role_id("member").await;
+    ks.admin(
+        Method::DELETE,
+        &format!(
+            "/v3/projects/{}/users/{}/roles/{member}",
+            trustor.project_id, trustor.user_id
+        ),
+        None,
+    )
+    .await
+    .expect(204);
+    ks.admin_validate(&token).await.expect(404);
+    trust_token(&ks, &trustee.user_name, &second)
+        .await
+        .expect(403);
+}
