@@ -116,7 +116,7 @@ uri_v3 = $identity
 auth_version = v3
 region = RegionOne
 
-# What identity has built (see README): no v2, OAuth1 delegation,
+# What identity has built (see README): no v2,
 # domain-specific drivers or PCI-DSS security compliance yet.
 [identity-feature-enabled]
 api_v2 = false

@@ -7,6 +7,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::context::V3Url;
+use super::oauth1::Signed;
 use super::query::QueryPairs;
 use super::{render, AppState, Caller};
 use crate::domain::{AuthRequest, Error, ProjectFilter, Target};
@@ -58,9 +59,10 @@ fn with_subject(status: StatusCode, token: &str, body: Option<String>) -> Respon
 async fn issue(
     State(identity): State<AppState>,
     query: QueryPairs,
+    Signed(signed): Signed,
     Json(request): Json<AuthRequest>,
 ) -> Result<Response, Error> {
-    let (token, info) = identity.authenticate(request).await?;
+    let (token, info) = identity.authenticate(request, Some(signed)).await?;
     let body = identity.token_body(&info, !query.flag("nocatalog")).await?;
     Ok(with_subject(StatusCode::CREATED, &token, Some(body)))
 }

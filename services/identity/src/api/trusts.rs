@@ -136,6 +136,17 @@ async fn create(
         "identity:create_trust",
         &json!({"target": {"trust": {"trustor_user_id": trustor}}}),
     )?;
+    if caller.token.oauth.is_some() {
+        return Err(Error::Forbidden(
+            "You are not authorized to perform the requested action: Redelegation allowed for delegated by trust only.".into(),
+        ));
+    }
+    // Redelegation (a trust made with a trust token) is not built: refused.
+    if caller.token.trust.is_some() {
+        return Err(Error::Forbidden(
+            "You are not authorized to perform the requested action: Redelegation of trusts is not supported.".into(),
+        ));
+    }
     if caller.token.app_cred.is_some() {
         return Err(Error::Forbidden(
             "You are not authorized to perform the requested action: Using method 'application_credential' is not allowed for managing trusts.".into(),

@@ -19,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(OauthConsumers),
             Box::new(Trusts),
             Box::new(AccessRules),
+            Box::new(OauthTokens),
         ]
     }
 
@@ -593,5 +594,53 @@ impl MigrationTrait for AccessRules {
             &["access_rule_id"],
         ))
         .await
+    }
+}
+
+struct OauthTokens;
+
+impl MigrationName for OauthTokens {
+    fn name(&self) -> &str {
+        "m0009_oauth_tokens"
+    }
+}
+
+/// OAuth1 request and access tokens.
+#[async_trait::async_trait]
+impl MigrationTrait for OauthTokens {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        let secret = |name: &str| {
+            ColumnDef::new(Alias::new(name))
+                .string_len(64)
+                .not_null()
+                .to_owned()
+        };
+        m.create_table(
+            table("request_token")
+                .col(id("id").primary_key())
+                .col(secret("request_secret"))
+                .col(ColumnDef::new(Alias::new("verifier")).string_len(64).null())
+                .col(opt_id("authorizing_user_id"))
+                .col(id("requested_project_id"))
+                .col(text("role_ids"))
+                .col(id("consumer_id"))
+                .col(time("expires_at"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            table("access_token")
+                .col(id("id").primary_key())
+                .col(secret("access_secret"))
+                .col(id("authorizing_user_id"))
+                .col(id("project_id"))
+                .col(ColumnDef::new(Alias::new("role_ids")).text().not_null())
+                .col(id("consumer_id"))
+                .col(time("expires_at"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index("access_token", &["authorizing_user_id"]))
+            .await
     }
 }

@@ -1,6 +1,6 @@
 use serde::Deserialize;
 
-use super::{passwords, Error, Identity, Result};
+use super::{passwords, Error, Identity, Result, SignedRequest};
 use crate::db::entity::user;
 use crate::fernet::{new_audit_id, AuthMethod, TokenPayload, TokenScope};
 use std::sync::Arc;
@@ -25,6 +25,7 @@ pub struct IdentityBody {
     pub password: Option<PasswordMethod>,
     pub token: Option<TokenMethod>,
     pub application_credential: Option<AppCredMethod>,
+    pub oauth1: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -90,7 +91,12 @@ fn refused() -> Error {
 
 impl Identity {
     /// Authenticates `request` and issues a token; returns the token and its info.
-    pub async fn authenticate(&self, request: AuthRequest) -> Result<(String, Arc<TokenInfo>)> {
+    /// `signed` is the HTTP request an `oauth1` authentication's signature covers.
+    pub async fn authenticate(
+        &self,
+        request: AuthRequest,
+        signed: Option<SignedRequest>,
+    ) -> Result<(String, Arc<TokenInfo>)> {
         let AuthBody { identity, scope } = request.auth;
         let mut methods: Vec<AuthMethod> = identity
             .methods
@@ -99,6 +105,7 @@ impl Identity {
                 "password" => Ok(AuthMethod::Password),
                 "token" => Ok(AuthMethod::Token),
                 "application_credential" => Ok(AuthMethod::ApplicationCredential),
+                "oauth1" => Ok(AuthMethod::Oauth1),
                 other => Err(Error::Unauthorized(format!(
                     "Attempted to authenticate with an unsupported method: {other}"
                 ))),
@@ -117,6 +124,25 @@ impl Identity {
         let mut audit_ids = vec![new_audit_id()];
         let mut user_id: Option<String> = None;
 
+        if methods.contains(&AuthMethod::Oauth1) {
+            identity.oauth1.as_ref().ok_or_else(|| missing("oauth1"))?;
+            let signed = signed.ok_or_else(refused)?;
+            let (user_id, scope) = self.oauth_scope(&signed).await?;
+            let payload = TokenPayload {
+                user_id: user_id.clone(),
+                methods: vec![AuthMethod::Oauth1],
+                scope: scope.clone(),
+                expires_at,
+                audit_ids,
+            };
+            return self.issue(payload).await.map_err(|err| match (err, scope) {
+                (Error::Internal(msg), _) => Error::Internal(msg),
+                (_, TokenScope::Oauth { project_id, .. }) => Error::Unauthorized(format!(
+                    "User {user_id} has no access to project {project_id}"
+                )),
+                _ => refused(),
+            });
+        }
         if methods.contains(&AuthMethod::ApplicationCredential) {
             if scope.is_some() {
                 return Err(Error::Unauthorized(
@@ -154,6 +180,11 @@ impl Identity {
                 .validate_token(&body.id, false)
                 .await
                 .map_err(|_| refused())?;
+            if parent.oauth.is_some() {
+                return Err(Error::Forbidden(
+                    "You are not authorized to perform the requested action: Using OAuth-scoped token to create another token. Create a new OAuth-scoped token instead.".into(),
+                ));
+            }
             if parent.trust.is_some() {
                 return Err(Error::Forbidden(
                     "You are not authorized to perform the requested action: Using trust-scoped token to create another token. Create a new trust-scoped token instead.".into(),

@@ -1,7 +1,7 @@
 //! OAuth1 consumers (`/v3/OS-OAUTH1/consumers`): the clients a user may delegate
 //! to. The secret is made here and shown once, at creation.
 
-use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, QueryOrder, Set};
+use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, QueryOrder, Set, TransactionTrait};
 use serde_json::{Map, Value};
 
 use super::{new_id, Error, Extra, Identity, Result};
@@ -102,13 +102,17 @@ impl Identity {
         Ok(row)
     }
 
+    /// Deletes a consumer, its request and access tokens (and so the Keystone
+    /// tokens made with them).
     pub async fn delete_consumer(&self, id: &str) -> Result<()> {
-        let gone = consumer::Entity::delete_by_id(id)
-            .exec(&self.store.db)
-            .await?;
+        let txn = self.store.db.begin().await?;
+        Identity::forget_consumer_tokens(&txn, id).await?;
+        let gone = consumer::Entity::delete_by_id(id).exec(&txn).await?;
         if gone.rows_affected == 0 {
             return Err(missing());
         }
+        txn.commit().await?;
+        self.changed().await?;
         self.notify("deleted", "OS-OAUTH1:consumer", id);
         Ok(())
     }

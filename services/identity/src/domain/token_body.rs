@@ -69,6 +69,14 @@ struct Shared<'a> {
     application_credential: Option<AppCredRef<'a>>,
     #[serde(rename = "OS-TRUST:trust", skip_serializing_if = "Option::is_none")]
     trust: Option<TrustRef<'a>>,
+    #[serde(rename = "OS-OAUTH1", skip_serializing_if = "Option::is_none")]
+    oauth: Option<OauthRef<'a>>,
+}
+
+#[derive(Serialize)]
+struct OauthRef<'a> {
+    access_token_id: &'a str,
+    consumer_id: &'a str,
 }
 
 #[derive(Serialize)]
@@ -148,6 +156,10 @@ impl ScopeBody {
                     id: &t.trustee_user_id,
                 },
                 impersonation: t.impersonation,
+            }),
+            oauth: scope.oauth.as_ref().map(|t| OauthRef {
+                access_token_id: &t.id,
+                consumer_id: &t.consumer_id,
             }),
         };
         match &scope.scope {

@@ -39,6 +39,8 @@ pub struct ResolvedScope {
     pub access_rules: Vec<super::AccessRule>,
     /// The trust of a trust-scoped token.
     pub trust: Option<crate::db::entity::trust::Model>,
+    /// The access token of an OAuth1 token.
+    pub oauth: Option<crate::db::entity::access_token::Model>,
     /// The token body's shared members, rendered on first use.
     pub(super) body: tokio::sync::OnceCell<super::token_body::ScopeBody>,
 }
@@ -168,11 +170,13 @@ impl Identity {
         }
         let resolved = self.scope_grants(&payload.user_id, &payload.scope).await?;
         let now = Utc::now().naive_utc();
-        let trust_expired = resolved
-            .trust
-            .as_ref()
-            .and_then(|t| t.expires_at)
-            .is_some_and(|e| e <= now);
+        let trust_expired = [
+            resolved.trust.as_ref().and_then(|t| t.expires_at),
+            resolved.oauth.as_ref().and_then(|t| t.expires_at),
+        ]
+        .into_iter()
+        .flatten()
+        .any(|e| e <= now);
         if trust_expired || resolved.app_cred_expires_at.is_some_and(|e| e <= now) {
             return Err(invalid());
         }
@@ -196,6 +200,7 @@ impl Identity {
         let invalid = || Error::not_found("token", "(token)");
         let mut user_ref = self.enabled_user(user_id).await?;
         let mut trust: Option<super::Trust> = None;
+        let mut oauth = None;
         let (scope, target, app_cred) = match scope {
             TokenScope::Unscoped => (ScopeInfo::Unscoped, None, None),
             TokenScope::System => (ScopeInfo::System, Some(Target::System), None),
@@ -239,6 +244,22 @@ impl Identity {
                 trust = Some(found);
                 (ScopeInfo::Project(project), Some(target), None)
             }
+            TokenScope::Oauth {
+                project_id,
+                access_token_id,
+            } => {
+                let token = self
+                    .live_access_token(access_token_id)
+                    .await
+                    .map_err(|_| invalid())?;
+                if token.authorizing_user_id != user_id || token.project_id != *project_id {
+                    return Err(invalid());
+                }
+                let project = self.scoped_project(project_id).await?;
+                let target = Target::Project(project.id.clone());
+                oauth = Some(token);
+                (ScopeInfo::Project(project), Some(target), None)
+            }
             TokenScope::ApplicationCredential {
                 project_id,
                 app_cred_id,
@@ -272,6 +293,10 @@ impl Identity {
             let allowed = self.expand_implied(cred.role_ids()).await?;
             role_ids.retain(|r| allowed.contains(r));
         }
+        if let Some(token) = &oauth {
+            let allowed = self.expand_implied(token.role_ids()).await?;
+            role_ids.retain(|r| allowed.contains(r));
+        }
         if target.is_some() && role_ids.is_empty() {
             return Err(invalid());
         }
@@ -286,6 +311,7 @@ impl Identity {
         let resolved = Arc::new(ResolvedScope {
             access_rules,
             trust: trust.map(|t| t.row),
+            oauth,
             user: user_ref,
             scope,
             roles,

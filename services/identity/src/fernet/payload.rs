@@ -9,6 +9,7 @@ const UNSCOPED: u64 = 0;
 const DOMAIN_SCOPED: u64 = 1;
 const PROJECT_SCOPED: u64 = 2;
 const TRUST_SCOPED: u64 = 3;
+const OAUTH_SCOPED: u64 = 7;
 const SYSTEM_SCOPED: u64 = 8;
 const APP_CRED_SCOPED: u64 = 9;
 
@@ -63,6 +64,11 @@ pub enum TokenScope {
     Domain(String),
     Project(String),
     System,
+    /// OAuth1 tokens are project scoped and name their access token.
+    Oauth {
+        project_id: String,
+        access_token_id: String,
+    },
     /// Trust tokens are project scoped and name their trust (a UUID).
     Trust {
         project_id: String,
@@ -122,6 +128,18 @@ impl TokenPayload {
                     audit,
                 ]
             }
+            TokenScope::Oauth {
+                project_id,
+                access_token_id,
+            } => vec![
+                OAUTH_SCOPED.into(),
+                user,
+                methods,
+                pack_id(project_id),
+                pack_id(access_token_id),
+                expires,
+                audit,
+            ],
             TokenScope::Trust {
                 project_id,
                 trust_id,
@@ -195,6 +213,13 @@ impl TokenPayload {
                     },
                 },
                 &fields[4..6],
+            ),
+            OAUTH_SCOPED => (
+                TokenScope::Oauth {
+                    project_id: unpack_id(fields.get(3)?)?,
+                    access_token_id: unpack_id(fields.get(4)?)?,
+                },
+                &fields[5..],
             ),
             SYSTEM_SCOPED => (TokenScope::System, &fields[4..]),
             APP_CRED_SCOPED => (
@@ -307,6 +332,13 @@ mod tests {
         round_trip(TokenScope::Domain(uuid.into()), "admin-not-uuid");
         round_trip(TokenScope::Project(uuid.into()), uuid);
         round_trip(TokenScope::System, uuid);
+        round_trip(
+            TokenScope::Oauth {
+                project_id: uuid.into(),
+                access_token_id: "fedcba9876543210fedcba9876543210".into(),
+            },
+            uuid,
+        );
         round_trip(
             TokenScope::Trust {
                 project_id: uuid.into(),

@@ -1,6 +1,7 @@
 //! sea-orm entities, one file per table.
 
 pub mod access_rule;
+pub mod access_token;
 pub mod app_cred_access_rule;
 pub mod application_credential;
 pub mod assignment;
@@ -19,6 +20,7 @@ pub mod project_endpoint;
 pub mod project_endpoint_group;
 pub mod project_tag;
 pub mod region;
+pub mod request_token;
 pub mod revision;
 pub mod revocation_event;
 pub mod role;
