@@ -9,6 +9,8 @@ mod access_rules;
 mod domain_config;
 #[path = "extensions/endpoint_filter.rs"]
 mod endpoint_filter;
+#[path = "extensions/limits.rs"]
+mod limits;
 #[path = "extensions/oauth1.rs"]
 mod oauth1;
 #[path = "extensions/oauth_consumers.rs"]

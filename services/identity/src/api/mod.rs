@@ -15,6 +15,7 @@ mod endpoint_filter;
 mod error;
 mod grants;
 mod groups;
+mod limits;
 mod oauth1;
 mod oauth_consumers;
 mod policy_blobs;
@@ -79,6 +80,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .merge(oauth1::routes())
         .merge(policy_blobs::routes())
         .merge(trusts::routes())
+        .merge(limits::routes())
         .merge(catalog::routes())
 }
 
@@ -97,6 +99,6 @@ mod tests {
     #[test]
     fn document_is_consistent() {
         let doc = super::documented_routes().split_for_parts().1;
-        assert_eq!(ferrostack_api::openapi::check(&doc), Ok(192));
+        assert_eq!(ferrostack_api::openapi::check(&doc), Ok(203));
     }
 }

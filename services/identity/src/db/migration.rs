@@ -20,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(Trusts),
             Box::new(AccessRules),
             Box::new(OauthTokens),
+            Box::new(UnifiedLimits),
         ]
     }
 
@@ -641,6 +642,58 @@ impl MigrationTrait for OauthTokens {
         )
         .await?;
         m.create_index(index("access_token", &["authorizing_user_id"]))
+            .await
+    }
+}
+
+struct UnifiedLimits;
+
+impl MigrationName for UnifiedLimits {
+    fn name(&self) -> &str {
+        "m0010_unified_limits"
+    }
+}
+
+/// Unified limits: registered (default) limits and project or domain limits.
+/// `limit` is a reserved word in SQL, so the limits table is `project_limit`.
+#[async_trait::async_trait]
+impl MigrationTrait for UnifiedLimits {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            table("registered_limit")
+                .col(id("id").primary_key())
+                .col(id("service_id"))
+                .col(opt_id("region_id"))
+                .col(
+                    ColumnDef::new(Alias::new("resource_name"))
+                        .string_len(255)
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(Alias::new("default_limit"))
+                        .big_integer()
+                        .not_null(),
+                )
+                .col(text("description"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            table("project_limit")
+                .col(id("id").primary_key())
+                .col(opt_id("project_id"))
+                .col(opt_id("domain_id"))
+                .col(id("registered_limit_id"))
+                .col(
+                    ColumnDef::new(Alias::new("resource_limit"))
+                        .big_integer()
+                        .not_null(),
+                )
+                .col(text("description"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index("project_limit", &["registered_limit_id"]))
             .await
     }
 }

@@ -140,6 +140,7 @@ impl Identity {
             .exec(db)
             .await?;
         Identity::forget_domain_config(db, id).await?;
+        Identity::forget_limits(db, id).await?;
         domain::Entity::delete_by_id(id).exec(db).await?;
         self.changed().await?;
         self.notify("deleted", "domain", id);

@@ -345,6 +345,7 @@ impl Identity {
             .await?;
         Identity::forget_endpoint_filter(&txn, Some(id), None).await?;
         Identity::forget_project_trusts(&txn, id).await?;
+        Identity::forget_limits(&txn, id).await?;
         project::Entity::delete_by_id(id).exec(&txn).await?;
         txn.commit().await?;
         self.changed().await?;
