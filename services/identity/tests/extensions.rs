@@ -7,6 +7,8 @@ mod common;
 mod access_rules;
 #[path = "extensions/domain_config.rs"]
 mod domain_config;
+#[path = "extensions/ec2_tokens.rs"]
+mod ec2_tokens;
 #[path = "extensions/endpoint_filter.rs"]
 mod endpoint_filter;
 #[path = "extensions/limits.rs"]

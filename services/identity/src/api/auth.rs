@@ -21,7 +21,7 @@ fn subject_token(headers: &HeaderMap) -> Result<String, Error> {
         .ok_or_else(|| Error::invalid("Expecting to find X-Subject-Token in request headers."))
 }
 
-fn with_subject(status: StatusCode, token: &str, body: Option<String>) -> Response {
+pub(super) fn with_subject(status: StatusCode, token: &str, body: Option<String>) -> Response {
     let mut response = match body {
         Some(body) => render::json_text(status, body),
         None => status.into_response(),

@@ -11,6 +11,7 @@ mod discovery;
 mod domain_config;
 mod domains;
 mod ec2;
+mod ec2_tokens;
 mod endpoint_filter;
 mod error;
 mod grants;
@@ -75,6 +76,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .merge(access_rules::routes())
         .merge(credentials::routes())
         .merge(ec2::routes())
+        .merge(ec2_tokens::routes())
         .merge(endpoint_filter::routes())
         .merge(oauth_consumers::routes())
         .merge(oauth1::routes())
@@ -99,6 +101,6 @@ mod tests {
     #[test]
     fn document_is_consistent() {
         let doc = super::documented_routes().split_for_parts().1;
-        assert_eq!(ferrostack_api::openapi::check(&doc), Ok(203));
+        assert_eq!(ferrostack_api::openapi::check(&doc), Ok(204));
     }
 }

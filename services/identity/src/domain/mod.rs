@@ -14,6 +14,8 @@ mod domain_config;
 mod domain_config_options;
 mod domains;
 mod ec2;
+pub mod ec2_signature;
+mod ec2_tokens;
 mod endpoint_filter;
 mod error;
 mod extra;

@@ -25,16 +25,19 @@ pub enum AuthMethod {
     Oauth1,
     Mapped,
     ApplicationCredential,
+    /// `/v3/ec2tokens` (not in Keystone's default list; ferrostack gives it the next bit).
+    Ec2Credential,
 }
 
 impl AuthMethod {
-    const ALL: [AuthMethod; 6] = [
+    const ALL: [AuthMethod; 7] = [
         AuthMethod::External,
         AuthMethod::Password,
         AuthMethod::Token,
         AuthMethod::Oauth1,
         AuthMethod::Mapped,
         AuthMethod::ApplicationCredential,
+        AuthMethod::Ec2Credential,
     ];
 
     fn bit(self) -> u64 {
@@ -53,6 +56,7 @@ impl AuthMethod {
             AuthMethod::Oauth1 => "oauth1",
             AuthMethod::Mapped => "mapped",
             AuthMethod::ApplicationCredential => "application_credential",
+            AuthMethod::Ec2Credential => "ec2credential",
         }
     }
 }
