@@ -10,7 +10,7 @@ PROFILE ?= release
 RELEASE_BINS := -p ferrostack -p ferrostack-identity -p ferrostack-image -p ferrostack-block-storage \
 	-p ferrostack-compute
 
-.PHONY: run build cli tempest test lint fmt bench deps backends backends-stop venv test-unit test-backends test-e2e
+.PHONY: run build cli dashboard tempest test lint fmt bench deps backends backends-stop venv test-unit test-backends test-e2e test-dashboard
 
 # The admin password comes from OS_PASSWORD ("admin" when unset), never argv.
 run: build
@@ -24,6 +24,12 @@ cli: venv
 	@echo "The CLI is .venv/bin/openstack; with the cloud up (make run):"
 	@echo "  export OS_CLIENT_CONFIG_FILE=$(abspath $(DATA_DIR))/clouds.yaml OS_CLOUD=ferrostack"
 	@echo "  .venv/bin/openstack project list"
+
+# The real OpenStack dashboard (Horizon 25.7.3) on the all-in-one, in the foreground:
+# http://127.0.0.1:8080/ (PORT=), user admin, password $$OS_PASSWORD ("admin" when
+# unset); Ctrl-C stops it and the cloud (scripts/dashboard.sh).
+dashboard: build
+	PROFILE=$(PROFILE) bash scripts/dashboard.sh up
 
 # Upstream's tempest API tests against the all-in-one (scripts/tempest.sh).
 SERVICES ?= identity,image,volume
@@ -78,6 +84,14 @@ test-backends:
 test-e2e: venv
 	$(CARGO) build -p ferrostack -p ferrostack-identity -p ferrostack-image -p ferrostack-block-storage \
 		-p ferrostack-compute
-	FERRO_BIN_DIR=$(CURDIR)/target/debug .venv/bin/python -m pytest -q tests/e2e
+	FERRO_BIN_DIR=$(CURDIR)/target/debug .venv/bin/python -m pytest -q tests/e2e \
+		--ignore=tests/e2e/test_dashboard.py
 
-test: deps lint test-unit test-backends test-e2e
+# Horizon driven by headless Chromium against an end-to-end cloud.
+test-dashboard:
+	$(CARGO) build -p ferrostack -p ferrostack-identity -p ferrostack-image -p ferrostack-block-storage \
+		-p ferrostack-compute
+	bash scripts/dashboard.sh install
+	FERRO_BIN_DIR=$(CURDIR)/target/debug .venv-dashboard/bin/python -m pytest -q tests/e2e/test_dashboard.py
+
+test: deps lint test-unit test-backends test-e2e test-dashboard
