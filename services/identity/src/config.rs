@@ -116,12 +116,19 @@ pub struct IdentityConfig {
     pub revision_poll_interval: Duration,
     /// Role names no role may imply (`[assignment] prohibited_implied_role`).
     pub prohibited_implied_roles: Vec<String>,
+    pub security: crate::security_compliance::SecurityCompliance,
 }
 
 impl IdentityConfig {
     /// Resolves every option, failing with the option's name on a bad value.
     pub fn from_config(config: &Config) -> Result<Self, ConfigError> {
-        config.check(&[SERVICE_OPTS, OPTS, DATABASE_OPTS, MESSAGING_OPTS]);
+        config.check(&[
+            SERVICE_OPTS,
+            OPTS,
+            DATABASE_OPTS,
+            MESSAGING_OPTS,
+            crate::security_compliance::SECURITY_COMPLIANCE_OPTS,
+        ]);
         let service = ServiceOptions::from_config(config, 5000)?;
         let state_path = service.state_path.clone();
         let default_db = format!("sqlite://{}/identity.db", state_path.display());
@@ -167,6 +174,7 @@ impl IdentityConfig {
                 config.get_parsed::<u64>(&CACHE_REVISION_POLL)?.max(1),
             ),
             prohibited_implied_roles: config.get_list(&PROHIBITED_IMPLIED_ROLE),
+            security: crate::security_compliance::SecurityCompliance::from_config(config)?,
         })
     }
 }

@@ -7,6 +7,7 @@ pub mod domain;
 pub mod fernet;
 pub mod notify;
 pub mod policies;
+pub mod security_compliance;
 #[cfg(feature = "testing")]
 pub mod testing;
 

@@ -17,5 +17,7 @@ mod limits;
 mod oauth1;
 #[path = "extensions/oauth_consumers.rs"]
 mod oauth_consumers;
+#[path = "extensions/security_compliance.rs"]
+mod security_compliance;
 #[path = "extensions/trusts.rs"]
 mod trusts;

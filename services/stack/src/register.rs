@@ -132,7 +132,11 @@ impl Registrar {
                 .unwrap_or_default()
                 .to_string(),
         };
-        let user = json!({"user": {"name": name, "password": password, "enabled": true}});
+        // A service account's password is the launcher's: never to change at first
+        // use or expire, and not lockable by someone else's failed logins.
+        let user = json!({"user": {"name": name, "password": password, "enabled": true,
+            "options": {"ignore_change_password_upon_first_use": true,
+                "ignore_password_expiry": true, "ignore_lockout_failure_attempts": true}}});
         let user_id = match self.find(&format!("/users?name={name}"), "users").await? {
             Some(id) => {
                 self.call(reqwest::Method::PATCH, &format!("/users/{id}"), Some(user))

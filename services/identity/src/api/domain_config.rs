@@ -28,17 +28,31 @@ fn config_of(body: Value) -> ConfigGroups {
     }
 }
 
-/// The `security_compliance` group any user may read, for the default domain only.
-/// ferrostack enforces no password regex, so both options are null.
+/// The `security_compliance` group any user may read, for the default domain only:
+/// the password pattern users must meet and its description.
 fn security_compliance(identity: &AppState, domain_id: &str, option: Option<&str>) -> Reply {
     if domain_id != identity.cfg.default_domain_id {
         return Err(Error::Forbidden(
             "Invalid domain specific configuration: Reading security compliance information for any domain other than the default domain is not allowed or supported.".into(),
         ));
     }
-    let options = ConfigGroups::from_iter(
-        ["password_regex", "password_regex_description"].map(|o| (o.to_string(), Value::Null)),
-    );
+    let rules = &identity.cfg.security;
+    let options = ConfigGroups::from_iter([
+        (
+            "password_regex".to_string(),
+            rules
+                .password_regex
+                .as_ref()
+                .map_or(Value::Null, |r| Value::String(r.as_str().to_string())),
+        ),
+        (
+            "password_regex_description".to_string(),
+            rules
+                .password_regex_description
+                .clone()
+                .map_or(Value::Null, Value::String),
+        ),
+    ]);
     match option {
         None => reply(
             StatusCode::OK,
@@ -46,7 +60,7 @@ fn security_compliance(identity: &AppState, domain_id: &str, option: Option<&str
         ),
         Some(option) if options.contains_key(option) => reply(
             StatusCode::OK,
-            ConfigGroups::from_iter([(option.to_string(), Value::Null)]),
+            ConfigGroups::from_iter([(option.to_string(), options[option].clone())]),
         ),
         Some(_) => Err(Error::Forbidden(
             "Invalid domain specific configuration: Reading security compliance values other than password_regex and password_regex_description is not allowed.".into(),

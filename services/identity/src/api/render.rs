@@ -128,8 +128,8 @@ pub fn user(base: &str, u: &user::Model) -> Value {
         "name": u.name,
         "domain_id": u.domain_id,
         "enabled": u.enabled,
-        "password_expires_at": Value::Null,
-        "options": {},
+        "password_expires_at": u.password_expires_at.map(|t| t.format("%Y-%m-%dT%H:%M:%S%.6f").to_string()),
+        "options": Extra::parse(&u.extra).0.get("options").cloned().unwrap_or_else(|| json!({})),
         "links": {"self": format!("{base}/users/{}", u.id)},
     }));
     if let Some(project) = &u.default_project_id {

@@ -1,7 +1,9 @@
 //! The identity schema. Column types are chosen to be right on SQLite, MariaDB and
 //! PostgreSQL alike: bounded VARCHARs for anything indexed, TEXT for free-form JSON.
 
-use ferrostack_db::schema::{fk, flag, id, index, name, opt_id, table, text, time, unique};
+use ferrostack_db::schema::{
+    fk, flag, id, index, name, opt_id, table, text, time, timestamp, unique,
+};
 use ferrostack_db::sea_orm_migration::prelude::*;
 
 /// Runs every identity migration in order.
@@ -21,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(AccessRules),
             Box::new(OauthTokens),
             Box::new(UnifiedLimits),
+            Box::new(SecurityCompliance),
         ]
     }
 
@@ -694,6 +697,54 @@ impl MigrationTrait for UnifiedLimits {
         )
         .await?;
         m.create_index(index("project_limit", &["registered_limit_id"]))
+            .await
+    }
+}
+
+struct SecurityCompliance;
+
+impl MigrationName for SecurityCompliance {
+    fn name(&self) -> &str {
+        "m0011_security_compliance"
+    }
+}
+
+/// PCI-DSS: password expiry and failed logins on users, and password history.
+#[async_trait::async_trait]
+impl MigrationTrait for SecurityCompliance {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        // One column per statement: SQLite alters one at a time.
+        for column in [
+            time("password_expires_at"),
+            ColumnDef::new(Alias::new("failed_auth_count"))
+                .integer()
+                .null()
+                .to_owned(),
+            time("failed_auth_at"),
+        ] {
+            m.alter_table(
+                Table::alter()
+                    .table(Alias::new("users"))
+                    .add_column(column)
+                    .to_owned(),
+            )
+            .await?;
+        }
+        m.create_table(
+            table("password_history")
+                .col(id("id").primary_key())
+                .col(id("user_id"))
+                .col(
+                    ColumnDef::new(Alias::new("password_hash"))
+                        .text()
+                        .not_null(),
+                )
+                .col(flag("self_service"))
+                .col(timestamp("created_at"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index("password_history", &["user_id"]))
             .await
     }
 }

@@ -1,6 +1,6 @@
 use serde::Deserialize;
 
-use super::{passwords, Error, Identity, Result, SignedRequest};
+use super::{password_rules, passwords, Error, Identity, Result, SignedRequest};
 use crate::db::entity::user;
 use crate::fernet::{new_audit_id, AuthMethod, TokenPayload, TokenScope};
 use std::sync::Arc;
@@ -266,8 +266,28 @@ impl Identity {
         let user = self.find_user(&reference).await?;
         let password = reference.password.ok_or_else(refused)?;
         let stored = user.password_hash.clone().ok_or_else(refused)?;
+        let now = chrono::Utc::now().naive_utc();
+        if password_rules::locked(&self.cfg.security, &user, now) {
+            return Err(Error::Unauthorized(format!(
+                "The account is locked for user: {}.",
+                user.id
+            )));
+        }
         if !passwords::verify(password, stored).await? {
+            self.note_failed_login(&user).await?;
             return Err(refused());
+        }
+        self.note_good_login(&user).await?;
+        if password_rules::expired(&user, now)
+            && !password_rules::has_option(
+                &password_rules::options_of(&user),
+                "ignore_password_expiry",
+            )
+        {
+            return Err(Error::Unauthorized(format!(
+                "The password is expired and needs to be changed for user: {}.",
+                user.id
+            )));
         }
         let domain = self.get_domain(&user.domain_id).await?;
         if !user.enabled || !domain.enabled {

@@ -109,10 +109,17 @@ impl Identity {
                 user
             }
             Err(_) => {
+                // The bootstrap password is the operator's own: it is not one to
+                // change at first use, nor one to expire under them.
+                let options = serde_json::json!({
+                    "ignore_change_password_upon_first_use": true,
+                    "ignore_password_expiry": true,
+                });
                 self.create_user(UserInput {
                     name: Some(b.username.clone()),
                     domain_id: Some(domain_id.clone()),
                     password: Some(Some(b.password.clone())),
+                    options: options.as_object().cloned(),
                     ..UserInput::default()
                 })
                 .await?

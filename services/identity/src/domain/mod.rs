@@ -24,6 +24,7 @@ mod limits;
 mod oauth_consumers;
 pub mod oauth_signature;
 mod oauth_tokens;
+mod password_rules;
 mod passwords;
 mod policy_blobs;
 mod projects;

@@ -28,7 +28,7 @@ struct UserRef<'a> {
     domain: IdName<'a>,
     id: &'a str,
     name: &'a str,
-    password_expires_at: Option<()>,
+    password_expires_at: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -132,7 +132,9 @@ impl ScopeBody {
                 },
                 id: &user.id,
                 name: &user.name,
-                password_expires_at: None,
+                password_expires_at: scope
+                    .password_expires_at
+                    .map(|t| t.format("%Y-%m-%dT%H:%M:%S%.6f").to_string()),
             },
             project: None,
             is_domain: None,

@@ -37,6 +37,8 @@ pub struct ResolvedScope {
     pub app_cred_expires_at: Option<chrono::NaiveDateTime>,
     /// The access rules of an application-credential token (none: unrestricted).
     pub access_rules: Vec<super::AccessRule>,
+    /// When the token user's password expires.
+    pub password_expires_at: Option<chrono::NaiveDateTime>,
     /// The trust of a trust-scoped token.
     pub trust: Option<crate::db::entity::trust::Model>,
     /// The access token of an OAuth1 token.
@@ -198,7 +200,7 @@ impl Identity {
         }
         let generation = self.cache.generation();
         let invalid = || Error::not_found("token", "(token)");
-        let mut user_ref = self.enabled_user(user_id).await?;
+        let (mut user_ref, mut password_expires_at) = self.enabled_user(user_id).await?;
         let mut trust: Option<super::Trust> = None;
         let mut oauth = None;
         let (scope, target, app_cred) = match scope {
@@ -235,9 +237,11 @@ impl Identity {
                 if row.trustee_user_id != user_id || row.project_id.as_deref() != Some(project_id) {
                     return Err(invalid());
                 }
-                let trustor = self.enabled_user(&row.trustor_user_id).await?;
+                let (trustor, trustor_password_expiry) =
+                    self.enabled_user(&row.trustor_user_id).await?;
                 if row.impersonation {
                     user_ref = trustor;
+                    password_expires_at = trustor_password_expiry;
                 }
                 let project = self.scoped_project(project_id).await?;
                 let target = Target::Project(project.id.clone());
@@ -309,6 +313,7 @@ impl Identity {
             None => Vec::new(),
         };
         let resolved = Arc::new(ResolvedScope {
+            password_expires_at,
             access_rules,
             trust: trust.map(|t| t.row),
             oauth,
@@ -323,8 +328,9 @@ impl Identity {
         Ok(resolved)
     }
 
-    /// An enabled user of an enabled domain, as tokens name them.
-    async fn enabled_user(&self, id: &str) -> Result<NamedRef> {
+    /// An enabled user of an enabled domain, as tokens name them, and when their
+    /// password expires.
+    async fn enabled_user(&self, id: &str) -> Result<(NamedRef, Option<chrono::NaiveDateTime>)> {
         let invalid = || Error::not_found("token", "(token)");
         let user = self.get_user(id).await.map_err(|_| invalid())?;
         let domain = self
@@ -334,12 +340,15 @@ impl Identity {
         if !user.enabled || !domain.enabled {
             return Err(invalid());
         }
-        Ok(NamedRef {
-            id: user.id,
-            name: user.name,
-            domain_id: domain.id,
-            domain_name: domain.name,
-        })
+        Ok((
+            NamedRef {
+                id: user.id,
+                name: user.name,
+                domain_id: domain.id,
+                domain_name: domain.name,
+            },
+            user.password_expires_at,
+        ))
     }
 
     /// An enabled project in an enabled domain, as a token scope.

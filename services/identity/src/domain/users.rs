@@ -5,8 +5,9 @@ use sea_orm::{
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use super::password_rules::{self, SetBy};
 use super::{new_id, passwords, validate, Error, Extra, Identity, Result};
-use crate::db::entity::{assignment, user};
+use crate::db::entity::{assignment, password_history, user};
 
 /// Fields of a user create or update request.
 #[derive(Debug, Default, Deserialize)]
@@ -23,6 +24,17 @@ pub struct UserInput {
     pub options: Option<Map<String, Value>>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+/// Keeps a user's options in its extras (none: no `options` key).
+fn set_options(extra: &mut Extra, options: &Map<String, Value>) {
+    if options.is_empty() {
+        extra.0.remove("options");
+    } else {
+        extra
+            .0
+            .insert("options".into(), Value::Object(options.clone()));
+    }
 }
 
 fn explicit_null<'de, D, T>(deserializer: D) -> std::result::Result<Option<Option<T>>, D::Error>
@@ -43,6 +55,7 @@ pub struct UserFilter {
 
 impl Identity {
     async fn checked_hash(&self, password: String) -> Result<String> {
+        password_rules::check_pattern(&self.cfg.security, &password)?;
         if password.len() > self.cfg.max_password_length {
             return Err(Error::invalid(format!(
                 "Invalid input for field 'password': the password is longer than {} characters",
@@ -64,8 +77,10 @@ impl Identity {
             Some(password) => Some(self.checked_hash(password).await?),
             None => None,
         };
+        let options = password_rules::merge_options(Map::new(), input.options.unwrap_or_default())?;
         let mut extra = Extra::default();
         extra.merge(input.extra);
+        set_options(&mut extra, &options);
         let now = chrono::Utc::now().naive_utc();
         let row = user::ActiveModel {
             id: Set(input.id.unwrap_or_else(new_id)),
@@ -73,7 +88,12 @@ impl Identity {
             domain_id: Set(domain_id.clone()),
             enabled: Set(input.enabled.unwrap_or(true)),
             password_created_at: Set(password_hash.as_ref().map(|_| now)),
-            password_hash: Set(password_hash),
+            password_expires_at: Set(password_hash.as_ref().and_then(|_| {
+                password_rules::expiry(&self.cfg.security, SetBy::Admin, &options, now)
+            })),
+            password_hash: Set(password_hash.clone()),
+            failed_auth_count: Set(None),
+            failed_auth_at: Set(None),
             default_project_id: Set(input.default_project_id.flatten()),
             extra: Set(extra.to_column()),
             created_at: Set(Some(now)),
@@ -85,6 +105,10 @@ impl Identity {
                 format!("Duplicate entry found with name {name} at domain ID {domain_id}.")
             })(e.into())
         })?;
+        if let Some(hash) = &password_hash {
+            self.remember_password(&self.store.db, &row.id, hash, SetBy::Admin, now)
+                .await?;
+        }
         self.changed().await?;
         self.notify("created", "user", &row.id);
         Ok(row)
@@ -131,6 +155,10 @@ impl Identity {
         }
         let domain_id = current.domain_id.clone();
         let mut extra = Extra::parse(&current.extra);
+        let options = password_rules::merge_options(
+            password_rules::options_of(&current),
+            input.options.unwrap_or_default(),
+        )?;
         let mut row = current.into_active_model();
         if let Some(name) = input.name {
             validate::name("name", &name, 255)?;
@@ -148,10 +176,21 @@ impl Identity {
                 Some(password) => Some(self.checked_hash(password).await?),
                 None => None,
             };
-            row.password_created_at = Set(hash.as_ref().map(|_| chrono::Utc::now().naive_utc()));
+            let now = chrono::Utc::now().naive_utc();
+            row.password_created_at = Set(hash.as_ref().map(|_| now));
+            row.password_expires_at = Set(hash.as_ref().and_then(|_| {
+                password_rules::expiry(&self.cfg.security, SetBy::Admin, &options, now)
+            }));
+            row.failed_auth_count = Set(None);
+            row.failed_auth_at = Set(None);
+            if let Some(hash) = &hash {
+                self.remember_password(&self.store.db, id, hash, SetBy::Admin, now)
+                    .await?;
+            }
             row.password_hash = Set(hash);
         }
         extra.merge(input.extra);
+        set_options(&mut extra, &options);
         row.extra = Set(extra.to_column());
         let name = row.name.clone().unwrap();
         let row = row.update(&self.store.db).await.map_err(|e| {
@@ -173,13 +212,32 @@ impl Identity {
         let Some(stored) = current.password_hash.clone() else {
             return Err(Error::unauthenticated());
         };
+        if password_rules::locked(&self.cfg.security, &current, chrono::Utc::now().naive_utc()) {
+            return Err(Error::Unauthorized(format!(
+                "The account is locked for user: {id}."
+            )));
+        }
         if !passwords::verify(original, stored).await? {
+            self.note_failed_login(&current).await?;
             return Err(Error::unauthenticated());
         }
+        self.check_self_service_change(&current, &new).await?;
         let hash = self.checked_hash(new).await?;
+        let now = chrono::Utc::now().naive_utc();
+        self.remember_password(&self.store.db, id, &hash, SetBy::User, now)
+            .await?;
+        let options = password_rules::options_of(&current);
         let mut row = current.into_active_model();
         row.password_hash = Set(Some(hash));
-        row.password_created_at = Set(Some(chrono::Utc::now().naive_utc()));
+        row.password_created_at = Set(Some(now));
+        row.password_expires_at = Set(password_rules::expiry(
+            &self.cfg.security,
+            SetBy::User,
+            &options,
+            now,
+        ));
+        row.failed_auth_count = Set(None);
+        row.failed_auth_at = Set(None);
         row.update(&self.store.db).await?;
         self.revoke_user_tokens(id).await?;
         self.changed().await?;
@@ -199,6 +257,10 @@ impl Identity {
             .await?;
         Identity::forget_user_trusts(&txn, id).await?;
         Identity::forget_user_access_rules(&txn, id).await?;
+        password_history::Entity::delete_many()
+            .filter(password_history::Column::UserId.eq(id))
+            .exec(&txn)
+            .await?;
         user::Entity::delete_by_id(id).exec(&txn).await?;
         txn.commit().await?;
         self.changed().await?;

@@ -15,6 +15,7 @@ pub mod group;
 pub mod group_member;
 pub mod implied_role;
 pub mod limit;
+pub mod password_history;
 pub mod policy_blob;
 pub mod project;
 pub mod project_endpoint;

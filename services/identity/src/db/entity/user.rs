@@ -12,6 +12,12 @@ pub struct Model {
     pub enabled: bool,
     pub password_hash: Option<String>,
     pub password_created_at: Option<DateTime>,
+    /// When the password stops working (`[security_compliance] password_expires_days`,
+    /// or at once for a password to change upon first use).
+    pub password_expires_at: Option<DateTime>,
+    /// Failed password logins in a row, and the last one's time (lockout).
+    pub failed_auth_count: Option<i32>,
+    pub failed_auth_at: Option<DateTime>,
     pub default_project_id: Option<String>,
     pub extra: Option<String>,
     pub created_at: Option<DateTime>,
