@@ -152,6 +152,18 @@ async fn validate_head_and_revoke() {
     assert_eq!(revoke.status(), 204);
     validate(&ks, &token, "").await.expect(404);
     ks.get("/v3/projects", &token).await.expect(401);
+    // Re-scoping a revoked (or bogus) token is Keystone's 404, not a 401: tempest
+    // tells the two apart (`test_user_update_own_password`).
+    for parent in [token.as_str(), "gAAAAAbogus"] {
+        ks.send(
+            reqwest::Method::POST,
+            "/v3/auth/tokens",
+            None,
+            Some(serde_json::json!({"auth": {"identity": {"methods": ["token"], "token": {"id": parent}}}})),
+        )
+        .await
+        .expect(404);
+    }
 }
 
 /// A user validates, then revokes, their own token (Keystone's token_subject

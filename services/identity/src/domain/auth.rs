@@ -176,10 +176,15 @@ impl Identity {
         }
         if methods.contains(&AuthMethod::Token) {
             let body = identity.token.ok_or_else(|| missing("token"))?;
+            // A token that does not validate is Keystone's 404, as its token
+            // plugin lets TokenNotFound through.
             let parent = self
                 .validate_token(&body.id, false)
                 .await
-                .map_err(|_| refused())?;
+                .map_err(|err| match err {
+                    Error::Internal(msg) => Error::Internal(msg),
+                    _ => Error::not_found("token", body.id.clone()),
+                })?;
             if parent.oauth.is_some() {
                 return Err(Error::Forbidden(
                     "You are not authorized to perform the requested action: Using OAuth-scoped token to create another token. Create a new OAuth-scoped token instead.".into(),
