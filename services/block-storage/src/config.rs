@@ -11,6 +11,8 @@ use ferrostack_config::{Config, ConfigError, Opt, Section};
 use ferrostack_db::{DbOptions, DATABASE_OPTS};
 use ferrostack_rpc::{MessagingConfig, MESSAGING_OPTS};
 
+use crate::backup::repository::{Compression, Repository};
+
 /// Cinder's port.
 pub const DEFAULT_PORT: u16 = 8776;
 
@@ -73,13 +75,13 @@ pub const QUOTA_BACKUPS: Opt = Opt::new(
     "DEFAULT",
     "quota_backups",
     "10",
-    "Backups a project may have (listed in quota sets; backups are not served yet).",
+    "Backups a project may have.",
 );
 pub const QUOTA_BACKUP_GIGABYTES: Opt = Opt::new(
     "DEFAULT",
     "quota_backup_gigabytes",
     "1000",
-    "GiB of backups a project may have (listed in quota sets).",
+    "GiB of backups a project may have.",
 );
 pub const QUOTA_GROUPS: Opt = Opt::new(
     "DEFAULT",
@@ -138,6 +140,40 @@ pub const ENABLE_FORCE_UPLOAD: Opt = Opt::new(
     "false",
     "Whether os-volume_upload_image may upload an in-use volume with force.",
 );
+
+pub const BACKUP_DRIVER: Opt = Opt::new(
+    "DEFAULT",
+    "backup_driver",
+    POSIX_BACKUP_DRIVER,
+    "Driver of the backup role's repository (the posix driver: a local or mounted directory).",
+);
+pub const BACKUP_POSIX_PATH: Opt = Opt::new(
+    "DEFAULT",
+    "backup_posix_path",
+    "",
+    "Directory of the backup repository; <state_path>/backup when unset.",
+);
+pub const BACKUP_FILE_SIZE: Opt = Opt::new(
+    "DEFAULT",
+    "backup_file_size",
+    "1999994880",
+    "Most bytes of a volume in one backup object.",
+);
+pub const BACKUP_SHA_BLOCK_SIZE_BYTES: Opt = Opt::new(
+    "DEFAULT",
+    "backup_sha_block_size_bytes",
+    "32768",
+    "Bytes per checksummed block; incremental backups store the blocks that changed.",
+);
+pub const BACKUP_COMPRESSION_ALGORITHM: Opt = Opt::new(
+    "DEFAULT",
+    "backup_compression_algorithm",
+    "zlib",
+    "Compression of backup objects: zlib or none.",
+);
+
+/// What export records name as the backup service (Cinder's driver class).
+pub const POSIX_BACKUP_DRIVER: &str = "cinder.backup.drivers.posix.PosixBackupDriver";
 
 /// Options of one backend's section.
 pub const VOLUME_DRIVER: Opt = Opt::new(
@@ -201,6 +237,11 @@ pub const OPTS: &[Opt] = &[
     GLANCE_REQUEST_TIMEOUT,
     GLANCE_CATALOG_INFO,
     ENABLE_FORCE_UPLOAD,
+    BACKUP_DRIVER,
+    BACKUP_POSIX_PATH,
+    BACKUP_FILE_SIZE,
+    BACKUP_SHA_BLOCK_SIZE_BYTES,
+    BACKUP_COMPRESSION_ALGORITHM,
 ];
 
 /// One configured backend.
@@ -268,6 +309,46 @@ pub struct BlockStorageConfig {
     /// Timeouts of requests to the image API.
     pub glance_timeouts: ferrostack_auth::service_http::Timeouts,
     pub enable_force_upload: bool,
+    /// The backup role's repository.
+    pub backup: Repository,
+}
+
+/// The posix backup repository the options describe.
+fn backup_repository(config: &Config, state: &std::path::Path) -> Result<Repository, ConfigError> {
+    let driver = config.get_string(&BACKUP_DRIVER);
+    if !matches!(
+        driver.as_str(),
+        POSIX_BACKUP_DRIVER | "cinder.backup.drivers.posix" | "posix"
+    ) {
+        return Err(ConfigError::invalid(
+            &BACKUP_DRIVER,
+            format!("'{driver}' is not a backup driver here (the posix driver is: {POSIX_BACKUP_DRIVER})"),
+        ));
+    }
+    let text = config.get_string(&BACKUP_COMPRESSION_ALGORITHM);
+    let compression = Compression::parse(&text).ok_or_else(|| {
+        ConfigError::invalid(
+            &BACKUP_COMPRESSION_ALGORITHM,
+            format!("'{text}' is not zlib or none"),
+        )
+    })?;
+    let block_size: u64 = config.get_parsed(&BACKUP_SHA_BLOCK_SIZE_BYTES)?;
+    let object_size: u64 = config.get_parsed(&BACKUP_FILE_SIZE)?;
+    if block_size < 512 || object_size < block_size {
+        return Err(ConfigError::invalid(
+            &BACKUP_FILE_SIZE,
+            format!("backup_file_size ({object_size}) must be at least backup_sha_block_size_bytes ({block_size}), which must be at least 512"),
+        ));
+    }
+    Ok(Repository {
+        root: config
+            .get(&BACKUP_POSIX_PATH)
+            .map(PathBuf::from)
+            .unwrap_or_else(|| state.join("backup")),
+        block_size,
+        object_size,
+        compression,
+    })
 }
 
 /// `image:glance:publicURL` → (`image`, `public`).
@@ -384,6 +465,7 @@ impl BlockStorageConfig {
                 read: Duration::from_secs(config.get_parsed(&GLANCE_REQUEST_TIMEOUT)?),
             },
             enable_force_upload: config.get_bool(&ENABLE_FORCE_UPLOAD)?,
+            backup: backup_repository(config, &state)?,
             quota_defaults: [
                 ("volumes", config.get_parsed(&QUOTA_VOLUMES)?),
                 ("snapshots", config.get_parsed(&QUOTA_SNAPSHOTS)?),

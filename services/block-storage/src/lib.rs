@@ -1,8 +1,9 @@
-//! ferrostack block storage: Cinder v3 in Rust, as three roles — `api` (HTTP and
-//! the database), `scheduler` and `volume` — that talk over the shared RPC
-//! transport, in one process by default or each alone.
+//! ferrostack block storage: Cinder v3 in Rust, as four roles — `api` (HTTP and
+//! the database), `scheduler`, `volume` and `backup` — that talk over the
+//! shared RPC transport, in one process by default or each alone.
 
 pub mod api;
+pub mod backup;
 pub mod capabilities;
 pub mod config;
 pub mod db;
@@ -28,6 +29,7 @@ pub enum Role {
     Api,
     Scheduler,
     Volume,
+    Backup,
 }
 
 /// The roles running in this process.
@@ -74,6 +76,9 @@ pub async fn start(
     }
     if roles.contains(&Role::Volume) {
         volume::start(&cfg, transport.clone(), &mut runner).await?;
+    }
+    if roles.contains(&Role::Backup) {
+        backup::start(&cfg, transport.clone(), &mut runner).await?;
     }
     if let Some(cinder) = api.clone().filter(|_| !transport.durable()) {
         // The bus lost what it held when this process last ended.

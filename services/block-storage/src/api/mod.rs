@@ -3,6 +3,7 @@
 
 mod attachments;
 mod backends;
+mod backups;
 mod bodies;
 mod caller;
 mod encryption;
@@ -84,6 +85,7 @@ fn v3_routes() -> OpenApiRouter<AppState> {
         .merge(backends::routes())
         .merge(extensions::routes())
         .merge(transfers::routes())
+        .merge(backups::routes())
         .merge(messages::routes())
         .merge(qos::routes())
         .merge(types::routes())

@@ -30,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(FrozenBackends),
             Box::new(GroupTypes),
             Box::new(Groups),
+            Box::new(Backups),
         ]
     }
 
@@ -577,5 +578,52 @@ impl MigrationTrait for Groups {
                 .to_owned(),
         )
         .await
+    }
+}
+
+struct Backups;
+
+impl MigrationName for Backups {
+    fn name(&self) -> &str {
+        "m0018_backups"
+    }
+}
+
+/// Volume backups: where their data is in the backup repository, their parent
+/// (an incremental backup's) and what they were made from.
+#[async_trait::async_trait]
+impl MigrationTrait for Backups {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            table("backups")
+                .col(required_string("id", 36).primary_key())
+                .col(required_string("project_id", 64))
+                .col(required_string("user_id", 64))
+                .col(required_string("volume_id", 36))
+                .col(string("snapshot_id", 36))
+                .col(string("name", 255))
+                .col(string("description", 255))
+                .col(required_string("status", 32))
+                .col(text("fail_reason"))
+                .col(big_integer("size"))
+                .col(big_integer("object_count"))
+                .col(string("container", 255))
+                .col(string("service_metadata", 1024))
+                .col(string("service", 255))
+                .col(string("parent_id", 36))
+                .col(string("availability_zone", 255))
+                .col(string("host", 255))
+                .col(string("restore_volume_id", 36))
+                .col(required_text("metadata"))
+                .col(timestamp("data_timestamp"))
+                .col(timestamp("created_at"))
+                .col(timestamp("updated_at"))
+                .to_owned(),
+        )
+        .await?;
+        for columns in [&["project_id"][..], &["volume_id"], &["parent_id"]] {
+            m.create_index(index("backups", columns)).await?;
+        }
+        Ok(())
     }
 }

@@ -45,6 +45,13 @@ const DETAILS: &[(&str, &str)] = &[
     ("012", "Driver failed to create the volume."),
     ("013", "Snapshot failed to create."),
     ("016", "Snapshot failed to delete."),
+    (
+        "019",
+        "Failed to get backup device from the volume service.",
+    ),
+    ("020", "Backup driver failed to create backup."),
+    ("025", "Backup driver failed to delete backup."),
+    ("026", "Backup driver failed to restore backup."),
 ];
 
 /// The filters messages take from 3.33 (Cinder's resource_filters.json).

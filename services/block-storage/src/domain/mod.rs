@@ -4,6 +4,9 @@
 pub mod actions;
 pub mod attachments;
 mod backends;
+pub mod backup_restore;
+mod backup_updates;
+pub mod backups;
 pub mod encryption;
 mod error;
 mod freeze;
@@ -64,6 +67,7 @@ pub struct Cinder {
     pub db: DatabaseConnection,
     pub scheduler: Client<rpc::scheduler::Topic>,
     pub volume: Client<rpc::volume::Topic>,
+    pub backup: Client<rpc::backup::Topic>,
     /// Validates tokens of API requests; also finds the image API in the catalog.
     pub auth: Option<Arc<Authenticator>>,
     pub images: ImageApi,
@@ -88,6 +92,19 @@ impl PolicyTarget for crate::db::entity::snapshot::Model {
         serde_json::json!({
             "id": self.id,
             "snapshot_id": self.id,
+            "volume_id": self.volume_id,
+            "project_id": self.project_id,
+            "user_id": self.user_id,
+            "status": self.status,
+        })
+    }
+}
+
+impl PolicyTarget for crate::db::entity::backup::Model {
+    fn policy_target(&self) -> serde_json::Value {
+        serde_json::json!({
+            "id": self.id,
+            "backup_id": self.id,
             "volume_id": self.volume_id,
             "project_id": self.project_id,
             "user_id": self.user_id,
@@ -128,7 +145,8 @@ impl Cinder {
             ),
             auth,
             scheduler: Client::new(transport.clone(), timeout),
-            volume: Client::new(transport, timeout),
+            volume: Client::new(transport.clone(), timeout),
+            backup: Client::new(transport, timeout),
             cfg,
             db,
         }))

@@ -13,7 +13,7 @@ use sea_orm::{
 };
 
 use super::{Caller, Cinder, CinderError, Result};
-use crate::db::entity::{quota, snapshot, volume, volume_type};
+use crate::db::entity::{backup, quota, snapshot, volume, volume_type};
 
 /// Quota keys counted per volume type.
 const PER_TYPE: &[&str] = &["volumes", "snapshots", "gigabytes"];
@@ -49,6 +49,8 @@ pub enum Claim<'a> {
         snapshots: i64,
         snapshot_gb: i64,
     },
+    /// A backup of `size` GiB.
+    Backup { size: i64 },
     /// A volume of type `kind` growing by `grow` GiB to `size`.
     Extend { size: i64, grow: i64, kind: &'a str },
     /// A volume of `size` GiB with `snapshots` snapshots taking `snapshot_gb`
@@ -102,6 +104,10 @@ impl Claim<'_> {
                 .collect(),
                 size + snapshot_gb,
             ),
+            Claim::Backup { size } => (
+                vec![("backups".into(), 1), ("backup_gigabytes".into(), size)],
+                size,
+            ),
             Claim::Extend { grow, kind, .. } => (
                 vec![
                     ("gigabytes".into(), grow),
@@ -132,6 +138,16 @@ fn over_limit(message: String) -> CinderError {
 
 /// Cinder's 413 for the first (by name) key a claim passes.
 fn refusal(key: &str, allowed: i64, used: i64, requested: i64) -> CinderError {
+    if key == "backup_gigabytes" {
+        return over_limit(format!(
+            "VolumeBackupSizeExceedsAvailableQuota: Requested backup exceeds allowed Backup gigabytes quota. Requested {requested}G, quota is {allowed}G and {used}G has been consumed."
+        ));
+    }
+    if key == "backups" {
+        return over_limit(format!(
+            "BackupLimitExceeded: Maximum number of backups allowed ({allowed}) exceeded"
+        ));
+    }
     if key.contains("gigabytes") {
         return over_limit(format!(
             "VolumeSizeExceedsAvailableQuota: Requested volume or snapshot exceeds allowed {key} quota. Requested {requested}G, quota is {allowed}G and {used}G has been consumed."
@@ -323,6 +339,13 @@ async fn usage_in(db: &impl ConnectionTrait, project: &str) -> Result<Usage> {
         .into_tuple()
         .all(db)
         .await?;
+    let backups: Vec<i64> = backup::Entity::find()
+        .select_only()
+        .column(backup::Column::Size)
+        .filter(backup::Column::ProjectId.eq(project))
+        .into_tuple()
+        .all(db)
+        .await?;
     let type_of: HashMap<&str, &str> = volumes
         .iter()
         .filter_map(|(id, kind, _, _)| names.get(kind).map(|n| (id.as_str(), n.as_str())))
@@ -344,6 +367,10 @@ async fn usage_in(db: &impl ConnectionTrait, project: &str) -> Result<Usage> {
             usage.add(format!("snapshots_{name}"), 1);
             usage.add(format!("gigabytes_{name}"), *size);
         }
+    }
+    for size in backups {
+        usage.add("backups".into(), 1);
+        usage.add("backup_gigabytes".into(), size);
     }
     Ok(usage)
 }

@@ -5,13 +5,14 @@
 //! than that has lost its manager. The api role then moves it on as Cinder's
 //! volume service does at start: failed creates, deletes and extends to their
 //! error states; an upload, retype or locked migration back to available (in-use
-//! when attached); a migration that stopped to migration_status error.
+//! when attached); a migration that stopped to migration_status error. Backup
+//! hosts send keepalives of backups the same way.
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
 
 use super::{Cinder, Result};
-use crate::db::entity::{attachment, snapshot, volume};
+use crate::db::entity::{attachment, backup, snapshot, volume};
 
 /// `(working, failed)` states of volumes.
 const VOLUME_STATES: &[(&str, &str)] = &[
@@ -27,6 +28,14 @@ const BACK_TO_USE: &[&str] = &["uploading", "retyping", "maintenance"];
 
 /// Migration statuses of a move under way.
 const MIGRATING: &[&str] = &["starting", "migrating"];
+
+/// `(working, failed)` states of backups (a restore that stopped leaves the
+/// backup as it was).
+const BACKUP_STATES: &[(&str, &str)] = &[
+    ("creating", "error"),
+    ("restoring", "available"),
+    ("deleting", "error_deleting"),
+];
 
 /// `(working, failed)` states of snapshots.
 const SNAPSHOT_STATES: &[(&str, &str)] = &[("creating", "error"), ("deleting", "error_deleting")];
@@ -87,8 +96,51 @@ impl Cinder {
                 .await?
                 .rows_affected;
         }
+        marked += self.sweep_stuck_backups(deadline).await?;
         if marked > 0 {
             tracing::warn!(marked, "operations stuck past the timeout marked failed");
+        }
+        Ok(marked)
+    }
+
+    /// Backups whose backup host stopped reporting: a backup in error (its
+    /// volume or snapshot back as it was), a restore over (its volume in
+    /// error_restoring), a delete in error_deleting.
+    async fn sweep_stuck_backups(&self, deadline: chrono::NaiveDateTime) -> Result<u64> {
+        let stuck = backup::Entity::find()
+            .filter(backup::Column::Status.is_in(BACKUP_STATES.iter().map(|(from, _)| *from)))
+            .filter(backup::Column::UpdatedAt.lt(deadline))
+            .all(&self.db)
+            .await?;
+        let mut marked = 0;
+        for row in stuck {
+            let to = BACKUP_STATES
+                .iter()
+                .find(|(from, _)| *from == row.status)
+                .map_or("error", |(_, to)| *to);
+            let txn = self.db.begin().await?;
+            let changed = backup::Entity::update_many()
+                .col_expr(backup::Column::Status, Expr::value(to))
+                .col_expr(backup::Column::RestoreVolumeId, Expr::value(None::<String>))
+                .col_expr(
+                    backup::Column::FailReason,
+                    Expr::value("its backup host stopped reporting before it was done"),
+                )
+                .col_expr(
+                    backup::Column::UpdatedAt,
+                    Expr::value(chrono::Utc::now().naive_utc()),
+                )
+                .filter(backup::Column::Id.eq(row.id.as_str()))
+                .filter(backup::Column::Status.eq(row.status.as_str()))
+                .filter(backup::Column::UpdatedAt.lt(deadline))
+                .exec(&txn)
+                .await?
+                .rows_affected;
+            if changed == 1 {
+                self.release_backup_source(&txn, &row).await?;
+                marked += 1;
+            }
+            txn.commit().await?;
         }
         Ok(marked)
     }

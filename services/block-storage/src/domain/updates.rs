@@ -248,6 +248,9 @@ impl ApiRpc {
             .route::<api::SnapshotUpdate, _, _>(|api, context, update| async move {
                 api.snapshot_update(update, &context.request_id).await
             })
+            .route::<api::BackupUpdate, _, _>(|api, context, update| async move {
+                api.backup_update(update, &context.request_id).await
+            })
             .route::<api::Heartbeat, _, _>(|api, _, beat| async move { api.heartbeat(beat).await })
     }
 }

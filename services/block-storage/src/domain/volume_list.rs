@@ -64,7 +64,7 @@ fn metadata_filter(raw: &str) -> BTreeMap<String, String> {
         .unwrap_or_default()
 }
 
-fn truthy(value: &str) -> Option<bool> {
+pub(crate) fn truthy(value: &str) -> Option<bool> {
     match value.to_ascii_lowercase().as_str() {
         "true" | "1" | "yes" | "y" | "t" | "on" => Some(true),
         "false" | "0" | "no" | "n" | "f" | "off" => Some(false),

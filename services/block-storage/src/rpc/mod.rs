@@ -20,6 +20,8 @@ pub mod api {
             call VolumeUpdate = "volume_update" (m::VolumeUpdate);
             /// A snapshot's new state.
             call SnapshotUpdate = "snapshot_update" (m::SnapshotUpdate);
+            /// A backup's new state, with its volume's or snapshot's.
+            call BackupUpdate = "backup_update" (m::BackupUpdate);
             /// A role is alive (`os-services`).
             cast Heartbeat = "service_heartbeat" (m::Heartbeat);
         }
@@ -70,8 +72,28 @@ pub mod volume {
             call CreateMigrationTarget = "create_migration_target" (m::CreateMigrationTarget) -> m::MigrationTargetReady;
             /// Source → destination: drop a failed copy.
             call DeleteMigrationTarget = "delete_migration_target" (m::ConnectionRequest);
+            /// Backup host → volume host: export the volume (or a temporary
+            /// copy of the snapshot) a backup reads.
+            call ExportForBackup = "export_for_backup" (m::BackupExport) -> m::ConnectionInfo, timeout = 900;
+            /// Backup host → volume host: end that export (dropping the copy).
+            call ReleaseBackupExport = "release_backup_export" (m::BackupExport);
             /// What the backend reports now.
             call GetCapabilities = "get_capabilities" (()) -> m::Capabilities;
+        }
+    }
+}
+
+/// The backup hosts: any of them takes a backup's work.
+pub mod backup {
+    use super::messages as m;
+    ferrostack_rpc::rpc_topic! {
+        /// `block-storage-backup`.
+        pub Topic = "block-storage-backup" {
+            cast CreateBackup = "create_backup" (m::CreateBackup);
+            cast RestoreBackup = "restore_backup" (m::RestoreBackup);
+            cast DeleteBackup = "delete_backup" (m::BackupData);
+            /// An imported record: check the repository holds its data.
+            cast ImportRecord = "import_record" (m::BackupData);
         }
     }
 }

@@ -33,6 +33,39 @@ fn opt(value: &str) -> String {
     value.replace(',', ",,")
 }
 
+/// An iSCSI export as qemu `--image-opts` with its CHAP secret object, the
+/// secret written to `secret` (a new file).
+async fn iscsi_opts(data: &Value, secret: &Path) -> Result<(String, String), DriverError> {
+    write_secret(secret, text(data, "auth_password")?).await?;
+    let lun = data["target_lun"].as_u64().unwrap_or(0);
+    let target = format!(
+        "driver=iscsi,transport=tcp,portal={},target={},lun={lun},user={},password-secret=chap",
+        opt(text(data, "target_portal")?),
+        opt(text(data, "target_iqn")?),
+        opt(text(data, "auth_username")?),
+    );
+    let object = format!("secret,id=chap,file={}", opt(&secret.display().to_string()));
+    Ok((target, object))
+}
+
+/// The path and format of a file export reachable from this host.
+fn file_export(data: &Value) -> Result<(&str, &str), DriverError> {
+    let path = text(data, "device_path")?;
+    if !Path::new(path).exists() {
+        return Err(DriverError::Failed(format!(
+            "the volume's file {path} is not reachable from this host"
+        )));
+    }
+    Ok((path, data["format"].as_str().unwrap_or("raw")))
+}
+
+fn unattachable(info: &Value) -> DriverError {
+    DriverError::Failed(format!(
+        "this host cannot attach a volume of driver_volume_type '{}'",
+        info["driver_volume_type"].as_str().unwrap_or_default()
+    ))
+}
+
 /// Copies `source` (a `source_format` file) over the whole volume `info` exports;
 /// a CHAP secret is written to `secret` (a new file, removed after).
 pub async fn copy_into(
@@ -45,15 +78,7 @@ pub async fn copy_into(
     let source = source.display().to_string();
     match info["driver_volume_type"].as_str().unwrap_or_default() {
         "iscsi" => {
-            write_secret(secret, text(data, "auth_password")?).await?;
-            let lun = data["target_lun"].as_u64().unwrap_or(0);
-            let target = format!(
-                "driver=iscsi,transport=tcp,portal={},target={},lun={lun},user={},password-secret=chap",
-                opt(text(data, "target_portal")?),
-                opt(text(data, "target_iqn")?),
-                opt(text(data, "auth_username")?),
-            );
-            let object = format!("secret,id=chap,file={}", opt(&secret.display().to_string()));
+            let (target, object) = iscsi_opts(data, secret).await?;
             let copied = qemu_img(&[
                 "convert",
                 "-q",
@@ -71,18 +96,12 @@ pub async fn copy_into(
             copied
         }
         "file" => {
-            let path = text(data, "device_path")?;
-            if !Path::new(path).exists() {
-                return Err(DriverError::Failed(format!(
-                    "the target volume's file {path} is not reachable from this host"
-                )));
-            }
+            let (path, format) = file_export(data)?;
             if same_file(Path::new(&source), Path::new(path)) {
                 return Err(DriverError::Failed(format!(
                     "the target {path} is the source's own file here, not the other host's"
                 )));
             }
-            let format = data["format"].as_str().unwrap_or("raw");
             qemu_img(&[
                 "convert",
                 "-q",
@@ -96,9 +115,38 @@ pub async fn copy_into(
             ])
             .await
         }
-        other => Err(DriverError::Failed(format!(
-            "this host cannot attach a volume of driver_volume_type '{other}'"
-        ))),
+        _ => Err(unattachable(info)),
+    }
+}
+
+/// Copies the whole volume `info` exports into `target`, a new raw image; a
+/// CHAP secret is written to `secret` (a new file, removed after).
+pub async fn copy_from(info: &Value, target: &Path, secret: &Path) -> Result<(), DriverError> {
+    let data = &info["data"];
+    let target = target.display().to_string();
+    match info["driver_volume_type"].as_str().unwrap_or_default() {
+        "iscsi" => {
+            let (source, object) = iscsi_opts(data, secret).await?;
+            let copied = qemu_img(&[
+                "convert",
+                "-q",
+                "--object",
+                &object,
+                "--image-opts",
+                &source,
+                "-O",
+                "raw",
+                &target,
+            ])
+            .await;
+            let _ = tokio::fs::remove_file(secret).await;
+            copied
+        }
+        "file" => {
+            let (path, format) = file_export(data)?;
+            qemu_img(&["convert", "-q", "-f", format, path, "-O", "raw", &target]).await
+        }
+        _ => Err(unattachable(info)),
     }
 }
 
@@ -153,6 +201,25 @@ mod tests {
         let bare = serde_json::json!({"driver_volume_type": "iscsi", "data": {}});
         let err = copy_into(source, "raw", &bare, &secret).await.unwrap_err();
         assert!(err.to_string().contains("auth_password"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn file_exports_copy_out_as_raw() {
+        let dir = std::env::temp_dir().join(format!("ferro-copy-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let volume = dir.join("volume");
+        std::fs::write(&volume, vec![5u8; 65536]).unwrap();
+        let info = serde_json::json!({
+            "driver_volume_type": "file",
+            "data": {"device_path": volume.display().to_string(), "format": "raw"},
+        });
+        let (out, secret) = (dir.join("out.raw"), dir.join("chap"));
+        copy_from(&info, &out, &secret).await.unwrap();
+        assert_eq!(std::fs::read(&out).unwrap(), vec![5u8; 65536]);
+        let rbd = serde_json::json!({"driver_volume_type": "rbd", "data": {}});
+        let err = copy_from(&rbd, &out, &secret).await.unwrap_err();
+        assert!(err.to_string().contains("'rbd'"), "{err}");
+        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! A working operation's keepalive: while a manager copies, downloads, converts
-//! or uploads, it tells the api role every so often that the operation is alive,
+//! or uploads (or a backup host backs up or restores), it tells the api role every so often that the operation is alive,
 //! which marks the volume or snapshot as updated now. The api's sweeper fails
 //! only operations whose keepalives stopped — a manager that died — however long
 //! a live one takes.
@@ -10,7 +10,7 @@ use ferrostack_rpc::Client;
 use tokio_util::sync::CancellationToken;
 
 use crate::rpc::api;
-use crate::rpc::messages::{SnapshotUpdate, VolumeUpdate};
+use crate::rpc::messages::{BackupUpdate, SnapshotUpdate, VolumeUpdate};
 
 /// Sends keepalives until dropped.
 pub struct Keepalive {
@@ -23,6 +23,8 @@ pub enum Working<'a> {
     Volume(&'a str, &'a [&'a str]),
     /// A snapshot in one of these statuses.
     Snapshot(&'a str, &'a [&'a str]),
+    /// A backup in one of these statuses.
+    Backup(&'a str, &'a [&'a str]),
 }
 
 impl Keepalive {
@@ -48,6 +50,14 @@ impl Keepalive {
                 };
                 Box::new(move || Beat::Snapshot(update.clone()))
             }
+            Working::Backup(id, statuses) => {
+                let update = BackupUpdate {
+                    id: id.to_string(),
+                    from_status: owned(statuses),
+                    ..BackupUpdate::default()
+                };
+                Box::new(move || Beat::Backup(update.clone()))
+            }
         };
         tokio::spawn(async move {
             loop {
@@ -64,6 +74,9 @@ impl Keepalive {
                         api.call::<api::SnapshotUpdate>(&context, None, &update)
                             .await
                     }
+                    Beat::Backup(update) => {
+                        api.call::<api::BackupUpdate>(&context, None, &update).await
+                    }
                 };
                 if let Err(e) = sent {
                     tracing::warn!("keepalive not sent: {e}");
@@ -77,6 +90,7 @@ impl Keepalive {
 enum Beat {
     Volume(VolumeUpdate),
     Snapshot(SnapshotUpdate),
+    Backup(BackupUpdate),
 }
 
 impl Drop for Keepalive {

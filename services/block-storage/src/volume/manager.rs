@@ -4,9 +4,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 use crate::rpc::messages::{
-    Capabilities, ConnectionInfo, ConnectionRequest, CreateMigrationTarget, CreateVolume,
-    DeleteVolume, ExtendVolume, Heartbeat, MigrateVolume, MigrationTargetReady, SnapshotRequest,
-    SnapshotUpdate, UploadImage, UserMessage, VolumeSpec, VolumeUpdate,
+    BackupExport, Capabilities, ConnectionInfo, ConnectionRequest, CreateMigrationTarget,
+    CreateVolume, DeleteVolume, ExtendVolume, Heartbeat, MigrateVolume, MigrationTargetReady,
+    SnapshotRequest, SnapshotUpdate, UploadImage, UserMessage, VolumeSpec, VolumeUpdate,
 };
 use ferrostack_rpc::{Client, Context, RemoteError, Router, Runner, Transport};
 
@@ -653,6 +653,58 @@ impl BackendManager {
         })
     }
 
+    /// Exports what a backup reads: the volume, or a temporary volume (named
+    /// after the backup) copied from the snapshot being backed up.
+    async fn export_for_backup(&self, ask: BackupExport) -> Result<ConnectionInfo, DriverError> {
+        let target = ask.target.unwrap_or_default();
+        let connector: serde_json::Value =
+            serde_json::from_str(&ask.connector_json).unwrap_or_default();
+        let from_snapshot = !target.snapshot_id.is_empty();
+        let exported = if from_snapshot {
+            let size = u64::try_from(target.size_gb).unwrap_or(0);
+            self.driver
+                .create_from_snapshot(&target.backup_id, &target.snapshot_id, size)
+                .await?;
+            &target.backup_id
+        } else {
+            &target.volume_id
+        };
+        match self
+            .driver
+            .initialize_connection(exported, &connector)
+            .await
+        {
+            Ok(info) => Ok(ConnectionInfo {
+                connection_info_json: info.to_string(),
+            }),
+            Err(e) => {
+                if from_snapshot {
+                    let _ = self.driver.delete(exported, "").await;
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Ends a backup's export, dropping a snapshot's temporary volume.
+    async fn release_backup_export(&self, ask: BackupExport) -> Result<(), DriverError> {
+        let target = ask.target.unwrap_or_default();
+        let connector: serde_json::Value =
+            serde_json::from_str(&ask.connector_json).unwrap_or_default();
+        if target.snapshot_id.is_empty() {
+            return self
+                .driver
+                .terminate_connection(&target.volume_id, &connector)
+                .await;
+        }
+        let ended = self
+            .driver
+            .terminate_connection(&target.backup_id, &connector)
+            .await;
+        self.driver.delete(&target.backup_id, "").await?;
+        ended
+    }
+
     /// The volume topic's handlers, each run with its request's context in
     /// [`REQUEST`] (reports carry its request id back).
     fn router(self: Arc<Self>) -> Router<volume::Topic, Self> {
@@ -712,6 +764,17 @@ impl BackendManager {
             .route::<DeleteMigrationTarget, _, _>(|m, c, ask| {
                 scoped(c, async move {
                     m.driver.delete(&ask.volume_id, "").await.map_err(failed)
+                })
+            })
+            .route::<ExportForBackup, _, _>(|m, c, ask| {
+                scoped(
+                    c,
+                    async move { m.export_for_backup(ask).await.map_err(failed) },
+                )
+            })
+            .route::<ReleaseBackupExport, _, _>(|m, c, ask| {
+                scoped(c, async move {
+                    m.release_backup_export(ask).await.map_err(failed)
                 })
             })
             .route::<GetCapabilities, _, _>(|m, _, ()| async move {

@@ -3,12 +3,12 @@
 //! driver, reports results and heartbeats to the api role and capabilities to the
 //! schedulers. It holds no database credentials.
 
-mod connection_copy;
+pub(crate) mod connection_copy;
 mod driver;
 mod file;
 mod image_transfer;
 mod iscsi;
-mod keepalive;
+pub(crate) mod keepalive;
 mod manager;
 mod tgt_admin;
 mod tools;

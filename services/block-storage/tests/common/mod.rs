@@ -151,6 +151,17 @@ impl Cloud {
         Self::start_groups(groups, found, |_| {}).await
     }
 
+    /// Every role, the backup role included, with extra configuration.
+    pub async fn with_backups(configure: impl FnOnce(&mut ferrostack_config::Config)) -> Cloud {
+        use ferrostack_block_storage::Role;
+        Self::start_groups(
+            &[&[Role::Api, Role::Scheduler, Role::Volume, Role::Backup]],
+            ImageApi::None,
+            configure,
+        )
+        .await
+    }
+
     /// Only the api role (nothing will ever build a volume), stuck operations
     /// timing out after a second.
     pub async fn api_alone() -> Cloud {
@@ -277,7 +288,12 @@ impl Cloud {
             stop,
             http: reqwest::Client::new(),
         };
-        // Both volume managers reported in (when they run).
+        // Both volume managers reported in (when they run), and the backup
+        // host (when it runs).
+        let backup_hosts = groups
+            .iter()
+            .filter(|g| g.contains(&ferrostack_block_storage::Role::Backup))
+            .count();
         let expected = if cloud.volume_process.is_some()
             || groups
                 .iter()
@@ -299,7 +315,7 @@ impl Cloud {
                 )
                 .await
                 .body;
-            if services["services"].as_array().map(Vec::len) == Some(expected) {
+            if services["services"].as_array().map(Vec::len) == Some(expected + backup_hosts) {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -323,6 +339,31 @@ impl Cloud {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         panic!("the roles never reported");
+    }
+
+    /// Waits (up to 30 s) until backup `id` of `who` is in `status` (`gone`: deleted).
+    pub async fn wait_backup(&self, who: &Persona, id: &str, status: &str) -> Value {
+        let mut last = Value::Null;
+        for _ in 0..600 {
+            let resp = call(
+                self,
+                who,
+                Method::GET,
+                &format!("backups/{id}"),
+                None,
+                "volume 3.0",
+            )
+            .await;
+            if status == "gone" && resp.status == 404 {
+                return Value::Null;
+            }
+            if resp.status == 200 && resp.body["backup"]["status"] == status {
+                return resp.body["backup"].clone();
+            }
+            last = resp.body;
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("backup {id} never reached {status}: {last}");
     }
 
     /// The api role's service, to reach its database and sweeper in tests.

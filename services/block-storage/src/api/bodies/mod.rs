@@ -5,6 +5,7 @@ use serde_json::Value;
 
 use crate::domain::{CinderError, Result};
 
+pub(super) mod backup;
 pub(super) mod encryption;
 pub(super) mod group;
 pub(super) mod group_type;

@@ -1,6 +1,7 @@
 //! sea-orm entities, one file per table.
 
 pub mod attachment;
+pub mod backup;
 pub mod encryption;
 pub mod frozen_backend;
 pub mod group;
