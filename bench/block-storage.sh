@@ -3,7 +3,8 @@
 # SQLite, in-process bus); 200 volumes created through the API until all are
 # available, then deleted until all are gone: volumes per second each way. Then
 # a 1 GiB image of real data made into a raw volume, the volume uploaded back to
-# an image, and migrated to the qcow2 backend (seconds, MiB/s). Then the
+# an image, migrated to the qcow2 backend, backed up (full and incremental) and
+# restored (seconds, MiB/s). Then the
 # scheduler's decision time among 1,000 simulated backends.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -101,5 +102,35 @@ awk -v s="$started" -v f="$from_image" -v t="$to_image" -v ms="$migrated_started
   printf "| %-30s | %6.2f s %5.0f MiB/s |\n", "1 GiB image to volume", f - s, 1024 / (f - s)
   printf "| %-30s | %6.2f s %5.0f MiB/s |\n", "1 GiB volume to image", t - f, 1024 / (t - f)
   printf "| %-30s | %6.2f s %5.0f MiB/s |\n", "1 GiB migrate raw -> qcow2", m - ms, 1024 / (m - ms)
+}'
+# That volume (1 GiB of random data) backed up, backed up again incrementally
+# (nothing changed), and restored into a new volume.
+backup_status() {
+  curl -sf -H "X-Auth-Token: $token" "$url/backups/$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["backup"]["status"])'
+}
+backup() {
+  local id
+  id=$(curl -sf -H "X-Auth-Token: $token" -H 'Content-Type: application/json' \
+    -d "{\"backup\":{\"volume_id\":\"$volume\",\"incremental\":$1}}" "$url/backups" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["backup"]["id"])')
+  until [ "$(backup_status "$id")" = available ]; do sleep 0.05; done
+  echo "$id"
+}
+backup_started=$(now)
+backup false > /dev/null
+backed_up=$(now)
+incremental=$(backup true)
+incremented=$(now)
+restored=$(curl -sf -H "X-Auth-Token: $token" -H 'Content-Type: application/json' \
+  -d '{"restore":{}}' "$url/backups/$incremental/restore" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["restore"]["volume_id"])')
+until [ "$(volume_status "$restored")" = available ]; do sleep 0.05; done
+restored_at=$(now)
+repository=$(du -sm "$dir/data/block-storage/backup" 2>/dev/null | cut -f1)
+awk -v s="$backup_started" -v b="$backed_up" -v i="$incremented" -v r="$restored_at" -v m="${repository:-0}" 'BEGIN {
+  printf "| %-30s | %6.2f s %5.0f MiB/s |\n", "1 GiB backup (full, zlib)", b - s, 1024 / (b - s)
+  printf "| %-30s | %6.2f s %5.0f MiB/s |\n", "1 GiB backup (incremental)", i - b, 1024 / (i - b)
+  printf "| %-30s | %6.2f s %5.0f MiB/s |\n", "1 GiB restore (chain of 2)", r - i, 1024 / (r - i)
+  printf "| %-30s | %9d MiB       |\n", "repository after both", m
 }'
 ./target/release/examples/scheduler_bench

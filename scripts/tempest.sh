@@ -198,10 +198,12 @@ backend_names = file,qcow2
 # What the all-in-one's backends report (volume types select them by these).
 storage_protocol = file
 vendor_name = Open Source
+backup_driver = posix
 
-# No backups, manage/unmanage or attached extends (they need compute) yet.
+# Backups go to the backup role's posix repository. No manage/unmanage or
+# attached extends (they need compute) yet.
 [volume-feature-enabled]
-backup = false
+backup = true
 snapshot = true
 clone = true
 manage_snapshot = false

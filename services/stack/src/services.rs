@@ -72,7 +72,7 @@ pub const SERVICES: &[ServiceSpec] = &[
     ServiceSpec {
         name: "block-storage",
         binary: "ferrostack-block-storage",
-        roles: &["api", "scheduler", "volume"],
+        roles: &["api", "scheduler", "volume", "backup"],
         port: 8776,
         url_path: "/v3/%(project_id)s",
         setup: Setup::Register {

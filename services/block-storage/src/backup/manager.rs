@@ -8,9 +8,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use ferrostack_rpc::{Client, Context, RemoteError, Router};
+use ferrostack_rpc::{Client, Context, RemoteError, Router, RpcError};
 
 use super::repository::{Repository, Source};
+use crate::domain::backup_updates::DELETED;
 use crate::rpc::messages::{
     BackupData, BackupExport, BackupTarget, BackupUpdate, ConnectionRequest, CreateBackup,
     RestoreBackup, UserMessage,
@@ -58,14 +59,20 @@ impl BackupManager {
             .join(format!("{name}-{}", uuid::Uuid::new_v4().simple()))
     }
 
-    async fn report(&self, update: BackupUpdate) {
+    /// Reports a backup's state; false when the backup was deleted meanwhile.
+    async fn report(&self, update: BackupUpdate) -> bool {
         let context = Context::internal();
-        if let Err(e) = self
+        match self
             .api
             .call::<api::BackupUpdate>(&context, None, &update)
             .await
         {
-            tracing::error!(backup = update.id, "cannot report the backup's state: {e}");
+            Err(RpcError::Remote(e)) if e.kind == DELETED => false,
+            Err(e) => {
+                tracing::error!(backup = update.id, "cannot report the backup's state: {e}");
+                true
+            }
+            Ok(()) => true,
         }
     }
 
@@ -203,7 +210,17 @@ impl BackupManager {
             update.snapshot_id = target.snapshot_id.clone();
             update.snapshot_status = request.done_status;
         }
-        self.report(update).await;
+        if !self.report(update).await {
+            tracing::info!(
+                backup = target.backup_id,
+                "deleted while it was made: its data goes"
+            );
+            let repository = self.repository.clone();
+            let path = target.service_metadata.clone();
+            if let Err(e) = blocking(move || repository.delete(&path)).await {
+                tracing::warn!(backup = target.backup_id, "its data stays: {e}");
+            }
+        }
     }
 
     async fn restore(&self, request: RestoreBackup) {

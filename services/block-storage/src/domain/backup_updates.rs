@@ -14,6 +14,9 @@ use crate::db::entity::{backup, snapshot, volume};
 use crate::rpc::messages::BackupUpdate;
 use crate::rpc::remote;
 
+/// The error kind a backup host's report of a backup deleted meanwhile gets.
+pub const DELETED: &str = "BackupDeleted";
+
 fn db_error(e: sea_orm::DbErr) -> RemoteError {
     remote("InternalError", e.to_string())
 }
@@ -72,11 +75,21 @@ impl ApiRpc {
         request_id: &str,
     ) -> Result<(), RemoteError> {
         let db = &self.0.db;
-        let Some(current) = backup::Entity::find_by_id(update.id.as_str())
+        let current = backup::Entity::find_by_id(update.id.as_str())
             .one(db)
             .await
-            .map_err(db_error)?
-        else {
+            .map_err(db_error)?;
+        let deleted = current
+            .as_ref()
+            .is_none_or(|b| matches!(b.status.as_str(), "deleting" | "error_deleting"));
+        if deleted && update.from_status.iter().any(|s| s == "creating") {
+            // Force-deleted while it was made: the backup host drops what it wrote.
+            return Err(remote(
+                DELETED,
+                format!("backup {} was deleted while it was made", update.id),
+            ));
+        }
+        let Some(current) = current else {
             return Ok(());
         };
         if !update.from_status.contains(&current.status) {

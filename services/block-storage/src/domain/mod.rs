@@ -5,7 +5,7 @@ pub mod actions;
 pub mod attachments;
 mod backends;
 pub mod backup_restore;
-mod backup_updates;
+pub mod backup_updates;
 pub mod backups;
 pub mod encryption;
 mod error;
