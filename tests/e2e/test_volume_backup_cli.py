@@ -53,7 +53,7 @@ def test_volume_backup_create_incremental_restore_delete(cloud):
     wait_for(lambda: cloud.os("volume", "show", new_name), "available")
 
     # The full backup has a dependent; its record exports for an admin.
-    stderr = cloud.os("volume", "backup", "delete", full["id"], expect_fail=True)
+    stderr = cloud.os("volume", "backup", "delete", full["id"], expect_fail=True, json_out=False)
     assert "Incremental backups exist for this backup" in stderr
     record = cloud.os("volume", "backup", "record", "export", full["id"])
     assert record["backup_service"] == "cinder.backup.drivers.posix.PosixBackupDriver"
