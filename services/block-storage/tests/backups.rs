@@ -229,6 +229,64 @@ async fn backups_keep_volume_data_and_restore_it() {
         "mine"
     );
 
+    // A volume made from a backup (3.47) is available once the data is in.
+    let made = call(
+        &cloud,
+        &alice,
+        Method::POST,
+        "volumes",
+        Some(json!({"volume": {"backup_id": full, "name": "from-backup"}})),
+        "volume 3.47",
+    )
+    .await
+    .expect(202);
+    assert_eq!(made.body["volume"]["size"], 1);
+    let made_id = made.body["volume"]["id"].as_str().unwrap().to_string();
+    let shown = cloud.wait_status(&alice, &made_id, "available").await;
+    assert_eq!(shown["name"], "from-backup");
+    assert_eq!(head_of(&cloud, &admin, &made_id).await, first_data);
+    cloud.wait_backup(&alice, &full, "available").await;
+    let missing = uuid::Uuid::new_v4().to_string();
+    let resp = call(
+        &cloud,
+        &alice,
+        Method::POST,
+        "volumes",
+        Some(json!({"volume": {"backup_id": missing}})),
+        "volume 3.47",
+    )
+    .await
+    .expect(404);
+    assert_eq!(
+        resp.message(),
+        format!("Backup {missing} could not be found.")
+    );
+    let resp = call(
+        &cloud,
+        &alice,
+        Method::POST,
+        "volumes",
+        Some(json!({"volume": {"backup_id": full, "snapshot_id": missing}})),
+        "volume 3.47",
+    )
+    .await
+    .expect(400);
+    assert!(
+        resp.message().contains("May specify only one of"),
+        "{}",
+        resp.body
+    );
+    call(
+        &cloud,
+        &alice,
+        Method::DELETE,
+        &format!("volumes/{made_id}"),
+        None,
+        V3,
+    )
+    .await
+    .expect(202);
+
     // A snapshot's backup holds the data as the snapshot has it.
     let snap = call(
         &cloud,

@@ -94,9 +94,12 @@ async fn create(
     body: Bytes,
 ) -> Result<Response> {
     let request: CreateBody = parse(&body)?;
-    let created = cinder
-        .create_volume(&caller, request.volume.into_request()?)
-        .await?;
+    let mut request = request.volume.into_request()?;
+    if version < ApiVersion::new(3, 47) {
+        // Below 3.47 `backup_id` is an unknown key, which Cinder ignores.
+        request.backup_id = None;
+    }
+    let created = cinder.create_volume(&caller, request).await?;
     let body = detail_of(&cinder, &headers, &created, version, caller.is_admin).await?;
     Ok((StatusCode::ACCEPTED, axum::Json(json!({"volume": body}))).into_response())
 }

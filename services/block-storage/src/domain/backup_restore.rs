@@ -50,7 +50,49 @@ fn parse_time(v: &Value) -> Option<chrono::NaiveDateTime> {
     chrono::NaiveDateTime::parse_from_str(text.trim_end_matches('Z'), "%Y-%m-%dT%H:%M:%S%.f").ok()
 }
 
+/// Marks backup `id` as restoring into `volume_id`; 400 when it is no longer
+/// available.
+pub(crate) async fn take_for_restore(
+    db: &impl sea_orm::ConnectionTrait,
+    id: &str,
+    volume_id: &str,
+) -> Result<()> {
+    let taken = backup::Entity::update_many()
+        .col_expr(backup::Column::Status, Expr::value("restoring"))
+        .col_expr(backup::Column::RestoreVolumeId, Expr::value(volume_id))
+        .col_expr(backup::Column::UpdatedAt, Expr::value(now()))
+        .filter(backup::Column::Id.eq(id))
+        .filter(backup::Column::Status.eq("available"))
+        .exec(db)
+        .await?;
+    if taken.rows_affected != 1 {
+        return Err(CinderError::BadRequest(
+            "Invalid backup: Backup status must be available".into(),
+        ));
+    }
+    Ok(())
+}
+
 impl Cinder {
+    /// The backup a new volume is made from (3.47): the caller's, available.
+    pub(crate) async fn backup_to_restore(
+        &self,
+        caller: &Caller,
+        id: &str,
+    ) -> Result<backup::Model> {
+        let row = self.show_backup(caller, id).await?;
+        if row.status != "available" {
+            return Err(CinderError::BadRequest(
+                "Invalid backup: Originating backup status must be one of 'available' values"
+                    .into(),
+            ));
+        }
+        if self.backup_hosts().await?.is_empty() {
+            return Err(no_backup_service());
+        }
+        Ok(row)
+    }
+
     /// Waits while a volume made for a restore is `creating`.
     async fn created(&self, volume_id: &str, backup_id: &str) -> Result<volume::Model> {
         let deadline = tokio::time::Instant::now() + self.cfg.stuck_timeout;
@@ -127,17 +169,7 @@ impl Cinder {
             ))
         })?;
         let txn = self.db.begin().await?;
-        let taken = backup::Entity::update_many()
-            .col_expr(backup::Column::Status, Expr::value("restoring"))
-            .col_expr(
-                backup::Column::RestoreVolumeId,
-                Expr::value(target.id.as_str()),
-            )
-            .col_expr(backup::Column::UpdatedAt, Expr::value(now()))
-            .filter(backup::Column::Id.eq(id))
-            .filter(backup::Column::Status.eq("available"))
-            .exec(&txn)
-            .await?;
+        take_for_restore(&txn, id, &target.id).await?;
         let claimed = volume::Entity::update_many()
             .col_expr(volume::Column::Status, Expr::value("restoring-backup"))
             .col_expr(volume::Column::UpdatedAt, Expr::value(now()))
@@ -145,9 +177,9 @@ impl Cinder {
             .filter(volume::Column::Status.eq("available"))
             .exec(&txn)
             .await?;
-        if taken.rows_affected != 1 || claimed.rows_affected != 1 {
+        if claimed.rows_affected != 1 {
             return Err(CinderError::BadRequest(
-                "Invalid backup: the backup or the volume changed status; try again.".into(),
+                "Invalid volume: Volume to be restored to must be available".into(),
             ));
         }
         txn.commit().await?;

@@ -108,8 +108,18 @@ impl ApiRpc {
                 .filter(backup::Column::Status.is_in(update.from_status.clone()))
         };
         if update.status.is_empty() {
-            // A keepalive of a backup or restore under way.
+            // A keepalive of a backup or restore under way, and of a volume
+            // being made from the backup.
             guarded().exec(db).await.map_err(db_error)?;
+            if let Some(target) = &current.restore_volume_id {
+                volume::Entity::update_many()
+                    .col_expr(volume::Column::UpdatedAt, Expr::value(now()))
+                    .filter(volume::Column::Id.eq(target.as_str()))
+                    .filter(volume::Column::Status.eq("creating"))
+                    .exec(db)
+                    .await
+                    .map_err(db_error)?;
+            }
             return Ok(());
         }
         if let Some(what) = &update.message {
@@ -156,17 +166,23 @@ impl ApiRpc {
         }
         change.exec(&txn).await.map_err(db_error)?;
         if !update.volume_id.is_empty() && !update.volume_status.is_empty() {
-            let busy = if current.status == "restoring" {
-                "restoring-backup"
+            // A volume restored into is restoring-backup, or creating when it
+            // is made from the backup (3.47), which fails as a create.
+            let busy: &[&str] = if current.status == "restoring" {
+                &["restoring-backup", "creating"]
             } else {
-                "backing-up"
+                &["backing-up"]
             };
             let target = volume::Entity::find_by_id(update.volume_id.as_str())
                 .one(&txn)
                 .await
                 .map_err(db_error)?
-                .filter(|v| v.status == busy);
+                .filter(|v| busy.contains(&v.status.as_str()));
             if let Some(target) = target {
+                let status = match (target.status.as_str(), update.volume_status.as_str()) {
+                    ("creating", "error_restoring") => "error",
+                    (_, status) => status,
+                };
                 let meta: Value =
                     serde_json::from_str(&update.volume_meta_json).unwrap_or_default();
                 if current.status == "restoring" && update.volume_status == "available" {
@@ -176,13 +192,10 @@ impl ApiRpc {
                         .map_err(db_error)?;
                 }
                 volume::Entity::update_many()
-                    .col_expr(
-                        volume::Column::Status,
-                        Expr::value(update.volume_status.as_str()),
-                    )
+                    .col_expr(volume::Column::Status, Expr::value(status))
                     .col_expr(volume::Column::UpdatedAt, Expr::value(now()))
                     .filter(volume::Column::Id.eq(target.id.as_str()))
-                    .filter(volume::Column::Status.eq(busy))
+                    .filter(volume::Column::Status.eq(target.status.as_str()))
                     .exec(&txn)
                     .await
                     .map_err(db_error)?;

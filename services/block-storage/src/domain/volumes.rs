@@ -112,13 +112,16 @@ impl Cinder {
             request.snapshot_id.is_some(),
             request.source_volid.is_some(),
             image_ref.is_some(),
+            request.backup_id.is_some(),
         ];
         if sources.iter().filter(|given| **given).count() > 1 {
             return Err(CinderError::BadRequest(
                 "Invalid input received: May specify only one of backup, imageRef, snapshot, source volume".into(),
             ));
         }
-        let has_source = request.snapshot_id.is_some() || request.source_volid.is_some();
+        let has_source = request.snapshot_id.is_some()
+            || request.source_volid.is_some()
+            || request.backup_id.is_some();
         let size = match request.size {
             Some(size) => size,
             None if has_source || image_ref.is_some() => 0,
@@ -127,16 +130,26 @@ impl Cinder {
                     .into(),
             )),
         };
-        for (field, given) in [
-            ("backup_id", &request.backup_id),
-            ("consistencygroup_id", &request.consistencygroup_id),
-        ] {
-            if given.is_some() {
-                return Err(CinderError::BadRequest(format!(
-                    "Creating a volume from {field} is not supported yet by this cloud."
-                )));
-            }
+        if request.consistencygroup_id.is_some() {
+            return Err(CinderError::BadRequest(
+                "Creating a volume from consistencygroup_id is not supported yet by this cloud."
+                    .into(),
+            ));
         }
+        let backup = match &request.backup_id {
+            Some(id) => Some(self.backup_to_restore(caller, id).await?),
+            None => None,
+        };
+        let size = match &backup {
+            Some(backup) if size == 0 => backup.size,
+            Some(backup) if size < backup.size => {
+                return Err(CinderError::BadRequest(format!(
+                    "Invalid input received: Volume size {size}GB cannot be smaller than the backup size {}GB. It must be >= backup size.",
+                    backup.size
+                )))
+            }
+            _ => size,
+        };
         let image = match &image_ref {
             Some(reference) => Some(
                 self.image_source(caller, reference, (size > 0).then_some(size))
@@ -219,6 +232,9 @@ impl Cinder {
         volume::Entity::insert(volume::ActiveModel::from(row.clone()))
             .exec(&claim)
             .await?;
+        if let Some(backup) = &backup {
+            super::backup_restore::take_for_restore(&claim, &backup.id, &row.id).await?;
+        }
         claim.commit().await?;
         let image_hash = image
             .as_ref()
@@ -234,6 +250,8 @@ impl Cinder {
             image_hash_algo: image_hash.0,
             image_hash_value: image_hash.1,
             disabled_hosts: self.disabled_backends().await?,
+            backup_id: backup.as_ref().map(|b| b.id.clone()).unwrap_or_default(),
+            backup_service_metadata: backup.and_then(|b| b.service_metadata).unwrap_or_default(),
             // A group's volumes are on its backend, as copies on their source's.
             ..volume_spec(
                 &row,

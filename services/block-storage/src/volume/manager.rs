@@ -4,9 +4,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 use crate::rpc::messages::{
-    BackupExport, Capabilities, ConnectionInfo, ConnectionRequest, CreateMigrationTarget,
-    CreateVolume, DeleteVolume, ExtendVolume, Heartbeat, MigrateVolume, MigrationTargetReady,
-    SnapshotRequest, SnapshotUpdate, UploadImage, UserMessage, VolumeSpec, VolumeUpdate,
+    BackupExport, BackupTarget, Capabilities, ConnectionInfo, ConnectionRequest,
+    CreateMigrationTarget, CreateVolume, DeleteVolume, ExtendVolume, Heartbeat, MigrateVolume,
+    MigrationTargetReady, RestoreBackup, SnapshotRequest, SnapshotUpdate, UploadImage, UserMessage,
+    VolumeSpec, VolumeUpdate,
 };
 use ferrostack_rpc::{Client, Context, RemoteError, Router, Runner, Transport};
 
@@ -16,7 +17,7 @@ use super::driver::DriverError;
 use super::image_transfer::{Expected, ImageTransfer};
 use super::keepalive::{Keepalive, Working};
 use crate::config::BlockStorageConfig;
-use crate::rpc::{api, remote, scheduler, volume};
+use crate::rpc::{api, backup, remote, scheduler, volume};
 
 /// The statuses of a volume being created.
 const CREATING: [&str; 2] = ["creating", "downloading"];
@@ -65,6 +66,8 @@ struct BackendManager {
     api: Client<api::Topic>,
     /// Other volume hosts, for migrations between hosts.
     volumes: Client<volume::Topic>,
+    /// The backup hosts, for volumes made from backups.
+    backups: Client<backup::Topic>,
     images: Arc<ImageTransfer>,
     /// Every backend of this volume role by `host@backend`, for migrations.
     siblings: Arc<OnceLock<HashMap<String, Sibling>>>,
@@ -183,6 +186,10 @@ impl BackendManager {
         } else {
             self.driver.create(&spec.id, size).await
         };
+        if let (Ok(location), false) = (&made, spec.backup_id.is_empty()) {
+            self.restore_into(&spec, location).await;
+            return;
+        }
         let update = match made {
             Ok(location) => VolumeUpdate {
                 id: spec.id.clone(),
@@ -212,6 +219,45 @@ impl BackendManager {
             }
         };
         self.report(update).await;
+    }
+
+    /// Has a backup host restore the spec's backup into the volume just made
+    /// (3.47); the volume stays creating, placed here, until the restore ends.
+    async fn restore_into(&self, spec: &VolumeSpec, location: &str) {
+        self.report(VolumeUpdate {
+            id: spec.id.clone(),
+            from_status: CREATING.map(String::from).to_vec(),
+            host: self.host.clone(),
+            provider_location: location.to_string(),
+            ..VolumeUpdate::default()
+        })
+        .await;
+        let restore = RestoreBackup {
+            target: Some(BackupTarget {
+                backup_id: spec.backup_id.clone(),
+                volume_id: spec.id.clone(),
+                host: self.host.clone(),
+                snapshot_id: String::new(),
+                size_gb: spec.size_gb,
+                service_metadata: spec.backup_service_metadata.clone(),
+            }),
+        };
+        let sent = self
+            .backups
+            .cast::<backup::RestoreBackup>(&report_context(), None, &restore)
+            .await;
+        if let Err(e) = sent {
+            tracing::warn!(volume = spec.id, "no backup host takes the restore: {e}");
+            self.report(VolumeUpdate {
+                id: spec.id.clone(),
+                status: "error".into(),
+                from_status: CREATING.map(String::from).to_vec(),
+                error: format!("no backup host takes the restore: {e}"),
+                message: user_message("015", "026"),
+                ..VolumeUpdate::default()
+            })
+            .await;
+        }
     }
 
     /// Uploads a copy of the volume into the image the api role created, then
@@ -800,6 +846,7 @@ pub async fn start(
     let api = Client::<api::Topic>::new(transport.clone(), timeout);
     let scheduler = Client::<scheduler::Topic>::new(transport.clone(), timeout);
     let volumes = Client::<volume::Topic>::new(transport.clone(), timeout);
+    let backups = Client::<backup::Topic>::new(transport.clone(), timeout);
     let images = Arc::new(ImageTransfer::open(
         cfg.image_conversion_dir.join(&cfg.service.host),
         cfg.glance_timeouts,
@@ -814,6 +861,7 @@ pub async fn start(
             driver: backend.driver.open(backend.dir.clone()).await?,
             api: api.clone(),
             volumes: volumes.clone(),
+            backups: backups.clone(),
             images: images.clone(),
             siblings: siblings.clone(),
             keepalive_every: (cfg.stuck_timeout / 4).max(std::time::Duration::from_secs(1)),
