@@ -156,10 +156,21 @@ impl Repository {
             return Err(invalid(format!("backup {path} already has data")));
         }
         std::fs::create_dir_all(&dir)?;
-        let parent = source.parent.map(|p| self.shas(p)).transpose()?;
+        let block_size = self.block_size.max(512);
+        let parent = match source.parent {
+            Some(parent) => {
+                let old = self.metadata(parent)?.block_size;
+                if old != block_size {
+                    return Err(invalid(format!(
+                        "Hash block size has changed since the last backup. New hash block size: {block_size}. Old hash block size: {old}. Do a full backup."
+                    )));
+                }
+                Some(self.shas(parent)?)
+            }
+            None => None,
+        };
         let mut input = BufReader::with_capacity(1 << 20, File::open(source.data)?);
         let size = input.get_ref().metadata()?.len();
-        let block_size = self.block_size.max(512);
         let mut block = vec![0u8; block_size as usize];
         let zeros = vec![0u8; block_size as usize];
         // Volumes are mostly sparse: a block of zeros is hashed once.
@@ -429,6 +440,14 @@ mod tests {
         std::fs::write(&image, vec![1u8; 4096]).unwrap();
         repo.write("c/one", &source("one", &image, None)).unwrap();
         assert!(repo.write("c/one", &source("one", &image, None)).is_err());
+        let other = Repository {
+            block_size: 8192,
+            ..repo.clone()
+        };
+        let err = other
+            .write("c/two", &source("two", &image, Some("c/one")))
+            .unwrap_err();
+        assert!(err.to_string().contains("Do a full backup"), "{err}");
         std::fs::remove_dir_all(root).unwrap();
     }
 
