@@ -396,10 +396,9 @@ async fn backups_keep_volume_data_and_restore_it() {
     .await;
     let b = cloud.wait_backup(&alice, &forced, "available").await;
     assert_eq!(b["container"], "nightly/alice");
-    assert_eq!(
-        cloud.wait_status(&alice, &other, "in-use").await["status"],
-        "in-use"
-    );
+    // Its backup read a temporary clone; the volume has no attachment (its
+    // in-use was only a reset), so it is available again.
+    cloud.wait_status(&alice, &other, "available").await;
     call(
         &cloud,
         &admin,
@@ -854,5 +853,51 @@ async fn without_a_backup_host_backups_fail_and_stuck_ones_are_swept() {
             .contains("stopped reporting"),
         "{b}"
     );
+    cloud.wait_status(&alice, &volume, "available").await;
+
+    // Force-deleted while its host makes it: the host's last report learns the
+    // backup is gone (and drops its data); the volume is given back then.
+    let admin = cloud.identity.admin_persona().await;
+    let made = call(
+        &cloud,
+        &alice,
+        Method::POST,
+        "backups",
+        Some(json!({"backup": {"volume_id": volume}})),
+        V3,
+    )
+    .await
+    .expect(202);
+    let doomed = made.body["backup"]["id"].as_str().unwrap().to_string();
+    cloud.wait_status(&alice, &volume, "backing-up").await;
+    call(
+        &cloud,
+        &admin,
+        Method::POST,
+        &format!("backups/{doomed}/action"),
+        Some(json!({"os-force_delete": {}})),
+        V3,
+    )
+    .await
+    .expect(202);
+    cloud.wait_backup(&alice, &doomed, "deleting").await;
+    cloud.wait_status(&alice, &volume, "backing-up").await;
+    use ferrostack_block_storage::rpc::{api, messages::BackupUpdate};
+    let transport = cinder.cfg.messaging.transport().await.unwrap();
+    let api =
+        ferrostack_rpc::Client::<api::Topic>::new(transport, std::time::Duration::from_secs(10));
+    let last = BackupUpdate {
+        id: doomed.clone(),
+        status: "available".into(),
+        from_status: vec!["creating".into()],
+        volume_id: volume.clone(),
+        volume_status: "available".into(),
+        ..BackupUpdate::default()
+    };
+    let answer = api
+        .call::<api::BackupUpdate>(&ferrostack_rpc::Context::internal(), None, &last)
+        .await
+        .unwrap_err();
+    assert!(answer.to_string().contains("BackupDeleted"), "{answer}");
     cloud.wait_status(&alice, &volume, "available").await;
 }

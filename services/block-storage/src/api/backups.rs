@@ -74,7 +74,7 @@ async fn detail_of(
     b: &backup::Model,
     version: ApiVersion,
 ) -> Result<Value> {
-    let dependents = cinder.has_dependents(&b.id).await?;
+    let dependents = cinder.has_dependents(&b.id, false).await?;
     Ok(detail(
         &super::base_url(cinder, headers),
         b,
@@ -117,7 +117,7 @@ async fn listing(
     let mut backups = Vec::with_capacity(listing.page.rows.len());
     for b in &listing.page.rows {
         backups.push(if detailed {
-            let dependents = cinder.has_dependents(&b.id).await?;
+            let dependents = cinder.has_dependents(&b.id, false).await?;
             detail(&base, b, version, dependents, admin)
         } else {
             summary(&base, b)
@@ -238,7 +238,7 @@ async fn restore(
     let view = json!({
         "backup_id": restored.backup_id,
         "volume_id": restored.volume_id,
-        "volume_name": restored.volume_name.unwrap_or_default(),
+        "volume_name": restored.volume_name,
     });
     Ok((StatusCode::ACCEPTED, axum::Json(json!({"restore": view}))).into_response())
 }
@@ -270,7 +270,14 @@ async fn import_record(
 ) -> Result<Response> {
     let (service, url) = bodies::import_record(&super::parse(&body)?)?;
     let imported = cinder.import_backup_record(&caller, &service, &url).await?;
-    let view = summary(&super::base_url(&cinder, &headers), &imported);
+    // Cinder answers with the new row, before the record's fields are in.
+    let view = summary(
+        &super::base_url(&cinder, &headers),
+        &backup::Model {
+            name: None,
+            ..imported
+        },
+    );
     Ok((StatusCode::CREATED, axum::Json(json!({"backup": view}))).into_response())
 }
 

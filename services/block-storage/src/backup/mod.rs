@@ -30,6 +30,11 @@ pub async fn start(
         .join(&cfg.service.host)
         .join("backups");
     std::fs::create_dir_all(&scratch)?;
+    // Raw images of tenants' volumes pass through it: this host's user only.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&scratch, std::fs::Permissions::from_mode(0o700))?;
+    }
     std::fs::create_dir_all(&cfg.backup.root)?;
     let manager = Arc::new(BackupManager {
         host: cfg.service.host.clone(),

@@ -88,6 +88,18 @@ pub struct Repository {
     pub compression: Compression,
 }
 
+/// A new file of the repository, readable by its owner and group only (as
+/// Cinder's posix driver makes them).
+fn create_file(path: &Path) -> std::io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o660)
+        .open(path)
+}
+
 fn invalid(message: impl Into<String>) -> std::io::Error {
     std::io::Error::new(std::io::ErrorKind::InvalidData, message.into())
 }
@@ -155,7 +167,13 @@ impl Repository {
         if dir.join(METADATA).exists() {
             return Err(invalid(format!("backup {path} already has data")));
         }
-        std::fs::create_dir_all(&dir)?;
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o770)
+                .create(&dir)?;
+        }
         let block_size = self.block_size.max(512);
         let parent = match source.parent {
             Some(parent) => {
@@ -235,7 +253,7 @@ impl Repository {
             writer.finish()?;
             objects.push(object);
         }
-        std::fs::write(dir.join(SHAS), shas.concat())?;
+        create_file(&dir.join(SHAS))?.write_all(&shas.concat())?;
         let count = objects.len() as u64;
         let metadata = Metadata {
             version: 1,
@@ -249,11 +267,9 @@ impl Repository {
             volume_meta: source.volume_meta.clone(),
         };
         let staged = dir.join(format!("{METADATA}.part"));
-        std::fs::write(
-            &staged,
-            serde_json::to_vec(&metadata).map_err(|e| invalid(e.to_string()))?,
-        )?;
-        File::open(&staged)?.sync_all()?;
+        let mut file = create_file(&staged)?;
+        file.write_all(&serde_json::to_vec(&metadata).map_err(|e| invalid(e.to_string()))?)?;
+        file.sync_all()?;
         std::fs::rename(staged, dir.join(METADATA))?;
         Ok(count)
     }
@@ -311,9 +327,16 @@ impl Repository {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
             _ => {}
         }
-        // The container goes with its last backup.
-        if let Some(container) = dir.parent() {
-            let _ = std::fs::remove_dir(container);
+        // A container of Cinder's default name (`.../<id>`) goes with its
+        // backup when empty; one a user named may hold others' backups.
+        let id = path
+            .rsplit('/')
+            .next()
+            .and_then(|d| d.strip_prefix("backup_"));
+        if let (Some(container), Some(id)) = (dir.parent(), id) {
+            if container.file_name().and_then(|n| n.to_str()) == Some(id) {
+                let _ = std::fs::remove_dir(container);
+            }
         }
         Ok(())
     }
@@ -327,7 +350,7 @@ enum ObjectWriter {
 
 impl ObjectWriter {
     fn create(path: &Path, compression: Compression) -> std::io::Result<ObjectWriter> {
-        let file = BufWriter::new(File::create(path)?);
+        let file = BufWriter::new(create_file(path)?);
         Ok(match compression {
             Compression::None => ObjectWriter::Plain(file),
             Compression::Zlib => ObjectWriter::Zlib(flate2::write::ZlibEncoder::new(

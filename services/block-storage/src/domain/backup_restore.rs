@@ -73,6 +73,21 @@ pub(crate) async fn take_for_restore(
     Ok(())
 }
 
+/// Frees the backup a volume that failed to be made was to be restored from.
+pub(crate) async fn free_backup_of(
+    db: &impl sea_orm::ConnectionTrait,
+    volume_id: &str,
+) -> Result<(), sea_orm::DbErr> {
+    backup::Entity::update_many()
+        .col_expr(backup::Column::Status, Expr::value("available"))
+        .col_expr(backup::Column::RestoreVolumeId, Expr::value(None::<String>))
+        .filter(backup::Column::RestoreVolumeId.eq(volume_id))
+        .filter(backup::Column::Status.eq("restoring"))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 impl Cinder {
     /// The backup a new volume is made from (3.47): the caller's, available.
     pub(crate) async fn backup_to_restore(
@@ -136,7 +151,11 @@ impl Cinder {
             .await?
             .ok_or_else(no_backup_service)?;
         let target = match volume_id {
-            Some(volume_id) => self.show_volume(caller, &volume_id).await?,
+            Some(volume_id) => {
+                let target = self.show_volume(caller, &volume_id).await?;
+                super::migrate::refuse_while_migrating(&target, "be restored into")?;
+                target
+            }
             None => {
                 let request = CreateRequest {
                     size: Some(row.size),
@@ -175,6 +194,7 @@ impl Cinder {
             .col_expr(volume::Column::UpdatedAt, Expr::value(now()))
             .filter(volume::Column::Id.eq(target.id.as_str()))
             .filter(volume::Column::Status.eq("available"))
+            .filter(super::migrate::not_migrating_condition())
             .exec(&txn)
             .await?;
         if claimed.rows_affected != 1 {
@@ -191,6 +211,7 @@ impl Cinder {
                 snapshot_id: String::new(),
                 size_gb: row.size,
                 service_metadata: row.service_metadata.clone().unwrap_or_default(),
+                temporary_clone: false,
             }),
         };
         if let Err(e) = self

@@ -82,12 +82,33 @@ impl ApiRpc {
         let deleted = current
             .as_ref()
             .is_none_or(|b| matches!(b.status.as_str(), "deleting" | "error_deleting"));
-        if deleted && update.from_status.iter().any(|s| s == "creating") {
-            // Force-deleted while it was made: the backup host drops what it wrote.
+        let working = |status: &str| update.from_status.iter().any(|s| s == status);
+        if deleted && working("creating") {
+            // Force-deleted while it was made: the backup host drops what it
+            // wrote; its final report gives the volume or snapshot back.
+            if !update.status.is_empty() {
+                self.release_after_backup(db, &update).await?;
+            }
             return Err(remote(
                 DELETED,
                 format!("backup {} was deleted while it was made", update.id),
             ));
+        }
+        if deleted && working("restoring") && !update.status.is_empty() {
+            // Force-deleted while restoring: what the volume holds is unknown.
+            for (busy, failed) in [
+                ("restoring-backup", "error_restoring"),
+                ("creating", "error"),
+            ] {
+                volume::Entity::update_many()
+                    .col_expr(volume::Column::Status, Expr::value(failed))
+                    .filter(volume::Column::Id.eq(update.volume_id.as_str()))
+                    .filter(volume::Column::Status.eq(busy))
+                    .exec(db)
+                    .await
+                    .map_err(db_error)?;
+            }
+            return Ok(());
         }
         let Some(current) = current else {
             return Ok(());
@@ -165,7 +186,9 @@ impl ApiRpc {
             );
         }
         change.exec(&txn).await.map_err(db_error)?;
-        if !update.volume_id.is_empty() && !update.volume_status.is_empty() {
+        if current.status == "creating" {
+            self.release_after_backup(&txn, &update).await?;
+        } else if !update.volume_id.is_empty() && !update.volume_status.is_empty() {
             // A volume restored into is restoring-backup, or creating when it
             // is made from the backup (3.47), which fails as a create.
             let busy: &[&str] = if current.status == "restoring" {
@@ -201,19 +224,33 @@ impl ApiRpc {
                     .map_err(db_error)?;
             }
         }
-        if !update.snapshot_id.is_empty() && !update.snapshot_status.is_empty() {
+        txn.commit().await.map_err(db_error)
+    }
+
+    /// Gives back what a backup read: the snapshot available, the volume in-use
+    /// when it has attachments (now: it may have been detached meanwhile), else
+    /// available.
+    async fn release_after_backup(
+        &self,
+        db: &impl sea_orm::ConnectionTrait,
+        update: &BackupUpdate,
+    ) -> Result<(), RemoteError> {
+        if !update.snapshot_id.is_empty() {
             snapshot::Entity::update_many()
-                .col_expr(
-                    snapshot::Column::Status,
-                    Expr::value(update.snapshot_status.as_str()),
-                )
+                .col_expr(snapshot::Column::Status, Expr::value("available"))
                 .filter(snapshot::Column::Id.eq(update.snapshot_id.as_str()))
                 .filter(snapshot::Column::Status.eq("backing-up"))
-                .exec(&txn)
+                .exec(db)
                 .await
                 .map_err(db_error)?;
         }
-        txn.commit().await.map_err(db_error)
+        if !update.volume_id.is_empty() {
+            self.0
+                .volume_back_to_use(db, &update.volume_id)
+                .await
+                .map_err(|e| remote("InternalError", e.to_string()))?;
+        }
+        Ok(())
     }
 }
 

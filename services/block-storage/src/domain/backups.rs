@@ -8,8 +8,7 @@ use std::collections::BTreeMap;
 use ferrostack_api::microversion::ApiVersion;
 use sea_orm::sea_query::{Expr, Func, SimpleExpr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Select,
-    TransactionTrait,
+    ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Select, TransactionTrait,
 };
 
 use super::paging::{Page, Pageable};
@@ -49,10 +48,14 @@ pub(crate) fn no_backup_service() -> CinderError {
     CinderError::NotFound("Service cinder-backup could not be found.".into())
 }
 
-/// Whether a container name may be a directory path of the repository.
+/// Whether a container name may be a directory path of the repository, not
+/// inside another backup's directory (`backup_<id>`).
 fn valid_container(container: &str) -> bool {
     let parts: Vec<&str> = container.split('/').collect();
-    parts.len() < 8 && parts.iter().all(|p| valid_name(p))
+    parts.len() < 8
+        && parts
+            .iter()
+            .all(|p| valid_name(p) && !p.starts_with("backup_"))
 }
 
 /// The JSON the backup keeps about its volume, which a restore brings back.
@@ -157,13 +160,14 @@ impl Cinder {
         Ok(row)
     }
 
-    /// Whether incremental backups build on backup `id`.
-    pub(crate) async fn has_dependents(&self, id: &str) -> Result<bool> {
-        Ok(backup::Entity::find()
-            .filter(backup::Column::ParentId.eq(id))
-            .count(&self.db)
-            .await?
-            > 0)
+    /// Whether incremental backups build on backup `id`: made ones (Cinder's
+    /// `has_dependent_backups`), or with `any`, also those being made or failed.
+    pub(crate) async fn has_dependents(&self, id: &str, any: bool) -> Result<bool> {
+        let mut query = backup::Entity::find().filter(backup::Column::ParentId.eq(id));
+        if !any {
+            query = query.filter(backup::Column::Status.eq("available"));
+        }
+        Ok(query.count(&self.db).await? > 0)
     }
 
     /// The parent of a new incremental backup of `volume_id`: its latest
@@ -198,6 +202,7 @@ impl Cinder {
     ) -> Result<backup::Model> {
         let source = self.show_volume(caller, &request.volume_id).await?;
         self.authorize(caller, "backup:create", &source)?;
+        super::migrate::refuse_while_migrating(&source, "be backed up")?;
         if let Some(container) = &request.container {
             if !valid_container(container) {
                 return Err(CinderError::BadRequest(format!(
@@ -318,6 +323,7 @@ impl Cinder {
                     .col_expr(volume::Column::UpdatedAt, Expr::value(now))
                     .filter(volume::Column::Id.eq(source.id.as_str()))
                     .filter(volume::Column::Status.eq(source.status.as_str()))
+                    .filter(super::migrate::not_migrating_condition())
                     .exec(&claim)
                     .await?
             }
@@ -337,6 +343,7 @@ impl Cinder {
                 snapshot_id: row.snapshot_id.clone().unwrap_or_default(),
                 size_gb: source.size,
                 service_metadata: row.service_metadata.clone().unwrap_or_default(),
+                temporary_clone: snapshot.is_none() && source.status == "in-use",
             }),
             parent_service_metadata: parent.and_then(|p| p.service_metadata).unwrap_or_default(),
             volume_meta_json: volume_meta(&source),
@@ -410,19 +417,26 @@ impl Cinder {
     ) -> Result<backup::Model> {
         let mut row = self.show_backup(caller, id).await?;
         self.authorize(caller, "backup:update", &row)?;
+        // Only these columns: the status is the backup host's to change.
+        let mut change = backup::Entity::update_many()
+            .col_expr(backup::Column::UpdatedAt, Expr::value(now()))
+            .filter(backup::Column::Id.eq(id));
         if let Some(name) = name {
+            change = change.col_expr(backup::Column::Name, Expr::value(name.as_str()));
             row.name = Some(name);
         }
         if let Some(description) = description {
+            change = change.col_expr(
+                backup::Column::Description,
+                Expr::value(description.as_str()),
+            );
             row.description = Some(description);
         }
         if let Some(metadata) = metadata {
             row.metadata = serde_json::to_string(&metadata).unwrap_or_default();
+            change = change.col_expr(backup::Column::Metadata, Expr::value(row.metadata.as_str()));
         }
-        row.updated_at = now();
-        backup::Entity::update(backup::ActiveModel::from(row.clone()).reset_all())
-            .exec(&self.db)
-            .await?;
+        change.exec(&self.db).await?;
         Ok(row)
     }
 
@@ -430,6 +444,11 @@ impl Cinder {
     /// os-force_delete, in any status) that no incremental backup builds on.
     pub async fn delete_backup(&self, caller: &Caller, id: &str, force: bool) -> Result<()> {
         let row = self.show_backup(caller, id).await?;
+        if row.status == "deleting" {
+            return Err(CinderError::BadRequest(
+                "Invalid backup: Backup status must be available or error".into(),
+            ));
+        }
         if force {
             self.authorize(
                 caller,
@@ -444,33 +463,40 @@ impl Cinder {
                 ));
             }
         }
-        if self.has_dependents(id).await? {
+        if self.has_dependents(id, true).await? {
             return Err(CinderError::BadRequest(
                 "Invalid backup: Incremental backups exist for this backup.".into(),
             ));
         }
         if self.data_shared(&row).await? {
             // An imported copy of the record (or its original) keeps the data.
-            backup::Entity::delete_by_id(id).exec(&self.db).await?;
+            backup::Entity::delete_many()
+                .filter(backup::Column::Id.eq(id))
+                .filter(backup::Column::Status.eq(row.status.as_str()))
+                .exec(&self.db)
+                .await?;
             return Ok(());
         }
         let host = self
             .pick_backup_host()
             .await?
             .ok_or_else(no_backup_service)?;
-        let txn = self.db.begin().await?;
-        backup::Entity::update_many()
+        // Compare-and-set on the status read: a restore or backup that started
+        // meanwhile wins. A forced delete of work under way leaves its volume
+        // to the backup host's last report, which learns the backup is gone.
+        let deleting = backup::Entity::update_many()
             .col_expr(backup::Column::Status, Expr::value("deleting"))
             .col_expr(backup::Column::Host, Expr::value(host.as_str()))
             .col_expr(backup::Column::UpdatedAt, Expr::value(now()))
             .filter(backup::Column::Id.eq(id))
-            .exec(&txn)
+            .filter(backup::Column::Status.eq(row.status.as_str()))
+            .exec(&self.db)
             .await?;
-        // A forced delete of a backup under way gives its volume back.
-        if force {
-            self.release_backup_source(&txn, &row).await?;
+        if deleting.rows_affected != 1 {
+            return Err(CinderError::BadRequest(
+                "Invalid backup: Backup status must be available or error".into(),
+            ));
         }
-        txn.commit().await?;
         let message = crate::rpc::messages::BackupData {
             backup_id: row.id.clone(),
             service_metadata: row.service_metadata.clone().unwrap_or_default(),
@@ -507,7 +533,9 @@ impl Cinder {
         row: &backup::Model,
     ) -> Result<()> {
         match row.status.as_str() {
-            "creating" => match &row.snapshot_id {
+            // Only the volume's own backup under way holds it (an imported
+            // record being checked names a volume it does not hold).
+            "creating" if self.holds_volume(db, row).await? => match &row.snapshot_id {
                 Some(snapshot_id) => {
                     snapshot::Entity::update_many()
                         .col_expr(snapshot::Column::Status, Expr::value("available"))
@@ -533,9 +561,29 @@ impl Cinder {
         Ok(())
     }
 
+    /// Whether `row` (creating) is the backup its volume is `backing-up` for:
+    /// no other backup of the volume is being made.
+    async fn holds_volume(
+        &self,
+        db: &impl sea_orm::ConnectionTrait,
+        row: &backup::Model,
+    ) -> Result<bool> {
+        let others = backup::Entity::find()
+            .filter(backup::Column::VolumeId.eq(row.volume_id.as_str()))
+            .filter(backup::Column::Status.eq("creating"))
+            .filter(backup::Column::Id.ne(row.id.as_str()))
+            .count(db)
+            .await?;
+        let own_data = row
+            .service_metadata
+            .as_deref()
+            .is_none_or(|p| p.ends_with(&format!("backup_{}", row.id)));
+        Ok(others == 0 && own_data)
+    }
+
     /// A volume left `backing-up` goes back to in-use when attached, else
     /// available.
-    async fn volume_back_to_use(
+    pub(crate) async fn volume_back_to_use(
         &self,
         db: &impl sea_orm::ConnectionTrait,
         volume_id: &str,
@@ -607,6 +655,7 @@ mod tests {
             "sp ace",
             ".hidden",
             "a/b/c/d/e/f/g/h",
+            "c/backup_x",
         ] {
             assert!(!valid_container(bad), "{bad}");
         }

@@ -572,6 +572,12 @@ impl Cinder {
                     "Volume in group {id} is attached. Need to detach first."
                 )));
             }
+            if matches!(member.status.as_str(), "backing-up" | "restoring-backup") {
+                return Err(invalid_group(format!(
+                    "Volume {} in group {id} is {}; delete the group when it is done.",
+                    member.id, member.status
+                )));
+            }
             if !self.snapshots_of(&member.id).await?.is_empty() {
                 return Err(invalid_group(
                     "Volume in group still has dependent snapshots.",

@@ -9,7 +9,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::Cinder;
-use crate::db::entity::{backup, snapshot, volume};
+use crate::db::entity::{snapshot, volume};
 use crate::rpc::{api, remote};
 
 /// Serves `block-storage-api` for the other roles.
@@ -142,12 +142,7 @@ impl ApiRpc {
             .map_err(db_error)?;
         if update.status == "error" && update.from_status.iter().any(|s| s == "creating") {
             // A volume that was to be made from a backup failed: the backup is free.
-            backup::Entity::update_many()
-                .col_expr(backup::Column::Status, Expr::value("available"))
-                .col_expr(backup::Column::RestoreVolumeId, Expr::value(None::<String>))
-                .filter(backup::Column::RestoreVolumeId.eq(update.id.as_str()))
-                .filter(backup::Column::Status.eq("restoring"))
-                .exec(db)
+            super::backup_restore::free_backup_of(db, &update.id)
                 .await
                 .map_err(db_error)?;
         }

@@ -240,6 +240,7 @@ impl Cinder {
             .as_ref()
             .and_then(|i| i.hash.clone())
             .unwrap_or_default();
+        let spec_backup = backup.as_ref().map(|b| b.id.clone());
         let spec = VolumeSpec {
             image_id: image.as_ref().map(|i| i.id.clone()).unwrap_or_default(),
             image_api_url,
@@ -250,7 +251,7 @@ impl Cinder {
             image_hash_algo: image_hash.0,
             image_hash_value: image_hash.1,
             disabled_hosts: self.disabled_backends().await?,
-            backup_id: backup.as_ref().map(|b| b.id.clone()).unwrap_or_default(),
+            backup_id: spec_backup.clone().unwrap_or_default(),
             backup_service_metadata: backup.and_then(|b| b.service_metadata).unwrap_or_default(),
             // A group's volumes are on its backend, as copies on their source's.
             ..volume_spec(
@@ -270,6 +271,9 @@ impl Cinder {
         {
             tracing::error!(volume = row.id, "scheduler unreachable: {e}");
             self.set_status(&row.id, "error").await?;
+            if spec_backup.is_some() {
+                super::backup_restore::free_backup_of(&self.db, &row.id).await?;
+            }
             return Ok(volume::Model {
                 status: "error".into(),
                 ..row

@@ -240,6 +240,7 @@ impl BackendManager {
                 snapshot_id: String::new(),
                 size_gb: spec.size_gb,
                 service_metadata: spec.backup_service_metadata.clone(),
+                temporary_clone: false,
             }),
         };
         let sent = self
@@ -700,16 +701,22 @@ impl BackendManager {
     }
 
     /// Exports what a backup reads: the volume, or a temporary volume (named
-    /// after the backup) copied from the snapshot being backed up.
+    /// after the backup) copied from the snapshot being backed up or, for an
+    /// in-use volume, from the volume (the instance keeps its own export).
     async fn export_for_backup(&self, ask: BackupExport) -> Result<ConnectionInfo, DriverError> {
         let target = ask.target.unwrap_or_default();
         let connector: serde_json::Value =
             serde_json::from_str(&ask.connector_json).unwrap_or_default();
-        let from_snapshot = !target.snapshot_id.is_empty();
-        let exported = if from_snapshot {
-            let size = u64::try_from(target.size_gb).unwrap_or(0);
+        let size = u64::try_from(target.size_gb).unwrap_or(0);
+        let temporary = !target.snapshot_id.is_empty() || target.temporary_clone;
+        let exported = if !target.snapshot_id.is_empty() {
             self.driver
                 .create_from_snapshot(&target.backup_id, &target.snapshot_id, size)
+                .await?;
+            &target.backup_id
+        } else if target.temporary_clone {
+            self.driver
+                .clone_volume(&target.backup_id, &target.volume_id, size)
                 .await?;
             &target.backup_id
         } else {
@@ -724,7 +731,7 @@ impl BackendManager {
                 connection_info_json: info.to_string(),
             }),
             Err(e) => {
-                if from_snapshot {
+                if temporary {
                     let _ = self.driver.delete(exported, "").await;
                 }
                 Err(e)
@@ -732,12 +739,12 @@ impl BackendManager {
         }
     }
 
-    /// Ends a backup's export, dropping a snapshot's temporary volume.
+    /// Ends a backup's export, dropping its temporary volume.
     async fn release_backup_export(&self, ask: BackupExport) -> Result<(), DriverError> {
         let target = ask.target.unwrap_or_default();
         let connector: serde_json::Value =
             serde_json::from_str(&ask.connector_json).unwrap_or_default();
-        if target.snapshot_id.is_empty() {
+        if target.snapshot_id.is_empty() && !target.temporary_clone {
             return self
                 .driver
                 .terminate_connection(&target.volume_id, &connector)
