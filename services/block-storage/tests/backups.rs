@@ -475,6 +475,20 @@ async fn backups_keep_volume_data_and_restore_it() {
         .as_str()
         .unwrap()
         .contains("marker="));
+    let refused = call(
+        &cloud,
+        &alice,
+        Method::GET,
+        "backups?size=1",
+        None,
+        "volume 3.31",
+    )
+    .await
+    .expect(400);
+    assert_eq!(
+        refused.message(),
+        "Invalid filters size are found in query options."
+    );
     let named = call(
         &cloud,
         &alice,

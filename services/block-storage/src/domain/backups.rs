@@ -381,6 +381,20 @@ impl Cinder {
                 }),
             }
         };
+        if !caller.is_admin && version >= ApiVersion::new(3, 31) {
+            // Cinder's resource_filters.json: backups take name, status, volume_id.
+            let invalid: Vec<&str> = pairs
+                .iter()
+                .map(|(k, _)| k.as_str())
+                .filter(|k| {
+                    !super::volume_list::NOT_FILTERS.contains(k)
+                        && !["name", "status", "volume_id"].contains(k)
+                })
+                .collect();
+            if !invalid.is_empty() {
+                return Err(CinderError::invalid_filters(&invalid));
+            }
+        }
         let mut query = backup::Entity::find();
         if !(caller.is_admin && flag("all_tenants")?) {
             query = query.filter(backup::Column::ProjectId.eq(caller.project()));

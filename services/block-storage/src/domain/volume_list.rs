@@ -35,7 +35,7 @@ const USER_FILTERS: &[&str] = &[
     "consumes_quota",
 ];
 /// Query keys that are not filters.
-const NOT_FILTERS: &[&str] = &[
+pub(crate) const NOT_FILTERS: &[&str] = &[
     "limit",
     "marker",
     "offset",
