@@ -49,6 +49,30 @@ async fn discovery_and_schemas() {
             .await
             .expect(200);
     }
+    // Tasks: the item, and the list's items without input, result and message.
+    let task = cloud
+        .get("/v2/schemas/task", &member)
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(task["name"], "task");
+    assert_eq!(task["additionalProperties"], false);
+    assert!(task["properties"]["input"].is_object());
+    let tasks = cloud
+        .get("/v2/schemas/tasks", &member)
+        .await
+        .expect(200)
+        .body;
+    let item = &tasks["properties"]["tasks"]["items"];
+    assert_eq!(item["name"], "task");
+    assert!(item["properties"]["status"].is_object());
+    assert!(
+        item["properties"].get("input").is_none() && item["properties"].get("message").is_none()
+    );
+    assert_eq!(
+        tasks["links"][2],
+        json!({"rel": "describedby", "href": "{schema}"})
+    );
     // Everything under /v2 needs a token.
     let resp = cloud
         .send(cloud.request(Method::GET, "/v2/images", None))

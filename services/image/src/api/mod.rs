@@ -10,7 +10,7 @@ mod info;
 mod members;
 mod metadefs;
 mod render;
-mod schemas;
+pub(crate) mod schemas;
 mod tasks;
 mod versions;
 

@@ -3,7 +3,7 @@
 
 use axum::extract::State;
 use axum::response::IntoResponse;
-use serde_json::Value;
+use serde_json::{json, Value};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -13,6 +13,7 @@ const IMAGE: &str = include_str!("schemas/image.json");
 const IMAGES: &str = include_str!("schemas/images.json");
 const MEMBER: &str = include_str!("schemas/member.json");
 const MEMBERS: &str = include_str!("schemas/members.json");
+const TASK: &str = include_str!("schemas/task.json");
 
 fn parse(text: &str) -> Value {
     serde_json::from_str(text).expect("schema documents are valid JSON")
@@ -22,6 +23,38 @@ fn formats(list: &[String]) -> Value {
     std::iter::once(Value::Null)
         .chain(list.iter().map(|f| Value::String(f.clone())))
         .collect()
+}
+
+/// The collection `name` of `item`: a list under `name` (or, for
+/// properties, a map), with the item's definitions hoisted.
+pub(crate) fn collection(name: &str, mut item: Value, as_map: bool) -> Value {
+    let definitions = item.as_object_mut().and_then(|i| i.remove("definitions"));
+    let inner = if as_map {
+        if let Some(required) = item.get_mut("required") {
+            *required = json!(["type", "title"]);
+        }
+        json!({"type": "object", "additionalProperties": item})
+    } else {
+        json!({"type": "array", "items": item})
+    };
+    let mut doc = json!({
+        "name": name,
+        "properties": {
+            name: inner,
+            "first": {"type": "string"},
+            "next": {"type": "string"},
+            "schema": {"type": "string"},
+        },
+        "links": [
+            {"rel": "first", "href": "{first}"},
+            {"rel": "next", "href": "{next}"},
+            {"rel": "describedby", "href": "{schema}"},
+        ],
+    });
+    if let Some(definitions) = definitions {
+        doc["definitions"] = definitions;
+    }
+    doc
 }
 
 /// The image schema with the configured formats.
@@ -62,8 +95,30 @@ async fn members() -> impl IntoResponse {
     axum::Json(parse(MEMBERS))
 }
 
+/// Show the task schema.
+#[utoipa::path(get, path = "/v2/schemas/task", tag = "schemas", operation_id = "show_task_schema",
+    responses((status = 200, description = "The task schema")))]
+async fn task() -> impl IntoResponse {
+    axum::Json(parse(TASK))
+}
+
+/// Show the tasks schema: a list of tasks without their input, result and message.
+#[utoipa::path(get, path = "/v2/schemas/tasks", tag = "schemas", operation_id = "show_tasks_schema",
+    responses((status = 200, description = "The tasks (list) schema")))]
+async fn tasks() -> impl IntoResponse {
+    let mut item = parse(TASK);
+    if let Some(properties) = item["properties"].as_object_mut() {
+        for hidden in ["input", "result", "message"] {
+            properties.remove(hidden);
+        }
+    }
+    axum::Json(collection("tasks", item, false))
+}
+
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
+        .routes(routes!(task))
+        .routes(routes!(tasks))
         .routes(routes!(image))
         .routes(routes!(images))
         .routes(routes!(member))

@@ -2,10 +2,11 @@
 //! item's document and its collection's built from it as Glance builds them.
 
 use axum::response::IntoResponse;
-use serde_json::{json, Value};
+use serde_json::Value;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::api::schemas::collection;
 use crate::api::AppState;
 
 const NAMESPACE: &str = include_str!("../schemas/metadefs/namespace.json");
@@ -16,39 +17,6 @@ const TAG: &str = include_str!("../schemas/metadefs/tag.json");
 
 fn parse(text: &str) -> Value {
     serde_json::from_str(text).expect("schema documents are valid JSON")
-}
-
-/// The collection `name` of `item`: a list under `name` (or, for
-/// properties, a map), with the item's definitions hoisted.
-fn collection(name: &str, item: &str, as_map: bool) -> Value {
-    let mut item = parse(item);
-    let definitions = item.as_object_mut().and_then(|i| i.remove("definitions"));
-    let inner = if as_map {
-        if let Some(required) = item.get_mut("required") {
-            *required = json!(["type", "title"]);
-        }
-        json!({"type": "object", "additionalProperties": item})
-    } else {
-        json!({"type": "array", "items": item})
-    };
-    let mut doc = json!({
-        "name": name,
-        "properties": {
-            name: inner,
-            "first": {"type": "string"},
-            "next": {"type": "string"},
-            "schema": {"type": "string"},
-        },
-        "links": [
-            {"rel": "first", "href": "{first}"},
-            {"rel": "next", "href": "{next}"},
-            {"rel": "describedby", "href": "{schema}"},
-        ],
-    });
-    if let Some(definitions) = definitions {
-        doc["definitions"] = definitions;
-    }
-    doc
 }
 
 /// Show the metadata definition namespace schema.
@@ -62,7 +30,7 @@ async fn namespace() -> impl IntoResponse {
 #[utoipa::path(get, path = "/v2/schemas/metadefs/namespaces", tag = "schemas", operation_id = "show_metadef_namespaces_schema",
     responses((status = 200, description = "The schema")))]
 async fn namespaces() -> impl IntoResponse {
-    axum::Json(collection("namespaces", NAMESPACE, false))
+    axum::Json(collection("namespaces", parse(NAMESPACE), false))
 }
 
 /// Show the metadata definition object schema.
@@ -76,7 +44,7 @@ async fn object() -> impl IntoResponse {
 #[utoipa::path(get, path = "/v2/schemas/metadefs/objects", tag = "schemas", operation_id = "show_metadef_objects_schema",
     responses((status = 200, description = "The schema")))]
 async fn objects() -> impl IntoResponse {
-    axum::Json(collection("objects", OBJECT, false))
+    axum::Json(collection("objects", parse(OBJECT), false))
 }
 
 /// Show the metadata definition property schema.
@@ -90,7 +58,7 @@ async fn property() -> impl IntoResponse {
 #[utoipa::path(get, path = "/v2/schemas/metadefs/properties", tag = "schemas", operation_id = "show_metadef_properties_schema",
     responses((status = 200, description = "The schema")))]
 async fn properties() -> impl IntoResponse {
-    axum::Json(collection("properties", PROPERTY, true))
+    axum::Json(collection("properties", parse(PROPERTY), true))
 }
 
 /// Show the metadata definition resource type association schema.
@@ -106,7 +74,7 @@ async fn resource_type() -> impl IntoResponse {
 async fn resource_types() -> impl IntoResponse {
     axum::Json(collection(
         "resource_type_associations",
-        RESOURCE_TYPE,
+        parse(RESOURCE_TYPE),
         false,
     ))
 }
@@ -122,7 +90,7 @@ async fn tag() -> impl IntoResponse {
 #[utoipa::path(get, path = "/v2/schemas/metadefs/tags", tag = "schemas", operation_id = "show_metadef_tags_schema",
     responses((status = 200, description = "The schema")))]
 async fn tags() -> impl IntoResponse {
-    axum::Json(collection("tags", TAG, false))
+    axum::Json(collection("tags", parse(TAG), false))
 }
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -142,24 +110,31 @@ pub fn routes() -> OpenApiRouter<AppState> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn documents_are_named_as_glance_names_them() {
         for (doc, name) in [
             (parse(NAMESPACE), "namespace"),
-            (collection("namespaces", NAMESPACE, false), "namespaces"),
+            (
+                collection("namespaces", parse(NAMESPACE), false),
+                "namespaces",
+            ),
             (parse(PROPERTY), "property"),
-            (collection("properties", PROPERTY, true), "properties"),
+            (
+                collection("properties", parse(PROPERTY), true),
+                "properties",
+            ),
             (parse(RESOURCE_TYPE), "resource_type_association"),
             (
-                collection("resource_type_associations", RESOURCE_TYPE, false),
+                collection("resource_type_associations", parse(RESOURCE_TYPE), false),
                 "resource_type_associations",
             ),
             (parse(TAG), "tag"),
         ] {
             assert_eq!(doc["name"], name);
         }
-        let properties = collection("properties", PROPERTY, true);
+        let properties = collection("properties", parse(PROPERTY), true);
         assert_eq!(
             properties["properties"]["properties"]["additionalProperties"]["required"],
             json!(["type", "title"])
