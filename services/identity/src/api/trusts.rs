@@ -141,18 +141,17 @@ async fn create(
             "You are not authorized to perform the requested action: Redelegation allowed for delegated by trust only.".into(),
         ));
     }
-    // Redelegation (a trust made with a trust token) is not built: refused.
-    if caller.token.trust.is_some() {
-        return Err(Error::Forbidden(
-            "You are not authorized to perform the requested action: Redelegation of trusts is not supported.".into(),
-        ));
-    }
     if caller.token.app_cred.is_some() {
         return Err(Error::Forbidden(
             "You are not authorized to perform the requested action: Using method 'application_credential' is not allowed for managing trusts.".into(),
         ));
     }
-    let made = identity.create_trust(trust).await?;
+    // A trust-scoped token redelegates its trust.
+    let redelegated = match &caller.token.trust {
+        Some(parent) => Some(identity.get_trust(&parent.id).await?),
+        None => None,
+    };
+    let made = identity.create_trust(trust, redelegated).await?;
     Ok((
         StatusCode::CREATED,
         axum::Json(json!({"trust": full(&identity, &base, &made).await?})),

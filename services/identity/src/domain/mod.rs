@@ -32,6 +32,7 @@ mod revocations;
 mod roles;
 mod token_body;
 mod tokens;
+mod trust_redelegation;
 mod trusts;
 mod users;
 mod validate;

@@ -281,9 +281,10 @@ impl Identity {
             // A trust gives its roles (and what they imply) while the trustor
             // still holds every one of them on the project.
             (Some(target), Some(trust)) => {
-                let held = self
-                    .effective_role_ids(&trust.row.trustor_user_id, target)
-                    .await?;
+                // A redelegated trust's roles are those its chain's first
+                // trustor still holds.
+                let trustor = self.original_trustor(trust).await?;
+                let held = self.effective_role_ids(&trustor, target).await?;
                 let delegated = self.expand_implied(trust.role_ids.clone()).await?;
                 if !delegated.is_subset(&held) {
                     return Err(invalid());
@@ -330,7 +331,10 @@ impl Identity {
 
     /// An enabled user of an enabled domain, as tokens name them, and when their
     /// password expires.
-    async fn enabled_user(&self, id: &str) -> Result<(NamedRef, Option<chrono::NaiveDateTime>)> {
+    pub(crate) async fn enabled_user(
+        &self,
+        id: &str,
+    ) -> Result<(NamedRef, Option<chrono::NaiveDateTime>)> {
         let invalid = || Error::not_found("token", "(token)");
         let user = self.get_user(id).await.map_err(|_| invalid())?;
         let domain = self

@@ -15,7 +15,7 @@ use super::{new_id, Error, Extra, Identity, Result, Target};
 use crate::db::entity::{role, trust, trust_role};
 
 /// Keystone's `[trust] max_redelegation_count`.
-const MAX_REDELEGATION_COUNT: i64 = 3;
+pub(crate) const MAX_REDELEGATION_COUNT: i64 = 3;
 
 /// A trust and the ids of the roles it delegates.
 #[derive(Debug, Clone)]
@@ -158,8 +158,14 @@ fn usable(row: &trust::Model) -> bool {
 }
 
 impl Identity {
-    /// Creates a trust for `body.trustor_user_id` (the API has checked it is the caller).
-    pub async fn create_trust(&self, body: Map<String, Value>) -> Result<Trust> {
+    /// Creates a trust for `body.trustor_user_id` (the API has checked it is the
+    /// caller); `redelegated`: the trust of the caller's token, which the new
+    /// one redelegates.
+    pub async fn create_trust(
+        &self,
+        body: Map<String, Value>,
+        redelegated: Option<Trust>,
+    ) -> Result<Trust> {
         let request = TrustRequest::parse(body)?;
         if request.project_id.is_some() && request.roles.is_empty() {
             return Err(Error::Forbidden(
@@ -194,7 +200,7 @@ impl Identity {
         if let Some(missing) = role_ids.iter().find(|id| !held.contains(*id)) {
             return Err(Error::not_found("role", missing.clone()));
         }
-        let expires_at = request
+        let mut expires_at = request
             .expires_at
             .as_deref()
             .map(parse_expiry)
@@ -216,6 +222,32 @@ impl Identity {
         } else {
             0
         };
+        let redelegation_count = match &redelegated {
+            Some(parent) => {
+                let remaining = parent.row.redelegation_count - 1;
+                if redelegatable && request.redelegation_count.is_some_and(|c| c != remaining) {
+                    return Err(Error::Forbidden(
+                        "Modifying \"redelegation_count\" upon redelegation is forbidden. Omitting this parameter is advised.".into(),
+                    ));
+                }
+                let mut delegation = super::trust_redelegation::Delegation {
+                    role_ids: &role_ids,
+                    impersonation: request.impersonation,
+                    remaining_uses: request.remaining_uses,
+                    expires_at,
+                };
+                for link in self.trust_pedigree(&parent.row.id).await? {
+                    super::trust_redelegation::check(&link, &mut delegation)?;
+                }
+                expires_at = delegation.expires_at;
+                if redelegatable && request.redelegation_count.is_none() {
+                    remaining
+                } else {
+                    redelegation_count
+                }
+            }
+            None => redelegation_count,
+        };
         let mut extra = Extra::default();
         extra.merge(request.extra);
         let row = trust::ActiveModel {
@@ -226,7 +258,7 @@ impl Identity {
             impersonation: Set(request.impersonation),
             expires_at: Set(expires_at),
             remaining_uses: Set(request.remaining_uses),
-            redelegated_trust_id: Set(None),
+            redelegated_trust_id: Set(redelegated.map(|p| p.row.id)),
             redelegation_count: Set(redelegation_count),
             deleted_at: Set(None),
             extra: Set(extra.to_column()),
@@ -246,17 +278,20 @@ impl Identity {
         Ok(Trust { row, role_ids })
     }
 
-    /// A usable trust; 404 once deleted, expired or used up.
+    /// A usable trust; 404 once deleted, expired or used up, 403 when a trust
+    /// it was redelegated from no longer allows it.
     pub async fn get_trust(&self, id: &str) -> Result<Trust> {
         let row = trust::Entity::find_by_id(id)
             .one(&self.store.db)
             .await?
             .filter(usable)
             .ok_or_else(|| Error::not_found("trust", id))?;
-        Ok(Trust {
+        let found = Trust {
             role_ids: self.trust_role_ids(id).await?,
             row,
-        })
+        };
+        self.check_pedigree(&found).await?;
+        Ok(found)
     }
 
     /// The trust of a trust-scoped token: not deleted or expired (a token issued by
@@ -269,13 +304,15 @@ impl Identity {
                 t.deleted_at.is_none() && t.expires_at.is_none_or(|e| e >= Utc::now().naive_utc())
             })
             .ok_or_else(|| Error::not_found("trust", id))?;
-        Ok(Trust {
+        let found = Trust {
             role_ids: self.trust_role_ids(id).await?,
             row,
-        })
+        };
+        self.check_pedigree(&found).await?;
+        Ok(found)
     }
 
-    async fn trust_role_ids(&self, id: &str) -> Result<BTreeSet<String>> {
+    pub(crate) async fn trust_role_ids(&self, id: &str) -> Result<BTreeSet<String>> {
         Ok(trust_role::Entity::find()
             .filter(trust_role::Column::TrustId.eq(id))
             .all(&self.store.db)

@@ -319,3 +319,183 @@ async fn trust_tokens_end_with_their_trust_or_the_trustors_roles() {
         .await
         .expect(403);
 }
+
+#[tokio::test]
+async fn trusts_redelegate_no_more_than_they_hold() {
+    let ks = Keystone::start().await;
+    let trustor = ks.user_with_role("member").await;
+    let trustee = ks.user_with_role("reader").await;
+    let third = ks.user_with_role("reader").await;
+    let reader = ks.role_id("reader").await;
+    ks.admin(
+        Method::PUT,
+        &format!(
+            "/v3/projects/{}/users/{}/roles/{reader}",
+            trustor.project_id, trustor.user_id
+        ),
+        None,
+    )
+    .await
+    .expect(204);
+    let trust = |trustee_id: &str, extra: Value| {
+        let mut body = json!({"trustor_user_id": trustor.user_id, "trustee_user_id": trustee_id,
+            "project_id": trustor.project_id, "impersonation": true, "roles": [{"name": "member"}]});
+        for (k, v) in extra.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        json!({ "trust": body })
+    };
+    let create = |token: String, body: Value| {
+        let ks = &ks;
+        async move {
+            ks.send(
+                Method::POST,
+                "/v3/OS-TRUST/trusts",
+                Some(&token),
+                Some(body),
+            )
+            .await
+        }
+    };
+    let first = create(
+        trustor.token.clone(),
+        trust(
+            &trustee.user_id,
+            json!({"allow_redelegation": true, "expires_at": "2999-01-02T03:04:05Z"}),
+        ),
+    )
+    .await
+    .expect(201);
+    let first_id = first.body["trust"]["id"].as_str().unwrap().to_string();
+    assert_eq!(first.body["trust"]["redelegation_count"], 3);
+    let token = trust_token(&ks, &trustee.user_name, &first_id)
+        .await
+        .expect(201)
+        .header("x-subject-token")
+        .unwrap()
+        .to_string();
+
+    // Redelegated to a third user: one redelegation fewer, the parent's expiry.
+    let second = create(
+        token.clone(),
+        trust(&third.user_id, json!({"allow_redelegation": true})),
+    )
+    .await
+    .expect(201);
+    let second = &second.body["trust"];
+    assert_eq!(second["redelegated_trust_id"], first_id.as_str());
+    assert_eq!(second["redelegation_count"], 2);
+    assert_eq!(second["expires_at"], "2999-01-02T03:04:05.000000Z");
+    let second_id = second["id"].as_str().unwrap().to_string();
+    let issued = trust_token(&ks, &third.user_name, &second_id)
+        .await
+        .expect(201);
+    assert_eq!(issued.body["token"]["user"]["id"], trustor.user_id.as_str());
+    // The delegated role and what it implies, as the first trustor holds them.
+    let mut roles: Vec<&str> = issued.body["token"]["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    roles.sort();
+    assert_eq!(roles, ["member", "reader"]);
+    let third_token = issued.header("x-subject-token").unwrap().to_string();
+
+    // What a redelegation may not do.
+    for (extra, message) in [
+        (
+            json!({"allow_redelegation": true, "redelegation_count": 1}),
+            "Modifying \"redelegation_count\" upon redelegation is forbidden",
+        ),
+        (
+            json!({"remaining_uses": 3}),
+            "Field \"remaining_uses\" is set to 3",
+        ),
+        (
+            json!({"roles": [{"name": "reader"}]}),
+            "Some of requested roles are not in redelegated trust",
+        ),
+        (
+            json!({"expires_at": "2999-06-01T00:00:00Z"}),
+            "Requested expiration time is more than redelegated trust can provide",
+        ),
+    ] {
+        let refused = create(token.clone(), trust(&third.user_id, extra))
+            .await
+            .expect(403);
+        assert!(
+            refused.body["error"]["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains(message),
+            "{}",
+            refused.body
+        );
+    }
+
+    // A trust that is not to be redelegated further: the chain ends there.
+    let last = create(
+        token.clone(),
+        trust(&third.user_id, json!({"allow_redelegation": false})),
+    )
+    .await
+    .expect(201);
+    assert_eq!(last.body["trust"]["redelegation_count"], 0);
+    let last_id = last.body["trust"]["id"].as_str().unwrap().to_string();
+    let end_token = trust_token(&ks, &third.user_name, &last_id)
+        .await
+        .expect(201)
+        .header("x-subject-token")
+        .unwrap()
+        .to_string();
+    let refused = create(end_token, trust(&trustee.user_id, json!({})))
+        .await
+        .expect(403);
+    assert!(
+        refused.body["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Remaining redelegation depth of 0"),
+        "{}",
+        refused.body
+    );
+
+    // Without impersonation the trustee redelegates as themself, and holds no role.
+    let plain = create(
+        trustor.token.clone(),
+        trust(
+            &trustee.user_id,
+            json!({"impersonation": false, "allow_redelegation": true}),
+        ),
+    )
+    .await
+    .expect(201);
+    let plain_id = plain.body["trust"]["id"].as_str().unwrap().to_string();
+    let plain_token = trust_token(&ks, &trustee.user_name, &plain_id)
+        .await
+        .expect(201)
+        .header("x-subject-token")
+        .unwrap()
+        .to_string();
+    let mut body = trust(&third.user_id, json!({"impersonation": false}));
+    body["trust"]["trustor_user_id"] = json!(trustee.user_id);
+    create(plain_token, body).await.expect(404);
+
+    // Deleting the first trust takes the chain with it.
+    ks.admin(
+        Method::DELETE,
+        &format!("/v3/OS-TRUST/trusts/{first_id}"),
+        None,
+    )
+    .await
+    .expect(204);
+    ks.admin(
+        Method::GET,
+        &format!("/v3/OS-TRUST/trusts/{second_id}"),
+        None,
+    )
+    .await
+    .expect(404);
+    ks.admin_validate(&third_token).await.expect(404);
+}
