@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Installs what the tests need, only when missing: Debian packages (the backends,
+# Installs what the tests need, only when missing: Debian packages (procps for the
+# compute agent's `uptime`, the backends,
 # wrk, qemu-img, tgt, chromium for the dashboard test) and cargo-nextest. The build
 # itself needs none of them (no protoc: protox compiles the .proto files).
 set -euo pipefail
-packages=(python3-venv rabbitmq-server mariadb-server postgresql memcached wrk tgt chromium chromium-driver)
+packages=(python3-venv procps rabbitmq-server mariadb-server postgresql memcached wrk tgt chromium chromium-driver)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

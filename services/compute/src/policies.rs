@@ -52,6 +52,7 @@ pub const DEFAULTS: &[RuleDefault] = &[
     RuleDefault { name: "os_compute_api:os-hypervisors:servers", check_str: "rule:context_is_admin", description: "List all servers on hypervisors that can match the provided hypervisor_hostname pattern.", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:os-hypervisors:statistics", check_str: "rule:context_is_admin", description: "Show summary statistics for all hypervisors over all compute nodes.", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:os-hypervisors:show", check_str: "rule:context_is_admin", description: "Show details for a hypervisor.", scope_types: PROJECT },
+    RuleDefault { name: "os_compute_api:os-hypervisors:uptime", check_str: "rule:context_is_admin", description: "Show the uptime of a hypervisor.", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:os-availability-zone:list", check_str: "@", description: "List availability zone information without host information", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:os-availability-zone:detail", check_str: "rule:context_is_admin", description: "List detailed availability zone information with host information", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:os-aggregates:set_metadata", check_str: "rule:context_is_admin", description: "Create or replace metadata for an aggregate", scope_types: PROJECT },

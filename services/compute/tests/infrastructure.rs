@@ -138,6 +138,55 @@ async fn services_hypervisors_and_zones() {
         )
         .await
         .expect(200);
+    // The host's uptime, asked of its agent: its own path before 2.88, part
+    // of the show from 2.88.
+    let up = cloud
+        .send(
+            Method::GET,
+            &format!("/v2.1/os-hypervisors/{id}/uptime"),
+            &admin,
+            None,
+            None,
+        )
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(up["hypervisor"]["hypervisor_hostname"], "node1");
+    assert!(
+        up["hypervisor"]["uptime"]
+            .as_str()
+            .unwrap()
+            .contains(" up "),
+        "{up}"
+    );
+    let shown = cloud
+        .send(
+            Method::GET,
+            &format!("/v2.1/os-hypervisors/{uuid}"),
+            &admin,
+            None,
+            Some("2.88"),
+        )
+        .await
+        .expect(200)
+        .body;
+    assert!(
+        shown["hypervisor"]["uptime"]
+            .as_str()
+            .unwrap()
+            .contains("load average"),
+        "{shown}"
+    );
+    cloud
+        .send(
+            Method::GET,
+            &format!("/v2.1/os-hypervisors/{uuid}/uptime"),
+            &admin,
+            None,
+            Some("2.88"),
+        )
+        .await
+        .expect(404);
     let resp = cloud
         .send(
             Method::GET,

@@ -183,6 +183,12 @@ impl Agent {
                 |a, ctx, build| async move { a.rebuild(ctx, build).await },
             )
             .route::<agent::Operate, _, _>(|a, ctx, op| async move { a.operate(ctx, op).await })
+            .route::<agent::GetHostUptime, _, _>(|_, _, ()| async move {
+                host_uptime().await.map_err(|message| RemoteError {
+                    kind: "NotImplemented".into(),
+                    message,
+                })
+            })
             .route::<agent::GetDiagnostics, _, _>(|a, _, request| async move {
                 a.driver
                     .diagnostics(&request.uuid)
@@ -193,4 +199,22 @@ impl Agent {
                     })
             })
     }
+}
+
+/// What `uptime` prints on this host, as Nova's libvirt driver reports it.
+async fn host_uptime() -> Result<crate::rpc::messages::HostUptime, String> {
+    let out = tokio::process::Command::new("uptime")
+        .env("LANG", "C")
+        .output()
+        .await
+        .map_err(|e| format!("uptime cannot run here: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "uptime failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(crate::rpc::messages::HostUptime {
+        uptime: String::from_utf8_lossy(&out.stdout).trim_end().to_string(),
+    })
 }

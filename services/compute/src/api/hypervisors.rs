@@ -77,7 +77,7 @@ fn view(
                 json!(n.cpu_info)
             };
         } else {
-            // Agents report no uptime yet.
+            // The show asks the host's agent; lists leave it unknown.
             body["uptime"] = Value::Null;
         }
     }
@@ -267,7 +267,35 @@ async fn show(
         true => Some(nova.servers_on(std::slice::from_ref(&found)).await?),
         false => None,
     };
-    Ok(axum::Json(json!({"hypervisor": view(&found, version, true, on.as_ref())})).into_response())
+    let mut body = view(&found, version, true, on.as_ref());
+    if version >= v(88) {
+        // From 2.88 the uptime is part of the hypervisor, null when unknown.
+        body["uptime"] = json!(nova.hypervisor_uptime(&found).await.ok());
+    }
+    Ok(axum::Json(json!({"hypervisor": body})).into_response())
+}
+
+/// A hypervisor's host uptime (before 2.88; the show has it after).
+#[utoipa::path(get, path = "/v2.1/os-hypervisors/{hypervisor_id}/uptime", tag = "hypervisors", operation_id = "hypervisor_uptime",
+    params(("hypervisor_id" = String, Path, description = "Hypervisor id (a UUID from 2.53)")),
+    responses((status = 200, description = "The hypervisor with its uptime"), (status = 400), (status = 403), (status = 404), (status = 501)))]
+async fn uptime(
+    State(nova): State<AppState>,
+    caller: Caller,
+    Extension(version): Extension<ApiVersion>,
+    Path(id): Path<String>,
+) -> Result<Response> {
+    if version >= v(88) {
+        return Err(NovaError::NotFound(
+            "The resource could not be found.".into(),
+        ));
+    }
+    nova.authorize(&caller, "os_compute_api:os-hypervisors:uptime", &json!({}))?;
+    let found = nova.hypervisor(&caller, &id, version >= v(53)).await?;
+    let uptime = nova.hypervisor_uptime(&found).await?;
+    let mut body = view(&found, version, false, None);
+    body["uptime"] = json!(uptime);
+    Ok(axum::Json(json!({"hypervisor": body})).into_response())
 }
 
 /// Before 2.53 only; the search and servers paths are gone after.
@@ -329,6 +357,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_detail))
         .routes(routes!(statistics))
         .routes(routes!(show))
+        .routes(routes!(uptime))
         .routes(routes!(search))
         .routes(routes!(servers))
 }

@@ -201,6 +201,31 @@ impl Nova {
             .ok_or_else(|| hypervisor_not_found(id))
     }
 
+    /// `os-hypervisors/{id}/uptime`: what `uptime` prints on the hypervisor's
+    /// host, asked of its agent (400 while the agent is down).
+    pub async fn hypervisor_uptime(&self, found: &Hypervisor) -> Result<String> {
+        let host = &found.node.host;
+        if !found.service.up() {
+            return Err(NovaError::BadRequest(format!(
+                "Compute service of {host} is unavailable at this time."
+            )));
+        }
+        let context = ferrostack_rpc::Context::internal();
+        match self
+            .agents
+            .call::<crate::rpc::agent::GetHostUptime>(&context, Some(host), &())
+            .await
+        {
+            Ok(answer) => Ok(answer.uptime),
+            Err(ferrostack_rpc::RpcError::Remote(e)) if e.kind == "NotImplemented" => Err(
+                NovaError::NotImplemented("Virt driver does not implement uptime function.".into()),
+            ),
+            Err(_) => Err(NovaError::BadRequest(format!(
+                "Compute service of {host} is unavailable at this time."
+            ))),
+        }
+    }
+
     /// The servers on each of `nodes` (by hypervisor hostname): Nova's
     /// instance name and the server's id.
     pub async fn servers_on(

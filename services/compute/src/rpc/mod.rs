@@ -50,6 +50,8 @@ pub mod agent {
             cast Operate = "operate_instance" (m::InstanceOp);
             /// What the driver sees of a server's guest here.
             call GetDiagnostics = "get_instance_diagnostics" (m::DiagnosticsRequest) -> m::Diagnostics;
+            /// The host's uptime (os-hypervisors uptime).
+            call GetHostUptime = "get_host_uptime" (()) -> m::HostUptime;
         }
     }
 }
