@@ -65,6 +65,6 @@ mod tests {
             .merge(super::versions::routes())
             .split_for_parts()
             .1;
-        assert_eq!(ferrostack_api::openapi::check(&doc), Ok(71));
+        assert_eq!(ferrostack_api::openapi::check(&doc), Ok(73));
     }
 }
