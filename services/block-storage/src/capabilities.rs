@@ -11,31 +11,81 @@ pub fn pool_name(c: &Capabilities) -> String {
     format!("{}#{}", c.host, c.volume_backend_name)
 }
 
+/// Cinder's names of what a backend reports.
+const NAMES: &[&str] = &[
+    "pool_name",
+    "volume_backend_name",
+    "vendor_name",
+    "driver_version",
+    "storage_protocol",
+    "total_capacity_gb",
+    "free_capacity_gb",
+    "reserved_percentage",
+    "provisioned_capacity_gb",
+    "max_over_subscription_ratio",
+    "multiattach",
+    "thin_provisioning_support",
+    "thick_provisioning_support",
+    "QoS_support",
+    "timestamp",
+];
+
+/// A reported value as the scheduler's filters compare it, borrowed from the
+/// report (the filters read it for each backend of each decision).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reported<'a> {
+    Text(std::borrow::Cow<'a, str>),
+    Int(i64),
+    Number(f64),
+    Flag(bool),
+    Null,
+}
+
+impl Reported<'_> {
+    fn to_json(&self) -> Value {
+        match self {
+            Reported::Text(t) => json!(t),
+            Reported::Int(n) => json!(n),
+            Reported::Number(n) => json!(n),
+            Reported::Flag(b) => json!(b),
+            Reported::Null => Value::Null,
+        }
+    }
+}
+
+/// One reported capability by its Cinder name.
+pub fn capability<'a>(c: &'a Capabilities, name: &str) -> Option<Reported<'a>> {
+    let text = |t: &'a str| Reported::Text(std::borrow::Cow::Borrowed(t));
+    Some(match name {
+        "pool_name" | "volume_backend_name" => text(&c.volume_backend_name),
+        "vendor_name" => text(&c.vendor_name),
+        "driver_version" => text(&c.driver_version),
+        "storage_protocol" => text(&c.storage_protocol),
+        "total_capacity_gb" => Reported::Number(c.total_capacity_gb),
+        "free_capacity_gb" => Reported::Number(c.free_capacity_gb),
+        "reserved_percentage" => Reported::Int(i64::from(c.reserved_percentage)),
+        "provisioned_capacity_gb" => Reported::Number(c.provisioned_capacity_gb),
+        "max_over_subscription_ratio" => Reported::Number(c.max_over_subscription_ratio),
+        "multiattach" => Reported::Flag(c.multiattach),
+        "thin_provisioning_support" => Reported::Flag(c.thin_provisioning_support),
+        "thick_provisioning_support" => Reported::Flag(c.thick_provisioning_support),
+        "QoS_support" => Reported::Flag(false),
+        "timestamp" => match chrono::DateTime::from_timestamp(c.reported_at, 0) {
+            Some(t) => Reported::Text(std::borrow::Cow::Owned(
+                t.naive_utc().format("%Y-%m-%dT%H:%M:%S%.6f").to_string(),
+            )),
+            None => Reported::Null,
+        },
+        _ => return None,
+    })
+}
+
 /// The reported capabilities by Cinder's names.
 pub fn as_map(c: &Capabilities) -> Map<String, Value> {
-    let timestamp = chrono::DateTime::from_timestamp(c.reported_at, 0)
-        .map(|t| t.naive_utc().format("%Y-%m-%dT%H:%M:%S%.6f").to_string());
-    let value = json!({
-        "pool_name": c.volume_backend_name,
-        "volume_backend_name": c.volume_backend_name,
-        "vendor_name": c.vendor_name,
-        "driver_version": c.driver_version,
-        "storage_protocol": c.storage_protocol,
-        "total_capacity_gb": c.total_capacity_gb,
-        "free_capacity_gb": c.free_capacity_gb,
-        "reserved_percentage": c.reserved_percentage,
-        "provisioned_capacity_gb": c.provisioned_capacity_gb,
-        "max_over_subscription_ratio": c.max_over_subscription_ratio,
-        "multiattach": c.multiattach,
-        "thin_provisioning_support": c.thin_provisioning_support,
-        "thick_provisioning_support": c.thick_provisioning_support,
-        "QoS_support": false,
-        "timestamp": timestamp,
-    });
-    match value {
-        Value::Object(map) => map,
-        _ => Map::new(),
-    }
+    NAMES
+        .iter()
+        .filter_map(|name| capability(c, name).map(|value| (name.to_string(), value.to_json())))
+        .collect()
 }
 
 /// The body of `GET /capabilities/{host}`: Cinder's summary view with the

@@ -5,63 +5,70 @@
 
 use std::collections::HashMap;
 
+use crate::capabilities::{capability, Reported};
 use crate::rpc::messages::Capabilities;
-use serde_json::Value;
 
 /// Whether backend `c` satisfies every extra spec the filter looks at.
 pub fn satisfied(c: &Capabilities, extra_specs: &HashMap<String, String>) -> bool {
-    let capabilities = Value::Object(crate::capabilities::as_map(c));
     extra_specs.iter().all(|(key, req)| {
-        let mut scope: Vec<&str> = key.split(':').collect();
-        if scope.len() > 1 && scope[0] != "capabilities" {
-            return true;
-        }
-        if scope[0] == "capabilities" {
-            scope.remove(0);
-        }
-        let mut cap = &capabilities;
-        for name in scope {
-            match cap.get(name) {
-                Some(inner) => cap = inner,
-                None => return false,
-            }
-        }
-        matches(cap, req)
+        let name = match key.split_once(':') {
+            None => key.as_str(),
+            Some(("capabilities", rest)) => rest,
+            Some(_) => return true,
+        };
+        // Every capability is a plain value: a deeper scope names nothing.
+        !name.contains(':') && capability(c, name).is_some_and(|value| matches(&value, req))
     })
 }
 
-/// oslo's `bool_from_string`, not strict.
-fn python_bool(value: &Value) -> bool {
-    let text = match value {
-        Value::Bool(b) => return *b,
-        Value::String(s) => s.trim().to_lowercase(),
-        other => other.to_string(),
-    };
-    matches!(text.as_str(), "1" | "t" | "true" | "on" | "y" | "yes")
+/// Python's truth of a word, as `<is>` reads it.
+fn word_bool(word: &str) -> bool {
+    matches!(
+        word.trim().to_lowercase().as_str(),
+        "1" | "t" | "true" | "on" | "y" | "yes"
+    )
 }
 
-/// Python's `float()` of a capability or requirement; None where it raises.
-fn python_float(value: &Value) -> Option<f64> {
+/// `<is>`'s view of a capability (its text, for what is not a bool).
+fn python_bool(value: &Reported) -> bool {
     match value {
-        Value::Bool(b) => Some(f64::from(u8::from(*b))),
-        Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.trim().parse().ok(),
+        Reported::Flag(b) => *b,
+        Reported::Text(s) => word_bool(s),
+        Reported::Int(n) => *n == 1,
+        Reported::Number(_) | Reported::Null => false,
+    }
+}
+
+/// Python's `float()` of a capability; None where it raises.
+fn python_float(value: &Reported) -> Option<f64> {
+    match value {
+        Reported::Flag(b) => Some(f64::from(u8::from(*b))),
+        Reported::Int(n) => Some(*n as f64),
+        Reported::Number(n) => Some(*n),
+        Reported::Text(s) => s.trim().parse().ok(),
+        Reported::Null => None,
+    }
+}
+
+fn as_str<'v>(value: &'v Reported) -> Option<&'v str> {
+    match value {
+        Reported::Text(s) => Some(s),
         _ => None,
     }
 }
 
 /// `extra_specs_ops.match(value, req)`; where Python would raise a TypeError
 /// the backend does not match.
-fn matches(value: &Value, req: &str) -> bool {
+fn matches(value: &Reported, req: &str) -> bool {
     let mut words = req.split_whitespace();
     let op = words.next();
     let numeric = |cmp: fn(f64, f64) -> bool| -> Option<bool> {
-        let wanted = python_float(&Value::String(words.clone().next()?.into()))?;
+        let wanted: f64 = words.clone().next()?.trim().parse().ok()?;
         Some(cmp(python_float(value)?, wanted))
     };
     let text_cmp = |cmp: fn(&str, &str) -> bool| -> Option<bool> {
         let wanted = words.clone().next()?;
-        Some(cmp(value.as_str()?, wanted))
+        Some(cmp(as_str(value)?, wanted))
     };
     let outcome = match op {
         Some("=") | Some(">=") => numeric(|x, y| x >= y),
@@ -72,33 +79,33 @@ fn matches(value: &Value, req: &str) -> bool {
         Some("<is>") => words
             .clone()
             .next()
-            .map(|y| python_bool(value) == python_bool(&Value::String(y.into()))),
+            .map(|y| python_bool(value) == word_bool(y)),
         Some("s==") => Some(
             words
                 .clone()
                 .next()
-                .is_some_and(|y| value.as_str() == Some(y)),
+                .is_some_and(|y| as_str(value) == Some(y)),
         ),
         Some("s!=") => Some(
             words
                 .clone()
                 .next()
-                .is_some_and(|y| value.as_str() != Some(y)),
+                .is_some_and(|y| as_str(value) != Some(y)),
         ),
         Some("s<") => text_cmp(|x, y| x < y),
         Some("s<=") => text_cmp(|x, y| x <= y),
         Some("s>") => text_cmp(|x, y| x > y),
         Some("s>=") => text_cmp(|x, y| x >= y),
         Some("<or>") => {
-            if value.is_null() {
+            if *value == Reported::Null {
                 return false;
             }
             // <or> v1 <or> v2 ...: every other word is a value.
-            Some(words.step_by(2).any(|w| value.as_str() == Some(w)))
+            Some(words.step_by(2).any(|w| as_str(value) == Some(w)))
         }
-        _ => return value.as_str() == Some(req),
+        _ => return as_str(value) == Some(req),
     };
-    !value.is_null() && outcome.unwrap_or(false)
+    *value != Reported::Null && outcome.unwrap_or(false)
 }
 
 #[cfg(test)]
