@@ -190,6 +190,19 @@ pub const GLANCE_TIMEOUT: Opt = Opt::new(
     "Seconds to wait for an answer of the image API.",
 );
 
+pub const CINDER_ENDPOINT_TEMPLATE: Opt = Opt::new(
+    "cinder",
+    "endpoint_template",
+    "",
+    "URL of the block-storage API, e.g. http://127.0.0.1:8776/v3/%(project_id)s; looked up in the catalog (type volumev3, public) when unset.",
+);
+pub const CINDER_TIMEOUT: Opt = Opt::new(
+    "cinder",
+    "timeout",
+    "60",
+    "Seconds to wait for an answer of the block-storage API.",
+);
+
 /// Every option this service reads besides the shared sections.
 pub const OPTS: &[Opt] = &[
     MAX_LIMIT,
@@ -218,6 +231,8 @@ pub const OPTS: &[Opt] = &[
     QUOTA_INJECTED_FILE_PATH_LENGTH,
     GLANCE_API_SERVERS,
     GLANCE_TIMEOUT,
+    CINDER_ENDPOINT_TEMPLATE,
+    CINDER_TIMEOUT,
     INSTANCE_BUILD_TIMEOUT,
 ];
 
@@ -247,6 +262,9 @@ pub struct ComputeConfig {
     /// The image API's URLs (else the catalog's) and how long to wait on it.
     pub glance_api_servers: Vec<String>,
     pub glance_timeouts: ferrostack_auth::service_http::Timeouts,
+    /// The block-storage API's URL (else the catalog's) and how long to wait on it.
+    pub cinder_endpoint: Option<String>,
+    pub cinder_timeouts: ferrostack_auth::service_http::Timeouts,
 }
 
 impl std::fmt::Debug for ComputeConfig {
@@ -340,6 +358,13 @@ impl ComputeConfig {
             glance_timeouts: ferrostack_auth::service_http::Timeouts {
                 connect: Duration::from_secs(10),
                 read: Duration::from_secs(config.get_parsed(&GLANCE_TIMEOUT)?),
+            },
+            cinder_endpoint: Some(config.get_string(&CINDER_ENDPOINT_TEMPLATE))
+                .filter(|url| !url.is_empty())
+                .map(|url| url.trim_end_matches('/').to_string()),
+            cinder_timeouts: ferrostack_auth::service_http::Timeouts {
+                connect: Duration::from_secs(10),
+                read: Duration::from_secs(config.get_parsed(&CINDER_TIMEOUT)?),
             },
             service,
         })

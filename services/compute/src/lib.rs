@@ -14,6 +14,7 @@ pub mod domain;
 pub mod policies;
 pub mod rpc;
 pub mod scheduler;
+pub mod volume_api;
 
 use std::sync::Arc;
 

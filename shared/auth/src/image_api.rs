@@ -6,8 +6,7 @@
 use std::sync::Arc;
 
 use serde_json::Value;
-use tokio::sync::Mutex;
-
+use crate::service_endpoint::ServiceEndpoint;
 use crate::{service_http, Authenticator};
 
 /// Why a call to the image API failed.
@@ -42,10 +41,7 @@ type Result<T> = std::result::Result<T, ImageApiError>;
 /// Where the image API is and how to reach it.
 pub struct ImageApi {
     http: reqwest::Client,
-    servers: Vec<String>,
-    catalog: (String, String),
-    auth: Option<Arc<Authenticator>>,
-    found: Mutex<Option<String>>,
+    endpoint: ServiceEndpoint,
 }
 
 fn unavailable(e: impl std::fmt::Display) -> ImageApiError {
@@ -63,36 +59,13 @@ impl ImageApi {
     ) -> Self {
         ImageApi {
             http: service_http::client(timeouts),
-            servers,
-            catalog,
-            auth,
-            found: Mutex::new(None),
+            endpoint: ServiceEndpoint::new(servers, catalog, auth),
         }
     }
 
     /// The image API's base URL.
     pub async fn url(&self) -> Result<String> {
-        if let Some(url) = self.servers.first() {
-            return Ok(url.clone());
-        }
-        let mut found = self.found.lock().await;
-        if let Some(url) = found.as_ref() {
-            return Ok(url.clone());
-        }
-        let auth = self
-            .auth
-            .as_ref()
-            .ok_or_else(|| unavailable("no glance_api_servers and no catalog to look in"))?;
-        let (kind, interface) = &self.catalog;
-        let url = auth
-            .endpoint(kind, interface)
-            .await
-            .map_err(unavailable)?
-            .ok_or_else(|| {
-                unavailable(format!("the catalog has no {interface} {kind} endpoint"))
-            })?;
-        *found = Some(url.clone());
-        Ok(url)
+        self.endpoint.url().await.map_err(unavailable)
     }
 
     async fn get(&self, token: &str, path_and_query: &str) -> Result<(u16, Value)> {

@@ -13,6 +13,7 @@ mod identity_client;
 pub mod image_api;
 mod middleware;
 mod options;
+pub mod service_endpoint;
 pub mod service_http;
 
 pub use context::{AuthContext, UserToken};

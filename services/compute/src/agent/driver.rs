@@ -89,6 +89,16 @@ pub trait Driver: Send + Sync {
     async fn operate(&self, uuid: &str, op: GuestOp) -> Result<(), DriverError>;
     /// What the driver knows of a guest (server diagnostics).
     async fn diagnostics(&self, uuid: &str) -> Result<Diagnostics, DriverError>;
+    /// Connects a volume to a guest at `device`, as the volume host's
+    /// `connection_info` says to reach it.
+    async fn attach_volume(
+        &self,
+        uuid: &str,
+        device: &str,
+        connection_info: &serde_json::Value,
+    ) -> Result<(), DriverError>;
+    /// Disconnects the volume at `device` from a guest; one not there is gone.
+    async fn detach_volume(&self, uuid: &str, device: &str) -> Result<(), DriverError>;
 }
 
 /// The drivers `compute_driver` can name.

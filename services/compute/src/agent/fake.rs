@@ -63,6 +63,8 @@ struct FakeGuest {
     power: PowerState,
     /// When it was spawned.
     started: std::time::Instant,
+    /// The volumes connected to it, by device: their connection info.
+    volumes: HashMap<String, serde_json::Value>,
 }
 
 /// A node that exists only in memory.
@@ -130,6 +132,7 @@ impl Driver for FakeDriver {
                 disk_gb: flavor.root_gb + flavor.ephemeral_gb,
                 power: PowerState::Running,
                 started: std::time::Instant::now(),
+                volumes: HashMap::new(),
             },
         );
         Ok(())
@@ -163,10 +166,41 @@ impl Driver for FakeDriver {
             hypervisor_os: std::env::consts::OS.into(),
             uptime: Some(guest.started.elapsed().as_secs() as i64),
             num_cpus: guest.vcpus as i32,
-            num_disks: i32::from(guest.disk_gb > 0),
+            num_disks: i32::from(guest.disk_gb > 0) + guest.volumes.len() as i32,
             memory_maximum_mb: Some(guest.memory_mb),
             memory_used_mb: None,
         })
+    }
+
+    async fn attach_volume(
+        &self,
+        uuid: &str,
+        device: &str,
+        connection_info: &serde_json::Value,
+    ) -> Result<(), DriverError> {
+        if connection_info["driver_volume_type"].as_str().is_none() {
+            return Err(DriverError(format!(
+                "the volume host gave no driver_volume_type for {device}"
+            )));
+        }
+        let mut guests = self.guests();
+        let guest = guests
+            .get_mut(uuid)
+            .ok_or_else(|| DriverError(format!("Instance {uuid} could not be found.")))?;
+        if guest.volumes.contains_key(device) {
+            return Err(DriverError(format!(
+                "The supplied device path ({device}) is in use."
+            )));
+        }
+        guest.volumes.insert(device.into(), connection_info.clone());
+        Ok(())
+    }
+
+    async fn detach_volume(&self, uuid: &str, device: &str) -> Result<(), DriverError> {
+        if let Some(guest) = self.guests().get_mut(uuid) {
+            guest.volumes.remove(device);
+        }
+        Ok(())
     }
 }
 
@@ -205,6 +239,24 @@ mod tests {
         assert!(driver.operate("b", GuestOp::PowerOn).await.is_err());
         driver.destroy("a").await.unwrap();
         assert_eq!(driver.resources().await.running_vms, 0);
+    }
+
+    #[tokio::test]
+    async fn volumes_connect_once_per_device() {
+        let driver = FakeDriver::new(4, 1024, 10);
+        driver.spawn(&build("a", &[])).await.unwrap();
+        let info = json!({"driver_volume_type": "iscsi", "data": {}});
+        driver.attach_volume("a", "/dev/vdb", &info).await.unwrap();
+        assert!(driver.attach_volume("a", "/dev/vdb", &info).await.is_err());
+        assert!(driver
+            .attach_volume("a", "/dev/vdc", &json!({}))
+            .await
+            .is_err());
+        assert!(driver.attach_volume("b", "/dev/vdc", &info).await.is_err());
+        assert_eq!(driver.diagnostics("a").await.unwrap().num_disks, 2);
+        driver.detach_volume("a", "/dev/vdb").await.unwrap();
+        driver.detach_volume("a", "/dev/vdb").await.unwrap();
+        assert_eq!(driver.diagnostics("a").await.unwrap().num_disks, 1);
     }
 
     #[tokio::test]

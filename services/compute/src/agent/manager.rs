@@ -9,15 +9,20 @@ use ferrostack_rpc::{Client, Context, RemoteError, Router};
 use super::driver::{Driver, GuestOp, PowerState};
 use crate::rpc::messages::{BuildInstance, InstanceOp, InstanceUpdate};
 use crate::rpc::{agent, conductor};
+use crate::volume_api::VolumeApi;
 
 /// One host's agent.
 pub struct Agent {
     pub host: String,
+    /// The address volume hosts export to (`[DEFAULT] my_ip`).
+    pub my_ip: String,
     pub driver: Arc<dyn Driver>,
     pub conductor: Client<conductor::Topic>,
+    /// The block-storage API, on the users' tokens.
+    pub volumes: Arc<VolumeApi>,
 }
 
-fn unix_now() -> i64 {
+pub(super) fn unix_now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
@@ -149,7 +154,13 @@ impl Agent {
         let started_at = unix_now();
         let result = match plan.guest {
             Some(guest) => self.driver.operate(&op.uuid, guest).await,
-            None => self.driver.destroy(&op.uuid).await,
+            None => {
+                let destroyed = self.driver.destroy(&op.uuid).await;
+                if destroyed.is_ok() {
+                    self.release_volumes(&context, &op.volumes).await;
+                }
+                destroyed
+            }
         };
         let mut update = InstanceUpdate {
             uuid: op.uuid.clone(),
@@ -183,6 +194,12 @@ impl Agent {
                 |a, ctx, build| async move { a.rebuild(ctx, build).await },
             )
             .route::<agent::Operate, _, _>(|a, ctx, op| async move { a.operate(ctx, op).await })
+            .route::<agent::AttachVolume, _, _>(|a, ctx, request| async move {
+                a.attach_volume(ctx, request).await
+            })
+            .route::<agent::DetachVolume, _, _>(|a, ctx, request| async move {
+                a.detach_volume(ctx, request).await
+            })
             .route::<agent::GetHostUptime, _, _>(|_, _, ()| async move {
                 host_uptime().await.map_err(|message| RemoteError {
                     kind: "NotImplemented".into(),

@@ -6,6 +6,7 @@
 mod driver;
 mod fake;
 mod manager;
+mod volumes;
 
 use std::sync::Arc;
 
@@ -14,8 +15,10 @@ use ferrostack_rpc::{Client, Context, Runner, Transport};
 use crate::config::ComputeConfig;
 use crate::rpc::conductor;
 use crate::rpc::messages::{Heartbeat, NodeReport};
+use crate::volume_api::VolumeApi;
 pub use driver::{Driver, DriverError, GuestOp, NodeResources, PowerState, DRIVERS};
 pub use fake::{FakeDriver, FAKE_HOSTS, SPAWN_ERROR_SPEC};
+use ferrostack_auth::Authenticator;
 pub use manager::Agent;
 
 /// The binary name `os-services` shows for agents.
@@ -50,11 +53,18 @@ pub async fn start(
 ) -> anyhow::Result<()> {
     let conductor: Client<conductor::Topic> =
         Client::new(transport.clone(), cfg.messaging.rpc_response_timeout);
+    let volumes = Arc::new(VolumeApi::new(
+        cfg.cinder_endpoint.clone(),
+        cfg.auth.clone().map(Authenticator::new),
+        cfg.cinder_timeouts,
+    ));
     for (host, driver) in &cfg.agents {
         let agent = Arc::new(Agent {
             host: host.clone(),
+            my_ip: cfg.my_ip.clone(),
             driver: driver.clone(),
             conductor: conductor.clone(),
+            volumes: volumes.clone(),
         });
         runner.serve(agent.router().serve(&transport, host).await?);
         report_every(cfg, runner, conductor.clone(), host.clone(), driver.clone());

@@ -29,6 +29,7 @@ mod services;
 mod usage;
 mod usage_audit;
 mod versions;
+mod volume_attachments;
 
 use std::sync::Arc;
 
@@ -77,6 +78,7 @@ fn v21_routes() -> OpenApiRouter<AppState> {
         .merge(migrations::routes())
         .merge(external_events::routes())
         .merge(extensions::routes())
+        .merge(volume_attachments::routes())
 }
 
 /// The open routes (version discovery), the microversioned routes under

@@ -80,6 +80,20 @@ impl Query {
         }
     }
 
+    /// `offset` as Nova's `non_negative_integer` (0 when absent).
+    pub fn offset(&self) -> Result<usize> {
+        match self.get("offset") {
+            None => Ok(0),
+            Some(raw) => raw.parse::<usize>().map_err(|_| {
+                super::schema::query_error(
+                    "offset",
+                    raw,
+                    &format!("'{raw}' does not match '^[0-9]*$'"),
+                )
+            }),
+        }
+    }
+
     /// Every pair but `marker`, sorted, for a next link.
     pub fn without_marker(&self) -> Vec<(String, String)> {
         let sorted: BTreeMap<&str, &str> = self

@@ -157,12 +157,7 @@ async fn list(
         .get("all_projects")
         .is_some_and(|v| v.is_empty() || v.eq_ignore_ascii_case("true") || v == "1");
     let limit = query.limit(nova.cfg.max_limit)?;
-    let offset = match query.get("offset") {
-        Some(raw) => raw.parse::<usize>().map_err(|_| {
-            super::schema::query_error("offset", raw, &format!("'{raw}' does not match '^[0-9]*$'"))
-        })?,
-        None => 0,
-    };
+    let offset = query.offset()?;
     let groups = nova.list_server_groups(&caller, all, offset, limit).await?;
     let items: Vec<Value> = groups.iter().map(|g| view(g, version)).collect();
     Ok(axum::Json(json!({"server_groups": items})).into_response())

@@ -169,7 +169,21 @@ pub fn full(server: &Server, ctx: &ViewContext<'_>) -> Value {
         body.insert("OS-EXT-STS:task_state".into(), json!(row.task_state));
         body.insert("OS-EXT-STS:vm_state".into(), json!(row.vm_state));
         body.insert("OS-EXT-STS:power_state".into(), json!(row.power_state));
-        body.insert("os-extended-volumes:volumes_attached".into(), json!([]));
+        let volumes: Vec<Value> = server
+            .volumes
+            .iter()
+            .map(|(id, delete_on_termination)| {
+                if version >= v(3) {
+                    json!({"id": id, "delete_on_termination": delete_on_termination})
+                } else {
+                    json!({"id": id})
+                }
+            })
+            .collect();
+        body.insert(
+            "os-extended-volumes:volumes_attached".into(),
+            json!(volumes),
+        );
     }
     if ctx.extended && extended {
         body.insert("OS-EXT-SRV-ATTR:host".into(), json!(row.host));

@@ -7,6 +7,7 @@ mod build;
 mod build_timeout;
 mod reports;
 mod updates;
+mod volumes;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -48,6 +49,9 @@ impl Conductor {
             })
             .route::<conductor::InstanceUpdate, _, _>(|c, ctx, update| async move {
                 c.instance_update(ctx, update).await
+            })
+            .route::<conductor::VolumeUpdate, _, _>(|c, ctx, update| async move {
+                c.volume_update(ctx, update).await
             })
     }
 }

@@ -42,6 +42,7 @@ impl Conductor {
         ];
         if update.deleted {
             self.release(&update.uuid).await?;
+            crate::domain::volume_attachments::forget(&self.db, &update.uuid).await?;
             columns.extend([
                 (instance::Column::VmState, Expr::value("deleted")),
                 (instance::Column::PowerState, Expr::value(0)),

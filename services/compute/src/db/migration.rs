@@ -1,7 +1,7 @@
 //! The compute schema.
 
 use ferrostack_db::schema::{
-    flag, index, primary_key, required_string, serial, table, text, time, timestamp, unique,
+    flag, index, primary_key, required_string, serial, string, table, text, time, timestamp, unique,
 };
 use ferrostack_db::sea_orm_migration::prelude::*;
 
@@ -17,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(Aggregates),
             Box::new(super::servers_schema::Servers),
             Box::new(QuotaClasses),
+            Box::new(BlockDeviceMappings),
         ]
     }
 
@@ -222,6 +223,42 @@ impl MigrationTrait for QuotaClasses {
                 .primary_key(&mut primary_key(&["class_name", "resource"]))
                 .to_owned(),
         )
+        .await
+    }
+}
+
+struct BlockDeviceMappings;
+
+impl MigrationName for BlockDeviceMappings {
+    fn name(&self) -> &str {
+        "m0006_block_device_mappings"
+    }
+}
+
+/// The volumes attached to servers.
+#[async_trait::async_trait]
+impl MigrationTrait for BlockDeviceMappings {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            table("block_device_mappings")
+                .col(required_string("uuid", 36).primary_key())
+                .col(required_string("instance_uuid", 36))
+                .col(required_string("volume_id", 36))
+                .col(string("attachment_id", 36))
+                .col(required_string("device_name", 255))
+                .col(ColumnDef::new(Alias::new("boot_index")).integer().null())
+                .col(string("tag", 255))
+                .col(flag("delete_on_termination"))
+                .col(text("connection_info"))
+                .col(timestamp("created_at"))
+                .col(timestamp("updated_at"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(unique(
+            "block_device_mappings",
+            &["instance_uuid", "volume_id"],
+        ))
         .await
     }
 }

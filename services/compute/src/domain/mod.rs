@@ -17,6 +17,7 @@ pub mod servers;
 mod ssh_key;
 pub mod usage;
 pub mod usage_audit;
+pub mod volume_attachments;
 
 use std::sync::Arc;
 
@@ -28,6 +29,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::config::ComputeConfig;
 use crate::rpc::{agent, conductor};
+use crate::volume_api::VolumeApi;
 pub use error::{NovaError, Result};
 pub use ferrostack_policy::PolicyTarget;
 pub use ferrostack_service::Caller;
@@ -50,6 +52,8 @@ pub struct Nova {
     pub policy: Enforcer,
     /// The image API, on the caller's token.
     pub images: ImageApi,
+    /// The block-storage API, on the caller's token.
+    pub volumes: VolumeApi,
     pub conductor: Client<conductor::Topic>,
     pub agents: Client<agent::Topic>,
 }
@@ -78,6 +82,11 @@ impl Nova {
                 ("image".into(), "public".into()),
                 auth.clone(),
                 cfg.glance_timeouts,
+            ),
+            volumes: VolumeApi::new(
+                cfg.cinder_endpoint.clone(),
+                auth.clone(),
+                cfg.cinder_timeouts,
             ),
             conductor: Client::new(transport.clone(), timeout),
             agents: Client::new(transport, timeout),

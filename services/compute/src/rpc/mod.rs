@@ -20,6 +20,8 @@ pub mod conductor {
             cast BuildInstances = "schedule_and_build_instances" (m::BuildInstances);
             /// A server's new state after an agent's operation.
             call InstanceUpdate = "instance_update" (m::InstanceUpdate);
+            /// A volume attached to a server or gone from it.
+            call VolumeUpdate = "volume_update" (m::VolumeUpdate);
         }
     }
 }
@@ -48,6 +50,10 @@ pub mod agent {
             cast Rebuild = "rebuild_instance" (m::BuildInstance);
             /// Stop, start, reboot, pause, suspend, resume or delete a server here.
             cast Operate = "operate_instance" (m::InstanceOp);
+            /// Connect a reserved volume to a server here.
+            cast AttachVolume = "attach_volume" (m::VolumeAttach);
+            /// Disconnect a volume from a server here and end its attachment.
+            cast DetachVolume = "detach_volume" (m::VolumeAttach);
             /// What the driver sees of a server's guest here.
             call GetDiagnostics = "get_instance_diagnostics" (m::DiagnosticsRequest) -> m::Diagnostics;
             /// The host's uptime (os-hypervisors uptime).

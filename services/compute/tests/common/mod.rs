@@ -14,6 +14,9 @@ pub struct Cloud {
     pub http: reqwest::Client,
     /// The image service servers boot from, when started.
     pub image: Option<(Served, TestEnv)>,
+    /// The block-storage service (every role, one file backend), when started.
+    pub volume: Option<(Served, TestEnv)>,
+    volume_roles: Option<ferrostack_block_storage::Running>,
     running: Vec<ferrostack_compute::Running>,
     stop: tokio_util::sync::CancellationToken,
 }
@@ -58,7 +61,7 @@ impl Cloud {
 
     /// Every role (agent on host `node1`) with extra configuration.
     pub async fn with_config(configure: impl FnOnce(&mut ferrostack_config::Config)) -> Cloud {
-        Self::build(false, 1, configure).await
+        Self::build(false, false, 1, configure).await
     }
 
     /// Every role beside an image service, with `agents` agents (hosts
@@ -67,11 +70,17 @@ impl Cloud {
         agents: usize,
         configure: impl FnOnce(&mut ferrostack_config::Config),
     ) -> Cloud {
-        Self::build(true, agents, configure).await
+        Self::build(true, false, agents, configure).await
+    }
+
+    /// Every role beside an image and a block-storage service.
+    pub async fn with_volumes(configure: impl FnOnce(&mut ferrostack_config::Config)) -> Cloud {
+        Self::build(true, true, 1, configure).await
     }
 
     async fn build(
         images: bool,
+        volumes: bool,
         agents: usize,
         configure: impl FnOnce(&mut ferrostack_config::Config),
     ) -> Cloud {
@@ -93,8 +102,19 @@ impl Cloud {
         } else {
             None
         };
-        configure(&mut env.config);
         let stop = tokio_util::sync::CancellationToken::new();
+        let (volume, volume_roles) = if volumes {
+            let (served, volume_env, roles) = start_block_storage(&identity, &stop).await;
+            env.config.set(
+                "cinder",
+                "endpoint_template",
+                served.url("/v3/%(project_id)s"),
+            );
+            (Some((served, volume_env)), Some(roles))
+        } else {
+            (None, None)
+        };
+        configure(&mut env.config);
         let mut running = vec![ferrostack_compute::start(
             &env.config,
             &[Role::Api, Role::Conductor, Role::Scheduler, Role::Agent],
@@ -120,6 +140,8 @@ impl Cloud {
             env,
             http: reqwest::Client::new(),
             image,
+            volume,
+            volume_roles,
             running,
             stop,
         }
@@ -152,6 +174,61 @@ impl Cloud {
             .unwrap();
         assert_eq!(put.status().as_u16(), 204);
         id
+    }
+
+    /// An available volume of `who`'s (1 GiB).
+    pub async fn volume(&self, who: &Persona, name: &str) -> String {
+        let created = self
+            .volume_api(
+                Method::POST,
+                "/volumes",
+                who,
+                Some(json!({"volume": {"size": 1, "name": name}})),
+            )
+            .await;
+        let id = created["volume"]["id"]
+            .as_str()
+            .expect("volume created")
+            .to_string();
+        self.wait_volume(who, &id, "available").await;
+        id
+    }
+
+    /// Polls volume `id` until its status is `status`.
+    pub async fn wait_volume(&self, who: &Persona, id: &str, status: &str) -> Value {
+        let mut volume = Value::Null;
+        for _ in 0..200 {
+            volume = self
+                .volume_api(Method::GET, &format!("/volumes/{id}"), who, None)
+                .await["volume"]
+                .clone();
+            if volume["status"] == status {
+                return volume;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("volume {id} never reached {status}: {volume}");
+    }
+
+    /// `method` on the block-storage API's `path` (under the project) as `who`.
+    pub async fn volume_api(
+        &self,
+        method: Method,
+        path: &str,
+        who: &Persona,
+        body: Option<Value>,
+    ) -> Value {
+        let (served, _) = self.volume.as_ref().expect("started with_volumes");
+        let mut req = self
+            .http
+            .request(method, served.url(&format!("/v3/{}{path}", who.project_id)))
+            .header("X-Auth-Token", &who.token)
+            .header("OpenStack-API-Version", "volume 3.44");
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let text = req.send().await.unwrap().text().await.unwrap();
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
     }
 
     /// Waits until every agent has reported its node (the scheduler's hosts).
@@ -250,6 +327,52 @@ impl Cloud {
     }
 }
 
+/// Every block-storage role with one file backend, beside `identity`, until
+/// `stop`; returned once its scheduler knows the backend.
+async fn start_block_storage(
+    identity: &TestCloud,
+    stop: &tokio_util::sync::CancellationToken,
+) -> (Served, TestEnv, ferrostack_block_storage::Running) {
+    use ferrostack_block_storage::Role;
+    let mut env = TestEnv::with_own_bus("compute_volume").await;
+    env.config.set("database", "auto_migrate", "true");
+    env.config.set("DEFAULT", "enabled_backends", "file");
+    env.config.set("DEFAULT", "report_interval", "1");
+    env.config.set("DEFAULT", "host", "node1");
+    identity.configure_service("cinder", &mut env.config).await;
+    let running = ferrostack_block_storage::start(
+        &env.config,
+        &[Role::Api, Role::Scheduler, Role::Volume],
+        stop.clone(),
+    )
+    .await
+    .expect("block storage starts");
+    let cinder = running.api.clone().expect("the api role");
+    let served =
+        ferrostack_testkit::serve(ferrostack_block_storage::api_service(cinder).unwrap()).await;
+    let admin = identity.admin_persona().await;
+    let http = reqwest::Client::new();
+    for _ in 0..200 {
+        let pools: Value = http
+            .get(served.url(&format!(
+                "/v3/{}/scheduler-stats/get_pools",
+                admin.project_id
+            )))
+            .header("X-Auth-Token", &admin.token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap_or(Value::Null);
+        if pools["pools"].as_array().is_some_and(|p| !p.is_empty()) {
+            return (served, env, running);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the block-storage scheduler never heard of its backend");
+}
+
 /// The microversion the server tests speak unless they test another.
 pub const V47: Option<&str> = Some("2.47");
 
@@ -288,12 +411,25 @@ pub async fn setup(
     configure: impl FnOnce(&mut ferrostack_config::Config),
 ) -> (Cloud, Persona, Persona, String) {
     let cloud = Cloud::with_images(agents, |c| {
-        c.set("fake", "vcpus", "4");
-        c.set("fake", "memory_mb", "4608");
-        c.set("fake", "local_gb", "20");
+        small_hosts(c);
         configure(c);
     })
     .await;
+    prepare(cloud, agents).await
+}
+
+/// As [`setup`] with one host, beside a block-storage service.
+pub async fn setup_with_volumes() -> (Cloud, Persona, Persona, String) {
+    prepare(Cloud::with_volumes(small_hosts).await, 1).await
+}
+
+fn small_hosts(c: &mut ferrostack_config::Config) {
+    c.set("fake", "vcpus", "4");
+    c.set("fake", "memory_mb", "4608");
+    c.set("fake", "local_gb", "20");
+}
+
+async fn prepare(cloud: Cloud, agents: usize) -> (Cloud, Persona, Persona, String) {
     let admin = cloud.identity.admin_persona().await;
     let alice = cloud.identity.persona(&["member"]).await;
     cloud.wait_for_hosts(&admin, agents).await;

@@ -4,6 +4,7 @@ pub mod aggregate;
 pub mod aggregate_host;
 pub mod aggregate_metadata;
 pub mod allocation;
+pub mod block_device_mapping;
 pub mod compute_node;
 pub mod flavor;
 pub mod flavor_extra_spec;

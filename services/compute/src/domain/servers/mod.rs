@@ -7,7 +7,7 @@ mod diagnostics;
 mod flavor;
 mod list;
 mod metadata;
-mod ops;
+pub(crate) mod ops;
 mod read;
 mod rebuild;
 

@@ -114,7 +114,7 @@ pub struct LockRequest {
     pub reason: Option<String>,
 }
 
-pub(super) fn invalid_state(method: &str, row: &instance::Model) -> NovaError {
+pub(crate) fn invalid_state(method: &str, row: &instance::Model) -> NovaError {
     let (attr, state) = match &row.task_state {
         Some(task) => ("task_state", task.as_str()),
         None => ("vm_state", row.vm_state.as_str()),
@@ -138,7 +138,7 @@ impl Nova {
             .unwrap_or_else(|| format!("req-{}", uuid::Uuid::new_v4()))
     }
 
-    pub(super) async fn record_action(
+    pub(crate) async fn record_action(
         &self,
         caller: &Caller,
         row: &instance::Model,
@@ -160,7 +160,7 @@ impl Nova {
     }
 
     /// Refuses a non-admin's change to a locked server (Nova's 409).
-    pub(super) fn check_unlocked(caller: &Caller, row: &instance::Model) -> Result<()> {
+    pub(crate) fn check_unlocked(caller: &Caller, row: &instance::Model) -> Result<()> {
         if row.locked && !caller.is_admin {
             return Err(locked(row));
         }
@@ -189,6 +189,11 @@ impl Nova {
         let host = row.host.clone().unwrap_or_default();
         let mut context = caller.rpc_context();
         context.request_id = request_id;
+        let volumes = if op == "delete" {
+            self.volumes_to_release(&row.uuid).await?
+        } else {
+            Vec::new()
+        };
         self.agents
             .cast::<agent::Operate>(
                 &context,
@@ -196,6 +201,7 @@ impl Nova {
                 &InstanceOp {
                     uuid: row.uuid.clone(),
                     op: op.into(),
+                    volumes,
                 },
             )
             .await
@@ -253,6 +259,7 @@ impl Nova {
                 .await?;
             return self.cast_op(caller, &row, "delete", request_id).await;
         }
+        self.release_volumes_here(caller, id).await?;
         self.delete_locally(id).await
     }
 

@@ -22,6 +22,8 @@ pub struct Server {
     pub fault: Option<instance_fault::Model>,
     /// The server groups it is in (2.71).
     pub groups: Vec<String>,
+    /// Its volumes: id and `delete_on_termination`.
+    pub volumes: Vec<(String, bool)>,
 }
 
 /// What `PUT /servers/{id}` may change.
@@ -40,7 +42,8 @@ pub(crate) fn not_found(id: &str) -> NovaError {
     NovaError::NotFound(format!("Instance {id} could not be found."))
 }
 
-/// Adds metadata, tags and faults to rows (three queries for any number).
+/// Adds metadata, tags, faults, groups and volumes to rows (five queries
+/// for every 500).
 pub async fn assemble<C: ConnectionTrait>(
     db: &C,
     rows: Vec<instance::Model>,
@@ -87,9 +90,16 @@ pub async fn assemble<C: ConnectionTrait>(
                 .push(m.group_uuid);
         }
     }
+    let mut volumes = crate::domain::volume_attachments::mapped(db, &ids).await?;
     Ok(rows
         .into_iter()
         .map(|row| Server {
+            volumes: volumes
+                .remove(&row.uuid)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|m| (m.volume_id, m.delete_on_termination))
+                .collect(),
             metadata: metadata.remove(&row.uuid).unwrap_or_default(),
             tags: tags.remove(&row.uuid).unwrap_or_default(),
             groups: groups.remove(&row.uuid).unwrap_or_default(),

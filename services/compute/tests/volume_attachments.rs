@@ -1,0 +1,356 @@
+//! `os-volume_attachments` against a real block-storage service: a volume
+//! attached through the agent (reserved, connected, completed: in-use),
+//! shown in each version's shape and on the server, detached (available
+//! again), ended with its server or deleted with it; and the refusals.
+
+mod common;
+
+use common::{create, server_body, setup_with_volumes, Cloud};
+use ferrostack_identity::testing::Persona;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+async fn server(cloud: &Cloud, who: &Persona, image: &str, name: &str) -> String {
+    let id = create(cloud, who, server_body(name, image, "1")).await["server"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    cloud.wait_status(who, &id, "ACTIVE").await;
+    id
+}
+
+fn attachments(server: &str) -> String {
+    format!("/v2.1/servers/{server}/os-volume_attachments")
+}
+
+async fn attach(
+    cloud: &Cloud,
+    who: &Persona,
+    server: &str,
+    body: Value,
+    version: &str,
+) -> common::Resp {
+    cloud
+        .send(
+            Method::POST,
+            &attachments(server),
+            who,
+            Some(body),
+            Some(version),
+        )
+        .await
+}
+
+#[tokio::test]
+async fn volumes_attach_and_detach_through_the_agent() {
+    let (cloud, _admin, alice, image) = setup_with_volumes().await;
+    let server = server(&cloud, &alice, &image, "vm").await;
+    let volume = cloud.volume(&alice, "data").await;
+
+    let attached = attach(
+        &cloud,
+        &alice,
+        &server,
+        json!({"volumeAttachment": {"volumeId": volume, "tag": "db", "delete_on_termination": false}}),
+        "2.79",
+    )
+    .await
+    .expect(200)
+    .body;
+    assert_eq!(
+        attached["volumeAttachment"],
+        json!({"id": volume, "volumeId": volume, "serverId": server, "device": "/dev/vdb",
+               "tag": "db", "delete_on_termination": false})
+    );
+    let in_use = cloud.wait_volume(&alice, &volume, "in-use").await;
+    assert_eq!(in_use["attachments"][0]["server_id"], server.as_str());
+    assert_eq!(in_use["attachments"][0]["device"], Value::Null);
+
+    // Each version's view of the list and of one.
+    let list = cloud
+        .send(Method::GET, &attachments(&server), &alice, None, None)
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(
+        list["volumeAttachments"],
+        json!([{"id": volume, "volumeId": volume, "serverId": server, "device": "/dev/vdb"}])
+    );
+    let one = cloud
+        .send(
+            Method::GET,
+            &format!("{}/{volume}", attachments(&server)),
+            &alice,
+            None,
+            Some("2.89"),
+        )
+        .await
+        .expect(200)
+        .body["volumeAttachment"]
+        .clone();
+    assert!(one.get("id").is_none());
+    assert_eq!(one["tag"], "db");
+    assert!(one["attachment_id"].is_string() && one["bdm_uuid"].is_string());
+    let shown = cloud.wait_status(&alice, &server, "ACTIVE").await;
+    assert_eq!(
+        shown["os-extended-volumes:volumes_attached"],
+        json!([{"id": volume, "delete_on_termination": false}])
+    );
+
+    // The attach is an instance action with its event.
+    let actions = cloud
+        .send(
+            Method::GET,
+            &format!("/v2.1/servers/{server}/os-instance-actions"),
+            &alice,
+            None,
+            None,
+        )
+        .await
+        .body;
+    assert!(actions["instanceActions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a["action"] == "attach_volume"));
+
+    // Attached twice: 400; a volume that does not exist: 404.
+    let again = attach(
+        &cloud,
+        &alice,
+        &server,
+        json!({"volumeAttachment": {"volumeId": volume}}),
+        "2.1",
+    )
+    .await;
+    assert_eq!(again.status, 400, "{}", again.body);
+    assert!(
+        again.message().contains("already attached"),
+        "{}",
+        again.message()
+    );
+    let missing = uuid::Uuid::new_v4().to_string();
+    let absent = attach(
+        &cloud,
+        &alice,
+        &server,
+        json!({"volumeAttachment": {"volumeId": missing}}),
+        "2.1",
+    )
+    .await;
+    assert_eq!(absent.status, 404);
+    assert_eq!(
+        absent.message(),
+        format!("Volume {missing} could not be found.")
+    );
+
+    // Detach: 202, the volume available again, the mapping gone.
+    cloud
+        .send(
+            Method::DELETE,
+            &format!("{}/{volume}", attachments(&server)),
+            &alice,
+            None,
+            None,
+        )
+        .await
+        .expect(202);
+    cloud.wait_volume(&alice, &volume, "available").await;
+    for _ in 0..100 {
+        let left = cloud
+            .send(Method::GET, &attachments(&server), &alice, None, None)
+            .await
+            .body;
+        if left["volumeAttachments"] == json!([]) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let gone = cloud
+        .send(
+            Method::DELETE,
+            &format!("{}/{volume}", attachments(&server)),
+            &alice,
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(gone.status, 404);
+    assert_eq!(gone.message(), format!("volume_id not found: {volume}"));
+}
+
+#[tokio::test]
+async fn deleting_a_server_ends_its_attachments() {
+    let (cloud, _admin, alice, image) = setup_with_volumes().await;
+    let server = server(&cloud, &alice, &image, "vm").await;
+    let kept = cloud.volume(&alice, "kept").await;
+    let owned = cloud.volume(&alice, "owned").await;
+    attach(
+        &cloud,
+        &alice,
+        &server,
+        json!({"volumeAttachment": {"volumeId": kept}}),
+        "2.1",
+    )
+    .await
+    .expect(200);
+    let second = attach(
+        &cloud,
+        &alice,
+        &server,
+        json!({"volumeAttachment": {"volumeId": owned, "delete_on_termination": true}}),
+        "2.79",
+    )
+    .await
+    .expect(200);
+    assert_eq!(second.body["volumeAttachment"]["device"], "/dev/vdc");
+    cloud.wait_volume(&alice, &kept, "in-use").await;
+    cloud.wait_volume(&alice, &owned, "in-use").await;
+
+    cloud
+        .send(
+            Method::DELETE,
+            &format!("/v2.1/servers/{server}"),
+            &alice,
+            None,
+            None,
+        )
+        .await
+        .expect(204);
+    cloud.wait_status(&alice, &server, "DELETED").await;
+    cloud.wait_volume(&alice, &kept, "available").await;
+    for _ in 0..200 {
+        let shown = cloud
+            .volume_api(Method::GET, &format!("/volumes/{owned}"), &alice, None)
+            .await;
+        if shown.get("itemNotFound").is_some() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the server's own volume was not deleted with it");
+}
+
+#[tokio::test]
+async fn bad_attachments_are_refused() {
+    let (cloud, admin, alice, image) = setup_with_volumes().await;
+    let server = server(&cloud, &alice, &image, "vm").await;
+    let volume = cloud.volume(&alice, "data").await;
+
+    let not_uuid = attach(
+        &cloud,
+        &alice,
+        &server,
+        json!({"volumeAttachment": {"volumeId": "nope"}}),
+        "2.1",
+    )
+    .await;
+    assert_eq!(not_uuid.status, 400);
+    assert!(
+        not_uuid.message().contains("'nope' is not a 'uuid'"),
+        "{}",
+        not_uuid.message()
+    );
+    let tag_too_early = attach(
+        &cloud,
+        &alice,
+        &server,
+        json!({"volumeAttachment": {"volumeId": volume, "tag": "x"}}),
+        "2.48",
+    )
+    .await;
+    assert_eq!(tag_too_early.status, 400);
+
+    // Another project's server is not there; a stopped server takes volumes,
+    // a paused one too, one in a task does not.
+    let bob = cloud.identity.persona(&["member"]).await;
+    attach(
+        &cloud,
+        &bob,
+        &server,
+        json!({"volumeAttachment": {"volumeId": volume}}),
+        "2.1",
+    )
+    .await
+    .expect(404);
+    cloud
+        .send(
+            Method::POST,
+            &format!("/v2.1/servers/{server}/action"),
+            &alice,
+            Some(json!({"os-stop": null})),
+            None,
+        )
+        .await
+        .expect(202);
+    let busy = attach(
+        &cloud,
+        &alice,
+        &server,
+        json!({"volumeAttachment": {"volumeId": volume}}),
+        "2.1",
+    )
+    .await;
+    if busy.status == 409 {
+        assert!(
+            busy.message()
+                .contains("while it is in task_state powering-off"),
+            "{}",
+            busy.message()
+        );
+    }
+    cloud.wait_status(&alice, &server, "SHUTOFF").await;
+    if busy.status != 409 {
+        busy.expect(200);
+    } else {
+        attach(
+            &cloud,
+            &alice,
+            &server,
+            json!({"volumeAttachment": {"volumeId": volume}}),
+            "2.1",
+        )
+        .await
+        .expect(200);
+    }
+    cloud.wait_volume(&alice, &volume, "in-use").await;
+
+    // A volume in use elsewhere is refused by block storage (400).
+    let other = common::create(&cloud, &alice, common::server_body("other", &image, "1")).await
+        ["server"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    cloud.wait_status(&alice, &other, "ACTIVE").await;
+    let taken = attach(
+        &cloud,
+        &alice,
+        &other,
+        json!({"volumeAttachment": {"volumeId": volume}}),
+        "2.1",
+    )
+    .await;
+    assert_eq!(taken.status, 400, "{}", taken.body);
+
+    // A locked server refuses its owner.
+    cloud
+        .send(
+            Method::POST,
+            &format!("/v2.1/servers/{other}/action"),
+            &admin,
+            Some(json!({"lock": null})),
+            None,
+        )
+        .await
+        .expect(202);
+    let spare = cloud.volume(&alice, "spare").await;
+    attach(
+        &cloud,
+        &alice,
+        &other,
+        json!({"volumeAttachment": {"volumeId": spare}}),
+        "2.1",
+    )
+    .await
+    .expect(409);
+}
