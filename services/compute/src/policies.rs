@@ -87,6 +87,8 @@ pub const DEFAULTS: &[RuleDefault] = &[
     RuleDefault { name: "os_compute_api:os-volumes-attachments:update", check_str: "rule:project_member_or_admin", description: "Update a volume attachment. New 'update' policy about 'swap + update' request (which is possible only >2.85) only <swap policy> is checked. We expect <swap policy> to be always superset of this policy permission.", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:os-volumes-attachments:swap", check_str: "rule:service_or_admin", description: "Update a volume attachment with a different volumeId", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:os-volumes-attachments:delete", check_str: "rule:project_member_or_admin", description: "Detach a volume from an instance", scope_types: PROJECT },
+    RuleDefault { name: "os_compute_api:os-console-output", check_str: "rule:project_member_or_admin", description: "Show console output for a server", scope_types: PROJECT },
+    RuleDefault { name: "os_compute_api:os-admin-password", check_str: "rule:project_member_or_admin", description: "Change the administrative password for a server", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:os-lock-server:lock", check_str: "rule:project_member_or_admin", description: "Lock a server", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:os-lock-server:unlock", check_str: "rule:project_member_or_admin", description: "Unlock a server", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:os-lock-server:unlock:unlock_override", check_str: "rule:context_is_admin", description: "Unlock a server, regardless who locked the server.", scope_types: PROJECT },

@@ -99,6 +99,10 @@ pub trait Driver: Send + Sync {
     ) -> Result<(), DriverError>;
     /// Disconnects the volume at `device` from a guest; one not there is gone.
     async fn detach_volume(&self, uuid: &str, device: &str) -> Result<(), DriverError>;
+    /// What the guest's serial console printed.
+    async fn console_output(&self, uuid: &str) -> Result<String, DriverError>;
+    /// Sets the administrator password inside a running guest.
+    async fn set_admin_password(&self, uuid: &str, password: &str) -> Result<(), DriverError>;
 }
 
 /// The drivers `compute_driver` can name.

@@ -65,6 +65,15 @@ struct FakeGuest {
     started: std::time::Instant,
     /// The volumes connected to it, by device: their connection info.
     volumes: HashMap<String, serde_json::Value>,
+    /// What its console printed: a line per event of its life.
+    console: Vec<String>,
+}
+
+impl FakeGuest {
+    fn log(&mut self, line: String) {
+        let at = self.started.elapsed().as_secs_f64();
+        self.console.push(format!("[{at:12.6}] {line}"));
+    }
 }
 
 /// A node that exists only in memory.
@@ -124,17 +133,24 @@ impl Driver for FakeDriver {
                 "the fake driver fails flavors with {SPAWN_ERROR_SPEC}"
             )));
         }
-        self.guests().insert(
-            build.uuid.clone(),
-            FakeGuest {
-                vcpus: flavor.vcpus,
-                memory_mb: flavor.memory_mb,
-                disk_gb: flavor.root_gb + flavor.ephemeral_gb,
-                power: PowerState::Running,
-                started: std::time::Instant::now(),
-                volumes: HashMap::new(),
-            },
-        );
+        let mut guest = FakeGuest {
+            vcpus: flavor.vcpus,
+            memory_mb: flavor.memory_mb,
+            disk_gb: flavor.root_gb + flavor.ephemeral_gb,
+            power: PowerState::Running,
+            started: std::time::Instant::now(),
+            volumes: HashMap::new(),
+            console: Vec::new(),
+        };
+        guest.log("fake BIOS: booting from hard disk".into());
+        guest.log(format!(
+            "fake kernel: {} vCPUs, {} MiB",
+            flavor.vcpus, flavor.memory_mb
+        ));
+        guest.log(format!("image {}", build.image_id));
+        guest.log(format!("hostname {}", build.hostname));
+        guest.log(format!("{} login:", build.hostname));
+        self.guests().insert(build.uuid.clone(), guest);
         Ok(())
     }
 
@@ -149,6 +165,7 @@ impl Driver for FakeDriver {
             .get_mut(uuid)
             .ok_or_else(|| DriverError(format!("Instance {uuid} could not be found.")))?;
         guest.power = op.power_state();
+        guest.log(format!("{op:?}"));
         Ok(())
     }
 
@@ -193,13 +210,36 @@ impl Driver for FakeDriver {
             )));
         }
         guest.volumes.insert(device.into(), connection_info.clone());
+        guest.log(format!("virtio_blk: new disk {device}"));
         Ok(())
     }
 
     async fn detach_volume(&self, uuid: &str, device: &str) -> Result<(), DriverError> {
         if let Some(guest) = self.guests().get_mut(uuid) {
-            guest.volumes.remove(device);
+            if guest.volumes.remove(device).is_some() {
+                guest.log(format!("virtio_blk: disk {device} removed"));
+            }
         }
+        Ok(())
+    }
+
+    async fn console_output(&self, uuid: &str) -> Result<String, DriverError> {
+        let guests = self.guests();
+        let guest = guests
+            .get(uuid)
+            .ok_or_else(|| DriverError(format!("Instance {uuid} could not be found.")))?;
+        Ok(guest.console.join("\n"))
+    }
+
+    async fn set_admin_password(&self, uuid: &str, _password: &str) -> Result<(), DriverError> {
+        let mut guests = self.guests();
+        let guest = guests
+            .get_mut(uuid)
+            .ok_or_else(|| DriverError(format!("Instance {uuid} could not be found.")))?;
+        if guest.power != PowerState::Running {
+            return Err(DriverError(format!("Instance {uuid} is not running")));
+        }
+        guest.log("password of the administrator changed".into());
         Ok(())
     }
 }
@@ -257,6 +297,20 @@ mod tests {
         driver.detach_volume("a", "/dev/vdb").await.unwrap();
         driver.detach_volume("a", "/dev/vdb").await.unwrap();
         assert_eq!(driver.diagnostics("a").await.unwrap().num_disks, 1);
+    }
+
+    #[tokio::test]
+    async fn consoles_tell_the_guest_life() {
+        let driver = FakeDriver::new(4, 1024, 10);
+        driver.spawn(&build("a", &[])).await.unwrap();
+        driver.set_admin_password("a", "secret").await.unwrap();
+        driver.operate("a", GuestOp::PowerOff).await.unwrap();
+        assert!(driver.set_admin_password("a", "secret").await.is_err());
+        let console = driver.console_output("a").await.unwrap();
+        assert!(console.lines().count() >= 7, "{console}");
+        assert!(console.ends_with("PowerOff"), "{console}");
+        assert!(!console.contains("secret"));
+        assert!(driver.console_output("b").await.is_err());
     }
 
     #[tokio::test]

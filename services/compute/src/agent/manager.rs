@@ -200,6 +200,26 @@ impl Agent {
             .route::<agent::DetachVolume, _, _>(|a, ctx, request| async move {
                 a.detach_volume(ctx, request).await
             })
+            .route::<agent::GetConsoleOutput, _, _>(|a, _, request| async move {
+                let output =
+                    a.driver
+                        .console_output(&request.uuid)
+                        .await
+                        .map_err(|e| RemoteError {
+                            kind: "InstanceNotFound".into(),
+                            message: e.to_string(),
+                        })?;
+                Ok(crate::rpc::messages::ConsoleOutput { output })
+            })
+            .route::<agent::SetAdminPassword, _, _>(|a, _, request| async move {
+                a.driver
+                    .set_admin_password(&request.uuid, &request.password)
+                    .await
+                    .map_err(|e| RemoteError {
+                        kind: "InstancePasswordSetFailed".into(),
+                        message: e.to_string(),
+                    })
+            })
             .route::<agent::GetHostUptime, _, _>(|_, _, ()| async move {
                 host_uptime().await.map_err(|message| RemoteError {
                     kind: "NotImplemented".into(),

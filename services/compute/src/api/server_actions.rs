@@ -1,6 +1,6 @@
 //! `POST /v2.1/servers/{id}/action`: the actions built so far — os-start,
-//! os-stop, reboot, pause/unpause, suspend/resume, lock/unlock, rebuild and
-//! os-resetState.
+//! os-stop, reboot, pause/unpause, suspend/resume, lock/unlock, rebuild,
+//! os-resetState, os-getConsoleOutput and changePassword.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -30,6 +30,79 @@ enum Action {
     /// (`reclaim_instance_interval` 0), so none is ever in that state.
     Restore,
     ForceDelete,
+    /// The console's last lines (all when none).
+    ConsoleOutput(Option<u64>),
+    ChangePassword(String),
+}
+
+/// `os-getConsoleOutput`'s `length`: an integer, a string of one, or null;
+/// -1 (or none) for the whole output.
+fn console_length(args: &Value) -> Result<Option<u64>> {
+    only("os-getConsoleOutput", args, &["length"])?;
+    let value = match args.get("length") {
+        None | Some(Value::Null) => return Ok(None),
+        Some(value) => value,
+    };
+    let number = match value {
+        Value::Number(n) => n.as_i64().ok_or_else(|| {
+            field_error(
+                "length",
+                value,
+                &format!(
+                    "{} is not of type 'integer', 'string', 'null'",
+                    python_repr(value)
+                ),
+            )
+        })?,
+        Value::String(text) => {
+            let digits = text.strip_prefix('-').unwrap_or(text);
+            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(field_error(
+                    "length",
+                    value,
+                    &format!("{} does not match '^-?[0-9]+$'", python_repr(value)),
+                ));
+            }
+            text.parse::<i64>().unwrap_or(i64::MAX)
+        }
+        other => {
+            return Err(field_error(
+                "length",
+                other,
+                &format!(
+                    "{} is not of type 'integer', 'string', 'null'",
+                    python_repr(other)
+                ),
+            ))
+        }
+    };
+    match number {
+        -1 => Ok(None),
+        n if n < -1 => Err(field_error(
+            "length",
+            value,
+            &format!("{} is less than the minimum of -1", python_repr(value)),
+        )),
+        n => Ok(Some(n as u64)),
+    }
+}
+
+/// `changePassword`'s `adminPass`.
+fn admin_pass(args: &Value) -> Result<String> {
+    only("changePassword", args, &["adminPass"])?;
+    match args.get("adminPass") {
+        Some(Value::String(password)) => Ok(password.clone()),
+        Some(other) => Err(field_error(
+            "adminPass",
+            other,
+            &format!("{} is not of type 'string'", python_repr(other)),
+        )),
+        None => Err(field_error(
+            "changePassword",
+            args,
+            "'adminPass' is a required property",
+        )),
+    }
 }
 
 fn reset_state(args: &Value) -> Result<String> {
@@ -86,6 +159,8 @@ fn action(body: &Value, version: ApiVersion) -> Result<Action> {
         "unlock" => Action::Unlock,
         "rebuild" => Action::Rebuild(Box::new(rebuild_request(args, version)?)),
         "os-resetState" => Action::ResetState(reset_state(args)?),
+        "os-getConsoleOutput" => Action::ConsoleOutput(console_length(args)?),
+        "changePassword" => Action::ChangePassword(admin_pass(args)?),
         "restore" => Action::Restore,
         "forceDelete" => Action::ForceDelete,
         "lock" => {
@@ -137,6 +212,11 @@ async fn run(
         Action::ResetState(state) => nova.reset_server_state(&caller, &id, &state).await?,
         Action::Restore => nova.soft_deleted_only(&caller, &id, "restore").await?,
         Action::ForceDelete => nova.soft_deleted_only(&caller, &id, "forceDelete").await?,
+        Action::ConsoleOutput(length) => {
+            let output = nova.console_output(&caller, &id, length).await?;
+            return Ok(axum::Json(json!({"output": output})).into_response());
+        }
+        Action::ChangePassword(password) => nova.change_password(&caller, &id, &password).await?,
         Action::Rebuild(request) => {
             let (server, password) = nova.rebuild_server(&caller, &id, *request).await?;
             let base = super::base_url(&nova, &headers);
@@ -165,6 +245,36 @@ pub fn routes() -> OpenApiRouter<AppState> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn console_lengths_follow_novas_schema() {
+        let v = ApiVersion::new(2, 1);
+        let length = |args: Value| action(&json!({"os-getConsoleOutput": args}), v);
+        assert_eq!(length(json!({})).unwrap(), Action::ConsoleOutput(None));
+        assert_eq!(
+            length(json!({"length": -1})).unwrap(),
+            Action::ConsoleOutput(None)
+        );
+        assert_eq!(
+            length(json!({"length": "3"})).unwrap(),
+            Action::ConsoleOutput(Some(3))
+        );
+        assert_eq!(
+            length(json!({"length": 0})).unwrap(),
+            Action::ConsoleOutput(Some(0))
+        );
+        assert!(length(json!({"length": -2})).is_err());
+        assert!(length(json!({"length": "x"})).is_err());
+        assert!(length(json!({"length": 1.5})).is_err());
+        assert!(length(json!({"size": 1})).is_err());
+        let password = |args: Value| action(&json!({"changePassword": args}), v);
+        assert_eq!(
+            password(json!({"adminPass": "s3cret"})).unwrap(),
+            Action::ChangePassword("s3cret".into())
+        );
+        assert!(password(json!({})).is_err());
+        assert!(password(json!({"adminPass": 1})).is_err());
+    }
 
     #[test]
     fn bodies_name_their_action() {

@@ -56,6 +56,10 @@ pub mod agent {
             cast DetachVolume = "detach_volume" (m::VolumeAttach);
             /// What the driver sees of a server's guest here.
             call GetDiagnostics = "get_instance_diagnostics" (m::DiagnosticsRequest) -> m::Diagnostics;
+            /// What a server's console printed here.
+            call GetConsoleOutput = "get_console_output" (m::ConsoleOutputRequest) -> m::ConsoleOutput;
+            /// Set the administrator password of a server's guest here.
+            call SetAdminPassword = "set_admin_password" (m::AdminPassword) -> ();
             /// The host's uptime (os-hypervisors uptime).
             call GetHostUptime = "get_host_uptime" (()) -> m::HostUptime;
         }

@@ -5,6 +5,7 @@ mod build;
 mod create;
 mod diagnostics;
 mod flavor;
+mod guest;
 mod list;
 mod metadata;
 pub(crate) mod ops;
