@@ -123,6 +123,27 @@ impl ImageApi {
 }
 
 impl ImageApi {
+    /// Uploads `data` as the image's data (`PUT /v2/images/{id}/file`).
+    pub async fn upload(&self, token: &str, id: &str, data: Vec<u8>) -> Result<()> {
+        let resp = self
+            .http
+            .put(format!("{}/v2/images/{id}/file", self.url().await?))
+            .header("X-Auth-Token", token)
+            .header("Content-Type", "application/octet-stream")
+            .body(data)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap_or_default();
+        match status {
+            204 => Ok(()),
+            404 => Err(ImageApiError::NotFound),
+            400 | 403 | 409 | 413 => Err(ImageApiError::Refused(glance_message(&text))),
+            other => Err(unavailable(format!("it answered {other}"))),
+        }
+    }
+
     /// Deletes an image this service created; a failure is only logged.
     pub async fn delete(&self, token: &str, id: &str) {
         let Ok(url) = self.url().await else { return };

@@ -99,6 +99,8 @@ pub trait Driver: Send + Sync {
     ) -> Result<(), DriverError>;
     /// Disconnects the volume at `device` from a guest; one not there is gone.
     async fn detach_volume(&self, uuid: &str, device: &str) -> Result<(), DriverError>;
+    /// The guest's root disk as raw data, for an image.
+    async fn snapshot(&self, uuid: &str) -> Result<Vec<u8>, DriverError>;
     /// What the guest's serial console printed.
     async fn console_output(&self, uuid: &str) -> Result<String, DriverError>;
     /// Sets the administrator password inside a running guest.

@@ -223,6 +223,16 @@ impl Driver for FakeDriver {
         Ok(())
     }
 
+    /// A fake guest's disk is 64 KiB of zeros, as raw data.
+    async fn snapshot(&self, uuid: &str) -> Result<Vec<u8>, DriverError> {
+        let mut guests = self.guests();
+        let guest = guests
+            .get_mut(uuid)
+            .ok_or_else(|| DriverError(format!("Instance {uuid} could not be found.")))?;
+        guest.log("disk snapshot taken".into());
+        Ok(vec![0; 64 * 1024])
+    }
+
     async fn console_output(&self, uuid: &str) -> Result<String, DriverError> {
         let guests = self.guests();
         let guest = guests

@@ -10,6 +10,7 @@ use super::driver::{Driver, GuestOp, PowerState};
 use crate::rpc::messages::{BuildInstance, InstanceOp, InstanceUpdate};
 use crate::rpc::{agent, conductor};
 use crate::volume_api::VolumeApi;
+use ferrostack_auth::image_api::ImageApi;
 
 /// One host's agent.
 pub struct Agent {
@@ -20,6 +21,8 @@ pub struct Agent {
     pub conductor: Client<conductor::Topic>,
     /// The block-storage API, on the users' tokens.
     pub volumes: Arc<VolumeApi>,
+    /// The image API snapshots are uploaded to, on the users' tokens.
+    pub images: Arc<ImageApi>,
 }
 
 pub(super) fn unix_now() -> i64 {
@@ -67,7 +70,7 @@ fn plan(op: &str) -> Option<OpPlan> {
 }
 
 impl Agent {
-    async fn report(&self, context: &Context, update: InstanceUpdate) {
+    pub(super) async fn report(&self, context: &Context, update: InstanceUpdate) {
         let uuid = update.uuid.clone();
         if let Err(e) = self
             .conductor
@@ -199,6 +202,9 @@ impl Agent {
             })
             .route::<agent::DetachVolume, _, _>(|a, ctx, request| async move {
                 a.detach_volume(ctx, request).await
+            })
+            .route::<agent::Snapshot, _, _>(|a, ctx, request| async move {
+                a.snapshot(ctx, request).await
             })
             .route::<agent::GetConsoleOutput, _, _>(|a, _, request| async move {
                 let output =

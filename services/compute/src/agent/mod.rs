@@ -6,6 +6,7 @@
 mod driver;
 mod fake;
 mod manager;
+mod snapshot;
 mod volumes;
 
 use std::sync::Arc;
@@ -18,6 +19,7 @@ use crate::rpc::messages::{Heartbeat, NodeReport};
 use crate::volume_api::VolumeApi;
 pub use driver::{Driver, DriverError, GuestOp, NodeResources, PowerState, DRIVERS};
 pub use fake::{FakeDriver, FAKE_HOSTS, SPAWN_ERROR_SPEC};
+use ferrostack_auth::image_api::ImageApi;
 use ferrostack_auth::Authenticator;
 pub use manager::Agent;
 
@@ -53,10 +55,17 @@ pub async fn start(
 ) -> anyhow::Result<()> {
     let conductor: Client<conductor::Topic> =
         Client::new(transport.clone(), cfg.messaging.rpc_response_timeout);
+    let auth = cfg.auth.clone().map(Authenticator::new);
     let volumes = Arc::new(VolumeApi::new(
         cfg.cinder_endpoint.clone(),
-        cfg.auth.clone().map(Authenticator::new),
+        auth.clone(),
         cfg.cinder_timeouts,
+    ));
+    let images = Arc::new(ImageApi::new(
+        cfg.glance_api_servers.clone(),
+        ("image".into(), "public".into()),
+        auth,
+        cfg.glance_timeouts,
     ));
     for (host, driver) in &cfg.agents {
         let agent = Arc::new(Agent {
@@ -65,6 +74,7 @@ pub async fn start(
             driver: driver.clone(),
             conductor: conductor.clone(),
             volumes: volumes.clone(),
+            images: images.clone(),
         });
         runner.serve(agent.router().serve(&transport, host).await?);
         report_every(cfg, runner, conductor.clone(), host.clone(), driver.clone());

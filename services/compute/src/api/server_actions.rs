@@ -1,6 +1,6 @@
 //! `POST /v2.1/servers/{id}/action`: the actions built so far — os-start,
 //! os-stop, reboot, pause/unpause, suspend/resume, lock/unlock, rebuild,
-//! os-resetState, os-getConsoleOutput and changePassword.
+//! os-resetState, os-getConsoleOutput, changePassword and createImage.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -15,7 +15,7 @@ use utoipa_axum::routes;
 use super::schema::{field_error, only, python_repr};
 use super::server_body::rebuild_request;
 use super::{parse, AppState};
-use crate::domain::servers::{LockRequest, RebuildRequest, ServerOp};
+use crate::domain::servers::{ImageRequest, LockRequest, RebuildRequest, ServerOp};
 use crate::domain::{Caller, NovaError, Result};
 
 /// What an action body asks for.
@@ -33,6 +33,40 @@ enum Action {
     /// The console's last lines (all when none).
     ConsoleOutput(Option<u64>),
     ChangePassword(String),
+    CreateImage(ImageRequest),
+}
+
+/// `createImage`'s name and metadata.
+fn image_request(args: &Value) -> Result<ImageRequest> {
+    only("createImage", args, &["name", "metadata"])?;
+    let name = match args.get("name") {
+        Some(Value::String(name)) if !name.is_empty() && name.chars().count() <= 255 => {
+            super::schema::check_name(name)?;
+            name.clone()
+        }
+        Some(other) => {
+            return Err(field_error(
+                "name",
+                other,
+                &format!(
+                    "{} is not a valid name (1 to 255 characters)",
+                    python_repr(other)
+                ),
+            ))
+        }
+        None => {
+            return Err(field_error(
+                "createImage",
+                args,
+                "'name' is a required property",
+            ))
+        }
+    };
+    let metadata = match args.get("metadata") {
+        Some(value) => super::server_body::metadata("metadata", value)?,
+        None => Default::default(),
+    };
+    Ok(ImageRequest { name, metadata })
 }
 
 /// `os-getConsoleOutput`'s `length`: an integer, a string of one, or null;
@@ -161,6 +195,7 @@ fn action(body: &Value, version: ApiVersion) -> Result<Action> {
         "os-resetState" => Action::ResetState(reset_state(args)?),
         "os-getConsoleOutput" => Action::ConsoleOutput(console_length(args)?),
         "changePassword" => Action::ChangePassword(admin_pass(args)?),
+        "createImage" => Action::CreateImage(image_request(args)?),
         "restore" => Action::Restore,
         "forceDelete" => Action::ForceDelete,
         "lock" => {
@@ -217,6 +252,25 @@ async fn run(
             return Ok(axum::Json(json!({"output": output})).into_response());
         }
         Action::ChangePassword(password) => nova.change_password(&caller, &id, &password).await?,
+        Action::CreateImage(request) => {
+            let image_id = nova.create_image(&caller, &id, request).await?;
+            if version >= ApiVersion::new(2, 45) {
+                return Ok((
+                    StatusCode::ACCEPTED,
+                    axum::Json(json!({"image_id": image_id})),
+                )
+                    .into_response());
+            }
+            let location = format!(
+                "{}/images/{image_id}",
+                nova.images.url().await.unwrap_or_default()
+            );
+            return Ok((
+                StatusCode::ACCEPTED,
+                [(axum::http::header::LOCATION, location)],
+            )
+                .into_response());
+        }
         Action::Rebuild(request) => {
             let (server, password) = nova.rebuild_server(&caller, &id, *request).await?;
             let base = super::base_url(&nova, &headers);
@@ -267,6 +321,14 @@ mod tests {
         assert!(length(json!({"length": "x"})).is_err());
         assert!(length(json!({"length": 1.5})).is_err());
         assert!(length(json!({"size": 1})).is_err());
+        let image = |args: Value| action(&json!({"createImage": args}), v);
+        assert!(matches!(
+            image(json!({"name": "s", "metadata": {"k": "v"}})),
+            Ok(Action::CreateImage(_))
+        ));
+        assert!(image(json!({})).is_err());
+        assert!(image(json!({"name": ""})).is_err());
+        assert!(image(json!({"name": "s", "metadata": {"k": 1}})).is_err());
         let password = |args: Value| action(&json!({"changePassword": args}), v);
         assert_eq!(
             password(json!({"adminPass": "s3cret"})).unwrap(),

@@ -56,6 +56,8 @@ pub mod agent {
             cast DetachVolume = "detach_volume" (m::VolumeAttach);
             /// What the driver sees of a server's guest here.
             call GetDiagnostics = "get_instance_diagnostics" (m::DiagnosticsRequest) -> m::Diagnostics;
+            /// Snapshot a server's disk here into an image.
+            cast Snapshot = "snapshot_instance" (m::Snapshot);
             /// What a server's console printed here.
             call GetConsoleOutput = "get_console_output" (m::ConsoleOutputRequest) -> m::ConsoleOutput;
             /// Set the administrator password of a server's guest here.

@@ -1,0 +1,141 @@
+//! `createImage`: an image of the server's disk uploaded through the image API
+//! by its agent, with Nova's snapshot properties; the server keeps its state.
+
+mod common;
+
+use common::{create, server_body, setup, Cloud};
+use ferrostack_identity::testing::Persona;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+async fn image_of(cloud: &Cloud, who: &Persona, id: &str) -> Value {
+    let (image, _) = cloud.image.as_ref().unwrap();
+    cloud
+        .http
+        .get(image.url(&format!("/v2/images/{id}")))
+        .header("X-Auth-Token", &who.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+async fn wait_active(cloud: &Cloud, who: &Persona, id: &str) -> Value {
+    let mut image = Value::Null;
+    for _ in 0..200 {
+        image = image_of(cloud, who, id).await;
+        if image["status"] == "active" {
+            return image;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("image {id} never became active: {image}");
+}
+
+#[tokio::test]
+async fn servers_snapshot_into_images() {
+    let (cloud, _admin, alice, base) = setup(1, |_| {}).await;
+    let id = create(&cloud, &alice, server_body("s", &base, "1")).await["server"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    cloud.wait_status(&alice, &id, "ACTIVE").await;
+    let path = format!("/v2.1/servers/{id}/action");
+
+    let made = cloud
+        .send(
+            Method::POST,
+            &path,
+            &alice,
+            Some(json!({"createImage": {"name": "snap", "metadata": {"purpose": "test"}}})),
+            Some("2.45"),
+        )
+        .await
+        .expect(202);
+    let image_id = made.body["image_id"].as_str().unwrap().to_string();
+    let image = wait_active(&cloud, &alice, &image_id).await;
+    assert_eq!(image["name"], "snap");
+    assert_eq!(image["image_type"], "snapshot");
+    assert_eq!(image["instance_uuid"], id.as_str());
+    assert_eq!(image["base_image_ref"], base.as_str());
+    assert_eq!(image["purpose"], "test");
+    assert_eq!(image["size"], 64 * 1024);
+    let server = cloud.wait_status(&alice, &id, "ACTIVE").await;
+    assert_eq!(server["OS-EXT-STS:task_state"], Value::Null);
+
+    // Before 2.45 the image is named by the Location header; a stopped
+    // server stays stopped.
+    cloud
+        .send(
+            Method::POST,
+            &path,
+            &alice,
+            Some(json!({"os-stop": null})),
+            None,
+        )
+        .await
+        .expect(202);
+    cloud.wait_status(&alice, &id, "SHUTOFF").await;
+    let older = cloud
+        .send(
+            Method::POST,
+            &path,
+            &alice,
+            Some(json!({"createImage": {"name": "snap2"}})),
+            None,
+        )
+        .await
+        .expect(202);
+    let location = older.header("location").unwrap().to_string();
+    let second = location.rsplit('/').next().unwrap().to_string();
+    wait_active(&cloud, &alice, &second).await;
+    let stopped = cloud.wait_status(&alice, &id, "SHUTOFF").await;
+    assert_eq!(stopped["OS-EXT-STS:task_state"], Value::Null);
+
+    // The actions are recorded; bad bodies and other projects are refused.
+    let actions = cloud
+        .send(
+            Method::GET,
+            &format!("/v2.1/servers/{id}/os-instance-actions"),
+            &alice,
+            None,
+            None,
+        )
+        .await
+        .body;
+    let snapshots = actions["instanceActions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["action"] == "createImage")
+        .count();
+    assert_eq!(snapshots, 2);
+    let unnamed = cloud
+        .send(
+            Method::POST,
+            &path,
+            &alice,
+            Some(json!({"createImage": {}})),
+            None,
+        )
+        .await;
+    assert_eq!(unnamed.status, 400);
+    assert!(
+        unnamed.message().contains("'name' is a required property"),
+        "{}",
+        unnamed.message()
+    );
+    let bob = cloud.identity.persona(&["member"]).await;
+    cloud
+        .send(
+            Method::POST,
+            &path,
+            &bob,
+            Some(json!({"createImage": {"name": "x"}})),
+            None,
+        )
+        .await
+        .expect(404);
+}
