@@ -142,11 +142,12 @@ flavor_ref_alt = 84
 min_microversion = 2.1
 max_microversion = 2.104
 build_timeout = 60
-# The fake driver's guests: no consoles, migration, resize, snapshots, rescue,
-# shelve, interfaces or volume attachments yet (README).
+# The fake driver's guests: console output, passwords, snapshots and volume
+# attachments; no remote consoles, migration, resize, rescue, shelve or
+# interfaces yet (README).
 [compute-feature-enabled]
-change_password = false
-console_output = false
+change_password = true
+console_output = true
 resize = false
 cold_migration = false
 live_migration = false
@@ -154,7 +155,7 @@ pause = true
 suspend = true
 shelve = false
 shelve_migrate = false
-snapshot = false
+snapshot = true
 rescue = false
 stable_rescue = false
 interface_attach = false

@@ -67,10 +67,18 @@ def test_server_lifecycle(cloud, tmp_path):
     assert cloud.os("--os-compute-api-version", "2.9", "server", "show", name)["locked"] is True
     cloud.os("server", "unlock", name, json_out=False)
 
+    snapshot = unique("snap")
+    cloud.os("server", "image", "create", "--name", snapshot, "--wait", name)
+    made = cloud.os("image", "show", snapshot)
+    assert made["status"] == "active", made
+    assert made["properties"]["image_type"] == "snapshot", made
+    console = cloud.os("console", "log", "show", "--lines", "2", name, json_out=False)
+    assert len(console.strip().split("\n")) == 2, console
+
     events = cloud.os("server", "event", "list", name)
     actions = [e["Action"] for e in events]
     for action in ("create", "stop", "start", "reboot", "pause", "unpause", "suspend", "resume",
-                   "lock", "unlock"):
+                   "lock", "unlock", "createImage"):
         assert action in actions, actions
 
     cloud.os("server", "delete", "--wait", name, json_out=False)
