@@ -203,6 +203,13 @@ pub const CINDER_TIMEOUT: Opt = Opt::new(
     "Seconds to wait for an answer of the block-storage API.",
 );
 
+pub const SHELVED_OFFLOAD_TIME: Opt = Opt::new(
+    "DEFAULT",
+    "shelved_offload_time",
+    "0",
+    "Seconds a shelved server keeps its host: 0 offloads at once, -1 never (other values are not supported).",
+);
+
 /// Every option this service reads besides the shared sections.
 pub const OPTS: &[Opt] = &[
     MAX_LIMIT,
@@ -233,6 +240,7 @@ pub const OPTS: &[Opt] = &[
     GLANCE_TIMEOUT,
     CINDER_ENDPOINT_TEMPLATE,
     CINDER_TIMEOUT,
+    SHELVED_OFFLOAD_TIME,
     INSTANCE_BUILD_TIMEOUT,
 ];
 
@@ -265,6 +273,8 @@ pub struct ComputeConfig {
     /// The block-storage API's URL (else the catalog's) and how long to wait on it.
     pub cinder_endpoint: Option<String>,
     pub cinder_timeouts: ferrostack_auth::service_http::Timeouts,
+    /// Whether a shelved server leaves its host at once (`shelved_offload_time` 0).
+    pub offload_shelved: bool,
 }
 
 impl std::fmt::Debug for ComputeConfig {
@@ -358,6 +368,16 @@ impl ComputeConfig {
             glance_timeouts: ferrostack_auth::service_http::Timeouts {
                 connect: Duration::from_secs(10),
                 read: Duration::from_secs(config.get_parsed(&GLANCE_TIMEOUT)?),
+            },
+            offload_shelved: match config.get_parsed::<i64>(&SHELVED_OFFLOAD_TIME)? {
+                0 => true,
+                -1 => false,
+                other => {
+                    return Err(ConfigError::invalid(
+                        &SHELVED_OFFLOAD_TIME,
+                        format!("{other}: only 0 (offload at once) and -1 (never) are supported"),
+                    ))
+                }
             },
             cinder_endpoint: Some(config.get_string(&CINDER_ENDPOINT_TEMPLATE))
                 .filter(|url| !url.is_empty())

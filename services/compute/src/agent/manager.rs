@@ -25,6 +25,9 @@ pub struct Agent {
     pub images: Arc<ImageApi>,
 }
 
+/// The event of an offloaded server's unshelve (a build from its image).
+pub const UNSHELVE_EVENT: &str = "compute_unshelve_instance";
+
 pub(super) fn unix_now() -> i64 {
     chrono::Utc::now().timestamp()
 }
@@ -59,6 +62,12 @@ fn plan(op: &str) -> Option<OpPlan> {
             "compute_suspend_instance",
         ),
         "resume" => (Some(GuestOp::Resume), "active", "compute_resume_instance"),
+        "unshelve" => (
+            Some(GuestOp::PowerOn),
+            "active",
+            "compute_unshelve_instance",
+        ),
+        "shelve_offload" => (None, "shelved_offloaded", "compute_shelve_offload_instance"),
         "delete" => (None, "deleted", "compute_terminate_instance"),
         _ => return None,
     };
@@ -85,9 +94,14 @@ impl Agent {
     async fn build(&self, context: Context, build: BuildInstance) -> Result<(), RemoteError> {
         let started_at = unix_now();
         let result = self.driver.spawn(&build).await;
+        let unshelve = build.event == UNSHELVE_EVENT;
         let mut update = InstanceUpdate {
             uuid: build.uuid.clone(),
-            event: "compute__do_build_and_run_instance".into(),
+            event: if build.event.is_empty() {
+                "compute__do_build_and_run_instance".into()
+            } else {
+                build.event.clone()
+            },
             started_at,
             ..Default::default()
         };
@@ -96,6 +110,12 @@ impl Agent {
                 update.vm_state = "active".into();
                 update.power_state = PowerState::Running as i32;
                 update.launched = true;
+                if unshelve {
+                    // The image it was shelved to has served its purpose.
+                    self.images
+                        .delete(&context.auth_token, &build.image_id)
+                        .await;
+                }
             }
             Err(e) => {
                 tracing::warn!(instance = build.uuid, "build failed: {e}");
@@ -159,7 +179,7 @@ impl Agent {
             Some(guest) => self.driver.operate(&op.uuid, guest).await,
             None => {
                 let destroyed = self.driver.destroy(&op.uuid).await;
-                if destroyed.is_ok() {
+                if destroyed.is_ok() && op.op == "delete" {
                     self.release_volumes(&context, &op.volumes).await;
                 }
                 destroyed
@@ -176,7 +196,12 @@ impl Agent {
                 update.vm_state = plan.vm_state.into();
                 update.power_state = guest.power_state() as i32;
             }
-            (Ok(()), None) => update.deleted = true,
+            (Ok(()), None) if op.op == "delete" => update.deleted = true,
+            (Ok(()), None) => {
+                update.vm_state = plan.vm_state.into();
+                update.power_state = PowerState::Shutdown as i32;
+                update.offloaded = true;
+            }
             (Err(e), _) => {
                 tracing::warn!(instance = op.uuid, op = op.op, "operation failed: {e}");
                 update.vm_state = "error".into();
@@ -203,6 +228,9 @@ impl Agent {
             .route::<agent::DetachVolume, _, _>(|a, ctx, request| async move {
                 a.detach_volume(ctx, request).await
             })
+            .route::<agent::Shelve, _, _>(
+                |a, ctx, request| async move { a.shelve(ctx, request).await },
+            )
             .route::<agent::Snapshot, _, _>(|a, ctx, request| async move {
                 a.snapshot(ctx, request).await
             })

@@ -21,7 +21,7 @@ pub use driver::{Driver, DriverError, GuestOp, NodeResources, PowerState, DRIVER
 pub use fake::{FakeDriver, FAKE_HOSTS, SPAWN_ERROR_SPEC};
 use ferrostack_auth::image_api::ImageApi;
 use ferrostack_auth::Authenticator;
-pub use manager::Agent;
+pub use manager::{Agent, UNSHELVE_EVENT};
 
 /// The binary name `os-services` shows for agents.
 pub const BINARY: &str = "nova-compute";

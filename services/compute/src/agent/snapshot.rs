@@ -1,11 +1,14 @@
 //! `snapshot_instance`: a server's disk, as its driver gives it, uploaded into
 //! the image the api created on the user's token; the server left in the
-//! state it was in, the image deleted when the snapshot failed.
+//! state it was in, the image deleted when the snapshot failed. And
+//! `shelve_instance`: the guest powered off, its disk saved the same way, the
+//! guest destroyed when offloaded.
 
 use ferrostack_rpc::{Context, RemoteError};
 
+use super::driver::{GuestOp, PowerState};
 use super::manager::{unix_now, Agent};
-use crate::rpc::messages::{InstanceUpdate, Snapshot};
+use crate::rpc::messages::{InstanceUpdate, Shelve, Snapshot};
 
 impl Agent {
     pub(super) async fn snapshot(
@@ -15,14 +18,9 @@ impl Agent {
     ) -> Result<(), RemoteError> {
         let started_at = unix_now();
         let token = &context.auth_token;
-        let uploaded = match self.driver.snapshot(&request.uuid).await {
-            Ok(data) => self
-                .images
-                .upload(token, &request.image_id, data)
-                .await
-                .map_err(|e| e.to_string()),
-            Err(e) => Err(e.to_string()),
-        };
+        let uploaded = self
+            .save_disk(token, &request.uuid, &request.image_id)
+            .await;
         let mut update = InstanceUpdate {
             uuid: request.uuid.clone(),
             vm_state: request.vm_state.clone(),
@@ -39,6 +37,69 @@ impl Agent {
             );
             self.images.delete(token, &request.image_id).await;
             update.fault = format!("Snapshot of instance {} failed: {e}", request.uuid);
+        }
+        self.report(&context, update).await;
+        Ok(())
+    }
+}
+
+impl Agent {
+    /// The guest's disk uploaded into image `image_id`.
+    async fn save_disk(&self, token: &str, uuid: &str, image_id: &str) -> Result<(), String> {
+        let data = self
+            .driver
+            .snapshot(uuid)
+            .await
+            .map_err(|e| e.to_string())?;
+        self.images
+            .upload(token, image_id, data)
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    pub(super) async fn shelve(
+        &self,
+        context: Context,
+        request: Shelve,
+    ) -> Result<(), RemoteError> {
+        let started_at = unix_now();
+        let token = &context.auth_token;
+        let mut shelved = self
+            .driver
+            .operate(&request.uuid, GuestOp::PowerOff)
+            .await
+            .map_err(|e| e.to_string());
+        if shelved.is_ok() {
+            shelved = self
+                .save_disk(token, &request.uuid, &request.image_id)
+                .await;
+        }
+        if shelved.is_ok() && request.offload {
+            shelved = self
+                .driver
+                .destroy(&request.uuid)
+                .await
+                .map_err(|e| e.to_string());
+        }
+        let mut update = InstanceUpdate {
+            uuid: request.uuid.clone(),
+            event: "compute_shelve_instance".into(),
+            started_at,
+            power_state: PowerState::Shutdown as i32,
+            ..Default::default()
+        };
+        match shelved {
+            Ok(()) if request.offload => {
+                update.vm_state = "shelved_offloaded".into();
+                update.offloaded = true;
+            }
+            Ok(()) => update.vm_state = "shelved".into(),
+            Err(e) => {
+                tracing::warn!(instance = request.uuid, "shelve failed: {e}");
+                self.images.delete(token, &request.image_id).await;
+                update.vm_state = "error".into();
+                update.fault = format!("Shelve of instance {} failed: {e}", request.uuid);
+            }
         }
         self.report(&context, update).await;
         Ok(())

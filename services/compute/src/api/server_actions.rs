@@ -1,6 +1,7 @@
 //! `POST /v2.1/servers/{id}/action`: the actions built so far — os-start,
 //! os-stop, reboot, pause/unpause, suspend/resume, lock/unlock, rebuild,
-//! os-resetState, os-getConsoleOutput, changePassword and createImage.
+//! os-resetState, os-getConsoleOutput, changePassword, createImage and
+//! shelve/shelveOffload/unshelve.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -15,7 +16,9 @@ use utoipa_axum::routes;
 use super::schema::{field_error, only, python_repr};
 use super::server_body::rebuild_request;
 use super::{parse, AppState};
-use crate::domain::servers::{ImageRequest, LockRequest, RebuildRequest, ServerOp};
+use crate::domain::servers::{
+    ImageRequest, LockRequest, RebuildRequest, ServerOp, UnshelveRequest,
+};
 use crate::domain::{Caller, NovaError, Result};
 
 /// What an action body asks for.
@@ -34,6 +37,64 @@ enum Action {
     ConsoleOutput(Option<u64>),
     ChangePassword(String),
     CreateImage(ImageRequest),
+    Shelve,
+    ShelveOffload,
+    Unshelve(UnshelveRequest),
+}
+
+/// `unshelve`'s body: null, or from 2.77 a zone (2.91: null to unpin, and a
+/// host).
+fn unshelve_request(args: &Value, version: ApiVersion) -> Result<UnshelveRequest> {
+    if args.is_null() {
+        return Ok(UnshelveRequest::default());
+    }
+    if version < ApiVersion::new(2, 77) {
+        return Err(field_error(
+            "unshelve",
+            args,
+            &format!("{} is not of type 'null'", python_repr(args)),
+        ));
+    }
+    let allowed: &[&str] = if version >= ApiVersion::new(2, 91) {
+        &["availability_zone", "host"]
+    } else {
+        &["availability_zone"]
+    };
+    only("unshelve", args, allowed)?;
+    let availability_zone = match args.get("availability_zone") {
+        None => None,
+        Some(Value::Null) if version >= ApiVersion::new(2, 91) => Some(None),
+        Some(Value::String(zone)) if !zone.is_empty() => Some(Some(zone.clone())),
+        Some(other) => {
+            return Err(field_error(
+                "availability_zone",
+                other,
+                &format!("{} is not of type 'string'", python_repr(other)),
+            ))
+        }
+    };
+    let host = match args.get("host") {
+        None => None,
+        Some(Value::String(host)) if !host.is_empty() => Some(host.clone()),
+        Some(other) => {
+            return Err(field_error(
+                "host",
+                other,
+                &format!("{} is not of type 'string'", python_repr(other)),
+            ))
+        }
+    };
+    if args.as_object().is_some_and(|a| a.is_empty()) {
+        return Err(field_error(
+            "unshelve",
+            args,
+            "{} does not have enough properties",
+        ));
+    }
+    Ok(UnshelveRequest {
+        availability_zone,
+        host,
+    })
 }
 
 /// `createImage`'s name and metadata.
@@ -196,6 +257,9 @@ fn action(body: &Value, version: ApiVersion) -> Result<Action> {
         "os-getConsoleOutput" => Action::ConsoleOutput(console_length(args)?),
         "changePassword" => Action::ChangePassword(admin_pass(args)?),
         "createImage" => Action::CreateImage(image_request(args)?),
+        "shelve" => Action::Shelve,
+        "shelveOffload" => Action::ShelveOffload,
+        "unshelve" => Action::Unshelve(unshelve_request(args, version)?),
         "restore" => Action::Restore,
         "forceDelete" => Action::ForceDelete,
         "lock" => {
@@ -252,6 +316,9 @@ async fn run(
             return Ok(axum::Json(json!({"output": output})).into_response());
         }
         Action::ChangePassword(password) => nova.change_password(&caller, &id, &password).await?,
+        Action::Shelve => nova.shelve(&caller, &id).await?,
+        Action::ShelveOffload => nova.shelve_offload(&caller, &id).await?,
+        Action::Unshelve(request) => nova.unshelve(&caller, &id, request).await?,
         Action::CreateImage(request) => {
             let image_id = nova.create_image(&caller, &id, request).await?;
             if version >= ApiVersion::new(2, 45) {
@@ -321,6 +388,30 @@ mod tests {
         assert!(length(json!({"length": "x"})).is_err());
         assert!(length(json!({"length": 1.5})).is_err());
         assert!(length(json!({"size": 1})).is_err());
+        let unshelve =
+            |args: Value, minor| action(&json!({"unshelve": args}), ApiVersion::new(2, minor));
+        assert_eq!(
+            unshelve(Value::Null, 1).unwrap(),
+            Action::Unshelve(UnshelveRequest::default())
+        );
+        assert!(unshelve(json!({"availability_zone": "az"}), 76).is_err());
+        assert_eq!(
+            unshelve(json!({"availability_zone": "az"}), 77).unwrap(),
+            Action::Unshelve(UnshelveRequest {
+                availability_zone: Some(Some("az".into())),
+                host: None
+            })
+        );
+        assert!(unshelve(json!({"availability_zone": null}), 77).is_err());
+        assert!(unshelve(json!({"host": "h"}), 77).is_err());
+        assert_eq!(
+            unshelve(json!({"availability_zone": null, "host": "h"}), 91).unwrap(),
+            Action::Unshelve(UnshelveRequest {
+                availability_zone: Some(None),
+                host: Some("h".into())
+            })
+        );
+        assert!(unshelve(json!({}), 91).is_err());
         let image = |args: Value| action(&json!({"createImage": args}), v);
         assert!(matches!(
             image(json!({"name": "s", "metadata": {"k": "v"}})),

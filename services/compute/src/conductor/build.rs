@@ -31,6 +31,8 @@ impl Conductor {
             .scheduler
             .call::<scheduler::SelectDestinations>(&ctx, None, &spec)
             .await;
+        let unshelve =
+            (!request.unshelve_image_id.is_empty()).then_some(&request.unshelve_image_id);
         let destinations = match placed {
             Ok(placed) => placed.destinations,
             Err(e) => {
@@ -39,6 +41,12 @@ impl Conductor {
                     other => format!("The scheduler failed: {other}"),
                 };
                 for uuid in &request.instance_uuids {
+                    if unshelve.is_some() {
+                        self.fail_unshelve(&ctx, uuid, &message, started)
+                            .await
+                            .map_err(internal)?;
+                        continue;
+                    }
                     self.fail_build(&ctx, uuid, &message, started, None)
                         .await
                         .map_err(internal)?;
@@ -47,7 +55,7 @@ impl Conductor {
             }
         };
         for destination in destinations {
-            if let Err(message) = self.send_build(&ctx, &destination, started).await {
+            if let Err(message) = self.send_build(&ctx, &destination, started, unshelve).await {
                 self.fail_build(
                     &ctx,
                     &destination.instance_uuid,
@@ -68,6 +76,7 @@ impl Conductor {
         ctx: &Context,
         destination: &Destination,
         started: chrono::NaiveDateTime,
+        unshelve: Option<&String>,
     ) -> Result<(), String> {
         let uuid = &destination.instance_uuid;
         let placed = instance::Entity::update_many()
@@ -89,10 +98,12 @@ impl Conductor {
             self.release(uuid).await.map_err(|e| e.to_string())?;
             return Ok(());
         };
-        for event in [
-            "conductor_schedule_and_build_instances",
-            "schedule_instances",
-        ] {
+        let conductor_event = if unshelve.is_some() {
+            "conductor_unshelve_instance"
+        } else {
+            "conductor_schedule_and_build_instances"
+        };
+        for event in [conductor_event, "schedule_instances"] {
             actions::end_event(
                 &self.db,
                 &EventEnd {
@@ -115,7 +126,11 @@ impl Conductor {
             .into_iter()
             .map(|m| (m.key, m.value))
             .collect();
-        let build = build_message(&row, &metadata);
+        let mut build = build_message(&row, &metadata);
+        if let Some(image) = unshelve {
+            build.image_id = image.clone();
+            build.event = crate::agent::UNSHELVE_EVENT.into();
+        }
         self.agents
             .cast::<agent::BuildAndRun>(ctx, Some(&destination.host), &build)
             .await
@@ -156,6 +171,42 @@ impl Conductor {
                 instance_uuid: uuid,
                 request_id: &ctx.request_id,
                 event: "conductor_schedule_and_build_instances",
+                started_at: started,
+                failure: Some(message),
+                host: None,
+            },
+        )
+        .await
+    }
+
+    /// An offloaded server no host can take stays shelved (Nova's warning),
+    /// its unshelve event failed.
+    async fn fail_unshelve(
+        &self,
+        ctx: &Context,
+        uuid: &str,
+        message: &str,
+        started: chrono::NaiveDateTime,
+    ) -> crate::domain::Result<()> {
+        tracing::warn!(
+            instance = uuid,
+            "no valid host found for unshelve: {message}"
+        );
+        instance::Entity::update_many()
+            .col_expr(
+                instance::Column::TaskState,
+                Expr::value(Option::<String>::None),
+            )
+            .col_expr(instance::Column::UpdatedAt, Expr::value(now()))
+            .filter(instance::Column::Uuid.eq(uuid))
+            .exec(&self.db)
+            .await?;
+        actions::end_event(
+            &self.db,
+            &EventEnd {
+                instance_uuid: uuid,
+                request_id: &ctx.request_id,
+                event: "conductor_unshelve_instance",
                 started_at: started,
                 failure: Some(message),
                 host: None,

@@ -61,6 +61,13 @@ impl Conductor {
             if update.launched {
                 columns.push((instance::Column::LaunchedAt, Expr::value(now)));
             }
+            if update.offloaded {
+                self.release(&update.uuid).await?;
+                columns.extend([
+                    (instance::Column::Host, Expr::value(Option::<String>::None)),
+                    (instance::Column::Node, Expr::value(Option::<String>::None)),
+                ]);
+            }
         }
         let mut query = instance::Entity::update_many();
         for (column, value) in columns {
@@ -74,6 +81,9 @@ impl Conductor {
         if update.event == BUILD_EVENT {
             query = query.filter(instance::Column::VmState.eq("building"));
         }
+        if update.event == crate::agent::UNSHELVE_EVENT && update.launched {
+            query = query.filter(instance::Column::TaskState.eq("spawning"));
+        }
         // The new state and its fault land together: no reader sees an
         // ERROR server without its fault.
         let txn = self.db.begin().await?;
@@ -84,8 +94,8 @@ impl Conductor {
             actions::add_fault(&txn, &update.uuid, 500, fault, row.host.as_deref()).await?;
         }
         txn.commit().await?;
-        // A build that failed holds nothing on its host.
-        if failed && row.launched_at.is_none() {
+        // A build (or an unshelve) that failed holds nothing on its host.
+        if failed && (row.launched_at.is_none() || update.event == crate::agent::UNSHELVE_EVENT) {
             self.release(&update.uuid).await?;
         }
         if !update.event.is_empty() {

@@ -18,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(super::servers_schema::Servers),
             Box::new(QuotaClasses),
             Box::new(BlockDeviceMappings),
+            Box::new(SystemMetadata),
         ]
     }
 
@@ -259,6 +260,31 @@ impl MigrationTrait for BlockDeviceMappings {
             "block_device_mappings",
             &["instance_uuid", "volume_id"],
         ))
+        .await
+    }
+}
+
+struct SystemMetadata;
+
+impl MigrationName for SystemMetadata {
+    fn name(&self) -> &str {
+        "m0007_instance_system_metadata"
+    }
+}
+
+/// What compute keeps of a server for itself (Nova's system metadata), such
+/// as the image a shelved server was saved to.
+#[async_trait::async_trait]
+impl MigrationTrait for SystemMetadata {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            table("instance_system_metadata")
+                .col(required_string("instance_uuid", 36))
+                .col(required_string("key", 255))
+                .col(text("value"))
+                .primary_key(&mut primary_key(&["instance_uuid", "key"]))
+                .to_owned(),
+        )
         .await
     }
 }

@@ -21,7 +21,7 @@ const VOLUME_STATES: &[&str] = &[
     "paused",
     "stopped",
     "resized",
-    "soft-deleted",
+    "soft-delete",
     "shelved",
     "shelved_offloaded",
 ];

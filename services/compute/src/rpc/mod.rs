@@ -48,7 +48,8 @@ pub mod agent {
             cast BuildAndRun = "build_and_run_instance" (m::BuildInstance);
             /// Rebuild a server here from its (new) image: its guest replaced.
             cast Rebuild = "rebuild_instance" (m::BuildInstance);
-            /// Stop, start, reboot, pause, suspend, resume or delete a server here.
+            /// Stop, start, reboot, pause, suspend, resume, unshelve, offload or
+            /// delete a server here.
             cast Operate = "operate_instance" (m::InstanceOp);
             /// Connect a reserved volume to a server here.
             cast AttachVolume = "attach_volume" (m::VolumeAttach);
@@ -56,6 +57,8 @@ pub mod agent {
             cast DetachVolume = "detach_volume" (m::VolumeAttach);
             /// What the driver sees of a server's guest here.
             call GetDiagnostics = "get_instance_diagnostics" (m::DiagnosticsRequest) -> m::Diagnostics;
+            /// Shelve a server here (its disk saved into an image).
+            cast Shelve = "shelve_instance" (m::Shelve);
             /// Snapshot a server's disk here into an image.
             cast Snapshot = "snapshot_instance" (m::Snapshot);
             /// What a server's console printed here.

@@ -14,6 +14,7 @@ pub mod instance_action;
 pub mod instance_action_event;
 pub mod instance_fault;
 pub mod instance_metadata;
+pub mod instance_system_metadata;
 pub mod instance_tag;
 pub mod key_pair;
 pub mod quota;

@@ -24,5 +24,6 @@ pub fn build_message(row: &instance::Model, metadata: &BTreeMap<String, String>)
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect(),
         stop_after: false,
+        event: String::new(),
     }
 }

@@ -420,6 +420,7 @@ impl Nova {
                 &BuildInstances {
                     instance_uuids: spec.instance_uuids.clone(),
                     spec: Some(spec),
+                    unshelve_image_id: String::new(),
                 },
             )
             .await

@@ -11,6 +11,7 @@ mod metadata;
 pub(crate) mod ops;
 mod read;
 mod rebuild;
+mod shelve;
 mod snapshot;
 
 pub use build::build_message;
@@ -22,6 +23,7 @@ pub use metadata::{MetadataWrite, MAX_TAGS};
 pub use ops::{LockRequest, ServerOp};
 pub use read::{Server, ServerUpdate};
 pub use rebuild::RebuildRequest;
+pub use shelve::UnshelveRequest;
 pub use snapshot::ImageRequest;
 
 /// The API `status` of a server's vm_state and task_state (Nova's state map).

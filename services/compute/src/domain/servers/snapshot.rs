@@ -23,8 +23,8 @@ pub struct ImageRequest {
     pub metadata: BTreeMap<String, String>,
 }
 
-/// The vm_states a server may be snapshotted in (task_state none).
-const SNAPSHOT_STATES: &[&str] = &["active", "stopped", "paused", "suspended"];
+/// The vm_states a server may be snapshotted or shelved in (task_state none).
+pub(super) const SNAPSHOT_STATES: &[&str] = &["active", "stopped", "paused", "suspended"];
 
 /// The server an image is made from.
 struct Origin<'a> {
@@ -71,6 +71,53 @@ fn image_record(row: &Origin<'_>, base: Option<&Value>, request: &ImageRequest) 
 }
 
 impl Nova {
+    /// An image record for server `row`'s disk, on the caller's token: its id.
+    pub(super) async fn new_image(
+        &self,
+        caller: &Caller,
+        row: &instance::Model,
+        request: &ImageRequest,
+    ) -> Result<String> {
+        let token = &caller.ctx.token.0;
+        let base = self.images.find(token, &row.image_ref).await.ok();
+        let origin = Origin {
+            uuid: &row.uuid,
+            image_ref: &row.image_ref,
+            user_id: &row.user_id,
+            root_gb: InstanceFlavor::parse(&row.flavor).root_gb,
+        };
+        let image = self
+            .images
+            .create(token, &image_record(&origin, base.as_ref(), request))
+            .await
+            .map_err(|e| match e {
+                ferrostack_auth::image_api::ImageApiError::Unavailable(_) => {
+                    NovaError::Unavailable(e.to_string())
+                }
+                other => NovaError::BadRequest(other.to_string()),
+            })?;
+        Ok(image["id"].as_str().unwrap_or_default().to_string())
+    }
+
+    /// Sets server `id`'s task_state to `task` if it is in one of `vm_states`
+    /// with no task; whether it was.
+    pub(super) async fn claim_task(
+        &self,
+        id: &str,
+        vm_states: &[&str],
+        task: &str,
+    ) -> Result<bool> {
+        let claimed = instance::Entity::update_many()
+            .col_expr(instance::Column::TaskState, Expr::value(task))
+            .col_expr(instance::Column::UpdatedAt, Expr::value(now()))
+            .filter(instance::Column::Uuid.eq(id))
+            .filter(instance::Column::VmState.is_in(vm_states.iter().copied()))
+            .filter(instance::Column::TaskState.is_null())
+            .exec(&self.db)
+            .await?;
+        Ok(claimed.rows_affected == 1)
+    }
+
     /// `createImage`: the new image's id.
     pub async fn create_image(
         &self,
@@ -86,33 +133,11 @@ impl Nova {
             return Err(invalid_state("createImage", &row));
         }
         let token = &caller.ctx.token.0;
-        let base = self.images.find(token, &row.image_ref).await.ok();
-        let origin = Origin {
-            uuid: &row.uuid,
-            image_ref: &row.image_ref,
-            user_id: &row.user_id,
-            root_gb: InstanceFlavor::parse(&row.flavor).root_gb,
-        };
-        let image = self
-            .images
-            .create(token, &image_record(&origin, base.as_ref(), &request))
-            .await
-            .map_err(|e| match e {
-                ferrostack_auth::image_api::ImageApiError::Unavailable(_) => {
-                    NovaError::Unavailable(e.to_string())
-                }
-                other => NovaError::BadRequest(other.to_string()),
-            })?;
-        let image_id = image["id"].as_str().unwrap_or_default().to_string();
-        let claimed = instance::Entity::update_many()
-            .col_expr(instance::Column::TaskState, Expr::value("image_snapshot"))
-            .col_expr(instance::Column::UpdatedAt, Expr::value(now()))
-            .filter(instance::Column::Uuid.eq(id))
-            .filter(instance::Column::VmState.is_in(SNAPSHOT_STATES.iter().copied()))
-            .filter(instance::Column::TaskState.is_null())
-            .exec(&self.db)
-            .await?;
-        if claimed.rows_affected == 0 {
+        let image_id = self.new_image(caller, &row, &request).await?;
+        if !self
+            .claim_task(id, SNAPSHOT_STATES, "image_snapshot")
+            .await?
+        {
             self.images.delete(token, &image_id).await;
             let now = self
                 .server_row(caller, id, "os_compute_api:servers:show")
