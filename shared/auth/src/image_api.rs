@@ -5,9 +5,9 @@
 
 use std::sync::Arc;
 
-use serde_json::Value;
 use crate::service_endpoint::ServiceEndpoint;
 use crate::{service_http, Authenticator};
+use serde_json::Value;
 
 /// Why a call to the image API failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
