@@ -203,6 +203,12 @@ pub const CINDER_TIMEOUT: Opt = Opt::new(
     "Seconds to wait for an answer of the block-storage API.",
 );
 
+pub const ALLOW_RESIZE_TO_SAME_HOST: Opt = Opt::new(
+    "DEFAULT",
+    "allow_resize_to_same_host",
+    "false",
+    "Whether a resize may keep a server on its host (a one-host cloud needs it).",
+);
 pub const SHELVED_OFFLOAD_TIME: Opt = Opt::new(
     "DEFAULT",
     "shelved_offload_time",
@@ -241,6 +247,7 @@ pub const OPTS: &[Opt] = &[
     CINDER_ENDPOINT_TEMPLATE,
     CINDER_TIMEOUT,
     SHELVED_OFFLOAD_TIME,
+    ALLOW_RESIZE_TO_SAME_HOST,
     INSTANCE_BUILD_TIMEOUT,
 ];
 
@@ -275,6 +282,7 @@ pub struct ComputeConfig {
     pub cinder_timeouts: ferrostack_auth::service_http::Timeouts,
     /// Whether a shelved server leaves its host at once (`shelved_offload_time` 0).
     pub offload_shelved: bool,
+    pub allow_resize_to_same_host: bool,
 }
 
 impl std::fmt::Debug for ComputeConfig {
@@ -369,6 +377,7 @@ impl ComputeConfig {
                 connect: Duration::from_secs(10),
                 read: Duration::from_secs(config.get_parsed(&GLANCE_TIMEOUT)?),
             },
+            allow_resize_to_same_host: config.get_bool(&ALLOW_RESIZE_TO_SAME_HOST)?,
             offload_shelved: match config.get_parsed::<i64>(&SHELVED_OFFLOAD_TIME)? {
                 0 => true,
                 -1 => false,

@@ -99,6 +99,41 @@ pub trait Driver: Send + Sync {
     ) -> Result<(), DriverError>;
     /// Disconnects the volume at `device` from a guest; one not there is gone.
     async fn detach_volume(&self, uuid: &str, device: &str) -> Result<(), DriverError>;
+    /// Source of a move: the guest powered off, its disk ready to go.
+    async fn migrate_disk_and_power_off(&self, uuid: &str) -> Result<(), DriverError> {
+        self.operate(uuid, GuestOp::PowerOff).await
+    }
+    /// Destination of a move: the guest built with its new flavor, running
+    /// unless it was stopped.
+    async fn finish_migration(
+        &self,
+        build: &BuildInstance,
+        power_on: bool,
+    ) -> Result<(), DriverError> {
+        self.spawn(build).await?;
+        if !power_on {
+            self.operate(&build.uuid, GuestOp::PowerOff).await?;
+        }
+        Ok(())
+    }
+    /// Source of a reverted move: the guest as it was (rebuilt with its old
+    /// flavor when the move stayed on this host), running unless it was stopped.
+    async fn finish_revert_migration(
+        &self,
+        build: &BuildInstance,
+        power_on: bool,
+        same_host: bool,
+    ) -> Result<(), DriverError> {
+        if same_host {
+            self.spawn(build).await?;
+            if !power_on {
+                self.operate(&build.uuid, GuestOp::PowerOff).await?;
+            }
+        } else if power_on {
+            self.operate(&build.uuid, GuestOp::PowerOn).await?;
+        }
+        Ok(())
+    }
     /// The guest's root disk as raw data, for an image.
     async fn snapshot(&self, uuid: &str) -> Result<Vec<u8>, DriverError>;
     /// What the guest's serial console printed.

@@ -19,6 +19,8 @@ pub struct Agent {
     pub my_ip: String,
     pub driver: Arc<dyn Driver>,
     pub conductor: Client<conductor::Topic>,
+    /// The other hosts' agents (moves go from host to host).
+    pub agents: Client<agent::Topic>,
     /// The block-storage API, on the users' tokens.
     pub volumes: Arc<VolumeApi>,
     /// The image API snapshots are uploaded to, on the users' tokens.
@@ -227,6 +229,21 @@ impl Agent {
             })
             .route::<agent::DetachVolume, _, _>(|a, ctx, request| async move {
                 a.detach_volume(ctx, request).await
+            })
+            .route::<agent::ResizeInstance, _, _>(|a, ctx, step| async move {
+                a.resize_instance(ctx, step).await
+            })
+            .route::<agent::FinishResize, _, _>(|a, ctx, step| async move {
+                a.finish_resize(ctx, step).await
+            })
+            .route::<agent::ConfirmResize, _, _>(|a, ctx, step| async move {
+                a.confirm_resize(ctx, step).await
+            })
+            .route::<agent::RevertResize, _, _>(|a, ctx, step| async move {
+                a.revert_resize(ctx, step).await
+            })
+            .route::<agent::FinishRevertResize, _, _>(|a, ctx, step| async move {
+                a.finish_revert_resize(ctx, step).await
             })
             .route::<agent::Shelve, _, _>(
                 |a, ctx, request| async move { a.shelve(ctx, request).await },

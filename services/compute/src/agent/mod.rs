@@ -6,6 +6,7 @@
 mod driver;
 mod fake;
 mod manager;
+mod migrate;
 mod snapshot;
 mod volumes;
 
@@ -55,6 +56,8 @@ pub async fn start(
 ) -> anyhow::Result<()> {
     let conductor: Client<conductor::Topic> =
         Client::new(transport.clone(), cfg.messaging.rpc_response_timeout);
+    let agents: Client<crate::rpc::agent::Topic> =
+        Client::new(transport.clone(), cfg.messaging.rpc_response_timeout);
     let auth = cfg.auth.clone().map(Authenticator::new);
     let volumes = Arc::new(VolumeApi::new(
         cfg.cinder_endpoint.clone(),
@@ -73,6 +76,7 @@ pub async fn start(
             my_ip: cfg.my_ip.clone(),
             driver: driver.clone(),
             conductor: conductor.clone(),
+            agents: agents.clone(),
             volumes: volumes.clone(),
             images: images.clone(),
         });

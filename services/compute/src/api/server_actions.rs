@@ -1,7 +1,7 @@
 //! `POST /v2.1/servers/{id}/action`: the actions built so far — os-start,
 //! os-stop, reboot, pause/unpause, suspend/resume, lock/unlock, rebuild,
 //! os-resetState, os-getConsoleOutput, changePassword, createImage and
-//! shelve/shelveOffload/unshelve.
+//! shelve/shelveOffload/unshelve, resize/confirmResize/revertResize and migrate.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -17,7 +17,7 @@ use super::schema::{field_error, only, python_repr};
 use super::server_body::rebuild_request;
 use super::{parse, AppState};
 use crate::domain::servers::{
-    ImageRequest, LockRequest, RebuildRequest, ServerOp, UnshelveRequest,
+    ImageRequest, LockRequest, MoveRequest, RebuildRequest, ServerOp, UnshelveRequest,
 };
 use crate::domain::{Caller, NovaError, Result};
 
@@ -40,6 +40,63 @@ enum Action {
     Shelve,
     ShelveOffload,
     Unshelve(UnshelveRequest),
+    Move(MoveRequest),
+    ConfirmResize,
+    RevertResize,
+}
+
+/// `resize`'s flavor (`flavorRef`).
+fn resize_request(args: &Value) -> Result<MoveRequest> {
+    only("resize", args, &["flavorRef", "OS-DCF:diskConfig"])?;
+    if let Some(config) = args.get("OS-DCF:diskConfig") {
+        if !matches!(config.as_str(), Some("AUTO" | "MANUAL")) {
+            return Err(field_error(
+                "OS-DCF:diskConfig",
+                config,
+                &format!("{} is not one of ['AUTO', 'MANUAL']", python_repr(config)),
+            ));
+        }
+    }
+    match args.get("flavorRef") {
+        Some(Value::String(r)) if !r.is_empty() => Ok(MoveRequest::Resize(r.clone())),
+        Some(Value::Number(n)) => Ok(MoveRequest::Resize(n.to_string())),
+        Some(other) => Err(field_error(
+            "flavorRef",
+            other,
+            &format!("{} is not a valid flavor reference", python_repr(other)),
+        )),
+        None => Err(field_error(
+            "resize",
+            args,
+            "'flavorRef' is a required property",
+        )),
+    }
+}
+
+/// `migrate`'s body: null, or from 2.56 a host (or null).
+fn migrate_request(args: &Value, version: ApiVersion) -> Result<MoveRequest> {
+    if args.is_null() {
+        return Ok(MoveRequest::Migrate(None));
+    }
+    if version < ApiVersion::new(2, 56) {
+        return Err(field_error(
+            "migrate",
+            args,
+            &format!("{} is not of type 'null'", python_repr(args)),
+        ));
+    }
+    only("migrate", args, &["host"])?;
+    match args.get("host") {
+        None | Some(Value::Null) => Ok(MoveRequest::Migrate(None)),
+        Some(Value::String(host)) if !host.is_empty() && host.len() <= 255 => {
+            Ok(MoveRequest::Migrate(Some(host.clone())))
+        }
+        Some(other) => Err(field_error(
+            "host",
+            other,
+            &format!("{} is not of type 'string', 'null'", python_repr(other)),
+        )),
+    }
 }
 
 /// `unshelve`'s body: null, or from 2.77 a zone (2.91: null to unpin, and a
@@ -260,6 +317,10 @@ fn action(body: &Value, version: ApiVersion) -> Result<Action> {
         "shelve" => Action::Shelve,
         "shelveOffload" => Action::ShelveOffload,
         "unshelve" => Action::Unshelve(unshelve_request(args, version)?),
+        "resize" => Action::Move(resize_request(args)?),
+        "migrate" => Action::Move(migrate_request(args, version)?),
+        "confirmResize" => Action::ConfirmResize,
+        "revertResize" => Action::RevertResize,
         "restore" => Action::Restore,
         "forceDelete" => Action::ForceDelete,
         "lock" => {
@@ -319,6 +380,12 @@ async fn run(
         Action::Shelve => nova.shelve(&caller, &id).await?,
         Action::ShelveOffload => nova.shelve_offload(&caller, &id).await?,
         Action::Unshelve(request) => nova.unshelve(&caller, &id, request).await?,
+        Action::Move(request) => nova.move_server(&caller, &id, request).await?,
+        Action::ConfirmResize => {
+            nova.confirm_resize(&caller, &id).await?;
+            return Ok(StatusCode::NO_CONTENT.into_response());
+        }
+        Action::RevertResize => nova.revert_resize(&caller, &id).await?,
         Action::CreateImage(request) => {
             let image_id = nova.create_image(&caller, &id, request).await?;
             if version >= ApiVersion::new(2, 45) {
@@ -412,6 +479,28 @@ mod tests {
             })
         );
         assert!(unshelve(json!({}), 91).is_err());
+        let resize = |args: Value| action(&json!({"resize": args}), v);
+        assert_eq!(
+            resize(json!({"flavorRef": "2"})).unwrap(),
+            Action::Move(MoveRequest::Resize("2".into()))
+        );
+        assert_eq!(
+            resize(json!({"flavorRef": 2})).unwrap(),
+            Action::Move(MoveRequest::Resize("2".into()))
+        );
+        assert!(resize(json!({})).is_err());
+        assert!(resize(json!({"flavorRef": "2", "OS-DCF:diskConfig": "x"})).is_err());
+        let migrate =
+            |args: Value, minor| action(&json!({"migrate": args}), ApiVersion::new(2, minor));
+        assert_eq!(
+            migrate(Value::Null, 1).unwrap(),
+            Action::Move(MoveRequest::Migrate(None))
+        );
+        assert!(migrate(json!({"host": "h"}), 55).is_err());
+        assert_eq!(
+            migrate(json!({"host": "h"}), 56).unwrap(),
+            Action::Move(MoveRequest::Migrate(Some("h".into())))
+        );
         let image = |args: Value| action(&json!({"createImage": args}), v);
         assert!(matches!(
             image(json!({"name": "s", "metadata": {"k": "v"}})),

@@ -5,6 +5,7 @@
 
 mod build;
 mod build_timeout;
+mod migrate;
 mod reports;
 mod updates;
 mod volumes;
@@ -52,6 +53,12 @@ impl Conductor {
             })
             .route::<conductor::VolumeUpdate, _, _>(|c, ctx, update| async move {
                 c.volume_update(ctx, update).await
+            })
+            .route::<conductor::MigrateServer, _, _>(|c, ctx, request| async move {
+                c.migrate_server(ctx, request).await
+            })
+            .route::<conductor::MigrationUpdate, _, _>(|c, ctx, update| async move {
+                c.migration_update(ctx, update).await
             })
     }
 }

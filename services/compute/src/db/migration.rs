@@ -19,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(QuotaClasses),
             Box::new(BlockDeviceMappings),
             Box::new(SystemMetadata),
+            Box::new(Migrations),
         ]
     }
 
@@ -286,5 +287,45 @@ impl MigrationTrait for SystemMetadata {
                 .to_owned(),
         )
         .await
+    }
+}
+
+struct Migrations;
+
+impl MigrationName for Migrations {
+    fn name(&self) -> &str {
+        "m0008_migrations"
+    }
+}
+
+/// Server moves: resizes and cold migrations, each with its flavors and hosts.
+#[async_trait::async_trait]
+impl MigrationTrait for Migrations {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            table("migrations")
+                .col(serial("id"))
+                .col(required_string("uuid", 36))
+                .col(required_string("instance_uuid", 36))
+                .col(required_string("migration_type", 16))
+                .col(required_string("status", 32))
+                .col(string("source_compute", 255))
+                .col(string("source_node", 255))
+                .col(string("dest_compute", 255))
+                .col(string("dest_node", 255))
+                .col(required_string("old_flavorid", 255))
+                .col(required_string("new_flavorid", 255))
+                .col(text("old_flavor"))
+                .col(text("new_flavor"))
+                .col(required_string("project_id", 64))
+                .col(required_string("user_id", 64))
+                .col(timestamp("created_at"))
+                .col(timestamp("updated_at"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(unique("migrations", &["uuid"])).await?;
+        m.create_index(index("migrations", &["instance_uuid"]))
+            .await
     }
 }

@@ -11,6 +11,7 @@ pub mod flavors;
 pub mod hosts;
 pub mod infrastructure;
 pub mod keypairs;
+pub mod migrations;
 pub mod quotas;
 pub mod server_groups;
 pub mod servers;

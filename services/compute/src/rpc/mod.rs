@@ -20,6 +20,10 @@ pub mod conductor {
             cast BuildInstances = "schedule_and_build_instances" (m::BuildInstances);
             /// A server's new state after an agent's operation.
             call InstanceUpdate = "instance_update" (m::InstanceUpdate);
+            /// Move a server (resize, cold migration) through the scheduler.
+            cast MigrateServer = "migrate_server" (m::MigrateServer);
+            /// How a step of a migration ended.
+            call MigrationUpdate = "migration_update" (m::MigrationUpdate);
             /// A volume attached to a server or gone from it.
             call VolumeUpdate = "volume_update" (m::VolumeUpdate);
         }
@@ -57,6 +61,16 @@ pub mod agent {
             cast DetachVolume = "detach_volume" (m::VolumeAttach);
             /// What the driver sees of a server's guest here.
             call GetDiagnostics = "get_instance_diagnostics" (m::DiagnosticsRequest) -> m::Diagnostics;
+            /// Source: power a server off and hand it to the destination.
+            cast ResizeInstance = "resize_instance" (m::ResizeStep);
+            /// Destination: build the moved server with its new flavor.
+            cast FinishResize = "finish_resize" (m::ResizeStep);
+            /// Source: a confirmed move leaves nothing here.
+            cast ConfirmResize = "confirm_resize" (m::ResizeStep);
+            /// Destination: a reverted move leaves nothing here; the source takes it back.
+            cast RevertResize = "revert_resize" (m::ResizeStep);
+            /// Source: run the server again as it was.
+            cast FinishRevertResize = "finish_revert_resize" (m::ResizeStep);
             /// Shelve a server here (its disk saved into an image).
             cast Shelve = "shelve_instance" (m::Shelve);
             /// Snapshot a server's disk here into an image.

@@ -17,6 +17,7 @@ pub mod instance_metadata;
 pub mod instance_system_metadata;
 pub mod instance_tag;
 pub mod key_pair;
+pub mod migration;
 pub mod quota;
 pub mod quota_class;
 pub mod server_group;

@@ -181,6 +181,33 @@ impl Nova {
             .ok_or_else(|| NovaError::BadRequest("Invalid key_name provided.".into()))
     }
 
+    /// The enabled flavor `flavor_ref` as a server keeps it, if `caller`
+    /// may use it.
+    pub(crate) async fn instance_flavor(
+        &self,
+        caller: &Caller,
+        flavor_ref: &str,
+    ) -> Result<Option<InstanceFlavor>> {
+        let Some(row) = self
+            .flavor(caller, flavor_ref)
+            .await
+            .ok()
+            .filter(|f| !f.disabled)
+        else {
+            return Ok(None);
+        };
+        Ok(Some(InstanceFlavor {
+            extra_specs: self.extra_specs_of(&row.flavorid).await?,
+            flavorid: row.flavorid,
+            name: row.name,
+            vcpus: row.vcpus,
+            memory_mb: row.memory_mb,
+            root_gb: row.root_gb,
+            ephemeral_gb: row.ephemeral_gb,
+            swap: row.swap,
+        }))
+    }
+
     /// How many servers of `count` the project's quotas allow (at least
     /// `min_count`, else Nova's 403).
     async fn allowed_count<C: sea_orm::ConnectionTrait>(
@@ -229,25 +256,12 @@ impl Nova {
             "os_compute_api:servers:create",
             &json!({"project_id": project, "user_id": caller.ctx.user_id}),
         )?;
-        let flavor_row = self.flavor(caller, &new.flavor_ref).await.map_err(|_| {
-            NovaError::BadRequest(format!("Flavor {} could not be found.", new.flavor_ref))
-        })?;
-        if flavor_row.disabled {
-            return Err(NovaError::BadRequest(format!(
-                "Flavor {} could not be found.",
-                new.flavor_ref
-            )));
-        }
-        let flavor = InstanceFlavor {
-            extra_specs: self.extra_specs_of(&flavor_row.flavorid).await?,
-            flavorid: flavor_row.flavorid,
-            name: flavor_row.name,
-            vcpus: flavor_row.vcpus,
-            memory_mb: flavor_row.memory_mb,
-            root_gb: flavor_row.root_gb,
-            ephemeral_gb: flavor_row.ephemeral_gb,
-            swap: flavor_row.swap,
-        };
+        let flavor = self
+            .instance_flavor(caller, &new.flavor_ref)
+            .await?
+            .ok_or_else(|| {
+                NovaError::BadRequest(format!("Flavor {} could not be found.", new.flavor_ref))
+            })?;
         // No network service yet: a server gets no ports. Before 2.37 no
         // `networks` means whatever the project has, which is nothing.
         match &new.networks {

@@ -11,6 +11,7 @@ mod metadata;
 pub(crate) mod ops;
 mod read;
 mod rebuild;
+mod resize;
 mod shelve;
 mod snapshot;
 
@@ -23,6 +24,7 @@ pub use metadata::{MetadataWrite, MAX_TAGS};
 pub use ops::{LockRequest, ServerOp};
 pub use read::{Server, ServerUpdate};
 pub use rebuild::RebuildRequest;
+pub use resize::MoveRequest;
 pub use shelve::UnshelveRequest;
 pub use snapshot::ImageRequest;
 
