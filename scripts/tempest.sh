@@ -142,18 +142,18 @@ flavor_ref_alt = 84
 min_microversion = 2.1
 max_microversion = 2.104
 build_timeout = 60
-# The fake driver's guests: console output, passwords, snapshots and volume
-# attachments; no remote consoles, migration, resize, rescue, shelve or
-# interfaces yet (README).
+# The fake driver's guests: console output, passwords, snapshots, shelve,
+# resize and volume attachments; one host, so no migrations; no remote
+# consoles, rescue or interfaces yet (README).
 [compute-feature-enabled]
 change_password = true
 console_output = true
-resize = false
+resize = true
 cold_migration = false
 live_migration = false
 pause = true
 suspend = true
-shelve = false
+shelve = true
 shelve_migrate = false
 snapshot = true
 rescue = false

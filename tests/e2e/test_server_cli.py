@@ -67,6 +67,21 @@ def test_server_lifecycle(cloud, tmp_path):
     assert cloud.os("--os-compute-api-version", "2.9", "server", "show", name)["locked"] is True
     cloud.os("server", "unlock", name, json_out=False)
 
+    bigger = unique("flv")
+    cloud.os("flavor", "create", "--ram", "512", "--disk", "1", "--vcpus", "2", bigger)
+    cloud.os("server", "resize", "--flavor", bigger, "--wait", name, json_out=False)
+    wait_for(cloud, name, "VERIFY_RESIZE")
+    cloud.os("server", "resize", "confirm", name, json_out=False)
+    resized = wait_for(cloud, name, "ACTIVE")
+    assert bigger in str(resized["flavor"]), resized["flavor"]
+    moves = cloud.os("server", "migration", "list", "--server", name)
+    assert [m["Status"] for m in moves] == ["confirmed"], moves
+
+    cloud.os("server", "shelve", "--wait", name, json_out=False)
+    wait_for(cloud, name, "SHELVED_OFFLOADED")
+    cloud.os("server", "unshelve", "--wait", name, json_out=False)
+    wait_for(cloud, name, "ACTIVE")
+
     snapshot = unique("snap")
     cloud.os("server", "image", "create", "--name", snapshot, "--wait", name)
     made = cloud.os("image", "show", snapshot)
@@ -78,7 +93,8 @@ def test_server_lifecycle(cloud, tmp_path):
     events = cloud.os("server", "event", "list", name)
     actions = [e["Action"] for e in events]
     for action in ("create", "stop", "start", "reboot", "pause", "unpause", "suspend", "resume",
-                   "lock", "unlock", "createImage"):
+                   "lock", "unlock", "createImage", "resize", "confirmResize", "shelve",
+                   "unshelve"):
         assert action in actions, actions
 
     cloud.os("server", "delete", "--wait", name, json_out=False)

@@ -103,7 +103,7 @@ pub const SERVICES: &[ServiceSpec] = &[
                 name: "nova",
             }],
         },
-        config: "",
+        config: "[DEFAULT]\n# One host: a resize stays on it.\nallow_resize_to_same_host = true\n",
     },
 ];
 
