@@ -124,6 +124,37 @@ impl VolumeApi {
         Ok(body["volume"].clone())
     }
 
+    /// The snapshot `id` as the caller sees it.
+    pub async fn snapshot(&self, token: &str, project: &str, id: &str) -> Result<Value> {
+        let (_, body) = self
+            .send(
+                token,
+                project,
+                Method::GET,
+                &format!("/snapshots/{id}"),
+                None,
+            )
+            .await?;
+        Ok(body["snapshot"].clone())
+    }
+
+    /// Creates a volume (`{"size", "imageRef" | "snapshot_id", "name"}`): its id.
+    pub async fn create(&self, token: &str, project: &str, volume: Value) -> Result<String> {
+        let (_, created) = self
+            .send(
+                token,
+                project,
+                Method::POST,
+                "/volumes",
+                Some(json!({"volume": volume})),
+            )
+            .await?;
+        created["volume"]["id"]
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| VolumeApiError::Unavailable("a volume without an id".into()))
+    }
+
     /// Reserves volume `volume_id` for server `instance_uuid`: the attachment's id.
     pub async fn reserve(
         &self,

@@ -95,7 +95,7 @@ impl Agent {
     /// Builds a server: its guest spawned, then ACTIVE (or ERROR with a fault).
     async fn build(&self, context: Context, build: BuildInstance) -> Result<(), RemoteError> {
         let started_at = unix_now();
-        let result = self.driver.spawn(&build).await;
+        let result = self.spawn_with_volumes(&context, &build).await;
         let unshelve = build.event == UNSHELVE_EVENT;
         let mut update = InstanceUpdate {
             uuid: build.uuid.clone(),
@@ -129,6 +129,23 @@ impl Agent {
             }
         }
         self.report(&context, update).await;
+        Ok(())
+    }
+
+    /// Spawns a server's guest with the volumes it is built with connected.
+    async fn spawn_with_volumes(
+        &self,
+        context: &Context,
+        build: &BuildInstance,
+    ) -> Result<(), super::DriverError> {
+        let volumes = self
+            .prepare_block_devices(context, build)
+            .await
+            .map_err(super::DriverError)?;
+        self.driver.spawn(build).await?;
+        for (device, info) in &volumes {
+            self.driver.attach_volume(&build.uuid, device, info).await?;
+        }
         Ok(())
     }
 

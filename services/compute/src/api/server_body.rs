@@ -8,7 +8,7 @@ use ferrostack_api::microversion::ApiVersion;
 use serde_json::Value;
 
 use super::schema::{boolean, bounded_integer, check_name, field_error, only, python_repr};
-use crate::domain::servers::{Networks, NewServer, RebuildRequest, ServerUpdate};
+use crate::domain::servers::{BlockDevice, Networks, NewServer, RebuildRequest, ServerUpdate};
 use crate::domain::{NovaError, Result};
 
 const fn v(minor: u16) -> ApiVersion {
@@ -218,10 +218,11 @@ pub fn new_server(body: &Value, version: ApiVersion) -> Result<(NewServer, bool)
             "Legacy block device mappings are not supported by this cloud.".into(),
         ));
     }
-    let bdm_image = match get("block_device_mapping_v2") {
-        Some(value) => image_mapping(value)?,
-        None => None,
+    let (bdm_image, devices) = match get("block_device_mapping_v2") {
+        Some(value) => block_devices(value)?,
+        None => (None, Vec::new()),
     };
+    let volume_root = devices.iter().any(|d| d.boot_index == Some(0));
     let mut new = NewServer {
         name: name("name", server.get("name").ok_or_else(|| required("name"))?)?,
         flavor_ref: string(
@@ -235,8 +236,10 @@ pub fn new_server(body: &Value, version: ApiVersion) -> Result<(NewServer, bool)
         image_ref: match (server.get("imageRef"), &bdm_image) {
             (Some(value), _) => string("imageRef", value, 0, 255)?,
             (None, Some(image)) => image.clone(),
+            (None, None) if volume_root => String::new(),
             (None, None) => return Err(required("imageRef")),
         },
+        block_devices: devices,
         min_count: 1,
         max_count: 1,
         ..NewServer::default()
@@ -244,7 +247,10 @@ pub fn new_server(body: &Value, version: ApiVersion) -> Result<(NewServer, bool)
     if new.image_ref.is_empty() {
         new.image_ref = bdm_image.unwrap_or_default();
     }
-    if new.image_ref.is_empty() {
+    if volume_root {
+        // A volume is the root disk: no image is.
+        new.image_ref.clear();
+    } else if new.image_ref.is_empty() {
         return Err(NovaError::BadRequest(
             "Block Device Mapping is Invalid: Boot sequence for the instance and image/block device mapping combination is not valid.".into(),
         ));
@@ -399,10 +405,53 @@ fn hostname(value: &Value, version: ApiVersion) -> Result<String> {
     Ok(text)
 }
 
-/// The image of `block_device_mapping_v2`'s root disk when it is an image on
-/// local disk (what clients send beside `imageRef`); volumes and blank disks
-/// are not built yet.
-fn image_mapping(value: &Value) -> Result<Option<String>> {
+fn invalid_bdm(why: &str) -> NovaError {
+    NovaError::BadRequest(format!("Block Device Mapping is Invalid: {why}"))
+}
+
+/// A mapping's `uuid`, which must be one.
+fn bdm_uuid(item: &Value) -> Result<String> {
+    match item.get("uuid") {
+        Some(Value::String(id)) if uuid::Uuid::parse_str(id).is_ok() => Ok(id.clone()),
+        Some(other) => Err(field_error(
+            "uuid",
+            other,
+            &format!("{} does not match '^[a-zA-Z0-9._-]*$'", python_repr(other)),
+        )),
+        None => Err(invalid_bdm(
+            "a mapping of a volume, snapshot or image needs its uuid.",
+        )),
+    }
+}
+
+/// An optional integer that may come as a string of one.
+fn bdm_integer(item: &Value, field: &str) -> Result<Option<i64>> {
+    match item.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(value) => {
+            let parsed = match value {
+                Value::Number(n) => n.as_i64(),
+                Value::String(s) => s.parse::<i64>().ok(),
+                _ => None,
+            };
+            parsed.map(Some).ok_or_else(|| {
+                field_error(
+                    field,
+                    value,
+                    &format!(
+                        "{} is not of type 'integer', 'string', 'null'",
+                        python_repr(value)
+                    ),
+                )
+            })
+        }
+    }
+}
+
+/// `block_device_mapping_v2`: the image of a root disk on local disk (what
+/// clients send beside `imageRef`), and the volumes — existing ones, or
+/// ones the build makes from an image, a snapshot or nothing.
+fn block_devices(value: &Value) -> Result<(Option<String>, Vec<BlockDevice>)> {
     let Some(items) = value.as_array() else {
         return Err(field_error(
             "block_device_mapping_v2",
@@ -411,26 +460,115 @@ fn image_mapping(value: &Value) -> Result<Option<String>> {
         ));
     };
     let mut image = None;
+    let mut devices = Vec::new();
     for item in items {
-        let source = item.get("source_type").and_then(Value::as_str);
+        only(
+            "block_device_mapping_v2",
+            item,
+            &[
+                "uuid",
+                "source_type",
+                "destination_type",
+                "boot_index",
+                "volume_size",
+                "delete_on_termination",
+                "device_name",
+                "tag",
+                "disk_bus",
+                "device_type",
+                "guest_format",
+                "no_device",
+                "connection_info",
+                "snapshot_id",
+                "volume_id",
+                "image_id",
+                "volume_type",
+                "encrypted",
+                "encryption_secret_uuid",
+                "encryption_format",
+                "encryption_options",
+            ],
+        )?;
+        let source = match item.get("source_type") {
+            Some(Value::String(s))
+                if ["volume", "image", "snapshot", "blank"].contains(&s.as_str()) =>
+            {
+                s.clone()
+            }
+            Some(other) => {
+                return Err(field_error(
+                    "source_type",
+                    other,
+                    &format!(
+                        "{} is not one of ['volume', 'image', 'snapshot', 'blank']",
+                        python_repr(other)
+                    ),
+                ))
+            }
+            None => return Err(invalid_bdm("a mapping needs its source_type.")),
+        };
         let destination = item
             .get("destination_type")
             .and_then(Value::as_str)
-            .unwrap_or("local");
-        match (source, destination) {
-            (Some("image"), "local") => {
-                let uuid = item.get("uuid").and_then(Value::as_str).unwrap_or_default();
-                image = Some(uuid.to_string());
+            .unwrap_or(if source == "volume" {
+                "volume"
+            } else {
+                "local"
+            });
+        let boot_index = bdm_integer(item, "boot_index")?;
+        let volume_size = bdm_integer(item, "volume_size")?;
+        if volume_size.is_some_and(|size| size < 0) {
+            return Err(invalid_bdm("volume_size must not be negative."));
+        }
+        match (source.as_str(), destination) {
+            ("image", "local") => {
+                image = Some(item.get("uuid").and_then(Value::as_str).unwrap_or_default().to_string());
+                continue;
             }
+            ("volume" | "image" | "snapshot" | "blank", "volume") => {}
             _ => {
                 return Err(NovaError::BadRequest(format!(
-                    "Block device mappings of source_type {} and destination_type {destination} are not supported yet by this cloud.",
-                    source.unwrap_or("None")
+                    "Block device mappings of source_type {source} and destination_type {destination} are not supported by this cloud."
                 )))
             }
         }
+        if matches!(source.as_str(), "image" | "blank") && volume_size.unwrap_or(0) == 0 {
+            let what = if source == "blank" {
+                "Blank volumes"
+            } else {
+                "Images"
+            };
+            return Err(invalid_bdm(&format!(
+                "{what} with destination_type 'volume' need to have a non-zero size specified"
+            )));
+        }
+        let uuid = if source == "blank" {
+            None
+        } else {
+            Some(bdm_uuid(item)?)
+        };
+        let delete_on_termination = match item.get("delete_on_termination") {
+            None | Some(Value::Null) => false,
+            Some(value) => super::schema::boolean("delete_on_termination", value)?,
+        };
+        let tag = item.get("tag").and_then(Value::as_str).map(str::to_string);
+        devices.push(BlockDevice {
+            source_type: source,
+            uuid,
+            boot_index: boot_index.filter(|i| *i >= 0),
+            volume_size,
+            delete_on_termination,
+            tag,
+        });
     }
-    Ok(image)
+    let roots =
+        devices.iter().filter(|d| d.boot_index == Some(0)).count() + usize::from(image.is_some());
+    if roots > 1 {
+        return Err(invalid_bdm(
+            "Boot sequence for the instance and image/block device mapping combination is not valid.",
+        ));
+    }
+    Ok((image, devices))
 }
 
 /// The update request (`{"server": {...}}`).
@@ -609,8 +747,25 @@ mod tests {
         let image = json!([{"uuid": "i", "source_type": "image", "destination_type": "local",
             "boot_index": 0, "delete_on_termination": true}]);
         assert!(base(json!({"block_device_mapping_v2": image})).is_ok());
-        let volume = json!([{"uuid": "v", "source_type": "volume", "destination_type": "volume",
+        let bad_volume = json!([{"uuid": "v", "source_type": "volume", "destination_type": "volume",
             "boot_index": 0}]);
-        assert!(base(json!({"block_device_mapping_v2": volume})).is_err());
+        assert!(base(json!({"block_device_mapping_v2": bad_volume})).is_err());
+        let volume = json!([{"uuid": "6e1b1a5e-0c1c-4f44-9d1a-0a4fd5d9f3a1", "source_type": "volume",
+            "destination_type": "volume", "boot_index": "0"}]);
+        let (new, _) = new_server(
+            &json!({"server": {"name": "n", "flavorRef": "1",
+            "networks": "none", "block_device_mapping_v2": volume}}),
+            v(90),
+        )
+        .unwrap();
+        assert_eq!(new.image_ref, "");
+        assert_eq!(new.block_devices[0].boot_index, Some(0));
+        let sizeless = json!([{"uuid": "6e1b1a5e-0c1c-4f44-9d1a-0a4fd5d9f3a1", "source_type": "image",
+            "destination_type": "volume", "boot_index": 0}]);
+        assert!(base(json!({"block_device_mapping_v2": sizeless})).is_err());
+        let two_roots = json!([
+            {"source_type": "blank", "destination_type": "volume", "boot_index": 0, "volume_size": 1},
+            {"source_type": "blank", "destination_type": "volume", "boot_index": 0, "volume_size": 1}]);
+        assert!(base(json!({"block_device_mapping_v2": two_roots})).is_err());
     }
 }

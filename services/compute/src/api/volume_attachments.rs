@@ -278,7 +278,11 @@ mod tests {
         let m = bdm::Model {
             uuid: "b".into(),
             instance_uuid: "s".into(),
-            volume_id: "vol".into(),
+            source_type: "volume".into(),
+            image_id: None,
+            snapshot_id: None,
+            volume_size: None,
+            volume_id: Some("vol".into()),
             attachment_id: Some("a".into()),
             device_name: "/dev/vdb".into(),
             boot_index: None,

@@ -7,10 +7,10 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
 
 use super::{internal, Conductor};
-use crate::db::entity::{allocation, instance, instance_metadata};
+use crate::db::entity::{allocation, block_device_mapping, instance, instance_metadata};
 use crate::domain::actions::{self, EventEnd};
 use crate::domain::servers::build_message;
-use crate::rpc::messages::{BuildInstances, Destination};
+use crate::rpc::messages::{BlockDevice, BuildInstances, Destination};
 use crate::rpc::{agent, scheduler};
 use crate::scheduler::NO_VALID_HOST;
 
@@ -127,6 +127,22 @@ impl Conductor {
             .map(|m| (m.key, m.value))
             .collect();
         let mut build = build_message(&row, &metadata);
+        build.block_devices = block_device_mapping::Entity::find()
+            .filter(block_device_mapping::Column::InstanceUuid.eq(uuid))
+            .all(&self.db)
+            .await
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .map(|m| BlockDevice {
+                bdm_uuid: m.uuid,
+                source_type: m.source_type,
+                volume_id: m.volume_id.unwrap_or_default(),
+                image_id: m.image_id.unwrap_or_default(),
+                snapshot_id: m.snapshot_id.unwrap_or_default(),
+                volume_size: m.volume_size.unwrap_or(0),
+                device: m.device_name,
+            })
+            .collect();
         if let Some(image) = unshelve {
             build.image_id = image.clone();
             build.event = crate::agent::UNSHELVE_EVENT.into();

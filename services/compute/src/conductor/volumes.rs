@@ -1,6 +1,7 @@
 //! What agents report about volumes: a mapping's connection info once its
 //! volume is attached, the mapping dropped once detached (or never attached),
-//! and the event that ends the request's action.
+//! and the event that ends the request's action; for a build, the volume made
+//! for a mapping and its attachment.
 
 use ferrostack_rpc::{Context, RemoteError};
 use sea_orm::sea_query::Expr;
@@ -12,6 +13,28 @@ use crate::domain::actions::{self, EventEnd};
 use crate::rpc::messages::VolumeUpdate;
 
 impl Conductor {
+    /// A build's mapping: the volume made for it, its attachment, its
+    /// connection — each as soon as the host has it.
+    async fn record_build_volume(&self, update: &VolumeUpdate) -> crate::domain::Result<()> {
+        let mut query = bdm::Entity::update_many()
+            .col_expr(bdm::Column::UpdatedAt, Expr::value(crate::domain::now()));
+        let known = [
+            (bdm::Column::VolumeId, &update.volume_id),
+            (bdm::Column::AttachmentId, &update.attachment_id),
+            (bdm::Column::ConnectionInfo, &update.connection_info_json),
+        ];
+        for (column, value) in known {
+            if !value.is_empty() {
+                query = query.col_expr(column, Expr::value(value.as_str()));
+            }
+        }
+        query
+            .filter(bdm::Column::Uuid.eq(&update.bdm_uuid))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
     /// `volume_update`.
     pub(super) async fn volume_update(
         &self,
@@ -27,6 +50,9 @@ impl Conductor {
         update: &VolumeUpdate,
     ) -> crate::domain::Result<()> {
         let now = crate::domain::now();
+        if !update.bdm_uuid.is_empty() {
+            return self.record_build_volume(update).await;
+        }
         let mapping = bdm::Entity::find()
             .filter(bdm::Column::InstanceUuid.eq(&update.uuid))
             .filter(bdm::Column::VolumeId.eq(&update.volume_id));

@@ -237,7 +237,8 @@ impl MigrationName for BlockDeviceMappings {
     }
 }
 
-/// The volumes attached to servers.
+/// The volumes of servers: attached ones, and those a build makes (from an
+/// image, a snapshot, or blank) before its host connects them.
 #[async_trait::async_trait]
 impl MigrationTrait for BlockDeviceMappings {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
@@ -245,7 +246,15 @@ impl MigrationTrait for BlockDeviceMappings {
             table("block_device_mappings")
                 .col(required_string("uuid", 36).primary_key())
                 .col(required_string("instance_uuid", 36))
-                .col(required_string("volume_id", 36))
+                .col(required_string("source_type", 16))
+                .col(string("image_id", 36))
+                .col(string("snapshot_id", 36))
+                .col(
+                    ColumnDef::new(Alias::new("volume_size"))
+                        .big_integer()
+                        .null(),
+                )
+                .col(string("volume_id", 36))
                 .col(string("attachment_id", 36))
                 .col(required_string("device_name", 255))
                 .col(ColumnDef::new(Alias::new("boot_index")).integer().null())

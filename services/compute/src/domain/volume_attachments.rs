@@ -77,7 +77,7 @@ pub async fn forget<C: ConnectionTrait>(db: &C, uuid: &str) -> Result<()> {
 /// What an agent needs to know of a mapping.
 pub fn attached(row: &bdm::Model) -> AttachedVolume {
     AttachedVolume {
-        volume_id: row.volume_id.clone(),
+        volume_id: row.volume_id.clone().unwrap_or_default(),
         attachment_id: row.attachment_id.clone().unwrap_or_default(),
         delete_on_termination: row.delete_on_termination,
         device: row.device_name.clone(),
@@ -116,12 +116,15 @@ impl Nova {
             .unwrap_or_default())
     }
 
-    /// `GET /servers/{id}/os-volume_attachments`.
+    /// `GET /servers/{id}/os-volume_attachments`: the volumes it has (not
+    /// those its build has yet to make).
     pub async fn volume_attachments(&self, caller: &Caller, id: &str) -> Result<Vec<bdm::Model>> {
         let row = self
             .server_row(caller, id, "os_compute_api:os-volumes-attachments:index")
             .await?;
-        self.mappings(&row.uuid).await
+        let mut mappings = self.mappings(&row.uuid).await?;
+        mappings.retain(|m| m.volume_id.is_some());
+        Ok(mappings)
     }
 
     /// `GET /servers/{id}/os-volume_attachments/{volume_id}`.
@@ -137,7 +140,7 @@ impl Nova {
         self.mappings(&row.uuid)
             .await?
             .into_iter()
-            .find(|m| m.volume_id == volume_id)
+            .find(|m| m.volume_id.as_deref() == Some(volume_id))
             .ok_or_else(|| NovaError::NotFound(format!("volume_id not found: {volume_id}")))
     }
 
@@ -159,7 +162,10 @@ impl Nova {
         check_state("attach_volume", &row)?;
         let mappings = self.mappings(&row.uuid).await?;
         let volume_id = &request.volume_id;
-        if mappings.iter().any(|m| &m.volume_id == volume_id) {
+        if mappings
+            .iter()
+            .any(|m| m.volume_id.as_ref() == Some(volume_id))
+        {
             return Err(NovaError::BadRequest(format!(
                 "Invalid volume: volume {volume_id} already attached"
             )));
@@ -188,7 +194,11 @@ impl Nova {
         let mapping = bdm::Model {
             uuid: uuid::Uuid::new_v4().to_string(),
             instance_uuid: row.uuid.clone(),
-            volume_id: volume_id.clone(),
+            source_type: "volume".into(),
+            image_id: None,
+            snapshot_id: None,
+            volume_size: None,
+            volume_id: Some(volume_id.clone()),
             attachment_id: Some(attachment_id.clone()),
             device_name: device,
             boot_index: None,
@@ -255,7 +265,7 @@ impl Nova {
             .mappings(&row.uuid)
             .await?
             .into_iter()
-            .find(|m| m.volume_id == volume_id)
+            .find(|m| m.volume_id.as_deref() == Some(volume_id))
             .ok_or_else(|| NovaError::NotFound(format!("volume_id not found: {volume_id}")))?;
         if mapping.boot_index == Some(0) {
             return Err(NovaError::BadRequest(
@@ -305,13 +315,14 @@ impl Nova {
     pub(crate) async fn release_volumes_here(&self, caller: &Caller, uuid: &str) -> Result<()> {
         let (token, project) = (&caller.ctx.token.0, caller.project());
         for mapping in self.mappings(uuid).await? {
-            let attachment = mapping.attachment_id.clone().unwrap_or_default();
-            let mut ended = self.volumes.release(token, project, &attachment).await;
-            if ended.is_ok() && mapping.delete_on_termination {
-                ended = self
-                    .volumes
-                    .delete(token, project, &mapping.volume_id)
-                    .await;
+            let mut ended = Ok(());
+            if let Some(attachment) = &mapping.attachment_id {
+                ended = self.volumes.release(token, project, attachment).await;
+            }
+            if let (Ok(()), true, Some(volume_id)) =
+                (&ended, mapping.delete_on_termination, &mapping.volume_id)
+            {
+                ended = self.volumes.delete(token, project, volume_id).await;
             }
             if let Err(e) = ended {
                 tracing::warn!(
@@ -337,7 +348,11 @@ mod tests {
         bdm::Model {
             uuid: String::new(),
             instance_uuid: String::new(),
-            volume_id: String::new(),
+            source_type: "volume".into(),
+            image_id: None,
+            snapshot_id: None,
+            volume_size: None,
+            volume_id: None,
             attachment_id: None,
             device_name: device.into(),
             boot_index: None,

@@ -104,7 +104,9 @@ impl Cloud {
         };
         let stop = tokio_util::sync::CancellationToken::new();
         let (volume, volume_roles) = if volumes {
-            let (served, volume_env, roles) = start_block_storage(&identity, &stop).await;
+            let image_url = image.as_ref().map(|(served, _)| served.url(""));
+            let (served, volume_env, roles) =
+                start_block_storage(&identity, image_url, &stop).await;
             env.config.set(
                 "cinder",
                 "endpoint_template",
@@ -327,10 +329,12 @@ impl Cloud {
     }
 }
 
-/// Every block-storage role with one file backend, beside `identity`, until
-/// `stop`; returned once its scheduler knows the backend.
+/// Every block-storage role with one file backend, beside `identity` (and the
+/// image service at `image_url`), until `stop`; returned once its scheduler
+/// knows the backend.
 async fn start_block_storage(
     identity: &TestCloud,
+    image_url: Option<String>,
     stop: &tokio_util::sync::CancellationToken,
 ) -> (Served, TestEnv, ferrostack_block_storage::Running) {
     use ferrostack_block_storage::Role;
@@ -340,6 +344,9 @@ async fn start_block_storage(
     env.config.set("DEFAULT", "report_interval", "1");
     env.config.set("DEFAULT", "host", "node1");
     identity.configure_service("cinder", &mut env.config).await;
+    if let Some(url) = image_url {
+        env.config.set("DEFAULT", "glance_api_servers", url);
+    }
     let running = ferrostack_block_storage::start(
         &env.config,
         &[Role::Api, Role::Scheduler, Role::Volume],

@@ -1,5 +1,5 @@
-//! The `block_device_mappings` table: the volumes attached to servers, each
-//! with its block-storage attachment (Nova's BDMs of destination `volume`).
+//! The `block_device_mappings` table: the volumes of servers, each with its
+//! block-storage attachment (Nova's BDMs of destination `volume`).
 
 use sea_orm::entity::prelude::*;
 
@@ -10,7 +10,15 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub uuid: String,
     pub instance_uuid: String,
-    pub volume_id: String,
+    /// `volume` (an existing one), `image`, `snapshot` or `blank` (one a
+    /// build makes).
+    pub source_type: String,
+    pub image_id: Option<String>,
+    pub snapshot_id: Option<String>,
+    /// GiB of a volume a build makes.
+    pub volume_size: Option<i64>,
+    /// None until a build made it.
+    pub volume_id: Option<String>,
     /// The block-storage attachment (`attachment_id`, 2.89).
     pub attachment_id: Option<String>,
     /// `/dev/vdb`...

@@ -25,5 +25,6 @@ pub fn build_message(row: &instance::Model, metadata: &BTreeMap<String, String>)
             .collect(),
         stop_after: false,
         event: String::new(),
+        block_devices: Vec::new(),
     }
 }

@@ -11,7 +11,9 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{json, Value};
 
 use super::InstanceFlavor;
-use crate::db::entity::{instance, instance_metadata, instance_tag, key_pair};
+use crate::db::entity::{
+    block_device_mapping, instance, instance_metadata, instance_tag, key_pair,
+};
 use crate::domain::actions::{self, ActionStart};
 use crate::domain::{now, Caller, Nova, NovaError, Result};
 use crate::rpc::conductor;
@@ -52,6 +54,21 @@ pub struct NewServer {
     pub different_host: Vec<String>,
     /// The server group the servers join (`os:scheduler_hints` group).
     pub group: Option<String>,
+    /// Volumes of `block_device_mapping_v2` (a root one has boot_index 0).
+    pub block_devices: Vec<BlockDevice>,
+}
+
+/// A volume a server is built with: an existing one (`volume`), or one the
+/// build makes from an `image`, a `snapshot` or nothing (`blank`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BlockDevice {
+    pub source_type: String,
+    /// The volume, snapshot or image (none for blank).
+    pub uuid: Option<String>,
+    pub boot_index: Option<i64>,
+    pub volume_size: Option<i64>,
+    pub delete_on_termination: bool,
+    pub tag: Option<String>,
 }
 
 /// What a create made.
@@ -284,8 +301,19 @@ impl Nova {
                 "Maximum number of metadata items exceeds {allowed}"
             )));
         }
-        let image = self.boot_image(caller, &new.image_ref, &flavor).await?;
-        let image_id = image["id"].as_str().unwrap_or(&new.image_ref).to_string();
+        let root_volume = new.block_devices.iter().find(|d| d.boot_index == Some(0));
+        let (image, image_id) = match root_volume {
+            Some(root) => (
+                self.boot_volume_image(caller, root, &flavor).await?,
+                String::new(),
+            ),
+            None => {
+                let image = self.boot_image(caller, &new.image_ref, &flavor).await?;
+                let id = image["id"].as_str().unwrap_or(&new.image_ref).to_string();
+                (image, id)
+            }
+        };
+        self.check_block_devices(caller, &new).await?;
         let key_data = match &new.key_name {
             Some(name) => Some(self.key_data(caller, name).await?),
             None => None,
@@ -368,6 +396,15 @@ impl Nova {
                         value: Set(v.clone()),
                     }
                 }))
+                .exec(&txn)
+                .await?;
+            }
+            if !new.block_devices.is_empty() {
+                block_device_mapping::Entity::insert_many(super::block_devices::mapping_rows(
+                    &uuid,
+                    &new.block_devices,
+                    now,
+                ))
                 .exec(&txn)
                 .await?;
             }

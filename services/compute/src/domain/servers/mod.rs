@@ -1,6 +1,7 @@
 //! Servers (Nova's instances): create, read, update, delete and the power
 //! actions, with their metadata, tags, faults and action records.
 
+mod block_devices;
 mod build;
 mod create;
 mod diagnostics;
@@ -17,7 +18,7 @@ mod snapshot;
 
 pub use build::build_message;
 use create::generate_password;
-pub use create::{sanitize_hostname, Created, Networks, NewServer};
+pub use create::{sanitize_hostname, BlockDevice, Created, Networks, NewServer};
 pub use flavor::InstanceFlavor;
 pub use list::{ServerFilters, SortKey};
 pub use metadata::{MetadataWrite, MAX_TAGS};

@@ -98,7 +98,7 @@ pub async fn assemble<C: ConnectionTrait>(
                 .remove(&row.uuid)
                 .unwrap_or_default()
                 .into_iter()
-                .map(|m| (m.volume_id, m.delete_on_termination))
+                .filter_map(|m| Some((m.volume_id?, m.delete_on_termination)))
                 .collect(),
             metadata: metadata.remove(&row.uuid).unwrap_or_default(),
             tags: tags.remove(&row.uuid).unwrap_or_default(),
