@@ -35,11 +35,11 @@ def boot(cloud, tmp_path):
     name = unique("vm")
     cloud.os("server", "create", "--flavor", flavor, "--image", image, "--nic", "none",
              "--wait", name)
-    return name
+    return name, image, flavor
 
 
 def test_server_add_and_remove_volume(cloud, tmp_path):
-    server = boot(cloud, tmp_path)
+    server, _, _ = boot(cloud, tmp_path)
     volume = unique("vol")
     cloud.os("volume", "create", "--size", "1", volume)
     wait_for_volume(cloud, volume, "available")
@@ -83,7 +83,7 @@ def test_server_add_and_remove_volume(cloud, tmp_path):
 
 
 def test_volume_attachment_create_names_a_server(cloud, tmp_path):
-    server = boot(cloud, tmp_path)
+    server, _, _ = boot(cloud, tmp_path)
     volume = unique("vol")
     cloud.os("volume", "create", "--size", "1", volume)
     wait_for_volume(cloud, volume, "available")
@@ -101,3 +101,26 @@ def test_volume_attachment_create_names_a_server(cloud, tmp_path):
     wait_for_volume(cloud, volume, "available")
     cloud.os("server", "delete", "--wait", server, json_out=False)
     cloud.os("volume", "delete", volume, json_out=False)
+
+
+def test_server_boots_from_volume(cloud, tmp_path):
+    first, image, flavor = boot(cloud, tmp_path)
+    root = unique("root")
+    cloud.os("volume", "create", "--size", "1", "--image", image, "--bootable", root)
+    wait_for_volume(cloud, root, "available")
+    name = unique("bfv")
+    created = cloud.os("server", "create", "--flavor", flavor, "--volume", root, "--nic", "none",
+                       "--wait", name)
+    assert created["status"] == "ACTIVE", created
+    assert cloud.os("server", "show", name)["image"] in ("", "N/A (booted from volume)", None)
+    wait_for_volume(cloud, root, "in-use")
+
+    made = unique("made")
+    cloud.os("server", "create", "--flavor", flavor, "--image", image, "--boot-from-volume", "1",
+             "--nic", "none", "--wait", made)
+    volumes = cloud.os("server", "show", made)["volumes_attached"]
+    assert len(volumes) == 1, volumes
+
+    cloud.os("server", "delete", "--wait", name, made, first, json_out=False)
+    wait_for_volume(cloud, root, "available")
+    cloud.os("volume", "delete", root, json_out=False)
