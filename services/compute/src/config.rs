@@ -203,6 +203,12 @@ pub const CINDER_TIMEOUT: Opt = Opt::new(
     "Seconds to wait for an answer of the block-storage API.",
 );
 
+pub const RECLAIM_INSTANCE_INTERVAL: Opt = Opt::new(
+    "DEFAULT",
+    "reclaim_instance_interval",
+    "0",
+    "Seconds a deleted server stays SOFT_DELETED (restorable) before it is reclaimed; 0 deletes at once.",
+);
 pub const ALLOW_RESIZE_TO_SAME_HOST: Opt = Opt::new(
     "DEFAULT",
     "allow_resize_to_same_host",
@@ -248,6 +254,7 @@ pub const OPTS: &[Opt] = &[
     CINDER_TIMEOUT,
     SHELVED_OFFLOAD_TIME,
     ALLOW_RESIZE_TO_SAME_HOST,
+    RECLAIM_INSTANCE_INTERVAL,
     INSTANCE_BUILD_TIMEOUT,
 ];
 
@@ -283,6 +290,8 @@ pub struct ComputeConfig {
     /// Whether a shelved server leaves its host at once (`shelved_offload_time` 0).
     pub offload_shelved: bool,
     pub allow_resize_to_same_host: bool,
+    /// How long deleted servers stay restorable (`None`: deletes are immediate).
+    pub reclaim_instance_interval: Option<Duration>,
 }
 
 impl std::fmt::Debug for ComputeConfig {
@@ -376,6 +385,10 @@ impl ComputeConfig {
             glance_timeouts: ferrostack_auth::service_http::Timeouts {
                 connect: Duration::from_secs(10),
                 read: Duration::from_secs(config.get_parsed(&GLANCE_TIMEOUT)?),
+            },
+            reclaim_instance_interval: match config.get_parsed::<u64>(&RECLAIM_INSTANCE_INTERVAL)? {
+                0 => None,
+                seconds => Some(Duration::from_secs(seconds)),
             },
             allow_resize_to_same_host: config.get_bool(&ALLOW_RESIZE_TO_SAME_HOST)?,
             offload_shelved: match config.get_parsed::<i64>(&SHELVED_OFFLOAD_TIME)? {

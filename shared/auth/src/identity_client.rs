@@ -83,7 +83,7 @@ impl IdentityClient {
     }
 
     /// The service's token, renewed when it is about to expire or `renew` is set.
-    async fn service_token(&self, renew: bool) -> Result<String, Unavailable> {
+    pub(crate) async fn service_token(&self, renew: bool) -> Result<String, Unavailable> {
         let mut own = self.own.lock().await;
         if let Some((token, expires_at)) = own.as_ref() {
             if !renew && *expires_at - chrono::Duration::seconds(60) > Utc::now() {

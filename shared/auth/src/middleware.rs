@@ -91,6 +91,12 @@ impl Authenticator {
 
     /// The URL of the `interface` endpoint of a `service_type` service in the
     /// catalog, as the service's own user sees it; `Ok(None)` when there is none.
+    /// The service user's own token (for work no user's request carries,
+    /// such as a periodic task's).
+    pub async fn service_token(&self) -> Result<String, String> {
+        self.client.service_token(false).await.map_err(|e| e.0)
+    }
+
     pub async fn endpoint(
         &self,
         service_type: &str,

@@ -64,6 +64,12 @@ fn plan(op: &str) -> Option<OpPlan> {
             "compute_suspend_instance",
         ),
         "resume" => (Some(GuestOp::Resume), "active", "compute_resume_instance"),
+        "soft_delete" => (
+            Some(GuestOp::PowerOff),
+            "soft-delete",
+            "compute_soft_delete_instance",
+        ),
+        "restore" => (Some(GuestOp::PowerOn), "active", "compute_restore_instance"),
         "unshelve" => (
             Some(GuestOp::PowerOn),
             "active",

@@ -29,8 +29,7 @@ enum Action {
     Unlock,
     Rebuild(Box<RebuildRequest>),
     ResetState(String),
-    /// Only soft-deleted servers; deletes are immediate here
-    /// (`reclaim_instance_interval` 0), so none is ever in that state.
+    /// A soft-deleted server back (`reclaim_instance_interval`).
     Restore,
     ForceDelete,
     /// The console's last lines (all when none).
@@ -370,8 +369,8 @@ async fn run(
         Action::Lock(request) => nova.lock_server(&caller, &id, request).await?,
         Action::Unlock => nova.unlock_server(&caller, &id).await?,
         Action::ResetState(state) => nova.reset_server_state(&caller, &id, &state).await?,
-        Action::Restore => nova.soft_deleted_only(&caller, &id, "restore").await?,
-        Action::ForceDelete => nova.soft_deleted_only(&caller, &id, "forceDelete").await?,
+        Action::Restore => nova.restore_server(&caller, &id).await?,
+        Action::ForceDelete => nova.force_delete(&caller, &id).await?,
         Action::ConsoleOutput(length) => {
             let output = nova.console_output(&caller, &id, length).await?;
             return Ok(axum::Json(json!({"output": output})).into_response());

@@ -6,6 +6,7 @@
 mod build;
 mod build_timeout;
 mod migrate;
+mod reclaim;
 mod reports;
 mod updates;
 mod volumes;
@@ -27,6 +28,8 @@ pub struct Conductor {
     db: DatabaseConnection,
     scheduler: Client<scheduler::Topic>,
     agents: Client<agent::Topic>,
+    /// The service user's credentials, for work no user's request carries.
+    auth: Option<Arc<ferrostack_auth::Authenticator>>,
 }
 
 fn internal(e: impl std::fmt::Display) -> RemoteError {
@@ -94,14 +97,28 @@ pub async fn start(
         db: db.clone(),
         scheduler: Client::new(transport.clone(), timeout),
         agents: Client::new(transport.clone(), timeout),
+        auth: cfg.auth.clone().map(ferrostack_auth::Authenticator::new),
     });
     runner.serve(
         conductor
+            .clone()
             .router()
             .serve(&transport, &cfg.service.host)
             .await?,
     );
     heartbeat_every(runner, cfg, db.clone(), BINARY);
+    if let Some(interval) = cfg.reclaim_instance_interval {
+        let every = interval.clamp(Duration::from_secs(1), Duration::from_secs(60));
+        let conductor = conductor.clone();
+        runner.every("reclaim", every, move || {
+            let conductor = conductor.clone();
+            async move {
+                if let Err(e) = conductor.reclaim(interval).await {
+                    tracing::warn!("soft-deleted servers not reclaimed: {e}");
+                }
+            }
+        });
+    }
     if let Some(build_timeout) = cfg.instance_build_timeout {
         let every = (build_timeout / 4).clamp(Duration::from_secs(1), Duration::from_secs(60));
         runner.every("build timeout", every, move || {

@@ -239,17 +239,84 @@ impl Nova {
     }
 
     /// `DELETE /servers/{id}`: on its host through the agent, or here when it
-    /// never reached a host or its host is down.
+    /// never reached a host or its host is down; with
+    /// `reclaim_instance_interval`, a server on a host is only soft-deleted
+    /// (powered off, restorable until reclaimed).
     pub async fn delete_server(&self, caller: &Caller, id: &str) -> Result<()> {
         let row = self
             .server_row(caller, id, "os_compute_api:servers:delete")
             .await?;
         Self::check_unlocked(caller, &row)?;
-        let request_id = self.record_action(caller, &row, "delete").await?;
         let on_host = match &row.host {
             Some(host) => self.host_up(host).await?,
             None => false,
         };
+        let soft = self.cfg.reclaim_instance_interval.is_some()
+            && on_host
+            && row.vm_state != "soft-delete";
+        if soft {
+            return self.soft_delete(caller, &row).await;
+        }
+        self.hard_delete(caller, &row, on_host).await
+    }
+
+    async fn soft_delete(&self, caller: &Caller, row: &instance::Model) -> Result<()> {
+        let claimed = instance::Entity::update_many()
+            .col_expr(instance::Column::TaskState, Expr::value("soft-deleting"))
+            .col_expr(instance::Column::UpdatedAt, Expr::value(now()))
+            .filter(instance::Column::Uuid.eq(&row.uuid))
+            .filter(instance::Column::TaskState.is_null())
+            .exec(&self.db)
+            .await?;
+        if claimed.rows_affected == 0 {
+            return Err(invalid_state("delete", row));
+        }
+        let request_id = self.record_action(caller, row, "delete").await?;
+        self.cast_op(caller, row, "soft_delete", request_id).await
+    }
+
+    /// `forceDelete`: deleted at once, in whatever state (soft-deleted or not).
+    pub async fn force_delete(&self, caller: &Caller, id: &str) -> Result<()> {
+        let row = self
+            .server_row(caller, id, "os_compute_api:os-deferred-delete:force")
+            .await?;
+        Self::check_unlocked(caller, &row)?;
+        let on_host = match &row.host {
+            Some(host) => self.host_up(host).await?,
+            None => false,
+        };
+        self.hard_delete(caller, &row, on_host).await
+    }
+
+    /// `restore`: a soft-deleted server powered on again.
+    pub async fn restore_server(&self, caller: &Caller, id: &str) -> Result<()> {
+        let row = self
+            .server_row(caller, id, "os_compute_api:os-deferred-delete:restore")
+            .await?;
+        Self::check_unlocked(caller, &row)?;
+        let claimed = instance::Entity::update_many()
+            .col_expr(instance::Column::TaskState, Expr::value("restoring"))
+            .col_expr(instance::Column::UpdatedAt, Expr::value(now()))
+            .filter(instance::Column::Uuid.eq(id))
+            .filter(instance::Column::VmState.eq("soft-delete"))
+            .filter(instance::Column::TaskState.is_null())
+            .exec(&self.db)
+            .await?;
+        if claimed.rows_affected == 0 {
+            return Err(invalid_state("restore", &row));
+        }
+        let request_id = self.record_action(caller, &row, "restore").await?;
+        self.cast_op(caller, &row, "restore", request_id).await
+    }
+
+    async fn hard_delete(
+        &self,
+        caller: &Caller,
+        row: &instance::Model,
+        on_host: bool,
+    ) -> Result<()> {
+        let id = row.uuid.as_str();
+        let request_id = self.record_action(caller, row, "delete").await?;
         if on_host {
             instance::Entity::update_many()
                 .col_expr(instance::Column::TaskState, Expr::value("deleting"))
@@ -257,7 +324,7 @@ impl Nova {
                 .filter(instance::Column::Uuid.eq(id))
                 .exec(&self.db)
                 .await?;
-            return self.cast_op(caller, &row, "delete", request_id).await;
+            return self.cast_op(caller, row, "delete", request_id).await;
         }
         self.release_volumes_here(caller, id).await?;
         self.delete_locally(id).await

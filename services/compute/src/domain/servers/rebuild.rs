@@ -156,18 +156,6 @@ impl Nova {
         Ok((server, request.admin_pass.unwrap_or_else(generate_password)))
     }
 
-    /// `restore` and `forceDelete`, which act on soft-deleted servers only:
-    /// with deletes immediate (Nova's `reclaim_instance_interval` 0) every
-    /// server is in the wrong state for them (409, Nova's message).
-    pub async fn soft_deleted_only(&self, caller: &Caller, id: &str, method: &str) -> Result<()> {
-        let rule = match method {
-            "restore" => "os_compute_api:os-deferred-delete:restore",
-            _ => "os_compute_api:os-deferred-delete:force",
-        };
-        let row = self.server_row(caller, id, rule).await?;
-        Err(super::ops::invalid_state(method, &row))
-    }
-
     /// `os-resetState` (admin): the vm_state `active` or `error`, no task.
     pub async fn reset_server_state(&self, caller: &Caller, id: &str, state: &str) -> Result<()> {
         let row = self
