@@ -55,13 +55,7 @@ impl Conductor {
             let op = InstanceOp {
                 uuid: row.uuid.clone(),
                 op: "delete".into(),
-                volumes: volume_attachments::mapped(&self.db, &[row.uuid.clone()])
-                    .await?
-                    .remove(&row.uuid)
-                    .unwrap_or_default()
-                    .iter()
-                    .map(volume_attachments::attached)
-                    .collect(),
+                volumes: volume_attachments::to_release(&self.db, &row.uuid).await?,
             };
             let host = row.host.clone().unwrap_or_default();
             if let Err(e) = self

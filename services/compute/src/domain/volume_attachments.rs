@@ -74,6 +74,17 @@ pub async fn forget<C: ConnectionTrait>(db: &C, uuid: &str) -> Result<()> {
     Ok(())
 }
 
+/// What the agent deleting server `uuid` ends of its volumes.
+pub async fn to_release<C: ConnectionTrait>(db: &C, uuid: &str) -> Result<Vec<AttachedVolume>> {
+    Ok(mapped(db, std::slice::from_ref(&uuid.to_string()))
+        .await?
+        .remove(uuid)
+        .unwrap_or_default()
+        .iter()
+        .map(attached)
+        .collect())
+}
+
 /// What an agent needs to know of a mapping.
 pub fn attached(row: &bdm::Model) -> AttachedVolume {
     AttachedVolume {
@@ -332,11 +343,6 @@ impl Nova {
             }
         }
         forget(&self.db, uuid).await
-    }
-
-    /// The mappings a server's agent ends when it deletes the server.
-    pub(crate) async fn volumes_to_release(&self, uuid: &str) -> Result<Vec<AttachedVolume>> {
-        Ok(self.mappings(uuid).await?.iter().map(attached).collect())
     }
 }
 

@@ -190,7 +190,7 @@ impl Nova {
         let mut context = caller.rpc_context();
         context.request_id = request_id;
         let volumes = if op == "delete" {
-            self.volumes_to_release(&row.uuid).await?
+            crate::domain::volume_attachments::to_release(&self.db, &row.uuid).await?
         } else {
             Vec::new()
         };
