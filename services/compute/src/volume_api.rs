@@ -74,6 +74,18 @@ impl VolumeApi {
         }
     }
 
+    /// Any request on the project's block-storage API: the answer's body.
+    pub async fn call(
+        &self,
+        token: &str,
+        project: &str,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value> {
+        Ok(self.send(token, project, method, path, body).await?.1)
+    }
+
     async fn send(
         &self,
         token: &str,

@@ -354,3 +354,120 @@ async fn bad_attachments_are_refused() {
     .await
     .expect(409);
 }
+
+#[tokio::test]
+async fn the_deprecated_proxies_reach_block_storage() {
+    let (cloud, _admin, alice, _image) = setup_with_volumes().await;
+    let created = cloud
+        .send(
+            Method::POST,
+            "/v2.1/os-volumes",
+            &alice,
+            Some(json!({"volume": {"size": 1, "display_name": "proxied"}})),
+            Some("2.35"),
+        )
+        .await
+        .expect(200)
+        .body["volume"]
+        .clone();
+    assert_eq!(created["displayName"], "proxied");
+    let id = created["id"].as_str().unwrap().to_string();
+    cloud.wait_volume(&alice, &id, "available").await;
+    let shown = cloud
+        .send(
+            Method::GET,
+            &format!("/v2.1/os-volumes/{id}"),
+            &alice,
+            None,
+            None,
+        )
+        .await
+        .expect(200)
+        .body["volume"]
+        .clone();
+    assert_eq!(
+        (shown["size"].clone(), shown["attachments"].clone()),
+        (json!(1), json!([{}]))
+    );
+    let listed = cloud
+        .send(Method::GET, "/v2.1/os-volumes/detail", &alice, None, None)
+        .await
+        .expect(200);
+    assert!(listed.body["volumes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|v| v["id"] == id.as_str()));
+
+    let snapshot = cloud
+        .send(
+            Method::POST,
+            "/v2.1/os-snapshots",
+            &alice,
+            Some(json!({"snapshot": {"volume_id": id, "display_name": "snap"}})),
+            None,
+        )
+        .await
+        .expect(200)
+        .body["snapshot"]
+        .clone();
+    assert_eq!(snapshot["volumeId"], id.as_str());
+    let snapshot_id = snapshot["id"].as_str().unwrap().to_string();
+    for _ in 0..200 {
+        let shown = cloud
+            .send(
+                Method::GET,
+                &format!("/v2.1/os-snapshots/{snapshot_id}"),
+                &alice,
+                None,
+                None,
+            )
+            .await
+            .expect(200);
+        if shown.body["snapshot"]["status"] == "available" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    cloud
+        .send(
+            Method::DELETE,
+            &format!("/v2.1/os-snapshots/{snapshot_id}"),
+            &alice,
+            None,
+            None,
+        )
+        .await
+        .expect(202);
+
+    // Bad sizes, missing volumes, and versions past 2.35.
+    let zero = cloud
+        .send(
+            Method::POST,
+            "/v2.1/os-volumes",
+            &alice,
+            Some(json!({"volume": {"size": 0}})),
+            None,
+        )
+        .await;
+    assert_eq!(zero.status, 400);
+    let missing = uuid::Uuid::new_v4();
+    let absent = cloud
+        .send(
+            Method::GET,
+            &format!("/v2.1/os-volumes/{missing}"),
+            &alice,
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(absent.status, 404);
+    assert_eq!(
+        absent.message(),
+        format!("Volume {missing} could not be found.")
+    );
+    cloud
+        .send(Method::GET, "/v2.1/os-volumes", &alice, None, Some("2.36"))
+        .await
+        .expect(404);
+}

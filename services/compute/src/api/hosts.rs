@@ -15,16 +15,11 @@ use super::query::Query;
 use super::schema::{field_error, only, python_repr};
 use super::{parse, AppState};
 use crate::domain::hosts::Resources;
-use crate::domain::{Caller, NovaError, Result};
+use crate::domain::{Caller, Result};
 
 /// After 2.42 the API is gone.
 fn require(version: ApiVersion) -> Result<()> {
-    if version > ApiVersion::new(2, 42) {
-        return Err(NovaError::NotFound(
-            "The resource could not be found.".into(),
-        ));
-    }
-    Ok(())
+    super::gone_after(version, 42)
 }
 
 /// `enable` or `disable` in any case, as Nova's schema takes them.

@@ -30,6 +30,7 @@ mod usage;
 mod usage_audit;
 mod versions;
 mod volume_attachments;
+mod volumes_proxy;
 
 use std::sync::Arc;
 
@@ -43,6 +44,20 @@ pub use microversion::MICROVERSIONS;
 
 /// Handler state.
 pub type AppState = Arc<Nova>;
+
+/// 404 for an API removed after microversion 2.`last` (Nova's answer to a
+/// method a version does not have).
+fn gone_after(
+    version: ferrostack_api::microversion::ApiVersion,
+    last: u16,
+) -> crate::domain::Result<()> {
+    if version > ferrostack_api::microversion::ApiVersion::new(2, last) {
+        return Err(NovaError::NotFound(
+            "The resource could not be found.".into(),
+        ));
+    }
+    Ok(())
+}
 
 /// The public base URL of this API, for links.
 fn base_url(nova: &AppState, headers: &axum::http::HeaderMap) -> String {
@@ -79,6 +94,7 @@ fn v21_routes() -> OpenApiRouter<AppState> {
         .merge(external_events::routes())
         .merge(extensions::routes())
         .merge(volume_attachments::routes())
+        .merge(volumes_proxy::routes())
 }
 
 /// The open routes (version discovery), the microversioned routes under
