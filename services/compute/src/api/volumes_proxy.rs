@@ -186,70 +186,92 @@ fn snapshot_request(body: &Value) -> Result<Value> {
     }}))
 }
 
-macro_rules! listing {
-    ($name:ident, $path:literal, $op:literal, $rule:literal, $what:literal, $cinder:literal, $key:literal, $view:ident) => {
-        #[doc = concat!("List ", $what, " (proxied, to 2.35).")]
-        #[utoipa::path(get, path = $path, tag = "volumes", operation_id = $op,
-            responses((status = 200, description = $what), (status = 404)))]
-        async fn $name(
-            State(nova): State<AppState>,
-            caller: Caller,
-            Extension(version): Extension<ApiVersion>,
-        ) -> Result<Response> {
-            gone_after(version, LAST)?;
-            authorize(&nova, &caller, $rule)?;
-            let found = call(&nova, &caller, Method::GET, $cinder, None)
-                .await
-                .map_err(|e| volume_error($what, "", e))?;
-            let items: Vec<Value> = found[$key]
-                .as_array()
-                .map(|list| list.iter().map($view).collect())
-                .unwrap_or_default();
-            Ok(axum::Json(json!({ $key: items })).into_response())
-        }
-    };
+/// A proxied listing: `key` of block storage's `path`, each in Nova's `view`.
+async fn listing(
+    nova: &AppState,
+    caller: &Caller,
+    version: ApiVersion,
+    rule: &str,
+    (path, key): (&str, &str),
+    view: fn(&Value) -> Value,
+) -> Result<Response> {
+    gone_after(version, LAST)?;
+    authorize(nova, caller, rule)?;
+    let found = call(nova, caller, Method::GET, path, None)
+        .await
+        .map_err(|e| volume_error("Volume", "", e))?;
+    let items: Vec<Value> = found[key]
+        .as_array()
+        .map(|list| list.iter().map(view).collect())
+        .unwrap_or_default();
+    Ok(axum::Json(json!({ key: items })).into_response())
 }
 
-listing!(
-    list_volumes,
-    "/v2.1/os-volumes",
-    "list_proxied_volumes",
-    "os_compute_api:os-volumes:list",
-    "Volume",
-    "/volumes/detail",
-    "volumes",
-    volume_view
-);
-listing!(
-    detail_volumes,
-    "/v2.1/os-volumes/detail",
-    "list_proxied_volumes_detail",
-    "os_compute_api:os-volumes:detail",
-    "Volume",
-    "/volumes/detail",
-    "volumes",
-    volume_view
-);
-listing!(
-    list_snapshots,
-    "/v2.1/os-snapshots",
-    "list_proxied_snapshots",
-    "os_compute_api:os-volumes:snapshots:list",
-    "Snapshot",
-    "/snapshots/detail",
-    "snapshots",
-    snapshot_view
-);
-listing!(
-    detail_snapshots,
-    "/v2.1/os-snapshots/detail",
-    "list_proxied_snapshots_detail",
-    "os_compute_api:os-volumes:snapshots:detail",
-    "Snapshot",
-    "/snapshots/detail",
-    "snapshots",
-    snapshot_view
-);
+/// List volumes (proxied, to 2.35).
+#[utoipa::path(get, path = "/v2.1/os-volumes", tag = "volumes", operation_id = "list_proxied_volumes",
+    responses((status = 200, description = "Volumes"), (status = 404)))]
+async fn list_volumes(
+    State(nova): State<AppState>,
+    caller: Caller,
+    Extension(version): Extension<ApiVersion>,
+) -> Result<Response> {
+    let at = ("/volumes/detail", "volumes");
+    listing(
+        &nova,
+        &caller,
+        version,
+        "os_compute_api:os-volumes:list",
+        at,
+        volume_view,
+    )
+    .await
+}
+
+/// List volumes with details (proxied, to 2.35).
+#[utoipa::path(get, path = "/v2.1/os-volumes/detail", tag = "volumes", operation_id = "list_proxied_volumes_detail",
+    responses((status = 200, description = "Volumes"), (status = 404)))]
+async fn detail_volumes(
+    State(nova): State<AppState>,
+    caller: Caller,
+    Extension(version): Extension<ApiVersion>,
+) -> Result<Response> {
+    let at = ("/volumes/detail", "volumes");
+    listing(
+        &nova,
+        &caller,
+        version,
+        "os_compute_api:os-volumes:detail",
+        at,
+        volume_view,
+    )
+    .await
+}
+
+/// List snapshots (proxied, to 2.35).
+#[utoipa::path(get, path = "/v2.1/os-snapshots", tag = "volumes", operation_id = "list_proxied_snapshots",
+    responses((status = 200, description = "Snapshots"), (status = 404)))]
+async fn list_snapshots(
+    State(nova): State<AppState>,
+    caller: Caller,
+    Extension(version): Extension<ApiVersion>,
+) -> Result<Response> {
+    let at = ("/snapshots/detail", "snapshots");
+    let rule = "os_compute_api:os-volumes:snapshots:list";
+    listing(&nova, &caller, version, rule, at, snapshot_view).await
+}
+
+/// List snapshots with details (proxied, to 2.35).
+#[utoipa::path(get, path = "/v2.1/os-snapshots/detail", tag = "volumes", operation_id = "list_proxied_snapshots_detail",
+    responses((status = 200, description = "Snapshots"), (status = 404)))]
+async fn detail_snapshots(
+    State(nova): State<AppState>,
+    caller: Caller,
+    Extension(version): Extension<ApiVersion>,
+) -> Result<Response> {
+    let at = ("/snapshots/detail", "snapshots");
+    let rule = "os_compute_api:os-volumes:snapshots:detail";
+    listing(&nova, &caller, version, rule, at, snapshot_view).await
+}
 
 /// Create a volume (proxied, to 2.35).
 #[utoipa::path(post, path = "/v2.1/os-volumes", tag = "volumes", operation_id = "create_proxied_volume",
