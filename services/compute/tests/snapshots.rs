@@ -139,3 +139,116 @@ async fn servers_snapshot_into_images() {
         .await
         .expect(404);
 }
+
+#[tokio::test]
+async fn the_deprecated_image_proxy_reaches_the_image_api() {
+    let (cloud, _admin, alice, base) = setup(1, |_| {}).await;
+    let id = create(&cloud, &alice, server_body("p", &base, "1")).await["server"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    cloud.wait_status(&alice, &id, "ACTIVE").await;
+    let snap = cloud
+        .send(
+            Method::POST,
+            &format!("/v2.1/servers/{id}/action"),
+            &alice,
+            Some(json!({"createImage": {"name": "proxied"}})),
+            Some("2.45"),
+        )
+        .await
+        .expect(202)
+        .body["image_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    wait_active(&cloud, &alice, &snap).await;
+    let get = |path: String, version: Option<&'static str>| {
+        let (cloud, alice) = (&cloud, &alice);
+        async move { cloud.send(Method::GET, &path, alice, None, version).await }
+    };
+
+    let listed = get("/v2.1/images".into(), None).await.expect(200).body;
+    assert!(listed["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|i| i["id"] == base.as_str()));
+    let snapshots = get(
+        format!("/v2.1/images/detail?server={id}&type=snapshot"),
+        None,
+    )
+    .await
+    .expect(200)
+    .body["images"]
+        .clone();
+    assert_eq!(snapshots.as_array().unwrap().len(), 1, "{snapshots}");
+    assert_eq!(snapshots[0]["status"], "ACTIVE");
+    assert_eq!(snapshots[0]["server"]["id"], id.as_str());
+    assert_eq!(snapshots[0]["metadata"]["image_type"], "snapshot");
+
+    // Metadata: merge, one item, replace, delete.
+    let path = format!("/v2.1/images/{snap}/metadata");
+    let merged = cloud
+        .send(
+            Method::POST,
+            &path,
+            &alice,
+            Some(json!({"metadata": {"os_distro": "cirros"}})),
+            None,
+        )
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(merged["metadata"]["os_distro"], "cirros");
+    assert_eq!(merged["metadata"]["image_type"], "snapshot");
+    let item = get(format!("{path}/os_distro"), None)
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(item, json!({"meta": {"os_distro": "cirros"}}));
+    cloud
+        .send(
+            Method::PUT,
+            &format!("{path}/k"),
+            &alice,
+            Some(json!({"meta": {"other": "v"}})),
+            None,
+        )
+        .await
+        .expect(400);
+    let replaced = cloud
+        .send(
+            Method::PUT,
+            &path,
+            &alice,
+            Some(json!({"metadata": {"only": "this"}})),
+            None,
+        )
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(replaced["metadata"], json!({"only": "this"}));
+    cloud
+        .send(Method::DELETE, &format!("{path}/only"), &alice, None, None)
+        .await
+        .expect(204);
+    let missing_key = get(format!("{path}/only"), None).await;
+    assert_eq!(missing_key.status, 404);
+
+    // Past 2.35 the proxy is gone; deleted images are not found.
+    get("/v2.1/images".into(), Some("2.36")).await.expect(404);
+    cloud
+        .send(
+            Method::DELETE,
+            &format!("/v2.1/images/{snap}"),
+            &alice,
+            None,
+            None,
+        )
+        .await
+        .expect(204);
+    let gone = get(format!("/v2.1/images/{snap}"), None).await;
+    assert_eq!(gone.status, 404);
+    assert_eq!(gone.message(), "Image not found.");
+}

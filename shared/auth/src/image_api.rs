@@ -79,6 +79,59 @@ impl ImageApi {
         Ok((status, body))
     }
 
+    /// Images as `GET /v2/images?{query}` lists them for the caller.
+    pub async fn list(&self, token: &str, query: &str) -> Result<Value> {
+        let (status, body) = self.get(token, &format!("/v2/images?{query}")).await?;
+        match status {
+            200 => Ok(body),
+            400 => Err(ImageApiError::Refused(body.to_string())),
+            other => Err(unavailable(format!("it answered {other}"))),
+        }
+    }
+
+    /// Changes an image with a JSON patch (`[{"op", "path", "value"}]`).
+    pub async fn patch(&self, token: &str, id: &str, ops: &Value) -> Result<Value> {
+        let resp = self
+            .http
+            .patch(format!("{}/v2/images/{id}", self.url().await?))
+            .header("X-Auth-Token", token)
+            .header(
+                "Content-Type",
+                "application/openstack-images-v2.1-json-patch",
+            )
+            .body(ops.to_string())
+            .send()
+            .await
+            .map_err(unavailable)?;
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap_or_default();
+        match status {
+            200 => serde_json::from_str(&text).map_err(unavailable),
+            404 => Err(ImageApiError::NotFound),
+            400 | 403 | 409 | 413 => Err(ImageApiError::Refused(glance_message(&text))),
+            other => Err(unavailable(format!("it answered {other}"))),
+        }
+    }
+
+    /// Deletes image `id` for the caller (the failure is the caller's to see).
+    pub async fn remove(&self, token: &str, id: &str) -> Result<()> {
+        let resp = self
+            .http
+            .delete(format!("{}/v2/images/{id}", self.url().await?))
+            .header("X-Auth-Token", token)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap_or_default();
+        match status {
+            204 => Ok(()),
+            404 => Err(ImageApiError::NotFound),
+            400 | 403 | 409 => Err(ImageApiError::Refused(glance_message(&text))),
+            other => Err(unavailable(format!("it answered {other}"))),
+        }
+    }
+
     /// The image `reference` names, by id or else by unique name, as its
     /// owner's token sees it.
     pub async fn find(&self, token: &str, reference: &str) -> Result<Value> {

@@ -11,6 +11,7 @@ mod flavor_extra_specs;
 mod flavors;
 mod hosts;
 mod hypervisors;
+mod images_proxy;
 mod instance_actions;
 mod keypairs;
 mod microversion;
@@ -95,6 +96,7 @@ fn v21_routes() -> OpenApiRouter<AppState> {
         .merge(extensions::routes())
         .merge(volume_attachments::routes())
         .merge(volumes_proxy::routes())
+        .merge(images_proxy::routes())
 }
 
 /// The open routes (version discovery), the microversioned routes under
