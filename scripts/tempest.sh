@@ -143,8 +143,8 @@ min_microversion = 2.1
 max_microversion = 2.104
 build_timeout = 60
 # The fake driver's guests: console output, passwords, snapshots, shelve,
-# resize and volume attachments; one host, so no migrations; no remote
-# consoles, rescue or interfaces yet (README).
+# resize, rescue and volume attachments; one host, so no migrations; no remote
+# consoles, stable rescue or interfaces yet (README).
 [compute-feature-enabled]
 change_password = true
 console_output = true
@@ -156,7 +156,7 @@ suspend = true
 shelve = true
 shelve_migrate = false
 snapshot = true
-rescue = false
+rescue = true
 stable_rescue = false
 interface_attach = false
 vnc_console = false

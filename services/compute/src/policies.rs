@@ -109,6 +109,8 @@ pub const DEFAULTS: &[RuleDefault] = &[
     RuleDefault { name: "os_compute_api:os-volumes:snapshots:detail", check_str: "rule:project_reader_or_admin", description: "List snapshots details. This API is a proxy call to the Volume service. It is deprecated.", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:os-volumes:snapshots:show", check_str: "rule:project_reader_or_admin", description: "Show snapshot. This API is a proxy call to the Volume service. It is deprecated.", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:os-volumes:snapshots:delete", check_str: "rule:project_member_or_admin", description: "Delete snapshot. This API is a proxy call to the Volume service. It is deprecated.", scope_types: PROJECT },
+    RuleDefault { name: "os_compute_api:os-rescue", check_str: "rule:project_member_or_admin", description: "Rescue a server", scope_types: PROJECT },
+    RuleDefault { name: "os_compute_api:os-unrescue", check_str: "rule:project_member_or_admin", description: "Unrescue a server", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:os-lock-server:lock", check_str: "rule:project_member_or_admin", description: "Lock a server", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:os-lock-server:unlock", check_str: "rule:project_member_or_admin", description: "Unlock a server", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:os-lock-server:unlock:unlock_override", check_str: "rule:context_is_admin", description: "Unlock a server, regardless who locked the server.", scope_types: PROJECT },

@@ -97,3 +97,46 @@ async fn consoles_and_passwords_reach_the_guest() {
         .await
         .expect(404);
 }
+
+#[tokio::test]
+async fn servers_are_rescued_and_unrescued() {
+    let (cloud, _admin, alice, image) = setup(1, |_| {}).await;
+    let id = create(&cloud, &alice, server_body("r", &image, "1")).await["server"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    cloud.wait_status(&alice, &id, "ACTIVE").await;
+    let path = format!("/v2.1/servers/{id}/action");
+    let act = |body: serde_json::Value| {
+        let (cloud, path, alice) = (&cloud, path.clone(), &alice);
+        async move {
+            cloud
+                .send(Method::POST, &path, alice, Some(body), None)
+                .await
+        }
+    };
+    let missing = uuid::Uuid::new_v4();
+    act(json!({"rescue": {"rescue_image_ref": missing.to_string()}}))
+        .await
+        .expect(400);
+    let rescued = act(json!({"rescue": {"adminPass": "r3scue"}}))
+        .await
+        .expect(200);
+    assert_eq!(rescued.body, json!({"adminPass": "r3scue"}));
+    cloud.wait_status(&alice, &id, "RESCUE").await;
+    let again = act(json!({"rescue": null})).await;
+    assert_eq!(again.status, 409);
+    assert_eq!(
+        again.message(),
+        format!("Cannot 'rescue' instance {id} while it is in vm_state rescued")
+    );
+    act(json!({"unrescue": null})).await.expect(202);
+    cloud.wait_status(&alice, &id, "ACTIVE").await;
+    let generated = act(json!({"rescue": null})).await.expect(200);
+    assert_eq!(generated.body["adminPass"].as_str().unwrap().len(), 12);
+    cloud.wait_status(&alice, &id, "RESCUE").await;
+    act(json!({"unrescue": null})).await.expect(202);
+    cloud.wait_status(&alice, &id, "ACTIVE").await;
+    let not_rescued = act(json!({"unrescue": null})).await;
+    assert_eq!(not_rescued.status, 409);
+}

@@ -44,6 +44,10 @@ pub enum GuestOp {
     Unpause,
     Suspend,
     Resume,
+    /// Boot the guest from a rescue image, its own disk kept aside.
+    Rescue,
+    /// Boot the guest from its own disk again.
+    Unrescue,
 }
 
 impl PowerState {

@@ -67,6 +67,8 @@ struct FakeGuest {
     volumes: HashMap<String, serde_json::Value>,
     /// What its console printed: a line per event of its life.
     console: Vec<String>,
+    /// Booted from a rescue image.
+    rescued: bool,
 }
 
 impl FakeGuest {
@@ -141,6 +143,7 @@ impl Driver for FakeDriver {
             started: std::time::Instant::now(),
             volumes: HashMap::new(),
             console: Vec::new(),
+            rescued: false,
         };
         guest.log("fake BIOS: booting from hard disk".into());
         guest.log(format!(
@@ -165,6 +168,11 @@ impl Driver for FakeDriver {
             .get_mut(uuid)
             .ok_or_else(|| DriverError(format!("Instance {uuid} could not be found.")))?;
         guest.power = op.power_state();
+        guest.rescued = match op {
+            GuestOp::Rescue => true,
+            GuestOp::Unrescue => false,
+            _ => guest.rescued,
+        };
         guest.log(format!("{op:?}"));
         Ok(())
     }
@@ -285,6 +293,10 @@ mod tests {
             (used.vcpus_used, used.memory_mb_used, used.running_vms),
             (2, 512, 1)
         );
+        driver.operate("a", GuestOp::Rescue).await.unwrap();
+        assert!(driver.guests()["a"].rescued);
+        driver.operate("a", GuestOp::Unrescue).await.unwrap();
+        assert!(!driver.guests()["a"].rescued);
         driver.operate("a", GuestOp::PowerOff).await.unwrap();
         assert!(driver.operate("b", GuestOp::PowerOn).await.is_err());
         driver.destroy("a").await.unwrap();

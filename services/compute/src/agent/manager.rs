@@ -64,6 +64,12 @@ fn plan(op: &str) -> Option<OpPlan> {
             "compute_suspend_instance",
         ),
         "resume" => (Some(GuestOp::Resume), "active", "compute_resume_instance"),
+        "rescue" => (Some(GuestOp::Rescue), "rescued", "compute_rescue_instance"),
+        "unrescue" => (
+            Some(GuestOp::Unrescue),
+            "active",
+            "compute_unrescue_instance",
+        ),
         "soft_delete" => (
             Some(GuestOp::PowerOff),
             "soft-delete",

@@ -1,7 +1,8 @@
 //! `POST /v2.1/servers/{id}/action`: the actions built so far — os-start,
 //! os-stop, reboot, pause/unpause, suspend/resume, lock/unlock, rebuild,
 //! os-resetState, os-getConsoleOutput, changePassword, createImage and
-//! shelve/shelveOffload/unshelve, resize/confirmResize/revertResize and migrate.
+//! shelve/shelveOffload/unshelve, resize/confirmResize/revertResize, migrate
+//! and rescue/unrescue.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -40,8 +41,38 @@ enum Action {
     ShelveOffload,
     Unshelve(UnshelveRequest),
     Move(MoveRequest),
+    /// A password and a rescue image, each if given.
+    Rescue(Option<String>, Option<String>),
     ConfirmResize,
     RevertResize,
+}
+
+/// `rescue`'s body: null, or an `adminPass` and a `rescue_image_ref`.
+fn rescue_request(args: &Value) -> Result<Action> {
+    if args.is_null() {
+        return Ok(Action::Rescue(None, None));
+    }
+    only("rescue", args, &["adminPass", "rescue_image_ref"])?;
+    let text = |field: &str| match args.get(field) {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(other) => Err(field_error(
+            field,
+            other,
+            &format!("{} is not of type 'string'", python_repr(other)),
+        )),
+    };
+    let image = text("rescue_image_ref")?;
+    if let Some(image) = &image {
+        if uuid::Uuid::parse_str(image).is_err() {
+            return Err(field_error(
+                "rescue_image_ref",
+                &json!(image),
+                &format!("'{image}' is not a 'uuid'"),
+            ));
+        }
+    }
+    Ok(Action::Rescue(text("adminPass")?, image))
 }
 
 /// `resize`'s flavor (`flavorRef`).
@@ -319,6 +350,8 @@ fn action(body: &Value, version: ApiVersion) -> Result<Action> {
         "resize" => Action::Move(resize_request(args)?),
         "migrate" => Action::Move(migrate_request(args, version)?),
         "confirmResize" => Action::ConfirmResize,
+        "rescue" => rescue_request(args)?,
+        "unrescue" => Action::Op(ServerOp::Unrescue),
         "revertResize" => Action::RevertResize,
         "restore" => Action::Restore,
         "forceDelete" => Action::ForceDelete,
@@ -380,6 +413,10 @@ async fn run(
         Action::ShelveOffload => nova.shelve_offload(&caller, &id).await?,
         Action::Unshelve(request) => nova.unshelve(&caller, &id, request).await?,
         Action::Move(request) => nova.move_server(&caller, &id, request).await?,
+        Action::Rescue(password, image) => {
+            let password = nova.rescue_server(&caller, &id, password, image).await?;
+            return Ok(axum::Json(json!({"adminPass": password})).into_response());
+        }
         Action::ConfirmResize => {
             nova.confirm_resize(&caller, &id).await?;
             return Ok(StatusCode::NO_CONTENT.into_response());

@@ -25,6 +25,7 @@ pub enum ServerOp {
     Unpause,
     Suspend,
     Resume,
+    Unrescue,
 }
 
 struct OpRule {
@@ -96,6 +97,13 @@ impl ServerOp {
                     &["suspended"],
                     "resuming",
                     "resume",
+                ),
+                ServerOp::Unrescue => (
+                    "unrescue",
+                    "os-unrescue",
+                    &["rescued"],
+                    "unrescuing",
+                    "unrescue",
                 ),
             };
         OpRule {
@@ -236,6 +244,45 @@ impl Nova {
         }
         let request_id = self.record_action(caller, &row, rule.method).await?;
         self.cast_op(caller, &row, rule.agent_op, request_id).await
+    }
+
+    /// `rescue`: the server booted from a rescue image (its own by default)
+    /// with a new administrator password, which is returned.
+    pub async fn rescue_server(
+        &self,
+        caller: &Caller,
+        id: &str,
+        password: Option<String>,
+        image: Option<String>,
+    ) -> Result<String> {
+        let row = self
+            .server_row(caller, id, "os_compute_api:os-rescue")
+            .await?;
+        Self::check_unlocked(caller, &row)?;
+        const RESCUABLE: &[&str] = &["active", "stopped", "error"];
+        if !RESCUABLE.contains(&row.vm_state.as_str()) || row.task_state.is_some() {
+            return Err(invalid_state("rescue", &row));
+        }
+        if let Some(image) = &image {
+            self.images
+                .find(&caller.ctx.token.0, image)
+                .await
+                .map_err(|_| NovaError::BadRequest(format!("Image {image} could not be found.")))?;
+        }
+        let claimed = instance::Entity::update_many()
+            .col_expr(instance::Column::TaskState, Expr::value("rescuing"))
+            .col_expr(instance::Column::UpdatedAt, Expr::value(now()))
+            .filter(instance::Column::Uuid.eq(id))
+            .filter(instance::Column::VmState.is_in(RESCUABLE.iter().copied()))
+            .filter(instance::Column::TaskState.is_null())
+            .exec(&self.db)
+            .await?;
+        if claimed.rows_affected == 0 {
+            return Err(invalid_state("rescue", &row));
+        }
+        let request_id = self.record_action(caller, &row, "rescue").await?;
+        self.cast_op(caller, &row, "rescue", request_id).await?;
+        Ok(password.unwrap_or_else(super::create::generate_password))
     }
 
     /// `DELETE /servers/{id}`: on its host through the agent, or here when it
