@@ -272,3 +272,95 @@ async fn stopped_servers_resize_in_place_and_stay_stopped() {
         .expect(202);
     cloud.wait_status(&alice, &id, "ACTIVE").await;
 }
+
+#[tokio::test]
+async fn live_migrations_move_running_servers() {
+    let (cloud, admin, alice, image) = setup(2, |_| {}).await;
+    let id = create(&cloud, &alice, server_body("live", &image, "1")).await["server"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    cloud.wait_status(&alice, &id, "ACTIVE").await;
+    let source = admin_view(&cloud, &admin, &id).await["OS-EXT-SRV-ATTR:host"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let body = json!({"os-migrateLive": {"host": null, "block_migration": "auto"}});
+    let live = |who, body: Value| {
+        let (cloud, id) = (&cloud, id.clone());
+        async move {
+            cloud
+                .send(
+                    Method::POST,
+                    &format!("/v2.1/servers/{id}/action"),
+                    who,
+                    Some(body),
+                    Some("2.30"),
+                )
+                .await
+        }
+    };
+    live(&alice, body.clone()).await.expect(403);
+    let same = live(
+        &admin,
+        json!({"os-migrateLive": {"host": source, "block_migration": "auto"}}),
+    )
+    .await;
+    assert_eq!(same.status, 400, "{}", same.body);
+    live(&admin, body.clone()).await.expect(202);
+    for _ in 0..100 {
+        let server = admin_view(&cloud, &admin, &id).await;
+        if server["OS-EXT-SRV-ATTR:host"] != source.as_str()
+            && server["OS-EXT-STS:task_state"].is_null()
+        {
+            assert_eq!(server["status"], "ACTIVE");
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let server = admin_view(&cloud, &admin, &id).await;
+    assert_ne!(server["OS-EXT-SRV-ATTR:host"], source.as_str());
+    let migrations = cloud
+        .send(
+            Method::GET,
+            "/v2.1/os-migrations?migration_type=live-migration",
+            &admin,
+            None,
+            Some("2.23"),
+        )
+        .await
+        .body["migrations"]
+        .clone();
+    assert_eq!(migrations[0]["status"], "completed");
+
+    // Paused servers move paused; stopped ones cannot move live.
+    act(&cloud, &alice, &id, json!({"pause": null}))
+        .await
+        .expect(202);
+    cloud.wait_status(&alice, &id, "PAUSED").await;
+    live(&admin, body.clone()).await.expect(202);
+    for _ in 0..100 {
+        let server = admin_view(&cloud, &admin, &id).await;
+        if server["OS-EXT-SRV-ATTR:host"] == source.as_str()
+            && server["OS-EXT-STS:task_state"].is_null()
+        {
+            assert_eq!(server["status"], "PAUSED");
+            assert_eq!(server["OS-EXT-STS:power_state"], 3);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        admin_view(&cloud, &admin, &id).await["OS-EXT-SRV-ATTR:host"],
+        source.as_str()
+    );
+    act(&cloud, &alice, &id, json!({"unpause": null}))
+        .await
+        .expect(202);
+    cloud.wait_status(&alice, &id, "ACTIVE").await;
+    act(&cloud, &alice, &id, json!({"os-stop": null}))
+        .await
+        .expect(202);
+    cloud.wait_status(&alice, &id, "SHUTOFF").await;
+    live(&admin, body).await.expect(409);
+}

@@ -262,6 +262,12 @@ impl Agent {
             .route::<agent::ResizeInstance, _, _>(|a, ctx, step| async move {
                 a.resize_instance(ctx, step).await
             })
+            .route::<agent::LiveMigration, _, _>(|a, ctx, step| async move {
+                a.live_migration(ctx, step).await
+            })
+            .route::<agent::FinishLiveMigration, _, _>(|a, ctx, step| async move {
+                a.finish_live_migration(ctx, step).await
+            })
             .route::<agent::FinishResize, _, _>(|a, ctx, step| async move {
                 a.finish_resize(ctx, step).await
             })

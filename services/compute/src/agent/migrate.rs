@@ -207,4 +207,87 @@ impl Agent {
         }
         Ok(())
     }
+
+    /// `live_migration` (source): the running guest handed to the destination.
+    pub(super) async fn live_migration(
+        &self,
+        context: Context,
+        step: ResizeStep,
+    ) -> Result<(), RemoteError> {
+        let started_at = unix_now();
+        if let Err(e) = self
+            .agents
+            .cast::<agent::FinishLiveMigration>(&context, Some(&step.dest_host), &step)
+            .await
+        {
+            let message = format!("The compute host {} is unreachable: {e}", step.dest_host);
+            self.failed(
+                &context,
+                &step,
+                "compute_live_migration",
+                started_at,
+                message,
+            )
+            .await;
+        }
+        Ok(())
+    }
+
+    /// `post_live_migration_at_destination`: the guest runs here (paused
+    /// again if it was), the source lets its copy go.
+    pub(super) async fn finish_live_migration(
+        &self,
+        context: Context,
+        step: ResizeStep,
+    ) -> Result<(), RemoteError> {
+        let started_at = unix_now();
+        let build = step.build.clone().unwrap_or_default();
+        let mut moved = self.driver.finish_migration(&build, true).await;
+        if moved.is_ok() && step.paused {
+            moved = self
+                .driver
+                .operate(&build.uuid, super::driver::GuestOp::Pause)
+                .await;
+        }
+        if let Err(e) = moved {
+            let _ = self.driver.destroy(&build.uuid).await;
+            self.failed(
+                &context,
+                &step,
+                "compute_live_migration",
+                started_at,
+                e.to_string(),
+            )
+            .await;
+            return Ok(());
+        }
+        let power = if step.paused {
+            PowerState::Paused
+        } else {
+            PowerState::Running
+        };
+        self.report_move(
+            &context,
+            MigrationUpdate {
+                migration_uuid: step.migration_uuid.clone(),
+                status: "completed".into(),
+                power_state: power as i32,
+                event: "compute_live_migration".into(),
+                started_at,
+                ..Default::default()
+            },
+        )
+        .await;
+        if let Err(e) = self
+            .agents
+            .cast::<agent::ConfirmResize>(&context, Some(&step.source_host), &step)
+            .await
+        {
+            tracing::warn!(
+                migration = step.migration_uuid,
+                "the source keeps its copy: {e}"
+            );
+        }
+        Ok(())
+    }
 }

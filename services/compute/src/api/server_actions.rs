@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::schema::{field_error, only, python_repr};
+use super::schema::{boolean, field_error, only, python_repr};
 use super::server_body::rebuild_request;
 use super::{parse, AppState};
 use crate::domain::servers::{
@@ -99,6 +99,58 @@ fn resize_request(args: &Value) -> Result<MoveRequest> {
             "resize",
             args,
             "'flavorRef' is a required property",
+        )),
+    }
+}
+
+/// `os-migrateLive`'s body: a host (or null) and `block_migration` (a
+/// boolean, or `auto` from 2.25), with `disk_over_commit` before 2.25 and
+/// `force` from 2.30 to 2.67.
+fn live_request(args: &Value, version: ApiVersion) -> Result<MoveRequest> {
+    let v = |minor| ApiVersion::new(2, minor);
+    let mut allowed = vec!["host", "block_migration"];
+    if version < v(25) {
+        allowed.push("disk_over_commit");
+    }
+    if version >= v(30) && version < v(68) {
+        allowed.push("force");
+    }
+    only("os-migrateLive", args, &allowed)?;
+    let required: &[&str] = if version < v(25) {
+        &["host", "block_migration", "disk_over_commit"]
+    } else {
+        &["host", "block_migration"]
+    };
+    for key in required {
+        if args.get(*key).is_none() {
+            return Err(field_error(
+                "os-migrateLive",
+                args,
+                &format!("'{key}' is a required property"),
+            ));
+        }
+    }
+    match args.get("block_migration") {
+        Some(Value::String(a)) if a == "auto" && version >= v(25) => {}
+        Some(value) => {
+            boolean("block_migration", value)?;
+        }
+        None => {}
+    }
+    for key in ["disk_over_commit", "force"] {
+        if let Some(value) = args.get(key) {
+            boolean(key, value)?;
+        }
+    }
+    match args.get("host") {
+        None | Some(Value::Null) => Ok(MoveRequest::Live(None)),
+        Some(Value::String(host)) if !host.is_empty() && host.len() <= 255 => {
+            Ok(MoveRequest::Live(Some(host.clone())))
+        }
+        Some(other) => Err(field_error(
+            "host",
+            other,
+            &format!("{} is not of type 'string', 'null'", python_repr(other)),
         )),
     }
 }
@@ -349,6 +401,7 @@ fn action(body: &Value, version: ApiVersion) -> Result<Action> {
         "unshelve" => Action::Unshelve(unshelve_request(args, version)?),
         "resize" => Action::Move(resize_request(args)?),
         "migrate" => Action::Move(migrate_request(args, version)?),
+        "os-migrateLive" => Action::Move(live_request(args, version)?),
         "confirmResize" => Action::ConfirmResize,
         "rescue" => rescue_request(args)?,
         "unrescue" => Action::Op(ServerOp::Unrescue),
@@ -537,6 +590,28 @@ mod tests {
             migrate(json!({"host": "h"}), 56).unwrap(),
             Action::Move(MoveRequest::Migrate(Some("h".into())))
         );
+        let live = |args: Value, minor| {
+            action(&json!({"os-migrateLive": args}), ApiVersion::new(2, minor))
+        };
+        assert_eq!(
+            live(json!({"host": null, "block_migration": "auto"}), 25).unwrap(),
+            Action::Move(MoveRequest::Live(None))
+        );
+        assert!(live(json!({"host": null, "block_migration": "auto"}), 24).is_err());
+        assert!(live(json!({"host": "h", "block_migration": false}), 24).is_err());
+        assert_eq!(
+            live(
+                json!({"host": "h", "block_migration": false, "disk_over_commit": false}),
+                1
+            )
+            .unwrap(),
+            Action::Move(MoveRequest::Live(Some("h".into())))
+        );
+        assert!(live(
+            json!({"host": null, "block_migration": "auto", "force": true}),
+            68
+        )
+        .is_err());
         let image = |args: Value| action(&json!({"createImage": args}), v);
         assert!(matches!(
             image(json!({"name": "s", "metadata": {"k": "v"}})),

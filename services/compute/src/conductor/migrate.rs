@@ -103,7 +103,10 @@ impl Conductor {
         migration::Entity::update_many()
             .col_expr(migration::Column::DestCompute, Expr::value(&dest.host))
             .col_expr(migration::Column::DestNode, Expr::value(&dest.node))
-            .col_expr(migration::Column::Status, Expr::value("migrating"))
+            .col_expr(
+                migration::Column::Status,
+                Expr::value(if request.live { "running" } else { "migrating" }),
+            )
             .col_expr(
                 migration::Column::UpdatedAt,
                 Expr::value(crate::domain::now()),
@@ -112,8 +115,13 @@ impl Conductor {
             .exec(&self.db)
             .await
             .map_err(fail)?;
+        let task = if request.live {
+            "migrating"
+        } else {
+            "resize_migrating"
+        };
         instance::Entity::update_many()
-            .col_expr(instance::Column::TaskState, Expr::value("resize_migrating"))
+            .col_expr(instance::Column::TaskState, Expr::value(task))
             .filter(instance::Column::Uuid.eq(&row.uuid))
             .exec(&self.db)
             .await
@@ -148,11 +156,18 @@ impl Conductor {
             source_host: source.clone(),
             dest_host: dest.host,
             power_on: row.vm_state != "stopped",
+            paused: row.vm_state == "paused",
         };
-        self.agents
-            .cast::<agent::ResizeInstance>(ctx, Some(&source), &step)
-            .await
-            .map_err(|e| format!("The compute host {source} is unreachable: {e}"))
+        let cast = if request.live {
+            self.agents
+                .cast::<agent::LiveMigration>(ctx, Some(&source), &step)
+                .await
+        } else {
+            self.agents
+                .cast::<agent::ResizeInstance>(ctx, Some(&source), &step)
+                .await
+        };
+        cast.map_err(|e| format!("The compute host {source} is unreachable: {e}"))
     }
 
     /// A move that failed: the migration in error, the server back as it was
@@ -186,6 +201,8 @@ impl Conductor {
             .filter(migration::Column::Id.eq(moved.id))
             .exec(&txn)
             .await?;
+        // A live migration that failed leaves the server running where it was.
+        let before_hosts = before_hosts || moved.migration_type == "live-migration";
         let mut update = instance::Entity::update_many()
             .col_expr(
                 instance::Column::TaskState,
@@ -261,6 +278,9 @@ impl Conductor {
         else {
             return Ok(());
         };
+        if update.status == "completed" {
+            return self.complete_live(ctx, &moved, update).await;
+        }
         let reverted = update.status == "reverted";
         let (flavor_json, flavorid, host, node, vm_state) = if reverted {
             let stopped = update.power_state == 4;
@@ -325,6 +345,62 @@ impl Conductor {
         }
         migration::Entity::update_many()
             .col_expr(migration::Column::Status, Expr::value(&update.status))
+            .col_expr(migration::Column::UpdatedAt, Expr::value(now))
+            .filter(migration::Column::Id.eq(moved.id))
+            .exec(&txn)
+            .await?;
+        txn.commit().await?;
+        let started =
+            chrono::DateTime::from_timestamp(update.started_at, 0).map_or(now, |t| t.naive_utc());
+        actions::end_event(
+            &self.db,
+            &EventEnd {
+                instance_uuid: &moved.instance_uuid,
+                request_id: &ctx.request_id,
+                event: &update.event,
+                started_at: started,
+                failure: None,
+                host: moved.dest_compute.as_deref(),
+            },
+        )
+        .await
+    }
+
+    /// A live migration that ended: the server on its destination, the
+    /// source's allocation given back.
+    async fn complete_live(
+        &self,
+        ctx: &Context,
+        moved: &migration::Model,
+        update: &MigrationUpdate,
+    ) -> crate::domain::Result<()> {
+        let now = crate::domain::now();
+        let txn = self.db.begin().await?;
+        instance::Entity::update_many()
+            .col_expr(
+                instance::Column::Host,
+                Expr::value(moved.dest_compute.clone()),
+            )
+            .col_expr(instance::Column::Node, Expr::value(moved.dest_node.clone()))
+            .col_expr(
+                instance::Column::PowerState,
+                Expr::value(update.power_state),
+            )
+            .col_expr(
+                instance::Column::TaskState,
+                Expr::value(Option::<String>::None),
+            )
+            .col_expr(instance::Column::UpdatedAt, Expr::value(now))
+            .filter(instance::Column::Uuid.eq(&moved.instance_uuid))
+            .filter(instance::Column::Deleted.eq(false))
+            .exec(&txn)
+            .await?;
+        allocation::Entity::delete_many()
+            .filter(allocation::Column::ConsumerUuid.eq(&moved.uuid))
+            .exec(&txn)
+            .await?;
+        migration::Entity::update_many()
+            .col_expr(migration::Column::Status, Expr::value("completed"))
             .col_expr(migration::Column::UpdatedAt, Expr::value(now))
             .filter(migration::Column::Id.eq(moved.id))
             .exec(&txn)

@@ -65,6 +65,10 @@ pub mod agent {
             cast ResizeInstance = "resize_instance" (m::ResizeStep);
             /// Destination: build the moved server with its new flavor.
             cast FinishResize = "finish_resize" (m::ResizeStep);
+            /// Source of a live migration: hand the running guest to the destination.
+            cast LiveMigration = "live_migration" (m::ResizeStep);
+            /// Destination of a live migration: run the guest here, then free the source.
+            cast FinishLiveMigration = "post_live_migration_at_destination" (m::ResizeStep);
             /// Source: a confirmed move leaves nothing here.
             cast ConfirmResize = "confirm_resize" (m::ResizeStep);
             /// Destination: a reverted move leaves nothing here; the source takes it back.

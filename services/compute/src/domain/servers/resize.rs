@@ -1,5 +1,5 @@
-//! Moving servers: resize to another flavor and cold migration to another
-//! host, each recorded as a migration (`os-migrations`). The api checks the
+//! Moving servers: resize to another flavor, cold and live migration to
+//! another host, each recorded as a migration (`os-migrations`). The api checks the
 //! request and the project's quotas, records the migration and hands it to
 //! the conductor, which has the scheduler place the server and its agents
 //! move it; the server then waits in VERIFY_RESIZE for `confirmResize` (the
@@ -31,10 +31,12 @@ pub enum MoveRequest {
     Resize(String),
     /// `migrate` (admin), to a host from 2.56.
     Migrate(Option<String>),
+    /// `os-migrateLive` (admin), to a host if given.
+    Live(Option<String>),
 }
 
 impl Nova {
-    /// `resize` or `migrate`.
+    /// `resize`, `migrate` or `os-migrateLive`.
     pub async fn move_server(&self, caller: &Caller, id: &str, request: MoveRequest) -> Result<()> {
         let (rule, method) = match &request {
             MoveRequest::Resize(_) => ("os_compute_api:servers:resize", "resize"),
@@ -42,10 +44,32 @@ impl Nova {
             MoveRequest::Migrate(Some(_)) => {
                 ("os_compute_api:os-migrate-server:migrate:host", "migrate")
             }
+            MoveRequest::Live(_) => (
+                "os_compute_api:os-migrate-server:migrate_live",
+                "os-migrateLive",
+            ),
+        };
+        let live = matches!(request, MoveRequest::Live(_));
+        let (movable, task, action, kind, status): (&[&str], _, _, _, _) = match &request {
+            MoveRequest::Resize(_) => (MOVABLE, "resize_prep", "resize", "resize", "pre-migrating"),
+            MoveRequest::Migrate(_) => (
+                MOVABLE,
+                "resize_prep",
+                "migrate",
+                "migration",
+                "pre-migrating",
+            ),
+            MoveRequest::Live(_) => (
+                &["active", "paused"],
+                "migrating",
+                "live-migration",
+                "live-migration",
+                "accepted",
+            ),
         };
         let row = self.server_row(caller, id, rule).await?;
         Self::check_unlocked(caller, &row)?;
-        if !MOVABLE.contains(&row.vm_state.as_str()) || row.task_state.is_some() {
+        if !movable.contains(&row.vm_state.as_str()) || row.task_state.is_some() {
             return Err(invalid_state(method, &row));
         }
         let old = InstanceFlavor::parse(&row.flavor);
@@ -69,7 +93,9 @@ impl Nova {
                 }
                 (new, String::new())
             }
-            MoveRequest::Migrate(host) => (old.clone(), host.clone().unwrap_or_default()),
+            MoveRequest::Migrate(host) | MoveRequest::Live(host) => {
+                (old.clone(), host.clone().unwrap_or_default())
+            }
         };
         if !target_host.is_empty() && row.host.as_deref() == Some(target_host.as_str()) {
             return Err(NovaError::BadRequest(format!(
@@ -100,7 +126,7 @@ impl Nova {
             }
         }
         let claimed = instance::Entity::update_many()
-            .col_expr(instance::Column::TaskState, Expr::value("resize_prep"))
+            .col_expr(instance::Column::TaskState, Expr::value(task))
             .col_expr(
                 instance::Column::Vcpus,
                 Expr::value(old.vcpus.max(new.vcpus)),
@@ -111,7 +137,7 @@ impl Nova {
             )
             .col_expr(instance::Column::UpdatedAt, Expr::value(now()))
             .filter(instance::Column::Uuid.eq(id))
-            .filter(instance::Column::VmState.is_in(MOVABLE.iter().copied()))
+            .filter(instance::Column::VmState.is_in(movable.iter().copied()))
             .filter(instance::Column::TaskState.is_null())
             .exec(&txn)
             .await?;
@@ -122,11 +148,8 @@ impl Nova {
         migration::Entity::insert(migration::ActiveModel {
             uuid: Set(migration_uuid.clone()),
             instance_uuid: Set(row.uuid.clone()),
-            migration_type: Set(match request {
-                MoveRequest::Resize(_) => "resize".into(),
-                MoveRequest::Migrate(_) => "migration".into(),
-            }),
-            status: Set("pre-migrating".into()),
+            migration_type: Set(kind.into()),
+            status: Set(status.into()),
             source_compute: Set(row.host.clone()),
             source_node: Set(row.node.clone()),
             dest_compute: Set(None),
@@ -144,7 +167,7 @@ impl Nova {
         .exec(&txn)
         .await?;
         txn.commit().await?;
-        let request_id = self.record_action(caller, &row, method).await?;
+        let request_id = self.record_action(caller, &row, action).await?;
         let mut context = caller.rpc_context();
         context.request_id = request_id;
         let cast = self
@@ -158,6 +181,7 @@ impl Nova {
                     flavor: Some(new.to_spec()),
                     allow_same_host: method == "resize" && self.cfg.allow_resize_to_same_host,
                     target_host,
+                    live,
                 },
             )
             .await;
@@ -291,6 +315,7 @@ impl Nova {
             source_host: moved.source_compute.clone().unwrap_or_default(),
             dest_host: moved.dest_compute.clone().unwrap_or_default(),
             power_on,
+            paused: false,
         }
     }
 }
