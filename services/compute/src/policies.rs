@@ -98,6 +98,7 @@ pub const DEFAULTS: &[RuleDefault] = &[
     RuleDefault { name: "os_compute_api:servers:confirm_resize", check_str: "rule:project_member_or_admin", description: "Confirm a server resize", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:servers:revert_resize", check_str: "rule:project_member_or_admin", description: "Revert a server resize", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:os-migrate-server:migrate_live", check_str: "rule:context_is_admin", description: "Live migrate a server to a new host without a reboot", scope_types: PROJECT },
+    RuleDefault { name: "os_compute_api:os-evacuate", check_str: "rule:context_is_admin", description: "Evacuate a server from a failed host to a new host", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:os-migrate-server:migrate", check_str: "rule:context_is_admin", description: "Cold migrate a server to a host", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:os-migrate-server:migrate:host", check_str: "rule:context_is_admin", description: "Cold migrate a server to a specified host", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:os-volumes:list", check_str: "rule:project_reader_or_admin", description: "List volumes. This API is a proxy call to the Volume service. It is deprecated.", scope_types: PROJECT },

@@ -364,3 +364,99 @@ async fn live_migrations_move_running_servers() {
     cloud.wait_status(&alice, &id, "SHUTOFF").await;
     live(&admin, body).await.expect(409);
 }
+
+#[tokio::test]
+async fn servers_of_a_host_that_is_down_are_evacuated() {
+    let (cloud, admin, alice, image) = setup(2, |_| {}).await;
+    let id = create(&cloud, &alice, server_body("evac", &image, "1")).await["server"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    cloud.wait_status(&alice, &id, "ACTIVE").await;
+    let source = admin_view(&cloud, &admin, &id).await["OS-EXT-SRV-ATTR:host"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let evacuate = |version: &'static str, body: Value| {
+        let (cloud, admin, id) = (&cloud, &admin, id.clone());
+        async move {
+            cloud
+                .send(
+                    Method::POST,
+                    &format!("/v2.1/servers/{id}/action"),
+                    admin,
+                    Some(body),
+                    Some(version),
+                )
+                .await
+        }
+    };
+    let in_use = evacuate("2.14", json!({"evacuate": {}})).await;
+    assert_eq!(in_use.status, 400);
+    assert_eq!(
+        in_use.message(),
+        format!("Compute service of {source} is still in use.")
+    );
+    evacuate("2.1", json!({"evacuate": {}})).await.expect(400);
+
+    // The source forced down: the server is built on the other host.
+    let services = cloud
+        .send(
+            Method::GET,
+            "/v2.1/os-services?binary=nova-compute",
+            &admin,
+            None,
+            Some("2.53"),
+        )
+        .await
+        .body["services"]
+        .clone();
+    let service = services
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["host"] == source.as_str())
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    cloud
+        .send(
+            Method::PUT,
+            &format!("/v2.1/os-services/{service}"),
+            &admin,
+            Some(json!({"forced_down": true})),
+            Some("2.53"),
+        )
+        .await
+        .expect(200);
+    let old = evacuate("2.1", json!({"evacuate": {"onSharedStorage": false}}))
+        .await
+        .expect(200);
+    assert_eq!(old.body["adminPass"].as_str().unwrap().len(), 12);
+    for _ in 0..100 {
+        let server = admin_view(&cloud, &admin, &id).await;
+        if server["OS-EXT-SRV-ATTR:host"] != source.as_str()
+            && server["OS-EXT-STS:task_state"].is_null()
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let server = admin_view(&cloud, &admin, &id).await;
+    assert_ne!(server["OS-EXT-SRV-ATTR:host"], source.as_str());
+    assert_eq!(server["status"], "ACTIVE");
+    let migrations = cloud
+        .send(
+            Method::GET,
+            "/v2.1/os-migrations",
+            &admin,
+            None,
+            Some("2.23"),
+        )
+        .await
+        .body["migrations"]
+        .clone();
+    assert_eq!(migrations[0]["migration_type"], "evacuation");
+    assert_eq!(migrations[0]["status"], "done");
+}

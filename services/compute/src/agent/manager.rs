@@ -145,7 +145,7 @@ impl Agent {
     }
 
     /// Spawns a server's guest with the volumes it is built with connected.
-    async fn spawn_with_volumes(
+    pub(super) async fn spawn_with_volumes(
         &self,
         context: &Context,
         build: &BuildInstance,
@@ -262,6 +262,9 @@ impl Agent {
             .route::<agent::ResizeInstance, _, _>(|a, ctx, step| async move {
                 a.resize_instance(ctx, step).await
             })
+            .route::<agent::Evacuate, _, _>(
+                |a, ctx, step| async move { a.evacuate(ctx, step).await },
+            )
             .route::<agent::LiveMigration, _, _>(|a, ctx, step| async move {
                 a.live_migration(ctx, step).await
             })

@@ -290,4 +290,52 @@ impl Agent {
         }
         Ok(())
     }
+
+    /// `rebuild_evacuated_instance` (destination): the server of a dead host
+    /// built here, its volumes moved to this host.
+    pub(super) async fn evacuate(
+        &self,
+        context: Context,
+        step: ResizeStep,
+    ) -> Result<(), RemoteError> {
+        let started_at = unix_now();
+        let build = step.build.clone().unwrap_or_default();
+        let mut built = self.spawn_with_volumes(&context, &build).await;
+        if built.is_ok() && build.stop_after {
+            built = self
+                .driver
+                .operate(&build.uuid, super::driver::GuestOp::PowerOff)
+                .await;
+        }
+        if let Err(e) = built {
+            let _ = self.driver.destroy(&build.uuid).await;
+            self.failed(
+                &context,
+                &step,
+                "compute_rebuild_instance",
+                started_at,
+                e.to_string(),
+            )
+            .await;
+            return Ok(());
+        }
+        let power = if build.stop_after {
+            PowerState::Shutdown
+        } else {
+            PowerState::Running
+        };
+        self.report_move(
+            &context,
+            MigrationUpdate {
+                migration_uuid: step.migration_uuid.clone(),
+                status: "done".into(),
+                power_state: power as i32,
+                event: "compute_rebuild_instance".into(),
+                started_at,
+                ..Default::default()
+            },
+        )
+        .await;
+        Ok(())
+    }
 }

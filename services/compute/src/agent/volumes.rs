@@ -201,6 +201,14 @@ impl Agent {
                 .await;
             self.wait_available(token, project, &volume_id).await?;
         }
+        if !device.attachment_id.is_empty() {
+            self.volumes
+                .release(token, project, &device.attachment_id)
+                .await
+                .map_err(|e| {
+                    format!("Volume {volume_id} could not be released from its old host: {e}")
+                })?;
+        }
         let attachment_id = self
             .volumes
             .reserve(token, project, &volume_id, uuid)

@@ -2,7 +2,7 @@
 //! os-stop, reboot, pause/unpause, suspend/resume, lock/unlock, rebuild,
 //! os-resetState, os-getConsoleOutput, changePassword, createImage and
 //! shelve/shelveOffload/unshelve, resize/confirmResize/revertResize, migrate
-//! and rescue/unrescue.
+//! os-migrateLive, evacuate and rescue/unrescue.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -41,6 +41,8 @@ enum Action {
     ShelveOffload,
     Unshelve(UnshelveRequest),
     Move(MoveRequest),
+    /// The move, and the password asked for.
+    Evacuate(MoveRequest, Option<String>),
     /// A password and a rescue image, each if given.
     Rescue(Option<String>, Option<String>),
     ConfirmResize,
@@ -153,6 +155,56 @@ fn live_request(args: &Value, version: ApiVersion) -> Result<MoveRequest> {
             &format!("{} is not of type 'string', 'null'", python_repr(other)),
         )),
     }
+}
+
+/// `evacuate`'s body: a host, a password, `onSharedStorage` before 2.14 and
+/// `force` from 2.29 to 2.67; from 2.95 the server ends stopped. The
+/// password the reply gives before 2.14, if any.
+fn evacuate_request(args: &Value, version: ApiVersion) -> Result<(MoveRequest, Option<String>)> {
+    let v = |minor| ApiVersion::new(2, minor);
+    let mut allowed = vec!["host", "adminPass"];
+    if version < v(14) {
+        allowed.push("onSharedStorage");
+    }
+    if version >= v(29) && version < v(68) {
+        allowed.push("force");
+    }
+    only("evacuate", args, &allowed)?;
+    let shared = match args.get("onSharedStorage") {
+        Some(value) => boolean("onSharedStorage", value)?,
+        None if version < v(14) => {
+            return Err(field_error(
+                "evacuate",
+                args,
+                "'onSharedStorage' is a required property",
+            ))
+        }
+        None => false,
+    };
+    if let Some(force) = args.get("force") {
+        boolean("force", force)?;
+    }
+    let text = |field: &str| match args.get(field) {
+        None => Ok(None),
+        Some(Value::String(s)) if !s.is_empty() => Ok(Some(s.clone())),
+        Some(other) => Err(field_error(
+            field,
+            other,
+            &format!("{} is not of type 'string'", python_repr(other)),
+        )),
+    };
+    let host = text("host")?;
+    let password = text("adminPass")?;
+    if shared && password.is_some() {
+        return Err(NovaError::BadRequest(
+            "admin password can't be changed on existing disk".into(),
+        ));
+    }
+    let request = MoveRequest::Evacuate {
+        host,
+        stop: version >= v(95),
+    };
+    Ok((request, password))
 }
 
 /// `migrate`'s body: null, or from 2.56 a host (or null).
@@ -402,6 +454,10 @@ fn action(body: &Value, version: ApiVersion) -> Result<Action> {
         "resize" => Action::Move(resize_request(args)?),
         "migrate" => Action::Move(migrate_request(args, version)?),
         "os-migrateLive" => Action::Move(live_request(args, version)?),
+        "evacuate" => {
+            let (request, password) = evacuate_request(args, version)?;
+            Action::Evacuate(request, password)
+        }
         "confirmResize" => Action::ConfirmResize,
         "rescue" => rescue_request(args)?,
         "unrescue" => Action::Op(ServerOp::Unrescue),
@@ -466,6 +522,14 @@ async fn run(
         Action::ShelveOffload => nova.shelve_offload(&caller, &id).await?,
         Action::Unshelve(request) => nova.unshelve(&caller, &id, request).await?,
         Action::Move(request) => nova.move_server(&caller, &id, request).await?,
+        Action::Evacuate(request, password) => {
+            nova.move_server(&caller, &id, request).await?;
+            if version >= ApiVersion::new(2, 14) {
+                return Ok(StatusCode::OK.into_response());
+            }
+            let password = password.unwrap_or_else(crate::domain::servers::generate_password);
+            return Ok(axum::Json(json!({"adminPass": password})).into_response());
+        }
         Action::Rescue(password, image) => {
             let password = nova.rescue_server(&caller, &id, password, image).await?;
             return Ok(axum::Json(json!({"adminPass": password})).into_response());

@@ -127,22 +127,7 @@ impl Conductor {
             .map(|m| (m.key, m.value))
             .collect();
         let mut build = build_message(&row, &metadata);
-        build.block_devices = block_device_mapping::Entity::find()
-            .filter(block_device_mapping::Column::InstanceUuid.eq(uuid))
-            .all(&self.db)
-            .await
-            .map_err(|e| e.to_string())?
-            .into_iter()
-            .map(|m| BlockDevice {
-                bdm_uuid: m.uuid,
-                source_type: m.source_type,
-                volume_id: m.volume_id.unwrap_or_default(),
-                image_id: m.image_id.unwrap_or_default(),
-                snapshot_id: m.snapshot_id.unwrap_or_default(),
-                volume_size: m.volume_size.unwrap_or(0),
-                device: m.device_name,
-            })
-            .collect();
+        build.block_devices = self.block_devices(uuid).await.map_err(|e| e.to_string())?;
         if let Some(image) = unshelve {
             build.image_id = image.clone();
             build.event = crate::agent::UNSHELVE_EVENT.into();
@@ -193,6 +178,29 @@ impl Conductor {
             },
         )
         .await
+    }
+
+    /// The volumes server `uuid` is built with, as its host needs them.
+    pub(super) async fn block_devices(
+        &self,
+        uuid: &str,
+    ) -> crate::domain::Result<Vec<BlockDevice>> {
+        Ok(block_device_mapping::Entity::find()
+            .filter(block_device_mapping::Column::InstanceUuid.eq(uuid))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|m| BlockDevice {
+                bdm_uuid: m.uuid,
+                source_type: m.source_type,
+                volume_id: m.volume_id.unwrap_or_default(),
+                image_id: m.image_id.unwrap_or_default(),
+                snapshot_id: m.snapshot_id.unwrap_or_default(),
+                volume_size: m.volume_size.unwrap_or(0),
+                device: m.device_name,
+                attachment_id: m.attachment_id.unwrap_or_default(),
+            })
+            .collect())
     }
 
     /// An offloaded server no host can take stays shelved (Nova's warning),

@@ -79,7 +79,7 @@ impl Conductor {
             flavor: request.flavor.clone(),
             availability_zone: row.availability_zone.clone().unwrap_or_default(),
             force_host: request.target_host.clone(),
-            different_host: if request.allow_same_host {
+            different_host: if request.allow_same_host && !request.evacuate {
                 Vec::new()
             } else {
                 vec![row.uuid.clone()]
@@ -105,7 +105,11 @@ impl Conductor {
             .col_expr(migration::Column::DestNode, Expr::value(&dest.node))
             .col_expr(
                 migration::Column::Status,
-                Expr::value(if request.live { "running" } else { "migrating" }),
+                Expr::value(match (request.live, request.evacuate) {
+                    (true, _) => "running",
+                    (_, true) => "pre-migrating",
+                    _ => "migrating",
+                }),
             )
             .col_expr(
                 migration::Column::UpdatedAt,
@@ -115,10 +119,10 @@ impl Conductor {
             .exec(&self.db)
             .await
             .map_err(fail)?;
-        let task = if request.live {
-            "migrating"
-        } else {
-            "resize_migrating"
+        let task = match (request.live, request.evacuate) {
+            (true, _) => "migrating",
+            (_, true) => "rebuilding",
+            _ => "resize_migrating",
         };
         instance::Entity::update_many()
             .col_expr(instance::Column::TaskState, Expr::value(task))
@@ -149,6 +153,13 @@ impl Conductor {
             .collect();
         let mut build = build_message(&row, &metadata);
         build.flavor = request.flavor.clone();
+        if request.evacuate {
+            build.block_devices = self
+                .block_devices(&row.uuid)
+                .await
+                .map_err(|e| e.to_string())?;
+            build.stop_after = request.stop_after;
+        }
         let source = row.host.clone().unwrap_or_default();
         let step = ResizeStep {
             migration_uuid: request.migration_uuid.clone(),
@@ -158,7 +169,13 @@ impl Conductor {
             power_on: row.vm_state != "stopped",
             paused: row.vm_state == "paused",
         };
-        let cast = if request.live {
+        let cast = if request.evacuate {
+            // The source is down: the destination builds the server anew.
+            let dest = step.dest_host.clone();
+            self.agents
+                .cast::<agent::Evacuate>(ctx, Some(&dest), &step)
+                .await
+        } else if request.live {
             self.agents
                 .cast::<agent::LiveMigration>(ctx, Some(&source), &step)
                 .await
@@ -278,7 +295,7 @@ impl Conductor {
         else {
             return Ok(());
         };
-        if update.status == "completed" {
+        if update.status == "completed" || update.status == "done" {
             return self.complete_live(ctx, &moved, update).await;
         }
         let reverted = update.status == "reverted";
@@ -366,7 +383,8 @@ impl Conductor {
         .await
     }
 
-    /// A live migration that ended: the server on its destination, the
+    /// A live migration or an evacuation that ended: the server on its
+    /// destination (an evacuated one active or stopped as it was built), the
     /// source's allocation given back.
     async fn complete_live(
         &self,
@@ -376,7 +394,18 @@ impl Conductor {
     ) -> crate::domain::Result<()> {
         let now = crate::domain::now();
         let txn = self.db.begin().await?;
-        instance::Entity::update_many()
+        let mut query = instance::Entity::update_many();
+        if update.status == "done" {
+            let state = if update.power_state == 4 {
+                "stopped"
+            } else {
+                "active"
+            };
+            query = query
+                .col_expr(instance::Column::VmState, Expr::value(state))
+                .col_expr(instance::Column::LaunchedAt, Expr::value(now));
+        }
+        query
             .col_expr(
                 instance::Column::Host,
                 Expr::value(moved.dest_compute.clone()),
@@ -400,7 +429,7 @@ impl Conductor {
             .exec(&txn)
             .await?;
         migration::Entity::update_many()
-            .col_expr(migration::Column::Status, Expr::value("completed"))
+            .col_expr(migration::Column::Status, Expr::value(&update.status))
             .col_expr(migration::Column::UpdatedAt, Expr::value(now))
             .filter(migration::Column::Id.eq(moved.id))
             .exec(&txn)

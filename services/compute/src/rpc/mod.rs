@@ -69,6 +69,8 @@ pub mod agent {
             cast LiveMigration = "live_migration" (m::ResizeStep);
             /// Destination of a live migration: run the guest here, then free the source.
             cast FinishLiveMigration = "post_live_migration_at_destination" (m::ResizeStep);
+            /// Destination of an evacuation: build the server of a dead host here.
+            cast Evacuate = "rebuild_evacuated_instance" (m::ResizeStep);
             /// Source: a confirmed move leaves nothing here.
             cast ConfirmResize = "confirm_resize" (m::ResizeStep);
             /// Destination: a reverted move leaves nothing here; the source takes it back.

@@ -80,7 +80,7 @@ pub struct Created {
 }
 
 /// A random password of Nova's kind (letters and digits, no look-alikes).
-pub(super) fn generate_password() -> String {
+pub fn generate_password() -> String {
     const CHARS: &[u8] = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut rng = rand::thread_rng();
     (0..12)

@@ -17,8 +17,7 @@ mod shelve;
 mod snapshot;
 
 pub use build::build_message;
-use create::generate_password;
-pub use create::{sanitize_hostname, BlockDevice, Created, Networks, NewServer};
+pub use create::{generate_password, sanitize_hostname, BlockDevice, Created, Networks, NewServer};
 pub use flavor::InstanceFlavor;
 pub use list::{ServerFilters, SortKey};
 pub use metadata::{MetadataWrite, MAX_TAGS};

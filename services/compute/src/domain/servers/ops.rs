@@ -175,15 +175,14 @@ impl Nova {
         Ok(())
     }
 
-    /// Whether the agent of `host` is up (a down host's servers are deleted
-    /// locally, as Nova does).
-    async fn host_up(&self, host: &str) -> Result<bool> {
-        Ok(
-            ferrostack_db::service_registry::list(&self.db, self.cfg.service_down_time)
-                .await?
-                .iter()
-                .any(|s| s.binary == COMPUTE && s.host == host && s.up),
-        )
+    /// Whether the agent of `host` is up and not forced down (a down host's
+    /// servers are deleted locally, as Nova does).
+    pub(crate) async fn host_up(&self, host: &str) -> Result<bool> {
+        Ok(self
+            .services()
+            .await?
+            .iter()
+            .any(|s| s.state.binary == COMPUTE && s.state.host == host && s.up()))
     }
 
     /// Casts `op` for server `row` to its agent.

@@ -33,10 +33,13 @@ pub enum MoveRequest {
     Migrate(Option<String>),
     /// `os-migrateLive` (admin), to a host if given.
     Live(Option<String>),
+    /// `evacuate` (admin) from a host that is down, to a host if given;
+    /// stopped once rebuilt when asked (2.95).
+    Evacuate { host: Option<String>, stop: bool },
 }
 
 impl Nova {
-    /// `resize`, `migrate` or `os-migrateLive`.
+    /// `resize`, `migrate`, `os-migrateLive` or `evacuate`.
     pub async fn move_server(&self, caller: &Caller, id: &str, request: MoveRequest) -> Result<()> {
         let (rule, method) = match &request {
             MoveRequest::Resize(_) => ("os_compute_api:servers:resize", "resize"),
@@ -48,6 +51,7 @@ impl Nova {
                 "os_compute_api:os-migrate-server:migrate_live",
                 "os-migrateLive",
             ),
+            MoveRequest::Evacuate { .. } => ("os_compute_api:os-evacuate", "evacuate"),
         };
         let live = matches!(request, MoveRequest::Live(_));
         let (movable, task, action, kind, status): (&[&str], _, _, _, _) = match &request {
@@ -64,6 +68,13 @@ impl Nova {
                 "migrating",
                 "live-migration",
                 "live-migration",
+                "accepted",
+            ),
+            MoveRequest::Evacuate { .. } => (
+                &["active", "stopped", "error"],
+                "rebuilding",
+                "evacuate",
+                "evacuation",
                 "accepted",
             ),
         };
@@ -93,10 +104,19 @@ impl Nova {
                 }
                 (new, String::new())
             }
-            MoveRequest::Migrate(host) | MoveRequest::Live(host) => {
-                (old.clone(), host.clone().unwrap_or_default())
-            }
+            MoveRequest::Migrate(host)
+            | MoveRequest::Live(host)
+            | MoveRequest::Evacuate { host, .. } => (old.clone(), host.clone().unwrap_or_default()),
         };
+        let evacuate = matches!(request, MoveRequest::Evacuate { .. });
+        if evacuate {
+            let source = row.host.clone().unwrap_or_default();
+            if self.host_up(&source).await? {
+                return Err(NovaError::BadRequest(format!(
+                    "Compute service of {source} is still in use."
+                )));
+            }
+        }
         if !target_host.is_empty() && row.host.as_deref() == Some(target_host.as_str()) {
             return Err(NovaError::BadRequest(format!(
                 "The target host can't be the same one: {target_host}"
@@ -182,6 +202,9 @@ impl Nova {
                     allow_same_host: method == "resize" && self.cfg.allow_resize_to_same_host,
                     target_host,
                     live,
+                    evacuate,
+                    stop_after: matches!(request, MoveRequest::Evacuate { stop: true, .. })
+                        || (evacuate && row.vm_state == "stopped"),
                 },
             )
             .await;
