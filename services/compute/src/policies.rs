@@ -89,6 +89,7 @@ pub const DEFAULTS: &[RuleDefault] = &[
     RuleDefault { name: "os_compute_api:os-volumes-attachments:delete", check_str: "rule:project_member_or_admin", description: "Detach a volume from an instance", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:os-console-output", check_str: "rule:project_member_or_admin", description: "Show console output for a server", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:os-admin-password", check_str: "rule:project_member_or_admin", description: "Change the administrative password for a server", scope_types: PROJECT },
+    RuleDefault { name: "os_compute_api:os-create-backup", check_str: "rule:project_member_or_admin", description: "Create a back up of a server", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:servers:create_image", check_str: "rule:project_member_or_admin", description: "Create an image from a server", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:os-shelve:shelve", check_str: "rule:project_member_or_admin", description: "Shelve server", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:os-shelve:shelve_offload", check_str: "rule:context_is_admin", description: "Shelf-offload (remove) server", scope_types: PROJECT },

@@ -252,3 +252,72 @@ async fn the_deprecated_image_proxy_reaches_the_image_api() {
     assert_eq!(gone.status, 404);
     assert_eq!(gone.message(), "Image not found.");
 }
+
+#[tokio::test]
+async fn backups_rotate_out_the_oldest() {
+    let (cloud, _admin, alice, base) = setup(1, |_| {}).await;
+    let id = create(&cloud, &alice, server_body("b", &base, "1")).await["server"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    cloud.wait_status(&alice, &id, "ACTIVE").await;
+    let mut made = Vec::new();
+    for n in 1..=3 {
+        let backup = cloud
+            .send(
+                Method::POST,
+                &format!("/v2.1/servers/{id}/action"),
+                &alice,
+                Some(json!({"createBackup": {"name": format!("backup-{n}"),
+                    "backup_type": "daily", "rotation": 2}})),
+                Some("2.45"),
+            )
+            .await
+            .expect(202)
+            .body["image_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let image = wait_active(&cloud, &alice, &backup).await;
+        assert_eq!(image["image_type"], "backup");
+        assert_eq!(image["backup_type"], "daily");
+        cloud.wait_status(&alice, &id, "ACTIVE").await;
+        made.push(backup);
+        // Images created in the same second sort by creation time alike.
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    }
+    // The first is rotated out once the third is made.
+    let (image, _) = cloud.image.as_ref().unwrap();
+    let mut found = 0;
+    for _ in 0..100 {
+        found = cloud
+            .http
+            .get(image.url(&format!("/v2/images/{}", made[0])))
+            .header("X-Auth-Token", &alice.token)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16();
+        if found == 404 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(found, 404, "the oldest backup stayed");
+    assert_eq!(image_of(&cloud, &alice, &made[2]).await["status"], "active");
+    assert_eq!(image_of(&cloud, &alice, &made[1]).await["status"], "active");
+    let missing = cloud
+        .send(
+            Method::POST,
+            &format!("/v2.1/servers/{id}/action"),
+            &alice,
+            Some(json!({"createBackup": {"name": "x", "backup_type": "daily"}})),
+            None,
+        )
+        .await;
+    assert_eq!(missing.status, 400);
+    assert!(missing
+        .message()
+        .contains("'rotation' is a required property"));
+}

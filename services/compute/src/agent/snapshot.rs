@@ -29,14 +29,18 @@ impl Agent {
             started_at,
             ..Default::default()
         };
-        if let Err(e) = uploaded {
-            tracing::warn!(
-                instance = request.uuid,
-                image = request.image_id,
-                "snapshot failed: {e}"
-            );
-            self.images.delete(token, &request.image_id).await;
-            update.fault = format!("Snapshot of instance {} failed: {e}", request.uuid);
+        match uploaded {
+            Err(e) => {
+                tracing::warn!(
+                    instance = request.uuid,
+                    image = request.image_id,
+                    "snapshot failed: {e}"
+                );
+                self.images.delete(token, &request.image_id).await;
+                update.fault = format!("Snapshot of instance {} failed: {e}", request.uuid);
+            }
+            Ok(()) if request.rotation >= 0 => self.rotate_backups(token, &request).await,
+            Ok(()) => {}
         }
         self.report(&context, update).await;
         Ok(())
@@ -44,6 +48,32 @@ impl Agent {
 }
 
 impl Agent {
+    /// Deletes the oldest backups of the server and type beyond the rotation
+    /// (Nova's `_rotate_backups`); a failure is only logged.
+    async fn rotate_backups(&self, token: &str, request: &Snapshot) {
+        let query = serde_urlencoded::to_string([
+            ("instance_uuid", request.uuid.as_str()),
+            ("image_type", "backup"),
+            ("backup_type", request.backup_type.as_str()),
+            ("sort_key", "created_at"),
+            ("sort_dir", "desc"),
+        ])
+        .unwrap_or_default();
+        let found = match self.images.list(token, &query).await {
+            Ok(found) => found,
+            Err(e) => {
+                tracing::warn!(instance = request.uuid, "backups not rotated: {e}");
+                return;
+            }
+        };
+        let backups = found["images"].as_array().cloned().unwrap_or_default();
+        for old in backups.iter().skip(request.rotation.max(0) as usize) {
+            if let Some(id) = old["id"].as_str() {
+                self.images.delete(token, id).await;
+            }
+        }
+    }
+
     /// The guest's disk uploaded into image `image_id`.
     async fn save_disk(&self, token: &str, uuid: &str, image_id: &str) -> Result<(), String> {
         let data = self

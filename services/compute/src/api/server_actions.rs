@@ -318,7 +318,46 @@ fn image_request(args: &Value) -> Result<ImageRequest> {
         Some(value) => super::server_body::metadata("metadata", value)?,
         None => Default::default(),
     };
-    Ok(ImageRequest { name, metadata })
+    Ok(ImageRequest {
+        name,
+        metadata,
+        backup: None,
+    })
+}
+
+/// `createBackup`'s name, type, rotation and metadata.
+fn backup_request(args: &Value) -> Result<ImageRequest> {
+    only(
+        "createBackup",
+        args,
+        &["name", "backup_type", "rotation", "metadata"],
+    )?;
+    for key in ["name", "backup_type", "rotation"] {
+        if args.get(key).is_none() {
+            return Err(field_error(
+                "createBackup",
+                args,
+                &format!("'{key}' is a required property"),
+            ));
+        }
+    }
+    let backup_type = match &args["backup_type"] {
+        Value::String(t) => t.clone(),
+        other => {
+            return Err(field_error(
+                "backup_type",
+                other,
+                &format!("{} is not of type 'string'", python_repr(other)),
+            ))
+        }
+    };
+    let rotation = super::schema::bounded_integer("rotation", &args["rotation"], 0)?;
+    let mut request = image_request(&json!({
+        "name": args["name"],
+        "metadata": args.get("metadata").cloned().unwrap_or_else(|| json!({})),
+    }))?;
+    request.backup = Some((backup_type, rotation));
+    Ok(request)
 }
 
 /// `os-getConsoleOutput`'s `length`: an integer, a string of one, or null;
@@ -448,6 +487,7 @@ fn action(body: &Value, version: ApiVersion) -> Result<Action> {
         "os-getConsoleOutput" => Action::ConsoleOutput(console_length(args)?),
         "changePassword" => Action::ChangePassword(admin_pass(args)?),
         "createImage" => Action::CreateImage(image_request(args)?),
+        "createBackup" => Action::CreateImage(backup_request(args)?),
         "shelve" => Action::Shelve,
         "shelveOffload" => Action::ShelveOffload,
         "unshelve" => Action::Unshelve(unshelve_request(args, version)?),
@@ -540,6 +580,8 @@ async fn run(
         }
         Action::RevertResize => nova.revert_resize(&caller, &id).await?,
         Action::CreateImage(request) => {
+            // A backup kept by no rotation gives no location (Nova).
+            let located = request.backup.as_ref().is_none_or(|b| b.1 > 0);
             let image_id = nova.create_image(&caller, &id, request).await?;
             if version >= ApiVersion::new(2, 45) {
                 return Ok((
@@ -547,6 +589,9 @@ async fn run(
                     axum::Json(json!({"image_id": image_id})),
                 )
                     .into_response());
+            }
+            if !located {
+                return Ok(StatusCode::ACCEPTED.into_response());
             }
             let location = format!(
                 "{}/images/{image_id}",
@@ -676,6 +721,13 @@ mod tests {
             68
         )
         .is_err());
+        let backup = |args: Value| action(&json!({"createBackup": args}), v);
+        match backup(json!({"name": "b", "backup_type": "daily", "rotation": "2"})) {
+            Ok(Action::CreateImage(r)) => assert_eq!(r.backup, Some(("daily".into(), 2))),
+            other => panic!("{other:?}"),
+        }
+        assert!(backup(json!({"name": "b", "backup_type": "daily"})).is_err());
+        assert!(backup(json!({"name": "b", "backup_type": "daily", "rotation": -1})).is_err());
         let image = |args: Value| action(&json!({"createImage": args}), v);
         assert!(matches!(
             image(json!({"name": "s", "metadata": {"k": "v"}})),

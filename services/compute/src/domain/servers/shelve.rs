@@ -71,6 +71,7 @@ impl Nova {
         let request = ImageRequest {
             name: format!("{}-shelved", row.display_name),
             metadata: BTreeMap::new(),
+            backup: None,
         };
         let image_id = self.new_image(caller, &row, &request).await?;
         if !self.claim_task(id, SNAPSHOT_STATES, "shelving").await? {

@@ -1,7 +1,8 @@
-//! `createImage`: an image made from a server's disk. The api creates the
-//! image record (on the caller's token, with Nova's snapshot properties) and
-//! marks the server `image_snapshot`; its agent uploads the disk and gives the
-//! server back its state.
+//! `createImage` and `createBackup`: an image made from a server's disk. The
+//! api creates the image record (on the caller's token, with Nova's snapshot
+//! or backup properties) and marks the server `image_snapshot` or
+//! `image_backup`; its agent uploads the disk, rotates a backup's older
+//! images out and gives the server back its state.
 
 use std::collections::BTreeMap;
 
@@ -16,11 +17,13 @@ use crate::domain::{now, Caller, Nova, NovaError, Result};
 use crate::rpc::agent;
 use crate::rpc::messages::Snapshot;
 
-/// What `createImage` asks for.
+/// What `createImage` (or `createBackup`) asks for.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImageRequest {
     pub name: String,
     pub metadata: BTreeMap<String, String>,
+    /// `createBackup`: the backup type and how many of that type to keep.
+    pub backup: Option<(String, i64)>,
 }
 
 /// The vm_states a server may be snapshotted or shelved in (task_state none).
@@ -64,6 +67,10 @@ fn image_record(row: &Origin<'_>, base: Option<&Value>, request: &ImageRequest) 
         ("base_image_ref".into(), json!(row.image_ref)),
         ("user_id".into(), json!(row.user_id)),
     ]);
+    if let Some((backup_type, _)) = &request.backup {
+        record.insert("image_type".into(), json!("backup"));
+        record.insert("backup_type".into(), json!(backup_type));
+    }
     for (key, value) in &request.metadata {
         record.insert(key.clone(), json!(value));
     }
@@ -118,33 +125,41 @@ impl Nova {
         Ok(claimed.rows_affected == 1)
     }
 
-    /// `createImage`: the new image's id.
+    /// `createImage`, or `createBackup` when the request names a backup
+    /// type: the new image's id.
     pub async fn create_image(
         &self,
         caller: &Caller,
         id: &str,
         request: ImageRequest,
     ) -> Result<String> {
-        let row = self
-            .server_row(caller, id, "os_compute_api:servers:create_image")
-            .await?;
+        let (rule, method, task) = match request.backup {
+            Some(_) => (
+                "os_compute_api:os-create-backup",
+                "createBackup",
+                "image_backup",
+            ),
+            None => (
+                "os_compute_api:servers:create_image",
+                "createImage",
+                "image_snapshot",
+            ),
+        };
+        let row = self.server_row(caller, id, rule).await?;
         Self::check_unlocked(caller, &row)?;
         if !SNAPSHOT_STATES.contains(&row.vm_state.as_str()) || row.task_state.is_some() {
-            return Err(invalid_state("createImage", &row));
+            return Err(invalid_state(method, &row));
         }
         let token = &caller.ctx.token.0;
         let image_id = self.new_image(caller, &row, &request).await?;
-        if !self
-            .claim_task(id, SNAPSHOT_STATES, "image_snapshot")
-            .await?
-        {
+        if !self.claim_task(id, SNAPSHOT_STATES, task).await? {
             self.images.delete(token, &image_id).await;
             let now = self
                 .server_row(caller, id, "os_compute_api:servers:show")
                 .await?;
-            return Err(invalid_state("createImage", &now));
+            return Err(invalid_state(method, &now));
         }
-        let request_id = self.record_action(caller, &row, "createImage").await?;
+        let request_id = self.record_action(caller, &row, method).await?;
         let mut context = caller.rpc_context();
         context.request_id = request_id;
         let host = row.host.clone().unwrap_or_default();
@@ -158,6 +173,8 @@ impl Nova {
                     image_id: image_id.clone(),
                     vm_state: row.vm_state.clone(),
                     power_state: row.power_state,
+                    backup_type: request.backup.clone().map(|b| b.0).unwrap_or_default(),
+                    rotation: request.backup.as_ref().map_or(-1, |b| b.1),
                 },
             )
             .await;
@@ -195,6 +212,7 @@ mod tests {
         let request = ImageRequest {
             name: "snap".into(),
             metadata: [("k".to_string(), "v".to_string())].into(),
+            backup: None,
         };
         let record = image_record(&row, Some(&base), &request);
         assert_eq!(record["hw_disk_bus"], "scsi");
@@ -210,5 +228,14 @@ mod tests {
             (json!(128), json!(3))
         );
         assert_eq!(record["k"], "v");
+        let backup = ImageRequest {
+            backup: Some(("weekly".into(), 1)),
+            ..request
+        };
+        let record = image_record(&row, None, &backup);
+        assert_eq!(
+            (record["image_type"].clone(), record["backup_type"].clone()),
+            (json!("backup"), json!("weekly"))
+        );
     }
 }
