@@ -398,6 +398,31 @@ async fn the_deprecated_proxies_reach_block_storage() {
         .unwrap()
         .iter()
         .any(|v| v["id"] == id.as_str()));
+    let second = cloud.volume(&alice, "second").await;
+    let page = cloud
+        .send(
+            Method::GET,
+            "/v2.1/os-volumes?limit=1&offset=1",
+            &alice,
+            None,
+            None,
+        )
+        .await
+        .expect(200)
+        .body["volumes"]
+        .clone();
+    assert_eq!(page.as_array().unwrap().len(), 1, "{page}");
+    let all = cloud
+        .send(Method::GET, "/v2.1/os-volumes", &alice, None, None)
+        .await
+        .body["volumes"]
+        .clone();
+    assert_eq!(all.as_array().unwrap().len(), 2);
+    assert!(all
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|v| v["id"] == second.as_str()));
 
     let snapshot = cloud
         .send(

@@ -209,15 +209,9 @@ fn evacuate_request(args: &Value, version: ApiVersion) -> Result<(MoveRequest, O
 
 /// `migrate`'s body: null, or from 2.56 a host (or null).
 fn migrate_request(args: &Value, version: ApiVersion) -> Result<MoveRequest> {
-    if args.is_null() {
+    // Before 2.56 Nova validates nothing here: the body is ignored.
+    if args.is_null() || version < ApiVersion::new(2, 56) {
         return Ok(MoveRequest::Migrate(None));
-    }
-    if version < ApiVersion::new(2, 56) {
-        return Err(field_error(
-            "migrate",
-            args,
-            &format!("{} is not of type 'null'", python_repr(args)),
-        ));
     }
     only("migrate", args, &["host"])?;
     match args.get("host") {
@@ -236,15 +230,9 @@ fn migrate_request(args: &Value, version: ApiVersion) -> Result<MoveRequest> {
 /// `unshelve`'s body: null, or from 2.77 a zone (2.91: null to unpin, and a
 /// host).
 fn unshelve_request(args: &Value, version: ApiVersion) -> Result<UnshelveRequest> {
-    if args.is_null() {
+    // Before 2.77 Nova validates nothing here: the body is ignored.
+    if args.is_null() || version < ApiVersion::new(2, 77) {
         return Ok(UnshelveRequest::default());
-    }
-    if version < ApiVersion::new(2, 77) {
-        return Err(field_error(
-            "unshelve",
-            args,
-            &format!("{} is not of type 'null'", python_repr(args)),
-        ));
     }
     let allowed: &[&str] = if version >= ApiVersion::new(2, 91) {
         &["availability_zone", "host"]
@@ -659,7 +647,10 @@ mod tests {
             unshelve(Value::Null, 1).unwrap(),
             Action::Unshelve(UnshelveRequest::default())
         );
-        assert!(unshelve(json!({"availability_zone": "az"}), 76).is_err());
+        assert_eq!(
+            unshelve(json!({"availability_zone": "az"}), 76).unwrap(),
+            Action::Unshelve(UnshelveRequest::default())
+        );
         assert_eq!(
             unshelve(json!({"availability_zone": "az"}), 77).unwrap(),
             Action::Unshelve(UnshelveRequest {
@@ -694,7 +685,15 @@ mod tests {
             migrate(Value::Null, 1).unwrap(),
             Action::Move(MoveRequest::Migrate(None))
         );
-        assert!(migrate(json!({"host": "h"}), 55).is_err());
+        // Below 2.56 the body is not looked at.
+        assert_eq!(
+            migrate(json!({}), 1).unwrap(),
+            Action::Move(MoveRequest::Migrate(None))
+        );
+        assert_eq!(
+            migrate(json!({"host": "h"}), 55).unwrap(),
+            Action::Move(MoveRequest::Migrate(None))
+        );
         assert_eq!(
             migrate(json!({"host": "h"}), 56).unwrap(),
             Action::Move(MoveRequest::Migrate(Some("h".into())))

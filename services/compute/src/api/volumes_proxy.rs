@@ -3,7 +3,7 @@
 //! block-storage API on the caller's token in Nova's camelCase views.
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
@@ -13,6 +13,7 @@ use serde_json::{json, Map, Value};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::query::Query;
 use super::schema::{boolean, bounded_integer, field_error, only, python_repr};
 use super::{gone_after, parse, AppState};
 use crate::domain::{Caller, NovaError, Result};
@@ -194,15 +195,18 @@ async fn listing(
     rule: &str,
     (path, key): (&str, &str),
     view: fn(&Value) -> Value,
+    raw: Option<String>,
 ) -> Result<Response> {
     gone_after(version, LAST)?;
     authorize(nova, caller, rule)?;
+    let query = Query::parse(raw.as_deref())?;
+    let (offset, limit) = (query.offset()?, query.limit(nova.cfg.max_limit)?);
     let found = call(nova, caller, Method::GET, path, None)
         .await
         .map_err(|e| volume_error("Volume", "", e))?;
     let items: Vec<Value> = found[key]
         .as_array()
-        .map(|list| list.iter().map(view).collect())
+        .map(|list| list.iter().skip(offset).take(limit).map(view).collect())
         .unwrap_or_default();
     Ok(axum::Json(json!({ key: items })).into_response())
 }
@@ -214,6 +218,7 @@ async fn list_volumes(
     State(nova): State<AppState>,
     caller: Caller,
     Extension(version): Extension<ApiVersion>,
+    RawQuery(raw): RawQuery,
 ) -> Result<Response> {
     let at = ("/volumes/detail", "volumes");
     listing(
@@ -223,6 +228,7 @@ async fn list_volumes(
         "os_compute_api:os-volumes:list",
         at,
         volume_view,
+        raw,
     )
     .await
 }
@@ -234,6 +240,7 @@ async fn detail_volumes(
     State(nova): State<AppState>,
     caller: Caller,
     Extension(version): Extension<ApiVersion>,
+    RawQuery(raw): RawQuery,
 ) -> Result<Response> {
     let at = ("/volumes/detail", "volumes");
     listing(
@@ -243,6 +250,7 @@ async fn detail_volumes(
         "os_compute_api:os-volumes:detail",
         at,
         volume_view,
+        raw,
     )
     .await
 }
@@ -254,10 +262,11 @@ async fn list_snapshots(
     State(nova): State<AppState>,
     caller: Caller,
     Extension(version): Extension<ApiVersion>,
+    RawQuery(raw): RawQuery,
 ) -> Result<Response> {
     let at = ("/snapshots/detail", "snapshots");
     let rule = "os_compute_api:os-volumes:snapshots:list";
-    listing(&nova, &caller, version, rule, at, snapshot_view).await
+    listing(&nova, &caller, version, rule, at, snapshot_view, raw).await
 }
 
 /// List snapshots with details (proxied, to 2.35).
@@ -267,10 +276,11 @@ async fn detail_snapshots(
     State(nova): State<AppState>,
     caller: Caller,
     Extension(version): Extension<ApiVersion>,
+    RawQuery(raw): RawQuery,
 ) -> Result<Response> {
     let at = ("/snapshots/detail", "snapshots");
     let rule = "os_compute_api:os-volumes:snapshots:detail";
-    listing(&nova, &caller, version, rule, at, snapshot_view).await
+    listing(&nova, &caller, version, rule, at, snapshot_view, raw).await
 }
 
 /// Create a volume (proxied, to 2.35).
