@@ -78,7 +78,7 @@ fn hypervisor_not_found(id: &str) -> NovaError {
 
 impl Nova {
     /// Every service with its record, in registry order.
-    pub(crate) async fn services(&self) -> Result<Vec<ServiceView>> {
+    pub(super) async fn services(&self) -> Result<Vec<ServiceView>> {
         let records: BTreeMap<(String, String), service_record::Model> =
             service_record::Entity::find()
                 .all(&self.db)

@@ -8,7 +8,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::agent::BINARY as COMPUTE;
-use crate::db::entity::{allocation, instance};
+use crate::db::entity::{allocation, instance, service_record};
 use crate::domain::actions::{self, ActionStart};
 use crate::domain::{now, Caller, Nova, NovaError, Result};
 use crate::rpc::agent;
@@ -178,11 +178,21 @@ impl Nova {
     /// Whether the agent of `host` is up and not forced down (a down host's
     /// servers are deleted locally, as Nova does).
     pub(crate) async fn host_up(&self, host: &str) -> Result<bool> {
-        Ok(self
-            .services()
+        let forced_down = service_record::Entity::find()
+            .filter(service_record::Column::Host.eq(host))
+            .filter(service_record::Column::Binary.eq(COMPUTE))
+            .one(&self.db)
             .await?
-            .iter()
-            .any(|s| s.state.binary == COMPUTE && s.state.host == host && s.up()))
+            .is_some_and(|r| r.forced_down);
+        if forced_down {
+            return Ok(false);
+        }
+        Ok(
+            ferrostack_db::service_registry::list(&self.db, self.cfg.service_down_time)
+                .await?
+                .iter()
+                .any(|s| s.binary == COMPUTE && s.host == host && s.up),
+        )
     }
 
     /// Casts `op` for server `row` to its agent.
