@@ -222,6 +222,13 @@ pub const SHELVED_OFFLOAD_TIME: Opt = Opt::new(
     "Seconds a shelved server keeps its host: 0 offloads at once, -1 never (other values are not supported).",
 );
 
+pub const CONSOLE_TOKEN_TTL: Opt = Opt::new(
+    "consoleauth",
+    "token_ttl",
+    "600",
+    "Seconds a remote console's token stays valid.",
+);
+
 /// Every option this service reads besides the shared sections.
 pub const OPTS: &[Opt] = &[
     MAX_LIMIT,
@@ -256,6 +263,7 @@ pub const OPTS: &[Opt] = &[
     ALLOW_RESIZE_TO_SAME_HOST,
     RECLAIM_INSTANCE_INTERVAL,
     INSTANCE_BUILD_TIMEOUT,
+    CONSOLE_TOKEN_TTL,
 ];
 
 /// Settings resolved and validated at start.
@@ -292,6 +300,10 @@ pub struct ComputeConfig {
     pub allow_resize_to_same_host: bool,
     /// How long deleted servers stay restorable (`None`: deletes are immediate).
     pub reclaim_instance_interval: Option<Duration>,
+    /// The remote consoles an agent offers.
+    pub consoles: crate::agent::ConsoleOptions,
+    /// How long a console token stays valid (`[consoleauth] token_ttl`).
+    pub console_token_ttl: Duration,
 }
 
 impl std::fmt::Debug for ComputeConfig {
@@ -339,6 +351,7 @@ impl ComputeConfig {
             MESSAGING_OPTS,
             AUTHTOKEN_OPTS,
             &driver_opts,
+            crate::agent::CONSOLE_OPTS,
         ]);
         Ok(ComputeConfig {
             database: DbOptions::from_config(
@@ -391,6 +404,8 @@ impl ComputeConfig {
                 seconds => Some(Duration::from_secs(seconds)),
             },
             allow_resize_to_same_host: config.get_bool(&ALLOW_RESIZE_TO_SAME_HOST)?,
+            consoles: crate::agent::ConsoleOptions::from_config(config)?,
+            console_token_ttl: Duration::from_secs(config.get_parsed(&CONSOLE_TOKEN_TTL)?),
             offload_shelved: match config.get_parsed::<i64>(&SHELVED_OFFLOAD_TIME)? {
                 0 => true,
                 -1 => false,

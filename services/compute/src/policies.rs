@@ -88,6 +88,8 @@ pub const DEFAULTS: &[RuleDefault] = &[
     RuleDefault { name: "os_compute_api:os-volumes-attachments:swap", check_str: "rule:service_or_admin", description: "Update a volume attachment with a different volumeId", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:os-volumes-attachments:delete", check_str: "rule:project_member_or_admin", description: "Detach a volume from an instance", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:os-console-output", check_str: "rule:project_member_or_admin", description: "Show console output for a server", scope_types: PROJECT },
+    RuleDefault { name: "os_compute_api:os-remote-consoles", check_str: "rule:project_member_or_admin", description: "Generate a URL to a server's remote console", scope_types: PROJECT },
+    RuleDefault { name: "os_compute_api:os-console-auth-tokens", check_str: "rule:context_is_admin", description: "Show what a console token connects to", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:os-admin-password", check_str: "rule:project_member_or_admin", description: "Change the administrative password for a server", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:os-create-backup", check_str: "rule:project_member_or_admin", description: "Create a back up of a server", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:servers:create_image", check_str: "rule:project_member_or_admin", description: "Create an image from a server", scope_types: PROJECT },

@@ -637,16 +637,16 @@ async fn extensions_list_what_is_served() {
         .expect(200)
         .body;
     assert_eq!(one["extension"]["name"], "Hosts");
-    // Remote consoles are not served, so not listed.
+    // Networks are not served (nova-network is gone), so not listed.
     let resp = cloud
         .send(
             Method::GET,
-            "/v2.1/extensions/os-consoles",
+            "/v2.1/extensions/os-networks",
             &alice,
             None,
             None,
         )
         .await
         .expect(404);
-    assert_eq!(resp.message(), "Extension os-consoles could not be found.");
+    assert_eq!(resp.message(), "Extension os-networks could not be found.");
 }

@@ -75,6 +75,26 @@ impl GuestOp {
     }
 }
 
+/// The kinds of remote console a guest can offer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConsoleProtocol {
+    Vnc,
+    Spice,
+    Serial,
+    Mks,
+}
+
+/// Where a guest's console listens on its host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsoleEndpoint {
+    pub host: String,
+    pub port: u16,
+    /// SPICE's TLS port.
+    pub tls_port: Option<u16>,
+    /// What a proxy asks for after connecting (a serial port's path...).
+    pub internal_access_path: Option<String>,
+}
+
 /// Why a driver operation failed (becomes the server's fault).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
@@ -142,6 +162,13 @@ pub trait Driver: Send + Sync {
     async fn snapshot(&self, uuid: &str) -> Result<Vec<u8>, DriverError>;
     /// What the guest's serial console printed.
     async fn console_output(&self, uuid: &str) -> Result<String, DriverError>;
+    /// Where a guest's console of `protocol` listens; `None` when this
+    /// driver gives its guests no such console.
+    async fn console(
+        &self,
+        uuid: &str,
+        protocol: ConsoleProtocol,
+    ) -> Result<Option<ConsoleEndpoint>, DriverError>;
     /// Sets the administrator password inside a running guest.
     async fn set_admin_password(&self, uuid: &str, password: &str) -> Result<(), DriverError>;
 }

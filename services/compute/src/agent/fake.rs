@@ -9,7 +9,9 @@ use std::time::Duration;
 use ferrostack_config::{ConfigError, Opt, Plugin, Section};
 use serde_json::json;
 
-use super::driver::{Driver, DriverError, GuestOp, NodeResources, PowerState};
+use super::driver::{
+    ConsoleEndpoint, ConsoleProtocol, Driver, DriverError, GuestOp, NodeResources, PowerState,
+};
 use crate::rpc::messages::{BuildInstance, Diagnostics};
 
 const VCPUS: Opt = Opt::new("fake", "vcpus", "16", "vCPUs the fake node has.");
@@ -247,6 +249,25 @@ impl Driver for FakeDriver {
             .get(uuid)
             .ok_or_else(|| DriverError(format!("Instance {uuid} could not be found.")))?;
         Ok(guest.console.join("\n"))
+    }
+
+    /// Every guest has each console at a fake address (as Nova's fake
+    /// driver), `fake<protocol>console.invalid` port 6969.
+    async fn console(
+        &self,
+        uuid: &str,
+        protocol: ConsoleProtocol,
+    ) -> Result<Option<ConsoleEndpoint>, DriverError> {
+        if !self.guests().contains_key(uuid) {
+            return Err(DriverError(format!("Instance {uuid} could not be found.")));
+        }
+        let name = format!("{protocol:?}").to_lowercase();
+        Ok(Some(ConsoleEndpoint {
+            host: format!("fake{name}console.invalid"),
+            port: 6969,
+            tls_port: (protocol == ConsoleProtocol::Spice).then_some(6970),
+            internal_access_path: Some(format!("/{uuid}/{name}")),
+        }))
     }
 
     async fn set_admin_password(&self, uuid: &str, _password: &str) -> Result<(), DriverError> {

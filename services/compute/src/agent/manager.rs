@@ -25,6 +25,8 @@ pub struct Agent {
     pub volumes: Arc<VolumeApi>,
     /// The image API snapshots are uploaded to, on the users' tokens.
     pub images: Arc<ImageApi>,
+    /// The remote consoles this host offers.
+    pub consoles: super::ConsoleOptions,
 }
 
 /// The event of an offloaded server's unshelve (a build from its image).
@@ -300,6 +302,9 @@ impl Agent {
                         })?;
                 Ok(crate::rpc::messages::ConsoleOutput { output })
             })
+            .route::<agent::GetConsole, _, _>(
+                |a, _, request| async move { a.console(request).await },
+            )
             .route::<agent::SetAdminPassword, _, _>(|a, _, request| async move {
                 a.driver
                     .set_admin_password(&request.uuid, &request.password)

@@ -3,6 +3,7 @@
 //! resources and its heartbeat to the conductor, and holds no database
 //! credentials.
 
+mod consoles;
 mod driver;
 mod fake;
 mod manager;
@@ -18,7 +19,11 @@ use crate::config::ComputeConfig;
 use crate::rpc::conductor;
 use crate::rpc::messages::{Heartbeat, NodeReport};
 use crate::volume_api::VolumeApi;
-pub use driver::{Driver, DriverError, GuestOp, NodeResources, PowerState, DRIVERS};
+pub use consoles::{ConsoleOptions, CONSOLE_OPTS};
+pub use driver::{
+    ConsoleEndpoint, ConsoleProtocol, Driver, DriverError, GuestOp, NodeResources, PowerState,
+    DRIVERS,
+};
 pub use fake::{FakeDriver, FAKE_HOSTS, SPAWN_ERROR_SPEC};
 use ferrostack_auth::image_api::ImageApi;
 use ferrostack_auth::Authenticator;
@@ -79,6 +84,7 @@ pub async fn start(
             agents: agents.clone(),
             volumes: volumes.clone(),
             images: images.clone(),
+            consoles: cfg.consoles.clone(),
         });
         runner.serve(agent.router().serve(&transport, host).await?);
         report_every(cfg, runner, conductor.clone(), host.clone(), driver.clone());

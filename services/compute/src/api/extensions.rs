@@ -20,6 +20,11 @@ const EXTENSIONS: &[(&str, &str, &str)] = &[
         "Extended Availability Zone support.",
     ),
     (
+        "OS-EXT-IMG-SIZE",
+        "ImageSize",
+        "Adds image size to image listings.",
+    ),
+    (
         "OS-EXT-SRV-ATTR",
         "ExtendedServerAttributes",
         "Extended Server Attributes support.",
@@ -36,6 +41,11 @@ const EXTENSIONS: &[(&str, &str, &str)] = &[
         "Provide additional data for flavors.",
     ),
     (
+        "OS-SCH-HNT",
+        "SchedulerHints",
+        "Pass arbitrary key/value pairs to the scheduler.",
+    ),
+    (
         "OS-SRV-USG",
         "ServerUsage",
         "Adds launched_at and terminated_at on Servers.",
@@ -44,7 +54,15 @@ const EXTENSIONS: &[(&str, &str, &str)] = &[
     (
         "os-admin-actions",
         "AdminActions",
-        "Enable admin-only server actions.",
+        "Enable admin-only server actions
+
+    Actions include: resetNetwork, injectNetworkInfo, os-resetState
+    ",
+    ),
+    (
+        "os-admin-password",
+        "AdminPassword",
+        "Admin password management support.",
     ),
     (
         "os-aggregates",
@@ -54,9 +72,73 @@ const EXTENSIONS: &[(&str, &str, &str)] = &[
     (
         "os-availability-zone",
         "AvailabilityZone",
-        "Add availability_zone to the Create Server API; list availability zones.",
+        "1. Add availability_zone to the Create Server API.
+       2. Add availability zones describing.
+    ",
+    ),
+    (
+        "os-block-device-mapping",
+        "BlockDeviceMapping",
+        "Block device mapping boot support.",
+    ),
+    (
+        "os-block-device-mapping-v2-boot",
+        "BlockDeviceMappingV2Boot",
+        "Allow boot with the new BDM data format.",
     ),
     ("os-config-drive", "ConfigDrive", "Config Drive Extension."),
+    (
+        "os-console-auth-tokens",
+        "ConsoleAuthTokens",
+        "Console token authentication support.",
+    ),
+    (
+        "os-console-output",
+        "ConsoleOutput",
+        "Console log output support, with tailing ability.",
+    ),
+    ("os-consoles", "Consoles", "Interactive Console support."),
+    (
+        "os-create-backup",
+        "CreateBackup",
+        "Create a backup of a server.",
+    ),
+    (
+        "os-deferred-delete",
+        "DeferredDelete",
+        "Instance deferred delete.",
+    ),
+    ("os-evacuate", "Evacuate", "Enables server evacuation."),
+    (
+        "os-extended-evacuate-find-host",
+        "ExtendedEvacuateFindHost",
+        "Enables server evacuation without target host. Scheduler will select one to target.",
+    ),
+    (
+        "os-extended-hypervisors",
+        "ExtendedHypervisors",
+        "Extended hypervisors support.",
+    ),
+    (
+        "os-extended-quotas",
+        "ExtendedQuotas",
+        "Adds ability for admins to delete quota and optionally force the update Quota command.",
+    ),
+    (
+        "os-extended-rescue-with-image",
+        "ExtendedRescueWithImage",
+        "Allow the user to specify the image to use for rescue.",
+    ),
+    (
+        "os-extended-services",
+        "ExtendedServices",
+        "Extended services support.",
+    ),
+    (
+        "os-extended-services-delete",
+        "ExtendedServicesDelete",
+        "Extended services deletion support.",
+    ),
     (
         "os-extended-status",
         "ExtendedStatus",
@@ -74,11 +156,26 @@ const EXTENSIONS: &[(&str, &str, &str)] = &[
         "Flavors extra specs support.",
     ),
     (
+        "os-flavor-manage",
+        "FlavorManage",
+        "Flavor create/delete API support.",
+    ),
+    (
         "os-flavor-rxtx",
         "FlavorRxtx",
         "Support to show the rxtx status of a flavor.",
     ),
+    (
+        "os-flavor-swap",
+        "FlavorSwap",
+        "Support to show the swap status of a flavor.",
+    ),
     ("os-hosts", "Hosts", "Admin-only host administration."),
+    (
+        "os-hypervisor-status",
+        "HypervisorStatus",
+        "Show hypervisor status.",
+    ),
     (
         "os-hypervisors",
         "Hypervisors",
@@ -100,6 +197,11 @@ const EXTENSIONS: &[(&str, &str, &str)] = &[
         "LockServer",
         "Enable lock/unlock server actions.",
     ),
+    (
+        "os-migrate-server",
+        "MigrateServer",
+        "Enable migrate and live-migrate server actions.",
+    ),
     ("os-migrations", "Migrations", "Provide data on migrations."),
     (
         "os-multiple-create",
@@ -111,19 +213,51 @@ const EXTENSIONS: &[(&str, &str, &str)] = &[
         "PauseServer",
         "Enable pause/unpause server actions.",
     ),
+    (
+        "os-preserve-ephemeral-rebuild",
+        "PreserveEphemeralOnRebuild",
+        "Allow preservation of the ephemeral partition on rebuild.",
+    ),
+    (
+        "os-quota-class-sets",
+        "QuotaClasses",
+        "Quota classes management support.",
+    ),
     ("os-quota-sets", "Quotas", "Quotas management support."),
+    ("os-rescue", "Rescue", "Instance rescue mode."),
+    (
+        "os-server-diagnostics",
+        "ServerDiagnostics",
+        "Allow Admins to view server diagnostics through server action.",
+    ),
     (
         "os-server-external-events",
         "ServerExternalEvents",
         "Server External Event Triggers.",
     ),
+    (
+        "os-server-group-quotas",
+        "ServerGroupQuotas",
+        "Adds quota support to server groups.",
+    ),
     ("os-server-groups", "ServerGroups", "Server group support."),
+    (
+        "os-server-list-multi-status",
+        "ServerListMultiStatus",
+        "Allow to filter the servers by a set of status values.",
+    ),
+    (
+        "os-server-sort-keys",
+        "ServerSortKeys",
+        "Add sorting support in get Server v2 API.",
+    ),
     (
         "os-server-start-stop",
         "ServerStartStop",
         "Start/Stop instance compute API support.",
     ),
     ("os-services", "Services", "Services support."),
+    ("os-shelve", "Shelve", "Instance shelve mode."),
     (
         "os-simple-tenant-usage",
         "SimpleTenantUsage",
@@ -144,6 +278,7 @@ const EXTENSIONS: &[(&str, &str, &str)] = &[
         "UserData",
         "Add user_data to the Create Server API.",
     ),
+    ("os-volumes", "Volumes", "Volumes support."),
 ];
 
 fn view(&(alias, name, description): &(&str, &str, &str)) -> Value {

@@ -481,11 +481,7 @@ async fn update(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response> {
-    if version < v(55) {
-        return Err(NovaError::NotFound(
-            "The resource could not be found.".into(),
-        ));
-    }
+    super::added_in(version, 55)?;
     let body: Value = parse(&body)?;
     let Some(fields) = body.get("flavor") else {
         return Err(NovaError::BadRequest(

@@ -18,6 +18,7 @@ mod microversion;
 mod migrations;
 mod query;
 mod quotas;
+mod remote_consoles;
 mod schema;
 mod server_actions;
 mod server_body;
@@ -53,6 +54,19 @@ fn gone_after(
     last: u16,
 ) -> crate::domain::Result<()> {
     if version > ferrostack_api::microversion::ApiVersion::new(2, last) {
+        return Err(NovaError::NotFound(
+            "The resource could not be found.".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// 404 for an API that microversion 2.`first` added, asked at an older one.
+fn added_in(
+    version: ferrostack_api::microversion::ApiVersion,
+    first: u16,
+) -> crate::domain::Result<()> {
+    if version < ferrostack_api::microversion::ApiVersion::new(2, first) {
         return Err(NovaError::NotFound(
             "The resource could not be found.".into(),
         ));
@@ -97,6 +111,7 @@ fn v21_routes() -> OpenApiRouter<AppState> {
         .merge(volume_attachments::routes())
         .merge(volumes_proxy::routes())
         .merge(images_proxy::routes())
+        .merge(remote_consoles::routes())
 }
 
 /// The open routes (version discovery), the microversioned routes under

@@ -147,6 +147,33 @@ pub fn boolean(field: &str, value: &Value) -> Result<bool, NovaError> {
     }
 }
 
+/// 400 for a value outside its schema's `enum`.
+pub fn not_one_of(field: &str, value: &Value, allowed: &[&str]) -> NovaError {
+    let list = allowed
+        .iter()
+        .map(|p| format!("'{p}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    field_error(
+        field,
+        value,
+        &format!("{} is not one of [{list}]", python_repr(value)),
+    )
+}
+
+/// A string that must be one of `allowed` (a string `enum`).
+pub fn one_of<'a>(field: &str, value: &'a Value, allowed: &[&str]) -> Result<&'a str, NovaError> {
+    match value.as_str() {
+        Some(text) if allowed.contains(&text) => Ok(text),
+        Some(_) => Err(not_one_of(field, value, allowed)),
+        None => Err(field_error(
+            field,
+            value,
+            &format!("{} is not of type 'string'", python_repr(value)),
+        )),
+    }
+}
+
 /// Refuses keys of `object` other than `allowed` (jsonschema's
 /// `additionalProperties: False`), reported at `field`.
 pub fn only(field: &str, object: &Value, allowed: &[&str]) -> Result<(), NovaError> {

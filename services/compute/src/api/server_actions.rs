@@ -2,7 +2,7 @@
 //! os-stop, reboot, pause/unpause, suspend/resume, lock/unlock, rebuild,
 //! os-resetState, os-getConsoleOutput, changePassword, createImage and
 //! shelve/shelveOffload/unshelve, resize/confirmResize/revertResize, migrate
-//! os-migrateLive, evacuate and rescue/unrescue.
+//! os-migrateLive, evacuate, rescue/unrescue and the 2.1–2.5 console actions.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -47,6 +47,8 @@ enum Action {
     Rescue(Option<String>, Option<String>),
     ConfirmResize,
     RevertResize,
+    /// A remote console's URL (the 2.1–2.5 `os-get*Console` actions).
+    Console(super::remote_consoles::ConsoleAsk),
 }
 
 /// `rescue`'s body: null, or an `adminPass` and a `rescue_image_ref`.
@@ -461,6 +463,9 @@ fn action(body: &Value, version: ApiVersion) -> Result<Action> {
     let Some((name, args)) = body.as_object().and_then(|m| m.iter().next()) else {
         return Err(NovaError::BadRequest("Malformed request body".into()));
     };
+    if let Some(ask) = super::remote_consoles::legacy_action(name, args, version)? {
+        return Ok(Action::Console(ask));
+    }
     Ok(match name.as_str() {
         "os-start" => Action::Op(ServerOp::Start),
         "os-stop" => Action::Op(ServerOp::Stop),
@@ -544,6 +549,15 @@ async fn run(
         Action::ConsoleOutput(length) => {
             let output = nova.console_output(&caller, &id, length).await?;
             return Ok(axum::Json(json!({"output": output})).into_response());
+        }
+        Action::Console(ask) => {
+            let url = nova
+                .remote_console(&caller, &id, ask.protocol, &ask.console_type)
+                .await?;
+            return Ok(
+                axum::Json(json!({"console": {"type": ask.console_type, "url": url}}))
+                    .into_response(),
+            );
         }
         Action::ChangePassword(password) => nova.change_password(&caller, &id, &password).await?,
         Action::Shelve => nova.shelve(&caller, &id).await?,

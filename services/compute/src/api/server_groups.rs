@@ -13,7 +13,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::query::Query;
-use super::schema::{bounded_integer, check_name, field_error, only, python_repr};
+use super::schema::{bounded_integer, check_name, field_error, not_one_of, only, python_repr};
 use super::{parse, AppState};
 use crate::domain::server_groups::{NewServerGroup, ServerGroup};
 use crate::domain::{Caller, NovaError, Result};
@@ -54,19 +54,6 @@ fn policies_allowed(version: ApiVersion) -> &'static [&'static str] {
     }
 }
 
-fn policy_error(field: &str, value: &Value, allowed: &[&str]) -> NovaError {
-    let list = allowed
-        .iter()
-        .map(|p| format!("'{p}'"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    field_error(
-        field,
-        value,
-        &format!("{} is not one of [{list}]", python_repr(value)),
-    )
-}
-
 /// A create body as Nova's schemas take it at `version`.
 fn new_group(body: &Value, version: ApiVersion) -> Result<NewServerGroup> {
     let group = body
@@ -95,7 +82,7 @@ fn new_group(body: &Value, version: ApiVersion) -> Result<NewServerGroup> {
         let policy_name = policy
             .as_str()
             .filter(|p| allowed.contains(p))
-            .ok_or_else(|| policy_error("policy", policy, allowed))?;
+            .ok_or_else(|| not_one_of("policy", policy, allowed))?;
         let mut max = None;
         if let Some(rules) = group.get("rules") {
             only("rules", rules, &["max_server_per_host"])?;
@@ -134,7 +121,7 @@ fn new_group(body: &Value, version: ApiVersion) -> Result<NewServerGroup> {
     let policy = items[0]
         .as_str()
         .filter(|p| allowed.contains(p))
-        .ok_or_else(|| policy_error("policies", &items[0], allowed))?;
+        .ok_or_else(|| not_one_of("policies", &items[0], allowed))?;
     Ok(NewServerGroup {
         name: name.to_string(),
         policy: policy.to_string(),

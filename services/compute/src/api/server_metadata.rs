@@ -131,12 +131,7 @@ async fn delete_item(
 }
 
 fn tags_version(version: ApiVersion) -> Result<()> {
-    if version < ApiVersion::new(2, 26) {
-        return Err(NovaError::NotFound(
-            "The resource could not be found.".into(),
-        ));
-    }
-    Ok(())
+    super::added_in(version, 26)
 }
 
 /// List a server's tags (2.26).

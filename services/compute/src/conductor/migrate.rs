@@ -428,6 +428,8 @@ impl Conductor {
             .filter(allocation::Column::ConsumerUuid.eq(&moved.uuid))
             .exec(&txn)
             .await?;
+        // Its consoles' tokens point at the source (Nova's post live migration).
+        crate::domain::consoles::forget_tokens(&txn, &moved.instance_uuid).await?;
         migration::Entity::update_many()
             .col_expr(migration::Column::Status, Expr::value(&update.status))
             .col_expr(migration::Column::UpdatedAt, Expr::value(now))

@@ -43,6 +43,7 @@ impl Conductor {
         if update.deleted {
             self.release(&update.uuid).await?;
             crate::domain::volume_attachments::forget(&self.db, &update.uuid).await?;
+            crate::domain::consoles::forget_tokens(&self.db, &update.uuid).await?;
             columns.extend([
                 (instance::Column::VmState, Expr::value("deleted")),
                 (instance::Column::PowerState, Expr::value(0)),
@@ -63,6 +64,7 @@ impl Conductor {
             }
             if update.offloaded {
                 self.release(&update.uuid).await?;
+                crate::domain::consoles::forget_tokens(&self.db, &update.uuid).await?;
                 columns.extend([
                     (instance::Column::Host, Expr::value(Option::<String>::None)),
                     (instance::Column::Node, Expr::value(Option::<String>::None)),

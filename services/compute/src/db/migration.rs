@@ -1,7 +1,8 @@
 //! The compute schema.
 
 use ferrostack_db::schema::{
-    flag, index, primary_key, required_string, serial, string, table, text, time, timestamp, unique,
+    big_integer, flag, index, opt_big_integer, primary_key, required_string, serial, string, table,
+    text, time, timestamp, unique,
 };
 use ferrostack_db::sea_orm_migration::prelude::*;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(BlockDeviceMappings),
             Box::new(SystemMetadata),
             Box::new(Migrations),
+            Box::new(ConsoleAuthTokens),
         ]
     }
 
@@ -335,6 +337,41 @@ impl MigrationTrait for Migrations {
         .await?;
         m.create_index(unique("migrations", &["uuid"])).await?;
         m.create_index(index("migrations", &["instance_uuid"]))
+            .await
+    }
+}
+
+struct ConsoleAuthTokens;
+
+impl MigrationName for ConsoleAuthTokens {
+    fn name(&self) -> &str {
+        "m0009_console_auth_tokens"
+    }
+}
+
+/// Remote console tokens (kept as hashes) and what each opens.
+#[async_trait::async_trait]
+impl MigrationTrait for ConsoleAuthTokens {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            table("console_auth_tokens")
+                .col(serial("id"))
+                .col(required_string("token_hash", 64))
+                .col(required_string("console_type", 32))
+                .col(required_string("host", 255))
+                .col(big_integer("port"))
+                .col(opt_big_integer("tls_port"))
+                .col(string("internal_access_path", 255))
+                .col(required_string("access_url_base", 255))
+                .col(required_string("instance_uuid", 36))
+                .col(big_integer("expires"))
+                .col(timestamp("created_at"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(unique("console_auth_tokens", &["token_hash"]))
+            .await?;
+        m.create_index(index("console_auth_tokens", &["instance_uuid"]))
             .await
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod actions;
 pub mod aggregates;
+pub mod consoles;
 mod error;
 pub mod external_events;
 pub mod extra_spec_rules;

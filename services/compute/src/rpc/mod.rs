@@ -83,6 +83,8 @@ pub mod agent {
             cast Snapshot = "snapshot_instance" (m::Snapshot);
             /// What a server's console printed here.
             call GetConsoleOutput = "get_console_output" (m::ConsoleOutputRequest) -> m::ConsoleOutput;
+            /// Where a server's remote console is reached here.
+            call GetConsole = "get_console" (m::ConsoleRequest) -> m::ConsoleConnection;
             /// Set the administrator password of a server's guest here.
             call SetAdminPassword = "set_admin_password" (m::AdminPassword) -> ();
             /// The host's uptime (os-hypervisors uptime).

@@ -411,6 +411,16 @@ pub async fn create(cloud: &Cloud, who: &Persona, body: Value) -> Value {
         .body
 }
 
+/// A server of flavor `1` from `image`, once it is ACTIVE: its id.
+pub async fn active_server(cloud: &Cloud, who: &Persona, name: &str, image: &str) -> String {
+    let id = create(cloud, who, server_body(name, image, "1")).await["server"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    cloud.wait_status(who, &id, "ACTIVE").await;
+    id
+}
+
 /// A cloud with an image service, `agents` hosts of 4 vCPUs / 4 GiB, a
 /// 1-vCPU 512 MiB flavor `1`, and a member's image.
 pub async fn setup(

@@ -6,6 +6,7 @@ pub mod aggregate_metadata;
 pub mod allocation;
 pub mod block_device_mapping;
 pub mod compute_node;
+pub mod console_auth_token;
 pub mod flavor;
 pub mod flavor_extra_spec;
 pub mod flavor_project;

@@ -407,7 +407,7 @@ impl Nova {
             .filter(allocation::Column::ConsumerUuid.eq(id))
             .exec(&self.db)
             .await?;
-        Ok(())
+        crate::domain::consoles::forget_tokens(&self.db, id).await
     }
 
     /// `lock` (2.73 with a reason).
