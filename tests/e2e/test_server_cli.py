@@ -1,5 +1,6 @@
 """The real `openstack` CLI booting, operating and deleting servers on the fake driver."""
 import time
+import urllib.parse
 import uuid
 
 
@@ -89,6 +90,12 @@ def test_server_lifecycle(cloud, tmp_path):
     assert made["properties"]["image_type"] == "snapshot", made
     console = cloud.os("console", "log", "show", "--lines", "2", name, json_out=False)
     assert len(console.strip().split("\n")) == 2, console
+    remote = cloud.os("console", "url", "show", name)
+    assert remote["type"] == "novnc", remote
+    path = urllib.parse.parse_qs(urllib.parse.urlparse(remote["url"]).query)["path"][0]
+    token = path.split("token=")[1]
+    opened = cloud.os("--os-compute-api-version", "2.31", "console", "connection", "show", token)
+    assert opened["instance_uuid"] == cloud.os("server", "show", name)["id"], opened
 
     events = cloud.os("server", "event", "list", name)
     actions = [e["Action"] for e in events]

@@ -13,6 +13,7 @@ impl From<NovaError> for Failure {
             NovaError::Forbidden(_) | NovaError::OverQuota(_) => StatusCode::FORBIDDEN,
             NovaError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             NovaError::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
+            NovaError::Gone(_) => StatusCode::GONE,
             NovaError::NotFound(_) => StatusCode::NOT_FOUND,
             NovaError::Conflict(_) => StatusCode::CONFLICT,
             NovaError::Internal(cause) => return Failure::internal(cause),

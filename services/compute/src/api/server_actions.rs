@@ -497,6 +497,12 @@ fn action(body: &Value, version: ApiVersion) -> Result<Action> {
         "revertResize" => Action::RevertResize,
         "restore" => Action::Restore,
         "forceDelete" => Action::ForceDelete,
+        // Removed from Nova in 23.0.0 (it only served XenAPI).
+        "resetNetwork" => {
+            return Err(NovaError::Gone(
+                "This resource is no longer available. No forwarding address is given.".into(),
+            ))
+        }
         "lock" => {
             let mut request = LockRequest::default();
             if version >= ApiVersion::new(2, 73) && !args.is_null() {
@@ -633,6 +639,14 @@ pub fn routes() -> OpenApiRouter<AppState> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn reset_network_is_gone() {
+        assert!(matches!(
+            action(&json!({"resetNetwork": null}), ApiVersion::new(2, 1)),
+            Err(NovaError::Gone(_))
+        ));
+    }
 
     #[test]
     fn console_lengths_follow_novas_schema() {

@@ -20,6 +20,9 @@ pub enum NovaError {
     /// Another service (image, network) cannot be reached: 503.
     #[error("{0}")]
     Unavailable(String),
+    /// An API Nova removed: 410.
+    #[error("{0}")]
+    Gone(String),
     /// What the virt driver does not do: 501.
     #[error("{0}")]
     NotImplemented(String),
