@@ -12,6 +12,13 @@ pub enum Check {
         key: String,
         value: String,
     },
+    /// Neutron's `field:<resource>:<attribute>=<value>`: an attribute of the
+    /// target against a literal, or against a regular expression when the
+    /// value starts with `~`.
+    Field {
+        attribute: String,
+        value: String,
+    },
     Not(Box<Check>),
     And(Vec<Check>),
     Or(Vec<Check>),

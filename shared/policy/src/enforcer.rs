@@ -70,6 +70,11 @@ impl Enforcer {
         Ok(Enforcer { rules, scopes })
     }
 
+    /// Whether a rule of this name exists (a default or an override).
+    pub fn has_rule(&self, rule: &str) -> bool {
+        self.rules.contains_key(rule)
+    }
+
     /// Allows or refuses `rule` for `creds` on `target`. An unknown rule refuses.
     pub fn enforce(
         &self,
@@ -116,6 +121,16 @@ impl Enforcer {
                 };
                 let actual = literal(key).or_else(|| creds.attribute(key));
                 actual.is_some_and(|a| a == expected)
+            }
+            Check::Field { attribute, value } => {
+                target_value(target, attribute).is_some_and(|actual| {
+                    match value.strip_prefix('~') {
+                        Some(pattern) => {
+                            regex::Regex::new(pattern).is_ok_and(|re| re.is_match(&actual))
+                        }
+                        None => actual == *value,
+                    }
+                })
             }
             Check::Not(inner) => !self.evaluate(inner, target, creds, depth + 1),
             Check::And(items) => items
@@ -247,6 +262,54 @@ mod tests {
                 &project_creds("p1", &["member"])
             )
             .is_err());
+    }
+
+    /// Neutron's field checks compare an attribute of the target.
+    #[test]
+    fn field_checks_read_the_target() {
+        const RULES: &[RuleDefault] = &[RuleDefault {
+            name: "shared",
+            check_str: "field:networks:shared=True",
+            description: "",
+            scope_types: &[],
+        }];
+        let enforcer = Enforcer::new(RULES, None).unwrap();
+        let creds = project_creds("p", &["member"]);
+        assert!(enforcer
+            .enforce("shared", &json!({"shared": true}), &creds)
+            .is_ok());
+        assert!(enforcer
+            .enforce("shared", &json!({"shared": false}), &creds)
+            .is_err());
+        assert!(enforcer.enforce("shared", &json!({}), &creds).is_err());
+        assert!(crate::parse("field:networks").is_err());
+        let owner = crate::parse("field:port:device_owner=~^network:").unwrap();
+        let enforcer = Enforcer::new(
+            &[RuleDefault {
+                name: "network_device",
+                check_str: "field:port:device_owner=~^network:",
+                description: "",
+                scope_types: &[],
+            }],
+            None,
+        )
+        .unwrap();
+        assert!(matches!(owner, crate::Check::Field { .. }));
+        assert!(enforcer
+            .enforce(
+                "network_device",
+                &json!({"device_owner": "network:dhcp"}),
+                &creds
+            )
+            .is_ok());
+        assert!(enforcer
+            .enforce(
+                "network_device",
+                &json!({"device_owner": "compute:nova"}),
+                &creds
+            )
+            .is_err());
+        assert!(crate::parse("field:port:device_owner=~(").is_err());
     }
 
     /// Keystone's current rules lean on oslo's literal and `None` semantics.

@@ -126,6 +126,21 @@ fn atom_check(atom: &str) -> Result<Check, String> {
         "role" => Ok(Check::Role(value)),
         "rule" => Ok(Check::Rule(value)),
         "http" | "https" => Err(format!("'{atom}': http checks are not supported")),
+        "field" => {
+            let (attribute, value) = value
+                .split_once(':')
+                .and_then(|(_, rest)| rest.split_once('='))
+                .ok_or_else(|| {
+                    format!("'{atom}' is not a field check (field:resource:attr=value)")
+                })?;
+            if let Some(pattern) = value.strip_prefix('~') {
+                regex::Regex::new(pattern).map_err(|e| format!("'{atom}': {e}"))?;
+            }
+            Ok(Check::Field {
+                attribute: attribute.to_string(),
+                value: value.to_string(),
+            })
+        }
         _ => Ok(Check::Generic {
             key: kind.to_string(),
             value,

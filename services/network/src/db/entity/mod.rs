@@ -1,0 +1,12 @@
+//! sea-orm entities, one file per table.
+
+pub mod default_security_group;
+pub mod ip_allocation;
+pub mod network;
+pub mod port;
+pub mod port_security_group;
+pub mod security_group;
+pub mod security_group_rule;
+pub mod segment_allocation;
+pub mod subnet;
+pub mod tag;

@@ -1,0 +1,196 @@
+//! The network schema.
+
+use ferrostack_db::schema::{
+    big_integer, flag, id, index, opt_big_integer, opt_id, primary_key, required_string,
+    required_text, string, table, timestamp, unique,
+};
+use ferrostack_db::sea_orm_migration::prelude::*;
+
+/// Runs every network migration in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(Initial)]
+    }
+
+    fn migration_table_name() -> DynIden {
+        Alias::new("network_migrations").into_iden()
+    }
+}
+
+struct Initial;
+
+impl MigrationName for Initial {
+    fn name(&self) -> &str {
+        "m0001_initial"
+    }
+}
+
+/// What every resource has: a project, a name and description, a revision
+/// and timestamps (Neutron's standard attributes).
+fn standard(name: &str) -> TableCreateStatement {
+    table(name)
+        .col(required_string("id", 36).primary_key())
+        .col(id("project_id"))
+        .col(required_string("name", 255))
+        .col(required_string("description", 255))
+        .col(big_integer("revision_number"))
+        .col(timestamp("created_at"))
+        .col(timestamp("updated_at"))
+        .to_owned()
+}
+
+/// Networks with their segments, subnets, ports with their addresses, and
+/// security groups with their rules; tags of any of them.
+#[async_trait::async_trait]
+impl MigrationTrait for Initial {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            standard("networks")
+                .col(required_string("status", 16))
+                .col(flag("admin_state_up"))
+                .col(flag("shared"))
+                .col(flag("external"))
+                .col(big_integer("mtu"))
+                .col(flag("port_security_enabled"))
+                .col(required_string("network_type", 16))
+                .col(string("physical_network", 64))
+                .col(opt_big_integer("segmentation_id"))
+                .col(required_text("availability_zone_hints"))
+                .col(string("dns_domain", 255))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index("networks", &["project_id"])).await?;
+        // One row per segment in use: a VXLAN id or a flat physical network
+        // belongs to one network (the unique key is the allocation).
+        m.create_table(
+            table("segment_allocations")
+                .col(required_string("network_type", 16))
+                .col(required_string("physical_network", 64))
+                .col(big_integer("segmentation_id"))
+                .col(required_string("network_id", 36))
+                .primary_key(&mut primary_key(&[
+                    "network_type",
+                    "physical_network",
+                    "segmentation_id",
+                ]))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            standard("subnets")
+                .col(required_string("network_id", 36))
+                .col(big_integer("ip_version"))
+                .col(required_string("cidr", 64))
+                .col(string("gateway_ip", 64))
+                .col(flag("enable_dhcp"))
+                .col(string("ipv6_ra_mode", 16))
+                .col(string("ipv6_address_mode", 16))
+                .col(opt_id("subnetpool_id"))
+                .col(required_text("allocation_pools"))
+                .col(required_text("dns_nameservers"))
+                .col(required_text("host_routes"))
+                .col(required_text("service_types"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index("subnets", &["network_id"])).await?;
+        m.create_table(
+            standard("ports")
+                .col(required_string("network_id", 36))
+                .col(required_string("mac_address", 32))
+                .col(flag("admin_state_up"))
+                .col(required_string("status", 16))
+                .col(required_string("device_id", 255))
+                .col(required_string("device_owner", 255))
+                .col(flag("port_security_enabled"))
+                .col(required_text("allowed_address_pairs"))
+                .col(required_text("extra_dhcp_opts"))
+                .col(required_string("binding_host_id", 255))
+                .col(required_string("binding_vnic_type", 64))
+                .col(required_text("binding_profile"))
+                .col(required_string("binding_vif_type", 64))
+                .col(required_text("binding_vif_details"))
+                .col(required_string("dns_name", 255))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index("ports", &["network_id"])).await?;
+        m.create_index(index("ports", &["device_id"])).await?;
+        m.create_index(unique("ports", &["network_id", "mac_address"]))
+            .await?;
+        // An address belongs to one port: the key is the allocation.
+        m.create_table(
+            table("ip_allocations")
+                .col(required_string("subnet_id", 36))
+                .col(required_string("ip_address", 64))
+                .col(required_string("network_id", 36))
+                .col(required_string("port_id", 36))
+                .primary_key(&mut primary_key(&["subnet_id", "ip_address"]))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index("ip_allocations", &["port_id"]))
+            .await?;
+        m.create_table(standard("security_groups").col(flag("stateful")).to_owned())
+            .await?;
+        m.create_index(index("security_groups", &["project_id"]))
+            .await?;
+        // The project's default group: one per project, by its key.
+        m.create_table(
+            table("default_security_groups")
+                .col(id("project_id").primary_key())
+                .col(required_string("security_group_id", 36))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            table("security_group_rules")
+                .col(required_string("id", 36).primary_key())
+                .col(id("project_id"))
+                .col(required_string("security_group_id", 36))
+                .col(required_string("direction", 8))
+                .col(required_string("ethertype", 8))
+                .col(string("protocol", 40))
+                .col(opt_big_integer("port_range_min"))
+                .col(opt_big_integer("port_range_max"))
+                .col(string("remote_ip_prefix", 64))
+                .col(string("remote_group_id", 36))
+                .col(required_string("description", 255))
+                // What makes two rules the same: equal rules are refused.
+                .col(required_string("fingerprint", 255))
+                .col(big_integer("revision_number"))
+                .col(timestamp("created_at"))
+                .col(timestamp("updated_at"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(unique(
+            "security_group_rules",
+            &["security_group_id", "fingerprint"],
+        ))
+        .await?;
+        m.create_table(
+            table("port_security_groups")
+                .col(required_string("port_id", 36))
+                .col(required_string("security_group_id", 36))
+                .primary_key(&mut primary_key(&["port_id", "security_group_id"]))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index("port_security_groups", &["security_group_id"]))
+            .await?;
+        m.create_table(
+            table("tags")
+                .col(required_string("resource_type", 32))
+                .col(required_string("resource_id", 36))
+                .col(required_string("tag", 255))
+                .primary_key(&mut primary_key(&["resource_type", "resource_id", "tag"]))
+                .to_owned(),
+        )
+        .await
+    }
+}
