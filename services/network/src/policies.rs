@@ -47,6 +47,8 @@ pub const DEFAULTS: &[RuleDefault] = rules! {
     "delete_network" => "rule:admin_or_project_member", "Delete a network";
 
     "create_subnet" => "rule:admin_or_project_member or rule:admin_or_net_owner_member", "Create a subnet";
+    "create_subnet:service_types" => "rule:admin_only", "Specify service_types attribute when creating a subnet";
+    "update_subnet:service_types" => "rule:admin_only", "Update service_types attribute of a subnet";
     "get_subnet" => "rule:admin_or_project_reader or rule:shared", "Get a subnet";
     "update_subnet" => "rule:admin_or_project_member or rule:admin_or_net_owner_member", "Update a subnet";
     "delete_subnet" => "rule:admin_or_project_member or rule:admin_or_net_owner_member", "Delete a subnet";

@@ -9,7 +9,11 @@
 //!
 //! A backend that is asked for but not configured fails the test; nothing is skipped.
 
+mod http;
+
 use std::{net::SocketAddr, path::PathBuf};
+
+pub use http::{send, Resp};
 
 use ferrostack_api::ApiService;
 use ferrostack_config::Config;

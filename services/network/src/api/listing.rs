@@ -415,7 +415,10 @@ mod tests {
     #[test]
     fn filters_match_any_of_their_values() {
         assert_eq!(ids(&list("name=x").unwrap()), ["a", "c"]);
-        assert_eq!(ids(&list("name=x&name=y&shared=False").unwrap()), ["b", "c"]);
+        assert_eq!(
+            ids(&list("name=x&name=y&shared=False").unwrap()),
+            ["b", "c"]
+        );
         assert_eq!(ids(&list("mtu=1450").unwrap()), ["a"]);
         assert_eq!(ids(&list("tenant_id=q").unwrap()), ["c"]);
         assert_eq!(ids(&list("name=").unwrap()).len(), 3);
