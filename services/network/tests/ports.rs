@@ -237,25 +237,31 @@ async fn ports_get_an_address_a_mac_and_the_default_group() {
         .await;
 }
 
-/// Concurrent creates on one subnet get distinct addresses, and an exhausted
-/// subnet answers Neutron's 409.
+/// Concurrent creates on one subnet, by two projects on a shared network (so
+/// no quota lock orders them), get distinct addresses; an exhausted subnet
+/// answers Neutron's 409.
 #[tokio::test]
 async fn concurrent_ports_never_share_an_address() {
     let cloud = Cloud::with_config(|c| c.set("quotas", "quota_port", "-1")).await;
+    let admin = cloud.identity.admin_persona().await;
     let alice = cloud.identity.persona(&["member"]).await;
-    let net = cloud.create("networks", "network", &alice, json!({})).await;
+    let bob = cloud.identity.persona(&["member"]).await;
+    let net = cloud
+        .create("networks", "network", &admin, json!({"shared": true}))
+        .await;
     let net_id = net["id"].as_str().unwrap().to_string();
     cloud
-        .create("subnets", "subnet", &alice, json!({"network_id": net_id, "ip_version": 4, "cidr": "10.5.0.0/26", "enable_dhcp": false}))
+        .create("subnets", "subnet", &admin, json!({"network_id": net_id, "ip_version": 4, "cidr": "10.5.0.0/26", "enable_dhcp": false}))
         .await;
-    let creates = (0..50).map(|_| {
-        let (cloud, alice, net_id) = (&cloud, &alice, net_id.clone());
+    let creates = (0..50).map(|i| {
+        let (cloud, net_id) = (&cloud, net_id.clone());
+        let who = if i % 2 == 0 { &alice } else { &bob };
         async move {
             cloud
                 .send(
                     Method::POST,
                     "/v2.0/ports",
-                    alice,
+                    who,
                     Some(json!({"port": {"network_id": net_id}})),
                 )
                 .await
@@ -297,6 +303,40 @@ async fn concurrent_ports_never_share_an_address() {
             format!("No more IP addresses available on network {net_id}.")
         )
     );
+}
+
+/// Concurrent creates at the limit make exactly as many ports as it allows.
+#[tokio::test]
+async fn concurrent_creates_never_pass_the_quota() {
+    let cloud = Cloud::with_config(|c| c.set("quotas", "quota_port", "10")).await;
+    let alice = cloud.identity.persona(&["member"]).await;
+    let net = cloud.create("networks", "network", &alice, json!({})).await;
+    let creates = (0..30).map(|_| {
+        let (cloud, alice, net_id) = (&cloud, &alice, net["id"].clone());
+        async move {
+            cloud
+                .send(
+                    Method::POST,
+                    "/v2.0/ports",
+                    alice,
+                    Some(json!({"port": {"network_id": net_id}})),
+                )
+                .await
+                .status
+        }
+    });
+    let statuses = futures::future::join_all(creates).await;
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        10,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| *s == 201 || *s == 409),
+        "{statuses:?}"
+    );
+    let listed = cloud.get("/v2.0/ports", &alice).await.expect(200);
+    assert_eq!(listed.body["ports"].as_array().unwrap().len(), 10);
 }
 
 #[tokio::test]

@@ -26,3 +26,36 @@ impl From<DbErr> for DbError {
         }
     }
 }
+
+/// Whether `err` is the database giving up on a transaction that another
+/// one locked out (MariaDB 1213, PostgreSQL 40P01 and 40001): the whole
+/// transaction may simply be tried again.
+pub fn is_deadlock(err: &DbErr) -> bool {
+    let text = err.to_string();
+    [
+        "1213 (40001)",
+        "Deadlock found",
+        "40P01",
+        "deadlock detected",
+        "(40001)",
+        "could not serialize access",
+    ]
+    .iter()
+    .any(|sign| text.contains(sign))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deadlocks_are_told_apart() {
+        let mysql = DbErr::Custom(
+            "error returned from database: 1213 (40001): Deadlock found when trying to get lock; try restarting transaction".into(),
+        );
+        assert!(is_deadlock(&mysql));
+        let postgres = DbErr::Custom("error returned from database: deadlock detected".into());
+        assert!(is_deadlock(&postgres));
+        assert!(!is_deadlock(&DbErr::Custom("duplicate key value".into())));
+    }
+}

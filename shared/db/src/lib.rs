@@ -11,7 +11,7 @@ pub mod service_registry;
 mod snapshot;
 
 pub use connect::{connect, migrate, DbOptions, DATABASE_OPTS};
-pub use error::{DbError, DbResult};
+pub use error::{is_deadlock, DbError, DbResult};
 pub use sea_orm;
 pub use sea_orm_migration;
 pub use snapshot::begin_snapshot;

@@ -183,6 +183,8 @@ impl MigrationTrait for Initial {
         .await?;
         m.create_index(index("port_security_groups", &["security_group_id"]))
             .await?;
+        m.create_table(ferrostack_db::quota_lock::create_table())
+            .await?;
         m.create_table(
             table("tags")
                 .col(required_string("resource_type", 32))

@@ -97,6 +97,12 @@ impl From<DbError> for NeutronError {
 
 impl From<sea_orm::DbErr> for NeutronError {
     fn from(err: sea_orm::DbErr) -> Self {
+        if ferrostack_db::is_deadlock(&err) {
+            return Self::new(500, DEADLOCK, err.to_string());
+        }
         DbError::from(err).into()
     }
 }
+
+/// The kind of a transaction the database gave up on (worth trying again).
+pub const DEADLOCK: &str = "DBDeadlock";

@@ -20,6 +20,7 @@ use sea_orm::DatabaseConnection;
 use serde_json::Value;
 
 use crate::config::NetworkConfig;
+use error::DEADLOCK;
 pub use error::{NeutronError, Result};
 pub use ferrostack_service::Caller;
 
@@ -33,6 +34,26 @@ pub(crate) fn now() -> chrono::NaiveDateTime {
 /// A new resource id.
 pub(crate) fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()
+}
+
+/// Runs `attempt` again while the database gives up on its transaction for
+/// another's locks (as oslo.db's `retry_on_deadlock`), a few times at most.
+pub(crate) async fn retrying<T, F, Fut>(mut attempt: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T>>,
+{
+    let mut tries = 0;
+    loop {
+        match attempt().await {
+            Err(e) if e.kind == DEADLOCK && tries < 10 => {
+                tries += 1;
+                let pause = rand::Rng::gen_range(&mut rand::thread_rng(), 5..50);
+                tokio::time::sleep(std::time::Duration::from_millis(pause * tries)).await;
+            }
+            other => return other,
+        }
+    }
 }
 
 /// The server role: configuration, database and policy.

@@ -141,6 +141,10 @@ impl Neutron {
 
     /// `POST /v2.0/networks`.
     pub async fn create_network(&self, caller: &Caller, new: NewNetwork) -> Result<NetworkRecord> {
+        super::retrying(|| self.create_network_once(caller, new.clone())).await
+    }
+
+    async fn create_network_once(&self, caller: &Caller, new: NewNetwork) -> Result<NetworkRecord> {
         let project = new
             .project_id
             .clone()
@@ -152,7 +156,6 @@ impl Neutron {
             "router:external": new.external,
         });
         self.authorize_with_attributes(caller, "create_network", &new.set, &target)?;
-        super::quotas::check(self, &project, "network", 1).await?;
         self.ensure_default_security_group(caller, &project).await?;
         let asked = new.segment.network_type.is_some()
             || new.segment.physical_network.is_some()
@@ -163,7 +166,8 @@ impl Neutron {
             None
         };
         let id = new_id();
-        let txn = self.db.begin().await?;
+        let txn = ferrostack_db::quota_lock::begin_claim(&self.db, &project).await?;
+        super::quotas::check(&txn, self, &project, "network", 1).await?;
         let segment = match asked {
             Some(segment) => {
                 segments::claim(&txn, &segment, &id).await?;

@@ -495,6 +495,10 @@ impl Neutron {
 
     /// `POST /v2.0/ports`.
     pub async fn create_port(&self, caller: &Caller, new: NewPort) -> Result<PortRecord> {
+        super::retrying(|| self.create_port_once(caller, new.clone())).await
+    }
+
+    async fn create_port_once(&self, caller: &Caller, new: NewPort) -> Result<PortRecord> {
         let net = self
             .network_row(caller, &new.network_id)
             .await
@@ -516,7 +520,6 @@ impl Neutron {
             &policy_target(&project, &net, &new.device_owner),
         )?;
         self.ensure_default_security_group(caller, &project).await?;
-        super::quotas::check(self, &project, "port", 1).await?;
         let port_security = !trusted(&new.device_owner)
             && new
                 .port_security_enabled
@@ -534,7 +537,8 @@ impl Neutron {
             None => Vec::new(),
         };
         let id = new_id();
-        let txn = self.db.begin().await?;
+        let txn = ferrostack_db::quota_lock::begin_claim(&self.db, &project).await?;
+        super::quotas::check(&txn, self, &project, "port", 1).await?;
         let row = self
             .insert_port(&txn, &id, &project, &net, &new, port_security)
             .await?;
@@ -688,6 +692,16 @@ impl Neutron {
 
     /// `PUT /v2.0/ports/{id}`.
     pub async fn update_port(
+        &self,
+        caller: &Caller,
+        id: &str,
+        update: PortUpdate,
+        revision: Option<i64>,
+    ) -> Result<PortRecord> {
+        super::retrying(|| self.update_port_once(caller, id, update.clone(), revision)).await
+    }
+
+    async fn update_port_once(
         &self,
         caller: &Caller,
         id: &str,

@@ -1,14 +1,13 @@
 //! Quotas: each project's limit per resource (`[quotas] quota_<resource>`),
 //! checked against what the project has before it creates more.
 
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 use super::{Neutron, NeutronError, Result};
 use crate::db::entity::{network, port, security_group, security_group_rule, subnet};
 
 /// How many `resource`s `project` has.
-pub async fn used(neutron: &Neutron, project: &str, resource: &str) -> Result<u64> {
-    let db = &neutron.db;
+pub async fn used<C: ConnectionTrait>(db: &C, project: &str, resource: &str) -> Result<u64> {
     Ok(match resource {
         "network" => {
             network::Entity::find()
@@ -44,8 +43,17 @@ pub async fn used(neutron: &Neutron, project: &str, resource: &str) -> Result<u6
     })
 }
 
-/// 409 `OverQuota` when `adding` more `resource`s would pass the limit.
-pub async fn check(neutron: &Neutron, project: &str, resource: &str, adding: u64) -> Result<()> {
+/// 409 `OverQuota` when `adding` more `resource`s would pass the limit; run
+/// on the transaction that holds the project's quota lock
+/// ([`ferrostack_db::quota_lock::begin_claim`]), so that concurrent creates
+/// never pass it together.
+pub async fn check<C: ConnectionTrait>(
+    db: &C,
+    neutron: &Neutron,
+    project: &str,
+    resource: &str,
+    adding: u64,
+) -> Result<()> {
     let limit = neutron
         .cfg
         .quota_defaults
@@ -55,7 +63,7 @@ pub async fn check(neutron: &Neutron, project: &str, resource: &str, adding: u64
     if limit < 0 {
         return Ok(());
     }
-    if used(neutron, project, resource).await? + adding > limit as u64 {
+    if used(db, project, resource).await? + adding > limit as u64 {
         return Err(NeutronError::over_quota(resource));
     }
     Ok(())

@@ -315,7 +315,7 @@ fn policy_target(row: &rule::Model, group_project: &str) -> serde_json::Value {
 }
 
 /// Inserts a checked rule (409 when the group has an equal one).
-pub(crate) async fn insert<C: sea_orm::ConnectionTrait>(
+pub(crate) async fn insert<C: sea_orm::ConnectionTrait + sea_orm::TransactionTrait>(
     db: &C,
     project: &str,
     group_id: &str,
@@ -339,13 +339,18 @@ pub(crate) async fn insert<C: sea_orm::ConnectionTrait>(
         revision_number: Set(1),
         created_at: Set(at),
         updated_at: Set(at),
-    }
-    .insert(db)
-    .await;
+    };
+    // A savepoint: a refused insert must not end the caller's transaction.
+    let attempt = db.begin().await?;
+    let inserted = inserted.insert(&attempt).await;
     match inserted {
-        Ok(row) => Ok(row),
+        Ok(row) => {
+            attempt.commit().await?;
+            Ok(row)
+        }
         Err(e) => match ferrostack_db::DbError::from(e) {
             ferrostack_db::DbError::Duplicate(_) => {
+                attempt.rollback().await?;
                 let existing = rule::Entity::find()
                     .filter(rule::Column::SecurityGroupId.eq(group_id))
                     .filter(rule::Column::Fingerprint.eq(&checked.fingerprint))
@@ -383,9 +388,11 @@ impl Neutron {
                 .await
                 .map_err(|_| super::security_groups::group_not_found(remote))?;
         }
-        super::quotas::check(self, &project, "security_group_rule", 1).await?;
-        let row = insert(&self.db, &project, &group.id, &new, checked).await?;
-        super::security_groups::touch(&self.db, &group.id).await?;
+        let txn = ferrostack_db::quota_lock::begin_claim(&self.db, &project).await?;
+        super::quotas::check(&txn, self, &project, "security_group_rule", 1).await?;
+        let row = insert(&txn, &project, &group.id, &new, checked).await?;
+        super::security_groups::touch(&txn, &group.id).await?;
+        txn.commit().await?;
         Ok(row)
     }
 

@@ -142,7 +142,7 @@ impl Neutron {
         Ok(())
     }
 
-    async fn insert_group<C: sea_orm::ConnectionTrait>(
+    async fn insert_group<C: sea_orm::ConnectionTrait + TransactionTrait>(
         &self,
         db: &C,
         project: &str,
@@ -244,9 +244,9 @@ impl Neutron {
         let target = json!({"project_id": project, "tenant_id": project});
         self.authorize(caller, "create_security_group", &target)?;
         self.ensure_default_security_group(caller, &project).await?;
-        super::quotas::check(self, &project, "security_group", 1).await?;
-        super::quotas::check(self, &project, "security_group_rule", 2).await?;
-        let txn = self.db.begin().await?;
+        let txn = ferrostack_db::quota_lock::begin_claim(&self.db, &project).await?;
+        super::quotas::check(&txn, self, &project, "security_group", 1).await?;
+        super::quotas::check(&txn, self, &project, "security_group_rule", 2).await?;
         let row = self
             .insert_group(
                 &txn,

@@ -407,6 +407,10 @@ impl Neutron {
 
     /// `POST /v2.0/subnets`.
     pub async fn create_subnet(&self, caller: &Caller, new: NewSubnet) -> Result<SubnetRecord> {
+        super::retrying(|| self.create_subnet_once(caller, new.clone())).await
+    }
+
+    async fn create_subnet_once(&self, caller: &Caller, new: NewSubnet) -> Result<SubnetRecord> {
         let net = self
             .network_row(caller, &new.network_id)
             .await
@@ -495,8 +499,8 @@ impl Neutron {
                 ),
             ));
         }
-        super::quotas::check(self, &project, "subnet", 1).await?;
-        let txn = self.db.begin().await?;
+        let txn = ferrostack_db::quota_lock::begin_claim(&self.db, &project).await?;
+        super::quotas::check(&txn, self, &project, "subnet", 1).await?;
         for other in subnet::Entity::find()
             .filter(subnet::Column::NetworkId.eq(&net.id))
             .all(&txn)
