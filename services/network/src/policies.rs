@@ -77,6 +77,9 @@ pub const DEFAULTS: &[RuleDefault] = rules! {
     "update_port:allowed_address_pairs" => "rule:admin_or_net_owner_member", "Update allowed_address_pairs attribute of a port";
     "delete_port" => "rule:admin_or_project_member or rule:admin_or_net_owner_member", "Delete a port";
 
+    "get_quota" => "rule:admin_only", "Get resource quota(s)";
+    "update_quota" => "rule:admin_only", "Update resource quota(s)";
+    "delete_quota" => "rule:admin_only", "Delete resource quota(s)";
     "create_security_group" => "rule:admin_or_project_member", "Create a security group";
     "get_security_group" => "rule:admin_or_project_reader", "Get a security group";
     "update_security_group" => "rule:admin_or_project_member", "Update a security group";

@@ -7,6 +7,7 @@ mod extensions;
 mod listing;
 mod networks;
 mod ports;
+mod quotas;
 mod security_group_rules;
 mod security_groups;
 mod subnets;
@@ -70,6 +71,7 @@ fn v2_routes() -> OpenApiRouter<AppState> {
         .merge(security_groups::routes())
         .merge(security_group_rules::routes())
         .merge(tags::routes())
+        .merge(quotas::routes())
 }
 
 /// The open routes (version discovery), the authenticated routes under

@@ -185,6 +185,16 @@ impl MigrationTrait for Initial {
             .await?;
         m.create_table(ferrostack_db::quota_lock::create_table())
             .await?;
+        // A project's limits that are not the configured defaults.
+        m.create_table(
+            table("quotas")
+                .col(id("project_id"))
+                .col(required_string("resource", 64))
+                .col(big_integer("hard_limit"))
+                .primary_key(&mut primary_key(&["project_id", "resource"]))
+                .to_owned(),
+        )
+        .await?;
         m.create_table(
             table("tags")
                 .col(required_string("resource_type", 32))

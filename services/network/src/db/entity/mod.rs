@@ -5,6 +5,7 @@ pub mod ip_allocation;
 pub mod network;
 pub mod port;
 pub mod port_security_group;
+pub mod quota;
 pub mod security_group;
 pub mod security_group_rule;
 pub mod segment_allocation;
