@@ -7,8 +7,6 @@ CARGO ?= cargo
 DATA_DIR ?= ./data
 # release: no LTO, quick to build; dist: thin LTO, for packaged binaries.
 PROFILE ?= release
-RELEASE_BINS := -p ferrostack -p ferrostack-identity -p ferrostack-image -p ferrostack-block-storage \
-	-p ferrostack-compute
 
 .PHONY: run build cli dashboard tempest test lint fmt bench deps backends backends-stop venv test-unit test-backends test-e2e test-dashboard
 
@@ -18,7 +16,7 @@ run: build
 	./target/$(PROFILE)/ferrostack up --data-dir $(DATA_DIR)
 
 build:
-	$(CARGO) build --profile $(PROFILE) $(RELEASE_BINS)
+	$(CARGO) build --profile $(PROFILE) --bins
 
 cli: venv
 	@echo "The CLI is .venv/bin/openstack; with the cloud up (make run):"
@@ -73,8 +71,8 @@ test-unit:
 
 # The identity, image and block-storage suites again on the production backends.
 BACKEND_SUITES := -p ferrostack-identity -p ferrostack-image -p ferrostack-block-storage \
-	-p ferrostack-compute \
-	-E 'package(ferrostack-image) | package(ferrostack-block-storage) | package(ferrostack-compute) | (package(ferrostack-identity) & (binary(tokens) | binary(resources) | binary(policy)))'
+	-p ferrostack-compute -p ferrostack-network \
+	-E 'package(ferrostack-image) | package(ferrostack-block-storage) | package(ferrostack-compute) | package(ferrostack-network) | (package(ferrostack-identity) & (binary(tokens) | binary(resources) | binary(policy)))'
 test-backends:
 	FERRO_TEST_DB=mysql FERRO_TEST_TRANSPORT=rabbit bash scripts/with-backends.sh \
 		$(CARGO) nextest run --no-fail-fast $(BACKEND_SUITES)
@@ -82,15 +80,13 @@ test-backends:
 		bash scripts/with-backends.sh $(CARGO) nextest run --no-fail-fast $(BACKEND_SUITES)
 
 test-e2e: venv
-	$(CARGO) build -p ferrostack -p ferrostack-identity -p ferrostack-image -p ferrostack-block-storage \
-		-p ferrostack-compute
+	$(CARGO) build --bins
 	FERRO_BIN_DIR=$(CURDIR)/target/debug .venv/bin/python -m pytest -q tests/e2e \
 		--ignore=tests/e2e/test_dashboard.py
 
 # Horizon driven by headless Chromium against an end-to-end cloud.
 test-dashboard:
-	$(CARGO) build -p ferrostack -p ferrostack-identity -p ferrostack-image -p ferrostack-block-storage \
-		-p ferrostack-compute
+	$(CARGO) build --bins
 	bash scripts/dashboard.sh install
 	FERRO_BIN_DIR=$(CURDIR)/target/debug .venv-dashboard/bin/python -m pytest -q tests/e2e/test_dashboard.py
 

@@ -10,8 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 COUNT=${COUNT:-200}
 OFFSET=${BENCH_PORT_OFFSET:-22000}
-cargo build --release -q -p ferrostack -p ferrostack-identity -p ferrostack-image -p ferrostack-block-storage \
-  -p ferrostack-compute
+cargo build --release -q --bins
 cargo build --release -q -p ferrostack-block-storage --example scheduler_bench
 
 dir=$(mktemp -d /var/tmp/ferro-bench-volumes.XXXXXX)

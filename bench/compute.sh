@@ -11,8 +11,7 @@ HOSTS=${HOSTS:-1000}
 COUNT=${COUNT:-1000}
 DETAIL=${DETAIL:-10000}
 OFFSET=${BENCH_PORT_OFFSET:-24000}
-cargo build --release -q -p ferrostack -p ferrostack-identity -p ferrostack-image \
-  -p ferrostack-block-storage -p ferrostack-compute
+cargo build --release -q --bins
 cargo build --release -q -p ferrostack-compute --example scheduler_bench
 
 dir=$(mktemp -d /var/tmp/ferro-bench-compute.XXXXXX)

@@ -14,8 +14,7 @@ SIZE_MIB=${SIZE_MIB:-2048}
 DURATION=${DURATION:-10}
 OFFSET=${BENCH_PORT_OFFSET:-20000}
 command -v wrk > /dev/null || { echo "wrk is not installed (scripts/deps.sh)" >&2; exit 1; }
-cargo build --release -q -p ferrostack -p ferrostack-identity -p ferrostack-image -p ferrostack-block-storage \
-  -p ferrostack-compute
+cargo build --release -q --bins
 
 dir=$(mktemp -d /var/tmp/ferro-bench-image.XXXXXX)
 cleanup() { [ -n "${up:-}" ] && kill "$up" 2>/dev/null; wait 2>/dev/null; rm -rf "$dir"; }

@@ -13,7 +13,7 @@ PROFILE=${PROFILE:-release}
 BIN_DIR_GIVEN=${BIN_DIR:-}
 BIN_DIR=${BIN_DIR:-./target/$PROFILE}
 command -v wrk > /dev/null || { echo "wrk is not installed (scripts/deps.sh)" >&2; exit 1; }
-[ -n "${BIN_DIR_GIVEN:-}" ] || cargo build --profile "$PROFILE" -q -p ferrostack -p ferrostack-identity -p ferrostack-image -p ferrostack-block-storage
+[ -n "${BIN_DIR_GIVEN:-}" ] || cargo build --profile "$PROFILE" -q --bins
 
 dir=$(mktemp -d /tmp/ferro-bench.XXXXXX)
 cleanup() { [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$dir"; }

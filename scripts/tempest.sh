@@ -28,8 +28,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
-cargo build --profile "$PROFILE" -p ferrostack -p ferrostack-identity -p ferrostack-image \
-  -p ferrostack-block-storage -p ferrostack-compute
+cargo build --profile "$PROFILE" --bins
 bash scripts/runtime-deps.sh
 
 rm -rf "$WORK"

@@ -62,7 +62,7 @@ async fn projects_read_their_limits_and_admins_change_them() {
             Method::PUT,
             &path,
             &admin,
-            Some(json!({"quota": {"network": 1, "port": "20"}})),
+            Some(json!({"quota": {"network": 1, "port": "20", "check_limit": true}})),
         )
         .await
         .expect(200);

@@ -105,6 +105,21 @@ pub const SERVICES: &[ServiceSpec] = &[
         },
         config: "[DEFAULT]\n# One host: a resize stays on it.\nallow_resize_to_same_host = true\n",
     },
+    ServiceSpec {
+        name: "network",
+        binary: "ferrostack-network",
+        roles: &["server"],
+        port: 9696,
+        url_path: "",
+        setup: Setup::Register {
+            user: "neutron",
+            catalog: &[CatalogEntry {
+                kind: "network",
+                name: "neutron",
+            }],
+        },
+        config: "[ml2]\n# Project networks get VXLAN ids of this range.\ntenant_network_types = vxlan\n\n[ml2_type_vxlan]\nvni_ranges = 1:1000\n",
+    },
 ];
 
 /// The identity service: the row that bootstraps.

@@ -105,7 +105,11 @@ async fn update(
     let object = body::update(&body, "quota")?;
     let force = body::boolean(&object, "force")?.unwrap_or(false);
     let mut limits = BTreeMap::new();
-    for (resource, value) in object.iter().filter(|(k, _)| *k != "force") {
+    // `check_limit` asked for what is always done now (Neutron since 2025.1).
+    for (resource, value) in object
+        .iter()
+        .filter(|(k, _)| *k != "force" && *k != "check_limit")
+    {
         let number = python_str(value).trim().parse::<i64>().map_err(|_| {
             body::invalid(
                 resource,

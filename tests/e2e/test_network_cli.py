@@ -1,0 +1,89 @@
+"""The real `openstack` CLI against ferrostack network: networks, subnets, ports,
+security groups and rules, tags and quotas."""
+import uuid
+
+
+def unique(prefix):
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def test_networks_subnets_and_ports(cloud):
+    net = unique("net")
+    created = cloud.os("network", "create", "--description", "e2e", "--tag", "blue", net)
+    assert created["status"] == "ACTIVE" and created["mtu"] == 1450, created
+    assert created["provider:network_type"] == "vxlan", created
+    assert created["tags"] == ["blue"], created
+    cloud.os("network", "set", "--name", f"{net}-x", net, json_out=False)
+    net = f"{net}-x"
+    assert any(n["Name"] == net for n in cloud.os("network", "list"))
+
+    sub = unique("sub")
+    subnet = cloud.os("subnet", "create", "--network", net, "--subnet-range", "10.20.0.0/24",
+                      "--allocation-pool", "start=10.20.0.10,end=10.20.0.50",
+                      "--dns-nameserver", "8.8.8.8", sub)
+    assert subnet["gateway_ip"] == "10.20.0.1", subnet
+    assert subnet["allocation_pools"] == [{"start": "10.20.0.10", "end": "10.20.0.50"}], subnet
+    assert subnet["dns_nameservers"] == ["8.8.8.8"], subnet
+    assert any(s["Name"] == sub for s in cloud.os("subnet", "list", "--network", net))
+
+    port = unique("port")
+    made = cloud.os("port", "create", "--network", net, "--fixed-ip",
+                    f"subnet={sub},ip-address=10.20.0.20", port)
+    assert made["fixed_ips"] == [{"subnet_id": subnet["id"], "ip_address": "10.20.0.20"}], made
+    assert made["status"] == "DOWN" and made["mac_address"].startswith("fa:16:3e:"), made
+    other = cloud.os("port", "create", "--network", net, unique("port"))
+    address = other["fixed_ips"][0]["ip_address"]
+    assert address.startswith("10.20.0.") and 10 <= int(address.rsplit(".", 1)[1]) <= 50, other
+    listed = cloud.os("port", "list", "--network", net)
+    assert len(listed) == 2, listed
+    taken = cloud.os("port", "create", "--network", net, "--fixed-ip",
+                     f"subnet={sub},ip-address=10.20.0.20", unique("port"), json_out=False,
+                     expect_fail=True)
+    assert "already allocated" in taken, taken
+
+    busy = cloud.os("network", "delete", net, json_out=False, expect_fail=True)
+    assert "in use" in busy or "ports still in use" in busy, busy
+    cloud.os("port", "delete", port, other["id"], json_out=False)
+    cloud.os("subnet", "delete", sub, json_out=False)
+    cloud.os("network", "delete", net, json_out=False)
+    assert not any(n["Name"] == net for n in cloud.os("network", "list"))
+
+
+def test_external_flat_network_for_admins(cloud):
+    name = unique("public")
+    physnet = unique("phys")
+    created = cloud.os("network", "create", "--external", "--provider-network-type", "flat",
+                       "--provider-physical-network", physnet, name)
+    assert created["router:external"] is True and created["provider:network_type"] == "flat", created
+    again = cloud.os("network", "create", "--provider-network-type", "flat",
+                     "--provider-physical-network", physnet, unique("public"), json_out=False,
+                     expect_fail=True)
+    assert "in use" in again, again
+    cloud.os("network", "delete", name, json_out=False)
+
+
+def test_security_groups_rules_and_quotas(cloud):
+    group = unique("sg")
+    created = cloud.os("security", "group", "create", "--description", "web", group)
+    assert len(created["rules"]) == 2, created
+    rule = cloud.os("security", "group", "rule", "create", "--protocol", "tcp", "--dst-port", "22",
+                    "--remote-ip", "10.0.0.0/8", group)
+    assert rule["port_range_min"] == 22 and rule["protocol"] == "tcp", rule
+    rules = cloud.os("security", "group", "rule", "list", group)
+    assert len(rules) == 3, rules
+    dup = cloud.os("security", "group", "rule", "create", "--protocol", "tcp", "--dst-port", "22",
+                   "--remote-ip", "10.0.0.0/8", group, json_out=False, expect_fail=True)
+    assert "already exists" in dup, dup
+    default = cloud.os("security", "group", "show", "default")
+    assert len(default["rules"]) == 4, default
+    cloud.os("security", "group", "rule", "delete", rule["id"], json_out=False)
+    cloud.os("security", "group", "delete", group, json_out=False)
+
+    quota = cloud.os("quota", "show", "--network")
+    limits = {q["Resource"]: q["Limit"] for q in quota}
+    assert limits["networks"] == 100 and limits["ports"] == 500, limits
+    project = cloud.os("token", "issue")["project_id"]
+    cloud.os("quota", "set", "--networks", "42", project, json_out=False)
+    limits = {q["Resource"]: q["Limit"] for q in cloud.os("quota", "show", "--network")}
+    assert limits["networks"] == 42, limits
+    cloud.os("quota", "set", "--networks", "100", project, json_out=False)
