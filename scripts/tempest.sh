@@ -51,7 +51,8 @@ for _ in $(seq 300); do
 done
 
 # Two public images the volume and compute tests use ([compute] image_ref, as
-# devstack uploads cirros): 1 MiB raw disks; and devstack's two smallest flavors.
+# devstack uploads cirros): 1 MiB raw disks; devstack's two smallest flavors; and
+# the network extensions served.
 images=$(OS_PASSWORD=$password python3 - "$identity" <<'PY'
 import json, os, sys, urllib.request as u
 identity = sys.argv[1]
@@ -84,14 +85,23 @@ for flavor_id, name, ram in (("42", "m1.nano", 128), ("84", "m1.micro", 192)):
     req = u.Request(nova + "/flavors", json.dumps(body).encode(),
                     {"Content-Type": "application/json", "X-Auth-Token": token})
     u.urlopen(req, timeout=30).close()
-print(" ".join(ids))
+# The network extensions tempest may use: exactly those the API lists.
+neutron = next(e["url"] for s in catalog if s["type"] == "network"
+               for e in s["endpoints"] if e["interface"] == "public").rstrip("/")
+req = u.Request(neutron + "/v2.0/extensions", headers={"X-Auth-Token": token})
+aliases = [e["alias"] for e in json.load(u.urlopen(req, timeout=30))["extensions"]]
+print(" ".join(ids), ",".join(aliases))
 PY
 )
-read -r image_ref image_ref_alt <<< "$images"
+read -r image_ref image_ref_alt extensions <<< "$images"
 
 # Compute is always up in the all-in-one: the volume suite attaches volumes to
-# its (fake) servers too.
+# its (fake) servers too. Network is up too, but other suites are told it is
+# not: compute cannot plug servers into its networks yet, so tempest would
+# boot every server on one.
 nova=true
+neutron=false
+case ",$SERVICES," in *,network,*) neutron=true ;; esac
 
 # A workspace of our own (`tempest init` would also register it in ~/.tempest).
 tempest_dir=$(.venv-tempest/bin/python -c 'import os, tempest; print(os.path.dirname(tempest.__file__))')
@@ -177,7 +187,7 @@ hostname_fqdn_sanitization = true
 glance = true
 cinder = true
 nova = $nova
-neutron = false
+neutron = $neutron
 swift = false
 horizon = false
 
@@ -209,6 +219,17 @@ clone = true
 manage_snapshot = false
 manage_volume = false
 extend_attached_volume = false
+
+# The network API as served (no routers or floating IPs, so no public network).
+[network]
+project_networks_reachable = false
+shared_physical_network = false
+
+[network-feature-enabled]
+api_extensions = $extensions
+ipv6 = true
+ipv6_subnet_attributes = true
+port_security = true
 
 [validation]
 run_validation = false
