@@ -28,8 +28,8 @@ impl From<DbErr> for DbError {
 }
 
 /// Whether `err` is the database giving up on a transaction that another
-/// one locked out (MariaDB 1213, PostgreSQL 40P01 and 40001): the whole
-/// transaction may simply be tried again.
+/// one locked out (MariaDB 1213, PostgreSQL 40P01 and 40001, a busy SQLite
+/// snapshot): the whole transaction may simply be tried again.
 pub fn is_deadlock(err: &DbErr) -> bool {
     let text = err.to_string();
     [
@@ -39,6 +39,7 @@ pub fn is_deadlock(err: &DbErr) -> bool {
         "deadlock detected",
         "(40001)",
         "could not serialize access",
+        "database is locked",
     ]
     .iter()
     .any(|sign| text.contains(sign))
@@ -56,6 +57,9 @@ mod tests {
         assert!(is_deadlock(&mysql));
         let postgres = DbErr::Custom("error returned from database: deadlock detected".into());
         assert!(is_deadlock(&postgres));
+        let sqlite =
+            DbErr::Custom("error returned from database: (code: 5) database is locked".into());
+        assert!(is_deadlock(&sqlite));
         assert!(!is_deadlock(&DbErr::Custom("duplicate key value".into())));
     }
 }

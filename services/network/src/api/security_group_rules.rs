@@ -137,17 +137,15 @@ fn new_rule(caller: &Caller, object: &Object) -> Result<NewRule> {
     };
     Ok(NewRule {
         project_id: body::project(caller, object)?,
-        security_group_id: body::uuid(object, "security_group_id")?.unwrap_or_default(),
+        // Neither id is checked for form: an unknown one is 404 on lookup.
+        security_group_id: body::string(object, "security_group_id", 255)?.unwrap_or_default(),
         direction,
         ethertype: body::string(object, "ethertype", 40)?,
         protocol,
         port_range_min: port(object, "port_range_min")?,
         port_range_max: port(object, "port_range_max")?,
         remote_ip_prefix: body::string_or_null(object, "remote_ip_prefix", 64)?.flatten(),
-        remote_group_id: match object.get("remote_group_id") {
-            Some(Value::Null) => None,
-            _ => body::uuid(object, "remote_group_id")?,
-        },
+        remote_group_id: body::string_or_null(object, "remote_group_id", 255)?.flatten(),
         description: body::string(object, "description", 255)?.unwrap_or_default(),
     })
 }

@@ -5,7 +5,6 @@
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
 };
 use serde_json::{json, Value};
 
@@ -321,7 +320,7 @@ impl Neutron {
         let row = self.network_row(caller, id).await?;
         self.authorize(caller, "delete_network", &policy_target(&row))?;
         check_revision(row.revision_number, revision)?;
-        let txn = self.db.begin().await?;
+        let txn = ferrostack_db::quota_lock::begin_claim(&self.db, &row.project_id).await?;
         let in_use = port::Entity::find()
             .filter(port::Column::NetworkId.eq(id))
             .filter(port::Column::DeviceOwner.ne("network:dhcp"))

@@ -778,7 +778,7 @@ impl Neutron {
                 None
             }
         };
-        let txn = self.db.begin().await?;
+        let txn = ferrostack_db::quota_lock::begin_claim(&self.db, &row.project_id).await?;
         if let Some(asked) = &update.fixed_ips {
             ipam::release(&txn, id).await?;
             assign(&txn, &net, id, &mac, &owner, Some(asked)).await?;
@@ -847,7 +847,7 @@ impl Neutron {
             &policy_target(&row.project_id, &net, &row.device_owner),
         )?;
         super::networks::check_revision(row.revision_number, revision)?;
-        let txn = self.db.begin().await?;
+        let txn = ferrostack_db::quota_lock::begin_claim(&self.db, &row.project_id).await?;
         forget(&txn, id).await?;
         txn.commit().await?;
         Ok(())

@@ -364,7 +364,7 @@ impl Neutron {
                 "Insufficient rights for removing default security group.",
             ));
         }
-        let txn = self.db.begin().await?;
+        let txn = ferrostack_db::quota_lock::begin_claim(&self.db, &row.project_id).await?;
         let bound = port_security_group::Entity::find()
             .filter(port_security_group::Column::SecurityGroupId.eq(id))
             .one(&txn)

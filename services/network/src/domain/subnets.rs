@@ -6,9 +6,7 @@
 use std::net::IpAddr;
 
 use ipnet::IpNet;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -667,7 +665,7 @@ impl Neutron {
             .ipv6_address_mode
             .as_deref()
             .is_some_and(|m| matches!(m, "slaac" | "dhcpv6-stateless"));
-        let txn = self.db.begin().await?;
+        let txn = ferrostack_db::quota_lock::begin_claim(&self.db, &row.project_id).await?;
         let holders: Vec<String> = ip_allocation::Entity::find()
             .filter(ip_allocation::Column::SubnetId.eq(id))
             .all(&txn)
