@@ -73,6 +73,7 @@ const FLAT_NETWORKS: Opt = Opt::new(
 const QUOTA_NETWORK: Opt = Opt::new("quotas", "quota_network", "100", "Networks per project.");
 const QUOTA_SUBNET: Opt = Opt::new("quotas", "quota_subnet", "100", "Subnets per project.");
 const QUOTA_PORT: Opt = Opt::new("quotas", "quota_port", "500", "Ports per project.");
+const QUOTA_ROUTER: Opt = Opt::new("quotas", "quota_router", "10", "Routers per project.");
 const QUOTA_SECURITY_GROUP: Opt = Opt::new(
     "quotas",
     "quota_security_group",
@@ -91,6 +92,7 @@ pub const QUOTA_OPTS: &[(&str, Opt)] = &[
     ("network", QUOTA_NETWORK),
     ("subnet", QUOTA_SUBNET),
     ("port", QUOTA_PORT),
+    ("router", QUOTA_ROUTER),
     ("security_group", QUOTA_SECURITY_GROUP),
     ("security_group_rule", QUOTA_SECURITY_GROUP_RULE),
 ];
@@ -110,6 +112,7 @@ pub const OPTS: &[Opt] = &[
     QUOTA_NETWORK,
     QUOTA_SUBNET,
     QUOTA_PORT,
+    QUOTA_ROUTER,
     QUOTA_SECURITY_GROUP,
     QUOTA_SECURITY_GROUP_RULE,
 ];

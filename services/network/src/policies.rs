@@ -77,6 +77,16 @@ pub const DEFAULTS: &[RuleDefault] = rules! {
     "update_port:allowed_address_pairs" => "rule:admin_or_net_owner_member", "Update allowed_address_pairs attribute of a port";
     "delete_port" => "rule:admin_or_project_member or rule:admin_or_net_owner_member", "Delete a port";
 
+    "create_router" => "rule:admin_or_project_member", "Create a router";
+    "create_router:external_gateway_info:enable_snat" => "rule:admin_only", "Specify enable_snat in external_gateway_info when creating a router";
+    "create_router:external_gateway_info:external_fixed_ips" => "rule:admin_only", "Specify external_fixed_ips in external_gateway_info when creating a router";
+    "get_router" => "rule:admin_or_project_reader", "Get a router";
+    "update_router" => "rule:admin_or_project_member", "Update a router";
+    "update_router:external_gateway_info:enable_snat" => "rule:admin_only", "Update enable_snat in external_gateway_info of a router";
+    "update_router:external_gateway_info:external_fixed_ips" => "rule:admin_only", "Update external_fixed_ips in external_gateway_info of a router";
+    "delete_router" => "rule:admin_or_project_member", "Delete a router";
+    "add_router_interface" => "rule:admin_or_project_member", "Add an interface to a router";
+    "remove_router_interface" => "rule:admin_or_project_member", "Remove an interface from a router";
     "get_quota" => "rule:admin_only", "Get resource quota(s)";
     "update_quota" => "rule:admin_only", "Update resource quota(s)";
     "delete_quota" => "rule:admin_only", "Delete resource quota(s)";

@@ -46,19 +46,22 @@ async fn discovery_and_extensions() {
     ] {
         assert!(aliases.contains(&alias), "{alias} missing from {aliases:?}");
     }
-    assert!(!aliases.contains(&"router"), "routers are not served yet");
+    assert!(
+        aliases.contains(&"router") && !aliases.contains(&"l3-ha"),
+        "{aliases:?}"
+    );
     let one = cloud
         .get("/v2.0/extensions/provider", &alice)
         .await
         .expect(200);
     assert_eq!(one.body["extension"]["name"], "Provider Network");
     let missing = cloud
-        .get("/v2.0/extensions/router", &alice)
+        .get("/v2.0/extensions/l3-ha", &alice)
         .await
         .expect(404);
     assert_eq!(
         error(&missing).1,
-        "Extension with alias router does not exist"
+        "Extension with alias l3-ha does not exist"
     );
 }
 

@@ -8,6 +8,7 @@ mod listing;
 mod networks;
 mod ports;
 mod quotas;
+mod routers;
 mod security_group_rules;
 mod security_groups;
 mod subnets;
@@ -72,6 +73,7 @@ fn v2_routes() -> OpenApiRouter<AppState> {
         .merge(security_group_rules::routes())
         .merge(tags::routes())
         .merge(quotas::routes())
+        .merge(routers::routes())
 }
 
 /// The open routes (version discovery), the authenticated routes under

@@ -42,8 +42,8 @@ fn standard(name: &str) -> TableCreateStatement {
         .to_owned()
 }
 
-/// Networks with their segments, subnets, ports with their addresses, and
-/// security groups with their rules; tags of any of them.
+/// Networks with their segments, subnets, ports with their addresses,
+/// security groups with their rules, routers; tags of any of them.
 #[async_trait::async_trait]
 impl MigrationTrait for Initial {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
@@ -183,6 +183,17 @@ impl MigrationTrait for Initial {
         .await?;
         m.create_index(index("port_security_groups", &["security_group_id"]))
             .await?;
+        m.create_table(
+            standard("routers")
+                .col(required_string("status", 16))
+                .col(flag("admin_state_up"))
+                .col(string("gw_port_id", 36))
+                .col(flag("enable_snat"))
+                .col(required_text("routes"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index("routers", &["project_id"])).await?;
         m.create_table(ferrostack_db::quota_lock::create_table())
             .await?;
         // A project's limits that are not the configured defaults.

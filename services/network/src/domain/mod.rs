@@ -7,6 +7,7 @@ pub mod mac;
 pub mod networks;
 pub mod ports;
 pub mod quotas;
+pub mod routers;
 pub mod rules;
 pub mod security_groups;
 pub mod segments;

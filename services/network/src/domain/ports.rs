@@ -201,6 +201,45 @@ pub(crate) async fn forget<C: ConnectionTrait>(db: &C, id: &str) -> Result<()> {
     Ok(())
 }
 
+/// Hands an unused port to a device (a router taking it as an interface):
+/// no security groups or port security on it any more.
+pub(crate) async fn adopt<C: ConnectionTrait>(
+    db: &C,
+    id: &str,
+    device_id: &str,
+    owner: &str,
+) -> Result<()> {
+    port_security_group::Entity::delete_many()
+        .filter(port_security_group::Column::PortId.eq(id))
+        .exec(db)
+        .await?;
+    port::Entity::update_many()
+        .col_expr(
+            port::Column::DeviceId,
+            sea_orm::sea_query::Expr::value(device_id),
+        )
+        .col_expr(
+            port::Column::DeviceOwner,
+            sea_orm::sea_query::Expr::value(owner),
+        )
+        .col_expr(
+            port::Column::PortSecurityEnabled,
+            sea_orm::sea_query::Expr::value(false),
+        )
+        .col_expr(
+            port::Column::UpdatedAt,
+            sea_orm::sea_query::Expr::value(now()),
+        )
+        .col_expr(
+            port::Column::RevisionNumber,
+            sea_orm::sea_query::Expr::col(port::Column::RevisionNumber).add(1),
+        )
+        .filter(port::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// The network's subnets, oldest first.
 async fn subnets_of<C: ConnectionTrait>(db: &C, network_id: &str) -> Result<Vec<subnet::Model>> {
     Ok(subnet::Entity::find()
@@ -536,11 +575,28 @@ impl Neutron {
             None if port_security => self.default_group_of(&project).await?,
             None => Vec::new(),
         };
-        let id = new_id();
-        let txn = ferrostack_db::quota_lock::begin_claim(&self.db, &project).await?;
-        super::quotas::check(&txn, self, &project, "port", 1).await?;
         let row = self
-            .insert_port(&txn, &id, &project, &net, &new, port_security)
+            .make_port(&project, &net, &new, &groups, port_security)
+            .await?;
+        Ok(self.port_records(vec![row]).await?.remove(0))
+    }
+
+    /// Makes a port once its request passed its checks (also the ports
+    /// routers make for themselves): counted against `project`'s quota, with
+    /// its MAC, addresses, groups and tags.
+    pub(crate) async fn make_port(
+        &self,
+        project: &str,
+        net: &network::Model,
+        new: &NewPort,
+        groups: &[String],
+        port_security: bool,
+    ) -> Result<port::Model> {
+        let id = new_id();
+        let txn = ferrostack_db::quota_lock::begin_claim(&self.db, project).await?;
+        super::quotas::check(&txn, self, project, "port", 1).await?;
+        let row = self
+            .insert_port(&txn, &id, project, net, new, port_security)
             .await?;
         let pairs = address_pairs(
             &new.allowed_address_pairs,
@@ -553,23 +609,22 @@ impl Neutron {
         active.update(&txn).await?;
         assign(
             &txn,
-            &net,
+            net,
             &id,
             &row.mac_address,
             &new.device_owner,
             new.fixed_ips.as_deref(),
         )
         .await?;
-        Self::link_groups(&txn, &id, &groups).await?;
+        Self::link_groups(&txn, &id, groups).await?;
         if !new.tags.is_empty() {
             super::tags::replace(&txn, KIND, &id, &new.tags).await?;
         }
         txn.commit().await?;
-        let row = port::Entity::find_by_id(&id)
+        port::Entity::find_by_id(&id)
             .one(&self.db)
             .await?
-            .ok_or_else(|| not_found(&id))?;
-        Ok(self.port_records(vec![row]).await?.remove(0))
+            .ok_or_else(|| not_found(&id))
     }
 
     /// Inserts the port row with its MAC (a random one is retried on the rare
@@ -846,6 +901,15 @@ impl Neutron {
             "delete_port",
             &policy_target(&row.project_id, &net, &row.device_owner),
         )?;
+        if super::routers::router_owned(&row.device_owner) {
+            return Err(NeutronError::conflict(
+                "ServicePortInUse",
+                format!(
+                    "Port {id} cannot be deleted directly via the port API: has device owner {}.",
+                    row.device_owner
+                ),
+            ));
+        }
         super::networks::check_revision(row.revision_number, revision)?;
         let txn = ferrostack_db::quota_lock::begin_claim(&self.db, &row.project_id).await?;
         forget(&txn, id).await?;

@@ -11,7 +11,9 @@ use sea_orm::{
 use serde_json::json;
 
 use super::{Caller, Neutron, NeutronError, Result};
-use crate::db::entity::{network, port, quota, security_group, security_group_rule, subnet};
+use crate::db::entity::{
+    network, port, quota, router, security_group, security_group_rule, subnet,
+};
 
 /// The largest limit an admin may set.
 const MAX_LIMIT: i64 = (1 << 31) - 1;
@@ -46,6 +48,12 @@ pub async fn used<C: ConnectionTrait>(db: &C, project: &str, resource: &str) -> 
         "security_group_rule" => {
             security_group_rule::Entity::find()
                 .filter(security_group_rule::Column::ProjectId.eq(project))
+                .count(db)
+                .await?
+        }
+        "router" => {
+            router::Entity::find()
+                .filter(router::Column::ProjectId.eq(project))
                 .count(db)
                 .await?
         }

@@ -135,6 +135,19 @@ async fn touch<C: ConnectionTrait>(db: &C, kind: &str, id: &str) -> Result<()> {
     match kind {
         super::networks::KIND => super::networks::touch(db, id).await,
         super::security_groups::KIND => super::security_groups::touch(db, id).await,
+        super::routers::KIND => {
+            use crate::db::entity::router;
+            router::Entity::update_many()
+                .col_expr(
+                    router::Column::RevisionNumber,
+                    Expr::col(router::Column::RevisionNumber).add(1),
+                )
+                .col_expr(router::Column::UpdatedAt, Expr::value(super::now()))
+                .filter(router::Column::Id.eq(id))
+                .exec(db)
+                .await?;
+            Ok(())
+        }
         super::subnets::KIND => {
             subnet::Entity::update_many()
                 .col_expr(
@@ -191,6 +204,11 @@ impl super::Neutron {
                 let (row, net) = self.port_row(caller, id).await?;
                 let target = json!({"project_id": row.project_id, "tenant_id": row.project_id, "network:tenant_id": net.project_id, "device_owner": row.device_owner});
                 (super::ports::KIND, "update_port", target)
+            }
+            "routers" => {
+                let row = self.router_row(caller, id).await?;
+                let target = json!({"project_id": row.project_id, "tenant_id": row.project_id});
+                (super::routers::KIND, "update_router", target)
             }
             "security-groups" => {
                 let row = self.group_row(caller, id).await?;

@@ -6,6 +6,7 @@ pub mod network;
 pub mod port;
 pub mod port_security_group;
 pub mod quota;
+pub mod router;
 pub mod security_group;
 pub mod security_group_rule;
 pub mod segment_allocation;
