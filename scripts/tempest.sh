@@ -220,10 +220,12 @@ manage_snapshot = false
 manage_volume = false
 extend_attached_volume = false
 
-# The network API as served (no routers or floating IPs, so no public network).
+# The network API as served (no floating IPs, so no public network). No agent
+# wires ports yet, so waits for a port to go ACTIVE fail: after ten seconds.
 [network]
 project_networks_reachable = false
 shared_physical_network = false
+build_timeout = 10
 
 [network-feature-enabled]
 api_extensions = $extensions

@@ -87,3 +87,33 @@ def test_security_groups_rules_and_quotas(cloud):
     limits = {q["Resource"]: q["Limit"] for q in cloud.os("quota", "show", "--network")}
     assert limits["networks"] == 42, limits
     cloud.os("quota", "set", "--networks", "100", project, json_out=False)
+
+
+def test_routers_with_gateway_and_interfaces(cloud):
+    public = unique("ext")
+    cloud.os("network", "create", "--external", public)
+    cloud.os("subnet", "create", "--network", public, "--subnet-range", "198.51.100.0/24",
+             "--no-dhcp", unique("extsub"))
+    net = unique("inner")
+    cloud.os("network", "create", net)
+    sub = unique("innersub")
+    cloud.os("subnet", "create", "--network", net, "--subnet-range", "10.40.0.0/24", sub)
+    router = unique("router")
+    made = cloud.os("router", "create", router)
+    assert made["status"] == "ACTIVE" and made["external_gateway_info"] is None, made
+    cloud.os("router", "set", "--external-gateway", public, router, json_out=False)
+    shown = cloud.os("router", "show", router)
+    gateway = shown["external_gateway_info"]
+    assert gateway["enable_snat"] is True, shown
+    assert gateway["external_fixed_ips"][0]["ip_address"].startswith("198.51.100."), shown
+    cloud.os("router", "add", "subnet", router, sub, json_out=False)
+    ports = cloud.os("port", "list", "--router", router)
+    # The router's ports: its interface, on the subnet's gateway address, and its gateway.
+    addresses = sorted(p["Fixed IP Addresses"][0]["ip_address"] for p in ports)
+    assert addresses[0] == "10.40.0.1" and addresses[1].startswith("198.51.100."), ports
+    busy = cloud.os("router", "delete", router, json_out=False, expect_fail=True)
+    assert "still attached" in busy, busy
+    cloud.os("router", "remove", "subnet", router, sub, json_out=False)
+    cloud.os("router", "unset", "--external-gateway", router, json_out=False)
+    cloud.os("router", "delete", router, json_out=False)
+    cloud.os("network", "delete", net, public, json_out=False)
