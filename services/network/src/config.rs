@@ -74,6 +74,12 @@ const QUOTA_NETWORK: Opt = Opt::new("quotas", "quota_network", "100", "Networks 
 const QUOTA_SUBNET: Opt = Opt::new("quotas", "quota_subnet", "100", "Subnets per project.");
 const QUOTA_PORT: Opt = Opt::new("quotas", "quota_port", "500", "Ports per project.");
 const QUOTA_ROUTER: Opt = Opt::new("quotas", "quota_router", "10", "Routers per project.");
+const QUOTA_FLOATINGIP: Opt = Opt::new(
+    "quotas",
+    "quota_floatingip",
+    "50",
+    "Floating IPs per project.",
+);
 const QUOTA_SECURITY_GROUP: Opt = Opt::new(
     "quotas",
     "quota_security_group",
@@ -93,6 +99,7 @@ pub const QUOTA_OPTS: &[(&str, Opt)] = &[
     ("subnet", QUOTA_SUBNET),
     ("port", QUOTA_PORT),
     ("router", QUOTA_ROUTER),
+    ("floatingip", QUOTA_FLOATINGIP),
     ("security_group", QUOTA_SECURITY_GROUP),
     ("security_group_rule", QUOTA_SECURITY_GROUP_RULE),
 ];
@@ -113,6 +120,7 @@ pub const OPTS: &[Opt] = &[
     QUOTA_SUBNET,
     QUOTA_PORT,
     QUOTA_ROUTER,
+    QUOTA_FLOATINGIP,
     QUOTA_SECURITY_GROUP,
     QUOTA_SECURITY_GROUP_RULE,
 ];

@@ -220,6 +220,14 @@ pub fn uuid(object: &Object, attribute: &str) -> Result<Option<String>> {
     }
 }
 
+/// A UUID attribute that may be null (`Some(None)`).
+pub fn uuid_or_null(object: &Object, attribute: &str) -> Result<Option<Option<String>>> {
+    match object.get(attribute) {
+        Some(Value::Null) => Ok(Some(None)),
+        _ => Ok(uuid(object, attribute)?.map(Some)),
+    }
+}
+
 /// A list of strings (each at most `max` characters).
 pub fn strings(object: &Object, attribute: &str, max: usize) -> Result<Option<Vec<String>>> {
     let Some(value) = object.get(attribute) else {

@@ -4,10 +4,12 @@
 mod body;
 mod error;
 mod extensions;
+mod floating_ips;
 mod listing;
 mod networks;
 mod ports;
 mod quotas;
+mod resource;
 mod routers;
 mod security_group_rules;
 mod security_groups;
@@ -74,6 +76,7 @@ fn v2_routes() -> OpenApiRouter<AppState> {
         .merge(tags::routes())
         .merge(quotas::routes())
         .merge(routers::routes())
+        .merge(floating_ips::routes())
 }
 
 /// The open routes (version discovery), the authenticated routes under

@@ -1,16 +1,12 @@
 //! `/v2.0/networks`: networks with their segment (`provider:*`, admin only),
 //! MTU, sharing and port security.
 
-use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use super::body::{self, Object};
-use super::listing::{self, ListQuery, Listable};
+use super::listing::{ListQuery, Listable};
+use super::resource::{self, Resource, Updatable};
 use super::{strip, timestamp, AppState};
 use crate::domain::networks::{policy_target, NetworkRecord, NetworkUpdate, NewNetwork};
 use crate::domain::segments::SegmentRequest;
@@ -168,133 +164,80 @@ fn new_network(caller: &Caller, object: &Object) -> Result<NewNetwork> {
     })
 }
 
-/// Create a network (or several, in bulk).
-#[utoipa::path(post, path = "/v2.0/networks", tag = "networks", operation_id = "create_network",
-    request_body(content = Object, content_type = "application/json", description = "{\"network\": {...}} or {\"networks\": [...]}"),
-    responses((status = 201, description = "Created"), (status = 400), (status = 403), (status = 409)))]
-async fn create(State(neutron): State<AppState>, caller: Caller, body: Bytes) -> Result<Response> {
-    let (objects, bulk) = body::creates(&body, "network", "networks")?;
-    let asked = objects
-        .iter()
-        .map(|o| new_network(&caller, o))
-        .collect::<Result<Vec<_>>>()?;
-    let mut made = Vec::new();
-    for new in asked {
-        let record = neutron.create_network(&caller, new).await?;
-        made.push(view(&neutron, &caller, &record));
+/// `/v2.0/networks`.
+pub struct Networks;
+
+impl Resource for Networks {
+    const SINGULAR: &'static str = "network";
+    const PLURAL: &'static str = "networks";
+    const PATH: &'static str = "/v2.0/networks";
+    const TAG: &'static str = "networks";
+    const LISTABLE: &'static Listable = &LISTABLE;
+    type Record = NetworkRecord;
+    type New = NewNetwork;
+
+    fn parse_new(caller: &Caller, object: &Object) -> Result<NewNetwork> {
+        new_network(caller, object)
     }
-    let body = if bulk {
-        json!({"networks": made})
-    } else {
-        json!({"network": made.remove(0)})
-    };
-    Ok((StatusCode::CREATED, axum::Json(body)).into_response())
-}
-
-/// List networks.
-#[utoipa::path(get, path = "/v2.0/networks", tag = "networks", operation_id = "list_networks",
-    responses((status = 200, description = "Networks"), (status = 400)))]
-async fn list(
-    State(neutron): State<AppState>,
-    caller: Caller,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Result<Response> {
-    let query = ListQuery::parse(
-        query.as_deref().unwrap_or_default(),
-        &LISTABLE,
-        neutron.cfg.max_limit,
-    )?;
-    let items = neutron
-        .list_networks(&caller)
-        .await?
-        .iter()
-        .map(|r| view(&neutron, &caller, r))
-        .collect();
-    let base = super::base_url(&neutron, &headers);
-    Ok(axum::Json(listing::page(
-        items,
-        &query,
-        &base,
-        "/v2.0/networks",
-        "networks",
-        crate::domain::networks::not_found,
-    )?)
-    .into_response())
-}
-
-/// Show a network.
-#[utoipa::path(get, path = "/v2.0/networks/{network_id}", tag = "networks", operation_id = "show_network",
-    params(("network_id" = String, Path)), responses((status = 200, description = "The network"), (status = 404)))]
-async fn show(
-    State(neutron): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-    RawQuery(query): RawQuery,
-) -> Result<Response> {
-    let record = neutron.show_network(&caller, &id).await?;
-    let item = listing::select(
-        view(&neutron, &caller, &record),
-        query.as_deref().unwrap_or_default(),
-    );
-    Ok(axum::Json(json!({"network": item})).into_response())
-}
-
-/// Update a network.
-#[utoipa::path(put, path = "/v2.0/networks/{network_id}", tag = "networks", operation_id = "update_network",
-    params(("network_id" = String, Path)),
-    request_body(content = Object, content_type = "application/json", description = "{\"network\": {...}}"),
-    responses((status = 200, description = "Updated"), (status = 400), (status = 403), (status = 404), (status = 412)))]
-async fn update(
-    State(neutron): State<AppState>,
-    caller: Caller,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Result<Response> {
-    let object = body::update(&body, "network")?;
-    body::only_known(&object, ATTRIBUTES)?;
-    body::not_in_put(&object, NOT_IN_PUT)?;
-    if object.contains_key("tenant_id") || object.contains_key("project_id") {
-        return Err(NeutronError::bad_request(
-            "Cannot update read-only attribute project_id",
-        ));
+    async fn create(neutron: &Neutron, caller: &Caller, new: NewNetwork) -> Result<NetworkRecord> {
+        neutron.create_network(caller, new).await
     }
-    let update = NetworkUpdate {
-        name: body::string(&object, "name", 255)?,
-        description: body::string(&object, "description", 255)?,
-        admin_state_up: body::boolean(&object, "admin_state_up")?,
-        shared: body::boolean(&object, "shared")?,
-        external: body::boolean(&object, "router:external")?,
-        port_security_enabled: body::boolean(&object, "port_security_enabled")?,
-        mtu: body::integer(&object, "mtu")?,
-        dns_domain: body::string_or_null(&object, "dns_domain", 255)?
-            .map(|d| d.map(|d| d.to_lowercase())),
-        set: body::set_among(&object, GUARDED),
-    };
-    let record = neutron
-        .update_network(&caller, &id, update, body::if_match(&headers)?)
-        .await?;
-    Ok(axum::Json(json!({"network": view(&neutron, &caller, &record)})).into_response())
+    async fn list(neutron: &Neutron, caller: &Caller, _: &ListQuery) -> Result<Vec<NetworkRecord>> {
+        neutron.list_networks(caller).await
+    }
+    async fn show(neutron: &Neutron, caller: &Caller, id: &str) -> Result<NetworkRecord> {
+        neutron.show_network(caller, id).await
+    }
+    async fn delete(
+        neutron: &Neutron,
+        caller: &Caller,
+        id: &str,
+        revision: Option<i64>,
+    ) -> Result<()> {
+        neutron.delete_network(caller, id, revision).await
+    }
+    async fn views(
+        neutron: &Neutron,
+        caller: &Caller,
+        records: &[NetworkRecord],
+    ) -> Result<Vec<Value>> {
+        Ok(records.iter().map(|r| view(neutron, caller, r)).collect())
+    }
+    fn not_found(id: &str) -> NeutronError {
+        crate::domain::networks::not_found(id)
+    }
 }
 
-/// Delete a network.
-#[utoipa::path(delete, path = "/v2.0/networks/{network_id}", tag = "networks", operation_id = "delete_network",
-    params(("network_id" = String, Path)), responses((status = 204, description = "Deleted"), (status = 404), (status = 409), (status = 412)))]
-async fn delete(
-    State(neutron): State<AppState>,
-    caller: Caller,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Result<StatusCode> {
-    neutron
-        .delete_network(&caller, &id, body::if_match(&headers)?)
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
+impl Updatable for Networks {
+    type Update = NetworkUpdate;
+    const READ_ONLY: &'static [&'static str] = NOT_IN_PUT;
+    const ATTRIBUTES: &'static [&'static str] = ATTRIBUTES;
+
+    fn parse_update(object: &Object) -> Result<NetworkUpdate> {
+        Ok(NetworkUpdate {
+            name: body::string(object, "name", 255)?,
+            description: body::string(object, "description", 255)?,
+            admin_state_up: body::boolean(object, "admin_state_up")?,
+            shared: body::boolean(object, "shared")?,
+            external: body::boolean(object, "router:external")?,
+            port_security_enabled: body::boolean(object, "port_security_enabled")?,
+            mtu: body::integer(object, "mtu")?,
+            dns_domain: body::string_or_null(object, "dns_domain", 255)?
+                .map(|d| d.map(|d| d.to_lowercase())),
+            set: body::set_among(object, GUARDED),
+        })
+    }
+    async fn update(
+        neutron: &Neutron,
+        caller: &Caller,
+        id: &str,
+        update: NetworkUpdate,
+        revision: Option<i64>,
+    ) -> Result<NetworkRecord> {
+        neutron.update_network(caller, id, update, revision).await
+    }
 }
 
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(create, list))
-        .routes(routes!(show, update, delete))
+    resource::updatable_routes::<Networks>()
 }

@@ -1,16 +1,12 @@
 //! `/v2.0/ports`: virtual interfaces with their MAC, addresses, security
 //! groups, port security, allowed address pairs, DHCP options and binding.
 
-use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use super::body::{self, python_str, Object};
-use super::listing::{self, ListQuery, Listable};
+use super::listing::{ListQuery, Listable};
+use super::resource::{self, Resource, Updatable};
 use super::{stored_list, strip, timestamp, AppState};
 use crate::domain::ports::{IpRequest, NewPort, PairRequest, PortRecord, PortUpdate};
 use crate::domain::{mac, Caller, Neutron, NeutronError, Result};
@@ -389,175 +385,101 @@ fn new_port(caller: &Caller, object: &Object) -> Result<NewPort> {
     })
 }
 
-async fn owners(
-    neutron: &Neutron,
-    records: &[PortRecord],
-) -> Result<std::collections::HashMap<String, String>> {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    let ids: std::collections::BTreeSet<String> =
-        records.iter().map(|r| r.row.network_id.clone()).collect();
-    Ok(crate::db::entity::network::Entity::find()
-        .filter(crate::db::entity::network::Column::Id.is_in(ids))
-        .all(&neutron.db)
-        .await?
-        .into_iter()
-        .map(|n| (n.id, n.project_id))
-        .collect())
+/// `/v2.0/ports`.
+pub struct Ports;
+
+impl Resource for Ports {
+    const SINGULAR: &'static str = "port";
+    const PLURAL: &'static str = "ports";
+    const PATH: &'static str = "/v2.0/ports";
+    const TAG: &'static str = "ports";
+    const LISTABLE: &'static Listable = &LISTABLE;
+    type Record = PortRecord;
+    type New = NewPort;
+
+    fn parse_new(caller: &Caller, object: &Object) -> Result<NewPort> {
+        new_port(caller, object)
+    }
+    async fn create(neutron: &Neutron, caller: &Caller, new: NewPort) -> Result<PortRecord> {
+        neutron.create_port(caller, new).await
+    }
+    async fn list(neutron: &Neutron, caller: &Caller, _: &ListQuery) -> Result<Vec<PortRecord>> {
+        neutron.list_ports(caller).await
+    }
+    async fn show(neutron: &Neutron, caller: &Caller, id: &str) -> Result<PortRecord> {
+        neutron.show_port(caller, id).await
+    }
+    async fn delete(
+        neutron: &Neutron,
+        caller: &Caller,
+        id: &str,
+        revision: Option<i64>,
+    ) -> Result<()> {
+        neutron.delete_port(caller, id, revision).await
+    }
+    /// The binding attributes' policies depend on each network's owner.
+    async fn views(
+        neutron: &Neutron,
+        caller: &Caller,
+        records: &[PortRecord],
+    ) -> Result<Vec<Value>> {
+        let owners = neutron
+            .network_owners(records.iter().map(|r| r.row.network_id.as_str()))
+            .await?;
+        Ok(records
+            .iter()
+            .map(|r| {
+                let owner = owners.get(&r.row.network_id).map(String::as_str);
+                view(neutron, caller, r, owner.unwrap_or_default())
+            })
+            .collect())
+    }
+    fn not_found(id: &str) -> NeutronError {
+        crate::domain::ports::not_found(id)
+    }
 }
 
-async fn views(neutron: &Neutron, caller: &Caller, records: &[PortRecord]) -> Result<Vec<Value>> {
-    let owners = owners(neutron, records).await?;
-    Ok(records
-        .iter()
-        .map(|r| {
-            view(
-                neutron,
-                caller,
-                r,
-                owners
-                    .get(&r.row.network_id)
-                    .map(String::as_str)
-                    .unwrap_or_default(),
-            )
+impl Updatable for Ports {
+    type Update = PortUpdate;
+    const READ_ONLY: &'static [&'static str] = NOT_IN_PUT;
+    const ATTRIBUTES: &'static [&'static str] = ATTRIBUTES;
+
+    fn parse_update(object: &Object) -> Result<PortUpdate> {
+        let ips = fixed_ips(object)?;
+        Ok(PortUpdate {
+            name: body::string(object, "name", 255)?,
+            description: body::string(object, "description", 255)?,
+            admin_state_up: body::boolean(object, "admin_state_up")?,
+            mac_address: body::string(object, "mac_address", 32)?
+                .map(|m| mac::parse(&m))
+                .transpose()?,
+            device_id: body::string(object, "device_id", 255)?,
+            device_owner: body::string(object, "device_owner", 255)?,
+            port_security_enabled: body::boolean(object, "port_security_enabled")?,
+            security_groups: security_groups(object)?,
+            allowed_address_pairs: address_pairs(object)?,
+            extra_dhcp_opts: dhcp_options(object)?,
+            binding_host_id: body::string(object, "binding:host_id", 255)?,
+            binding_vnic_type: vnic_type(object)?,
+            binding_profile: profile(object)?,
+            dns_name: body::string(object, "dns_name", 255)?.map(|d| d.to_lowercase()),
+            set: guarded(object, &ips),
+            fixed_ips: ips,
         })
-        .collect())
-}
-
-/// Create a port (or several, in bulk).
-#[utoipa::path(post, path = "/v2.0/ports", tag = "ports", operation_id = "create_port",
-    request_body(content = Object, content_type = "application/json", description = "{\"port\": {...}} or {\"ports\": [...]}"),
-    responses((status = 201, description = "Created"), (status = 400), (status = 403), (status = 404), (status = 409)))]
-async fn create(State(neutron): State<AppState>, caller: Caller, body: Bytes) -> Result<Response> {
-    let (objects, bulk) = body::creates(&body, "port", "ports")?;
-    let asked = objects
-        .iter()
-        .map(|o| new_port(&caller, o))
-        .collect::<Result<Vec<_>>>()?;
-    let mut made = Vec::new();
-    for new in asked {
-        made.push(neutron.create_port(&caller, new).await?);
     }
-    let mut made = views(&neutron, &caller, &made).await?;
-    let body = if bulk {
-        json!({"ports": made})
-    } else {
-        json!({"port": made.remove(0)})
-    };
-    Ok((StatusCode::CREATED, axum::Json(body)).into_response())
-}
-
-/// List ports.
-#[utoipa::path(get, path = "/v2.0/ports", tag = "ports", operation_id = "list_ports",
-    responses((status = 200, description = "Ports"), (status = 400)))]
-async fn list(
-    State(neutron): State<AppState>,
-    caller: Caller,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Result<Response> {
-    let query = ListQuery::parse(
-        query.as_deref().unwrap_or_default(),
-        &LISTABLE,
-        neutron.cfg.max_limit,
-    )?;
-    let records = neutron.list_ports(&caller).await?;
-    let items = views(&neutron, &caller, &records).await?;
-    let base = super::base_url(&neutron, &headers);
-    Ok(axum::Json(listing::page(
-        items,
-        &query,
-        &base,
-        "/v2.0/ports",
-        "ports",
-        crate::domain::ports::not_found,
-    )?)
-    .into_response())
-}
-
-/// Show a port.
-#[utoipa::path(get, path = "/v2.0/ports/{port_id}", tag = "ports", operation_id = "show_port",
-    params(("port_id" = String, Path)), responses((status = 200, description = "The port"), (status = 404)))]
-async fn show(
-    State(neutron): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-    RawQuery(query): RawQuery,
-) -> Result<Response> {
-    let record = neutron.show_port(&caller, &id).await?;
-    let item = views(&neutron, &caller, &[record]).await?.remove(0);
-    Ok(
-        axum::Json(json!({"port": listing::select(item, query.as_deref().unwrap_or_default())}))
-            .into_response(),
-    )
-}
-
-/// Update a port.
-#[utoipa::path(put, path = "/v2.0/ports/{port_id}", tag = "ports", operation_id = "update_port",
-    params(("port_id" = String, Path)),
-    request_body(content = Object, content_type = "application/json", description = "{\"port\": {...}}"),
-    responses((status = 200, description = "Updated"), (status = 400), (status = 403), (status = 404), (status = 409), (status = 412)))]
-async fn update(
-    State(neutron): State<AppState>,
-    caller: Caller,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Result<Response> {
-    let object = body::update(&body, "port")?;
-    body::only_known(&object, ATTRIBUTES)?;
-    body::not_in_put(&object, NOT_IN_PUT)?;
-    if object.contains_key("tenant_id") || object.contains_key("project_id") {
-        return Err(NeutronError::bad_request(
-            "Cannot update read-only attribute project_id",
-        ));
+    async fn update(
+        neutron: &Neutron,
+        caller: &Caller,
+        id: &str,
+        update: PortUpdate,
+        revision: Option<i64>,
+    ) -> Result<PortRecord> {
+        neutron.update_port(caller, id, update, revision).await
     }
-    let ips = fixed_ips(&object)?;
-    let update = PortUpdate {
-        name: body::string(&object, "name", 255)?,
-        description: body::string(&object, "description", 255)?,
-        admin_state_up: body::boolean(&object, "admin_state_up")?,
-        mac_address: body::string(&object, "mac_address", 32)?
-            .map(|m| mac::parse(&m))
-            .transpose()?,
-        device_id: body::string(&object, "device_id", 255)?,
-        device_owner: body::string(&object, "device_owner", 255)?,
-        port_security_enabled: body::boolean(&object, "port_security_enabled")?,
-        security_groups: security_groups(&object)?,
-        allowed_address_pairs: address_pairs(&object)?,
-        extra_dhcp_opts: dhcp_options(&object)?,
-        binding_host_id: body::string(&object, "binding:host_id", 255)?,
-        binding_vnic_type: vnic_type(&object)?,
-        binding_profile: profile(&object)?,
-        dns_name: body::string(&object, "dns_name", 255)?.map(|d| d.to_lowercase()),
-        set: guarded(&object, &ips),
-        fixed_ips: ips,
-    };
-    let record = neutron
-        .update_port(&caller, &id, update, body::if_match(&headers)?)
-        .await?;
-    let item = views(&neutron, &caller, &[record]).await?.remove(0);
-    Ok(axum::Json(json!({"port": item})).into_response())
-}
-
-/// Delete a port.
-#[utoipa::path(delete, path = "/v2.0/ports/{port_id}", tag = "ports", operation_id = "delete_port",
-    params(("port_id" = String, Path)), responses((status = 204, description = "Deleted"), (status = 404), (status = 412)))]
-async fn delete(
-    State(neutron): State<AppState>,
-    caller: Caller,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Result<StatusCode> {
-    neutron
-        .delete_port(&caller, &id, body::if_match(&headers)?)
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
 }
 
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(create, list))
-        .routes(routes!(show, update, delete))
+    resource::updatable_routes::<Ports>()
 }
 
 #[cfg(test)]

@@ -2,21 +2,21 @@
 //! the `add_router_interface`/`remove_router_interface` member actions.
 
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::body::{self, python_str, Object};
-use super::listing::{self, ListQuery, Listable};
+use super::listing::{ListQuery, Listable};
+use super::resource::{self, Resource, Updatable};
 use super::{stored_list, timestamp, AppState};
 use crate::domain::ports::IpRequest;
 use crate::domain::routers::{
     GatewayRequest, Interface, InterfaceRequest, NewRouter, Route, RouterRecord, RouterUpdate,
 };
-use crate::domain::{Caller, NeutronError, Result};
+use crate::domain::{Caller, Neutron, NeutronError, Result};
 
 const ATTRIBUTES: &[&str] = &[
     "id",
@@ -221,123 +221,73 @@ fn new_router(caller: &Caller, object: &Object) -> Result<NewRouter> {
     })
 }
 
-/// Create a router (or several, in bulk).
-#[utoipa::path(post, path = "/v2.0/routers", tag = "routers", operation_id = "create_router",
-    request_body(content = Object, content_type = "application/json", description = "{\"router\": {...}}"),
-    responses((status = 201, description = "Created"), (status = 400), (status = 403), (status = 404), (status = 409)))]
-async fn create(State(neutron): State<AppState>, caller: Caller, body: Bytes) -> Result<Response> {
-    let (objects, bulk) = body::creates(&body, "router", "routers")?;
-    let asked = objects
-        .iter()
-        .map(|o| new_router(&caller, o))
-        .collect::<Result<Vec<_>>>()?;
-    let mut made = Vec::new();
-    for new in asked {
-        made.push(view(&neutron.create_router(&caller, new).await?));
+/// `/v2.0/routers`.
+pub struct Routers;
+
+impl Resource for Routers {
+    const SINGULAR: &'static str = "router";
+    const PLURAL: &'static str = "routers";
+    const PATH: &'static str = "/v2.0/routers";
+    const TAG: &'static str = "routers";
+    const LISTABLE: &'static Listable = &LISTABLE;
+    type Record = RouterRecord;
+    type New = NewRouter;
+
+    fn parse_new(caller: &Caller, object: &Object) -> Result<NewRouter> {
+        new_router(caller, object)
     }
-    let body = if bulk {
-        json!({"routers": made})
-    } else {
-        json!({"router": made.remove(0)})
-    };
-    Ok((StatusCode::CREATED, axum::Json(body)).into_response())
-}
-
-/// List routers.
-#[utoipa::path(get, path = "/v2.0/routers", tag = "routers", operation_id = "list_routers",
-    responses((status = 200, description = "Routers"), (status = 400)))]
-async fn list(
-    State(neutron): State<AppState>,
-    caller: Caller,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Result<Response> {
-    let query = ListQuery::parse(
-        query.as_deref().unwrap_or_default(),
-        &LISTABLE,
-        neutron.cfg.max_limit,
-    )?;
-    let items = neutron
-        .list_routers(&caller)
-        .await?
-        .iter()
-        .map(view)
-        .collect();
-    let base = super::base_url(&neutron, &headers);
-    Ok(axum::Json(listing::page(
-        items,
-        &query,
-        &base,
-        "/v2.0/routers",
-        "routers",
-        crate::domain::routers::not_found,
-    )?)
-    .into_response())
-}
-
-/// Show a router.
-#[utoipa::path(get, path = "/v2.0/routers/{router_id}", tag = "routers", operation_id = "show_router",
-    params(("router_id" = String, Path)), responses((status = 200, description = "The router"), (status = 404)))]
-async fn show(
-    State(neutron): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-    RawQuery(query): RawQuery,
-) -> Result<Response> {
-    let record = neutron.show_router(&caller, &id).await?;
-    let item = listing::select(view(&record), query.as_deref().unwrap_or_default());
-    Ok(axum::Json(json!({"router": item})).into_response())
-}
-
-/// Update a router: its name, gateway or extra routes.
-#[utoipa::path(put, path = "/v2.0/routers/{router_id}", tag = "routers", operation_id = "update_router",
-    params(("router_id" = String, Path)),
-    request_body(content = Object, content_type = "application/json", description = "{\"router\": {...}}"),
-    responses((status = 200, description = "Updated"), (status = 400), (status = 404), (status = 409), (status = 412)))]
-async fn update(
-    State(neutron): State<AppState>,
-    caller: Caller,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Result<Response> {
-    let object = body::update(&body, "router")?;
-    body::only_known(&object, ATTRIBUTES)?;
-    body::not_in_put(&object, NOT_IN_PUT)?;
-    if object.contains_key("tenant_id") || object.contains_key("project_id") {
-        return Err(NeutronError::bad_request(
-            "Cannot update read-only attribute project_id",
-        ));
+    async fn create(neutron: &Neutron, caller: &Caller, new: NewRouter) -> Result<RouterRecord> {
+        neutron.create_router(caller, new).await
     }
-    let mut set = Vec::new();
-    let gateway = gateway(&object, &mut set)?;
-    let update = RouterUpdate {
-        name: body::string(&object, "name", 255)?,
-        description: body::string(&object, "description", 255)?,
-        admin_state_up: body::boolean(&object, "admin_state_up")?,
-        gateway,
-        routes: routes_of(&object)?,
-        set,
-    };
-    let record = neutron
-        .update_router(&caller, &id, update, body::if_match(&headers)?)
-        .await?;
-    Ok(axum::Json(json!({"router": view(&record)})).into_response())
+    async fn list(neutron: &Neutron, caller: &Caller, _: &ListQuery) -> Result<Vec<RouterRecord>> {
+        neutron.list_routers(caller).await
+    }
+    async fn show(neutron: &Neutron, caller: &Caller, id: &str) -> Result<RouterRecord> {
+        neutron.show_router(caller, id).await
+    }
+    async fn delete(
+        neutron: &Neutron,
+        caller: &Caller,
+        id: &str,
+        revision: Option<i64>,
+    ) -> Result<()> {
+        neutron.delete_router(caller, id, revision).await
+    }
+    async fn views(_: &Neutron, _: &Caller, records: &[RouterRecord]) -> Result<Vec<Value>> {
+        Ok(records.iter().map(view).collect())
+    }
+    fn not_found(id: &str) -> NeutronError {
+        crate::domain::routers::not_found(id)
+    }
 }
 
-/// Delete a router.
-#[utoipa::path(delete, path = "/v2.0/routers/{router_id}", tag = "routers", operation_id = "delete_router",
-    params(("router_id" = String, Path)), responses((status = 204, description = "Deleted"), (status = 404), (status = 409)))]
-async fn delete(
-    State(neutron): State<AppState>,
-    caller: Caller,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Result<StatusCode> {
-    neutron
-        .delete_router(&caller, &id, body::if_match(&headers)?)
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
+impl Updatable for Routers {
+    type Update = RouterUpdate;
+    const READ_ONLY: &'static [&'static str] = NOT_IN_PUT;
+    const ATTRIBUTES: &'static [&'static str] = ATTRIBUTES;
+
+    /// A name, the gateway or the extra routes.
+    fn parse_update(object: &Object) -> Result<RouterUpdate> {
+        let mut set = Vec::new();
+        let gateway = gateway(object, &mut set)?;
+        Ok(RouterUpdate {
+            name: body::string(object, "name", 255)?,
+            description: body::string(object, "description", 255)?,
+            admin_state_up: body::boolean(object, "admin_state_up")?,
+            gateway,
+            routes: routes_of(object)?,
+            set,
+        })
+    }
+    async fn update(
+        neutron: &Neutron,
+        caller: &Caller,
+        id: &str,
+        update: RouterUpdate,
+        revision: Option<i64>,
+    ) -> Result<RouterRecord> {
+        neutron.update_router(caller, id, update, revision).await
+    }
 }
 
 fn interface_request(body: &[u8]) -> Result<InterfaceRequest> {
@@ -396,9 +346,7 @@ async fn remove_interface(
 }
 
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(create, list))
-        .routes(routes!(show, update, delete))
+    resource::updatable_routes::<Routers>()
         .routes(routes!(add_interface))
         .routes(routes!(remove_interface))
 }

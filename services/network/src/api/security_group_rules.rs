@@ -1,19 +1,15 @@
 //! `/v2.0/security-group-rules`: rules are created and deleted, never changed.
 
-use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use super::body::{self, python_str, Object};
-use super::listing::{self, ListQuery, Listable};
+use super::listing::{ListQuery, Listable};
+use super::resource::{self, Resource};
 use super::{timestamp, AppState};
 use crate::db::entity::security_group_rule as rule;
 use crate::domain::rules::{normalized_cidr, NewRule};
-use crate::domain::{Caller, NeutronError, Result};
+use crate::domain::{Caller, Neutron, NeutronError, Result};
 
 const ATTRIBUTES: &[&str] = &[
     "id",
@@ -150,115 +146,70 @@ fn new_rule(caller: &Caller, object: &Object) -> Result<NewRule> {
     })
 }
 
-/// Create a security group rule (or several of one group, in bulk).
-#[utoipa::path(post, path = "/v2.0/security-group-rules", tag = "security-groups", operation_id = "create_security_group_rule",
-    request_body(content = Object, content_type = "application/json", description = "{\"security_group_rule\": {...}}"),
-    responses((status = 201, description = "Created"), (status = 400), (status = 404), (status = 409)))]
-async fn create(State(neutron): State<AppState>, caller: Caller, body: Bytes) -> Result<Response> {
-    let (objects, bulk) = body::creates(&body, "security_group_rule", "security_group_rules")?;
-    let asked = objects
-        .iter()
-        .map(|o| new_rule(&caller, o))
-        .collect::<Result<Vec<_>>>()?;
-    if asked
-        .iter()
-        .any(|r| r.security_group_id != asked[0].security_group_id)
-    {
-        return Err(NeutronError::new(
-            400,
-            "SecurityGroupNotSingleGroupRules",
-            "Only allowed to update rules for one security profile at a time",
-        ));
-    }
-    let fingerprints = asked
-        .iter()
-        .map(|r| crate::domain::rules::check(r).map(|c| c.fingerprint))
-        .collect::<Result<Vec<_>>>()?;
-    if (1..fingerprints.len()).any(|i| fingerprints[..i].contains(&fingerprints[i])) {
-        return Err(NeutronError::conflict(
-            "DuplicateSecurityGroupRuleInPost",
-            "Duplicate Security Group Rule in POST.",
-        ));
-    }
-    let defaults = neutron.default_group_ids().await?;
-    let mut made = Vec::new();
-    for new in asked {
-        let row = neutron.create_rule(&caller, new).await?;
-        made.push(view(&row, defaults.contains(&row.security_group_id)));
-    }
-    let body = if bulk {
-        json!({"security_group_rules": made})
-    } else {
-        json!({"security_group_rule": made.remove(0)})
-    };
-    Ok((StatusCode::CREATED, axum::Json(body)).into_response())
-}
+/// `/v2.0/security-group-rules` (rules are created and deleted, never
+/// updated).
+pub struct Rules;
 
-/// List security group rules.
-#[utoipa::path(get, path = "/v2.0/security-group-rules", tag = "security-groups", operation_id = "list_security_group_rules",
-    responses((status = 200, description = "Rules"), (status = 400)))]
-async fn list(
-    State(neutron): State<AppState>,
-    caller: Caller,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Result<Response> {
-    let query = ListQuery::parse(
-        query.as_deref().unwrap_or_default(),
-        &LISTABLE,
-        neutron.cfg.max_limit,
-    )?;
-    let defaults = neutron.default_group_ids().await?;
-    let items = neutron
-        .list_rules(&caller)
-        .await?
-        .iter()
-        .map(|r| view(r, defaults.contains(&r.security_group_id)))
-        .collect();
-    let base = super::base_url(&neutron, &headers);
-    Ok(axum::Json(listing::page(
-        items,
-        &query,
-        &base,
-        "/v2.0/security-group-rules",
-        "security_group_rules",
-        crate::domain::rules::rule_not_found,
-    )?)
-    .into_response())
-}
+impl Resource for Rules {
+    const SINGULAR: &'static str = "security_group_rule";
+    const PLURAL: &'static str = "security_group_rules";
+    const PATH: &'static str = "/v2.0/security-group-rules";
+    const TAG: &'static str = "security-groups";
+    const LISTABLE: &'static Listable = &LISTABLE;
+    type Record = rule::Model;
+    type New = NewRule;
 
-/// Show a security group rule.
-#[utoipa::path(get, path = "/v2.0/security-group-rules/{rule_id}", tag = "security-groups", operation_id = "show_security_group_rule",
-    params(("rule_id" = String, Path)), responses((status = 200, description = "The rule"), (status = 404)))]
-async fn show(
-    State(neutron): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-    RawQuery(query): RawQuery,
-) -> Result<Response> {
-    let row = neutron.show_rule(&caller, &id).await?;
-    let defaults = neutron.default_group_ids().await?;
-    let item = listing::select(
-        view(&row, defaults.contains(&row.security_group_id)),
-        query.as_deref().unwrap_or_default(),
-    );
-    Ok(axum::Json(json!({"security_group_rule": item})).into_response())
-}
-
-/// Delete a security group rule.
-#[utoipa::path(delete, path = "/v2.0/security-group-rules/{rule_id}", tag = "security-groups", operation_id = "delete_security_group_rule",
-    params(("rule_id" = String, Path)), responses((status = 204, description = "Deleted"), (status = 404)))]
-async fn delete(
-    State(neutron): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-) -> Result<StatusCode> {
-    neutron.delete_rule(&caller, &id).await?;
-    Ok(StatusCode::NO_CONTENT)
+    fn parse_new(caller: &Caller, object: &Object) -> Result<NewRule> {
+        new_rule(caller, object)
+    }
+    /// A bulk create names one group and no rule twice.
+    fn check_batch(asked: &[NewRule]) -> Result<()> {
+        if asked
+            .iter()
+            .any(|r| r.security_group_id != asked[0].security_group_id)
+        {
+            return Err(NeutronError::new(
+                400,
+                "SecurityGroupNotSingleGroupRules",
+                "Only allowed to update rules for one security profile at a time",
+            ));
+        }
+        let fingerprints = asked
+            .iter()
+            .map(|r| crate::domain::rules::check(r).map(|c| c.fingerprint))
+            .collect::<Result<Vec<_>>>()?;
+        if (1..fingerprints.len()).any(|i| fingerprints[..i].contains(&fingerprints[i])) {
+            return Err(NeutronError::conflict(
+                "DuplicateSecurityGroupRuleInPost",
+                "Duplicate Security Group Rule in POST.",
+            ));
+        }
+        Ok(())
+    }
+    async fn create(neutron: &Neutron, caller: &Caller, new: NewRule) -> Result<rule::Model> {
+        neutron.create_rule(caller, new).await
+    }
+    async fn list(neutron: &Neutron, caller: &Caller, _: &ListQuery) -> Result<Vec<rule::Model>> {
+        neutron.list_rules(caller).await
+    }
+    async fn show(neutron: &Neutron, caller: &Caller, id: &str) -> Result<rule::Model> {
+        neutron.show_rule(caller, id).await
+    }
+    async fn delete(neutron: &Neutron, caller: &Caller, id: &str, _: Option<i64>) -> Result<()> {
+        neutron.delete_rule(caller, id).await
+    }
+    async fn views(neutron: &Neutron, _: &Caller, records: &[rule::Model]) -> Result<Vec<Value>> {
+        let defaults = neutron.default_group_ids().await?;
+        Ok(records
+            .iter()
+            .map(|r| view(r, defaults.contains(&r.security_group_id)))
+            .collect())
+    }
+    fn not_found(id: &str) -> NeutronError {
+        crate::domain::rules::rule_not_found(id)
+    }
 }
 
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(create, list))
-        .routes(routes!(show, delete))
+    resource::routes::<Rules>()
 }

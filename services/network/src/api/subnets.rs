@@ -1,20 +1,16 @@
 //! `/v2.0/subnets`: address ranges of networks, with their gateway,
 //! allocation pools, name servers and host routes.
 
-use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use super::body::{self, python_str, Object};
-use super::listing::{self, ListQuery, Listable};
+use super::listing::{ListQuery, Listable};
+use super::resource::{self, Resource, Updatable};
 use super::{stored_list, timestamp, AppState};
 use crate::domain::ipam::Pool;
 use crate::domain::subnets::{Gateway, HostRoute, NewSubnet, SubnetRecord, SubnetUpdate};
-use crate::domain::{Caller, NeutronError, Result};
+use crate::domain::{Caller, Neutron, NeutronError, Result};
 
 const ATTRIBUTES: &[&str] = &[
     "id",
@@ -278,128 +274,75 @@ fn new_subnet(caller: &Caller, object: &Object) -> Result<NewSubnet> {
     })
 }
 
-/// Create a subnet (or several, in bulk).
-#[utoipa::path(post, path = "/v2.0/subnets", tag = "subnets", operation_id = "create_subnet",
-    request_body(content = Object, content_type = "application/json", description = "{\"subnet\": {...}} or {\"subnets\": [...]}"),
-    responses((status = 201, description = "Created"), (status = 400), (status = 403), (status = 404), (status = 409)))]
-async fn create(State(neutron): State<AppState>, caller: Caller, body: Bytes) -> Result<Response> {
-    let (objects, bulk) = body::creates(&body, "subnet", "subnets")?;
-    let asked = objects
-        .iter()
-        .map(|o| new_subnet(&caller, o))
-        .collect::<Result<Vec<_>>>()?;
-    let mut made = Vec::new();
-    for new in asked {
-        made.push(view(&neutron.create_subnet(&caller, new).await?));
+/// `/v2.0/subnets`.
+pub struct Subnets;
+
+impl Resource for Subnets {
+    const SINGULAR: &'static str = "subnet";
+    const PLURAL: &'static str = "subnets";
+    const PATH: &'static str = "/v2.0/subnets";
+    const TAG: &'static str = "subnets";
+    const LISTABLE: &'static Listable = &LISTABLE;
+    type Record = SubnetRecord;
+    type New = NewSubnet;
+
+    fn parse_new(caller: &Caller, object: &Object) -> Result<NewSubnet> {
+        new_subnet(caller, object)
     }
-    let body = if bulk {
-        json!({"subnets": made})
-    } else {
-        json!({"subnet": made.remove(0)})
-    };
-    Ok((StatusCode::CREATED, axum::Json(body)).into_response())
-}
-
-/// List subnets.
-#[utoipa::path(get, path = "/v2.0/subnets", tag = "subnets", operation_id = "list_subnets",
-    responses((status = 200, description = "Subnets"), (status = 400)))]
-async fn list(
-    State(neutron): State<AppState>,
-    caller: Caller,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Result<Response> {
-    let query = ListQuery::parse(
-        query.as_deref().unwrap_or_default(),
-        &LISTABLE,
-        neutron.cfg.max_limit,
-    )?;
-    let items = neutron
-        .list_subnets(&caller)
-        .await?
-        .iter()
-        .map(view)
-        .collect();
-    let base = super::base_url(&neutron, &headers);
-    Ok(axum::Json(listing::page(
-        items,
-        &query,
-        &base,
-        "/v2.0/subnets",
-        "subnets",
-        crate::domain::subnets::not_found,
-    )?)
-    .into_response())
-}
-
-/// Show a subnet.
-#[utoipa::path(get, path = "/v2.0/subnets/{subnet_id}", tag = "subnets", operation_id = "show_subnet",
-    params(("subnet_id" = String, Path)), responses((status = 200, description = "The subnet"), (status = 404)))]
-async fn show(
-    State(neutron): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-    RawQuery(query): RawQuery,
-) -> Result<Response> {
-    let record = neutron.show_subnet(&caller, &id).await?;
-    let item = listing::select(view(&record), query.as_deref().unwrap_or_default());
-    Ok(axum::Json(json!({"subnet": item})).into_response())
-}
-
-/// Update a subnet.
-#[utoipa::path(put, path = "/v2.0/subnets/{subnet_id}", tag = "subnets", operation_id = "update_subnet",
-    params(("subnet_id" = String, Path)),
-    request_body(content = Object, content_type = "application/json", description = "{\"subnet\": {...}}"),
-    responses((status = 200, description = "Updated"), (status = 400), (status = 403), (status = 404), (status = 409), (status = 412)))]
-async fn update(
-    State(neutron): State<AppState>,
-    caller: Caller,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Result<Response> {
-    let object = body::update(&body, "subnet")?;
-    body::only_known(&object, ATTRIBUTES)?;
-    body::not_in_put(&object, NOT_IN_PUT)?;
-    if object.contains_key("tenant_id") || object.contains_key("project_id") {
-        return Err(NeutronError::bad_request(
-            "Cannot update read-only attribute project_id",
-        ));
+    async fn create(neutron: &Neutron, caller: &Caller, new: NewSubnet) -> Result<SubnetRecord> {
+        neutron.create_subnet(caller, new).await
     }
-    let update = SubnetUpdate {
-        name: body::string(&object, "name", 255)?,
-        description: body::string(&object, "description", 255)?,
-        gateway: gateway(&object)?,
-        enable_dhcp: body::boolean(&object, "enable_dhcp")?,
-        allocation_pools: pools(&object)?,
-        dns_nameservers: name_servers(&object)?,
-        host_routes: routes_of(&object)?,
-        service_types: body::strings(&object, "service_types", 255)?,
-        set: body::set_among(&object, GUARDED),
-    };
-    let record = neutron
-        .update_subnet(&caller, &id, update, body::if_match(&headers)?)
-        .await?;
-    Ok(axum::Json(json!({"subnet": view(&record)})).into_response())
+    async fn list(neutron: &Neutron, caller: &Caller, _: &ListQuery) -> Result<Vec<SubnetRecord>> {
+        neutron.list_subnets(caller).await
+    }
+    async fn show(neutron: &Neutron, caller: &Caller, id: &str) -> Result<SubnetRecord> {
+        neutron.show_subnet(caller, id).await
+    }
+    async fn delete(
+        neutron: &Neutron,
+        caller: &Caller,
+        id: &str,
+        revision: Option<i64>,
+    ) -> Result<()> {
+        neutron.delete_subnet(caller, id, revision).await
+    }
+    async fn views(_: &Neutron, _: &Caller, records: &[SubnetRecord]) -> Result<Vec<Value>> {
+        Ok(records.iter().map(view).collect())
+    }
+    fn not_found(id: &str) -> NeutronError {
+        crate::domain::subnets::not_found(id)
+    }
 }
 
-/// Delete a subnet.
-#[utoipa::path(delete, path = "/v2.0/subnets/{subnet_id}", tag = "subnets", operation_id = "delete_subnet",
-    params(("subnet_id" = String, Path)), responses((status = 204, description = "Deleted"), (status = 404), (status = 409), (status = 412)))]
-async fn delete(
-    State(neutron): State<AppState>,
-    caller: Caller,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Result<StatusCode> {
-    neutron
-        .delete_subnet(&caller, &id, body::if_match(&headers)?)
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
+impl Updatable for Subnets {
+    type Update = SubnetUpdate;
+    const READ_ONLY: &'static [&'static str] = NOT_IN_PUT;
+    const ATTRIBUTES: &'static [&'static str] = ATTRIBUTES;
+
+    fn parse_update(object: &Object) -> Result<SubnetUpdate> {
+        Ok(SubnetUpdate {
+            name: body::string(object, "name", 255)?,
+            description: body::string(object, "description", 255)?,
+            gateway: gateway(object)?,
+            enable_dhcp: body::boolean(object, "enable_dhcp")?,
+            allocation_pools: pools(object)?,
+            dns_nameservers: name_servers(object)?,
+            host_routes: routes_of(object)?,
+            service_types: body::strings(object, "service_types", 255)?,
+            set: body::set_among(object, GUARDED),
+        })
+    }
+    async fn update(
+        neutron: &Neutron,
+        caller: &Caller,
+        id: &str,
+        update: SubnetUpdate,
+        revision: Option<i64>,
+    ) -> Result<SubnetRecord> {
+        neutron.update_subnet(caller, id, update, revision).await
+    }
 }
 
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(create, list))
-        .routes(routes!(show, update, delete))
+    resource::updatable_routes::<Subnets>()
 }

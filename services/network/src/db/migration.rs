@@ -12,7 +12,7 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(Initial)]
+        vec![Box::new(Initial), Box::new(FloatingIps)]
     }
 
     fn migration_table_name() -> DynIden {
@@ -215,5 +215,49 @@ impl MigrationTrait for Initial {
                 .to_owned(),
         )
         .await
+    }
+}
+
+struct FloatingIps;
+
+impl MigrationName for FloatingIps {
+    fn name(&self) -> &str {
+        "m0002_floating_ips"
+    }
+}
+
+/// Floating IPs: one fixed address of a port has at most one per external
+/// network (the unique key settles concurrent associations).
+#[async_trait::async_trait]
+impl MigrationTrait for FloatingIps {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            table("floatingips")
+                .col(required_string("id", 36).primary_key())
+                .col(id("project_id"))
+                .col(required_string("description", 255))
+                .col(big_integer("revision_number"))
+                .col(timestamp("created_at"))
+                .col(timestamp("updated_at"))
+                .col(required_string("status", 16))
+                .col(id("floating_network_id"))
+                .col(required_string("floating_ip_address", 64))
+                .col(id("floating_port_id"))
+                .col(opt_id("fixed_port_id"))
+                .col(string("fixed_ip_address", 64))
+                .col(opt_id("router_id"))
+                .col(required_string("dns_name", 255))
+                .col(required_string("dns_domain", 255))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(unique(
+            "floatingips",
+            &["floating_network_id", "fixed_port_id", "fixed_ip_address"],
+        ))
+        .await?;
+        m.create_index(index("floatingips", &["project_id"]))
+            .await?;
+        m.create_index(index("floatingips", &["router_id"])).await
     }
 }

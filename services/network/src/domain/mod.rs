@@ -2,6 +2,7 @@
 //! security groups in the database, with Neutron's rules.
 
 mod error;
+pub mod floating_ips;
 pub mod ipam;
 pub mod mac;
 pub mod networks;

@@ -2,6 +2,8 @@
 //! a project network), visible to their project, to everyone when shared or
 //! external, and deleted only when no port but DHCP's uses them.
 
+use std::collections::{BTreeSet, HashMap};
+
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, Set,
@@ -227,6 +229,22 @@ impl Neutron {
     }
 
     /// `GET /v2.0/networks/{id}`.
+    /// The project owning each of `network_ids` (policies on ports depend
+    /// on their network's owner).
+    pub async fn network_owners(
+        &self,
+        network_ids: impl IntoIterator<Item = &str>,
+    ) -> Result<HashMap<String, String>> {
+        let ids: BTreeSet<&str> = network_ids.into_iter().collect();
+        Ok(network::Entity::find()
+            .filter(network::Column::Id.is_in(ids))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|n| (n.id, n.project_id))
+            .collect())
+    }
+
     pub async fn show_network(&self, caller: &Caller, id: &str) -> Result<NetworkRecord> {
         let row = self.network_row(caller, id).await?;
         Ok(self.records(vec![row]).await?.remove(0))

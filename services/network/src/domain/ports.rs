@@ -901,7 +901,9 @@ impl Neutron {
             "delete_port",
             &policy_target(&row.project_id, &net, &row.device_owner),
         )?;
-        if super::routers::router_owned(&row.device_owner) {
+        if super::routers::router_owned(&row.device_owner)
+            || row.device_owner == super::floating_ips::PORT_OWNER
+        {
             return Err(NeutronError::conflict(
                 "ServicePortInUse",
                 format!(
@@ -912,6 +914,7 @@ impl Neutron {
         }
         super::networks::check_revision(row.revision_number, revision)?;
         let txn = ferrostack_db::quota_lock::begin_claim(&self.db, &row.project_id).await?;
+        super::floating_ips::disassociate_port(&txn, id).await?;
         forget(&txn, id).await?;
         txn.commit().await?;
         Ok(())

@@ -262,6 +262,9 @@ impl Neutron {
                 return self.touch_router(active, row.revision_number).await;
             }
         }
+        if let (Some((network_id, _)), false) = (&current, same_network) {
+            self.check_gateway_unused(&row.id, network_id).await?;
+        }
         let new_port = match asked {
             Some(asked) => Some(self.make_gateway(caller, &row.id, asked).await?),
             None => None,
@@ -661,6 +664,12 @@ impl Neutron {
                     .zip(cidr)
                     .is_some_and(|(hop, c)| c.contains(&hop))
             });
+            if super::floating_ips::router_in_use(&self.db, id, Some(subnet_id)).await? {
+                return Err(NeutronError::conflict(
+                    "RouterInterfaceInUseByFloatingIP",
+                    format!("Router interface for subnet {subnet_id} on router {id} cannot be deleted, as it is required by one or more floating IPs."),
+                ));
+            }
             if used {
                 return Err(NeutronError::conflict(
                     "RouterInterfaceInUseByRoute",

@@ -135,6 +135,19 @@ async fn touch<C: ConnectionTrait>(db: &C, kind: &str, id: &str) -> Result<()> {
     match kind {
         super::networks::KIND => super::networks::touch(db, id).await,
         super::security_groups::KIND => super::security_groups::touch(db, id).await,
+        super::floating_ips::KIND => {
+            use crate::db::entity::floating_ip;
+            floating_ip::Entity::update_many()
+                .col_expr(
+                    floating_ip::Column::RevisionNumber,
+                    Expr::col(floating_ip::Column::RevisionNumber).add(1),
+                )
+                .col_expr(floating_ip::Column::UpdatedAt, Expr::value(super::now()))
+                .filter(floating_ip::Column::Id.eq(id))
+                .exec(db)
+                .await?;
+            Ok(())
+        }
         super::routers::KIND => {
             use crate::db::entity::router;
             router::Entity::update_many()
@@ -209,6 +222,11 @@ impl super::Neutron {
                 let row = self.router_row(caller, id).await?;
                 let target = json!({"project_id": row.project_id, "tenant_id": row.project_id});
                 (super::routers::KIND, "update_router", target)
+            }
+            "floatingips" => {
+                let row = self.floating_ip_row(caller, id).await?;
+                let target = json!({"project_id": row.project_id, "tenant_id": row.project_id});
+                (super::floating_ips::KIND, "update_floatingip", target)
             }
             "security-groups" => {
                 let row = self.group_row(caller, id).await?;

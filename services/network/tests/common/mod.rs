@@ -85,6 +85,19 @@ impl Cloud {
         self.send(Method::GET, path, who, None).await
     }
 
+    /// `method` on `path` as `who`, expected to fail with `status`: the
+    /// `NeutronError`'s type and message.
+    pub async fn refused(
+        &self,
+        method: Method,
+        path: &str,
+        who: &Persona,
+        body: Option<Value>,
+        status: u16,
+    ) -> (String, String) {
+        error(&self.send(method, path, who, body).await.expect(status))
+    }
+
     /// Creates a `resource` in `collection` and returns it (201 expected).
     pub async fn create(
         &self,

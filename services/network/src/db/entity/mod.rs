@@ -1,6 +1,7 @@
 //! sea-orm entities, one file per table.
 
 pub mod default_security_group;
+pub mod floating_ip;
 pub mod ip_allocation;
 pub mod network;
 pub mod port;
