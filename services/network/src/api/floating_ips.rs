@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use utoipa_axum::router::OpenApiRouter;
 
 use super::body::{self, Object};
-use super::listing::{ListQuery, Listable};
+use super::listing::Listable;
 use super::resource::{self, Resource, Updatable};
 use super::{timestamp, AppState};
 use crate::domain::floating_ips::{FloatingIpRecord, FloatingIpUpdate, NewFloatingIp};
@@ -173,47 +173,16 @@ impl Resource for FloatingIps {
     const PATH: &'static str = "/v2.0/floatingips";
     const TAG: &'static str = "floatingips";
     const LISTABLE: &'static Listable = &LISTABLE;
-    type Record = FloatingIpRecord;
-    type New = NewFloatingIp;
-
-    fn parse_new(caller: &Caller, object: &Object) -> Result<NewFloatingIp> {
-        new_floating_ip(caller, object)
-    }
-    async fn create(
-        neutron: &Neutron,
-        caller: &Caller,
-        new: NewFloatingIp,
-    ) -> Result<FloatingIpRecord> {
-        neutron.create_floating_ip(caller, new).await
-    }
-    async fn list(
-        neutron: &Neutron,
-        caller: &Caller,
-        _: &ListQuery,
-    ) -> Result<Vec<FloatingIpRecord>> {
-        neutron.list_floating_ips(caller).await
-    }
-    async fn show(neutron: &Neutron, caller: &Caller, id: &str) -> Result<FloatingIpRecord> {
-        neutron.show_floating_ip(caller, id).await
-    }
-    async fn delete(
-        neutron: &Neutron,
-        caller: &Caller,
-        id: &str,
-        revision: Option<i64>,
-    ) -> Result<()> {
-        neutron.delete_floating_ip(caller, id, revision).await
-    }
+    const PARSE_NEW: fn(&Caller, &Object) -> Result<Self::New> = new_floating_ip;
+    const NOT_FOUND: fn(&str) -> NeutronError = crate::domain::floating_ips::not_found;
+    resource::forward!(FloatingIpRecord, NewFloatingIp; create: create_floating_ip, list: list_floating_ips, show: show_floating_ip, delete: delete_floating_ip);
     async fn views(_: &Neutron, _: &Caller, records: &[FloatingIpRecord]) -> Result<Vec<Value>> {
         Ok(records.iter().map(view).collect())
-    }
-    fn not_found(id: &str) -> NeutronError {
-        crate::domain::floating_ips::not_found(id)
     }
 }
 
 impl Updatable for FloatingIps {
-    type Update = FloatingIpUpdate;
+    resource::forward_update!(FloatingIpRecord, FloatingIpUpdate; update_floating_ip);
     const READ_ONLY: &'static [&'static str] = NOT_IN_PUT;
     const ATTRIBUTES: &'static [&'static str] = ATTRIBUTES;
 
@@ -224,17 +193,6 @@ impl Updatable for FloatingIps {
             fixed_ip_address: address(object, "fixed_ip_address")?,
             description: body::string(object, "description", 255)?,
         })
-    }
-    async fn update(
-        neutron: &Neutron,
-        caller: &Caller,
-        id: &str,
-        update: FloatingIpUpdate,
-        revision: Option<i64>,
-    ) -> Result<FloatingIpRecord> {
-        neutron
-            .update_floating_ip(caller, id, update, revision)
-            .await
     }
 }
 

@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 use utoipa_axum::router::OpenApiRouter;
 
 use super::body::{self, Object};
-use super::listing::{ListQuery, Listable};
+use super::listing::Listable;
 use super::resource::{self, Resource, Updatable};
 use super::{strip, timestamp, AppState};
 use crate::domain::networks::{policy_target, NetworkRecord, NetworkUpdate, NewNetwork};
@@ -173,29 +173,9 @@ impl Resource for Networks {
     const PATH: &'static str = "/v2.0/networks";
     const TAG: &'static str = "networks";
     const LISTABLE: &'static Listable = &LISTABLE;
-    type Record = NetworkRecord;
-    type New = NewNetwork;
-
-    fn parse_new(caller: &Caller, object: &Object) -> Result<NewNetwork> {
-        new_network(caller, object)
-    }
-    async fn create(neutron: &Neutron, caller: &Caller, new: NewNetwork) -> Result<NetworkRecord> {
-        neutron.create_network(caller, new).await
-    }
-    async fn list(neutron: &Neutron, caller: &Caller, _: &ListQuery) -> Result<Vec<NetworkRecord>> {
-        neutron.list_networks(caller).await
-    }
-    async fn show(neutron: &Neutron, caller: &Caller, id: &str) -> Result<NetworkRecord> {
-        neutron.show_network(caller, id).await
-    }
-    async fn delete(
-        neutron: &Neutron,
-        caller: &Caller,
-        id: &str,
-        revision: Option<i64>,
-    ) -> Result<()> {
-        neutron.delete_network(caller, id, revision).await
-    }
+    const PARSE_NEW: fn(&Caller, &Object) -> Result<Self::New> = new_network;
+    const NOT_FOUND: fn(&str) -> NeutronError = crate::domain::networks::not_found;
+    resource::forward!(NetworkRecord, NewNetwork; create: create_network, list: list_networks, show: show_network, delete: delete_network);
     async fn views(
         neutron: &Neutron,
         caller: &Caller,
@@ -203,13 +183,10 @@ impl Resource for Networks {
     ) -> Result<Vec<Value>> {
         Ok(records.iter().map(|r| view(neutron, caller, r)).collect())
     }
-    fn not_found(id: &str) -> NeutronError {
-        crate::domain::networks::not_found(id)
-    }
 }
 
 impl Updatable for Networks {
-    type Update = NetworkUpdate;
+    resource::forward_update!(NetworkRecord, NetworkUpdate; update_network);
     const READ_ONLY: &'static [&'static str] = NOT_IN_PUT;
     const ATTRIBUTES: &'static [&'static str] = ATTRIBUTES;
 
@@ -226,15 +203,6 @@ impl Updatable for Networks {
                 .map(|d| d.map(|d| d.to_lowercase())),
             set: body::set_among(object, GUARDED),
         })
-    }
-    async fn update(
-        neutron: &Neutron,
-        caller: &Caller,
-        id: &str,
-        update: NetworkUpdate,
-        revision: Option<i64>,
-    ) -> Result<NetworkRecord> {
-        neutron.update_network(caller, id, update, revision).await
     }
 }
 

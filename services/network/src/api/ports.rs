@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 use utoipa_axum::router::OpenApiRouter;
 
 use super::body::{self, python_str, Object};
-use super::listing::{ListQuery, Listable};
+use super::listing::Listable;
 use super::resource::{self, Resource, Updatable};
 use super::{stored_list, strip, timestamp, AppState};
 use crate::domain::ports::{IpRequest, NewPort, PairRequest, PortRecord, PortUpdate};
@@ -394,29 +394,9 @@ impl Resource for Ports {
     const PATH: &'static str = "/v2.0/ports";
     const TAG: &'static str = "ports";
     const LISTABLE: &'static Listable = &LISTABLE;
-    type Record = PortRecord;
-    type New = NewPort;
-
-    fn parse_new(caller: &Caller, object: &Object) -> Result<NewPort> {
-        new_port(caller, object)
-    }
-    async fn create(neutron: &Neutron, caller: &Caller, new: NewPort) -> Result<PortRecord> {
-        neutron.create_port(caller, new).await
-    }
-    async fn list(neutron: &Neutron, caller: &Caller, _: &ListQuery) -> Result<Vec<PortRecord>> {
-        neutron.list_ports(caller).await
-    }
-    async fn show(neutron: &Neutron, caller: &Caller, id: &str) -> Result<PortRecord> {
-        neutron.show_port(caller, id).await
-    }
-    async fn delete(
-        neutron: &Neutron,
-        caller: &Caller,
-        id: &str,
-        revision: Option<i64>,
-    ) -> Result<()> {
-        neutron.delete_port(caller, id, revision).await
-    }
+    const PARSE_NEW: fn(&Caller, &Object) -> Result<Self::New> = new_port;
+    const NOT_FOUND: fn(&str) -> NeutronError = crate::domain::ports::not_found;
+    resource::forward!(PortRecord, NewPort; create: create_port, list: list_ports, show: show_port, delete: delete_port);
     /// The binding attributes' policies depend on each network's owner.
     async fn views(
         neutron: &Neutron,
@@ -434,13 +414,10 @@ impl Resource for Ports {
             })
             .collect())
     }
-    fn not_found(id: &str) -> NeutronError {
-        crate::domain::ports::not_found(id)
-    }
 }
 
 impl Updatable for Ports {
-    type Update = PortUpdate;
+    resource::forward_update!(PortRecord, PortUpdate; update_port);
     const READ_ONLY: &'static [&'static str] = NOT_IN_PUT;
     const ATTRIBUTES: &'static [&'static str] = ATTRIBUTES;
 
@@ -466,15 +443,6 @@ impl Updatable for Ports {
             set: guarded(object, &ips),
             fixed_ips: ips,
         })
-    }
-    async fn update(
-        neutron: &Neutron,
-        caller: &Caller,
-        id: &str,
-        update: PortUpdate,
-        revision: Option<i64>,
-    ) -> Result<PortRecord> {
-        neutron.update_port(caller, id, update, revision).await
     }
 }
 

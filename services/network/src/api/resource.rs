@@ -42,8 +42,10 @@ pub trait Resource: Send + Sync + 'static {
     /// What the domain takes to create one.
     type New: Send;
 
-    /// One member of a create body, checked.
-    fn parse_new(caller: &Caller, object: &Object) -> Result<Self::New>;
+    /// Checks one member of a create body.
+    const PARSE_NEW: fn(&Caller, &Object) -> Result<Self::New>;
+    /// The 404 of a member (also a list's unknown marker).
+    const NOT_FOUND: fn(&str) -> NeutronError;
     /// Checks a bulk request as a whole (before anything is created).
     fn check_batch(_asked: &[Self::New]) -> Result<()> {
         Ok(())
@@ -79,8 +81,6 @@ pub trait Resource: Send + Sync + 'static {
         caller: &Caller,
         records: &[Self::Record],
     ) -> impl Future<Output = Result<Vec<Value>>> + Send;
-    /// The 404 of a member (also a list's unknown marker).
-    fn not_found(id: &str) -> NeutronError;
 }
 
 /// A resource whose members can be updated.
@@ -109,6 +109,68 @@ fn keyed(key: &str, value: Value) -> Value {
     Value::Object([(key.to_string(), value)].into_iter().collect())
 }
 
+/// The associated items of a [`Resource`] whose domain calls are
+/// `create_x(caller, new)`, `list_x(caller)` (unless the impl writes its own
+/// `list`), `show_x(caller, id)` and `delete_x(caller, id, revision)`.
+macro_rules! forward {
+    ($record:ty, $new:ty; create: $create:ident, $(list: $list:ident,)? show: $show:ident, delete: $delete:ident) => {
+        type Record = $record;
+        type New = $new;
+
+        async fn create(
+            neutron: &$crate::domain::Neutron,
+            caller: &$crate::domain::Caller,
+            new: $new,
+        ) -> $crate::domain::Result<$record> {
+            neutron.$create(caller, new).await
+        }
+        $(
+        async fn list(
+            neutron: &$crate::domain::Neutron,
+            caller: &$crate::domain::Caller,
+            _: &super::listing::ListQuery,
+        ) -> $crate::domain::Result<Vec<$record>> {
+            neutron.$list(caller).await
+        }
+        )?
+        async fn show(
+            neutron: &$crate::domain::Neutron,
+            caller: &$crate::domain::Caller,
+            id: &str,
+        ) -> $crate::domain::Result<$record> {
+            neutron.$show(caller, id).await
+        }
+        async fn delete(
+            neutron: &$crate::domain::Neutron,
+            caller: &$crate::domain::Caller,
+            id: &str,
+            revision: Option<i64>,
+        ) -> $crate::domain::Result<()> {
+            neutron.$delete(caller, id, revision).await
+        }
+    };
+}
+pub(crate) use forward;
+
+/// The associated items of an [`Updatable`] whose domain call is
+/// `update_x(caller, id, update, revision)`.
+macro_rules! forward_update {
+    ($record:ty, $update:ty; $call:ident) => {
+        type Update = $update;
+
+        async fn update(
+            neutron: &$crate::domain::Neutron,
+            caller: &$crate::domain::Caller,
+            id: &str,
+            update: $update,
+            revision: Option<i64>,
+        ) -> $crate::domain::Result<$record> {
+            neutron.$call(caller, id, update, revision).await
+        }
+    };
+}
+pub(crate) use forward_update;
+
 async fn one_view<R: Resource>(
     neutron: &Neutron,
     caller: &Caller,
@@ -128,7 +190,7 @@ async fn create<R: Resource>(
     let (objects, bulk) = body::creates(&body, R::SINGULAR, R::PLURAL)?;
     let asked = objects
         .iter()
-        .map(|o| R::parse_new(&caller, o))
+        .map(|o| (R::PARSE_NEW)(&caller, o))
         .collect::<Result<Vec<_>>>()?;
     R::check_batch(&asked)?;
     let mut made = Vec::with_capacity(asked.len());
@@ -158,7 +220,7 @@ async fn list<R: Resource>(
     let records = R::list(&neutron, &caller, &query).await?;
     let items = R::views(&neutron, &caller, &records).await?;
     let base = super::base_url(&neutron, &headers);
-    let page = listing::page(items, &query, &base, R::PATH, R::PLURAL, R::not_found)?;
+    let page = listing::page(items, &query, &base, R::PATH, R::PLURAL, R::NOT_FOUND)?;
     Ok(axum::Json(page).into_response())
 }
 

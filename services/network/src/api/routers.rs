@@ -9,7 +9,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::body::{self, python_str, Object};
-use super::listing::{ListQuery, Listable};
+use super::listing::Listable;
 use super::resource::{self, Resource, Updatable};
 use super::{stored_list, timestamp, AppState};
 use crate::domain::ports::IpRequest;
@@ -230,39 +230,16 @@ impl Resource for Routers {
     const PATH: &'static str = "/v2.0/routers";
     const TAG: &'static str = "routers";
     const LISTABLE: &'static Listable = &LISTABLE;
-    type Record = RouterRecord;
-    type New = NewRouter;
-
-    fn parse_new(caller: &Caller, object: &Object) -> Result<NewRouter> {
-        new_router(caller, object)
-    }
-    async fn create(neutron: &Neutron, caller: &Caller, new: NewRouter) -> Result<RouterRecord> {
-        neutron.create_router(caller, new).await
-    }
-    async fn list(neutron: &Neutron, caller: &Caller, _: &ListQuery) -> Result<Vec<RouterRecord>> {
-        neutron.list_routers(caller).await
-    }
-    async fn show(neutron: &Neutron, caller: &Caller, id: &str) -> Result<RouterRecord> {
-        neutron.show_router(caller, id).await
-    }
-    async fn delete(
-        neutron: &Neutron,
-        caller: &Caller,
-        id: &str,
-        revision: Option<i64>,
-    ) -> Result<()> {
-        neutron.delete_router(caller, id, revision).await
-    }
+    const PARSE_NEW: fn(&Caller, &Object) -> Result<Self::New> = new_router;
+    const NOT_FOUND: fn(&str) -> NeutronError = crate::domain::routers::not_found;
+    resource::forward!(RouterRecord, NewRouter; create: create_router, list: list_routers, show: show_router, delete: delete_router);
     async fn views(_: &Neutron, _: &Caller, records: &[RouterRecord]) -> Result<Vec<Value>> {
         Ok(records.iter().map(view).collect())
-    }
-    fn not_found(id: &str) -> NeutronError {
-        crate::domain::routers::not_found(id)
     }
 }
 
 impl Updatable for Routers {
-    type Update = RouterUpdate;
+    resource::forward_update!(RouterRecord, RouterUpdate; update_router);
     const READ_ONLY: &'static [&'static str] = NOT_IN_PUT;
     const ATTRIBUTES: &'static [&'static str] = ATTRIBUTES;
 
@@ -278,15 +255,6 @@ impl Updatable for Routers {
             routes: routes_of(object)?,
             set,
         })
-    }
-    async fn update(
-        neutron: &Neutron,
-        caller: &Caller,
-        id: &str,
-        update: RouterUpdate,
-        revision: Option<i64>,
-    ) -> Result<RouterRecord> {
-        neutron.update_router(caller, id, update, revision).await
     }
 }
 

@@ -156,12 +156,11 @@ impl Resource for Rules {
     const PATH: &'static str = "/v2.0/security-group-rules";
     const TAG: &'static str = "security-groups";
     const LISTABLE: &'static Listable = &LISTABLE;
+    const PARSE_NEW: fn(&Caller, &Object) -> Result<Self::New> = new_rule;
+    const NOT_FOUND: fn(&str) -> NeutronError = crate::domain::rules::rule_not_found;
     type Record = rule::Model;
     type New = NewRule;
 
-    fn parse_new(caller: &Caller, object: &Object) -> Result<NewRule> {
-        new_rule(caller, object)
-    }
     /// A bulk create names one group and no rule twice.
     fn check_batch(asked: &[NewRule]) -> Result<()> {
         if asked
@@ -204,9 +203,6 @@ impl Resource for Rules {
             .iter()
             .map(|r| view(r, defaults.contains(&r.security_group_id)))
             .collect())
-    }
-    fn not_found(id: &str) -> NeutronError {
-        crate::domain::rules::rule_not_found(id)
     }
 }
 

@@ -96,15 +96,9 @@ impl Resource for SecurityGroups {
     const PATH: &'static str = "/v2.0/security-groups";
     const TAG: &'static str = "security-groups";
     const LISTABLE: &'static Listable = &LISTABLE;
-    type Record = GroupRecord;
-    type New = NewGroup;
-
-    fn parse_new(caller: &Caller, object: &Object) -> Result<NewGroup> {
-        new_group(caller, object)
-    }
-    async fn create(neutron: &Neutron, caller: &Caller, new: NewGroup) -> Result<GroupRecord> {
-        neutron.create_group(caller, new).await
-    }
+    const PARSE_NEW: fn(&Caller, &Object) -> Result<Self::New> = new_group;
+    const NOT_FOUND: fn(&str) -> NeutronError = crate::domain::security_groups::group_not_found;
+    resource::forward!(GroupRecord, NewGroup; create: create_group, show: show_group, delete: delete_group);
     /// The projects a list filters on get their default group first.
     async fn list(
         neutron: &Neutron,
@@ -119,27 +113,13 @@ impl Resource for SecurityGroups {
             .collect();
         neutron.list_groups(caller, &projects).await
     }
-    async fn show(neutron: &Neutron, caller: &Caller, id: &str) -> Result<GroupRecord> {
-        neutron.show_group(caller, id).await
-    }
-    async fn delete(
-        neutron: &Neutron,
-        caller: &Caller,
-        id: &str,
-        revision: Option<i64>,
-    ) -> Result<()> {
-        neutron.delete_group(caller, id, revision).await
-    }
     async fn views(_: &Neutron, _: &Caller, records: &[GroupRecord]) -> Result<Vec<Value>> {
         Ok(records.iter().map(view).collect())
-    }
-    fn not_found(id: &str) -> NeutronError {
-        crate::domain::security_groups::group_not_found(id)
     }
 }
 
 impl Updatable for SecurityGroups {
-    type Update = GroupUpdate;
+    resource::forward_update!(GroupRecord, GroupUpdate; update_group);
     const READ_ONLY: &'static [&'static str] = READ_ONLY;
     const ATTRIBUTES: &'static [&'static str] = ATTRIBUTES;
 
@@ -149,15 +129,6 @@ impl Updatable for SecurityGroups {
             description: body::string(object, "description", 255)?,
             stateful: body::boolean(object, "stateful")?,
         })
-    }
-    async fn update(
-        neutron: &Neutron,
-        caller: &Caller,
-        id: &str,
-        update: GroupUpdate,
-        revision: Option<i64>,
-    ) -> Result<GroupRecord> {
-        neutron.update_group(caller, id, update, revision).await
     }
 }
 

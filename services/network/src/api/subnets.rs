@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 use utoipa_axum::router::OpenApiRouter;
 
 use super::body::{self, python_str, Object};
-use super::listing::{ListQuery, Listable};
+use super::listing::Listable;
 use super::resource::{self, Resource, Updatable};
 use super::{stored_list, timestamp, AppState};
 use crate::domain::ipam::Pool;
@@ -283,39 +283,16 @@ impl Resource for Subnets {
     const PATH: &'static str = "/v2.0/subnets";
     const TAG: &'static str = "subnets";
     const LISTABLE: &'static Listable = &LISTABLE;
-    type Record = SubnetRecord;
-    type New = NewSubnet;
-
-    fn parse_new(caller: &Caller, object: &Object) -> Result<NewSubnet> {
-        new_subnet(caller, object)
-    }
-    async fn create(neutron: &Neutron, caller: &Caller, new: NewSubnet) -> Result<SubnetRecord> {
-        neutron.create_subnet(caller, new).await
-    }
-    async fn list(neutron: &Neutron, caller: &Caller, _: &ListQuery) -> Result<Vec<SubnetRecord>> {
-        neutron.list_subnets(caller).await
-    }
-    async fn show(neutron: &Neutron, caller: &Caller, id: &str) -> Result<SubnetRecord> {
-        neutron.show_subnet(caller, id).await
-    }
-    async fn delete(
-        neutron: &Neutron,
-        caller: &Caller,
-        id: &str,
-        revision: Option<i64>,
-    ) -> Result<()> {
-        neutron.delete_subnet(caller, id, revision).await
-    }
+    const PARSE_NEW: fn(&Caller, &Object) -> Result<Self::New> = new_subnet;
+    const NOT_FOUND: fn(&str) -> NeutronError = crate::domain::subnets::not_found;
+    resource::forward!(SubnetRecord, NewSubnet; create: create_subnet, list: list_subnets, show: show_subnet, delete: delete_subnet);
     async fn views(_: &Neutron, _: &Caller, records: &[SubnetRecord]) -> Result<Vec<Value>> {
         Ok(records.iter().map(view).collect())
-    }
-    fn not_found(id: &str) -> NeutronError {
-        crate::domain::subnets::not_found(id)
     }
 }
 
 impl Updatable for Subnets {
-    type Update = SubnetUpdate;
+    resource::forward_update!(SubnetRecord, SubnetUpdate; update_subnet);
     const READ_ONLY: &'static [&'static str] = NOT_IN_PUT;
     const ATTRIBUTES: &'static [&'static str] = ATTRIBUTES;
 
@@ -331,15 +308,6 @@ impl Updatable for Subnets {
             service_types: body::strings(object, "service_types", 255)?,
             set: body::set_among(object, GUARDED),
         })
-    }
-    async fn update(
-        neutron: &Neutron,
-        caller: &Caller,
-        id: &str,
-        update: SubnetUpdate,
-        revision: Option<i64>,
-    ) -> Result<SubnetRecord> {
-        neutron.update_subnet(caller, id, update, revision).await
     }
 }
 
