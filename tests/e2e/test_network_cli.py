@@ -1,5 +1,5 @@
 """The real `openstack` CLI against ferrostack network: networks, subnets, ports,
-security groups and rules, tags and quotas."""
+security groups and rules, tags and quotas, routers and floating IPs."""
 import uuid
 
 
@@ -113,6 +113,27 @@ def test_routers_with_gateway_and_interfaces(cloud):
     assert addresses[0] == "10.40.0.1" and addresses[1].startswith("198.51.100."), ports
     busy = cloud.os("router", "delete", router, json_out=False, expect_fail=True)
     assert "still attached" in busy, busy
+
+    # A floating IP on the external network, set on a port and unset again.
+    vm = cloud.os("port", "create", "--network", net, unique("vm"))
+    fip = cloud.os("floating", "ip", "create", "--description", "e2e", public)
+    address = fip["floating_ip_address"]
+    assert address.startswith("198.51.100.") and fip["port_id"] is None, fip
+    cloud.os("floating", "ip", "set", "--port", vm["id"], address, json_out=False)
+    shown = cloud.os("floating", "ip", "show", address)
+    assert shown["port_id"] == vm["id"] and shown["router_id"] == made["id"], shown
+    assert shown["fixed_ip_address"] == vm["fixed_ips"][0]["ip_address"], shown
+    assert shown["port_details"]["network_id"] == vm["network_id"], shown
+    listed = cloud.os("floating", "ip", "list", "--port", vm["id"])
+    assert [f["Floating IP Address"] for f in listed] == [address], listed
+    needed = cloud.os("router", "remove", "subnet", router, sub, json_out=False,
+                      expect_fail=True)
+    assert "required by one or more floating IPs" in needed, needed
+    cloud.os("floating", "ip", "unset", "--port", address, json_out=False)
+    assert cloud.os("floating", "ip", "show", address)["port_id"] is None
+    cloud.os("floating", "ip", "delete", address, json_out=False)
+    cloud.os("port", "delete", vm["id"], json_out=False)
+
     cloud.os("router", "remove", "subnet", router, sub, json_out=False)
     cloud.os("router", "unset", "--external-gateway", router, json_out=False)
     cloud.os("router", "delete", router, json_out=False)
