@@ -1,5 +1,6 @@
 """The real `openstack` CLI against ferrostack network: networks, subnets, ports,
 security groups and rules, tags and quotas, routers and floating IPs."""
+import time
 import uuid
 
 
@@ -138,3 +139,31 @@ def test_routers_with_gateway_and_interfaces(cloud):
     cloud.os("router", "unset", "--external-gateway", router, json_out=False)
     cloud.os("router", "delete", router, json_out=False)
     cloud.os("network", "delete", net, public, json_out=False)
+
+
+def test_agents_and_bound_ports(cloud):
+    agents = cloud.os("network", "agent", "list")
+    kinds = sorted(a["Agent Type"] for a in agents)
+    assert kinds == ["DHCP agent", "L3 agent", "Linux bridge agent", "Metadata agent"], agents
+    assert all(a["Alive"] in (True, ":-)") and a["State"] in (True, "UP") for a in agents), agents
+    host = agents[0]["Host"]
+    l2 = next(a for a in agents if a["Agent Type"] == "Linux bridge agent")
+    cloud.os("network", "agent", "set", "--description", "e2e", l2["ID"], json_out=False)
+    assert cloud.os("network", "agent", "show", l2["ID"])["description"] == "e2e"
+    cloud.os("network", "agent", "set", "--description", "", l2["ID"], json_out=False)
+
+    # A port bound to the agent's host binds to its bridge and goes ACTIVE.
+    net = unique("bound")
+    cloud.os("network", "create", net)
+    cloud.os("subnet", "create", "--network", net, "--subnet-range", "10.60.0.0/24", unique("s"))
+    port = cloud.os("port", "create", "--network", net, "--host", host, unique("p"))
+    assert port["binding_vif_type"] == "bridge", port
+    status = port["status"]
+    for _ in range(50):
+        if status == "ACTIVE":
+            break
+        time.sleep(0.2)
+        status = cloud.os("port", "show", port["id"])["status"]
+    assert status == "ACTIVE", status
+    cloud.os("port", "delete", port["id"], json_out=False)
+    cloud.os("network", "delete", net, json_out=False)

@@ -70,6 +70,31 @@ const FLAT_NETWORKS: Opt = Opt::new(
     "Physical networks flat networks may use (* for any).",
 );
 
+const AGENT_DOWN_TIME: Opt = Opt::new(
+    "DEFAULT",
+    "agent_down_time",
+    "75",
+    "Seconds without a report after which an agent is dead.",
+);
+const REPORT_INTERVAL: Opt = Opt::new(
+    "agent",
+    "report_interval",
+    "30",
+    "Seconds between an agent's state reports.",
+);
+const AGENT_DRIVER: Opt = Opt::new(
+    "agent",
+    "driver",
+    "noop",
+    "What the agent wires ports with: noop (bindings and states only).",
+);
+const AVAILABILITY_ZONE: Opt = Opt::new(
+    "agent",
+    "availability_zone",
+    "nova",
+    "The zone this host's DHCP and L3 agents are in.",
+);
+
 const QUOTA_NETWORK: Opt = Opt::new("quotas", "quota_network", "100", "Networks per project.");
 const QUOTA_SUBNET: Opt = Opt::new("quotas", "quota_subnet", "100", "Subnets per project.");
 const QUOTA_PORT: Opt = Opt::new("quotas", "quota_port", "500", "Ports per project.");
@@ -116,6 +141,10 @@ pub const OPTS: &[Opt] = &[
     TENANT_NETWORK_TYPES,
     VNI_RANGES,
     FLAT_NETWORKS,
+    AGENT_DOWN_TIME,
+    REPORT_INTERVAL,
+    AGENT_DRIVER,
+    AVAILABILITY_ZONE,
     QUOTA_NETWORK,
     QUOTA_SUBNET,
     QUOTA_PORT,
@@ -149,6 +178,12 @@ pub struct NetworkConfig {
     pub flat_networks: Option<Vec<String>>,
     /// Each quota resource's default limit (-1: none).
     pub quota_defaults: std::collections::BTreeMap<&'static str, i64>,
+    /// Without a report for this long an agent is dead.
+    pub agent_down_time: std::time::Duration,
+    /// How often an agent reports.
+    pub report_interval: std::time::Duration,
+    /// The agent's zone (DHCP and L3).
+    pub availability_zone: String,
 }
 
 /// `fa:16:3e:00:00:00`: the bytes, the non-zero prefix's length (at least 3).
@@ -207,6 +242,13 @@ impl NetworkConfig {
             _ => None,
         };
         let flat = config.get_list(&FLAT_NETWORKS);
+        let driver = config.get_string(&AGENT_DRIVER);
+        if driver != "noop" {
+            return Err(ConfigError::invalid(
+                &AGENT_DRIVER,
+                format!("{driver}: the agent's drivers are noop"),
+            ));
+        }
         Ok(NetworkConfig {
             database: DbOptions::from_config(
                 config,
@@ -232,6 +274,13 @@ impl NetworkConfig {
                 .iter()
                 .map(|(key, opt)| Ok((*key, config.get_parsed::<i64>(opt)?)))
                 .collect::<Result<_, ConfigError>>()?,
+            agent_down_time: std::time::Duration::from_secs(
+                config.get_parsed::<u64>(&AGENT_DOWN_TIME)?.max(1),
+            ),
+            report_interval: std::time::Duration::from_secs(
+                config.get_parsed::<u64>(&REPORT_INTERVAL)?.max(1),
+            ),
+            availability_zone: config.get_string(&AVAILABILITY_ZONE),
             service,
         })
     }

@@ -179,19 +179,30 @@ async fn ports_get_an_address_a_mac_and_the_default_group() {
     assert_eq!(cleared.body["port"]["security_groups"], json!([]));
     assert_eq!(cleared.body["port"]["revision_number"], 2);
 
-    // New addresses on update; the old one is free again.
+    // New addresses on update (one no port has: others got random ones);
+    // the old one is free again.
+    let taken = cloud
+        .get(&format!("/v2.0/ports?network_id={net}"), &alice)
+        .await
+        .expect(200)
+        .body
+        .to_string();
+    let free = (60..250)
+        .map(|i| format!("10.0.0.{i}"))
+        .find(|a| !taken.contains(&format!("\"{a}\"")))
+        .unwrap();
     let moved = cloud
         .send(
             Method::PUT,
             &path,
             &alice,
-            Some(json!({"port": {"fixed_ips": [{"ip_address": "10.0.0.60"}], "name": "moved"}})),
+            Some(json!({"port": {"fixed_ips": [{"ip_address": free}], "name": "moved"}})),
         )
         .await
         .expect(200);
     assert_eq!(
         moved.body["port"]["fixed_ips"][0]["ip_address"],
-        "10.0.0.60"
+        json!(free)
     );
     cloud
         .create(

@@ -108,7 +108,7 @@ pub const SERVICES: &[ServiceSpec] = &[
     ServiceSpec {
         name: "network",
         binary: "ferrostack-network",
-        roles: &["server"],
+        roles: &["server", "agent"],
         port: 9696,
         url_path: "",
         setup: Setup::Register {

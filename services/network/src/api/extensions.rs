@@ -12,6 +12,7 @@ use crate::domain::{Caller, NeutronError, Result};
 
 /// (alias, name, description, updated) as neutron-lib names them.
 const EXTENSIONS: &[(&str, &str, &str, &str)] = &[
+    ("agent", "agent", "The agent management extension.", "2013-02-03T10:00:00-00:00"),
     ("allowed-address-pairs", "Allowed Address Pairs", "Provides allowed address pairs", "2013-07-23T10:00:00-00:00"),
     ("binding", "Port Binding", "Expose port bindings of a virtual port to external application", "2014-02-03T10:00:00-00:00"),
     ("dns-integration", "DNS Integration", "Provides integration with DNS.", "2015-08-15T18:00:00-00:00"),

@@ -7,7 +7,7 @@ use utoipa_axum::router::OpenApiRouter;
 
 use super::body::{self, Object};
 use super::listing::Listable;
-use super::resource::{self, Resource, Updatable};
+use super::resource::{self, Creatable, Resource, Updatable};
 use super::{timestamp, AppState};
 use crate::domain::floating_ips::{FloatingIpRecord, FloatingIpUpdate, NewFloatingIp};
 use crate::domain::{Caller, Neutron, NeutronError, Result};
@@ -173,12 +173,15 @@ impl Resource for FloatingIps {
     const PATH: &'static str = "/v2.0/floatingips";
     const TAG: &'static str = "floatingips";
     const LISTABLE: &'static Listable = &LISTABLE;
-    const PARSE_NEW: fn(&Caller, &Object) -> Result<Self::New> = new_floating_ip;
     const NOT_FOUND: fn(&str) -> NeutronError = crate::domain::floating_ips::not_found;
-    resource::forward!(FloatingIpRecord, NewFloatingIp; create: create_floating_ip, list: list_floating_ips, show: show_floating_ip, delete: delete_floating_ip);
+    resource::forward!(FloatingIpRecord; list: list_floating_ips, show: show_floating_ip, delete: delete_floating_ip);
     async fn views(_: &Neutron, _: &Caller, records: &[FloatingIpRecord]) -> Result<Vec<Value>> {
         Ok(records.iter().map(view).collect())
     }
+}
+
+impl Creatable for FloatingIps {
+    resource::forward_create!(FloatingIpRecord, NewFloatingIp; create_floating_ip, new_floating_ip);
 }
 
 impl Updatable for FloatingIps {

@@ -1,6 +1,7 @@
 //! Neutron v2.0 over HTTP: one file per resource. Handlers parse, call the
 //! domain and render; lists go through [`listing`].
 
+mod agents;
 mod body;
 mod error;
 mod extensions;
@@ -77,6 +78,7 @@ fn v2_routes() -> OpenApiRouter<AppState> {
         .merge(quotas::routes())
         .merge(routers::routes())
         .merge(floating_ips::routes())
+        .merge(agents::routes())
 }
 
 /// The open routes (version discovery), the authenticated routes under

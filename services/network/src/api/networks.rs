@@ -6,7 +6,7 @@ use utoipa_axum::router::OpenApiRouter;
 
 use super::body::{self, Object};
 use super::listing::Listable;
-use super::resource::{self, Resource, Updatable};
+use super::resource::{self, Creatable, Resource, Updatable};
 use super::{strip, timestamp, AppState};
 use crate::domain::networks::{policy_target, NetworkRecord, NetworkUpdate, NewNetwork};
 use crate::domain::segments::SegmentRequest;
@@ -173,9 +173,8 @@ impl Resource for Networks {
     const PATH: &'static str = "/v2.0/networks";
     const TAG: &'static str = "networks";
     const LISTABLE: &'static Listable = &LISTABLE;
-    const PARSE_NEW: fn(&Caller, &Object) -> Result<Self::New> = new_network;
     const NOT_FOUND: fn(&str) -> NeutronError = crate::domain::networks::not_found;
-    resource::forward!(NetworkRecord, NewNetwork; create: create_network, list: list_networks, show: show_network, delete: delete_network);
+    resource::forward!(NetworkRecord; list: list_networks, show: show_network, delete: delete_network);
     async fn views(
         neutron: &Neutron,
         caller: &Caller,
@@ -183,6 +182,10 @@ impl Resource for Networks {
     ) -> Result<Vec<Value>> {
         Ok(records.iter().map(|r| view(neutron, caller, r)).collect())
     }
+}
+
+impl Creatable for Networks {
+    resource::forward_create!(NetworkRecord, NewNetwork; create_network, new_network);
 }
 
 impl Updatable for Networks {

@@ -6,7 +6,7 @@ use utoipa_axum::router::OpenApiRouter;
 
 use super::body::{self, python_str, Object};
 use super::listing::Listable;
-use super::resource::{self, Resource, Updatable};
+use super::resource::{self, Creatable, Resource, Updatable};
 use super::{stored_list, strip, timestamp, AppState};
 use crate::domain::ports::{IpRequest, NewPort, PairRequest, PortRecord, PortUpdate};
 use crate::domain::{mac, Caller, Neutron, NeutronError, Result};
@@ -394,9 +394,8 @@ impl Resource for Ports {
     const PATH: &'static str = "/v2.0/ports";
     const TAG: &'static str = "ports";
     const LISTABLE: &'static Listable = &LISTABLE;
-    const PARSE_NEW: fn(&Caller, &Object) -> Result<Self::New> = new_port;
     const NOT_FOUND: fn(&str) -> NeutronError = crate::domain::ports::not_found;
-    resource::forward!(PortRecord, NewPort; create: create_port, list: list_ports, show: show_port, delete: delete_port);
+    resource::forward!(PortRecord; list: list_ports, show: show_port, delete: delete_port);
     /// The binding attributes' policies depend on each network's owner.
     async fn views(
         neutron: &Neutron,
@@ -414,6 +413,10 @@ impl Resource for Ports {
             })
             .collect())
     }
+}
+
+impl Creatable for Ports {
+    resource::forward_create!(PortRecord, NewPort; create_port, new_port);
 }
 
 impl Updatable for Ports {

@@ -10,7 +10,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, MethodRouter};
+use axum::routing::{get, post, put, MethodRouter};
 use serde_json::Value;
 use utoipa::openapi::path::{
     HttpMethod, Operation, OperationBuilder, ParameterBuilder, ParameterIn,
@@ -39,23 +39,8 @@ pub trait Resource: Send + Sync + 'static {
     const LISTABLE: &'static Listable;
     /// What the domain returns for one member.
     type Record: Send + Sync;
-    /// What the domain takes to create one.
-    type New: Send;
-
-    /// Checks one member of a create body.
-    const PARSE_NEW: fn(&Caller, &Object) -> Result<Self::New>;
     /// The 404 of a member (also a list's unknown marker).
     const NOT_FOUND: fn(&str) -> NeutronError;
-    /// Checks a bulk request as a whole (before anything is created).
-    fn check_batch(_asked: &[Self::New]) -> Result<()> {
-        Ok(())
-    }
-    /// Creates one member.
-    fn create(
-        neutron: &Neutron,
-        caller: &Caller,
-        new: Self::New,
-    ) -> impl Future<Output = Result<Self::Record>> + Send;
     /// Every member the caller may see (the query may narrow what is read).
     fn list(
         neutron: &Neutron,
@@ -81,6 +66,25 @@ pub trait Resource: Send + Sync + 'static {
         caller: &Caller,
         records: &[Self::Record],
     ) -> impl Future<Output = Result<Vec<Value>>> + Send;
+}
+
+/// A resource whose members the API creates.
+pub trait Creatable: Resource {
+    /// What the domain takes to create one.
+    type New: Send;
+    /// Checks one member of a create body.
+    const PARSE_NEW: fn(&Caller, &Object) -> Result<Self::New>;
+
+    /// Checks a bulk request as a whole (before anything is created).
+    fn check_batch(_asked: &[Self::New]) -> Result<()> {
+        Ok(())
+    }
+    /// Creates one member.
+    fn create(
+        neutron: &Neutron,
+        caller: &Caller,
+        new: Self::New,
+    ) -> impl Future<Output = Result<Self::Record>> + Send;
 }
 
 /// A resource whose members can be updated.
@@ -110,20 +114,11 @@ fn keyed(key: &str, value: Value) -> Value {
 }
 
 /// The associated items of a [`Resource`] whose domain calls are
-/// `create_x(caller, new)`, `list_x(caller)` (unless the impl writes its own
-/// `list`), `show_x(caller, id)` and `delete_x(caller, id, revision)`.
+/// `list_x(caller)` (unless the impl writes its own `list`), `show_x(caller,
+/// id)` and `delete_x(caller, id, revision)`.
 macro_rules! forward {
-    ($record:ty, $new:ty; create: $create:ident, $(list: $list:ident,)? show: $show:ident, delete: $delete:ident) => {
+    ($record:ty; $(list: $list:ident,)? show: $show:ident, delete: $delete:ident) => {
         type Record = $record;
-        type New = $new;
-
-        async fn create(
-            neutron: &$crate::domain::Neutron,
-            caller: &$crate::domain::Caller,
-            new: $new,
-        ) -> $crate::domain::Result<$record> {
-            neutron.$create(caller, new).await
-        }
         $(
         async fn list(
             neutron: &$crate::domain::Neutron,
@@ -151,6 +146,27 @@ macro_rules! forward {
     };
 }
 pub(crate) use forward;
+
+/// The associated items of a [`Creatable`] whose domain call is
+/// `create_x(caller, new)` and whose create body `parse` checks.
+macro_rules! forward_create {
+    ($record:ty, $new:ty; $call:ident, $parse:path) => {
+        type New = $new;
+        const PARSE_NEW: fn(
+            &$crate::domain::Caller,
+            &super::body::Object,
+        ) -> $crate::domain::Result<$new> = $parse;
+
+        async fn create(
+            neutron: &$crate::domain::Neutron,
+            caller: &$crate::domain::Caller,
+            new: $new,
+        ) -> $crate::domain::Result<$record> {
+            neutron.$call(caller, new).await
+        }
+    };
+}
+pub(crate) use forward_create;
 
 /// The associated items of an [`Updatable`] whose domain call is
 /// `update_x(caller, id, update, revision)`.
@@ -182,7 +198,7 @@ async fn one_view<R: Resource>(
         .unwrap_or(Value::Null))
 }
 
-async fn create<R: Resource>(
+async fn create<R: Creatable>(
     State(neutron): State<AppState>,
     caller: Caller,
     body: Bytes,
@@ -270,28 +286,42 @@ async fn delete<R: Resource>(
 }
 
 /// Create, list, show and delete for `R`.
-pub fn routes<R: Resource>() -> OpenApiRouter<AppState> {
-    served::<R>(None)
+pub fn routes<R: Creatable>() -> OpenApiRouter<AppState> {
+    served::<R>(Some(post(create::<R>)), None)
 }
 
 /// Create, list, show, update and delete for `R`.
-pub fn updatable_routes<R: Updatable>() -> OpenApiRouter<AppState> {
-    served::<R>(Some(axum::routing::put(update::<R>)))
+pub fn updatable_routes<R: Creatable + Updatable>() -> OpenApiRouter<AppState> {
+    served::<R>(Some(post(create::<R>)), Some(put(update::<R>)))
 }
 
-fn served<R: Resource>(put: Option<MethodRouter<AppState>>) -> OpenApiRouter<AppState> {
+/// List, show, update and delete for `R`, whose members the API does not
+/// create (they register themselves).
+pub fn managed_routes<R: Updatable>() -> OpenApiRouter<AppState> {
+    served::<R>(None, Some(put(update::<R>)))
+}
+
+fn served<R: Resource>(
+    post: Option<MethodRouter<AppState>>,
+    put: Option<MethodRouter<AppState>>,
+) -> OpenApiRouter<AppState> {
     let member_path = format!("{}/{{{}_id}}", R::PATH, R::SINGULAR);
+    let doc = document::<R>(&member_path, post.is_some(), put.is_some());
     let mut member = get(show::<R>).delete(delete::<R>);
-    if let Some(put) = put.clone() {
+    if let Some(put) = put {
         member = member.merge(put);
     }
-    OpenApiRouter::with_openapi(document::<R>(&member_path, put.is_some()))
-        .route(R::PATH, get(list::<R>).post(create::<R>))
+    let mut collection = get(list::<R>);
+    if let Some(post) = post {
+        collection = collection.merge(post);
+    }
+    OpenApiRouter::with_openapi(doc)
+        .route(R::PATH, collection)
         .route(&member_path, member)
 }
 
 /// The OpenAPI operations of `R`'s routes.
-fn document<R: Resource>(member_path: &str, updatable: bool) -> OpenApi {
+fn document<R: Resource>(member_path: &str, creatable: bool, updatable: bool) -> OpenApi {
     let one = R::SINGULAR.replace('_', " ");
     let many = R::PLURAL.replace('_', " ");
     let operation = |id: String, summary: String, member: bool, body: bool, codes: &[u16]| {
@@ -336,13 +366,15 @@ fn document<R: Resource>(member_path: &str, updatable: bool) -> OpenApi {
             &[200, 400],
         ),
     );
-    collection.post = Some(operation(
-        format!("create_{}", R::SINGULAR),
-        format!("Create a {one} (or several, in bulk)"),
-        false,
-        true,
-        &[201, 400, 403, 404, 409],
-    ));
+    if creatable {
+        collection.post = Some(operation(
+            format!("create_{}", R::SINGULAR),
+            format!("Create a {one} (or several, in bulk)"),
+            false,
+            true,
+            &[201, 400, 403, 404, 409],
+        ));
+    }
     let mut member = item(
         HttpMethod::Get,
         operation(

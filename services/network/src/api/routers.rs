@@ -10,7 +10,7 @@ use utoipa_axum::routes;
 
 use super::body::{self, python_str, Object};
 use super::listing::Listable;
-use super::resource::{self, Resource, Updatable};
+use super::resource::{self, Creatable, Resource, Updatable};
 use super::{stored_list, timestamp, AppState};
 use crate::domain::ports::IpRequest;
 use crate::domain::routers::{
@@ -230,12 +230,15 @@ impl Resource for Routers {
     const PATH: &'static str = "/v2.0/routers";
     const TAG: &'static str = "routers";
     const LISTABLE: &'static Listable = &LISTABLE;
-    const PARSE_NEW: fn(&Caller, &Object) -> Result<Self::New> = new_router;
     const NOT_FOUND: fn(&str) -> NeutronError = crate::domain::routers::not_found;
-    resource::forward!(RouterRecord, NewRouter; create: create_router, list: list_routers, show: show_router, delete: delete_router);
+    resource::forward!(RouterRecord; list: list_routers, show: show_router, delete: delete_router);
     async fn views(_: &Neutron, _: &Caller, records: &[RouterRecord]) -> Result<Vec<Value>> {
         Ok(records.iter().map(view).collect())
     }
+}
+
+impl Creatable for Routers {
+    resource::forward_create!(RouterRecord, NewRouter; create_router, new_router);
 }
 
 impl Updatable for Routers {

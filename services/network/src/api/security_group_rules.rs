@@ -5,7 +5,7 @@ use utoipa_axum::router::OpenApiRouter;
 
 use super::body::{self, python_str, Object};
 use super::listing::{ListQuery, Listable};
-use super::resource::{self, Resource};
+use super::resource::{self, Creatable, Resource};
 use super::{timestamp, AppState};
 use crate::db::entity::security_group_rule as rule;
 use crate::domain::rules::{normalized_cidr, NewRule};
@@ -156,10 +156,30 @@ impl Resource for Rules {
     const PATH: &'static str = "/v2.0/security-group-rules";
     const TAG: &'static str = "security-groups";
     const LISTABLE: &'static Listable = &LISTABLE;
-    const PARSE_NEW: fn(&Caller, &Object) -> Result<Self::New> = new_rule;
     const NOT_FOUND: fn(&str) -> NeutronError = crate::domain::rules::rule_not_found;
     type Record = rule::Model;
+
+    async fn list(neutron: &Neutron, caller: &Caller, _: &ListQuery) -> Result<Vec<rule::Model>> {
+        neutron.list_rules(caller).await
+    }
+    async fn show(neutron: &Neutron, caller: &Caller, id: &str) -> Result<rule::Model> {
+        neutron.show_rule(caller, id).await
+    }
+    async fn delete(neutron: &Neutron, caller: &Caller, id: &str, _: Option<i64>) -> Result<()> {
+        neutron.delete_rule(caller, id).await
+    }
+    async fn views(neutron: &Neutron, _: &Caller, records: &[rule::Model]) -> Result<Vec<Value>> {
+        let defaults = neutron.default_group_ids().await?;
+        Ok(records
+            .iter()
+            .map(|r| view(r, defaults.contains(&r.security_group_id)))
+            .collect())
+    }
+}
+
+impl Creatable for Rules {
     type New = NewRule;
+    const PARSE_NEW: fn(&Caller, &Object) -> Result<Self::New> = new_rule;
 
     /// A bulk create names one group and no rule twice.
     fn check_batch(asked: &[NewRule]) -> Result<()> {
@@ -187,22 +207,6 @@ impl Resource for Rules {
     }
     async fn create(neutron: &Neutron, caller: &Caller, new: NewRule) -> Result<rule::Model> {
         neutron.create_rule(caller, new).await
-    }
-    async fn list(neutron: &Neutron, caller: &Caller, _: &ListQuery) -> Result<Vec<rule::Model>> {
-        neutron.list_rules(caller).await
-    }
-    async fn show(neutron: &Neutron, caller: &Caller, id: &str) -> Result<rule::Model> {
-        neutron.show_rule(caller, id).await
-    }
-    async fn delete(neutron: &Neutron, caller: &Caller, id: &str, _: Option<i64>) -> Result<()> {
-        neutron.delete_rule(caller, id).await
-    }
-    async fn views(neutron: &Neutron, _: &Caller, records: &[rule::Model]) -> Result<Vec<Value>> {
-        let defaults = neutron.default_group_ids().await?;
-        Ok(records
-            .iter()
-            .map(|r| view(r, defaults.contains(&r.security_group_id)))
-            .collect())
     }
 }
 

@@ -6,7 +6,7 @@ use utoipa_axum::router::OpenApiRouter;
 
 use super::body::{self, Object};
 use super::listing::{ListQuery, Listable};
-use super::resource::{self, Resource, Updatable};
+use super::resource::{self, Creatable, Resource, Updatable};
 use super::{timestamp, AppState};
 use crate::domain::security_groups::{GroupRecord, GroupUpdate, NewGroup};
 use crate::domain::{Caller, Neutron, NeutronError, Result};
@@ -96,9 +96,8 @@ impl Resource for SecurityGroups {
     const PATH: &'static str = "/v2.0/security-groups";
     const TAG: &'static str = "security-groups";
     const LISTABLE: &'static Listable = &LISTABLE;
-    const PARSE_NEW: fn(&Caller, &Object) -> Result<Self::New> = new_group;
     const NOT_FOUND: fn(&str) -> NeutronError = crate::domain::security_groups::group_not_found;
-    resource::forward!(GroupRecord, NewGroup; create: create_group, show: show_group, delete: delete_group);
+    resource::forward!(GroupRecord; show: show_group, delete: delete_group);
     /// The projects a list filters on get their default group first.
     async fn list(
         neutron: &Neutron,
@@ -116,6 +115,10 @@ impl Resource for SecurityGroups {
     async fn views(_: &Neutron, _: &Caller, records: &[GroupRecord]) -> Result<Vec<Value>> {
         Ok(records.iter().map(view).collect())
     }
+}
+
+impl Creatable for SecurityGroups {
+    resource::forward_create!(GroupRecord, NewGroup; create_group, new_group);
 }
 
 impl Updatable for SecurityGroups {

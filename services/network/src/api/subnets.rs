@@ -6,7 +6,7 @@ use utoipa_axum::router::OpenApiRouter;
 
 use super::body::{self, python_str, Object};
 use super::listing::Listable;
-use super::resource::{self, Resource, Updatable};
+use super::resource::{self, Creatable, Resource, Updatable};
 use super::{stored_list, timestamp, AppState};
 use crate::domain::ipam::Pool;
 use crate::domain::subnets::{Gateway, HostRoute, NewSubnet, SubnetRecord, SubnetUpdate};
@@ -283,12 +283,15 @@ impl Resource for Subnets {
     const PATH: &'static str = "/v2.0/subnets";
     const TAG: &'static str = "subnets";
     const LISTABLE: &'static Listable = &LISTABLE;
-    const PARSE_NEW: fn(&Caller, &Object) -> Result<Self::New> = new_subnet;
     const NOT_FOUND: fn(&str) -> NeutronError = crate::domain::subnets::not_found;
-    resource::forward!(SubnetRecord, NewSubnet; create: create_subnet, list: list_subnets, show: show_subnet, delete: delete_subnet);
+    resource::forward!(SubnetRecord; list: list_subnets, show: show_subnet, delete: delete_subnet);
     async fn views(_: &Neutron, _: &Caller, records: &[SubnetRecord]) -> Result<Vec<Value>> {
         Ok(records.iter().map(view).collect())
     }
+}
+
+impl Creatable for Subnets {
+    resource::forward_create!(SubnetRecord, NewSubnet; create_subnet, new_subnet);
 }
 
 impl Updatable for Subnets {

@@ -12,7 +12,7 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(Initial), Box::new(FloatingIps)]
+        vec![Box::new(Initial), Box::new(FloatingIps), Box::new(Agents)]
     }
 
     fn migration_table_name() -> DynIden {
@@ -259,5 +259,39 @@ impl MigrationTrait for FloatingIps {
         m.create_index(index("floatingips", &["project_id"]))
             .await?;
         m.create_index(index("floatingips", &["router_id"])).await
+    }
+}
+
+struct Agents;
+
+impl MigrationName for Agents {
+    fn name(&self) -> &str {
+        "m0003_agents"
+    }
+}
+
+/// Agents: the shared service registry (heartbeats, admin state) and what
+/// each agent reports about itself.
+#[async_trait::async_trait]
+impl MigrationTrait for Agents {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(ferrostack_db::service_registry::create_table())
+            .await?;
+        m.create_table(
+            table("agents")
+                .col(required_string("id", 36).primary_key())
+                .col(required_string("host", 255))
+                .col(required_string("binary", 64))
+                .col(required_string("agent_type", 64))
+                .col(required_string("topic", 64))
+                .col(required_string("description", 255))
+                .col(required_text("configurations"))
+                .col(string("availability_zone", 255))
+                .col(timestamp("created_at"))
+                .col(timestamp("started_at"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(unique("agents", &["host", "binary"])).await
     }
 }

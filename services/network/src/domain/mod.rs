@@ -1,6 +1,7 @@
 //! The server role's domain: networks, subnets and their addresses, ports and
 //! security groups in the database, with Neutron's rules.
 
+pub mod agents;
 mod error;
 pub mod floating_ips;
 pub mod ipam;
@@ -18,6 +19,7 @@ pub mod tags;
 use std::sync::Arc;
 
 use ferrostack_policy::Enforcer;
+use ferrostack_rpc::{Client, Transport};
 use sea_orm::DatabaseConnection;
 use serde_json::Value;
 
@@ -66,6 +68,8 @@ pub struct Neutron {
     pub auth: Option<Arc<ferrostack_auth::Authenticator>>,
     /// Neutron's default rules with the operator's overrides.
     pub policy: Enforcer,
+    /// The hosts' agents, told when a port bound to them changes.
+    pub agents: Client<crate::rpc::agent::Topic>,
 }
 
 impl ferrostack_service::Guarded for Neutron {
@@ -78,13 +82,16 @@ impl Neutron {
     pub fn new(
         cfg: NetworkConfig,
         db: DatabaseConnection,
+        transport: Arc<dyn Transport>,
     ) -> std::result::Result<Arc<Self>, ferrostack_policy::PolicyError> {
         let policy = Enforcer::new(
             crate::policies::DEFAULTS,
             cfg.service.policy_file.as_deref(),
         )?;
         let auth = cfg.auth.clone().map(ferrostack_auth::Authenticator::new);
+        let agents = Client::new(transport, cfg.messaging.rpc_response_timeout);
         Ok(Arc::new(Neutron {
+            agents,
             auth,
             policy,
             cfg,

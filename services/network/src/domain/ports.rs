@@ -137,16 +137,6 @@ fn policy_target(project: &str, net: &network::Model, owner: &str) -> Value {
     })
 }
 
-/// A binding as ML2 leaves it without an agent on the host: unbound until a
-/// host is named, then failed (no mechanism driver can bind it yet).
-fn vif_type(host: &str) -> &'static str {
-    if host.is_empty() {
-        "unbound"
-    } else {
-        "binding_failed"
-    }
-}
-
 /// Checks allowed address pairs against port security and the limit.
 fn address_pairs(
     pairs: &[PairRequest],
@@ -593,6 +583,7 @@ impl Neutron {
         port_security: bool,
     ) -> Result<port::Model> {
         let id = new_id();
+        let (vif_type, vif_details) = self.binding(&net.id, &new.binding_host_id).await?;
         let txn = ferrostack_db::quota_lock::begin_claim(&self.db, project).await?;
         super::quotas::check(&txn, self, project, "port", 1).await?;
         let row = self
@@ -606,6 +597,8 @@ impl Neutron {
         )?;
         let mut active: port::ActiveModel = row.clone().into();
         active.allowed_address_pairs = Set(json!(pairs).to_string());
+        active.binding_vif_type = Set(vif_type.into());
+        active.binding_vif_details = Set(vif_details.to_string());
         active.update(&txn).await?;
         assign(
             &txn,
@@ -621,10 +614,12 @@ impl Neutron {
             super::tags::replace(&txn, KIND, &id, &new.tags).await?;
         }
         txn.commit().await?;
-        port::Entity::find_by_id(&id)
+        let row = port::Entity::find_by_id(&id)
             .one(&self.db)
             .await?
-            .ok_or_else(|| not_found(&id))
+            .ok_or_else(|| not_found(&id))?;
+        self.notify_agents(None, Some(&row)).await;
+        Ok(row)
     }
 
     /// Inserts the port row with its MAC (a random one is retried on the rare
@@ -665,7 +660,7 @@ impl Neutron {
                 binding_host_id: Set(new.binding_host_id.clone()),
                 binding_vnic_type: Set(new.binding_vnic_type.clone()),
                 binding_profile: Set(new.binding_profile.to_string()),
-                binding_vif_type: Set(vif_type(&new.binding_host_id).into()),
+                binding_vif_type: Set("unbound".into()),
                 binding_vif_details: Set("{}".into()),
                 dns_name: Set(new.dns_name.clone()),
             }
@@ -864,7 +859,12 @@ impl Neutron {
             active.extra_dhcp_opts = Set(json!(v).to_string());
         }
         if let Some(host) = update.binding_host_id {
-            active.binding_vif_type = Set(vif_type(&host).into());
+            let (vif_type, vif_details) = self.binding(&row.network_id, &host).await?;
+            active.binding_vif_type = Set(vif_type.into());
+            active.binding_vif_details = Set(vif_details.to_string());
+            if host != row.binding_host_id {
+                active.status = Set("DOWN".into());
+            }
             active.binding_host_id = Set(host);
         }
         if let Some(v) = update.binding_vnic_type {
@@ -879,13 +879,14 @@ impl Neutron {
         active.revision_number = Set(row.revision_number + 1);
         active.updated_at = Set(now());
         let updated = active.update(&txn).await;
-        let row = match updated.map_err(ferrostack_db::DbError::from) {
-            Ok(row) => row,
+        let updated = match updated.map_err(ferrostack_db::DbError::from) {
+            Ok(updated) => updated,
             Err(ferrostack_db::DbError::Duplicate(_)) => return Err(mac_in_use(&net.id, &mac)),
             Err(e) => return Err(e.into()),
         };
         txn.commit().await?;
-        Ok(self.port_records(vec![row]).await?.remove(0))
+        self.notify_agents(Some(&row), Some(&updated)).await;
+        Ok(self.port_records(vec![updated]).await?.remove(0))
     }
 
     /// `DELETE /v2.0/ports/{id}`.
@@ -917,6 +918,7 @@ impl Neutron {
         super::floating_ips::disassociate_port(&txn, id).await?;
         forget(&txn, id).await?;
         txn.commit().await?;
+        self.notify_agents(Some(&row), None).await;
         Ok(())
     }
 }
@@ -961,11 +963,5 @@ mod tests {
             address_pairs(&many, "m", true, 10).unwrap_err().kind,
             "AllowedAddressPairExhausted"
         );
-    }
-
-    #[test]
-    fn bindings_fail_until_an_agent_can_bind() {
-        assert_eq!(vif_type(""), "unbound");
-        assert_eq!(vif_type("node1"), "binding_failed");
     }
 }

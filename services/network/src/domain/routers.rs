@@ -177,6 +177,7 @@ impl Neutron {
             admin_state_up: true,
             device_id: router_id.to_string(),
             device_owner: GATEWAY_OWNER.into(),
+            binding_host_id: self.router_host(router_id).await?,
             fixed_ips: asked.external_fixed_ips.clone(),
             binding_vnic_type: "normal".into(),
             binding_profile: json!({}),
@@ -545,6 +546,7 @@ impl Neutron {
             admin_state_up: true,
             device_id: row.id.clone(),
             device_owner: INTERFACE_OWNER.into(),
+            binding_host_id: self.router_host(&row.id).await?,
             fixed_ips: Some(vec![IpRequest {
                 subnet_id: Some(subnet.id.clone()),
                 ip_address: Some(gateway),
@@ -598,6 +600,8 @@ impl Neutron {
         }
         self.check_new_subnets(&row.id, &subnets).await?;
         super::ports::adopt(&self.db, &found.id, &row.id, INTERFACE_OWNER).await?;
+        let host = self.router_host(&row.id).await?;
+        self.bind_port(&found.id, &host).await?;
         port::Entity::find_by_id(&found.id)
             .one(&self.db)
             .await?

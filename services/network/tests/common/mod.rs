@@ -3,15 +3,19 @@
 #![allow(dead_code)]
 
 use ferrostack_identity::testing::{Persona, TestCloud};
+use ferrostack_network::{Role, Running};
 use ferrostack_testkit::{Resp, Served, TestEnv};
 use reqwest::Method;
 use serde_json::{json, Value};
+use tokio_util::sync::CancellationToken;
 
 pub struct Cloud {
     pub identity: TestCloud,
     pub served: Served,
     pub env: TestEnv,
     pub http: reqwest::Client,
+    /// The roles' RPC servers and periodic tasks.
+    _running: Running,
 }
 
 /// The `NeutronError` of a failure: its type and message.
@@ -30,6 +34,23 @@ impl Cloud {
 
     /// The server role with project networks on VXLAN ids 100-199.
     pub async fn with_config(configure: impl FnOnce(&mut ferrostack_config::Config)) -> Cloud {
+        Self::with_roles(&[Role::Server], configure).await
+    }
+
+    /// The server role and the agent of host `host`, reporting every second.
+    pub async fn with_agent(host: &str) -> Cloud {
+        Self::with_roles(&[Role::Server, Role::Agent], |config| {
+            config.set("DEFAULT", "host", host);
+            config.set("agent", "report_interval", "1");
+        })
+        .await
+    }
+
+    /// `roles` in one process, on the testkit's transport.
+    pub async fn with_roles(
+        roles: &[Role],
+        configure: impl FnOnce(&mut ferrostack_config::Config),
+    ) -> Cloud {
         let identity = TestCloud::start("network").await;
         let mut env = TestEnv::new("network").await;
         env.config.set("database", "auto_migrate", "true");
@@ -37,9 +58,10 @@ impl Cloud {
         env.config.set("ml2_type_vxlan", "vni_ranges", "100:199");
         identity.configure_service("neutron", &mut env.config).await;
         configure(&mut env.config);
-        let neutron = ferrostack_network::build(&env.config)
+        let running = ferrostack_network::start(&env.config, roles, CancellationToken::new())
             .await
             .expect("network starts");
+        let neutron = running.server.clone().expect("the server role runs");
         let served =
             ferrostack_testkit::serve(ferrostack_network::api_service(neutron).unwrap()).await;
         Cloud {
@@ -47,6 +69,7 @@ impl Cloud {
             served,
             env,
             http: reqwest::Client::new(),
+            _running: running,
         }
     }
 

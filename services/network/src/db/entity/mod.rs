@@ -1,5 +1,6 @@
 //! sea-orm entities, one file per table.
 
+pub mod agent;
 pub mod default_security_group;
 pub mod floating_ip;
 pub mod ip_allocation;

@@ -1,0 +1,37 @@
+//! What an agent wires ports with (`[agent] driver`). `noop` wires nothing:
+//! ports bind and turn `ACTIVE` as with a real data plane, for clouds that
+//! only need the API (tests, CI, a laptop without root).
+
+use async_trait::async_trait;
+use serde_json::{json, Value};
+
+use crate::rpc::messages::Device;
+
+/// Wires and unwires a host's ports.
+#[async_trait]
+pub trait DataPlane: Send + Sync {
+    /// Wires (or rewires) a port bound to this host; idempotent.
+    async fn plug(&self, device: &Device) -> anyhow::Result<()>;
+    /// Unwires a port that left this host; idempotent.
+    async fn unplug(&self, port_id: &str) -> anyhow::Result<()>;
+    /// What the agents report about themselves (`configurations`).
+    fn configurations(&self) -> Value;
+}
+
+/// Wires nothing.
+pub struct Noop;
+
+#[async_trait]
+impl DataPlane for Noop {
+    async fn plug(&self, _: &Device) -> anyhow::Result<()> {
+        Ok(())
+    }
+
+    async fn unplug(&self, _: &str) -> anyhow::Result<()> {
+        Ok(())
+    }
+
+    fn configurations(&self) -> Value {
+        json!({"driver": "noop", "tunnel_types": ["vxlan"], "devices": 0})
+    }
+}

@@ -1,0 +1,44 @@
+//! What the network roles say to each other: the server's topics (agents'
+//! reports and device calls, as Neutron's `q-reports-plugin` and `q-plugin`)
+//! and the agents' (`q-agent-notifier`, addressed by host), with their
+//! messages (`proto/`).
+
+/// The messages between the roles, generated from `proto/`.
+pub mod messages {
+    include!(concat!(env!("OUT_DIR"), "/ferrostack.network.v1.rs"));
+}
+
+/// The server: it records agents' states and answers for their devices.
+pub mod server {
+    use super::messages as m;
+    ferrostack_rpc::rpc_topic! {
+        /// `q-reports-plugin`.
+        pub Reports = "q-reports-plugin" {
+            /// An agent is alive (`/v2.0/agents`).
+            cast ReportState = "report_state" (m::AgentState);
+        }
+    }
+    ferrostack_rpc::rpc_topic! {
+        /// `q-plugin`.
+        pub Plugin = "q-plugin" {
+            /// Every port bound to a host (an agent's full sync).
+            call GetDevices = "get_devices_details_list" (m::HostDevices) -> m::DeviceList;
+            /// A port is wired or unwired on a host.
+            call UpdateDevice = "update_device_status" (m::DeviceStatus);
+        }
+    }
+}
+
+/// The agents, each addressed by its host.
+pub mod agent {
+    use super::messages as m;
+    ferrostack_rpc::rpc_topic! {
+        /// `q-agent-notifier`.
+        pub Topic = "q-agent-notifier" {
+            /// Wire (or rewire) a port bound here.
+            cast PortUpdate = "port_update" (m::PortUpdate);
+            /// Unwire a port that left this host.
+            cast PortDelete = "port_delete" (m::PortDelete);
+        }
+    }
+}

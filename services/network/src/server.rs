@@ -1,0 +1,42 @@
+//! The server role's RPC endpoints: agents' state reports, and the calls
+//! with which agents sync their ports and report them wired.
+
+use std::sync::Arc;
+
+use ferrostack_rpc::{RemoteError, Router, Runner, Transport};
+
+use crate::domain::{Neutron, NeutronError};
+use crate::rpc::server;
+
+fn remote(e: NeutronError) -> RemoteError {
+    RemoteError {
+        kind: e.kind.to_string(),
+        message: e.message,
+    }
+}
+
+/// Serves the agents' topics on `transport` for as long as `runner` runs.
+pub async fn start(
+    neutron: Arc<Neutron>,
+    transport: &Arc<dyn Transport>,
+    runner: &mut Runner,
+) -> anyhow::Result<()> {
+    let host = neutron.cfg.service.host.clone();
+    let reports = Router::<server::Reports, Neutron>::new(neutron.clone())
+        .route::<server::ReportState, _, _>(|neutron, _, state| async move {
+            neutron.record_agent_state(state).await.map_err(remote)
+        });
+    let plugin = Router::<server::Plugin, Neutron>::new(neutron)
+        .route::<server::GetDevices, _, _>(|neutron, _, asked| async move {
+            neutron.devices_of_host(&asked.host).await.map_err(remote)
+        })
+        .route::<server::UpdateDevice, _, _>(|neutron, _, status| async move {
+            neutron
+                .device_status(&status.port_id, &status.host, status.up)
+                .await
+                .map_err(remote)
+        });
+    runner.serve(reports.serve(transport, &host).await?);
+    runner.serve(plugin.serve(transport, &host).await?);
+    Ok(())
+}
