@@ -52,7 +52,7 @@ done
 
 # Two public images the volume and compute tests use ([compute] image_ref, as
 # devstack uploads cirros): 1 MiB raw disks; devstack's two smallest flavors; and
-# the network extensions served.
+# the network extensions served and the external network.
 images=$(OS_PASSWORD=$password python3 - "$identity" <<'PY'
 import json, os, sys, urllib.request as u
 identity = sys.argv[1]
@@ -90,10 +90,13 @@ neutron = next(e["url"] for s in catalog if s["type"] == "network"
                for e in s["endpoints"] if e["interface"] == "public").rstrip("/")
 req = u.Request(neutron + "/v2.0/extensions", headers={"X-Auth-Token": token})
 aliases = [e["alias"] for e in json.load(u.urlopen(req, timeout=30))["extensions"]]
-print(" ".join(ids), ",".join(aliases))
+# The external network `ferrostack up` makes, for floating IPs and gateways.
+req = u.Request(neutron + "/v2.0/networks?name=public", headers={"X-Auth-Token": token})
+public = json.load(u.urlopen(req, timeout=30))["networks"][0]["id"]
+print(" ".join(ids), ",".join(aliases), public)
 PY
 )
-read -r image_ref image_ref_alt extensions <<< "$images"
+read -r image_ref image_ref_alt extensions public_network_id <<< "$images"
 
 # Compute is always up in the all-in-one: the volume suite attaches volumes to
 # its (fake) servers too. Network is up too, but other suites are told it is
@@ -220,11 +223,14 @@ manage_snapshot = false
 manage_volume = false
 extend_attached_volume = false
 
-# The network API as served (no floating IPs, so no public network). No agent
-# wires ports yet, so waits for a port to go ACTIVE fail: after ten seconds.
+# The network API as served, with `ferrostack up`'s external network. The
+# agent's noop data plane turns bound ports ACTIVE at once; nothing forwards
+# packets, so projects' networks are not reachable.
 [network]
 project_networks_reachable = false
 shared_physical_network = false
+public_network_id = $public_network_id
+floating_network_name = public
 build_timeout = 10
 
 [network-feature-enabled]

@@ -380,3 +380,69 @@ async fn floating_ips_count_against_the_quota() {
         .await;
     assert_eq!(named["floating_ip_address"], "203.0.113.77");
 }
+
+#[tokio::test]
+async fn deleting_an_external_network_takes_its_unused_floating_ips() {
+    let cloud = Cloud::start().await;
+    let admin = cloud.identity.admin_persona().await;
+    let alice = cloud.identity.persona(&["member"]).await;
+    let t = topology(&cloud, &admin, &alice).await;
+    let unused = cloud
+        .create(
+            "floatingips",
+            "floatingip",
+            &admin,
+            json!({"floating_network_id": t.public}),
+        )
+        .await;
+    let used = cloud
+        .create(
+            "floatingips",
+            "floatingip",
+            &alice,
+            json!({"floating_network_id": t.public, "port_id": t.port["id"]}),
+        )
+        .await;
+    let router = format!("/v2.0/routers/{}", t.router);
+    cloud
+        .send(
+            Method::PUT,
+            &format!("{router}/remove_router_interface"),
+            &alice,
+            Some(json!({"subnet_id": t.subnet})),
+        )
+        .await
+        .expect(409);
+    // An associated one keeps the network; once gone, the network goes with
+    // the unused one.
+    let network = format!("/v2.0/networks/{}", t.public);
+    let (kind, _) = cloud
+        .refused(Method::DELETE, &network, &admin, None, 409)
+        .await;
+    assert_eq!(kind, "NetworkInUse");
+    let still = format!("/v2.0/floatingips/{}", unused["id"].as_str().unwrap());
+    cloud.get(&still, &admin).await.expect(200);
+    cloud
+        .send(
+            Method::DELETE,
+            &format!("/v2.0/floatingips/{}", used["id"].as_str().unwrap()),
+            &alice,
+            None,
+        )
+        .await
+        .expect(204);
+    cloud
+        .send(
+            Method::PUT,
+            &router,
+            &alice,
+            Some(json!({"router": {"external_gateway_info": {}}})),
+        )
+        .await
+        .expect(200);
+    cloud
+        .send(Method::DELETE, &network, &admin, None)
+        .await
+        .expect(204);
+    cloud.refused(Method::GET, &still, &admin, None, 404).await;
+}

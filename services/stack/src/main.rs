@@ -4,6 +4,7 @@
 mod child;
 mod health;
 mod private;
+mod public_network;
 mod register;
 mod restart;
 mod services;

@@ -51,9 +51,22 @@ impl Registrar {
         path: &str,
         body: Option<Value>,
     ) -> anyhow::Result<Value> {
+        self.request(method, &format!("{}{path}", self.base), body)
+            .await
+    }
+
+    /// `method` on `url` (any service's) with the admin's token: the JSON
+    /// answer, or an error naming the status and body.
+    pub async fn request(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        body: Option<Value>,
+    ) -> anyhow::Result<Value> {
+        let path = url;
         let mut req = self
             .http
-            .request(method.clone(), format!("{}{path}", self.base))
+            .request(method.clone(), url)
             .header("X-Auth-Token", &self.token);
         if let Some(body) = body {
             req = req.json(&body);

@@ -40,6 +40,16 @@ pub struct ServiceSpec {
     pub setup: Setup,
     /// Configuration sections written to its configuration file before it starts.
     pub config: &'static str,
+    /// What it is given once it serves.
+    pub seed: Seed,
+}
+
+/// What `ferrostack up` makes in a service once it serves (when missing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Seed {
+    Nothing,
+    /// The external network `public` (see `public_network.rs`).
+    PublicNetwork,
 }
 
 /// Every service built so far, in start order: identity first, since the others
@@ -53,6 +63,7 @@ pub const SERVICES: &[ServiceSpec] = &[
         url_path: "/v3",
         setup: Setup::Bootstrap,
         config: "",
+        seed: Seed::Nothing,
     },
     ServiceSpec {
         name: "image",
@@ -68,6 +79,7 @@ pub const SERVICES: &[ServiceSpec] = &[
             }],
         },
         config: "[DEFAULT]\nenabled_backends = backup:file, local:file\n\n[glance_store]\ndefault_backend = local\n\n[local]\nstore_description = Image data under the data directory\n\n[backup]\nstore_description = A second file store, for copy-image\n",
+        seed: Seed::Nothing,
     },
     ServiceSpec {
         name: "block-storage",
@@ -89,6 +101,7 @@ pub const SERVICES: &[ServiceSpec] = &[
             ],
         },
         config: "[DEFAULT]\nenabled_backends = file, qcow2\n\n[file]\nvolume_driver = file\nvolume_backend_name = file\n\n# A second backend, for retype and migration.\n[qcow2]\nvolume_driver = file\nvolume_format = qcow2\nvolume_backend_name = qcow2\n",
+        seed: Seed::Nothing,
     },
     ServiceSpec {
         name: "compute",
@@ -104,6 +117,7 @@ pub const SERVICES: &[ServiceSpec] = &[
             }],
         },
         config: "[DEFAULT]\n# One host: a resize stays on it.\nallow_resize_to_same_host = true\n",
+        seed: Seed::Nothing,
     },
     ServiceSpec {
         name: "network",
@@ -119,6 +133,7 @@ pub const SERVICES: &[ServiceSpec] = &[
             }],
         },
         config: "[ml2]\n# Project networks get VXLAN ids of this range.\ntenant_network_types = vxlan\n\n[ml2_type_vxlan]\nvni_ranges = 1:1000\n",
+        seed: Seed::PublicNetwork,
     },
 ];
 

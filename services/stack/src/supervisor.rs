@@ -11,9 +11,9 @@ use crate::child::{binary_beside_us, first_exit, stop_all, Launch, Running};
 use crate::health::wait_healthy;
 use crate::register::Registrar;
 use crate::restart::{CrashHistory, Verdict, MAX_CRASHES, WINDOW};
-use crate::services::{identity, ServiceSpec, Setup, SERVICES};
+use crate::services::{identity, Seed, ServiceSpec, Setup, SERVICES};
 use crate::written::{write_all, AdminAccess};
-use crate::{private, UpArgs};
+use crate::{private, public_network, UpArgs};
 
 /// How long a service may take to answer its health check.
 const START_TIMEOUT: Duration = Duration::from_secs(60);
@@ -91,6 +91,15 @@ impl Cloud<'_> {
                 self.url(spec),
                 ready_in.as_millis()
             );
+            if spec.seed == Seed::PublicNetwork {
+                let registrar = registrar.as_ref().expect("registered services log in");
+                if public_network::ensure(registrar, &self.url(spec)).await? {
+                    say!(
+                        "{}: external network public (172.24.4.0/24) made",
+                        spec.name
+                    );
+                }
+            }
             running.push(Running {
                 launch,
                 child,

@@ -109,6 +109,25 @@ pub(crate) async fn disassociate_port<C: ConnectionTrait>(db: &C, port_id: &str)
     Ok(())
 }
 
+/// Deletes the floating IPs on `network_id` that no port uses, with the
+/// ports holding their addresses (the network is being deleted).
+pub(crate) async fn delete_unassociated<C: ConnectionTrait>(
+    db: &C,
+    network_id: &str,
+) -> Result<()> {
+    let unused = floating_ip::Entity::find()
+        .filter(floating_ip::Column::FloatingNetworkId.eq(network_id))
+        .filter(floating_ip::Column::FixedPortId.is_null())
+        .all(db)
+        .await?;
+    for fip in unused {
+        super::tags::clear(db, KIND, &fip.id).await?;
+        floating_ip::Entity::delete_by_id(&fip.id).exec(db).await?;
+        super::ports::forget(db, &fip.floating_port_id).await?;
+    }
+    Ok(())
+}
+
 /// Whether a floating IP translates through `router_id` (to an address on
 /// `subnet_id`, when given).
 pub(crate) async fn router_in_use<C: ConnectionTrait>(

@@ -327,8 +327,8 @@ impl Neutron {
         Ok(())
     }
 
-    /// `DELETE /v2.0/networks/{id}`: with its subnets and DHCP ports; 409
-    /// while another port is on it.
+    /// `DELETE /v2.0/networks/{id}`: with its subnets, DHCP ports and the
+    /// floating IPs no port uses; 409 while another port is on it.
     pub async fn delete_network(
         &self,
         caller: &Caller,
@@ -339,6 +339,7 @@ impl Neutron {
         self.authorize(caller, "delete_network", &policy_target(&row))?;
         check_revision(row.revision_number, revision)?;
         let txn = ferrostack_db::quota_lock::begin_claim(&self.db, &row.project_id).await?;
+        super::floating_ips::delete_unassociated(&txn, id).await?;
         let in_use = port::Entity::find()
             .filter(port::Column::NetworkId.eq(id))
             .filter(port::Column::DeviceOwner.ne("network:dhcp"))
