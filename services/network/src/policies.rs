@@ -95,6 +95,7 @@ pub const DEFAULTS: &[RuleDefault] = rules! {
     "get_agent" => "rule:admin_only", "Get an agent";
     "update_agent" => "rule:admin_only", "Update an agent";
     "delete_agent" => "rule:admin_only", "Delete an agent";
+    "get_network_ip_availability" => "rule:admin_only", "Get network IP availability";
     "get_quota" => "rule:admin_only", "Get resource quota(s)";
     "update_quota" => "rule:admin_only", "Update resource quota(s)";
     "delete_quota" => "rule:admin_only", "Delete resource quota(s)";

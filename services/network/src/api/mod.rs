@@ -6,6 +6,7 @@ mod body;
 mod error;
 mod extensions;
 mod floating_ips;
+mod ip_availability;
 mod listing;
 mod networks;
 mod ports;
@@ -79,6 +80,7 @@ fn v2_routes() -> OpenApiRouter<AppState> {
         .merge(routers::routes())
         .merge(floating_ips::routes())
         .merge(agents::routes())
+        .merge(ip_availability::routes())
 }
 
 /// The open routes (version discovery), the authenticated routes under

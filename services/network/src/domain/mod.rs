@@ -4,6 +4,7 @@
 pub mod agents;
 mod error;
 pub mod floating_ips;
+pub mod ip_availability;
 pub mod ipam;
 pub mod mac;
 pub mod networks;
