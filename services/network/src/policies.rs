@@ -96,6 +96,14 @@ pub const DEFAULTS: &[RuleDefault] = rules! {
     "update_agent" => "rule:admin_only", "Update an agent";
     "delete_agent" => "rule:admin_only", "Delete an agent";
     "get_network_ip_availability" => "rule:admin_only", "Get network IP availability";
+    "shared_subnetpools" => "field:subnetpools:shared=True", "Definition of a shared subnet pool";
+    "create_subnetpool" => "rule:admin_or_project_member", "Create a subnet pool";
+    "create_subnetpool:shared" => "rule:admin_only", "Create a shared subnet pool";
+    "create_subnetpool:is_default" => "rule:admin_only", "Specify is_default attribute when creating a subnet pool";
+    "get_subnetpool" => "rule:admin_or_project_reader or rule:shared_subnetpools", "Get a subnet pool";
+    "update_subnetpool" => "rule:admin_or_project_member", "Update a subnet pool";
+    "update_subnetpool:is_default" => "rule:admin_only", "Update is_default attribute of a subnet pool";
+    "delete_subnetpool" => "rule:admin_or_project_member", "Delete a subnet pool";
     "get_quota" => "rule:admin_only", "Get resource quota(s)";
     "update_quota" => "rule:admin_only", "Update resource quota(s)";
     "delete_quota" => "rule:admin_only", "Delete resource quota(s)";

@@ -15,6 +15,7 @@ mod resource;
 mod routers;
 mod security_group_rules;
 mod security_groups;
+mod subnet_pools;
 mod subnets;
 mod tags;
 mod versions;
@@ -80,6 +81,7 @@ fn v2_routes() -> OpenApiRouter<AppState> {
         .merge(routers::routes())
         .merge(floating_ips::routes())
         .merge(agents::routes())
+        .merge(subnet_pools::routes())
         .merge(ip_availability::routes())
 }
 

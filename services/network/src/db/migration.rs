@@ -12,7 +12,12 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(Initial), Box::new(FloatingIps), Box::new(Agents)]
+        vec![
+            Box::new(Initial),
+            Box::new(FloatingIps),
+            Box::new(Agents),
+            Box::new(SubnetPools),
+        ]
     }
 
     fn migration_table_name() -> DynIden {
@@ -293,5 +298,35 @@ impl MigrationTrait for Agents {
         )
         .await?;
         m.create_index(unique("agents", &["host", "binary"])).await
+    }
+}
+
+struct SubnetPools;
+
+impl MigrationName for SubnetPools {
+    fn name(&self) -> &str {
+        "m0004_subnet_pools"
+    }
+}
+
+/// Subnet pools.
+#[async_trait::async_trait]
+impl MigrationTrait for SubnetPools {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            standard("subnetpools")
+                .col(big_integer("ip_version"))
+                .col(required_text("prefixes"))
+                .col(big_integer("default_prefixlen"))
+                .col(big_integer("min_prefixlen"))
+                .col(big_integer("max_prefixlen"))
+                .col(flag("shared"))
+                .col(flag("is_default"))
+                .col(opt_big_integer("default_quota"))
+                .col(big_integer("allocations"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index("subnetpools", &["project_id"])).await
     }
 }

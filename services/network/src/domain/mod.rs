@@ -14,6 +14,7 @@ pub mod routers;
 pub mod rules;
 pub mod security_groups;
 pub mod segments;
+pub mod subnet_pools;
 pub mod subnets;
 pub mod tags;
 

@@ -439,30 +439,49 @@ impl Neutron {
         if new.subnetpool_id.is_some() && new.use_default_subnetpool {
             return Err(NeutronError::new(400, "BadRequest", "Bad subnets request: subnetpool_id and use_default_subnetpool cannot both be specified."));
         }
-        if let Some(pool) = &new.subnetpool_id {
-            return Err(NeutronError::not_found(
-                "SubnetPoolNotFound",
-                format!("Subnet pool {pool} could not be found."),
-            ));
-        }
-        if new.use_default_subnetpool {
+        let pool = match (&new.subnetpool_id, new.use_default_subnetpool) {
+            (Some(id), _) => Some(self.pool_row(caller, id).await?),
+            (None, true) => Some(self.default_pool(new.ip_version).await?.ok_or_else(|| {
+                NeutronError::new(
+                    400,
+                    "BadRequest",
+                    format!(
+                        "Bad subnets request: No default subnetpool found for IPv{}.",
+                        new.ip_version
+                    ),
+                )
+            })?),
+            (None, false) => None,
+        };
+        if let Some(pool) = pool.as_ref().filter(|p| p.ip_version != new.ip_version) {
             return Err(NeutronError::new(
                 400,
                 "BadRequest",
                 format!(
-                    "Bad subnets request: No default subnetpool found for IPv{}.",
-                    new.ip_version
+                    "Bad subnets request: Cannot allocate IPv{} subnet from IPv{} subnet pool.",
+                    new.ip_version, pool.ip_version
                 ),
             ));
         }
-        let Some(raw) = new.cidr.as_deref() else {
-            return Err(NeutronError::new(
-                400,
-                "BadRequest",
-                "Bad subnets request: a subnetpool must be specified in the absence of a cidr.",
-            ));
-        };
-        let cidr = parse_cidr(raw, new.ip_version)?;
+        let asked = new
+            .cidr
+            .as_deref()
+            .map(|raw| parse_cidr(raw, new.ip_version))
+            .transpose()?;
+        let txn = ferrostack_db::quota_lock::begin_claim(&self.db, &project).await?;
+        super::quotas::check(&txn, self, &project, "subnet", 1).await?;
+        let cidr =
+            match (&pool, asked) {
+                (Some(pool), asked) => {
+                    super::subnet_pools::allocate(&txn, pool, asked, new.prefixlen).await?
+                }
+                (None, Some(asked)) => asked,
+                (None, None) => return Err(NeutronError::new(
+                    400,
+                    "BadRequest",
+                    "Bad subnets request: a subnetpool must be specified in the absence of a cidr.",
+                )),
+            };
         if new.enable_dhcp {
             check_dhcp(&cidr)?;
         }
@@ -497,8 +516,6 @@ impl Neutron {
                 ),
             ));
         }
-        let txn = ferrostack_db::quota_lock::begin_claim(&self.db, &project).await?;
-        super::quotas::check(&txn, self, &project, "subnet", 1).await?;
         for other in subnet::Entity::find()
             .filter(subnet::Column::NetworkId.eq(&net.id))
             .all(&txn)
@@ -532,7 +549,7 @@ impl Neutron {
             enable_dhcp: Set(new.enable_dhcp),
             ipv6_ra_mode: Set(new.ipv6_ra_mode.filter(|_| v6)),
             ipv6_address_mode: Set(new.ipv6_address_mode.filter(|_| v6)),
-            subnetpool_id: Set(None),
+            subnetpool_id: Set(pool.map(|p| p.id)),
             allocation_pools: Set(json!(pools).to_string()),
             dns_nameservers: Set(json!(new.dns_nameservers).to_string()),
             host_routes: Set(json!(new.host_routes).to_string()),

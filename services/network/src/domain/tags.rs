@@ -135,6 +135,19 @@ async fn touch<C: ConnectionTrait>(db: &C, kind: &str, id: &str) -> Result<()> {
     match kind {
         super::networks::KIND => super::networks::touch(db, id).await,
         super::security_groups::KIND => super::security_groups::touch(db, id).await,
+        super::subnet_pools::KIND => {
+            use crate::db::entity::subnet_pool;
+            subnet_pool::Entity::update_many()
+                .col_expr(
+                    subnet_pool::Column::RevisionNumber,
+                    Expr::col(subnet_pool::Column::RevisionNumber).add(1),
+                )
+                .col_expr(subnet_pool::Column::UpdatedAt, Expr::value(super::now()))
+                .filter(subnet_pool::Column::Id.eq(id))
+                .exec(db)
+                .await?;
+            Ok(())
+        }
         super::floating_ips::KIND => {
             use crate::db::entity::floating_ip;
             floating_ip::Entity::update_many()
@@ -222,6 +235,11 @@ impl super::Neutron {
                 let row = self.router_row(caller, id).await?;
                 let target = json!({"project_id": row.project_id, "tenant_id": row.project_id});
                 (super::routers::KIND, "update_router", target)
+            }
+            "subnetpools" => {
+                let row = self.pool_row(caller, id).await?;
+                let target = json!({"project_id": row.project_id, "tenant_id": row.project_id});
+                (super::subnet_pools::KIND, "update_subnetpool", target)
             }
             "floatingips" => {
                 let row = self.floating_ip_row(caller, id).await?;

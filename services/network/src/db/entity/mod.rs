@@ -13,4 +13,5 @@ pub mod security_group;
 pub mod security_group_rule;
 pub mod segment_allocation;
 pub mod subnet;
+pub mod subnet_pool;
 pub mod tag;
