@@ -223,7 +223,7 @@ manage_snapshot = false
 manage_volume = false
 extend_attached_volume = false
 
-# The network API as served, with `ferrostack up`'s external network. The
+# The network API as served, with the external network ferrostack up makes. The
 # agent's noop data plane turns bound ports ACTIVE at once; nothing forwards
 # packets, so projects' networks are not reachable.
 [network]

@@ -167,3 +167,21 @@ def test_agents_and_bound_ports(cloud):
     assert status == "ACTIVE", status
     cloud.os("port", "delete", port["id"], json_out=False)
     cloud.os("network", "delete", net, json_out=False)
+
+
+def test_subnet_pools_and_ip_availability(cloud):
+    pool = unique("pool")
+    made = cloud.os("subnet", "pool", "create", "--pool-prefix", "10.70.0.0/16",
+                    "--default-prefix-length", "24", pool)
+    assert made["prefixes"] == ["10.70.0.0/16"] and made["default_prefixlen"] == 24, made
+    net = unique("pooled")
+    cloud.os("network", "create", net)
+    sub = cloud.os("subnet", "create", "--network", net, "--subnet-pool", pool, unique("s"))
+    assert sub["cidr"] == "10.70.0.0/24" and sub["subnetpool_id"] == made["id"], sub
+    cloud.os("port", "create", "--network", net, unique("p"))
+    shown = cloud.os("ip", "availability", "show", net)
+    assert shown["total_ips"] == 253 and shown["used_ips"] == 1, shown
+    listed = cloud.os("ip", "availability", "list")
+    assert any(a["Network Name"] == net for a in listed), listed
+    busy = cloud.os("subnet", "pool", "delete", pool, json_out=False, expect_fail=True)
+    assert "Failed to delete" in busy or "allocated" in busy, busy
