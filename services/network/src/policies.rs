@@ -104,6 +104,7 @@ pub const DEFAULTS: &[RuleDefault] = rules! {
     "update_subnetpool" => "rule:admin_or_project_member", "Update a subnet pool";
     "update_subnetpool:is_default" => "rule:admin_only", "Update is_default attribute of a subnet pool";
     "delete_subnetpool" => "rule:admin_or_project_member", "Delete a subnet pool";
+    "get_availability_zone" => "role:reader", "List availability zones";
     "get_quota" => "rule:admin_only", "Get resource quota(s)";
     "update_quota" => "rule:admin_only", "Update resource quota(s)";
     "delete_quota" => "rule:admin_only", "Delete resource quota(s)";

@@ -71,6 +71,24 @@ async fn a_hosts_agents_report_and_admins_manage_them() {
         .expect(200);
     assert_eq!(by_type.body["agents"].as_array().unwrap().len(), 1);
 
+    // The DHCP and L3 agents' zone, for networks and routers, to anyone.
+    let zones = cloud
+        .get("/v2.0/availability_zones", &alice)
+        .await
+        .expect(200);
+    assert_eq!(
+        zones.body["availability_zones"],
+        json!([{"name": "nova", "resource": "network", "state": "available"}, {"name": "nova", "resource": "router", "state": "available"}])
+    );
+    let routers = cloud
+        .get("/v2.0/availability_zones?resource=router", &alice)
+        .await
+        .expect(200);
+    assert_eq!(
+        routers.body["availability_zones"].as_array().unwrap().len(),
+        1
+    );
+
     // Only admins see agents.
     let path = format!("/v2.0/agents/{}", l2["id"].as_str().unwrap());
     assert_eq!(

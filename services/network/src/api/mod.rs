@@ -2,6 +2,7 @@
 //! domain and render; lists go through [`listing`].
 
 mod agents;
+mod availability_zones;
 mod body;
 mod error;
 mod extensions;
@@ -81,6 +82,7 @@ fn v2_routes() -> OpenApiRouter<AppState> {
         .merge(routers::routes())
         .merge(floating_ips::routes())
         .merge(agents::routes())
+        .merge(availability_zones::routes())
         .merge(subnet_pools::routes())
         .merge(ip_availability::routes())
 }

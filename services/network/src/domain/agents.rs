@@ -104,7 +104,16 @@ impl Neutron {
         Ok(())
     }
 
-    async fn agent_records(&self, rows: Vec<agent::Model>) -> Result<Vec<AgentRecord>> {
+    /// Every registered agent.
+    pub(crate) async fn all_agents(&self) -> Result<Vec<agent::Model>> {
+        Ok(agent::Entity::find()
+            .order_by_asc(agent::Column::Host)
+            .order_by_asc(agent::Column::Binary)
+            .all(&self.db)
+            .await?)
+    }
+
+    pub(crate) async fn agent_records(&self, rows: Vec<agent::Model>) -> Result<Vec<AgentRecord>> {
         let states = service_registry::list(&self.db, self.cfg.agent_down_time)
             .await
             .map_err(|e| NeutronError::internal(e.to_string()))?;
@@ -129,11 +138,7 @@ impl Neutron {
         if !self.allowed(caller, "get_agent", &json!({})) {
             return Ok(Vec::new());
         }
-        let rows = agent::Entity::find()
-            .order_by_asc(agent::Column::Host)
-            .order_by_asc(agent::Column::Binary)
-            .all(&self.db)
-            .await?;
+        let rows = self.all_agents().await?;
         self.agent_records(rows).await
     }
 

@@ -2,6 +2,7 @@
 //! security groups in the database, with Neutron's rules.
 
 pub mod agents;
+pub mod availability_zones;
 mod error;
 pub mod floating_ips;
 pub mod ip_availability;
