@@ -77,10 +77,29 @@ pub fn fk(from: &str, column: &str, to: &str) -> ForeignKeyCreateStatement {
         .to_owned()
 }
 
+/// The longest identifier every backend keeps whole (PostgreSQL's 63;
+/// MariaDB refuses more than 64).
+const MAX_IDENTIFIER: usize = 63;
+
+/// `<prefix>_<table>_<columns>`, or when that is too long for a backend, its
+/// first characters and a hash of the whole (still unique per table and
+/// columns, and the same on every run).
+fn index_name(prefix: &str, table: &str, columns: &[&str]) -> String {
+    let full = format!("{prefix}_{table}_{}", columns.join("_"));
+    if full.len() <= MAX_IDENTIFIER {
+        return full;
+    }
+    // FNV-1a: stable across builds, unlike std's hasher.
+    let hash = full.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    format!("{}_{hash:016x}", &full[..MAX_IDENTIFIER - 17])
+}
+
 /// A unique index over `columns`.
 pub fn unique(table: &str, columns: &[&str]) -> IndexCreateStatement {
     let mut index = Index::create()
-        .name(format!("uq_{table}_{}", columns.join("_")))
+        .name(index_name("uq", table, columns))
         .table(Alias::new(table))
         .unique()
         .to_owned();
@@ -93,7 +112,7 @@ pub fn unique(table: &str, columns: &[&str]) -> IndexCreateStatement {
 /// A plain index over `columns`.
 pub fn index(table: &str, columns: &[&str]) -> IndexCreateStatement {
     let mut index = Index::create()
-        .name(format!("ix_{table}_{}", columns.join("_")))
+        .name(index_name("ix", table, columns))
         .table(Alias::new(table))
         .to_owned();
     for column in columns {
@@ -165,4 +184,40 @@ pub fn primary_key(columns: &[&str]) -> IndexCreateStatement {
         index.col(Alias::new(*column));
     }
     index
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn index_names_fit_every_backend() {
+        assert_eq!(
+            index_name("uq", "ports", &["network_id", "mac_address"]),
+            "uq_ports_network_id_mac_address"
+        );
+        let long = index_name(
+            "uq",
+            "floatingips",
+            &["floating_network_id", "fixed_port_id", "fixed_ip_address"],
+        );
+        assert_eq!(long.len(), MAX_IDENTIFIER);
+        assert!(long.starts_with("uq_floatingips_floating_network_id_fixed_"));
+        assert_ne!(
+            long,
+            index_name(
+                "uq",
+                "floatingips",
+                &["floating_network_id", "fixed_port_id", "fixed_ip_addresses"]
+            )
+        );
+        assert_eq!(
+            long,
+            index_name(
+                "uq",
+                "floatingips",
+                &["floating_network_id", "fixed_port_id", "fixed_ip_address"]
+            )
+        );
+    }
 }

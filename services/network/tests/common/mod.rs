@@ -52,7 +52,7 @@ impl Cloud {
         configure: impl FnOnce(&mut ferrostack_config::Config),
     ) -> Cloud {
         let identity = TestCloud::start("network").await;
-        let mut env = TestEnv::new("network").await;
+        let mut env = TestEnv::with_own_bus("network").await;
         env.config.set("database", "auto_migrate", "true");
         env.config.set("ml2", "tenant_network_types", "vxlan");
         env.config.set("ml2_type_vxlan", "vni_ranges", "100:199");
