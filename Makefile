@@ -49,6 +49,7 @@ bench:
 	bash bench/image.sh
 	bash bench/block-storage.sh
 	bash bench/compute.sh
+	bash bench/network.sh
 
 deps:
 	bash scripts/deps.sh

@@ -1,37 +1,17 @@
 """The load client of bench/compute.sh (standard library only): boots and deletes
 servers through the compute API with 16 requests in flight, times servers/detail
 pages with wrk, and reads the compute process's RSS."""
-import json
-import os
 import subprocess
 import sys
 import time
 import urllib.request as u
 from concurrent.futures import ThreadPoolExecutor
 
+from client import call, login
+
 identity_port, hosts, count, detail, workdir, up_pid = sys.argv[1:]
 hosts, count, detail = int(hosts), int(count), int(detail)
-identity = f"http://127.0.0.1:{identity_port}/v3"
-
-
-def call(method, url, token=None, body=None, headers=None):
-    data = json.dumps(body).encode() if body is not None else None
-    req = u.Request(url, data, {"Content-Type": "application/json", **(headers or {})}, method=method)
-    if token:
-        req.add_header("X-Auth-Token", token)
-    with u.urlopen(req, timeout=120) as resp:
-        text = resp.read()
-        return resp, (json.loads(text) if text else None)
-
-
-auth = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
-    "name": "admin", "domain": {"id": "default"}, "password": "bench"}}},
-    "scope": {"project": {"name": "admin", "domain": {"id": "default"}}}}}
-resp, body = call("POST", identity + "/auth/tokens", body=auth)
-token = resp.headers["X-Subject-Token"]
-catalog = body["token"]["catalog"]
-endpoint = lambda kind: next(e["url"] for s in catalog if s["type"] == kind
-                             for e in s["endpoints"] if e["interface"] == "public").rstrip("/")
+token, endpoint = login(identity_port)
 nova, glance = endpoint("compute"), endpoint("image")
 
 deadline = time.time() + 300
