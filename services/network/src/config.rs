@@ -6,6 +6,8 @@ use ferrostack_config::{Config, ConfigError, Opt};
 use ferrostack_db::{DbOptions, DATABASE_OPTS};
 use ferrostack_rpc::{MessagingConfig, MESSAGING_OPTS};
 
+use crate::agent::linux::{LinuxOptions, LINUX_OPTS};
+
 /// Neutron's port.
 pub const DEFAULT_PORT: u16 = 9696;
 
@@ -86,7 +88,8 @@ const AGENT_DRIVER: Opt = Opt::new(
     "agent",
     "driver",
     "noop",
-    "What the agent wires ports with: noop (bindings and states only).",
+    "What the agent wires ports with: linux (bridges, VXLAN) or noop (bindings and \
+     states only).",
 );
 const AVAILABILITY_ZONE: Opt = Opt::new(
     "agent",
@@ -184,6 +187,17 @@ pub struct NetworkConfig {
     pub report_interval: std::time::Duration,
     /// The agent's zone (DHCP and L3).
     pub availability_zone: String,
+    /// What the agent wires ports with.
+    pub driver: AgentDriver,
+}
+
+/// The agent's data plane (`[agent] driver`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum AgentDriver {
+    /// Bindings and states only.
+    Noop,
+    /// Linux bridges and VXLAN devices.
+    Linux(LinuxOptions),
 }
 
 /// `fa:16:3e:00:00:00`: the bytes, the non-zero prefix's length (at least 3).
@@ -220,6 +234,7 @@ impl NetworkConfig {
             DATABASE_OPTS,
             MESSAGING_OPTS,
             AUTHTOKEN_OPTS,
+            LINUX_OPTS,
         ]);
         let base_mac = parse_base_mac(&config.get_string(&BASE_MAC)).ok_or_else(|| {
             ConfigError::invalid(&BASE_MAC, "not a MAC address (six hex bytes)".to_string())
@@ -242,13 +257,16 @@ impl NetworkConfig {
             _ => None,
         };
         let flat = config.get_list(&FLAT_NETWORKS);
-        let driver = config.get_string(&AGENT_DRIVER);
-        if driver != "noop" {
-            return Err(ConfigError::invalid(
-                &AGENT_DRIVER,
-                format!("{driver}: the agent's drivers are noop"),
-            ));
-        }
+        let driver = match config.get_string(&AGENT_DRIVER).as_str() {
+            "noop" => AgentDriver::Noop,
+            "linux" => AgentDriver::Linux(LinuxOptions::from_config(config)?),
+            other => {
+                return Err(ConfigError::invalid(
+                    &AGENT_DRIVER,
+                    format!("{other}: the agent's drivers are linux and noop"),
+                ))
+            }
+        };
         Ok(NetworkConfig {
             database: DbOptions::from_config(
                 config,
@@ -281,6 +299,7 @@ impl NetworkConfig {
                 config.get_parsed::<u64>(&REPORT_INTERVAL)?.max(1),
             ),
             availability_zone: config.get_string(&AVAILABILITY_ZONE),
+            driver,
             service,
         })
     }
@@ -323,5 +342,18 @@ mod tests {
         assert_eq!(cfg.tenant_network_types, ["local"]);
         assert_eq!(cfg.flat_networks, None);
         assert_eq!(cfg.quota_defaults["port"], 500);
+        assert_eq!(cfg.driver, AgentDriver::Noop);
+    }
+
+    #[test]
+    fn drivers_are_linux_or_noop() {
+        let mut config = Config::default();
+        config.set("agent", "driver", "linux");
+        config.set("vxlan", "local_ip", "192.0.2.1");
+        let cfg = NetworkConfig::from_config(&config).unwrap();
+        assert!(matches!(cfg.driver, AgentDriver::Linux(o) if o.local_ip.is_some()));
+        config.set("agent", "driver", "openvswitch");
+        let err = NetworkConfig::from_config(&config).unwrap_err().to_string();
+        assert!(err.contains("[agent] driver"), "{err}");
     }
 }

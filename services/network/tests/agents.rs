@@ -5,27 +5,9 @@
 
 mod common;
 
-use std::time::Duration;
-
 use common::Cloud;
-use ferrostack_identity::testing::Persona;
 use reqwest::Method;
 use serde_json::{json, Value};
-
-/// Polls `path` as `who` until `done` holds of its body (10 s at most).
-async fn until(cloud: &Cloud, path: &str, who: &Persona, done: impl Fn(&Value) -> bool) -> Value {
-    for _ in 0..100 {
-        let body = cloud.get(path, who).await.expect(200).body;
-        if done(&body) {
-            return body;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!(
-        "{path} never got there: {}",
-        cloud.get(path, who).await.body
-    );
-}
 
 fn agent_of<'a>(list: &'a Value, binary: &str) -> &'a Value {
     list["agents"]
@@ -41,10 +23,11 @@ async fn a_hosts_agents_report_and_admins_manage_them() {
     let cloud = Cloud::with_agent("node-a").await;
     let admin = cloud.identity.admin_persona().await;
     let alice = cloud.identity.persona(&["member"]).await;
-    let listed = until(&cloud, "/v2.0/agents", &admin, |b| {
-        b["agents"].as_array().is_some_and(|a| a.len() == 4)
-    })
-    .await;
+    let listed = cloud
+        .until("/v2.0/agents", &admin, |b| {
+            b["agents"].as_array().is_some_and(|a| a.len() == 4)
+        })
+        .await;
     let l2 = agent_of(&listed, "neutron-linuxbridge-agent");
     assert_eq!(l2["agent_type"], "Linux bridge agent");
     assert_eq!(l2["host"], "node-a");
@@ -155,26 +138,26 @@ async fn a_hosts_agents_report_and_admins_manage_them() {
         .await
         .expect(204);
     cloud.refused(Method::GET, &path, &admin, None, 404).await;
-    until(
-        &cloud,
-        "/v2.0/agents?binary=neutron-linuxbridge-agent",
-        &admin,
-        |b| b["agents"].as_array().is_some_and(|a| a.len() == 1),
-    )
-    .await;
+    cloud
+        .until(
+            "/v2.0/agents?binary=neutron-linuxbridge-agent",
+            &admin,
+            |b| b["agents"].as_array().is_some_and(|a| a.len() == 1),
+        )
+        .await;
 }
 
 #[tokio::test]
 async fn ports_bind_where_an_l2_agent_lives_and_turn_active() {
     let cloud = Cloud::with_agent("node-a").await;
     let admin = cloud.identity.admin_persona().await;
-    let listed = until(
-        &cloud,
-        "/v2.0/agents?binary=neutron-linuxbridge-agent",
-        &admin,
-        |b| b["agents"].as_array().is_some_and(|a| a.len() == 1),
-    )
-    .await;
+    let listed = cloud
+        .until(
+            "/v2.0/agents?binary=neutron-linuxbridge-agent",
+            &admin,
+            |b| b["agents"].as_array().is_some_and(|a| a.len() == 1),
+        )
+        .await;
     let (net, subnet) = cloud
         .network_with_subnet(&admin, "bound", "10.50.0.0/24")
         .await;
@@ -194,7 +177,9 @@ async fn ports_bind_where_an_l2_agent_lives_and_turn_active() {
         json!(format!("brq{}", &net[..11]))
     );
     let path = format!("/v2.0/ports/{}", port["id"].as_str().unwrap());
-    until(&cloud, &path, &admin, |b| b["port"]["status"] == "ACTIVE").await;
+    cloud
+        .until(&path, &admin, |b| b["port"]["status"] == "ACTIVE")
+        .await;
 
     // A host without an agent fails the binding; the port stays DOWN.
     let nowhere = cloud
@@ -272,10 +257,9 @@ async fn ports_bind_where_an_l2_agent_lives_and_turn_active() {
         .await
         .expect(200);
     let interface = format!("/v2.0/ports/{}", added.body["port_id"].as_str().unwrap());
-    let wired = until(&cloud, &interface, &admin, |b| {
-        b["port"]["status"] == "ACTIVE"
-    })
-    .await;
+    let wired = cloud
+        .until(&interface, &admin, |b| b["port"]["status"] == "ACTIVE")
+        .await;
     assert_eq!(wired["port"]["binding:host_id"], "node-a");
     assert_eq!(wired["port"]["binding:vif_type"], "bridge");
 }

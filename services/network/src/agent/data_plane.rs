@@ -10,8 +10,9 @@ use crate::rpc::messages::Device;
 /// Wires and unwires a host's ports.
 #[async_trait]
 pub trait DataPlane: Send + Sync {
-    /// Wires (or rewires) a port bound to this host; idempotent.
-    async fn plug(&self, device: &Device) -> anyhow::Result<()>;
+    /// Wires (or rewires) a port bound to this host; idempotent. `false`
+    /// when the port's device is not there yet (asked again later).
+    async fn plug(&self, device: &Device) -> anyhow::Result<bool>;
     /// Unwires a port that left this host; idempotent.
     async fn unplug(&self, port_id: &str) -> anyhow::Result<()>;
     /// What the agents report about themselves (`configurations`).
@@ -23,8 +24,8 @@ pub struct Noop;
 
 #[async_trait]
 impl DataPlane for Noop {
-    async fn plug(&self, _: &Device) -> anyhow::Result<()> {
-        Ok(())
+    async fn plug(&self, _: &Device) -> anyhow::Result<bool> {
+        Ok(true)
     }
 
     async fn unplug(&self, _: &str) -> anyhow::Result<()> {

@@ -3,16 +3,19 @@
 //! server every `[agent] report_interval`, wires the ports bound to its host
 //! through its [`DataPlane`] when the server says they changed, and syncs
 //! all of them from the server when it starts (and until that succeeds), so
-//! a restarted agent rebuilds what it had.
+//! a restarted agent rebuilds what it had. A port whose device is not there
+//! yet is looked for again every `[agent] polling_interval`.
 
 mod data_plane;
+pub mod linux;
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use ferrostack_rpc::{Client, Context, RemoteError, Router, Runner, Transport};
 
-use crate::config::NetworkConfig;
+use crate::config::{AgentDriver, NetworkConfig};
 use crate::rpc::agent as topic;
 use crate::rpc::messages::{AgentState, Device, DeviceStatus, HostDevices, PortDelete, PortUpdate};
 use crate::rpc::server;
@@ -42,6 +45,8 @@ pub struct Agent {
     host: String,
     data_plane: Arc<dyn DataPlane>,
     plugin: Client<server::Plugin>,
+    /// Ports whose device was not there when they were wired.
+    pending: Mutex<HashMap<String, Device>>,
 }
 
 fn failed(e: impl std::fmt::Display) -> RemoteError {
@@ -53,9 +58,14 @@ fn failed(e: impl std::fmt::Display) -> RemoteError {
 
 impl Agent {
     /// Wires `device` and tells the server it is up (or down, when its admin
-    /// state is down).
+    /// state is down); a port without its device yet waits in `pending`.
     async fn wire(&self, device: &Device) -> anyhow::Result<()> {
-        self.data_plane.plug(device).await?;
+        if !self.data_plane.plug(device).await? {
+            self.pending_ports()
+                .insert(device.port_id.clone(), device.clone());
+            return Ok(());
+        }
+        self.pending_ports().remove(&device.port_id);
         let status = DeviceStatus {
             port_id: device.port_id.clone(),
             host: self.host.clone(),
@@ -65,6 +75,20 @@ impl Agent {
             .call::<server::UpdateDevice>(&Context::internal(), None, &status)
             .await?;
         Ok(())
+    }
+
+    fn pending_ports(&self) -> std::sync::MutexGuard<'_, HashMap<String, Device>> {
+        self.pending.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Wires again the ports whose device was missing.
+    async fn wire_pending(&self) {
+        let waiting: Vec<Device> = self.pending_ports().values().cloned().collect();
+        for device in &waiting {
+            if let Err(e) = self.wire(device).await {
+                tracing::warn!(host = self.host, port = device.port_id, "not wired: {e}");
+            }
+        }
     }
 
     /// Wires every port the server has bound to this host.
@@ -91,6 +115,7 @@ impl Agent {
                 agent.wire(&device).await.map_err(failed)
             })
             .route::<topic::PortDelete, _, _>(|agent, _, gone: PortDelete| async move {
+                agent.pending_ports().remove(&gone.port_id);
                 agent.data_plane.unplug(&gone.port_id).await.map_err(failed)
             })
     }
@@ -103,11 +128,26 @@ pub async fn start(
     runner: &mut Runner,
 ) -> anyhow::Result<()> {
     let timeout = cfg.messaging.rpc_response_timeout;
+    let (data_plane, polling): (Arc<dyn DataPlane>, _) = match &cfg.driver {
+        AgentDriver::Noop => (Arc::new(Noop), None),
+        AgentDriver::Linux(opts) => (
+            Arc::new(linux::LinuxBridge::new(opts.clone())),
+            Some(opts.polling_interval),
+        ),
+    };
     let agent = Arc::new(Agent {
         host: cfg.service.host.clone(),
-        data_plane: Arc::new(Noop),
+        data_plane,
         plugin: Client::new(transport.clone(), timeout),
+        pending: Mutex::default(),
     });
+    if let Some(interval) = polling {
+        let agent = agent.clone();
+        runner.every("agent devices", interval, move || {
+            let agent = agent.clone();
+            async move { agent.wire_pending().await }
+        });
+    }
     runner.serve(
         agent
             .clone()

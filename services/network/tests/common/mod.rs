@@ -141,6 +141,18 @@ impl Cloud {
             .clone()
     }
 
+    /// Polls `path` as `who` until `done` holds of its body (10 s at most).
+    pub async fn until(&self, path: &str, who: &Persona, done: impl Fn(&Value) -> bool) -> Value {
+        for _ in 0..100 {
+            let body = self.get(path, who).await.expect(200).body;
+            if done(&body) {
+                return body;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("{path} never got there: {}", self.get(path, who).await.body);
+    }
+
     /// A network named `name` and its /24 subnet `cidr`: their ids.
     pub async fn network_with_subnet(
         &self,

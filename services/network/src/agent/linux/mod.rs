@@ -1,0 +1,237 @@
+//! The `linux` data plane, as Neutron's Linux bridge agent wires a host: a
+//! bridge `brq<network>` per network, with the network's segment on it (a
+//! `vxlan-<id>` device, or the flat network's physical interface), and each
+//! port's `tap<port>` device enslaved to it once the device exists (the
+//! compute driver makes it; until then the port stays `DOWN`).
+
+mod ip;
+mod options;
+
+use std::collections::HashMap;
+
+use anyhow::{bail, Context as _};
+use async_trait::async_trait;
+use serde_json::{json, Value};
+
+use super::DataPlane;
+use crate::rpc::messages::Device;
+use ip::{ip, link, ports_of};
+pub use options::{LinuxOptions, LINUX_OPTS};
+
+/// Wires ports onto Linux bridges.
+pub struct LinuxBridge {
+    opts: LinuxOptions,
+    /// Each port's bridge, so the last port leaving takes its bridge along.
+    /// One change at a time: bridges are shared between ports.
+    bridges: tokio::sync::Mutex<HashMap<String, String>>,
+    /// How many ports the agent wires (reported in its state).
+    devices: std::sync::atomic::AtomicUsize,
+}
+
+/// `prefix` and the first 11 characters of a server-given id (a UUID: only
+/// hex digits and dashes are let through into a device name).
+fn device_name(prefix: &str, id: &str) -> anyhow::Result<String> {
+    let short = id.get(..11).unwrap_or_default();
+    if short.len() != 11 || !short.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+        bail!("'{id}' is not an id a device may be named after");
+    }
+    Ok(format!("{prefix}{short}"))
+}
+
+/// The bridge of network `network_id`.
+pub fn bridge_name(network_id: &str) -> anyhow::Result<String> {
+    device_name("brq", network_id)
+}
+
+/// The device of port `port_id` (the compute driver's tap).
+pub fn tap_name(port_id: &str) -> anyhow::Result<String> {
+    device_name("tap", port_id)
+}
+
+impl LinuxBridge {
+    /// A data plane wiring with `opts`.
+    pub fn new(opts: LinuxOptions) -> Self {
+        LinuxBridge {
+            opts,
+            bridges: Default::default(),
+            devices: Default::default(),
+        }
+    }
+
+    /// Makes the bridge of `device`'s network, with its segment on it.
+    async fn ensure_bridge(&self, device: &Device) -> anyhow::Result<String> {
+        let bridge = bridge_name(&device.network_id)?;
+        if link(&bridge).await?.is_none() {
+            ip(&[
+                "link",
+                "add",
+                &bridge,
+                "type",
+                "bridge",
+                "forward_delay",
+                "0",
+            ])
+            .await?;
+        }
+        let segment = match device.network_type.as_str() {
+            "vxlan" => Some(
+                self.ensure_vxlan(device.segmentation_id, device.mtu)
+                    .await?,
+            ),
+            "flat" => Some(
+                self.opts
+                    .interface_mappings
+                    .get(&device.physical_network)
+                    .cloned()
+                    .with_context(|| {
+                        format!(
+                            "physical network '{}' has no interface here \
+                             ([linux_bridge] physical_interface_mappings)",
+                            device.physical_network
+                        )
+                    })?,
+            ),
+            "local" => None,
+            other => bail!("network type '{other}' cannot be wired by the linux bridge agent"),
+        };
+        if let Some(segment) = segment {
+            ip(&["link", "set", &segment, "master", &bridge, "up"]).await?;
+        }
+        ip(&["link", "set", &bridge, "up"]).await?;
+        Ok(bridge)
+    }
+
+    /// Makes `vxlan-<vni>`, tunnelling from `[vxlan] local_ip`.
+    async fn ensure_vxlan(&self, vni: i64, mtu: i64) -> anyhow::Result<String> {
+        if !self.opts.enable_vxlan {
+            bail!("vxlan networks are not wired on this host ([vxlan] enable_vxlan)");
+        }
+        let Some(local) = self.opts.local_ip else {
+            bail!("[vxlan] local_ip is needed to wire vxlan networks");
+        };
+        if !(1..1 << 24).contains(&vni) {
+            bail!("{vni} is not a VXLAN id");
+        }
+        let name = format!("vxlan-{vni}");
+        if let Some(existing) = link(&name).await? {
+            let id = existing
+                .linkinfo
+                .and_then(|i| i.info_data)
+                .map(|d| d["id"].clone());
+            if id != Some(json!(vni)) {
+                bail!("{name} exists and is not VXLAN {vni}");
+            }
+            return Ok(name);
+        }
+        let (vni, local, mtu) = (vni.to_string(), local.to_string(), mtu.to_string());
+        let mut args = vec![
+            "link", "add", &name, "mtu", &mtu, "type", "vxlan", "id", &vni,
+        ];
+        args.extend(["local", &local]);
+        let group = self.opts.vxlan_group.map(|g| g.to_string());
+        let via = match &group {
+            Some(_) => ip::device_with(&local)
+                .await?
+                .with_context(|| format!("no device holds [vxlan] local_ip {local}"))?,
+            None => String::new(),
+        };
+        if let Some(group) = &group {
+            args.extend(["group", group, "dev", &via]);
+        }
+        let port = self.opts.udp_dstport.map(|p| p.to_string());
+        if let Some(port) = &port {
+            args.extend(["dstport", port]);
+        }
+        ip(&args).await?;
+        Ok(name)
+    }
+
+    /// Takes `bridge` and its VXLAN device away once no port uses it; a
+    /// physical interface on it is only released.
+    async fn remove_bridge(&self, bridge: &str) -> anyhow::Result<()> {
+        for port in ports_of(bridge).await? {
+            if port.kind() == "vxlan" {
+                ip(&["link", "del", &port.ifname]).await?;
+            } else {
+                ip(&["link", "set", &port.ifname, "nomaster"]).await?;
+            }
+        }
+        if link(bridge).await?.is_some() {
+            ip(&["link", "del", bridge]).await?;
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl DataPlane for LinuxBridge {
+    async fn plug(&self, device: &Device) -> anyhow::Result<bool> {
+        let mut bridges = self.bridges.lock().await;
+        let tap = tap_name(&device.port_id)?;
+        let bridge = self.ensure_bridge(device).await?;
+        bridges.insert(device.port_id.clone(), bridge.clone());
+        self.devices
+            .store(bridges.len(), std::sync::atomic::Ordering::Relaxed);
+        if link(&tap).await?.is_none() {
+            return Ok(false);
+        }
+        if device.admin_state_up {
+            let mtu = device.mtu.to_string();
+            ip(&["link", "set", &tap, "master", &bridge, "mtu", &mtu, "up"]).await?;
+        } else {
+            ip(&["link", "set", &tap, "nomaster"]).await?;
+        }
+        Ok(true)
+    }
+
+    async fn unplug(&self, port_id: &str) -> anyhow::Result<()> {
+        let mut bridges = self.bridges.lock().await;
+        let tap = tap_name(port_id)?;
+        if link(&tap).await?.is_some_and(|l| l.master.is_some()) {
+            ip(&["link", "set", &tap, "nomaster"]).await?;
+        }
+        if let Some(bridge) = bridges.remove(port_id) {
+            if !bridges.values().any(|b| *b == bridge) {
+                self.remove_bridge(&bridge).await?;
+            }
+        }
+        self.devices
+            .store(bridges.len(), std::sync::atomic::Ordering::Relaxed);
+        Ok(())
+    }
+
+    fn configurations(&self) -> Value {
+        let mut tunnel_types = Vec::new();
+        if self.opts.enable_vxlan {
+            tunnel_types.push("vxlan");
+        }
+        json!({
+            "driver": "linux",
+            "tunnel_types": tunnel_types,
+            "tunneling_ip": self.opts.local_ip.map(|a| a.to_string()),
+            "interface_mappings": self.opts.interface_mappings,
+            "devices": self.devices.load(std::sync::atomic::Ordering::Relaxed),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn devices_are_named_after_ids_and_only_ids() {
+        let id = "3f2a9c1e-7b6d-4e8f-9a0b-1c2d3e4f5a6b";
+        assert_eq!(bridge_name(id).unwrap(), "brq3f2a9c1e-7b");
+        assert_eq!(tap_name(id).unwrap(), "tap3f2a9c1e-7b");
+        for bad in [
+            "",
+            "short",
+            "../../etc/x-7b6d",
+            "3f2a9c1e 7b6d-4e8f",
+            "ééééééé-7b6d",
+        ] {
+            assert!(tap_name(bad).is_err(), "{bad}");
+        }
+    }
+}
