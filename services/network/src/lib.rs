@@ -2,9 +2,10 @@
 //! over its database (networks with their segments, subnets and address
 //! management, ports, security groups, routers, floating IPs, tags, quotas,
 //! agents) and the agents' RPC endpoints; the `agent` role reports a host's
-//! agents and wires the ports bound to it: onto Linux bridges and VXLAN
-//! with the `linux` data plane, or not at all with `noop` (DHCP and routers'
-//! namespaces come next).
+//! agents and wires the ports bound to it: onto Linux bridges and VXLAN,
+//! with dnsmasq serving the DHCP of the networks scheduled to it, with the
+//! `linux` data plane, or not at all with `noop` (routers' namespaces, NAT
+//! and security groups come next).
 
 pub mod agent;
 pub mod api;

@@ -1,5 +1,6 @@
 //! The server role's RPC endpoints: agents' state reports, and the calls
-//! with which agents sync their ports and report them wired.
+//! with which agents sync their ports, report them wired and learn the
+//! networks whose DHCP they serve.
 
 use std::sync::Arc;
 
@@ -33,6 +34,15 @@ pub async fn start(
         .route::<server::UpdateDevice, _, _>(|neutron, _, status| async move {
             neutron
                 .device_status(&status.port_id, &status.host, status.up)
+                .await
+                .map_err(remote)
+        })
+        .route::<server::GetDhcpNetworks, _, _>(|neutron, _, asked| async move {
+            neutron.dhcp_networks(&asked.host).await.map_err(remote)
+        })
+        .route::<server::GetNetworkInfo, _, _>(|neutron, _, asked| async move {
+            neutron
+                .network_info(&asked.network_id, &asked.host)
                 .await
                 .map_err(remote)
         });

@@ -1,8 +1,10 @@
-//! The `linux` data plane for real (root, iproute2, ping): a host's agent
-//! makes a network's bridge with its VXLAN device, enslaves the tap of each
-//! port bound there once the tap appears (the port turns ACTIVE then), two
-//! guests' namespaces on the bridge reach each other, and the last port to
-//! leave takes the bridge and its VXLAN device along.
+//! The `linux` data plane for real (root, iproute2, ping, dnsmasq, busybox's
+//! udhcpc): a host's agent makes a network's bridge with its VXLAN device,
+//! enslaves the tap of each port bound there once the tap appears (the port
+//! turns ACTIVE then), two guests' namespaces on the bridge reach each
+//! other, the last port to leave takes the bridge and its VXLAN device
+//! along, and a network scheduled to the host gets a dnsmasq that hands
+//! each guest its port's address.
 
 mod common;
 
@@ -37,14 +39,22 @@ struct Guest {
 }
 
 impl Guest {
+    /// A guest with its port's address set.
     fn boot(port: &Value) -> Guest {
-        let id = port["id"].as_str().unwrap();
-        let netns = format!("fs-guest-{}", &id[..8]);
-        let tap = format!("tap{}", &id[..11]);
+        let guest = Guest::bare(port);
         let address = format!(
             "{}/24",
             port["fixed_ips"][0]["ip_address"].as_str().unwrap()
         );
+        ip(&["-n", &guest.netns, "addr", "add", &address, "dev", "eth0"]).unwrap();
+        guest
+    }
+
+    /// A guest whose `eth0` has no address yet.
+    fn bare(port: &Value) -> Guest {
+        let id = port["id"].as_str().unwrap();
+        let netns = format!("fs-guest-{}", &id[..8]);
+        let tap = format!("tap{}", &id[..11]);
         let mac = port["mac_address"].as_str().unwrap();
         ip(&["netns", "add", &netns]).unwrap();
         let guest = Guest { netns };
@@ -54,7 +64,6 @@ impl Guest {
         ])
         .unwrap();
         ip(&["-n", ns, "link", "set", "eth0", "address", mac, "up"]).unwrap();
-        ip(&["-n", ns, "addr", "add", &address, "dev", "eth0"]).unwrap();
         ip(&["-n", ns, "link", "set", "lo", "up"]).unwrap();
         guest
     }
@@ -77,6 +86,27 @@ impl Guest {
             .expect("ping runs")
             .status
             .success()
+    }
+
+    /// The address DHCP offers this guest (busybox's udhcpc, 5 tries).
+    fn lease(&self) -> Option<String> {
+        let out = Command::new("ip")
+            .args([
+                "netns",
+                "exec",
+                &self.netns,
+                "busybox",
+                "udhcpc",
+                "-i",
+                "eth0",
+            ])
+            .args(["-n", "-q", "-f", "-t", "5", "-T", "1", "-s", "/bin/true"])
+            .output()
+            .expect("udhcpc runs");
+        let text = String::from_utf8_lossy(&out.stderr).into_owned()
+            + &String::from_utf8_lossy(&out.stdout);
+        let after = text.split("lease of ").nth(1)?;
+        Some(after.split_whitespace().next()?.to_string())
     }
 }
 
@@ -107,6 +137,18 @@ async fn until_link(name: &str, done: impl Fn(Option<&Value>) -> bool) -> Option
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     panic!("{name} never got there: {:?}", link(name));
+}
+
+/// A subnet without DHCP (no DHCP port holds the bridge).
+async fn l2_only_subnet(cloud: &Cloud, admin: &Persona, net: &str, cidr: &str) {
+    cloud
+        .create(
+            "subnets",
+            "subnet",
+            admin,
+            json!({"network_id": net, "ip_version": 4, "cidr": cidr, "enable_dhcp": false}),
+        )
+        .await;
 }
 
 async fn bound_port(cloud: &Cloud, admin: &Persona, net: &str) -> Value {
@@ -147,9 +189,11 @@ async fn the_agent_wires_taps_onto_a_vxlan_bridge_and_guests_talk() {
     let reported = &agents["agents"][0]["configurations"];
     assert_eq!(reported["driver"], "linux");
     assert_eq!(reported["tunneling_ip"], "127.0.0.1");
-    let (net, _) = cloud
-        .network_with_subnet(&admin, "wired", "10.77.0.0/24")
+    let net = cloud
+        .create("networks", "network", &admin, json!({"name": "wired"}))
         .await;
+    let net = net["id"].as_str().unwrap().to_string();
+    l2_only_subnet(&cloud, &admin, &net, "10.77.0.0/24").await;
     let network = cloud
         .get(&format!("/v2.0/networks/{net}"), &admin)
         .await
@@ -273,14 +317,7 @@ async fn flat_networks_ride_their_mapped_interface() {
         )
         .await;
     let net = net["id"].as_str().unwrap().to_string();
-    cloud
-        .create(
-            "subnets",
-            "subnet",
-            &admin,
-            json!({"network_id": net, "ip_version": 4, "cidr": "10.78.0.0/24"}),
-        )
-        .await;
+    l2_only_subnet(&cloud, &admin, &net, "10.78.0.0/24").await;
     let port = bound_port(&cloud, &admin, &net).await;
     let path = format!("/v2.0/ports/{}", port["id"].as_str().unwrap());
     let guest = Guest::boot(&port);
@@ -300,4 +337,101 @@ async fn flat_networks_ride_their_mapped_interface() {
     assert_eq!(link(&bridge), None, "the bridge outlived its ports");
     assert_eq!(link(&physical).unwrap().get("master"), None);
     drop(guest);
+}
+
+#[tokio::test]
+async fn a_scheduled_network_s_dnsmasq_hands_guests_their_addresses() {
+    let cloud = Cloud::with_roles(
+        &[
+            ferrostack_network::Role::Server,
+            ferrostack_network::Role::Agent,
+        ],
+        |config| {
+            config.set("DEFAULT", "host", "linux-a");
+            config.set("agent", "report_interval", "1");
+            config.set("agent", "polling_interval", "1");
+            config.set("agent", "driver", "linux");
+            config.set("vxlan", "local_ip", "127.0.0.1");
+        },
+    )
+    .await;
+    let admin = cloud.identity.admin_persona().await;
+    cloud
+        .until("/v2.0/agents?binary=neutron-dhcp-agent", &admin, |b| {
+            b["agents"][0]["configurations"]["dhcp_driver"] == "dnsmasq"
+        })
+        .await;
+    let (net, subnet) = cloud
+        .network_with_subnet(&admin, "dhcp", "10.79.0.0/24")
+        .await;
+    let namespace = format!("qdhcp-{net}");
+    let _made = Leftovers(vec![format!("brq{}", &net[..11])]);
+    let _served = Dhcp(namespace.clone(), cloud.env.dir.join("dhcp").join(&net));
+
+    // Scheduled here: the DHCP port, bound to this host with the subnet's
+    // first address, turns ACTIVE once its namespace's device is wired.
+    let listed = cloud
+        .until(
+            &format!("/v2.0/ports?network_id={net}&device_owner=network:dhcp"),
+            &admin,
+            |b| b["ports"][0]["status"] == "ACTIVE",
+        )
+        .await;
+    let dhcp = &listed["ports"][0];
+    assert_eq!(dhcp["binding:host_id"], "linux-a");
+    assert!(dhcp["device_id"].as_str().unwrap().starts_with("dhcp"));
+    assert!(dhcp["device_id"].as_str().unwrap().ends_with(&net));
+    assert_eq!(
+        dhcp["fixed_ips"],
+        json!([{"subnet_id": subnet, "ip_address": "10.79.0.2"}])
+    );
+    assert!(ip(&["netns", "list"]).unwrap().contains(&namespace));
+
+    // A guest on a port asks DHCP and gets that port's address.
+    let port = bound_port(&cloud, &admin, &net).await;
+    let path = format!("/v2.0/ports/{}", port["id"].as_str().unwrap());
+    let guest = Guest::bare(&port);
+    cloud
+        .until(&path, &admin, |b| b["port"]["status"] == "ACTIVE")
+        .await;
+    let address = port["fixed_ips"][0]["ip_address"].as_str().unwrap();
+    assert_eq!(guest.lease().as_deref(), Some(address));
+
+    // The network deleted (its DHCP port does not hold it), DHCP goes with
+    // its namespace and files, and the bridge with the last port.
+    cloud
+        .send(Method::DELETE, &path, &admin, None)
+        .await
+        .expect(204);
+    cloud
+        .send(
+            Method::DELETE,
+            &format!("/v2.0/networks/{net}"),
+            &admin,
+            None,
+        )
+        .await
+        .expect(204);
+    for _ in 0..100 {
+        if !ip(&["netns", "list"]).unwrap().contains(&namespace) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(!ip(&["netns", "list"]).unwrap().contains(&namespace));
+    assert!(!cloud.env.dir.join("dhcp").join(&net).exists());
+    until_link(&format!("brq{}", &net[..11]), |l| l.is_none()).await;
+    drop(guest);
+}
+
+/// A failed test's DHCP: its dnsmasq is stopped and its namespace deleted.
+struct Dhcp(String, std::path::PathBuf);
+
+impl Drop for Dhcp {
+    fn drop(&mut self) {
+        if let Ok(pid) = std::fs::read_to_string(self.1.join("pid")) {
+            let _ = Command::new("kill").arg(pid.trim()).status();
+        }
+        let _ = ip(&["netns", "del", &self.0]);
+    }
 }

@@ -5,7 +5,7 @@
 use async_trait::async_trait;
 use serde_json::{json, Value};
 
-use crate::rpc::messages::Device;
+use crate::rpc::messages::{Device, NetworkInfo};
 
 /// Wires and unwires a host's ports.
 #[async_trait]
@@ -15,8 +15,15 @@ pub trait DataPlane: Send + Sync {
     async fn plug(&self, device: &Device) -> anyhow::Result<bool>;
     /// Unwires a port that left this host; idempotent.
     async fn unplug(&self, port_id: &str) -> anyhow::Result<()>;
-    /// What the agents report about themselves (`configurations`).
+    /// What the agents report about themselves (`configurations`); the
+    /// server schedules DHCP only to hosts whose configurations name a
+    /// `dhcp_driver`.
     fn configurations(&self) -> Value;
+    /// Serves a network's DHCP as `info` says, or stops serving it when it
+    /// is not served here (`info.served` false).
+    async fn serve_dhcp(&self, info: &NetworkInfo) -> anyhow::Result<()>;
+    /// The networks whose DHCP this host serves now (to stop the stale).
+    fn dhcp_served(&self) -> Vec<String>;
 }
 
 /// Wires nothing.
@@ -34,5 +41,13 @@ impl DataPlane for Noop {
 
     fn configurations(&self) -> Value {
         json!({"driver": "noop", "tunnel_types": ["vxlan"], "devices": 0})
+    }
+
+    async fn serve_dhcp(&self, _: &NetworkInfo) -> anyhow::Result<()> {
+        Ok(())
+    }
+
+    fn dhcp_served(&self) -> Vec<String> {
+        Vec::new()
     }
 }

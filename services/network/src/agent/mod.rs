@@ -17,7 +17,10 @@ use ferrostack_rpc::{Client, Context, RemoteError, Router, Runner, Transport};
 
 use crate::config::{AgentDriver, NetworkConfig};
 use crate::rpc::agent as topic;
-use crate::rpc::messages::{AgentState, Device, DeviceStatus, HostDevices, PortDelete, PortUpdate};
+use crate::rpc::messages::{
+    AgentState, Device, DeviceStatus, HostDevices, NetworkChanged, NetworkQuery, PortDelete,
+    PortUpdate,
+};
 use crate::rpc::server;
 pub use data_plane::{DataPlane, Noop};
 
@@ -47,6 +50,9 @@ pub struct Agent {
     plugin: Client<server::Plugin>,
     /// Ports whose device was not there when they were wired.
     pending: Mutex<HashMap<String, Device>>,
+    /// One DHCP refresh at a time, so an older answer is never applied
+    /// after a newer one.
+    dhcp_refreshes: tokio::sync::Mutex<()>,
 }
 
 fn failed(e: impl std::fmt::Display) -> RemoteError {
@@ -103,7 +109,35 @@ impl Agent {
         for device in &list.devices {
             self.wire(device).await?;
         }
+        if self.data_plane.configurations()["dhcp_driver"].is_string() {
+            let served = self
+                .plugin
+                .call::<server::GetDhcpNetworks>(&Context::internal(), None, &asked)
+                .await?
+                .network_ids;
+            let stale = self.data_plane.dhcp_served();
+            for network_id in served
+                .iter()
+                .chain(stale.iter().filter(|n| !served.contains(n)))
+            {
+                self.refresh_dhcp(network_id).await?;
+            }
+        }
         Ok(list.devices.len())
+    }
+
+    /// Serves (or stops serving) `network_id`'s DHCP as the server says.
+    async fn refresh_dhcp(&self, network_id: &str) -> anyhow::Result<()> {
+        let _one = self.dhcp_refreshes.lock().await;
+        let asked = NetworkQuery {
+            network_id: network_id.to_string(),
+            host: self.host.clone(),
+        };
+        let info = self
+            .plugin
+            .call::<server::GetNetworkInfo>(&Context::internal(), None, &asked)
+            .await?;
+        self.data_plane.serve_dhcp(&info).await
     }
 
     fn router(self: Arc<Self>) -> Router<topic::Topic, Self> {
@@ -118,6 +152,12 @@ impl Agent {
                 agent.pending_ports().remove(&gone.port_id);
                 agent.data_plane.unplug(&gone.port_id).await.map_err(failed)
             })
+            .route::<topic::NetworkChanged, _, _>(|agent, _, changed: NetworkChanged| async move {
+                agent
+                    .refresh_dhcp(&changed.network_id)
+                    .await
+                    .map_err(failed)
+            })
     }
 }
 
@@ -131,7 +171,10 @@ pub async fn start(
     let (data_plane, polling): (Arc<dyn DataPlane>, _) = match &cfg.driver {
         AgentDriver::Noop => (Arc::new(Noop), None),
         AgentDriver::Linux(opts) => (
-            Arc::new(linux::LinuxBridge::new(opts.clone())),
+            Arc::new(linux::LinuxBridge::new(
+                opts.clone(),
+                &cfg.service.state_path,
+            )),
             Some(opts.polling_interval),
         ),
     };
@@ -140,6 +183,7 @@ pub async fn start(
         data_plane,
         plugin: Client::new(transport.clone(), timeout),
         pending: Mutex::default(),
+        dhcp_refreshes: Default::default(),
     });
     if let Some(interval) = polling {
         let agent = agent.clone();

@@ -217,12 +217,31 @@ impl Neutron {
     }
 
     /// Tells the agents of a port's old and new hosts what changed (a lost
-    /// message is made good by the agent's next full sync).
+    /// message is made good by the agent's next full sync), and the hosts
+    /// serving its network's DHCP.
     pub(crate) async fn notify_agents(
         &self,
         before: Option<&port::Model>,
         after: Option<&port::Model>,
     ) {
+        self.notify_l2_agents(before, after).await;
+        let networks: std::collections::BTreeSet<&str> = before
+            .iter()
+            .chain(after.iter())
+            .map(|p| p.network_id.as_str())
+            .collect();
+        let dhcp_hosts: Vec<String> = before
+            .iter()
+            .chain(after.iter())
+            .filter(|p| p.device_owner == super::dhcp::DHCP_OWNER)
+            .map(|p| p.binding_host_id.clone())
+            .collect();
+        for network_id in networks {
+            self.tell_dhcp(network_id, &dhcp_hosts).await;
+        }
+    }
+
+    async fn notify_l2_agents(&self, before: Option<&port::Model>, after: Option<&port::Model>) {
         let bound = |p: &port::Model| p.binding_vif_type == "bridge";
         let context = ferrostack_rpc::Context::internal();
         if let Some(old) = before.filter(|p| bound(p)) {

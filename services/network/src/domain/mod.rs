@@ -3,6 +3,7 @@
 
 pub mod agents;
 pub mod availability_zones;
+pub mod dhcp;
 mod error;
 pub mod floating_ips;
 pub mod ip_availability;

@@ -353,15 +353,12 @@ impl Neutron {
                 ),
             ));
         }
-        let ports: Vec<String> = port::Entity::find()
+        let ports = port::Entity::find()
             .filter(port::Column::NetworkId.eq(id))
             .all(&txn)
-            .await?
-            .into_iter()
-            .map(|p| p.id)
-            .collect();
-        for port_id in &ports {
-            super::ports::forget(&txn, port_id).await?;
+            .await?;
+        for port in &ports {
+            super::ports::forget(&txn, &port.id).await?;
         }
         let subnets: Vec<String> = subnet::Entity::find()
             .filter(subnet::Column::NetworkId.eq(id))
@@ -381,6 +378,9 @@ impl Neutron {
         super::tags::clear(&txn, KIND, id).await?;
         network::Entity::delete_by_id(id).exec(&txn).await?;
         txn.commit().await?;
+        for port in &ports {
+            self.notify_agents(Some(port), None).await;
+        }
         Ok(())
     }
 }

@@ -405,7 +405,9 @@ impl Neutron {
 
     /// `POST /v2.0/subnets`.
     pub async fn create_subnet(&self, caller: &Caller, new: NewSubnet) -> Result<SubnetRecord> {
-        super::retrying(|| self.create_subnet_once(caller, new.clone())).await
+        let created = super::retrying(|| self.create_subnet_once(caller, new.clone())).await?;
+        self.dhcp_changed(&created.row.network_id).await;
+        Ok(created)
     }
 
     async fn create_subnet_once(&self, caller: &Caller, new: NewSubnet) -> Result<SubnetRecord> {
@@ -660,6 +662,7 @@ impl Neutron {
         active.revision_number = Set(row.revision_number + 1);
         active.updated_at = Set(now());
         let row = active.update(&self.db).await?;
+        self.dhcp_changed(&row.network_id).await;
         Ok(self.subnet_records(vec![row]).await?.remove(0))
     }
 
@@ -711,6 +714,7 @@ impl Neutron {
         subnet::Entity::delete_by_id(id).exec(&txn).await?;
         super::networks::touch(&txn, &row.network_id).await?;
         txn.commit().await?;
+        self.dhcp_changed(&row.network_id).await;
         Ok(())
     }
 }

@@ -25,6 +25,10 @@ pub mod server {
             call GetDevices = "get_devices_details_list" (m::HostDevices) -> m::DeviceList;
             /// A port is wired or unwired on a host.
             call UpdateDevice = "update_device_status" (m::DeviceStatus);
+            /// The networks whose DHCP a host serves (scheduling unserved ones there).
+            call GetDhcpNetworks = "get_active_networks_info" (m::HostDevices) -> m::DhcpNetworks;
+            /// What serving one network's DHCP on a host takes.
+            call GetNetworkInfo = "get_network_info" (m::NetworkQuery) -> m::NetworkInfo;
         }
     }
 }
@@ -39,6 +43,8 @@ pub mod agent {
             cast PortUpdate = "port_update" (m::PortUpdate);
             /// Unwire a port that left this host.
             cast PortDelete = "port_delete" (m::PortDelete);
+            /// A network whose DHCP this host serves changed.
+            cast NetworkChanged = "network_update" (m::NetworkChanged);
         }
     }
 }

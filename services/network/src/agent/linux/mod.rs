@@ -2,8 +2,10 @@
 //! bridge `brq<network>` per network, with the network's segment on it (a
 //! `vxlan-<id>` device, or the flat network's physical interface), and each
 //! port's `tap<port>` device enslaved to it once the device exists (the
-//! compute driver makes it; until then the port stays `DOWN`).
+//! compute driver makes it; until then the port stays `DOWN`). Networks
+//! scheduled here get their DHCP from dnsmasq ([`dhcp`]).
 
+mod dhcp;
 mod ip;
 mod options;
 
@@ -14,7 +16,7 @@ use async_trait::async_trait;
 use serde_json::{json, Value};
 
 use super::DataPlane;
-use crate::rpc::messages::Device;
+use crate::rpc::messages::{Device, NetworkInfo};
 use ip::{ip, link, ports_of};
 pub use options::{LinuxOptions, LINUX_OPTS};
 
@@ -26,6 +28,10 @@ pub struct LinuxBridge {
     bridges: tokio::sync::Mutex<HashMap<String, String>>,
     /// How many ports the agent wires (reported in its state).
     devices: std::sync::atomic::AtomicUsize,
+    /// The networks' DHCP servers.
+    dhcp: dhcp::Dnsmasq,
+    /// One DHCP change at a time.
+    dhcp_changes: tokio::sync::Mutex<()>,
 }
 
 /// `prefix` and the first 11 characters of a server-given id (a UUID: only
@@ -49,12 +55,14 @@ pub fn tap_name(port_id: &str) -> anyhow::Result<String> {
 }
 
 impl LinuxBridge {
-    /// A data plane wiring with `opts`.
-    pub fn new(opts: LinuxOptions) -> Self {
+    /// A data plane wiring with `opts`, keeping its files under `state_path`.
+    pub fn new(opts: LinuxOptions, state_path: &std::path::Path) -> Self {
         LinuxBridge {
             opts,
             bridges: Default::default(),
             devices: Default::default(),
+            dhcp: dhcp::Dnsmasq::new(state_path),
+            dhcp_changes: Default::default(),
         }
     }
 
@@ -211,7 +219,31 @@ impl DataPlane for LinuxBridge {
             "tunneling_ip": self.opts.local_ip.map(|a| a.to_string()),
             "interface_mappings": self.opts.interface_mappings,
             "devices": self.devices.load(std::sync::atomic::Ordering::Relaxed),
+            "dhcp_driver": "dnsmasq",
         })
+    }
+
+    async fn serve_dhcp(&self, info: &NetworkInfo) -> anyhow::Result<()> {
+        let _one = self.dhcp_changes.lock().await;
+        match info.port.as_ref().filter(|_| info.served) {
+            Some(port) => {
+                self.dhcp.serve(info).await?;
+                // Its device is there now: wired at once, not at the next poll.
+                self.plug(port).await?;
+                Ok(())
+            }
+            None => {
+                // Its port's devices went with the namespace; its bridge may go.
+                if let Some(port) = self.dhcp.stop(&info.network_id).await? {
+                    self.unplug(&port).await?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn dhcp_served(&self) -> Vec<String> {
+        self.dhcp.served()
     }
 }
 

@@ -1,0 +1,368 @@
+//! DHCP the way Neutron's dnsmasq driver serves it: per network a namespace
+//! `qdhcp-<network>` holding the DHCP port's device (`ns-<port>`, whose veth
+//! peer `tap<port>` sits on the network's bridge) and a dnsmasq bound to it,
+//! handing each port its own address only (static ranges, a hosts file by
+//! MAC) with the subnets' gateway, DNS servers and host routes. Files live
+//! under `<state_path>/dhcp/<network>/`; a change rewrites them and signals
+//! dnsmasq (SIGHUP), a change of subnets restarts it. IPv4 only so far.
+
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context as _};
+use ipnet::IpNet;
+
+use super::ip::{ip, link};
+use crate::rpc::messages::{DhcpSubnet, NetworkInfo};
+
+/// The dnsmasqs of one agent.
+pub struct Dnsmasq {
+    /// `<state_path>/dhcp`: a directory per network served.
+    dir: PathBuf,
+}
+
+/// The namespace of network `network_id`'s DHCP.
+pub fn namespace(network_id: &str) -> anyhow::Result<String> {
+    if network_id.len() != 36
+        || !network_id
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() || c == '-')
+    {
+        bail!("'{network_id}' is not a network id");
+    }
+    Ok(format!("qdhcp-{network_id}"))
+}
+
+/// The `--dhcp-range` of an IPv4 subnet: static (only the hosts file's
+/// addresses are handed out), tagged with the subnet.
+fn range(subnet: &DhcpSubnet) -> anyhow::Result<Option<String>> {
+    let cidr: IpNet = subnet.cidr.parse()?;
+    let IpNet::V4(v4) = cidr else {
+        return Ok(None);
+    };
+    Ok(Some(format!(
+        "set:subnet-{},{},static,{},86400s",
+        subnet.id,
+        v4.network(),
+        v4.netmask()
+    )))
+}
+
+/// The hosts file: `MAC,name.domain.,address` per IPv4 address. Only
+/// DNS-safe names get in (a hostile name could add lines or options).
+fn hosts_file(info: &NetworkInfo) -> String {
+    let safe = |text: &str| {
+        !text.is_empty()
+            && text
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | ':'))
+    };
+    let mut text = String::new();
+    for host in &info.hosts {
+        let Ok(IpAddr::V4(address)) = host.ip_address.parse::<IpAddr>() else {
+            continue;
+        };
+        if !safe(&host.mac_address) {
+            continue;
+        }
+        let name = if safe(&host.hostname) && safe(&info.dns_domain) {
+            format!("{}.{}.", host.hostname, info.dns_domain)
+        } else {
+            format!("host-{}", address.to_string().replace('.', "-"))
+        };
+        text.push_str(&format!("{},{name},{address}\n", host.mac_address));
+    }
+    text
+}
+
+/// The options file: each IPv4 subnet's router, DNS servers and routes.
+fn options_file(info: &NetworkInfo) -> String {
+    let mut text = String::new();
+    for subnet in info.subnets.iter().filter(|s| s.ip_version == 4) {
+        let tag = format!("tag:subnet-{}", subnet.id);
+        text.push_str(&format!("{tag},option:router,{}\n", subnet.gateway_ip));
+        if !subnet.dns_nameservers.is_empty() {
+            text.push_str(&format!(
+                "{tag},option:dns-server,{}\n",
+                subnet.dns_nameservers.join(",")
+            ));
+        }
+        if !subnet.host_routes.is_empty() {
+            let mut routes: Vec<String> = subnet
+                .host_routes
+                .iter()
+                .map(|r| format!("{},{}", r.destination, r.nexthop))
+                .collect();
+            if !subnet.gateway_ip.is_empty() {
+                routes.push(format!("0.0.0.0/0,{}", subnet.gateway_ip));
+            }
+            text.push_str(&format!(
+                "{tag},option:classless-static-route,{}\n",
+                routes.join(",")
+            ));
+        }
+    }
+    text
+}
+
+/// dnsmasq's pid in `pid_file` while that process is the one serving
+/// `dir` (a pid taken over by another process is not it).
+fn running(pid_file: &Path, dir: &Path) -> Option<i32> {
+    let pid: i32 = std::fs::read_to_string(pid_file)
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+    let needle = dir.to_string_lossy();
+    String::from_utf8_lossy(&cmdline)
+        .contains(needle.as_ref())
+        .then_some(pid)
+}
+
+fn signal(pid: i32, signal: i32) -> anyhow::Result<()> {
+    // SAFETY: kill(2) on a pid read back from its own /proc entry.
+    if unsafe { libc::kill(pid, signal) } != 0 {
+        bail!("dnsmasq {pid}: {}", std::io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+impl Dnsmasq {
+    /// The dnsmasqs under `state_path`.
+    pub fn new(state_path: &Path) -> Self {
+        Dnsmasq {
+            dir: state_path.join("dhcp"),
+        }
+    }
+
+    /// The networks this agent serves DHCP for (those with a directory).
+    pub fn served(&self) -> Vec<String> {
+        let Ok(entries) = std::fs::read_dir(&self.dir) else {
+            return Vec::new();
+        };
+        entries
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|name| namespace(name).is_ok())
+            .collect()
+    }
+
+    /// Makes the namespace and the DHCP port's device in it, then starts
+    /// (or updates) dnsmasq.
+    pub async fn serve(&self, info: &NetworkInfo) -> anyhow::Result<()> {
+        let port = info
+            .port
+            .as_ref()
+            .context("a served network has a DHCP port")?;
+        let ns = namespace(&info.network_id)?;
+        let tap = super::tap_name(&port.port_id)?;
+        let inner = format!("ns-{}", &tap[3..]);
+        let listed = ip(&["netns", "list"]).await?;
+        if !listed
+            .lines()
+            .any(|l| l.split_whitespace().next() == Some(&ns))
+        {
+            ip(&["netns", "add", &ns]).await?;
+        }
+        ip(&["-n", &ns, "link", "set", "lo", "up"]).await?;
+        if link(&tap).await?.is_none() {
+            ip(&[
+                "link", "add", &tap, "type", "veth", "peer", "name", &inner, "netns", &ns,
+            ])
+            .await?;
+        }
+        let mtu = port.mtu.to_string();
+        ip(&[
+            "-n",
+            &ns,
+            "link",
+            "set",
+            &inner,
+            "address",
+            &port.mac_address,
+            "mtu",
+            &mtu,
+            "up",
+        ])
+        .await?;
+        ip(&["-n", &ns, "addr", "flush", "dev", &inner]).await?;
+        for address in &port.fixed_ips {
+            let address: IpAddr = address.parse()?;
+            let Some(subnet) = info
+                .subnets
+                .iter()
+                .filter_map(|s| s.cidr.parse::<IpNet>().ok())
+                .find(|c| c.contains(&address))
+            else {
+                continue;
+            };
+            let with_prefix = format!("{address}/{}", subnet.prefix_len());
+            ip(&["-n", &ns, "addr", "add", &with_prefix, "dev", &inner]).await?;
+        }
+        self.run(info, &ns, &inner).await?;
+        tokio::fs::write(self.dir.join(&info.network_id).join("port"), &port.port_id).await?;
+        Ok(())
+    }
+
+    /// Writes the network's files and starts dnsmasq, or signals the one
+    /// running (restarting it when its arguments changed).
+    async fn run(&self, info: &NetworkInfo, ns: &str, inner: &str) -> anyhow::Result<()> {
+        let dir = self.dir.join(&info.network_id);
+        tokio::fs::create_dir_all(&dir).await?;
+        let (hosts, opts, pid) = (dir.join("host"), dir.join("opts"), dir.join("pid"));
+        tokio::fs::write(&hosts, hosts_file(info)).await?;
+        tokio::fs::write(&opts, options_file(info)).await?;
+        let mut args = vec![
+            "netns".to_string(),
+            "exec".into(),
+            ns.into(),
+            "dnsmasq".into(),
+            "--conf-file=/dev/null".into(),
+            "--no-hosts".into(),
+            "--no-resolv".into(),
+            "--port=0".into(),
+            "--bind-interfaces".into(),
+            format!("--interface={inner}"),
+            "--except-interface=lo".into(),
+            format!("--pid-file={}", pid.display()),
+            format!("--dhcp-hostsfile={}", hosts.display()),
+            format!("--dhcp-optsfile={}", opts.display()),
+            "--leasefile-ro".into(),
+            "--dhcp-authoritative".into(),
+            format!("--domain={}", info.dns_domain),
+        ];
+        for subnet in &info.subnets {
+            if let Some(range) = range(subnet)? {
+                args.push(format!("--dhcp-range={range}"));
+            }
+        }
+        let args_file = dir.join("args");
+        let wanted = args.join("\n");
+        let same = tokio::fs::read_to_string(&args_file).await.ok() == Some(wanted.clone());
+        match running(&pid, &dir) {
+            Some(pid) if same => return signal(pid, libc::SIGHUP),
+            Some(pid) => signal(pid, libc::SIGTERM)?,
+            None => {}
+        }
+        let out = tokio::process::Command::new("ip")
+            .args(&args)
+            .kill_on_drop(true)
+            .output()
+            .await
+            .context("dnsmasq cannot run")?;
+        if !out.status.success() {
+            bail!("dnsmasq: {}", String::from_utf8_lossy(&out.stderr).trim());
+        }
+        tokio::fs::write(&args_file, wanted).await?;
+        Ok(())
+    }
+
+    /// Stops serving network `network_id`: dnsmasq, the namespace (with the
+    /// DHCP port's devices) and the files go. Returns the DHCP port it had.
+    pub async fn stop(&self, network_id: &str) -> anyhow::Result<Option<String>> {
+        let ns = namespace(network_id)?;
+        let dir = self.dir.join(network_id);
+        let port = tokio::fs::read_to_string(dir.join("port")).await.ok();
+        if let Some(pid) = running(&dir.join("pid"), &dir) {
+            signal(pid, libc::SIGTERM)?;
+        }
+        if ip(&["netns", "list"])
+            .await?
+            .lines()
+            .any(|l| l.split_whitespace().next() == Some(&ns))
+        {
+            ip(&["netns", "del", &ns]).await?;
+        }
+        match tokio::fs::remove_dir_all(&dir).await {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
+            _ => Ok(port),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rpc::messages::{DhcpHost, HostRoute};
+
+    fn info() -> NetworkInfo {
+        NetworkInfo {
+            served: true,
+            network_id: "3f2a9c1e-7b6d-4e8f-9a0b-1c2d3e4f5a6b".into(),
+            port: None,
+            subnets: vec![
+                DhcpSubnet {
+                    id: "s4".into(),
+                    cidr: "10.0.0.0/24".into(),
+                    gateway_ip: "10.0.0.1".into(),
+                    ip_version: 4,
+                    dns_nameservers: vec!["192.0.2.53".into()],
+                    host_routes: vec![HostRoute {
+                        destination: "192.168.0.0/16".into(),
+                        nexthop: "10.0.0.254".into(),
+                    }],
+                },
+                DhcpSubnet {
+                    id: "s6".into(),
+                    cidr: "2001:db8::/64".into(),
+                    ip_version: 6,
+                    ..DhcpSubnet::default()
+                },
+            ],
+            hosts: vec![
+                DhcpHost {
+                    mac_address: "fa:16:3e:00:00:01".into(),
+                    ip_address: "10.0.0.5".into(),
+                    hostname: "host-10-0-0-5".into(),
+                    subnet_id: "s4".into(),
+                },
+                DhcpHost {
+                    mac_address: "fa:16:3e:00:00:01".into(),
+                    ip_address: "2001:db8::5".into(),
+                    hostname: "host-2001-db8--5".into(),
+                    subnet_id: "s6".into(),
+                },
+            ],
+            dns_domain: "openstacklocal".into(),
+        }
+    }
+
+    #[test]
+    fn files_say_what_dnsmasq_hands_out() {
+        let info = info();
+        assert_eq!(
+            hosts_file(&info),
+            "fa:16:3e:00:00:01,host-10-0-0-5.openstacklocal.,10.0.0.5\n"
+        );
+        assert_eq!(
+            options_file(&info),
+            "tag:subnet-s4,option:router,10.0.0.1\n\
+             tag:subnet-s4,option:dns-server,192.0.2.53\n\
+             tag:subnet-s4,option:classless-static-route,192.168.0.0/16,10.0.0.254,0.0.0.0/0,10.0.0.1\n"
+        );
+        assert_eq!(
+            range(&info.subnets[0]).unwrap().as_deref(),
+            Some("set:subnet-s4,10.0.0.0,static,255.255.255.0,86400s")
+        );
+        assert_eq!(range(&info.subnets[1]).unwrap(), None);
+    }
+
+    #[test]
+    fn hostile_names_never_reach_the_hosts_file() {
+        let mut info = info();
+        info.hosts[0].hostname = "x,10.0.0.9\nfa:16:3e:00:00:02,evil".into();
+        assert_eq!(
+            hosts_file(&info),
+            "fa:16:3e:00:00:01,host-10-0-0-5,10.0.0.5\n"
+        );
+    }
+
+    #[test]
+    fn namespaces_are_named_after_network_ids_only() {
+        assert_eq!(
+            namespace("3f2a9c1e-7b6d-4e8f-9a0b-1c2d3e4f5a6b").unwrap(),
+            "qdhcp-3f2a9c1e-7b6d-4e8f-9a0b-1c2d3e4f5a6b"
+        );
+        assert!(namespace("../../../../etc/passwd-aaaaaaaaaaaaaaaaaaaa").is_err());
+    }
+}
