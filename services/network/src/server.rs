@@ -1,6 +1,6 @@
 //! The server role's RPC endpoints: agents' state reports, and the calls
 //! with which agents sync their ports, report them wired and learn the
-//! networks whose DHCP they serve.
+//! networks whose DHCP and the routers they serve.
 
 use std::sync::Arc;
 
@@ -43,6 +43,15 @@ pub async fn start(
         .route::<server::GetNetworkInfo, _, _>(|neutron, _, asked| async move {
             neutron
                 .network_info(&asked.network_id, &asked.host)
+                .await
+                .map_err(remote)
+        })
+        .route::<server::GetRouters, _, _>(|neutron, _, asked| async move {
+            neutron.routers_of_host(&asked.host).await.map_err(remote)
+        })
+        .route::<server::GetRouter, _, _>(|neutron, _, asked| async move {
+            neutron
+                .router_info(&asked.router_id, &asked.host)
                 .await
                 .map_err(remote)
         });

@@ -8,176 +8,15 @@
 
 mod common;
 
-use std::process::Command;
-
-use common::Cloud;
-use ferrostack_identity::testing::Persona;
+use common::linux::{
+    bound_port, ip, l2_only_subnet, link, linux_cloud, until_link, Dhcp, Guest, Leftovers,
+};
 use reqwest::Method;
-use serde_json::{json, Value};
+use serde_json::json;
 
-/// Runs `ip ARGS`, its output when it succeeds.
-fn ip(args: &[&str]) -> Result<String, String> {
-    let out = Command::new("ip").args(args).output().expect("ip runs");
-    if out.status.success() {
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-    } else {
-        Err(String::from_utf8_lossy(&out.stderr).into_owned())
-    }
-}
-
-/// Device `name` as iproute2 describes it (`None` when absent).
-fn link(name: &str) -> Option<Value> {
-    let text = ip(&["-j", "-d", "link", "show", "dev", name]).ok()?;
-    serde_json::from_str::<Value>(&text).ok()?.get(0).cloned()
-}
-
-/// A namespace standing for a guest: its `eth0` has the port's MAC and
-/// address, its peer outside is the port's `tap` (as a compute driver makes
-/// it). Dropped, the namespace goes with both ends.
-struct Guest {
-    netns: String,
-}
-
-impl Guest {
-    /// A guest with its port's address set.
-    fn boot(port: &Value) -> Guest {
-        let guest = Guest::bare(port);
-        let address = format!(
-            "{}/24",
-            port["fixed_ips"][0]["ip_address"].as_str().unwrap()
-        );
-        ip(&["-n", &guest.netns, "addr", "add", &address, "dev", "eth0"]).unwrap();
-        guest
-    }
-
-    /// A guest whose `eth0` has no address yet.
-    fn bare(port: &Value) -> Guest {
-        let id = port["id"].as_str().unwrap();
-        let netns = format!("fs-guest-{}", &id[..8]);
-        let tap = format!("tap{}", &id[..11]);
-        let mac = port["mac_address"].as_str().unwrap();
-        ip(&["netns", "add", &netns]).unwrap();
-        let guest = Guest { netns };
-        let ns = guest.netns.as_str();
-        ip(&[
-            "link", "add", &tap, "type", "veth", "peer", "name", "eth0", "netns", ns,
-        ])
-        .unwrap();
-        ip(&["-n", ns, "link", "set", "eth0", "address", mac, "up"]).unwrap();
-        ip(&["-n", ns, "link", "set", "lo", "up"]).unwrap();
-        guest
-    }
-
-    /// Whether `address` answers one ping from this guest (2 s at most).
-    fn pings(&self, address: &str) -> bool {
-        Command::new("ip")
-            .args([
-                "netns",
-                "exec",
-                &self.netns,
-                "ping",
-                "-c",
-                "1",
-                "-W",
-                "2",
-                address,
-            ])
-            .output()
-            .expect("ping runs")
-            .status
-            .success()
-    }
-
-    /// The address DHCP offers this guest (busybox's udhcpc, 5 tries).
-    fn lease(&self) -> Option<String> {
-        let out = Command::new("ip")
-            .args([
-                "netns",
-                "exec",
-                &self.netns,
-                "busybox",
-                "udhcpc",
-                "-i",
-                "eth0",
-            ])
-            .args(["-n", "-q", "-f", "-t", "5", "-T", "1", "-s", "/bin/true"])
-            .output()
-            .expect("udhcpc runs");
-        let text = String::from_utf8_lossy(&out.stderr).into_owned()
-            + &String::from_utf8_lossy(&out.stdout);
-        let after = text.split("lease of ").nth(1)?;
-        Some(after.split_whitespace().next()?.to_string())
-    }
-}
-
-impl Drop for Guest {
-    fn drop(&mut self) {
-        let _ = ip(&["netns", "del", &self.netns]);
-    }
-}
-
-/// Devices a failed test would leave behind, deleted when dropped.
-struct Leftovers(Vec<String>);
-
-impl Drop for Leftovers {
-    fn drop(&mut self) {
-        for name in &self.0 {
-            let _ = ip(&["link", "del", name]);
-        }
-    }
-}
-
-/// Device `name` once `done` holds of it (10 s at most).
-async fn until_link(name: &str, done: impl Fn(Option<&Value>) -> bool) -> Option<Value> {
-    for _ in 0..100 {
-        let found = link(name);
-        if done(found.as_ref()) {
-            return found;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("{name} never got there: {:?}", link(name));
-}
-
-/// A subnet without DHCP (no DHCP port holds the bridge).
-async fn l2_only_subnet(cloud: &Cloud, admin: &Persona, net: &str, cidr: &str) {
-    cloud
-        .create(
-            "subnets",
-            "subnet",
-            admin,
-            json!({"network_id": net, "ip_version": 4, "cidr": cidr, "enable_dhcp": false}),
-        )
-        .await;
-}
-
-async fn bound_port(cloud: &Cloud, admin: &Persona, net: &str) -> Value {
-    cloud
-        .create(
-            "ports",
-            "port",
-            admin,
-            json!({"network_id": net, "binding:host_id": "linux-a"}),
-        )
-        .await
-}
-
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_agent_wires_taps_onto_a_vxlan_bridge_and_guests_talk() {
-    let cloud = Cloud::with_roles(
-        &[
-            ferrostack_network::Role::Server,
-            ferrostack_network::Role::Agent,
-        ],
-        |config| {
-            config.set("DEFAULT", "host", "linux-a");
-            config.set("agent", "report_interval", "1");
-            config.set("agent", "polling_interval", "1");
-            config.set("agent", "driver", "linux");
-            config.set("vxlan", "local_ip", "127.0.0.1");
-        },
-    )
-    .await;
+    let cloud = linux_cloud(|_| {}).await;
     let admin = cloud.identity.admin_persona().await;
     let agents = cloud
         .until(
@@ -214,7 +53,7 @@ async fn the_agent_wires_taps_onto_a_vxlan_bridge_and_guests_talk() {
     assert_eq!(tunnel["master"], json!(bridge));
     assert_eq!(tunnel["linkinfo"]["info_data"]["id"], vni);
     assert_eq!(tunnel["linkinfo"]["info_data"]["local"], "127.0.0.1");
-    assert_eq!(tunnel["linkinfo"]["info_data"]["group"], "224.0.0.1");
+    assert_eq!(tunnel["linkinfo"]["info_data"].get("group"), None);
     assert_eq!(tunnel["mtu"], network["mtu"]);
     assert_eq!(
         cloud.get(&first_path, &admin).await.expect(200).body["port"]["status"],
@@ -271,7 +110,7 @@ async fn the_agent_wires_taps_onto_a_vxlan_bridge_and_guests_talk() {
     drop((one, two));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn flat_networks_ride_their_mapped_interface() {
     // A veth end stands for the physical interface (no dummy module here).
     let physical = format!("fsphy{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
@@ -281,23 +120,13 @@ async fn flat_networks_ride_their_mapped_interface() {
     ])
     .unwrap();
     let _made = Leftovers(vec![physical.clone()]);
-    let cloud = Cloud::with_roles(
-        &[
-            ferrostack_network::Role::Server,
-            ferrostack_network::Role::Agent,
-        ],
-        |config| {
-            config.set("DEFAULT", "host", "linux-a");
-            config.set("agent", "report_interval", "1");
-            config.set("agent", "polling_interval", "1");
-            config.set("agent", "driver", "linux");
-            config.set(
-                "linux_bridge",
-                "physical_interface_mappings",
-                format!("physnet1:{physical}"),
-            );
-        },
-    )
+    let cloud = linux_cloud(|config| {
+        config.set(
+            "linux_bridge",
+            "physical_interface_mappings",
+            format!("physnet1:{physical}"),
+        );
+    })
     .await;
     let admin = cloud.identity.admin_persona().await;
     cloud
@@ -339,22 +168,9 @@ async fn flat_networks_ride_their_mapped_interface() {
     drop(guest);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_scheduled_network_s_dnsmasq_hands_guests_their_addresses() {
-    let cloud = Cloud::with_roles(
-        &[
-            ferrostack_network::Role::Server,
-            ferrostack_network::Role::Agent,
-        ],
-        |config| {
-            config.set("DEFAULT", "host", "linux-a");
-            config.set("agent", "report_interval", "1");
-            config.set("agent", "polling_interval", "1");
-            config.set("agent", "driver", "linux");
-            config.set("vxlan", "local_ip", "127.0.0.1");
-        },
-    )
-    .await;
+    let cloud = linux_cloud(|_| {}).await;
     let admin = cloud.identity.admin_persona().await;
     cloud
         .until("/v2.0/agents?binary=neutron-dhcp-agent", &admin, |b| {
@@ -422,16 +238,4 @@ async fn a_scheduled_network_s_dnsmasq_hands_guests_their_addresses() {
     assert!(!cloud.env.dir.join("dhcp").join(&net).exists());
     until_link(&format!("brq{}", &net[..11]), |l| l.is_none()).await;
     drop(guest);
-}
-
-/// A failed test's DHCP: its dnsmasq is stopped and its namespace deleted.
-struct Dhcp(String, std::path::PathBuf);
-
-impl Drop for Dhcp {
-    fn drop(&mut self) {
-        if let Ok(pid) = std::fs::read_to_string(self.1.join("pid")) {
-            let _ = Command::new("kill").arg(pid.trim()).status();
-        }
-        let _ = ip(&["netns", "del", &self.0]);
-    }
 }

@@ -5,7 +5,7 @@
 use async_trait::async_trait;
 use serde_json::{json, Value};
 
-use crate::rpc::messages::{Device, NetworkInfo};
+use crate::rpc::messages::{Device, NetworkInfo, RouterInfo};
 
 /// Wires and unwires a host's ports.
 #[async_trait]
@@ -24,6 +24,11 @@ pub trait DataPlane: Send + Sync {
     async fn serve_dhcp(&self, info: &NetworkInfo) -> anyhow::Result<()>;
     /// The networks whose DHCP this host serves now (to stop the stale).
     fn dhcp_served(&self) -> Vec<String>;
+    /// Serves a router as `info` says, or takes it down when it is not
+    /// served here or is administratively down.
+    async fn serve_router(&self, info: &RouterInfo) -> anyhow::Result<()>;
+    /// The routers this host serves now (to take down the stale).
+    fn routers_served(&self) -> Vec<String>;
 }
 
 /// Wires nothing.
@@ -48,6 +53,14 @@ impl DataPlane for Noop {
     }
 
     fn dhcp_served(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    async fn serve_router(&self, _: &RouterInfo) -> anyhow::Result<()> {
+        Ok(())
+    }
+
+    fn routers_served(&self) -> Vec<String> {
         Vec::new()
     }
 }

@@ -19,7 +19,7 @@ use crate::config::{AgentDriver, NetworkConfig};
 use crate::rpc::agent as topic;
 use crate::rpc::messages::{
     AgentState, Device, DeviceStatus, HostDevices, NetworkChanged, NetworkQuery, PortDelete,
-    PortUpdate,
+    PortUpdate, RouterChanged, RouterQuery,
 };
 use crate::rpc::server;
 pub use data_plane::{DataPlane, Noop};
@@ -50,9 +50,14 @@ pub struct Agent {
     plugin: Client<server::Plugin>,
     /// Ports whose device was not there when they were wired.
     pending: Mutex<HashMap<String, Device>>,
+    /// One port wired or unwired at a time, so a port that left is never
+    /// wired again by an older message or the poll.
+    wiring: tokio::sync::Mutex<()>,
     /// One DHCP refresh at a time, so an older answer is never applied
     /// after a newer one.
     dhcp_refreshes: tokio::sync::Mutex<()>,
+    /// The same for routers.
+    router_refreshes: tokio::sync::Mutex<()>,
 }
 
 fn failed(e: impl std::fmt::Display) -> RemoteError {
@@ -66,12 +71,24 @@ impl Agent {
     /// Wires `device` and tells the server it is up (or down, when its admin
     /// state is down); a port without its device yet waits in `pending`.
     async fn wire(&self, device: &Device) -> anyhow::Result<()> {
-        if !self.data_plane.plug(device).await? {
-            self.pending_ports()
-                .insert(device.port_id.clone(), device.clone());
-            return Ok(());
+        self.wire_if(device, false).await
+    }
+
+    /// [`Agent::wire`], only while the port is still pending when
+    /// `pending_only` (it may have left the host meanwhile).
+    async fn wire_if(&self, device: &Device, pending_only: bool) -> anyhow::Result<()> {
+        {
+            let _one = self.wiring.lock().await;
+            if pending_only && !self.pending_ports().contains_key(&device.port_id) {
+                return Ok(());
+            }
+            if !self.data_plane.plug(device).await? {
+                self.pending_ports()
+                    .insert(device.port_id.clone(), device.clone());
+                return Ok(());
+            }
+            self.pending_ports().remove(&device.port_id);
         }
-        self.pending_ports().remove(&device.port_id);
         let status = DeviceStatus {
             port_id: device.port_id.clone(),
             host: self.host.clone(),
@@ -91,13 +108,14 @@ impl Agent {
     async fn wire_pending(&self) {
         let waiting: Vec<Device> = self.pending_ports().values().cloned().collect();
         for device in &waiting {
-            if let Err(e) = self.wire(device).await {
+            if let Err(e) = self.wire_if(device, true).await {
                 tracing::warn!(host = self.host, port = device.port_id, "not wired: {e}");
             }
         }
     }
 
-    /// Wires every port the server has bound to this host.
+    /// Wires every port the server has bound to this host, and serves its
+    /// networks' DHCP and its routers.
     async fn sync(&self) -> anyhow::Result<usize> {
         let asked = HostDevices {
             host: self.host.clone(),
@@ -109,21 +127,47 @@ impl Agent {
         for device in &list.devices {
             self.wire(device).await?;
         }
-        if self.data_plane.configurations()["dhcp_driver"].is_string() {
-            let served = self
-                .plugin
-                .call::<server::GetDhcpNetworks>(&Context::internal(), None, &asked)
-                .await?
-                .network_ids;
-            let stale = self.data_plane.dhcp_served();
-            for network_id in served
-                .iter()
-                .chain(stale.iter().filter(|n| !served.contains(n)))
-            {
-                self.refresh_dhcp(network_id).await?;
-            }
+        // Then the networks whose DHCP and the routers served here, and
+        // those the data plane still serves but the server no longer has here.
+        let served = self
+            .plugin
+            .call::<server::GetDhcpNetworks>(&Context::internal(), None, &asked)
+            .await?
+            .network_ids;
+        let stale = self.data_plane.dhcp_served();
+        for network_id in served
+            .iter()
+            .chain(stale.iter().filter(|n| !served.contains(n)))
+        {
+            self.refresh_dhcp(network_id).await?;
+        }
+        let served = self
+            .plugin
+            .call::<server::GetRouters>(&Context::internal(), None, &asked)
+            .await?
+            .router_ids;
+        let stale = self.data_plane.routers_served();
+        for router_id in served
+            .iter()
+            .chain(stale.iter().filter(|r| !served.contains(r)))
+        {
+            self.refresh_router(router_id).await?;
         }
         Ok(list.devices.len())
+    }
+
+    /// Serves (or takes down) router `router_id` as the server says.
+    async fn refresh_router(&self, router_id: &str) -> anyhow::Result<()> {
+        let _one = self.router_refreshes.lock().await;
+        let asked = RouterQuery {
+            router_id: router_id.to_string(),
+            host: self.host.clone(),
+        };
+        let info = self
+            .plugin
+            .call::<server::GetRouter>(&Context::internal(), None, &asked)
+            .await?;
+        self.data_plane.serve_router(&info).await
     }
 
     /// Serves (or stops serving) `network_id`'s DHCP as the server says.
@@ -149,12 +193,19 @@ impl Agent {
                 agent.wire(&device).await.map_err(failed)
             })
             .route::<topic::PortDelete, _, _>(|agent, _, gone: PortDelete| async move {
+                let _one = agent.wiring.lock().await;
                 agent.pending_ports().remove(&gone.port_id);
                 agent.data_plane.unplug(&gone.port_id).await.map_err(failed)
             })
             .route::<topic::NetworkChanged, _, _>(|agent, _, changed: NetworkChanged| async move {
                 agent
                     .refresh_dhcp(&changed.network_id)
+                    .await
+                    .map_err(failed)
+            })
+            .route::<topic::RouterChanged, _, _>(|agent, _, changed: RouterChanged| async move {
+                agent
+                    .refresh_router(&changed.router_id)
                     .await
                     .map_err(failed)
             })
@@ -183,7 +234,9 @@ pub async fn start(
         data_plane,
         plugin: Client::new(transport.clone(), timeout),
         pending: Mutex::default(),
+        wiring: Default::default(),
         dhcp_refreshes: Default::default(),
+        router_refreshes: Default::default(),
     });
     if let Some(interval) = polling {
         let agent = agent.clone();

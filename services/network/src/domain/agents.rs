@@ -217,8 +217,8 @@ impl Neutron {
     }
 
     /// Tells the agents of a port's old and new hosts what changed (a lost
-    /// message is made good by the agent's next full sync), and the hosts
-    /// serving its network's DHCP.
+    /// message is made good by the agent's next full sync), the hosts
+    /// serving its network's DHCP and, for a router's port, its router's.
     pub(crate) async fn notify_agents(
         &self,
         before: Option<&port::Model>,
@@ -238,6 +238,12 @@ impl Neutron {
             .collect();
         for network_id in networks {
             self.tell_dhcp(network_id, &dhcp_hosts).await;
+        }
+        for p in before.iter().chain(after.iter()) {
+            if super::routers::router_owned(&p.device_owner) && !p.device_id.is_empty() {
+                self.tell_l3(&p.device_id, std::slice::from_ref(&p.binding_host_id))
+                    .await;
+            }
         }
     }
 

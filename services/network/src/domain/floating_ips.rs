@@ -2,9 +2,11 @@
 //! held by a port there that belongs to no project, associated with one fixed
 //! IPv4 address of a project's port through a router that has a gateway on
 //! that external network and an interface on the fixed address's subnet.
-//! Nothing translates addresses yet: the agents' routers come with the data
-//! plane, so a floating IP stays `DOWN`.
+//! The router's host is told of every change; its agent (the `linux` data
+//! plane) translates the addresses. A floating IP's status stays `DOWN`:
+//! agents do not report it yet.
 
+use std::collections::BTreeSet;
 use std::net::IpAddr;
 
 use sea_orm::{
@@ -429,7 +431,12 @@ impl Neutron {
             .insert_floating_ip(&id, &project, &net, &held, &new, &association)
             .await
         {
-            Ok(row) => Ok(self.floating_ip_records(vec![row]).await?.remove(0)),
+            Ok(row) => {
+                if let Some(router_id) = &row.router_id {
+                    self.tell_l3(router_id, &[]).await;
+                }
+                Ok(self.floating_ip_records(vec![row]).await?.remove(0))
+            }
             Err(e) => {
                 super::ports::forget(&self.db, &held.id).await?;
                 Err(e)
@@ -580,6 +587,12 @@ impl Neutron {
             Err(e) => return Err(e.into()),
         };
         txn.commit().await?;
+        for router_id in BTreeSet::from_iter([&row.router_id, &updated.router_id])
+            .into_iter()
+            .flatten()
+        {
+            self.tell_l3(router_id, &[]).await;
+        }
         Ok(self.floating_ip_records(vec![updated]).await?.remove(0))
     }
 
@@ -598,6 +611,9 @@ impl Neutron {
         floating_ip::Entity::delete_by_id(id).exec(&txn).await?;
         super::ports::forget(&txn, &row.floating_port_id).await?;
         txn.commit().await?;
+        if let Some(router_id) = &row.router_id {
+            self.tell_l3(router_id, &[]).await;
+        }
         Ok(())
     }
 

@@ -8,6 +8,7 @@ mod error;
 pub mod floating_ips;
 pub mod ip_availability;
 pub mod ipam;
+pub mod l3;
 pub mod mac;
 pub mod networks;
 pub mod ports;

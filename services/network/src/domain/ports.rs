@@ -379,6 +379,17 @@ async fn assign<C: ConnectionTrait + TransactionTrait>(
 }
 
 impl Neutron {
+    /// Deletes port `id` as its owner does (a router its interface or
+    /// gateway), telling its agents.
+    pub(crate) async fn remove_port(&self, id: &str) -> Result<()> {
+        let Some(row) = port::Entity::find_by_id(id).one(&self.db).await? else {
+            return Ok(());
+        };
+        forget(&self.db, id).await?;
+        self.notify_agents(Some(&row), None).await;
+        Ok(())
+    }
+
     async fn port_records(&self, rows: Vec<port::Model>) -> Result<Vec<PortRecord>> {
         let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
         let mut tags = super::tags::of(&self.db, KIND, &ids).await?;

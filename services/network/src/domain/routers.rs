@@ -191,7 +191,7 @@ impl Neutron {
             .await?
             .is_some();
         if !has_address {
-            super::ports::forget(&self.db, &row.id).await?;
+            self.remove_port(&row.id).await?;
             return Err(bad(format!(
                 "No IPs available for external network {}",
                 net.id
@@ -271,7 +271,7 @@ impl Neutron {
             None => None,
         };
         if let Some(old) = &row.gw_port_id {
-            super::ports::forget(&self.db, old).await?;
+            self.remove_port(old).await?;
         }
         active.gw_port_id = Set(new_port);
         active.enable_snat = Set(asked.and_then(|a| a.enable_snat).unwrap_or(true));
@@ -425,6 +425,7 @@ impl Neutron {
             active.routes = Set(json!(unique).to_string());
         }
         let row = self.touch_router(active, row.revision_number).await?;
+        self.tell_l3(id, &[]).await;
         Ok(self.router_records(vec![row]).await?.remove(0))
     }
 
@@ -454,7 +455,7 @@ impl Neutron {
             ));
         }
         if let Some(gw) = &row.gw_port_id {
-            super::ports::forget(&self.db, gw).await?;
+            self.remove_port(gw).await?;
         }
         super::tags::clear(&self.db, KIND, id).await?;
         router::Entity::delete_by_id(id).exec(&self.db).await?;
@@ -681,7 +682,7 @@ impl Neutron {
                 ));
             }
         }
-        super::ports::forget(&self.db, &found.id).await?;
+        self.remove_port(&found.id).await?;
         self.touch_router(row.clone().into(), row.revision_number)
             .await?;
         Ok(Interface {

@@ -29,6 +29,10 @@ pub mod server {
             call GetDhcpNetworks = "get_active_networks_info" (m::HostDevices) -> m::DhcpNetworks;
             /// What serving one network's DHCP on a host takes.
             call GetNetworkInfo = "get_network_info" (m::NetworkQuery) -> m::NetworkInfo;
+            /// The routers whose ports are bound to a host.
+            call GetRouters = "get_router_ids" (m::HostDevices) -> m::HostRouters;
+            /// What serving one router on a host takes.
+            call GetRouter = "get_routers" (m::RouterQuery) -> m::RouterInfo;
         }
     }
 }
@@ -45,6 +49,8 @@ pub mod agent {
             cast PortDelete = "port_delete" (m::PortDelete);
             /// A network whose DHCP this host serves changed.
             cast NetworkChanged = "network_update" (m::NetworkChanged);
+            /// A router served here changed.
+            cast RouterChanged = "routers_updated" (m::RouterChanged);
         }
     }
 }

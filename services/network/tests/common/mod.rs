@@ -2,6 +2,8 @@
 //! testkit chose.
 #![allow(dead_code)]
 
+pub mod linux;
+
 use ferrostack_identity::testing::{Persona, TestCloud};
 use ferrostack_network::{Role, Running};
 use ferrostack_testkit::{Resp, Served, TestEnv};

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context as _};
 use ipnet::IpNet;
 
-use super::ip::{ip, link};
+use super::netns;
 use crate::rpc::messages::{DhcpSubnet, NetworkInfo};
 
 /// The dnsmasqs of one agent.
@@ -157,48 +157,20 @@ impl Dnsmasq {
         let ns = namespace(&info.network_id)?;
         let tap = super::tap_name(&port.port_id)?;
         let inner = format!("ns-{}", &tap[3..]);
-        let listed = ip(&["netns", "list"]).await?;
-        if !listed
-            .lines()
-            .any(|l| l.split_whitespace().next() == Some(&ns))
-        {
-            ip(&["netns", "add", &ns]).await?;
-        }
-        ip(&["-n", &ns, "link", "set", "lo", "up"]).await?;
-        if link(&tap).await?.is_none() {
-            ip(&[
-                "link", "add", &tap, "type", "veth", "peer", "name", &inner, "netns", &ns,
-            ])
-            .await?;
-        }
-        let mtu = port.mtu.to_string();
-        ip(&[
-            "-n",
-            &ns,
-            "link",
-            "set",
-            &inner,
-            "address",
-            &port.mac_address,
-            "mtu",
-            &mtu,
-            "up",
-        ])
-        .await?;
-        ip(&["-n", &ns, "addr", "flush", "dev", &inner]).await?;
+        let mut addresses = Vec::new();
         for address in &port.fixed_ips {
             let address: IpAddr = address.parse()?;
-            let Some(subnet) = info
+            if let Some(subnet) = info
                 .subnets
                 .iter()
                 .filter_map(|s| s.cidr.parse::<IpNet>().ok())
                 .find(|c| c.contains(&address))
-            else {
-                continue;
-            };
-            let with_prefix = format!("{address}/{}", subnet.prefix_len());
-            ip(&["-n", &ns, "addr", "add", &with_prefix, "dev", &inner]).await?;
+            {
+                addresses.push(format!("{address}/{}", subnet.prefix_len()));
+            }
         }
+        netns::ensure(&ns).await?;
+        netns::veth_into(&ns, &tap, &inner, &port.mac_address, port.mtu, &addresses).await?;
         self.run(info, &ns, &inner).await?;
         tokio::fs::write(self.dir.join(&info.network_id).join("port"), &port.port_id).await?;
         Ok(())
@@ -266,13 +238,7 @@ impl Dnsmasq {
         if let Some(pid) = running(&dir.join("pid"), &dir) {
             signal(pid, libc::SIGTERM)?;
         }
-        if ip(&["netns", "list"])
-            .await?
-            .lines()
-            .any(|l| l.split_whitespace().next() == Some(&ns))
-        {
-            ip(&["netns", "del", &ns]).await?;
-        }
+        netns::delete(&ns).await?;
         match tokio::fs::remove_dir_all(&dir).await {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
             _ => Ok(port),

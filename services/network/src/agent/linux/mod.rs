@@ -3,11 +3,14 @@
 //! `vxlan-<id>` device, or the flat network's physical interface), and each
 //! port's `tap<port>` device enslaved to it once the device exists (the
 //! compute driver makes it; until then the port stays `DOWN`). Networks
-//! scheduled here get their DHCP from dnsmasq ([`dhcp`]).
+//! scheduled here get their DHCP from dnsmasq ([`dhcp`]), routers whose
+//! ports are bound here their namespace with NAT ([`router`]).
 
 mod dhcp;
 mod ip;
+mod netns;
 mod options;
+mod router;
 
 use std::collections::HashMap;
 
@@ -16,7 +19,7 @@ use async_trait::async_trait;
 use serde_json::{json, Value};
 
 use super::DataPlane;
-use crate::rpc::messages::{Device, NetworkInfo};
+use crate::rpc::messages::{Device, NetworkInfo, RouterInfo};
 use ip::{ip, link, ports_of};
 pub use options::{LinuxOptions, LINUX_OPTS};
 
@@ -32,6 +35,10 @@ pub struct LinuxBridge {
     dhcp: dhcp::Dnsmasq,
     /// One DHCP change at a time.
     dhcp_changes: tokio::sync::Mutex<()>,
+    /// The routers served here.
+    routers: router::Routers,
+    /// One router change at a time.
+    router_changes: tokio::sync::Mutex<()>,
 }
 
 /// `prefix` and the first 11 characters of a server-given id (a UUID: only
@@ -63,6 +70,8 @@ impl LinuxBridge {
             devices: Default::default(),
             dhcp: dhcp::Dnsmasq::new(state_path),
             dhcp_changes: Default::default(),
+            routers: router::Routers::new(state_path),
+            router_changes: Default::default(),
         }
     }
 
@@ -244,6 +253,28 @@ impl DataPlane for LinuxBridge {
 
     fn dhcp_served(&self) -> Vec<String> {
         self.dhcp.served()
+    }
+
+    async fn serve_router(&self, info: &RouterInfo) -> anyhow::Result<()> {
+        let _one = self.router_changes.lock().await;
+        if info.served && info.admin_state_up {
+            self.routers.serve(info).await?;
+            // Their devices are there now: wired at once, not at the next poll.
+            for port in info.interfaces.iter().chain(info.gateway.iter()) {
+                if let Some(device) = &port.port {
+                    self.plug(device).await?;
+                }
+            }
+            return Ok(());
+        }
+        for port in self.routers.stop(&info.router_id).await? {
+            self.unplug(&port).await?;
+        }
+        Ok(())
+    }
+
+    fn routers_served(&self) -> Vec<String> {
+        self.routers.served()
     }
 }
 

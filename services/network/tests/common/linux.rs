@@ -1,0 +1,220 @@
+//! The `linux` data plane's test fixtures: `ip` and device lookups, guests
+//! as namespaces, a cloud whose agent wires for real, and guards that clean
+//! up what a failed test leaves.
+//!
+//! The guests' commands block: tests using them run on a multi-threaded
+//! runtime, so the in-process server and agent go on meanwhile.
+
+use std::process::Command;
+
+use ferrostack_identity::testing::Persona;
+use serde_json::{json, Value};
+
+use super::Cloud;
+
+/// A cloud whose agent (host `linux-a`) wires with the `linux` data plane,
+/// tunnelling from 127.0.0.1, also configured by `configure`. Its VXLAN ids
+/// are its own (clouds of tests running at once share the host's devices).
+pub async fn linux_cloud(configure: impl FnOnce(&mut ferrostack_config::Config)) -> Cloud {
+    let first = 1000 + uuid::Uuid::new_v4().as_u128() % 1_000_000 * 10;
+    Cloud::with_roles(
+        &[
+            ferrostack_network::Role::Server,
+            ferrostack_network::Role::Agent,
+        ],
+        |config| {
+            config.set(
+                "ml2_type_vxlan",
+                "vni_ranges",
+                format!("{first}:{}", first + 9),
+            );
+            config.set("DEFAULT", "host", "linux-a");
+            config.set("agent", "report_interval", "1");
+            config.set("agent", "polling_interval", "1");
+            config.set("agent", "driver", "linux");
+            config.set("vxlan", "local_ip", "127.0.0.1");
+            // No multicast group: on one host it loops floods back into the
+            // bridge, which then learns guests' MACs behind the tunnel.
+            config.set("vxlan", "vxlan_group", "");
+            configure(config);
+        },
+    )
+    .await
+}
+
+/// Runs `ip ARGS`, its output when it succeeds.
+pub fn ip(args: &[&str]) -> Result<String, String> {
+    let out = Command::new("ip").args(args).output().expect("ip runs");
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
+
+/// Device `name` as iproute2 describes it (`None` when absent).
+pub fn link(name: &str) -> Option<Value> {
+    let text = ip(&["-j", "-d", "link", "show", "dev", name]).ok()?;
+    serde_json::from_str::<Value>(&text).ok()?.get(0).cloned()
+}
+
+/// A namespace standing for a guest: its `eth0` has the port's MAC and
+/// address, its peer outside is the port's `tap` (as a compute driver makes
+/// it). Dropped, the namespace goes with both ends.
+pub struct Guest {
+    pub netns: String,
+}
+
+impl Guest {
+    /// A guest with its port's address set.
+    pub fn boot(port: &Value) -> Guest {
+        let guest = Guest::bare(port);
+        let address = format!(
+            "{}/24",
+            port["fixed_ips"][0]["ip_address"].as_str().unwrap()
+        );
+        ip(&["-n", &guest.netns, "addr", "add", &address, "dev", "eth0"]).unwrap();
+        guest
+    }
+
+    /// A guest whose `eth0` has no address yet.
+    pub fn bare(port: &Value) -> Guest {
+        let id = port["id"].as_str().unwrap();
+        let netns = format!("fs-guest-{}", &id[..8]);
+        let tap = format!("tap{}", &id[..11]);
+        let mac = port["mac_address"].as_str().unwrap();
+        ip(&["netns", "add", &netns]).unwrap();
+        let guest = Guest { netns };
+        let ns = guest.netns.as_str();
+        ip(&[
+            "link", "add", &tap, "type", "veth", "peer", "name", "eth0", "netns", ns,
+        ])
+        .unwrap();
+        ip(&["-n", ns, "link", "set", "eth0", "address", mac, "up"]).unwrap();
+        ip(&["-n", ns, "link", "set", "lo", "up"]).unwrap();
+        guest
+    }
+
+    /// Sends what is not on its subnet to `gateway`.
+    pub fn route_via(&self, gateway: &str) {
+        ip(&["-n", &self.netns, "route", "add", "default", "via", gateway]).unwrap();
+    }
+
+    /// Whether `address` answers a ping within `seconds` (one ping a second).
+    pub fn pings_within(&self, address: &str, seconds: u32) -> bool {
+        (0..seconds).any(|_| self.pings(address))
+    }
+
+    /// Whether `address` answers one ping from this guest (2 s at most).
+    pub fn pings(&self, address: &str) -> bool {
+        Command::new("ip")
+            .args([
+                "netns",
+                "exec",
+                &self.netns,
+                "ping",
+                "-c",
+                "1",
+                "-W",
+                "2",
+                address,
+            ])
+            .output()
+            .expect("ping runs")
+            .status
+            .success()
+    }
+
+    /// The address DHCP offers this guest (busybox's udhcpc, 5 tries).
+    pub fn lease(&self) -> Option<String> {
+        let out = Command::new("ip")
+            .args([
+                "netns",
+                "exec",
+                &self.netns,
+                "busybox",
+                "udhcpc",
+                "-i",
+                "eth0",
+            ])
+            .args(["-n", "-q", "-f", "-t", "5", "-T", "1", "-s", "/bin/true"])
+            .output()
+            .expect("udhcpc runs");
+        let text = String::from_utf8_lossy(&out.stderr).into_owned()
+            + &String::from_utf8_lossy(&out.stdout);
+        let after = text.split("lease of ").nth(1)?;
+        Some(after.split_whitespace().next()?.to_string())
+    }
+}
+
+impl Drop for Guest {
+    fn drop(&mut self) {
+        let _ = ip(&["netns", "del", &self.netns]);
+    }
+}
+
+/// Devices a failed test would leave behind, deleted when dropped.
+pub struct Leftovers(pub Vec<String>);
+
+impl Drop for Leftovers {
+    fn drop(&mut self) {
+        for name in &self.0 {
+            // A bridge's VXLAN device goes with it.
+            let ports = ip(&["-j", "-d", "link", "show", "master", name]).unwrap_or_default();
+            let ports: Vec<Value> = serde_json::from_str(&ports).unwrap_or_default();
+            for port in ports {
+                if port["linkinfo"]["info_kind"] == "vxlan" {
+                    let _ = ip(&["link", "del", port["ifname"].as_str().unwrap_or_default()]);
+                }
+            }
+            let _ = ip(&["link", "del", name]);
+        }
+    }
+}
+
+/// Device `name` once `done` holds of it (10 s at most).
+pub async fn until_link(name: &str, done: impl Fn(Option<&Value>) -> bool) -> Option<Value> {
+    for _ in 0..100 {
+        let found = link(name);
+        if done(found.as_ref()) {
+            return found;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{name} never got there: {:?}", link(name));
+}
+
+/// A subnet without DHCP (no DHCP port holds the bridge).
+pub async fn l2_only_subnet(cloud: &Cloud, admin: &Persona, net: &str, cidr: &str) {
+    cloud
+        .create(
+            "subnets",
+            "subnet",
+            admin,
+            json!({"network_id": net, "ip_version": 4, "cidr": cidr, "enable_dhcp": false}),
+        )
+        .await;
+}
+
+pub async fn bound_port(cloud: &Cloud, admin: &Persona, net: &str) -> Value {
+    cloud
+        .create(
+            "ports",
+            "port",
+            admin,
+            json!({"network_id": net, "binding:host_id": "linux-a"}),
+        )
+        .await
+}
+
+/// A failed test's DHCP: its dnsmasq is stopped and its namespace deleted.
+pub struct Dhcp(pub String, pub std::path::PathBuf);
+
+impl Drop for Dhcp {
+    fn drop(&mut self) {
+        if let Ok(pid) = std::fs::read_to_string(self.1.join("pid")) {
+            let _ = Command::new("kill").arg(pid.trim()).status();
+        }
+        let _ = ip(&["netns", "del", &self.0]);
+    }
+}
