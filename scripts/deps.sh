@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what the tests need, only when missing: Debian packages (procps for the
-# compute agent's `uptime`; iproute2, dnsmasq, ping and busybox's udhcpc for the
-# network agent's bridges, DHCP and their traffic tests; the backends, wrk, qemu-img,
-# tgt, chromium for the dashboard test) and cargo-nextest. The build itself needs
-# none of them (no protoc: protox compiles the .proto files).
+# compute agent's `uptime`; iproute2, dnsmasq, nftables, iptables, ping and busybox's
+# udhcpc for the network agent's bridges, DHCP, routers, security groups and their
+# traffic tests; the backends, wrk, qemu-img, tgt, chromium for the dashboard test)
+# and cargo-nextest. The build itself needs none of them (no protoc: protox compiles
+# the .proto files).
 set -euo pipefail
-packages=(python3-venv procps iproute2 iputils-ping dnsmasq-base busybox rabbitmq-server mariadb-server postgresql memcached wrk tgt chromium chromium-driver)
+packages=(python3-venv procps iproute2 iputils-ping dnsmasq-base busybox nftables iptables rabbitmq-server mariadb-server postgresql memcached wrk tgt chromium chromium-driver)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
