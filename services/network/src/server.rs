@@ -1,6 +1,7 @@
 //! The server role's RPC endpoints: agents' state reports, and the calls
 //! with which agents sync their ports, report them wired and learn the
-//! networks whose DHCP and the routers they serve.
+//! networks whose DHCP and the routers they serve, and the security groups
+//! their firewalls apply.
 
 use std::sync::Arc;
 
@@ -52,6 +53,12 @@ pub async fn start(
         .route::<server::GetRouter, _, _>(|neutron, _, asked| async move {
             neutron
                 .router_info(&asked.router_id, &asked.host)
+                .await
+                .map_err(remote)
+        })
+        .route::<server::GetSecurityGroups, _, _>(|neutron, _, asked| async move {
+            neutron
+                .security_groups_info(&asked.group_ids)
                 .await
                 .map_err(remote)
         });

@@ -141,7 +141,23 @@ async fn a_router_snats_its_networks_and_maps_floating_ips() {
         "upstream reaches inside without a floating IP"
     );
 
-    // In through a floating IP, while it is associated.
+    // In through a floating IP, while it is associated and the guest's
+    // groups let it in.
+    let default_group = cloud
+        .get("/v2.0/security-groups?name=default", &admin)
+        .await
+        .expect(200)
+        .body["security_groups"][0]["id"]
+        .clone();
+    cloud
+        .create(
+            "security-group-rules",
+            "security_group_rule",
+            &admin,
+            json!({"security_group_id": default_group, "direction": "ingress",
+                   "protocol": "icmp", "remote_ip_prefix": "0.0.0.0/0"}),
+        )
+        .await;
     let fip = cloud
         .create(
             "floatingips",
@@ -177,6 +193,15 @@ async fn a_router_snats_its_networks_and_maps_floating_ips() {
     // Taken apart, the router's namespace goes.
     cloud
         .send(Method::DELETE, &fip_path, &admin, None)
+        .await
+        .expect(204);
+    cloud
+        .send(
+            Method::DELETE,
+            &format!("/v2.0/ports/{}", id(&port)),
+            &admin,
+            None,
+        )
         .await
         .expect(204);
     cloud

@@ -5,7 +5,7 @@
 use async_trait::async_trait;
 use serde_json::{json, Value};
 
-use crate::rpc::messages::{Device, NetworkInfo, RouterInfo};
+use crate::rpc::messages::{Device, NetworkInfo, RouterInfo, SecurityGroupList};
 
 /// Wires and unwires a host's ports.
 #[async_trait]
@@ -29,6 +29,13 @@ pub trait DataPlane: Send + Sync {
     async fn serve_router(&self, info: &RouterInfo) -> anyhow::Result<()>;
     /// The routers this host serves now (to take down the stale).
     fn routers_served(&self) -> Vec<String>;
+    /// Filters `device` as its port security says (before it is wired);
+    /// true when what is filtered changed.
+    fn filter(&self, device: &Device) -> bool;
+    /// The security groups of the filtered ports; `None` without a firewall.
+    fn filtered_groups(&self) -> Option<Vec<String>>;
+    /// Rewrites the filtered ports' filters with `groups`.
+    async fn apply_filters(&self, groups: &SecurityGroupList) -> anyhow::Result<()>;
 }
 
 /// Wires nothing.
@@ -62,5 +69,17 @@ impl DataPlane for Noop {
 
     fn routers_served(&self) -> Vec<String> {
         Vec::new()
+    }
+
+    fn filter(&self, _: &Device) -> bool {
+        false
+    }
+
+    fn filtered_groups(&self) -> Option<Vec<String>> {
+        None
+    }
+
+    async fn apply_filters(&self, _: &SecurityGroupList) -> anyhow::Result<()> {
+        Ok(())
     }
 }

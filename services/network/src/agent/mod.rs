@@ -19,7 +19,8 @@ use crate::config::{AgentDriver, NetworkConfig};
 use crate::rpc::agent as topic;
 use crate::rpc::messages::{
     AgentState, Device, DeviceStatus, HostDevices, NetworkChanged, NetworkQuery, PortDelete,
-    PortUpdate, RouterChanged, RouterQuery,
+    PortUpdate, RouterChanged, RouterQuery, SecurityGroupList, SecurityGroupQuery,
+    SecurityGroupsChanged,
 };
 use crate::rpc::server;
 pub use data_plane::{DataPlane, Noop};
@@ -58,6 +59,8 @@ pub struct Agent {
     dhcp_refreshes: tokio::sync::Mutex<()>,
     /// The same for routers.
     router_refreshes: tokio::sync::Mutex<()>,
+    /// The same for the filters.
+    filter_refreshes: tokio::sync::Mutex<()>,
 }
 
 fn failed(e: impl std::fmt::Display) -> RemoteError {
@@ -81,6 +84,10 @@ impl Agent {
             let _one = self.wiring.lock().await;
             if pending_only && !self.pending_ports().contains_key(&device.port_id) {
                 return Ok(());
+            }
+            // Filtered before it is wired.
+            if self.data_plane.filter(device) {
+                self.refresh_filters().await?;
             }
             if !self.data_plane.plug(device).await? {
                 self.pending_ports()
@@ -156,6 +163,27 @@ impl Agent {
         Ok(list.devices.len())
     }
 
+    /// Rewrites the host's filters with its ports' groups as the server
+    /// has them now.
+    async fn refresh_filters(&self) -> anyhow::Result<()> {
+        let _one = self.filter_refreshes.lock().await;
+        let Some(group_ids) = self.data_plane.filtered_groups() else {
+            return Ok(());
+        };
+        let groups = if group_ids.is_empty() {
+            SecurityGroupList::default()
+        } else {
+            self.plugin
+                .call::<server::GetSecurityGroups>(
+                    &Context::internal(),
+                    None,
+                    &SecurityGroupQuery { group_ids },
+                )
+                .await?
+        };
+        self.data_plane.apply_filters(&groups).await
+    }
+
     /// Serves (or takes down) router `router_id` as the server says.
     async fn refresh_router(&self, router_id: &str) -> anyhow::Result<()> {
         let _one = self.router_refreshes.lock().await;
@@ -195,7 +223,12 @@ impl Agent {
             .route::<topic::PortDelete, _, _>(|agent, _, gone: PortDelete| async move {
                 let _one = agent.wiring.lock().await;
                 agent.pending_ports().remove(&gone.port_id);
-                agent.data_plane.unplug(&gone.port_id).await.map_err(failed)
+                agent
+                    .data_plane
+                    .unplug(&gone.port_id)
+                    .await
+                    .map_err(failed)?;
+                agent.refresh_filters().await.map_err(failed)
             })
             .route::<topic::NetworkChanged, _, _>(|agent, _, changed: NetworkChanged| async move {
                 agent
@@ -203,6 +236,11 @@ impl Agent {
                     .await
                     .map_err(failed)
             })
+            .route::<topic::SecurityGroupsChanged, _, _>(
+                |agent, _, _: SecurityGroupsChanged| async move {
+                    agent.refresh_filters().await.map_err(failed)
+                },
+            )
             .route::<topic::RouterChanged, _, _>(|agent, _, changed: RouterChanged| async move {
                 agent
                     .refresh_router(&changed.router_id)
@@ -237,6 +275,7 @@ pub async fn start(
         wiring: Default::default(),
         dhcp_refreshes: Default::default(),
         router_refreshes: Default::default(),
+        filter_refreshes: Default::default(),
     });
     if let Some(interval) = polling {
         let agent = agent.clone();

@@ -239,6 +239,8 @@ impl Neutron {
         for network_id in networks {
             self.tell_dhcp(network_id, &dhcp_hosts).await;
         }
+        // A port's addresses or groups are members of its groups.
+        self.tell_firewalls().await;
         for p in before.iter().chain(after.iter()) {
             if super::routers::router_owned(&p.device_owner) && !p.device_id.is_empty() {
                 self.tell_l3(&p.device_id, std::slice::from_ref(&p.binding_host_id))
@@ -350,8 +352,12 @@ impl Neutron {
             .await?
             .into_iter()
             .map(|a| a.ip_address)
-            .collect();
+            .collect::<Vec<String>>();
+        let (security_groups, allowed_addresses) = self.port_filter(row, &fixed_ips).await?;
         Ok(Device {
+            port_security_enabled: row.port_security_enabled,
+            allowed_addresses,
+            security_groups,
             port_id: row.id.clone(),
             network_id: net.id,
             mac_address: row.mac_address.clone(),

@@ -5,6 +5,7 @@ pub mod agents;
 pub mod availability_zones;
 pub mod dhcp;
 mod error;
+pub mod firewall;
 pub mod floating_ips;
 pub mod ip_availability;
 pub mod ipam;

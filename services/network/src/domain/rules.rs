@@ -393,6 +393,7 @@ impl Neutron {
         let row = insert(&txn, &project, &group.id, &new, checked).await?;
         super::security_groups::touch(&txn, &group.id).await?;
         txn.commit().await?;
+        self.tell_firewalls().await;
         Ok(row)
     }
 
@@ -483,7 +484,9 @@ impl Neutron {
             &policy_target(&row, &owner),
         )?;
         rule::Entity::delete_by_id(id).exec(&self.db).await?;
-        super::security_groups::touch(&self.db, &row.security_group_id).await
+        super::security_groups::touch(&self.db, &row.security_group_id).await?;
+        self.tell_firewalls().await;
+        Ok(())
     }
 }
 

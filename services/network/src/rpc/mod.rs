@@ -33,6 +33,8 @@ pub mod server {
             call GetRouters = "get_router_ids" (m::HostDevices) -> m::HostRouters;
             /// What serving one router on a host takes.
             call GetRouter = "get_routers" (m::RouterQuery) -> m::RouterInfo;
+            /// Security groups' rules and members (a host's firewall).
+            call GetSecurityGroups = "security_group_info_for_devices" (m::SecurityGroupQuery) -> m::SecurityGroupList;
         }
     }
 }
@@ -51,6 +53,8 @@ pub mod agent {
             cast NetworkChanged = "network_update" (m::NetworkChanged);
             /// A router served here changed.
             cast RouterChanged = "routers_updated" (m::RouterChanged);
+            /// Security groups' rules or members changed.
+            cast SecurityGroupsChanged = "security_groups_rule_updated" (m::SecurityGroupsChanged);
         }
     }
 }

@@ -7,6 +7,7 @@
 //! ports are bound here their namespace with NAT ([`router`]).
 
 mod dhcp;
+mod firewall;
 mod ip;
 mod netns;
 mod options;
@@ -19,7 +20,7 @@ use async_trait::async_trait;
 use serde_json::{json, Value};
 
 use super::DataPlane;
-use crate::rpc::messages::{Device, NetworkInfo, RouterInfo};
+use crate::rpc::messages::{Device, NetworkInfo, RouterInfo, SecurityGroupList};
 use ip::{ip, link, ports_of};
 pub use options::{LinuxOptions, LINUX_OPTS};
 
@@ -39,6 +40,8 @@ pub struct LinuxBridge {
     routers: router::Routers,
     /// One router change at a time.
     router_changes: tokio::sync::Mutex<()>,
+    /// Security groups on the wire (none without bridge netfilter).
+    firewall: Option<firewall::Firewall>,
 }
 
 /// `prefix` and the first 11 characters of a server-given id (a UUID: only
@@ -72,6 +75,12 @@ impl LinuxBridge {
             dhcp_changes: Default::default(),
             routers: router::Routers::new(state_path),
             router_changes: Default::default(),
+            firewall: if firewall::enable() {
+                Some(firewall::Firewall::default())
+            } else {
+                tracing::warn!("no bridge netfilter: security groups are not enforced");
+                None
+            },
         }
     }
 
@@ -202,6 +211,9 @@ impl DataPlane for LinuxBridge {
     }
 
     async fn unplug(&self, port_id: &str) -> anyhow::Result<()> {
+        if let Some(firewall) = &self.firewall {
+            firewall.forget(port_id);
+        }
         let mut bridges = self.bridges.lock().await;
         let tap = tap_name(port_id)?;
         if link(&tap).await?.is_some_and(|l| l.master.is_some()) {
@@ -229,7 +241,23 @@ impl DataPlane for LinuxBridge {
             "interface_mappings": self.opts.interface_mappings,
             "devices": self.devices.load(std::sync::atomic::Ordering::Relaxed),
             "dhcp_driver": "dnsmasq",
+            "firewall_driver": self.firewall.as_ref().map(|_| "iptables"),
         })
+    }
+
+    fn filter(&self, device: &Device) -> bool {
+        self.firewall.as_ref().is_some_and(|f| f.track(device))
+    }
+
+    fn filtered_groups(&self) -> Option<Vec<String>> {
+        self.firewall.as_ref().map(firewall::Firewall::groups)
+    }
+
+    async fn apply_filters(&self, groups: &SecurityGroupList) -> anyhow::Result<()> {
+        match &self.firewall {
+            Some(firewall) => firewall.apply(groups).await,
+            None => Ok(()),
+        }
     }
 
     async fn serve_dhcp(&self, info: &NetworkInfo) -> anyhow::Result<()> {
