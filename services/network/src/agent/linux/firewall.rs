@@ -374,8 +374,7 @@ mod tests {
         assert!(!text.contains("2001:db8"));
         let last = text
             .lines()
-            .filter(|l| l.starts_with(&format!("-A {i} ")))
-            .last();
+            .rfind(|l| l.starts_with(&format!("-A {i} ")));
         assert_eq!(last, Some("-A ferro-i3f2a9c1e-7 -j DROP"));
         assert!(chains.contains(i));
     }
