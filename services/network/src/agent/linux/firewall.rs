@@ -372,9 +372,7 @@ mod tests {
         }
         assert!(!text.contains("22"), "IPv6 rules stay out of iptables");
         assert!(!text.contains("2001:db8"));
-        let last = text
-            .lines()
-            .rfind(|l| l.starts_with(&format!("-A {i} ")));
+        let last = text.lines().rfind(|l| l.starts_with(&format!("-A {i} ")));
         assert_eq!(last, Some("-A ferro-i3f2a9c1e-7 -j DROP"));
         assert!(chains.contains(i));
     }

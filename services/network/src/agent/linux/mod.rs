@@ -172,20 +172,25 @@ impl LinuxBridge {
         Ok(name)
     }
 
-    /// Takes `bridge` and its VXLAN device away once no port uses it; a
-    /// physical interface on it is only released.
+    /// Takes `bridge` and its VXLAN device away once no port uses it; the
+    /// kernel releases what else is on it (a physical interface, a tap).
+    /// Devices vanishing meanwhile (a namespace deleted with its veth) are
+    /// no error.
     async fn remove_bridge(&self, bridge: &str) -> anyhow::Result<()> {
         for port in ports_of(bridge).await? {
             if port.kind() == "vxlan" {
-                ip(&["link", "del", &port.ifname]).await?;
-            } else {
-                ip(&["link", "set", &port.ifname, "nomaster"]).await?;
+                gone_or(ip(&["link", "del", &port.ifname]).await, &port.ifname).await?;
             }
         }
-        if link(bridge).await?.is_some() {
-            ip(&["link", "del", bridge]).await?;
-        }
-        Ok(())
+        gone_or(ip(&["link", "del", bridge]).await, bridge).await
+    }
+}
+
+/// `result`, or success when it failed because `device` is gone.
+async fn gone_or(result: anyhow::Result<String>, device: &str) -> anyhow::Result<()> {
+    match result {
+        Err(e) if link(device).await?.is_some() => Err(e),
+        _ => Ok(()),
     }
 }
 
@@ -216,17 +221,18 @@ impl DataPlane for LinuxBridge {
         }
         let mut bridges = self.bridges.lock().await;
         let tap = tap_name(port_id)?;
-        if link(&tap).await?.is_some_and(|l| l.master.is_some()) {
-            ip(&["link", "set", &tap, "nomaster"]).await?;
-        }
-        if let Some(bridge) = bridges.remove(port_id) {
-            if !bridges.values().any(|b| *b == bridge) {
-                self.remove_bridge(&bridge).await?;
-            }
-        }
+        let bridge = bridges.remove(port_id);
         self.devices
             .store(bridges.len(), std::sync::atomic::Ordering::Relaxed);
-        Ok(())
+        if link(&tap).await?.is_some_and(|l| l.master.is_some()) {
+            gone_or(ip(&["link", "set", &tap, "nomaster"]).await, &tap).await?;
+        }
+        match bridge {
+            Some(bridge) if !bridges.values().any(|b| *b == bridge) => {
+                self.remove_bridge(&bridge).await
+            }
+            _ => Ok(()),
+        }
     }
 
     fn configurations(&self) -> Value {
