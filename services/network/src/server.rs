@@ -56,6 +56,12 @@ pub async fn start(
                 .await
                 .map_err(remote)
         })
+        .route::<server::UpdateFloatingIps, _, _>(|neutron, _, statuses| async move {
+            neutron
+                .floating_ip_statuses(&statuses.router_id, &statuses.statuses)
+                .await
+                .map_err(remote)
+        })
         .route::<server::GetSecurityGroups, _, _>(|neutron, _, asked| async move {
             neutron
                 .security_groups_info(&asked.group_ids)

@@ -173,6 +173,9 @@ async fn a_router_snats_its_networks_and_maps_floating_ips() {
     );
     let fip_path = format!("/v2.0/floatingips/{}", id(&fip));
     cloud
+        .until(&fip_path, &admin, |b| b["floatingip"]["status"] == "ACTIVE")
+        .await;
+    cloud
         .send(
             Method::PUT,
             &fip_path,
@@ -181,6 +184,10 @@ async fn a_router_snats_its_networks_and_maps_floating_ips() {
         )
         .await
         .expect(200);
+    assert_eq!(
+        cloud.get(&fip_path, &admin).await.expect(200).body["floatingip"]["status"],
+        "DOWN"
+    );
     let mut gone = false;
     for _ in 0..20 {
         if !upstream.guest.pings(&floating) {

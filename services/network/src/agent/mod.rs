@@ -18,9 +18,9 @@ use ferrostack_rpc::{Client, Context, RemoteError, Router, Runner, Transport};
 use crate::config::{AgentDriver, NetworkConfig};
 use crate::rpc::agent as topic;
 use crate::rpc::messages::{
-    AgentState, Device, DeviceStatus, HostDevices, NetworkChanged, NetworkQuery, PortDelete,
-    PortUpdate, RouterChanged, RouterQuery, SecurityGroupList, SecurityGroupQuery,
-    SecurityGroupsChanged,
+    AgentState, Device, DeviceStatus, FloatingIpStatuses, HostDevices, NetworkChanged,
+    NetworkQuery, PortDelete, PortUpdate, RouterChanged, RouterQuery, SecurityGroupList,
+    SecurityGroupQuery, SecurityGroupsChanged,
 };
 use crate::rpc::server;
 pub use data_plane::{DataPlane, Noop};
@@ -195,7 +195,21 @@ impl Agent {
             .plugin
             .call::<server::GetRouter>(&Context::internal(), None, &asked)
             .await?;
-        self.data_plane.serve_router(&info).await
+        self.data_plane.serve_router(&info).await?;
+        if info.served && info.admin_state_up && !info.floating_ips.is_empty() {
+            let statuses = FloatingIpStatuses {
+                router_id: info.router_id.clone(),
+                statuses: info
+                    .floating_ips
+                    .iter()
+                    .map(|f| (f.id.clone(), "ACTIVE".to_string()))
+                    .collect(),
+            };
+            self.plugin
+                .call::<server::UpdateFloatingIps>(&Context::internal(), None, &statuses)
+                .await?;
+        }
+        Ok(())
     }
 
     /// Serves (or stops serving) `network_id`'s DHCP as the server says.

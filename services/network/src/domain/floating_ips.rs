@@ -3,8 +3,8 @@
 //! IPv4 address of a project's port through a router that has a gateway on
 //! that external network and an interface on the fixed address's subnet.
 //! The router's host is told of every change; its agent (the `linux` data
-//! plane) translates the addresses. A floating IP's status stays `DOWN`:
-//! agents do not report it yet.
+//! plane) translates the addresses and reports them `ACTIVE`; a floating IP
+//! moved or disassociated is `DOWN` until then.
 
 use std::collections::BTreeSet;
 use std::net::IpAddr;
@@ -570,6 +570,12 @@ impl Neutron {
         active.fixed_port_id = Set(association.port_id.clone());
         active.fixed_ip_address = Set(association.fixed_ip_address.clone());
         active.router_id = Set(association.router_id.clone());
+        // Moved or disassociated: DOWN until the router's host translates it.
+        if association.router_id != row.router_id
+            || association.fixed_ip_address != row.fixed_ip_address
+        {
+            active.status = Set("DOWN".into());
+        }
         if let Some(v) = update.description {
             active.description = Set(v);
         }

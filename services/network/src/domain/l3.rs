@@ -160,9 +160,34 @@ impl Neutron {
                 Some(FloatingNat {
                     fixed_ip: f.fixed_ip_address?,
                     floating_ip: f.floating_ip_address,
+                    id: f.id,
                 })
             })
             .collect();
         Ok(info)
+    }
+
+    /// Records what a router's host reports of its floating IPs (`ACTIVE`
+    /// or `ERROR`), for those still associated through that router.
+    pub async fn floating_ip_statuses(
+        &self,
+        router_id: &str,
+        statuses: &std::collections::HashMap<String, String>,
+    ) -> Result<()> {
+        for (id, status) in statuses {
+            if !matches!(status.as_str(), "ACTIVE" | "ERROR" | "DOWN") {
+                continue;
+            }
+            floating_ip::Entity::update_many()
+                .col_expr(
+                    floating_ip::Column::Status,
+                    sea_orm::sea_query::Expr::value(status.as_str()),
+                )
+                .filter(floating_ip::Column::Id.eq(id))
+                .filter(floating_ip::Column::RouterId.eq(router_id))
+                .exec(&self.db)
+                .await?;
+        }
+        Ok(())
     }
 }

@@ -33,6 +33,8 @@ pub mod server {
             call GetRouters = "get_router_ids" (m::HostDevices) -> m::HostRouters;
             /// What serving one router on a host takes.
             call GetRouter = "get_routers" (m::RouterQuery) -> m::RouterInfo;
+            /// A router's floating IPs are translated (or failed to be).
+            call UpdateFloatingIps = "update_floatingip_statuses" (m::FloatingIpStatuses);
             /// Security groups' rules and members (a host's firewall).
             call GetSecurityGroups = "security_group_info_for_devices" (m::SecurityGroupQuery) -> m::SecurityGroupList;
         }
