@@ -247,6 +247,7 @@ mod tests {
             floating_ips: vec![FloatingNat {
                 floating_ip: "172.24.4.10".into(),
                 fixed_ip: "10.0.0.5".into(),
+                id: "f1".into(),
             }],
             ..RouterInfo::default()
         };
@@ -281,6 +282,7 @@ mod tests {
             floating_ips: vec![FloatingNat {
                 floating_ip: "172.24.4.10; flush ruleset".into(),
                 fixed_ip: "10.0.0.5".into(),
+                id: "f1".into(),
             }],
             ..RouterInfo::default()
         };
