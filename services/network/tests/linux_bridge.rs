@@ -166,6 +166,34 @@ async fn flat_networks_ride_their_mapped_interface() {
     assert_eq!(link(&bridge), None, "the bridge outlived its ports");
     assert_eq!(link(&physical).unwrap().get("master"), None);
     drop(guest);
+
+    // A physical network without an interface here: its port stays DOWN and
+    // nothing is made for it.
+    let unmapped = cloud
+        .create(
+            "networks",
+            "network",
+            &admin,
+            json!({"name": "unmapped", "provider:network_type": "flat",
+                   "provider:physical_network": "physnet9"}),
+        )
+        .await;
+    let unmapped = unmapped["id"].as_str().unwrap().to_string();
+    l2_only_subnet(&cloud, &admin, &unmapped, "10.82.0.0/24").await;
+    let port = bound_port(&cloud, &admin, &unmapped).await;
+    let guest = Guest::boot(&port);
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let path = format!("/v2.0/ports/{}", port["id"].as_str().unwrap());
+    assert_eq!(
+        cloud.get(&path, &admin).await.expect(200).body["port"]["status"],
+        "DOWN"
+    );
+    assert_eq!(link(&format!("brq{}", &unmapped[..11])), None);
+    cloud
+        .send(Method::DELETE, &path, &admin, None)
+        .await
+        .expect(204);
+    drop(guest);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -63,7 +63,9 @@ pub struct Agent {
     filter_refreshes: tokio::sync::Mutex<()>,
 }
 
+/// A failed handler's error, logged (casts have no one to answer to).
 fn failed(e: impl std::fmt::Display) -> RemoteError {
+    tracing::warn!("agent: {e}");
     RemoteError {
         kind: "AgentError".into(),
         message: e.to_string(),

@@ -84,26 +84,12 @@ impl LinuxBridge {
         }
     }
 
-    /// Makes the bridge of `device`'s network, with its segment on it.
+    /// Makes the bridge of `device`'s network, with its segment on it (the
+    /// segment checked first, so a network this host cannot wire leaves
+    /// nothing behind).
     async fn ensure_bridge(&self, device: &Device) -> anyhow::Result<String> {
         let bridge = bridge_name(&device.network_id)?;
-        if link(&bridge).await?.is_none() {
-            ip(&[
-                "link",
-                "add",
-                &bridge,
-                "type",
-                "bridge",
-                "forward_delay",
-                "0",
-            ])
-            .await?;
-        }
-        let segment = match device.network_type.as_str() {
-            "vxlan" => Some(
-                self.ensure_vxlan(device.segmentation_id, device.mtu)
-                    .await?,
-            ),
+        let physical = match device.network_type.as_str() {
             "flat" => Some(
                 self.opts
                     .interface_mappings
@@ -117,9 +103,28 @@ impl LinuxBridge {
                         )
                     })?,
             ),
-            "local" => None,
+            "vxlan" | "local" => None,
             other => bail!("network type '{other}' cannot be wired by the linux bridge agent"),
         };
+        let segment = match device.network_type.as_str() {
+            "vxlan" => Some(
+                self.ensure_vxlan(device.segmentation_id, device.mtu)
+                    .await?,
+            ),
+            _ => physical,
+        };
+        if link(&bridge).await?.is_none() {
+            ip(&[
+                "link",
+                "add",
+                &bridge,
+                "type",
+                "bridge",
+                "forward_delay",
+                "0",
+            ])
+            .await?;
+        }
         if let Some(segment) = segment {
             ip(&["link", "set", &segment, "master", &bridge, "up"]).await?;
         }
