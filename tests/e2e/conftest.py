@@ -70,14 +70,15 @@ class Cloud:
 
 
 @contextlib.contextmanager
-def running_cloud(data_dir):
-    """`ferrostack up` in `data_dir` until the block ends; yields (Cloud, process)."""
+def running_cloud(data_dir, **env):
+    """`ferrostack up` in `data_dir` (with `env` added to its environment) until the
+    block ends; yields (Cloud, process)."""
     offset = free_offset()
     log = open(data_dir / "up.log", "w")
     proc = subprocess.Popen(
         [str(BIN_DIR / "ferrostack"), "up", "--data-dir", str(data_dir), "--port-offset", str(offset)],
         stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        env={**os.environ, "OS_PASSWORD": ADMIN_PASSWORD},
+        env={**os.environ, "OS_PASSWORD": ADMIN_PASSWORD, **env},
     )
     try:
         c = Cloud(data_dir)

@@ -205,6 +205,10 @@ async fn a_scheduled_network_s_dnsmasq_hands_guests_their_addresses() {
             b["agents"][0]["configurations"]["dhcp_driver"] == "dnsmasq"
         })
         .await;
+    // State is private (as `ferrostack up` keeps it): dnsmasq, once it runs
+    // as nobody, cannot read its files there again.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&cloud.env.dir, std::fs::Permissions::from_mode(0o700)).unwrap();
     let (net, subnet) = cloud
         .network_with_subnet(&admin, "dhcp", "10.79.0.0/24")
         .await;

@@ -1,10 +1,11 @@
 //! DHCP the way Neutron's dnsmasq driver serves it: per network a namespace
 //! `qdhcp-<network>` holding the DHCP port's device (`ns-<port>`, whose veth
 //! peer `tap<port>` sits on the network's bridge) and a dnsmasq bound to it,
-//! handing each port its own address only (static ranges, a hosts file by
-//! MAC) with the subnets' gateway, DNS servers and host routes. Files live
-//! under `<state_path>/dhcp/<network>/`; a change rewrites them and signals
-//! dnsmasq (SIGHUP), a change of subnets restarts it. IPv4 only so far.
+//! handing each port its own address only (static ranges, hosts by MAC)
+//! with the subnets' gateway, DNS servers and host routes, all on its
+//! command line: dnsmasq runs as `nobody`, which cannot read files in the
+//! private state directory (`<state_path>/dhcp/<network>/` keeps its pid
+//! and arguments). A change restarts it with its new arguments. IPv4 only.
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -33,7 +34,7 @@ pub fn namespace(network_id: &str) -> anyhow::Result<String> {
     Ok(format!("qdhcp-{network_id}"))
 }
 
-/// The `--dhcp-range` of an IPv4 subnet: static (only the hosts file's
+/// The `--dhcp-range` of an IPv4 subnet: static (only the hosts'
 /// addresses are handed out), tagged with the subnet.
 fn range(subnet: &DhcpSubnet) -> anyhow::Result<Option<String>> {
     let cidr: IpNet = subnet.cidr.parse()?;
@@ -48,9 +49,10 @@ fn range(subnet: &DhcpSubnet) -> anyhow::Result<Option<String>> {
     )))
 }
 
-/// The hosts file: `MAC,name.domain.,address` per IPv4 address. Only
-/// DNS-safe names get in (a hostile name could add lines or options).
-fn hosts_file(info: &NetworkInfo) -> String {
+/// The `--dhcp-host` entries, one per line: `MAC,name.domain.,address` per
+/// IPv4 address. Only DNS-safe names get in (a hostile name could add
+/// entries or options).
+fn dhcp_hosts(info: &NetworkInfo) -> String {
     let safe = |text: &str| {
         !text.is_empty()
             && text
@@ -75,8 +77,9 @@ fn hosts_file(info: &NetworkInfo) -> String {
     text
 }
 
-/// The options file: each IPv4 subnet's router, DNS servers and routes.
-fn options_file(info: &NetworkInfo) -> String {
+/// The `--dhcp-option` entries, one per line: each IPv4 subnet's router,
+/// DNS servers and routes.
+fn dhcp_options(info: &NetworkInfo) -> String {
     let mut text = String::new();
     for subnet in info.subnets.iter().filter(|s| s.ip_version == 4) {
         let tag = format!("tag:subnet-{}", subnet.id);
@@ -120,12 +123,20 @@ fn running(pid_file: &Path, dir: &Path) -> Option<i32> {
         .then_some(pid)
 }
 
-fn signal(pid: i32, signal: i32) -> anyhow::Result<()> {
+/// Stops dnsmasq `pid` (serving `dir`) and waits for it to be gone (its
+/// socket free for the next one), 5 s at most.
+async fn stop_process(pid: i32, dir: &Path) -> anyhow::Result<()> {
     // SAFETY: kill(2) on a pid read back from its own /proc entry.
-    if unsafe { libc::kill(pid, signal) } != 0 {
+    if unsafe { libc::kill(pid, libc::SIGTERM) } != 0 {
         bail!("dnsmasq {pid}: {}", std::io::Error::last_os_error());
     }
-    Ok(())
+    for _ in 0..100 {
+        if running(&dir.join("pid"), dir).is_none() {
+            return Ok(());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    bail!("dnsmasq {pid} does not stop")
 }
 
 impl Dnsmasq {
@@ -181,9 +192,7 @@ impl Dnsmasq {
     async fn run(&self, info: &NetworkInfo, ns: &str, inner: &str) -> anyhow::Result<()> {
         let dir = self.dir.join(&info.network_id);
         tokio::fs::create_dir_all(&dir).await?;
-        let (hosts, opts, pid) = (dir.join("host"), dir.join("opts"), dir.join("pid"));
-        tokio::fs::write(&hosts, hosts_file(info)).await?;
-        tokio::fs::write(&opts, options_file(info)).await?;
+        let pid = dir.join("pid");
         let mut args = vec![
             "netns".to_string(),
             "exec".into(),
@@ -197,8 +206,6 @@ impl Dnsmasq {
             format!("--interface={inner}"),
             "--except-interface=lo".into(),
             format!("--pid-file={}", pid.display()),
-            format!("--dhcp-hostsfile={}", hosts.display()),
-            format!("--dhcp-optsfile={}", opts.display()),
             "--leasefile-ro".into(),
             "--dhcp-authoritative".into(),
             format!("--domain={}", info.dns_domain),
@@ -208,13 +215,22 @@ impl Dnsmasq {
                 args.push(format!("--dhcp-range={range}"));
             }
         }
+        args.extend(dhcp_hosts(info).lines().map(|l| format!("--dhcp-host={l}")));
+        args.extend(
+            dhcp_options(info)
+                .lines()
+                .map(|l| format!("--dhcp-option={l}")),
+        );
         let args_file = dir.join("args");
         let wanted = args.join("\n");
         let same = tokio::fs::read_to_string(&args_file).await.ok() == Some(wanted.clone());
-        match running(&pid, &dir) {
-            Some(pid) if same => return signal(pid, libc::SIGHUP),
-            Some(pid) => signal(pid, libc::SIGTERM)?,
-            None => {}
+        let current = running(&pid, &dir);
+        if same && current.is_some() {
+            return Ok(());
+        }
+        tokio::fs::write(&args_file, &wanted).await?;
+        if let Some(pid) = current {
+            stop_process(pid, &dir).await?;
         }
         let out = tokio::process::Command::new("ip")
             .args(&args)
@@ -225,7 +241,6 @@ impl Dnsmasq {
         if !out.status.success() {
             bail!("dnsmasq: {}", String::from_utf8_lossy(&out.stderr).trim());
         }
-        tokio::fs::write(&args_file, wanted).await?;
         Ok(())
     }
 
@@ -236,7 +251,7 @@ impl Dnsmasq {
         let dir = self.dir.join(network_id);
         let port = tokio::fs::read_to_string(dir.join("port")).await.ok();
         if let Some(pid) = running(&dir.join("pid"), &dir) {
-            signal(pid, libc::SIGTERM)?;
+            stop_process(pid, &dir).await?;
         }
         netns::delete(&ns).await?;
         match tokio::fs::remove_dir_all(&dir).await {
@@ -294,14 +309,14 @@ mod tests {
     }
 
     #[test]
-    fn files_say_what_dnsmasq_hands_out() {
+    fn entries_say_what_dnsmasq_hands_out() {
         let info = info();
         assert_eq!(
-            hosts_file(&info),
+            dhcp_hosts(&info),
             "fa:16:3e:00:00:01,host-10-0-0-5.openstacklocal.,10.0.0.5\n"
         );
         assert_eq!(
-            options_file(&info),
+            dhcp_options(&info),
             "tag:subnet-s4,option:router,10.0.0.1\n\
              tag:subnet-s4,option:dns-server,192.0.2.53\n\
              tag:subnet-s4,option:classless-static-route,192.168.0.0/16,10.0.0.254,0.0.0.0/0,10.0.0.1\n"
@@ -314,11 +329,11 @@ mod tests {
     }
 
     #[test]
-    fn hostile_names_never_reach_the_hosts_file() {
+    fn hostile_names_never_reach_the_host_entries() {
         let mut info = info();
         info.hosts[0].hostname = "x,10.0.0.9\nfa:16:3e:00:00:02,evil".into();
         assert_eq!(
-            hosts_file(&info),
+            dhcp_hosts(&info),
             "fa:16:3e:00:00:01,host-10-0-0-5,10.0.0.5\n"
         );
     }
