@@ -41,7 +41,20 @@ const PROTOCOLS: &[(&str, u8)] = &[
     ("vrrp", 112),
 ];
 /// Protocols whose rules take port ranges.
-const PORTED: &[u8] = &[6, 17, 33, 132, 136];
+pub const PORTED: &[u8] = &[6, 17, 33, 132, 136];
+
+/// The number of a protocol as a rule stores it (a name Neutron knows or a
+/// number up to 255).
+pub fn protocol_number(stored: &str) -> Option<u8> {
+    let lower = stored.to_ascii_lowercase();
+    match lower.parse::<u8>() {
+        Ok(n) => Some(n),
+        Err(_) => PROTOCOLS
+            .iter()
+            .find(|(name, _)| *name == lower)
+            .map(|(_, n)| *n),
+    }
+}
 /// Protocols only IPv6 has.
 const IPV6_ONLY: &[u8] = &[41, 43, 44, 58, 59, 60];
 

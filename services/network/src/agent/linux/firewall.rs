@@ -14,6 +14,7 @@ use std::net::IpAddr;
 use anyhow::{bail, Context as _};
 use ipnet::IpNet;
 
+use crate::domain::rules::{protocol_number, PORTED};
 use crate::rpc::messages::{Device, SecurityGroupInfo, SecurityGroupList, SecurityRule};
 
 const BRIDGE_NF: &str = "/proc/sys/net/bridge/bridge-nf-call-iptables";
@@ -24,6 +25,8 @@ const TOP: &str = "ferro-fwd";
 #[derive(Default)]
 pub struct Firewall {
     ports: std::sync::Mutex<BTreeMap<String, Device>>,
+    /// What is filtered changed since the last rewrite that succeeded.
+    dirty: std::sync::atomic::AtomicBool,
     /// One rewrite at a time.
     applying: tokio::sync::Mutex<()>,
 }
@@ -43,19 +46,9 @@ fn chain(kind: char, port_id: &str) -> anyhow::Result<String> {
     Ok(format!("ferro-{kind}{short}"))
 }
 
-/// A protocol iptables is given: a known name or a number.
-fn protocol(name: &str) -> anyhow::Result<String> {
-    const NAMES: &[&str] = &[
-        "tcp", "udp", "icmp", "sctp", "ah", "esp", "gre", "dccp", "udplite",
-    ];
-    if NAMES.contains(&name) || name.parse::<u8>().is_ok() {
-        return Ok(name.to_string());
-    }
-    bail!("protocol '{name}' is not filtered here")
-}
-
 /// The iptables match of `rule` from or to `remote` (a CIDR; `None` for
-/// any), or `None` when it is no IPv4 rule.
+/// any), or `None` when it is no IPv4 rule. Protocols go by number (0, as
+/// `ip`, is any); port ranges through `multiport` (every ported protocol).
 fn rule_match(rule: &SecurityRule, remote: Option<&IpNet>) -> anyhow::Result<Option<String>> {
     if rule.ethertype != "IPv4" || remote.is_some_and(|r| !matches!(r, IpNet::V4(_))) {
         return Ok(None);
@@ -70,28 +63,60 @@ fn rule_match(rule: &SecurityRule, remote: Option<&IpNet>) -> anyhow::Result<Opt
         args.push(format!("{side} {remote}"));
     }
     if !rule.protocol.is_empty() {
-        let name = protocol(&rule.protocol)?;
-        args.push(format!("-p {name}"));
+        let number = protocol_number(&rule.protocol)
+            .with_context(|| format!("protocol '{}' is unknown", rule.protocol))?;
         let (min, max) = (
             rule.port_range_min,
             rule.port_range_max.max(rule.port_range_min),
         );
-        match name.as_str() {
-            "tcp" | "udp" | "sctp" | "6" | "17" | "132" if min > 0 => {
-                args.push(format!("-m {name} --dport {min}:{max}"));
+        match number {
+            0 => {}
+            1 => {
+                args.push("-p icmp".into());
+                if min > 0 {
+                    let code = if rule.port_range_max > 0 {
+                        format!("/{}", rule.port_range_max)
+                    } else {
+                        String::new()
+                    };
+                    args.push(format!("-m icmp --icmp-type {min}{code}"));
+                }
             }
-            "icmp" | "1" if min > 0 => {
-                let code = if rule.port_range_max > 0 {
-                    format!("/{}", rule.port_range_max)
-                } else {
-                    String::new()
-                };
-                args.push(format!("-m icmp --icmp-type {min}{code}"));
+            n if PORTED.contains(&n) && min > 0 => {
+                args.push(format!("-p {n} -m multiport --dports {min}:{max}"));
             }
-            _ => {}
+            n => args.push(format!("-p {n}")),
         }
     }
     Ok(Some(args.join(" ")))
+}
+
+/// One rule's `-A chain ... -j RETURN` lines (one per remote address).
+fn rule_lines(
+    rule: &SecurityRule,
+    chain: &str,
+    groups: &BTreeMap<String, SecurityGroupInfo>,
+) -> anyhow::Result<Vec<String>> {
+    let remotes: Vec<Option<IpNet>> = if !rule.remote_ip_prefix.is_empty() {
+        vec![Some(rule.remote_ip_prefix.parse()?)]
+    } else if !rule.remote_group_id.is_empty() {
+        groups
+            .get(&rule.remote_group_id)
+            .map(|g| g.member_ips.as_slice())
+            .unwrap_or_default()
+            .iter()
+            .map(|ip| ip.parse::<IpAddr>().map(|a| Some(IpNet::from(a))))
+            .collect::<Result<_, _>>()?
+    } else {
+        vec![None]
+    };
+    let mut lines = Vec::new();
+    for remote in remotes {
+        if let Some(m) = rule_match(rule, remote.as_ref())? {
+            lines.push(format!("-A {chain} {m} -j RETURN").replace("  ", " "));
+        }
+    }
+    Ok(lines)
 }
 
 /// The rules of one direction of a port, as `-A chain ... -j RETURN` lines.
@@ -100,31 +125,19 @@ fn rules_of(
     direction: &str,
     chain: &str,
     groups: &BTreeMap<String, SecurityGroupInfo>,
-) -> anyhow::Result<Vec<String>> {
+) -> Vec<String> {
     let mut lines = BTreeSet::new();
     for group in device.security_groups.iter().filter_map(|g| groups.get(g)) {
         for rule in group.rules.iter().filter(|r| r.direction == direction) {
-            let remotes: Vec<Option<IpNet>> = if !rule.remote_ip_prefix.is_empty() {
-                vec![Some(rule.remote_ip_prefix.parse()?)]
-            } else if !rule.remote_group_id.is_empty() {
-                groups
-                    .get(&rule.remote_group_id)
-                    .map(|g| g.member_ips.as_slice())
-                    .unwrap_or_default()
-                    .iter()
-                    .map(|ip| ip.parse::<IpAddr>().map(|a| Some(IpNet::from(a))))
-                    .collect::<Result<_, _>>()?
-            } else {
-                vec![None]
-            };
-            for remote in remotes {
-                if let Some(m) = rule_match(rule, remote.as_ref())? {
-                    lines.insert(format!("-A {chain} {m} -j RETURN").replace("  ", " "));
-                }
+            // A rule this firewall cannot express is left out (and said so),
+            // never a reason to leave the host's other filters stale.
+            match rule_lines(rule, chain, groups) {
+                Ok(more) => lines.extend(more),
+                Err(e) => tracing::warn!(group = group.id, "security group rule left out: {e}"),
             }
         }
     }
-    Ok(lines.into_iter().collect())
+    lines.into_iter().collect()
 }
 
 /// The `iptables-restore` input for `ports`, deleting the chains of
@@ -157,12 +170,15 @@ fn render(
         rules.push(format!(
             "-A {i} -p udp -m udp --sport 67 --dport 68 -j RETURN"
         ));
-        rules.extend(rules_of(device, "ingress", &i, groups)?);
+        rules.extend(rules_of(device, "ingress", &i, groups));
         rules.push(format!("-A {i} -j DROP"));
+        rules.push(format!(
+            "-A {o} -s 0.0.0.0/32 -d 255.255.255.255/32 -p udp -m udp --sport 68 --dport 67 -j RETURN"
+        ));
+        rules.push(format!("-A {o} -j {s}"));
         rules.push(format!(
             "-A {o} -p udp -m udp --sport 68 --dport 67 -j RETURN"
         ));
-        rules.push(format!("-A {o} -j {s}"));
         rules.push(format!(
             "-A {o} -p udp -m udp --sport 67 --dport 68 -j DROP"
         ));
@@ -170,7 +186,7 @@ fn render(
             "-A {o} -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN"
         ));
         rules.push(format!("-A {o} -m conntrack --ctstate INVALID -j DROP"));
-        rules.extend(rules_of(device, "egress", &o, groups)?);
+        rules.extend(rules_of(device, "egress", &o, groups));
         rules.push(format!("-A {o} -j DROP"));
         for address in &device.allowed_addresses {
             let net: IpNet = address
@@ -243,14 +259,20 @@ async fn run(program: &str, args: &[&str], input: &str) -> anyhow::Result<String
 
 impl Firewall {
     /// Filters `device` (when its port security is on) or stops filtering
-    /// it; true when that changed what is filtered.
+    /// it; true while the filters need a rewrite (this changed them, or the
+    /// last rewrite failed: a port is never wired on filters that failed).
     pub fn track(&self, device: &Device) -> bool {
+        use std::sync::atomic::Ordering;
         let mut ports = self.ports.lock().unwrap_or_else(|e| e.into_inner());
-        if device.port_security_enabled {
+        let changed = if device.port_security_enabled {
             ports.insert(device.port_id.clone(), device.clone()) != Some(device.clone())
         } else {
             ports.remove(&device.port_id).is_some()
+        };
+        if changed {
+            self.dirty.store(true, Ordering::SeqCst);
         }
+        self.dirty.load(Ordering::SeqCst)
     }
 
     /// Stops filtering port `port_id`.
@@ -271,6 +293,7 @@ impl Firewall {
     /// Rewrites the filters of every filtered port with `groups`.
     pub async fn apply(&self, groups: &SecurityGroupList) -> anyhow::Result<()> {
         let _one = self.applying.lock().await;
+        self.dirty.store(true, std::sync::atomic::Ordering::SeqCst);
         let ports: Vec<Device> = self
             .ports
             .lock()
@@ -304,6 +327,7 @@ impl Firewall {
             }
             run("iptables", &["-w", "-X", TOP], "").await?;
         }
+        self.dirty.store(false, std::sync::atomic::Ordering::SeqCst);
         Ok(())
     }
 }
@@ -359,7 +383,7 @@ mod tests {
         let i = "ferro-i3f2a9c1e-7";
         for line in [
             "-A ferro-fwd -m physdev --physdev-out tap3f2a9c1e-7b --physdev-is-bridged -j ferro-i3f2a9c1e-7",
-            "-A ferro-i3f2a9c1e-7 -p tcp -m tcp --dport 80:80 -j RETURN",
+            "-A ferro-i3f2a9c1e-7 -p 6 -m multiport --dports 80:80 -j RETURN",
             "-A ferro-i3f2a9c1e-7 -s 10.0.0.6/32 -j RETURN",
             "-A ferro-o3f2a9c1e-7 -j ferro-s3f2a9c1e-7",
             "-A ferro-o3f2a9c1e-7 -j RETURN",
@@ -378,6 +402,66 @@ mod tests {
     }
 
     #[test]
+    fn every_protocol_the_api_takes_renders() {
+        let groups = BTreeMap::from([(
+            "web".to_string(),
+            SecurityGroupInfo {
+                id: "web".into(),
+                rules: vec![
+                    rule("ingress", "vrrp", 0, ""),
+                    rule("ingress", "6", 443, ""),
+                    rule("ingress", "udplite", 5000, ""),
+                    rule("ingress", "ip", 0, ""),
+                    rule("egress", "icmp", 8, ""),
+                ],
+                member_ips: vec![],
+            },
+        )]);
+        let (text, _) = render(&[device()], &groups, &[]).unwrap();
+        for line in [
+            "-A ferro-i3f2a9c1e-7 -p 112 -j RETURN",
+            "-A ferro-i3f2a9c1e-7 -p 6 -m multiport --dports 443:443 -j RETURN",
+            "-A ferro-i3f2a9c1e-7 -p 136 -m multiport --dports 5000:5000 -j RETURN",
+            "-A ferro-i3f2a9c1e-7 -j RETURN",
+            "-A ferro-o3f2a9c1e-7 -p icmp -m icmp --icmp-type 8/8 -j RETURN",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line} not in\n{text}");
+        }
+    }
+
+    #[test]
+    fn only_the_dhcp_discover_skips_the_spoofing_check() {
+        let (text, _) = render(&[device()], &BTreeMap::new(), &[]).unwrap();
+        let o: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("-A ferro-o3f2a9c1e-7 "))
+            .collect();
+        assert_eq!(
+            o[..3],
+            [
+                "-A ferro-o3f2a9c1e-7 -s 0.0.0.0/32 -d 255.255.255.255/32 -p udp -m udp --sport 68 --dport 67 -j RETURN",
+                "-A ferro-o3f2a9c1e-7 -j ferro-s3f2a9c1e-7",
+                "-A ferro-o3f2a9c1e-7 -p udp -m udp --sport 68 --dport 67 -j RETURN",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_failed_rewrite_keeps_the_filters_dirty() {
+        let firewall = Firewall::default();
+        assert!(firewall.track(&device()), "a new port needs a rewrite");
+        // No rewrite succeeded: the same port again still needs one.
+        assert!(firewall.track(&device()));
+        firewall
+            .dirty
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+        assert!(
+            !firewall.track(&device()),
+            "nothing changed since a rewrite"
+        );
+    }
+
+    #[test]
     fn hostile_values_never_reach_iptables() {
         let mut bad = device();
         bad.mac_address = "fa:16:3e:00:00:01 -j ACCEPT".into();
@@ -389,11 +473,20 @@ mod tests {
             "web".to_string(),
             SecurityGroupInfo {
                 id: "web".into(),
-                rules: vec![rule("ingress", "tcp -j ACCEPT", 0, "")],
+                rules: vec![
+                    rule("ingress", "tcp -j ACCEPT", 0, ""),
+                    SecurityRule {
+                        remote_ip_prefix: "10.0.0.0/8 -j ACCEPT".into(),
+                        ..rule("ingress", "tcp", 22, "")
+                    },
+                ],
                 member_ips: vec![],
             },
         )]);
-        assert!(render(&[device()], &groups, &[]).is_err());
+        // Left out, with the host's other filters written.
+        let (text, _) = render(&[device()], &groups, &[]).unwrap();
+        assert!(!text.contains("ACCEPT"), "{text}");
+        assert!(text.contains("-A ferro-i3f2a9c1e-7 -j DROP"));
         assert!(chain('i', "../../../x").is_err());
     }
 }
