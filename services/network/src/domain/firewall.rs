@@ -86,6 +86,20 @@ impl Neutron {
         {
             addresses.entry(a.port_id).or_default().push(a.ip_address);
         }
+        // Allowed address pairs are members' addresses too (as upstream).
+        for p in port::Entity::find()
+            .filter(port::Column::Id.is_in(members.iter().map(|m| m.port_id.clone())))
+            .all(&self.db)
+            .await?
+        {
+            let pairs: Vec<Value> =
+                serde_json::from_str(&p.allowed_address_pairs).unwrap_or_default();
+            addresses.entry(p.id).or_default().extend(
+                pairs
+                    .iter()
+                    .filter_map(|pair| pair["ip_address"].as_str().map(String::from)),
+            );
+        }
         for m in members {
             if let Some(group) = groups.get_mut(&m.security_group_id) {
                 group

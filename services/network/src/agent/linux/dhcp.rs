@@ -50,24 +50,31 @@ fn range(subnet: &DhcpSubnet) -> anyhow::Result<Option<String>> {
 }
 
 /// The `--dhcp-host` entries, one per line: `MAC,name.domain.,address` per
-/// IPv4 address. Only DNS-safe names get in (a hostile name could add
-/// entries or options).
+/// IPv4 address. Only MACs and DNS-safe names get in (a hostile name could
+/// add entries, tags or options).
 fn dhcp_hosts(info: &NetworkInfo) -> String {
-    let safe = |text: &str| {
+    let dns_safe = |text: &str| {
         !text.is_empty()
             && text
                 .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | ':'))
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.'))
+    };
+    let mac = |text: &str| {
+        let bytes: Vec<&str> = text.split(':').collect();
+        bytes.len() == 6
+            && bytes
+                .iter()
+                .all(|b| b.len() == 2 && u8::from_str_radix(b, 16).is_ok())
     };
     let mut text = String::new();
     for host in &info.hosts {
         let Ok(IpAddr::V4(address)) = host.ip_address.parse::<IpAddr>() else {
             continue;
         };
-        if !safe(&host.mac_address) {
+        if !mac(&host.mac_address) {
             continue;
         }
-        let name = if safe(&host.hostname) && safe(&info.dns_domain) {
+        let name = if dns_safe(&host.hostname) && dns_safe(&info.dns_domain) {
             format!("{}.{}.", host.hostname, info.dns_domain)
         } else {
             format!("host-{}", address.to_string().replace('.', "-"))
@@ -78,31 +85,45 @@ fn dhcp_hosts(info: &NetworkInfo) -> String {
 }
 
 /// The `--dhcp-option` entries, one per line: each IPv4 subnet's router,
-/// DNS servers and routes.
+/// DNS servers, routes and the network's MTU (what VXLAN guests need to
+/// fit in their tunnel). Addresses are re-rendered from parsed values.
 fn dhcp_options(info: &NetworkInfo) -> String {
+    let mtu = info.port.as_ref().map_or(0, |p| p.mtu);
     let mut text = String::new();
     for subnet in info.subnets.iter().filter(|s| s.ip_version == 4) {
         let tag = format!("tag:subnet-{}", subnet.id);
-        text.push_str(&format!("{tag},option:router,{}\n", subnet.gateway_ip));
-        if !subnet.dns_nameservers.is_empty() {
-            text.push_str(&format!(
-                "{tag},option:dns-server,{}\n",
-                subnet.dns_nameservers.join(",")
-            ));
+        let gateway = subnet.gateway_ip.parse::<std::net::Ipv4Addr>().ok();
+        let router = gateway.map(|g| g.to_string()).unwrap_or_default();
+        text.push_str(&format!("{tag},option:router,{router}\n"));
+        let servers: Vec<String> = subnet
+            .dns_nameservers
+            .iter()
+            .filter_map(|a| a.parse::<std::net::Ipv4Addr>().ok())
+            .map(|a| a.to_string())
+            .collect();
+        if !servers.is_empty() {
+            text.push_str(&format!("{tag},option:dns-server,{}\n", servers.join(",")));
         }
-        if !subnet.host_routes.is_empty() {
-            let mut routes: Vec<String> = subnet
-                .host_routes
-                .iter()
-                .map(|r| format!("{},{}", r.destination, r.nexthop))
-                .collect();
-            if !subnet.gateway_ip.is_empty() {
-                routes.push(format!("0.0.0.0/0,{}", subnet.gateway_ip));
+        let mut routes: Vec<String> = subnet
+            .host_routes
+            .iter()
+            .filter_map(|r| {
+                let destination: ipnet::Ipv4Net = r.destination.parse().ok()?;
+                let nexthop: std::net::Ipv4Addr = r.nexthop.parse().ok()?;
+                Some(format!("{destination},{nexthop}"))
+            })
+            .collect();
+        if !routes.is_empty() {
+            if let Some(gateway) = gateway {
+                routes.push(format!("0.0.0.0/0,{gateway}"));
             }
             text.push_str(&format!(
                 "{tag},option:classless-static-route,{}\n",
                 routes.join(",")
             ));
+        }
+        if mtu > 0 {
+            text.push_str(&format!("{tag},option:mtu,{mtu}\n"));
         }
     }
     text
@@ -270,7 +291,10 @@ mod tests {
         NetworkInfo {
             served: true,
             network_id: "3f2a9c1e-7b6d-4e8f-9a0b-1c2d3e4f5a6b".into(),
-            port: None,
+            port: Some(crate::rpc::messages::Device {
+                mtu: 1450,
+                ..Default::default()
+            }),
             subnets: vec![
                 DhcpSubnet {
                     id: "s4".into(),
@@ -319,7 +343,8 @@ mod tests {
             dhcp_options(&info),
             "tag:subnet-s4,option:router,10.0.0.1\n\
              tag:subnet-s4,option:dns-server,192.0.2.53\n\
-             tag:subnet-s4,option:classless-static-route,192.168.0.0/16,10.0.0.254,0.0.0.0/0,10.0.0.1\n"
+             tag:subnet-s4,option:classless-static-route,192.168.0.0/16,10.0.0.254,0.0.0.0/0,10.0.0.1\n\
+             tag:subnet-s4,option:mtu,1450\n"
         );
         assert_eq!(
             range(&info.subnets[0]).unwrap().as_deref(),
@@ -332,10 +357,25 @@ mod tests {
     fn hostile_names_never_reach_the_host_entries() {
         let mut info = info();
         info.hosts[0].hostname = "x,10.0.0.9\nfa:16:3e:00:00:02,evil".into();
+        info.hosts[1].mac_address = "fa:16:3e:00:00:03,set:known".into();
+        info.hosts[1].ip_address = "10.0.0.6".into();
+        info.subnets[0].dns_nameservers = vec!["192.0.2.53\n--dhcp-option=evil".into()];
         assert_eq!(
             dhcp_hosts(&info),
             "fa:16:3e:00:00:01,host-10-0-0-5,10.0.0.5\n"
         );
+        let hostname = NetworkInfo {
+            hosts: vec![DhcpHost {
+                hostname: "tag:x".into(),
+                ..info.hosts[0].clone()
+            }],
+            ..info.clone()
+        };
+        assert_eq!(
+            dhcp_hosts(&hostname),
+            "fa:16:3e:00:00:01,host-10-0-0-5,10.0.0.5\n"
+        );
+        assert!(!dhcp_options(&info).contains("evil"));
     }
 
     #[test]

@@ -105,7 +105,11 @@ fn rule_lines(
             .map(|g| g.member_ips.as_slice())
             .unwrap_or_default()
             .iter()
-            .map(|ip| ip.parse::<IpAddr>().map(|a| Some(IpNet::from(a))))
+            .map(|ip| {
+                ip.parse::<IpNet>()
+                    .or_else(|_| ip.parse::<IpAddr>().map(IpNet::from))
+                    .map(Some)
+            })
             .collect::<Result<_, _>>()?
     } else {
         vec![None]
