@@ -9,7 +9,8 @@
 mod common;
 
 use common::linux::{
-    bound_port, ip, l2_only_subnet, link, linux_cloud, until_link, Dhcp, Guest, Leftovers,
+    bound_port, ip, l2_only_subnet, link, linux_cloud, namespace_goes, until_link, Dhcp, Guest,
+    Leftovers,
 };
 use reqwest::Method;
 use serde_json::json;
@@ -260,13 +261,7 @@ async fn a_scheduled_network_s_dnsmasq_hands_guests_their_addresses() {
         )
         .await
         .expect(204);
-    for _ in 0..100 {
-        if !ip(&["netns", "list"]).unwrap().contains(&namespace) {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert!(!ip(&["netns", "list"]).unwrap().contains(&namespace));
+    assert!(namespace_goes(&namespace).await);
     assert!(!cloud.env.dir.join("dhcp").join(&net).exists());
     until_link(&format!("brq{}", &net[..11]), |l| l.is_none()).await;
     drop(guest);

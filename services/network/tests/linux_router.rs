@@ -8,7 +8,9 @@
 
 mod common;
 
-use common::linux::{bound_port, ip, l2_only_subnet, linux_cloud, Guest, Leftovers};
+use common::linux::{
+    bound_port, ip, l2_only_subnet, linux_cloud, namespace_goes, Guest, Leftovers,
+};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -229,14 +231,8 @@ async fn a_router_snats_its_networks_and_maps_floating_ips() {
         )
         .await
         .expect(204);
-    for _ in 0..100 {
-        if !ip(&["netns", "list"]).unwrap().contains(&namespace) {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
     assert!(
-        !ip(&["netns", "list"]).unwrap().contains(&namespace),
+        namespace_goes(&namespace).await,
         "the router's namespace outlived it"
     );
     drop(guest);

@@ -184,6 +184,17 @@ pub async fn until_link(name: &str, done: impl Fn(Option<&Value>) -> bool) -> Op
     panic!("{name} never got there: {:?}", link(name));
 }
 
+/// Whether namespace `name` is gone within 10 s.
+pub async fn namespace_goes(name: &str) -> bool {
+    for _ in 0..100 {
+        if !ip(&["netns", "list"]).unwrap().contains(name) {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    false
+}
+
 /// A subnet without DHCP (no DHCP port holds the bridge).
 pub async fn l2_only_subnet(cloud: &Cloud, admin: &Persona, net: &str, cidr: &str) {
     cloud

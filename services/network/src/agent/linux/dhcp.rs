@@ -24,14 +24,7 @@ pub struct Dnsmasq {
 
 /// The namespace of network `network_id`'s DHCP.
 pub fn namespace(network_id: &str) -> anyhow::Result<String> {
-    if network_id.len() != 36
-        || !network_id
-            .chars()
-            .all(|c| c.is_ascii_hexdigit() || c == '-')
-    {
-        bail!("'{network_id}' is not a network id");
-    }
-    Ok(format!("qdhcp-{network_id}"))
+    netns::named("qdhcp", network_id)
 }
 
 /// The `--dhcp-range` of an IPv4 subnet: static (only the hosts'
@@ -170,13 +163,7 @@ impl Dnsmasq {
 
     /// The networks this agent serves DHCP for (those with a directory).
     pub fn served(&self) -> Vec<String> {
-        let Ok(entries) = std::fs::read_dir(&self.dir) else {
-            return Vec::new();
-        };
-        entries
-            .filter_map(|e| e.ok()?.file_name().into_string().ok())
-            .filter(|name| namespace(name).is_ok())
-            .collect()
+        netns::served(&self.dir)
     }
 
     /// Makes the namespace and the DHCP port's device in it, then starts

@@ -2,7 +2,36 @@
 //! servers and routers of a host sit on its bridges (the pair's outer end is
 //! the port's `tap`, enslaved like a guest's; the inner end serves).
 
+use std::path::Path;
+
+use anyhow::bail;
+
 use super::ip::{ip, link};
+
+/// Namespace `prefix-<id>` of a server-given id (a UUID: nothing else gets
+/// into a namespace name or a path).
+pub fn named(prefix: &str, id: &str) -> anyhow::Result<String> {
+    if !is_id(id) {
+        bail!("'{id}' is not an id a namespace may be named after");
+    }
+    Ok(format!("{prefix}-{id}"))
+}
+
+fn is_id(id: &str) -> bool {
+    id.len() == 36 && id.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
+}
+
+/// The ids with an entry (file or directory) under `dir`: what an agent
+/// serves, found again after a restart.
+pub fn served(dir: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|name| is_id(name))
+        .collect()
+}
 
 /// Whether namespace `name` exists.
 pub async fn exists(name: &str) -> anyhow::Result<bool> {

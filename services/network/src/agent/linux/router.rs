@@ -9,7 +9,7 @@
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context as _};
+use anyhow::Context as _;
 use ipnet::IpNet;
 
 use super::ip::ip;
@@ -24,10 +24,7 @@ pub struct Routers {
 
 /// The namespace of router `router_id`.
 pub fn namespace(router_id: &str) -> anyhow::Result<String> {
-    if router_id.len() != 36 || !router_id.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
-        bail!("'{router_id}' is not a router id");
-    }
-    Ok(format!("qrouter-{router_id}"))
+    netns::named("qrouter", router_id)
 }
 
 /// A port's devices: its tap outside and `prefix`-named device inside.
@@ -96,13 +93,7 @@ impl Routers {
 
     /// The routers this agent serves (those with a file).
     pub fn served(&self) -> Vec<String> {
-        let Ok(entries) = std::fs::read_dir(&self.dir) else {
-            return Vec::new();
-        };
-        entries
-            .filter_map(|e| e.ok()?.file_name().into_string().ok())
-            .filter(|name| namespace(name).is_ok())
-            .collect()
+        netns::served(&self.dir)
     }
 
     /// Makes (or brings up to date) the router's namespace, devices,
