@@ -203,6 +203,19 @@ pub const CINDER_TIMEOUT: Opt = Opt::new(
     "Seconds to wait for an answer of the block-storage API.",
 );
 
+pub const NEUTRON_ENDPOINT_OVERRIDE: Opt = Opt::new(
+    "neutron",
+    "endpoint_override",
+    "",
+    "URL of the network API, e.g. http://127.0.0.1:9696; looked up in the catalog (type network, public) when unset.",
+);
+pub const NEUTRON_TIMEOUT: Opt = Opt::new(
+    "neutron",
+    "timeout",
+    "60",
+    "Seconds to wait for an answer of the network API.",
+);
+
 pub const RECLAIM_INSTANCE_INTERVAL: Opt = Opt::new(
     "DEFAULT",
     "reclaim_instance_interval",
@@ -259,6 +272,8 @@ pub const OPTS: &[Opt] = &[
     GLANCE_TIMEOUT,
     CINDER_ENDPOINT_TEMPLATE,
     CINDER_TIMEOUT,
+    NEUTRON_ENDPOINT_OVERRIDE,
+    NEUTRON_TIMEOUT,
     SHELVED_OFFLOAD_TIME,
     ALLOW_RESIZE_TO_SAME_HOST,
     RECLAIM_INSTANCE_INTERVAL,
@@ -295,6 +310,9 @@ pub struct ComputeConfig {
     /// The block-storage API's URL (else the catalog's) and how long to wait on it.
     pub cinder_endpoint: Option<String>,
     pub cinder_timeouts: ferrostack_auth::service_http::Timeouts,
+    /// The network API's URL (else the catalog's) and how long to wait on it.
+    pub neutron_endpoint: Option<String>,
+    pub neutron_timeouts: ferrostack_auth::service_http::Timeouts,
     /// Whether a shelved server leaves its host at once (`shelved_offload_time` 0).
     pub offload_shelved: bool,
     pub allow_resize_to_same_host: bool,
@@ -422,6 +440,13 @@ impl ComputeConfig {
             cinder_timeouts: ferrostack_auth::service_http::Timeouts {
                 connect: Duration::from_secs(10),
                 read: Duration::from_secs(config.get_parsed(&CINDER_TIMEOUT)?),
+            },
+            neutron_endpoint: Some(config.get_string(&NEUTRON_ENDPOINT_OVERRIDE))
+                .filter(|url| !url.is_empty())
+                .map(|url| url.trim_end_matches('/').to_string()),
+            neutron_timeouts: ferrostack_auth::service_http::Timeouts {
+                connect: Duration::from_secs(10),
+                read: Duration::from_secs(config.get_parsed(&NEUTRON_TIMEOUT)?),
             },
             service,
         })

@@ -11,6 +11,7 @@ pub mod conductor;
 pub mod config;
 pub mod db;
 pub mod domain;
+pub mod network_api;
 pub mod policies;
 pub mod rpc;
 pub mod scheduler;

@@ -68,6 +68,8 @@ pub const DEFAULTS: &[RuleDefault] = &[
     RuleDefault { name: "os_compute_api:servers:index:get_all_tenants", check_str: "rule:context_is_admin", description: "List all servers for all projects", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:servers:detail:get_all_tenants", check_str: "rule:context_is_admin", description: "List all servers with detailed information for all projects", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:servers:allow_all_filters", check_str: "rule:context_is_admin", description: "Allow all filters when listing servers", scope_types: PROJECT },
+    RuleDefault { name: "os_compute_api:ips:index", check_str: "rule:project_reader_or_admin", description: "List IP addresses that are assigned to a server", scope_types: PROJECT },
+    RuleDefault { name: "os_compute_api:ips:show", check_str: "rule:project_reader_or_admin", description: "Show IP addresses details for a network label of a server", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:servers:show", check_str: "rule:project_reader_or_admin", description: "Show a server", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:servers:show:host_status", check_str: "rule:context_is_admin", description: "Show a server with additional host status information", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:servers:create", check_str: "rule:project_member_or_admin", description: "Create a server", scope_types: PROJECT },

@@ -100,26 +100,16 @@ impl VolumeApi {
             .await
             .map_err(VolumeApiError::Unavailable)?;
         let url = format!("{}{path}", project_url(&base, project));
-        let idempotent = matches!(method, Method::GET | Method::DELETE | Method::PUT);
-        let request = || {
-            let mut request = self
-                .http
-                .request(method.clone(), &url)
-                .header("X-Auth-Token", token)
-                .header("OpenStack-API-Version", MICROVERSION);
-            if let Some(body) = &body {
-                request = request.json(body);
-            }
-            request.send()
-        };
-        let resp = if idempotent {
-            service_http::retrying(request).await
-        } else {
-            request().await
-        }
+        let (status, body) = service_http::send_json(
+            &self.http,
+            method,
+            &url,
+            token,
+            &[("OpenStack-API-Version", MICROVERSION)],
+            body.as_ref(),
+        )
+        .await
         .map_err(|e| VolumeApiError::Unavailable(e.to_string()))?;
-        let status = resp.status().as_u16();
-        let body = resp.json().await.unwrap_or(Value::Null);
         match status {
             200..=299 => Ok((status, body)),
             404 => Err(VolumeApiError::NotFound),

@@ -205,6 +205,27 @@ async fn ports_bind_where_an_l2_agent_lives_and_turn_active() {
         .expect(200);
     assert_eq!(moved.body["port"]["binding:vif_type"], "binding_failed");
     assert_eq!(moved.body["port"]["status"], "DOWN");
+    // A null host unbinds it, as Nova lets go of a port.
+    let unbound = cloud
+        .send(
+            Method::PUT,
+            &path,
+            &admin,
+            Some(json!({"port": {"binding:host_id": null}})),
+        )
+        .await
+        .expect(200);
+    assert_eq!(unbound.body["port"]["binding:host_id"], "");
+    assert_eq!(unbound.body["port"]["binding:vif_type"], "unbound");
+    cloud
+        .send(
+            Method::PUT,
+            &path,
+            &admin,
+            Some(json!({"port": {"binding:host_id": "node-z"}})),
+        )
+        .await
+        .expect(200);
 
     // A disabled L2 agent binds nothing.
     let l2 = format!(

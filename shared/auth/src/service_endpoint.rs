@@ -33,24 +33,33 @@ impl ServiceEndpoint {
 
     /// The base URL, or why there is none.
     pub async fn url(&self) -> Result<String, String> {
+        let (kind, interface) = &self.catalog;
+        self.url_if_any()
+            .await?
+            .ok_or_else(|| format!("the catalog has no {interface} {kind} endpoint"))
+    }
+
+    /// The base URL; none when nothing is configured and the catalog has no
+    /// such endpoint (the service is not deployed); an error when the catalog
+    /// cannot be read.
+    pub async fn url_if_any(&self) -> Result<Option<String>, String> {
         if let Some(url) = self.servers.first() {
-            return Ok(url.clone());
+            return Ok(Some(url.clone()));
         }
         let mut found = self.found.lock().await;
         if let Some(url) = found.as_ref() {
-            return Ok(url.clone());
+            return Ok(Some(url.clone()));
         }
         let auth = self
             .auth
             .as_ref()
             .ok_or_else(|| "no URL is configured and there is no catalog to look in".to_string())?;
         let (kind, interface) = &self.catalog;
-        let url = auth
-            .endpoint(kind, interface)
-            .await?
-            .ok_or_else(|| format!("the catalog has no {interface} {kind} endpoint"))?;
+        let Some(url) = auth.endpoint(kind, interface).await? else {
+            return Ok(None);
+        };
         let url = url.trim_end_matches('/').to_string();
         *found = Some(url.clone());
-        Ok(url)
+        Ok(Some(url))
     }
 }

@@ -67,6 +67,43 @@ where
     }
 }
 
+/// Sends a JSON request on `token` with `headers`, retried as [`retrying`]
+/// when its method is idempotent: the status and the JSON body (null when the
+/// answer has none).
+pub async fn send_json(
+    http: &reqwest::Client,
+    method: reqwest::Method,
+    url: &str,
+    token: &str,
+    headers: &[(&str, &str)],
+    body: Option<&serde_json::Value>,
+) -> Result<(u16, serde_json::Value), reqwest::Error> {
+    use reqwest::Method;
+    let idempotent = matches!(
+        method,
+        Method::GET | Method::HEAD | Method::DELETE | Method::PUT
+    );
+    let request = || {
+        let mut request = http
+            .request(method.clone(), url)
+            .header("X-Auth-Token", token);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        request.send()
+    };
+    let resp = if idempotent {
+        retrying(request).await
+    } else {
+        request().await
+    }?;
+    let status = resp.status().as_u16();
+    Ok((status, resp.json().await.unwrap_or(serde_json::Value::Null)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

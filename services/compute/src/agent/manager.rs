@@ -7,6 +7,8 @@ use std::sync::Arc;
 use ferrostack_rpc::{Client, Context, RemoteError, Router};
 
 use super::driver::{Driver, GuestOp, PowerState};
+use crate::domain::servers::networks;
+use crate::network_api::NetworkApi;
 use crate::rpc::messages::{BuildInstance, InstanceOp, InstanceUpdate};
 use crate::rpc::{agent, conductor};
 use crate::volume_api::VolumeApi;
@@ -27,6 +29,10 @@ pub struct Agent {
     pub images: Arc<ImageApi>,
     /// The remote consoles this host offers.
     pub consoles: super::ConsoleOptions,
+    /// The network API servers' ports are made and bound through.
+    pub networks: Arc<NetworkApi>,
+    /// The host's availability zone (`[DEFAULT] default_availability_zone`).
+    pub zone: String,
 }
 
 /// The event of an offloaded server's unshelve (a build from its image).
@@ -109,7 +115,11 @@ impl Agent {
     /// Builds a server: its guest spawned, then ACTIVE (or ERROR with a fault).
     async fn build(&self, context: Context, build: BuildInstance) -> Result<(), RemoteError> {
         let started_at = unix_now();
-        let result = self.spawn_with_volumes(&context, &build).await;
+        let ports = self.plug_ports(&context, &build).await;
+        let result = match &ports {
+            Ok(_) => self.spawn_with_volumes(&context, &build).await,
+            Err(e) => Err(super::DriverError(format!("its ports failed: {e}"))),
+        };
         let unshelve = build.event == UNSHELVE_EVENT;
         let mut update = InstanceUpdate {
             uuid: build.uuid.clone(),
@@ -126,6 +136,9 @@ impl Agent {
                 update.vm_state = "active".into();
                 update.power_state = PowerState::Running as i32;
                 update.launched = true;
+                if let Ok(Some(vifs)) = &ports {
+                    update.vifs_json = serde_json::to_string(vifs).unwrap_or_default();
+                }
                 if unshelve {
                     // The image it was shelved to has served its purpose.
                     self.images
@@ -135,8 +148,12 @@ impl Agent {
             }
             Err(e) => {
                 tracing::warn!(instance = build.uuid, "build failed: {e}");
-                // Nothing of a failed guest may stay behind on the host.
+                // Nothing of a failed guest may stay behind on the host, nor
+                // the ports made for it.
                 let _ = self.driver.destroy(&build.uuid).await;
+                if let (Ok(Some(vifs)), false) = (&ports, unshelve) {
+                    networks::deallocate(&self.networks, &context.auth_token, vifs).await;
+                }
                 update.vm_state = "error".into();
                 update.power_state = PowerState::NoState as i32;
                 update.fault = format!("Build of instance {} aborted: {e}", build.uuid);
@@ -214,6 +231,7 @@ impl Agent {
                 let destroyed = self.driver.destroy(&op.uuid).await;
                 if destroyed.is_ok() && op.op == "delete" {
                     self.release_volumes(&context, &op.volumes).await;
+                    self.unplug_ports(&context, &op.vifs_json).await;
                 }
                 destroyed
             }

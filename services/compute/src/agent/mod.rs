@@ -8,6 +8,7 @@ mod driver;
 mod fake;
 mod manager;
 mod migrate;
+mod networks;
 mod snapshot;
 mod volumes;
 
@@ -16,6 +17,7 @@ use std::sync::Arc;
 use ferrostack_rpc::{Client, Context, Runner, Transport};
 
 use crate::config::ComputeConfig;
+use crate::network_api::NetworkApi;
 use crate::rpc::conductor;
 use crate::rpc::messages::{Heartbeat, NodeReport};
 use crate::volume_api::VolumeApi;
@@ -69,6 +71,11 @@ pub async fn start(
         auth.clone(),
         cfg.cinder_timeouts,
     ));
+    let networks = Arc::new(NetworkApi::new(
+        cfg.neutron_endpoint.clone(),
+        auth.clone(),
+        cfg.neutron_timeouts,
+    ));
     let images = Arc::new(ImageApi::new(
         cfg.glance_api_servers.clone(),
         ("image".into(), "public".into()),
@@ -85,6 +92,8 @@ pub async fn start(
             volumes: volumes.clone(),
             images: images.clone(),
             consoles: cfg.consoles.clone(),
+            networks: networks.clone(),
+            zone: cfg.default_zone.clone(),
         });
         runner.serve(agent.router().serve(&transport, host).await?);
         report_every(cfg, runner, conductor.clone(), host.clone(), driver.clone());

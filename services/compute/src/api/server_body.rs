@@ -8,6 +8,7 @@ use ferrostack_api::microversion::ApiVersion;
 use serde_json::Value;
 
 use super::schema::{boolean, bounded_integer, check_name, field_error, only, python_repr};
+use crate::domain::servers::networks::NetworkRequest;
 use crate::domain::servers::{BlockDevice, Networks, NewServer, RebuildRequest, ServerUpdate};
 use crate::domain::{NovaError, Result};
 
@@ -113,11 +114,7 @@ fn networks(value: &Value, version: ApiVersion) -> Result<Networks> {
             let mut ids = Vec::new();
             for item in items {
                 only("networks", item, &["uuid", "port", "fixed_ip", "tag"])?;
-                let id = ["port", "uuid", "fixed_ip"]
-                    .iter()
-                    .find_map(|k| item.get(*k).and_then(Value::as_str))
-                    .unwrap_or_default();
-                ids.push(id.to_string());
+                ids.push(network_request(item)?);
             }
             Ok(Networks::Requested(ids))
         }
@@ -129,6 +126,53 @@ fn networks(value: &Value, version: ApiVersion) -> Result<Networks> {
                 python_repr(other)
             ),
         )),
+    }
+}
+
+/// One entry of `networks`, as Nova's `_get_requested_networks` reads it.
+fn network_request(item: &Value) -> Result<NetworkRequest> {
+    let text = |key: &str| -> Result<Option<String>> {
+        match item.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(other) => Err(field_error(
+                key,
+                other,
+                &format!("{} is not of type 'string'", python_repr(other)),
+            )),
+        }
+    };
+    let request = NetworkRequest {
+        network_id: text("uuid")?,
+        port_id: text("port")?,
+        fixed_ip: text("fixed_ip")?,
+        tag: text("tag")?,
+    };
+    if let Some(ip) = &request.fixed_ip {
+        if ip.parse::<std::net::IpAddr>().is_err() {
+            return Err(NovaError::BadRequest(format!(
+                "Invalid input for field/attribute fixed_ip. Value: {ip}. '{ip}' is not a 'ipv4' or 'ipv6'"
+            )));
+        }
+    }
+    match (&request.port_id, &request.network_id) {
+        (Some(port), _) if uuid::Uuid::parse_str(port).is_err() => Err(NovaError::BadRequest(
+            format!("Bad networks format: port uuid is not in proper format ({port})"),
+        )),
+        (Some(port), _) if request.fixed_ip.is_some() => Err(NovaError::BadRequest(format!(
+            "Specified Fixed IP '{}' cannot be used with port '{port}': the two cannot be specified together.",
+            request.fixed_ip.as_deref().unwrap_or_default()
+        ))),
+        (Some(_), _) => Ok(request),
+        (None, None) => Err(NovaError::BadRequest(
+            "Bad network format: missing 'uuid'".into(),
+        )),
+        (None, Some(network)) if uuid::Uuid::parse_str(network).is_err() => {
+            Err(NovaError::BadRequest(format!(
+                "Bad networks format: network uuid is not in proper format ({network})"
+            )))
+        }
+        (None, Some(_)) => Ok(request),
     }
 }
 

@@ -134,7 +134,10 @@ pub fn full(server: &Server, ctx: &ViewContext<'_>) -> Value {
     body.insert("flavor".into(), flavor_view(ctx.base, &flavor, version));
     body.insert("created".into(), json!(stamp(&row.created_at)));
     body.insert("updated".into(), json!(stamp(&row.updated_at)));
-    body.insert("addresses".into(), json!({}));
+    body.insert(
+        "addresses".into(),
+        crate::domain::servers::networks::addresses(&server.vifs),
+    );
     body.insert(
         "accessIPv4".into(),
         json!(row.access_ip_v4.clone().unwrap_or_default()),

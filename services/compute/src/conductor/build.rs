@@ -9,7 +9,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
 use super::{internal, Conductor};
 use crate::db::entity::{allocation, block_device_mapping, instance, instance_metadata};
 use crate::domain::actions::{self, EventEnd};
-use crate::domain::servers::build_message;
+use crate::domain::servers::{build_message, networks};
 use crate::rpc::messages::{BlockDevice, BuildInstances, Destination};
 use crate::rpc::{agent, scheduler};
 use crate::scheduler::NO_VALID_HOST;
@@ -131,6 +131,16 @@ impl Conductor {
         if let Some(image) = unshelve {
             build.image_id = image.clone();
             build.event = crate::agent::UNSHELVE_EVENT.into();
+            build.vifs_json = networks::stored_json(&self.db, uuid)
+                .await
+                .map_err(|e| e.to_string())?;
+        } else {
+            let requested = networks::requested(&self.db, uuid)
+                .await
+                .map_err(|e| e.to_string())?;
+            if !requested.is_empty() {
+                build.networks_json = serde_json::to_string(&requested).unwrap_or_default();
+            }
         }
         self.agents
             .cast::<agent::BuildAndRun>(ctx, Some(&destination.host), &build)

@@ -56,6 +56,8 @@ impl Conductor {
                 uuid: row.uuid.clone(),
                 op: "delete".into(),
                 volumes: volume_attachments::to_release(&self.db, &row.uuid).await?,
+                vifs_json: crate::domain::servers::networks::stored_json(&self.db, &row.uuid)
+                    .await?,
             };
             let host = row.host.clone().unwrap_or_default();
             if let Err(e) = self

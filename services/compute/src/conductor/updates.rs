@@ -10,6 +10,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
 use super::{internal, Conductor};
 use crate::db::entity::instance;
 use crate::domain::actions::{self, EventEnd};
+use crate::domain::servers::networks;
 use crate::rpc::messages::InstanceUpdate;
 
 /// The event of a build's outcome.
@@ -94,6 +95,10 @@ impl Conductor {
         let failed = failure.is_some() && update.vm_state == "error" && changed.rows_affected == 1;
         if let (true, Some(fault)) = (failed, failure) {
             actions::add_fault(&txn, &update.uuid, 500, fault, row.host.as_deref()).await?;
+        }
+        if !update.vifs_json.is_empty() && changed.rows_affected == 1 {
+            let vifs = networks::parse_vifs(Some(&update.vifs_json));
+            networks::store(&txn, &update.uuid, &vifs).await?;
         }
         txn.commit().await?;
         // A build (or an unshelve) that failed holds nothing on its host.

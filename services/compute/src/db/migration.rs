@@ -22,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(SystemMetadata),
             Box::new(Migrations),
             Box::new(ConsoleAuthTokens),
+            Box::new(InstanceNetworks),
         ]
     }
 
@@ -373,5 +374,28 @@ impl MigrationTrait for ConsoleAuthTokens {
             .await?;
         m.create_index(index("console_auth_tokens", &["instance_uuid"]))
             .await
+    }
+}
+
+struct InstanceNetworks;
+
+impl MigrationName for InstanceNetworks {
+    fn name(&self) -> &str {
+        "m0010_instance_networks"
+    }
+}
+
+/// The networks each server asked for and its network info.
+#[async_trait::async_trait]
+impl MigrationTrait for InstanceNetworks {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            table("instance_networks")
+                .col(required_string("instance_uuid", 36).primary_key())
+                .col(text("requested").not_null())
+                .col(text("network_info").not_null())
+                .to_owned(),
+        )
+        .await
     }
 }

@@ -56,6 +56,8 @@ pub struct Nova {
     pub images: ImageApi,
     /// The block-storage API, on the caller's token.
     pub volumes: VolumeApi,
+    /// The network API, on the caller's token (ports bound on the service user's).
+    pub networks: crate::network_api::NetworkApi,
     pub conductor: Client<conductor::Topic>,
     pub agents: Client<agent::Topic>,
 }
@@ -89,6 +91,11 @@ impl Nova {
                 cfg.cinder_endpoint.clone(),
                 auth.clone(),
                 cfg.cinder_timeouts,
+            ),
+            networks: crate::network_api::NetworkApi::new(
+                cfg.neutron_endpoint.clone(),
+                auth.clone(),
+                cfg.neutron_timeouts,
             ),
             conductor: Client::new(transport.clone(), timeout),
             agents: Client::new(transport, timeout),

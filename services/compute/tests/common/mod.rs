@@ -16,6 +16,8 @@ pub struct Cloud {
     pub image: Option<(Served, TestEnv)>,
     /// The block-storage service (every role, one file backend), when started.
     pub volume: Option<(Served, TestEnv)>,
+    /// The network service (server and a no-op agent on host `node1`), when started.
+    pub network: Option<(Served, TestEnv, ferrostack_network::Running)>,
     volume_roles: Option<ferrostack_block_storage::Running>,
     running: Vec<ferrostack_compute::Running>,
     stop: tokio_util::sync::CancellationToken,
@@ -61,7 +63,7 @@ impl Cloud {
 
     /// Every role (agent on host `node1`) with extra configuration.
     pub async fn with_config(configure: impl FnOnce(&mut ferrostack_config::Config)) -> Cloud {
-        Self::build(false, false, 1, configure).await
+        Self::build(false, false, false, 1, configure).await
     }
 
     /// Every role beside an image service, with `agents` agents (hosts
@@ -70,17 +72,23 @@ impl Cloud {
         agents: usize,
         configure: impl FnOnce(&mut ferrostack_config::Config),
     ) -> Cloud {
-        Self::build(true, false, agents, configure).await
+        Self::build(true, false, false, agents, configure).await
     }
 
     /// Every role beside an image and a block-storage service.
     pub async fn with_volumes(configure: impl FnOnce(&mut ferrostack_config::Config)) -> Cloud {
-        Self::build(true, true, 1, configure).await
+        Self::build(true, true, false, 1, configure).await
+    }
+
+    /// Every role beside an image and a network service.
+    pub async fn with_networks(configure: impl FnOnce(&mut ferrostack_config::Config)) -> Cloud {
+        Self::build(true, false, true, 1, configure).await
     }
 
     async fn build(
         images: bool,
         volumes: bool,
+        networks: bool,
         agents: usize,
         configure: impl FnOnce(&mut ferrostack_config::Config),
     ) -> Cloud {
@@ -116,6 +124,14 @@ impl Cloud {
         } else {
             (None, None)
         };
+        let network = if networks {
+            let (served, network_env, roles) = start_network(&identity).await;
+            env.config
+                .set("neutron", "endpoint_override", served.url(""));
+            Some((served, network_env, roles))
+        } else {
+            None
+        };
         configure(&mut env.config);
         let mut running = vec![ferrostack_compute::start(
             &env.config,
@@ -143,6 +159,7 @@ impl Cloud {
             http: reqwest::Client::new(),
             image,
             volume,
+            network,
             volume_roles,
             running,
             stop,
@@ -231,6 +248,32 @@ impl Cloud {
         }
         let text = req.send().await.unwrap().text().await.unwrap();
         serde_json::from_str(&text).unwrap_or(Value::String(text))
+    }
+
+    /// `method` on the network API's `path` (`/v2.0/...`) as `who`.
+    pub async fn network_api(
+        &self,
+        method: Method,
+        path: &str,
+        who: &Persona,
+        body: Option<Value>,
+    ) -> Resp {
+        let (served, _, _) = self.network.as_ref().expect("started with_networks");
+        let mut req = self
+            .http
+            .request(method, served.url(path))
+            .header("X-Auth-Token", &who.token);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let resp = req.send().await.unwrap();
+        let (status, headers) = (resp.status().as_u16(), resp.headers().clone());
+        let text = resp.text().await.unwrap();
+        Resp {
+            status,
+            headers,
+            body: serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        }
     }
 
     /// Waits until every agent has reported its node (the scheduler's hosts).
@@ -440,6 +483,25 @@ pub async fn setup_with_volumes() -> (Cloud, Persona, Persona, String) {
     prepare(Cloud::with_volumes(small_hosts).await, 1).await
 }
 
+/// As [`setup`] with one host, beside a network service whose agent on
+/// `node1` is alive.
+pub async fn setup_with_networks() -> (Cloud, Persona, Persona, String) {
+    let (cloud, admin, alice, image) = prepare(Cloud::with_networks(small_hosts).await, 1).await;
+    for _ in 0..100 {
+        let agents = cloud
+            .network_api(Method::GET, "/v2.0/agents", &admin, None)
+            .await;
+        let alive = agents.body["agents"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|a| a["alive"] == true && a["host"] == "node1"));
+        if alive {
+            return (cloud, admin, alice, image);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the network agent of node1 never reported");
+}
+
 fn small_hosts(c: &mut ferrostack_config::Config) {
     c.set("fake", "vcpus", "4");
     c.set("fake", "memory_mb", "4608");
@@ -453,4 +515,25 @@ async fn prepare(cloud: Cloud, agents: usize) -> (Cloud, Persona, Persona, Strin
     flavor(&cloud, &admin, "1", 512, 1, 1).await;
     let image = cloud.image(&alice, "cirros", 0, 0).await;
     (cloud, admin, alice, image)
+}
+
+/// The network service's server and a no-op agent for host `node1`,
+/// reporting every second.
+async fn start_network(identity: &TestCloud) -> (Served, TestEnv, ferrostack_network::Running) {
+    use ferrostack_network::Role;
+    let mut env = TestEnv::with_own_bus("compute_network").await;
+    env.config.set("database", "auto_migrate", "true");
+    env.config.set("DEFAULT", "host", "node1");
+    env.config.set("agent", "report_interval", "1");
+    identity.configure_service("neutron", &mut env.config).await;
+    let running = ferrostack_network::start(
+        &env.config,
+        &[Role::Server, Role::Agent],
+        tokio_util::sync::CancellationToken::new(),
+    )
+    .await
+    .expect("network starts");
+    let neutron = running.server.clone().expect("the server role runs");
+    let served = ferrostack_testkit::serve(ferrostack_network::api_service(neutron).unwrap()).await;
+    (served, env, running)
 }

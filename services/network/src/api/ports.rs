@@ -373,7 +373,9 @@ fn new_port(caller: &Caller, object: &Object) -> Result<NewPort> {
         security_groups: security_groups(object)?,
         allowed_address_pairs: address_pairs(object)?.unwrap_or_default(),
         extra_dhcp_opts: dhcp_options(object)?.unwrap_or_default(),
-        binding_host_id: body::string(object, "binding:host_id", 255)?.unwrap_or_default(),
+        binding_host_id: body::string_or_null(object, "binding:host_id", 255)?
+            .flatten()
+            .unwrap_or_default(),
         binding_vnic_type: vnic_type(object)?.unwrap_or_else(|| "normal".into()),
         binding_profile: profile(object)?.unwrap_or_else(|| json!({})),
         dns_name: body::string(object, "dns_name", 255)?
@@ -439,7 +441,9 @@ impl Updatable for Ports {
             security_groups: security_groups(object)?,
             allowed_address_pairs: address_pairs(object)?,
             extra_dhcp_opts: dhcp_options(object)?,
-            binding_host_id: body::string(object, "binding:host_id", 255)?,
+            // Null unbinds, as Nova sends it when a server lets go of a port.
+            binding_host_id: body::string_or_null(object, "binding:host_id", 255)?
+                .map(Option::unwrap_or_default),
             binding_vnic_type: vnic_type(object)?,
             binding_profile: profile(object)?,
             dns_name: body::string(object, "dns_name", 255)?.map(|d| d.to_lowercase()),

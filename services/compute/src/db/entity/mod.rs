@@ -15,6 +15,7 @@ pub mod instance_action;
 pub mod instance_action_event;
 pub mod instance_fault;
 pub mod instance_metadata;
+pub mod instance_network;
 pub mod instance_system_metadata;
 pub mod instance_tag;
 pub mod key_pair;

@@ -26,5 +26,8 @@ pub fn build_message(row: &instance::Model, metadata: &BTreeMap<String, String>)
         stop_after: false,
         event: String::new(),
         block_devices: Vec::new(),
+        networks_json: String::new(),
+        vifs_json: String::new(),
+        availability_zone: row.availability_zone.clone().unwrap_or_default(),
     }
 }

@@ -25,8 +25,8 @@ pub enum Networks {
     /// `auto` (and no `networks` before 2.37).
     Auto,
     None,
-    /// Networks, ports or fixed IPs by id.
-    Requested(Vec<String>),
+    /// Networks, ports or fixed IPs.
+    Requested(Vec<super::networks::NetworkRequest>),
 }
 
 /// A create request as the API parsed it.
@@ -279,22 +279,9 @@ impl Nova {
             .ok_or_else(|| {
                 NovaError::BadRequest(format!("Flavor {} could not be found.", new.flavor_ref))
             })?;
-        // No network service yet: a server gets no ports. Before 2.37 no
-        // `networks` means whatever the project has, which is nothing.
-        match &new.networks {
-            Some(Networks::None) | None => {}
-            Some(Networks::Requested(ids)) => {
-                return Err(NovaError::BadRequest(format!(
-                    "Network {} could not be found.",
-                    ids.first().map_or("", String::as_str)
-                )));
-            }
-            Some(Networks::Auto) => {
-                return Err(NovaError::BadRequest(format!(
-                    "Unable to automatically allocate a network for project {project}"
-                )));
-            }
-        }
+        let requested_networks = self
+            .resolve_networks(caller, new.networks.as_ref(), new.max_count)
+            .await?;
         let allowed = self.project_limits(&self.db, &project).await?["metadata_items"];
         if allowed >= 0 && new.metadata.len() as i64 > allowed {
             return Err(NovaError::OverQuota(format!(
@@ -407,6 +394,9 @@ impl Nova {
                 ))
                 .exec(&txn)
                 .await?;
+            }
+            if !requested_networks.is_empty() {
+                super::networks::record(&txn, &uuid, &requested_networks).await?;
             }
             if !new.tags.is_empty() {
                 instance_tag::Entity::insert_many(new.tags.iter().map(|t| {

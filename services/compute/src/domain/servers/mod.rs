@@ -9,6 +9,7 @@ mod flavor;
 mod guest;
 mod list;
 mod metadata;
+pub mod networks;
 pub(crate) mod ops;
 mod read;
 mod rebuild;

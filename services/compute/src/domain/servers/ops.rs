@@ -206,10 +206,13 @@ impl Nova {
         let host = row.host.clone().unwrap_or_default();
         let mut context = caller.rpc_context();
         context.request_id = request_id;
-        let volumes = if op == "delete" {
-            crate::domain::volume_attachments::to_release(&self.db, &row.uuid).await?
+        let (volumes, vifs_json) = if op == "delete" {
+            (
+                crate::domain::volume_attachments::to_release(&self.db, &row.uuid).await?,
+                super::networks::stored_json(&self.db, &row.uuid).await?,
+            )
         } else {
-            Vec::new()
+            (Vec::new(), String::new())
         };
         self.agents
             .cast::<agent::Operate>(
@@ -219,6 +222,7 @@ impl Nova {
                     uuid: row.uuid.clone(),
                     op: op.into(),
                     volumes,
+                    vifs_json,
                 },
             )
             .await
@@ -383,6 +387,7 @@ impl Nova {
             return self.cast_op(caller, row, "delete", request_id).await;
         }
         self.release_volumes_here(caller, id).await?;
+        self.release_ports_here(caller, id).await?;
         self.delete_locally(id).await
     }
 

@@ -24,6 +24,8 @@ pub struct Server {
     pub groups: Vec<String>,
     /// Its volumes: id and `delete_on_termination`.
     pub volumes: Vec<(String, bool)>,
+    /// Its ports, as last seen.
+    pub vifs: Vec<super::networks::Vif>,
 }
 
 /// What `PUT /servers/{id}` may change.
@@ -42,8 +44,8 @@ pub(crate) fn not_found(id: &str) -> NovaError {
     NovaError::NotFound(format!("Instance {id} could not be found."))
 }
 
-/// Adds metadata, tags, faults, groups and volumes to rows (five queries
-/// for every 500).
+/// Adds metadata, tags, faults, groups, volumes and ports to rows (six
+/// queries for every 500).
 pub async fn assemble<C: ConnectionTrait>(
     db: &C,
     rows: Vec<instance::Model>,
@@ -91,6 +93,7 @@ pub async fn assemble<C: ConnectionTrait>(
         }
     }
     let mut volumes = crate::domain::volume_attachments::mapped(db, &ids).await?;
+    let mut vifs = super::networks::network_infos(db, &ids).await?;
     Ok(rows
         .into_iter()
         .map(|row| Server {
@@ -100,6 +103,7 @@ pub async fn assemble<C: ConnectionTrait>(
                 .into_iter()
                 .filter_map(|m| Some((m.volume_id?, m.delete_on_termination)))
                 .collect(),
+            vifs: vifs.remove(&row.uuid).unwrap_or_default(),
             metadata: metadata.remove(&row.uuid).unwrap_or_default(),
             tags: tags.remove(&row.uuid).unwrap_or_default(),
             groups: groups.remove(&row.uuid).unwrap_or_default(),

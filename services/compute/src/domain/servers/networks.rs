@@ -1,0 +1,514 @@
+//! A server's ports: the networks a create asks for, checked against the
+//! network API on the caller's token, the ports the agent creates (or takes)
+//! and binds to its host, and the network info kept of them (Nova's
+//! `instance_info_caches`) from which `addresses` and `ips` are shown.
+
+use std::collections::BTreeMap;
+
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use crate::db::entity::instance_network;
+use crate::domain::{Caller, Nova, NovaError, Result};
+use crate::network_api::{query, NetworkApi, NetworkApiError};
+
+/// One entry of a create's `networks`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct NetworkRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fixed_ip: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag: Option<String>,
+}
+
+/// An address of a port, with the floating IPs that point at it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FixedIp {
+    pub address: String,
+    pub version: u8,
+    #[serde(default)]
+    pub floating: Vec<String>,
+}
+
+/// One of a server's ports as compute keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Vif {
+    /// The port's id.
+    pub id: String,
+    pub network_id: String,
+    /// The network's name (the key of `addresses`).
+    pub label: String,
+    pub mac: String,
+    pub fixed_ips: Vec<FixedIp>,
+    /// The port existed before the server: released, not deleted, with it.
+    #[serde(default)]
+    pub preserve_on_delete: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag: Option<String>,
+    #[serde(default)]
+    pub vif_type: String,
+    #[serde(default)]
+    pub vif_details: Value,
+    /// The host device (`tap` + the port id's first 11 characters).
+    pub devname: String,
+}
+
+/// The `devname` Neutron's Linux bridge agent expects for a port.
+pub fn devname(port_id: &str) -> String {
+    format!("tap{}", &port_id[..port_id.len().min(11)])
+}
+
+fn ip_version(address: &str) -> u8 {
+    if address.contains(':') {
+        6
+    } else {
+        4
+    }
+}
+
+impl Vif {
+    /// The vif of a port as the network API shows it on `network`, with the
+    /// floating IPs of a query of the port's floating IPs.
+    pub fn of_port(port: &Value, label: &str, floating: &[Value], preserve: bool) -> Vif {
+        let id = port["id"].as_str().unwrap_or_default().to_string();
+        let fixed_ips = port["fixed_ips"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|ip| ip["ip_address"].as_str())
+            .map(|address| FixedIp {
+                address: address.to_string(),
+                version: ip_version(address),
+                floating: floating
+                    .iter()
+                    .filter(|f| f["port_id"] == port["id"] && f["fixed_ip_address"] == address)
+                    .filter_map(|f| f["floating_ip_address"].as_str().map(str::to_string))
+                    .collect(),
+            })
+            .collect();
+        Vif {
+            devname: devname(&id),
+            id,
+            network_id: port["network_id"].as_str().unwrap_or_default().to_string(),
+            label: label.to_string(),
+            mac: port["mac_address"].as_str().unwrap_or_default().to_string(),
+            fixed_ips,
+            preserve_on_delete: preserve,
+            tag: None,
+            vif_type: port["binding:vif_type"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+            vif_details: port["binding:vif_details"].clone(),
+        }
+    }
+}
+
+/// `addresses`: each network's fixed, then floating addresses.
+pub fn addresses(vifs: &[Vif]) -> Value {
+    let mut by_label: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
+    for vif in vifs {
+        let entries = by_label.entry(&vif.label).or_default();
+        for ip in &vif.fixed_ips {
+            entries.push(address(&ip.address, ip.version, "fixed", &vif.mac));
+        }
+        for ip in &vif.fixed_ips {
+            for floating in &ip.floating {
+                entries.push(address(
+                    floating,
+                    ip_version(floating),
+                    "floating",
+                    &vif.mac,
+                ));
+            }
+        }
+    }
+    json!(by_label)
+}
+
+fn address(address: &str, version: u8, kind: &str, mac: &str) -> Value {
+    json!({"version": version, "addr": address,
+        "OS-EXT-IPS:type": kind, "OS-EXT-IPS-MAC:mac_addr": mac})
+}
+
+/// The vifs of a stored network info (none when it is empty or unreadable).
+pub fn parse_vifs(network_info: Option<&str>) -> Vec<Vif> {
+    network_info
+        .and_then(|info| serde_json::from_str(info).ok())
+        .unwrap_or_default()
+}
+
+/// A network API failure as the server's create or build tells it.
+pub fn failure(e: NetworkApiError) -> NovaError {
+    match e {
+        NetworkApiError::Refused(_, message) => NovaError::BadRequest(message),
+        NetworkApiError::NotFound => NovaError::BadRequest("Not found".into()),
+        unavailable => NovaError::Unavailable(unavailable.to_string()),
+    }
+}
+
+/// Records what a server asked for and its (empty) network info.
+pub async fn record<C: ConnectionTrait>(
+    db: &C,
+    uuid: &str,
+    requested: &[NetworkRequest],
+) -> Result<()> {
+    instance_network::Entity::insert(instance_network::ActiveModel {
+        instance_uuid: Set(uuid.to_string()),
+        requested: Set(serde_json::to_string(requested).unwrap_or_default()),
+        network_info: Set("[]".into()),
+    })
+    .exec(db)
+    .await?;
+    Ok(())
+}
+
+/// The stored network info of servers, by server.
+pub async fn network_infos<C: ConnectionTrait>(
+    db: &C,
+    uuids: &[String],
+) -> Result<BTreeMap<String, Vec<Vif>>> {
+    let mut infos = BTreeMap::new();
+    for chunk in uuids.chunks(500) {
+        for row in instance_network::Entity::find()
+            .filter(instance_network::Column::InstanceUuid.is_in(chunk.iter().cloned()))
+            .all(db)
+            .await?
+        {
+            infos.insert(row.instance_uuid, parse_vifs(Some(&row.network_info)));
+        }
+    }
+    Ok(infos)
+}
+
+/// What server `uuid` asked for at create.
+pub async fn requested<C: ConnectionTrait>(db: &C, uuid: &str) -> Result<Vec<NetworkRequest>> {
+    Ok(instance_network::Entity::find_by_id(uuid)
+        .one(db)
+        .await?
+        .and_then(|row| serde_json::from_str(&row.requested).ok())
+        .unwrap_or_default())
+}
+
+/// Server `uuid`'s network info as stored ("" when it has none).
+pub async fn stored_json<C: ConnectionTrait>(db: &C, uuid: &str) -> Result<String> {
+    Ok(instance_network::Entity::find_by_id(uuid)
+        .one(db)
+        .await?
+        .map(|row| row.network_info)
+        .filter(|info| info != "[]")
+        .unwrap_or_default())
+}
+
+/// Replaces server `uuid`'s network info.
+pub async fn store<C: ConnectionTrait>(db: &C, uuid: &str, vifs: &[Vif]) -> Result<()> {
+    let info = serde_json::to_string(vifs).unwrap_or_else(|_| "[]".into());
+    let updated = instance_network::Entity::update_many()
+        .col_expr(
+            instance_network::Column::NetworkInfo,
+            sea_orm::sea_query::Expr::value(info.clone()),
+        )
+        .filter(instance_network::Column::InstanceUuid.eq(uuid))
+        .exec(db)
+        .await?;
+    if updated.rows_affected == 0 {
+        instance_network::Entity::insert(instance_network::ActiveModel {
+            instance_uuid: Set(uuid.to_string()),
+            requested: Set("[]".into()),
+            network_info: Set(info),
+        })
+        .exec(db)
+        .await?;
+    }
+    Ok(())
+}
+
+impl Nova {
+    /// Server `id`'s ports, if `caller` may see them under `rule`.
+    pub async fn server_vifs(&self, caller: &Caller, id: &str, rule: &str) -> Result<Vec<Vif>> {
+        let row = self.server_row(caller, id, rule).await?;
+        Ok(parse_vifs(Some(&stored_json(&self.db, &row.uuid).await?)))
+    }
+
+    /// Releases the ports of a server deleted here (its host is down or it
+    /// never reached one), on the caller's token.
+    pub(crate) async fn release_ports_here(&self, caller: &Caller, uuid: &str) -> Result<()> {
+        let vifs = parse_vifs(Some(&stored_json(&self.db, uuid).await?));
+        deallocate(&self.networks, &caller.ctx.token.0, &vifs).await;
+        Ok(())
+    }
+
+    /// The networks a create asks for, checked on the caller's token: `auto`
+    /// (and no `networks` before 2.37) is the one network the project may use,
+    /// none when it may use none; more than one is ambiguous (409).
+    pub(crate) async fn resolve_networks(
+        &self,
+        caller: &Caller,
+        networks: Option<&super::Networks>,
+        max_count: i64,
+    ) -> Result<Vec<NetworkRequest>> {
+        let token = caller.ctx.token.0.as_str();
+        if !matches!(networks, Some(super::Networks::None))
+            && !self.networks.deployed().await.map_err(failure)?
+        {
+            return self.without_network_service(caller, networks);
+        }
+        let requests = match networks {
+            Some(super::Networks::None) => return Ok(Vec::new()),
+            Some(super::Networks::Requested(requests)) => requests.clone(),
+            Some(super::Networks::Auto) | None => {
+                let explicit = networks.is_some();
+                return self.auto_network(caller, explicit).await;
+            }
+        };
+        for request in &requests {
+            match (&request.port_id, &request.network_id) {
+                (Some(port_id), _) => {
+                    if max_count > 1 {
+                        return Err(NovaError::BadRequest("Unable to launch multiple instances with a single configured port ID. Please launch your instance one by one with different ports.".into()));
+                    }
+                    let port = match self.networks.port(token, port_id).await {
+                        Err(NetworkApiError::NotFound) => {
+                            return Err(NovaError::BadRequest(format!(
+                                "Port id {port_id} could not be found."
+                            )))
+                        }
+                        other => other.map_err(failure)?,
+                    };
+                    if !port["device_id"].as_str().unwrap_or_default().is_empty() {
+                        return Err(NovaError::Conflict(format!(
+                            "Port {port_id} is still in use."
+                        )));
+                    }
+                }
+                (None, Some(network_id)) => {
+                    if request.fixed_ip.is_some() && max_count > 1 {
+                        return Err(NovaError::BadRequest(
+                            "max_count cannot be greater than 1 if an fixed_ip is specified."
+                                .into(),
+                        ));
+                    }
+                    match self.networks.network(token, network_id).await {
+                        Err(NetworkApiError::NotFound) => {
+                            return Err(NovaError::BadRequest(format!(
+                                "Network {network_id} could not be found."
+                            )))
+                        }
+                        other => drop(other.map_err(failure)?),
+                    }
+                }
+                (None, None) => {
+                    return Err(NovaError::BadRequest(
+                        "Bad network format: missing 'uuid'".into(),
+                    ))
+                }
+            }
+        }
+        Ok(requests)
+    }
+
+    /// A cloud without a network service: servers get no ports, and asking
+    /// for any fails as Nova's checks would.
+    fn without_network_service(
+        &self,
+        caller: &Caller,
+        networks: Option<&super::Networks>,
+    ) -> Result<Vec<NetworkRequest>> {
+        match networks {
+            Some(super::Networks::Auto) => Err(NovaError::BadRequest(format!(
+                "Unable to automatically allocate a network for project {}",
+                caller.project()
+            ))),
+            Some(super::Networks::Requested(requests)) => {
+                let first = requests.first().cloned().unwrap_or_default();
+                Err(NovaError::BadRequest(match first.port_id {
+                    Some(port) => format!("Port id {port} could not be found."),
+                    None => format!(
+                        "Network {} could not be found.",
+                        first.network_id.unwrap_or_default()
+                    ),
+                }))
+            }
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    /// The networks `auto` means: the project's own networks, else the
+    /// shared ones, not external.
+    async fn auto_network(&self, caller: &Caller, explicit: bool) -> Result<Vec<NetworkRequest>> {
+        let token = caller.ctx.token.0.as_str();
+        let project = caller.project();
+        let mut found = self
+            .networks
+            .networks(
+                token,
+                &query(&[("tenant_id", project), ("router:external", "false")]),
+            )
+            .await
+            .map_err(failure)?;
+        if found.is_empty() {
+            found = self
+                .networks
+                .networks(
+                    token,
+                    &query(&[("shared", "true"), ("router:external", "false")]),
+                )
+                .await
+                .map_err(failure)?;
+        }
+        match found.as_slice() {
+            [] if explicit => Err(NovaError::BadRequest(format!(
+                "Unable to automatically allocate a network for project {project}"
+            ))),
+            [] => Ok(Vec::new()),
+            [one] => Ok(vec![NetworkRequest {
+                network_id: one["id"].as_str().map(str::to_string),
+                ..Default::default()
+            }]),
+            _ => Err(NovaError::Conflict(
+                "Multiple possible networks found, use a Network ID to be more specific.".into(),
+            )),
+        }
+    }
+}
+
+/// Creates (or takes) and binds a server's ports on `host`: the vifs, or
+/// why not, with every port it created deleted again.
+pub async fn allocate(
+    api: &NetworkApi,
+    token: &str,
+    server: (&str, &str, &str),
+    requests: &[NetworkRequest],
+) -> std::result::Result<Vec<Vif>, String> {
+    let mut vifs = Vec::new();
+    for request in requests {
+        match allocate_one(api, token, server, request).await {
+            Ok(vif) => vifs.push(vif),
+            Err(e) => {
+                deallocate(api, token, &vifs).await;
+                return Err(e);
+            }
+        }
+    }
+    Ok(vifs)
+}
+
+/// One request's port; `server` is (uuid, host, zone).
+async fn allocate_one(
+    api: &NetworkApi,
+    token: &str,
+    (uuid, host, zone): (&str, &str, &str),
+    request: &NetworkRequest,
+) -> std::result::Result<Vif, String> {
+    let message = |e: NetworkApiError| e.to_string();
+    let (port_id, preserve) = match (&request.port_id, &request.network_id) {
+        (Some(port_id), _) => (port_id.clone(), true),
+        (None, Some(network_id)) => {
+            let mut port = json!({"network_id": network_id, "device_id": uuid,
+                "device_owner": format!("compute:{zone}")});
+            if let Some(ip) = &request.fixed_ip {
+                port["fixed_ips"] = json!([{ "ip_address": ip }]);
+            }
+            let made = api.create_port(token, port).await.map_err(message)?;
+            (made["id"].as_str().unwrap_or_default().to_string(), false)
+        }
+        (None, None) => return Err("a network request names neither network nor port".into()),
+    };
+    let bound = async {
+        let admin = api.service_token().await?;
+        api.update_port(
+            &admin,
+            &port_id,
+            json!({"device_id": uuid, "device_owner": format!("compute:{zone}"),
+                "binding:host_id": host}),
+        )
+        .await
+    }
+    .await;
+    let port = match bound {
+        Ok(port) if port["binding:vif_type"] != "binding_failed" => port,
+        failed => {
+            if !preserve {
+                let _ = api.delete_port(token, &port_id).await;
+            }
+            return Err(match failed {
+                Err(e) => e.to_string(),
+                Ok(_) => format!("Binding failed for port {port_id}, please check neutron logs for more information."),
+            });
+        }
+    };
+    let network = port["network_id"].as_str().unwrap_or_default();
+    let label = api
+        .network(token, network)
+        .await
+        .map(|n| n["name"].as_str().unwrap_or_default().to_string())
+        .unwrap_or_default();
+    let mut vif = Vif::of_port(&port, &label, &[], preserve);
+    vif.tag = request.tag.clone();
+    Ok(vif)
+}
+
+/// Deletes the ports a server made and releases the ones it took (device,
+/// owner and binding cleared); failures are logged, as Nova does.
+pub async fn deallocate(api: &NetworkApi, token: &str, vifs: &[Vif]) {
+    for vif in vifs {
+        let outcome = if vif.preserve_on_delete {
+            match api.service_token().await {
+                Ok(admin) => api
+                    .update_port(
+                        &admin,
+                        &vif.id,
+                        json!({"device_id": "", "device_owner": "", "binding:host_id": null}),
+                    )
+                    .await
+                    .map(drop)
+                    .or_else(|e| match e {
+                        NetworkApiError::NotFound => Ok(()),
+                        other => Err(other),
+                    }),
+                Err(e) => Err(e),
+            }
+        } else {
+            api.delete_port(token, &vif.id).await
+        };
+        if let Err(e) = outcome {
+            tracing::warn!(port = vif.id, "port not released: {e}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_group_fixed_then_floating_by_network() {
+        let port = json!({"id": "0123456789abcdef", "network_id": "n", "mac_address": "fa:16:3e:00:00:01",
+            "fixed_ips": [{"ip_address": "10.0.0.5"}, {"ip_address": "fd00::5"}]});
+        let floating = [
+            json!({"port_id": "0123456789abcdef", "fixed_ip_address": "10.0.0.5",
+            "floating_ip_address": "172.24.4.9"}),
+        ];
+        let vif = Vif::of_port(&port, "private", &floating, false);
+        assert_eq!(vif.devname, "tap0123456789a");
+        let shown = addresses(&[vif]);
+        let private = shown["private"].as_array().unwrap();
+        assert_eq!(private.len(), 3);
+        assert_eq!(private[0]["addr"], "10.0.0.5");
+        assert_eq!(private[0]["version"], 4);
+        assert_eq!(private[1]["version"], 6);
+        assert_eq!(private[2]["OS-EXT-IPS:type"], "floating");
+        assert_eq!(private[2]["OS-EXT-IPS-MAC:mac_addr"], "fa:16:3e:00:00:01");
+    }
+
+    #[test]
+    fn unreadable_network_info_is_no_ports() {
+        assert!(parse_vifs(Some("not json")).is_empty());
+        assert!(parse_vifs(None).is_empty());
+    }
+}

@@ -1,0 +1,219 @@
+//! The network API as compute calls it (Neutron v2.0): networks and ports
+//! looked up on the user's token, a server's ports created on it and bound to
+//! the server's host on the service user's token (binding is admin-only), and
+//! deleted or released with the server.
+
+use std::sync::Arc;
+
+use ferrostack_auth::service_endpoint::ServiceEndpoint;
+use ferrostack_auth::{service_http, Authenticator};
+use reqwest::Method;
+use serde_json::{json, Value};
+
+/// Why a call to the network API failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NetworkApiError {
+    /// The API cannot be reached, answered unexpectedly, or there is no
+    /// service user to bind ports with.
+    #[error("The network service is unavailable: {0}")]
+    Unavailable(String),
+    /// No such resource is visible to the caller.
+    #[error("not found")]
+    NotFound,
+    /// Neutron refused the request (400, 403, 409, 413): its error type and message.
+    #[error("{1}")]
+    Refused(String, String),
+}
+
+type Result<T> = std::result::Result<T, NetworkApiError>;
+
+/// Where the network API is and how to reach it.
+pub struct NetworkApi {
+    http: reqwest::Client,
+    endpoint: ServiceEndpoint,
+    auth: Option<Arc<Authenticator>>,
+}
+
+/// The type and message of a `{"NeutronError": {"type", "message"}}` body.
+fn neutron_error(body: &Value) -> (String, String) {
+    let error = &body["NeutronError"];
+    (
+        error["type"].as_str().unwrap_or_default().to_string(),
+        error["message"]
+            .as_str()
+            .unwrap_or("the network service refused the request")
+            .to_string(),
+    )
+}
+
+/// `key=value&...` with each value form-encoded.
+pub fn query(pairs: &[(&str, &str)]) -> String {
+    serde_urlencoded::to_string(pairs).unwrap_or_default()
+}
+
+impl NetworkApi {
+    /// `endpoint_override` when configured, else the public `network`
+    /// endpoint of the service user's catalog.
+    pub fn new(
+        endpoint_override: Option<String>,
+        auth: Option<Arc<Authenticator>>,
+        timeouts: service_http::Timeouts,
+    ) -> Self {
+        NetworkApi {
+            http: service_http::client(timeouts),
+            endpoint: ServiceEndpoint::new(
+                endpoint_override.into_iter().collect(),
+                ("network".into(), "public".into()),
+                auth.clone(),
+            ),
+            auth,
+        }
+    }
+
+    /// Whether a network service is deployed: configured, or in the catalog.
+    pub async fn deployed(&self) -> Result<bool> {
+        self.endpoint
+            .url_if_any()
+            .await
+            .map(|url| url.is_some())
+            .map_err(NetworkApiError::Unavailable)
+    }
+
+    /// The service user's token, for what only an admin may do.
+    pub async fn service_token(&self) -> Result<String> {
+        let auth = self.auth.as_ref().ok_or_else(|| {
+            NetworkApiError::Unavailable("compute has no service user to bind ports with".into())
+        })?;
+        auth.service_token()
+            .await
+            .map_err(NetworkApiError::Unavailable)
+    }
+
+    async fn send(
+        &self,
+        token: &str,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value> {
+        let base = self
+            .endpoint
+            .url()
+            .await
+            .map_err(NetworkApiError::Unavailable)?;
+        let base = base.trim_end_matches("/v2.0");
+        let url = format!("{base}/v2.0{path}");
+        let (status, body) =
+            service_http::send_json(&self.http, method, &url, token, &[], body.as_ref())
+                .await
+                .map_err(|e| NetworkApiError::Unavailable(e.to_string()))?;
+        match status {
+            200..=299 => Ok(body),
+            404 => Err(NetworkApiError::NotFound),
+            400 | 403 | 409 | 413 => {
+                let (kind, message) = neutron_error(&body);
+                Err(NetworkApiError::Refused(kind, message))
+            }
+            other => Err(NetworkApiError::Unavailable(format!("it answered {other}"))),
+        }
+    }
+
+    /// Network `id` as the token's user sees it.
+    pub async fn network(&self, token: &str, id: &str) -> Result<Value> {
+        let body = self
+            .send(token, Method::GET, &format!("/networks/{id}"), None)
+            .await?;
+        Ok(body["network"].clone())
+    }
+
+    /// The networks of a query (`query` is `key=value&...`).
+    pub async fn networks(&self, token: &str, query: &str) -> Result<Vec<Value>> {
+        let body = self
+            .send(token, Method::GET, &format!("/networks?{query}"), None)
+            .await?;
+        Ok(list(&body, "networks"))
+    }
+
+    /// Port `id` as the token's user sees it.
+    pub async fn port(&self, token: &str, id: &str) -> Result<Value> {
+        let body = self
+            .send(token, Method::GET, &format!("/ports/{id}"), None)
+            .await?;
+        Ok(body["port"].clone())
+    }
+
+    /// The ports of a query (`query` is `key=value&...`).
+    pub async fn ports(&self, token: &str, query: &str) -> Result<Vec<Value>> {
+        let body = self
+            .send(token, Method::GET, &format!("/ports?{query}"), None)
+            .await?;
+        Ok(list(&body, "ports"))
+    }
+
+    /// The floating IPs of a query.
+    pub async fn floating_ips(&self, token: &str, query: &str) -> Result<Vec<Value>> {
+        let body = self
+            .send(token, Method::GET, &format!("/floatingips?{query}"), None)
+            .await?;
+        Ok(list(&body, "floatingips"))
+    }
+
+    /// Creates a port: the port.
+    pub async fn create_port(&self, token: &str, port: Value) -> Result<Value> {
+        let body = self
+            .send(token, Method::POST, "/ports", Some(json!({ "port": port })))
+            .await?;
+        Ok(body["port"].clone())
+    }
+
+    /// Updates port `id`: the port.
+    pub async fn update_port(&self, token: &str, id: &str, port: Value) -> Result<Value> {
+        let body = self
+            .send(
+                token,
+                Method::PUT,
+                &format!("/ports/{id}"),
+                Some(json!({ "port": port })),
+            )
+            .await?;
+        Ok(body["port"].clone())
+    }
+
+    /// Deletes port `id`; one already gone is deleted.
+    pub async fn delete_port(&self, token: &str, id: &str) -> Result<()> {
+        match self
+            .send(token, Method::DELETE, &format!("/ports/{id}"), None)
+            .await
+        {
+            Ok(_) | Err(NetworkApiError::NotFound) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+fn list(body: &Value, key: &str) -> Vec<Value> {
+    body[key].as_array().cloned().unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn neutron_errors_give_their_type_and_message() {
+        let body = json!({"NeutronError": {"type": "PortInUse", "message": "Port p is in use.", "detail": ""}});
+        assert_eq!(
+            neutron_error(&body),
+            ("PortInUse".to_string(), "Port p is in use.".to_string())
+        );
+        assert_eq!(neutron_error(&Value::Null).0, "");
+    }
+
+    #[test]
+    fn queries_are_encoded() {
+        assert_eq!(
+            query(&[("device_id", "a b"), ("fields", "id")]),
+            "device_id=a+b&fields=id"
+        );
+    }
+}

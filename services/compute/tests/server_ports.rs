@@ -1,0 +1,339 @@
+//! Servers with ports: compute asks the network service for them on the
+//! user's token, binds them to the server's host, shows their addresses, and
+//! deletes (or releases) them with the server.
+
+mod common;
+
+use common::{create, setup_with_networks, Cloud, V47};
+use ferrostack_identity::testing::Persona;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+/// A network named `name` with one IPv4 subnet `cidr`: its id.
+async fn network(cloud: &Cloud, who: &Persona, name: &str, cidr: &str) -> String {
+    let made = cloud
+        .network_api(
+            Method::POST,
+            "/v2.0/networks",
+            who,
+            Some(json!({"network": {"name": name}})),
+        )
+        .await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    let id = made.body["network"]["id"].as_str().unwrap().to_string();
+    let subnet = cloud
+        .network_api(
+            Method::POST,
+            "/v2.0/subnets",
+            who,
+            Some(json!({"subnet": {"network_id": id, "cidr": cidr, "ip_version": 4}})),
+        )
+        .await;
+    assert_eq!(subnet.status, 201, "{}", subnet.body);
+    id
+}
+
+async fn ports_of(cloud: &Cloud, who: &Persona, server: &str) -> Vec<Value> {
+    cloud
+        .network_api(
+            Method::GET,
+            &format!("/v2.0/ports?device_id={server}"),
+            who,
+            None,
+        )
+        .await
+        .body["ports"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn body(image: &str, networks: Value) -> Value {
+    json!({"server": {"name": "s", "imageRef": image, "flavorRef": "1", "networks": networks}})
+}
+
+async fn boot(cloud: &Cloud, who: &Persona, image: &str, networks: Value) -> (String, Value) {
+    let id = create(cloud, who, body(image, networks)).await["server"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let server = cloud.wait_status(who, &id, "ACTIVE").await;
+    (id, server)
+}
+
+async fn refused(cloud: &Cloud, who: &Persona, body: Value, version: &str) -> (u16, String) {
+    let resp = cloud
+        .send(
+            Method::POST,
+            "/v2.1/servers",
+            who,
+            Some(body),
+            Some(version),
+        )
+        .await;
+    (resp.status, resp.message())
+}
+
+#[tokio::test]
+async fn a_server_gets_bound_ports_and_gives_them_back() {
+    let (cloud, _admin, alice, image) = setup_with_networks().await;
+    let net = network(&cloud, &alice, "private", "10.1.0.0/24").await;
+
+    // A port made for the server, on its host, with its address shown.
+    let (id, server) = boot(&cloud, &alice, &image, json!([{"uuid": net}])).await;
+    let ports = ports_of(&cloud, &alice, &id).await;
+    assert_eq!(ports.len(), 1, "{ports:?}");
+    let port = &ports[0];
+    assert_eq!(port["device_owner"], "compute:nova");
+    let ip = port["fixed_ips"][0]["ip_address"].as_str().unwrap();
+    let addresses = &server["addresses"]["private"];
+    assert_eq!(addresses[0]["addr"], ip, "{server}");
+    assert_eq!(addresses[0]["version"], 4);
+    assert_eq!(addresses[0]["OS-EXT-IPS:type"], "fixed");
+    assert_eq!(addresses[0]["OS-EXT-IPS-MAC:mac_addr"], port["mac_address"]);
+    let ips = cloud
+        .send(
+            Method::GET,
+            &format!("/v2.1/servers/{id}/ips"),
+            &alice,
+            None,
+            None,
+        )
+        .await
+        .expect(200);
+    assert_eq!(
+        ips.body,
+        json!({"addresses": {"private": [{"version": 4, "addr": ip}]}})
+    );
+    let one = cloud
+        .send(
+            Method::GET,
+            &format!("/v2.1/servers/{id}/ips/private"),
+            &alice,
+            None,
+            None,
+        )
+        .await
+        .expect(200);
+    assert_eq!(one.body, json!({"private": [{"version": 4, "addr": ip}]}));
+    let other = cloud
+        .send(
+            Method::GET,
+            &format!("/v2.1/servers/{id}/ips/public"),
+            &alice,
+            None,
+            None,
+        )
+        .await
+        .expect(404);
+    assert_eq!(
+        other.message(),
+        "Instance is not a member of specified network"
+    );
+    let admin_view = cloud
+        .network_api(
+            Method::GET,
+            &format!("/v2.0/ports/{}", port["id"].as_str().unwrap()),
+            &_admin,
+            None,
+        )
+        .await;
+    assert_eq!(admin_view.body["port"]["binding:host_id"], "node1");
+    assert_eq!(admin_view.body["port"]["status"], "ACTIVE");
+
+    // A port of the user's own, with a fixed address, is taken and given back.
+    let own = cloud
+        .network_api(
+            Method::POST,
+            "/v2.0/ports",
+            &alice,
+            Some(json!({"port": {"network_id": net, "fixed_ips": [{"ip_address": "10.1.0.77"}]}})),
+        )
+        .await;
+    let own_id = own.body["port"]["id"].as_str().unwrap().to_string();
+    let (taker, server) = boot(&cloud, &alice, &image, json!([{"port": own_id}])).await;
+    assert_eq!(server["addresses"]["private"][0]["addr"], "10.1.0.77");
+    let (status, message) = refused(
+        &cloud,
+        &alice,
+        body(&image, json!([{"port": own_id}])),
+        "2.47",
+    )
+    .await;
+    assert_eq!(
+        (status, message),
+        (409, format!("Port {own_id} is still in use."))
+    );
+
+    for server in [&id, &taker] {
+        cloud
+            .send(
+                Method::DELETE,
+                &format!("/v2.1/servers/{server}"),
+                &alice,
+                None,
+                None,
+            )
+            .await
+            .expect(204);
+        cloud.wait_status(&alice, server, "DELETED").await;
+    }
+    assert!(ports_of(&cloud, &alice, &id).await.is_empty());
+    let kept = cloud
+        .network_api(Method::GET, &format!("/v2.0/ports/{own_id}"), &alice, None)
+        .await;
+    assert_eq!(kept.status, 200, "the user's own port stays");
+    assert_eq!(kept.body["port"]["device_id"], "");
+    assert_eq!(kept.body["port"]["device_owner"], "");
+}
+
+#[tokio::test]
+async fn networks_are_checked_at_create() {
+    let (cloud, _admin, alice, image) = setup_with_networks().await;
+    let missing = uuid::Uuid::new_v4().to_string();
+    assert_eq!(
+        refused(
+            &cloud,
+            &alice,
+            body(&image, json!([{"uuid": missing}])),
+            "2.47"
+        )
+        .await,
+        (400, format!("Network {missing} could not be found."))
+    );
+    assert_eq!(
+        refused(
+            &cloud,
+            &alice,
+            body(&image, json!([{"port": missing}])),
+            "2.47"
+        )
+        .await,
+        (400, format!("Port id {missing} could not be found."))
+    );
+    assert_eq!(
+        refused(
+            &cloud,
+            &alice,
+            body(&image, json!([{"uuid": "not-a-uuid"}])),
+            "2.47"
+        )
+        .await,
+        (
+            400,
+            "Bad networks format: network uuid is not in proper format (not-a-uuid)".into()
+        )
+    );
+    assert_eq!(
+        refused(
+            &cloud,
+            &alice,
+            body(&image, json!([{"port": missing, "fixed_ip": "10.0.0.3"}])),
+            "2.47"
+        )
+        .await
+        .0,
+        400
+    );
+    assert_eq!(
+        refused(
+            &cloud,
+            &alice,
+            body(&image, json!([{"uuid": missing, "fixed_ip": "ten"}])),
+            "2.47"
+        )
+        .await
+        .0,
+        400
+    );
+    // `auto` with no network to use.
+    assert_eq!(
+        refused(&cloud, &alice, body(&image, json!("auto")), "2.47").await,
+        (
+            400,
+            format!(
+                "Unable to automatically allocate a network for project {}",
+                alice.project_id
+            )
+        )
+    );
+
+    // `auto` (and no `networks` before 2.37) takes the project's one network.
+    let net = network(&cloud, &alice, "mine", "10.2.0.0/24").await;
+    let (id, server) = boot(&cloud, &alice, &image, json!("auto")).await;
+    assert_eq!(server["addresses"]["mine"][0]["version"], 4, "{server}");
+    let old = json!({"server": {"name": "old", "imageRef": image, "flavorRef": "1"}});
+    let resp = cloud
+        .send(
+            Method::POST,
+            "/v2.1/servers",
+            &alice,
+            Some(old),
+            Some("2.36"),
+        )
+        .await
+        .expect(202);
+    let old_id = resp.body["server"]["id"].as_str().unwrap().to_string();
+    cloud.wait_status(&alice, &old_id, "ACTIVE").await;
+    assert_eq!(ports_of(&cloud, &alice, &old_id).await.len(), 1);
+
+    // A port cannot serve two servers of one request.
+    let port = ports_of(&cloud, &alice, &id).await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut two = body(&image, json!([{"port": port}]));
+    two["server"]["max_count"] = json!(2);
+    assert_eq!(refused(&cloud, &alice, two, "2.47").await.0, 400);
+
+    // Two networks make `auto` ambiguous.
+    network(&cloud, &alice, "second", "10.3.0.0/24").await;
+    assert_eq!(
+        refused(&cloud, &alice, body(&image, json!("auto")), "2.47").await,
+        (
+            409,
+            "Multiple possible networks found, use a Network ID to be more specific.".into()
+        )
+    );
+    // `none` still boots without ports.
+    let (bare, server) = boot(&cloud, &alice, &image, json!("none")).await;
+    assert_eq!(server["addresses"], json!({}));
+    assert!(ports_of(&cloud, &alice, &bare).await.is_empty());
+    let _ = (net, V47);
+}
+
+#[tokio::test]
+async fn a_port_that_cannot_be_made_fails_the_build() {
+    let (cloud, _admin, alice, image) = setup_with_networks().await;
+    let net = network(&cloud, &alice, "small", "10.4.0.0/24").await;
+    // An address outside the subnet: the network service refuses the port.
+    let id = create(
+        &cloud,
+        &alice,
+        body(&image, json!([{"uuid": net, "fixed_ip": "192.0.2.10"}])),
+    )
+    .await["server"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut server = Value::Null;
+    for _ in 0..200 {
+        server = cloud
+            .send(
+                Method::GET,
+                &format!("/v2.1/servers/{id}"),
+                &alice,
+                None,
+                V47,
+            )
+            .await
+            .body["server"]
+            .clone();
+        if server["status"] == "ERROR" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(server["status"], "ERROR", "{server}");
+    assert!(ports_of(&cloud, &alice, &id).await.is_empty());
+}
