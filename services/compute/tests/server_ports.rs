@@ -337,3 +337,131 @@ async fn a_port_that_cannot_be_made_fails_the_build() {
     assert_eq!(server["status"], "ERROR", "{server}");
     assert!(ports_of(&cloud, &alice, &id).await.is_empty());
 }
+
+/// Polls server `id` until `check` holds for its `addresses`.
+async fn wait_addresses(cloud: &Cloud, who: &Persona, id: &str, check: impl Fn(&Value) -> bool) {
+    let mut addresses = Value::Null;
+    for _ in 0..100 {
+        addresses = cloud
+            .send(Method::GET, &format!("/v2.1/servers/{id}"), who, None, V47)
+            .await
+            .body["server"]["addresses"]
+            .clone();
+        if check(&addresses) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the addresses of {id} never changed as expected: {addresses}");
+}
+
+#[tokio::test]
+async fn the_network_service_tells_compute_of_floating_ips_and_deleted_ports() {
+    let (cloud, admin, alice, image) = setup_with_networks().await;
+    let public = cloud
+        .network_api(
+            Method::POST,
+            "/v2.0/networks",
+            &admin,
+            Some(json!({"network": {"name": "public", "router:external": true}})),
+        )
+        .await
+        .body["network"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    cloud
+        .network_api(
+            Method::POST,
+            "/v2.0/subnets",
+            &admin,
+            Some(
+                json!({"subnet": {"network_id": public, "cidr": "172.24.4.0/24", "ip_version": 4}}),
+            ),
+        )
+        .await;
+    let net = network(&cloud, &alice, "private", "10.5.0.0/24").await;
+    let subnet = cloud
+        .network_api(
+            Method::GET,
+            &format!("/v2.0/subnets?network_id={net}"),
+            &alice,
+            None,
+        )
+        .await
+        .body["subnets"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let router = cloud
+        .network_api(
+            Method::POST,
+            "/v2.0/routers",
+            &alice,
+            Some(json!({"router": {"name": "r", "external_gateway_info": {"network_id": public}}})),
+        )
+        .await
+        .body["router"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let added = cloud
+        .network_api(
+            Method::PUT,
+            &format!("/v2.0/routers/{router}/add_router_interface"),
+            &alice,
+            Some(json!({"subnet_id": subnet})),
+        )
+        .await;
+    assert_eq!(added.status, 200, "{}", added.body);
+    let (id, _) = boot(&cloud, &alice, &image, json!([{"uuid": net}])).await;
+    let port = ports_of(&cloud, &alice, &id).await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // Associated: the floating address joins the server's addresses.
+    let fip = cloud
+        .network_api(
+            Method::POST,
+            "/v2.0/floatingips",
+            &alice,
+            Some(json!({"floatingip": {"floating_network_id": public, "port_id": port}})),
+        )
+        .await;
+    assert_eq!(fip.status, 201, "{}", fip.body);
+    let address = fip.body["floatingip"]["floating_ip_address"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let fip_id = fip.body["floatingip"]["id"].as_str().unwrap().to_string();
+    wait_addresses(&cloud, &alice, &id, |a| {
+        a["private"].as_array().is_some_and(|l| {
+            l.iter()
+                .any(|e| e["addr"] == address.as_str() && e["OS-EXT-IPS:type"] == "floating")
+        })
+    })
+    .await;
+
+    // Disassociated: gone again.
+    let off = cloud
+        .network_api(
+            Method::PUT,
+            &format!("/v2.0/floatingips/{fip_id}"),
+            &alice,
+            Some(json!({"floatingip": {"port_id": null}})),
+        )
+        .await;
+    assert_eq!(off.status, 200, "{}", off.body);
+    wait_addresses(&cloud, &alice, &id, |a| {
+        a["private"].as_array().is_some_and(|l| l.len() == 1)
+    })
+    .await;
+
+    // The port deleted behind compute's back: the server has no address left.
+    let deleted = cloud
+        .network_api(Method::DELETE, &format!("/v2.0/ports/{port}"), &alice, None)
+        .await;
+    assert_eq!(deleted.status, 204);
+    wait_addresses(&cloud, &alice, &id, |a| a == &json!({})).await;
+}

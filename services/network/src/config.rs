@@ -133,7 +133,29 @@ pub const QUOTA_OPTS: &[(&str, Opt)] = &[
 ];
 
 /// Every option this service reads besides the shared sections.
+const NOTIFY_NOVA_ON_PORT_STATUS_CHANGES: Opt = Opt::new(
+    "DEFAULT",
+    "notify_nova_on_port_status_changes",
+    "true",
+    "Tell compute when a server's port goes up or down (network-vif-plugged/unplugged) or is deleted.",
+);
+const NOTIFY_NOVA_ON_PORT_DATA_CHANGES: Opt = Opt::new(
+    "DEFAULT",
+    "notify_nova_on_port_data_changes",
+    "true",
+    "Tell compute when a server's port's addresses or floating IPs change (network-changed).",
+);
+const NOVA_ENDPOINT_OVERRIDE: Opt = Opt::new(
+    "nova",
+    "endpoint_override",
+    "",
+    "URL of the compute API (e.g. http://127.0.0.1:8774/v2.1); looked up in the catalog (type compute, public) when unset.",
+);
+
 pub const OPTS: &[Opt] = &[
+    NOTIFY_NOVA_ON_PORT_STATUS_CHANGES,
+    NOTIFY_NOVA_ON_PORT_DATA_CHANGES,
+    NOVA_ENDPOINT_OVERRIDE,
     BASE_MAC,
     GLOBAL_PHYSNET_MTU,
     DNS_DOMAIN,
@@ -189,6 +211,17 @@ pub struct NetworkConfig {
     pub availability_zone: String,
     /// What the agent wires ports with.
     pub driver: AgentDriver,
+    /// What compute is told of its servers' ports.
+    pub nova: NovaNotifications,
+}
+
+/// Which port events compute is sent, and where (`[nova]`).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct NovaNotifications {
+    pub status_changes: bool,
+    pub data_changes: bool,
+    /// The compute API's URL, else the catalog's.
+    pub endpoint_override: Option<String>,
 }
 
 /// The agent's data plane (`[agent] driver`).
@@ -300,6 +333,13 @@ impl NetworkConfig {
             ),
             availability_zone: config.get_string(&AVAILABILITY_ZONE),
             driver,
+            nova: NovaNotifications {
+                status_changes: config.get_bool(&NOTIFY_NOVA_ON_PORT_STATUS_CHANGES)?,
+                data_changes: config.get_bool(&NOTIFY_NOVA_ON_PORT_DATA_CHANGES)?,
+                endpoint_override: Some(config.get_string(&NOVA_ENDPOINT_OVERRIDE))
+                    .filter(|url| !url.is_empty())
+                    .map(|url| url.trim_end_matches('/').to_string()),
+            },
             service,
         })
     }

@@ -64,6 +64,23 @@ impl Nova {
             };
             outcomes.push(EventOutcome { event, code });
         }
+        // The network service changed a server's ports: read them again.
+        let changed: std::collections::BTreeSet<&str> = outcomes
+            .iter()
+            .filter(|o| o.code == 200)
+            .filter(|o| {
+                matches!(
+                    o.event.name.as_str(),
+                    "network-changed" | "network-vif-deleted"
+                )
+            })
+            .map(|o| o.event.server_uuid.as_str())
+            .collect();
+        for uuid in changed {
+            if let Err(e) = self.refresh_network_info(uuid).await {
+                tracing::warn!(instance = uuid, "network info not refreshed: {e}");
+            }
+        }
         Ok(outcomes)
     }
 }

@@ -152,6 +152,12 @@ impl Cloud {
         let nova = running[0].api.clone().expect("the api role");
         let served =
             ferrostack_testkit::serve(ferrostack_compute::api_service(nova).unwrap()).await;
+        if network.is_some() {
+            // Where the network service sends its servers' port events.
+            identity
+                .register_endpoint("compute", "nova", &served.url("/v2.1"))
+                .await;
+        }
         Cloud {
             identity,
             served,

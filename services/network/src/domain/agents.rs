@@ -389,15 +389,21 @@ impl Neutron {
     /// is still bound to that host.
     pub async fn device_status(&self, port_id: &str, host: &str, up: bool) -> Result<()> {
         let status = if up { "ACTIVE" } else { "DOWN" };
-        port::Entity::update_many()
+        let changed = port::Entity::update_many()
             .col_expr(
                 port::Column::Status,
                 sea_orm::sea_query::Expr::value(status),
             )
             .filter(port::Column::Id.eq(port_id))
             .filter(port::Column::BindingHostId.eq(host))
+            .filter(port::Column::Status.ne(status))
             .exec(&self.db)
             .await?;
+        if changed.rows_affected == 1 {
+            if let Some(port) = port::Entity::find_by_id(port_id).one(&self.db).await? {
+                self.nova.status_changed(&port, up);
+            }
+        }
         Ok(())
     }
 }

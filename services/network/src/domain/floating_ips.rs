@@ -435,6 +435,7 @@ impl Neutron {
                 if let Some(router_id) = &row.router_id {
                     self.tell_l3(router_id, &[]).await;
                 }
+                self.tell_nova(&[&row.fixed_port_id]).await?;
                 Ok(self.floating_ip_records(vec![row]).await?.remove(0))
             }
             Err(e) => {
@@ -599,6 +600,12 @@ impl Neutron {
         {
             self.tell_l3(router_id, &[]).await;
         }
+        if row.fixed_ip_address != updated.fixed_ip_address
+            || row.fixed_port_id != updated.fixed_port_id
+        {
+            self.tell_nova(&[&row.fixed_port_id, &updated.fixed_port_id])
+                .await?;
+        }
         Ok(self.floating_ip_records(vec![updated]).await?.remove(0))
     }
 
@@ -619,6 +626,22 @@ impl Neutron {
         txn.commit().await?;
         if let Some(router_id) = &row.router_id {
             self.tell_l3(router_id, &[]).await;
+        }
+        self.tell_nova(&[&row.fixed_port_id]).await
+    }
+
+    /// Tells compute that the floating IPs of these ports changed.
+    async fn tell_nova(&self, port_ids: &[&Option<String>]) -> Result<()> {
+        let ids: BTreeSet<&String> = port_ids.iter().filter_map(|id| id.as_ref()).collect();
+        if ids.is_empty() {
+            return Ok(());
+        }
+        for port in port::Entity::find()
+            .filter(port::Column::Id.is_in(ids.into_iter().cloned()))
+            .all(&self.db)
+            .await?
+        {
+            self.nova.data_changed(&port);
         }
         Ok(())
     }

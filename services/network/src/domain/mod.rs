@@ -12,6 +12,7 @@ pub mod ipam;
 pub mod l3;
 pub mod mac;
 pub mod networks;
+pub mod nova_notifier;
 pub mod ports;
 pub mod quotas;
 pub mod routers;
@@ -76,6 +77,8 @@ pub struct Neutron {
     pub policy: Enforcer,
     /// The hosts' agents, told when a port bound to them changes.
     pub agents: Client<crate::rpc::agent::Topic>,
+    /// Compute, told when its servers' ports change.
+    pub nova: Arc<nova_notifier::NovaNotifier>,
 }
 
 impl ferrostack_service::Guarded for Neutron {
@@ -96,8 +99,13 @@ impl Neutron {
         )?;
         let auth = cfg.auth.clone().map(ferrostack_auth::Authenticator::new);
         let agents = Client::new(transport, cfg.messaging.rpc_response_timeout);
+        let nova = Arc::new(nova_notifier::NovaNotifier::new(
+            cfg.nova.clone(),
+            auth.clone(),
+        ));
         Ok(Arc::new(Neutron {
             agents,
+            nova,
             auth,
             policy,
             cfg,

@@ -897,6 +897,9 @@ impl Neutron {
         };
         txn.commit().await?;
         self.notify_agents(Some(&row), Some(&updated)).await;
+        if update.fixed_ips.is_some() {
+            self.nova.data_changed(&updated);
+        }
         Ok(self.port_records(vec![updated]).await?.remove(0))
     }
 
@@ -930,6 +933,7 @@ impl Neutron {
         forget(&txn, id).await?;
         txn.commit().await?;
         self.notify_agents(Some(&row), None).await;
+        self.nova.deleted(&row);
         Ok(())
     }
 }

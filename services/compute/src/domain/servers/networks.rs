@@ -243,6 +243,72 @@ impl Nova {
         Ok(())
     }
 
+    /// Reads server `uuid`'s ports again from the network API on the
+    /// service user's token (after a `network-changed` or
+    /// `network-vif-deleted` event): addresses and floating IPs as they are
+    /// now, what compute knew of each port (taken or made, tag) kept.
+    pub(crate) async fn refresh_network_info(&self, uuid: &str) -> Result<()> {
+        let token = self.networks.service_token().await.map_err(failure)?;
+        let known = network_infos(&self.db, &[uuid.to_string()])
+            .await?
+            .remove(uuid)
+            .unwrap_or_default();
+        let ports: Vec<Value> = self
+            .networks
+            .ports(&token, &query(&[("device_id", uuid)]))
+            .await
+            .map_err(failure)?
+            .into_iter()
+            .filter(|p| {
+                p["device_owner"]
+                    .as_str()
+                    .is_some_and(|o| o.starts_with("compute:"))
+            })
+            .collect();
+        let port_ids: Vec<(&str, &str)> = ports
+            .iter()
+            .filter_map(|p| p["id"].as_str())
+            .map(|id| ("port_id", id))
+            .collect();
+        let floating = if port_ids.is_empty() {
+            Vec::new()
+        } else {
+            self.networks
+                .floating_ips(&token, &query(&port_ids))
+                .await
+                .map_err(failure)?
+        };
+        let mut labels: BTreeMap<String, String> = BTreeMap::new();
+        let mut vifs = Vec::new();
+        for port in &ports {
+            let network = port["network_id"].as_str().unwrap_or_default().to_string();
+            if !labels.contains_key(&network) {
+                let name = match self.networks.network(&token, &network).await {
+                    Ok(n) => n["name"].as_str().unwrap_or_default().to_string(),
+                    Err(_) => String::new(),
+                };
+                labels.insert(network.clone(), name);
+            }
+            let was = known.iter().find(|v| port["id"] == v.id.as_str());
+            let mut vif = Vif::of_port(
+                port,
+                &labels[&network],
+                &floating,
+                was.is_some_and(|v| v.preserve_on_delete),
+            );
+            vif.tag = was.and_then(|v| v.tag.clone());
+            vifs.push(vif);
+        }
+        // Ports in the order the server got them, new ones last.
+        vifs.sort_by_key(|v| {
+            known
+                .iter()
+                .position(|k| k.id == v.id)
+                .unwrap_or(usize::MAX)
+        });
+        store(&self.db, uuid, &vifs).await
+    }
+
     /// The networks a create asks for, checked on the caller's token: `auto`
     /// (and no `networks` before 2.37) is the one network the project may use,
     /// none when it may use none; more than one is ambiguous (409).
