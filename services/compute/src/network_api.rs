@@ -158,6 +158,19 @@ impl NetworkApi {
         Ok(list(&body, "floatingips"))
     }
 
+    /// The security groups of a query.
+    pub async fn security_groups(&self, token: &str, query: &str) -> Result<Vec<Value>> {
+        let body = self
+            .send(
+                token,
+                Method::GET,
+                &format!("/security-groups?{query}"),
+                None,
+            )
+            .await?;
+        Ok(list(&body, "security_groups"))
+    }
+
     /// Creates a port: the port.
     pub async fn create_port(&self, token: &str, port: Value) -> Result<Value> {
         let body = self

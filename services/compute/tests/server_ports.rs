@@ -465,3 +465,50 @@ async fn the_network_service_tells_compute_of_floating_ips_and_deleted_ports() {
     assert_eq!(deleted.status, 204);
     wait_addresses(&cloud, &alice, &id, |a| a == &json!({})).await;
 }
+
+#[tokio::test]
+async fn security_groups_go_on_the_ports_made() {
+    let (cloud, _admin, alice, image) = setup_with_networks().await;
+    let net = network(&cloud, &alice, "private", "10.6.0.0/24").await;
+    let web = cloud
+        .network_api(
+            Method::POST,
+            "/v2.0/security-groups",
+            &alice,
+            Some(json!({"security_group": {"name": "web"}})),
+        )
+        .await;
+    assert_eq!(web.status, 201, "{}", web.body);
+    let web_id = web.body["security_group"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let mut asked = body(&image, json!([{"uuid": net}]));
+    asked["server"]["security_groups"] = json!([{"name": "web"}]);
+    let created = create(&cloud, &alice, asked).await;
+    assert_eq!(
+        created["server"]["security_groups"],
+        json!([{"name": "web"}])
+    );
+    let id = created["server"]["id"].as_str().unwrap().to_string();
+    let server = cloud.wait_status(&alice, &id, "ACTIVE").await;
+    assert_eq!(server["security_groups"], json!([{"name": "web"}]));
+    let ports = ports_of(&cloud, &alice, &id).await;
+    assert_eq!(ports[0]["security_groups"], json!([web_id]));
+
+    // None asked: the network service's default group.
+    let (plain, server) = boot(&cloud, &alice, &image, json!([{"uuid": net}])).await;
+    assert_eq!(server["security_groups"], json!([{"name": "default"}]));
+    assert_eq!(ports_of(&cloud, &alice, &plain).await.len(), 1);
+
+    let mut unknown = body(&image, json!([{"uuid": net}]));
+    unknown["server"]["security_groups"] = json!([{"name": "nope"}]);
+    assert_eq!(
+        refused(&cloud, &alice, unknown, "2.47").await,
+        (400, "Security group nope not found.".into())
+    );
+    let mut bad = body(&image, json!([{"uuid": net}]));
+    bad["server"]["security_groups"] = json!([{"id": web_id}]);
+    assert_eq!(refused(&cloud, &alice, bad, "2.47").await.0, 400);
+}

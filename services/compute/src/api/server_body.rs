@@ -129,6 +129,28 @@ fn networks(value: &Value, version: ApiVersion) -> Result<Networks> {
     }
 }
 
+/// `security_groups`: `[{"name": name or id}]`, each once.
+fn security_groups(value: &Value) -> Result<Vec<String>> {
+    let Some(items) = value.as_array() else {
+        return Err(field_error(
+            "security_groups",
+            value,
+            &format!("{} is not of type 'array'", python_repr(value)),
+        ));
+    };
+    let mut names: Vec<String> = Vec::new();
+    for item in items {
+        only("security_groups", item, &["name"])?;
+        if let Some(group) = item.get("name") {
+            let group = string("name", group, 1, 255)?;
+            if !names.contains(&group) {
+                names.push(group);
+            }
+        }
+    }
+    Ok(names)
+}
+
 /// One entry of `networks`, as Nova's `_get_requested_networks` reads it.
 fn network_request(item: &Value) -> Result<NetworkRequest> {
     let text = |key: &str| -> Result<Option<String>> {
@@ -147,6 +169,7 @@ fn network_request(item: &Value) -> Result<NetworkRequest> {
         port_id: text("port")?,
         fixed_ip: text("fixed_ip")?,
         tag: text("tag")?,
+        ..NetworkRequest::default()
     };
     if let Some(ip) = &request.fixed_ip {
         if ip.parse::<std::net::IpAddr>().is_err() {
@@ -304,6 +327,9 @@ pub fn new_server(body: &Value, version: ApiVersion) -> Result<(NewServer, bool)
         None if version >= v(37) => return Err(required("networks")),
         None => None,
     };
+    if let Some(value) = get("security_groups") {
+        new.security_groups = security_groups(value)?;
+    }
     if let Some(value) = get("key_name") {
         new.key_name = Some(string("key_name", value, 1, 255)?);
     }

@@ -138,6 +138,11 @@ pub fn full(server: &Server, ctx: &ViewContext<'_>) -> Value {
         "addresses".into(),
         crate::domain::servers::networks::addresses(&server.vifs),
     );
+    let groups = crate::domain::servers::networks::security_groups(&server.vifs);
+    if !groups.is_empty() {
+        let groups: Vec<Value> = groups.iter().map(|name| json!({ "name": name })).collect();
+        body.insert("security_groups".into(), json!(groups));
+    }
     body.insert(
         "accessIPv4".into(),
         json!(row.access_ip_v4.clone().unwrap_or_default()),

@@ -80,6 +80,7 @@ async fn create(
 ) -> Result<Response> {
     let body: Value = parse(&body)?;
     let (new, return_reservation) = new_server(&body, version)?;
+    let asked_groups = new.security_groups.clone();
     let created = nova.create_server(&caller, new).await?;
     if return_reservation {
         return Ok((
@@ -90,11 +91,19 @@ async fn create(
     }
     let base = super::base_url(&nova, &headers);
     let first = &created.servers[0];
+    let groups: Vec<Value> = if asked_groups.is_empty() {
+        vec![json!({"name": "default"})]
+    } else {
+        asked_groups
+            .iter()
+            .map(|name| json!({ "name": name }))
+            .collect()
+    };
     let body = json!({"server": {
         "id": first.uuid,
         "links": links(&base, &first.uuid),
         "OS-DCF:diskConfig": "MANUAL",
-        "security_groups": [{"name": "default"}],
+        "security_groups": groups,
         "adminPass": created.admin_pass,
     }});
     let location = format!("{base}/v2.1/servers/{}", first.uuid);

@@ -36,6 +36,8 @@ pub struct NewServer {
     pub image_ref: String,
     pub flavor_ref: String,
     pub networks: Option<Networks>,
+    /// Security groups (names or ids) of the ports made for it.
+    pub security_groups: Vec<String>,
     pub key_name: Option<String>,
     /// Base64 user data as given (checked to decode).
     pub user_data: Option<String>,
@@ -279,8 +281,10 @@ impl Nova {
             .ok_or_else(|| {
                 NovaError::BadRequest(format!("Flavor {} could not be found.", new.flavor_ref))
             })?;
-        let requested_networks = self
+        let mut requested_networks = self
             .resolve_networks(caller, new.networks.as_ref(), new.max_count)
+            .await?;
+        self.resolve_security_groups(caller, &new.security_groups, &mut requested_networks)
             .await?;
         let allowed = self.project_limits(&self.db, &project).await?["metadata_items"];
         if allowed >= 0 && new.metadata.len() as i64 > allowed {

@@ -24,6 +24,10 @@ pub struct NetworkRequest {
     pub fixed_ip: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag: Option<String>,
+    /// The security groups (ids) of the port made for it (none: the network
+    /// service's default).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub security_groups: Vec<String>,
 }
 
 /// An address of a port, with the floating IPs that point at it.
@@ -56,6 +60,9 @@ pub struct Vif {
     pub vif_details: Value,
     /// The host device (`tap` + the port id's first 11 characters).
     pub devname: String,
+    /// The names of the port's security groups.
+    #[serde(default)]
+    pub security_groups: Vec<String>,
 }
 
 /// The `devname` Neutron's Linux bridge agent expects for a port.
@@ -105,8 +112,64 @@ impl Vif {
                 .unwrap_or_default()
                 .to_string(),
             vif_details: port["binding:vif_details"].clone(),
+            security_groups: Vec::new(),
         }
     }
+}
+
+/// The security groups a server's views show: each name of its ports' once
+/// (none when it has no port with one).
+pub fn security_groups(vifs: &[Vif]) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for name in vifs.iter().flat_map(|v| &v.security_groups) {
+        if !names.contains(name) {
+            names.push(name.clone());
+        }
+    }
+    names
+}
+
+/// The names of the security groups of `ports` (ids as the network API
+/// lists them), by port id, looked up in one request.
+async fn group_names(
+    api: &NetworkApi,
+    token: &str,
+    ports: &[&Value],
+) -> std::result::Result<BTreeMap<String, Vec<String>>, NetworkApiError> {
+    let ids: Vec<&str> = ports
+        .iter()
+        .flat_map(|p| p["security_groups"].as_array().into_iter().flatten())
+        .filter_map(Value::as_str)
+        .collect();
+    let names: BTreeMap<String, String> = if ids.is_empty() {
+        BTreeMap::new()
+    } else {
+        let mut pairs: Vec<(&str, &str)> = ids.iter().map(|id| ("id", *id)).collect();
+        pairs.extend([("fields", "id"), ("fields", "name")]);
+        api.security_groups(token, &query(&pairs))
+            .await?
+            .iter()
+            .filter_map(|g| {
+                Some((
+                    g["id"].as_str()?.to_string(),
+                    g["name"].as_str()?.to_string(),
+                ))
+            })
+            .collect()
+    };
+    Ok(ports
+        .iter()
+        .map(|p| {
+            let groups = p["security_groups"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .map(|id| names.get(id).cloned().unwrap_or_else(|| id.to_string()))
+                .collect();
+            (p["id"].as_str().unwrap_or_default().to_string(), groups)
+        })
+        .collect())
 }
 
 /// `addresses`: each network's fixed, then floating addresses.
@@ -243,6 +306,59 @@ impl Nova {
         Ok(())
     }
 
+    /// Puts the security groups a create names (each name or id one of the
+    /// project's groups) on the ports it makes; without networks they go
+    /// nowhere, as in Nova.
+    pub(crate) async fn resolve_security_groups(
+        &self,
+        caller: &Caller,
+        names: &[String],
+        requests: &mut [NetworkRequest],
+    ) -> Result<()> {
+        if names.is_empty() || !requests.iter().any(|r| r.port_id.is_none()) {
+            return Ok(());
+        }
+        let token = caller.ctx.token.0.as_str();
+        let groups = self
+            .networks
+            .security_groups(
+                token,
+                &query(&[
+                    ("project_id", caller.project()),
+                    ("fields", "id"),
+                    ("fields", "name"),
+                ]),
+            )
+            .await
+            .map_err(failure)?;
+        let mut ids = Vec::new();
+        for wanted in names {
+            let by_id = groups.iter().find(|g| g["id"] == wanted.as_str());
+            let by_name: Vec<&Value> = groups
+                .iter()
+                .filter(|g| g["name"] == wanted.as_str())
+                .collect();
+            let id = match (by_id, by_name.as_slice()) {
+                (Some(group), _) | (None, &[group]) => group["id"].as_str().unwrap_or_default(),
+                (None, []) => {
+                    return Err(NovaError::BadRequest(format!(
+                        "Security group {wanted} not found."
+                    )))
+                }
+                (None, _) => {
+                    return Err(NovaError::Conflict(format!(
+                        "Multiple security groups found matching '{wanted}'. Use an ID to be more specific."
+                    )))
+                }
+            };
+            ids.push(id.to_string());
+        }
+        for request in requests.iter_mut().filter(|r| r.port_id.is_none()) {
+            request.security_groups = ids.clone();
+        }
+        Ok(())
+    }
+
     /// Reads server `uuid`'s ports again from the network API on the
     /// service user's token (after a `network-changed` or
     /// `network-vif-deleted` event): addresses and floating IPs as they are
@@ -278,6 +394,9 @@ impl Nova {
                 .await
                 .map_err(failure)?
         };
+        let mut groups = group_names(&self.networks, &token, &ports.iter().collect::<Vec<_>>())
+            .await
+            .map_err(failure)?;
         let mut labels: BTreeMap<String, String> = BTreeMap::new();
         let mut vifs = Vec::new();
         for port in &ports {
@@ -297,6 +416,7 @@ impl Nova {
                 was.is_some_and(|v| v.preserve_on_delete),
             );
             vif.tag = was.and_then(|v| v.tag.clone());
+            vif.security_groups = groups.remove(&vif.id).unwrap_or_default();
             vifs.push(vif);
         }
         // Ports in the order the server got them, new ones last.
@@ -480,6 +600,9 @@ async fn allocate_one(
             if let Some(ip) = &request.fixed_ip {
                 port["fixed_ips"] = json!([{ "ip_address": ip }]);
             }
+            if !request.security_groups.is_empty() {
+                port["security_groups"] = json!(request.security_groups);
+            }
             let made = api.create_port(token, port).await.map_err(message)?;
             (made["id"].as_str().unwrap_or_default().to_string(), false)
         }
@@ -516,6 +639,11 @@ async fn allocate_one(
         .unwrap_or_default();
     let mut vif = Vif::of_port(&port, &label, &[], preserve);
     vif.tag = request.tag.clone();
+    vif.security_groups = group_names(api, token, &[&port])
+        .await
+        .map_err(message)?
+        .remove(&vif.id)
+        .unwrap_or_default();
     Ok(vif)
 }
 
