@@ -76,7 +76,7 @@ async fn refused(cloud: &Cloud, who: &Persona, body: Value, version: &str) -> (u
 
 #[tokio::test]
 async fn a_server_gets_bound_ports_and_gives_them_back() {
-    let (cloud, _admin, alice, image) = setup_with_networks().await;
+    let (cloud, _admin, alice, image) = setup_with_networks(1).await;
     let net = network(&cloud, &alice, "private", "10.1.0.0/24").await;
 
     // A port made for the server, on its host, with its address shown.
@@ -189,7 +189,7 @@ async fn a_server_gets_bound_ports_and_gives_them_back() {
 
 #[tokio::test]
 async fn networks_are_checked_at_create() {
-    let (cloud, _admin, alice, image) = setup_with_networks().await;
+    let (cloud, _admin, alice, image) = setup_with_networks(1).await;
     let missing = uuid::Uuid::new_v4().to_string();
     assert_eq!(
         refused(
@@ -304,7 +304,7 @@ async fn networks_are_checked_at_create() {
 
 #[tokio::test]
 async fn a_port_that_cannot_be_made_fails_the_build() {
-    let (cloud, _admin, alice, image) = setup_with_networks().await;
+    let (cloud, _admin, alice, image) = setup_with_networks(1).await;
     let net = network(&cloud, &alice, "small", "10.4.0.0/24").await;
     // An address outside the subnet: the network service refuses the port.
     let id = create(
@@ -357,7 +357,7 @@ async fn wait_addresses(cloud: &Cloud, who: &Persona, id: &str, check: impl Fn(&
 
 #[tokio::test]
 async fn the_network_service_tells_compute_of_floating_ips_and_deleted_ports() {
-    let (cloud, admin, alice, image) = setup_with_networks().await;
+    let (cloud, admin, alice, image) = setup_with_networks(1).await;
     let public = cloud
         .network_api(
             Method::POST,
@@ -468,7 +468,7 @@ async fn the_network_service_tells_compute_of_floating_ips_and_deleted_ports() {
 
 #[tokio::test]
 async fn security_groups_go_on_the_ports_made() {
-    let (cloud, _admin, alice, image) = setup_with_networks().await;
+    let (cloud, _admin, alice, image) = setup_with_networks(1).await;
     let net = network(&cloud, &alice, "private", "10.6.0.0/24").await;
     let web = cloud
         .network_api(
@@ -511,4 +511,71 @@ async fn security_groups_go_on_the_ports_made() {
     let mut bad = body(&image, json!([{"uuid": net}]));
     bad["server"]["security_groups"] = json!([{"id": web_id}]);
     assert_eq!(refused(&cloud, &alice, bad, "2.47").await.0, 400);
+}
+
+#[tokio::test]
+async fn ports_follow_their_server_to_another_host() {
+    let (cloud, admin, alice, image) = setup_with_networks(2).await;
+    let net = network(&cloud, &alice, "private", "10.7.0.0/24").await;
+    let (id, _) = boot(&cloud, &alice, &image, json!([{"uuid": net}])).await;
+    let host_of = |server: Value| server["OS-EXT-SRV-ATTR:host"].as_str().unwrap().to_string();
+    let view = |id: String| {
+        let cloud = &cloud;
+        let admin = &admin;
+        async move {
+            cloud
+                .send(
+                    Method::GET,
+                    &format!("/v2.1/servers/{id}"),
+                    admin,
+                    None,
+                    V47,
+                )
+                .await
+                .body["server"]
+                .clone()
+        }
+    };
+    let source = host_of(view(id.clone()).await);
+    let port = ports_of(&cloud, &alice, &id).await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let binding = || async {
+        cloud
+            .network_api(Method::GET, &format!("/v2.0/ports/{port}"), &admin, None)
+            .await
+            .body["port"]["binding:host_id"]
+            .clone()
+    };
+    assert_eq!(binding().await, source.as_str());
+
+    cloud
+        .send(
+            Method::POST,
+            &format!("/v2.1/servers/{id}/action"),
+            &admin,
+            Some(json!({"migrate": null})),
+            None,
+        )
+        .await
+        .expect(202);
+    cloud.wait_status(&alice, &id, "VERIFY_RESIZE").await;
+    let dest = host_of(view(id.clone()).await);
+    assert_ne!(dest, source);
+    assert_eq!(binding().await, dest.as_str());
+
+    // Reverted: the port goes back with the server.
+    cloud
+        .send(
+            Method::POST,
+            &format!("/v2.1/servers/{id}/action"),
+            &alice,
+            Some(json!({"revertResize": null})),
+            None,
+        )
+        .await
+        .expect(202);
+    cloud.wait_status(&alice, &id, "ACTIVE").await;
+    assert_eq!(binding().await, source.as_str());
 }

@@ -89,6 +89,7 @@ impl Agent {
         let build = step.build.clone().unwrap_or_default();
         match self.driver.finish_migration(&build, step.power_on).await {
             Ok(()) => {
+                self.rebind_ports(&context, &build).await;
                 let power = if step.power_on {
                     PowerState::Running
                 } else {
@@ -176,6 +177,7 @@ impl Agent {
             .await
         {
             Ok(()) => {
+                self.rebind_ports(&context, &build).await;
                 let power = if step.power_on {
                     PowerState::Running
                 } else {
@@ -261,6 +263,7 @@ impl Agent {
             .await;
             return Ok(());
         }
+        self.rebind_ports(&context, &build).await;
         let power = if step.paused {
             PowerState::Paused
         } else {
@@ -300,6 +303,7 @@ impl Agent {
     ) -> Result<(), RemoteError> {
         let started_at = unix_now();
         let build = step.build.clone().unwrap_or_default();
+        self.rebind_ports(&context, &build).await;
         let mut built = self.spawn_with_volumes(&context, &build).await;
         if built.is_ok() && build.stop_after {
             built = self

@@ -49,6 +49,22 @@ impl Agent {
             .map(Some)
     }
 
+    /// Binds a moved server's ports to this host (a resize, migration,
+    /// evacuation or revert reaching it); a port that cannot be bound is
+    /// logged, the move goes on (its guest already runs here).
+    pub(super) async fn rebind_ports(&self, context: &Context, build: &BuildInstance) {
+        if build.vifs_json.is_empty() {
+            return;
+        }
+        if let Err(e) = self.plug_ports(context, build).await {
+            tracing::warn!(
+                instance = build.uuid,
+                "ports not bound to {}: {e}",
+                self.host
+            );
+        }
+    }
+
     /// Deletes the ports a server made and releases the ones it took.
     pub(super) async fn unplug_ports(&self, context: &Context, vifs_json: &str) {
         let vifs = networks::parse_vifs(Some(vifs_json));

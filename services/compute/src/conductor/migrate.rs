@@ -153,6 +153,10 @@ impl Conductor {
             .collect();
         let mut build = build_message(&row, &metadata);
         build.flavor = request.flavor.clone();
+        // Its ports are bound to the destination once it runs there.
+        build.vifs_json = crate::domain::servers::networks::stored_json(&self.db, &row.uuid)
+            .await
+            .map_err(|e| e.to_string())?;
         if request.evacuate {
             build.block_devices = self
                 .block_devices(&row.uuid)

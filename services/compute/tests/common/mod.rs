@@ -16,8 +16,8 @@ pub struct Cloud {
     pub image: Option<(Served, TestEnv)>,
     /// The block-storage service (every role, one file backend), when started.
     pub volume: Option<(Served, TestEnv)>,
-    /// The network service (server and a no-op agent on host `node1`), when started.
-    pub network: Option<(Served, TestEnv, ferrostack_network::Running)>,
+    /// The network service (server, and a no-op agent on each host), when started.
+    pub network: Option<(Served, TestEnv, Vec<ferrostack_network::Running>)>,
     volume_roles: Option<ferrostack_block_storage::Running>,
     running: Vec<ferrostack_compute::Running>,
     stop: tokio_util::sync::CancellationToken,
@@ -80,9 +80,13 @@ impl Cloud {
         Self::build(true, true, false, 1, configure).await
     }
 
-    /// Every role beside an image and a network service.
-    pub async fn with_networks(configure: impl FnOnce(&mut ferrostack_config::Config)) -> Cloud {
-        Self::build(true, false, true, 1, configure).await
+    /// Every role beside an image and a network service, with `agents`
+    /// hosts, each with a network agent.
+    pub async fn with_networks(
+        agents: usize,
+        configure: impl FnOnce(&mut ferrostack_config::Config),
+    ) -> Cloud {
+        Self::build(true, false, true, agents, configure).await
     }
 
     async fn build(
@@ -125,7 +129,7 @@ impl Cloud {
             (None, None)
         };
         let network = if networks {
-            let (served, network_env, roles) = start_network(&identity).await;
+            let (served, network_env, roles) = start_network(&identity, agents).await;
             env.config
                 .set("neutron", "endpoint_override", served.url(""));
             Some((served, network_env, roles))
@@ -489,23 +493,24 @@ pub async fn setup_with_volumes() -> (Cloud, Persona, Persona, String) {
     prepare(Cloud::with_volumes(small_hosts).await, 1).await
 }
 
-/// As [`setup`] with one host, beside a network service whose agent on
-/// `node1` is alive.
-pub async fn setup_with_networks() -> (Cloud, Persona, Persona, String) {
-    let (cloud, admin, alice, image) = prepare(Cloud::with_networks(small_hosts).await, 1).await;
+/// As [`setup`] with `agents` hosts, beside a network service whose agent
+/// on each host is alive.
+pub async fn setup_with_networks(agents: usize) -> (Cloud, Persona, Persona, String) {
+    let (cloud, admin, alice, image) =
+        prepare(Cloud::with_networks(agents, small_hosts).await, agents).await;
     for _ in 0..100 {
-        let agents = cloud
+        let listed = cloud
             .network_api(Method::GET, "/v2.0/agents", &admin, None)
             .await;
-        let alive = agents.body["agents"]
+        let alive = listed.body["agents"]
             .as_array()
-            .is_some_and(|a| a.iter().any(|a| a["alive"] == true && a["host"] == "node1"));
-        if alive {
+            .map_or(0, |a| a.iter().filter(|a| a["alive"] == true).count());
+        if alive >= agents {
             return (cloud, admin, alice, image);
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    panic!("the network agent of node1 never reported");
+    panic!("the network agents never reported");
 }
 
 fn small_hosts(c: &mut ferrostack_config::Config) {
@@ -523,23 +528,35 @@ async fn prepare(cloud: Cloud, agents: usize) -> (Cloud, Persona, Persona, Strin
     (cloud, admin, alice, image)
 }
 
-/// The network service's server and a no-op agent for host `node1`,
-/// reporting every second.
-async fn start_network(identity: &TestCloud) -> (Served, TestEnv, ferrostack_network::Running) {
+/// The network service's server and a no-op agent for each of hosts
+/// `node1`...`node<agents>`, reporting every second.
+async fn start_network(
+    identity: &TestCloud,
+    agents: usize,
+) -> (Served, TestEnv, Vec<ferrostack_network::Running>) {
     use ferrostack_network::Role;
     let mut env = TestEnv::with_own_bus("compute_network").await;
     env.config.set("database", "auto_migrate", "true");
     env.config.set("DEFAULT", "host", "node1");
     env.config.set("agent", "report_interval", "1");
     identity.configure_service("neutron", &mut env.config).await;
-    let running = ferrostack_network::start(
-        &env.config,
-        &[Role::Server, Role::Agent],
-        tokio_util::sync::CancellationToken::new(),
-    )
-    .await
-    .expect("network starts");
-    let neutron = running.server.clone().expect("the server role runs");
+    let stop = tokio_util::sync::CancellationToken::new();
+    let mut running =
+        vec![
+            ferrostack_network::start(&env.config, &[Role::Server, Role::Agent], stop.clone())
+                .await
+                .expect("network starts"),
+        ];
+    for n in 2..=agents {
+        let mut config = env.config.clone();
+        config.set("DEFAULT", "host", format!("node{n}"));
+        running.push(
+            ferrostack_network::start(&config, &[Role::Agent], stop.clone())
+                .await
+                .expect("a network agent starts"),
+        );
+    }
+    let neutron = running[0].server.clone().expect("the server role runs");
     let served = ferrostack_testkit::serve(ferrostack_network::api_service(neutron).unwrap()).await;
     (served, env, running)
 }

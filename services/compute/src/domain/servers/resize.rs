@@ -312,7 +312,11 @@ impl Nova {
         let mut context = caller.rpc_context();
         context.request_id = request_id;
         let old_flavor = moved.old_flavor.clone().unwrap_or_default();
-        let step = self.step(&row, &moved, &old_flavor, row.power_state != SHUTDOWN);
+        let mut step = self.step(&row, &moved, &old_flavor, row.power_state != SHUTDOWN);
+        if let Some(build) = step.build.as_mut() {
+            // Its ports go back to the source with it.
+            build.vifs_json = super::networks::stored_json(&self.db, &row.uuid).await?;
+        }
         let dest = moved.dest_compute.clone().unwrap_or_default();
         self.agents
             .cast::<agent::RevertResize>(&context, Some(&dest), &step)
