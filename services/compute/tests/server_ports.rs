@@ -76,7 +76,7 @@ async fn refused(cloud: &Cloud, who: &Persona, body: Value, version: &str) -> (u
 
 #[tokio::test]
 async fn a_server_gets_bound_ports_and_gives_them_back() {
-    let (cloud, _admin, alice, image) = setup_with_networks(1).await;
+    let (cloud, _admin, alice, image) = setup_with_networks(1, |_| {}).await;
     let net = network(&cloud, &alice, "private", "10.1.0.0/24").await;
 
     // A port made for the server, on its host, with its address shown.
@@ -189,7 +189,7 @@ async fn a_server_gets_bound_ports_and_gives_them_back() {
 
 #[tokio::test]
 async fn networks_are_checked_at_create() {
-    let (cloud, _admin, alice, image) = setup_with_networks(1).await;
+    let (cloud, _admin, alice, image) = setup_with_networks(1, |_| {}).await;
     let missing = uuid::Uuid::new_v4().to_string();
     assert_eq!(
         refused(
@@ -304,7 +304,7 @@ async fn networks_are_checked_at_create() {
 
 #[tokio::test]
 async fn a_port_that_cannot_be_made_fails_the_build() {
-    let (cloud, _admin, alice, image) = setup_with_networks(1).await;
+    let (cloud, _admin, alice, image) = setup_with_networks(1, |_| {}).await;
     let net = network(&cloud, &alice, "small", "10.4.0.0/24").await;
     // An address outside the subnet: the network service refuses the port.
     let id = create(
@@ -357,7 +357,7 @@ async fn wait_addresses(cloud: &Cloud, who: &Persona, id: &str, check: impl Fn(&
 
 #[tokio::test]
 async fn the_network_service_tells_compute_of_floating_ips_and_deleted_ports() {
-    let (cloud, admin, alice, image) = setup_with_networks(1).await;
+    let (cloud, admin, alice, image) = setup_with_networks(1, |_| {}).await;
     let public = cloud
         .network_api(
             Method::POST,
@@ -468,7 +468,7 @@ async fn the_network_service_tells_compute_of_floating_ips_and_deleted_ports() {
 
 #[tokio::test]
 async fn security_groups_go_on_the_ports_made() {
-    let (cloud, _admin, alice, image) = setup_with_networks(1).await;
+    let (cloud, _admin, alice, image) = setup_with_networks(1, |_| {}).await;
     let net = network(&cloud, &alice, "private", "10.6.0.0/24").await;
     let web = cloud
         .network_api(
@@ -515,7 +515,7 @@ async fn security_groups_go_on_the_ports_made() {
 
 #[tokio::test]
 async fn ports_follow_their_server_to_another_host() {
-    let (cloud, admin, alice, image) = setup_with_networks(2).await;
+    let (cloud, admin, alice, image) = setup_with_networks(2, |_| {}).await;
     let net = network(&cloud, &alice, "private", "10.7.0.0/24").await;
     let (id, _) = boot(&cloud, &alice, &image, json!([{"uuid": net}])).await;
     let host_of = |server: Value| server["OS-EXT-SRV-ATTR:host"].as_str().unwrap().to_string();
@@ -578,4 +578,41 @@ async fn ports_follow_their_server_to_another_host() {
         .expect(202);
     cloud.wait_status(&alice, &id, "ACTIVE").await;
     assert_eq!(binding().await, source.as_str());
+}
+
+#[tokio::test]
+async fn a_server_deleted_while_it_builds_leaves_no_port() {
+    let (cloud, _admin, alice, image) =
+        setup_with_networks(1, |c| c.set("fake", "spawn_delay_ms", "1000")).await;
+    let net = network(&cloud, &alice, "private", "10.8.0.0/24").await;
+    let id = create(&cloud, &alice, body(&image, json!([{"uuid": net}]))).await["server"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Its port is made before its guest spawns.
+    for _ in 0..100 {
+        if !ports_of(&cloud, &alice, &id).await.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(ports_of(&cloud, &alice, &id).await.len(), 1);
+    cloud
+        .send(
+            Method::DELETE,
+            &format!("/v2.1/servers/{id}"),
+            &alice,
+            None,
+            None,
+        )
+        .await
+        .expect(204);
+    cloud.wait_status(&alice, &id, "DELETED").await;
+    for _ in 0..100 {
+        if ports_of(&cloud, &alice, &id).await.is_empty() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the port of deleted server {id} stayed");
 }

@@ -30,6 +30,8 @@ pub struct Conductor {
     agents: Client<agent::Topic>,
     /// The service user's credentials, for work no user's request carries.
     auth: Option<Arc<ferrostack_auth::Authenticator>>,
+    /// The network API, for the ports of a server deleted while it was built.
+    networks: crate::network_api::NetworkApi,
 }
 
 fn internal(e: impl std::fmt::Display) -> RemoteError {
@@ -93,11 +95,17 @@ pub async fn start(
     runner: &mut Runner,
 ) -> anyhow::Result<()> {
     let timeout = cfg.messaging.rpc_response_timeout;
+    let auth = cfg.auth.clone().map(ferrostack_auth::Authenticator::new);
     let conductor = Arc::new(Conductor {
         db: db.clone(),
         scheduler: Client::new(transport.clone(), timeout),
         agents: Client::new(transport.clone(), timeout),
-        auth: cfg.auth.clone().map(ferrostack_auth::Authenticator::new),
+        networks: crate::network_api::NetworkApi::new(
+            cfg.neutron_endpoint.clone(),
+            auth.clone(),
+            cfg.neutron_timeouts,
+        ),
+        auth,
     });
     runner.serve(
         conductor

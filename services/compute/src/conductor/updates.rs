@@ -96,11 +96,21 @@ impl Conductor {
         if let (true, Some(fault)) = (failed, failure) {
             actions::add_fault(&txn, &update.uuid, 500, fault, row.host.as_deref()).await?;
         }
-        if !update.vifs_json.is_empty() && changed.rows_affected == 1 {
-            let vifs = networks::parse_vifs(Some(&update.vifs_json));
+        let vifs = networks::parse_vifs(Some(&update.vifs_json));
+        if !vifs.is_empty() && changed.rows_affected == 1 {
             networks::store(&txn, &update.uuid, &vifs).await?;
         }
         txn.commit().await?;
+        if !vifs.is_empty() && changed.rows_affected == 0 {
+            // Deleted (or timed out) while its ports were made: they go too.
+            let gone = instance::Entity::find_by_id(&update.uuid)
+                .one(&self.db)
+                .await?
+                .is_none_or(|r| r.deleted);
+            if gone || update.event == BUILD_EVENT {
+                networks::deallocate(&self.networks, &ctx.auth_token, &vifs).await;
+            }
+        }
         // A build (or an unshelve) that failed holds nothing on its host.
         if failed && (row.launched_at.is_none() || update.event == crate::agent::UNSHELVE_EVENT) {
             self.release(&update.uuid).await?;

@@ -495,9 +495,16 @@ pub async fn setup_with_volumes() -> (Cloud, Persona, Persona, String) {
 
 /// As [`setup`] with `agents` hosts, beside a network service whose agent
 /// on each host is alive.
-pub async fn setup_with_networks(agents: usize) -> (Cloud, Persona, Persona, String) {
-    let (cloud, admin, alice, image) =
-        prepare(Cloud::with_networks(agents, small_hosts).await, agents).await;
+pub async fn setup_with_networks(
+    agents: usize,
+    configure: impl FnOnce(&mut ferrostack_config::Config),
+) -> (Cloud, Persona, Persona, String) {
+    let cloud = Cloud::with_networks(agents, |c| {
+        small_hosts(c);
+        configure(c);
+    })
+    .await;
+    let (cloud, admin, alice, image) = prepare(cloud, agents).await;
     for _ in 0..100 {
         let listed = cloud
             .network_api(Method::GET, "/v2.0/agents", &admin, None)
