@@ -616,3 +616,146 @@ async fn a_server_deleted_while_it_builds_leaves_no_port() {
     }
     panic!("the port of deleted server {id} stayed");
 }
+
+#[tokio::test]
+async fn interfaces_attach_and_detach() {
+    let (cloud, admin, alice, image) = setup_with_networks(1, |_| {}).await;
+    let net = network(&cloud, &alice, "private", "10.9.0.0/24").await;
+    let (id, _) = boot(&cloud, &alice, &image, json!([{"uuid": net}])).await;
+    let path = format!("/v2.1/servers/{id}/os-interface");
+    let send = |method: Method, path: String, body: Option<Value>| {
+        let cloud = &cloud;
+        let alice = &alice;
+        async move { cloud.send(method, &path, alice, body, Some("2.70")).await }
+    };
+
+    // On a network at a fixed address, tagged.
+    let added = send(
+        Method::POST,
+        path.clone(),
+        Some(json!({"interfaceAttachment": {"net_id": net, "tag": "data",
+            "fixed_ips": [{"ip_address": "10.9.0.50"}]}})),
+    )
+    .await
+    .expect(200);
+    let attachment = &added.body["interfaceAttachment"];
+    assert_eq!(attachment["fixed_ips"][0]["ip_address"], "10.9.0.50");
+    assert_eq!(attachment["net_id"], net.as_str());
+    assert_eq!(attachment["tag"], "data");
+    let port = attachment["port_id"].as_str().unwrap().to_string();
+    let listed = send(Method::GET, path.clone(), None).await.expect(200);
+    assert_eq!(
+        listed.body["interfaceAttachments"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    let shown = send(Method::GET, format!("{path}/{port}"), None)
+        .await
+        .expect(200);
+    assert_eq!(
+        shown.body["interfaceAttachment"]["mac_addr"],
+        attachment["mac_addr"]
+    );
+    let server = cloud.wait_status(&alice, &id, "ACTIVE").await;
+    assert_eq!(server["addresses"]["private"].as_array().unwrap().len(), 2);
+    let diagnostics = cloud
+        .send(
+            Method::GET,
+            &format!("/v2.1/servers/{id}/diagnostics"),
+            &admin,
+            None,
+            Some("2.48"),
+        )
+        .await
+        .expect(200);
+    assert_eq!(diagnostics.body["num_nics"], 2);
+
+    // The user's own port, in use by now, cannot go to another server.
+    send(
+        Method::POST,
+        path.clone(),
+        Some(json!({"interfaceAttachment": {"port_id": port}})),
+    )
+    .await
+    .expect(409);
+    let missing = uuid::Uuid::new_v4().to_string();
+    let gone = send(
+        Method::POST,
+        path.clone(),
+        Some(json!({"interfaceAttachment": {"net_id": missing}})),
+    )
+    .await
+    .expect(404);
+    assert_eq!(
+        gone.message(),
+        format!("Network {missing} could not be found.")
+    );
+    // Without a network: the project's only one.
+    let auto = send(Method::POST, path.clone(), None).await.expect(200);
+    let auto_port = auto.body["interfaceAttachment"]["port_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // Detached: the ports made for it are deleted.
+    for made in [&port, &auto_port] {
+        send(Method::DELETE, format!("{path}/{made}"), None)
+            .await
+            .expect(202);
+        let after = cloud
+            .network_api(Method::GET, &format!("/v2.0/ports/{made}"), &alice, None)
+            .await;
+        assert_eq!(after.status, 404);
+    }
+    let not_ours = send(Method::DELETE, format!("{path}/{missing}"), None)
+        .await
+        .expect(404);
+    assert_eq!(
+        not_ours.message(),
+        format!("Instance {id} does not have a port with id {missing}")
+    );
+    let server = cloud.wait_status(&alice, &id, "ACTIVE").await;
+    assert_eq!(server["addresses"]["private"].as_array().unwrap().len(), 1);
+    let actions = cloud
+        .send(
+            Method::GET,
+            &format!("/v2.1/servers/{id}/os-instance-actions"),
+            &alice,
+            None,
+            None,
+        )
+        .await
+        .expect(200);
+    let names: Vec<&str> = actions.body["instanceActions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a["action"].as_str())
+        .collect();
+    assert!(
+        names.contains(&"attach_interface") && names.contains(&"detach_interface"),
+        "{names:?}"
+    );
+
+    // Shelved (offloaded): no interface changes.
+    cloud
+        .send(
+            Method::POST,
+            &format!("/v2.1/servers/{id}/action"),
+            &alice,
+            Some(json!({"shelve": null})),
+            None,
+        )
+        .await
+        .expect(202);
+    cloud.wait_status(&alice, &id, "SHELVED_OFFLOADED").await;
+    send(
+        Method::POST,
+        path.clone(),
+        Some(json!({"interfaceAttachment": {"net_id": net}})),
+    )
+    .await
+    .expect(409);
+}

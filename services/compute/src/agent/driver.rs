@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use ferrostack_config::Registry;
 
+use crate::domain::servers::networks::Vif;
 use crate::rpc::messages::{BuildInstance, Diagnostics};
 
 /// What a compute node has and uses.
@@ -123,6 +124,10 @@ pub trait Driver: Send + Sync {
     ) -> Result<(), DriverError>;
     /// Disconnects the volume at `device` from a guest; one not there is gone.
     async fn detach_volume(&self, uuid: &str, device: &str) -> Result<(), DriverError>;
+    /// Plugs a port into a running guest (its host device `vif.devname`).
+    async fn attach_interface(&self, uuid: &str, vif: &Vif) -> Result<(), DriverError>;
+    /// Unplugs port `port_id` from a guest; one not there is gone.
+    async fn detach_interface(&self, uuid: &str, port_id: &str) -> Result<(), DriverError>;
     /// Source of a move: the guest powered off, its disk ready to go.
     async fn migrate_disk_and_power_off(&self, uuid: &str) -> Result<(), DriverError> {
         self.operate(uuid, GuestOp::PowerOff).await

@@ -12,6 +12,7 @@ use serde_json::json;
 use super::driver::{
     ConsoleEndpoint, ConsoleProtocol, Driver, DriverError, GuestOp, NodeResources, PowerState,
 };
+use crate::domain::servers::networks::Vif;
 use crate::rpc::messages::{BuildInstance, Diagnostics};
 
 const VCPUS: Opt = Opt::new("fake", "vcpus", "16", "vCPUs the fake node has.");
@@ -67,6 +68,8 @@ struct FakeGuest {
     started: std::time::Instant,
     /// The volumes connected to it, by device: their connection info.
     volumes: HashMap<String, serde_json::Value>,
+    /// Its network interfaces: port id and MAC address, in plug order.
+    nics: Vec<(String, String)>,
     /// What its console printed: a line per event of its life.
     console: Vec<String>,
     /// Booted from a rescue image.
@@ -77,6 +80,11 @@ impl FakeGuest {
     fn log(&mut self, line: String) {
         let at = self.started.elapsed().as_secs_f64();
         self.console.push(format!("[{at:12.6}] {line}"));
+    }
+
+    fn plug(&mut self, vif: &Vif) {
+        self.log(format!("virtio_net: {} {} up", vif.devname, vif.mac));
+        self.nics.push((vif.id.clone(), vif.mac.clone()));
     }
 }
 
@@ -144,9 +152,13 @@ impl Driver for FakeDriver {
             power: PowerState::Running,
             started: std::time::Instant::now(),
             volumes: HashMap::new(),
+            nics: Vec::new(),
             console: Vec::new(),
             rescued: false,
         };
+        for vif in crate::domain::servers::networks::parse_vifs(Some(&build.vifs_json)) {
+            guest.plug(&vif);
+        }
         guest.log("fake BIOS: booting from hard disk".into());
         guest.log(format!(
             "fake kernel: {} vCPUs, {} MiB",
@@ -196,6 +208,7 @@ impl Driver for FakeDriver {
             num_disks: i32::from(guest.disk_gb > 0) + guest.volumes.len() as i32,
             memory_maximum_mb: Some(guest.memory_mb),
             memory_used_mb: None,
+            nic_macs: guest.nics.iter().map(|(_, mac)| mac.clone()).collect(),
         })
     }
 
@@ -228,6 +241,31 @@ impl Driver for FakeDriver {
         if let Some(guest) = self.guests().get_mut(uuid) {
             if guest.volumes.remove(device).is_some() {
                 guest.log(format!("virtio_blk: disk {device} removed"));
+            }
+        }
+        Ok(())
+    }
+
+    async fn attach_interface(&self, uuid: &str, vif: &Vif) -> Result<(), DriverError> {
+        let mut guests = self.guests();
+        let guest = guests
+            .get_mut(uuid)
+            .ok_or_else(|| DriverError(format!("Instance {uuid} could not be found.")))?;
+        if guest.nics.iter().any(|(id, _)| *id == vif.id) {
+            return Err(DriverError(format!(
+                "port {} is already plugged into {uuid}",
+                vif.id
+            )));
+        }
+        guest.plug(vif);
+        Ok(())
+    }
+
+    async fn detach_interface(&self, uuid: &str, port_id: &str) -> Result<(), DriverError> {
+        if let Some(guest) = self.guests().get_mut(uuid) {
+            if let Some(at) = guest.nics.iter().position(|(id, _)| id == port_id) {
+                let (_, mac) = guest.nics.remove(at);
+                guest.log(format!("virtio_net: {mac} removed"));
             }
         }
         Ok(())

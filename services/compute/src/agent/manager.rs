@@ -117,7 +117,14 @@ impl Agent {
         let started_at = unix_now();
         let ports = self.plug_ports(&context, &build).await;
         let result = match &ports {
-            Ok(_) => self.spawn_with_volumes(&context, &build).await,
+            Ok(vifs) => {
+                // The guest is made with the ports it has now.
+                let mut build = build.clone();
+                if let Some(vifs) = vifs {
+                    build.vifs_json = serde_json::to_string(vifs).unwrap_or_default();
+                }
+                self.spawn_with_volumes(&context, &build).await
+            }
             Err(e) => Err(super::DriverError(format!("its ports failed: {e}"))),
         };
         let unshelve = build.event == UNSHELVE_EVENT;
@@ -275,6 +282,12 @@ impl Agent {
             .route::<agent::Operate, _, _>(|a, ctx, op| async move { a.operate(ctx, op).await })
             .route::<agent::AttachVolume, _, _>(|a, ctx, request| async move {
                 a.attach_volume(ctx, request).await
+            })
+            .route::<agent::AttachInterface, _, _>(|a, ctx, request| async move {
+                a.attach_interface(ctx, request).await
+            })
+            .route::<agent::DetachInterface, _, _>(|a, ctx, request| async move {
+                a.detach_interface(ctx, request).await
             })
             .route::<agent::DetachVolume, _, _>(|a, ctx, request| async move {
                 a.detach_volume(ctx, request).await

@@ -2,11 +2,18 @@
 //! its own bound here again (an unshelve), before the guest starts; deleted
 //! or released when the server goes.
 
-use ferrostack_rpc::Context;
+use ferrostack_rpc::{Context, RemoteError};
 
 use super::manager::Agent;
 use crate::domain::servers::networks::{self, NetworkRequest, Vif};
-use crate::rpc::messages::BuildInstance;
+use crate::rpc::messages::{BuildInstance, InterfaceAttach, InterfaceAttached, InterfaceDetach};
+
+fn refused(kind: &str, message: String) -> RemoteError {
+    RemoteError {
+        kind: kind.into(),
+        message,
+    }
+}
 
 impl Agent {
     /// The ports a build plugs into its guest, bound to this host; none when
@@ -63,6 +70,68 @@ impl Agent {
                 self.host
             );
         }
+    }
+
+    /// `attach_interface`: a port made (or taken) for a server here and
+    /// plugged into its guest; a port its guest refuses is given back.
+    pub(super) async fn attach_interface(
+        &self,
+        context: Context,
+        request: InterfaceAttach,
+    ) -> Result<InterfaceAttached, RemoteError> {
+        let zone = if request.availability_zone.is_empty() {
+            &self.zone
+        } else {
+            &request.availability_zone
+        };
+        let text = |s: &str| (!s.is_empty()).then(|| s.to_string());
+        let wanted = NetworkRequest {
+            network_id: text(&request.network_id),
+            port_id: text(&request.port_id),
+            fixed_ip: text(&request.fixed_ip),
+            tag: text(&request.tag),
+            ..Default::default()
+        };
+        let server = (request.uuid.as_str(), self.host.as_str(), zone.as_str());
+        let mut vifs = networks::allocate(
+            &self.networks,
+            &context.auth_token,
+            server,
+            std::slice::from_ref(&wanted),
+        )
+        .await
+        .map_err(|e| refused("InterfaceAttachFailed", e))?;
+        let vif = vifs.remove(0);
+        if let Err(e) = self.driver.attach_interface(&request.uuid, &vif).await {
+            networks::deallocate(&self.networks, &context.auth_token, &[vif]).await;
+            return Err(refused(
+                "InterfaceAttachFailed",
+                format!(
+                    "Failed to attach network adapter device to {}: {e}",
+                    request.uuid
+                ),
+            ));
+        }
+        Ok(InterfaceAttached {
+            vif_json: serde_json::to_string(&vif).unwrap_or_default(),
+        })
+    }
+
+    /// `detach_interface`: a port unplugged from a server's guest here, then
+    /// deleted (made for it) or released (the user's).
+    pub(super) async fn detach_interface(
+        &self,
+        context: Context,
+        request: InterfaceDetach,
+    ) -> Result<(), RemoteError> {
+        let vif: Vif = serde_json::from_str(&request.vif_json)
+            .map_err(|e| refused("InterfaceDetachFailed", format!("unreadable port: {e}")))?;
+        self.driver
+            .detach_interface(&request.uuid, &vif.id)
+            .await
+            .map_err(|e| refused("InterfaceDetachFailed", e.to_string()))?;
+        networks::deallocate(&self.networks, &context.auth_token, &[vif]).await;
+        Ok(())
     }
 
     /// Deletes the ports a server made and releases the ones it took.

@@ -24,6 +24,7 @@ mod server_actions;
 mod server_body;
 mod server_diagnostics;
 mod server_groups;
+mod server_interfaces;
 mod server_ips;
 mod server_metadata;
 mod server_view;
@@ -101,6 +102,7 @@ fn v21_routes() -> OpenApiRouter<AppState> {
         .merge(server_actions::routes())
         .merge(server_diagnostics::routes())
         .merge(server_ips::routes())
+        .merge(server_interfaces::routes())
         .merge(server_metadata::routes())
         .merge(instance_actions::routes())
         .merge(quotas::routes())

@@ -174,6 +174,42 @@ pub fn one_of<'a>(field: &str, value: &'a Value, allowed: &[&str]) -> Result<&'a
     }
 }
 
+/// A string in UUID form (jsonschema's `format: uuid`).
+pub fn uuid(field: &str, value: &Value) -> Result<String, NovaError> {
+    match value {
+        Value::String(id) if ::uuid::Uuid::parse_str(id).is_ok() => Ok(id.clone()),
+        Value::String(_) => Err(field_error(
+            field,
+            value,
+            &format!("{} is not a 'uuid'", python_repr(value)),
+        )),
+        other => Err(field_error(
+            field,
+            other,
+            &format!("{} is not of type 'string'", python_repr(other)),
+        )),
+    }
+}
+
+/// A device tag (2.49): 1 to 60 characters without ',' or '/'.
+pub fn device_tag(value: &Value) -> Result<String, NovaError> {
+    match value {
+        Value::String(tag)
+            if !tag.is_empty() && tag.chars().count() <= 60 && !tag.contains([',', '/']) =>
+        {
+            Ok(tag.clone())
+        }
+        other => Err(field_error(
+            "tag",
+            other,
+            &format!(
+                "{} is not a valid tag (1 to 60 characters, no ',' or '/')",
+                python_repr(other)
+            ),
+        )),
+    }
+}
+
 /// Refuses keys of `object` other than `allowed` (jsonschema's
 /// `additionalProperties: False`), reported at `field`.
 pub fn only(field: &str, object: &Value, allowed: &[&str]) -> Result<(), NovaError> {

@@ -24,6 +24,15 @@ fn standard(d: &Diagnostics, config_drive: bool) -> Value {
             "write_requests": null, "errors_count": null})
         })
         .collect();
+    let nics: Vec<Value> = d
+        .nic_macs
+        .iter()
+        .map(|mac| {
+            json!({"mac_address": mac, "rx_octets": null, "rx_errors": null, "rx_drop": null,
+            "rx_packets": null, "rx_rate": null, "tx_octets": null, "tx_errors": null,
+            "tx_drop": null, "tx_packets": null, "tx_rate": null})
+        })
+        .collect();
     json!({
         "state": d.state,
         "driver": d.driver,
@@ -32,11 +41,11 @@ fn standard(d: &Diagnostics, config_drive: bool) -> Value {
         "uptime": d.uptime,
         "config_drive": config_drive,
         "num_cpus": d.num_cpus,
-        "num_nics": 0,
+        "num_nics": d.nic_macs.len(),
         "num_disks": d.num_disks,
         "memory_details": {"maximum": d.memory_maximum_mb, "used": d.memory_used_mb},
         "cpu_details": cpus,
-        "nic_details": [],
+        "nic_details": nics,
         "disk_details": disks,
     })
 }

@@ -74,21 +74,7 @@ fn attach_request(body: &Value, version: ApiVersion) -> Result<AttachRequest> {
                 "'volumeId' is a required property",
             ))
         }
-        Some(Value::String(id)) if uuid::Uuid::parse_str(id).is_ok() => id.clone(),
-        Some(other @ Value::String(_)) => {
-            return Err(field_error(
-                "volumeId",
-                other,
-                &format!("{} is not a 'uuid'", python_repr(other)),
-            ))
-        }
-        Some(other) => {
-            return Err(field_error(
-                "volumeId",
-                other,
-                &format!("{} is not of type 'string'", python_repr(other)),
-            ))
-        }
+        Some(value) => super::schema::uuid("volumeId", value)?,
     };
     let device = match attachment.get("device") {
         None | Some(Value::Null) => None,
@@ -111,24 +97,10 @@ fn attach_request(body: &Value, version: ApiVersion) -> Result<AttachRequest> {
             ))
         }
     };
-    let tag = match attachment.get("tag") {
-        None => None,
-        Some(Value::String(tag))
-            if !tag.is_empty() && tag.chars().count() <= 60 && !tag.contains([',', '/']) =>
-        {
-            Some(tag.clone())
-        }
-        Some(other) => {
-            return Err(field_error(
-                "tag",
-                other,
-                &format!(
-                    "{} is not a valid tag (1 to 60 characters, no ',' or '/')",
-                    python_repr(other)
-                ),
-            ))
-        }
-    };
+    let tag = attachment
+        .get("tag")
+        .map(super::schema::device_tag)
+        .transpose()?;
     let delete_on_termination = match attachment.get("delete_on_termination") {
         None => false,
         Some(value) => boolean("delete_on_termination", value)?,

@@ -1,8 +1,8 @@
 //! The compute schema.
 
 use ferrostack_db::schema::{
-    big_integer, flag, index, opt_big_integer, primary_key, required_string, serial, string, table,
-    text, time, timestamp, unique,
+    big_integer, flag, index, opt_big_integer, primary_key, required_string, required_text, serial,
+    string, table, text, time, timestamp, unique,
 };
 use ferrostack_db::sea_orm_migration::prelude::*;
 
@@ -392,8 +392,8 @@ impl MigrationTrait for InstanceNetworks {
         m.create_table(
             table("instance_networks")
                 .col(required_string("instance_uuid", 36).primary_key())
-                .col(text("requested").not_null())
-                .col(text("network_info").not_null())
+                .col(required_text("requested"))
+                .col(required_text("network_info"))
                 .to_owned(),
         )
         .await

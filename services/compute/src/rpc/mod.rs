@@ -59,6 +59,10 @@ pub mod agent {
             cast AttachVolume = "attach_volume" (m::VolumeAttach);
             /// Disconnect a volume from a server here and end its attachment.
             cast DetachVolume = "detach_volume" (m::VolumeAttach);
+            /// Make or take a port for a server here and plug it into its guest.
+            call AttachInterface = "attach_interface" (m::InterfaceAttach) -> m::InterfaceAttached;
+            /// Unplug a port from a server's guest here, then delete or release it.
+            call DetachInterface = "detach_interface" (m::InterfaceDetach) -> ();
             /// What the driver sees of a server's guest here.
             call GetDiagnostics = "get_instance_diagnostics" (m::DiagnosticsRequest) -> m::Diagnostics;
             /// Source: power a server off and hand it to the destination.

@@ -7,6 +7,7 @@ mod create;
 mod diagnostics;
 mod flavor;
 mod guest;
+pub mod interfaces;
 mod list;
 mod metadata;
 pub mod networks;

@@ -5,7 +5,11 @@
 
 use std::collections::BTreeMap;
 
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    TransactionTrait,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -258,6 +262,40 @@ pub async fn requested<C: ConnectionTrait>(db: &C, uuid: &str) -> Result<Vec<Net
         .unwrap_or_default())
 }
 
+/// Begins a transaction holding server `uuid`'s network info locked (its
+/// row updated first: a row lock on MariaDB and PostgreSQL, the write lock on
+/// SQLite) until it ends, so that a read of the network API and the write of
+/// what it said are not overtaken by another change of the same server.
+pub async fn lock<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    uuid: &str,
+) -> Result<DatabaseTransaction> {
+    instance_network::Entity::insert(instance_network::ActiveModel {
+        instance_uuid: Set(uuid.to_string()),
+        requested: Set("[]".into()),
+        network_info: Set("[]".into()),
+    })
+    .on_conflict(
+        // MariaDB needs a column to "update" for nothing.
+        OnConflict::column(instance_network::Column::InstanceUuid)
+            .do_nothing_on([instance_network::Column::InstanceUuid])
+            .to_owned(),
+    )
+    .do_nothing()
+    .exec(db)
+    .await?;
+    let txn = db.begin().await?;
+    instance_network::Entity::update_many()
+        .col_expr(
+            instance_network::Column::NetworkInfo,
+            Expr::col(instance_network::Column::NetworkInfo).into(),
+        )
+        .filter(instance_network::Column::InstanceUuid.eq(uuid))
+        .exec(&txn)
+        .await?;
+    Ok(txn)
+}
+
 /// Server `uuid`'s network info as stored ("" when it has none).
 pub async fn stored_json<C: ConnectionTrait>(db: &C, uuid: &str) -> Result<String> {
     Ok(instance_network::Entity::find_by_id(uuid)
@@ -274,7 +312,7 @@ pub async fn store<C: ConnectionTrait>(db: &C, uuid: &str, vifs: &[Vif]) -> Resu
     let updated = instance_network::Entity::update_many()
         .col_expr(
             instance_network::Column::NetworkInfo,
-            sea_orm::sea_query::Expr::value(info.clone()),
+            Expr::value(info.clone()),
         )
         .filter(instance_network::Column::InstanceUuid.eq(uuid))
         .exec(db)
@@ -365,10 +403,8 @@ impl Nova {
     /// now, what compute knew of each port (taken or made, tag) kept.
     pub(crate) async fn refresh_network_info(&self, uuid: &str) -> Result<()> {
         let token = self.networks.service_token().await.map_err(failure)?;
-        let known = network_infos(&self.db, &[uuid.to_string()])
-            .await?
-            .remove(uuid)
-            .unwrap_or_default();
+        let txn = lock(&self.db, uuid).await?;
+        let known = parse_vifs(Some(&stored_json(&txn, uuid).await?));
         let ports: Vec<Value> = self
             .networks
             .ports(&token, &query(&[("device_id", uuid)]))
@@ -426,7 +462,9 @@ impl Nova {
                 .position(|k| k.id == v.id)
                 .unwrap_or(usize::MAX)
         });
-        store(&self.db, uuid, &vifs).await
+        store(&txn, uuid, &vifs).await?;
+        txn.commit().await?;
+        Ok(())
     }
 
     /// The networks a create asks for, checked on the caller's token: `auto`

@@ -144,6 +144,7 @@ impl Nova {
         let server = assemble(&self.db, vec![rebuilt]).await?.remove(0);
         let mut build = build_message(&server.row, &server.metadata);
         build.stop_after = row.vm_state == "stopped";
+        build.vifs_json = super::networks::stored_json(&self.db, id).await?;
         let mut context = caller.rpc_context();
         context.request_id = request_id;
         let host = row.host.clone().unwrap_or_default();
