@@ -70,6 +70,22 @@ def test_servers_on_networks(cloud, tmp_path):
     cloud.os("server", "remove", "floating", "ip", name, fip, json_out=False)
     until(lambda: str(cloud.os("server", "show", name)["addresses"]), lambda a: fip not in a)
 
+    # Interfaces attached to and detached from the running server.
+    extra = unique("port")
+    cloud.os("port", "create", "--network", net, extra)
+    cloud.os("server", "add", "port", name, extra, json_out=False)
+    assert len(cloud.os("port", "list", "--server", name)) == 2
+    cloud.os("server", "add", "network", name, net, json_out=False)
+    assert len(cloud.os("port", "list", "--server", name)) == 3
+    cloud.os("server", "remove", "port", name, extra, json_out=False)
+    assert cloud.os("port", "show", extra)["device_id"] == ""
+    made = [p["ID"] for p in cloud.os("port", "list", "--server", name)
+            if p["ID"] != port["id"]]
+    assert len(made) == 1, made
+    cloud.os("server", "remove", "port", name, made[0], json_out=False)
+    assert [p["ID"] for p in cloud.os("port", "list", "--server", name)] == [port["id"]]
+    cloud.os("port", "delete", extra, json_out=False)
+
     # A port of the user's own: taken by a server and given back when it goes.
     own = unique("port")
     cloud.os("port", "create", "--network", net, "--fixed-ip", f"subnet={sub},ip-address=10.61.0.99",

@@ -25,6 +25,16 @@ const EXTENSIONS: &[(&str, &str, &str)] = &[
         "Adds image size to image listings.",
     ),
     (
+        "OS-EXT-IPS",
+        "ExtendedIps",
+        "Adds type parameter to the ip list.",
+    ),
+    (
+        "OS-EXT-IPS-MAC",
+        "ExtendedIpsMac",
+        "Adds mac address parameter to the ip list.",
+    ),
+    (
         "OS-EXT-SRV-ATTR",
         "ExtendedServerAttributes",
         "Extended Server Attributes support.",
@@ -50,6 +60,7 @@ const EXTENSIONS: &[(&str, &str, &str)] = &[
         "ServerUsage",
         "Adds launched_at and terminated_at on Servers.",
     ),
+    ("ips", "Ips", "Server IP addresses."),
     ("os-access-ips", "AccessIPs", "Access IPs support."),
     (
         "os-admin-actions",
@@ -68,6 +79,11 @@ const EXTENSIONS: &[(&str, &str, &str)] = &[
         "os-aggregates",
         "Aggregates",
         "Admin-only aggregate administration.",
+    ),
+    (
+        "os-attach-interfaces",
+        "AttachInterfaces",
+        "Attach interface support.",
     ),
     (
         "os-availability-zone",
