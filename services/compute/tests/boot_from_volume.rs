@@ -42,6 +42,20 @@ async fn gone(cloud: &Cloud, who: &Persona, volume: &str) -> bool {
 async fn servers_boot_from_volumes() {
     let (cloud, _admin, alice, image) = setup_with_volumes().await;
     let root = cloud.volume(&alice, "root").await;
+    // A volume not marked bootable is no root disk.
+    let refused = boot(
+        &cloud,
+        &alice,
+        "not-bootable",
+        json!([{"uuid": root, "source_type": "volume", "destination_type": "volume", "boot_index": 0}]),
+    )
+    .await
+    .expect(400);
+    assert_eq!(
+        refused.message(),
+        format!("Block Device {root} is not bootable.")
+    );
+    cloud.set_bootable(&alice, &root).await;
 
     // An existing root volume and a blank data volume the build makes.
     let created = boot(
@@ -195,6 +209,7 @@ async fn bad_volume_mappings_are_refused() {
 
     // A volume in use by another server is not free.
     let root = cloud.volume(&alice, "taken").await;
+    cloud.set_bootable(&alice, &root).await;
     let first = boot(
         &cloud,
         &alice,

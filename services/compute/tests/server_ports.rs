@@ -141,6 +141,81 @@ async fn a_server_gets_bound_ports_and_gives_them_back() {
     assert_eq!(admin_view.body["port"]["binding:host_id"], "node1");
     assert_eq!(admin_view.body["port"]["status"], "ACTIVE");
 
+    // Listed by a regular expression of its fixed address.
+    let listed = |filter: String| {
+        let cloud = &cloud;
+        let alice = &alice;
+        async move {
+            cloud
+                .send(
+                    Method::GET,
+                    &format!("/v2.1/servers?{filter}"),
+                    alice,
+                    None,
+                    None,
+                )
+                .await
+                .expect(200)
+                .body["servers"]
+                .as_array()
+                .unwrap()
+                .len()
+        }
+    };
+    assert_eq!(listed("ip=10.1.0.".into()).await, 1);
+    assert_eq!(listed(format!("ip={ip}")).await, 1);
+    assert_eq!(listed("ip=1.1.0".into()).await, 0);
+    assert_eq!(listed("ip6=10.1".into()).await, 0);
+
+    // Update replies carry no security groups (show and detail do); every
+    // reply names its request as Nova did.
+    let renamed = cloud
+        .send(
+            Method::PUT,
+            &format!("/v2.1/servers/{id}"),
+            &alice,
+            Some(json!({"server": {"name": "s2"}})),
+            None,
+        )
+        .await
+        .expect(200);
+    assert!(renamed.body["server"].get("security_groups").is_none());
+    assert!(renamed.header("x-compute-request-id").is_some());
+
+    // No guest posted a password; clearing it is fine; injecting network
+    // info is an admin's action.
+    let password = cloud
+        .send(
+            Method::GET,
+            &format!("/v2.1/servers/{id}/os-server-password"),
+            &alice,
+            None,
+            None,
+        )
+        .await
+        .expect(200);
+    assert_eq!(password.body, json!({"password": ""}));
+    cloud
+        .send(
+            Method::DELETE,
+            &format!("/v2.1/servers/{id}/os-server-password"),
+            &alice,
+            None,
+            None,
+        )
+        .await
+        .expect(204);
+    let inject = json!({"injectNetworkInfo": null});
+    let action = format!("/v2.1/servers/{id}/action");
+    cloud
+        .send(Method::POST, &action, &alice, Some(inject.clone()), None)
+        .await
+        .expect(403);
+    cloud
+        .send(Method::POST, &action, &_admin, Some(inject), None)
+        .await
+        .expect(202);
+
     // A port of the user's own, with a fixed address, is taken and given back.
     let own = cloud
         .network_api(

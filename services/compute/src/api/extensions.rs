@@ -263,6 +263,11 @@ const EXTENSIONS: &[(&str, &str, &str)] = &[
         "Allow to filter the servers by a set of status values.",
     ),
     (
+        "os-server-password",
+        "ServerPassword",
+        "Server password support.",
+    ),
+    (
         "os-server-sort-keys",
         "ServerSortKeys",
         "Add sorting support in get Server v2 API.",

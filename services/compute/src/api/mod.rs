@@ -27,6 +27,7 @@ mod server_groups;
 mod server_interfaces;
 mod server_ips;
 mod server_metadata;
+mod server_password;
 mod server_view;
 mod servers;
 mod services;
@@ -102,6 +103,7 @@ fn v21_routes() -> OpenApiRouter<AppState> {
         .merge(server_actions::routes())
         .merge(server_diagnostics::routes())
         .merge(server_ips::routes())
+        .merge(server_password::routes())
         .merge(server_interfaces::routes())
         .merge(server_metadata::routes())
         .merge(instance_actions::routes())
@@ -122,12 +124,30 @@ fn v21_routes() -> OpenApiRouter<AppState> {
 /// `/v2.1` (which need authentication), and the OpenAPI document of both.
 pub fn router_and_openapi(nova: AppState) -> (Router, Router, OpenApi) {
     let (v21, doc_v21) = v21_routes().split_for_parts();
-    let v21 = v21.layer(axum::middleware::from_fn(microversion::negotiate));
+    let v21 = v21
+        .layer(axum::middleware::from_fn(microversion::negotiate))
+        .layer(axum::middleware::from_fn(compute_request_id));
     let (open, mut doc) = OpenApiRouter::with_openapi(document())
         .merge(versions::routes())
         .split_for_parts();
     doc.merge(doc_v21);
     (open.with_state(nova.clone()), v21.with_state(nova), doc)
+}
+
+/// Nova's legacy `x-compute-request-id`, beside `x-openstack-request-id`.
+async fn compute_request_id(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let id = req
+        .extensions()
+        .get::<ferrostack_api::RequestId>()
+        .map(|r| r.local.clone());
+    let mut response = next.run(req).await;
+    if let Some(value) = id.and_then(|id| axum::http::HeaderValue::from_str(&id).ok()) {
+        response.headers_mut().insert("x-compute-request-id", value);
+    }
+    response
 }
 
 fn document() -> OpenApi {

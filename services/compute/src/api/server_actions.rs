@@ -49,6 +49,7 @@ enum Action {
     RevertResize,
     /// A remote console's URL (the 2.1–2.5 `os-get*Console` actions).
     Console(super::remote_consoles::ConsoleAsk),
+    InjectNetworkInfo,
 }
 
 /// `rescue`'s body: null, or an `adminPass` and a `rescue_image_ref`.
@@ -497,6 +498,7 @@ fn action(body: &Value, version: ApiVersion) -> Result<Action> {
         "revertResize" => Action::RevertResize,
         "restore" => Action::Restore,
         "forceDelete" => Action::ForceDelete,
+        "injectNetworkInfo" => Action::InjectNetworkInfo,
         // Removed from Nova in 23.0.0 (it only served XenAPI).
         "resetNetwork" => {
             return Err(NovaError::Gone(
@@ -552,6 +554,7 @@ async fn run(
         Action::ResetState(state) => nova.reset_server_state(&caller, &id, &state).await?,
         Action::Restore => nova.restore_server(&caller, &id).await?,
         Action::ForceDelete => nova.force_delete(&caller, &id).await?,
+        Action::InjectNetworkInfo => nova.inject_network_info(&caller, &id).await?,
         Action::ConsoleOutput(length) => {
             let output = nova.console_output(&caller, &id, length).await?;
             return Ok(axum::Json(json!({"output": output})).into_response());

@@ -793,6 +793,36 @@ mod tests {
     }
 
     #[test]
+    fn networks_read_as_nova_reads_them() {
+        let id = "6e1b1a5e-0c1c-4f44-9d1a-0a4fd5d9f3a1";
+        let read = |networks: Value| network_request(&networks).map_err(|e| e.to_string());
+        let port = read(json!({"port": id, "tag": "nic1"})).unwrap();
+        assert_eq!(
+            (port.port_id.as_deref(), port.tag.as_deref()),
+            (Some(id), Some("nic1"))
+        );
+        let fixed = read(json!({"uuid": id, "fixed_ip": "10.0.0.4"})).unwrap();
+        assert_eq!(fixed.fixed_ip.as_deref(), Some("10.0.0.4"));
+        assert_eq!(
+            read(json!({})).unwrap_err(),
+            "Bad network format: missing 'uuid'"
+        );
+        assert_eq!(
+            read(json!({"uuid": "net"})).unwrap_err(),
+            "Bad networks format: network uuid is not in proper format (net)"
+        );
+        assert!(read(json!({"port": id, "fixed_ip": "10.0.0.4"}))
+            .unwrap_err()
+            .contains("cannot be used with port"));
+        assert!(read(json!({"uuid": id, "fixed_ip": "10.0.0"})).is_err());
+        assert!(read(json!({"uuid": 5})).is_err());
+        let groups = security_groups(&json!([{"name": "web"}, {"name": "web"}, {}])).unwrap();
+        assert_eq!(groups, vec!["web".to_string()]);
+        assert!(security_groups(&json!([{"id": "x"}])).is_err());
+        assert!(security_groups(&json!("web")).is_err());
+    }
+
+    #[test]
     fn bad_fields_are_400s() {
         let base = |extra: Value| {
             let mut server =

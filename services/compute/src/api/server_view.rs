@@ -138,8 +138,9 @@ pub fn full(server: &Server, ctx: &ViewContext<'_>) -> Value {
         "addresses".into(),
         crate::domain::servers::networks::addresses(&server.vifs),
     );
+    // Shown by show and detail only (Nova's security groups extension).
     let groups = crate::domain::servers::networks::security_groups(&server.vifs);
-    if !groups.is_empty() {
+    if !groups.is_empty() && matches!(ctx.kind, ViewKind::Show | ViewKind::Detail) {
         let groups: Vec<Value> = groups.iter().map(|name| json!({ "name": name })).collect();
         body.insert("security_groups".into(), json!(groups));
     }

@@ -149,7 +149,8 @@ fn filters(query: &Query, version: ApiVersion, max_limit: usize) -> Result<Serve
         image: query.get("image").map(str::to_string),
         flavor: query.get("flavor").map(str::to_string),
         host: query.get("host").map(str::to_string),
-        ip: query.get("ip").or(query.get("ip6")).map(str::to_string),
+        ip: query.get("ip").map(str::to_string),
+        ip6: query.get("ip6").map(str::to_string),
         ..ServerFilters::default()
     };
     if let Some(raw) = query.get("all_tenants") {

@@ -223,6 +223,17 @@ impl Cloud {
         id
     }
 
+    /// Marks volume `id` bootable (a root disk).
+    pub async fn set_bootable(&self, who: &Persona, id: &str) {
+        self.volume_api(
+            Method::POST,
+            &format!("/volumes/{id}/action"),
+            who,
+            Some(json!({"os-set_bootable": {"bootable": true}})),
+        )
+        .await;
+    }
+
     /// Polls volume `id` until its status is `status`.
     pub async fn wait_volume(&self, who: &Persona, id: &str, status: &str) -> Value {
         let mut volume = Value::Null;

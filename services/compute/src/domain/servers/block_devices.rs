@@ -93,6 +93,11 @@ impl Nova {
                     .volume(&caller.ctx.token.0, caller.project(), &id)
                     .await
                     .map_err(|e| unavailable_or(e, || invalid_bdm(format!("failed to get volume {id}."))))?;
+                if volume["bootable"] == "false" || volume["bootable"] == false {
+                    return Err(NovaError::BadRequest(format!(
+                        "Block Device {id} is not bootable."
+                    )));
+                }
                 Ok(json!({"properties": volume["volume_image_metadata"]}))
             }
             "snapshot" => Ok(json!({"properties": {}})),

@@ -124,7 +124,10 @@ pub struct ServerFilters {
     pub image: Option<String>,
     pub flavor: Option<String>,
     pub host: Option<String>,
+    /// Regular expressions a fixed IPv4 (`ip`) or IPv6 (`ip6`) address of
+    /// the server must match from its start.
     pub ip: Option<String>,
+    pub ip6: Option<String>,
     pub changes_since: Option<chrono::NaiveDateTime>,
     pub changes_before: Option<chrono::NaiveDateTime>,
     pub locked: Option<bool>,
@@ -216,10 +219,6 @@ impl Nova {
         if let Some(locked) = filters.locked {
             condition = condition.add(instance::Column::Locked.eq(locked));
         }
-        if filters.ip.is_some() {
-            // No server has an address until the network service exists.
-            return Ok(Vec::new());
-        }
         let mut sort = filters.sort.clone();
         if sort.is_empty() {
             sort.push((SortKey::CreatedAt, true));
@@ -228,6 +227,8 @@ impl Nova {
         sort.push((SortKey::Uuid, tie));
         // Paged in SQL unless a filter or a nullable sort key needs the rows here.
         let in_sql = filters.name.is_none()
+            && filters.ip.is_none()
+            && filters.ip6.is_none()
             && !filters.has_tag_filters()
             && sort.iter().all(|(key, _)| key.never_null());
         let mut query = instance::Entity::find();
@@ -267,6 +268,26 @@ impl Nova {
                 .or_else(|_| regex::Regex::new(&regex::escape(pattern)))
                 .map_err(|e| NovaError::BadRequest(e.to_string()))?;
             rows.retain(|r| regex.is_match(&r.display_name));
+        }
+        if filters.ip.is_some() || filters.ip6.is_some() {
+            let anchored = |pattern: &Option<String>| -> Result<Option<regex::Regex>> {
+                pattern
+                    .as_ref()
+                    .map(|p| regex::Regex::new(&format!("^(?:{p})")))
+                    .transpose()
+                    .map_err(|e| NovaError::BadRequest(e.to_string()))
+            };
+            let (v4, v6) = (anchored(&filters.ip)?, anchored(&filters.ip6)?);
+            let ids: Vec<String> = rows.iter().map(|r| r.uuid.clone()).collect();
+            let infos = super::networks::network_infos(&self.db, &ids).await?;
+            rows.retain(|r| {
+                infos.get(&r.uuid).is_some_and(|vifs| {
+                    vifs.iter().flat_map(|v| &v.fixed_ips).any(|ip| {
+                        let pattern = if ip.version == 6 { &v6 } else { &v4 };
+                        pattern.as_ref().is_some_and(|p| p.is_match(&ip.address))
+                    })
+                })
+            });
         }
         if filters.has_tag_filters() {
             let mut tags: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();

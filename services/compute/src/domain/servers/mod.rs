@@ -12,6 +12,7 @@ mod list;
 mod metadata;
 pub mod networks;
 pub(crate) mod ops;
+mod password;
 mod read;
 mod rebuild;
 mod resize;

@@ -397,6 +397,24 @@ impl Nova {
         Ok(())
     }
 
+    /// `injectNetworkInfo` (admin): the server's network info read again
+    /// from the network service (the fake driver, like libvirt's, has nothing
+    /// to inject into a running guest).
+    pub async fn inject_network_info(&self, caller: &Caller, id: &str) -> Result<()> {
+        let row = self
+            .server_row(
+                caller,
+                id,
+                "os_compute_api:os-admin-actions:inject_network_info",
+            )
+            .await?;
+        Self::check_unlocked(caller, &row)?;
+        if !self.networks.deployed().await.map_err(failure)? {
+            return Ok(());
+        }
+        self.refresh_network_info(&row.uuid).await
+    }
+
     /// Reads server `uuid`'s ports again from the network API on the
     /// service user's token (after a `network-changed` or
     /// `network-vif-deleted` event): addresses and floating IPs as they are
