@@ -98,13 +98,10 @@ PY
 )
 read -r image_ref image_ref_alt extensions public_network_id <<< "$images"
 
-# Compute is always up in the all-in-one: the volume suite attaches volumes to
-# its (fake) servers too. Network is up too, but other suites are told it is
-# not: compute cannot plug servers into its networks yet, so tempest would
-# boot every server on one.
+# Compute and network are always up in the all-in-one: the volume suite attaches
+# volumes to (fake) servers, and servers get ports on their project's network.
 nova=true
-neutron=false
-case ",$SERVICES," in *,network,*) neutron=true ;; esac
+neutron=true
 
 # A workspace of our own (`tempest init` would also register it in ~/.tempest).
 tempest_dir=$(.venv-tempest/bin/python -c 'import os, tempest; print(os.path.dirname(tempest.__file__))')
@@ -125,6 +122,8 @@ admin_password = $password
 admin_project_name = admin
 admin_domain_name = Default
 default_credentials_domain_name = Default
+# Set per suite below: each project of the compute and volume suites gets a
+# network, subnet and router, as devstack's tempest does.
 create_isolated_networks = false
 
 [identity]
@@ -155,8 +154,8 @@ min_microversion = 2.1
 max_microversion = 2.104
 build_timeout = 60
 # The fake driver's guests: console output, passwords, snapshots, shelve,
-# resize, rescue and volume attachments; one host, so no migrations; no remote
-# consoles, stable rescue or interfaces yet (README).
+# resize, rescue, volume and interface attachments; one host, so no migrations;
+# no remote consoles or stable rescue yet (README).
 [compute-feature-enabled]
 change_password = true
 console_output = true
@@ -170,7 +169,7 @@ shelve_migrate = false
 snapshot = true
 rescue = true
 stable_rescue = false
-interface_attach = false
+interface_attach = true
 vnc_console = false
 spice_console = false
 serial_console = false
@@ -247,6 +246,9 @@ summary=()
 below=()
 for service in ${SERVICES//,/ }; do
   out="$PWD/$WORK/$service.txt"
+  case $service in compute|volume) isolated=true ;; *) isolated=false ;; esac
+  sed -i "s/^create_isolated_networks = .*/create_isolated_networks = $isolated/" \
+    "$WORK/workspace/etc/tempest.conf"
   (cd "$WORK/workspace" && ../../../.venv-tempest/bin/tempest run \
     --regex "^tempest\.api\.$service\." --concurrency "$CONCURRENCY" > "$out" 2>&1) || true
   count() { grep -E "^ - $1: " "$out" | head -1 | awk '{print $3}'; }

@@ -11,25 +11,12 @@ use super::AppState;
 use crate::domain::servers::networks::Vif;
 use crate::domain::{Caller, NovaError, Result};
 
-/// Each network's addresses: fixed, then floating.
+/// Each network's addresses: fixed, then floating, version and address only.
 fn by_network(vifs: &[Vif]) -> Map<String, Value> {
-    let mut networks = Map::new();
-    for vif in vifs {
-        let entry = networks
-            .entry(vif.label.clone())
-            .or_insert_with(|| json!([]));
-        let list = entry.as_array_mut().expect("an array");
-        for ip in &vif.fixed_ips {
-            list.push(json!({"version": ip.version, "addr": ip.address}));
-        }
-        for ip in &vif.fixed_ips {
-            for floating in &ip.floating {
-                let version = if floating.contains(':') { 6 } else { 4 };
-                list.push(json!({"version": version, "addr": floating}));
-            }
-        }
+    match crate::domain::servers::networks::addresses(vifs, false) {
+        Value::Object(networks) => networks,
+        _ => Map::new(),
     }
-    networks
 }
 
 /// List a server's IP addresses.

@@ -136,7 +136,10 @@ pub fn full(server: &Server, ctx: &ViewContext<'_>) -> Value {
     body.insert("updated".into(), json!(stamp(&row.updated_at)));
     body.insert(
         "addresses".into(),
-        crate::domain::servers::networks::addresses(&server.vifs),
+        crate::domain::servers::networks::addresses(
+            &server.vifs,
+            matches!(ctx.kind, ViewKind::Show | ViewKind::Detail),
+        ),
     );
     // Shown by show and detail only (Nova's security groups extension).
     let groups = crate::domain::servers::networks::security_groups(&server.vifs);

@@ -176,31 +176,29 @@ async fn group_names(
         .collect())
 }
 
-/// `addresses`: each network's fixed, then floating addresses.
-pub fn addresses(vifs: &[Vif]) -> Value {
+/// `addresses`: each network's fixed, then floating addresses; `extended`
+/// (show and detail) with their type and MAC, else (update, rebuild and the
+/// `ips` API) version and address only.
+pub fn addresses(vifs: &[Vif], extended: bool) -> Value {
     let mut by_label: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
     for vif in vifs {
         let entries = by_label.entry(&vif.label).or_default();
-        for ip in &vif.fixed_ips {
-            entries.push(address(&ip.address, ip.version, "fixed", &vif.mac));
-        }
-        for ip in &vif.fixed_ips {
-            for floating in &ip.floating {
-                entries.push(address(
-                    floating,
-                    ip_version(floating),
-                    "floating",
-                    &vif.mac,
-                ));
+        let mut add = |address: &str, kind: &str| {
+            let mut entry = json!({"version": ip_version(address), "addr": address});
+            if extended {
+                entry["OS-EXT-IPS:type"] = json!(kind);
+                entry["OS-EXT-IPS-MAC:mac_addr"] = json!(vif.mac);
             }
+            entries.push(entry);
+        };
+        for ip in &vif.fixed_ips {
+            add(&ip.address, "fixed");
+        }
+        for floating in vif.fixed_ips.iter().flat_map(|ip| &ip.floating) {
+            add(floating, "floating");
         }
     }
     json!(by_label)
-}
-
-fn address(address: &str, version: u8, kind: &str, mac: &str) -> Value {
-    json!({"version": version, "addr": address,
-        "OS-EXT-IPS:type": kind, "OS-EXT-IPS-MAC:mac_addr": mac})
 }
 
 /// The vifs of a stored network info (none when it is empty or unreadable).
@@ -746,7 +744,7 @@ mod tests {
         ];
         let vif = Vif::of_port(&port, "private", &floating, false);
         assert_eq!(vif.devname, "tap0123456789a");
-        let shown = addresses(&[vif]);
+        let shown = addresses(std::slice::from_ref(&vif), true);
         let private = shown["private"].as_array().unwrap();
         assert_eq!(private.len(), 3);
         assert_eq!(private[0]["addr"], "10.0.0.5");
@@ -754,6 +752,11 @@ mod tests {
         assert_eq!(private[1]["version"], 6);
         assert_eq!(private[2]["OS-EXT-IPS:type"], "floating");
         assert_eq!(private[2]["OS-EXT-IPS-MAC:mac_addr"], "fa:16:3e:00:00:01");
+        let plain = addresses(&[vif], false);
+        assert_eq!(
+            plain["private"][2],
+            json!({"version": 4, "addr": "172.24.4.9"})
+        );
     }
 
     #[test]
