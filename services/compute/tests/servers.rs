@@ -985,3 +985,51 @@ async fn builds_that_take_too_long_end_in_error() {
         .clone();
     assert_eq!(after["status"], "ERROR");
 }
+
+#[tokio::test]
+async fn disk_config_is_kept_through_update_rebuild_and_resize() {
+    let (cloud, _admin, alice, image) = setup(1, |_| {}).await;
+    let mut body = server_body("dc", &image, "1");
+    body["server"]["OS-DCF:diskConfig"] = json!("AUTO");
+    let created = create(&cloud, &alice, body).await;
+    assert_eq!(created["server"]["OS-DCF:diskConfig"], "AUTO");
+    let id = created["server"]["id"].as_str().unwrap().to_string();
+    let shown = cloud.wait_status(&alice, &id, "ACTIVE").await;
+    assert_eq!(shown["OS-DCF:diskConfig"], "AUTO");
+
+    let path = format!("/v2.1/servers/{id}");
+    let updated = cloud
+        .send(
+            Method::PUT,
+            &path,
+            &alice,
+            Some(json!({"server": {"OS-DCF:diskConfig": "MANUAL"}})),
+            V47,
+        )
+        .await
+        .expect(200);
+    assert_eq!(updated.body["server"]["OS-DCF:diskConfig"], "MANUAL");
+    let rebuilt = cloud
+        .send(
+            Method::POST,
+            &format!("{path}/action"),
+            &alice,
+            Some(json!({"rebuild": {"imageRef": image, "OS-DCF:diskConfig": "AUTO"}})),
+            V47,
+        )
+        .await
+        .expect(202);
+    assert_eq!(rebuilt.body["server"]["OS-DCF:diskConfig"], "AUTO");
+    let shown = cloud.wait_status(&alice, &id, "ACTIVE").await;
+    assert_eq!(shown["OS-DCF:diskConfig"], "AUTO");
+    cloud
+        .send(
+            Method::PUT,
+            &path,
+            &alice,
+            Some(json!({"server": {"OS-DCF:diskConfig": "auto"}})),
+            V47,
+        )
+        .await
+        .expect(400);
+}

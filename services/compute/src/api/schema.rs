@@ -191,6 +191,20 @@ pub fn uuid(field: &str, value: &Value) -> Result<String, NovaError> {
     }
 }
 
+/// `OS-DCF:diskConfig` of an object, if given: whether it is AUTO.
+pub fn disk_config(object: &Value) -> Result<Option<bool>, NovaError> {
+    match object.get("OS-DCF:diskConfig") {
+        None => Ok(None),
+        Some(Value::String(s)) if s == "AUTO" => Ok(Some(true)),
+        Some(Value::String(s)) if s == "MANUAL" => Ok(Some(false)),
+        Some(other) => Err(field_error(
+            "OS-DCF:diskConfig",
+            other,
+            &format!("{} is not one of ['AUTO', 'MANUAL']", python_repr(other)),
+        )),
+    }
+}
+
 /// A device tag (2.49): 1 to 60 characters without ',' or '/'.
 pub fn device_tag(value: &Value) -> Result<String, NovaError> {
     match value {

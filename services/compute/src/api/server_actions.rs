@@ -83,15 +83,7 @@ fn rescue_request(args: &Value) -> Result<Action> {
 /// `resize`'s flavor (`flavorRef`).
 fn resize_request(args: &Value) -> Result<MoveRequest> {
     only("resize", args, &["flavorRef", "OS-DCF:diskConfig"])?;
-    if let Some(config) = args.get("OS-DCF:diskConfig") {
-        if !matches!(config.as_str(), Some("AUTO" | "MANUAL")) {
-            return Err(field_error(
-                "OS-DCF:diskConfig",
-                config,
-                &format!("{} is not one of ['AUTO', 'MANUAL']", python_repr(config)),
-            ));
-        }
-    }
+    super::schema::disk_config(args)?;
     match args.get("flavorRef") {
         Some(Value::String(r)) if !r.is_empty() => Ok(MoveRequest::Resize(r.clone())),
         Some(Value::Number(n)) => Ok(MoveRequest::Resize(n.to_string())),
@@ -547,6 +539,11 @@ async fn run(
     body: Bytes,
 ) -> Result<Response> {
     let body: Value = parse(&body)?;
+    let args = body
+        .as_object()
+        .and_then(|m| m.values().next())
+        .cloned()
+        .unwrap_or_default();
     match action(&body, version)? {
         Action::Op(op) => nova.server_op(&caller, &id, op).await?,
         Action::Lock(request) => nova.lock_server(&caller, &id, request).await?,
@@ -572,7 +569,12 @@ async fn run(
         Action::Shelve => nova.shelve(&caller, &id).await?,
         Action::ShelveOffload => nova.shelve_offload(&caller, &id).await?,
         Action::Unshelve(request) => nova.unshelve(&caller, &id, request).await?,
-        Action::Move(request) => nova.move_server(&caller, &id, request).await?,
+        Action::Move(request) => {
+            nova.move_server(&caller, &id, request).await?;
+            if let Some(auto) = super::schema::disk_config(&args)? {
+                nova.set_disk_config(&id, auto).await?;
+            }
+        }
         Action::Evacuate(request, password) => {
             nova.move_server(&caller, &id, request).await?;
             if version >= ApiVersion::new(2, 14) {
@@ -615,7 +617,11 @@ async fn run(
                 .into_response());
         }
         Action::Rebuild(request) => {
-            let (server, password) = nova.rebuild_server(&caller, &id, *request).await?;
+            let (mut server, password) = nova.rebuild_server(&caller, &id, *request).await?;
+            if let Some(auto) = super::schema::disk_config(&args)? {
+                nova.set_disk_config(&id, auto).await?;
+                server.row.auto_disk_config = auto;
+            }
             let base = super::base_url(&nova, &headers);
             let mut view = super::servers::full_views(
                 &nova,

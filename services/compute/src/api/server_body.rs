@@ -327,6 +327,7 @@ pub fn new_server(body: &Value, version: ApiVersion) -> Result<(NewServer, bool)
         None if version >= v(37) => return Err(required("networks")),
         None => None,
     };
+    new.auto_disk_config = super::schema::disk_config(server)?;
     if let Some(value) = get("security_groups") {
         new.security_groups = security_groups(value)?;
     }

@@ -156,7 +156,14 @@ pub fn full(server: &Server, ctx: &ViewContext<'_>) -> Value {
         json!(row.access_ip_v6.clone().unwrap_or_default()),
     );
     body.insert("links".into(), links(ctx.base, &row.uuid));
-    body.insert("OS-DCF:diskConfig".into(), json!("MANUAL"));
+    body.insert(
+        "OS-DCF:diskConfig".into(),
+        json!(if row.auto_disk_config {
+            "AUTO"
+        } else {
+            "MANUAL"
+        }),
+    );
     if matches!(row.vm_state.as_str(), "building" | "active") {
         body.insert("progress".into(), json!(row.progress));
     }

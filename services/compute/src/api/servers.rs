@@ -102,7 +102,7 @@ async fn create(
     let body = json!({"server": {
         "id": first.uuid,
         "links": links(&base, &first.uuid),
-        "OS-DCF:diskConfig": "MANUAL",
+        "OS-DCF:diskConfig": if first.auto_disk_config { "AUTO" } else { "MANUAL" },
         "security_groups": groups,
         "adminPass": created.admin_pass,
     }});
@@ -314,7 +314,11 @@ async fn update(
 ) -> Result<Response> {
     let body: Value = parse(&body)?;
     let update = server_update(&body, version)?;
-    let server = nova.update_server(&caller, &id, update).await?;
+    let mut server = nova.update_server(&caller, &id, update).await?;
+    if let Some(auto) = super::schema::disk_config(&body["server"])? {
+        nova.set_disk_config(&id, auto).await?;
+        server.row.auto_disk_config = auto;
+    }
     let base = super::base_url(&nova, &headers);
     let view = full_views(&nova, &caller, &base, version, &[server], ViewKind::Changed).await?;
     Ok(axum::Json(json!({"server": view[0]})).into_response())

@@ -23,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(Migrations),
             Box::new(ConsoleAuthTokens),
             Box::new(InstanceNetworks),
+            Box::new(AutoDiskConfig),
         ]
     }
 
@@ -394,6 +395,33 @@ impl MigrationTrait for InstanceNetworks {
                 .col(required_string("instance_uuid", 36).primary_key())
                 .col(required_text("requested"))
                 .col(required_text("network_info"))
+                .to_owned(),
+        )
+        .await
+    }
+}
+
+struct AutoDiskConfig;
+
+impl MigrationName for AutoDiskConfig {
+    fn name(&self) -> &str {
+        "m0011_auto_disk_config"
+    }
+}
+
+/// Each server's `OS-DCF:diskConfig` (AUTO when true).
+#[async_trait::async_trait]
+impl MigrationTrait for AutoDiskConfig {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.alter_table(
+            Table::alter()
+                .table(Alias::new("instances"))
+                .add_column(
+                    ColumnDef::new(Alias::new("auto_disk_config"))
+                        .boolean()
+                        .not_null()
+                        .default(false),
+                )
                 .to_owned(),
         )
         .await

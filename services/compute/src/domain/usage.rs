@@ -138,6 +138,7 @@ mod tests {
             user_id: "u".into(),
             image_ref: String::new(),
             flavorid: String::new(),
+            auto_disk_config: false,
             flavor: String::new(),
             vcpus: 1,
             memory_mb: 1,

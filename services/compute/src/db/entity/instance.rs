@@ -31,6 +31,8 @@ pub struct Model {
     pub key_data: Option<String>,
     pub user_data: Option<String>,
     pub config_drive: bool,
+    /// `OS-DCF:diskConfig` AUTO (the guest's disk grown to the flavor's).
+    pub auto_disk_config: bool,
     pub access_ip_v4: Option<String>,
     pub access_ip_v6: Option<String>,
     pub locked: bool,

@@ -29,6 +29,23 @@ pub enum Networks {
     Requested(Vec<super::networks::NetworkRequest>),
 }
 
+/// Whether a server's disk is AUTO: as asked, else as its image's
+/// `auto_disk_config` property says; an image with it `disabled` refuses AUTO.
+fn disk_config(image: &Value, asked: Option<bool>) -> Result<bool> {
+    let property = image["properties"]["auto_disk_config"]
+        .as_str()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    match asked {
+        Some(true) if property == "disabled" => Err(NovaError::BadRequest(format!(
+            "Requested image {} has automatic disk resize disabled.",
+            image["id"].as_str().unwrap_or_default()
+        ))),
+        Some(auto) => Ok(auto),
+        None => Ok(matches!(property.as_str(), "true" | "1" | "yes" | "on")),
+    }
+}
+
 /// A create request as the API parsed it.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NewServer {
@@ -36,6 +53,8 @@ pub struct NewServer {
     pub image_ref: String,
     pub flavor_ref: String,
     pub networks: Option<Networks>,
+    /// `OS-DCF:diskConfig` AUTO (true) or MANUAL, when given.
+    pub auto_disk_config: Option<bool>,
     /// Security groups (names or ids) of the ports made for it.
     pub security_groups: Vec<String>,
     pub key_name: Option<String>,
@@ -312,6 +331,7 @@ impl Nova {
         let (zone, force_host) = self.placement(caller, new.availability_zone.as_deref())?;
         self.check_requested_zone(&zone).await?;
 
+        let auto_disk_config = disk_config(&image, new.auto_disk_config)?;
         let reservation_id = format!("r-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
         let request_id = caller
             .request_id
@@ -361,6 +381,7 @@ impl Nova {
                 key_data: key_data.clone(),
                 user_data: new.user_data.clone(),
                 config_drive: new.config_drive,
+                auto_disk_config,
                 access_ip_v4: new.access_ip_v4.clone(),
                 access_ip_v6: new.access_ip_v6.clone(),
                 locked: false,

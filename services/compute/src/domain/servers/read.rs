@@ -140,6 +140,17 @@ impl Nova {
         Ok(row)
     }
 
+    /// Sets server `id`'s `OS-DCF:diskConfig` (the caller was checked by the
+    /// update or action that carried it).
+    pub async fn set_disk_config(&self, id: &str, auto: bool) -> Result<()> {
+        instance::Entity::update_many()
+            .col_expr(instance::Column::AutoDiskConfig, Expr::value(auto))
+            .filter(instance::Column::Uuid.eq(id))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
     /// `GET /servers/{id}`.
     pub async fn show_server(&self, caller: &Caller, id: &str) -> Result<Server> {
         let row = self
