@@ -304,26 +304,21 @@ pub async fn stored_json<C: ConnectionTrait>(db: &C, uuid: &str) -> Result<Strin
         .unwrap_or_default())
 }
 
-/// Replaces server `uuid`'s network info.
+/// Replaces server `uuid`'s network info (its row made when it has none).
 pub async fn store<C: ConnectionTrait>(db: &C, uuid: &str, vifs: &[Vif]) -> Result<()> {
     let info = serde_json::to_string(vifs).unwrap_or_else(|_| "[]".into());
-    let updated = instance_network::Entity::update_many()
-        .col_expr(
-            instance_network::Column::NetworkInfo,
-            Expr::value(info.clone()),
-        )
-        .filter(instance_network::Column::InstanceUuid.eq(uuid))
-        .exec(db)
-        .await?;
-    if updated.rows_affected == 0 {
-        instance_network::Entity::insert(instance_network::ActiveModel {
-            instance_uuid: Set(uuid.to_string()),
-            requested: Set("[]".into()),
-            network_info: Set(info),
-        })
-        .exec(db)
-        .await?;
-    }
+    instance_network::Entity::insert(instance_network::ActiveModel {
+        instance_uuid: Set(uuid.to_string()),
+        requested: Set("[]".into()),
+        network_info: Set(info),
+    })
+    .on_conflict(
+        OnConflict::column(instance_network::Column::InstanceUuid)
+            .update_column(instance_network::Column::NetworkInfo)
+            .to_owned(),
+    )
+    .exec(db)
+    .await?;
     Ok(())
 }
 
