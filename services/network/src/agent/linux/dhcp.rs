@@ -252,8 +252,9 @@ impl Dnsmasq {
         Ok(())
     }
 
-    /// Stops serving network `network_id`: dnsmasq, the namespace (with the
-    /// DHCP port's devices) and the files go. Returns the DHCP port it had.
+    /// Stops serving network `network_id`: dnsmasq, the files, and last the
+    /// namespace (with the DHCP port's devices), so that a namespace gone
+    /// means everything is. Returns the DHCP port it had.
     pub async fn stop(&self, network_id: &str) -> anyhow::Result<Option<String>> {
         let ns = namespace(network_id)?;
         let dir = self.dir.join(network_id);
@@ -261,11 +262,12 @@ impl Dnsmasq {
         if let Some(pid) = running(&dir.join("pid"), &dir) {
             stop_process(pid, &dir).await?;
         }
-        netns::delete(&ns).await?;
         match tokio::fs::remove_dir_all(&dir).await {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
-            _ => Ok(port),
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+            _ => {}
         }
+        netns::delete(&ns).await?;
+        Ok(port)
     }
 }
 
