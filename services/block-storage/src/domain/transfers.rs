@@ -52,16 +52,26 @@ fn not_found(id: &str) -> CinderError {
     CinderError::NotFound(format!("Transfer {id} could not be found."))
 }
 
-/// Drops the offers of a volume that is gone.
-pub(crate) async fn drop_transfers_of(
-    db: &impl sea_orm::ConnectionTrait,
+/// Deletes a volume's row — only while its status is one of `from_status`,
+/// when that is not empty — and its offers in the same transaction, so no
+/// reader sees an offer of a volume that is gone.
+pub(crate) async fn delete_volume_and_offers(
+    db: &sea_orm::DatabaseConnection,
     volume_id: &str,
+    from_status: &[String],
 ) -> std::result::Result<(), sea_orm::DbErr> {
-    transfer::Entity::delete_many()
-        .filter(transfer::Column::VolumeId.eq(volume_id))
-        .exec(db)
-        .await?;
-    Ok(())
+    let txn = db.begin().await?;
+    let mut delete = volume::Entity::delete_many().filter(volume::Column::Id.eq(volume_id));
+    if !from_status.is_empty() {
+        delete = delete.filter(volume::Column::Status.is_in(from_status.iter().cloned()));
+    }
+    if delete.exec(&txn).await?.rows_affected > 0 {
+        transfer::Entity::delete_many()
+            .filter(transfer::Column::VolumeId.eq(volume_id))
+            .exec(&txn)
+            .await?;
+    }
+    txn.commit().await
 }
 
 impl Cinder {

@@ -64,13 +64,7 @@ impl ApiRpc {
             }
         }
         if update.status == "deleted" {
-            let mut delete =
-                volume::Entity::delete_many().filter(volume::Column::Id.eq(update.id.as_str()));
-            if guarded {
-                delete = delete.filter(volume::Column::Status.is_in(update.from_status.clone()));
-            }
-            delete.exec(db).await.map_err(db_error)?;
-            super::transfers::drop_transfers_of(db, &update.id)
+            super::transfers::delete_volume_and_offers(db, &update.id, &update.from_status)
                 .await
                 .map_err(db_error)?;
             return Ok(());

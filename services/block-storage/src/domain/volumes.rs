@@ -421,8 +421,7 @@ impl Cinder {
     ) -> Result<()> {
         let id = row.id.as_str();
         let Some(host) = row.host.clone() else {
-            volume::Entity::delete_by_id(id).exec(&self.db).await?;
-            super::transfers::drop_transfers_of(&self.db, id).await?;
+            super::transfers::delete_volume_and_offers(&self.db, id, &[]).await?;
             return Ok(());
         };
         let request = DeleteVolume {
