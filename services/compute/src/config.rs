@@ -209,6 +209,12 @@ pub const NEUTRON_ENDPOINT_OVERRIDE: Opt = Opt::new(
     "",
     "URL of the network API, e.g. http://127.0.0.1:9696; looked up in the catalog (type network, public) when unset.",
 );
+pub const NEUTRON_DEFAULT_FLOATING_POOL: Opt = Opt::new(
+    "neutron",
+    "default_floating_pool",
+    "nova",
+    "Name or id of the external network `POST /os-floating-ips` allocates from when the request names no pool.",
+);
 pub const NEUTRON_TIMEOUT: Opt = Opt::new(
     "neutron",
     "timeout",
@@ -274,6 +280,7 @@ pub const OPTS: &[Opt] = &[
     CINDER_TIMEOUT,
     NEUTRON_ENDPOINT_OVERRIDE,
     NEUTRON_TIMEOUT,
+    NEUTRON_DEFAULT_FLOATING_POOL,
     SHELVED_OFFLOAD_TIME,
     ALLOW_RESIZE_TO_SAME_HOST,
     RECLAIM_INSTANCE_INTERVAL,
@@ -313,6 +320,8 @@ pub struct ComputeConfig {
     /// The network API's URL (else the catalog's) and how long to wait on it.
     pub neutron_endpoint: Option<String>,
     pub neutron_timeouts: ferrostack_auth::service_http::Timeouts,
+    /// The external network floating IPs come from when none is named.
+    pub default_floating_pool: String,
     /// Whether a shelved server leaves its host at once (`shelved_offload_time` 0).
     pub offload_shelved: bool,
     pub allow_resize_to_same_host: bool,
@@ -448,6 +457,7 @@ impl ComputeConfig {
                 connect: Duration::from_secs(10),
                 read: Duration::from_secs(config.get_parsed(&NEUTRON_TIMEOUT)?),
             },
+            default_floating_pool: config.get_string(&NEUTRON_DEFAULT_FLOATING_POOL),
             service,
         })
     }

@@ -20,9 +20,14 @@ pub enum NetworkApiError {
     /// No such resource is visible to the caller.
     #[error("not found")]
     NotFound,
-    /// Neutron refused the request (400, 403, 409, 413): its error type and message.
-    #[error("{1}")]
-    Refused(String, String),
+    /// Neutron refused the request (400, 403, 409, 413): the status, and
+    /// the error's type and message.
+    #[error("{message}")]
+    Refused {
+        status: u16,
+        kind: String,
+        message: String,
+    },
 }
 
 type Result<T> = std::result::Result<T, NetworkApiError>;
@@ -112,100 +117,156 @@ impl NetworkApi {
             404 => Err(NetworkApiError::NotFound),
             400 | 403 | 409 | 413 => {
                 let (kind, message) = neutron_error(&body);
-                Err(NetworkApiError::Refused(kind, message))
+                Err(NetworkApiError::Refused {
+                    status,
+                    kind,
+                    message,
+                })
             }
             other => Err(NetworkApiError::Unavailable(format!("it answered {other}"))),
         }
     }
 
+    /// One `kind` resource as the token's user sees it. An id that is not
+    /// one path segment of id characters is not found without asking.
+    pub async fn show(&self, token: &str, kind: &Resource, id: &str) -> Result<Value> {
+        let path = kind.item(id).ok_or(NetworkApiError::NotFound)?;
+        let body = self.send(token, Method::GET, &path, None).await?;
+        Ok(body[kind.one].clone())
+    }
+
+    /// The `kind` resources of a query (`query` is `key=value&...`).
+    pub async fn list(&self, token: &str, kind: &Resource, query: &str) -> Result<Vec<Value>> {
+        let path = format!("/{}?{query}", kind.path);
+        let body = self.send(token, Method::GET, &path, None).await?;
+        Ok(body[kind.many].as_array().cloned().unwrap_or_default())
+    }
+
+    /// Creates a `kind` resource from its fields: the resource.
+    pub async fn create(&self, token: &str, kind: &Resource, fields: Value) -> Result<Value> {
+        let path = format!("/{}", kind.path);
+        let body = json!({ kind.one: fields });
+        let body = self.send(token, Method::POST, &path, Some(body)).await?;
+        Ok(body[kind.one].clone())
+    }
+
+    /// Updates `kind` resource `id` with `fields`: the resource.
+    pub async fn update(
+        &self,
+        token: &str,
+        kind: &Resource,
+        id: &str,
+        fields: Value,
+    ) -> Result<Value> {
+        let path = kind.item(id).ok_or(NetworkApiError::NotFound)?;
+        let body = json!({ kind.one: fields });
+        let body = self.send(token, Method::PUT, &path, Some(body)).await?;
+        Ok(body[kind.one].clone())
+    }
+
+    /// Deletes `kind` resource `id`.
+    pub async fn delete(&self, token: &str, kind: &Resource, id: &str) -> Result<()> {
+        let path = kind.item(id).ok_or(NetworkApiError::NotFound)?;
+        self.send(token, Method::DELETE, &path, None).await?;
+        Ok(())
+    }
+
     /// Network `id` as the token's user sees it.
     pub async fn network(&self, token: &str, id: &str) -> Result<Value> {
-        let body = self
-            .send(token, Method::GET, &format!("/networks/{id}"), None)
-            .await?;
-        Ok(body["network"].clone())
+        self.show(token, &NETWORKS, id).await
     }
 
     /// The networks of a query (`query` is `key=value&...`).
     pub async fn networks(&self, token: &str, query: &str) -> Result<Vec<Value>> {
-        let body = self
-            .send(token, Method::GET, &format!("/networks?{query}"), None)
-            .await?;
-        Ok(list(&body, "networks"))
+        self.list(token, &NETWORKS, query).await
     }
 
     /// Port `id` as the token's user sees it.
     pub async fn port(&self, token: &str, id: &str) -> Result<Value> {
-        let body = self
-            .send(token, Method::GET, &format!("/ports/{id}"), None)
-            .await?;
-        Ok(body["port"].clone())
+        self.show(token, &PORTS, id).await
     }
 
     /// The ports of a query (`query` is `key=value&...`).
     pub async fn ports(&self, token: &str, query: &str) -> Result<Vec<Value>> {
-        let body = self
-            .send(token, Method::GET, &format!("/ports?{query}"), None)
-            .await?;
-        Ok(list(&body, "ports"))
+        self.list(token, &PORTS, query).await
     }
 
     /// The floating IPs of a query.
     pub async fn floating_ips(&self, token: &str, query: &str) -> Result<Vec<Value>> {
-        let body = self
-            .send(token, Method::GET, &format!("/floatingips?{query}"), None)
-            .await?;
-        Ok(list(&body, "floatingips"))
+        self.list(token, &FLOATING_IPS, query).await
     }
 
     /// The security groups of a query.
     pub async fn security_groups(&self, token: &str, query: &str) -> Result<Vec<Value>> {
-        let body = self
-            .send(
-                token,
-                Method::GET,
-                &format!("/security-groups?{query}"),
-                None,
-            )
-            .await?;
-        Ok(list(&body, "security_groups"))
+        self.list(token, &SECURITY_GROUPS, query).await
     }
 
     /// Creates a port: the port.
     pub async fn create_port(&self, token: &str, port: Value) -> Result<Value> {
-        let body = self
-            .send(token, Method::POST, "/ports", Some(json!({ "port": port })))
-            .await?;
-        Ok(body["port"].clone())
+        self.create(token, &PORTS, port).await
     }
 
     /// Updates port `id`: the port.
     pub async fn update_port(&self, token: &str, id: &str, port: Value) -> Result<Value> {
-        let body = self
-            .send(
-                token,
-                Method::PUT,
-                &format!("/ports/{id}"),
-                Some(json!({ "port": port })),
-            )
-            .await?;
-        Ok(body["port"].clone())
+        self.update(token, &PORTS, id, port).await
     }
 
     /// Deletes port `id`; one already gone is deleted.
     pub async fn delete_port(&self, token: &str, id: &str) -> Result<()> {
-        match self
-            .send(token, Method::DELETE, &format!("/ports/{id}"), None)
-            .await
-        {
-            Ok(_) | Err(NetworkApiError::NotFound) => Ok(()),
+        match self.delete(token, &PORTS, id).await {
+            Ok(()) | Err(NetworkApiError::NotFound) => Ok(()),
             Err(e) => Err(e),
         }
     }
 }
 
-fn list(body: &Value, key: &str) -> Vec<Value> {
-    body[key].as_array().cloned().unwrap_or_default()
+/// A kind of Neutron resource: its collection's path and its body keys.
+pub struct Resource {
+    path: &'static str,
+    one: &'static str,
+    many: &'static str,
+}
+
+/// `/v2.0/networks`.
+pub const NETWORKS: Resource = Resource {
+    path: "networks",
+    one: "network",
+    many: "networks",
+};
+/// `/v2.0/ports`.
+pub const PORTS: Resource = Resource {
+    path: "ports",
+    one: "port",
+    many: "ports",
+};
+/// `/v2.0/floatingips`.
+pub const FLOATING_IPS: Resource = Resource {
+    path: "floatingips",
+    one: "floatingip",
+    many: "floatingips",
+};
+/// `/v2.0/security-groups`.
+pub const SECURITY_GROUPS: Resource = Resource {
+    path: "security-groups",
+    one: "security_group",
+    many: "security_groups",
+};
+/// `/v2.0/security-group-rules`.
+pub const SECURITY_GROUP_RULES: Resource = Resource {
+    path: "security-group-rules",
+    one: "security_group_rule",
+    many: "security_group_rules",
+};
+
+impl Resource {
+    /// The path of item `id`, when `id` is one segment of id characters.
+    fn item(&self, id: &str) -> Option<String> {
+        let safe = !id.is_empty()
+            && id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        safe.then(|| format!("/{}/{id}", self.path))
+    }
 }
 
 #[cfg(test)]
@@ -220,6 +281,14 @@ mod tests {
             ("PortInUse".to_string(), "Port p is in use.".to_string())
         );
         assert_eq!(neutron_error(&Value::Null).0, "");
+    }
+
+    #[test]
+    fn only_plain_ids_make_item_paths() {
+        assert_eq!(PORTS.item("a-1_b").as_deref(), Some("/ports/a-1_b"));
+        for bad in ["", "..", "a/b", "a?b", "a%2f"] {
+            assert_eq!(PORTS.item(bad), None, "{bad}");
+        }
     }
 
     #[test]

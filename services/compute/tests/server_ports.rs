@@ -4,62 +4,11 @@
 
 mod common;
 
+use common::networks::{body, boot, network, ports_of, routed_public};
 use common::{create, setup_with_networks, Cloud, V47};
 use ferrostack_identity::testing::Persona;
 use reqwest::Method;
 use serde_json::{json, Value};
-
-/// A network named `name` with one IPv4 subnet `cidr`: its id.
-async fn network(cloud: &Cloud, who: &Persona, name: &str, cidr: &str) -> String {
-    let made = cloud
-        .network_api(
-            Method::POST,
-            "/v2.0/networks",
-            who,
-            Some(json!({"network": {"name": name}})),
-        )
-        .await;
-    assert_eq!(made.status, 201, "{}", made.body);
-    let id = made.body["network"]["id"].as_str().unwrap().to_string();
-    let subnet = cloud
-        .network_api(
-            Method::POST,
-            "/v2.0/subnets",
-            who,
-            Some(json!({"subnet": {"network_id": id, "cidr": cidr, "ip_version": 4}})),
-        )
-        .await;
-    assert_eq!(subnet.status, 201, "{}", subnet.body);
-    id
-}
-
-async fn ports_of(cloud: &Cloud, who: &Persona, server: &str) -> Vec<Value> {
-    cloud
-        .network_api(
-            Method::GET,
-            &format!("/v2.0/ports?device_id={server}"),
-            who,
-            None,
-        )
-        .await
-        .body["ports"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-}
-
-fn body(image: &str, networks: Value) -> Value {
-    json!({"server": {"name": "s", "imageRef": image, "flavorRef": "1", "networks": networks}})
-}
-
-async fn boot(cloud: &Cloud, who: &Persona, image: &str, networks: Value) -> (String, Value) {
-    let id = create(cloud, who, body(image, networks)).await["server"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let server = cloud.wait_status(who, &id, "ACTIVE").await;
-    (id, server)
-}
 
 async fn refused(cloud: &Cloud, who: &Persona, body: Value, version: &str) -> (u16, String) {
     let resp = cloud
@@ -433,62 +382,8 @@ async fn wait_addresses(cloud: &Cloud, who: &Persona, id: &str, check: impl Fn(&
 #[tokio::test]
 async fn the_network_service_tells_compute_of_floating_ips_and_deleted_ports() {
     let (cloud, admin, alice, image) = setup_with_networks(1, |_| {}).await;
-    let public = cloud
-        .network_api(
-            Method::POST,
-            "/v2.0/networks",
-            &admin,
-            Some(json!({"network": {"name": "public", "router:external": true}})),
-        )
-        .await
-        .body["network"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    cloud
-        .network_api(
-            Method::POST,
-            "/v2.0/subnets",
-            &admin,
-            Some(
-                json!({"subnet": {"network_id": public, "cidr": "172.24.4.0/24", "ip_version": 4}}),
-            ),
-        )
-        .await;
     let net = network(&cloud, &alice, "private", "10.5.0.0/24").await;
-    let subnet = cloud
-        .network_api(
-            Method::GET,
-            &format!("/v2.0/subnets?network_id={net}"),
-            &alice,
-            None,
-        )
-        .await
-        .body["subnets"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let router = cloud
-        .network_api(
-            Method::POST,
-            "/v2.0/routers",
-            &alice,
-            Some(json!({"router": {"name": "r", "external_gateway_info": {"network_id": public}}})),
-        )
-        .await
-        .body["router"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let added = cloud
-        .network_api(
-            Method::PUT,
-            &format!("/v2.0/routers/{router}/add_router_interface"),
-            &alice,
-            Some(json!({"subnet_id": subnet})),
-        )
-        .await;
-    assert_eq!(added.status, 200, "{}", added.body);
+    let public = routed_public(&cloud, &admin, &alice, &net).await;
     let (id, _) = boot(&cloud, &alice, &image, json!([{"uuid": net}])).await;
     let port = ports_of(&cloud, &alice, &id).await[0]["id"]
         .as_str()

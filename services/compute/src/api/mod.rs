@@ -9,17 +9,20 @@ mod external_events;
 mod flavor_access;
 mod flavor_extra_specs;
 mod flavors;
+mod floating_ips;
 mod hosts;
 mod hypervisors;
 mod images_proxy;
 mod instance_actions;
 mod keypairs;
+mod legacy_networks;
 mod microversion;
 mod migrations;
 mod query;
 mod quotas;
 mod remote_consoles;
 mod schema;
+mod security_groups;
 mod server_actions;
 mod server_body;
 mod server_diagnostics;
@@ -27,6 +30,7 @@ mod server_groups;
 mod server_interfaces;
 mod server_ips;
 mod server_metadata;
+mod server_network_actions;
 mod server_password;
 mod server_view;
 mod servers;
@@ -118,6 +122,9 @@ fn v21_routes() -> OpenApiRouter<AppState> {
         .merge(volumes_proxy::routes())
         .merge(images_proxy::routes())
         .merge(remote_consoles::routes())
+        .merge(security_groups::routes())
+        .merge(floating_ips::routes())
+        .merge(legacy_networks::routes())
 }
 
 /// The open routes (version discovery), the microversioned routes under

@@ -2,7 +2,8 @@
 //! os-stop, reboot, pause/unpause, suspend/resume, lock/unlock, rebuild,
 //! os-resetState, os-getConsoleOutput, changePassword, createImage and
 //! shelve/shelveOffload/unshelve, resize/confirmResize/revertResize, migrate
-//! os-migrateLive, evacuate, rescue/unrescue and the 2.1–2.5 console actions.
+//! os-migrateLive, evacuate, rescue/unrescue, the 2.1–2.5 console actions and
+//! the network service's (security groups, floating IPs).
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -50,6 +51,8 @@ enum Action {
     /// A remote console's URL (the 2.1–2.5 `os-get*Console` actions).
     Console(super::remote_consoles::ConsoleAsk),
     InjectNetworkInfo,
+    /// One the network service carries out.
+    Network(super::server_network_actions::NetworkAction),
 }
 
 /// `rescue`'s body: null, or an `adminPass` and a `rescue_image_ref`.
@@ -459,6 +462,9 @@ fn action(body: &Value, version: ApiVersion) -> Result<Action> {
     if let Some(ask) = super::remote_consoles::legacy_action(name, args, version)? {
         return Ok(Action::Console(ask));
     }
+    if let Some(network) = super::server_network_actions::network_action(name, args, version)? {
+        return Ok(Action::Network(network));
+    }
     Ok(match name.as_str() {
         "os-start" => Action::Op(ServerOp::Start),
         "os-stop" => Action::Op(ServerOp::Stop),
@@ -552,6 +558,9 @@ async fn run(
         Action::Restore => nova.restore_server(&caller, &id).await?,
         Action::ForceDelete => nova.force_delete(&caller, &id).await?,
         Action::InjectNetworkInfo => nova.inject_network_info(&caller, &id).await?,
+        Action::Network(network) => {
+            super::server_network_actions::run(&nova, &caller, &id, network).await?
+        }
         Action::ConsoleOutput(length) => {
             let output = nova.console_output(&caller, &id, length).await?;
             return Ok(axum::Json(json!({"output": output})).into_response());

@@ -2,6 +2,8 @@
 //! chose, and a client that speaks a microversion.
 #![allow(dead_code)]
 
+pub mod networks;
+
 use ferrostack_identity::testing::{Persona, TestCloud};
 use ferrostack_testkit::{Served, TestEnv};
 use reqwest::Method;

@@ -211,7 +211,7 @@ pub fn parse_vifs(network_info: Option<&str>) -> Vec<Vif> {
 /// A network API failure as the server's create or build tells it.
 pub fn failure(e: NetworkApiError) -> NovaError {
     match e {
-        NetworkApiError::Refused(_, message) => NovaError::BadRequest(message),
+        NetworkApiError::Refused { message, .. } => NovaError::BadRequest(message),
         NetworkApiError::NotFound => NovaError::BadRequest("Not found".into()),
         unavailable => NovaError::Unavailable(unavailable.to_string()),
     }
