@@ -21,7 +21,7 @@ async fn admins_read_what_the_driver_sees() {
     };
     let standard = get(&admin, Some("2.48")).await.expect(200).body;
     assert_eq!(standard["state"], "running");
-    assert_eq!(standard["driver"], "fake");
+    assert_eq!(standard["driver"], "libvirt");
     assert_eq!(standard["num_cpus"], 1);
     assert_eq!(standard["memory_details"]["maximum"], 512);
     assert_eq!(standard["cpu_details"].as_array().unwrap().len(), 1);
