@@ -30,6 +30,7 @@ pub const DEFAULTS: &[RuleDefault] = &[
     RuleDefault { name: "volume:retype", check_str: "rule:xena_system_admin_or_project_member", description: "Retype a volume.", scope_types: &[] },
     RuleDefault { name: "volume:update_readonly_flag", check_str: "rule:xena_system_admin_or_project_member", description: "Update a volume's readonly flag.", scope_types: &[] },
     RuleDefault { name: "volume_extension:volume_admin_actions:force_delete", check_str: "rule:admin_api", description: "Force delete a volume.", scope_types: &[] },
+    RuleDefault { name: "volume_extension:volume_admin_actions:force_detach", check_str: "rule:admin_api", description: "Force detach a volume.", scope_types: &[] },
     RuleDefault { name: "volume_extension:volume_admin_actions:migrate_volume", check_str: "rule:admin_api", description: "migrate a volume to a specified host.", scope_types: &[] },
     RuleDefault { name: "scheduler_extension:scheduler_stats:get_pools", check_str: "rule:admin_api", description: "List all backend pools.", scope_types: &[] },
     RuleDefault { name: "volume_extension:capabilities", check_str: "rule:admin_api", description: "Show backend capabilities.", scope_types: &[] },

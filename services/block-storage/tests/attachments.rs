@@ -254,6 +254,7 @@ async fn legacy_attach_actions() {
         in_use["attachments"][0]["server_id"],
         "0b6f1d9e-2c7a-4d1b-9a8e-3f5c6d7e8f90"
     );
+    assert_eq!(in_use["attachments"][0]["device"], "/dev/vdb");
     act(json!({"os-begin_detaching": {}})).await.expect(202);
     act(json!({"os-roll_detaching": {}})).await.expect(202);
     act(json!({"os-begin_detaching": {}})).await.expect(202);
@@ -261,6 +262,36 @@ async fn legacy_attach_actions() {
         .await
         .expect(202);
     act(json!({"os-detach": {}})).await.expect(202);
+    let freed = cloud.wait_status(&alice, &id, "available").await;
+    assert_eq!(freed["attachments"], json!([]));
+
+    // An attachment whose volume went to error is force-detached by an admin.
+    act(json!({"os-attach": {"instance_uuid": "0b6f1d9e-2c7a-4d1b-9a8e-3f5c6d7e8f90", "mountpoint": "/dev/vdc"}}))
+        .await
+        .expect(202);
+    let attached = cloud.wait_status(&alice, &id, "in-use").await;
+    let attachment = attached["attachments"][0]["attachment_id"].clone();
+    let admin = cloud.identity.admin_persona().await;
+    let admin_action = format!("/v3/{}/volumes/{id}/action", admin.project_id);
+    let as_admin =
+        |body: serde_json::Value| cloud.send(Method::POST, &admin_action, &admin, Some(body), None);
+    as_admin(json!({"os-reset_status": {"status": "error"}}))
+        .await
+        .expect(202);
+    act(json!({"os-force_detach": {"attachment_id": attachment}}))
+        .await
+        .expect(403);
+    let unknown = as_admin(json!({"os-force_detach": {"attachment_id": "nope"}}))
+        .await
+        .expect(400);
+    assert!(
+        unknown.message().contains("attachment_id = nope"),
+        "{}",
+        unknown.body
+    );
+    as_admin(json!({"os-force_detach": {"connector": null, "attachment_id": attachment}}))
+        .await
+        .expect(202);
     let freed = cloud.wait_status(&alice, &id, "available").await;
     assert_eq!(freed["attachments"], json!([]));
 }

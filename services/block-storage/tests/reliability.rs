@@ -242,6 +242,7 @@ async fn operations_without_keepalives_are_moved_on() {
         attached_at: Set(None),
         detached_at: Set(None),
         created_at: Set(chrono::Utc::now().naive_utc()),
+        mountpoint: Set(None),
     }
     .insert(&cinder.db)
     .await

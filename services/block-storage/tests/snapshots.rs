@@ -696,3 +696,67 @@ async fn snapshot_lists_page_and_sort() {
         resp.message()
     );
 }
+
+#[tokio::test]
+async fn in_use_volumes_are_snapshotted_only_with_force_until_3_66() {
+    let cloud = Cloud::start().await;
+    let alice = cloud.identity.persona(&["member"]).await;
+    let volumes = format!("/v3/{}/volumes", alice.project_id);
+    let snapshots = format!("/v3/{}/snapshots", alice.project_id);
+    let id = cloud
+        .send(
+            Method::POST,
+            &volumes,
+            &alice,
+            Some(json!({"volume": {"size": 1}})),
+            None,
+        )
+        .await
+        .expect(202)
+        .body["volume"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    cloud.wait_status(&alice, &id, "available").await;
+    cloud
+        .send(
+            Method::POST,
+            &format!("{volumes}/{id}/action"),
+            &alice,
+            Some(json!({"os-attach": {"instance_uuid": "0b6f1d9e-2c7a-4d1b-9a8e-3f5c6d7e8f90", "mountpoint": "/dev/vdb"}})),
+            None,
+        )
+        .await
+        .expect(202);
+    cloud.wait_status(&alice, &id, "in-use").await;
+    let snap = |force: serde_json::Value, version: &'static str| {
+        let mut body = json!({"snapshot": {"volume_id": id}});
+        if !force.is_null() {
+            body["snapshot"]["force"] = force;
+        }
+        cloud.send(Method::POST, &snapshots, &alice, Some(body), Some(version))
+    };
+    let refused = snap(serde_json::Value::Null, "volume 3.0")
+        .await
+        .expect(400);
+    assert!(
+        refused.message().contains("must be available"),
+        "{}",
+        refused.body
+    );
+    snap(json!(false), "volume 3.0").await.expect(400);
+    snap(json!("maybe"), "volume 3.0").await.expect(400);
+    let forced = snap(json!("true"), "volume 3.0").await.expect(202);
+    let forced = forced.body["snapshot"]["id"].as_str().unwrap().to_string();
+    wait_snapshot(&cloud, &alice, &forced, "available").await;
+    let since = snap(json!(false), "volume 3.66").await.expect(400);
+    assert!(since.message().contains("3.66"), "{}", since.body);
+    let unforced = snap(serde_json::Value::Null, "volume 3.66")
+        .await
+        .expect(202);
+    let unforced = unforced.body["snapshot"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    wait_snapshot(&cloud, &alice, &unforced, "available").await;
+}

@@ -105,7 +105,7 @@ pub fn detail(
                 "volume_id": v.id,
                 "server_id": a.instance_uuid,
                 "host_name": null,
-                "device": null,
+                "device": a.mountpoint,
                 "attached_at": a.attached_at.map(|t| time(&t)),
             })
         })

@@ -86,7 +86,19 @@ async fn create(
             "'volume_id' is a required property",
         ));
     }
-    let request: CreateBody = parse(&body)?;
+    let mut request: CreateBody = parse(&body)?;
+    let given = request.snapshot.force.take();
+    let mut force = super::bodies::boolean("force", given.as_ref())?;
+    if version >= ApiVersion::new(3, 66) {
+        // In-use volumes need no force from 3.66; a force of false is refused.
+        if given.is_some() && !force {
+            return Err(crate::domain::CinderError::BadRequest(
+                "Since microversion 3.66 the 'force' flag is invalid for this request. For backward compatability, however, when the 'force' flag is passed with a value evaluating to True, it is silently ignored.".into(),
+            ));
+        }
+        force = true;
+    }
+    request.snapshot.force = Some(Value::Bool(force));
     let made = cinder.create_snapshot(&caller, request.snapshot).await?;
     Ok((
         StatusCode::ACCEPTED,

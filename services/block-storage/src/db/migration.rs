@@ -31,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(GroupTypes),
             Box::new(Groups),
             Box::new(Backups),
+            Box::new(AttachmentMountpoints),
         ]
     }
 
@@ -625,5 +626,28 @@ impl MigrationTrait for Backups {
             m.create_index(index("backups", columns)).await?;
         }
         Ok(())
+    }
+}
+
+struct AttachmentMountpoints;
+
+impl MigrationName for AttachmentMountpoints {
+    fn name(&self) -> &str {
+        "m0019_attachment_mountpoints"
+    }
+}
+
+/// Where an instance sees an attached volume (a volume's attachments show it
+/// as `device`).
+#[async_trait::async_trait]
+impl MigrationTrait for AttachmentMountpoints {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.alter_table(
+            Table::alter()
+                .table(Alias::new("attachments"))
+                .add_column(string("mountpoint", 255))
+                .to_owned(),
+        )
+        .await
     }
 }

@@ -116,6 +116,7 @@ impl Cinder {
             attached_at: None,
             detached_at: None,
             created_at: now(),
+            mountpoint: None,
         };
         attachment::Entity::insert(attachment::ActiveModel::from(row.clone()))
             .exec(&self.db)
@@ -155,6 +156,7 @@ impl Cinder {
             data.insert("access_mode".into(), Value::String(row.attach_mode.clone()));
             data.insert("volume_id".into(), Value::String(volume.id.clone()));
         }
+        row.mountpoint = connector["mountpoint"].as_str().map(str::to_string);
         row.connector = Some(connector.to_string());
         row.connection_info = Some(info.to_string());
         row.status = "attaching".into();

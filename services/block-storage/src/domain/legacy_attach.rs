@@ -1,7 +1,7 @@
 //! The attach flow before the attachments API, as volume actions nova and
 //! older clients still send: os-reserve, os-unreserve, os-initialize_connection,
 //! os-attach, os-begin_detaching, os-roll_detaching, os-detach,
-//! os-terminate_connection.
+//! os-terminate_connection, and the admin's os-force_detach.
 
 use crate::rpc::messages::{ConnectionInfo, ConnectionRequest};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -27,13 +27,21 @@ pub enum LegacyAttach {
     InitializeConnection { connector: Value },
     /// os-terminate_connection for a connector (an object).
     TerminateConnection { connector: Value },
-    /// os-attach to an instance, in `mode` (`rw` unless given).
+    /// os-attach to an instance, in `mode` (`rw` unless given), seen by
+    /// it at `mountpoint`.
     Attach {
         instance_uuid: Option<String>,
         mode: String,
+        mountpoint: Option<String>,
     },
     /// os-detach, of one attachment or all.
     Detach { attachment_id: Option<String> },
+    /// os-force_detach (admin): the connection to `connector` ended, if
+    /// given, and one attachment or all removed, whatever the status.
+    ForceDetach {
+        connector: Option<Value>,
+        attachment_id: Option<String>,
+    },
 }
 
 impl LegacyAttach {
@@ -48,6 +56,7 @@ impl LegacyAttach {
             LegacyAttach::TerminateConnection { .. } => "os-terminate_connection",
             LegacyAttach::Attach { .. } => "os-attach",
             LegacyAttach::Detach { .. } => "os-detach",
+            LegacyAttach::ForceDetach { .. } => "os-force_detach",
         }
     }
 }
@@ -69,9 +78,13 @@ impl Cinder {
     ) -> Result<Outcome> {
         let name = action.name();
         let volume = self.show_volume(caller, id).await?;
+        let policy = match action {
+            LegacyAttach::ForceDetach { .. } => "volume_admin_actions",
+            _ => "volume_actions",
+        };
         self.authorize(
             caller,
-            &format!("volume_extension:volume_actions:{}", &name[3..]),
+            &format!("volume_extension:{policy}:{}", &name[3..]),
             &volume,
         )?;
         match action {
@@ -106,6 +119,7 @@ impl Cinder {
             LegacyAttach::Attach {
                 instance_uuid,
                 mode,
+                mountpoint,
             } => {
                 let row = attachment::Model {
                     id: uuid::Uuid::new_v4().to_string(),
@@ -119,6 +133,7 @@ impl Cinder {
                     attached_at: Some(chrono::Utc::now().naive_utc()),
                     detached_at: None,
                     created_at: chrono::Utc::now().naive_utc(),
+                    mountpoint,
                 };
                 if !self
                     .set_volume_status(id, &["attaching", "available", "in-use"], "in-use")
@@ -132,30 +147,67 @@ impl Cinder {
                 Ok(Outcome::Accepted(None))
             }
             LegacyAttach::Detach { attachment_id } => {
-                let mut query =
-                    attachment::Entity::delete_many().filter(attachment::Column::VolumeId.eq(id));
-                if let Some(attachment_id) = attachment_id {
-                    query = query.filter(attachment::Column::Id.eq(attachment_id));
+                self.remove_attachments(&volume, attachment_id.as_deref(), &["detaching", "in-use"])
+                    .await
+            }
+            LegacyAttach::ForceDetach {
+                connector,
+                attachment_id,
+            } => {
+                if let Some(connector) = connector {
+                    self.legacy_connection(caller, &volume, &connector, false)
+                        .await?;
                 }
-                query.exec(&self.db).await?;
-                let left = attachment::Entity::find()
-                    .filter(attachment::Column::VolumeId.eq(id))
-                    .all(&self.db)
-                    .await?;
-                let to = if left.is_empty() {
-                    "available"
-                } else {
-                    "in-use"
-                };
-                if !self
-                    .set_volume_status(id, &["detaching", "in-use"], to)
-                    .await?
-                {
-                    return Err(invalid(&volume, "detaching or in-use", "detach"));
+                if let Some(wanted) = &attachment_id {
+                    let found = attachment::Entity::find_by_id(wanted.as_str())
+                        .one(&self.db)
+                        .await?
+                        .is_some_and(|a| a.volume_id == id);
+                    if !found {
+                        return Err(CinderError::BadRequest(format!(
+                            "Volume attachment could not be found with filter: attachment_id = {wanted}."
+                        )));
+                    }
                 }
-                Ok(Outcome::Accepted(None))
+                self.remove_attachments(&volume, attachment_id.as_deref(), &[])
+                    .await
             }
         }
+    }
+
+    /// Removes one attachment of `volume`, or all, while its status is one
+    /// of `from` (any when empty); it is `available` when none is left.
+    async fn remove_attachments(
+        &self,
+        volume: &volume::Model,
+        attachment_id: Option<&str>,
+        from: &[&str],
+    ) -> Result<Outcome> {
+        let id = volume.id.as_str();
+        let mut query =
+            attachment::Entity::delete_many().filter(attachment::Column::VolumeId.eq(id));
+        if let Some(attachment_id) = attachment_id {
+            query = query.filter(attachment::Column::Id.eq(attachment_id));
+        }
+        query.exec(&self.db).await?;
+        let left = attachment::Entity::find()
+            .filter(attachment::Column::VolumeId.eq(id))
+            .all(&self.db)
+            .await?;
+        let to = if left.is_empty() {
+            "available"
+        } else {
+            "in-use"
+        };
+        let from: Vec<&str> = if from.is_empty() {
+            vec![volume.status.as_str()]
+        } else {
+            from.to_vec()
+        };
+        if !self.set_volume_status(id, &from, to).await? {
+            return Err(invalid(volume, &from.join(" or "), "detach"));
+        }
+        Ok(Outcome::Accepted(None))
     }
 
     /// initialize_connection (or, not `initialize`, terminate_connection)

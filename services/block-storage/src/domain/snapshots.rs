@@ -19,6 +19,8 @@ pub struct SnapshotCreate {
     pub volume_id: Option<String>,
     pub name: Option<String>,
     pub description: Option<String>,
+    /// Whether an in-use volume may be snapshotted: Cinder's boolean as
+    /// given, `true` once the API has read it so.
     pub force: Option<serde_json::Value>,
     pub metadata: Option<BTreeMap<String, String>>,
 }
@@ -35,7 +37,8 @@ fn not_found(id: &str) -> CinderError {
 }
 
 impl Cinder {
-    /// Snapshots an available volume (status `creating` until its manager reports).
+    /// Snapshots an available volume, or with force an in-use one (status
+    /// `creating` until its manager reports).
     pub async fn create_snapshot(
         &self,
         caller: &Caller,
@@ -62,10 +65,18 @@ impl Cinder {
                 "Invalid volume: Snapshot cannot be created while volume is migrating.".into(),
             ));
         }
-        if source.status != "available" {
+        let force = request.force == Some(serde_json::Value::Bool(true));
+        let allowed: &[&str] = if force {
+            &["available", "in-use"]
+        } else {
+            &["available"]
+        };
+        if !allowed.contains(&source.status.as_str()) {
             return Err(CinderError::BadRequest(format!(
-                "Invalid volume: Volume {} status must be available, but current status is: {}.",
-                source.id, source.status
+                "Invalid volume: Volume {} status must be {}, but current status is: {}.",
+                source.id,
+                allowed.join(" or "),
+                source.status
             )));
         }
         let kind = volume_type::Entity::find_by_id(source.volume_type_id.as_str())

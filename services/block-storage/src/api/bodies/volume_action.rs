@@ -111,8 +111,13 @@ fn legacy(name: &str, args: &Value) -> Result<LegacyAttach> {
         "os-attach" => LegacyAttach::Attach {
             instance_uuid: text("instance_uuid"),
             mode: text("mode").unwrap_or_else(|| "rw".into()),
+            mountpoint: text("mountpoint"),
         },
         "os-detach" => LegacyAttach::Detach {
+            attachment_id: text("attachment_id"),
+        },
+        "os-force_detach" => LegacyAttach::ForceDetach {
+            connector: args.get("connector").filter(|c| c.is_object()).cloned(),
             attachment_id: text("attachment_id"),
         },
         other => {

@@ -22,6 +22,8 @@ pub struct Model {
     pub attached_at: Option<DateTime>,
     pub detached_at: Option<DateTime>,
     pub created_at: DateTime,
+    /// Where the instance sees the volume (`/dev/vdb`), when told.
+    pub mountpoint: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
