@@ -294,6 +294,38 @@ async fn legacy_attach_actions() {
         .expect(202);
     let freed = cloud.wait_status(&alice, &id, "available").await;
     assert_eq!(freed["attachments"], json!([]));
+    // Detaching a volume with no attachment leaves it available, as
+    // Cinder's manager does (tempest detaches after a force-detach).
+    act(json!({"os-detach": {}})).await.expect(202);
+    assert_eq!(
+        cloud.wait_status(&alice, &id, "available").await["status"],
+        "available"
+    );
+    // Two attachments: which one must be said.
+    for server in [
+        "0b6f1d9e-2c7a-4d1b-9a8e-3f5c6d7e8f90",
+        "1c7f2e0f-3d8b-4e2c-0b9f-4a6d7e8f9a01",
+    ] {
+        act(json!({"os-attach": {"instance_uuid": server, "mountpoint": "/dev/vdb"}}))
+            .await
+            .expect(202);
+    }
+    let both = cloud.wait_status(&alice, &id, "in-use").await;
+    let unnamed = act(json!({"os-detach": {}})).await.expect(400);
+    assert!(
+        unnamed.message().contains("More than one attachment"),
+        "{}",
+        unnamed.body
+    );
+    for attachment in both["attachments"].as_array().unwrap() {
+        act(json!({"os-detach": {"attachment_id": attachment["attachment_id"]}}))
+            .await
+            .expect(202);
+    }
+    assert_eq!(
+        cloud.wait_status(&alice, &id, "available").await["attachments"],
+        json!([])
+    );
 }
 
 #[tokio::test]

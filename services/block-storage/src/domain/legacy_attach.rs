@@ -147,7 +147,12 @@ impl Cinder {
                 Ok(Outcome::Accepted(None))
             }
             LegacyAttach::Detach { attachment_id } => {
-                self.remove_attachments(&volume, attachment_id.as_deref(), &["detaching", "in-use"])
+                if volume.status == "maintenance" {
+                    return Err(CinderError::BadRequest(format!(
+                        "Invalid volume: Volume {id} is locked for maintenance."
+                    )));
+                }
+                self.remove_attachments(&volume, attachment_id.as_deref())
                     .await
             }
             LegacyAttach::ForceDetach {
@@ -169,43 +174,48 @@ impl Cinder {
                         )));
                     }
                 }
-                self.remove_attachments(&volume, attachment_id.as_deref(), &[])
+                self.remove_attachments(&volume, attachment_id.as_deref())
                     .await
             }
         }
     }
 
-    /// Removes one attachment of `volume`, or all, while its status is one
-    /// of `from` (any when empty); it is `available` when none is left.
+    /// Removes one attachment of `volume` (its only one when none is named),
+    /// whatever its status, as Cinder's manager detaches: the volume is
+    /// `available` when none is left, and a volume with none is made so.
     async fn remove_attachments(
         &self,
         volume: &volume::Model,
         attachment_id: Option<&str>,
-        from: &[&str],
     ) -> Result<Outcome> {
         let id = volume.id.as_str();
+        let attached = attachment::Entity::find()
+            .filter(attachment::Column::VolumeId.eq(id))
+            .all(&self.db)
+            .await?;
+        if attachment_id.is_none() && attached.len() > 1 {
+            return Err(CinderError::BadRequest(
+                "Invalid volume: Detach volume failed: More than one attachment, but no attachment_id provided.".into(),
+            ));
+        }
         let mut query =
             attachment::Entity::delete_many().filter(attachment::Column::VolumeId.eq(id));
         if let Some(attachment_id) = attachment_id {
             query = query.filter(attachment::Column::Id.eq(attachment_id));
         }
-        query.exec(&self.db).await?;
-        let left = attachment::Entity::find()
-            .filter(attachment::Column::VolumeId.eq(id))
-            .all(&self.db)
-            .await?;
-        let to = if left.is_empty() {
+        let removed = query.exec(&self.db).await?.rows_affected as usize;
+        let to = if attached.len() == removed {
             "available"
         } else {
             "in-use"
         };
-        let from: Vec<&str> = if from.is_empty() {
-            vec![volume.status.as_str()]
-        } else {
-            from.to_vec()
-        };
-        if !self.set_volume_status(id, &from, to).await? {
-            return Err(invalid(volume, &from.join(" or "), "detach"));
+        if !self
+            .set_volume_status(id, &[volume.status.as_str()], to)
+            .await?
+        {
+            return Err(CinderError::BadRequest(format!(
+                "Invalid volume: Volume {id} changed state during the request."
+            )));
         }
         Ok(Outcome::Accepted(None))
     }
