@@ -6,7 +6,7 @@
 # and cargo-nextest. The build itself needs none of them (no protoc: protox compiles
 # the .proto files).
 set -euo pipefail
-packages=(python3-venv procps iproute2 iputils-ping dnsmasq-base busybox nftables iptables rabbitmq-server mariadb-server postgresql memcached wrk tgt chromium chromium-driver)
+packages=(python3-venv procps openssl iproute2 iputils-ping dnsmasq-base busybox nftables iptables rabbitmq-server mariadb-server postgresql memcached wrk tgt chromium chromium-driver)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -57,6 +57,34 @@ async fn keypairs_across_microversions() {
         .unwrap()
         .ends_with(" Generated-by-Nova"));
     assert_eq!(made["type"], "ssh");
+    // An X.509 pair generated: a certificate and its PKCS#12 key.
+    let x509 = send(
+        Method::POST,
+        "/v2.1/os-keypairs",
+        &alice,
+        Some(json!({"keypair": {"name": "cert", "type": "x509"}})),
+        "2.2",
+    )
+    .await
+    .expect(201)
+    .body["keypair"]
+        .clone();
+    assert_eq!(x509["type"], "x509");
+    assert!(x509["public_key"]
+        .as_str()
+        .unwrap()
+        .starts_with("-----BEGIN CERTIFICATE-----"));
+    assert!(!x509["private_key"].as_str().unwrap().is_empty());
+    assert_eq!(x509["fingerprint"].as_str().unwrap().len(), 59);
+    let deleted = send(
+        Method::DELETE,
+        "/v2.1/os-keypairs/cert",
+        &alice,
+        None,
+        "2.2",
+    )
+    .await;
+    assert!(deleted.status < 300, "{}", deleted.body);
     // 2.92: import only, and names may have '@' and '.'.
     let resp = send(
         Method::POST,

@@ -66,9 +66,15 @@ impl Nova {
         }
         let (public_key, private_key) = match new.public_key {
             Some(key) => (key, None),
-            None if new.kind == "x509" => return Err(invalid(
-                "generating x509 key pairs is not supported by this cloud; import a certificate",
-            )),
+            None if new.kind == "x509" => {
+                let user = user_id.clone();
+                let (private, certificate) =
+                    tokio::task::spawn_blocking(move || super::x509_keypair::generate(&user))
+                        .await
+                        .map_err(|e| NovaError::Internal(e.to_string()))?
+                        .map_err(NovaError::Internal)?;
+                (certificate, Some(private))
+            }
             None => {
                 let (private, public) = tokio::task::spawn_blocking(ssh_key::generate_rsa)
                     .await

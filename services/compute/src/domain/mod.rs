@@ -23,6 +23,7 @@ mod ssh_key;
 pub mod usage;
 pub mod usage_audit;
 pub mod volume_attachments;
+mod x509_keypair;
 
 use std::sync::Arc;
 
