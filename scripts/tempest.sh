@@ -151,7 +151,7 @@ image_ref_alt = $image_ref_alt
 flavor_ref = 42
 flavor_ref_alt = 84
 min_microversion = 2.1
-max_microversion = 2.103
+max_microversion = 2.104
 build_timeout = 60
 # The fake driver's guests: console output, passwords, snapshots, shelve,
 # resize, rescue, volume and interface attachments; one host, so no migrations;

@@ -11,7 +11,7 @@ async fn versions_and_microversions() {
     let cloud = Cloud::start().await;
     let root = cloud.open("/", &[]).await.expect(200);
     assert_eq!(root.body["versions"][0]["id"], "v2.1");
-    assert_eq!(root.body["versions"][0]["version"], "2.103");
+    assert_eq!(root.body["versions"][0]["version"], "2.104");
     assert_eq!(root.body["versions"][0]["min_version"], "2.1");
     let v21 = cloud.open("/v2.1", &[]).await.expect(200);
     assert_eq!(
@@ -31,7 +31,7 @@ async fn versions_and_microversions() {
         .expect(200);
     assert_eq!(
         latest.header("openstack-api-version"),
-        Some("compute 2.103")
+        Some("compute 2.104")
     );
     let resp = cloud
         .send(Method::GET, "/v2.1/flavors", &admin, None, Some("3.0"))
@@ -39,7 +39,7 @@ async fn versions_and_microversions() {
         .expect(406);
     assert_eq!(
         resp.message(),
-        "Version 3.0 is not supported by the API. Minimum is 2.1 and maximum is 2.103."
+        "Version 3.0 is not supported by the API. Minimum is 2.1 and maximum is 2.104."
     );
     cloud
         .send(Method::GET, "/v2.1/flavors", &admin, None, Some("2.x"))

@@ -1033,3 +1033,61 @@ async fn disk_config_is_kept_through_update_rebuild_and_resize() {
         .await
         .expect(400);
 }
+
+#[tokio::test]
+async fn servers_show_their_host_s_zone_and_are_pinned_and_unpinned_at_2_104() {
+    let (cloud, _admin, alice, image) = setup(1, |_| {}).await;
+    let id = common::active_server(&cloud, &alice, "zoned", &image).await;
+    let v104 = Some("2.104");
+    let path = format!("/v2.1/servers/{id}");
+    let shown = cloud
+        .send(Method::GET, &path, &alice, None, v104)
+        .await
+        .expect(200);
+    // Not pinned, yet in its host's zone (the default one here).
+    assert_eq!(shown.body["server"]["OS-EXT-AZ:availability_zone"], "nova");
+    assert_eq!(
+        shown.body["server"]["pinned_availability_zone"],
+        Value::Null
+    );
+    let pin = |zone: Value, version| {
+        cloud.send(
+            Method::PUT,
+            &path,
+            &alice,
+            Some(json!({"server": {"pinned_availability_zone": zone}})),
+            version,
+        )
+    };
+    let elsewhere = pin(json!("az9"), v104).await.expect(409);
+    assert_eq!(
+        elsewhere.message(),
+        "Server can only be pinned to its current availability zone 'nova', but 'az9' was requested."
+    );
+    let pinned = pin(json!("nova"), v104).await.expect(200);
+    assert_eq!(pinned.body["server"]["pinned_availability_zone"], "nova");
+    pin(json!("nova"), v104).await.expect(200);
+    let moved = pin(json!("az9"), v104).await.expect(409);
+    assert!(
+        moved.message().starts_with("Cannot change pinned"),
+        "{}",
+        moved.body
+    );
+    let unpinned = pin(Value::Null, v104).await.expect(200);
+    assert_eq!(
+        unpinned.body["server"]["pinned_availability_zone"],
+        Value::Null
+    );
+    let shown = cloud
+        .send(Method::GET, &path, &alice, None, v104)
+        .await
+        .expect(200);
+    assert_eq!(shown.body["server"]["OS-EXT-AZ:availability_zone"], "nova");
+    assert_eq!(
+        shown.body["server"]["pinned_availability_zone"],
+        Value::Null
+    );
+    pin(Value::Null, v104).await.expect(200);
+    // Before 2.104 the field is not one an update may have.
+    pin(json!("nova"), Some("2.103")).await.expect(400);
+}

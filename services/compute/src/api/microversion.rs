@@ -6,13 +6,12 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use ferrostack_api::microversion::{ApiVersion, Microversions};
 
-/// Nova's range: 2.1 to 2.103 (2.104, updating the pinned availability zone, needs
-/// the current and the pinned zone kept apart, which servers do not do yet).
+/// Nova's range: 2.1 to 2.104.
 pub const MICROVERSIONS: Microversions = Microversions {
     service_type: "compute",
     legacy_header: Some("X-OpenStack-Nova-API-Version"),
     min: ApiVersion::new(2, 1),
-    max: ApiVersion::new(2, 103),
+    max: ApiVersion::new(2, 104),
 };
 
 /// Rejects versions outside the range (406) or malformed (400); otherwise hands

@@ -653,8 +653,14 @@ pub fn server_update(body: &Value, version: ApiVersion) -> Result<ServerUpdate> 
     if version >= v(90) {
         keys.push("hostname");
     }
+    if version >= v(104) {
+        keys.push("pinned_availability_zone");
+    }
     only("server", server, &keys)?;
     let mut update = ServerUpdate::default();
+    if let Some(value) = server.get("pinned_availability_zone") {
+        update.pinned_zone = Some(nullable("pinned_availability_zone", value, 255)?);
+    }
     if let Some(value) = server.get("name") {
         update.name = Some(name("name", value)?);
     }

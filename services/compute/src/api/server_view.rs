@@ -84,6 +84,8 @@ pub struct ViewContext<'a> {
     /// `host_status` (2.16) when the caller may see it.
     pub host_status: Option<&'a str>,
     pub kind: ViewKind,
+    /// The hosts' zones, for the zone each server is in.
+    pub zones: &'a crate::domain::servers::zones::HostZones,
 }
 
 /// Which response a full view is for.
@@ -170,7 +172,7 @@ pub fn full(server: &Server, ctx: &ViewContext<'_>) -> Value {
     if extended {
         body.insert(
             "OS-EXT-AZ:availability_zone".into(),
-            json!(row.availability_zone.clone().unwrap_or_default()),
+            json!(ctx.zones.current(row).unwrap_or_default()),
         );
         body.insert(
             "config_drive".into(),

@@ -45,6 +45,7 @@ pub(super) async fn full_views(
     } else {
         None
     };
+    let zones = nova.host_zones().await?;
     Ok(servers
         .iter()
         .map(|server| {
@@ -61,6 +62,7 @@ pub(super) async fn full_views(
                     extended,
                     host_status,
                     kind,
+                    zones: &zones,
                 },
             )
         })

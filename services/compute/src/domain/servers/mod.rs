@@ -18,6 +18,7 @@ mod rebuild;
 mod resize;
 mod shelve;
 mod snapshot;
+pub mod zones;
 
 pub use build::build_message;
 pub use create::{generate_password, sanitize_hostname, BlockDevice, Created, Networks, NewServer};

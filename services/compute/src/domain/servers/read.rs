@@ -38,6 +38,9 @@ pub struct ServerUpdate {
     pub access_ip_v6: Option<String>,
     /// 2.90.
     pub hostname: Option<String>,
+    /// 2.104: `Some(None)` unpins the server, `Some(zone)` pins it to the
+    /// zone it is in.
+    pub pinned_zone: Option<Option<String>>,
 }
 
 pub(crate) fn not_found(id: &str) -> NovaError {
@@ -166,10 +169,20 @@ impl Nova {
         id: &str,
         update: ServerUpdate,
     ) -> Result<Server> {
-        self.server_row(caller, id, "os_compute_api:servers:update")
+        let row = self
+            .server_row(caller, id, "os_compute_api:servers:update")
             .await?;
         let mut query = instance::Entity::update_many()
             .col_expr(instance::Column::UpdatedAt, Expr::value(now()));
+        if let Some(wanted) = &update.pinned_zone {
+            let current = self.host_zones().await?.current(&row);
+            let pinned = super::zones::repin(
+                row.availability_zone.as_deref(),
+                current.as_deref(),
+                wanted.as_deref(),
+            )?;
+            query = query.col_expr(instance::Column::AvailabilityZone, Expr::value(pinned));
+        }
         if let Some(name) = &update.name {
             query = query.col_expr(instance::Column::DisplayName, Expr::value(name));
         }
