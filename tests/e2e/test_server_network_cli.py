@@ -1,5 +1,6 @@
 """The real `openstack` CLI booting servers on networks: ports made and bound by
-compute, addresses shown, security groups applied, floating IPs added and
+compute, addresses shown, security groups applied (at create, and added and
+removed through compute's actions), floating IPs added and
 removed, and ports deleted or released with their server."""
 import time
 import uuid
@@ -70,6 +71,15 @@ def test_servers_on_networks(cloud, tmp_path):
     cloud.os("server", "remove", "floating", "ip", name, fip, json_out=False)
     until(lambda: str(cloud.os("server", "show", name)["addresses"]), lambda a: fip not in a)
 
+    # Security groups added and removed through compute's server actions.
+    other = unique("sg")
+    cloud.os("security", "group", "create", other)
+    cloud.os("server", "add", "security", "group", name, other, json_out=False)
+    assert other in str(cloud.os("server", "show", name)["security_groups"])
+    cloud.os("server", "remove", "security", "group", name, group, json_out=False)
+    groups = str(cloud.os("server", "show", name)["security_groups"])
+    assert other in groups and group not in groups, groups
+
     # Interfaces attached to and detached from the running server.
     extra = unique("port")
     cloud.os("port", "create", "--network", net, extra)
@@ -105,6 +115,7 @@ def test_servers_on_networks(cloud, tmp_path):
     kept = cloud.os("port", "show", own)
     assert kept["device_id"] == "" and kept["device_owner"] == "", kept
 
+    cloud.os("security", "group", "delete", other, json_out=False)
     cloud.os("floating", "ip", "delete", fip, json_out=False)
     cloud.os("router", "remove", "subnet", router, sub, json_out=False)
     cloud.os("router", "delete", router, json_out=False)
