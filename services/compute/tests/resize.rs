@@ -190,10 +190,13 @@ async fn resizes_move_confirm_and_revert() {
     );
     // Only the server's own flavor is held, on its host alone (as the agents
     // report their guests).
+    // Each host's use follows its agent's reports, so the moved-from host may
+    // still hold the server a moment after the moved-to host holds it too, or
+    // before it does: wait for the whole expected picture, not for a total.
     let mut used = Vec::new();
     for _ in 0..100 {
         used = used_vcpus(&cloud, &admin).await;
-        if used.iter().map(|(_, v)| v).sum::<i64>() == 2 {
+        if used.contains(&(source.clone(), 2)) && used.iter().map(|(_, v)| v).sum::<i64>() == 2 {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
