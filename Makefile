@@ -71,8 +71,8 @@ test-unit:
 	bash scripts/with-backends.sh $(CARGO) nextest run -p ferrostack-rpc -E '$(BROKER_RESTART)'
 
 # The identity, image and block-storage suites again on the production backends.
-BACKEND_SUITES := -p ferrostack-identity -p ferrostack-image -p ferrostack-block-storage \
-	-p ferrostack-compute -p ferrostack-network \
+# `--workspace` (not `-p`) keeps the unit run's features, so nothing is rebuilt.
+BACKEND_SUITES := --workspace \
 	-E 'package(ferrostack-image) | package(ferrostack-block-storage) | package(ferrostack-compute) | package(ferrostack-network) | (package(ferrostack-identity) & (binary(tokens) | binary(resources) | binary(policy)))'
 test-backends:
 	FERRO_TEST_DB=mysql FERRO_TEST_TRANSPORT=rabbit bash scripts/with-backends.sh \
