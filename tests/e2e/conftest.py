@@ -75,8 +75,12 @@ def running_cloud(data_dir, **env):
     block ends; yields (Cloud, process)."""
     offset = free_offset()
     log = open(data_dir / "up.log", "w")
+    # bcrypt's cheapest cost: every CLI command logs in with a password.
+    config = data_dir / "e2e.conf"
+    config.write_text("[identity]\npassword_hash_rounds = 4\n")
     proc = subprocess.Popen(
-        [str(BIN_DIR / "ferrostack"), "up", "--data-dir", str(data_dir), "--port-offset", str(offset)],
+        [str(BIN_DIR / "ferrostack"), "up", "--data-dir", str(data_dir), "--port-offset", str(offset),
+         "--config-file", str(config)],
         stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
         env={**os.environ, "OS_PASSWORD": ADMIN_PASSWORD, **env},
     )
