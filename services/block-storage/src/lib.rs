@@ -105,6 +105,7 @@ pub fn api_service(cinder: Arc<Cinder>) -> anyhow::Result<ApiService> {
         protected: Some((v3, ferrostack_auth::gate(auth))),
         envelope: Envelope::Fault,
         openapi: Some(openapi),
+        path_rewrite: None,
     })
 }
 

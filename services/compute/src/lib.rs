@@ -100,6 +100,7 @@ pub fn api_service(nova: Arc<Nova>) -> anyhow::Result<ApiService> {
         protected: Some((protected, ferrostack_auth::gate(auth))),
         envelope: Envelope::Fault,
         openapi: Some(openapi),
+        path_rewrite: Some(api::rewrite_legacy_urls),
     })
 }
 

@@ -10,9 +10,9 @@ use serde_json::{json, Value};
 async fn versions_and_microversions() {
     let cloud = Cloud::start().await;
     let root = cloud.open("/", &[]).await.expect(200);
-    assert_eq!(root.body["versions"][0]["id"], "v2.1");
-    assert_eq!(root.body["versions"][0]["version"], "2.104");
-    assert_eq!(root.body["versions"][0]["min_version"], "2.1");
+    assert_eq!(root.body["versions"][1]["id"], "v2.1");
+    assert_eq!(root.body["versions"][1]["version"], "2.104");
+    assert_eq!(root.body["versions"][1]["min_version"], "2.1");
     let v21 = cloud.open("/v2.1", &[]).await.expect(200);
     assert_eq!(
         v21.body["version"]["media-types"][0]["type"],
@@ -55,6 +55,81 @@ async fn versions_and_microversions() {
         .unwrap();
     assert_eq!(legacy.headers()["x-openstack-nova-api-version"], "2.55");
     cloud.open("/v2.1/flavors", &[]).await.expect(401);
+}
+
+#[tokio::test]
+async fn legacy_v2_and_project_id_urls() {
+    let cloud = Cloud::start().await;
+    // The legacy v2 API is listed first, as upstream, and documents itself.
+    let root = cloud.open("/", &[]).await.expect(200);
+    let v20 = &root.body["versions"][0];
+    assert_eq!(
+        (&v20["id"], &v20["status"]),
+        (&json!("v2.0"), &json!("SUPPORTED"))
+    );
+    let href = v20["links"][0]["href"].as_str().unwrap();
+    assert!(href.ends_with("/v2/"), "{href}");
+    for path in ["/v2", "/v2/"] {
+        let doc = cloud.open(path, &[]).await.expect(200);
+        assert_eq!(doc.body["version"]["id"], "v2.0");
+        assert_eq!(
+            doc.body["version"]["media-types"][0]["type"],
+            "application/vnd.openstack.compute+json;version=2"
+        );
+    }
+    let admin = cloud.identity.admin_persona().await;
+    let project = admin.project_id.clone();
+    common::flavor(&cloud, &admin, "1", 64, 1, 1).await;
+    // v2 is the v2.1 API at 2.1 whatever the client asks, without version headers.
+    let legacy = cloud
+        .send(
+            Method::GET,
+            &format!("/v2/{project}/flavors/detail"),
+            &admin,
+            None,
+            Some("2.55"),
+        )
+        .await
+        .expect(200);
+    assert_eq!(legacy.header("openstack-api-version"), None);
+    let flavor = &legacy.body["flavors"][0];
+    assert!(
+        flavor["name"].is_string() && flavor.get("description").is_none(),
+        "{flavor}"
+    );
+    // The project may follow the version in v2.1 too, with query strings kept.
+    let v21 = cloud
+        .send(
+            Method::GET,
+            &format!("/v2.1/{project}/flavors?limit=1"),
+            &admin,
+            None,
+            None,
+        )
+        .await
+        .expect(200);
+    assert_eq!(v21.header("openstack-api-version"), Some("compute 2.1"));
+    assert_eq!(v21.body["flavors"].as_array().unwrap().len(), 1);
+    // Another project than the token's is refused; without a token, 401 first.
+    let other = "0c2a6e3b1f9d4b5c8e7a6d5c4b3a2f10";
+    let refused = cloud
+        .send(
+            Method::GET,
+            &format!("/v2.1/{other}/servers"),
+            &admin,
+            None,
+            None,
+        )
+        .await
+        .expect(400);
+    assert_eq!(
+        refused.message(),
+        format!("Malformed request URL: URL's project_id '{other}' doesn't match Context's project_id '{project}'")
+    );
+    cloud
+        .open(&format!("/v2/{project}/flavors"), &[])
+        .await
+        .expect(401);
 }
 
 fn ids(body: &Value, key: &str) -> Vec<String> {

@@ -74,6 +74,7 @@ pub fn api_service(identity: Arc<Identity>) -> ApiService {
         protected: None,
         envelope: Envelope::Keystone,
         openapi: Some(openapi),
+        path_rewrite: None,
     }
 }
 

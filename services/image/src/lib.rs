@@ -72,6 +72,7 @@ pub fn api_service(glance: Arc<Glance>) -> anyhow::Result<ApiService> {
         protected: Some((v2, ferrostack_auth::gate(auth))),
         envelope: Envelope::Text,
         openapi: Some(openapi),
+        path_rewrite: None,
     })
 }
 

@@ -69,6 +69,7 @@ pub fn api_service(neutron: Arc<Neutron>) -> anyhow::Result<ApiService> {
         protected: Some((protected, ferrostack_auth::gate(auth))),
         envelope: Envelope::Neutron,
         openapi: Some(openapi),
+        path_rewrite: None,
     })
 }
 

@@ -37,6 +37,10 @@ pub struct ApiService {
     pub body_limit: usize,
     /// The OpenAPI document served at `/openapi.json`.
     pub openapi: Option<utoipa::openapi::OpenApi>,
+    /// Rewrites a request's path before routing (older URL forms of the same
+    /// routes, such as Nova's `/v2/{project_id}/servers`); the access log and
+    /// metrics see the rewritten path.
+    pub path_rewrite: Option<fn(&mut Request)>,
 }
 
 #[derive(Clone, Copy)]
@@ -68,10 +72,21 @@ impl ApiService {
                 }),
             );
         }
-        router
+        let router = router
             .fallback(|| async { Failure::not_found("The resource could not be found.") })
             .layer(DefaultBodyLimit::max(self.body_limit))
-            .layer(middleware::from_fn_with_state(observe, observe_request))
+            .layer(middleware::from_fn_with_state(observe, observe_request));
+        match self.path_rewrite {
+            Some(rewrite) => Router::new().fallback_service(
+                tower::ServiceBuilder::new()
+                    .map_request(move |mut request: Request| {
+                        rewrite(&mut request);
+                        request
+                    })
+                    .service(router),
+            ),
+            None => router,
+        }
     }
 }
 
@@ -263,6 +278,7 @@ mod tests {
             envelope: Envelope::Keystone,
             body_limit: 1024,
             openapi: None,
+            path_rewrite: None,
         }
         .into_router()
     }
@@ -337,6 +353,7 @@ mod tests {
             envelope: Envelope::Keystone,
             body_limit: 1024,
             openapi: None,
+            path_rewrite: None,
         };
         let server = tokio::spawn({
             let shutdown = shutdown.clone();

@@ -151,6 +151,7 @@ async fn protected(auth: Arc<Authenticator>) -> Served {
         envelope: Envelope::Fault,
         body_limit: 1024,
         openapi: None,
+        path_rewrite: None,
     })
     .await
 }

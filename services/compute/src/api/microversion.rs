@@ -6,6 +6,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use ferrostack_api::microversion::{ApiVersion, Microversions};
 
+use super::legacy_urls::LegacyV2;
+
 /// Nova's range: 2.1 to 2.104.
 pub const MICROVERSIONS: Microversions = Microversions {
     service_type: "compute",
@@ -15,8 +17,13 @@ pub const MICROVERSIONS: Microversions = Microversions {
 };
 
 /// Rejects versions outside the range (406) or malformed (400); otherwise hands
-/// the version to handlers as an extension and echoes it on the response.
+/// the version to handlers as an extension and echoes it on the response. The
+/// legacy v2 API has no microversions: always 2.1, and no version headers.
 pub async fn negotiate(mut request: Request, next: Next) -> Response {
+    if request.extensions().get::<LegacyV2>().is_some() {
+        request.extensions_mut().insert(MICROVERSIONS.min);
+        return next.run(request).await;
+    }
     let version = match MICROVERSIONS.negotiate(request.headers()) {
         Ok(version) => version,
         Err(failure) => return failure.into_response(),

@@ -16,6 +16,7 @@ mod images_proxy;
 mod instance_actions;
 mod keypairs;
 mod legacy_networks;
+mod legacy_urls;
 mod microversion;
 mod migrations;
 mod query;
@@ -49,6 +50,7 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::domain::{Nova, NovaError};
 
+pub use legacy_urls::rewrite as rewrite_legacy_urls;
 pub use microversion::MICROVERSIONS;
 
 /// Handler state.
@@ -133,6 +135,7 @@ pub fn router_and_openapi(nova: AppState) -> (Router, Router, OpenApi) {
     let (v21, doc_v21) = v21_routes().split_for_parts();
     let v21 = v21
         .layer(axum::middleware::from_fn(microversion::negotiate))
+        .layer(axum::middleware::from_fn(legacy_urls::check_project))
         .layer(axum::middleware::from_fn(compute_request_id));
     let (open, mut doc) = OpenApiRouter::with_openapi(document())
         .merge(versions::routes())
