@@ -186,6 +186,8 @@ pub const DEFAULTS: &[RuleDefault] = &[
     RuleDefault { name: "os_compute_api:os-simple-tenant-usage:list", check_str: "rule:context_is_admin", description: "List per tenant usage statistics for all tenants", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:os-migrations:index", check_str: "rule:context_is_admin", description: "List migrations", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:os-server-diagnostics", check_str: "rule:context_is_admin", description: "Show the usage data for a server", scope_types: PROJECT },
+    RuleDefault { name: "os_compute_api:os-assisted-volume-snapshots:create", check_str: "rule:service_or_admin", description: "Create an assisted volume snapshot", scope_types: PROJECT },
+    RuleDefault { name: "os_compute_api:os-assisted-volume-snapshots:delete", check_str: "rule:service_or_admin", description: "Delete an assisted volume snapshot", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:os-server-external-events:create", check_str: "rule:service_or_admin", description: "Create one or more external events", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:os-deferred-delete:restore", check_str: "rule:project_member_or_admin", description: "Restore a soft deleted server", scope_types: PROJECT },
     RuleDefault { name: "os_compute_api:os-deferred-delete:force", check_str: "rule:project_member_or_admin", description: "Force delete a server before deferred cleanup", scope_types: PROJECT },

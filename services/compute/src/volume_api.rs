@@ -247,6 +247,26 @@ impl VolumeApi {
         .map(drop)
     }
 
+    /// Sets snapshot `id`'s status (`os-update_snapshot_status`), as the
+    /// hypervisor that made it for the volume host sees it.
+    pub async fn update_snapshot_status(
+        &self,
+        token: &str,
+        project: &str,
+        id: &str,
+        status: &str,
+    ) -> Result<()> {
+        self.send(
+            token,
+            project,
+            Method::POST,
+            &format!("/snapshots/{id}/action"),
+            Some(json!({"os-update_snapshot_status": {"status": status}})),
+        )
+        .await
+        .map(drop)
+    }
+
     /// Deletes volume `id` (a server's `delete_on_termination` volume).
     pub async fn delete(&self, token: &str, project: &str, id: &str) -> Result<()> {
         match self

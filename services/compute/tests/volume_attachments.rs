@@ -496,3 +496,132 @@ async fn the_deprecated_proxies_reach_block_storage() {
         .await
         .expect(404);
 }
+
+/// The server's console output once it has printed `line`.
+async fn console_with(cloud: &Cloud, who: &Persona, server: &str, line: &str) -> String {
+    for _ in 0..200 {
+        let output = cloud
+            .send(
+                Method::POST,
+                &format!("/v2.1/servers/{server}/action"),
+                who,
+                Some(json!({"os-getConsoleOutput": {}})),
+                None,
+            )
+            .await
+            .expect(200)
+            .body["output"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        if output.contains(line) {
+            return output;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the console of {server} never printed {line}");
+}
+
+#[tokio::test]
+async fn assisted_snapshots_go_to_the_servers_hypervisor() {
+    let (cloud, admin, alice, image) = setup_with_volumes().await;
+    let server = server(&cloud, &alice, &image, "vm").await;
+    let volume = cloud.volume(&alice, "data").await;
+    let path = "/v2.1/os-assisted-volume-snapshots";
+    let body =
+        |volume: &str, info: Value| json!({"snapshot": {"volume_id": volume, "create_info": info}});
+    let info =
+        json!({"snapshot_id": "snap-1", "type": "qcow2", "new_file": "data.snap-1", "id": "x-1"});
+    // Not attached yet: no mapping, 400 as Nova.
+    let refused = cloud
+        .send(
+            Method::POST,
+            path,
+            &admin,
+            Some(body(&volume, info.clone())),
+            None,
+        )
+        .await
+        .expect(400);
+    assert_eq!(
+        refused.message(),
+        format!("No volume Block Device Mapping with id {volume}.")
+    );
+    attach(
+        &cloud,
+        &alice,
+        &server,
+        json!({"volumeAttachment": {"volumeId": volume}}),
+        "2.1",
+    )
+    .await
+    .expect(200);
+    cloud.wait_volume(&alice, &volume, "in-use").await;
+
+    // Only admin and service users; the body as Nova's schema says.
+    cloud
+        .send(
+            Method::POST,
+            path,
+            &alice,
+            Some(body(&volume, info.clone())),
+            None,
+        )
+        .await
+        .expect(403);
+    let bad = json!({"snapshot_id": "snap-1", "type": "raw", "new_file": "f"});
+    cloud
+        .send(Method::POST, path, &admin, Some(body(&volume, bad)), None)
+        .await
+        .expect(400);
+
+    // The id given comes back; the server's hypervisor makes the snapshot.
+    let made = cloud
+        .send(Method::POST, path, &admin, Some(body(&volume, info)), None)
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(made, json!({"snapshot": {"id": "x-1", "volumeId": volume}}));
+    console_with(
+        &cloud,
+        &alice,
+        &server,
+        "/dev/vdb snapshot snap-1 into data.snap-1",
+    )
+    .await;
+
+    // Deleting names the volume in delete_info; without it, 400.
+    let delete_info = json!({"volume_id": volume, "type": "qcow2", "merge_target_file": null});
+    let query = serde_urlencoded::to_string([("delete_info", delete_info.to_string())]).unwrap();
+    cloud
+        .send(
+            Method::DELETE,
+            &format!("{path}/snap-1"),
+            &admin,
+            None,
+            None,
+        )
+        .await
+        .expect(400);
+    cloud
+        .send(
+            Method::DELETE,
+            &format!("{path}/snap-1?{query}"),
+            &alice,
+            None,
+            None,
+        )
+        .await
+        .expect(403);
+    cloud
+        .send(
+            Method::DELETE,
+            &format!("{path}/snap-1?{query}"),
+            &admin,
+            None,
+            None,
+        )
+        .await
+        .expect(204);
+    console_with(&cloud, &alice, &server, "/dev/vdb snapshot snap-1 merged").await;
+}

@@ -124,6 +124,23 @@ pub trait Driver: Send + Sync {
     ) -> Result<(), DriverError>;
     /// Disconnects the volume at `device` from a guest; one not there is gone.
     async fn detach_volume(&self, uuid: &str, device: &str) -> Result<(), DriverError>;
+    /// Snapshots the volume at `device` of a guest into a new overlay file, as
+    /// the volume host's `create_info` (`snapshot_id`, `type`, `new_file`) says.
+    async fn volume_snapshot_create(
+        &self,
+        uuid: &str,
+        device: &str,
+        create_info: &serde_json::Value,
+    ) -> Result<(), DriverError>;
+    /// Deletes snapshot `snapshot_id` of the volume at `device` of a guest,
+    /// merging its file as the volume host's `delete_info` says.
+    async fn volume_snapshot_delete(
+        &self,
+        uuid: &str,
+        device: &str,
+        snapshot_id: &str,
+        delete_info: &serde_json::Value,
+    ) -> Result<(), DriverError>;
     /// Plugs a port into a running guest (its host device `vif.devname`).
     async fn attach_interface(&self, uuid: &str, vif: &Vif) -> Result<(), DriverError>;
     /// Unplugs port `port_id` from a guest; one not there is gone.

@@ -88,6 +88,21 @@ impl FakeGuest {
     }
 }
 
+/// The guest `uuid` with a volume connected at `device`.
+fn connected<'a>(
+    guests: &'a mut HashMap<String, FakeGuest>,
+    uuid: &str,
+    device: &str,
+) -> Result<&'a mut FakeGuest, DriverError> {
+    let guest = guests
+        .get_mut(uuid)
+        .ok_or_else(|| DriverError(format!("Instance {uuid} could not be found.")))?;
+    if !guest.volumes.contains_key(device) {
+        return Err(DriverError(format!("No volume is connected at {device}.")));
+    }
+    Ok(guest)
+}
+
 /// A node that exists only in memory.
 #[derive(Debug)]
 pub struct FakeDriver {
@@ -245,6 +260,37 @@ impl Driver for FakeDriver {
                 guest.log(format!("virtio_blk: disk {device} removed"));
             }
         }
+        Ok(())
+    }
+
+    async fn volume_snapshot_create(
+        &self,
+        uuid: &str,
+        device: &str,
+        create_info: &serde_json::Value,
+    ) -> Result<(), DriverError> {
+        let mut guests = self.guests();
+        let guest = connected(&mut guests, uuid, device)?;
+        let text = |key: &str| create_info[key].as_str().unwrap_or_default().to_string();
+        let (snapshot, file) = (text("snapshot_id"), text("new_file"));
+        guest.log(format!(
+            "virtio_blk: {device} snapshot {snapshot} into {file}"
+        ));
+        Ok(())
+    }
+
+    async fn volume_snapshot_delete(
+        &self,
+        uuid: &str,
+        device: &str,
+        snapshot_id: &str,
+        _delete_info: &serde_json::Value,
+    ) -> Result<(), DriverError> {
+        let mut guests = self.guests();
+        let guest = connected(&mut guests, uuid, device)?;
+        guest.log(format!(
+            "virtio_blk: {device} snapshot {snapshot_id} merged"
+        ));
         Ok(())
     }
 

@@ -292,6 +292,12 @@ impl Agent {
             .route::<agent::DetachVolume, _, _>(|a, ctx, request| async move {
                 a.detach_volume(ctx, request).await
             })
+            .route::<agent::VolumeSnapshotCreate, _, _>(|a, ctx, request| async move {
+                a.volume_snapshot_create(ctx, request).await
+            })
+            .route::<agent::VolumeSnapshotDelete, _, _>(|a, ctx, request| async move {
+                a.volume_snapshot_delete(ctx, request).await
+            })
             .route::<agent::ResizeInstance, _, _>(|a, ctx, step| async move {
                 a.resize_instance(ctx, step).await
             })

@@ -3,6 +3,7 @@
 //! resources and its heartbeat to the conductor, and holds no database
 //! credentials.
 
+mod assisted_snapshots;
 mod consoles;
 mod driver;
 mod fake;

@@ -81,6 +81,11 @@ const EXTENSIONS: &[(&str, &str, &str)] = &[
         "Admin-only aggregate administration.",
     ),
     (
+        "os-assisted-volume-snapshots",
+        "AssistedVolumeSnapshots",
+        "Assisted volume snapshots.",
+    ),
+    (
         "os-attach-interfaces",
         "AttachInterfaces",
         "Attach interface support.",

@@ -2,6 +2,7 @@
 //! and render; microversions are negotiated once for every `/v2.1` request.
 
 mod aggregates;
+mod assisted_volume_snapshots;
 mod availability_zones;
 mod error;
 mod extensions;
@@ -121,6 +122,7 @@ fn v21_routes() -> OpenApiRouter<AppState> {
         .merge(external_events::routes())
         .merge(extensions::routes())
         .merge(volume_attachments::routes())
+        .merge(assisted_volume_snapshots::routes())
         .merge(volumes_proxy::routes())
         .merge(images_proxy::routes())
         .merge(remote_consoles::routes())

@@ -2,6 +2,7 @@
 
 pub mod actions;
 pub mod aggregates;
+pub mod assisted_snapshots;
 pub mod consoles;
 mod error;
 pub mod external_events;

@@ -59,6 +59,10 @@ pub mod agent {
             cast AttachVolume = "attach_volume" (m::VolumeAttach);
             /// Disconnect a volume from a server here and end its attachment.
             cast DetachVolume = "detach_volume" (m::VolumeAttach);
+            /// Snapshot a volume attached to a server here, for the volume host.
+            cast VolumeSnapshotCreate = "volume_snapshot_create" (m::AssistedSnapshot);
+            /// Delete a volume snapshot made for the volume host here.
+            cast VolumeSnapshotDelete = "volume_snapshot_delete" (m::AssistedSnapshot);
             /// Make or take a port for a server here and plug it into its guest.
             call AttachInterface = "attach_interface" (m::InterfaceAttach) -> m::InterfaceAttached;
             /// Unplug a port from a server's guest here, then delete or release it.
