@@ -120,8 +120,7 @@ fn check_state(method: &str, row: &instance::Model) -> Result<()> {
 }
 
 impl Nova {
-    /// The mappings of server `uuid`.
-    pub(super) async fn mappings(&self, uuid: &str) -> Result<Vec<bdm::Model>> {
+    async fn mappings(&self, uuid: &str) -> Result<Vec<bdm::Model>> {
         Ok(mapped(&self.db, &[uuid.to_string()])
             .await?
             .remove(uuid)
