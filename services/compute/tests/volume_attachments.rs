@@ -625,3 +625,119 @@ async fn assisted_snapshots_go_to_the_servers_hypervisor() {
         .expect(204);
     console_with(&cloud, &alice, &server, "/dev/vdb snapshot snap-1 merged").await;
 }
+
+/// `PUT` of `volumeAttachment` `body` on attachment `path`.
+async fn put(cloud: &Cloud, path: &str, who: &Persona, body: Value, version: &str) -> common::Resp {
+    cloud
+        .send(
+            Method::PUT,
+            path,
+            who,
+            Some(json!({"volumeAttachment": body})),
+            Some(version),
+        )
+        .await
+}
+
+#[tokio::test]
+async fn attachments_update_and_swaps_are_refused_as_nova() {
+    let (cloud, admin, alice, image) = setup_with_volumes().await;
+    let server = server(&cloud, &alice, &image, "vm").await;
+    let volume = cloud.volume(&alice, "data").await;
+    let spare = cloud.volume(&alice, "spare").await;
+    attach(
+        &cloud,
+        &alice,
+        &server,
+        json!({"volumeAttachment": {"volumeId": volume, "tag": "db"}}),
+        "2.79",
+    )
+    .await
+    .expect(200);
+    cloud.wait_volume(&alice, &volume, "in-use").await;
+    let one = format!("{}/{volume}", attachments(&server));
+
+    // 2.85: delete_on_termination changes; the view's other fields must stay.
+    put(
+        &cloud,
+        &one,
+        &alice,
+        json!({"volumeId": volume, "delete_on_termination": true, "tag": "db",
+                       "device": "/dev/vdb", "serverId": server, "id": volume}),
+        "2.85",
+    )
+    .await
+    .expect(202);
+    let shown = cloud
+        .send(Method::GET, &one, &alice, None, Some("2.79"))
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(shown["volumeAttachment"]["delete_on_termination"], true);
+    for (field, value) in [
+        ("device", json!("/dev/vdc")),
+        ("tag", json!("other")),
+        ("serverId", json!(spare)),
+        ("id", json!(spare)),
+    ] {
+        let mut body = json!({"volumeId": volume});
+        body[field] = value;
+        let refused = put(&cloud, &one, &alice, body, "2.85").await.expect(400);
+        assert_eq!(
+            refused.message(),
+            format!("The {field} property is not mutable")
+        );
+    }
+    // Before 2.85 only volumeId is taken, and every PUT is a swap.
+    put(
+        &cloud,
+        &one,
+        &alice,
+        json!({"volumeId": volume, "delete_on_termination": false}),
+        "2.84",
+    )
+    .await
+    .expect(400);
+    put(&cloud, &one, &alice, json!({"volumeId": volume}), "2.84")
+        .await
+        .expect(403);
+
+    // Swaps are for admins and service users, and only while block storage
+    // migrates the old volume; an unknown volume in the URL is 404.
+    put(&cloud, &one, &alice, json!({"volumeId": spare}), "2.85")
+        .await
+        .expect(403);
+    let refused = put(&cloud, &one, &admin, json!({"volumeId": spare}), "2.1")
+        .await
+        .expect(409);
+    assert_eq!(
+        refused.message(),
+        format!("volume {volume} is not migrating; this API should only be called by Cinder")
+    );
+    let missing = "9c7ad3a4-77b5-4e8f-9f63-0d2a8b1e4c55";
+    cloud
+        .send(
+            Method::PUT,
+            &format!("{}/{missing}", attachments(&server)),
+            &admin,
+            Some(json!({"volumeAttachment": {"volumeId": volume}})),
+            None,
+        )
+        .await
+        .expect(404);
+    // A volume the server does not have: no mapping to update.
+    let not_attached = cloud
+        .send(
+            Method::PUT,
+            &format!("{}/{spare}", attachments(&server)),
+            &alice,
+            Some(json!({"volumeAttachment": {"volumeId": spare, "delete_on_termination": true}})),
+            Some("2.85"),
+        )
+        .await
+        .expect(404);
+    assert_eq!(
+        not_attached.message(),
+        format!("No volume Block Device Mapping with id {spare}.")
+    );
+}

@@ -1,7 +1,7 @@
 //! `/v2.1/servers/{id}/os-volume_attachments`: the volumes attached to a
 //! server — list, show, attach (tag 2.49, multiattach 2.60, tag shown 2.70,
-//! delete_on_termination 2.79, the mapping's and attachment's ids 2.89) and
-//! detach.
+//! delete_on_termination 2.79, the mapping's and attachment's ids 2.89),
+//! update (delete_on_termination 2.85; swaps refused as Nova) and detach.
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
@@ -17,6 +17,7 @@ use super::query::Query;
 use super::schema::{boolean, field_error, only, python_repr};
 use super::{parse, AppState};
 use crate::db::entity::block_device_mapping as bdm;
+use crate::domain::volume_attachment_update::AttachmentUpdate;
 use crate::domain::volume_attachments::AttachRequest;
 use crate::domain::{Caller, NovaError, Result};
 
@@ -52,6 +53,29 @@ fn view(m: &bdm::Model, version: ApiVersion) -> Value {
     Value::Object(body)
 }
 
+/// A requested device name: null, or a string of Nova's pattern.
+fn device(value: &Value) -> Result<Option<String>> {
+    match value {
+        Value::Null => Ok(None),
+        Value::String(device) => {
+            let pattern = regex::Regex::new(DEVICE_PATTERN).expect("the device pattern");
+            if !pattern.is_match(device) {
+                return Err(field_error(
+                    "device",
+                    value,
+                    &format!("'{device}' does not match '{DEVICE_PATTERN}'"),
+                ));
+            }
+            Ok(Some(device.clone()))
+        }
+        other => Err(field_error(
+            "device",
+            other,
+            &format!("{} is not of type 'string', 'null'", python_repr(other)),
+        )),
+    }
+}
+
 /// The attach body, checked as Nova's schema for `version`.
 fn attach_request(body: &Value, version: ApiVersion) -> Result<AttachRequest> {
     let mut allowed = vec!["volumeId", "device"];
@@ -76,27 +100,7 @@ fn attach_request(body: &Value, version: ApiVersion) -> Result<AttachRequest> {
         }
         Some(value) => super::schema::uuid("volumeId", value)?,
     };
-    let device = match attachment.get("device") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(device)) => {
-            let pattern = regex::Regex::new(DEVICE_PATTERN).expect("the device pattern");
-            if !pattern.is_match(device) {
-                return Err(field_error(
-                    "device",
-                    &json!(device),
-                    &format!("'{device}' does not match '{DEVICE_PATTERN}'"),
-                ));
-            }
-            Some(device.clone())
-        }
-        Some(other) => {
-            return Err(field_error(
-                "device",
-                other,
-                &format!("{} is not of type 'string', 'null'", python_repr(other)),
-            ))
-        }
-    };
+    let device = attachment.get("device").map(device).transpose()?.flatten();
     let tag = attachment
         .get("tag")
         .map(super::schema::device_tag)
@@ -112,6 +116,48 @@ fn attach_request(body: &Value, version: ApiVersion) -> Result<AttachRequest> {
         delete_on_termination,
         multiattach_allowed: version >= v(60),
         shelved_allowed: version >= v(20),
+    })
+}
+
+/// The PUT body, checked as Nova's schema for `version` (2.85 takes the
+/// fields of the view).
+fn update_request(body: &Value, version: ApiVersion) -> Result<AttachmentUpdate> {
+    let mut allowed = vec!["volumeId"];
+    if version >= v(85) {
+        allowed.extend(["device", "tag", "delete_on_termination", "serverId", "id"]);
+    }
+    only("body", body, &["volumeAttachment"])?;
+    let attachment = body.get("volumeAttachment").ok_or_else(|| {
+        NovaError::BadRequest("Invalid input for field/attribute body. Value: {}. 'volumeAttachment' is a required property".into())
+    })?;
+    only("volumeAttachment", attachment, &allowed)?;
+    let volume_id = attachment.get("volumeId").ok_or_else(|| {
+        field_error(
+            "volumeAttachment",
+            attachment,
+            "'volumeId' is a required property",
+        )
+    })?;
+    let uuid_of = |key: &str| {
+        attachment
+            .get(key)
+            .map(|value| super::schema::uuid(key, value))
+            .transpose()
+    };
+    Ok(AttachmentUpdate {
+        volume_id: super::schema::uuid("volumeId", volume_id)?,
+        only_swap: version < v(85),
+        delete_on_termination: attachment
+            .get("delete_on_termination")
+            .map(|value| boolean("delete_on_termination", value))
+            .transpose()?,
+        id: uuid_of("id")?,
+        server_id: uuid_of("serverId")?,
+        device: attachment.get("device").map(device).transpose()?,
+        tag: attachment
+            .get("tag")
+            .map(super::schema::device_tag)
+            .transpose()?,
     })
 }
 
@@ -174,6 +220,25 @@ async fn show(
     Ok(axum::Json(json!({"volumeAttachment": view(&mapping, version)})).into_response())
 }
 
+/// Update a server's volume attachment (2.85), or swap its volume.
+#[utoipa::path(put, path = "/v2.1/servers/{server_id}/os-volume_attachments/{volume_id}", tag = "servers",
+    operation_id = "update_volume_attachment",
+    params(("server_id" = String, Path), ("volume_id" = String, Path)),
+    request_body(content = Object, content_type = "application/json", description = "{\"volumeAttachment\": {\"volumeId\", \"delete_on_termination\" (2.85)}}"),
+    responses((status = 202, description = "Updated"), (status = 400), (status = 404), (status = 409)))]
+async fn update(
+    State(nova): State<AppState>,
+    caller: Caller,
+    Extension(version): Extension<ApiVersion>,
+    Path((id, volume_id)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response> {
+    let update = update_request(&parse::<Value>(&body)?, version)?;
+    nova.update_volume_attachment(&caller, &id, &volume_id, update)
+        .await?;
+    Ok(StatusCode::ACCEPTED.into_response())
+}
+
 /// Detach a volume from a server.
 #[utoipa::path(delete, path = "/v2.1/servers/{server_id}/os-volume_attachments/{volume_id}", tag = "servers",
     operation_id = "detach_volume",
@@ -191,7 +256,7 @@ async fn detach(
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list, attach))
-        .routes(routes!(show, detach))
+        .routes(routes!(show, update, detach))
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@ pub mod servers;
 mod ssh_key;
 pub mod usage;
 pub mod usage_audit;
+pub mod volume_attachment_update;
 pub mod volume_attachments;
 mod x509_keypair;
 

@@ -120,7 +120,8 @@ fn check_state(method: &str, row: &instance::Model) -> Result<()> {
 }
 
 impl Nova {
-    async fn mappings(&self, uuid: &str) -> Result<Vec<bdm::Model>> {
+    /// The mappings of server `uuid`.
+    pub(super) async fn mappings(&self, uuid: &str) -> Result<Vec<bdm::Model>> {
         Ok(mapped(&self.db, &[uuid.to_string()])
             .await?
             .remove(uuid)
