@@ -121,6 +121,13 @@ const QUOTA_SECURITY_GROUP_RULE: Opt = Opt::new(
     "Security group rules per project.",
 );
 
+const QUOTA_RBAC_POLICY: Opt = Opt::new(
+    "quotas",
+    "quota_rbac_policy",
+    "10",
+    "RBAC policies per project.",
+);
+
 /// Each quota resource's option, by Neutron's resource name.
 pub const QUOTA_OPTS: &[(&str, Opt)] = &[
     ("network", QUOTA_NETWORK),
@@ -130,6 +137,7 @@ pub const QUOTA_OPTS: &[(&str, Opt)] = &[
     ("floatingip", QUOTA_FLOATINGIP),
     ("security_group", QUOTA_SECURITY_GROUP),
     ("security_group_rule", QUOTA_SECURITY_GROUP_RULE),
+    ("rbac_policy", QUOTA_RBAC_POLICY),
 ];
 
 /// Every option this service reads besides the shared sections.
@@ -177,6 +185,7 @@ pub const OPTS: &[Opt] = &[
     QUOTA_FLOATINGIP,
     QUOTA_SECURITY_GROUP,
     QUOTA_SECURITY_GROUP_RULE,
+    QUOTA_RBAC_POLICY,
 ];
 
 /// Settings resolved and validated at start.

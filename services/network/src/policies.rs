@@ -46,6 +46,14 @@ pub const DEFAULTS: &[RuleDefault] = rules! {
     "update_network:provider:segmentation_id" => "rule:admin_only", "Update provider:segmentation_id of a network";
     "delete_network" => "rule:admin_or_project_member", "Delete a network";
 
+    "restrict_wildcard" => "(not field:rbac_policy:target_tenant=*) or rule:admin_only", "Definition of a wildcard target_tenant";
+    "create_rbac_policy" => "rule:admin_or_project_member", "Create an RBAC policy";
+    "create_rbac_policy:target_tenant" => "rule:restrict_wildcard", "Specify target_tenant when creating an RBAC policy";
+    "update_rbac_policy" => "rule:admin_or_project_member", "Update an RBAC policy";
+    "update_rbac_policy:target_tenant" => "rule:restrict_wildcard and rule:admin_or_project_member", "Update target_tenant attribute of an RBAC policy";
+    "get_rbac_policy" => "rule:admin_or_project_reader", "Get an RBAC policy";
+    "delete_rbac_policy" => "rule:admin_or_project_member", "Delete an RBAC policy";
+
     "create_subnet" => "rule:admin_or_project_member or rule:admin_or_net_owner_member", "Create a subnet";
     "create_subnet:service_types" => "rule:admin_only", "Specify service_types attribute when creating a subnet";
     "update_subnet:service_types" => "rule:admin_only", "Update service_types attribute of a subnet";

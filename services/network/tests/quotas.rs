@@ -16,7 +16,7 @@ async fn projects_read_their_limits_and_admins_change_them() {
     let own = cloud.get(&path, &alice).await.expect(200);
     assert_eq!(
         own.body["quota"],
-        json!({"floatingip": 50, "network": 100, "port": 500, "router": 10, "security_group": 10, "security_group_rule": 100, "subnet": 100})
+        json!({"floatingip": 50, "network": 100, "port": 500, "rbac_policy": 10, "router": 10, "security_group": 10, "security_group_rule": 100, "subnet": 100})
     );
     let bob = cloud.identity.persona(&["member"]).await;
     let other = cloud.get(&path, &bob).await.expect(403);

@@ -12,6 +12,7 @@ mod listing;
 mod networks;
 mod ports;
 mod quotas;
+mod rbac_policies;
 mod resource;
 mod routers;
 mod security_group_rules;
@@ -79,6 +80,7 @@ fn v2_routes() -> OpenApiRouter<AppState> {
         .merge(security_group_rules::routes())
         .merge(tags::routes())
         .merge(quotas::routes())
+        .merge(rbac_policies::routes())
         .merge(routers::routes())
         .merge(floating_ips::routes())
         .merge(agents::routes())

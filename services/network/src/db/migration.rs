@@ -17,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(FloatingIps),
             Box::new(Agents),
             Box::new(SubnetPools),
+            Box::new(NetworkRbacs),
         ]
     }
 
@@ -328,5 +329,84 @@ impl MigrationTrait for SubnetPools {
         )
         .await?;
         m.create_index(index("subnetpools", &["project_id"])).await
+    }
+}
+
+struct NetworkRbacs;
+
+impl MigrationName for NetworkRbacs {
+    fn name(&self) -> &str {
+        "m0005_network_rbacs"
+    }
+}
+
+/// RBAC policies on networks, with the wildcard entries of the networks
+/// already shared or external (what `shared` and `router:external` meant
+/// before).
+#[async_trait::async_trait]
+impl MigrationTrait for NetworkRbacs {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            table("networkrbacs")
+                .col(required_string("id", 36).primary_key())
+                .col(id("project_id"))
+                .col(id("object_id"))
+                .col(required_string("action", 32))
+                .col(required_string("target_tenant", 255))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(unique(
+            "networkrbacs",
+            &["object_id", "action", "target_tenant"],
+        ))
+        .await?;
+        m.create_index(index("networkrbacs", &["target_tenant"]))
+            .await?;
+        m.create_index(index("networkrbacs", &["project_id"]))
+            .await?;
+        let db = m.get_connection();
+        let networks = Query::select()
+            .columns([
+                Alias::new("id"),
+                Alias::new("project_id"),
+                Alias::new("shared"),
+                Alias::new("external"),
+            ])
+            .from(Alias::new("networks"))
+            .to_owned();
+        for row in db
+            .query_all(db.get_database_backend().build(&networks))
+            .await?
+        {
+            let network: String = row.try_get("", "id")?;
+            let project: String = row.try_get("", "project_id")?;
+            for (flag, action) in [
+                ("shared", "access_as_shared"),
+                ("external", "access_as_external"),
+            ] {
+                if row.try_get::<bool>("", flag)? {
+                    let insert = Query::insert()
+                        .into_table(Alias::new("networkrbacs"))
+                        .columns([
+                            Alias::new("id"),
+                            Alias::new("project_id"),
+                            Alias::new("object_id"),
+                            Alias::new("action"),
+                            Alias::new("target_tenant"),
+                        ])
+                        .values_panic([
+                            uuid::Uuid::new_v4().to_string().into(),
+                            project.clone().into(),
+                            network.clone().into(),
+                            action.into(),
+                            "*".into(),
+                        ])
+                        .to_owned();
+                    db.execute(db.get_database_backend().build(&insert)).await?;
+                }
+            }
+        }
+        Ok(())
     }
 }

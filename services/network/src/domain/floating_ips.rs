@@ -367,11 +367,9 @@ impl Neutron {
             .unwrap_or_else(|| caller.project().to_string());
         let target = json!({"project_id": project, "tenant_id": project});
         self.authorize_with_attributes(caller, "create_floatingip", &new.set, &target)?;
-        let net = network::Entity::find_by_id(&new.floating_network_id)
-            .one(&self.db)
-            .await?
-            .filter(|n| self.allowed(caller, "get_network", &super::networks::policy_target(n)))
-            .ok_or_else(|| super::networks::not_found(&new.floating_network_id))?;
+        let net = self
+            .visible_network(caller, &new.floating_network_id)
+            .await?;
         if !net.external {
             return Err(bad(format!(
                 "Network {} is not a valid external network",

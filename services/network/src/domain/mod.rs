@@ -15,6 +15,7 @@ pub mod networks;
 pub mod nova_notifier;
 pub mod ports;
 pub mod quotas;
+pub mod rbac_policies;
 pub mod routers;
 pub mod rules;
 pub mod security_groups;

@@ -1,18 +1,18 @@
 //! Networks: created with a segment (asked for by an admin, or allocated for
-//! a project network), visible to their project, to everyone when shared or
-//! external, and deleted only when no port but DHCP's uses them.
+//! a project network), visible to their project and to the projects RBAC
+//! policies grant them to (every project when shared or external), and
+//! deleted only when no port but DHCP's uses them.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde_json::{json, Value};
 
+use super::rbac_policies::{self as rbac, EXTERNAL, SHARED, WILDCARD};
 use super::segments::{self, SegmentRequest};
 use super::{new_id, now, Caller, Neutron, NeutronError, Result};
-use crate::db::entity::{network, port, subnet};
+use crate::db::entity::{network, network_rbac, port, subnet};
 
 /// The resource type tags and revisions name networks by.
 pub const KIND: &str = "networks";
@@ -102,17 +102,97 @@ fn check_mtu(mtu: i64, max: i64) -> Result<()> {
     Ok(())
 }
 
+/// 404 (Neutron hides the network) when `project`'s port or subnet would go
+/// on a network neither its own nor shared with the caller.
+pub(crate) fn ensure_may_attach(
+    caller: &Caller,
+    net: &network::Model,
+    project: &str,
+) -> Result<()> {
+    if caller.is_admin || net.shared || net.project_id == project {
+        Ok(())
+    } else {
+        Err(NeutronError::hidden())
+    }
+}
+
+/// 409 while routers have their gateway on network `id`.
+pub(crate) async fn ensure_no_gateways<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    id: &str,
+) -> Result<()> {
+    let gateway = port::Entity::find()
+        .filter(port::Column::NetworkId.eq(id))
+        .filter(port::Column::DeviceOwner.eq("network:router_gateway"))
+        .one(db)
+        .await?;
+    if gateway.is_some() {
+        return Err(NeutronError::conflict(
+            "ExternalNetworkInUse",
+            format!("External network {id} cannot be updated to be made non-external, since it has existing gateway ports."),
+        ));
+    }
+    Ok(())
+}
+
 impl Neutron {
-    /// The network `id` if the caller may see it (404 otherwise).
+    /// The network `id` as the caller sees it (404 unless they may).
     pub async fn network_row(&self, caller: &Caller, id: &str) -> Result<network::Model> {
         let row = network::Entity::find_by_id(id)
             .one(&self.db)
             .await?
             .ok_or_else(|| not_found(id))?;
-        if !self.allowed(caller, "get_network", &policy_target(&row)) {
-            return Err(NeutronError::hidden());
+        self.seen_by(caller, vec![row])
+            .await?
+            .pop()
+            .ok_or_else(NeutronError::hidden)
+    }
+
+    /// The network `id` for a request naming it (a port's, a floating IP's,
+    /// a router gateway's): 404 `NetworkNotFound` unless the caller sees it.
+    pub async fn visible_network(&self, caller: &Caller, id: &str) -> Result<network::Model> {
+        self.network_row(caller, id).await.map_err(
+            |e| {
+                if e.status == 404 {
+                    not_found(id)
+                } else {
+                    e
+                }
+            },
+        )
+    }
+
+    /// Sets `shared` of each of `rows` as the caller sees it — whether a
+    /// policy shares the network with their project or with every project —
+    /// and returns the ids some policy grants them.
+    pub(crate) async fn share_view(
+        &self,
+        caller: &Caller,
+        rows: &mut [network::Model],
+    ) -> Result<HashSet<String>> {
+        let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+        let shared = rbac::granted(&self.db, caller.project(), Some(SHARED), &ids).await?;
+        let granted = rbac::granted(&self.db, caller.project(), None, &ids).await?;
+        for row in rows.iter_mut() {
+            row.shared = shared.contains(&row.id);
         }
-        Ok(row)
+        Ok(granted)
+    }
+
+    /// The rows among `rows` the caller may see, as they see them.
+    async fn seen_by(
+        &self,
+        caller: &Caller,
+        mut rows: Vec<network::Model>,
+    ) -> Result<Vec<network::Model>> {
+        let granted = self.share_view(caller, &mut rows).await?;
+        Ok(rows
+            .into_iter()
+            .filter(|row| {
+                caller.is_admin || row.project_id == caller.project() || granted.contains(&row.id)
+            })
+            .filter(|row| self.allowed(caller, "get_network", &policy_target(row)))
+            .collect())
     }
 
     async fn records(&self, rows: Vec<network::Model>) -> Result<Vec<NetworkRecord>> {
@@ -176,6 +256,12 @@ impl Neutron {
             }
             None => segments::allocate(&txn, &self.cfg, &id).await?,
         };
+        if new.shared {
+            rbac::grant(&txn, &project, &id, SHARED, WILDCARD).await?;
+        }
+        if new.external {
+            rbac::grant(&txn, &project, &id, EXTERNAL, WILDCARD).await?;
+        }
         let max_mtu = segment.mtu(&self.cfg);
         if let Some(mtu) = new.mtu {
             check_mtu(mtu, max_mtu)?;
@@ -183,7 +269,7 @@ impl Neutron {
         let at = now();
         let row = network::ActiveModel {
             id: Set(id),
-            project_id: Set(project),
+            project_id: Set(project.clone()),
             name: Set(new.name),
             description: Set(new.description),
             revision_number: Set(1),
@@ -204,6 +290,8 @@ impl Neutron {
         .insert(&txn)
         .await?;
         txn.commit().await?;
+        let row = self.seen_by(caller, vec![row]).await?.pop();
+        let row = row.ok_or_else(NeutronError::hidden)?;
         Ok(self.records(vec![row]).await?.remove(0))
     }
 
@@ -211,20 +299,13 @@ impl Neutron {
     pub async fn list_networks(&self, caller: &Caller) -> Result<Vec<NetworkRecord>> {
         let mut query = network::Entity::find();
         if !caller.is_admin {
-            query = query.filter(
-                Condition::any()
-                    .add(network::Column::ProjectId.eq(caller.project()))
-                    .add(network::Column::Shared.eq(true))
-                    .add(network::Column::External.eq(true)),
-            );
+            query = query.filter(rbac::visible_to(caller.project()));
         }
-        let rows: Vec<network::Model> = query
+        let rows = query
             .order_by_asc(network::Column::Id)
             .all(&self.db)
-            .await?
-            .into_iter()
-            .filter(|row| self.allowed(caller, "get_network", &policy_target(row)))
-            .collect();
+            .await?;
+        let rows = self.seen_by(caller, rows).await?;
         self.records(rows).await
     }
 
@@ -258,13 +339,18 @@ impl Neutron {
         update: NetworkUpdate,
         revision: Option<i64>,
     ) -> Result<NetworkRecord> {
-        let row = self.network_row(caller, id).await?;
-        let mut target = policy_target(&row);
+        let seen = self.network_row(caller, id).await?;
+        let mut target = policy_target(&seen);
         if let Some(shared) = update.shared {
             target["shared"] = json!(shared);
         }
         self.authorize_with_attributes(caller, "update_network", &update.set, &target)?;
-        check_revision(row.revision_number, revision)?;
+        check_revision(seen.revision_number, revision)?;
+        let txn = ferrostack_db::quota_lock::begin_claim(&self.db, &seen.project_id).await?;
+        let row = network::Entity::find_by_id(id)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| not_found(id))?;
         if let Some(mtu) = update.mtu {
             let segment = segments::Segment {
                 network_type: row.network_type.clone(),
@@ -273,8 +359,25 @@ impl Neutron {
             };
             check_mtu(mtu, segment.mtu(&self.cfg))?;
         }
-        if update.shared == Some(false) && row.shared {
-            self.refuse_unsharing(&row).await?;
+        match update.shared {
+            Some(true) if !row.shared => {
+                rbac::grant(&txn, &row.project_id, id, SHARED, WILDCARD).await?;
+            }
+            Some(false) if row.shared => {
+                refuse_unsharing(&txn, &row).await?;
+                rbac::revoke(&txn, id, Some(SHARED), Some(WILDCARD)).await?;
+            }
+            _ => {}
+        }
+        match update.external {
+            Some(true) if !row.external => {
+                rbac::grant(&txn, &row.project_id, id, EXTERNAL, WILDCARD).await?;
+            }
+            Some(false) if row.external => {
+                ensure_no_gateways(&txn, id).await?;
+                rbac::revoke(&txn, id, Some(EXTERNAL), None).await?;
+            }
+            _ => {}
         }
         let mut active: network::ActiveModel = row.clone().into();
         if let Some(v) = update.name {
@@ -303,28 +406,11 @@ impl Neutron {
         }
         active.revision_number = Set(row.revision_number + 1);
         active.updated_at = Set(now());
-        let row = active.update(&self.db).await?;
+        let row = active.update(&txn).await?;
+        txn.commit().await?;
+        let row = self.seen_by(caller, vec![row]).await?.pop();
+        let row = row.ok_or_else(NeutronError::hidden)?;
         Ok(self.records(vec![row]).await?.remove(0))
-    }
-
-    /// A network stays shared while other projects have ports on it.
-    async fn refuse_unsharing(&self, row: &network::Model) -> Result<()> {
-        let others = port::Entity::find()
-            .filter(port::Column::NetworkId.eq(&row.id))
-            .filter(port::Column::ProjectId.ne(&row.project_id))
-            .filter(port::Column::DeviceOwner.not_like("network:%"))
-            .one(&self.db)
-            .await?;
-        if others.is_some() {
-            return Err(NeutronError::conflict(
-                "InvalidSharedSetting",
-                format!(
-                    "Unable to reconfigure sharing settings for network {}. Multiple tenants are using it.",
-                    row.id
-                ),
-            ));
-        }
-        Ok(())
     }
 
     /// `DELETE /v2.0/networks/{id}`: with its subnets, DHCP ports and the
@@ -375,6 +461,7 @@ impl Neutron {
             .exec(&txn)
             .await?;
         segments::release(&txn, id).await?;
+        rbac::revoke(&txn, id, None, None).await?;
         super::tags::clear(&txn, KIND, id).await?;
         network::Entity::delete_by_id(id).exec(&txn).await?;
         txn.commit().await?;
@@ -383,6 +470,49 @@ impl Neutron {
         }
         Ok(())
     }
+}
+
+/// A network stays shared with every project while projects other than its
+/// owner have ports or subnets on it that no policy of their own covers.
+async fn refuse_unsharing<C: sea_orm::ConnectionTrait>(db: &C, row: &network::Model) -> Result<()> {
+    let mut using: BTreeSet<String> = port::Entity::find()
+        .filter(port::Column::NetworkId.eq(&row.id))
+        .filter(port::Column::DeviceOwner.not_like("network:%"))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| p.project_id)
+        .collect();
+    using.extend(
+        subnet::Entity::find()
+            .filter(subnet::Column::NetworkId.eq(&row.id))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|s| s.project_id),
+    );
+    let covered: HashSet<String> = network_rbac::Entity::find()
+        .filter(network_rbac::Column::ObjectId.eq(&row.id))
+        .filter(network_rbac::Column::Action.eq(SHARED))
+        .filter(network_rbac::Column::TargetTenant.ne(WILDCARD))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|e| e.target_tenant)
+        .collect();
+    if using
+        .iter()
+        .any(|project| *project != row.project_id && !covered.contains(project))
+    {
+        return Err(NeutronError::conflict(
+            "InvalidSharedSetting",
+            format!(
+                "Unable to reconfigure sharing settings for network {}. Multiple tenants are using it.",
+                row.id
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Bumps the revision of a network whose subnets changed.

@@ -539,16 +539,7 @@ impl Neutron {
     }
 
     async fn create_port_once(&self, caller: &Caller, new: NewPort) -> Result<PortRecord> {
-        let net = self
-            .network_row(caller, &new.network_id)
-            .await
-            .map_err(|e| {
-                if e.kind == "HTTPNotFound" {
-                    super::networks::not_found(&new.network_id)
-                } else {
-                    e
-                }
-            })?;
+        let net = self.visible_network(caller, &new.network_id).await?;
         let project = new
             .project_id
             .clone()
@@ -559,6 +550,7 @@ impl Neutron {
             &new.set,
             &policy_target(&project, &net, &new.device_owner),
         )?;
+        super::networks::ensure_may_attach(caller, &net, &project)?;
         self.ensure_default_security_group(caller, &project).await?;
         let port_security = !trusted(&new.device_owner)
             && new

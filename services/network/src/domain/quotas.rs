@@ -12,7 +12,8 @@ use serde_json::json;
 
 use super::{Caller, Neutron, NeutronError, Result};
 use crate::db::entity::{
-    floating_ip, network, port, quota, router, security_group, security_group_rule, subnet,
+    floating_ip, network, network_rbac, port, quota, router, security_group, security_group_rule,
+    subnet,
 };
 
 /// The largest limit an admin may set.
@@ -54,6 +55,12 @@ pub async fn used<C: ConnectionTrait>(db: &C, project: &str, resource: &str) -> 
         "router" => {
             router::Entity::find()
                 .filter(router::Column::ProjectId.eq(project))
+                .count(db)
+                .await?
+        }
+        "rbac_policy" => {
+            network_rbac::Entity::find()
+                .filter(network_rbac::Column::ProjectId.eq(project))
                 .count(db)
                 .await?
         }

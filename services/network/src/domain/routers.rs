@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 use super::ports::{FixedIp, IpRequest, NewPort};
 use super::{new_id, now, Caller, Neutron, NeutronError, Result};
-use crate::db::entity::{ip_allocation, network, port, router, subnet};
+use crate::db::entity::{ip_allocation, port, router, subnet};
 
 /// The resource type tags name routers by.
 pub const KIND: &str = "routers";
@@ -161,11 +161,7 @@ impl Neutron {
         router_id: &str,
         asked: &GatewayRequest,
     ) -> Result<String> {
-        let net = network::Entity::find_by_id(&asked.network_id)
-            .one(&self.db)
-            .await?
-            .filter(|n| self.allowed(caller, "get_network", &super::networks::policy_target(n)))
-            .ok_or_else(|| super::networks::not_found(&asked.network_id))?;
+        let net = self.visible_network(caller, &asked.network_id).await?;
         if !net.external {
             return Err(bad(format!(
                 "Network {} is not an external network",

@@ -393,10 +393,12 @@ impl Neutron {
             .one(&self.db)
             .await?
             .ok_or_else(|| not_found(id))?;
-        let net = network::Entity::find_by_id(&row.network_id)
+        let mut net = network::Entity::find_by_id(&row.network_id)
             .one(&self.db)
             .await?
             .ok_or_else(|| not_found(id))?;
+        self.share_view(caller, std::slice::from_mut(&mut net))
+            .await?;
         if !self.allowed(caller, "get_subnet", &policy_target(&row.project_id, &net)) {
             return Err(NeutronError::hidden());
         }
@@ -411,16 +413,7 @@ impl Neutron {
     }
 
     async fn create_subnet_once(&self, caller: &Caller, new: NewSubnet) -> Result<SubnetRecord> {
-        let net = self
-            .network_row(caller, &new.network_id)
-            .await
-            .map_err(|e| {
-                if e.kind == "HTTPNotFound" {
-                    super::networks::not_found(&new.network_id)
-                } else {
-                    e
-                }
-            })?;
+        let net = self.visible_network(caller, &new.network_id).await?;
         let project = new
             .project_id
             .clone()
@@ -431,6 +424,7 @@ impl Neutron {
             &new.set,
             &policy_target(&project, &net),
         )?;
+        super::networks::ensure_may_attach(caller, &net, &project)?;
         if new.cidr.is_some() && new.prefixlen.is_some() {
             return Err(NeutronError::new(
                 400,

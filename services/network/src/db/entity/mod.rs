@@ -5,6 +5,7 @@ pub mod default_security_group;
 pub mod floating_ip;
 pub mod ip_allocation;
 pub mod network;
+pub mod network_rbac;
 pub mod port;
 pub mod port_security_group;
 pub mod quota;
