@@ -185,3 +185,43 @@ def test_subnet_pools_and_ip_availability(cloud):
     assert any(a["Network Name"] == net for a in listed), listed
     busy = cloud.os("subnet", "pool", "delete", pool, json_out=False, expect_fail=True)
     assert "Failed to delete" in busy or "allocated" in busy, busy
+
+
+def test_network_rbac_shares_with_one_project(cloud):
+    project, user = unique("rbac-p"), unique("rbac-u")
+    project_id = cloud.os("project", "create", project)["id"]
+    cloud.os("user", "create", user, "--password", "pw-1", json_out=False)
+    cloud.os("role", "add", "--user", user, "--project", project, "member", json_out=False)
+    cloud.add_cloud(user, username=user, password="pw-1", project_name=project,
+                    user_domain_name="Default", project_domain_name="Default")
+    net = unique("net")
+    net_id = cloud.os("network", "create", net)["id"]
+    cloud.os("subnet", "create", "--network", net_id, "--subnet-range", "10.77.0.0/24",
+             unique("sub"), json_out=False)
+    cloud.os("network", "show", net_id, cloud=user, expect_fail=True)
+
+    policy = cloud.os("network", "rbac", "create", "--type", "network", "--action",
+                      "access_as_shared", "--target-project", project_id, net_id)
+    assert policy["object_id"] == net_id and policy["action"] == "access_as_shared", policy
+    assert policy["target_project_id"] == project_id, policy
+    assert any(p["ID"] == policy["id"] for p in cloud.os("network", "rbac", "list"))
+    assert cloud.os("network", "rbac", "show", policy["id"])["object_type"] == "network"
+    seen = cloud.os("network", "show", net_id, cloud=user)
+    assert seen["shared"] is True, seen
+    port = cloud.os("port", "create", "--network", net_id, unique("port"), cloud=user)
+
+    busy = cloud.os("network", "rbac", "delete", policy["id"], json_out=False, expect_fail=True)
+    assert "cannot be removed" in busy, busy
+    cloud.os("port", "delete", port["id"], cloud=user, json_out=False)
+    cloud.os("network", "rbac", "delete", policy["id"], json_out=False)
+    cloud.os("network", "show", net_id, cloud=user, expect_fail=True)
+
+    external = cloud.os("network", "rbac", "create", "--type", "network", "--action",
+                        "access_as_external", "--target-all-projects", net_id)
+    assert external["target_project_id"] == "*", external
+    assert cloud.os("network", "show", net_id)["router:external"] is True
+    cloud.os("network", "rbac", "delete", external["id"], json_out=False)
+    assert cloud.os("network", "show", net_id)["router:external"] is False
+    cloud.os("network", "delete", net_id, json_out=False)
+    cloud.os("user", "delete", user, json_out=False)
+    cloud.os("project", "delete", project, json_out=False)

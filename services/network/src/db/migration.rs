@@ -395,18 +395,93 @@ impl MigrationTrait for NetworkRbacs {
                             Alias::new("action"),
                             Alias::new("target_tenant"),
                         ])
-                        .values_panic([
+                        .values([
                             uuid::Uuid::new_v4().to_string().into(),
                             project.clone().into(),
                             network.clone().into(),
                             action.into(),
                             "*".into(),
                         ])
+                        .map_err(|e| DbErr::Custom(e.to_string()))?
                         .to_owned();
                     db.execute(db.get_database_backend().build(&insert)).await?;
                 }
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{ActiveModelTrait, Database, EntityTrait, Set};
+
+    use super::*;
+    use crate::db::entity::{network, network_rbac};
+
+    #[tokio::test]
+    async fn shared_and_external_networks_get_their_wildcard_entries() {
+        let path = std::env::temp_dir().join(format!("rbac-{}.db", uuid::Uuid::new_v4()));
+        let db = Database::connect(format!("sqlite://{}?mode=rwc", path.display()))
+            .await
+            .unwrap();
+        Migrator::up(&db, Some(4)).await.unwrap();
+        let at = chrono::Utc::now().naive_utc();
+        for (id, shared, external) in [
+            ("a", true, false),
+            ("b", false, true),
+            ("c", false, false),
+            ("d", true, true),
+        ] {
+            network::ActiveModel {
+                id: Set(id.into()),
+                project_id: Set("p".into()),
+                name: Set(String::new()),
+                description: Set(String::new()),
+                revision_number: Set(1),
+                created_at: Set(at),
+                updated_at: Set(at),
+                status: Set("ACTIVE".into()),
+                admin_state_up: Set(true),
+                shared: Set(shared),
+                external: Set(external),
+                mtu: Set(1500),
+                port_security_enabled: Set(true),
+                network_type: Set("local".into()),
+                physical_network: Set(None),
+                segmentation_id: Set(None),
+                availability_zone_hints: Set("[]".into()),
+                dns_domain: Set(None),
+            }
+            .insert(&db)
+            .await
+            .unwrap();
+        }
+        Migrator::up(&db, None).await.unwrap();
+        let mut entries: Vec<(String, String, String, String)> = network_rbac::Entity::find()
+            .all(&db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.object_id, e.action, e.target_tenant, e.project_id))
+            .collect();
+        entries.sort();
+        let expected = [
+            ("a", "access_as_shared"),
+            ("b", "access_as_external"),
+            ("d", "access_as_external"),
+            ("d", "access_as_shared"),
+        ]
+        .map(|(id, action)| {
+            (
+                id.to_string(),
+                action.to_string(),
+                "*".to_string(),
+                "p".to_string(),
+            )
+        });
+        assert_eq!(entries, expected);
+        drop(db);
+        let _ = std::fs::remove_file(&path);
     }
 }
