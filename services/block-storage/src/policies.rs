@@ -23,6 +23,8 @@ pub const DEFAULTS: &[RuleDefault] = &[
     RuleDefault { name: "volume_extension:volume_tenant_attribute", check_str: "rule:xena_system_admin_or_project_reader", description: "List or show volume with tenant attribute.", scope_types: &[] },
     RuleDefault { name: "volume_extension:volume_mig_status_attribute", check_str: "rule:admin_api", description: "List or show volume with migration status attribute.", scope_types: &[] },
     RuleDefault { name: "volume:multiattach", check_str: "rule:xena_system_admin_or_project_member", description: "Create multiattach capable volume.", scope_types: &[] },
+    RuleDefault { name: "volume:reimage", check_str: "rule:xena_system_admin_or_project_member", description: "Reimage a volume in 'available' or 'error' status.", scope_types: &[] },
+    RuleDefault { name: "volume:reimage_reserved", check_str: "rule:xena_system_admin_or_project_member", description: "Reimage a volume in 'reserved' status.", scope_types: &[] },
     RuleDefault { name: "volume:extend", check_str: "rule:xena_system_admin_or_project_member", description: "Extend a volume.", scope_types: &[] },
     RuleDefault { name: "volume:extend_attached_volume", check_str: "rule:xena_system_admin_or_project_member", description: "Extend a attached volume.", scope_types: &[] },
     RuleDefault { name: "volume:revert_to_snapshot", check_str: "rule:xena_system_admin_or_project_member", description: "Revert a volume to a snapshot.", scope_types: &[] },

@@ -13,12 +13,22 @@ const MARK: &[u8] = b"ferrostack boot sector";
 
 /// A qcow2 image whose disk starts with `MARK`, `virtual_mib` MiB large.
 fn qcow2_image(virtual_mib: u64) -> Vec<u8> {
+    qcow2_marked(MARK, virtual_mib)
+}
+
+/// A qcow2 image whose disk starts with `mark`, `virtual_mib` MiB large.
+fn qcow2_marked(mark: &[u8], virtual_mib: u64) -> Vec<u8> {
     let dir = std::env::temp_dir().join(format!("ferro-bs-img-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).unwrap();
     let raw = dir.join("disk.raw");
-    let mut data = MARK.to_vec();
-    data.resize((virtual_mib as usize) << 20, 0);
-    std::fs::write(&raw, data).unwrap();
+    std::fs::write(&raw, mark).unwrap();
+    // Sparse: the rest of the disk is a hole.
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&raw)
+        .unwrap()
+        .set_len(virtual_mib << 20)
+        .unwrap();
     let qcow = dir.join("disk.qcow2");
     let status = std::process::Command::new("qemu-img")
         .args(["convert", "-q", "-f", "raw", "-O", "qcow2"])
@@ -251,6 +261,143 @@ async fn from_image_and_back(cloud: Cloud) {
     cloud.wait_status(&alice, &again_id, "available").await;
     let data = cloud.volume_file(&again_id);
     assert_eq!(data.len(), 2 << 30);
+    assert_eq!(&data[..MARK.len()], MARK);
+}
+
+#[tokio::test]
+async fn reimage_writes_another_image_over_a_volume() {
+    let cloud = Cloud::with_images(ImageApi::Configured, false).await;
+    let alice = cloud.identity.persona(&["member"]).await;
+    const OTHER: &[u8] = b"another boot sector";
+    let first = cloud
+        .image_of(&alice, "first", qcow2_image(8), json!({}))
+        .await;
+    let second = cloud
+        .image_of(
+            &alice,
+            "second",
+            qcow2_marked(OTHER, 8),
+            json!({"hw_disk_bus": "virtio"}),
+        )
+        .await;
+    let big = cloud
+        .image_of(&alice, "big", qcow2_image(2048), json!({}))
+        .await;
+    let made = create_from(&cloud, &alice, json!({"size": 1, "imageRef": first}))
+        .await
+        .expect(202);
+    let id = made.body["volume"]["id"].as_str().unwrap().to_string();
+    cloud.wait_status(&alice, &id, "available").await;
+    let v = Some("volume 3.68");
+    let reimage = |image: &str, reserved: bool| json!({"os-reimage": {"image_id": image, "reimage_reserved": reserved}});
+
+    // Before 3.68 there is no such action; bad bodies and images are 400.
+    let old = cloud
+        .volume_action(&alice, &id, reimage(&second, false), Some("volume 3.67"))
+        .await
+        .expect(400);
+    assert!(
+        old.body
+            .to_string()
+            .contains("There is no such action: os-reimage"),
+        "{}",
+        old.body
+    );
+    let bad = cloud
+        .volume_action(&alice, &id, json!({"os-reimage": {"image_id": "nope"}}), v)
+        .await
+        .expect(400);
+    assert!(
+        bad.body.to_string().contains("'nope' is not a 'uuid'"),
+        "{}",
+        bad.body
+    );
+    cloud
+        .volume_action(
+            &alice,
+            &id,
+            json!({"os-reimage": {"image_id": second, "force": true}}),
+            v,
+        )
+        .await
+        .expect(400);
+    cloud
+        .volume_action(&alice, &id, json!({"os-reimage": {}}), v)
+        .await
+        .expect(400);
+    let too_big = cloud
+        .volume_action(&alice, &id, reimage(&big, false), v)
+        .await
+        .expect(400);
+    assert!(
+        too_big
+            .body
+            .to_string()
+            .contains("doesn't fit in a volume of size 1GB"),
+        "{}",
+        too_big.body
+    );
+    let unknown = cloud
+        .volume_action(
+            &alice,
+            &id,
+            reimage(&uuid::Uuid::new_v4().to_string(), false),
+            v,
+        )
+        .await
+        .expect(400);
+    assert!(
+        unknown
+            .body
+            .to_string()
+            .contains("Invalid image identifier"),
+        "{}",
+        unknown.body
+    );
+
+    // An available volume takes the other image's data and metadata.
+    cloud
+        .volume_action(&alice, &id, reimage(&second, false), v)
+        .await
+        .expect(202);
+    let volume = cloud.wait_status(&alice, &id, "available").await;
+    assert_eq!(volume["volume_image_metadata"]["image_id"], second.as_str());
+    assert_eq!(volume["volume_image_metadata"]["hw_disk_bus"], "virtio");
+    assert_eq!(volume["bootable"], "true");
+    let data = cloud.volume_file(&id);
+    assert_eq!(&data[..OTHER.len()], OTHER);
+
+    // A reserved volume only with reimage_reserved, and it stays reserved.
+    let attachment = cloud
+        .send(
+            Method::POST,
+            &format!("/v3/{}/attachments", alice.project_id),
+            &alice,
+            Some(json!({"attachment": {"volume_uuid": id, "instance_uuid": "9e2b1bd0-0a2a-4d8b-8f5e-1b2c3d4e5f60"}})),
+            Some("volume 3.44"),
+        )
+        .await
+        .expect(200);
+    assert_eq!(attachment.body["attachment"]["status"], "reserved");
+    let refused = cloud
+        .volume_action(&alice, &id, reimage(&first, false), v)
+        .await
+        .expect(400);
+    assert!(
+        refused
+            .body
+            .to_string()
+            .contains("status must be available or error, but current status is: reserved"),
+        "{}",
+        refused.body
+    );
+    cloud
+        .volume_action(&alice, &id, reimage(&first, true), v)
+        .await
+        .expect(202);
+    let volume = cloud.wait_status(&alice, &id, "reserved").await;
+    assert_eq!(volume["volume_image_metadata"]["image_id"], first.as_str());
+    let data = cloud.volume_file(&id);
     assert_eq!(&data[..MARK.len()], MARK);
 }
 

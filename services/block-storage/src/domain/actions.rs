@@ -59,6 +59,9 @@ pub enum VolumeAction {
     SetImageMetadata(BTreeMap<String, String>),
     /// os-unset_image_metadata of one key.
     UnsetImageMetadata { key: String },
+    /// os-reimage (3.68): the image's data in place of the volume's; a
+    /// reserved volume only when `reserved` says so.
+    Reimage { image_id: String, reserved: bool },
 }
 
 impl Cinder {
@@ -76,6 +79,10 @@ impl Cinder {
                 attached_ok,
             } => self
                 .extend(caller, id, new_size, attached_ok)
+                .await
+                .map(accepted),
+            VolumeAction::Reimage { image_id, reserved } => self
+                .reimage(caller, id, &image_id, reserved)
                 .await
                 .map(accepted),
             VolumeAction::ResetStatus {
@@ -151,7 +158,7 @@ impl Cinder {
         self.write(id, volume::Column::Readonly, flag).await
     }
 
-    async fn write(
+    pub(super) async fn write(
         &self,
         id: &str,
         column: volume::Column,

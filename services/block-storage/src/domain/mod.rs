@@ -24,6 +24,7 @@ pub mod paging;
 pub mod qos;
 pub mod quota_classes;
 pub mod quotas;
+mod reimage;
 mod resend;
 mod retype;
 mod revert;

@@ -57,6 +57,8 @@ pub mod volume {
             cast CreateVolume = "create_volume" (m::CreateVolume);
             cast DeleteVolume = "delete_volume" (m::DeleteVolume);
             cast ExtendVolume = "extend_volume" (m::ExtendVolume);
+            /// Write an image over a volume's data (os-reimage).
+            cast ReimageVolume = "reimage_volume" (m::ReimageVolume);
             /// Copy a volume's data into an image the api role created.
             cast UploadImage = "upload_image" (m::UploadImage);
             /// Move a volume to a backend of this host or of another.

@@ -3,6 +3,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
+mod reimage;
+
 use crate::rpc::messages::{
     BackupExport, BackupTarget, Capabilities, ConnectionInfo, ConnectionRequest,
     CreateMigrationTarget, CreateVolume, DeleteVolume, ExtendVolume, Heartbeat, MigrateVolume,
@@ -115,6 +117,19 @@ impl BackendManager {
             ..VolumeUpdate::default()
         })
         .await;
+        self.write_image(spec, token, size, None).await
+    }
+
+    /// Downloads the spec's image to scratch space, checked against what the
+    /// image API says of it, and makes the volume of it — after removing the
+    /// volume's old data at `replacing`, for a reimage, once the image is here.
+    pub(super) async fn write_image(
+        &self,
+        spec: &VolumeSpec,
+        token: &str,
+        size: u64,
+        replacing: Option<&str>,
+    ) -> Result<String, DriverError> {
         let scratch = self.images.scratch(&spec.image_id);
         let expected = Expected {
             disk_format: &spec.image_disk_format,
@@ -134,11 +149,21 @@ impl BackendManager {
             )
             .await
         {
-            Ok(found) => {
-                self.driver
-                    .take_image_as_volume(&spec.id, size, &scratch, found.qemu_name())
-                    .await
-            }
+            Ok(found) => match replacing {
+                Some(location) => match self.driver.delete(&spec.id, location).await {
+                    Ok(()) => {
+                        self.driver
+                            .take_image_as_volume(&spec.id, size, &scratch, found.qemu_name())
+                            .await
+                    }
+                    Err(e) => Err(e),
+                },
+                None => {
+                    self.driver
+                        .take_image_as_volume(&spec.id, size, &scratch, found.qemu_name())
+                        .await
+                }
+            },
             Err(e) => Err(e),
         };
         let _ = tokio::fs::remove_file(&scratch).await;
@@ -790,6 +815,10 @@ impl BackendManager {
             })
             .route::<ExtendVolume, _, _>(|m, c, extend| {
                 done(c, async move { m.extend(extend).await })
+            })
+            .route::<ReimageVolume, _, _>(|m, c, reimage| {
+                let token = c.auth_token.clone();
+                done(c, async move { m.reimage(reimage, &token).await })
             })
             .route::<MigrateVolume, _, _>(|m, c, migrate| {
                 done(c, async move { m.migrate(migrate).await })

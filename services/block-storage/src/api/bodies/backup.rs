@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use ferrostack_api::microversion::ApiVersion;
 use serde_json::{Map, Value};
 
-use super::{boolean, python_repr, required_object, schema_error};
+use super::{boolean, python_repr, required_object, schema_error, uuid_of};
 use crate::domain::backups::BackupCreate;
 use crate::domain::{CinderError, Result};
 
@@ -36,20 +36,6 @@ fn text(field: &str, value: Option<&Value>, max: usize) -> Result<Option<String>
             field,
             other,
             &format!("{} is not of type 'string', 'null'", python_repr(other)),
-        )),
-    }
-}
-
-/// A uuid (or null, when `nullable`).
-fn uuid_of(field: &str, value: Option<&Value>, nullable: bool) -> Result<Option<String>> {
-    match value {
-        None => Ok(None),
-        Some(Value::Null) if nullable => Ok(None),
-        Some(Value::String(id)) if uuid::Uuid::parse_str(id).is_ok() => Ok(Some(id.clone())),
-        Some(other) => Err(schema_error(
-            field,
-            other,
-            &format!("{} is not a 'uuid'", python_repr(other)),
         )),
     }
 }

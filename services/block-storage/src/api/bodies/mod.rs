@@ -77,6 +77,24 @@ pub(crate) fn boolean(field: &str, value: Option<&Value>) -> Result<bool> {
     }
 }
 
+/// A uuid (or null, when `nullable`).
+pub(crate) fn uuid_of(
+    field: &str,
+    value: Option<&Value>,
+    nullable: bool,
+) -> Result<Option<String>> {
+    match value {
+        None => Ok(None),
+        Some(Value::Null) if nullable => Ok(None),
+        Some(Value::String(id)) if uuid::Uuid::parse_str(id).is_ok() => Ok(Some(id.clone())),
+        Some(other) => Err(schema_error(
+            field,
+            other,
+            &format!("{} is not a 'uuid'", python_repr(other)),
+        )),
+    }
+}
+
 /// How Python shows a JSON value in a jsonschema message.
 pub(crate) fn python_repr(value: &Value) -> String {
     match value {

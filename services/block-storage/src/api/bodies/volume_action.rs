@@ -4,7 +4,9 @@
 use ferrostack_api::microversion::ApiVersion;
 use serde_json::Value;
 
-use super::{boolean, image_action, migrate, python_repr, schema_error, size_of};
+use super::{
+    boolean, image_action, migrate, python_repr, required_object, schema_error, size_of, uuid_of,
+};
 use crate::domain::actions::VolumeAction;
 use crate::domain::legacy_attach::LegacyAttach;
 use crate::domain::{CinderError, Result};
@@ -46,6 +48,7 @@ pub(in crate::api) fn parse(body: &Value, version: ApiVersion) -> Result<VolumeA
                 .ok_or_else(|| CinderError::BadRequest("Must specify 'snapshot_id'".into()))?
                 .to_string(),
         },
+        "os-reimage" if version >= ApiVersion::new(3, 68) => reimage(body)?,
         "os-extend" => VolumeAction::Extend {
             new_size: size_of("new_size", args.get("new_size"))?,
             attached_ok: version >= ApiVersion::new(3, 42),
@@ -85,6 +88,33 @@ pub(in crate::api) fn parse(body: &Value, version: ApiVersion) -> Result<VolumeA
             })?,
         },
         other => VolumeAction::Legacy(legacy(other, args)?),
+    })
+}
+
+/// An os-reimage body (3.68): `image_id`, and `reimage_reserved` for a
+/// reserved volume.
+fn reimage(body: &Value) -> Result<VolumeAction> {
+    let args = required_object(body, "os-reimage")?;
+    if let Some(extra) = args
+        .keys()
+        .find(|k| !matches!(k.as_str(), "image_id" | "reimage_reserved"))
+    {
+        return Err(schema_error(
+            "os-reimage",
+            &Value::Object(args.clone()),
+            &format!("Additional properties are not allowed ('{extra}' was unexpected)"),
+        ));
+    }
+    let image_id = uuid_of("image_id", args.get("image_id"), false)?.ok_or_else(|| {
+        schema_error(
+            "os-reimage",
+            &Value::Object(args.clone()),
+            "'image_id' is a required property",
+        )
+    })?;
+    Ok(VolumeAction::Reimage {
+        image_id,
+        reserved: boolean("reimage_reserved", args.get("reimage_reserved"))?,
     })
 }
 
