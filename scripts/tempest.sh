@@ -245,13 +245,16 @@ EOF
 
 summary=()
 below=()
+# The tests that cannot pass here, each with why.
+exclude="$PWD/tests/tempest-exclude.txt"
 for service in ${SERVICES//,/ }; do
   out="$PWD/$WORK/$service.txt"
   case $service in compute|volume) isolated=true ;; *) isolated=false ;; esac
   sed -i "s/^create_isolated_networks = .*/create_isolated_networks = $isolated/" \
     "$WORK/workspace/etc/tempest.conf"
   (cd "$WORK/workspace" && ../../../.venv-tempest/bin/tempest run \
-    --regex "^tempest\.api\.$service\." --concurrency "$CONCURRENCY" > "$out" 2>&1) || true
+    --regex "^tempest\.api\.$service\." --exclude-list "$exclude" \
+    --concurrency "$CONCURRENCY" > "$out" 2>&1) || true
   count() { grep -E "^ - $1: " "$out" | head -1 | awk '{print $3}'; }
   summary+=("$service: $(count Passed) passed, $(count Failed) failed, $(count Skipped) skipped")
   passed=$(count Passed || true)

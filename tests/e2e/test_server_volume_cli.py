@@ -121,6 +121,19 @@ def test_server_boots_from_volume(cloud, tmp_path):
     volumes = cloud.os("server", "show", made)["volumes_attached"]
     assert len(volumes) == 1, volumes
 
+    # Rebuilt with another image: block storage rewrites the root volume.
+    other = unique("img")
+    data = tmp_path / "other.raw"
+    data.write_bytes(b"\1" * 4096)
+    other_id = cloud.os("image", "create", "--disk-format", "raw", "--container-format", "bare",
+                        "--file", str(data), other)["id"]
+    cloud.os("--os-compute-api-version", "2.93", "server", "rebuild", "--image", other,
+             "--reimage-boot-volume", "--wait", name, json_out=False)
+    assert cloud.os("server", "show", name)["status"] == "ACTIVE"
+    rebuilt = wait_for_volume(cloud, root, "in-use")
+    assert rebuilt["volume_image_metadata"]["image_id"] == other_id, rebuilt
+
     cloud.os("server", "delete", "--wait", name, made, first, json_out=False)
     wait_for_volume(cloud, root, "available")
     cloud.os("volume", "delete", root, json_out=False)
+    cloud.os("image", "delete", other, json_out=False)

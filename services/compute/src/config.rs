@@ -160,6 +160,13 @@ pub const INSTANCE_BUILD_TIMEOUT: Opt = Opt::new(
     "Seconds a server may stay building before it is put in ERROR; 0 never (Nova's default is 0).",
 );
 
+pub const REIMAGE_TIMEOUT_PER_GB: Opt = Opt::new(
+    "DEFAULT",
+    "reimage_timeout_per_gb",
+    "20",
+    "Seconds per GiB of its root volume a volume-backed server's rebuild waits for block storage to reimage it.",
+);
+
 /// Each quota resource with the option of its default, in Nova's order.
 pub const QUOTA_OPTS: &[(&str, Opt)] = &[
     ("instances", QUOTA_INSTANCES),
@@ -286,6 +293,7 @@ pub const OPTS: &[Opt] = &[
     RECLAIM_INSTANCE_INTERVAL,
     INSTANCE_BUILD_TIMEOUT,
     CONSOLE_TOKEN_TTL,
+    REIMAGE_TIMEOUT_PER_GB,
 ];
 
 /// Settings resolved and validated at start.
@@ -309,6 +317,8 @@ pub struct ComputeConfig {
     pub capacity: crate::scheduler::Capacity,
     /// How long a build may take before it is failed (`None`: forever).
     pub instance_build_timeout: Option<Duration>,
+    /// How long a volume-backed rebuild waits per GiB of its root volume.
+    pub reimage_timeout_per_gb: Duration,
     /// Each quota resource's default limit (-1: none), by Nova's key.
     pub quota_defaults: std::collections::BTreeMap<&'static str, i64>,
     /// The image API's URLs (else the catalog's) and how long to wait on it.
@@ -413,6 +423,9 @@ impl ComputeConfig {
                 0 => None,
                 seconds => Some(Duration::from_secs(seconds)),
             },
+            reimage_timeout_per_gb: Duration::from_secs(
+                config.get_parsed::<u64>(&REIMAGE_TIMEOUT_PER_GB)?.max(1),
+            ),
             quota_defaults: QUOTA_OPTS
                 .iter()
                 .map(|(key, opt)| Ok((*key, config.get_parsed::<i64>(opt)?)))

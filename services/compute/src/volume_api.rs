@@ -94,6 +94,20 @@ impl VolumeApi {
         path: &str,
         body: Option<Value>,
     ) -> Result<(u16, Value)> {
+        self.send_at(MICROVERSION, token, project, method, path, body)
+            .await
+    }
+
+    /// [`Self::send`] at another microversion (`volume 3.68`).
+    async fn send_at(
+        &self,
+        version: &str,
+        token: &str,
+        project: &str,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<(u16, Value)> {
         let base = self
             .endpoint
             .url()
@@ -105,7 +119,7 @@ impl VolumeApi {
             method,
             &url,
             token,
-            &[("OpenStack-API-Version", MICROVERSION)],
+            &[("OpenStack-API-Version", version)],
             body.as_ref(),
         )
         .await
@@ -242,6 +256,27 @@ impl VolumeApi {
             Method::POST,
             &format!("/volumes/{id}/action"),
             Some(json!({ action: null })),
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Rewrites reserved volume `id` with image `image_id` (`os-reimage`,
+    /// 3.68): a volume-backed server's rebuild.
+    pub async fn reimage(
+        &self,
+        token: &str,
+        project: &str,
+        id: &str,
+        image_id: &str,
+    ) -> Result<()> {
+        self.send_at(
+            "volume 3.68",
+            token,
+            project,
+            Method::POST,
+            &format!("/volumes/{id}/action"),
+            Some(json!({"os-reimage": {"image_id": image_id, "reimage_reserved": true}})),
         )
         .await
         .map(drop)

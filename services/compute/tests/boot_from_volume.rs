@@ -122,16 +122,7 @@ async fn servers_boot_from_volumes() {
     assert_eq!(root_detach.message(), "Cannot detach a root device volume");
 
     // Deleted: the volume it was given is available, the one it made is gone.
-    cloud
-        .send(
-            Method::DELETE,
-            &format!("/v2.1/servers/{id}"),
-            &alice,
-            None,
-            None,
-        )
-        .await
-        .expect(204);
+    cloud.delete_server(&alice, &id).await;
     cloud.wait_status(&alice, &id, "DELETED").await;
     cloud.wait_volume(&alice, &root, "available").await;
     assert!(
@@ -161,16 +152,7 @@ async fn servers_boot_from_volumes() {
     let volume = cloud.wait_volume(&alice, &made, "in-use").await;
     assert_eq!(volume["bootable"], "true");
     assert_eq!(volume["volume_image_metadata"]["image_id"], image.as_str());
-    cloud
-        .send(
-            Method::DELETE,
-            &format!("/v2.1/servers/{id}"),
-            &alice,
-            None,
-            None,
-        )
-        .await
-        .expect(204);
+    cloud.delete_server(&alice, &id).await;
     assert!(
         gone(&cloud, &alice, &made).await,
         "the image volume outlived its server"
@@ -232,5 +214,97 @@ async fn bad_volume_mappings_are_refused() {
         taken.message().contains("status must be 'available'"),
         "{}",
         taken.message()
+    );
+}
+
+async fn rebuild(
+    cloud: &Cloud,
+    who: &Persona,
+    id: &str,
+    image: &str,
+    version: &str,
+) -> common::Resp {
+    cloud
+        .server_action(
+            who,
+            id,
+            json!({"rebuild": {"imageRef": image}}),
+            Some(version),
+        )
+        .await
+}
+
+#[tokio::test]
+async fn volume_backed_servers_rebuild_on_their_reimaged_volume() {
+    let (cloud, _admin, alice, image) = setup_with_volumes().await;
+    let other = cloud.image(&alice, "other", 0, 0).await;
+    let big = cloud.image(&alice, "big", 0, 5).await;
+    let created = boot(
+        &cloud,
+        &alice,
+        "bfv",
+        json!([{"uuid": image, "source_type": "image", "destination_type": "volume",
+                "boot_index": 0, "volume_size": 1, "delete_on_termination": true}]),
+    )
+    .await
+    .expect(202);
+    let id = created.body["server"]["id"].as_str().unwrap().to_string();
+    let server = cloud.wait_status(&alice, &id, "ACTIVE").await;
+    let root = server["os-extended-volumes:volumes_attached"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // Before 2.93 only the image the volume holds; never one the volume
+    // cannot hold.
+    let refused = rebuild(&cloud, &alice, &id, &other, "2.92")
+        .await
+        .expect(400);
+    assert_eq!(
+        refused.message(),
+        format!("Image {other} is unacceptable: Unable to rebuild with a different image for a volume-backed server.")
+    );
+    let small = rebuild(&cloud, &alice, &id, &big, "2.93").await.expect(400);
+    assert!(
+        small
+            .message()
+            .starts_with("Volume is smaller than the minimum size"),
+        "{}",
+        small.message()
+    );
+    let same = rebuild(&cloud, &alice, &id, &image, "2.92")
+        .await
+        .expect(202);
+    assert_eq!(same.body["server"]["image"], "");
+    cloud.wait_status(&alice, &id, "ACTIVE").await;
+    let volume = cloud.wait_volume(&alice, &root, "in-use").await;
+    assert_eq!(volume["volume_image_metadata"]["image_id"], image.as_str());
+
+    // 2.93: block storage writes the other image over the root volume, which
+    // is attached to the server again.
+    let rebuilt = rebuild(&cloud, &alice, &id, &other, "2.93")
+        .await
+        .expect(202);
+    assert_eq!(
+        rebuilt.body["server"]["image"], "",
+        "a volume-backed server shows no image"
+    );
+    let server = cloud.wait_status(&alice, &id, "ACTIVE").await;
+    assert_eq!(server["image"], "");
+    assert_eq!(
+        server["os-extended-volumes:volumes_attached"][0]["id"],
+        root.as_str()
+    );
+    let volume = cloud.wait_volume(&alice, &root, "in-use").await;
+    assert_eq!(volume["volume_image_metadata"]["image_id"], other.as_str());
+    let attachments = volume["attachments"].as_array().unwrap();
+    assert_eq!(attachments.len(), 1, "{attachments:?}");
+    assert_eq!(attachments[0]["server_id"], id.as_str());
+
+    // The volume still goes with the server.
+    cloud.delete_server(&alice, &id).await;
+    assert!(
+        gone(&cloud, &alice, &root).await,
+        "the root volume outlived its server"
     );
 }

@@ -25,24 +25,6 @@ async fn image_status(cloud: &Cloud, who: &Persona, name: &str) -> Option<String
     found["images"][0]["status"].as_str().map(str::to_string)
 }
 
-async fn act(
-    cloud: &Cloud,
-    who: &Persona,
-    id: &str,
-    body: Value,
-    version: Option<&str>,
-) -> common::Resp {
-    cloud
-        .send(
-            Method::POST,
-            &format!("/v2.1/servers/{id}/action"),
-            who,
-            Some(body),
-            version,
-        )
-        .await
-}
-
 #[tokio::test]
 async fn shelved_servers_leave_their_host_and_come_back() {
     let (cloud, admin, alice, image) = setup(1, |_| {}).await;
@@ -52,14 +34,17 @@ async fn shelved_servers_leave_their_host_and_come_back() {
         .to_string();
     cloud.wait_status(&alice, &id, "ACTIVE").await;
 
-    let early = act(&cloud, &alice, &id, json!({"unshelve": null}), None).await;
+    let early = cloud
+        .server_action(&alice, &id, json!({"unshelve": null}), None)
+        .await;
     assert_eq!(early.status, 409);
     assert_eq!(
         early.message(),
         format!("Cannot 'unshelve' instance {id} while it is in vm_state active")
     );
 
-    act(&cloud, &alice, &id, json!({"shelve": null}), None)
+    cloud
+        .server_action(&alice, &id, json!({"shelve": null}), None)
         .await
         .expect(202);
     cloud.wait_status(&alice, &id, "SHELVED_OFFLOADED").await;
@@ -83,24 +68,24 @@ async fn shelved_servers_leave_their_host_and_come_back() {
 
     // A bad zone is refused from 2.77; below it the body is not looked at
     // (Nova's), and the server is unshelved wherever it fits.
-    act(
-        &cloud,
-        &alice,
-        &id,
-        json!({"unshelve": {"availability_zone": 7}}),
-        Some("2.77"),
-    )
-    .await
-    .expect(400);
-    act(
-        &cloud,
-        &alice,
-        &id,
-        json!({"unshelve": {"availability_zone": 7}}),
-        Some("2.76"),
-    )
-    .await
-    .expect(202);
+    cloud
+        .server_action(
+            &alice,
+            &id,
+            json!({"unshelve": {"availability_zone": 7}}),
+            Some("2.77"),
+        )
+        .await
+        .expect(400);
+    cloud
+        .server_action(
+            &alice,
+            &id,
+            json!({"unshelve": {"availability_zone": 7}}),
+            Some("2.76"),
+        )
+        .await
+        .expect(202);
     let back = cloud.wait_status(&alice, &id, "ACTIVE").await;
     assert_eq!(back["OS-EXT-STS:task_state"], Value::Null);
     let host = cloud
@@ -152,31 +137,39 @@ async fn admins_offload_what_stays_shelved() {
         .unwrap()
         .to_string();
     cloud.wait_status(&alice, &id, "ACTIVE").await;
-    act(&cloud, &alice, &id, json!({"shelve": null}), None)
+    cloud
+        .server_action(&alice, &id, json!({"shelve": null}), None)
         .await
         .expect(202);
     cloud.wait_status(&alice, &id, "SHELVED").await;
 
     // Unshelving a shelved server powers it on where it is.
-    act(&cloud, &alice, &id, json!({"unshelve": null}), None)
+    cloud
+        .server_action(&alice, &id, json!({"unshelve": null}), None)
         .await
         .expect(202);
     cloud.wait_status(&alice, &id, "ACTIVE").await;
-    act(&cloud, &alice, &id, json!({"shelve": null}), None)
+    cloud
+        .server_action(&alice, &id, json!({"shelve": null}), None)
         .await
         .expect(202);
     cloud.wait_status(&alice, &id, "SHELVED").await;
 
-    act(&cloud, &alice, &id, json!({"shelveOffload": null}), None)
+    cloud
+        .server_action(&alice, &id, json!({"shelveOffload": null}), None)
         .await
         .expect(403);
-    act(&cloud, &admin, &id, json!({"shelveOffload": null}), None)
+    cloud
+        .server_action(&admin, &id, json!({"shelveOffload": null}), None)
         .await
         .expect(202);
     cloud.wait_status(&alice, &id, "SHELVED_OFFLOADED").await;
-    let again = act(&cloud, &admin, &id, json!({"shelveOffload": null}), None).await;
+    let again = cloud
+        .server_action(&admin, &id, json!({"shelveOffload": null}), None)
+        .await;
     assert_eq!(again.status, 409);
-    act(&cloud, &alice, &id, json!({"unshelve": null}), None)
+    cloud
+        .server_action(&alice, &id, json!({"unshelve": null}), None)
         .await
         .expect(202);
     cloud.wait_status(&alice, &id, "ACTIVE").await;

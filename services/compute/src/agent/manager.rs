@@ -33,6 +33,9 @@ pub struct Agent {
     pub networks: Arc<NetworkApi>,
     /// The host's availability zone (`[DEFAULT] default_availability_zone`).
     pub zone: String,
+    /// How long a volume-backed rebuild waits per GiB for its root volume's
+    /// reimage (`[DEFAULT] reimage_timeout_per_gb`).
+    pub reimage_timeout_per_gb: std::time::Duration,
 }
 
 /// The event of an offloaded server's unshelve (a build from its image).
@@ -187,13 +190,27 @@ impl Agent {
         Ok(())
     }
 
-    /// Rebuilds a server: its guest replaced by one of the (new) image, then
-    /// ACTIVE, or SHUTOFF again when it was stopped.
+    /// Rebuilds a server: its guest replaced by one of the (new) image — on
+    /// its root volume reimaged with it, for a volume-backed server at 2.93 —
+    /// then ACTIVE, or SHUTOFF again when it was stopped.
     async fn rebuild(&self, context: Context, build: BuildInstance) -> Result<(), RemoteError> {
         let started_at = unix_now();
         let mut result = self.driver.destroy(&build.uuid).await;
+        let mut root = None;
+        if let (Ok(()), Some(device)) = (&result, &build.reimage_root) {
+            match self
+                .reimage_root(&context, &build.uuid, device, &build.image_id)
+                .await
+            {
+                Ok(info) => root = Some((device.device.clone(), info)),
+                Err(e) => result = Err(super::DriverError(e)),
+            }
+        }
         if result.is_ok() {
             result = self.driver.spawn(&build).await;
+        }
+        if let (Ok(()), Some((device, info))) = (&result, &root) {
+            result = self.driver.attach_volume(&build.uuid, device, info).await;
         }
         if result.is_ok() && build.stop_after {
             result = self.driver.operate(&build.uuid, GuestOp::PowerOff).await;

@@ -10,6 +10,7 @@ mod fake;
 mod manager;
 mod migrate;
 mod networks;
+mod reimage;
 mod snapshot;
 mod volumes;
 
@@ -95,6 +96,7 @@ pub async fn start(
             consoles: cfg.consoles.clone(),
             networks: networks.clone(),
             zone: cfg.default_zone.clone(),
+            reimage_timeout_per_gb: cfg.reimage_timeout_per_gb,
         });
         runner.serve(agent.router().serve(&transport, host).await?);
         report_every(cfg, runner, conductor.clone(), host.clone(), driver.clone());

@@ -25,7 +25,7 @@ impl Agent {
         })
     }
 
-    async fn report_volume(&self, context: &Context, update: VolumeUpdate) {
+    pub(super) async fn report_volume(&self, context: &Context, update: VolumeUpdate) {
         if let Err(e) = self
             .conductor
             .call::<conductor::VolumeUpdate>(context, None, &update)
@@ -217,19 +217,34 @@ impl Agent {
         self.report_volume(context, report(&volume_id, &attachment_id, ""))
             .await;
         let info = self
-            .volumes
-            .connect(token, project, &attachment_id, &self.connector())
-            .await
-            .map_err(|e| format!("Volume {volume_id} could not be connected: {e}"))?;
-        self.volumes
-            .complete(token, project, &attachment_id)
-            .await
-            .map_err(|e| format!("Volume {volume_id} could not be attached: {e}"))?;
+            .connect_reserved(context, &volume_id, &attachment_id)
+            .await?;
         self.report_volume(
             context,
             report(&volume_id, &attachment_id, &info.to_string()),
         )
         .await;
+        Ok(info)
+    }
+
+    /// Connects reserved attachment `attachment_id` of `volume_id` to this
+    /// host and completes it: the connection info.
+    pub(super) async fn connect_reserved(
+        &self,
+        context: &Context,
+        volume_id: &str,
+        attachment_id: &str,
+    ) -> Result<Value, String> {
+        let (token, project) = (&context.auth_token, &context.project_id);
+        let info = self
+            .volumes
+            .connect(token, project, attachment_id, &self.connector())
+            .await
+            .map_err(|e| format!("Volume {volume_id} could not be connected: {e}"))?;
+        self.volumes
+            .complete(token, project, attachment_id)
+            .await
+            .map_err(|e| format!("Volume {volume_id} could not be attached: {e}"))?;
         Ok(info)
     }
 

@@ -724,6 +724,7 @@ pub fn rebuild_request(args: &Value, version: ApiVersion) -> Result<RebuildReque
     let image = args.get("imageRef").ok_or_else(|| required("imageRef"))?;
     let mut request = RebuildRequest {
         image_ref: string("imageRef", image, 1, 255)?,
+        reimage_boot_volume: version >= v(93),
         ..RebuildRequest::default()
     };
     if let Some(value) = args.get("name") {

@@ -102,7 +102,7 @@ fn next_device(used: &[bdm::Model]) -> Option<String> {
         .find(|d| used.iter().all(|m| &m.device_name != d))
 }
 
-fn volume_error(volume_id: &str, e: VolumeApiError) -> NovaError {
+pub(crate) fn volume_error(volume_id: &str, e: VolumeApiError) -> NovaError {
     match e {
         VolumeApiError::NotFound => {
             NovaError::NotFound(format!("Volume {volume_id} could not be found."))

@@ -347,6 +347,37 @@ impl Cloud {
         panic!("server {id} never reached {status}");
     }
 
+    /// A server action's `body` on server `id` as `who` at `version`, if any.
+    pub async fn server_action(
+        &self,
+        who: &Persona,
+        id: &str,
+        body: Value,
+        version: Option<&str>,
+    ) -> Resp {
+        self.send(
+            Method::POST,
+            &format!("/v2.1/servers/{id}/action"),
+            who,
+            Some(body),
+            version,
+        )
+        .await
+    }
+
+    /// Deletes server `id` as `who` (204 expected).
+    pub async fn delete_server(&self, who: &Persona, id: &str) {
+        self.send(
+            Method::DELETE,
+            &format!("/v2.1/servers/{id}"),
+            who,
+            None,
+            None,
+        )
+        .await
+        .expect(204);
+    }
+
     /// `method` on `path` as `who` at microversion `version` (`"2.55"`), if any.
     pub async fn send(
         &self,

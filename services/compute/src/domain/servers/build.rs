@@ -29,5 +29,6 @@ pub fn build_message(row: &instance::Model, metadata: &BTreeMap<String, String>)
         networks_json: String::new(),
         vifs_json: String::new(),
         availability_zone: row.availability_zone.clone().unwrap_or_default(),
+        reimage_root: None,
     }
 }

@@ -15,6 +15,7 @@ pub(crate) mod ops;
 mod password;
 mod read;
 mod rebuild;
+mod rebuild_volume;
 mod resize;
 mod shelve;
 mod snapshot;

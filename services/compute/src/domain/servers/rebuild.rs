@@ -1,6 +1,7 @@
 //! Rebuilding a server from an image (the same or another) with new name,
-//! metadata, password, key, user data or hostname; an admin's reset of a
-//! server's state; the soft-delete actions, which find no soft-deleted server.
+//! metadata, password, key, user data or hostname (a volume-backed one as
+//! `rebuild_volume` says); an admin's reset of a server's state; the
+//! soft-delete actions, which find no soft-deleted server.
 
 use std::collections::BTreeMap;
 
@@ -31,6 +32,8 @@ pub struct RebuildRequest {
     pub user_data: Option<Option<String>>,
     /// 2.90.
     pub hostname: Option<String>,
+    /// 2.93: a volume-backed server's root volume is rewritten with the image.
+    pub reimage_boot_volume: bool,
 }
 
 /// The states a server can be rebuilt in.
@@ -56,12 +59,21 @@ impl Nova {
         {
             return Err(super::ops::invalid_state("rebuild", &row));
         }
-        let flavor = super::InstanceFlavor::parse(&row.flavor);
+        let mut flavor = super::InstanceFlavor::parse(&row.flavor);
+        let root = self.root_volume(id).await?;
+        if root.is_some() {
+            // The image goes on a volume: the flavor's disk does not hold it.
+            flavor.root_gb = 0;
+        }
         let image = self.boot_image(caller, &request.image_ref, &flavor).await?;
         let image_id = image["id"]
             .as_str()
             .unwrap_or(&request.image_ref)
             .to_string();
+        if let Some(root) = &root {
+            self.check_volume_rebuild(caller, root, &image, &request)
+                .await?;
+        }
         let key_data = match &request.key_name {
             Some(Some(name)) => Some(Some(self.key_data(caller, name).await?)),
             Some(None) => Some(None),
@@ -76,10 +88,13 @@ impl Nova {
             }
         }
         let mut columns: Vec<(instance::Column, SimpleExpr)> = vec![
-            (instance::Column::ImageRef, Expr::value(&image_id)),
             (instance::Column::TaskState, Expr::value("rebuilding")),
             (instance::Column::UpdatedAt, Expr::value(now())),
         ];
+        // A volume-backed server shows no image, before and after.
+        if root.is_none() {
+            columns.push((instance::Column::ImageRef, Expr::value(&image_id)));
+        }
         if let Some(name) = &request.name {
             columns.push((instance::Column::DisplayName, Expr::value(name)));
         }
@@ -143,6 +158,14 @@ impl Nova {
             .ok_or_else(|| super::read::not_found(id))?;
         let server = assemble(&self.db, vec![rebuilt]).await?.remove(0);
         let mut build = build_message(&server.row, &server.metadata);
+        build.reimage_root = root
+            .as_ref()
+            .filter(|_| request.reimage_boot_volume)
+            .map(super::rebuild_volume::root_device);
+        if build.reimage_root.is_some() {
+            // The image to write on the root volume.
+            build.image_id = image_id;
+        }
         build.stop_after = row.vm_state == "stopped";
         build.vifs_json = super::networks::stored_json(&self.db, id).await?;
         let mut context = caller.rpc_context();
