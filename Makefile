@@ -8,7 +8,7 @@ DATA_DIR ?= ./data
 # release: no LTO, quick to build; dist: thin LTO, for packaged binaries.
 PROFILE ?= release
 
-.PHONY: run build cli dashboard tempest conformance test lint fmt bench deps backends backends-stop venv test-unit test-backends test-e2e test-dashboard
+.PHONY: run build cli dashboard tempest conformance test lint fmt bench deps backends backends-stop venv test-unit test-backends test-e2e test-e2e-early test-e2e-late test-dashboard
 
 # The admin password comes from OS_PASSWORD ("admin" when unset), never argv.
 run: build
@@ -82,10 +82,22 @@ test-backends:
 	FERRO_TEST_DB=postgres FERRO_TEST_TRANSPORT=rabbit FERRO_TEST_CACHE=memcached \
 		bash scripts/with-backends.sh $(CARGO) nextest run --no-fail-fast $(BACKEND_SUITES)
 
-test-e2e: venv
+# The end-to-end files `make test` runs after the conformance suite rather than
+# beside it (servers on networks, the Linux data plane, the server lifecycle: about
+# five minutes), so that its two lanes take about as long.
+E2E_LATE := tests/e2e/test_server_network_cli.py tests/e2e/test_network_linux_cli.py \
+	tests/e2e/test_server_cli.py
+PYTEST_E2E := FERRO_BIN_DIR=$(CURDIR)/target/debug .venv/bin/python -m pytest -q
+
+test-e2e: test-e2e-early test-e2e-late
+
+test-e2e-early: venv
 	$(CARGO) build --bins
-	FERRO_BIN_DIR=$(CURDIR)/target/debug .venv/bin/python -m pytest -q tests/e2e \
-		--ignore=tests/e2e/test_dashboard.py
+	$(PYTEST_E2E) tests/e2e --ignore=tests/e2e/test_dashboard.py $(addprefix --ignore=,$(E2E_LATE))
+
+test-e2e-late: venv
+	$(CARGO) build --bins
+	$(PYTEST_E2E) $(E2E_LATE)
 
 # Horizon driven by headless Chromium against an end-to-end cloud.
 test-dashboard:
@@ -102,7 +114,9 @@ conformance:
 	$(MAKE) tempest PROFILE=dev SERVICES=network FLOOR="network=230"
 
 # The CLI suites and the conformance suite side by side: each keeps about one core
-# busy (the CLI's start-up in Python, tempest's two workers).
-test: deps lint test-unit test-backends
-	bash scripts/side-by-side.sh "cli=$(MAKE) test-e2e test-dashboard" "tempest=$(MAKE) conformance"
+# busy (the CLI's start-up in Python, tempest's two workers). The venv is made
+# before, once.
+test: deps lint test-unit test-backends venv
+	bash scripts/side-by-side.sh "cli=$(MAKE) test-e2e-early test-dashboard" \
+		"tempest=$(MAKE) conformance test-e2e-late"
 
