@@ -192,6 +192,17 @@ pub(crate) fn visible_to(project: &str) -> Condition {
         .add(network::Column::Id.in_subquery(granted))
 }
 
+/// The projects that keep access to `net` without its wildcard entry: its
+/// owner and the targets of `entries` of their own.
+fn keeping(entries: &[network_rbac::Model], net: &network::Model) -> Vec<String> {
+    entries
+        .iter()
+        .filter(|e| e.target_tenant != WILDCARD)
+        .map(|e| e.target_tenant.clone())
+        .chain([net.project_id.clone()])
+        .collect()
+}
+
 /// 409 unless the projects with ports on `net` other than its owner's keep
 /// a way to use it once `losing` (a project or the wildcard) loses its
 /// `access_as_shared` entry.
@@ -205,13 +216,7 @@ async fn ensure_no_ports_of<C: ConnectionTrait>(
         .filter(port::Column::NetworkId.eq(&net.id))
         .filter(port::Column::DeviceOwner.not_like("network:%"));
     if losing == WILDCARD {
-        let mut allowed: Vec<String> = others
-            .iter()
-            .filter(|e| e.target_tenant != WILDCARD)
-            .map(|e| e.target_tenant.clone())
-            .collect();
-        allowed.push(net.project_id.clone());
-        ports = ports.filter(port::Column::ProjectId.is_not_in(allowed));
+        ports = ports.filter(port::Column::ProjectId.is_not_in(keeping(&others, net)));
     } else {
         if others.iter().any(|e| e.target_tenant == WILDCARD) {
             return Ok(());
@@ -249,12 +254,7 @@ async fn ensure_no_gateways_of<C: ConnectionTrait>(
         .collect();
     let routers = router::Entity::find().filter(router::Column::Id.is_in(gateways));
     let depending = if losing == WILDCARD {
-        let mut allowed: Vec<String> = others
-            .iter()
-            .filter(|e| e.target_tenant != WILDCARD)
-            .map(|e| e.target_tenant.clone())
-            .collect();
-        allowed.push(net.project_id.clone());
+        let mut allowed = keeping(&others, net);
         allowed.extend(new_target.map(str::to_string));
         routers
             .filter(router::Column::ProjectId.is_not_in(allowed))
