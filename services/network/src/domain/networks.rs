@@ -171,12 +171,11 @@ impl Neutron {
         rows: &mut [network::Model],
     ) -> Result<HashSet<String>> {
         let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-        let shared = rbac::granted(&self.db, caller.project(), Some(SHARED), &ids).await?;
-        let granted = rbac::granted(&self.db, caller.project(), None, &ids).await?;
+        let granted = rbac::granted(&self.db, caller.project(), &ids).await?;
         for row in rows.iter_mut() {
-            row.shared = shared.contains(&row.id);
+            row.shared = granted.shared.contains(&row.id);
         }
-        Ok(granted)
+        Ok(granted.any)
     }
 
     /// The rows among `rows` the caller may see, as they see them.

@@ -157,23 +157,35 @@ async fn entries<C: ConnectionTrait>(
         .await?)
 }
 
-/// The networks among `ids` granted to `project` — by any action, or by
-/// `action` only — directly or through the wildcard.
+/// What the policies grant `project` — directly or through the wildcard —
+/// on the networks among `ids`.
+#[derive(Debug, Default)]
+pub(crate) struct Granted {
+    /// The networks any policy grants.
+    pub any: HashSet<String>,
+    /// The networks shared with the project (`access_as_shared`).
+    pub shared: HashSet<String>,
+}
+
+/// What the policies grant `project` on the networks among `ids`.
 pub(crate) async fn granted<C: ConnectionTrait>(
     db: &C,
     project: &str,
-    action: Option<&str>,
     ids: &[String],
-) -> Result<HashSet<String>> {
-    let mut found = HashSet::new();
+) -> Result<Granted> {
+    let mut found = Granted::default();
     for chunk in ids.chunks(500) {
-        let mut query = network_rbac::Entity::find()
+        for entry in network_rbac::Entity::find()
             .filter(network_rbac::Column::ObjectId.is_in(chunk.iter().cloned()))
-            .filter(network_rbac::Column::TargetTenant.is_in([project, WILDCARD]));
-        if let Some(action) = action {
-            query = query.filter(network_rbac::Column::Action.eq(action));
+            .filter(network_rbac::Column::TargetTenant.is_in([project, WILDCARD]))
+            .all(db)
+            .await?
+        {
+            if entry.action == SHARED {
+                found.shared.insert(entry.object_id.clone());
+            }
+            found.any.insert(entry.object_id);
         }
-        found.extend(query.all(db).await?.into_iter().map(|e| e.object_id));
     }
     Ok(found)
 }
