@@ -1,7 +1,7 @@
 //! The server role's RPC endpoints: agents' state reports, and the calls
 //! with which agents sync their ports, report them wired and learn the
-//! networks whose DHCP and the routers they serve, and the security groups
-//! their firewalls apply.
+//! networks whose DHCP and the routers they serve, the security groups
+//! their firewalls apply and the tunnels their networks flood to.
 
 use std::sync::Arc;
 
@@ -65,6 +65,12 @@ pub async fn start(
         .route::<server::GetSecurityGroups, _, _>(|neutron, _, asked| async move {
             neutron
                 .security_groups_info(&asked.group_ids)
+                .await
+                .map_err(remote)
+        })
+        .route::<server::GetTunnels, _, _>(|neutron, _, asked| async move {
+            neutron
+                .tunnels(&asked.network_id, &asked.host)
                 .await
                 .map_err(remote)
         });

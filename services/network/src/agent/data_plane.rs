@@ -5,7 +5,7 @@
 use async_trait::async_trait;
 use serde_json::{json, Value};
 
-use crate::rpc::messages::{Device, NetworkInfo, RouterInfo, SecurityGroupList};
+use crate::rpc::messages::{Device, NetworkInfo, RouterInfo, SecurityGroupList, Tunnels};
 
 /// Wires and unwires a host's ports.
 #[async_trait]
@@ -15,6 +15,14 @@ pub trait DataPlane: Send + Sync {
     async fn plug(&self, device: &Device) -> anyhow::Result<bool>;
     /// Unwires a port that left this host; idempotent.
     async fn unplug(&self, port_id: &str) -> anyhow::Result<()>;
+    /// The networks wired here whose tunnels are to be asked for (the
+    /// server names them; none when the host floods to a multicast group).
+    fn untunnelled(&self) -> Vec<String>;
+    /// Whether network `network_id` is wired here with tunnels.
+    fn tunnels_network(&self, network_id: &str) -> bool;
+    /// Floods the network's traffic to exactly `tunnels`' endpoints (this
+    /// host's own left out).
+    async fn set_tunnels(&self, network_id: &str, tunnels: &Tunnels) -> anyhow::Result<()>;
     /// What the agents report about themselves (`configurations`); the
     /// server schedules DHCP only to hosts whose configurations name a
     /// `dhcp_driver`.
@@ -48,6 +56,18 @@ impl DataPlane for Noop {
     }
 
     async fn unplug(&self, _: &str) -> anyhow::Result<()> {
+        Ok(())
+    }
+
+    fn untunnelled(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    fn tunnels_network(&self, _: &str) -> bool {
+        false
+    }
+
+    async fn set_tunnels(&self, _: &str, _: &Tunnels) -> anyhow::Result<()> {
         Ok(())
     }
 

@@ -4,7 +4,9 @@
 //! through its [`DataPlane`] when the server says they changed, and syncs
 //! all of them from the server when it starts (and until that succeeds), so
 //! a restarted agent rebuilds what it had. A port whose device is not there
-//! yet is looked for again every `[agent] polling_interval`.
+//! yet is looked for again every `[agent] polling_interval`. A network newly
+//! wired here asks the server which other hosts its traffic floods to, and
+//! asks again each time the server says those hosts changed.
 
 mod data_plane;
 pub mod linux;
@@ -61,6 +63,8 @@ pub struct Agent {
     router_refreshes: tokio::sync::Mutex<()>,
     /// The same for the filters.
     filter_refreshes: tokio::sync::Mutex<()>,
+    /// The same for the tunnels.
+    tunnel_refreshes: tokio::sync::Mutex<()>,
 }
 
 /// A failed handler's error, logged (casts have no one to answer to).
@@ -91,12 +95,17 @@ impl Agent {
             if self.data_plane.filter(device) {
                 self.refresh_filters().await?;
             }
-            if !self.data_plane.plug(device).await? {
+            let plugged = self.data_plane.plug(device).await?;
+            if !plugged {
                 self.pending_ports()
                     .insert(device.port_id.clone(), device.clone());
+            } else {
+                self.pending_ports().remove(&device.port_id);
+            }
+            self.tunnel_new_networks().await?;
+            if !plugged {
                 return Ok(());
             }
-            self.pending_ports().remove(&device.port_id);
         }
         let status = DeviceStatus {
             port_id: device.port_id.clone(),
@@ -186,6 +195,32 @@ impl Agent {
         self.data_plane.apply_filters(&groups).await
     }
 
+    /// Floods `network_id`'s traffic to the tunnels the server names, if
+    /// the network is wired here.
+    async fn refresh_tunnels(&self, network_id: &str) -> anyhow::Result<()> {
+        let _one = self.tunnel_refreshes.lock().await;
+        if !self.data_plane.tunnels_network(network_id) {
+            return Ok(());
+        }
+        let asked = NetworkQuery {
+            network_id: network_id.to_string(),
+            host: self.host.clone(),
+        };
+        let tunnels = self
+            .plugin
+            .call::<server::GetTunnels>(&Context::internal(), None, &asked)
+            .await?;
+        self.data_plane.set_tunnels(network_id, &tunnels).await
+    }
+
+    /// Asks for the tunnels of the networks newly wired here.
+    async fn tunnel_new_networks(&self) -> anyhow::Result<()> {
+        for network_id in self.data_plane.untunnelled() {
+            self.refresh_tunnels(&network_id).await?;
+        }
+        Ok(())
+    }
+
     /// Serves (or takes down) router `router_id` as the server says.
     async fn refresh_router(&self, router_id: &str) -> anyhow::Result<()> {
         let _one = self.router_refreshes.lock().await;
@@ -198,6 +233,7 @@ impl Agent {
             .call::<server::GetRouter>(&Context::internal(), None, &asked)
             .await?;
         self.data_plane.serve_router(&info).await?;
+        self.tunnel_new_networks().await?;
         if info.served && info.admin_state_up && !info.floating_ips.is_empty() {
             let statuses = FloatingIpStatuses {
                 router_id: info.router_id.clone(),
@@ -225,7 +261,8 @@ impl Agent {
             .plugin
             .call::<server::GetNetworkInfo>(&Context::internal(), None, &asked)
             .await?;
-        self.data_plane.serve_dhcp(&info).await
+        self.data_plane.serve_dhcp(&info).await?;
+        self.tunnel_new_networks().await
     }
 
     fn router(self: Arc<Self>) -> Router<topic::Topic, Self> {
@@ -257,6 +294,12 @@ impl Agent {
                     agent.refresh_filters().await.map_err(failed)
                 },
             )
+            .route::<topic::TunnelsChanged, _, _>(|agent, _, changed: NetworkChanged| async move {
+                agent
+                    .refresh_tunnels(&changed.network_id)
+                    .await
+                    .map_err(failed)
+            })
             .route::<topic::RouterChanged, _, _>(|agent, _, changed: RouterChanged| async move {
                 agent
                     .refresh_router(&changed.router_id)
@@ -292,6 +335,7 @@ pub async fn start(
         dhcp_refreshes: Default::default(),
         router_refreshes: Default::default(),
         filter_refreshes: Default::default(),
+        tunnel_refreshes: Default::default(),
     });
     if let Some(interval) = polling {
         let agent = agent.clone();

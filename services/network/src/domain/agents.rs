@@ -217,14 +217,16 @@ impl Neutron {
     }
 
     /// Tells the agents of a port's old and new hosts what changed (a lost
-    /// message is made good by the agent's next full sync), the hosts
-    /// serving its network's DHCP and, for a router's port, its router's.
+    /// message is made good by the agent's next full sync), every agent when
+    /// its network's hosts changed, the hosts serving its network's DHCP
+    /// and, for a router's port, its router's.
     pub(crate) async fn notify_agents(
         &self,
         before: Option<&port::Model>,
         after: Option<&port::Model>,
     ) {
         self.notify_l2_agents(before, after).await;
+        self.notify_tunnels(before, after).await;
         let networks: std::collections::BTreeSet<&str> = before
             .iter()
             .chain(after.iter())

@@ -23,6 +23,7 @@ pub mod segments;
 pub mod subnet_pools;
 pub mod subnets;
 pub mod tags;
+pub mod tunnels;
 
 use std::sync::Arc;
 

@@ -37,6 +37,8 @@ pub mod server {
             call UpdateFloatingIps = "update_floatingip_statuses" (m::FloatingIpStatuses);
             /// Security groups' rules and members (a host's firewall).
             call GetSecurityGroups = "security_group_info_for_devices" (m::SecurityGroupQuery) -> m::SecurityGroupList;
+            /// The tunnel endpoints a host floods a network's traffic to.
+            call GetTunnels = "get_tunnels" (m::NetworkQuery) -> m::Tunnels;
         }
     }
 }
@@ -57,6 +59,8 @@ pub mod agent {
             cast RouterChanged = "routers_updated" (m::RouterChanged);
             /// Security groups' rules or members changed.
             cast SecurityGroupsChanged = "security_groups_rule_updated" (m::SecurityGroupsChanged);
+            /// The hosts a network's ports are bound to changed (every agent).
+            fanout TunnelsChanged = "update_fdb_entries" (m::NetworkChanged);
         }
     }
 }

@@ -77,6 +77,14 @@ impl Guest {
         guest
     }
 
+    /// A guest with its port's address set, its tap on `host`.
+    pub fn boot_on(port: &Value, host: &Host) -> Guest {
+        let guest = Guest::boot(port);
+        let tap = format!("tap{}", &port["id"].as_str().unwrap()[..11]);
+        ip(&["link", "set", &tap, "netns", &host.netns]).unwrap();
+        guest
+    }
+
     /// A guest whose `eth0` has no address yet.
     pub fn bare(port: &Value) -> Guest {
         let id = port["id"].as_str().unwrap();
@@ -228,4 +236,129 @@ impl Drop for Dhcp {
         }
         let _ = ip(&["netns", "del", &self.0]);
     }
+}
+
+/// Another host: a namespace joined to this one by a veth "underlay"
+/// (`address` there, `peer` here), where an agent wires ports as host
+/// `name`. The agent runs on a thread of its own inside the namespace, so
+/// the devices and processes it makes are the namespace's; it shares the
+/// cloud's in-process bus. Dropped, the agent stops and the namespace goes
+/// with what it holds.
+pub struct Host {
+    pub netns: String,
+    pub address: String,
+    underlay: String,
+    stop: tokio_util::sync::CancellationToken,
+    agent: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Host {
+    /// Namespace `netns` at `address`/24, this host at `peer` on the same
+    /// /24 (an address the cloud's agent tunnels from).
+    pub fn underlay(netns: &str, address: &str, peer: &str) -> Host {
+        let underlay = format!("ful{}", &netns[netns.len().saturating_sub(8)..]);
+        let _ = ip(&["netns", "del", netns]);
+        let _ = ip(&["link", "del", &underlay]);
+        ip(&["netns", "add", netns]).unwrap();
+        ip(&[
+            "link", "add", &underlay, "type", "veth", "peer", "name", "eth0", "netns", netns,
+        ])
+        .unwrap();
+        ip(&["addr", "add", &format!("{peer}/24"), "dev", &underlay]).unwrap();
+        ip(&["link", "set", &underlay, "up"]).unwrap();
+        let cidr = format!("{address}/24");
+        let steps: [&[&str]; 3] = [
+            &["-n", netns, "addr", "add", &cidr, "dev", "eth0"],
+            &["-n", netns, "link", "set", "eth0", "up"],
+            &["-n", netns, "link", "set", "lo", "up"],
+        ];
+        for args in steps {
+            ip(args).unwrap();
+        }
+        Host {
+            netns: netns.to_string(),
+            address: address.to_string(),
+            underlay,
+            stop: Default::default(),
+            agent: None,
+        }
+    }
+
+    /// Starts the agent of host `name` there, configured as `cloud`'s but
+    /// tunnelling from the namespace's address, with a state directory of
+    /// its own.
+    pub fn start_agent(&mut self, cloud: &Cloud, name: &str) {
+        let mut config = cloud.env.config.clone();
+        let state = cloud.env.dir.join(name);
+        config.set("DEFAULT", "host", name);
+        config.set("DEFAULT", "state_path", state.display().to_string());
+        config.set("vxlan", "local_ip", &self.address);
+        let (netns, stop) = (self.netns.clone(), self.stop.clone());
+        self.agent = Some(std::thread::spawn(move || {
+            use std::os::fd::AsRawFd;
+            let namespace = std::fs::File::open(format!("/run/netns/{netns}")).unwrap();
+            // SAFETY: a valid descriptor of a network namespace; the
+            // namespace changes for this thread alone.
+            let entered = unsafe { libc::setns(namespace.as_raw_fd(), libc::CLONE_NEWNET) };
+            assert_eq!(entered, 0, "setns: {}", std::io::Error::last_os_error());
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                let roles = [ferrostack_network::Role::Agent];
+                let running = ferrostack_network::start(&config, &roles, stop.clone())
+                    .await
+                    .expect("the agent starts");
+                stop.cancelled().await;
+                drop(running);
+            });
+        }));
+    }
+
+    /// `ip ARGS` in the namespace.
+    pub fn ip(&self, args: &[&str]) -> Result<String, String> {
+        let mut all = vec!["-n", self.netns.as_str()];
+        all.extend_from_slice(args);
+        ip(&all)
+    }
+
+    /// Device `name` there, as [`link`] reads it here.
+    pub fn link(&self, name: &str) -> Option<Value> {
+        let text = self.ip(&["-j", "-d", "link", "show", "dev", name]).ok()?;
+        serde_json::from_str::<Value>(&text).ok()?.get(0).cloned()
+    }
+}
+
+impl Drop for Host {
+    fn drop(&mut self) {
+        self.stop.cancel();
+        if let Some(agent) = self.agent.take() {
+            let _ = agent.join();
+        }
+        let _ = ip(&["netns", "del", &self.netns]);
+        let _ = ip(&["link", "del", &self.underlay]);
+    }
+}
+
+/// The endpoints VXLAN device `device` floods to, run in namespace `netns`
+/// (here when `None`).
+pub fn floods(netns: Option<&str>, device: &str) -> Vec<String> {
+    let mut args = vec![];
+    if let Some(netns) = netns {
+        args.extend(["-n", netns]);
+    }
+    args.extend(["-j", "fdb", "show", "dev", device]);
+    let out = Command::new("bridge")
+        .args(&args)
+        .output()
+        .expect("bridge runs");
+    let entries: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    let mut found: Vec<String> = entries
+        .iter()
+        .filter(|e| e["mac"] == "00:00:00:00:00:00")
+        .filter_map(|e| e["dst"].as_str().map(str::to_string))
+        .collect();
+    found.sort();
+    found
 }

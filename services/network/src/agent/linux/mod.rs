@@ -2,25 +2,28 @@
 //! bridge `brq<network>` per network, with the network's segment on it (a
 //! `vxlan-<id>` device, or the flat network's physical interface), and each
 //! port's `tap<port>` device enslaved to it once the device exists (the
-//! compute driver makes it; until then the port stays `DOWN`). Networks
+//! compute driver makes it; until then the port stays `DOWN`). A VXLAN
+//! device floods to the other hosts of its network, as the server names
+//! them ([`fdb`]; or to a multicast group without `l2_population`). Networks
 //! scheduled here get their DHCP from dnsmasq ([`dhcp`]), routers whose
 //! ports are bound here their namespace with NAT ([`router`]).
 
 mod dhcp;
+mod fdb;
 mod firewall;
 mod ip;
 mod netns;
 mod options;
 mod router;
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use anyhow::{bail, Context as _};
 use async_trait::async_trait;
 use serde_json::{json, Value};
 
 use super::DataPlane;
-use crate::rpc::messages::{Device, NetworkInfo, RouterInfo, SecurityGroupList};
+use crate::rpc::messages::{Device, NetworkInfo, RouterInfo, SecurityGroupList, Tunnels};
 use ip::{ip, link, ports_of};
 pub use options::{LinuxOptions, LINUX_OPTS};
 
@@ -30,6 +33,9 @@ pub struct LinuxBridge {
     /// Each port's bridge, so the last port leaving takes its bridge along.
     /// One change at a time: bridges are shared between ports.
     bridges: tokio::sync::Mutex<HashMap<String, String>>,
+    /// The vxlan networks wired here, and whether their VXLAN device floods
+    /// to the endpoints the server names yet (with `l2_population`).
+    flooding: std::sync::Mutex<HashMap<String, bool>>,
     /// How many ports the agent wires (reported in its state).
     devices: std::sync::atomic::AtomicUsize,
     /// The networks' DHCP servers.
@@ -70,6 +76,7 @@ impl LinuxBridge {
         LinuxBridge {
             opts,
             bridges: Default::default(),
+            flooding: Default::default(),
             devices: Default::default(),
             dhcp: dhcp::Dnsmasq::new(state_path),
             dhcp_changes: Default::default(),
@@ -107,10 +114,17 @@ impl LinuxBridge {
             other => bail!("network type '{other}' cannot be wired by the linux bridge agent"),
         };
         let segment = match device.network_type.as_str() {
-            "vxlan" => Some(
-                self.ensure_vxlan(device.segmentation_id, device.mtu)
-                    .await?,
-            ),
+            "vxlan" => {
+                let vxlan = self
+                    .ensure_vxlan(device.segmentation_id, device.mtu)
+                    .await?;
+                if self.opts.l2_population {
+                    self.flooding_now()
+                        .entry(device.network_id.clone())
+                        .or_insert(false);
+                }
+                Some(vxlan)
+            }
             _ => physical,
         };
         if link(&bridge).await?.is_none() {
@@ -159,7 +173,10 @@ impl LinuxBridge {
             "link", "add", &name, "mtu", &mtu, "type", "vxlan", "id", &vni,
         ];
         args.extend(["local", &local]);
-        let group = self.opts.vxlan_group.map(|g| g.to_string());
+        let group = (!self.opts.l2_population)
+            .then_some(self.opts.vxlan_group)
+            .flatten()
+            .map(|g| g.to_string());
         let via = match &group {
             Some(_) => ip::device_with(&local)
                 .await?
@@ -177,11 +194,17 @@ impl LinuxBridge {
         Ok(name)
     }
 
+    fn flooding_now(&self) -> std::sync::MutexGuard<'_, HashMap<String, bool>> {
+        self.flooding.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Takes `bridge` and its VXLAN device away once no port uses it; the
     /// kernel releases what else is on it (a physical interface, a tap).
     /// Devices vanishing meanwhile (a namespace deleted with its veth) are
     /// no error.
     async fn remove_bridge(&self, bridge: &str) -> anyhow::Result<()> {
+        self.flooding_now()
+            .retain(|network, _| bridge_name(network).is_ok_and(|b| b != bridge));
         for port in ports_of(bridge).await? {
             if port.kind() == "vxlan" {
                 gone_or(ip(&["link", "del", &port.ifname]).await, &port.ifname).await?;
@@ -249,11 +272,49 @@ impl DataPlane for LinuxBridge {
             "driver": "linux",
             "tunnel_types": tunnel_types,
             "tunneling_ip": self.opts.local_ip.map(|a| a.to_string()),
+            "l2_population": self.opts.l2_population,
             "interface_mappings": self.opts.interface_mappings,
             "devices": self.devices.load(std::sync::atomic::Ordering::Relaxed),
             "dhcp_driver": "dnsmasq",
             "firewall_driver": self.firewall.as_ref().map(|_| "iptables"),
         })
+    }
+
+    fn untunnelled(&self) -> Vec<String> {
+        let flooding = self.flooding_now();
+        flooding
+            .iter()
+            .filter(|(_, done)| !**done)
+            .map(|(network, _)| network.clone())
+            .collect()
+    }
+
+    fn tunnels_network(&self, network_id: &str) -> bool {
+        self.flooding_now().contains_key(network_id)
+    }
+
+    async fn set_tunnels(&self, network_id: &str, tunnels: &Tunnels) -> anyhow::Result<()> {
+        // Not while a port's change makes or takes the device away.
+        let _bridges = self.bridges.lock().await;
+        let device = format!("vxlan-{}", tunnels.segmentation_id);
+        if tunnels.network_type != "vxlan"
+            || !self.tunnels_network(network_id)
+            || link(&device).await?.is_none()
+        {
+            self.flooding_now().remove(network_id);
+            return Ok(());
+        }
+        let own = self.opts.local_ip;
+        let endpoints: BTreeSet<String> = tunnels
+            .endpoints
+            .iter()
+            .filter_map(|e| e.parse::<std::net::IpAddr>().ok())
+            .filter(|e| Some(*e) != own)
+            .map(|e| e.to_string())
+            .collect();
+        fdb::flood_to(&device, &endpoints).await?;
+        self.flooding_now().insert(network_id.to_string(), true);
+        Ok(())
     }
 
     fn filter(&self, device: &Device) -> bool {

@@ -22,8 +22,15 @@ const VXLAN_GROUP: Opt = Opt::new(
     "vxlan",
     "vxlan_group",
     "224.0.0.1",
-    "Multicast group VXLAN floods go to (other hosts' tunnels are found through it); \
-     empty for none (one host).",
+    "Multicast group VXLAN floods go to when l2_population is off (other hosts' tunnels \
+     are found through it); empty for none (one host).",
+);
+const L2_POPULATION: Opt = Opt::new(
+    "vxlan",
+    "l2_population",
+    "true",
+    "Whether vxlan networks flood to the tunnel endpoints the server names (the other \
+     hosts of each network) rather than to `vxlan_group`.",
 );
 const UDP_DSTPORT: Opt = Opt::new(
     "vxlan",
@@ -49,6 +56,7 @@ pub const LINUX_OPTS: &[Opt] = &[
     ENABLE_VXLAN,
     LOCAL_IP,
     VXLAN_GROUP,
+    L2_POPULATION,
     UDP_DSTPORT,
     PHYSICAL_INTERFACE_MAPPINGS,
     POLLING_INTERVAL,
@@ -60,6 +68,7 @@ pub struct LinuxOptions {
     pub enable_vxlan: bool,
     pub local_ip: Option<IpAddr>,
     pub vxlan_group: Option<Ipv4Addr>,
+    pub l2_population: bool,
     pub udp_dstport: Option<u16>,
     /// Physical network → interface.
     pub interface_mappings: BTreeMap<String, String>,
@@ -93,6 +102,7 @@ impl LinuxOptions {
             enable_vxlan: config.get_bool(&ENABLE_VXLAN)?,
             local_ip: optional(config, &LOCAL_IP)?,
             vxlan_group,
+            l2_population: config.get_bool(&L2_POPULATION)?,
             udp_dstport: optional(config, &UDP_DSTPORT)?,
             interface_mappings,
             polling_interval: std::time::Duration::from_secs(
@@ -129,6 +139,7 @@ mod tests {
         assert!(opts.enable_vxlan);
         assert_eq!(opts.local_ip, None);
         assert_eq!(opts.vxlan_group, Some(Ipv4Addr::new(224, 0, 0, 1)));
+        assert!(opts.l2_population);
         assert_eq!(opts.udp_dstport, None);
         assert!(opts.interface_mappings.is_empty());
     }
@@ -139,6 +150,7 @@ mod tests {
             ("vxlan", "local_ip", "10.0.0"),
             ("vxlan", "vxlan_group", "10.0.0.1"),
             ("vxlan", "udp_dstport", "70000"),
+            ("vxlan", "l2_population", "maybe"),
             ("linux_bridge", "physical_interface_mappings", "physnet1"),
             ("linux_bridge", "physical_interface_mappings", "p:a/b"),
             (
