@@ -65,7 +65,7 @@ impl Cloud {
 
     /// Every role (agent on host `node1`) with extra configuration.
     pub async fn with_config(configure: impl FnOnce(&mut ferrostack_config::Config)) -> Cloud {
-        Self::build(false, false, false, 1, configure).await
+        Self::build(false, false, None, 1, configure).await
     }
 
     /// Every role beside an image service, with `agents` agents (hosts
@@ -74,27 +74,28 @@ impl Cloud {
         agents: usize,
         configure: impl FnOnce(&mut ferrostack_config::Config),
     ) -> Cloud {
-        Self::build(true, false, false, agents, configure).await
+        Self::build(true, false, None, agents, configure).await
     }
 
     /// Every role beside an image and a block-storage service.
     pub async fn with_volumes(configure: impl FnOnce(&mut ferrostack_config::Config)) -> Cloud {
-        Self::build(true, true, false, 1, configure).await
+        Self::build(true, true, None, 1, configure).await
     }
 
-    /// Every role beside an image and a network service, with `agents`
-    /// hosts, each with a network agent.
-    pub async fn with_networks(
+    /// Every role beside an image and a network service configured by
+    /// `network`, with `agents` hosts, each with a network agent.
+    pub async fn with_networks_configured(
         agents: usize,
         configure: impl FnOnce(&mut ferrostack_config::Config),
+        network: &dyn Fn(&mut ferrostack_config::Config),
     ) -> Cloud {
-        Self::build(true, false, true, agents, configure).await
+        Self::build(true, false, Some(network), agents, configure).await
     }
 
     async fn build(
         images: bool,
         volumes: bool,
-        networks: bool,
+        networks: Option<&dyn Fn(&mut ferrostack_config::Config)>,
         agents: usize,
         configure: impl FnOnce(&mut ferrostack_config::Config),
     ) -> Cloud {
@@ -130,8 +131,9 @@ impl Cloud {
         } else {
             (None, None)
         };
-        let network = if networks {
-            let (served, network_env, roles) = start_network(&identity, agents).await;
+        let network = if let Some(configure_network) = networks {
+            let (served, network_env, roles) =
+                start_network(&identity, agents, configure_network).await;
             env.config
                 .set("neutron", "endpoint_override", served.url(""));
             Some((served, network_env, roles))
@@ -543,10 +545,23 @@ pub async fn setup_with_networks(
     agents: usize,
     configure: impl FnOnce(&mut ferrostack_config::Config),
 ) -> (Cloud, Persona, Persona, String) {
-    let cloud = Cloud::with_networks(agents, |c| {
-        small_hosts(c);
-        configure(c);
-    })
+    setup_with_networks_configured(agents, configure, &|_| {}).await
+}
+
+/// [`setup_with_networks`], the network service also configured by `network`.
+pub async fn setup_with_networks_configured(
+    agents: usize,
+    configure: impl FnOnce(&mut ferrostack_config::Config),
+    network: &dyn Fn(&mut ferrostack_config::Config),
+) -> (Cloud, Persona, Persona, String) {
+    let cloud = Cloud::with_networks_configured(
+        agents,
+        |c| {
+            small_hosts(c);
+            configure(c);
+        },
+        network,
+    )
     .await;
     let (cloud, admin, alice, image) = prepare(cloud, agents).await;
     for _ in 0..100 {
@@ -584,6 +599,7 @@ async fn prepare(cloud: Cloud, agents: usize) -> (Cloud, Persona, Persona, Strin
 async fn start_network(
     identity: &TestCloud,
     agents: usize,
+    configure: &dyn Fn(&mut ferrostack_config::Config),
 ) -> (Served, TestEnv, Vec<ferrostack_network::Running>) {
     use ferrostack_network::Role;
     let mut env = TestEnv::with_own_bus("compute_network").await;
@@ -591,6 +607,7 @@ async fn start_network(
     env.config.set("DEFAULT", "host", "node1");
     env.config.set("agent", "report_interval", "1");
     identity.configure_service("neutron", &mut env.config).await;
+    configure(&mut env.config);
     let stop = tokio_util::sync::CancellationToken::new();
     let mut running =
         vec![
