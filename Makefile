@@ -64,18 +64,18 @@ backends:
 backends-stop:
 	bash scripts/backends.sh stop
 
-# The broker-restart test stops RabbitMQ for a moment: it runs alone, after the rest.
-BROKER_RESTART := test(broker_restart_during_casts)
+# The broker-restart tests stop RabbitMQ for a moment: they run alone, after the rest.
+BROKER_RESTART := (test(broker_restart_during_casts) | test(broker_restart_during_boots))
 test-unit:
 	bash scripts/with-backends.sh $(CARGO) nextest run --workspace --no-fail-fast -E 'not $(BROKER_RESTART)'
-	bash scripts/with-backends.sh $(CARGO) nextest run -p ferrostack-rpc -E '$(BROKER_RESTART)'
+	bash scripts/with-backends.sh $(CARGO) nextest run --workspace -j 1 -E '$(BROKER_RESTART)'
 
 # The identity, image and block-storage suites again on the production backends.
 # `--workspace` (not `-p`) keeps the unit run's features, so nothing is rebuilt.
 # One after the other: side by side they took as long (1018 s against 516 + 508),
 # the two cores already busy.
 BACKEND_SUITES := --workspace \
-	-E 'package(ferrostack-image) | package(ferrostack-block-storage) | package(ferrostack-compute) | package(ferrostack-network) | (package(ferrostack-identity) & (binary(tokens) | binary(resources) | binary(policy)))'
+	-E '(package(ferrostack-image) | package(ferrostack-block-storage) | package(ferrostack-compute) | package(ferrostack-network) | (package(ferrostack-identity) & (binary(tokens) | binary(resources) | binary(policy)))) & not $(BROKER_RESTART)'
 test-backends:
 	FERRO_TEST_DB=mysql FERRO_TEST_TRANSPORT=rabbit bash scripts/with-backends.sh \
 		$(CARGO) nextest run --no-fail-fast $(BACKEND_SUITES)

@@ -103,6 +103,14 @@ impl TestEnv {
 }
 
 /// Runs `rabbitmqctl <args>` as `FERRO_TEST_RABBITMQCTL` says; panics on failure.
+/// Stops RabbitMQ's application for `outage`, then starts it again (every
+/// connection to it drops meanwhile).
+pub fn restart_rabbit(outage: std::time::Duration) {
+    rabbitmqctl("stop_app");
+    std::thread::sleep(outage);
+    rabbitmqctl("start_app");
+}
+
 fn rabbitmqctl(args: &str) {
     let ctl = required("FERRO_TEST_RABBITMQCTL");
     let status = std::process::Command::new("sh")

@@ -182,7 +182,19 @@ impl Driver for FakeDriver {
         guest.log(format!("image {}", build.image_id));
         guest.log(format!("hostname {}", build.hostname));
         guest.log(format!("{} login:", build.hostname));
-        self.guests().insert(build.uuid.clone(), guest);
+        let mut guests = self.guests();
+        // As a hypervisor refuses a second running domain of one name (a
+        // stopped one, as a move leaves it on its host, is redefined).
+        if guests
+            .get(&build.uuid)
+            .is_some_and(|g| g.power != PowerState::Shutdown)
+        {
+            return Err(DriverError(format!(
+                "Instance {} already exists on this host",
+                build.uuid
+            )));
+        }
+        guests.insert(build.uuid.clone(), guest);
         Ok(())
     }
 

@@ -65,7 +65,7 @@ impl Cloud {
 
     /// Every role (agent on host `node1`) with extra configuration.
     pub async fn with_config(configure: impl FnOnce(&mut ferrostack_config::Config)) -> Cloud {
-        Self::build(false, false, None, 1, configure).await
+        Self::build(false, false, None, 1, false, configure).await
     }
 
     /// Every role beside an image service, with `agents` agents (hosts
@@ -74,12 +74,12 @@ impl Cloud {
         agents: usize,
         configure: impl FnOnce(&mut ferrostack_config::Config),
     ) -> Cloud {
-        Self::build(true, false, None, agents, configure).await
+        Self::build(true, false, None, agents, false, configure).await
     }
 
     /// Every role beside an image and a block-storage service.
     pub async fn with_volumes(configure: impl FnOnce(&mut ferrostack_config::Config)) -> Cloud {
-        Self::build(true, true, None, 1, configure).await
+        Self::build(true, true, None, 1, false, configure).await
     }
 
     /// Every role beside an image and a network service configured by
@@ -89,7 +89,13 @@ impl Cloud {
         configure: impl FnOnce(&mut ferrostack_config::Config),
         network: &dyn Fn(&mut ferrostack_config::Config),
     ) -> Cloud {
-        Self::build(true, false, Some(network), agents, configure).await
+        Self::build(true, false, Some(network), agents, false, configure).await
+    }
+
+    /// Every role beside an image service, on RabbitMQ whatever the
+    /// testkit's transport (a virtual host of its own).
+    pub async fn on_rabbit(configure: impl FnOnce(&mut ferrostack_config::Config)) -> Cloud {
+        Self::build(true, false, None, 1, true, configure).await
     }
 
     async fn build(
@@ -97,11 +103,16 @@ impl Cloud {
         volumes: bool,
         networks: Option<&dyn Fn(&mut ferrostack_config::Config)>,
         agents: usize,
+        rabbit: bool,
         configure: impl FnOnce(&mut ferrostack_config::Config),
     ) -> Cloud {
         use ferrostack_compute::Role;
         let identity = TestCloud::start("compute").await;
-        let mut env = TestEnv::with_own_bus("compute").await;
+        let mut env = if rabbit {
+            TestEnv::with_rabbit_bus("compute").await
+        } else {
+            TestEnv::with_own_bus("compute").await
+        };
         env.config.set("database", "auto_migrate", "true");
         env.config.set("DEFAULT", "host", "node1");
         env.config.set("DEFAULT", "report_interval", "1");
