@@ -236,7 +236,7 @@ async fn a_single_host_resizes_in_place_only_when_allowed() {
 }
 
 #[tokio::test]
-async fn stopped_servers_resize_in_place_and_stay_stopped() {
+async fn servers_resize_in_place_stopped_or_running() {
     let (cloud, admin, alice, image) = setup(1, |c| {
         c.set("DEFAULT", "allow_resize_to_same_host", "true");
     })
@@ -274,6 +274,17 @@ async fn stopped_servers_resize_in_place_and_stay_stopped() {
         .await
         .expect(202);
     cloud.wait_status(&alice, &id, "ACTIVE").await;
+    // Running, reverted in place: the guest of the old flavor replaces the
+    // running one.
+    act(&cloud, &alice, &id, json!({"resize": {"flavorRef": "1"}}))
+        .await
+        .expect(202);
+    cloud.wait_status(&alice, &id, "VERIFY_RESIZE").await;
+    act(&cloud, &alice, &id, json!({"revertResize": null}))
+        .await
+        .expect(202);
+    let reverted = cloud.wait_status(&alice, &id, "ACTIVE").await;
+    assert_eq!(reverted["flavor"]["vcpus"], 2);
 }
 
 #[tokio::test]

@@ -171,6 +171,8 @@ pub trait Driver: Send + Sync {
         same_host: bool,
     ) -> Result<(), DriverError> {
         if same_host {
+            // The guest of the new flavor makes way for the old one.
+            self.destroy(&build.uuid).await?;
             self.spawn(build).await?;
             if !power_on {
                 self.operate(&build.uuid, GuestOp::PowerOff).await?;

@@ -15,6 +15,9 @@ pub trait DataPlane: Send + Sync {
     async fn plug(&self, device: &Device) -> anyhow::Result<bool>;
     /// Unwires a port that left this host; idempotent.
     async fn unplug(&self, port_id: &str) -> anyhow::Result<()>;
+    /// Takes away the bridges this host's agent made whose ports are all
+    /// gone (after a full sync: those that went while it was away).
+    async fn sweep(&self) -> anyhow::Result<()>;
     /// The networks wired here whose tunnels are to be asked for (the
     /// server names them; none when the host floods to a multicast group).
     fn untunnelled(&self) -> Vec<String>;
@@ -56,6 +59,10 @@ impl DataPlane for Noop {
     }
 
     async fn unplug(&self, _: &str) -> anyhow::Result<()> {
+        Ok(())
+    }
+
+    async fn sweep(&self) -> anyhow::Result<()> {
         Ok(())
     }
 

@@ -171,6 +171,8 @@ impl Agent {
         {
             self.refresh_router(router_id).await?;
         }
+        // Last, the bridges of networks with no port here any more.
+        self.data_plane.sweep().await?;
         Ok(list.devices.len())
     }
 

@@ -16,29 +16,33 @@ use super::Cloud;
 /// tunnelling from 127.0.0.1, also configured by `configure`. Its VXLAN ids
 /// are its own (clouds of tests running at once share the host's devices).
 pub async fn linux_cloud(configure: impl FnOnce(&mut ferrostack_config::Config)) -> Cloud {
+    use ferrostack_network::Role;
+    linux_cloud_of(&[Role::Server, Role::Agent], configure).await
+}
+
+/// [`linux_cloud`] with `roles` only (the server alone: its agents run on
+/// [`Host`]s).
+pub async fn linux_cloud_of(
+    roles: &[ferrostack_network::Role],
+    configure: impl FnOnce(&mut ferrostack_config::Config),
+) -> Cloud {
     let first = 1000 + uuid::Uuid::new_v4().as_u128() % 1_000_000 * 10;
-    Cloud::with_roles(
-        &[
-            ferrostack_network::Role::Server,
-            ferrostack_network::Role::Agent,
-        ],
-        |config| {
-            config.set(
-                "ml2_type_vxlan",
-                "vni_ranges",
-                format!("{first}:{}", first + 9),
-            );
-            config.set("DEFAULT", "host", "linux-a");
-            config.set("agent", "report_interval", "1");
-            config.set("agent", "polling_interval", "1");
-            config.set("agent", "driver", "linux");
-            config.set("vxlan", "local_ip", "127.0.0.1");
-            // No multicast group: on one host it loops floods back into the
-            // bridge, which then learns guests' MACs behind the tunnel.
-            config.set("vxlan", "vxlan_group", "");
-            configure(config);
-        },
-    )
+    Cloud::with_roles(roles, |config| {
+        config.set(
+            "ml2_type_vxlan",
+            "vni_ranges",
+            format!("{first}:{}", first + 9),
+        );
+        config.set("DEFAULT", "host", "linux-a");
+        config.set("agent", "report_interval", "1");
+        config.set("agent", "polling_interval", "1");
+        config.set("agent", "driver", "linux");
+        config.set("vxlan", "local_ip", "127.0.0.1");
+        // No multicast group: on one host it loops floods back into the
+        // bridge, which then learns guests' MACs behind the tunnel.
+        config.set("vxlan", "vxlan_group", "");
+        configure(config);
+    })
     .await
 }
 
@@ -80,8 +84,14 @@ impl Guest {
     /// A guest with its port's address set, its tap on `host`.
     pub fn boot_on(port: &Value, host: &Host) -> Guest {
         let guest = Guest::boot(port);
-        let tap = format!("tap{}", &port["id"].as_str().unwrap()[..11]);
-        ip(&["link", "set", &tap, "netns", &host.netns]).unwrap();
+        host.take_tap(port);
+        guest
+    }
+
+    /// A guest with no address yet, its tap on `host`.
+    pub fn bare_on(port: &Value, host: &Host) -> Guest {
+        let guest = Guest::bare(port);
+        host.take_tap(port);
         guest
     }
 
@@ -314,6 +324,21 @@ impl Host {
                 drop(running);
             });
         }));
+    }
+
+    /// Stops the agent (as if killed: what it made stays).
+    pub fn stop_agent(&mut self) {
+        self.stop.cancel();
+        if let Some(agent) = self.agent.take() {
+            agent.join().expect("the agent's thread ends");
+        }
+        self.stop = Default::default();
+    }
+
+    /// Moves `port`'s tap here (as a compute driver on this host makes it).
+    fn take_tap(&self, port: &Value) {
+        let tap = format!("tap{}", &port["id"].as_str().unwrap()[..11]);
+        ip(&["link", "set", &tap, "netns", &self.netns]).unwrap();
     }
 
     /// `ip ARGS` in the namespace.

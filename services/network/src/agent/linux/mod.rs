@@ -14,6 +14,7 @@ mod firewall;
 mod ip;
 mod netns;
 mod options;
+mod records;
 mod router;
 
 use std::collections::{BTreeSet, HashMap};
@@ -33,6 +34,9 @@ pub struct LinuxBridge {
     /// Each port's bridge, so the last port leaving takes its bridge along.
     /// One change at a time: bridges are shared between ports.
     bridges: tokio::sync::Mutex<HashMap<String, String>>,
+    /// The networks whose bridges this host's agent made, kept across its
+    /// restarts.
+    records: records::Records,
     /// The vxlan networks wired here, and whether their VXLAN device floods
     /// to the endpoints the server names yet (with `l2_population`).
     flooding: std::sync::Mutex<HashMap<String, bool>>,
@@ -73,21 +77,28 @@ pub fn tap_name(port_id: &str) -> anyhow::Result<String> {
 impl LinuxBridge {
     /// A data plane wiring with `opts`, keeping its files under `state_path`.
     pub fn new(opts: LinuxOptions, state_path: &std::path::Path) -> Self {
+        let firewall = if !opts.enable_security_group {
+            tracing::info!(
+                "security groups are not enforced ([securitygroup] enable_security_group)"
+            );
+            None
+        } else if firewall::enable() {
+            Some(firewall::Firewall::default())
+        } else {
+            tracing::warn!("no bridge netfilter: security groups are not enforced");
+            None
+        };
         LinuxBridge {
             opts,
             bridges: Default::default(),
+            records: records::Records::new(state_path),
             flooding: Default::default(),
             devices: Default::default(),
             dhcp: dhcp::Dnsmasq::new(state_path),
             dhcp_changes: Default::default(),
             routers: router::Routers::new(state_path),
             router_changes: Default::default(),
-            firewall: if firewall::enable() {
-                Some(firewall::Firewall::default())
-            } else {
-                tracing::warn!("no bridge netfilter: security groups are not enforced");
-                None
-            },
+            firewall,
         }
     }
 
@@ -127,6 +138,7 @@ impl LinuxBridge {
             }
             _ => physical,
         };
+        self.records.add(&device.network_id)?;
         if link(&bridge).await?.is_none() {
             ip(&[
                 "link",
@@ -210,7 +222,8 @@ impl LinuxBridge {
                 gone_or(ip(&["link", "del", &port.ifname]).await, &port.ifname).await?;
             }
         }
-        gone_or(ip(&["link", "del", bridge]).await, bridge).await
+        gone_or(ip(&["link", "del", bridge]).await, bridge).await?;
+        self.records.remove(bridge)
     }
 }
 
@@ -278,6 +291,18 @@ impl DataPlane for LinuxBridge {
             "dhcp_driver": "dnsmasq",
             "firewall_driver": self.firewall.as_ref().map(|_| "iptables"),
         })
+    }
+
+    async fn sweep(&self) -> anyhow::Result<()> {
+        let bridges = self.bridges.lock().await;
+        for network in self.records.all() {
+            let bridge = bridge_name(&network)?;
+            if !bridges.values().any(|b| *b == bridge) {
+                tracing::info!(network, "its ports are gone: {bridge} taken away");
+                self.remove_bridge(&bridge).await?;
+            }
+        }
+        Ok(())
     }
 
     fn untunnelled(&self) -> Vec<String> {

@@ -44,6 +44,12 @@ const PHYSICAL_INTERFACE_MAPPINGS: Opt = Opt::new(
     "",
     "physical_network:interface pairs: the interface each flat network is wired onto.",
 );
+const ENABLE_SECURITY_GROUP: Opt = Opt::new(
+    "securitygroup",
+    "enable_security_group",
+    "true",
+    "Whether this host filters its ports by their security groups (with bridge netfilter).",
+);
 const POLLING_INTERVAL: Opt = Opt::new(
     "agent",
     "polling_interval",
@@ -59,6 +65,7 @@ pub const LINUX_OPTS: &[Opt] = &[
     L2_POPULATION,
     UDP_DSTPORT,
     PHYSICAL_INTERFACE_MAPPINGS,
+    ENABLE_SECURITY_GROUP,
     POLLING_INTERVAL,
 ];
 
@@ -72,6 +79,7 @@ pub struct LinuxOptions {
     pub udp_dstport: Option<u16>,
     /// Physical network → interface.
     pub interface_mappings: BTreeMap<String, String>,
+    pub enable_security_group: bool,
     pub polling_interval: std::time::Duration,
 }
 
@@ -105,6 +113,7 @@ impl LinuxOptions {
             l2_population: config.get_bool(&L2_POPULATION)?,
             udp_dstport: optional(config, &UDP_DSTPORT)?,
             interface_mappings,
+            enable_security_group: config.get_bool(&ENABLE_SECURITY_GROUP)?,
             polling_interval: std::time::Duration::from_secs(
                 config.get_parsed::<u64>(&POLLING_INTERVAL)?.max(1),
             ),
