@@ -5,7 +5,11 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+/// How long a delete is remembered for a build of the server that comes
+/// after it (the two requests reach the host side by side).
+const DELETES_KEPT: Duration = Duration::from_secs(600);
 
 /// An event's key: its name and tag, as Nova writes it.
 pub fn key(name: &str, tag: &str) -> String {
@@ -36,6 +40,8 @@ struct Expected {
 pub struct InstanceEvents {
     /// Each expected server's events so far.
     expected: Mutex<HashMap<String, Expected>>,
+    /// The servers deleted here lately, and when.
+    deleted: Mutex<HashMap<String, Instant>>,
     arrived: tokio::sync::Notify,
 }
 
@@ -56,9 +62,15 @@ impl InstanceEvents {
         self.expected.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Keeps server `uuid`'s events from now on.
+    fn deleted(&self) -> std::sync::MutexGuard<'_, HashMap<String, Instant>> {
+        self.deleted.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Keeps server `uuid`'s events from now on (its waits end at once
+    /// when it was deleted here lately).
     pub fn expect(&self, uuid: &str) -> Expecting<'_> {
-        self.lock().entry(uuid.to_string()).or_default();
+        let cancelled = self.deleted().contains_key(uuid);
+        self.lock().entry(uuid.to_string()).or_default().cancelled |= cancelled;
         Expecting {
             events: self,
             uuid: uuid.to_string(),
@@ -73,8 +85,14 @@ impl InstanceEvents {
         }
     }
 
-    /// Ends the waits of server `uuid` (it is being deleted).
+    /// Ends the waits of server `uuid` (it is being deleted), also of a
+    /// build of it still to come.
     pub fn cancel(&self, uuid: &str) {
+        let now = Instant::now();
+        let mut deleted = self.deleted();
+        deleted.retain(|_, at| now.duration_since(*at) < DELETES_KEPT);
+        deleted.insert(uuid.to_string(), now);
+        drop(deleted);
         if let Some(expected) = self.lock().get_mut(uuid) {
             expected.cancelled = true;
             self.arrived.notify_waiters();
@@ -176,6 +194,19 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(20)).await;
             deleter.cancel("s1");
         });
+        assert_eq!(
+            events
+                .wait("s1", &keys(&["p1"]), Duration::from_secs(5))
+                .await,
+            Err(Unmet::Cancelled)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_build_coming_after_the_delete_does_not_wait() {
+        let events = InstanceEvents::default();
+        events.cancel("s1");
+        let _expecting = events.expect("s1");
         assert_eq!(
             events
                 .wait("s1", &keys(&["p1"]), Duration::from_secs(5))
