@@ -160,6 +160,21 @@ pub const INSTANCE_BUILD_TIMEOUT: Opt = Opt::new(
     "Seconds a server may stay building before it is put in ERROR; 0 never (Nova's default is 0).",
 );
 
+pub const VIF_PLUGGING_TIMEOUT: Opt = Opt::new(
+    "DEFAULT",
+    "vif_plugging_timeout",
+    "300",
+    "Seconds a build waits for the network service to report each new port plugged \
+     (`network-vif-plugged`); 0 not at all.",
+);
+
+pub const VIF_PLUGGING_IS_FATAL: Opt = Opt::new(
+    "DEFAULT",
+    "vif_plugging_is_fatal",
+    "true",
+    "Whether a build whose ports are not reported plugged in time (or are reported failed) fails.",
+);
+
 pub const REIMAGE_TIMEOUT_PER_GB: Opt = Opt::new(
     "DEFAULT",
     "reimage_timeout_per_gb",
@@ -294,6 +309,8 @@ pub const OPTS: &[Opt] = &[
     INSTANCE_BUILD_TIMEOUT,
     CONSOLE_TOKEN_TTL,
     REIMAGE_TIMEOUT_PER_GB,
+    VIF_PLUGGING_TIMEOUT,
+    VIF_PLUGGING_IS_FATAL,
 ];
 
 /// Settings resolved and validated at start.
@@ -319,6 +336,9 @@ pub struct ComputeConfig {
     pub instance_build_timeout: Option<Duration>,
     /// How long a volume-backed rebuild waits per GiB of its root volume.
     pub reimage_timeout_per_gb: Duration,
+    /// How long a build waits for its ports to be plugged (`None`: not at
+    /// all), and whether it fails when they are not.
+    pub vif_plugging: crate::agent::VifPlugging,
     /// Each quota resource's default limit (-1: none), by Nova's key.
     pub quota_defaults: std::collections::BTreeMap<&'static str, i64>,
     /// The image API's URLs (else the catalog's) and how long to wait on it.
@@ -426,6 +446,13 @@ impl ComputeConfig {
             reimage_timeout_per_gb: Duration::from_secs(
                 config.get_parsed::<u64>(&REIMAGE_TIMEOUT_PER_GB)?.max(1),
             ),
+            vif_plugging: crate::agent::VifPlugging {
+                timeout: match config.get_parsed::<u64>(&VIF_PLUGGING_TIMEOUT)? {
+                    0 => None,
+                    seconds => Some(Duration::from_secs(seconds)),
+                },
+                fatal: config.get_bool(&VIF_PLUGGING_IS_FATAL)?,
+            },
             quota_defaults: QUOTA_OPTS
                 .iter()
                 .map(|(key, opt)| Ok((*key, config.get_parsed::<i64>(opt)?)))

@@ -36,6 +36,10 @@ pub struct Agent {
     /// How long a volume-backed rebuild waits per GiB for its root volume's
     /// reimage (`[DEFAULT] reimage_timeout_per_gb`).
     pub reimage_timeout_per_gb: std::time::Duration,
+    /// Whether and how long builds wait for their ports to be plugged.
+    pub vif_plugging: super::VifPlugging,
+    /// The events the servers being built here wait for.
+    pub events: super::events::InstanceEvents,
 }
 
 /// The event of an offloaded server's unshelve (a build from its image).
@@ -118,6 +122,8 @@ impl Agent {
     /// Builds a server: its guest spawned, then ACTIVE (or ERROR with a fault).
     async fn build(&self, context: Context, build: BuildInstance) -> Result<(), RemoteError> {
         let started_at = unix_now();
+        // Its ports' events may come as soon as they are bound.
+        let _expecting = self.events.expect(&build.uuid);
         let ports = self.plug_ports(&context, &build).await;
         let result = match &ports {
             Ok(vifs) => {
@@ -126,7 +132,11 @@ impl Agent {
                 if let Some(vifs) = vifs {
                     build.vifs_json = serde_json::to_string(vifs).unwrap_or_default();
                 }
-                self.spawn_with_volumes(&context, &build).await
+                let spawned = self.spawn_with_volumes(&context, &build).await;
+                match (spawned, vifs) {
+                    (Ok(()), Some(vifs)) => self.wait_for_plugging(&build.uuid, vifs).await,
+                    (spawned, _) => spawned,
+                }
             }
             Err(e) => Err(super::DriverError(format!("its ports failed: {e}"))),
         };
@@ -249,6 +259,10 @@ impl Agent {
             });
         };
         let started_at = unix_now();
+        if op.op == "delete" {
+            // A build of it waiting on its ports ends (and gives them back).
+            self.events.cancel(&op.uuid);
+        }
         let result = match plan.guest {
             Some(guest) => self.driver.operate(&op.uuid, guest).await,
             None => {
@@ -293,6 +307,13 @@ impl Agent {
             .route::<agent::BuildAndRun, _, _>(
                 |a, ctx, build| async move { a.build(ctx, build).await },
             )
+            .route::<agent::ExternalInstanceEvent, _, _>(|a, _, sent| async move {
+                for event in sent.events {
+                    a.events
+                        .deliver(&event.instance_uuid, &event.name, &event.tag, &event.status);
+                }
+                Ok(())
+            })
             .route::<agent::Rebuild, _, _>(
                 |a, ctx, build| async move { a.rebuild(ctx, build).await },
             )

@@ -6,6 +6,7 @@
 mod assisted_snapshots;
 mod consoles;
 mod driver;
+mod events;
 mod fake;
 mod manager;
 mod migrate;
@@ -32,6 +33,7 @@ pub use fake::{FakeDriver, FAKE_HOSTS, SPAWN_ERROR_SPEC};
 use ferrostack_auth::image_api::ImageApi;
 use ferrostack_auth::Authenticator;
 pub use manager::{Agent, UNSHELVE_EVENT};
+pub use networks::VifPlugging;
 
 /// The binary name `os-services` shows for agents.
 pub const BINARY: &str = "nova-compute";
@@ -97,6 +99,8 @@ pub async fn start(
             networks: networks.clone(),
             zone: cfg.default_zone.clone(),
             reimage_timeout_per_gb: cfg.reimage_timeout_per_gb,
+            vif_plugging: cfg.vif_plugging,
+            events: Default::default(),
         });
         runner.serve(agent.router().serve(&transport, host).await?);
         report_every(cfg, runner, conductor.clone(), host.clone(), driver.clone());

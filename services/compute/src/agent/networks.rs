@@ -2,11 +2,24 @@
 //! its own bound here again (an unshelve), before the guest starts; deleted
 //! or released when the server goes.
 
+use std::time::Duration;
+
 use ferrostack_rpc::{Context, RemoteError};
 
+use super::events::{key, Unmet};
 use super::manager::Agent;
 use crate::domain::servers::networks::{self, NetworkRequest, Vif};
 use crate::rpc::messages::{BuildInstance, InterfaceAttach, InterfaceAttached, InterfaceDetach};
+
+/// Whether builds wait for the network service to report their new ports
+/// plugged (`[DEFAULT] vif_plugging_timeout`, `vif_plugging_is_fatal`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VifPlugging {
+    /// `None`: not at all.
+    pub timeout: Option<Duration>,
+    /// A build whose ports are not plugged in time fails.
+    pub fatal: bool,
+}
 
 fn refused(kind: &str, message: String) -> RemoteError {
     RemoteError {
@@ -54,6 +67,44 @@ impl Agent {
         networks::allocate(&self.networks, token, server, &requests)
             .await
             .map(Some)
+    }
+
+    /// Waits until the network service reports each of a built server's
+    /// ports that were not `ACTIVE` plugged (`network-vif-plugged`), as Nova
+    /// does before a guest runs; failed, or not in time, the build fails
+    /// (unless `vif_plugging_is_fatal` is off).
+    pub(super) async fn wait_for_plugging(
+        &self,
+        uuid: &str,
+        vifs: &[Vif],
+    ) -> Result<(), super::DriverError> {
+        let Some(timeout) = self.vif_plugging.timeout else {
+            return Ok(());
+        };
+        let awaited: Vec<String> = vifs
+            .iter()
+            .filter(|v| !v.active)
+            .map(|v| key("network-vif-plugged", &v.id))
+            .collect();
+        if awaited.is_empty() {
+            return Ok(());
+        }
+        let unmet = match self.events.wait(uuid, &awaited, timeout).await {
+            Ok(()) => return Ok(()),
+            Err(Unmet::TimedOut(missing)) => format!("timed out waiting for {missing:?}"),
+            Err(Unmet::Failed(event)) => format!("{event} failed"),
+            Err(Unmet::Cancelled) => {
+                return Err(super::DriverError("it was deleted meanwhile".into()));
+            }
+        };
+        tracing::warn!(instance = uuid, "ports not plugged: {unmet}");
+        if !self.vif_plugging.fatal {
+            return Ok(());
+        }
+        // Nova's words (a VirtualInterfaceCreateException aborting the build).
+        Err(super::DriverError(
+            "Failed to allocate the network(s), not rescheduling.".into(),
+        ))
     }
 
     /// Binds a moved server's ports to this host (a resize, migration,

@@ -1,13 +1,19 @@
 //! Server external events (`os-server-external-events`): other services
 //! (network, block storage) tell compute about a server — a port plugged, a
 //! volume extended. Each event is accepted for a server that exists and is on
-//! a host, and recorded in its action record.
+//! a host; the ones its host's agent may be waiting for (a port plugged, as
+//! a build waits for) are passed on to it.
 
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 
 use super::{Caller, Nova, Result};
 use crate::db::entity::instance;
+use crate::rpc::agent;
+use crate::rpc::messages::{InstanceEvent, InstanceEvents};
+
+/// The events agents wait for.
+const AGENT_EVENTS: &[&str] = &["network-vif-plugged"];
 
 /// One event as sent.
 #[derive(Debug, Clone, PartialEq)]
@@ -64,6 +70,7 @@ impl Nova {
             };
             outcomes.push(EventOutcome { event, code });
         }
+        self.tell_hosts(&servers, &outcomes).await;
         // The network service changed a server's ports: read them again.
         let changed: std::collections::BTreeSet<&str> = outcomes
             .iter()
@@ -82,5 +89,40 @@ impl Nova {
             }
         }
         Ok(outcomes)
+    }
+
+    /// Casts the accepted events agents wait for to their servers' hosts (a
+    /// lost one fails, or delays, only the build waiting for it).
+    async fn tell_hosts(
+        &self,
+        servers: &std::collections::BTreeMap<String, instance::Model>,
+        outcomes: &[EventOutcome],
+    ) {
+        let mut by_host: std::collections::BTreeMap<&str, Vec<InstanceEvent>> = Default::default();
+        for outcome in outcomes.iter().filter(|o| o.code == 200) {
+            let event = &outcome.event;
+            let host = servers
+                .get(&event.server_uuid)
+                .and_then(|s| s.host.as_deref());
+            if let (Some(host), true) = (host, AGENT_EVENTS.contains(&event.name.as_str())) {
+                by_host.entry(host).or_default().push(InstanceEvent {
+                    instance_uuid: event.server_uuid.clone(),
+                    name: event.name.clone(),
+                    tag: event.tag.clone().unwrap_or_default(),
+                    status: event.status.clone(),
+                });
+            }
+        }
+        let context = ferrostack_rpc::Context::internal();
+        for (host, events) in by_host {
+            let sent = InstanceEvents { events };
+            if let Err(e) = self
+                .agents
+                .cast::<agent::ExternalInstanceEvent>(&context, Some(host), &sent)
+                .await
+            {
+                tracing::warn!(host, "events not passed on: {e}");
+            }
+        }
     }
 }

@@ -50,6 +50,8 @@ pub mod agent {
         pub Topic = "compute" {
             /// Build and start a server placed here.
             cast BuildAndRun = "build_and_run_instance" (m::BuildInstance);
+            /// Other services' events about servers here (a port plugged).
+            cast ExternalInstanceEvent = "external_instance_event" (m::InstanceEvents);
             /// Rebuild a server here from its (new) image: its guest replaced.
             cast Rebuild = "rebuild_instance" (m::BuildInstance);
             /// Stop, start, reboot, pause, suspend, resume, unshelve, offload or

@@ -67,6 +67,10 @@ pub struct Vif {
     /// The names of the port's security groups.
     #[serde(default)]
     pub security_groups: Vec<String>,
+    /// The port was `ACTIVE` when the server took it (its plugging is not
+    /// awaited); not stored.
+    #[serde(default, skip_serializing)]
+    pub active: bool,
 }
 
 /// The `devname` Neutron's Linux bridge agent expects for a port.
@@ -117,6 +121,7 @@ impl Vif {
                 .to_string(),
             vif_details: port["binding:vif_details"].clone(),
             security_groups: Vec::new(),
+            active: port["status"] == "ACTIVE",
         }
     }
 }
