@@ -4,7 +4,7 @@
 //! one came `failed`, the server was deleted, or time ran out.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// How long a delete is remembered for a build of the server that comes
@@ -46,12 +46,12 @@ pub struct InstanceEvents {
 }
 
 /// A server's events kept while it lives; forgotten when dropped.
-pub struct Expecting<'a> {
-    events: &'a InstanceEvents,
+pub struct Expecting {
+    events: Arc<InstanceEvents>,
     uuid: String,
 }
 
-impl Drop for Expecting<'_> {
+impl Drop for Expecting {
     fn drop(&mut self) {
         self.events.lock().remove(&self.uuid);
     }
@@ -68,11 +68,11 @@ impl InstanceEvents {
 
     /// Keeps server `uuid`'s events from now on (its waits end at once
     /// when it was deleted here lately).
-    pub fn expect(&self, uuid: &str) -> Expecting<'_> {
+    pub fn expect(self: &Arc<Self>, uuid: &str) -> Expecting {
         let cancelled = self.deleted().contains_key(uuid);
         self.lock().entry(uuid.to_string()).or_default().cancelled |= cancelled;
         Expecting {
-            events: self,
+            events: self.clone(),
             uuid: uuid.to_string(),
         }
     }
@@ -149,7 +149,7 @@ mod tests {
 
     #[tokio::test]
     async fn events_before_or_during_the_wait_end_it() {
-        let events = std::sync::Arc::new(InstanceEvents::default());
+        let events = Arc::new(InstanceEvents::default());
         let expecting = events.expect("s1");
         // One came before anyone waited: kept.
         events.deliver("s1", "network-vif-plugged", "p1", "completed");
@@ -168,7 +168,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_failed_event_or_the_timeout_ends_it_unmet() {
-        let events = InstanceEvents::default();
+        let events = Arc::new(InstanceEvents::default());
         let _expecting = events.expect("s1");
         events.deliver("s1", "network-vif-plugged", "p1", "failed");
         assert_eq!(
@@ -187,7 +187,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_deleted_server_s_wait_ends() {
-        let events = std::sync::Arc::new(InstanceEvents::default());
+        let events = Arc::new(InstanceEvents::default());
         let _expecting = events.expect("s1");
         let deleter = events.clone();
         tokio::spawn(async move {
@@ -204,7 +204,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_build_coming_after_the_delete_does_not_wait() {
-        let events = InstanceEvents::default();
+        let events = Arc::new(InstanceEvents::default());
         events.cancel("s1");
         let _expecting = events.expect("s1");
         assert_eq!(
@@ -217,7 +217,7 @@ mod tests {
 
     #[test]
     fn events_of_servers_not_expected_are_dropped() {
-        let events = InstanceEvents::default();
+        let events = Arc::new(InstanceEvents::default());
         events.deliver("s9", "network-vif-plugged", "p1", "completed");
         assert!(events.lock().is_empty());
     }

@@ -39,7 +39,7 @@ pub struct Agent {
     /// Whether and how long builds wait for their ports to be plugged.
     pub vif_plugging: super::VifPlugging,
     /// The events the servers being built here wait for.
-    pub events: super::events::InstanceEvents,
+    pub events: Arc<super::events::InstanceEvents>,
 }
 
 /// The event of an offloaded server's unshelve (a build from its image).
@@ -119,27 +119,59 @@ impl Agent {
         }
     }
 
-    /// Builds a server: its guest spawned, then ACTIVE (or ERROR with a fault).
-    async fn build(&self, context: Context, build: BuildInstance) -> Result<(), RemoteError> {
+    /// Builds a server: its ports bound and its guest spawned, then ACTIVE
+    /// (or ERROR with a fault). A build whose new ports are still to be
+    /// reported plugged waits for that in a task of its own, as Nova's builds
+    /// run apart from its RPC handlers: a waiting build holds none of the
+    /// host's handlers, which the event it waits for needs.
+    async fn build(
+        self: Arc<Self>,
+        context: Context,
+        build: BuildInstance,
+    ) -> Result<(), RemoteError> {
         let started_at = unix_now();
         // Its ports' events may come as soon as they are bound.
-        let _expecting = self.events.expect(&build.uuid);
+        let expecting = self.events.expect(&build.uuid);
         let ports = self.plug_ports(&context, &build).await;
-        let result = match &ports {
+        let spawned = match &ports {
             Ok(vifs) => {
                 // The guest is made with the ports it has now.
                 let mut build = build.clone();
                 if let Some(vifs) = vifs {
                     build.vifs_json = serde_json::to_string(vifs).unwrap_or_default();
                 }
-                let spawned = self.spawn_with_volumes(&context, &build).await;
-                match (spawned, vifs) {
-                    (Ok(()), Some(vifs)) => self.wait_for_plugging(&build.uuid, vifs).await,
-                    (spawned, _) => spawned,
-                }
+                self.spawn_with_volumes(&context, &build).await
             }
             Err(e) => Err(super::DriverError(format!("its ports failed: {e}"))),
         };
+        let awaited = match (&spawned, &ports) {
+            (Ok(()), Ok(Some(vifs))) => self.unplugged(vifs),
+            _ => Vec::new(),
+        };
+        if awaited.is_empty() {
+            self.finish_build(context, build, started_at, ports, spawned)
+                .await;
+            return Ok(());
+        }
+        tokio::spawn(async move {
+            let _expecting = expecting;
+            let plugged = self.wait_for_plugging(&build.uuid, &awaited).await;
+            self.finish_build(context, build, started_at, ports, plugged)
+                .await;
+        });
+        Ok(())
+    }
+
+    /// Tells the conductor how a build ended; a failed one leaves neither
+    /// its guest nor the ports made for it behind.
+    async fn finish_build(
+        &self,
+        context: Context,
+        build: BuildInstance,
+        started_at: i64,
+        ports: Result<Option<Vec<networks::Vif>>, String>,
+        result: Result<(), super::DriverError>,
+    ) {
         let unshelve = build.event == UNSHELVE_EVENT;
         let mut update = InstanceUpdate {
             uuid: build.uuid.clone(),
@@ -180,7 +212,6 @@ impl Agent {
             }
         }
         self.report(&context, update).await;
-        Ok(())
     }
 
     /// Spawns a server's guest with the volumes it is built with connected.

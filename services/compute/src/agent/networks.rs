@@ -21,6 +21,12 @@ pub struct VifPlugging {
     pub fatal: bool,
 }
 
+/// The event of a port plugged.
+const PLUGGED: &str = "network-vif-plugged";
+
+/// How often a build waiting for its ports to be plugged reads them itself.
+const PLUGGED_POLL: Duration = Duration::from_secs(2);
+
 fn refused(kind: &str, message: String) -> RemoteError {
     RemoteError {
         kind: kind.into(),
@@ -69,32 +75,49 @@ impl Agent {
             .map(Some)
     }
 
+    /// The ports whose plugging a build waits for, as Nova's: each that was
+    /// not `ACTIVE` when bound; none when `vif_plugging_timeout` is 0.
+    pub(super) fn unplugged(&self, vifs: &[Vif]) -> Vec<String> {
+        if self.vif_plugging.timeout.is_none() {
+            return Vec::new();
+        }
+        vifs.iter()
+            .filter(|v| !v.active)
+            .map(|v| v.id.clone())
+            .collect()
+    }
+
     /// Waits until the network service reports each of a built server's
-    /// ports that were not `ACTIVE` plugged (`network-vif-plugged`), as Nova
-    /// does before a guest runs; failed, or not in time, the build fails
-    /// (unless `vif_plugging_is_fatal` is off).
+    /// `ports` plugged (`network-vif-plugged`); one failed, or not all in
+    /// time, the build fails (unless `vif_plugging_is_fatal` is off). The
+    /// events are casts a broker restart may lose, so every
+    /// [`PLUGGED_POLL`] the wait also reads the ports: an `ACTIVE` one counts
+    /// as reported (Nova relies on the event alone, and fails the build).
     pub(super) async fn wait_for_plugging(
         &self,
         uuid: &str,
-        vifs: &[Vif],
+        ports: &[String],
     ) -> Result<(), super::DriverError> {
-        let Some(timeout) = self.vif_plugging.timeout else {
-            return Ok(());
-        };
-        let awaited: Vec<String> = vifs
-            .iter()
-            .filter(|v| !v.active)
-            .map(|v| key("network-vif-plugged", &v.id))
-            .collect();
-        if awaited.is_empty() {
-            return Ok(());
-        }
-        let unmet = match self.events.wait(uuid, &awaited, timeout).await {
-            Ok(()) => return Ok(()),
-            Err(Unmet::TimedOut(missing)) => format!("timed out waiting for {missing:?}"),
-            Err(Unmet::Failed(event)) => format!("{event} failed"),
-            Err(Unmet::Cancelled) => {
-                return Err(super::DriverError("it was deleted meanwhile".into()));
+        let awaited: Vec<String> = ports.iter().map(|p| key(PLUGGED, p)).collect();
+        let deadline = tokio::time::Instant::now() + self.vif_plugging.timeout.unwrap_or_default();
+        let unmet = loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            match self
+                .events
+                .wait(uuid, &awaited, left.min(PLUGGED_POLL))
+                .await
+            {
+                Ok(()) => return Ok(()),
+                Err(Unmet::TimedOut(_)) if left > PLUGGED_POLL => {
+                    self.read_plugged(uuid, ports).await;
+                }
+                Err(Unmet::TimedOut(missing)) => {
+                    break format!("timed out waiting for {missing:?}")
+                }
+                Err(Unmet::Failed(event)) => break format!("{event} failed"),
+                Err(Unmet::Cancelled) => {
+                    return Err(super::DriverError("it was deleted meanwhile".into()));
+                }
             }
         };
         tracing::warn!(instance = uuid, "ports not plugged: {unmet}");
@@ -105,6 +128,30 @@ impl Agent {
         Err(super::DriverError(
             "Failed to allocate the network(s), not rescheduling.".into(),
         ))
+    }
+
+    /// Counts each of `ports` the network service shows `ACTIVE` as reported
+    /// plugged.
+    async fn read_plugged(&self, uuid: &str, ports: &[String]) {
+        let shown = match self.networks.service_token().await {
+            Ok(token) => {
+                self.networks
+                    .ports(&token, &format!("device_id={uuid}"))
+                    .await
+            }
+            Err(e) => Err(e),
+        };
+        match shown {
+            Ok(shown) => {
+                for port in shown.iter().filter(|p| p["status"] == "ACTIVE") {
+                    let id = port["id"].as_str().unwrap_or_default();
+                    if ports.iter().any(|p| p == id) {
+                        self.events.deliver(uuid, PLUGGED, id, "completed");
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(instance = uuid, "its ports not read: {e}"),
+        }
     }
 
     /// Binds a moved server's ports to this host (a resize, migration,
