@@ -85,39 +85,12 @@ async fn broker_restart_during_boots() {
 
     // Each was built once: one build event, one guest, one claim.
     for id in &ids {
-        let actions = cloud
-            .send(
-                Method::GET,
-                &format!("/v2.1/servers/{id}/os-instance-actions"),
-                &alice,
-                None,
-                Some("2.51"),
-            )
-            .await
-            .expect(200)
-            .body;
-        let request = actions["instanceActions"][0]["request_id"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        let action = cloud
-            .send(
-                Method::GET,
-                &format!("/v2.1/servers/{id}/os-instance-actions/{request}"),
-                &admin,
-                None,
-                Some("2.51"),
-            )
-            .await
-            .expect(200)
-            .body;
-        let builds = action["instanceAction"]["events"]
-            .as_array()
-            .unwrap()
+        let events = cloud.first_action_events(&alice, &admin, id).await;
+        let builds = events
             .iter()
-            .filter(|e| e["event"] == "compute__do_build_and_run_instance")
+            .filter(|e| *e == "compute__do_build_and_run_instance")
             .count();
-        assert_eq!(builds, 1, "{id}: {action}");
+        assert_eq!(builds, 1, "{id}: {events:?}");
     }
     let mut stats = Value::Null;
     for _ in 0..50 {

@@ -26,7 +26,28 @@ impl Conductor {
         request: BuildInstances,
     ) -> Result<(), RemoteError> {
         let started = now();
-        let spec = request.spec.unwrap_or_default();
+        let mut spec = request.spec.clone().unwrap_or_default();
+        // Run again (redelivered to another conductor), the request builds
+        // only the servers not placed yet: the others' builds went out.
+        let waiting = self
+            .awaiting_placement(&request.instance_uuids)
+            .await
+            .map_err(internal)?;
+        if waiting.len() < request.instance_uuids.len() {
+            tracing::info!(
+                placed = request.instance_uuids.len() - waiting.len(),
+                "servers of a request run again were placed already"
+            );
+        }
+        if waiting.is_empty() {
+            return Ok(());
+        }
+        spec.instance_uuids.retain(|uuid| waiting.contains(uuid));
+        let request = BuildInstances {
+            instance_uuids: waiting,
+            spec: None,
+            ..request
+        };
         let placed = self
             .scheduler
             .call::<scheduler::SelectDestinations>(&ctx, None, &spec)
@@ -68,6 +89,25 @@ impl Conductor {
             }
         }
         Ok(())
+    }
+
+    /// Of `uuids`, in order, the servers that are not deleted and on no
+    /// host yet (a new server, or an offloaded one being unshelved).
+    async fn awaiting_placement(&self, uuids: &[String]) -> Result<Vec<String>, sea_orm::DbErr> {
+        let waiting: std::collections::HashSet<String> = instance::Entity::find()
+            .filter(instance::Column::Uuid.is_in(uuids.iter().cloned()))
+            .filter(instance::Column::Deleted.eq(false))
+            .filter(instance::Column::Host.is_null())
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|i| i.uuid)
+            .collect();
+        Ok(uuids
+            .iter()
+            .filter(|uuid| waiting.contains(*uuid))
+            .cloned()
+            .collect())
     }
 
     /// Puts a placed server on its host and casts the build there.

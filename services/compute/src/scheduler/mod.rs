@@ -11,7 +11,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ferrostack_rpc::{RemoteError, Router, Runner, Transport};
-use sea_orm::{ActiveValue::Set, DatabaseConnection, DatabaseTransaction, EntityTrait};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    QueryFilter,
+};
 use tokio::sync::Mutex;
 
 pub use filters::{choose, Capacity, Group, GroupPolicy, HostState, Want};
@@ -99,6 +102,26 @@ impl Scheduler {
         let mut want = hosts::want(&txn, &spec).await.map_err(internal)?;
         let mut destinations = Vec::new();
         for uuid in &spec.instance_uuids {
+            // A request run again (redelivered to another conductor) finds
+            // its claim made: the server stays where it was placed.
+            let claimed = allocation::Entity::find()
+                .filter(allocation::Column::ConsumerUuid.eq(uuid.as_str()))
+                .one(&txn)
+                .await
+                .map_err(internal)?;
+            if let Some(claimed) = claimed {
+                let node = cached
+                    .hosts
+                    .iter()
+                    .find(|h| h.host == claimed.host)
+                    .map_or_else(|| claimed.host.clone(), |h| h.node.clone());
+                destinations.push(Destination {
+                    instance_uuid: uuid.clone(),
+                    host: claimed.host,
+                    node,
+                });
+                continue;
+            }
             let i = loop {
                 let Some(i) = choose(&cached.hosts, &want, &self.cfg.capacity) else {
                     if fresh {

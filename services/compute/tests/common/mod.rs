@@ -378,6 +378,50 @@ impl Cloud {
         .await
     }
 
+    /// The event names of server `id`'s first action (its create), as
+    /// `admin` reads them.
+    pub async fn first_action_events(
+        &self,
+        who: &Persona,
+        admin: &Persona,
+        id: &str,
+    ) -> Vec<String> {
+        let actions = self
+            .send(
+                Method::GET,
+                &format!("/v2.1/servers/{id}/os-instance-actions"),
+                who,
+                None,
+                Some("2.51"),
+            )
+            .await
+            .expect(200)
+            .body;
+        let request = actions["instanceActions"]
+            .as_array()
+            .and_then(|a| a.last())
+            .and_then(|a| a["request_id"].as_str())
+            .unwrap_or_default()
+            .to_string();
+        let action = self
+            .send(
+                Method::GET,
+                &format!("/v2.1/servers/{id}/os-instance-actions/{request}"),
+                admin,
+                None,
+                Some("2.51"),
+            )
+            .await
+            .expect(200)
+            .body;
+        action["instanceAction"]["events"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e["event"].as_str().map(str::to_string))
+            .collect()
+    }
+
     /// Deletes server `id` as `who` (204 expected).
     pub async fn delete_server(&self, who: &Persona, id: &str) {
         self.send(

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use anyhow::{bail, Context as _};
+use anyhow::Context as _;
 use serde::Deserialize;
 
 /// The MAC of flooding entries.
@@ -12,20 +12,7 @@ const FLOOD: &str = "00:00:00:00:00:00";
 
 /// Runs `bridge ARGS`, returning its output or failing with its message.
 async fn bridge(args: &[&str]) -> anyhow::Result<String> {
-    let out = tokio::process::Command::new("bridge")
-        .args(args)
-        .kill_on_drop(true)
-        .output()
-        .await
-        .context("bridge (iproute2) cannot run")?;
-    if !out.status.success() {
-        bail!(
-            "bridge {}: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    super::ip::run("bridge", args).await
 }
 
 #[derive(Deserialize)]

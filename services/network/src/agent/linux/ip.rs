@@ -4,22 +4,28 @@
 use anyhow::{bail, Context as _};
 use serde::Deserialize;
 
-/// Runs `ip ARGS`, returning its output or failing with its message.
-pub async fn ip(args: &[&str]) -> anyhow::Result<String> {
-    let out = tokio::process::Command::new("ip")
+/// Runs iproute2's `program ARGS` (`ip`, `bridge`), returning its output or
+/// failing with its message.
+pub async fn run(program: &str, args: &[&str]) -> anyhow::Result<String> {
+    let out = tokio::process::Command::new(program)
         .args(args)
         .kill_on_drop(true)
         .output()
         .await
-        .context("ip (iproute2) cannot run")?;
+        .with_context(|| format!("{program} (iproute2) cannot run"))?;
     if !out.status.success() {
         bail!(
-            "ip {}: {}",
+            "{program} {}: {}",
             args.join(" "),
             String::from_utf8_lossy(&out.stderr).trim()
         );
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Runs `ip ARGS`, returning its output or failing with its message.
+pub async fn ip(args: &[&str]) -> anyhow::Result<String> {
+    run("ip", args).await
 }
 
 /// What the agent reads of a network device.
