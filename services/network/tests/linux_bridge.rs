@@ -99,10 +99,7 @@ async fn the_agent_wires_taps_onto_a_vxlan_bridge_and_guests_talk() {
     // Deleted, the first port's tap is released; the last port deleted takes
     // the bridge and the VXLAN device along.
     for path in [&first_path, &second_path] {
-        cloud
-            .send(Method::DELETE, path, &admin, None)
-            .await
-            .expect(204);
+        cloud.delete(path, &admin).await;
     }
     until_link(&bridge, |l| l.is_none()).await;
     assert_eq!(link(&bridge), None, "the bridge outlived its ports");
@@ -159,10 +156,7 @@ async fn flat_networks_ride_their_mapped_interface() {
     assert_eq!(link(&physical).unwrap()["master"], json!(bridge));
 
     // The last port gone, the bridge goes and the interface is only released.
-    cloud
-        .send(Method::DELETE, &path, &admin, None)
-        .await
-        .expect(204);
+    cloud.delete(&path, &admin).await;
     until_link(&bridge, |l| l.is_none()).await;
     assert_eq!(link(&bridge), None, "the bridge outlived its ports");
     assert_eq!(link(&physical).unwrap().get("master"), None);
@@ -190,10 +184,7 @@ async fn flat_networks_ride_their_mapped_interface() {
         "DOWN"
     );
     assert_eq!(link(&format!("brq{}", &unmapped[..11])), None);
-    cloud
-        .send(Method::DELETE, &path, &admin, None)
-        .await
-        .expect(204);
+    cloud.delete(&path, &admin).await;
     drop(guest);
 }
 
@@ -248,19 +239,8 @@ async fn a_scheduled_network_s_dnsmasq_hands_guests_their_addresses() {
 
     // The network deleted (its DHCP port does not hold it), DHCP goes with
     // its namespace and files, and the bridge with the last port.
-    cloud
-        .send(Method::DELETE, &path, &admin, None)
-        .await
-        .expect(204);
-    cloud
-        .send(
-            Method::DELETE,
-            &format!("/v2.0/networks/{net}"),
-            &admin,
-            None,
-        )
-        .await
-        .expect(204);
+    cloud.delete(&path, &admin).await;
+    cloud.delete(&format!("/v2.0/networks/{net}"), &admin).await;
     assert!(namespace_goes(&namespace).await);
     assert!(!cloud.env.dir.join("dhcp").join(&net).exists());
     until_link(&format!("brq{}", &net[..11]), |l| l.is_none()).await;

@@ -16,7 +16,6 @@ use common::linux::{
     floods, l2_only_subnet, link, linux_cloud, linux_cloud_of, until_link, Dhcp, Guest, Host,
     Leftovers,
 };
-use reqwest::Method;
 use serde_json::json;
 
 /// The two hosts' underlay addresses, on a /24 of their own.
@@ -133,10 +132,7 @@ async fn guests_on_two_hosts_talk_over_the_tunnels_the_server_names() {
     for port in [&second, &third] {
         let path = format!("/v2.0/ports/{}", port["id"].as_str().unwrap());
         assert_eq!(floods(None, &vxlan), [THERE]);
-        cloud
-            .send(Method::DELETE, &path, &admin, None)
-            .await
-            .expect(204);
+        cloud.delete(&path, &admin).await;
     }
     until("the other host leaves the flooding list", || {
         floods(None, &vxlan).is_empty()
@@ -227,19 +223,8 @@ async fn a_restarted_agent_rebuilds_its_host() {
     }
 
     // Gone from the server while the agent was away: cleaned up at its start.
-    cloud
-        .send(Method::DELETE, &path, &admin, None)
-        .await
-        .expect(204);
-    cloud
-        .send(
-            Method::DELETE,
-            &format!("/v2.0/networks/{net}"),
-            &admin,
-            None,
-        )
-        .await
-        .expect(204);
+    cloud.delete(&path, &admin).await;
+    cloud.delete(&format!("/v2.0/networks/{net}"), &admin).await;
     host.start_agent(&cloud, "linux-r");
     assert!(
         common::linux::namespace_goes(&namespace).await,

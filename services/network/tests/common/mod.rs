@@ -110,6 +110,11 @@ impl Cloud {
         self.send(Method::GET, path, who, None).await
     }
 
+    /// Deletes `path` as `who` (204 expected).
+    pub async fn delete(&self, path: &str, who: &Persona) {
+        self.send(Method::DELETE, path, who, None).await.expect(204);
+    }
+
     /// `method` on `path` as `who`, expected to fail with `status`: the
     /// `NeutronError`'s type and message.
     pub async fn refused(
