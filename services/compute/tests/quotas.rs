@@ -348,3 +348,110 @@ async fn the_default_quota_class_sets_the_defaults() {
     .body;
     assert_eq!(defaults["quota_set"]["instances"], 3);
 }
+
+#[tokio::test]
+async fn users_have_quotas_of_their_own_within_the_project() {
+    let (cloud, admin, alice, image) = setup(1, |_| {}).await;
+    let project = format!("/v2.1/os-quota-sets/{}", alice.project_id);
+    let own = format!("{project}?user_id={}", alice.user_id);
+    let limit = |body: &serde_json::Value| body["quota_set"]["instances"].clone();
+    let set = cloud
+        .send(
+            Method::PUT,
+            &own,
+            &admin,
+            Some(json!({"quota_set": {"instances": 1}})),
+            None,
+        )
+        .await
+        .expect(200);
+    assert_eq!(limit(&set.body), 1);
+    let shown = cloud.send(Method::GET, &own, &alice, None, None).await;
+    assert_eq!(limit(&shown.expect(200).body), 1);
+    let shown = cloud.send(Method::GET, &project, &alice, None, None).await;
+    assert_eq!(limit(&shown.expect(200).body), 10, "the project's changed");
+
+    // The user's limit holds the user's creates, not the project's others.
+    let first = create(&cloud, &alice, server_body("one", &image, "1")).await;
+    let first = first["server"]["id"].as_str().unwrap().to_string();
+    let refused = cloud
+        .send(
+            Method::POST,
+            "/v2.1/servers",
+            &alice,
+            Some(server_body("two", &image, "1")),
+            V47,
+        )
+        .await
+        .expect(403);
+    assert_eq!(
+        refused.message(),
+        "Quota exceeded for instances: Requested 1, but already used 1 of 1 instances"
+    );
+    let detail = cloud
+        .send(
+            Method::GET,
+            &format!("{project}/detail?user_id={}", alice.user_id),
+            &alice,
+            None,
+            None,
+        )
+        .await
+        .expect(200);
+    assert_eq!(
+        detail.body["quota_set"]["instances"],
+        json!({"limit": 1, "in_use": 1, "reserved": 0})
+    );
+
+    // At least what the user uses, at most what the project allows.
+    for (instances, message) in [
+        (
+            0,
+            "Quota limit 0 for instances must be greater than or equal to already used and reserved 1.",
+        ),
+        (
+            11,
+            "Quota limit 11 for instances must be less than or equal to 10.",
+        ),
+    ] {
+        let refused = cloud
+            .send(
+                Method::PUT,
+                &own,
+                &admin,
+                Some(json!({"quota_set": {"instances": instances}})),
+                None,
+            )
+            .await
+            .expect(400);
+        assert_eq!(refused.message(), message);
+    }
+
+    // Reset, the user is back under the project's limits.
+    cloud
+        .send(Method::DELETE, &own, &admin, None, None)
+        .await
+        .expect(202);
+    let shown = cloud.send(Method::GET, &own, &alice, None, None).await;
+    assert_eq!(limit(&shown.expect(200).body), 10);
+    create(&cloud, &alice, server_body("two", &image, "1")).await;
+
+    // A project's reset takes its users' own limits too.
+    cloud
+        .send(
+            Method::PUT,
+            &own,
+            &admin,
+            Some(json!({"quota_set": {"instances": 5}})),
+            None,
+        )
+        .await
+        .expect(200);
+    cloud
+        .send(Method::DELETE, &project, &admin, None, None)
+        .await
+        .expect(202);
+    let shown = cloud.send(Method::GET, &own, &alice, None, None).await;
+    assert_eq!(limit(&shown.expect(200).body), 10);
+    cloud.delete_server(&alice, &first).await;
+}

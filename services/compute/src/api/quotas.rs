@@ -1,4 +1,5 @@
-//! `/v2.1/os-quota-sets/{project_id}` (show, detail, defaults, update, reset),
+//! `/v2.1/os-quota-sets/{project_id}` (show, detail, defaults, update, reset;
+//! a user's own within the project with `?user_id=`),
 //! `/v2.1/os-quota-class-sets/{class}` and `/v2.1/limits`, with the keys each microversion shows: the network
 //! quotas before 2.36 (fixed values: networking is not Nova's any more), the
 //! injected-file ones before 2.57.
@@ -60,6 +61,15 @@ fn quota_set<T: Copy>(
     json!({"quota_set": body})
 }
 
+/// The user whose quotas within the project a request is about
+/// (`?user_id=`), if any.
+fn user_of(raw: Option<&str>) -> Result<Option<String>> {
+    Ok(Query::parse(raw)?
+        .get("user_id")
+        .filter(|u| !u.is_empty())
+        .map(str::to_string))
+}
+
 /// Show a project's quotas.
 #[utoipa::path(get, path = "/v2.1/os-quota-sets/{project_id}", tag = "quotas",
     operation_id = "show_quotas", params(("project_id" = String, Path)),
@@ -69,8 +79,12 @@ async fn show(
     caller: Caller,
     Extension(version): Extension<ApiVersion>,
     Path(project): Path<String>,
+    RawQuery(raw): RawQuery,
 ) -> Result<Response> {
-    let quotas = nova.show_quotas(&caller, &project, false).await?;
+    let user = user_of(raw.as_deref())?;
+    let quotas = nova
+        .show_quotas(&caller, &project, user.as_deref(), false)
+        .await?;
     let limits: BTreeMap<&'static str, i64> =
         quotas.into_iter().map(|(k, d)| (k, d.limit)).collect();
     let body = quota_set(Some(&project), &limits, version, |l| json!(l), |l| json!(l));
@@ -86,8 +100,12 @@ async fn detail(
     caller: Caller,
     Extension(version): Extension<ApiVersion>,
     Path(project): Path<String>,
+    RawQuery(raw): RawQuery,
 ) -> Result<Response> {
-    let quotas = nova.show_quotas(&caller, &project, true).await?;
+    let user = user_of(raw.as_deref())?;
+    let quotas = nova
+        .show_quotas(&caller, &project, user.as_deref(), true)
+        .await?;
     let render = |d: QuotaDetail| json!({"limit": d.limit, "in_use": d.in_use, "reserved": 0});
     let body = quota_set(
         Some(&project),
@@ -146,8 +164,10 @@ async fn update(
     caller: Caller,
     Extension(version): Extension<ApiVersion>,
     Path(project): Path<String>,
+    RawQuery(raw): RawQuery,
     body: Bytes,
 ) -> Result<Response> {
+    let user = user_of(raw.as_deref())?;
     let body: Value = parse(&body)?;
     let set = body
         .get("quota_set")
@@ -174,7 +194,9 @@ async fn update(
             limits.insert(key.clone(), limit(key, value)?);
         }
     }
-    let updated = nova.update_quotas(&caller, &project, limits, force).await?;
+    let updated = nova
+        .update_quotas(&caller, &project, user.as_deref(), limits, force)
+        .await?;
     let body = quota_set(None, &updated, version, |l| json!(l), |l| json!(l));
     Ok(axum::Json(body).into_response())
 }
@@ -187,8 +209,11 @@ async fn reset(
     State(nova): State<AppState>,
     caller: Caller,
     Path(project): Path<String>,
+    RawQuery(raw): RawQuery,
 ) -> Result<StatusCode> {
-    nova.reset_quotas(&caller, &project).await?;
+    let user = user_of(raw.as_deref())?;
+    nova.reset_quotas(&caller, &project, user.as_deref())
+        .await?;
     Ok(StatusCode::ACCEPTED)
 }
 

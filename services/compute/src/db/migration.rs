@@ -24,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(ConsoleAuthTokens),
             Box::new(InstanceNetworks),
             Box::new(AutoDiskConfig),
+            Box::new(ProjectUserQuotas),
         ]
     }
 
@@ -422,6 +423,35 @@ impl MigrationTrait for AutoDiskConfig {
                         .not_null()
                         .default(false),
                 )
+                .to_owned(),
+        )
+        .await
+    }
+}
+
+struct ProjectUserQuotas;
+
+impl MigrationName for ProjectUserQuotas {
+    fn name(&self) -> &str {
+        "m0012_project_user_quotas"
+    }
+}
+
+/// A user's limits within a project, over the project's.
+#[async_trait::async_trait]
+impl MigrationTrait for ProjectUserQuotas {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            table("project_user_quotas")
+                .col(required_string("project_id", 64))
+                .col(required_string("user_id", 64))
+                .col(required_string("resource", 255))
+                .col(
+                    ColumnDef::new(Alias::new("hard_limit"))
+                        .big_integer()
+                        .not_null(),
+                )
+                .primary_key(&mut primary_key(&["project_id", "user_id", "resource"]))
                 .to_owned(),
         )
         .await

@@ -20,6 +20,7 @@ pub mod instance_system_metadata;
 pub mod instance_tag;
 pub mod key_pair;
 pub mod migration;
+pub mod project_user_quota;
 pub mod quota;
 pub mod quota_class;
 pub mod server_group;

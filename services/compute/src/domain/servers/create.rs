@@ -246,43 +246,49 @@ impl Nova {
         }))
     }
 
-    /// How many servers of `count` the project's quotas allow (at least
-    /// `min_count`, else Nova's 403).
+    /// How many servers of `count` the quotas of the project (and of the
+    /// user's own limits within it) allow (at least `min_count`, else
+    /// Nova's 403).
     async fn allowed_count<C: sea_orm::ConnectionTrait>(
         &self,
         txn: &C,
-        project: &str,
+        (project, user): (&str, &str),
         flavor: &InstanceFlavor,
         min_count: i64,
         max_count: i64,
     ) -> Result<i64> {
-        let used = crate::domain::quotas::usage(txn, project, None).await?;
-        let limits = self.project_limits(txn, project).await?;
-        let resources: Vec<(&str, i64, i64, i64)> = [
-            ("instances", 1),
-            ("cores", flavor.vcpus),
-            ("ram", flavor.memory_mb),
-        ]
-        .into_iter()
-        .map(|(key, each)| {
-            let limit = limits.get(key).copied().unwrap_or(-1);
-            (key, limit, used.get(key).copied().unwrap_or(0), each)
-        })
-        .collect();
         let mut allowed = max_count;
-        for (_, limit, used, each) in &resources {
-            if *limit >= 0 && *each > 0 {
-                allowed = allowed.min((limit - used).max(0) / each);
+        let mut overs: Vec<(&str, i64, i64, i64)> = Vec::new();
+        for (limits, used) in self.scopes(txn, project, user).await? {
+            let resources: Vec<(&str, i64, i64, i64)> = [
+                ("instances", 1),
+                ("cores", flavor.vcpus),
+                ("ram", flavor.memory_mb),
+            ]
+            .into_iter()
+            .map(|(key, each)| {
+                let limit = limits.get(key).copied().unwrap_or(-1);
+                (key, limit, used.get(key).copied().unwrap_or(0), each)
+            })
+            .collect();
+            for (_, limit, used, each) in &resources {
+                if *limit >= 0 && *each > 0 {
+                    allowed = allowed.min((limit - used).max(0) / each);
+                }
+            }
+            if overs.is_empty() {
+                overs = resources
+                    .into_iter()
+                    .filter(|(_, limit, used, each)| {
+                        *limit >= 0 && used + each * min_count > *limit
+                    })
+                    .map(|(key, limit, used, each)| (key, each * min_count, used, limit))
+                    .collect();
             }
         }
         if allowed >= min_count {
             return Ok(allowed);
         }
-        let overs: Vec<(&str, i64, i64, i64)> = resources
-            .into_iter()
-            .filter(|(_, limit, used, each)| *limit >= 0 && used + each * min_count > *limit)
-            .map(|(key, limit, used, each)| (key, each * min_count, used, limit))
-            .collect();
         Err(crate::domain::quotas::exceeded(&overs))
     }
 
@@ -340,7 +346,13 @@ impl Nova {
             .unwrap_or_else(|| format!("req-{}", uuid::Uuid::new_v4()));
         let txn = ferrostack_db::quota_lock::begin_claim(&self.db, &project).await?;
         let count = self
-            .allowed_count(&txn, &project, &flavor, new.min_count, new.max_count)
+            .allowed_count(
+                &txn,
+                (&project, &caller.ctx.user_id),
+                &flavor,
+                new.min_count,
+                new.max_count,
+            )
             .await?;
         let group = match &new.group {
             Some(id) => Some(self.group_for_boot(&txn, caller, id, count).await?),

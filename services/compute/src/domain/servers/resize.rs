@@ -130,19 +130,19 @@ impl Nova {
             (new.memory_mb - old.memory_mb).max(0),
         );
         if more_cores > 0 || more_ram > 0 {
-            let used = crate::domain::quotas::usage(&txn, &row.project_id, None).await?;
-            let limits = self.project_limits(&txn, &row.project_id).await?;
-            let overs: Vec<(&str, i64, i64, i64)> = [("cores", more_cores), ("ram", more_ram)]
-                .into_iter()
-                .filter_map(|(key, more)| {
-                    let limit = limits.get(key).copied().unwrap_or(-1);
-                    let used = used.get(key).copied().unwrap_or(0);
-                    (more > 0 && limit >= 0 && used + more > limit)
-                        .then_some((key, more, used, limit))
-                })
-                .collect();
-            if !overs.is_empty() {
-                return Err(crate::domain::quotas::exceeded(&overs));
+            for (limits, used) in self.scopes(&txn, &row.project_id, &row.user_id).await? {
+                let overs: Vec<(&str, i64, i64, i64)> = [("cores", more_cores), ("ram", more_ram)]
+                    .into_iter()
+                    .filter_map(|(key, more)| {
+                        let limit = limits.get(key).copied().unwrap_or(-1);
+                        let used = used.get(key).copied().unwrap_or(0);
+                        (more > 0 && limit >= 0 && used + more > limit)
+                            .then_some((key, more, used, limit))
+                    })
+                    .collect();
+                if !overs.is_empty() {
+                    return Err(crate::domain::quotas::exceeded(&overs));
+                }
             }
         }
         let claimed = instance::Entity::update_many()
