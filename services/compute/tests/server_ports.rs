@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::networks::{body, boot, network, ports_of, routed_public};
+use common::networks::{body, boot, network, ports_of, routed_public, unused_ip};
 use common::{create, setup_with_networks, Cloud, V47};
 use ferrostack_identity::testing::Persona;
 use reqwest::Method;
@@ -166,17 +166,18 @@ async fn a_server_gets_bound_ports_and_gives_them_back() {
         .expect(202);
 
     // A port of the user's own, with a fixed address, is taken and given back.
+    let fixed = unused_ip(&cloud, &alice, &net, "10.1.0", 77).await;
     let own = cloud
         .network_api(
             Method::POST,
             "/v2.0/ports",
             &alice,
-            Some(json!({"port": {"network_id": net, "fixed_ips": [{"ip_address": "10.1.0.77"}]}})),
+            Some(json!({"port": {"network_id": net, "fixed_ips": [{"ip_address": fixed}]}})),
         )
         .await;
     let own_id = own.body["port"]["id"].as_str().unwrap().to_string();
     let (taker, server) = boot(&cloud, &alice, &image, json!([{"port": own_id}])).await;
-    assert_eq!(server["addresses"]["private"][0]["addr"], "10.1.0.77");
+    assert_eq!(server["addresses"]["private"][0]["addr"], fixed.as_str());
     let (status, message) = refused(
         &cloud,
         &alice,
@@ -600,16 +601,17 @@ async fn interfaces_attach_and_detach() {
     };
 
     // On a network at a fixed address, tagged.
+    let fixed = unused_ip(&cloud, &alice, &net, "10.9.0", 50).await;
     let added = send(
         Method::POST,
         path.clone(),
         Some(json!({"interfaceAttachment": {"net_id": net, "tag": "data",
-            "fixed_ips": [{"ip_address": "10.9.0.50"}]}})),
+            "fixed_ips": [{"ip_address": fixed}]}})),
     )
     .await
     .expect(200);
     let attachment = &added.body["interfaceAttachment"];
-    assert_eq!(attachment["fixed_ips"][0]["ip_address"], "10.9.0.50");
+    assert_eq!(attachment["fixed_ips"][0]["ip_address"], fixed.as_str());
     assert_eq!(attachment["net_id"], net.as_str());
     assert_eq!(attachment["tag"], "data");
     let port = attachment["port_id"].as_str().unwrap().to_string();

@@ -53,18 +53,24 @@ async fn ports_get_an_address_a_mac_and_the_default_group() {
     let default = groups.body["security_groups"][0]["id"].clone();
     assert_eq!(port["security_groups"], json!([default]));
 
-    // Asked-for addresses, and Neutron's refusals.
+    // Asked-for addresses, and Neutron's refusals (the first port's was
+    // picked at random: one it does not hold).
+    let wanted = if ip == "10.0.0.50" {
+        "10.0.0.51"
+    } else {
+        "10.0.0.50"
+    };
     let fixed = cloud
         .create(
             "ports",
             "port",
             &alice,
-            json!({"network_id": net, "fixed_ips": [{"ip_address": "10.0.0.50"}]}),
+            json!({"network_id": net, "fixed_ips": [{"ip_address": wanted}]}),
         )
         .await;
     assert_eq!(
         fixed["fixed_ips"],
-        json!([{"subnet_id": subnet, "ip_address": "10.0.0.50"}])
+        json!([{"subnet_id": subnet, "ip_address": wanted}])
     );
     let post = |fields: serde_json::Value| {
         let (cloud, alice) = (&cloud, &alice);
@@ -79,14 +85,14 @@ async fn ports_get_an_address_a_mac_and_the_default_group() {
                 .await
         }
     };
-    let taken = post(json!({"network_id": net, "fixed_ips": [{"ip_address": "10.0.0.50"}]}))
+    let taken = post(json!({"network_id": net, "fixed_ips": [{"ip_address": wanted}]}))
         .await
         .expect(409);
     assert_eq!(
         error(&taken),
         (
             "IpAddressAlreadyAllocated".into(),
-            format!("IP address 10.0.0.50 already allocated in subnet {subnet}")
+            format!("IP address {wanted} already allocated in subnet {subnet}")
         )
     );
     let outside = post(json!({"network_id": net, "fixed_ips": [{"ip_address": "10.9.0.5"}]}))
@@ -227,7 +233,10 @@ async fn ports_get_an_address_a_mac_and_the_default_group() {
     assert_eq!(bound.body["port"]["binding:host_id"], "node1");
     assert_eq!(bound.body["port"]["binding:vif_type"], "binding_failed");
     let by_device = cloud
-        .get("/v2.0/ports?fixed_ips=ip_address%3D10.0.0.60", &alice)
+        .get(
+            &format!("/v2.0/ports?fixed_ips=ip_address%3D{free}"),
+            &alice,
+        )
         .await
         .expect(200);
     assert_eq!(by_device.body["ports"].as_array().unwrap().len(), 1);
@@ -243,7 +252,7 @@ async fn ports_get_an_address_a_mac_and_the_default_group() {
             "ports",
             "port",
             &alice,
-            json!({"network_id": net, "fixed_ips": [{"ip_address": "10.0.0.60"}]}),
+            json!({"network_id": net, "fixed_ips": [{"ip_address": free}]}),
         )
         .await;
 }

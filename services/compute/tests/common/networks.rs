@@ -47,6 +47,25 @@ pub async fn ports_of(cloud: &Cloud, who: &Persona, server: &str) -> Vec<Value> 
         .unwrap_or_default()
 }
 
+/// An address `<prefix>.N` (N from `from` up) no port on `net` holds (the
+/// ports made so far got random ones).
+pub async fn unused_ip(cloud: &Cloud, who: &Persona, net: &str, prefix: &str, from: u8) -> String {
+    let taken = cloud
+        .network_api(
+            Method::GET,
+            &format!("/v2.0/ports?network_id={net}"),
+            who,
+            None,
+        )
+        .await
+        .body
+        .to_string();
+    (from..=250)
+        .map(|n| format!("{prefix}.{n}"))
+        .find(|a| !taken.contains(&format!("\"{a}\"")))
+        .expect("a free address")
+}
+
 /// A create body of server "s" on `networks`.
 pub fn body(image: &str, networks: Value) -> Value {
     json!({"server": {"name": "s", "imageRef": image, "flavorRef": "1", "networks": networks}})
